@@ -1,0 +1,21 @@
+package dev.vigil.schemas;
+
+/**
+ * What an evaluation found. {@link #UNKNOWN} means the pod could not be judged, which is never the
+ * same as allowed.
+ */
+public enum Decision {
+  /** Every image passes the applicable rules. */
+  ALLOW,
+  /** An image fails a rule that is enforced. */
+  DENY,
+  /** An image fails a rule in dry-run mode: logged, not blocked. */
+  DRY_RUN_DENY,
+  /** The pod could not be judged (unreadable policy, missing facts, unparsable image). */
+  UNKNOWN;
+
+  /** True when this decision is a violation that security operations must see. */
+  public boolean isViolation() {
+    return this != ALLOW;
+  }
+}
