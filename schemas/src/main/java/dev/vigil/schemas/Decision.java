@@ -10,7 +10,7 @@ public enum Decision {
   /** An image fails a rule that is enforced. */
   DENY,
   /** An image fails a rule in dry-run mode: logged, not blocked. */
-  DRY_RUN_DENY,
+  DRYRUN_DENY,
   /** The pod could not be judged (unreadable policy, missing facts, unparsable image). */
   UNKNOWN;
 

@@ -4,11 +4,10 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A person's action on a follow-up: acknowledge it, resolve it, or reopen it. Topic {@code
- * vigil.followup-acks}, key the follow-up's key.
+ * A person's action on a follow-up ({@code vigil ack FOLLOWUP_ID --by NAME --note TEXT}). Topic
+ * {@code vigil.followup-acks}, key the follow-up's key.
  */
-public record FollowUpAck(
-    String followUpKey, Action action, String actor, String note, Instant at) {
+public record FollowUpAck(String followUpId, Action action, String by, String note, Instant at) {
 
   /** What the person did. */
   public enum Action {
@@ -18,9 +17,9 @@ public record FollowUpAck(
   }
 
   public FollowUpAck {
-    Objects.requireNonNull(followUpKey, "followUpKey");
+    Objects.requireNonNull(followUpId, "followUpId");
     Objects.requireNonNull(action, "action");
-    Objects.requireNonNull(actor, "actor");
+    Objects.requireNonNull(by, "by");
     Objects.requireNonNull(at, "at");
   }
 }

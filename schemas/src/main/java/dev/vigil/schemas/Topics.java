@@ -54,12 +54,12 @@ public final class Topics {
           POD_PARTITIONS, Topic.Cleanup.DELETE, YEAR);
 
   public static final Topic<FollowUp> FOLLOWUPS =
-      new Topic<>("vigil.followups", "cluster/namespace/Kind/name/REASON", FollowUp.class,
+      new Topic<>("vigil.followups", "cluster/namespace/Kind/name/KIND", FollowUp.class,
           "follow-up.schema.json", "dev.vigil.follow-up.v1", POD_PARTITIONS,
           Topic.Cleanup.DELETE, YEAR);
 
   public static final Topic<FollowUpAck> FOLLOWUP_ACKS =
-      new Topic<>("vigil.followup-acks", "cluster/namespace/Kind/name/REASON", FollowUpAck.class,
+      new Topic<>("vigil.followup-acks", "cluster/namespace/Kind/name/KIND", FollowUpAck.class,
           "follow-up-ack.schema.json", "dev.vigil.follow-up-ack.v1", POD_PARTITIONS,
           Topic.Cleanup.DELETE, YEAR);
 
