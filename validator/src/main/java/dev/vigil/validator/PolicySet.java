@@ -1,0 +1,31 @@
+package dev.vigil.validator;
+
+import dev.vigil.schemas.PolicyDocument;
+import java.util.List;
+
+/**
+ * The policies in force, parsed and validated once: a Binary Authorization policy, optionally a
+ * continuous-validation platform policy, and the attestors they name. Immutable and thread-safe;
+ * build a new one when a document changes.
+ *
+ * <p>CONTRACT for callers (streams, cli): {@link #parse} and {@link #versions} keep these
+ * signatures. The validator issue fills in the implementation.
+ */
+public interface PolicySet {
+
+  /**
+   * Parses the documents in force.
+   *
+   * @param policy the Binary Authorization policy (required)
+   * @param platformPolicy a continuous-validation platform policy, or {@code null}
+   * @param attestors attestor documents, possibly empty
+   * @throws InvalidPolicyException listing every problem, when any document cannot be used
+   */
+  static PolicySet parse(PolicyDocument policy, PolicyDocument platformPolicy, List<PolicyDocument> attestors)
+      throws InvalidPolicyException {
+    return PolicySets.parse(policy, platformPolicy, attestors);
+  }
+
+  /** {@code KIND/scope/name@version} of every document used, for verdicts and violations. */
+  List<String> versions();
+}
