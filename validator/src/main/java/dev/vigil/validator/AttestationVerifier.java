@@ -20,12 +20,27 @@ public final class AttestationVerifier {
   /** Default bound of the result cache. */
   public static final int DEFAULT_CACHE_SIZE = 100_000;
 
-  /** What verification found; {@code reason} says why when not valid. */
-  public record Outcome(boolean valid, String reason) {
-    static final Outcome VALID = new Outcome(true, "valid");
+  /**
+   * What verification found; {@code reason} says why when not valid.
+   *
+   * @param notAfter when a valid signature stops counting (OpenPGP signature or key expiry), or
+   *     {@code null}; callers compare it with their {@code now}
+   */
+  public record Outcome(boolean valid, String reason, java.time.Instant notAfter) {
+    static final Outcome VALID = new Outcome(true, "valid", null);
 
     static Outcome invalid(String reason) {
-      return new Outcome(false, reason);
+      return new Outcome(false, reason, null);
+    }
+
+    /** True when valid and not expired at {@code now}. */
+    public boolean validAt(java.time.Instant now) {
+      return valid && (notAfter == null || !now.isAfter(notAfter));
+    }
+
+    /** Why the outcome does not count at {@code now}. */
+    public String reasonAt(java.time.Instant now) {
+      return valid && !validAt(now) ? "signature or its key expired at " + notAfter : reason;
     }
   }
 
@@ -96,6 +111,7 @@ public final class AttestationVerifier {
       }
     }
     byte[] signed;
+    java.time.Instant notAfter = null;
     if (signatureIndex < 0) {
       Attestation.PgpSignedAttestation pgp = attestation.pgpSignedAttestation();
       if (pgp == null) {
@@ -113,6 +129,7 @@ public final class AttestationVerifier {
         return Outcome.invalid(r.reason());
       }
       signed = r.signedContent();
+      notAfter = r.notAfter();
     } else {
       if (signatureIndex >= attestation.signatures().size()) {
         return Outcome.invalid("no signature " + signatureIndex);
@@ -127,6 +144,7 @@ public final class AttestationVerifier {
           return Outcome.invalid(r.reason());
         }
         signed = r.signedContent();
+        notAfter = r.notAfter();
       } else {
         if (payload == null) {
           return Outcome.invalid("attestation has no serializedPayload");
@@ -141,7 +159,8 @@ public final class AttestationVerifier {
     if (payload != null && !java.util.Arrays.equals(payload, signed)) {
       return Outcome.invalid("the signed content differs from serializedPayload");
     }
-    return checkPayload(digest, signed);
+    Outcome checked = checkPayload(digest, signed);
+    return checked.valid() && notAfter != null ? new Outcome(true, "valid", notAfter) : checked;
   }
 
   /** Checks that a verified payload is a simple signing document naming {@code digest}. */

@@ -35,9 +35,9 @@ final class Pgp {
   private Pgp() {}
 
   /** What verifying an OpenPGP signature found. */
-  record Result(boolean valid, byte[] signedContent, String reason) {
+  record Result(boolean valid, byte[] signedContent, String reason, java.time.Instant notAfter) {
     static Result invalid(String reason) {
-      return new Result(false, null, reason);
+      return new Result(false, null, reason, null);
     }
   }
 
@@ -128,7 +128,7 @@ final class Pgp {
           if (keyProblem != null) {
             return Result.invalid(keyProblem);
           }
-          return ops.verify(sig) ? new Result(true, content, "valid")
+          return ops.verify(sig) ? new Result(true, content, "valid", notAfter(ring, opsKey, sig))
               : Result.invalid("OpenPGP signature does not verify");
         }
         if (detached == null) {
@@ -144,7 +144,8 @@ final class Pgp {
         }
         sig.init(new JcaPGPContentVerifierBuilderProvider().setProvider(PROVIDER), key);
         sig.update(detached);
-        return sig.verify() ? new Result(true, detached, "valid") : Result.invalid("OpenPGP signature does not verify");
+        return sig.verify() ? new Result(true, detached, "valid", notAfter(ring, key, sig))
+            : Result.invalid("OpenPGP signature does not verify");
       } else {
         return Result.invalid("unexpected OpenPGP packet " + o.getClass().getSimpleName());
       }
@@ -168,6 +169,27 @@ final class Pgp {
       }
     }
     return null;
+  }
+
+  /**
+   * When the signature stops counting: its own expiration time, or when the signing key (or its
+   * primary key) expires, whichever is first; null when neither expires.
+   */
+  private static java.time.Instant notAfter(PGPPublicKeyRing ring, PGPPublicKey key, PGPSignature sig) {
+    long limit = Long.MAX_VALUE;
+    if (sig.getHashedSubPackets() != null) {
+      long exp = sig.getHashedSubPackets().getSignatureExpirationTime();
+      if (exp > 0) {
+        limit = Math.min(limit, sig.getCreationTime().getTime() + exp * 1000);
+      }
+    }
+    for (PGPPublicKey k : key.isMasterKey() ? new PGPPublicKey[] {key} : new PGPPublicKey[] {ring.getPublicKey(), key}) {
+      long valid = k.getValidSeconds();
+      if (valid > 0) {
+        limit = Math.min(limit, k.getCreationTime().getTime() + valid * 1000);
+      }
+    }
+    return limit == Long.MAX_VALUE ? null : java.time.Instant.ofEpochMilli(limit);
   }
 
   private static byte[] readBounded(InputStream in) throws IOException {

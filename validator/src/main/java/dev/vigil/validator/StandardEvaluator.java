@@ -134,7 +134,7 @@ final class StandardEvaluator implements Evaluator {
       reasons.add("system image exempted by globalPolicyEvaluationMode: matches '" + allowed.text() + "'");
     } else {
       ruleId = rule.id();
-      admission = applyRule(ps, rule, digest, facts, reasons);
+      admission = applyRule(ps, rule, digest, facts, now, reasons);
     }
     List<Verdict.CheckResult> checks = null;
     if (checkSet != null || (ps.platform != null && !ps.platform.allowlist().isEmpty())) {
@@ -155,7 +155,8 @@ final class StandardEvaluator implements Evaluator {
     return null;
   }
 
-  private Decision applyRule(ParsedPolicySet ps, AdmissionRule rule, String digest, Facts facts, List<String> reasons) {
+  private Decision applyRule(ParsedPolicySet ps, AdmissionRule rule, String digest, Facts facts, Instant now,
+      List<String> reasons) {
     Decision fail = rule.dryRun() ? Decision.DRYRUN_DENY : Decision.DENY;
     switch (rule.evaluationMode()) {
       case ALWAYS_ALLOW:
@@ -183,7 +184,7 @@ final class StandardEvaluator implements Evaluator {
         reasons.add("attestor " + name + ": not known (its document was not supplied), cannot judge");
         continue;
       }
-      String satisfiedBy = satisfiedBy(attestor, digest, attestations, reasons);
+      String satisfiedBy = satisfiedBy(attestor, digest, attestations, now, reasons);
       if (satisfiedBy != null) {
         reasons.add("attestor " + name + ": satisfied by " + satisfiedBy);
       } else {
@@ -201,7 +202,8 @@ final class StandardEvaluator implements Evaluator {
   }
 
   /** The occurrence that satisfies {@code attestor}, or null; failures are added to reasons. */
-  private String satisfiedBy(Attestor attestor, String digest, List<Attestation> attestations, List<String> reasons) {
+  private String satisfiedBy(Attestor attestor, String digest, List<Attestation> attestations, Instant now,
+      List<String> reasons) {
     List<String> failures = null;
     for (int a = 0, n = attestations.size(); a < n; a++) {
       Attestation att = attestations.get(a);
@@ -215,10 +217,10 @@ final class StandardEvaluator implements Evaluator {
           continue;
         }
         AttestationVerifier.Outcome o = verifier.verify(digest, att, s, key);
-        if (o.valid()) {
+        if (o.validAt(now)) {
           return att.occurrence();
         }
-        failures = addFailure(failures, att, o);
+        failures = addFailure(failures, att, o.reasonAt(now));
       }
       Attestation.PgpSignedAttestation pgp = att.pgpSignedAttestation();
       if (pgp != null) {
@@ -230,10 +232,10 @@ final class StandardEvaluator implements Evaluator {
             continue;
           }
           AttestationVerifier.Outcome o = verifier.verify(digest, att, -1, key);
-          if (o.valid()) {
+          if (o.validAt(now)) {
             return att.occurrence();
           }
-          failures = addFailure(failures, att, o);
+          failures = addFailure(failures, att, o.reasonAt(now));
         }
       }
     }
@@ -250,10 +252,10 @@ final class StandardEvaluator implements Evaluator {
     return fingerprint.equals(id) || (id.length() == 16 && fingerprint.endsWith(id));
   }
 
-  private static List<String> addFailure(List<String> failures, Attestation att, AttestationVerifier.Outcome o) {
+  private static List<String> addFailure(List<String> failures, Attestation att, String reason) {
     List<String> f = failures == null ? new ArrayList<>(2) : failures;
     if (f.size() < 5) {
-      f.add("occurrence " + att.occurrence() + " rejected: " + o.reason());
+      f.add("occurrence " + att.occurrence() + " rejected: " + reason);
     }
     return f;
   }
@@ -369,10 +371,10 @@ final class StandardEvaluator implements Evaluator {
             continue;
           }
           AttestationVerifier.Outcome o = verifier.verify(digest, att, i, key);
-          if (o.valid()) {
+          if (o.validAt(now)) {
             return new Verdict.CheckResult(set, name, Decision.ALLOW, "verified: " + att.occurrence());
           }
-          lastFailure = att.occurrence() + ": " + o.reason();
+          lastFailure = att.occurrence() + ": " + o.reasonAt(now);
         }
       }
     }
