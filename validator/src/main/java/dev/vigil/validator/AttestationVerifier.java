@@ -38,9 +38,9 @@ public final class AttestationVerifier {
       return valid && (notAfter == null || !now.isAfter(notAfter));
     }
 
-    /** Why the outcome does not count at {@code now}. */
+    /** Why the outcome does not count at {@code now}; expiry is said first, as gpg does. */
     public String reasonAt(java.time.Instant now) {
-      return valid && !validAt(now) ? "signature or its key expired at " + notAfter : reason;
+      return notAfter != null && now.isAfter(notAfter) ? "OpenPGP signature or its key expired at " + notAfter : reason;
     }
   }
 
@@ -160,7 +160,7 @@ public final class AttestationVerifier {
       return Outcome.invalid("the signed content differs from serializedPayload");
     }
     Outcome checked = checkPayload(digest, signed);
-    return checked.valid() && notAfter != null ? new Outcome(true, "valid", notAfter) : checked;
+    return notAfter == null ? checked : new Outcome(checked.valid(), checked.reason(), notAfter);
   }
 
   /** Checks that a verified payload is a simple signing document naming {@code digest}. */
