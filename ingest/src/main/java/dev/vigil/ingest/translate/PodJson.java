@@ -16,6 +16,9 @@ final class PodJson {
   /** Label a Deployment's ReplicaSets and pods carry; the ReplicaSet's name ends with it. */
   static final String POD_TEMPLATE_HASH = "pod-template-hash";
 
+  private static final java.util.regex.Pattern SAFE_ENCODED =
+      java.util.regex.Pattern.compile("[bcdfghjklmnpqrstvwxz2456789]{1,10}");
+
   private PodJson() {}
 
   static boolean isPod(JsonNode node) {
@@ -60,6 +63,9 @@ final class PodJson {
 
   /** {@code spec.serviceAccountName}, or the older {@code spec.serviceAccount}. */
   static String serviceAccount(JsonNode pod) {
+    if (pod == null) {
+      return null;
+    }
     JsonNode spec = pod.path("spec");
     String sa = nonEmpty(text(spec, "serviceAccountName"));
     return sa != null ? sa : nonEmpty(text(spec, "serviceAccount"));
@@ -147,10 +153,18 @@ final class PodJson {
     }
     // Unknown ReplicaSet (replay, audit events): a Deployment names its ReplicaSets
     // <deployment>-<pod-template-hash>, and its pods carry that hash as a label.
-    String suffix = templateHash == null ? null : "-" + templateHash;
-    if (suffix != null && rsName.endsWith(suffix) && rsName.length() > suffix.length()) {
-      return new WorkloadRef(
-          WorkloadRef.Kind.DEPLOYMENT, namespace, rsName.substring(0, rsName.length() - suffix.length()));
+    // Before Kubernetes 1.11 the label held a decimal hash while the name carried its "safe"
+    // encoding (alphabet bcdfghjklmnpqrstvwxz2456789), so accept that shape of suffix too.
+    if (templateHash != null) {
+      String suffix = "-" + templateHash;
+      int dash = rsName.lastIndexOf('-');
+      if (rsName.endsWith(suffix) && rsName.length() > suffix.length()) {
+        return new WorkloadRef(
+            WorkloadRef.Kind.DEPLOYMENT, namespace, rsName.substring(0, rsName.length() - suffix.length()));
+      }
+      if (dash > 0 && SAFE_ENCODED.matcher(rsName.substring(dash + 1)).matches()) {
+        return new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, namespace, rsName.substring(0, dash));
+      }
     }
     return new WorkloadRef(WorkloadRef.Kind.REPLICA_SET, namespace, rsName);
   }
