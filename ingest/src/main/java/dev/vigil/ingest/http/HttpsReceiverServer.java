@@ -126,9 +126,9 @@ public final class HttpsReceiverServer implements AutoCloseable {
       if (tooLarge) {
         exchange.getResponseHeaders().set("Connection", "close");
       }
-      boolean head = exchange.getRequestMethod().equals("HEAD");
-      exchange.sendResponseHeaders(response.status(), head ? -1 : response.body().length);
-      if (!head) {
+      boolean noBody = exchange.getRequestMethod().equals("HEAD") || response.body().length == 0;
+      exchange.sendResponseHeaders(response.status(), noBody ? -1 : response.body().length);
+      if (!noBody) {
         try (OutputStream out = exchange.getResponseBody()) {
           out.write(response.body());
         }
