@@ -95,7 +95,7 @@ public final class Tls {
       JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
       for (Object o = p.readObject(); o != null; o = p.readObject()) {
         if (o instanceof PEMKeyPair kp) {
-          return converter.getKeyPair(kp).getPrivate();
+          return converter.getPrivateKey(kp.getPrivateKeyInfo()); // SEC1 keys may lack the public part
         }
         if (o instanceof PrivateKeyInfo info) {
           return converter.getPrivateKey(info);
