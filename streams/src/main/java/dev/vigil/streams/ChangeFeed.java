@@ -39,6 +39,18 @@ public final class ChangeFeed {
   }
 
   private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicLong policyGeneration =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** The accepted policies changed (a cheap hint; tasks reload them from the global store). */
+  public void policiesChanged() {
+    policyGeneration.incrementAndGet();
+  }
+
+  /** Increases whenever {@link #policiesChanged()} is called. */
+  public long policyGeneration() {
+    return policyGeneration.get();
+  }
 
   /** Starts receiving changes. */
   public Subscription subscribe() {

@@ -72,6 +72,8 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
 
   private PolicyBook book;
   private String bookFingerprint;
+  private long bookGeneration = -1;
+  private String reconciledFingerprint;
   private final Map<String, Policies> policyCache = new HashMap<>();
   private final Set<String> violatingPods = new HashSet<>();
   private boolean caughtUp;
@@ -133,6 +135,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   // ---- pod events ------------------------------------------------------------------------
 
   private void onPodEvent(PodEvent e, long ts) {
+    refreshPolicies();
     String key = e.key();
     PodState state = pods.get(key);
     String ignored = staleOrDuplicate(state, e);
@@ -398,23 +401,31 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     return out;
   }
 
-  /** Reloads the accepted policies; true when they changed since the last look. */
-  private boolean refreshPolicies() {
+  /** Reloads the accepted policies when the global store has changed since the last look. */
+  private void refreshPolicies() {
+    long generation = feed.policyGeneration();
+    if (generation == bookGeneration) {
+      return;
+    }
+    bookGeneration = generation;
     PolicyBook fresh = PolicyBook.of(GlobalStoreProcessors.accepted(policyStore));
     String fp = fresh.fingerprint();
     if (fp.equals(bookFingerprint)) {
-      return false;
+      return;
     }
     book = fresh;
     bookFingerprint = fp;
     policyCache.clear();
-    return true;
   }
 
   // ---- punctuators -----------------------------------------------------------------------
 
   private void pollChanges(long ts) {
-    boolean policiesChanged = refreshPolicies();
+    // The generation hint is per instance and in memory: reload unconditionally here.
+    bookGeneration = -1;
+    refreshPolicies();
+    boolean policiesChanged = !bookFingerprint.equals(reconciledFingerprint);
+    reconciledFingerprint = bookFingerprint;
     if (!caughtUp) {
       caughtUp = true;
       // After a start or a rebalance: catch up with whatever changed while the task was away.

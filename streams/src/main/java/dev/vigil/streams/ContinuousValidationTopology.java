@@ -39,7 +39,7 @@ public final class ContinuousValidationTopology {
             Serdes.String(), new JsonSerde<>(PolicyRecord.class)).withLoggingDisabled(),
         Topics.POLICIES.name(),
         consumed(Topics.POLICIES, "policies-source"),
-        () -> new GlobalStoreProcessors.PolicyGate(engine.parser()));
+        () -> new GlobalStoreProcessors.PolicyGate(engine.parser(), feed));
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ATTESTATIONS),
             Serdes.String(), Topics.ATTESTATIONS.valueSerde()).withLoggingDisabled(),

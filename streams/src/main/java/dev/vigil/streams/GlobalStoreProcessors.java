@@ -30,10 +30,12 @@ final class GlobalStoreProcessors {
    */
   static final class PolicyGate implements Processor<String, PolicyDocument, Void, Void> {
     private final ValidationEngine.Parser parser;
+    private final ChangeFeed feed;
     private KeyValueStore<String, PolicyRecord> store;
 
-    PolicyGate(ValidationEngine.Parser parser) {
+    PolicyGate(ValidationEngine.Parser parser, ChangeFeed feed) {
       this.parser = parser;
+      this.feed = feed;
     }
 
     @Override
@@ -48,6 +50,7 @@ final class GlobalStoreProcessors {
         // A tombstone withdraws the document.
         if (record.key() != null) {
           store.delete(record.key());
+          feed.policiesChanged();
         }
         return;
       }
@@ -65,6 +68,7 @@ final class GlobalStoreProcessors {
       }
       if (problem == null) {
         store.put(doc.key(), new PolicyRecord(doc, null));
+        feed.policiesChanged();
       } else {
         LOG.warn("rejected policy document {} version {}: {}", doc.key(), doc.version(), problem);
         store.put(PolicyRecord.rejectedKey(doc), new PolicyRecord(doc, problem));
