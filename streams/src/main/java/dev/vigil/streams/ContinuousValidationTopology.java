@@ -38,19 +38,19 @@ public final class ContinuousValidationTopology {
         Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.POLICIES),
             Serdes.String(), new JsonSerde<>(PolicyRecord.class)).withLoggingDisabled(),
         Topics.POLICIES.name(),
-        consumed(Topics.POLICIES, "policies-source"),
+        consumed(Topics.POLICIES, "policy-gate"),
         () -> new GlobalStoreProcessors.PolicyGate(engine.parser(), feed));
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ATTESTATIONS),
             Serdes.String(), Topics.ATTESTATIONS.valueSerde()).withLoggingDisabled(),
         Topics.ATTESTATIONS.name(),
-        consumed(Topics.ATTESTATIONS, "attestations-source"),
+        consumed(Topics.ATTESTATIONS, "attestation-keeper"),
         () -> new GlobalStoreProcessors.AttestationKeeper(feed));
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.IMAGE_METADATA),
             Serdes.String(), Topics.IMAGE_METADATA.valueSerde()).withLoggingDisabled(),
         Topics.IMAGE_METADATA.name(),
-        consumed(Topics.IMAGE_METADATA, "image-metadata-source"),
+        consumed(Topics.IMAGE_METADATA, "image-metadata-keeper"),
         () -> new GlobalStoreProcessors.MetadataKeeper(feed));
 
     builder.addStateStore(Stores.keyValueStoreBuilder(
