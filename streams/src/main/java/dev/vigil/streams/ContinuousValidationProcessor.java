@@ -553,15 +553,23 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       }
     }
     for (PolicyRecord r : fresh) {
-      byte[] payload = Json.write(r.document());
-      DeadLetter d = new DeadLetter(DeadLetterHandlers.COMPONENT, Topics.POLICIES.name(), null, null,
-          r.document().key(), Base64.getEncoder().encodeToString(payload), payload.length,
-          InvalidPolicyException.class.getSimpleName(), "policy " + r.document().key() + " version "
-              + r.document().version() + " rejected, the last good one stays in force: " + r.rejection(),
-          now());
-      forward(r.document().key(), ValidationOutput.of(d), ts);
+      DeadLetter d;
+      if (r.document() != null) {
+        byte[] payload = Json.write(r.document());
+        d = new DeadLetter(DeadLetterHandlers.COMPONENT, Topics.POLICIES.name(), null, null,
+            r.key(), Base64.getEncoder().encodeToString(payload), payload.length,
+            InvalidPolicyException.class.getSimpleName(), "policy " + r.key() + " version "
+                + r.document().version() + " rejected, the last good one stays in force: " + r.rejection(),
+            now());
+      } else {
+        d = new DeadLetter(DeadLetterHandlers.COMPONENT, Topics.POLICIES.name(), null, null,
+            r.key(), r.payloadBase64(), r.payloadBase64() == null ? 0 : Base64.getDecoder().decode(r.payloadBase64()).length,
+            "UnreadableMessageException", "policy " + r.key()
+                + " unreadable, the last good one stays in force: " + r.rejection(), now());
+      }
+      forward(r.key(), ValidationOutput.of(d), ts);
       metrics.policyRejected();
-      metrics.deadLetter(Topics.POLICIES.name(), "invalid_policy");
+      metrics.deadLetter(Topics.POLICIES.name(), r.document() != null ? "invalid_policy" : "unreadable");
     }
   }
 

@@ -38,7 +38,7 @@ public final class ContinuousValidationTopology {
         Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.POLICIES),
             Serdes.String(), new JsonSerde<>(PolicyRecord.class)).withLoggingDisabled(),
         Topics.POLICIES.name(),
-        consumed(Topics.POLICIES, "policy-gate"),
+        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("policy-gate"),
         () -> new GlobalStoreProcessors.PolicyGate(engine.parser(), feed));
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ATTESTATIONS),

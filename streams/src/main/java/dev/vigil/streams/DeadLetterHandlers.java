@@ -52,6 +52,14 @@ public final class DeadLetterHandlers {
         Json.write(d));
   }
 
+  /** Topics read by global stores, whose records are deserialised on the global thread. */
+  static final java.util.Set<String> GLOBAL_TOPICS =
+      java.util.Set.of(Topics.POLICIES.name(), Topics.ATTESTATIONS.name(), Topics.IMAGE_METADATA.name());
+
+  static boolean isGlobal(ErrorHandlerContext context, String topic) {
+    return GLOBAL_TOPICS.contains(topic) || context.taskId() == null || context.taskId().subtopology() < 0;
+  }
+
   private static VigilMetrics metrics(Map<String, ?> configs) {
     Object m = configs.get(VigilMetrics.CONFIG_KEY);
     return m instanceof VigilMetrics vm ? vm : null;
@@ -75,6 +83,11 @@ public final class DeadLetterHandlers {
           record.offset(), d.error());
       if (metrics != null) {
         metrics.deadLetter(record.topic(), "unreadable");
+      }
+      if (isGlobal(context, record.topic())) {
+        // The global thread has no producer: returning dead-letter records there would fail it.
+        // Unreadable policies never get here (the policy gate reads them itself).
+        return Response.resume();
       }
       return Response.resume(List.of(toRecord(d)));
     }

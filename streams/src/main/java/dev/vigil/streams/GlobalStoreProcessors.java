@@ -1,6 +1,11 @@
 package dev.vigil.streams;
 
 import dev.vigil.schemas.Attestation;
+import dev.vigil.schemas.DeadLetter;
+import dev.vigil.schemas.Json;
+import dev.vigil.schemas.UnreadableMessageException;
+import java.util.Arrays;
+import java.util.Base64;
 import dev.vigil.schemas.ImageMetadata;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.validator.InvalidPolicyException;
@@ -28,7 +33,7 @@ final class GlobalStoreProcessors {
    * Accepts a policy document only if the documents then in force still parse; otherwise keeps the
    * last good one and records the rejection (task 0 of the validation processor dead-letters it).
    */
-  static final class PolicyGate implements Processor<String, PolicyDocument, Void, Void> {
+  static final class PolicyGate implements Processor<String, byte[], Void, Void> {
     private final ValidationEngine.Parser parser;
     private final ChangeFeed feed;
     private KeyValueStore<String, PolicyRecord> store;
@@ -44,14 +49,27 @@ final class GlobalStoreProcessors {
     }
 
     @Override
-    public void process(org.apache.kafka.streams.processor.api.Record<String, PolicyDocument> record) {
-      PolicyDocument doc = record.value();
-      if (doc == null) {
+    public void process(org.apache.kafka.streams.processor.api.Record<String, byte[]> record) {
+      if (record.value() == null) {
         // A tombstone withdraws the document.
         if (record.key() != null) {
           store.delete(record.key());
           feed.policiesChanged();
         }
+        return;
+      }
+      // Read here rather than by the source's serde: the global thread cannot dead-letter, and an
+      // unreadable policy must be reported like an unusable one (task 0 dead-letters both).
+      PolicyDocument doc;
+      try {
+        doc = Json.read(record.value(), PolicyDocument.class);
+      } catch (UnreadableMessageException e) {
+        String key = record.key() == null ? "(no key)" : record.key();
+        LOG.warn("unreadable policy document {}: {}", key, e.getMessage());
+        byte[] payload = record.value().length > DeadLetter.MAX_PAYLOAD_BYTES
+            ? Arrays.copyOf(record.value(), DeadLetter.MAX_PAYLOAD_BYTES) : record.value();
+        store.put(PolicyRecord.REJECTED_PREFIX + key + "@unreadable#" + record.timestamp(),
+            new PolicyRecord(null, e.getMessage(), key, Base64.getEncoder().encodeToString(payload)));
         return;
       }
       PolicyBook book = PolicyBook.of(accepted(store));
@@ -67,11 +85,11 @@ final class GlobalStoreProcessors {
         problem = validate(book.with(doc), doc);
       }
       if (problem == null) {
-        store.put(doc.key(), new PolicyRecord(doc, null));
+        store.put(doc.key(), PolicyRecord.accepted(doc));
         feed.policiesChanged();
       } else {
         LOG.warn("rejected policy document {} version {}: {}", doc.key(), doc.version(), problem);
-        store.put(PolicyRecord.rejectedKey(doc), new PolicyRecord(doc, problem));
+        store.put(PolicyRecord.rejectedKey(doc), PolicyRecord.rejected(doc, problem));
       }
     }
 

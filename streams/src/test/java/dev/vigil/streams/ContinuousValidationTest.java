@@ -284,6 +284,23 @@ class ContinuousValidationTest {
   }
 
   @Test
+  void unreadableRecordsOnTheGlobalTopicsDoNotStopTheApplication() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    h.sendRaw(Topics.POLICIES, "BINAUTHZ_POLICY/*/x", "{not json".getBytes(StandardCharsets.UTF_8));
+    h.sendRaw(Topics.ATTESTATIONS, "sha256:x/occ", "[]".getBytes(StandardCharsets.UTF_8));
+    h.sendRaw(Topics.IMAGE_METADATA, "sha256:x", "{}".getBytes(StandardCharsets.UTF_8));
+    h.advance(POLL);
+    // an unreadable policy is reported like an unusable one; the last good one stays
+    List<DeadLetter> dl = h.newDeadLetters();
+    assertEquals(1, dl.size());
+    assertEquals("BINAUTHZ_POLICY/*/x", dl.get(0).key());
+    assertEquals("UnreadableMessageException", dl.get(0).errorType());
+    assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.POLICIES.name(), "reason", "unreadable"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    assertEquals(Decision.DENY, h.newVerdicts().get(0).decision());
+  }
+
+  @Test
   void changedImageMetadataReevaluatesThePodsRunningTheDigest() {
     policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
