@@ -98,6 +98,11 @@ class VigilStreamsIT {
       // given both instances run and each holds some of the pod partitions
       await("both instances hold validation tasks", () -> holdsValidationTasks(a) && holdsValidationTasks(b));
 
+      // unreadable records on the global topics must not stop the global thread
+      for (Topic<?> t : List.of(Topics.POLICIES, Topics.ATTESTATIONS, Topics.IMAGE_METADATA)) {
+        producer.send(new ProducerRecord<>(t.name(), "junk".getBytes(StandardCharsets.UTF_8),
+            "{not json".getBytes(StandardCharsets.UTF_8))).get();
+      }
       PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_ALLOW");
       send(Topics.POLICIES, v1.key(), v1);
       for (int i = 0; i < PODS; i++) {
@@ -114,13 +119,17 @@ class VigilStreamsIT {
       List<Verdict> rejudged = out.await(Topics.VERDICTS, Verdict.class, PODS,
           v -> v.trigger() == Verdict.Trigger.POLICY_CHANGE && v.decision() == Decision.DENY);
       assertEquals(PODS, rejudged.stream().map(Verdict::podName).distinct().count());
+      // (a pod event that overtook policy version 1 into an instance's global store was UNKNOWN
+      // for a moment: its UNKNOWN violation opened and resolved before; only DENY counts here)
       List<ViolationTransition> opened = out.await(Topics.VIOLATIONS, ViolationTransition.class, PODS,
-          t -> t.transition() == ViolationTransition.Transition.OPENED);
-      assertEquals(PODS, opened.size());
+          t -> t.transition() == ViolationTransition.Transition.OPENED && t.current() == Decision.DENY);
+      assertEquals(PODS, opened.size(), opened.toString());
+      assertEquals(PODS, opened.stream().map(ViolationTransition::podName).distinct().count());
       double byA = count(regA, "policy_change");
       double byB = count(regB, "policy_change");
       assertTrue(byA > 0 && byB > 0, "both instances re-evaluated: a=" + byA + " b=" + byB);
-      assertEquals(PODS, byA + byB, 0.0);
+      // Metrics are not transactional: an aborted and retried transaction counts twice.
+      assertTrue(byA + byB >= PODS, "a=" + byA + " b=" + byB);
 
       // and a record that cannot be read goes to the dead-letter topic, and processing goes on
       producer.send(new ProducerRecord<>(Topics.POD_EVENTS.name(),
@@ -130,6 +139,9 @@ class VigilStreamsIT {
           d -> d.source().equals(Topics.POD_EVENTS.name()));
       assertEquals("us-central1-a.prod/payments/bad", dl.get(0).key());
       assertEquals("UnreadableMessageException", dl.get(0).errorType());
+      assertEquals("junk", out.await(Topics.DEAD_LETTER, DeadLetter.class, 1,
+          d -> d.source().equals(Topics.POLICIES.name())).get(0).key());
+      assertTrue(a.state().isRunningOrRebalancing() && b.state().isRunningOrRebalancing());
     }
   }
 
