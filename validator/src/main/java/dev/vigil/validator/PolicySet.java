@@ -26,6 +26,20 @@ public interface PolicySet {
     return PolicySets.parse(policy, platformPolicy, attestors);
   }
 
+  /** As {@link #parse(PolicyDocument, PolicyDocument, List)}, with rule precedence and system images chosen. */
+  static PolicySet parse(PolicyDocument policy, PolicyDocument platformPolicy, List<PolicyDocument> attestors,
+      PolicyOptions options) throws InvalidPolicyException {
+    return PolicySets.parse(policy, platformPolicy, attestors, options);
+  }
+
   /** {@code KIND/scope/name@version} of every document used, for verdicts and violations. */
   List<String> versions();
+
+  /**
+   * Lint findings: legal but probably unintended ({@code **} patterns without a directory
+   * boundary, attestors the policy names but nobody supplied, ...). Never a reason to reject.
+   */
+  default List<InvalidPolicyException.Problem> warnings() {
+    return List.of();
+  }
 }

@@ -1,0 +1,15 @@
+# Vigil image: `vigil` command line (ingest, streams, run, report, ...).
+# Build from the repository root: docker build -t vigil:dev .
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY . .
+RUN mvn -B -ntp -DskipTests -pl cli -am package
+
+FROM eclipse-temurin:17-jre
+RUN useradd --system --uid 10001 --home /var/lib/vigil vigil && mkdir -p /var/lib/vigil && chown vigil /var/lib/vigil
+COPY --from=build /src/cli/target/vigil.jar /opt/vigil/vigil.jar
+COPY --from=build /src/cli/target/lib /opt/vigil/lib
+USER 10001
+WORKDIR /var/lib/vigil
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/vigil/vigil.jar"]
+CMD ["--help"]
