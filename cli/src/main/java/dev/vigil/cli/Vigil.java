@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Vigil.Version.class,
     description = "Audits how container images get into Kubernetes clusters and keeps validating them while they run.",
-    subcommands = {ServiceCommand.Run.class, ServiceCommand.Ingest.class, ServiceCommand.Streams.class,
+    subcommands = {ServiceCommand.Run.class, DemoCommand.class, ServiceCommand.Ingest.class, ServiceCommand.Streams.class,
       TopicsCommand.class, BrokerCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
 public final class Vigil implements Runnable {
 

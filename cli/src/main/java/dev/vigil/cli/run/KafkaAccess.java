@@ -51,6 +51,11 @@ public final class KafkaAccess implements AutoCloseable {
     return new KafkaAccess(bootstrapServers, Map.of(), null);
   }
 
+  /** Creates Vigil's topics that do not exist yet. */
+  public void createTopicsNow() throws Exception {
+    createTopics();
+  }
+
   void createTopics() throws Exception {
     Map<String, Object> p = new HashMap<>(clientProperties);
     p.put("bootstrap.servers", bootstrapServers);
