@@ -18,7 +18,8 @@ final class HtmlRenderer {
       ".scope{color:#4a5468;margin:0}.desc{color:#4a5468;margin:0 0 8px}",
       "section{background:#fff;border:1px solid #dde1e8;border-radius:6px;padding:4px 16px 16px;margin-top:16px;overflow-x:auto}",
       "table{border-collapse:collapse;width:100%;font-size:13px}",
-      "th,td{border-bottom:1px solid #e6e9ef;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}",
+      "th,td{border-bottom:1px solid #e6e9ef;padding:4px 8px;text-align:left;vertical-align:top;white-space:nowrap}",
+      "td.wrap{white-space:normal;overflow-wrap:anywhere;min-width:12em}",
       "th{background:#eef1f6;font-weight:600;white-space:nowrap}td.num,th.num{text-align:right;white-space:nowrap}",
       "tr:nth-child(even) td{background:#fafbfc}.empty{color:#4a5468;font-style:italic}",
       "#summary{width:auto;min-width:420px}",
@@ -72,7 +73,8 @@ final class HtmlRenderer {
     for (List<String> row : t.rows()) {
       b.append("<tr>");
       for (int i = 0; i < row.size(); i++) {
-        b.append(t.numeric().contains(i) ? "<td class=\"num\">" : "<td>").append(escape(row.get(i))).append("</td>");
+        b.append(t.numeric().contains(i) ? "<td class=\"num\">" : t.wraps(i) ? "<td class=\"wrap\">" : "<td>")
+            .append(escape(row.get(i))).append("</td>");
       }
       b.append("</tr>\n");
     }

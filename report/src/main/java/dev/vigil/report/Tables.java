@@ -21,7 +21,16 @@ final class Tables {
    * @param empty what to say when there are no rows
    */
   record Table(String id, String title, String description, List<String> headers, Set<Integer> numeric,
-      List<List<String>> rows, String empty) {}
+      List<List<String>> rows, String empty) {
+
+    /** Whether column {@code i} holds long free text (images, users, notes, reasons). */
+    boolean wraps(int i) {
+      return WRAPPING.contains(headers.get(i));
+    }
+  }
+
+  private static final Set<String> WRAPPING =
+      Set.of("Images", "Users", "Note", "Reasons", "Pod names", "Namespaces", "Workload", "Cause");
 
   private Tables() {}
 
@@ -99,13 +108,14 @@ final class Tables {
     List<List<String>> rows = new ArrayList<>();
     for (FollowUpEntry f : r.followUps()) {
       rows.add(List.of(f.followUpId(), Text.kind(f.kind()), f.clusterId(), Text.workload(f.owner()),
-          Text.list(f.images()), Text.list(f.users()), Text.count(f.podCount()), Text.time(f.firstSeen()),
+          Text.images(f.images()), Text.list(f.users()), Text.count(f.podCount()), Text.time(f.firstSeen()),
           Text.time(f.lastSeen()), Text.lower(f.state()), Text.lower(f.reevaluation()),
           nullToEmpty(f.acknowledgedBy()), nullToEmpty(f.note()), Text.time(f.closedAt()),
           Text.duration(f.timeToClose())));
     }
     return new Table("followups", "Follow-ups",
-        "Every follow-up whose life overlaps the period, oldest first, as it stood at the end.",
+        "Every follow-up whose life overlaps the period, oldest first, as it stood at the end. "
+            + "Digests are shortened here; the CSV and JSON forms carry them whole.",
         List.of("Id", "Kind", "Cluster", "Workload", "Images", "Users", "Pods", "First seen", "Last seen",
             "State", "Re-evaluation", "Acknowledged by", "Note", "Closed", "Time to close"),
         Set.of(6), rows, "No follow-up in the period.");

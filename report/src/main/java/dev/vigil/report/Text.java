@@ -65,6 +65,23 @@ final class Text {
     return e == null ? "" : e.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
+  /**
+   * Images for people: a digest shortened to its first 12 hex digits, as {@code docker images}
+   * shows it. CSV and JSON carry the whole reference.
+   */
+  static String images(List<String> images) {
+    StringBuilder b = new StringBuilder();
+    for (String image : images) {
+      if (b.length() > 0) {
+        b.append(", ");
+      }
+      int at = image.indexOf("@sha256:");
+      int keep = at + "@sha256:".length() + 12;
+      b.append(at >= 0 && image.length() > keep + 1 ? image.substring(0, keep) + "…" : image);
+    }
+    return b.toString();
+  }
+
   /** Items joined with {@code ", "}. */
   static String list(List<String> items) {
     return String.join(", ", items);
