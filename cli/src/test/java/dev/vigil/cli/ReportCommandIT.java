@@ -11,7 +11,6 @@ import dev.vigil.schemas.ContainerImage;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Json;
-import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.WorkloadRef;
 import java.io.PrintWriter;
@@ -24,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -141,7 +141,14 @@ class ReportCommandIT {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrap);
     try (Admin admin = Admin.create(p)) {
-      new TopicAdmin(admin, (short) 1).create(List.of(Topics.ADMISSION_EVENTS, Topics.VIOLATIONS, Topics.FOLLOWUPS));
+      // Unlimited retention: the records carry fixed dates that the catalogue's 30 days would delete.
+      List<NewTopic> topics = new java.util.ArrayList<>();
+      for (var t : List.of(Topics.ADMISSION_EVENTS, Topics.VIOLATIONS, Topics.FOLLOWUPS)) {
+        Map<String, String> configs = new java.util.HashMap<>(t.configs());
+        configs.put("retention.ms", "-1");
+        topics.add(new NewTopic(t.name(), t.partitions(), (short) 1).configs(configs));
+      }
+      admin.createTopics(topics).all().get(60, java.util.concurrent.TimeUnit.SECONDS);
     }
     p.put("key.serializer", StringSerializer.class.getName());
     p.put("value.serializer", ByteArraySerializer.class.getName());

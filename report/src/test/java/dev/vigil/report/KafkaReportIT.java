@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vigil.kafka.KafkaCluster;
 import dev.vigil.kafka.KafkaClusters;
 import dev.vigil.schemas.Json;
-import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
 import java.awt.image.BufferedImage;
 import java.io.StringWriter;
@@ -22,7 +21,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -46,9 +44,7 @@ class KafkaReportIT {
     kafka = KafkaClusters.forTests(dir.resolve("kafka"));
     Properties p = new Properties();
     p.put("bootstrap.servers", kafka.bootstrapServers());
-    try (Admin admin = Admin.create(p)) {
-      new TopicAdmin(admin, (short) 1).create(List.of(Topics.ADMISSION_EVENTS, Topics.VIOLATIONS, Topics.FOLLOWUPS));
-    }
+    TestTopics.create(kafka.bootstrapServers());
     p.put("key.serializer", StringSerializer.class.getName());
     p.put("value.serializer", ByteArraySerializer.class.getName());
     p.put("enable.idempotence", "true");
