@@ -154,8 +154,9 @@ final class ReportCommand implements Callable<Integer> {
     if (dataDir == null && (bootstrapServers == null || bootstrapServers.isBlank())) {
       throw new IllegalArgumentException("no Kafka to read: give --bootstrap-servers, set VIGIL_BOOTSTRAP_SERVERS, or --data-dir");
     }
-    if (dataDir != null && !Files.isDirectory(dataDir)) {
-      throw new IllegalArgumentException("--data-dir " + dataDir + " is not a directory");
+    if (dataDir != null && !Files.isRegularFile(dataDir.resolve("data").resolve("meta.properties"))) {
+      // Starting the embedded broker on any other directory would format a new, empty cluster there.
+      throw new IllegalArgumentException("--data-dir " + dataDir + " holds no embedded broker's data (no data/meta.properties)");
     }
     if (commandConfig != null && !Files.isReadable(commandConfig)) {
       throw new IllegalArgumentException("cannot read --command-config " + commandConfig);

@@ -28,6 +28,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -134,6 +135,14 @@ class ReportCommandIT {
       assertEquals(3, lines.size(), csv.out());
       assertTrue(lines.get(0).startsWith("follow_up_id,kind,cluster"), lines.get(0));
     }
+
+    // The same data, read from the stopped broker's data directory.
+    Assumptions.assumeTrue(Files.exists(dir.resolve("kafka").resolve("data").resolve("meta.properties")),
+        "only the embedded broker leaves a data directory");
+    Run fromDataDir = vigil("report", "--from", FROM, "--to", TO, "--format", "json",
+        "--data-dir", dir.resolve("kafka").toString());
+    assertEquals(0, fromDataDir.code(), fromDataDir.err());
+    assertEquals(3, Json.mapper().readTree(fromDataDir.out()).path("summary").path("admissions").asLong());
   }
 
   /** Two fail-open pods of payments/api and a breakglass in shop, acknowledged with a note. */
@@ -149,9 +158,21 @@ class ReportCommandIT {
         topics.add(new NewTopic(t.name(), t.partitions(), (short) 1).configs(configs));
       }
       admin.createTopics(topics).all().get(60, java.util.concurrent.TimeUnit.SECONDS);
+      // Produce only once every partition has a leader: an idempotent producer was seen to retry
+      // OUT_OF_ORDER_SEQUENCE_NUMBER forever after a first NOT_LEADER_OR_FOLLOWER on a new topic.
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      List<String> names = topics.stream().map(NewTopic::name).toList();
+      while (!admin.describeTopics(names).allTopicNames().get(60, java.util.concurrent.TimeUnit.SECONDS).values()
+          .stream().allMatch(t -> t.partitions().stream().allMatch(i -> i.leader() != null && !i.leader().isEmpty()))) {
+        assertTrue(System.nanoTime() < deadline, "topics got no leaders within 60 s");
+        java.util.concurrent.TimeUnit.MILLISECONDS.sleep(50);
+      }
     }
     p.put("key.serializer", StringSerializer.class.getName());
     p.put("value.serializer", ByteArraySerializer.class.getName());
+    p.put("enable.idempotence", "false");
+    p.put("max.in.flight.requests.per.connection", "1");
+    p.put("acks", "all");
     WorkloadRef api = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "payments", "api");
     WorkloadRef shop = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "shop", "web");
     List<Object> values = List.of(

@@ -70,16 +70,18 @@ final class HtmlRenderer {
       b.append(t.numeric().contains(i) ? "<th class=\"num\">" : "<th>").append(escape(t.headers().get(i))).append("</th>");
     }
     b.append("</tr></thead>\n<tbody>\n");
+    out.write(b.toString());
     for (List<String> row : t.rows()) {
+      b.setLength(0);
       b.append("<tr>");
       for (int i = 0; i < row.size(); i++) {
         b.append(t.numeric().contains(i) ? "<td class=\"num\">" : t.wraps(i) ? "<td class=\"wrap\">" : "<td>")
             .append(escape(row.get(i))).append("</td>");
       }
       b.append("</tr>\n");
+      out.write(b.toString());
     }
-    b.append("</tbody>\n</table>\n</section>\n");
-    out.write(b.toString());
+    out.write("</tbody>\n</table>\n</section>\n");
   }
 
   /** Escapes text for HTML element content and quoted attribute values. */

@@ -1,9 +1,7 @@
 package dev.vigil.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import dev.vigil.report.Report.FollowUpEntry;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.WorkloadRef;
@@ -16,164 +14,178 @@ import java.util.List;
 /**
  * Writes a report as JSON following {@code schemas/report.schema.json} (version {@link
  * Report#VERSION}): times as ISO-8601 UTC strings, durations as whole seconds, absent values left
- * out.
+ * out. It streams, so a large report needs no second copy in memory.
  */
 final class JsonRenderer {
-
-  private static final ObjectMapper MAPPER = Json.mapper().copy().enable(SerializationFeature.INDENT_OUTPUT);
 
   private JsonRenderer() {}
 
   static void render(Report r, Writer out) throws IOException {
-    MAPPER.writeValue(new NonClosingWriter(out), tree(r));
+    JsonGenerator g = Json.mapper().getFactory().createGenerator(out);
+    g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    g.setPrettyPrinter(new DefaultPrettyPrinter());
+    ReportSettings s = r.settings();
+    g.writeStartObject();
+    g.writeNumberField("version", Report.VERSION);
+    time(g, "generatedAt", r.generatedAt());
+    g.writeObjectFieldStart("period");
+    time(g, "from", s.from());
+    time(g, "to", s.to());
+    time(g, "asOf", r.asOf());
+    g.writeEndObject();
+    g.writeObjectFieldStart("scope");
+    strings(g, "clusters", s.sortedClusters());
+    strings(g, "namespaces", s.sortedNamespaces());
+    g.writeEndObject();
+    g.writeObjectFieldStart("settings");
+    g.writeNumberField("deadlineSeconds", s.deadline().getSeconds());
+    g.writeNumberField("outageGapSeconds", s.outageGap().getSeconds());
+    g.writeNumberField("lookbackSeconds", s.lookback().getSeconds());
+    g.writeEndObject();
+
+    g.writeObjectFieldStart("summary");
+    counts(g, r.summary());
+    g.writeNumberField("followUps", r.followUps().size());
+    g.writeNumberField("followUpsStillOpen", r.stillOpen().size());
+    g.writeNumberField("followUpsPastDeadline", r.pastDeadline().size());
+    g.writeNumberField("workloadsViolatingAtEnd", r.violatingAtEnd().size());
+    g.writeObjectFieldStart("timeToClose");
+    g.writeNumberField("closed", r.timeToClose().closed());
+    seconds(g, "meanSeconds", r.timeToClose().mean());
+    seconds(g, "p95Seconds", r.timeToClose().p95());
+    g.writeEndObject();
+    g.writeEndObject();
+
+    g.writeArrayFieldStart("byNamespace");
+    for (Report.NamespaceCounts n : r.byNamespace()) {
+      g.writeStartObject();
+      g.writeStringField("clusterId", n.clusterId());
+      g.writeStringField("namespace", n.namespace());
+      counts(g, n.counts());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+
+    g.writeArrayFieldStart("outages");
+    for (Report.Outage o : r.outages()) {
+      g.writeStartObject();
+      g.writeStringField("clusterId", o.clusterId());
+      time(g, "start", o.start());
+      time(g, "end", o.end());
+      g.writeNumberField("failOpenAdmissions", o.failOpenAdmissions());
+      strings(g, "namespaces", o.namespaces());
+      strings(g, "mechanisms", o.mechanisms());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+
+    g.writeArrayFieldStart("followUps");
+    for (FollowUpEntry f : r.followUps()) {
+      followUp(g, f);
+    }
+    g.writeEndArray();
+    strings(g, "stillOpen", r.stillOpen().stream().map(FollowUpEntry::followUpId).toList());
+    strings(g, "pastDeadline", r.pastDeadline().stream().map(FollowUpEntry::followUpId).toList());
+
+    g.writeArrayFieldStart("violatingAtEnd");
+    for (Report.ViolatingWorkload w : r.violatingAtEnd()) {
+      g.writeStartObject();
+      g.writeStringField("clusterId", w.clusterId());
+      workload(g, w.owner());
+      g.writeStringField("decision", w.decision().name());
+      g.writeNumberField("pods", w.pods());
+      strings(g, "podNames", w.podNames());
+      strings(g, "reasons", w.reasons());
+      time(g, "openSince", w.openSince());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+
+    g.writeObjectFieldStart("input");
+    g.writeNumberField("admissionEventsRead", r.input().admissionEventsRead());
+    g.writeNumberField("violationsRead", r.input().violationsRead());
+    g.writeNumberField("followUpsRead", r.input().followUpsRead());
+    g.writeNumberField("unreadable", r.input().unreadable());
+    g.writeNumberField("duplicateAdmissionEvents", r.input().duplicateAdmissionEvents());
+    g.writeEndObject();
+    g.writeEndObject();
+    g.flush();
     out.write("\n");
   }
 
-  static ObjectNode tree(Report r) {
-    ObjectNode root = MAPPER.createObjectNode();
-    root.put("version", Report.VERSION);
-    time(root, "generatedAt", r.generatedAt());
-    ReportSettings s = r.settings();
-    ObjectNode period = root.putObject("period");
-    time(period, "from", s.from());
-    time(period, "to", s.to());
-    time(period, "asOf", r.asOf());
-    ObjectNode scope = root.putObject("scope");
-    strings(scope.putArray("clusters"), s.sortedClusters());
-    strings(scope.putArray("namespaces"), s.sortedNamespaces());
-    ObjectNode settings = root.putObject("settings");
-    settings.put("deadlineSeconds", s.deadline().getSeconds());
-    settings.put("outageGapSeconds", s.outageGap().getSeconds());
-    settings.put("lookbackSeconds", s.lookback().getSeconds());
-
-    ObjectNode summary = counts(root.putObject("summary"), r.summary());
-    summary.put("followUps", r.followUps().size());
-    summary.put("followUpsStillOpen", r.stillOpen().size());
-    summary.put("followUpsPastDeadline", r.pastDeadline().size());
-    summary.put("workloadsViolatingAtEnd", r.violatingAtEnd().size());
-    ObjectNode ttc = summary.putObject("timeToClose");
-    ttc.put("closed", r.timeToClose().closed());
-    seconds(ttc, "meanSeconds", r.timeToClose().mean());
-    seconds(ttc, "p95Seconds", r.timeToClose().p95());
-
-    ArrayNode byNamespace = root.putArray("byNamespace");
-    for (Report.NamespaceCounts n : r.byNamespace()) {
-      ObjectNode o = byNamespace.addObject();
-      o.put("clusterId", n.clusterId());
-      o.put("namespace", n.namespace());
-      counts(o, n.counts());
+  private static void followUp(JsonGenerator g, FollowUpEntry f) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("followUpId", f.followUpId());
+    g.writeStringField("clusterId", f.clusterId());
+    workload(g, f.owner());
+    g.writeStringField("kind", f.kind().name());
+    g.writeStringField("state", f.state().name());
+    g.writeBooleanField("open", f.open());
+    g.writeStringField("cause", f.cause());
+    if (f.reevaluation() != null) {
+      g.writeStringField("reevaluation", f.reevaluation().name());
     }
-    ArrayNode outages = root.putArray("outages");
-    for (Report.Outage o : r.outages()) {
-      ObjectNode n = outages.addObject();
-      n.put("clusterId", o.clusterId());
-      time(n, "start", o.start());
-      time(n, "end", o.end());
-      n.put("failOpenAdmissions", o.failOpenAdmissions());
-      strings(n.putArray("namespaces"), o.namespaces());
-      strings(n.putArray("mechanisms"), o.mechanisms());
+    g.writeNumberField("podCount", f.podCount());
+    strings(g, "pods", f.pods());
+    strings(g, "images", f.images());
+    strings(g, "users", f.users());
+    if (f.detail() != null) {
+      g.writeStringField("detail", f.detail());
     }
-    ArrayNode followUps = root.putArray("followUps");
-    for (FollowUpEntry f : r.followUps()) {
-      ObjectNode n = followUps.addObject();
-      n.put("followUpId", f.followUpId());
-      n.put("clusterId", f.clusterId());
-      workload(n.putObject("owner"), f.owner());
-      n.put("kind", f.kind().name());
-      n.put("state", f.state().name());
-      n.put("open", f.open());
-      n.put("cause", f.cause());
-      if (f.reevaluation() != null) {
-        n.put("reevaluation", f.reevaluation().name());
-      }
-      n.put("podCount", f.podCount());
-      strings(n.putArray("pods"), f.pods());
-      strings(n.putArray("images"), f.images());
-      strings(n.putArray("users"), f.users());
-      if (f.detail() != null) {
-        n.put("detail", f.detail());
-      }
-      time(n, "firstSeen", f.firstSeen());
-      time(n, "lastSeen", f.lastSeen());
-      time(n, "lastChangedAt", f.lastChangedAt());
-      time(n, "closedAt", f.closedAt());
-      seconds(n, "timeToCloseSeconds", f.timeToClose());
-      seconds(n, "ageSeconds", f.age());
-      if (f.acknowledgedBy() != null) {
-        n.put("acknowledgedBy", f.acknowledgedBy());
-      }
-      time(n, "acknowledgedAt", f.acknowledgedAt());
-      if (f.note() != null) {
-        n.put("note", f.note());
-      }
-      n.put("pastDeadline", f.pastDeadline());
+    time(g, "firstSeen", f.firstSeen());
+    time(g, "lastSeen", f.lastSeen());
+    time(g, "lastChangedAt", f.lastChangedAt());
+    time(g, "closedAt", f.closedAt());
+    seconds(g, "timeToCloseSeconds", f.timeToClose());
+    seconds(g, "ageSeconds", f.age());
+    if (f.acknowledgedBy() != null) {
+      g.writeStringField("acknowledgedBy", f.acknowledgedBy());
     }
-    strings(root.putArray("stillOpen"), r.stillOpen().stream().map(FollowUpEntry::followUpId).toList());
-    strings(root.putArray("pastDeadline"), r.pastDeadline().stream().map(FollowUpEntry::followUpId).toList());
-    ArrayNode violating = root.putArray("violatingAtEnd");
-    for (Report.ViolatingWorkload w : r.violatingAtEnd()) {
-      ObjectNode n = violating.addObject();
-      n.put("clusterId", w.clusterId());
-      workload(n.putObject("owner"), w.owner());
-      n.put("decision", w.decision().name());
-      n.put("pods", w.pods());
-      strings(n.putArray("podNames"), w.podNames());
-      strings(n.putArray("reasons"), w.reasons());
-      time(n, "openSince", w.openSince());
+    time(g, "acknowledgedAt", f.acknowledgedAt());
+    if (f.note() != null) {
+      g.writeStringField("note", f.note());
     }
-    ObjectNode input = root.putObject("input");
-    input.put("admissionEventsRead", r.input().admissionEventsRead());
-    input.put("violationsRead", r.input().violationsRead());
-    input.put("followUpsRead", r.input().followUpsRead());
-    input.put("unreadable", r.input().unreadable());
-    input.put("duplicateAdmissionEvents", r.input().duplicateAdmissionEvents());
-    return root;
+    g.writeBooleanField("pastDeadline", f.pastDeadline());
+    g.writeEndObject();
   }
 
-  private static ObjectNode counts(ObjectNode o, Report.Counts c) {
-    o.put("admissions", c.admissions());
-    o.put("admitted", c.admitted());
-    o.put("denials", c.denials());
-    o.put("dryRunDenials", c.dryRunDenials());
-    o.put("failOpenAdmissions", c.failOpenAdmissions());
-    o.put("failOpenOutages", c.failOpenOutages());
-    o.put("breakglassUses", c.breakglassUses());
-    o.put("violationsOpened", c.violationsOpened());
-    o.put("violationsResolved", c.violationsResolved());
-    return o;
+  private static void counts(JsonGenerator g, Report.Counts c) throws IOException {
+    g.writeNumberField("admissions", c.admissions());
+    g.writeNumberField("admitted", c.admitted());
+    g.writeNumberField("denials", c.denials());
+    g.writeNumberField("dryRunDenials", c.dryRunDenials());
+    g.writeNumberField("failOpenAdmissions", c.failOpenAdmissions());
+    g.writeNumberField("failOpenOutages", c.failOpenOutages());
+    g.writeNumberField("breakglassUses", c.breakglassUses());
+    g.writeNumberField("violationsOpened", c.violationsOpened());
+    g.writeNumberField("violationsResolved", c.violationsResolved());
   }
 
-  private static void workload(ObjectNode o, WorkloadRef w) {
-    o.put("kind", w.kind().name());
-    o.put("namespace", w.namespace());
-    o.put("name", w.name());
+  private static void workload(JsonGenerator g, WorkloadRef w) throws IOException {
+    g.writeObjectFieldStart("owner");
+    g.writeStringField("kind", w.kind().name());
+    g.writeStringField("namespace", w.namespace());
+    g.writeStringField("name", w.name());
+    g.writeEndObject();
   }
 
-  private static void time(ObjectNode o, String field, Instant t) {
+  private static void time(JsonGenerator g, String field, Instant t) throws IOException {
     if (t != null) {
-      o.put(field, t.toString());
+      g.writeStringField(field, t.toString());
     }
   }
 
-  private static void seconds(ObjectNode o, String field, Duration d) {
+  private static void seconds(JsonGenerator g, String field, Duration d) throws IOException {
     if (d != null) {
-      o.put(field, d.getSeconds());
+      g.writeNumberField(field, d.getSeconds());
     }
   }
 
-  private static void strings(ArrayNode a, List<String> values) {
-    values.forEach(a::add);
-  }
-
-  /** Lets Jackson flush without closing the caller's writer. */
-  private static final class NonClosingWriter extends java.io.FilterWriter {
-    NonClosingWriter(Writer out) {
-      super(out);
+  private static void strings(JsonGenerator g, String field, List<String> values) throws IOException {
+    g.writeArrayFieldStart(field);
+    for (String v : values) {
+      g.writeString(v);
     }
-
-    @Override
-    public void close() throws IOException {
-      flush();
-    }
+    g.writeEndArray();
   }
 }

@@ -4,6 +4,7 @@ import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.ViolationTransition;
+import dev.vigil.schemas.WorkloadRef;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,7 +46,9 @@ public final class ReportBuilder {
   private final Map<String, Map<String, MutableCounts>> perNamespace = new TreeMap<>();
   private final Map<String, TreeMap<Long, Bucket>> failOpenBuckets = new TreeMap<>();
   private final Map<String, FollowUpState> followUps = new HashMap<>();
-  private final Map<String, ViolationTransition> openViolations = new HashMap<>();
+  private final Map<String, OpenViolation> openViolations = new HashMap<>();
+  /** One instance per distinct value, so the state of 100,000 open violations stays small. */
+  private final Map<Object, Object> canonical = new HashMap<>();
   private final Map<String, Boolean> recentAuditIds =
       new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
@@ -143,7 +146,8 @@ public final class ReportBuilder {
     if (v.transition() == ViolationTransition.Transition.RESOLVED || !v.current().isViolation()) {
       openViolations.remove(v.key());
     } else {
-      openViolations.put(v.key(), v);
+      openViolations.put(v.key(), new OpenViolation(canonical(v.clusterId()), canonical(v.owner()), v.podName(),
+          v.current(), v.openedAt(), canonical(v.reasons())));
     }
   }
 
@@ -249,26 +253,26 @@ public final class ReportBuilder {
   }
 
   private List<Report.ViolatingWorkload> violatingWorkloads() {
-    Map<String, List<ViolationTransition>> byWorkload = new TreeMap<>();
-    for (ViolationTransition v : openViolations.values()) {
+    Map<String, List<OpenViolation>> byWorkload = new TreeMap<>();
+    for (OpenViolation v : openViolations.values()) {
       byWorkload.computeIfAbsent(v.clusterId() + "/" + v.owner().key(), k -> new ArrayList<>()).add(v);
     }
     List<Report.ViolatingWorkload> out = new ArrayList<>();
-    for (List<ViolationTransition> pods : byWorkload.values()) {
-      pods.sort(Comparator.comparing(ViolationTransition::podName));
+    for (List<OpenViolation> pods : byWorkload.values()) {
+      pods.sort(Comparator.comparing(OpenViolation::podName));
       Decision worst = Decision.ALLOW;
       Instant since = null;
       SortedSet<String> reasons = new TreeSet<>();
-      for (ViolationTransition v : pods) {
+      for (OpenViolation v : pods) {
         if (severity(v.current()) > severity(worst)) {
           worst = v.current();
         }
         since = since == null || v.openedAt().isBefore(since) ? v.openedAt() : since;
         reasons.addAll(v.reasons());
       }
-      ViolationTransition first = pods.get(0);
+      OpenViolation first = pods.get(0);
       out.add(new Report.ViolatingWorkload(first.clusterId(), first.owner(), worst, pods.size(),
-          pods.stream().limit(MAX_LISTED).map(ViolationTransition::podName).toList(),
+          pods.stream().limit(MAX_LISTED).map(OpenViolation::podName).toList(),
           reasons.stream().limit(MAX_LISTED).toList(), since));
     }
     out.sort(Comparator.comparing(Report.ViolatingWorkload::openSince)
@@ -292,6 +296,15 @@ public final class ReportBuilder {
     int rank = (int) Math.ceil(0.95 * times.size());
     return new Report.CloseTimes(times.size(), Duration.ofMillis(sum / times.size()), times.get(rank - 1));
   }
+
+  @SuppressWarnings("unchecked")
+  private <T> T canonical(T value) {
+    return (T) canonical.computeIfAbsent(value, k -> k);
+  }
+
+  /** What the report needs of a pod's open violation. */
+  private record OpenViolation(String clusterId, WorkloadRef owner, String podName, Decision current,
+      Instant openedAt, List<String> reasons) {}
 
   private static int severity(Decision d) {
     switch (d) {

@@ -23,8 +23,6 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,13 +40,8 @@ class KafkaReportIT {
   @BeforeAll
   static void fillTopics() throws Exception {
     kafka = KafkaClusters.forTests(dir.resolve("kafka"));
-    Properties p = new Properties();
-    p.put("bootstrap.servers", kafka.bootstrapServers());
     TestTopics.create(kafka.bootstrapServers());
-    p.put("key.serializer", StringSerializer.class.getName());
-    p.put("value.serializer", ByteArraySerializer.class.getName());
-    p.put("enable.idempotence", "true");
-    p.put("acks", "all");
+    Properties p = TestTopics.producer(kafka.bootstrapServers());
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
       for (Scenario.Rec r : Scenario.records()) {
         producer.send(new ProducerRecord<>(r.topic().name(), null, r.timestamp().toEpochMilli(), r.key(),

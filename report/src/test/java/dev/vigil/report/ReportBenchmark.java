@@ -31,8 +31,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The bounded-heap benchmark of {@code vigil report}: fills the three topics with N records of a
@@ -41,10 +39,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * what it took. Not part of {@code verify}; see {@code docs/benchmarks.md} for the command.
  *
  * <pre>
- * ReportBenchmark [--records N] [--heap 256m] [--dir DIR] [--bootstrap-servers HOST:PORT]
+ * ReportBenchmark [--records N] [--heap 256m] [--dir DIR] [--bootstrap-servers HOST:PORT | --reuse KAFKA_DIR]
  * </pre>
  *
- * Without {@code --bootstrap-servers} it starts the embedded broker under {@code --dir}.
+ * Without {@code --bootstrap-servers} it starts the embedded broker under {@code --dir}; {@code
+ * --reuse} starts it on the data directory a previous run left and only reports.
  */
 public final class ReportBenchmark {
 
@@ -65,15 +64,22 @@ public final class ReportBenchmark {
     Path dir = Path.of(opts.getOrDefault("--dir", "target/report-benchmark"));
     Files.createDirectories(dir);
     Result r;
-    if (opts.containsKey("--bootstrap-servers")) {
+    if (opts.containsKey("--reuse")) {
+      // Report again over the data a previous run left in its broker's directory.
+      try (KafkaCluster kafka = EmbeddedKafka.start(Path.of(opts.get("--reuse")))) {
+        r = run(kafka.bootstrapServers(), 0, heap, dir);
+      }
+    } else if (opts.containsKey("--bootstrap-servers")) {
       r = run(opts.get("--bootstrap-servers"), records, heap, dir);
     } else {
       try (KafkaCluster kafka = EmbeddedKafka.start(dir.resolve("kafka-" + System.currentTimeMillis()))) {
         r = run(kafka.bootstrapServers(), records, heap, dir);
       }
     }
-    System.out.printf("records written      %,d in %.1f s (%,.0f records/s)%n", r.records(), r.fillSeconds(),
-        r.records() / r.fillSeconds());
+    if (r.records() > 0) {
+      System.out.printf("records written      %,d in %.1f s (%,.0f records/s)%n", r.records(), r.fillSeconds(),
+          r.records() / r.fillSeconds());
+    }
     System.out.printf("report (child JVM)   -Xmx%s, wall %.1f s, exit %d%n", heap, r.reportSeconds(), r.childExit());
     System.out.print(r.childOutput());
     System.out.printf("machine              %d cores, %s, Java %s, %s%n", Runtime.getRuntime().availableProcessors(),
@@ -84,7 +90,9 @@ public final class ReportBenchmark {
   /** Fills the topics at {@code bootstrap} with {@code records} records and reports them under {@code heap}. */
   static Result run(String bootstrap, long records, String heap, Path dir) throws Exception {
     long t0 = System.nanoTime();
-    fill(bootstrap, records);
+    if (records > 0) {
+      fill(bootstrap, records);
+    }
     double fill = (System.nanoTime() - t0) / 1e9;
 
     List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -114,6 +122,12 @@ public final class ReportBenchmark {
     new KafkaReportSource(p, Duration.ofSeconds(60)).readInto(builder, Progress.NONE);
     Report report = builder.build();
     double read = (System.nanoTime() - t0) / 1e9;
+    long total = report.input().total();
+    System.out.printf("records read         %,d in %.1f s (%,.0f records/s)%n", total, read, total / read);
+    System.gc();
+    System.out.printf("heap after reading   %d MiB live after a full GC (the report and the aggregation state)%n",
+        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20);
+    System.out.flush();
     long t1 = System.nanoTime();
     for (ReportFormat f : ReportFormat.values()) {
       try (Writer w = new BufferedWriter(Files.newBufferedWriter(dir.resolve("report." + f.extension())))) {
@@ -127,9 +141,7 @@ public final class ReportBenchmark {
         peak += pool.getPeakUsage().getUsed();
       }
     }
-    long total = report.input().total();
-    System.out.printf("records read         %,d in %.1f s (%,.0f records/s), rendering 4 formats %.1f s%n",
-        total, read, total / read, render);
+    System.out.printf("rendering            4 formats in %.1f s%n", render);
     System.out.printf("heap                 max %d MiB, peak used (sum of pool peaks) %d MiB%n",
         Runtime.getRuntime().maxMemory() >> 20, peak >> 20);
     System.out.printf("report               %,d admissions, %,d outages, %,d follow-ups (%,d still open), "
@@ -141,10 +153,7 @@ public final class ReportBenchmark {
   /** Writes {@code n} records of the period: 80 % admissions, 15 % violations, 5 % follow-ups. */
   static void fill(String bootstrap, long n) throws Exception {
     TestTopics.create(bootstrap);
-    Properties p = new Properties();
-    p.put("bootstrap.servers", bootstrap);
-    p.put("key.serializer", StringSerializer.class.getName());
-    p.put("value.serializer", ByteArraySerializer.class.getName());
+    Properties p = TestTopics.producer(bootstrap);
     p.put("linger.ms", "20");
     p.put("batch.size", String.valueOf(256 * 1024));
     p.put("compression.type", "lz4");
