@@ -77,20 +77,20 @@ final class ReportCommand implements Callable<Integer> {
       description = "Write the report to FILE (replaced atomically) instead of standard output.")
   Path output;
 
-  @Option(names = "--deadline", defaultValue = "72h", converter = DurationConverter.class,
+  @Option(names = "--deadline", defaultValue = "72h", converter = DurationConverter.class, paramLabel = "DURATION",
       description = "Follow-ups open longer than this, or closed after it, are past their deadline (default ${DEFAULT-VALUE}).")
   Duration deadline;
 
-  @Option(names = "--outage-gap", defaultValue = "10m", converter = DurationConverter.class,
+  @Option(names = "--outage-gap", defaultValue = "10m", converter = DurationConverter.class, paramLabel = "DURATION",
       description = "Fail-open admissions closer than this form one outage (default ${DEFAULT-VALUE}).")
   Duration outageGap;
 
-  @Option(names = "--lookback", defaultValue = "365d", converter = DurationConverter.class,
+  @Option(names = "--lookback", defaultValue = "365d", converter = DurationConverter.class, paramLabel = "DURATION",
       description = "How far before --from to read follow-ups and violations, to know what was already open "
           + "(default ${DEFAULT-VALUE}, the retention of those topics).")
   Duration lookback;
 
-  @Option(names = "--timeout", defaultValue = "30s", converter = DurationConverter.class,
+  @Option(names = "--timeout", defaultValue = "30s", converter = DurationConverter.class, paramLabel = "DURATION",
       description = "How long Kafka may take to answer, or a read may stall, before giving up with exit 3 (default ${DEFAULT-VALUE}).")
   Duration timeout;
 
