@@ -14,8 +14,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Vigil.Version.class,
     description = "Audits how container images get into Kubernetes clusters and keeps validating them while they run.",
-    subcommands = {ServiceCommand.Run.class, DemoCommand.class, ServiceCommand.Ingest.class, ServiceCommand.Streams.class,
-      TopicsCommand.class, BrokerCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServiceCommand.Run.class, DemoCommand.class, ServiceCommand.Ingest.class,
+      ServiceCommand.Streams.class, EvaluateCommand.class, ReportCommand.class, TopicsCommand.class,
+      BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class Vigil implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
