@@ -203,8 +203,13 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   static int compareVersions(PodEvent a, PodEvent b) {
     Long ra = number(a.resourceVersion());
     Long rb = number(b.resourceVersion());
-    if (ra != null && rb != null) {
+    if (ra != null && rb != null && !ra.equals(rb)) {
       return Long.compare(ra, rb);
+    }
+    // Same resourceVersion: a deletion can carry the version of the pod's last state (the fabric8
+    // mock does; informers replay a deleted pod's last known state too). DELETED is the newer one.
+    if (ra != null && ra.equals(rb) && a.type() != b.type()) {
+      return Integer.compare(a.type().ordinal(), b.type().ordinal());
     }
     int t = a.observedAt().compareTo(b.observedAt());
     if (t != 0) {

@@ -225,6 +225,17 @@ class ContinuousValidationTest {
   }
 
   @Test
+  void aDeletionCarryingTheLastResourceVersionStillResolves() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 10, OWNER, image(API, 'a')));
+
+    List<ViolationTransition> t = h.newViolations();
+    assertEquals(List.of(Transition.OPENED, Transition.RESOLVED), t.stream().map(ViolationTransition::transition).toList());
+    assertEquals(0, h.gauge("vigil.violations.open", "decision", "deny"));
+  }
+
+  @Test
   void anAllowlistedImagePassesWhateverTheRule() {
     policy(Fixtures.enforced(1, "ALWAYS_DENY", "us-docker.pkg.dev/acme/app/**"));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
