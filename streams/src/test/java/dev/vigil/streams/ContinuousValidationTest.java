@@ -139,7 +139,6 @@ class ContinuousValidationTest {
 
   @Test
   void aForgedAttestationDoesNotClearAViolation() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(StubValidator.real(), "needs the real validator");
     Fixtures.Signer ci = new Fixtures.Signer();
     Fixtures.Signer mallory = new Fixtures.Signer();
     policy(ci.attestor(1));
@@ -314,6 +313,21 @@ class ContinuousValidationTest {
     assertEquals(1, v.size());
     assertEquals("web-1", v.get(0).podName());
     assertEquals(Verdict.Trigger.IMAGE_METADATA_CHANGE, v.get(0).trigger());
+  }
+
+  @Test
+  void aFinishedPodIsNoLongerJudged() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    pod(added("payments", "job-1", 10, OWNER, image(API, 'a')));
+    PodEvent done = Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "job-1", 11, OWNER, image(API, 'a'));
+    pod(new PodEvent(done.eventId(), done.clusterId(), done.type(), done.namespace(), done.name(), done.uid(),
+        done.serviceAccount(), "Succeeded", done.owner(), done.images(), done.labels(), done.annotations(),
+        done.resourceVersion(), done.observedAt()));
+    List<ViolationTransition> t = h.newViolations();
+    assertEquals(List.of(Transition.OPENED, Transition.RESOLVED), t.stream().map(ViolationTransition::transition).toList());
+    assertEquals(List.of("pod Succeeded"), t.get(1).reasons());
+    assertTrue(t.get(0).reasons().get(0).startsWith("c0 " + image(API, 'a') + " (" + digest('a') + "): defaultAdmissionRule"),
+        t.get(0).reasons().toString());
   }
 
   @Test

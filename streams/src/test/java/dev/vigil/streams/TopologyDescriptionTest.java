@@ -27,7 +27,7 @@ class TopologyDescriptionTest {
 
   static String describe() {
     StreamsSettings s = StreamsSettings.defaults("127.0.0.1:9", Path.of("target", "unused"));
-    Topology t = VigilTopology.build(s, StubValidator.engineForTests(),
+    Topology t = VigilTopology.build(s, ValidationEngine.standard(),
         new VigilMetrics(new SimpleMeterRegistry(), Clock.systemUTC()));
     return t.describe().toString();
   }
