@@ -55,6 +55,15 @@ class TopologyDescriptionTest {
   }
 
   @Test
+  void theConfigurationTableListsEveryKeyWithItsDefault() throws Exception {
+    String doc = Files.readString(DOC, StandardCharsets.UTF_8);
+    for (StreamsSettings.Key k : StreamsSettings.keys()) {
+      assertTrue(doc.contains("| `" + k.key() + "` | `" + k.defaultValue() + "` |"),
+          k.key() + " with default " + k.defaultValue() + " is missing from " + DOC);
+    }
+  }
+
+  @Test
   void settingsFailNamingTheKey() {
     var ex = assertThrows(StreamsSettings.InvalidSettingException.class,
         () -> StreamsSettings.fromMap(Map.of("vigil.streams.change-poll-interval", "soon")));
