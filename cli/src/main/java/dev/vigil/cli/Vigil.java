@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Vigil.Version.class,
     description = "Audits how container images get into Kubernetes clusters and keeps validating them while they run.",
-    subcommands = {TopicsCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TopicsCommand.class, BrokerCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
 public final class Vigil implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

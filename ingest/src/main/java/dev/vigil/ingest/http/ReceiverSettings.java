@@ -1,0 +1,67 @@
+package dev.vigil.ingest.http;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Settings of ingest's HTTPS receivers, validated when built. The CLI fills it from its typed
+ * configuration; see ingest/README.md for the table.
+ *
+ * @param host address to listen on
+ * @param port port to listen on (0: any free port)
+ * @param certificatePem the server's certificate chain (PEM)
+ * @param privateKeyPem the server's private key (PEM, unencrypted)
+ * @param clientCaPem CA bundle whose client certificates are accepted, or {@code null}
+ * @param bearerTokens accepted bearer tokens (may be empty when a client CA is given)
+ * @param clusters cluster ids that may post to {@code /audit/<id>}
+ * @param maxBodyBytes larger request bodies get 413
+ * @param dedupWindow how many {@code (auditID, stage)} pairs are remembered
+ * @param threads request threads
+ * @param gkePubSub whether {@code /gke/pubsub} is on
+ * @param gkeDefaultCluster cluster id for GKE entries that do not name theirs, or {@code null}
+ */
+public record ReceiverSettings(
+    String host,
+    int port,
+    Path certificatePem,
+    Path privateKeyPem,
+    Path clientCaPem,
+    Set<String> bearerTokens,
+    Set<String> clusters,
+    long maxBodyBytes,
+    int dedupWindow,
+    int threads,
+    boolean gkePubSub,
+    String gkeDefaultCluster) {
+
+  public static final String DEFAULT_HOST = "0.0.0.0";
+  public static final int DEFAULT_PORT = 8443;
+  /** The API server's default batch (400 events) at level RequestResponse stays well below this. */
+  public static final long DEFAULT_MAX_BODY_BYTES = 16L * 1024 * 1024;
+  public static final int DEFAULT_DEDUP_WINDOW = 100_000;
+  public static final int DEFAULT_THREADS = 8;
+
+  public ReceiverSettings {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(certificatePem, "certificatePem: the receivers only speak HTTPS");
+    Objects.requireNonNull(privateKeyPem, "privateKeyPem: the receivers only speak HTTPS");
+    bearerTokens = Set.copyOf(bearerTokens);
+    clusters = Set.copyOf(clusters);
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, not " + port);
+    }
+    if (bearerTokens.isEmpty() && clientCaPem == null) {
+      throw new IllegalArgumentException("bearerTokens or clientCaPem: the receivers never run unauthenticated");
+    }
+    if (clusters.isEmpty() && !gkePubSub) {
+      throw new IllegalArgumentException("clusters: name at least one cluster that posts audit events");
+    }
+    if (maxBodyBytes < 1024) {
+      throw new IllegalArgumentException("maxBodyBytes must be at least 1024, not " + maxBodyBytes);
+    }
+    if (dedupWindow < 1 || threads < 1) {
+      throw new IllegalArgumentException("dedupWindow and threads must be at least 1");
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package dev.vigil.ingest.metrics;
+
+import java.time.Duration;
+
+/**
+ * What ingest counts, as a port with a no-op default ({@link #NOOP}); {@link MicrometerIngestMetrics}
+ * records into a Micrometer registry. Every tag takes values from a small fixed set (endpoints,
+ * topics, configured clusters, reason enums), never from request content.
+ */
+public interface IngestMetrics {
+
+  /** Counts nothing. */
+  IngestMetrics NOOP = new IngestMetrics() {};
+
+  /** A request to an HTTP endpoint was answered with {@code status}. */
+  default void httpRequest(String endpoint, int status, Duration took) {}
+
+  /** A request came without a valid bearer token or client certificate. */
+  default void unauthenticated(String endpoint) {}
+
+  /** Events read from a source ({@code k8s-audit}, {@code gke-audit}), before filtering. */
+  default void eventsReceived(String source, int count) {}
+
+  /** Events dropped as redeliveries of an {@code (auditID, stage)} already published. */
+  default void duplicatesDropped(String source, int count) {}
+
+  /** Records Kafka acknowledged on {@code topic}. */
+  default void recordsPublished(String topic, int count) {}
+
+  /** Inputs sent to the dead-letter topic. */
+  default void deadLettered(String source, int count) {}
+
+  /** Kafka did not acknowledge a batch. */
+  default void publishFailed(String topic, PublishFailure reason) {}
+
+  /** A pod event was not published because nothing that matters had changed. */
+  default void podEventSuppressed(String clusterId) {}
+
+  /** A document fed to the policy publisher was rejected; the last good version stays. */
+  default void policyRejected(String kind) {}
+
+  /** Why Kafka did not take a batch. */
+  enum PublishFailure {
+    /** No acknowledgement within the bounded wait. */
+    TIMEOUT,
+    /** The broker or the client reported an error. */
+    ERROR,
+    /** The waiting thread was interrupted. */
+    INTERRUPTED
+  }
+}
