@@ -138,6 +138,28 @@ class ContinuousValidationTest {
   }
 
   @Test
+  void factsThatChangedWhileNobodyWasToldAreCaughtUpOnTheFirstPoll() {
+    // As after a restart: the in-memory change feed is lost; the stored facts fingerprint is not.
+    h.close();
+    h = new TopologyHarness(dir.resolve("silent"), ChangeFeed.silent());
+    Fixtures.Signer ci = new Fixtures.Signer();
+    policy(ci.attestor(1));
+    policy(Fixtures.enforced(1, "REQUIRE_ATTESTATION"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    assertEquals(Transition.OPENED, h.newViolations().get(0).transition());
+    var att = ci.attest(API, digest('a'), "occ-1");
+    h.send(Topics.ATTESTATIONS, att.key(), att);
+
+    h.advance(POLL);
+
+    List<Verdict> v = h.newVerdicts();
+    assertEquals(2, v.size());
+    assertEquals(Verdict.Trigger.ATTESTATION_CHANGE, v.get(1).trigger());
+    assertEquals(Transition.RESOLVED, h.newViolations().get(0).transition());
+    assertEquals(1, h.counter("vigil.reevaluations", "reason", "startup"));
+  }
+
+  @Test
   void aForgedAttestationDoesNotClearAViolation() {
     Fixtures.Signer ci = new Fixtures.Signer();
     Fixtures.Signer mallory = new Fixtures.Signer();

@@ -44,8 +44,13 @@ final class TopologyHarness implements AutoCloseable {
 
   /** The production topology, with the real validator ({@code Evaluator.create()}). */
   TopologyHarness(Path stateDir) {
+    this(stateDir, new ChangeFeed());
+  }
+
+  /** As above, with the given change feed ({@link ChangeFeed#silent()}: as after a restart). */
+  TopologyHarness(Path stateDir, ChangeFeed feed) {
     settings = StreamsSettings.defaults("127.0.0.1:9", stateDir).withApplicationId("vigil-test");
-    topology = VigilTopology.build(settings, metrics);
+    topology = VigilTopology.build(settings, ValidationEngine.standard(), metrics, feed);
     Properties props = settings.streamsProperties();
     props.put(VigilMetrics.CONFIG_KEY, metrics);
     driver = new TopologyTestDriver(topology, props, Fixtures.T0);
