@@ -1,6 +1,10 @@
 package dev.vigil.cli;
 
+import dev.vigil.cli.config.ConfigException;
+import dev.vigil.cli.config.Setting;
+import dev.vigil.cli.config.SettingOptions;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +14,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Vigil.Version.class,
     description = "Audits how container images get into Kubernetes clusters and keeps validating them while they run.",
-    subcommands = {TopicsCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServiceCommand.Run.class, DemoCommand.class, ServiceCommand.Ingest.class,
+      ServiceCommand.Streams.class, EvaluateCommand.class, ReportCommand.class, TopicsCommand.class,
+      BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class Vigil implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -26,12 +32,22 @@ public final class Vigil implements Runnable {
 
   /** Runs the command line writing to {@code out} and {@code err}. */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
-    return new CommandLine(new Vigil())
+    CommandLine cl = new CommandLine(new Vigil());
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      if (sub.getCommand() instanceof HasSettings h) {
+        SettingOptions.addTo(sub.getCommandSpec(), h.settings());
+      }
+    }
+    return cl
         .setOut(out)
         .setErr(err)
         .setExecutionExceptionHandler(
             (e, cmd, parsed) -> {
-              cmd.getErr().println("vigil: " + e.getMessage());
+              if (e instanceof ConfigException) {
+                cmd.getErr().println("vigil " + cmd.getCommandName() + ": " + e.getMessage());
+                return 2;
+              }
+              cmd.getErr().println("vigil " + cmd.getCommandName() + ": " + e.getMessage());
               return 1;
             })
         .execute(args);
@@ -40,6 +56,11 @@ public final class Vigil implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** A command whose options come from {@link Setting} declarations. */
+  interface HasSettings {
+    List<Setting<?>> settings();
   }
 
   /** Reads the version from the jar's manifest. */

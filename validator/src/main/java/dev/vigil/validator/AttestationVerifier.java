@@ -38,14 +38,57 @@ public final class AttestationVerifier {
       return valid && (notAfter == null || !now.isAfter(notAfter));
     }
 
-    /** Why the outcome does not count at {@code now}. */
+    /** Why the outcome does not count at {@code now}; expiry is said first, as gpg does. */
     public String reasonAt(java.time.Instant now) {
-      return valid && !validAt(now) ? "signature or its key expired at " + notAfter : reason;
+      return notAfter != null && now.isAfter(notAfter) ? "OpenPGP signature or its key expired at " + notAfter : reason;
     }
   }
 
-  /** {@code signatureIndex} -1 stands for the older {@code pgpSignedAttestation}. */
-  private record Key(String digest, Attestation attestation, int signatureIndex, String keyFingerprint) {}
+  /**
+   * Cache key; {@code signatureIndex} -1 stands for the older {@code pgpSignedAttestation}. The
+   * hash uses only strings whose hashes Java caches (record hashing of the whole attestation was a
+   * quarter of the evaluation time); equality still compares the whole attestation.
+   */
+  private static final class Key {
+    private final String digest;
+    private final Attestation attestation;
+    private final int signatureIndex;
+    private final String keyFingerprint;
+    private final int hash;
+
+    Key(String digest, Attestation attestation, int signatureIndex, String keyFingerprint) {
+      this.digest = digest;
+      this.attestation = attestation;
+      this.signatureIndex = signatureIndex;
+      this.keyFingerprint = keyFingerprint;
+      int h = digest.hashCode();
+      h = 31 * h + attestation.occurrence().hashCode();
+      h = 31 * h + signatureIndex;
+      h = 31 * h + keyFingerprint.hashCode();
+      if (signatureIndex >= 0 && signatureIndex < attestation.signatures().size()) {
+        h = 31 * h + attestation.signatures().get(signatureIndex).signature().hashCode();
+      }
+      this.hash = h;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (this == o) {
+        return true;
+      }
+      if (!(o instanceof Key k)) {
+        return false;
+      }
+      return hash == k.hash && signatureIndex == k.signatureIndex && digest.equals(k.digest)
+          && keyFingerprint.equals(k.keyFingerprint)
+          && (attestation == k.attestation || attestation.equals(k.attestation));
+    }
+  }
 
   private final ConcurrentHashMap<Key, Outcome> cache = new ConcurrentHashMap<>();
   private final int maxEntries;
@@ -160,7 +203,7 @@ public final class AttestationVerifier {
       return Outcome.invalid("the signed content differs from serializedPayload");
     }
     Outcome checked = checkPayload(digest, signed);
-    return checked.valid() && notAfter != null ? new Outcome(true, "valid", notAfter) : checked;
+    return notAfter == null ? checked : new Outcome(checked.valid(), checked.reason(), notAfter);
   }
 
   /** Checks that a verified payload is a simple signing document naming {@code digest}. */

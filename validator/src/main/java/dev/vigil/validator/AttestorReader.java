@@ -39,23 +39,26 @@ public final class AttestorReader {
 
   static List<Attestor> read(String content, PolicyDocument.Format format, ProblemCollector c) {
     List<Attestor> out = new ArrayList<>();
-    JsonNode root;
+    List<JsonNode> docs;
     try {
-      root = Documents.read(content, format);
+      docs = Documents.readAll(content, format);
     } catch (Documents.UnreadableDocumentException e) {
       c.problem("", "unreadable " + format + ": " + e.getMessage());
       return out;
     }
-    if (root.isMissingNode()) {
+    if (docs.isEmpty()) {
       c.problem("", "empty document");
       return out;
     }
-    if (root.isArray()) {
-      for (int i = 0; i < root.size(); i++) {
-        attestor(root.get(i), "[" + i + "]", c).ifPresent(out::add);
+    int n = 0;
+    for (JsonNode root : docs) {
+      if (root.isArray()) {
+        for (int i = 0; i < root.size(); i++) {
+          attestor(root.get(i), "[" + n++ + "]", c).ifPresent(out::add);
+        }
+      } else {
+        attestor(root, docs.size() == 1 ? "" : "[" + n++ + "]", c).ifPresent(out::add);
       }
-    } else {
-      attestor(root, "", c).ifPresent(out::add);
     }
     Set<String> names = new HashSet<>();
     for (Attestor a : out) {

@@ -17,6 +17,17 @@ final class ParsedPolicySet implements PolicySet {
   final Map<String, Map<String, AdmissionRule>> istioRules;
   private final List<String> versions;
   private final List<InvalidPolicyException.Problem> warnings;
+  /** Reason texts computed once, so that evaluation does not build the same strings again. */
+  final String[] allowlistReasons;
+  final String[] systemReasons;
+  private final Map<AdmissionRule, String[]> ruleTexts = new java.util.IdentityHashMap<>();
+  private final Map<String, java.util.concurrent.ConcurrentHashMap<String, String>> satisfied = new HashMap<>();
+
+  static final int ALWAYS_ALLOW_TEXT = 0;
+  static final int ALWAYS_DENY_TEXT = 1;
+  static final int NO_DIGEST_TEXT = 2;
+  static final int DRY_RUN_TEXT = 3;
+  private static final int MAX_SATISFIED_TEXTS = 10_000;
 
   ParsedPolicySet(BinauthzPolicy policy, PlatformPolicy platform, Map<String, Attestor> attestors,
       List<NamePattern> systemImages, List<RuleScope> precedence, List<String> versions,
@@ -41,6 +52,41 @@ final class ParsedPolicySet implements PolicySet {
       istio.computeIfAbsent(nsSa[0], k -> new HashMap<>()).putIfAbsent(nsSa[1], rule);
     });
     this.istioRules = freeze(istio);
+    this.allowlistReasons = policy.allowlist().stream()
+        .map(p -> "matches admissionWhitelistPatterns '" + p.text() + "'").toArray(String[]::new);
+    this.systemReasons = systemImages.stream()
+        .map(p -> "system image exempted by globalPolicyEvaluationMode: matches '" + p.text() + "'")
+        .toArray(String[]::new);
+    for (AdmissionRule r : policy.allRules()) {
+      ruleTexts.put(r, new String[] {
+        r.id() + ": ALWAYS_ALLOW",
+        r.id() + ": ALWAYS_DENY" + (r.dryRun() ? " (dry run: logged, not blocked)" : ""),
+        r.id() + ": REQUIRE_ATTESTATION cannot be met without a digest",
+        r.id() + ": dry run, logged, not blocked"
+      });
+    }
+    for (Attestor a : this.attestors.values()) {
+      satisfied.put(a.name(), new java.util.concurrent.ConcurrentHashMap<>());
+    }
+  }
+
+  /** A fixed reason text of {@code rule} ({@link #ALWAYS_ALLOW_TEXT} ...). */
+  String ruleText(AdmissionRule rule, int which) {
+    return ruleTexts.get(rule)[which];
+  }
+
+  /** "attestor A: satisfied by OCCURRENCE", built once per attestor and occurrence. */
+  String satisfiedText(Attestor attestor, String occurrence) {
+    java.util.concurrent.ConcurrentHashMap<String, String> texts = satisfied.get(attestor.name());
+    String t = texts.get(occurrence);
+    if (t == null) {
+      if (texts.size() >= MAX_SATISFIED_TEXTS) {
+        texts.clear();
+      }
+      t = "attestor " + attestor.name() + ": satisfied by " + occurrence;
+      texts.put(occurrence, t);
+    }
+    return t;
   }
 
   private static Map<String, Map<String, AdmissionRule>> freeze(Map<String, Map<String, AdmissionRule>> m) {

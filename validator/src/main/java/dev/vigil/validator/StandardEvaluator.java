@@ -122,16 +122,16 @@ final class StandardEvaluator implements Evaluator {
     }
     String ruleId;
     Decision admission;
-    NamePattern allowed = firstMatch(ps.policy.allowlist(), p.normalised);
-    if (allowed != null) {
+    int allowed = indexOfMatch(ps.policy.allowlist(), p.normalised);
+    if (allowed >= 0) {
       ruleId = "admissionWhitelistPatterns";
       admission = Decision.ALLOW;
-      reasons.add("matches admissionWhitelistPatterns '" + allowed.text() + "'");
+      reasons.add(ps.allowlistReasons[allowed]);
     } else if (ps.policy.globalPolicyEvaluation()
-        && (allowed = firstMatch(ps.systemImages, p.normalised)) != null) {
+        && (allowed = indexOfMatch(ps.systemImages, p.normalised)) >= 0) {
       ruleId = "globalPolicyEvaluationMode";
       admission = Decision.ALLOW;
-      reasons.add("system image exempted by globalPolicyEvaluationMode: matches '" + allowed.text() + "'");
+      reasons.add(ps.systemReasons[allowed]);
     } else {
       ruleId = rule.id();
       admission = applyRule(ps, rule, digest, facts, now, reasons);
@@ -143,6 +143,15 @@ final class StandardEvaluator implements Evaluator {
       admission = worst(admission, platform);
     }
     return new Verdict.ImageResult(ci.container(), ci.image(), digest, admission, ruleId, reasons, checks);
+  }
+
+  private static int indexOfMatch(List<NamePattern> patterns, String image) {
+    for (int i = 0, n = patterns.size(); i < n; i++) {
+      if (patterns.get(i).matches(image)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static NamePattern firstMatch(List<NamePattern> patterns, String image) {
@@ -160,10 +169,10 @@ final class StandardEvaluator implements Evaluator {
     Decision fail = rule.dryRun() ? Decision.DRYRUN_DENY : Decision.DENY;
     switch (rule.evaluationMode()) {
       case ALWAYS_ALLOW:
-        reasons.add(rule.id() + ": ALWAYS_ALLOW");
+        reasons.add(ps.ruleText(rule, ParsedPolicySet.ALWAYS_ALLOW_TEXT));
         return Decision.ALLOW;
       case ALWAYS_DENY:
-        reasons.add(rule.id() + ": ALWAYS_DENY" + (rule.dryRun() ? " (dry run: logged, not blocked)" : ""));
+        reasons.add(ps.ruleText(rule, ParsedPolicySet.ALWAYS_DENY_TEXT));
         return fail;
       case REQUIRE_ATTESTATION:
         break;
@@ -171,7 +180,7 @@ final class StandardEvaluator implements Evaluator {
         throw new AssertionError(rule.evaluationMode());
     }
     if (digest == null) {
-      reasons.add(rule.id() + ": REQUIRE_ATTESTATION cannot be met without a digest");
+      reasons.add(ps.ruleText(rule, ParsedPolicySet.NO_DIGEST_TEXT));
       return fail;
     }
     List<Attestation> attestations = facts.attestations(digest);
@@ -186,7 +195,7 @@ final class StandardEvaluator implements Evaluator {
       }
       String satisfiedBy = satisfiedBy(attestor, digest, attestations, now, reasons);
       if (satisfiedBy != null) {
-        reasons.add("attestor " + name + ": satisfied by " + satisfiedBy);
+        reasons.add(ps.satisfiedText(attestor, satisfiedBy));
       } else {
         missing = true;
         reasons.add("attestor " + name + ": missing (no valid attestation for " + digest + ")");
@@ -194,7 +203,7 @@ final class StandardEvaluator implements Evaluator {
     }
     if (missing) {
       if (rule.dryRun()) {
-        reasons.add(rule.id() + ": dry run, logged, not blocked");
+        reasons.add(ps.ruleText(rule, ParsedPolicySet.DRY_RUN_TEXT));
       }
       return fail;
     }

@@ -116,6 +116,19 @@ final class Docs {
     }
   }
 
+  /** The RSA-4096 key pair openssl made (fixtures/signatures/make-fixtures.sh). */
+  static KeyPair fixtureRsa4096() {
+    try {
+      java.security.KeyFactory f = java.security.KeyFactory.getInstance("RSA");
+      var priv = (java.security.interfaces.RSAPrivateCrtKey) f.generatePrivate(
+          new java.security.spec.PKCS8EncodedKeySpec(resourceBytes("/fixtures/signatures/rsa4096.pk8")));
+      var pub = f.generatePublic(new java.security.spec.RSAPublicKeySpec(priv.getModulus(), priv.getPublicExponent()));
+      return new KeyPair(pub, priv);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   static byte[] sign(SignatureAlgorithm algorithm, PrivateKey key, byte[] data) {
     try {
       Signature s = Signature.getInstance(algorithm.jcaName());

@@ -87,6 +87,19 @@ public final class Parsers {
     }
   }
 
+  /** A TCP port, 0 to 65535. */
+  public static int port(String s) {
+    try {
+      int p = Integer.parseInt(s);
+      if (p < 0 || p > 65535) {
+        throw new IllegalArgumentException("'" + s + "' is not a port (0 to 65535)");
+      }
+      return p;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + s + "' is not a port (0 to 65535)");
+    }
+  }
+
   /** {@code host:port}; port 0 picks a free one. */
   public static InetSocketAddress address(String s) {
     int colon = s.lastIndexOf(':');

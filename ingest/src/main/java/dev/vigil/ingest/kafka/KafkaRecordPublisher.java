@@ -94,6 +94,11 @@ public final class KafkaRecordPublisher implements RecordPublisher {
       throw new PublishException(PublishFailure.INTERRUPTED, "interrupted while waiting for Kafka", e);
     }
     perTopic.forEach(metrics::recordsPublished);
+    for (Outgoing<?> r : records) {
+      if (r.value() instanceof dev.vigil.schemas.AdmissionEvent a) {
+        metrics.admission(a);
+      }
+    }
   }
 
   @Override

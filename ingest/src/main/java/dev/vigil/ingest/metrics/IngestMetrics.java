@@ -36,6 +36,13 @@ public interface IngestMetrics {
   /** A pod event was not published because nothing that matters had changed. */
   default void podEventSuppressed(String clusterId) {}
 
+  /**
+   * Kafka acknowledged an admission event: counted by cluster and enforcement signal
+   * ({@code failed_open}, {@code breakglass}, {@code dry_run}, {@code blocked}, {@code none}) so
+   * that alerts fire on fail-open and breakglass admissions.
+   */
+  default void admission(dev.vigil.schemas.AdmissionEvent event) {}
+
   /** A document fed to the policy publisher was rejected; the last good version stays. */
   default void policyRejected(String kind) {}
 

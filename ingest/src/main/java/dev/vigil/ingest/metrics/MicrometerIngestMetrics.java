@@ -73,6 +73,19 @@ public final class MicrometerIngestMetrics implements IngestMetrics {
         .increment();
   }
 
+  @Override
+  public void admission(dev.vigil.schemas.AdmissionEvent e) {
+    String signal = e.failedOpen() != null ? "failed_open"
+        : e.breakglass() ? "breakglass" : e.dryRun() ? "dry_run" : e.blocked() ? "blocked" : "none";
+    String mechanism = e.failedOpen() == null ? ""
+        : e.failedOpen().mechanism().name().toLowerCase(java.util.Locale.ROOT);
+    Counter.builder("vigil_ingest_admissions")
+        .description("Admission events Kafka acknowledged, by cluster and enforcement signal")
+        .tags("cluster", e.clusterId(), "signal", signal, "mechanism", mechanism)
+        .register(registry)
+        .increment();
+  }
+
   private Counter counter(String name, String description, String tag, String value) {
     return Counter.builder(name).description(description).tag(tag, value).register(registry);
   }

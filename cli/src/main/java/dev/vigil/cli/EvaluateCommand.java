@@ -1,0 +1,441 @@
+package dev.vigil.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.schemas.Attestation;
+import dev.vigil.schemas.ContainerImage;
+import dev.vigil.schemas.Decision;
+import dev.vigil.schemas.ImageMetadata;
+import dev.vigil.schemas.Json;
+import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.validator.Documents;
+import dev.vigil.validator.Evaluation;
+import dev.vigil.validator.Evaluator;
+import dev.vigil.validator.Facts;
+import dev.vigil.validator.GrafeasOccurrences;
+import dev.vigil.validator.InvalidPolicyException;
+import dev.vigil.validator.PodContext;
+import dev.vigil.validator.NamePattern;
+import dev.vigil.validator.PolicyOptions;
+import dev.vigil.validator.PolicySet;
+import dev.vigil.validator.RuleScope;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code vigil evaluate}: judges pod manifests against a Binary Authorization policy (and
+ * optionally a platform policy), printing one JSON verdict per pod. Exit 0 when every decision is
+ * ALLOW or DRYRUN_DENY, 1 when any is DENY or UNKNOWN, 2 for unusable input.
+ */
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Judge pods (or the pod templates of Deployments and other workloads) against a policy.",
+      "Prints one JSON verdict per pod on stdout. Exit status: 0 every pod ALLOW or DRYRUN_DENY,"
+          + " 1 any DENY or UNKNOWN, 2 unusable input (one line on stderr naming the file and field)."
+    })
+final class EvaluateCommand implements Callable<Integer> {
+
+  @Option(names = "--policy", required = true, paramLabel = "FILE",
+      description = "Binary Authorization policy, YAML or JSON (gcloud container binauthz policy export).")
+  Path policy;
+
+  @Option(names = "--platform-policy", paramLabel = "FILE",
+      description = "Continuous-validation platform policy (gkePolicy.checkSets), YAML or JSON.")
+  Path platformPolicy;
+
+  @Option(names = "--attestors", paramLabel = "FILE",
+      description = "Attestors (gcloud container binauthz attestors describe): one, a list, or --- separated.")
+  List<Path> attestors = new ArrayList<>();
+
+  @Option(names = "--attestations", paramLabel = "FILE",
+      description = "Grafeas ATTESTATION occurrences (gcloud container binauthz attestations list --format=json): one or a list.")
+  List<Path> attestations = new ArrayList<>();
+
+  @Option(names = "--image-metadata", paramLabel = "FILE",
+      description = "Image metadata records (upload time, vulnerabilities) as Vigil's image-metadata schema: one or a list.")
+  List<Path> imageMetadata = new ArrayList<>();
+
+  @Option(names = "--cluster", paramLabel = "LOCATION.CLUSTER_ID", defaultValue = "",
+      description = "The cluster the pods run in, matched against clusterAdmissionRules keys.")
+  String cluster;
+
+  @Option(names = "--now", paramLabel = "ISO-8601",
+      description = "The time to judge at (image age, signature expiry); default: the current time.")
+  Instant now;
+
+  @Option(names = "--system-image", paramLabel = "PATTERN",
+      description = "A system image pattern exempted when the policy says globalPolicyEvaluationMode: ENABLE"
+          + " (Google's own list is not published; supply it). Repeatable.")
+  List<String> systemImages = new ArrayList<>();
+
+  @Option(names = "--rule-precedence", paramLabel = "SCOPE,...", split = ",",
+      description = "Which specific rule wins when several match, first wins; default"
+          + " SERVICE_ACCOUNT,ISTIO_SERVICE_IDENTITY,NAMESPACE,CLUSTER.")
+  List<RuleScope> rulePrecedence;
+
+  @Option(names = "--pod", required = true, paramLabel = "FILE",
+      description = "Pod manifest(s), YAML or JSON; Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs,"
+          + " CronJobs and Lists are accepted; --- separated documents give one verdict each.")
+  Path pod;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Unusable input: the file, the field, what is wrong. */
+  static final class InputException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    InputException(Path file, String field, String message) {
+      super(file + ": " + (field == null || field.isEmpty() ? "" : field + ": ") + message);
+    }
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      Instant at = now == null ? Instant.now() : now;
+      PolicySet set = policies(at);
+      Facts facts = facts();
+      List<Pod> pods = readPods(pod);
+      Evaluator evaluator = Evaluator.create();
+      boolean failed = false;
+      for (Pod p : pods) {
+        Evaluation e = evaluator.evaluate(p.context(), set, facts, at);
+        failed |= e.decision() == Decision.DENY || e.decision() == Decision.UNKNOWN;
+        out.println(new String(Json.write(verdict(p, e)), StandardCharsets.UTF_8));
+      }
+      out.flush();
+      return failed ? 1 : 0;
+    } catch (InputException e) {
+      err.println("vigil evaluate: " + oneLine(e.getMessage()));
+      err.flush();
+      return 2;
+    }
+  }
+
+  private static String oneLine(String s) {
+    return s.replace('\n', ' ').replace('\r', ' ');
+  }
+
+  private Map<String, Object> verdict(Pod p, Evaluation e) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("decision", e.decision());
+    v.put("cluster", p.context().clusterId());
+    v.put("namespace", p.context().namespace());
+    v.put("name", p.context().name());
+    v.put("kind", p.kind());
+    v.put("serviceAccount", p.context().serviceAccount());
+    v.put("source", p.source());
+    v.put("images", e.images());
+    v.put("policyVersions", e.policyVersions());
+    return v;
+  }
+
+  // ---- policies and facts -------------------------------------------------------------------
+
+  private PolicySet policies(Instant at) throws InputException {
+    PolicyDocument binauthz = document(policy, PolicyDocument.Kind.BINAUTHZ_POLICY, at);
+    PolicyDocument platform = platformPolicy == null ? null
+        : document(platformPolicy, PolicyDocument.Kind.PLATFORM_POLICY, at);
+    List<PolicyDocument> attestorDocs = new ArrayList<>();
+    Map<String, Path> files = new HashMap<>();
+    files.put(binauthz.key(), policy);
+    if (platform != null) {
+      files.put(platform.key(), platformPolicy);
+    }
+    for (Path a : attestors) {
+      PolicyDocument d = document(a, PolicyDocument.Kind.ATTESTOR, at);
+      attestorDocs.add(d);
+      files.put(d.key(), a);
+    }
+    PolicyOptions options = PolicyOptions.DEFAULTS;
+    for (String pattern : systemImages) {
+      String[] problem = new String[1];
+      if (NamePattern.compile(pattern, problem).isEmpty()) {
+        throw new InputException(Path.of("--system-image"), pattern, problem[0]);
+      }
+    }
+    options = options.withSystemImagePatterns(systemImages);
+    if (rulePrecedence != null) {
+      try {
+        options = options.withRulePrecedence(rulePrecedence);
+      } catch (IllegalArgumentException e) {
+        throw new InputException(Path.of("--rule-precedence"), null, e.getMessage());
+      }
+    }
+    try {
+      PolicySet set = PolicySet.parse(binauthz, platform, attestorDocs, options);
+      for (InvalidPolicyException.Problem w : set.warnings()) {
+        spec.commandLine().getErr().println("vigil evaluate: warning: " + oneLine(w.toString()));
+      }
+      return set;
+    } catch (InvalidPolicyException e) {
+      Path file = files.get(e.document());
+      String problems = e.problems().stream().map(InvalidPolicyException.Problem::toString)
+          .collect(Collectors.joining("; "));
+      throw new InputException(file == null ? Path.of(e.document()) : file, null, problems);
+    }
+  }
+
+  private static PolicyDocument document(Path file, PolicyDocument.Kind kind, Instant at) throws InputException {
+    String content = read(file);
+    return new PolicyDocument("*", kind, file.getFileName().toString(), 1, format(file, content), content,
+        sha256(content), file.toString(), at);
+  }
+
+  private Facts facts() throws InputException {
+    Map<String, List<Attestation>> byDigest = new HashMap<>();
+    for (Path file : attestations) {
+      String content = read(file);
+      try {
+        for (Attestation a : GrafeasOccurrences.read(file.toString(), content, format(file, content))) {
+          byDigest.computeIfAbsent(a.imageDigest(), k -> new ArrayList<>()).add(a);
+        }
+      } catch (InvalidPolicyException e) {
+        InvalidPolicyException.Problem first = e.problems().get(0);
+        throw new InputException(file, first.path(), first.message()
+            + (e.problems().size() > 1 ? " (and " + (e.problems().size() - 1) + " more problems)" : ""));
+      }
+    }
+    Map<String, ImageMetadata> metadata = new HashMap<>();
+    for (Path file : imageMetadata) {
+      int i = 0;
+      for (JsonNode node : items(file, readAll(file))) {
+        try {
+          ImageMetadata m = Json.mapper().treeToValue(node, ImageMetadata.class);
+          metadata.put(m.imageDigest(), m);
+        } catch (IOException | IllegalArgumentException | NullPointerException e) {
+          throw new InputException(file, "[" + i + "]", "not an image-metadata record: " + rootMessage(e));
+        }
+        i++;
+      }
+    }
+    return Facts.of(byDigest, metadata);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : t.getMessage();
+    return m == null ? t.getClass().getSimpleName() : m;
+  }
+
+  // ---- pods ---------------------------------------------------------------------------------
+
+  /** A pod to judge, with the workload it came from. */
+  record Pod(PodContext context, String kind, String source) {}
+
+  List<Pod> readPods(Path file) throws InputException {
+    List<Pod> pods = new ArrayList<>();
+    List<JsonNode> docs = readAll(file);
+    for (int d = 0; d < docs.size(); d++) {
+      String prefix = docs.size() == 1 ? "" : "document " + (d + 1) + ": ";
+      JsonNode doc = docs.get(d);
+      if (text(doc, "kind").equals("List") || text(doc, "kind").endsWith("List")) {
+        JsonNode items = doc.get("items");
+        if (items == null || !items.isArray()) {
+          throw new InputException(file, prefix + "items", "a List needs an items array");
+        }
+        for (int i = 0; i < items.size(); i++) {
+          pods.add(pod(file, prefix + "items[" + i + "].", items.get(i)));
+        }
+      } else {
+        pods.add(pod(file, prefix, doc));
+      }
+    }
+    if (pods.isEmpty()) {
+      throw new InputException(file, null, "no pod or workload manifest in the file");
+    }
+    return pods;
+  }
+
+  private Pod pod(Path file, String at, JsonNode doc) throws InputException {
+    if (!doc.isObject()) {
+      throw new InputException(file, at + "kind", "not a Kubernetes object");
+    }
+    String kind = text(doc, "kind");
+    JsonNode metadata = doc.path("metadata");
+    String name = text(metadata, "name");
+    String namespace = text(metadata, "namespace");
+    JsonNode podMeta;
+    JsonNode spec;
+    JsonNode status = null;
+    String specPath;
+    switch (kind) {
+      case "Pod":
+        podMeta = metadata;
+        spec = doc.get("spec");
+        status = doc.get("status");
+        specPath = "spec";
+        break;
+      case "Deployment":
+      case "ReplicaSet":
+      case "StatefulSet":
+      case "DaemonSet":
+      case "Job":
+      case "ReplicationController":
+        podMeta = doc.path("spec").path("template").path("metadata");
+        spec = doc.path("spec").path("template").get("spec");
+        specPath = "spec.template.spec";
+        break;
+      case "CronJob":
+        podMeta = doc.path("spec").path("jobTemplate").path("spec").path("template").path("metadata");
+        spec = doc.path("spec").path("jobTemplate").path("spec").path("template").get("spec");
+        specPath = "spec.jobTemplate.spec.template.spec";
+        break;
+      case "":
+        throw new InputException(file, at + "kind", "is required");
+      default:
+        throw new InputException(file, at + "kind", "unsupported kind " + kind
+            + " (use Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob or List)");
+    }
+    if (name.isEmpty()) {
+      name = text(metadata, "generateName");
+      if (name.isEmpty()) {
+        throw new InputException(file, at + "metadata.name", "is required");
+      }
+    }
+    if (spec == null || !spec.isObject()) {
+      throw new InputException(file, at + specPath, "is required");
+    }
+    Map<String, String> imageIds = new HashMap<>();
+    if (status != null) {
+      for (String field : List.of("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses")) {
+        for (JsonNode s : status.path(field)) {
+          if (!text(s, "imageID").isEmpty()) {
+            imageIds.put(field + "/" + text(s, "name"), text(s, "imageID"));
+          }
+        }
+      }
+    }
+    List<ContainerImage> images = new ArrayList<>();
+    addContainers(file, at + specPath, spec, "initContainers", ContainerImage.Kind.INIT_CONTAINER,
+        "initContainerStatuses", imageIds, images);
+    addContainers(file, at + specPath, spec, "containers", ContainerImage.Kind.CONTAINER, "containerStatuses",
+        imageIds, images);
+    addContainers(file, at + specPath, spec, "ephemeralContainers", ContainerImage.Kind.EPHEMERAL_CONTAINER,
+        "ephemeralContainerStatuses", imageIds, images);
+    if (images.isEmpty()) {
+      throw new InputException(file, at + specPath + ".containers", "the pod has no containers");
+    }
+    String serviceAccount = text(spec, "serviceAccountName");
+    if (serviceAccount.isEmpty()) {
+      serviceAccount = text(spec, "serviceAccount");
+    }
+    PodContext context = new PodContext(cluster, namespace.isEmpty() ? "default" : namespace, name, serviceAccount,
+        images, strings(podMeta.path("labels")), strings(podMeta.path("annotations")));
+    return new Pod(context, kind, file.toString());
+  }
+
+  private static void addContainers(Path file, String at, JsonNode spec, String field, ContainerImage.Kind kind,
+      String statusField, Map<String, String> imageIds, List<ContainerImage> out) throws InputException {
+    JsonNode list = spec.get(field);
+    if (list == null || list.isNull()) {
+      return;
+    }
+    if (!list.isArray()) {
+      throw new InputException(file, at + "." + field, "must be a list");
+    }
+    for (int i = 0; i < list.size(); i++) {
+      JsonNode c = list.get(i);
+      String name = text(c, "name");
+      String image = text(c, "image");
+      if (image.isEmpty()) {
+        throw new InputException(file, at + "." + field + "[" + i + "].image", "is required");
+      }
+      out.add(new ContainerImage(name.isEmpty() ? field + "[" + i + "]" : name, kind, image,
+          imageIds.get(statusField + "/" + name)));
+    }
+  }
+
+  private static Map<String, String> strings(JsonNode node) {
+    Map<String, String> m = new HashMap<>();
+    if (node.isObject()) {
+      node.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString()));
+    }
+    return m;
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode v = node == null ? null : node.get(field);
+    return v != null && v.isValueNode() && !v.isNull() ? v.asText() : "";
+  }
+
+  // ---- files --------------------------------------------------------------------------------
+
+  private static List<JsonNode> items(Path file, List<JsonNode> docs) {
+    List<JsonNode> out = new ArrayList<>();
+    for (JsonNode d : docs) {
+      if (d.isArray()) {
+        d.forEach(out::add);
+      } else {
+        out.add(d);
+      }
+    }
+    return out;
+  }
+
+  private static List<JsonNode> readAll(Path file) throws InputException {
+    String content = read(file);
+    try {
+      return Documents.readAll(content, format(file, content));
+    } catch (Documents.UnreadableDocumentException e) {
+      throw new InputException(file, null, "unreadable: " + e.getMessage());
+    }
+  }
+
+  private static String read(Path file) throws InputException {
+    try {
+      if (Files.size(file) > Documents.MAX_DOCUMENT_CHARS) {
+        throw new InputException(file, null, "larger than " + Documents.MAX_DOCUMENT_CHARS + " bytes");
+      }
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new InputException(file, null, "no such file");
+    } catch (java.nio.charset.MalformedInputException e) {
+      throw new InputException(file, null, "not UTF-8 text");
+    } catch (IOException e) {
+      throw new InputException(file, null, "cannot read: " + e.getClass().getSimpleName());
+    }
+  }
+
+  private static PolicyDocument.Format format(Path file, String content) {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".json")) {
+      return PolicyDocument.Format.JSON;
+    }
+    if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+      return PolicyDocument.Format.YAML;
+    }
+    return Documents.sniff(content);
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,151 @@
+package dev.vigil.cli.demo;
+
+import dev.vigil.cli.ops.OpsServer;
+import dev.vigil.cli.run.ConsoleFeed;
+import dev.vigil.cli.run.IngestPlan;
+import dev.vigil.cli.run.IngestRuntime;
+import dev.vigil.cli.run.KafkaAccess;
+import dev.vigil.cli.run.StreamsRuntime;
+import dev.vigil.ingest.http.ReceiverSettings;
+import dev.vigil.kafka.EmbeddedKafka;
+import dev.vigil.streams.StreamsSettings;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Runs the demo: everything real except the cluster, which is fabric8's mock API server. */
+public final class Demo {
+
+  /** What {@code vigil demo} was asked for. */
+  public record Options(Duration duration, InetSocketAddress metricsListen, Path dataDir, Duration step) {}
+
+  // Strong reference: java.util.logging forgets levels set on loggers nobody holds.
+  private static final Logger MOCK_LOG = Logger.getLogger("io.fabric8.mockwebserver");
+
+  private Demo() {}
+
+  /** Plays the demo and returns the exit code. */
+  public static int run(Options options, PrintWriter out) throws Exception {
+    MOCK_LOG.setLevel(Level.WARNING);
+    long deadline = options.duration() == null ? Long.MAX_VALUE : System.nanoTime() + options.duration().toNanos();
+    Path dir = options.dataDir() != null ? options.dataDir() : Files.createTempDirectory("vigil-demo-");
+    Deque<AutoCloseable> started = new ArrayDeque<>();
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      stop.countDown();
+      try {
+        stopped.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "vigil-demo-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    boolean colour = System.console() != null;
+    try {
+      out.println("vigil demo: files in " + dir.toAbsolutePath());
+      DemoWorld world = DemoWorld.create(dir.resolve("world"));
+
+      EmbeddedKafka broker = EmbeddedKafka.start(dir.resolve("kafka"));
+      started.push(broker);
+      KafkaAccess kafka = KafkaAccess.of(broker.bootstrapServers());
+      kafka.createTopicsNow();
+      out.println("kafka: " + broker.bootstrapServers() + " (embedded)");
+
+      Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+      KubernetesMockServer mock = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
+          new KubernetesMixedDispatcher(responses), false);
+      mock.init(InetAddress.getLoopbackAddress(), 0);
+      started.push(mock::destroy);
+      KubernetesClient kube = mock.createClient();
+      started.push(kube);
+      out.println("kubernetes: mock API server at " + kube.getMasterUrl() + " (cluster " + DemoWorld.CLUSTER + ")");
+
+      PrometheusMeterRegistry registry = OpsServer.newRegistry();
+      ReceiverSettings receiver = new ReceiverSettings("127.0.0.1", 0, world.certificate, world.privateKey, null,
+          Set.of(world.token), Set.of(DemoWorld.CLUSTER), ReceiverSettings.DEFAULT_MAX_BODY_BYTES,
+          ReceiverSettings.DEFAULT_DEDUP_WINDOW, 4, false, null);
+      IngestPlan plan = new IngestPlan(List.of(new IngestPlan.Watch(DemoWorld.CLUSTER, kube)), List.of(), receiver,
+          world.policy, null, world.attestors, "*", world.attestations, null, Duration.ofSeconds(1));
+      IngestRuntime ingest = IngestRuntime.start(plan, kafka, registry, Clock.systemUTC());
+      started.push(ingest);
+      out.println("ingest: watching the mock cluster; audit receiver on https://127.0.0.1:" + ingest.receiverPort());
+
+      Map<String, String> overrides = new LinkedHashMap<>();
+      overrides.put(StreamsSettings.Key.APPLICATION_ID.key(), "vigil-demo");
+      overrides.put(StreamsSettings.Key.CORRELATION_SKEW.key(), "PT30S");
+      overrides.put(StreamsSettings.Key.FOLLOWUP_FLUSH_INTERVAL.key(), "PT1S");
+      StreamsRuntime streams = StreamsRuntime.start(kafka, dir.resolve("streams-state"), overrides, registry);
+      started.push(streams);
+      OpsServer ops = OpsServer.start(options.metricsListen(), registry, () -> {
+        Map<String, String> notReady = new LinkedHashMap<>(ingest.notReady());
+        notReady.putAll(streams.notReady());
+        return notReady;
+      });
+      started.push(ops);
+      out.println("metrics: http://" + ops.address().getHostString() + ":" + ops.address().getPort() + "/metrics");
+      streams.awaitRunning(Duration.ofSeconds(120));
+      started.push(ConsoleFeed.start(kafka, out, colour, registry, Duration.ofSeconds(15)));
+      out.println("streams: running. The day begins.");
+      out.flush();
+
+      Thread script = new Thread(() -> {
+        try {
+          new DemoScript(world, kube, ingest.receiverPort(), out, options.step(), colour).play();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (Exception e) {
+          out.println("the demo script failed: " + e);
+          out.flush();
+        }
+      }, "vigil-demo-script");
+      script.setDaemon(true);
+      script.start();
+
+      long wait = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, deadline - System.nanoTime());
+      stop.await(wait, TimeUnit.NANOSECONDS);
+      script.interrupt();
+      return 0;
+    } finally {
+      while (!started.isEmpty()) {
+        try {
+          started.pop().close();
+        } catch (Exception e) {
+          out.println("while stopping: " + e.getMessage());
+        }
+      }
+      out.println("vigil demo stopped.");
+      out.flush();
+      stopped.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // Already shutting down.
+      }
+    }
+  }
+}

@@ -1,0 +1,239 @@
+package dev.vigil.cli.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vigil.schemas.Json;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The scripted day of the demo, played against the mock API server (pods) and the audit receiver
+ * (admission decisions, posted as a kube-apiserver's audit webhook would).
+ */
+final class DemoScript {
+
+  private final DemoWorld world;
+  private final KubernetesClient kube;
+  private final URI auditEndpoint;
+  private final HttpClient http;
+  private final PrintWriter out;
+  private final Duration step;
+  private final boolean colour;
+
+  DemoScript(DemoWorld world, KubernetesClient kube, int receiverPort, PrintWriter out, Duration step,
+      boolean colour) throws Exception {
+    this.world = world;
+    this.kube = kube;
+    this.auditEndpoint = URI.create("https://127.0.0.1:" + receiverPort + "/audit/" + DemoWorld.CLUSTER);
+    this.http = HttpClient.newBuilder().sslContext(world.clientTls()).connectTimeout(Duration.ofSeconds(5)).build();
+    this.out = out;
+    this.step = step;
+    this.colour = colour;
+  }
+
+  /** An image of the demo registry, pinned by digest. */
+  record Image(String repository, String digest) {
+    static Image of(String name) {
+      return new Image(DemoWorld.REGISTRY + "/" + name, DemoWorld.digest(name));
+    }
+
+    String ref() {
+      return repository + "@" + digest;
+    }
+  }
+
+  void play() throws Exception {
+    Image api = Image.of("shop/api");
+    Image checkout = Image.of("shop/checkout");
+    Image dashboard = Image.of("tools/dashboard");
+    Image batch = Image.of("legacy/batch-worker");
+    Image toolbox = Image.of("debug/toolbox");
+    Image unsigned = Image.of("shop/api-unsigned-build");
+
+    act(1, "Compliant workloads start: payments/api (2 pods, signed by CI) and tools/dashboard (unsigned; "
+        + "the tools namespace is ALWAYS_ALLOW for now)");
+    world.attest(api.repository(), api.digest());
+    world.attest(checkout.repository(), checkout.digest());
+    deployment("payments", "api", api, 2, Map.of(), null);
+    deployment("tools", "dashboard", dashboard, 1, Map.of(), null);
+    pause();
+
+    act(2, "An unsigned image is blocked by the policy at admission: nothing runs, nothing to follow up");
+    postAudit(List.of(auditEvent("payments", "api-unsigned-7c9d4", unsignedPod(unsigned), "blocked")));
+    pause();
+
+    act(3, "The enforcer is down. The API server admits pods fail-open: payments/checkout (3 pods, signed) and "
+        + "legacy/batch-worker (2 pods, never signed)");
+    deployment("payments", "checkout", checkout, 3, Map.of(), "failed-open");
+    deployment("legacy", "batch-worker", batch, 2, Map.of(), "failed-open");
+    pause();
+
+    act(4, "Someone uses breakglass to start debug/toolbox, an unsigned image");
+    deployment("debug", "toolbox", toolbox, 1, Map.of("alpha.image-policy.k8s.io/break-glass", "true"), "breakglass");
+    pause();
+
+    act(5, "The policy changes: the tools namespace now needs CI attestations too. Running pods are re-judged "
+        + "without any new pod event");
+    world.writePolicy(true);
+    pause();
+
+    act(6, "The CI attestation for debug/toolbox arrives late: its violation clears (the breakglass follow-up "
+        + "stays open until someone acknowledges it)");
+    world.attest(toolbox.repository(), toolbox.digest());
+    pause();
+
+    act(7, "legacy/batch-worker is deleted: its violations and its escalated follow-up resolve");
+    for (Pod p : kube.pods().inNamespace("legacy").list().getItems()) {
+      kube.pods().inNamespace("legacy").withName(p.getMetadata().getName()).delete();
+    }
+    pause();
+    say("The scripted day is over; Vigil keeps running (Ctrl-C stops it).");
+  }
+
+  private void act(int n, String text) {
+    say("▶ " + n + "/7 " + text);
+  }
+
+  private void say(String text) {
+    out.println(colour ? "\u001b[1m" + text + "\u001b[0m" : text);
+    out.flush();
+  }
+
+  private void pause() throws InterruptedException {
+    Thread.sleep(step.toMillis());
+  }
+
+  /** A Deployment's ReplicaSet and its pods in the mock cluster, with their admission posted first. */
+  private void deployment(String ns, String name, Image image, int replicas, Map<String, String> annotations,
+      String admission) throws Exception {
+    String hash = Integer.toHexString((ns + name).hashCode() & 0xfffffff);
+    String rsName = name + "-" + hash;
+    ReplicaSet rs = new ReplicaSetBuilder()
+        .withNewMetadata().withNamespace(ns).withName(rsName).withUid(UUID.randomUUID().toString())
+        .addToOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("Deployment")
+            .withName(name).withUid(UUID.randomUUID().toString()).withController(true).build())
+        .endMetadata()
+        .withNewSpec().withReplicas(replicas).endSpec()
+        .build();
+    kube.resource(rs).create();
+    List<JsonNode> events = new ArrayList<>();
+    List<Pod> pods = new ArrayList<>();
+    for (int i = 0; i < replicas; i++) {
+      String podName = rsName + "-" + Integer.toHexString((podNameSeed(ns, name) + i * 7919) & 0xfffff);
+      Pod pod = new PodBuilder()
+          .withNewMetadata().withNamespace(ns).withName(podName).withUid(UUID.randomUUID().toString())
+          .withLabels(Map.of("app", name)).withAnnotations(annotations)
+          .addToOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("ReplicaSet")
+              .withName(rsName).withUid(rs.getMetadata().getUid()).withController(true).build())
+          .endMetadata()
+          .withNewSpec().withServiceAccountName(name)
+          .withContainers(new ContainerBuilder().withName(name).withImage(image.ref()).build())
+          .endSpec()
+          .withNewStatus().withPhase("Running")
+          .withContainerStatuses(new ContainerStatusBuilder().withName(name).withImage(image.ref())
+              .withImageID(image.ref()).withReady(true).build())
+          .endStatus()
+          .build();
+      pods.add(pod);
+      if (admission != null) {
+        events.add(auditEvent(ns, podName, kube.getKubernetesSerialization().asJson(pod), admission));
+      }
+    }
+    if (!events.isEmpty()) {
+      postAudit(events);
+    }
+    for (Pod pod : pods) {
+      kube.resource(pod).create();
+    }
+  }
+
+  private static int podNameSeed(String ns, String name) {
+    return (ns + "/" + name).hashCode();
+  }
+
+  private String unsignedPod(Image image) {
+    Pod pod = new PodBuilder()
+        .withNewMetadata().withNamespace("payments").withName("api-unsigned-7c9d4").endMetadata()
+        .withNewSpec().withContainers(new ContainerBuilder().withName("api").withImage(image.ref()).build()).endSpec()
+        .build();
+    return kube.getKubernetesSerialization().asJson(pod);
+  }
+
+  /** An audit.k8s.io/v1 Event for a pod create, at stage ResponseComplete. */
+  private JsonNode auditEvent(String ns, String name, String podJson, String outcome) throws Exception {
+    ObjectNode e = Json.mapper().createObjectNode();
+    Instant now = Instant.now();
+    e.put("kind", "Event").put("apiVersion", "audit.k8s.io/v1").put("level", "RequestResponse")
+        .put("auditID", UUID.randomUUID().toString()).put("stage", "ResponseComplete")
+        .put("requestURI", "/api/v1/namespaces/" + ns + "/pods").put("verb", "create")
+        .put("userAgent", "kube-controller-manager/v1.31.0")
+        .put("requestReceivedTimestamp", now.toString()).put("stageTimestamp", now.plusMillis(12).toString());
+    ObjectNode user = e.putObject("user");
+    user.put("username", "breakglass".equals(outcome) ? "alice@demo.example"
+        : "system:serviceaccount:kube-system:replicaset-controller");
+    user.putArray("groups").add("system:authenticated");
+    e.putArray("sourceIPs").add("10.128.0.2");
+    e.putObject("objectRef").put("resource", "pods").put("namespace", ns).put("name", name).put("apiVersion", "v1");
+    JsonNode pod = Json.mapper().readTree(podJson);
+    e.set("requestObject", pod);
+    ObjectNode annotations = e.putObject("annotations");
+    annotations.put("authorization.k8s.io/decision", "allow");
+    ObjectNode status = e.putObject("responseStatus");
+    switch (outcome) {
+      case "blocked" -> {
+        status.put("code", 403).put("status", "Failure").put("reason", "Forbidden")
+            .put("message", "pods \"" + name + "\" is forbidden: image policy webhook backend denied one or more "
+                + "images: Denied by default admission rule. Image " + pod.at("/spec/containers/0/image").asText()
+                + " denied by " + DemoWorld.ATTESTOR + ": No attestations found");
+        annotations.put("imagepolicywebhook.image-policy.k8s.io/image-denied", "true");
+      }
+      case "failed-open" -> {
+        status.put("code", 201);
+        e.set("responseObject", pod);
+        annotations.put("imagepolicywebhook.image-policy.k8s.io/failed-open", "true");
+      }
+      case "breakglass" -> {
+        status.put("code", 201);
+        e.set("responseObject", pod);
+        annotations.put("imagepolicywebhook.image-policy.k8s.io/break-glass", "true");
+      }
+      default -> throw new IllegalArgumentException(outcome);
+    }
+    return e;
+  }
+
+  private void postAudit(List<JsonNode> events) throws Exception {
+    ObjectNode list = Json.mapper().createObjectNode();
+    list.put("kind", "EventList").put("apiVersion", "audit.k8s.io/v1");
+    ArrayNode items = list.putArray("items");
+    events.forEach(items::add);
+    HttpRequest request = HttpRequest.newBuilder(auditEndpoint)
+        .header("Authorization", "Bearer " + world.token)
+        .header("Content-Type", "application/json")
+        .timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.mapper().writeValueAsBytes(list)))
+        .build();
+    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("the audit receiver answered " + response.statusCode() + ": " + response.body());
+    }
+  }
+}

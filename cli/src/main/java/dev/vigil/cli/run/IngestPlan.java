@@ -1,0 +1,124 @@
+package dev.vigil.cli.run;
+
+import dev.vigil.cli.config.Config;
+import dev.vigil.cli.config.ConfigException;
+import dev.vigil.cli.config.RunSettings;
+import dev.vigil.ingest.http.ReceiverSettings;
+import dev.vigil.ingest.watch.ClusterClients;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What the ingest side of a process runs: pod watchers (one per cluster), the HTTPS receivers, and
+ * the policy, attestation and image-metadata feeds.
+ */
+public record IngestPlan(
+    List<Watch> watches,
+    List<String> namespaces,
+    ReceiverSettings receiver,
+    Path policy,
+    Path platformPolicy,
+    Path attestors,
+    String policyScope,
+    Path attestations,
+    Path imageMetadata,
+    Duration feedInterval) {
+
+  /** One cluster to watch. */
+  public record Watch(String clusterId, KubernetesClient client) {}
+
+  public IngestPlan {
+    watches = List.copyOf(watches);
+    namespaces = List.copyOf(namespaces);
+  }
+
+  /** The plan the configuration describes. */
+  public static IngestPlan from(Config config) {
+    List<Watch> watches = new ArrayList<>();
+    if (config.require(RunSettings.WATCH)) {
+      List<String> contexts = config.get(RunSettings.CONTEXTS).orElse(List.of());
+      if (contexts.size() > 1 && config.get(RunSettings.CLUSTER_ID).isPresent()) {
+        throw new ConfigException(RunSettings.CLUSTER_ID.flag() + " names one cluster but "
+            + contexts.size() + " contexts are watched; cluster ids come from the context names then");
+      }
+      for (String context : contexts.isEmpty() ? java.util.Collections.<String>singletonList(null) : contexts) {
+        KubernetesClient client = ClusterClients.forContext(context);
+        String current = context != null ? context : client.getConfiguration().getCurrentContext() == null
+            ? "in-cluster" : client.getConfiguration().getCurrentContext().getName();
+        String id = config.get(RunSettings.CLUSTER_ID).orElse(clusterIdOf(current));
+        watches.add(new Watch(id, client));
+      }
+    }
+    return new IngestPlan(watches, config.get(RunSettings.NAMESPACES).orElse(List.of()), receiver(config, watches),
+        config.get(RunSettings.POLICY).orElse(null), config.get(RunSettings.PLATFORM_POLICY).orElse(null),
+        config.get(RunSettings.ATTESTORS).orElse(null), config.require(RunSettings.POLICY_SCOPE),
+        config.get(RunSettings.ATTESTATIONS).orElse(null), config.get(RunSettings.IMAGE_METADATA).orElse(null),
+        config.require(RunSettings.FEED_INTERVAL));
+  }
+
+  /**
+   * Binary Authorization names clusters {@code LOCATION.NAME}; GKE kubeconfig contexts are {@code
+   * gke_PROJECT_LOCATION_NAME}. Other contexts keep their name.
+   */
+  static String clusterIdOf(String context) {
+    if (context != null && context.startsWith("gke_")) {
+      String[] parts = context.split("_", 4);
+      if (parts.length == 4) {
+        return parts[2] + "." + parts[3];
+      }
+    }
+    return context;
+  }
+
+  private static ReceiverSettings receiver(Config config, List<Watch> watches) {
+    if (config.get(RunSettings.AUDIT_LISTEN).isEmpty()) {
+      return null;
+    }
+    InetSocketAddress listen = config.require(RunSettings.AUDIT_LISTEN);
+    Set<String> clusters = new LinkedHashSet<>(config.get(RunSettings.AUDIT_CLUSTERS).orElse(List.of()));
+    if (clusters.isEmpty()) {
+      watches.forEach(w -> clusters.add(w.clusterId()));
+    }
+    Set<String> tokens = config.get(RunSettings.AUDIT_TOKENS).map(IngestPlan::readTokens).orElse(Set.of());
+    try {
+      return new ReceiverSettings(listen.getHostString(), listen.getPort(),
+          config.get(RunSettings.AUDIT_CERT).orElseThrow(() -> new ConfigException(
+              RunSettings.AUDIT_CERT.flag() + " is required with " + RunSettings.AUDIT_LISTEN.flag()
+                  + ": the receiver only speaks HTTPS")),
+          config.get(RunSettings.AUDIT_KEY).orElseThrow(() -> new ConfigException(
+              RunSettings.AUDIT_KEY.flag() + " is required with " + RunSettings.AUDIT_LISTEN.flag())),
+          config.get(RunSettings.AUDIT_CLIENT_CA).orElse(null), tokens, clusters,
+          config.require(RunSettings.AUDIT_MAX_BODY), ReceiverSettings.DEFAULT_DEDUP_WINDOW,
+          ReceiverSettings.DEFAULT_THREADS, config.require(RunSettings.AUDIT_GKE_PUBSUB),
+          clusters.size() == 1 ? clusters.iterator().next() : null);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new ConfigException("audit receiver: " + e.getMessage());
+    }
+  }
+
+  private static Set<String> readTokens(Path file) {
+    try {
+      Set<String> tokens = new LinkedHashSet<>();
+      for (String line : Files.readAllLines(file)) {
+        String t = line.trim();
+        if (!t.isEmpty() && !t.startsWith("#")) {
+          tokens.add(t);
+        }
+      }
+      if (tokens.isEmpty()) {
+        throw new ConfigException(RunSettings.AUDIT_TOKENS.flag() + ": " + file + " holds no token");
+      }
+      return tokens;
+    } catch (IOException e) {
+      throw new ConfigException(RunSettings.AUDIT_TOKENS.flag() + ": cannot read " + file + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package dev.vigil.cli.run;
+
+import dev.vigil.streams.StreamsSettings;
+import dev.vigil.streams.VigilStreamsApp;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.streams.KafkaStreams;
+
+/** The running Kafka Streams side: continuous validation, violations and follow-ups. */
+public final class StreamsRuntime implements AutoCloseable {
+
+  private final VigilStreamsApp app;
+  private final KafkaStreamsMetrics kafkaMetrics;
+
+  private StreamsRuntime(VigilStreamsApp app, KafkaStreamsMetrics kafkaMetrics) {
+    this.app = app;
+    this.kafkaMetrics = kafkaMetrics;
+  }
+
+  /** Starts one instance; Kafka Streams and client metrics go to {@code registry}. */
+  public static StreamsRuntime start(KafkaAccess kafka, Path stateDir, Map<String, String> overrides,
+      MeterRegistry registry) {
+    Map<String, String> values = new LinkedHashMap<>(overrides);
+    values.put(StreamsSettings.Key.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers());
+    values.put(StreamsSettings.Key.STATE_DIR.key(), stateDir.toString());
+    StreamsSettings settings = StreamsSettings.fromMap(values);
+    VigilStreamsApp app = VigilStreamsApp.start(settings, registry);
+    KafkaStreamsMetrics kafkaMetrics = new KafkaStreamsMetrics(app.kafkaStreams());
+    kafkaMetrics.bindTo(registry);
+    return new StreamsRuntime(app, kafkaMetrics);
+  }
+
+  /** Waits until the instance runs. */
+  public StreamsRuntime awaitRunning(Duration timeout) throws Exception {
+    app.awaitRunning(timeout);
+    return this;
+  }
+
+  /** Empty when running; else why not. */
+  public Map<String, String> notReady() {
+    KafkaStreams.State s = app.state();
+    return s == KafkaStreams.State.RUNNING ? Map.of() : Map.of("streams", s.toString());
+  }
+
+  public VigilStreamsApp app() {
+    return app;
+  }
+
+  @Override
+  public void close() {
+    kafkaMetrics.close();
+    app.close();
+  }
+}

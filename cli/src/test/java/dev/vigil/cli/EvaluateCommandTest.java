@@ -1,0 +1,123 @@
+package dev.vigil.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.schemas.Json;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code vigil evaluate} contract: flags, one JSON line per pod, exit 0/1/2. */
+class EvaluateCommandTest {
+
+  record Run(int code, String out, String err) {
+    List<JsonNode> verdicts() throws Exception {
+      List<JsonNode> list = new ArrayList<>();
+      for (String line : out.split("\n")) {
+        if (!line.isBlank()) {
+          list.add(Json.mapper().readTree(line));
+        }
+      }
+      return list;
+    }
+  }
+
+  static String file(String name) {
+    try {
+      return Path.of(EvaluateCommandTest.class.getResource("evaluate/" + name).toURI()).toString();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Run vigil(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Vigil.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  static Run evaluate(String pods, String... more) {
+    List<String> args = new ArrayList<>(List.of("evaluate", "--policy", file("policy.yaml"),
+        "--attestors", file("attestor.yaml"), "--attestations", file("attestations.json"),
+        "--now", "2026-11-25T12:00:00Z", "--cluster", "us-central1-a.prod", "--pod", file(pods)));
+    args.addAll(List.of(more));
+    return vigil(args.toArray(new String[0]));
+  }
+
+  @Test
+  void judgesEveryDocumentAndExitsOneWhenAnyPodIsDenied() throws Exception {
+    Run run = evaluate("pods.yaml");
+
+    assertEquals(1, run.code(), run.err());
+    List<JsonNode> v = run.verdicts();
+    assertEquals(3, v.size(), run.out());
+    assertEquals("ALLOW", v.get(0).get("decision").asText());
+    assertEquals("prod", v.get(0).get("namespace").asText());
+    assertEquals("api", v.get(0).get("name").asText());
+    assertEquals("admissionWhitelistPatterns", v.get(0).get("images").get(0).get("rule").asText());
+    assertEquals("defaultAdmissionRule", v.get(0).get("images").get(1).get("rule").asText());
+    assertEquals("DENY", v.get(1).get("decision").asText());
+    assertEquals("Deployment", v.get(1).get("kind").asText());
+    assertEquals("web", v.get(1).get("name").asText());
+    assertTrue(v.get(1).get("images").get(0).get("reasons").toString().contains("not pinned by digest"));
+    assertEquals("DRYRUN_DENY", v.get(2).get("decision").asText());
+    assertEquals("kubernetesNamespaceAdmissionRules[sandbox]", v.get(2).get("images").get(0).get("rule").asText());
+  }
+
+  @Test
+  void aListOfRunningPodsIsJudgedByTheRunningDigestAndExitsZero() throws Exception {
+    Run run = evaluate("running-pod.json", "--platform-policy", file("platform.yaml"),
+        "--image-metadata", file("image-metadata.json"));
+
+    assertEquals(0, run.code(), run.out() + run.err());
+    JsonNode v = run.verdicts().get(0);
+    assertEquals("ALLOW", v.get("decision").asText());
+    assertTrue(v.get("images").get(0).get("reasons").toString().contains("judged by the running digest"), v.toString());
+    assertEquals(2, v.get("images").get(0).get("checkResults").size(), v.toString());
+  }
+
+  @Test
+  void anInvalidPolicyExitsTwoWithOneLineNamingTheFileAndField() {
+    Run run = vigil("evaluate", "--policy", file("bad-policy.yaml"), "--pod", file("pods.yaml"));
+
+    assertEquals(2, run.code());
+    assertEquals("", run.out());
+    assertEquals(1, run.err().strip().lines().count(), run.err());
+    assertTrue(run.err().contains("bad-policy.yaml"), run.err());
+    assertTrue(run.err().contains("defaultAdmissionRule.evaluationMode"), run.err());
+  }
+
+  @Test
+  void aPodWithoutAnImageExitsTwoNamingTheField(@TempDir Path dir) throws Exception {
+    Path pod = Files.writeString(dir.resolve("pod.yaml"), "kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: a\n");
+
+    Run run = vigil("evaluate", "--policy", file("policy.yaml"), "--pod", pod.toString());
+
+    assertEquals(2, run.code());
+    assertTrue(run.err().contains("pod.yaml: spec.containers[0].image: is required"), run.err());
+  }
+
+  @Test
+  void unreadableOrMissingFilesExitTwo(@TempDir Path dir) throws Exception {
+    Path broken = Files.writeString(dir.resolve("pods.yaml"), "kind: Pod\nmetadata: {name: [unclosed\n");
+
+    Run missing = vigil("evaluate", "--policy", dir.resolve("nope.yaml").toString(), "--pod", file("pods.yaml"));
+    Run unreadable = vigil("evaluate", "--policy", file("policy.yaml"), "--pod", broken.toString());
+    Run noPolicy = vigil("evaluate", "--pod", file("pods.yaml"));
+
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().contains("nope.yaml: no such file"), missing.err());
+    assertEquals(2, unreadable.code());
+    assertTrue(unreadable.err().contains("pods.yaml"), unreadable.err());
+    assertEquals(2, noPolicy.code());
+  }
+}

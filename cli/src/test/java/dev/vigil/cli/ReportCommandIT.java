@@ -1,0 +1,218 @@
+package dev.vigil.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.kafka.KafkaCluster;
+import dev.vigil.kafka.KafkaClusters;
+import dev.vigil.schemas.AdmissionEvent;
+import dev.vigil.schemas.ContainerImage;
+import dev.vigil.schemas.Decision;
+import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.Json;
+import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.WorkloadRef;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportCommandIT {
+
+  static final String FROM = "2026-11-01T00:00:00Z";
+  static final String TO = "2026-11-08T00:00:00Z";
+
+  record Run(int code, String out, String err) {}
+
+  static Run vigil(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Vigil.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void helpListsReport() {
+    Run run = vigil("--help");
+
+    assertEquals(0, run.code());
+    assertTrue(run.out().contains("report"), run.out());
+  }
+
+  @Test
+  void unusableArgumentsExitTwo(@TempDir Path dir) {
+    String kafka = "127.0.0.1:9";
+    List<String[]> cases = List.of(
+        new String[] {"report", "--from", TO, "--to", FROM, "--bootstrap-servers", kafka},
+        new String[] {"report", "--from", "last tuesday", "--to", TO, "--bootstrap-servers", kafka},
+        new String[] {"report", "--from", "2026-11-01T00:00:00", "--to", TO, "--bootstrap-servers", kafka},
+        new String[] {"report", "--from", FROM, "--to", TO, "--format", "pdf", "--bootstrap-servers", kafka},
+        new String[] {"report", "--from", FROM, "--to", TO, "--deadline", "soon", "--bootstrap-servers", kafka},
+        new String[] {"report", "--from", FROM, "--to", TO, "--deadline", "0h", "--bootstrap-servers", kafka},
+        new String[] {"report", "--to", TO, "--bootstrap-servers", kafka},
+        new String[] {"report", "--from", FROM, "--to", TO, "--output", dir.resolve("no/such/dir/r.md").toString(),
+            "--bootstrap-servers", kafka},
+        new String[] {"report", "--from", FROM, "--to", TO, "--data-dir", dir.resolve("missing").toString()},
+        new String[] {"report", "--from", FROM, "--to", TO, "--frobnicate", "--bootstrap-servers", kafka});
+    for (String[] args : cases) {
+      Run run = vigil(args);
+      assertEquals(2, run.code(), String.join(" ", args) + " -> " + run.err());
+      assertTrue(run.out().isEmpty(), "nothing on stdout for " + String.join(" ", args));
+    }
+  }
+
+  @Test
+  void unreachableKafkaExitsThreeWithinTheTimeout() throws Exception {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+
+    Run run = vigil("report", "--from", FROM, "--to", TO, "--timeout", "3s",
+        "--bootstrap-servers", "127.0.0.1:" + closedPort);
+
+    assertEquals(3, run.code(), run.err());
+    assertTrue(run.err().contains("did not answer within 3 s"), run.err());
+    assertTrue(run.out().isEmpty());
+  }
+
+  @Test
+  void missingTopicsExitThreeThenAFilledPeriodIsReported(@TempDir Path dir) throws Exception {
+    try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
+      String bootstrap = kafka.bootstrapServers();
+
+      Run missing = vigil("report", "--from", FROM, "--to", TO, "--bootstrap-servers", bootstrap);
+      assertEquals(3, missing.code(), missing.err());
+      assertTrue(missing.err().contains("vigil.admission-events"), missing.err());
+
+      fill(bootstrap);
+      Path json = dir.resolve("report.json");
+      Run written = vigil("report", "--from", FROM, "--to", TO, "--format", "json", "--output", json.toString(),
+          "--deadline", "2h", "--bootstrap-servers", bootstrap);
+      Run markdown = vigil("report", "--from", "2026-11-01", "--to", "2026-11-08", "--namespace", "payments",
+          "--bootstrap-servers", bootstrap);
+      Run csv = vigil("report", "--from", FROM, "--to", TO, "--format", "csv", "--cluster", "prod",
+          "--bootstrap-servers", bootstrap);
+
+      assertEquals(0, written.code(), written.err());
+      assertTrue(written.out().isEmpty(), "the report went to the file");
+      JsonNode doc = Json.mapper().readTree(Files.readString(json));
+      assertEquals(1, doc.path("version").asInt());
+      assertEquals(3, doc.path("summary").path("admissions").asLong());
+      assertEquals(2, doc.path("summary").path("failOpenAdmissions").asLong());
+      assertEquals(1, doc.path("summary").path("failOpenOutages").asLong());
+      assertEquals(1, doc.path("summary").path("breakglassUses").asLong());
+      assertEquals(7200, doc.path("settings").path("deadlineSeconds").asLong());
+      assertEquals(List.of("fu-1", "fu-2"), List.of(doc.path("followUps").get(0).path("followUpId").asText(),
+          doc.path("followUps").get(1).path("followUpId").asText()));
+      assertEquals("ops@acme.example", doc.path("followUps").get(1).path("acknowledgedBy").asText());
+      assertEquals("fu-1", doc.path("stillOpen").get(0).asText());
+      try (var files = Files.list(dir)) {
+        assertEquals(List.of(), files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList());
+      }
+
+      assertEquals(0, markdown.code(), markdown.err());
+      assertTrue(markdown.out().contains("| Admissions seen | 2 |"), markdown.out());
+      assertTrue(markdown.out().contains("Clusters: all; namespaces: payments"), markdown.out());
+
+      assertEquals(0, csv.code(), csv.err());
+      List<String> lines = csv.out().lines().toList();
+      assertEquals(3, lines.size(), csv.out());
+      assertTrue(lines.get(0).startsWith("follow_up_id,kind,cluster"), lines.get(0));
+    }
+
+    // The same data, read from the stopped broker's data directory.
+    Assumptions.assumeTrue(Files.exists(dir.resolve("kafka").resolve("data").resolve("meta.properties")),
+        "only the embedded broker leaves a data directory");
+    Run fromDataDir = vigil("report", "--from", FROM, "--to", TO, "--format", "json",
+        "--data-dir", dir.resolve("kafka").toString());
+    assertEquals(0, fromDataDir.code(), fromDataDir.err());
+    assertEquals(3, Json.mapper().readTree(fromDataDir.out()).path("summary").path("admissions").asLong());
+  }
+
+  /** Two fail-open pods of payments/api and a breakglass in shop, acknowledged with a note. */
+  private static void fill(String bootstrap) throws Exception {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", bootstrap);
+    try (Admin admin = Admin.create(p)) {
+      // Unlimited retention: the records carry fixed dates that the catalogue's 30 days would delete.
+      List<NewTopic> topics = new java.util.ArrayList<>();
+      for (var t : List.of(Topics.ADMISSION_EVENTS, Topics.VIOLATIONS, Topics.FOLLOWUPS)) {
+        Map<String, String> configs = new java.util.HashMap<>(t.configs());
+        configs.put("retention.ms", "-1");
+        topics.add(new NewTopic(t.name(), t.partitions(), (short) 1).configs(configs));
+      }
+      admin.createTopics(topics).all().get(60, java.util.concurrent.TimeUnit.SECONDS);
+      // Produce only once every partition has a leader: an idempotent producer was seen to retry
+      // OUT_OF_ORDER_SEQUENCE_NUMBER forever after a first NOT_LEADER_OR_FOLLOWER on a new topic.
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      List<String> names = topics.stream().map(NewTopic::name).toList();
+      while (!admin.describeTopics(names).allTopicNames().get(60, java.util.concurrent.TimeUnit.SECONDS).values()
+          .stream().allMatch(t -> t.partitions().stream().allMatch(i -> i.leader() != null && !i.leader().isEmpty()))) {
+        assertTrue(System.nanoTime() < deadline, "topics got no leaders within 60 s");
+        java.util.concurrent.TimeUnit.MILLISECONDS.sleep(50);
+      }
+    }
+    p.put("key.serializer", StringSerializer.class.getName());
+    p.put("value.serializer", ByteArraySerializer.class.getName());
+    p.put("enable.idempotence", "false");
+    p.put("max.in.flight.requests.per.connection", "1");
+    p.put("acks", "all");
+    WorkloadRef api = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "payments", "api");
+    WorkloadRef shop = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "shop", "web");
+    List<Object> values = List.of(
+        admission("a1", api, "api-1", "2026-11-02T10:00:00Z", false),
+        admission("a2", api, "api-2", "2026-11-02T10:03:00Z", false),
+        admission("a3", shop, "web-1", "2026-11-03T09:00:00Z", true),
+        followUp("fu-1", api, FollowUp.Kind.FAIL_OPEN, FollowUp.State.ESCALATED, "2026-11-02T10:00:00Z",
+            "2026-11-02T11:00:00Z", null, null),
+        followUp("fu-2", shop, FollowUp.Kind.BREAKGLASS, FollowUp.State.OPEN, "2026-11-03T09:00:00Z",
+            "2026-11-03T09:00:00Z", null, null),
+        followUp("fu-2", shop, FollowUp.Kind.BREAKGLASS, FollowUp.State.ACKNOWLEDGED, "2026-11-03T09:00:00Z",
+            "2026-11-03T09:30:00Z", "ops@acme.example", "planned hotfix, CHG-12"));
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
+      for (Object v : values) {
+        if (v instanceof AdmissionEvent e) {
+          producer.send(new ProducerRecord<>(Topics.ADMISSION_EVENTS.name(), null,
+              e.requestReceivedAt().toEpochMilli(), e.key(), Json.write(e)));
+        } else if (v instanceof FollowUp f) {
+          producer.send(new ProducerRecord<>(Topics.FOLLOWUPS.name(), null, f.changedAt().toEpochMilli(), f.key(),
+              Json.write(f)));
+        }
+      }
+      producer.flush();
+    }
+  }
+
+  private static AdmissionEvent admission(String id, WorkloadRef owner, String pod, String at, boolean breakglass) {
+    return new AdmissionEvent(id, "prod", AdmissionEvent.Source.KUBERNETES_AUDIT, "audit-" + id, "ResponseComplete",
+        "create", owner.namespace(), pod, "uid-" + id, "alice@acme.example", "default", owner,
+        List.of(new ContainerImage("main", ContainerImage.Kind.CONTAINER, "registry.example/app:1", null)),
+        false, false, breakglass,
+        breakglass ? null : new AdmissionEvent.FailedOpen(AdmissionEvent.FailedOpen.Mechanism.VALIDATING_WEBHOOK, "round_0_index_0"),
+        201, "Created", Map.of(), Instant.parse(at));
+  }
+
+  private static FollowUp followUp(String id, WorkloadRef owner, FollowUp.Kind kind, FollowUp.State state,
+      String firstSeen, String changedAt, String by, String note) {
+    return new FollowUp(id, "prod", owner, kind, state, state.name().toLowerCase(), 
+        state == FollowUp.State.ESCALATED ? Decision.DENY : null, 1, List.of("pod"), List.of("registry.example/app:1"),
+        List.of("alice@acme.example"), null, Instant.parse(firstSeen), Instant.parse(firstSeen),
+        Instant.parse(changedAt), by, note);
+  }
+}

@@ -1,0 +1,194 @@
+package dev.vigil.report;
+
+import dev.vigil.schemas.Decision;
+import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.WorkloadRef;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A compliance report over one period: what {@link ReportBuilder} found, ready for a renderer.
+ * Every list is sorted, so the same topics give the same report.
+ *
+ * @param asOf the instant the report's ages and end-of-period states refer to: {@code to}, or the
+ *     time the report was made when {@code to} lies in the future
+ * @param byNamespace the counts per cluster and namespace, sorted by cluster then namespace
+ * @param followUps every follow-up whose life overlaps the period, oldest first
+ * @param violatingAtEnd workloads with pods whose violation was still open at {@code asOf}
+ */
+public record Report(
+    Instant generatedAt,
+    ReportSettings settings,
+    Instant asOf,
+    Counts summary,
+    List<NamespaceCounts> byNamespace,
+    List<Outage> outages,
+    List<FollowUpEntry> followUps,
+    List<ViolatingWorkload> violatingAtEnd,
+    CloseTimes timeToClose,
+    Input input) {
+
+  /** The version of the report's JSON form ({@code report.schema.json}). */
+  public static final int VERSION = 1;
+
+  public Report {
+    Objects.requireNonNull(generatedAt, "generatedAt");
+    Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(asOf, "asOf");
+    Objects.requireNonNull(summary, "summary");
+    byNamespace = List.copyOf(byNamespace);
+    outages = List.copyOf(outages);
+    followUps = List.copyOf(followUps);
+    violatingAtEnd = List.copyOf(violatingAtEnd);
+    Objects.requireNonNull(timeToClose, "timeToClose");
+    Objects.requireNonNull(input, "input");
+  }
+
+  /** Follow-ups still open at {@code asOf}, oldest first. */
+  public List<FollowUpEntry> stillOpen() {
+    return followUps.stream()
+        .filter(FollowUpEntry::open)
+        .sorted(Comparator.comparing(FollowUpEntry::firstSeen).thenComparing(FollowUpEntry::followUpId))
+        .toList();
+  }
+
+  /** Follow-ups open longer than the deadline, or closed later than it. */
+  public List<FollowUpEntry> pastDeadline() {
+    return followUps.stream().filter(FollowUpEntry::pastDeadline).toList();
+  }
+
+  /** Follow-ups of one kind. */
+  public long followUpsOf(FollowUp.Kind kind) {
+    return followUps.stream().filter(f -> f.kind() == kind).count();
+  }
+
+  /** Admission and violation counts over the period. */
+  public record Counts(
+      long admissions,
+      long admitted,
+      long denials,
+      long dryRunDenials,
+      long failOpenAdmissions,
+      long failOpenOutages,
+      long breakglassUses,
+      long violationsOpened,
+      long violationsResolved) {}
+
+  /** {@link Counts} of one namespace of one cluster. */
+  public record NamespaceCounts(String clusterId, String namespace, Counts counts) {}
+
+  /**
+   * Fail-open admissions of one cluster with no gap longer than the outage gap between them: most
+   * likely one outage of the enforcer.
+   */
+  public record Outage(
+      String clusterId,
+      Instant start,
+      Instant end,
+      long failOpenAdmissions,
+      List<String> namespaces,
+      List<String> mechanisms) {
+    public Outage {
+      namespaces = List.copyOf(namespaces);
+      mechanisms = List.copyOf(mechanisms);
+    }
+
+    /** How long the outage lasted, from the first to the last fail-open admission. */
+    public Duration duration() {
+      return Duration.between(start, end);
+    }
+  }
+
+  /**
+   * One follow-up as it stood at the end of the period.
+   *
+   * @param open whether someone still had to look at it at {@code asOf}
+   * @param lastChangedAt when its state last changed, at or before {@code asOf}
+   * @param closedAt when it left the open states (OPEN, ESCALATED) for the last time, or {@code
+   *     null} while open
+   * @param timeToClose from first seen to closed, or {@code null} while open
+   * @param age from first seen to {@code asOf} while open, or {@code null} when closed
+   * @param acknowledgedAt when it was acknowledged, or {@code null}
+   * @param pastDeadline open longer than the deadline, or closed after more than the deadline
+   */
+  public record FollowUpEntry(
+      String followUpId,
+      String clusterId,
+      WorkloadRef owner,
+      FollowUp.Kind kind,
+      FollowUp.State state,
+      boolean open,
+      String cause,
+      Decision reevaluation,
+      int podCount,
+      List<String> pods,
+      List<String> images,
+      List<String> users,
+      String detail,
+      Instant firstSeen,
+      Instant lastSeen,
+      Instant lastChangedAt,
+      Instant closedAt,
+      Duration timeToClose,
+      Duration age,
+      String acknowledgedBy,
+      Instant acknowledgedAt,
+      String note,
+      boolean pastDeadline) {
+    public FollowUpEntry {
+      Objects.requireNonNull(followUpId, "followUpId");
+      Objects.requireNonNull(owner, "owner");
+      pods = List.copyOf(pods);
+      images = List.copyOf(images);
+      users = List.copyOf(users);
+    }
+  }
+
+  /**
+   * A workload with pods whose violation was open at the end of the period.
+   *
+   * @param decision the most severe current decision of its pods (DENY, UNKNOWN, DRYRUN_DENY)
+   * @param pods how many of its pods violate
+   * @param podNames some of them, at most {@link ReportBuilder#MAX_LISTED}
+   * @param reasons distinct reasons, at most {@link ReportBuilder#MAX_LISTED}
+   * @param openSince when the oldest of its open violations opened
+   */
+  public record ViolatingWorkload(
+      String clusterId,
+      WorkloadRef owner,
+      Decision decision,
+      int pods,
+      List<String> podNames,
+      List<String> reasons,
+      Instant openSince) {
+    public ViolatingWorkload {
+      podNames = List.copyOf(podNames);
+      reasons = List.copyOf(reasons);
+    }
+  }
+
+  /**
+   * How long follow-ups closed within the period took to close. {@code mean} and {@code p95}
+   * (nearest rank) are {@code null} when none closed.
+   */
+  public record CloseTimes(int closed, Duration mean, Duration p95) {}
+
+  /**
+   * What was read: records per topic, records that could not be read (skipped and counted), and
+   * admission events dropped as redeliveries of one already counted.
+   */
+  public record Input(
+      long admissionEventsRead,
+      long violationsRead,
+      long followUpsRead,
+      long unreadable,
+      long duplicateAdmissionEvents) {
+    /** Every record read. */
+    public long total() {
+      return admissionEventsRead + violationsRead + followUpsRead;
+    }
+  }
+}

@@ -1,0 +1,410 @@
+package dev.vigil.report;
+
+import dev.vigil.schemas.AdmissionEvent;
+import dev.vigil.schemas.Decision;
+import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.ViolationTransition;
+import dev.vigil.schemas.WorkloadRef;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Aggregates admission events, violation transitions and follow-ups into a {@link Report} as they
+ * are read, in any interleaving of the three topics (records of one key must come in the order
+ * of their partition).
+ *
+ * <p>Memory is bounded by the size of the clusters, not by the number of records: it keeps counts
+ * per namespace, one bucket per outage gap that saw a fail-open admission, the latest state of each
+ * follow-up that can still be part of the report, the latest transition of each pod whose
+ * violation is open, and a window of recent audit ids to drop redelivered admission events.
+ *
+ * <p>Not thread-safe: feed it from one thread.
+ */
+public final class ReportBuilder {
+
+  /** Lists inside one row (pod names, reasons) show at most this many entries. */
+  public static final int MAX_LISTED = 10;
+
+  /** How many recent {@code (auditID, stage)} pairs are remembered to drop redeliveries. */
+  static final int DEDUP_WINDOW = 50_000;
+
+  private final ReportSettings settings;
+  private final Clock clock;
+
+  private final MutableCounts total = new MutableCounts();
+  private final Map<String, Map<String, MutableCounts>> perNamespace = new TreeMap<>();
+  private final Map<String, TreeMap<Long, Bucket>> failOpenBuckets = new TreeMap<>();
+  private final Map<String, FollowUpState> followUps = new HashMap<>();
+  private final Map<String, OpenViolation> openViolations = new HashMap<>();
+  /** One instance per distinct value, so the state of 100,000 open violations stays small. */
+  private final Map<Object, Object> canonical = new HashMap<>();
+  private final Map<String, Boolean> recentAuditIds =
+      new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > DEDUP_WINDOW;
+        }
+      };
+
+  private long admissionEventsRead;
+  private long violationsRead;
+  private long followUpsRead;
+  private long unreadable;
+  private long duplicates;
+
+  public ReportBuilder(ReportSettings settings) {
+    this(settings, Clock.systemUTC());
+  }
+
+  /** A builder whose report is dated by {@code clock}; ages never run past {@code clock}. */
+  public ReportBuilder(ReportSettings settings, Clock clock) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** The settings the report is built with. */
+  public ReportSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Counts one admission decision if it was received in the period and is in scope. Only the
+   * {@code ResponseComplete} stage (or events without a stage, as GKE's) carries a decision;
+   * redeliveries of the same {@code (auditID, stage)} are dropped.
+   */
+  public void admission(AdmissionEvent e) {
+    admissionEventsRead++;
+    if (!settings.inPeriod(e.requestReceivedAt()) || !settings.inScope(e.clusterId(), e.namespace())) {
+      return;
+    }
+    if (e.stage() != null && !e.stage().isBlank() && !"ResponseComplete".equals(e.stage())) {
+      return;
+    }
+    String id = e.clusterId() + '\u0000' + e.auditId() + '\u0000' + e.stage();
+    if (recentAuditIds.put(id, Boolean.TRUE) != null) {
+      duplicates++;
+      return;
+    }
+    MutableCounts ns = namespace(e.clusterId(), e.namespace());
+    for (MutableCounts c : new MutableCounts[] {total, ns}) {
+      c.admissions++;
+      if (e.blocked()) {
+        c.denials++;
+      } else {
+        c.admitted++;
+      }
+      if (e.dryRun()) {
+        c.dryRunDenials++;
+      }
+      if (e.breakglass()) {
+        c.breakglass++;
+      }
+      if (e.failedOpen() != null) {
+        c.failOpen++;
+      }
+    }
+    if (e.failedOpen() != null) {
+      long gap = settings.outageGap().toMillis();
+      long index = Math.floorDiv(e.requestReceivedAt().toEpochMilli(), gap);
+      failOpenBuckets
+          .computeIfAbsent(e.clusterId(), k -> new TreeMap<>())
+          .computeIfAbsent(index, k -> new Bucket())
+          .add(e.requestReceivedAt(), e.namespace(), e.failedOpen().mechanism().name());
+    }
+  }
+
+  /**
+   * Follows one pod's violation: counts it when it opened or resolved in the period, and keeps it
+   * while it is open so the report can list what still violated at the end.
+   */
+  public void violation(ViolationTransition v) {
+    violationsRead++;
+    if (!v.at().isBefore(settings.to()) || !settings.inScope(v.clusterId(), v.namespace())) {
+      return;
+    }
+    if (settings.inPeriod(v.at())) {
+      MutableCounts ns = namespace(v.clusterId(), v.namespace());
+      if (v.transition() == ViolationTransition.Transition.OPENED) {
+        total.violationsOpened++;
+        ns.violationsOpened++;
+      } else if (v.transition() == ViolationTransition.Transition.RESOLVED) {
+        total.violationsResolved++;
+        ns.violationsResolved++;
+      }
+    }
+    if (v.transition() == ViolationTransition.Transition.RESOLVED || !v.current().isViolation()) {
+      openViolations.remove(v.key());
+    } else {
+      openViolations.put(v.key(), new OpenViolation(canonical(v.clusterId()), canonical(v.owner()), v.podName(),
+          v.current(), v.openedAt(), canonical(v.reasons())));
+    }
+  }
+
+  /** Follows one follow-up's change of state, up to the end of the period. */
+  public void followUp(FollowUp f) {
+    followUpsRead++;
+    if (!f.changedAt().isBefore(settings.to()) || !settings.inScope(f.clusterId(), f.owner().namespace())) {
+      return;
+    }
+    FollowUpState st = followUps.computeIfAbsent(f.followUpId(), k -> new FollowUpState());
+    boolean wasOpen = st.latest == null || st.latest.state().isOpen();
+    if (f.state().isOpen()) {
+      st.closedAt = null;
+    } else if (wasOpen || st.closedAt == null) {
+      st.closedAt = f.changedAt();
+    }
+    if (f.acknowledgedBy() != null && !f.acknowledgedBy().equals(st.acknowledgedBy)) {
+      st.acknowledgedBy = f.acknowledgedBy();
+      st.acknowledgedAt = f.changedAt();
+    } else if (f.state() == FollowUp.State.ACKNOWLEDGED && st.acknowledgedAt == null) {
+      st.acknowledgedAt = f.changedAt();
+    }
+    if (f.note() != null) {
+      st.note = f.note();
+    }
+    st.changedInPeriod |= settings.inPeriod(f.changedAt());
+    st.latest = f;
+    if (!st.relevant(settings.from())) {
+      // Closed before the period began: it cannot be part of the report unless it reopens, and a
+      // reopening record carries what the report needs again.
+      followUps.remove(f.followUpId());
+    }
+  }
+
+  /** Counts a record that could not be read (it is skipped). */
+  public void unreadable() {
+    unreadable++;
+  }
+
+  /** The report of everything fed so far. */
+  public Report build() {
+    Instant generatedAt = clock.instant();
+    Instant asOf = generatedAt.isBefore(settings.to()) ? generatedAt : settings.to();
+
+    List<Report.Outage> outages = outages();
+    List<Report.NamespaceCounts> byNamespace = new ArrayList<>();
+    perNamespace.forEach(
+        (cluster, namespaces) ->
+            namespaces.forEach(
+                (ns, counts) -> byNamespace.add(new Report.NamespaceCounts(cluster, ns,
+                    counts.freeze(outages.stream()
+                        .filter(o -> o.clusterId().equals(cluster) && o.namespaces().contains(ns))
+                        .count())))));
+
+    List<Report.FollowUpEntry> entries = new ArrayList<>();
+    for (FollowUpState st : followUps.values()) {
+      if (st.relevant(settings.from())) {
+        entries.add(st.entry(asOf, settings.deadline()));
+      }
+    }
+    entries.sort(Comparator.comparing(Report.FollowUpEntry::firstSeen)
+        .thenComparing(Report.FollowUpEntry::followUpId));
+
+    return new Report(
+        generatedAt,
+        settings,
+        asOf,
+        total.freeze(outages.size()),
+        byNamespace,
+        outages,
+        entries,
+        violatingWorkloads(),
+        closeTimes(entries),
+        new Report.Input(admissionEventsRead, violationsRead, followUpsRead, unreadable, duplicates));
+  }
+
+  private MutableCounts namespace(String cluster, String namespace) {
+    return perNamespace.computeIfAbsent(cluster, k -> new TreeMap<>())
+        .computeIfAbsent(namespace, k -> new MutableCounts());
+  }
+
+  private List<Report.Outage> outages() {
+    long gap = settings.outageGap().toMillis();
+    List<Report.Outage> out = new ArrayList<>();
+    failOpenBuckets.forEach((cluster, buckets) -> {
+      Bucket current = null;
+      for (Bucket b : buckets.values()) {
+        if (current != null && b.min.toEpochMilli() - current.max.toEpochMilli() <= gap) {
+          current.merge(b);
+        } else {
+          if (current != null) {
+            out.add(current.outage(cluster));
+          }
+          current = b.copy();
+        }
+      }
+      if (current != null) {
+        out.add(current.outage(cluster));
+      }
+    });
+    out.sort(Comparator.comparing(Report.Outage::start).thenComparing(Report.Outage::clusterId));
+    return out;
+  }
+
+  private List<Report.ViolatingWorkload> violatingWorkloads() {
+    Map<String, List<OpenViolation>> byWorkload = new TreeMap<>();
+    for (OpenViolation v : openViolations.values()) {
+      byWorkload.computeIfAbsent(v.clusterId() + "/" + v.owner().key(), k -> new ArrayList<>()).add(v);
+    }
+    List<Report.ViolatingWorkload> out = new ArrayList<>();
+    for (List<OpenViolation> pods : byWorkload.values()) {
+      pods.sort(Comparator.comparing(OpenViolation::podName));
+      Decision worst = Decision.ALLOW;
+      Instant since = null;
+      SortedSet<String> reasons = new TreeSet<>();
+      for (OpenViolation v : pods) {
+        if (severity(v.current()) > severity(worst)) {
+          worst = v.current();
+        }
+        since = since == null || v.openedAt().isBefore(since) ? v.openedAt() : since;
+        reasons.addAll(v.reasons());
+      }
+      OpenViolation first = pods.get(0);
+      out.add(new Report.ViolatingWorkload(first.clusterId(), first.owner(), worst, pods.size(),
+          pods.stream().limit(MAX_LISTED).map(OpenViolation::podName).toList(),
+          reasons.stream().limit(MAX_LISTED).toList(), since));
+    }
+    out.sort(Comparator.comparing(Report.ViolatingWorkload::openSince)
+        .thenComparing(w -> w.clusterId() + "/" + w.owner().key()));
+    return out;
+  }
+
+  private Report.CloseTimes closeTimes(List<Report.FollowUpEntry> entries) {
+    List<Duration> times = entries.stream()
+        .filter(e -> e.closedAt() != null && settings.inPeriod(e.closedAt()))
+        .map(Report.FollowUpEntry::timeToClose)
+        .sorted()
+        .toList();
+    if (times.isEmpty()) {
+      return new Report.CloseTimes(0, null, null);
+    }
+    long sum = 0;
+    for (Duration d : times) {
+      sum += d.toMillis();
+    }
+    int rank = (int) Math.ceil(0.95 * times.size());
+    return new Report.CloseTimes(times.size(), Duration.ofMillis(sum / times.size()), times.get(rank - 1));
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> T canonical(T value) {
+    return (T) canonical.computeIfAbsent(value, k -> k);
+  }
+
+  /** What the report needs of a pod's open violation. */
+  private record OpenViolation(String clusterId, WorkloadRef owner, String podName, Decision current,
+      Instant openedAt, List<String> reasons) {}
+
+  private static int severity(Decision d) {
+    switch (d) {
+      case DENY:
+        return 3;
+      case UNKNOWN:
+        return 2;
+      case DRYRUN_DENY:
+        return 1;
+      default:
+        return 0;
+    }
+  }
+
+  private static final class MutableCounts {
+    long admissions;
+    long admitted;
+    long denials;
+    long dryRunDenials;
+    long failOpen;
+    long breakglass;
+    long violationsOpened;
+    long violationsResolved;
+
+    Report.Counts freeze(long outages) {
+      return new Report.Counts(admissions, admitted, denials, dryRunDenials, failOpen, outages,
+          breakglass, violationsOpened, violationsResolved);
+    }
+  }
+
+  /** Fail-open admissions of one cluster within one outage-gap-wide slice of time. */
+  private static final class Bucket {
+    Instant min;
+    Instant max;
+    long count;
+    final SortedSet<String> namespaces = new TreeSet<>();
+    final SortedSet<String> mechanisms = new TreeSet<>();
+
+    void add(Instant t, String namespace, String mechanism) {
+      min = min == null || t.isBefore(min) ? t : min;
+      max = max == null || t.isAfter(max) ? t : max;
+      count++;
+      namespaces.add(namespace);
+      mechanisms.add(mechanism);
+    }
+
+    void merge(Bucket b) {
+      min = b.min.isBefore(min) ? b.min : min;
+      max = b.max.isAfter(max) ? b.max : max;
+      count += b.count;
+      namespaces.addAll(b.namespaces);
+      mechanisms.addAll(b.mechanisms);
+    }
+
+    Bucket copy() {
+      Bucket c = new Bucket();
+      c.min = min;
+      c.max = max;
+      c.count = count;
+      c.namespaces.addAll(namespaces);
+      c.mechanisms.addAll(mechanisms);
+      return c;
+    }
+
+    Report.Outage outage(String cluster) {
+      return new Report.Outage(cluster, min, max, count, List.copyOf(namespaces), List.copyOf(mechanisms));
+    }
+  }
+
+  /** The latest state of one follow-up, and what earlier records told about it. */
+  private static final class FollowUpState {
+    FollowUp latest;
+    Instant closedAt;
+    String acknowledgedBy;
+    Instant acknowledgedAt;
+    String note;
+    boolean changedInPeriod;
+
+    /** Whether its life overlaps a period that starts at {@code from}. */
+    boolean relevant(Instant from) {
+      return latest.state().isOpen()
+          || changedInPeriod
+          || !latest.lastSeen().isBefore(from)
+          || (closedAt != null && !closedAt.isBefore(from));
+    }
+
+    Report.FollowUpEntry entry(Instant asOf, Duration deadline) {
+      FollowUp f = latest;
+      boolean open = f.state().isOpen();
+      Duration age = open ? nonNegative(Duration.between(f.firstSeen(), asOf)) : null;
+      Duration toClose = closedAt == null ? null : nonNegative(Duration.between(f.firstSeen(), closedAt));
+      boolean late = open ? age.compareTo(deadline) > 0 : toClose != null && toClose.compareTo(deadline) > 0;
+      return new Report.FollowUpEntry(f.followUpId(), f.clusterId(), f.owner(), f.kind(), f.state(), open,
+          f.cause(), f.reevaluation(), f.podCount(), f.pods(), f.images(), f.users(), f.detail(),
+          f.firstSeen(), f.lastSeen(), f.changedAt(), closedAt, toClose, age,
+          acknowledgedBy, acknowledgedAt, note, late);
+    }
+
+    private static Duration nonNegative(Duration d) {
+      return d.isNegative() ? Duration.ZERO : d;
+    }
+  }
+}

@@ -1,0 +1,182 @@
+package dev.vigil.report;
+
+import dev.vigil.report.Report.Counts;
+import dev.vigil.report.Report.FollowUpEntry;
+import dev.vigil.schemas.FollowUp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The report's sections as plain tables of text, shared by the Markdown and HTML renderers so both
+ * show the same rows. Cells hold raw values: each renderer escapes them for its own syntax.
+ */
+final class Tables {
+
+  /**
+   * One section.
+   *
+   * @param id a stable identifier (the HTML table's id)
+   * @param numeric indexes of columns that hold numbers (aligned right)
+   * @param empty what to say when there are no rows
+   */
+  record Table(String id, String title, String description, List<String> headers, Set<Integer> numeric,
+      List<List<String>> rows, String empty) {
+
+    /** Whether column {@code i} holds long free text (images, users, notes, reasons). */
+    boolean wraps(int i) {
+      return WRAPPING.contains(headers.get(i));
+    }
+  }
+
+  private static final Set<String> WRAPPING =
+      Set.of("Images", "Users", "Note", "Reasons", "Pod names", "Namespaces", "Workload", "Cause");
+
+  private Tables() {}
+
+  /** The lines that say what the report covers. */
+  static List<String> scope(Report r) {
+    ReportSettings s = r.settings();
+    List<String> lines = new ArrayList<>();
+    lines.add("Period: " + Text.time(s.from()) + " to " + Text.time(s.to()) + " (end excluded)");
+    lines.add("Clusters: " + Text.scope(s.sortedClusters()) + "; namespaces: " + Text.scope(s.sortedNamespaces()));
+    lines.add("States and ages as of " + Text.time(r.asOf()) + "; generated " + Text.time(r.generatedAt()));
+    lines.add("Deadline to close a follow-up: " + Text.duration(s.deadline())
+        + "; fail-open admissions less than " + Text.duration(s.outageGap()) + " apart count as one outage");
+    return lines;
+  }
+
+  static List<Table> all(Report r) {
+    return List.of(summary(r), namespaces(r), outages(r), followUps(r), stillOpen(r), pastDeadline(r),
+        violating(r), input(r));
+  }
+
+  static Table summary(Report r) {
+    Counts c = r.summary();
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("Admissions seen", Text.count(c.admissions())));
+    rows.add(List.of("Admitted", Text.count(c.admitted())));
+    rows.add(List.of("Denied", Text.count(c.denials())));
+    rows.add(List.of("Dry-run denials (admitted, logged)", Text.count(c.dryRunDenials())));
+    rows.add(List.of("Fail-open admissions", Text.count(c.failOpenAdmissions())));
+    rows.add(List.of("Fail-open outages", Text.count(c.failOpenOutages())));
+    rows.add(List.of("Breakglass uses", Text.count(c.breakglassUses())));
+    rows.add(List.of("Violations opened", Text.count(c.violationsOpened())));
+    rows.add(List.of("Violations resolved", Text.count(c.violationsResolved())));
+    rows.add(List.of("Follow-ups", Text.count(r.followUps().size()) + " (fail-open "
+        + r.followUpsOf(FollowUp.Kind.FAIL_OPEN) + ", breakglass " + r.followUpsOf(FollowUp.Kind.BREAKGLASS)
+        + ", dry-run " + r.followUpsOf(FollowUp.Kind.DRY_RUN) + ")"));
+    rows.add(List.of("Follow-ups still open at the end", Text.count(r.stillOpen().size())));
+    rows.add(List.of("Follow-ups past the deadline of " + Text.duration(r.settings().deadline()),
+        Text.count(r.pastDeadline().size())));
+    rows.add(List.of("Follow-ups closed in the period", Text.count(r.timeToClose().closed())));
+    rows.add(List.of("Mean time to close", orDash(Text.duration(r.timeToClose().mean()))));
+    rows.add(List.of("95th-percentile time to close", orDash(Text.duration(r.timeToClose().p95()))));
+    rows.add(List.of("Workloads violating at the end", Text.count(r.violatingAtEnd().size())));
+    return new Table("summary", "Summary", null, List.of("Measure", "Value"), Set.of(1), rows, null);
+  }
+
+  static Table namespaces(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Report.NamespaceCounts n : r.byNamespace()) {
+      Counts c = n.counts();
+      rows.add(List.of(n.clusterId(), n.namespace(), Text.count(c.admissions()), Text.count(c.denials()),
+          Text.count(c.dryRunDenials()), Text.count(c.failOpenAdmissions()), Text.count(c.failOpenOutages()),
+          Text.count(c.breakglassUses()), Text.count(c.violationsOpened()), Text.count(c.violationsResolved())));
+    }
+    return new Table("namespaces", "Per cluster and namespace",
+        "Outages counts the outages that touched the namespace.",
+        List.of("Cluster", "Namespace", "Admissions", "Denied", "Dry-run denials", "Fail-open", "Outages",
+            "Breakglass", "Violations opened", "Violations resolved"),
+        Set.of(2, 3, 4, 5, 6, 7, 8, 9), rows, "Nothing was admitted and no violation changed in the period.");
+  }
+
+  static Table outages(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Report.Outage o : r.outages()) {
+      rows.add(List.of(o.clusterId(), Text.time(o.start()), Text.time(o.end()), Text.duration(o.duration()),
+          Text.count(o.failOpenAdmissions()), Text.list(o.namespaces()), Text.list(o.mechanisms())));
+    }
+    return new Table("outages", "Fail-open outages",
+        "Fail-open admissions of one cluster less than " + Text.duration(r.settings().outageGap())
+            + " apart are grouped as one outage.",
+        List.of("Cluster", "Start", "End", "Duration", "Fail-open admissions", "Namespaces", "Mechanisms"),
+        Set.of(4), rows, "No admission failed open in the period.");
+  }
+
+  static Table followUps(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (FollowUpEntry f : r.followUps()) {
+      rows.add(List.of(f.followUpId(), Text.kind(f.kind()), f.clusterId(), Text.workload(f.owner()),
+          Text.images(f.images()), Text.list(f.users()), Text.count(f.podCount()), Text.time(f.firstSeen()),
+          Text.time(f.lastSeen()), Text.lower(f.state()), Text.lower(f.reevaluation()),
+          nullToEmpty(f.acknowledgedBy()), nullToEmpty(f.note()), Text.time(f.closedAt()),
+          Text.duration(f.timeToClose())));
+    }
+    return new Table("followups", "Follow-ups",
+        "Every follow-up whose life overlaps the period, oldest first, as it stood at the end. "
+            + "Digests are shortened here; the CSV and JSON forms carry them whole.",
+        List.of("Id", "Kind", "Cluster", "Workload", "Images", "Users", "Pods", "First seen", "Last seen",
+            "State", "Re-evaluation", "Acknowledged by", "Note", "Closed", "Time to close"),
+        Set.of(6), rows, "No follow-up in the period.");
+  }
+
+  static Table stillOpen(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (FollowUpEntry f : r.stillOpen()) {
+      rows.add(List.of(f.followUpId(), Text.kind(f.kind()), f.clusterId(), Text.workload(f.owner()),
+          Text.lower(f.state()), Text.time(f.firstSeen()), Text.duration(f.age()), f.pastDeadline() ? "yes" : "no"));
+    }
+    return new Table("still-open", "Still open at the end of the period",
+        "Oldest first; age at " + Text.time(r.asOf()) + ".",
+        List.of("Id", "Kind", "Cluster", "Workload", "State", "First seen", "Age", "Past deadline"),
+        Set.of(6), rows, "Every follow-up was closed.");
+  }
+
+  static Table pastDeadline(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (FollowUpEntry f : r.pastDeadline()) {
+      rows.add(List.of(f.followUpId(), Text.kind(f.kind()), f.clusterId(), Text.workload(f.owner()),
+          Text.lower(f.state()), Text.time(f.firstSeen()),
+          f.open() ? "open for " + Text.duration(f.age()) : "closed after " + Text.duration(f.timeToClose())));
+    }
+    return new Table("past-deadline", "Past the deadline of " + Text.duration(r.settings().deadline()),
+        "Follow-ups still open after the deadline, or closed later than it.",
+        List.of("Id", "Kind", "Cluster", "Workload", "State", "First seen", "Open for / closed after"),
+        Set.of(), rows, "No follow-up went past the deadline.");
+  }
+
+  static Table violating(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Report.ViolatingWorkload w : r.violatingAtEnd()) {
+      rows.add(List.of(w.clusterId(), Text.workload(w.owner()), Text.lower(w.decision()), Text.count(w.pods()),
+          Text.list(w.podNames()) + (w.pods() > w.podNames().size() ? ", …" : ""), Text.time(w.openSince()),
+          Text.list(w.reasons())));
+    }
+    return new Table("violating", "Workloads violating at the end of the period",
+        "Running pods whose violation of the policy was open at " + Text.time(r.asOf()) + ", by workload.",
+        List.of("Cluster", "Workload", "Decision", "Pods", "Pod names", "Open since", "Reasons"),
+        Set.of(3), rows, "No workload violated the policy at the end of the period.");
+  }
+
+  static Table input(Report r) {
+    Report.Input in = r.input();
+    List<List<String>> rows = List.of(
+        List.of("Admission events read", Text.count(in.admissionEventsRead())),
+        List.of("Violation transitions read", Text.count(in.violationsRead())),
+        List.of("Follow-up changes read", Text.count(in.followUpsRead())),
+        List.of("Unreadable records skipped", Text.count(in.unreadable())),
+        List.of("Redelivered admission events dropped", Text.count(in.duplicateAdmissionEvents())));
+    return new Table("input", "Input",
+        "Records read, including those before the period that tell what was already open.",
+        List.of("Records", "Count"), Set.of(1), rows, null);
+  }
+
+  private static String orDash(String s) {
+    return s.isEmpty() ? "–" : s;
+  }
+
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
+  }
+}

@@ -1,0 +1,184 @@
+package dev.vigil.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vigil.report.Report.FollowUpEntry;
+import dev.vigil.schemas.Decision;
+import dev.vigil.schemas.FollowUp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class ReportBuilderTest {
+
+  static final Clock LATER = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
+
+  static Report scenarioReport(ReportSettings settings) {
+    ReportBuilder builder = new ReportBuilder(settings, LATER);
+    Scenario.feed(builder);
+    return builder.build();
+  }
+
+  static Report scenarioReport() {
+    return scenarioReport(ReportSettings.of(Scenario.FROM, Scenario.TO));
+  }
+
+  /** The numbers every format must show for the scenario over its whole period. */
+  static void assertScenarioNumbers(Report r) {
+    Report.Counts c = r.summary();
+    assertEquals(new Report.Counts(34, 31, 3, 2, 6, 2, 1, 4, 2), c);
+
+    assertEquals(2, r.outages().size());
+    Report.Outage first = r.outages().get(0);
+    assertEquals(Instant.parse("2026-11-03T10:00:00Z"), first.start());
+    assertEquals(Instant.parse("2026-11-03T10:20:00Z"), first.end());
+    assertEquals(5, first.failOpenAdmissions());
+    assertEquals(List.of("checkout", "payments"), first.namespaces());
+    assertEquals(List.of("IMAGE_POLICY_WEBHOOK"), first.mechanisms());
+    assertEquals(1, r.outages().get(1).failOpenAdmissions());
+
+    assertEquals(List.of("fu-f", "fu-s", "fu-a", "fu-b", "fu-d", "fu-c", "fu-e", "fu-i"), ids(r.followUps()));
+    assertEquals(List.of("fu-f", "fu-e", "fu-i"), ids(r.stillOpen()));
+    assertEquals(List.of("fu-f"), ids(r.pastDeadline()));
+
+    Map<String, FollowUpEntry> byId = r.followUps().stream().collect(Collectors.toMap(FollowUpEntry::followUpId, Function.identity()));
+    FollowUpEntry a = byId.get("fu-a");
+    assertEquals(FollowUp.State.RESOLVED, a.state());
+    assertEquals(Duration.ofHours(5), a.timeToClose(), "closed when acknowledged, not when resolved");
+    assertEquals("bob@acme.example", a.acknowledgedBy());
+    assertEquals(Instant.parse("2026-11-03T15:00:00Z"), a.acknowledgedAt());
+    FollowUpEntry d = byId.get("fu-d");
+    assertEquals(FollowUp.Kind.BREAKGLASS, d.kind());
+    assertEquals(FollowUp.State.ACKNOWLEDGED, d.state());
+    assertEquals("carol@acme.example", d.acknowledgedBy());
+    assertEquals(Scenario.HOSTILE_NOTE, d.note());
+    assertEquals(Duration.ofHours(1), d.timeToClose());
+    assertEquals(List.of("alice@acme.example"), d.users());
+    FollowUpEntry e = byId.get("fu-e");
+    assertTrue(e.open());
+    assertEquals(FollowUp.State.ESCALATED, e.state());
+    assertEquals(Duration.ofHours(40), e.age());
+    assertNull(e.closedAt());
+    assertFalse(e.pastDeadline());
+    assertEquals(Duration.ofDays(14), byId.get("fu-f").age());
+    assertEquals(FollowUp.State.OPEN, byId.get("fu-i").state(), "the change after the period does not count");
+
+    assertEquals(5, r.timeToClose().closed());
+    assertEquals(Duration.ofSeconds(5136), r.timeToClose().mean());
+    assertEquals(Duration.ofHours(5), r.timeToClose().p95());
+
+    assertEquals(2, r.violatingAtEnd().size());
+    Report.ViolatingWorkload web = r.violatingAtEnd().get(0);
+    assertEquals("web", web.owner().name());
+    assertEquals(Decision.UNKNOWN, web.decision());
+    Report.ViolatingWorkload api = r.violatingAtEnd().get(1);
+    assertEquals("api", api.owner().name());
+    assertEquals(3, api.pods());
+    assertEquals(List.of("api-2", "api-3", "api-4"), api.podNames());
+    assertEquals(Decision.DENY, api.decision());
+    assertEquals(Instant.parse("2026-11-03T11:00:00Z"), api.openSince());
+  }
+
+  static List<String> ids(List<FollowUpEntry> entries) {
+    return entries.stream().map(FollowUpEntry::followUpId).toList();
+  }
+
+  @Test
+  void scenarioOverItsWeekGivesTheExpectedNumbers() {
+    Report r = scenarioReport();
+
+    assertScenarioNumbers(r);
+    assertEquals(Scenario.TO, r.asOf());
+    assertEquals(1, r.input().duplicateAdmissionEvents());
+  }
+
+  @Test
+  void countsPerClusterAndNamespaceAddUpAndCarryTheirOutages() {
+    Report r = scenarioReport();
+
+    Map<String, Report.Counts> byNs = r.byNamespace().stream()
+        .collect(Collectors.toMap(n -> n.clusterId() + "/" + n.namespace(), Report.NamespaceCounts::counts));
+    assertEquals(Set.of(Scenario.PROD + "/payments", Scenario.PROD + "/checkout", Scenario.PROD + "/sandbox",
+        Scenario.STAGING + "/default"), byNs.keySet());
+    assertEquals(new Report.Counts(15, 15, 0, 0, 4, 2, 1, 4, 1), byNs.get(Scenario.PROD + "/payments"));
+    assertEquals(new Report.Counts(15, 12, 3, 0, 2, 1, 0, 0, 1), byNs.get(Scenario.PROD + "/checkout"));
+    assertEquals(r.summary().admissions(), byNs.values().stream().mapToLong(Report.Counts::admissions).sum());
+  }
+
+  @Test
+  void clusterFilterLeavesTheOtherClusterOut() {
+    Report r = scenarioReport(new ReportSettings(Scenario.FROM, Scenario.TO, Set.of(Scenario.PROD), Set.of(),
+        null, null, null));
+
+    assertEquals(32, r.summary().admissions());
+    assertFalse(ids(r.followUps()).contains("fu-s"));
+    assertEquals(4, r.timeToClose().closed());
+  }
+
+  @Test
+  void namespaceFilterKeepsOnlyThatNamespace() {
+    Report r = scenarioReport(new ReportSettings(Scenario.FROM, Scenario.TO, Set.of(), Set.of("payments"),
+        null, null, null));
+
+    assertEquals(15, r.summary().admissions());
+    assertEquals(List.of("fu-a", "fu-d", "fu-c"), ids(r.followUps()));
+    assertEquals(List.of("api"), r.violatingAtEnd().stream().map(w -> w.owner().name()).toList());
+    assertEquals(2, r.summary().failOpenOutages());
+  }
+
+  @Test
+  void aShorterDeadlineMarksSlowClosesAsLate() {
+    Report r = scenarioReport(new ReportSettings(Scenario.FROM, Scenario.TO, Set.of(), Set.of(),
+        Duration.ofHours(2), null, null));
+
+    assertEquals(List.of("fu-f", "fu-a", "fu-e", "fu-i"), ids(r.pastDeadline()));
+  }
+
+  @Test
+  void aWiderOutageGapMergesTheOutages() {
+    Report r = scenarioReport(new ReportSettings(Scenario.FROM, Scenario.TO, Set.of(), Set.of(), null,
+        Duration.ofDays(3), null));
+
+    assertEquals(1, r.outages().size());
+    assertEquals(6, r.outages().get(0).failOpenAdmissions());
+  }
+
+  @Test
+  void aNarrowerOutageGapSplitsTheOutage() {
+    Report r = scenarioReport(new ReportSettings(Scenario.FROM, Scenario.TO, Set.of(), Set.of(), null,
+        Duration.ofMinutes(5), null));
+
+    // Gaps of 2, 3, 7 and 8 minutes: 10:00-10:05, 10:12, 10:20, and 5 November.
+    assertEquals(List.of(3L, 1L, 1L, 1L), r.outages().stream().map(Report.Outage::failOpenAdmissions).toList());
+  }
+
+  @Test
+  void agesRunOnlyUntilNowWhenThePeriodEndsInTheFuture() {
+    Clock midPeriod = Clock.fixed(Instant.parse("2026-11-07T00:00:00Z"), ZoneOffset.UTC);
+    ReportBuilder builder = new ReportBuilder(ReportSettings.of(Scenario.FROM, Scenario.TO), midPeriod);
+    Scenario.feed(builder);
+
+    Report r = builder.build();
+
+    assertEquals(midPeriod.instant(), r.asOf());
+    assertEquals(Duration.ofHours(16),
+        r.followUps().stream().filter(f -> f.followUpId().equals("fu-e")).findFirst().orElseThrow().age());
+  }
+
+  @Test
+  void settingsRefuseAnEmptyPeriod() {
+    assertThrows(IllegalArgumentException.class, () -> ReportSettings.of(Scenario.TO, Scenario.FROM));
+    assertThrows(IllegalArgumentException.class, () -> ReportSettings.of(Scenario.TO, Scenario.TO));
+  }
+}

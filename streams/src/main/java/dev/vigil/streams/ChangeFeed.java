@@ -1,0 +1,76 @@
+package dev.vigil.streams;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Tells the tasks of one application instance which image digests had their attestations or
+ * metadata changed by the global-store processors. It is only a fast path: it lives in memory, so
+ * after a restart each task compares stored facts fingerprints instead (see {@code
+ * ContinuousValidationProcessor}), and the periodic full re-evaluation catches anything else.
+ */
+public final class ChangeFeed {
+
+  /** One task's view: the digests changed since it last drained. */
+  public static final class Subscription {
+    private final Set<String> attestationDigests = ConcurrentHashMap.newKeySet();
+    private final Set<String> metadataDigests = ConcurrentHashMap.newKeySet();
+
+    /** Digests whose attestations changed since the last call. */
+    public Set<String> drainAttestations() {
+      return drain(attestationDigests);
+    }
+
+    /** Digests whose metadata changed since the last call. */
+    public Set<String> drainMetadata() {
+      return drain(metadataDigests);
+    }
+
+    private static Set<String> drain(Set<String> s) {
+      Set<String> out = new HashSet<>();
+      for (String d : s) {
+        if (s.remove(d)) {
+          out.add(d);
+        }
+      }
+      return out;
+    }
+  }
+
+  private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicLong policyGeneration =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** The accepted policies changed (a cheap hint; tasks reload them from the global store). */
+  public void policiesChanged() {
+    policyGeneration.incrementAndGet();
+  }
+
+  /** Increases whenever {@link #policiesChanged()} is called. */
+  public long policyGeneration() {
+    return policyGeneration.get();
+  }
+
+  /** Starts receiving changes. */
+  public Subscription subscribe() {
+    Subscription s = new Subscription();
+    subscriptions.add(s);
+    return s;
+  }
+
+  /** Stops receiving changes. */
+  public void unsubscribe(Subscription s) {
+    subscriptions.remove(s);
+  }
+
+  /** Attestations of {@code digest} were added or revoked. */
+  public void attestationChanged(String digest) {
+    subscriptions.forEach(s -> s.attestationDigests.add(digest));
+  }
+
+  /** Metadata of {@code digest} changed. */
+  public void metadataChanged(String digest) {
+    subscriptions.forEach(s -> s.metadataDigests.add(digest));
+  }
+}

@@ -1,0 +1,631 @@
+package dev.vigil.streams;
+
+import dev.vigil.schemas.AdmissionEvent;
+import dev.vigil.schemas.Attestation;
+import dev.vigil.schemas.CloudEvents;
+import dev.vigil.schemas.ContainerImage;
+import dev.vigil.schemas.Decision;
+import dev.vigil.schemas.DeadLetter;
+import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.ImageMetadata;
+import dev.vigil.schemas.Json;
+import dev.vigil.schemas.PodEvent;
+import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.schemas.Topic;
+import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.Verdict;
+import dev.vigil.schemas.WorkloadRef;
+import dev.vigil.validator.Evaluation;
+import dev.vigil.validator.InvalidPolicyException;
+import dev.vigil.validator.PodContext;
+import dev.vigil.validator.PolicySet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Continuous validation for the pods of one partition: keeps the running pods, evaluates each on
+ * every pod event and whenever a policy version, an attestation, image metadata or time changes,
+ * publishes every verdict and the violation transitions, and correlates admission events with
+ * pods to feed the follow-ups.
+ *
+ * <p>Policy changes reach every task because policies live in a global store: each task compares
+ * the policy versions of its pods with those in force every {@code changePollInterval}. Changed
+ * attestations and metadata arrive through the instance's {@link ChangeFeed}; after a restart the
+ * first poll compares stored facts fingerprints instead.
+ */
+final class ContinuousValidationProcessor implements Processor<String, PodInput, String, ValidationOutput> {
+
+  static final String SOURCE = "urn:vigil:streams";
+
+  private final StreamsSettings settings;
+  private final ValidationEngine engine;
+  private final VigilMetrics metrics;
+  private final ChangeFeed feed;
+
+  private ProcessorContext<String, ValidationOutput> context;
+  private KeyValueStore<String, PodState> pods;
+  private KeyValueStore<String, String> podsByDigest;
+  private KeyValueStore<String, PendingAdmissions> pending;
+  private KeyValueStore<String, String> rejectionsSent;
+  private KeyValueStore<String, PolicyRecord> policyStore;
+  private StoreFacts facts;
+  private ChangeFeed.Subscription subscription;
+
+  private PolicyBook book;
+  private String bookFingerprint;
+  private long bookGeneration = -1;
+  private String reconciledFingerprint;
+  private final Map<String, Policies> policyCache = new HashMap<>();
+  private final Set<String> violatingPods = new HashSet<>();
+  private boolean caughtUp;
+
+  /** The policies in force for a cluster, or why there are none. */
+  private record Policies(PolicySet set, String problem, List<String> versions) {}
+
+  ContinuousValidationProcessor(StreamsSettings settings, ValidationEngine engine,
+      VigilMetrics metrics, ChangeFeed feed) {
+    this.settings = settings;
+    this.engine = engine;
+    this.metrics = metrics;
+    this.feed = feed;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, ValidationOutput> context) {
+    this.context = context;
+    pods = context.getStateStore(StoreNames.PODS);
+    podsByDigest = context.getStateStore(StoreNames.PODS_BY_DIGEST);
+    pending = context.getStateStore(StoreNames.PENDING_ADMISSIONS);
+    rejectionsSent = context.getStateStore(StoreNames.POLICY_REJECTIONS_SENT);
+    policyStore = context.getStateStore(StoreNames.POLICIES);
+    KeyValueStore<String, Attestation> attestations = context.getStateStore(StoreNames.ATTESTATIONS);
+    KeyValueStore<String, ImageMetadata> metadata = context.getStateStore(StoreNames.IMAGE_METADATA);
+    facts = new StoreFacts(attestations, metadata);
+    subscription = feed.subscribe();
+    refreshPolicies();
+    // The open-violation gauges count what this task holds.
+    forEachPod(s -> !s.deleted() && s.violation() != null, (key, s) -> {
+      violatingPods.add(key);
+      metrics.violation(key, s.pod().clusterId(), s.pod().namespace(), s.violation().decision(),
+          s.violation().rules());
+    });
+    context.schedule(settings.changePollInterval(), PunctuationType.WALL_CLOCK_TIME, this::pollChanges);
+    context.schedule(settings.freshnessInterval(), PunctuationType.WALL_CLOCK_TIME, this::freshness);
+    context.schedule(settings.fullReevaluationInterval(), PunctuationType.WALL_CLOCK_TIME,
+        ts -> reevaluate("periodic", Verdict.Trigger.IMAGE_METADATA_CHANGE, s -> true, ts));
+  }
+
+  @Override
+  public void close() {
+    if (subscription != null) {
+      feed.unsubscribe(subscription);
+    }
+    metrics.forgetViolations(violatingPods);
+  }
+
+  @Override
+  public void process(Record<String, PodInput> record) {
+    PodInput in = record.value();
+    if (in.pod() != null) {
+      onPodEvent(in.pod(), record.timestamp());
+    } else if (in.admission() != null) {
+      onAdmission(in.admission(), record.timestamp());
+    }
+  }
+
+  // ---- pod events ------------------------------------------------------------------------
+
+  private void onPodEvent(PodEvent e, long ts) {
+    refreshPolicies();
+    String key = e.key();
+    PodState state = pods.get(key);
+    String ignored = staleOrDuplicate(state, e);
+    if (ignored != null) {
+      metrics.podEventIgnored(ignored);
+      return;
+    }
+    Instant now = now();
+    boolean terminal = e.type() == PodEvent.Type.DELETED
+        || "Succeeded".equals(e.phase()) || "Failed".equals(e.phase());
+    if (terminal) {
+      if (state == null || state.deleted()) {
+        pods.put(key, (state == null ? PodState.fresh(e) : state).deleted(e, now));
+        return;
+      }
+      String why = e.type() == PodEvent.Type.DELETED ? "pod deleted" : "pod " + e.phase();
+      if (state.violation() != null) {
+        forward(key, ValidationOutput.of(Violations.gone(state, why, now)), ts);
+        setViolationMetric(key, state.pod(), null);
+      }
+      for (FollowUp.Kind kind : state.followUpKinds()) {
+        forward(signalKey(state.pod(), kind), ValidationOutput.of(signal(FollowUpSignal.Type.GONE,
+            state.withPod(e), kind, null, why, now)), ts);
+      }
+      index(key, StoreFacts.digests(state.pod()), List.of());
+      pods.put(key, state.deleted(e, now));
+      return;
+    }
+    boolean created = state == null || state.deleted();
+    PodState base = state == null ? PodState.fresh(e)
+        : created ? PodState.recreated(e, state) : state.withPod(e);
+    index(key, created ? List.of() : StoreFacts.digests(state.pod()), StoreFacts.digests(e));
+    PodState evaluated = evaluate(key, base, Verdict.Trigger.POD_EVENT, ts);
+    if (created && e.type() == PodEvent.Type.ADDED && evaluated.decision() == Decision.DRYRUN_DENY) {
+      evaluated = join(evaluated, FollowUp.Kind.DRY_RUN, null,
+          "a dry-run rule would have denied the pod when it was created", ts);
+    }
+    PendingAdmissions waiting = pending.get(key);
+    if (waiting != null) {
+      for (AdmissionEvent a : waiting.events()) {
+        evaluated = correlate(evaluated, a, ts);
+      }
+      pending.delete(key);
+    }
+    pods.put(key, evaluated);
+  }
+
+  /** Why the event is ignored ({@code duplicate}, {@code out_of_order}), or null to take it. */
+  private static String staleOrDuplicate(PodState state, PodEvent e) {
+    if (state == null) {
+      return null;
+    }
+    PodEvent prev = state.pod();
+    if (prev.eventId().equals(e.eventId())) {
+      return "duplicate";
+    }
+    int cmp = compareVersions(prev, e);
+    if (cmp == 0) {
+      return "duplicate";
+    }
+    return cmp > 0 ? "out_of_order" : null;
+  }
+
+  /** Orders two events of one pod: by resourceVersion when both are numbers, else by time. */
+  static int compareVersions(PodEvent a, PodEvent b) {
+    Long ra = number(a.resourceVersion());
+    Long rb = number(b.resourceVersion());
+    if (ra != null && rb != null && !ra.equals(rb)) {
+      return Long.compare(ra, rb);
+    }
+    // Same resourceVersion: a deletion can carry the version of the pod's last state (the fabric8
+    // mock does; informers replay a deleted pod's last known state too). DELETED is the newer one.
+    if (ra != null && ra.equals(rb) && a.type() != b.type()) {
+      return Integer.compare(a.type().ordinal(), b.type().ordinal());
+    }
+    int t = a.observedAt().compareTo(b.observedAt());
+    if (t != 0) {
+      return t;
+    }
+    return a.type() == b.type() ? 0 : Integer.compare(a.type().ordinal(), b.type().ordinal());
+  }
+
+  private static Long number(String s) {
+    if (s == null || s.isEmpty()) {
+      return null;
+    }
+    try {
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  // ---- admission events ------------------------------------------------------------------
+
+  private void onAdmission(AdmissionEvent a, long ts) {
+    if (a.blocked() || kinds(a).isEmpty()) {
+      return; // nothing was admitted, or it was admitted by the policy itself
+    }
+    String key = a.key();
+    PodState state = pods.get(key);
+    boolean forLaterPod = state != null && state.deleted()
+        && a.requestReceivedAt().isAfter(state.pod().observedAt());
+    if (state != null && !forLaterPod) {
+      pods.put(key, correlate(state, a, ts));
+      return;
+    }
+    PendingAdmissions waiting = pending.get(key);
+    List<AdmissionEvent> events = new ArrayList<>(waiting == null ? List.of() : waiting.events());
+    if (events.stream().anyMatch(x -> x.auditId().equals(a.auditId()))) {
+      return;
+    }
+    events.add(a);
+    pending.put(key, new PendingAdmissions(events, waiting == null ? now() : waiting.since()));
+  }
+
+  private static List<FollowUp.Kind> kinds(AdmissionEvent a) {
+    List<FollowUp.Kind> k = new ArrayList<>();
+    if (a.failedOpen() != null) {
+      k.add(FollowUp.Kind.FAIL_OPEN);
+    }
+    if (a.breakglass()) {
+      k.add(FollowUp.Kind.BREAKGLASS);
+    }
+    if (a.dryRun()) {
+      k.add(FollowUp.Kind.DRY_RUN);
+    }
+    return k;
+  }
+
+  private static String detail(AdmissionEvent a, FollowUp.Kind kind) {
+    return switch (kind) {
+      case FAIL_OPEN -> "admission failed open: " + a.failedOpen().mechanism()
+          + (a.failedOpen().detail() == null ? "" : " (" + a.failedOpen().detail() + ")");
+      case BREAKGLASS -> "pod admitted with breakglass";
+      case DRY_RUN -> "admitted while a dry-run rule would deny it";
+    };
+  }
+
+  /** Adds the admission's bypasses to the pod's follow-ups (once per audit id and kind). */
+  private PodState correlate(PodState state, AdmissionEvent a, long ts) {
+    if (state.seenAdmissions().contains(a.auditId())) {
+      return state;
+    }
+    List<String> seen = new ArrayList<>(state.seenAdmissions());
+    seen.add(a.auditId());
+    while (seen.size() > PodState.MAX_SEEN_ADMISSIONS) {
+      seen.remove(0);
+    }
+    PodState s = state.withFollowUps(state.followUpKinds(), state.signaledDecision(), seen);
+    for (FollowUp.Kind kind : kinds(a)) {
+      s = join(s, kind, a.user(), detail(a, kind), ts);
+    }
+    return s;
+  }
+
+  /** Makes the pod part of the follow-up of {@code kind} for its workload, if not already. */
+  private PodState join(PodState s, FollowUp.Kind kind, String user, String detail, long ts) {
+    if (s.followUpKinds().contains(kind)) {
+      return s;
+    }
+    Instant now = now();
+    forward(signalKey(s.pod(), kind), ValidationOutput.of(new FollowUpSignal(
+        FollowUpSignal.Type.ADMITTED, s.pod().clusterId(), s.pod().owner(), kind, s.pod().name(),
+        images(s.pod()), user, detail, s.decision(), s.policyVersions(), now)), ts);
+    if (s.deleted()) {
+      forward(signalKey(s.pod(), kind), ValidationOutput.of(
+          signal(FollowUpSignal.Type.GONE, s, kind, null, "pod deleted", now)), ts);
+    }
+    List<FollowUp.Kind> kinds = new ArrayList<>(s.followUpKinds());
+    kinds.add(kind);
+    return s.withFollowUps(kinds, s.decision(), s.seenAdmissions());
+  }
+
+  // ---- evaluation ------------------------------------------------------------------------
+
+  private PodState evaluate(String key, PodState s, Verdict.Trigger trigger, long ts) {
+    Instant now = now();
+    PodEvent p = s.pod();
+    PodContext pod = PodContext.of(p);
+    Policies policies = policiesFor(p.clusterId());
+    Evaluation ev;
+    if (policies.set() == null) {
+      ev = unknown(p, policies.problem(), policies.versions());
+    } else {
+      try {
+        ev = engine.evaluator().evaluate(pod, policies.set(), facts, now);
+      } catch (RuntimeException e) {
+        // A pod that cannot be judged is UNKNOWN, never allowed.
+        ev = unknown(p, "evaluation failed: " + e, policies.versions());
+      }
+    }
+    String verdictId = key + "#" + (s.evaluations() + 1);
+    Verdict v = ev.toVerdict(verdictId, pod, p.uid(), p.owner(), trigger, now);
+    forward(key, ValidationOutput.of(v), ts);
+    metrics.evaluated(trigger, v.decision());
+    PodState.OpenViolation open = s.violation();
+    Optional<Violations.Step> step = Violations.next(open, v, now);
+    if (step.isPresent()) {
+      forward(key, ValidationOutput.of(step.get().transition()), ts);
+      open = step.get().open();
+      setViolationMetric(key, p, open);
+    }
+    PodState out = s.evaluated(v.decision(), v.policyVersions(),
+        facts.fingerprint(StoreFacts.digests(p)), open);
+    if (!out.followUpKinds().isEmpty() && out.decision() != out.signaledDecision()) {
+      for (FollowUp.Kind kind : out.followUpKinds()) {
+        forward(signalKey(p, kind), ValidationOutput.of(
+            signal(FollowUpSignal.Type.EVALUATED, out, kind, null, null, now)), ts);
+      }
+      out = out.withFollowUps(out.followUpKinds(), out.decision(), out.seenAdmissions());
+    }
+    return out;
+  }
+
+  private void setViolationMetric(String key, PodEvent p, PodState.OpenViolation open) {
+    if (open == null) {
+      violatingPods.remove(key);
+      metrics.violation(key, p.clusterId(), p.namespace(), null, List.of());
+    } else {
+      violatingPods.add(key);
+      metrics.violation(key, p.clusterId(), p.namespace(), open.decision(), open.rules());
+    }
+  }
+
+  private static Evaluation unknown(PodEvent p, String reason, List<String> versions) {
+    List<Verdict.ImageResult> images = new ArrayList<>();
+    for (ContainerImage c : p.images()) {
+      images.add(new Verdict.ImageResult(c.container(), c.image(), digestOf(c), Decision.UNKNOWN,
+          null, List.of(reason), List.of()));
+    }
+    return new Evaluation(Decision.UNKNOWN, images, versions);
+  }
+
+  private static String digestOf(ContainerImage c) {
+    return StoreFacts.digest(c);
+  }
+
+  private Policies policiesFor(String clusterId) {
+    PolicyBook.Effective e = book.effective(clusterId);
+    List<String> versions = new ArrayList<>();
+    for (PolicyDocument d : documents(e)) {
+      versions.add(d.key() + "@" + d.version());
+    }
+    if (e.policy() == null) {
+      return new Policies(null, "no Binary Authorization policy in force for cluster " + clusterId,
+          List.of());
+    }
+    return policyCache.computeIfAbsent(e.fingerprint(), fp -> {
+      try {
+        PolicySet set = engine.parser().parse(e.policy(), e.platformPolicy(), e.attestors());
+        return new Policies(set, null, set.versions());
+      } catch (InvalidPolicyException | RuntimeException ex) {
+        return new Policies(null, "the policies in force cannot be used: " + ex.getMessage(), versions);
+      }
+    });
+  }
+
+  private static List<PolicyDocument> documents(PolicyBook.Effective e) {
+    List<PolicyDocument> out = new ArrayList<>();
+    if (e.policy() != null) {
+      out.add(e.policy());
+    }
+    if (e.platformPolicy() != null) {
+      out.add(e.platformPolicy());
+    }
+    out.addAll(e.attestors());
+    return out;
+  }
+
+  /** Reloads the accepted policies when the global store has changed since the last look. */
+  private void refreshPolicies() {
+    long generation = feed.policyGeneration();
+    if (generation == bookGeneration) {
+      return;
+    }
+    bookGeneration = generation;
+    PolicyBook fresh = PolicyBook.of(GlobalStoreProcessors.accepted(policyStore));
+    String fp = fresh.fingerprint();
+    if (fp.equals(bookFingerprint)) {
+      return;
+    }
+    book = fresh;
+    bookFingerprint = fp;
+    policyCache.clear();
+  }
+
+  // ---- punctuators -----------------------------------------------------------------------
+
+  private void pollChanges(long ts) {
+    // The generation hint is per instance and in memory: reload unconditionally here.
+    bookGeneration = -1;
+    refreshPolicies();
+    boolean policiesChanged = !bookFingerprint.equals(reconciledFingerprint);
+    reconciledFingerprint = bookFingerprint;
+    if (!caughtUp) {
+      caughtUp = true;
+      // After a start or a rebalance: catch up with whatever changed while the task was away.
+      Map<String, Verdict.Trigger> stale = new LinkedHashMap<>();
+      forEachPod(s -> !s.deleted(), (key, s) -> {
+        if (!policiesFor(s.pod().clusterId()).versions().equals(s.policyVersions())) {
+          stale.put(key, Verdict.Trigger.POLICY_CHANGE);
+        } else if (!facts.fingerprint(StoreFacts.digests(s.pod())).equals(s.factsFingerprint())) {
+          stale.put(key, Verdict.Trigger.ATTESTATION_CHANGE);
+        }
+      });
+      reevaluate("startup", stale, ts);
+    } else if (policiesChanged) {
+      reevaluate("policy_change", Verdict.Trigger.POLICY_CHANGE,
+          s -> !policiesFor(s.pod().clusterId()).versions().equals(s.policyVersions()), ts);
+    }
+    Map<String, Verdict.Trigger> byFacts = new LinkedHashMap<>();
+    for (String digest : subscription.drainAttestations()) {
+      podsRunning(digest).forEach(k -> byFacts.put(k, Verdict.Trigger.ATTESTATION_CHANGE));
+    }
+    for (String digest : subscription.drainMetadata()) {
+      podsRunning(digest).forEach(k -> byFacts.putIfAbsent(k, Verdict.Trigger.IMAGE_METADATA_CHANGE));
+    }
+    reevaluate("facts_change", byFacts, ts);
+    expirePendingAdmissions(ts);
+    if (context.taskId().partition() == 0) {
+      deadLetterRejectedPolicies(ts);
+    }
+  }
+
+  private void freshness(long ts) {
+    reevaluate("freshness", Verdict.Trigger.IMAGE_METADATA_CHANGE,
+        s -> facts.hasUploadTime(StoreFacts.digests(s.pod())), ts);
+    // Forget deleted pods after the retention.
+    Instant cutoff = now().minus(settings.deletedPodRetention());
+    List<String> gone = new ArrayList<>();
+    forEachPod(s -> s.deleted() && s.deletedAt() != null && s.deletedAt().isBefore(cutoff),
+        (key, s) -> gone.add(key));
+    gone.forEach(pods::delete);
+  }
+
+  private void reevaluate(String reason, Verdict.Trigger trigger, Predicate<PodState> which, long ts) {
+    Map<String, Verdict.Trigger> keys = new LinkedHashMap<>();
+    forEachPod(s -> !s.deleted() && which.test(s), (key, s) -> keys.put(key, trigger));
+    reevaluate(reason, keys, ts);
+  }
+
+  private void reevaluate(String reason, Map<String, Verdict.Trigger> keys, long ts) {
+    if (keys.isEmpty()) {
+      return;
+    }
+    long start = System.nanoTime();
+    for (Map.Entry<String, Verdict.Trigger> k : keys.entrySet()) {
+      PodState s = pods.get(k.getKey());
+      if (s != null && !s.deleted()) {
+        pods.put(k.getKey(), evaluate(k.getKey(), s, k.getValue(), ts));
+      }
+    }
+    metrics.reevaluationRun(reason, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  private Set<String> podsRunning(String digest) {
+    Set<String> out = new TreeSet<>();
+    String prefix = digest + "|";
+    try (KeyValueIterator<String, String> it = podsByDigest.prefixScan(prefix, new StringSerializer())) {
+      while (it.hasNext()) {
+        out.add(it.next().key.substring(prefix.length()));
+      }
+    }
+    return out;
+  }
+
+  private void index(String podKey, List<String> before, List<String> after) {
+    for (String d : before) {
+      if (!after.contains(d)) {
+        podsByDigest.delete(d + "|" + podKey);
+      }
+    }
+    for (String d : after) {
+      if (!before.contains(d)) {
+        podsByDigest.put(d + "|" + podKey, "");
+      }
+    }
+  }
+
+  private void expirePendingAdmissions(long ts) {
+    Instant cutoff = now().minus(settings.correlationSkew());
+    List<String> expired = new ArrayList<>();
+    try (KeyValueIterator<String, PendingAdmissions> it = pending.all()) {
+      while (it.hasNext()) {
+        var kv = it.next();
+        if (kv.value != null && kv.value.since().isBefore(cutoff)) {
+          expired.add(kv.key);
+        }
+      }
+    }
+    Instant now = now();
+    for (String key : expired) {
+      // No pod event came: follow the bypass up anyway, without a verdict.
+      for (AdmissionEvent a : pending.get(key).events()) {
+        WorkloadRef owner = a.owner() != null ? a.owner()
+            : new WorkloadRef(WorkloadRef.Kind.POD, a.namespace(), a.name());
+        for (FollowUp.Kind kind : kinds(a)) {
+          forward(FollowUp.key(a.clusterId(), owner, kind), ValidationOutput.of(new FollowUpSignal(
+              FollowUpSignal.Type.ADMITTED, a.clusterId(), owner, kind, a.name(),
+              a.images().stream().map(ContainerImage::image).toList(), a.user(),
+              detail(a, kind) + "; no pod event within " + settings.correlationSkew(), null,
+              List.of(), now)), ts);
+        }
+      }
+      pending.delete(key);
+    }
+  }
+
+  private void deadLetterRejectedPolicies(long ts) {
+    List<PolicyRecord> fresh = new ArrayList<>();
+    try (KeyValueIterator<String, PolicyRecord> it =
+        policyStore.prefixScan(PolicyRecord.REJECTED_PREFIX, new StringSerializer())) {
+      while (it.hasNext()) {
+        var kv = it.next();
+        if (kv.value != null && rejectionsSent.get(kv.key) == null) {
+          fresh.add(kv.value);
+          rejectionsSent.put(kv.key, kv.value.rejection());
+        }
+      }
+    }
+    for (PolicyRecord r : fresh) {
+      DeadLetter d;
+      if (r.document() != null) {
+        byte[] payload = Json.write(r.document());
+        d = new DeadLetter(DeadLetterHandlers.COMPONENT, Topics.POLICIES.name(), null, null,
+            r.key(), Base64.getEncoder().encodeToString(payload), payload.length,
+            InvalidPolicyException.class.getSimpleName(), "policy " + r.key() + " version "
+                + r.document().version() + " rejected, the last good one stays in force: " + r.rejection(),
+            now());
+      } else {
+        d = new DeadLetter(DeadLetterHandlers.COMPONENT, Topics.POLICIES.name(), null, null,
+            r.key(), r.payloadBase64(), r.payloadBase64() == null ? 0 : Base64.getDecoder().decode(r.payloadBase64()).length,
+            "UnreadableMessageException", "policy " + r.key()
+                + " unreadable, the last good one stays in force: " + r.rejection(), now());
+      }
+      forward(r.key(), ValidationOutput.of(d), ts);
+      metrics.policyRejected();
+      metrics.deadLetter(Topics.POLICIES.name(), r.document() != null ? "invalid_policy" : "unreadable");
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  private void forEachPod(Predicate<PodState> which, java.util.function.BiConsumer<String, PodState> action) {
+    List<Map.Entry<String, PodState>> matches = new ArrayList<>();
+    try (KeyValueIterator<String, PodState> it = pods.all()) {
+      while (it.hasNext()) {
+        var kv = it.next();
+        if (kv.value != null && which.test(kv.value)) {
+          matches.add(Map.entry(kv.key, kv.value));
+        }
+      }
+    }
+    matches.forEach(e -> action.accept(e.getKey(), e.getValue()));
+  }
+
+  private FollowUpSignal signal(FollowUpSignal.Type type, PodState s, FollowUp.Kind kind,
+      String user, String detail, Instant now) {
+    return new FollowUpSignal(type, s.pod().clusterId(), s.pod().owner(), kind, s.pod().name(),
+        images(s.pod()), user, detail, s.decision(), s.policyVersions(), now);
+  }
+
+  private static List<String> images(PodEvent p) {
+    return p.images().stream().map(ContainerImage::image).distinct().toList();
+  }
+
+  private static String signalKey(PodEvent p, FollowUp.Kind kind) {
+    return FollowUp.key(p.clusterId(), p.owner(), kind);
+  }
+
+  private Instant now() {
+    return Instant.ofEpochMilli(context.currentSystemTimeMs());
+  }
+
+  private void forward(String key, ValidationOutput out, long ts) {
+    Headers headers = null;
+    if (out.verdict() != null) {
+      headers = CloudEvents.headers(Topics.VERDICTS, out.verdict().verdictId(), SOURCE, out.verdict().evaluatedAt());
+    } else if (out.violation() != null) {
+      headers = CloudEvents.headers(Topics.VIOLATIONS,
+          out.violation().violationId() + "/" + out.violation().transition() + "/" + out.violation().verdictId(),
+          SOURCE, out.violation().at());
+    } else if (out.deadLetter() != null) {
+      headers = ceHeaders(Topics.DEAD_LETTER, key + "/" + out.deadLetter().at(), out.deadLetter().at());
+    }
+    context.forward(headers == null ? new Record<>(key, out, ts) : new Record<>(key, out, ts, headers));
+  }
+
+  private static Headers ceHeaders(Topic<?> topic, String id, Instant at) {
+    return CloudEvents.headers(topic, id, SOURCE, at);
+  }
+}

@@ -1,0 +1,107 @@
+package dev.vigil.streams;
+
+import dev.vigil.schemas.AdmissionEvent;
+import dev.vigil.schemas.Attestation;
+import dev.vigil.schemas.ImageMetadata;
+import dev.vigil.schemas.JsonSerde;
+import dev.vigil.schemas.PodEvent;
+import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.schemas.Topic;
+import dev.vigil.schemas.Topics;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Continuous validation: global stores for policies, attestations and image metadata; the
+ * per-partition validation processor over pod and admission events; verdicts, violation
+ * transitions and dead letters out; follow-up signals re-keyed by workload for {@link
+ * FollowUpTopology}.
+ */
+public final class ContinuousValidationTopology {
+
+  private ContinuousValidationTopology() {}
+
+  /**
+   * Adds continuous validation to {@code builder} and returns the follow-up signals, already
+   * re-partitioned by follow-up key.
+   */
+  public static KStream<String, FollowUpSignal> addTo(StreamsBuilder builder, StreamsSettings settings,
+      ValidationEngine engine, VigilMetrics metrics, ChangeFeed feed) {
+    builder.addGlobalStore(
+        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.POLICIES),
+            Serdes.String(), new JsonSerde<>(PolicyRecord.class)).withLoggingDisabled(),
+        Topics.POLICIES.name(),
+        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("policy-gate"),
+        () -> new GlobalStoreProcessors.PolicyGate(engine.parser(), feed));
+    builder.addGlobalStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ATTESTATIONS),
+            Serdes.String(), Topics.ATTESTATIONS.valueSerde()).withLoggingDisabled(),
+        Topics.ATTESTATIONS.name(),
+        consumed(Topics.ATTESTATIONS, "attestation-keeper"),
+        () -> new GlobalStoreProcessors.AttestationKeeper(feed));
+    builder.addGlobalStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.IMAGE_METADATA),
+            Serdes.String(), Topics.IMAGE_METADATA.valueSerde()).withLoggingDisabled(),
+        Topics.IMAGE_METADATA.name(),
+        consumed(Topics.IMAGE_METADATA, "image-metadata-keeper"),
+        () -> new GlobalStoreProcessors.MetadataKeeper(feed));
+
+    builder.addStateStore(Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(StoreNames.PODS), Serdes.String(), new JsonSerde<>(PodState.class)));
+    builder.addStateStore(Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(StoreNames.PODS_BY_DIGEST), Serdes.String(), Serdes.String()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(StoreNames.PENDING_ADMISSIONS), Serdes.String(),
+        new JsonSerde<>(PendingAdmissions.class)));
+    builder.addStateStore(Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(StoreNames.POLICY_REJECTIONS_SENT), Serdes.String(), Serdes.String()));
+
+    KStream<String, PodEvent> podEvents =
+        builder.stream(Topics.POD_EVENTS.name(), consumed(Topics.POD_EVENTS, "pod-events-source"));
+    KStream<String, AdmissionEvent> admissions = builder.stream(Topics.ADMISSION_EVENTS.name(),
+        consumed(Topics.ADMISSION_EVENTS, "admission-events-source"));
+
+    KStream<String, ValidationOutput> out = podEvents
+        .mapValues(PodInput::of, Named.as("pod-event-as-input"))
+        .merge(admissions.mapValues(PodInput::of, Named.as("admission-event-as-input")),
+            Named.as("pod-inputs"))
+        .process(() -> new ContinuousValidationProcessor(settings, engine, metrics, feed),
+            Named.as("continuous-validation"),
+            StoreNames.PODS, StoreNames.PODS_BY_DIGEST, StoreNames.PENDING_ADMISSIONS,
+            StoreNames.POLICY_REJECTIONS_SENT);
+
+    var branches = out.split(Named.as("validation-output-"))
+        .branch((k, v) -> v.verdict() != null, Branched.withConsumer(s -> s
+            .mapValues(ValidationOutput::verdict, Named.as("verdict-value"))
+            .to(Topics.VERDICTS.name(), produced(Topics.VERDICTS, "verdicts-sink")), "verdicts"))
+        .branch((k, v) -> v.violation() != null, Branched.withConsumer(s -> s
+            .mapValues(ValidationOutput::violation, Named.as("violation-value"))
+            .to(Topics.VIOLATIONS.name(), produced(Topics.VIOLATIONS, "violations-sink")), "violations"))
+        .branch((k, v) -> v.deadLetter() != null, Branched.withConsumer(s -> s
+            .mapValues(ValidationOutput::deadLetter, Named.as("dead-letter-value"))
+            .to(Topics.DEAD_LETTER.name(), produced(Topics.DEAD_LETTER, "dead-letters-sink")), "dead-letters"))
+        .defaultBranch(Branched.withFunction(s -> s, "signals"));
+    return branches.get("validation-output-signals")
+        .mapValues(ValidationOutput::signal, Named.as("signal-value"))
+        .repartition(Repartitioned.with(Serdes.String(), new JsonSerde<>(FollowUpSignal.class))
+            .withName(StoreNames.FOLLOWUP_SIGNALS)
+            .withNumberOfPartitions(Topics.POD_PARTITIONS));
+  }
+
+  static <V> Consumed<String, V> consumed(Topic<V> topic, String name) {
+    return Consumed.with(topic.keySerde(), (org.apache.kafka.common.serialization.Serde<V>) topic.valueSerde())
+        .withName(name);
+  }
+
+  static <V> Produced<String, V> produced(Topic<V> topic, String name) {
+    return Produced.with(topic.keySerde(), (org.apache.kafka.common.serialization.Serde<V>) topic.valueSerde())
+        .withName(name);
+  }
+}

@@ -1,0 +1,118 @@
+package dev.vigil.streams;
+
+import dev.vigil.schemas.DeadLetter;
+import dev.vigil.schemas.Json;
+import dev.vigil.schemas.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kafka Streams exception handlers that turn a record that cannot be read, or whose processing
+ * failed, into a {@link DeadLetter} on {@code vigil.dead-letter} and carry on. Streams creates them
+ * by class name; the application passes its {@link VigilMetrics} under {@link
+ * VigilMetrics#CONFIG_KEY}.
+ */
+public final class DeadLetterHandlers {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandlers.class);
+
+  /** The component name in dead letters written by the streams application. */
+  public static final String COMPONENT = "streams";
+
+  private DeadLetterHandlers() {}
+
+  /** A dead letter for the raw record {@code key}/{@code value} read from {@code source}. */
+  static DeadLetter deadLetter(String source, Integer partition, Long offset, byte[] key,
+      byte[] value, Exception error, Instant at) {
+    byte[] payload = value == null ? new byte[0] : value;
+    byte[] kept = payload.length > DeadLetter.MAX_PAYLOAD_BYTES
+        ? Arrays.copyOf(payload, DeadLetter.MAX_PAYLOAD_BYTES) : payload;
+    String message = error.getMessage() == null ? error.getClass().getName() : error.getMessage();
+    return new DeadLetter(COMPONENT, source == null ? "unknown" : source, partition, offset,
+        key == null ? null : new String(key, StandardCharsets.UTF_8),
+        Base64.getEncoder().encodeToString(kept), payload.length, error.getClass().getSimpleName(),
+        message, at);
+  }
+
+  /** The dead letter as a record for the dead-letter topic, keyed by the original key. */
+  static ProducerRecord<byte[], byte[]> toRecord(DeadLetter d) {
+    String key = d.key() != null ? d.key() : d.component() + "/" + d.source();
+    return new ProducerRecord<>(Topics.DEAD_LETTER.name(), key.getBytes(StandardCharsets.UTF_8),
+        Json.write(d));
+  }
+
+  /** Topics read by global stores, whose records are deserialised on the global thread. */
+  static final java.util.Set<String> GLOBAL_TOPICS =
+      java.util.Set.of(Topics.POLICIES.name(), Topics.ATTESTATIONS.name(), Topics.IMAGE_METADATA.name());
+
+  static boolean isGlobal(ErrorHandlerContext context, String topic) {
+    return GLOBAL_TOPICS.contains(topic) || context.taskId() == null || context.taskId().subtopology() < 0;
+  }
+
+  private static VigilMetrics metrics(Map<String, ?> configs) {
+    Object m = configs.get(VigilMetrics.CONFIG_KEY);
+    return m instanceof VigilMetrics vm ? vm : null;
+  }
+
+  /** Records that cannot be deserialised: dead-letter them and continue. */
+  public static final class Deserialization implements DeserializationExceptionHandler {
+    private VigilMetrics metrics;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+      metrics = metrics(configs);
+    }
+
+    @Override
+    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
+        Exception exception) {
+      DeadLetter d = deadLetter(record.topic(), record.partition(), record.offset(), record.key(),
+          record.value(), exception, Instant.now());
+      LOG.warn("unreadable record from {}-{}@{}: {}", record.topic(), record.partition(),
+          record.offset(), d.error());
+      if (metrics != null) {
+        metrics.deadLetter(record.topic(), "unreadable");
+      }
+      if (isGlobal(context, record.topic())) {
+        // The global thread has no producer: returning dead-letter records there would fail it.
+        // Unreadable policies never get here (the policy gate reads them itself).
+        return Response.resume();
+      }
+      return Response.resume(List.of(toRecord(d)));
+    }
+  }
+
+  /** Records whose processing threw: dead-letter them and continue. */
+  public static final class Processing implements ProcessingExceptionHandler {
+    private VigilMetrics metrics;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+      metrics = metrics(configs);
+    }
+
+    @Override
+    public Response handleError(ErrorHandlerContext context,
+        org.apache.kafka.streams.processor.api.Record<?, ?> record, Exception exception) {
+      DeadLetter d = deadLetter(context.topic(), context.partition(), context.offset(),
+          context.sourceRawKey(), context.sourceRawValue(), exception, Instant.now());
+      LOG.warn("processing failed in {} for a record from {}-{}@{}", context.processorNodeId(),
+          context.topic(), context.partition(), context.offset(), exception);
+      if (metrics != null) {
+        metrics.deadLetter(context.topic(), "processing_failed");
+      }
+      return Response.resume(List.of(toRecord(d)));
+    }
+  }
+}

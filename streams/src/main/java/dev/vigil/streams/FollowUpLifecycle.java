@@ -1,0 +1,287 @@
+package dev.vigil.streams;
+
+import dev.vigil.schemas.Decision;
+import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.FollowUp.Kind;
+import dev.vigil.schemas.FollowUp.State;
+import dev.vigil.schemas.FollowUpAck;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The life of one follow-up (one workload, one kind of bypass), as a pure function of signals and
+ * acknowledgements.
+ *
+ * <ul>
+ *   <li>OPEN when the first pod of the workload is admitted by the bypass; later pods raise the
+ *       count (published by {@link #flush}, not one record per pod).
+ *   <li>FAIL_OPEN: VERIFIED when every live pod complies (ALLOW, or DRYRUN_DENY: the enforcer would
+ *       have admitted it too), ESCALATED when one is denied, RESOLVED when an escalated workload is
+ *       made compliant. UNKNOWN leaves it where it is.
+ *   <li>BREAKGLASS never auto-verifies: it stays OPEN (ESCALATED if its images violate) until
+ *       acknowledged or its pods are gone; {@code reevaluation} records whether the images comply.
+ *   <li>DRY_RUN: VERIFIED when the pods are allowed outright, ESCALATED when an enforced rule now
+ *       denies them, RESOLVED when an escalated workload is made compliant.
+ *   <li>Any kind: RESOLVED when every pod it covers is gone; ACKNOWLEDGED, RESOLVED or reopened by a
+ *       person ({@link FollowUpAck}). A bypass after the follow-up closed starts a new one (new id).
+ * </ul>
+ */
+final class FollowUpLifecycle {
+
+  private FollowUpLifecycle() {}
+
+  /** The state after a step and the follow-up records to publish. */
+  record Result(FollowUpState state, List<FollowUp> emitted) {}
+
+  /** The id of the {@code cycle}-th follow-up with this key: the key is part of it. */
+  static String id(String key, int cycle) {
+    return key + "#" + cycle;
+  }
+
+  /** The follow-up key inside an id made by {@link #id}. */
+  static String keyOf(String followUpId) {
+    int hash = followUpId.lastIndexOf('#');
+    return hash < 0 ? followUpId : followUpId.substring(0, hash);
+  }
+
+  static Result onSignal(FollowUpState s, FollowUpSignal sig, Instant now) {
+    List<FollowUp> out = new ArrayList<>();
+    switch (sig.type()) {
+      case ADMITTED -> {
+        if (s == null || isClosed(s)) {
+          int cycle = s == null ? 1 : s.cycle() + 1;
+          Map<String, FollowUpState.PodEntry> pods = new TreeMap<>();
+          pods.put(sig.pod(), new FollowUpState.PodEntry(true, sig.decision()));
+          FollowUp f = new FollowUp(id(sig.followUpKey(), cycle), sig.clusterId(), sig.owner(),
+              sig.kind(), State.OPEN, sig.detail() == null ? "opened" : sig.detail(), null, 1,
+              List.of(sig.pod()), sig.images(), sig.user() == null ? List.of() : List.of(sig.user()),
+              sig.detail(), sig.at(), sig.at(), now, null, null);
+          out.add(f);
+          s = new FollowUpState(f, cycle, pods, sig.policyVersions(), null);
+        } else {
+          Map<String, FollowUpState.PodEntry> pods = new TreeMap<>(s.pods());
+          FollowUpState.PodEntry before = pods.get(sig.pod());
+          pods.put(sig.pod(), new FollowUpState.PodEntry(true,
+              sig.decision() != null ? sig.decision() : before == null ? null : before.decision()));
+          FollowUp c = s.current();
+          FollowUp f = copy(c, c.state(), c.cause(), c.reevaluation(), pods,
+              union(c.images(), sig.images(), 50), union(c.users(),
+                  sig.user() == null ? List.of() : List.of(sig.user()), 20),
+              max(c.lastSeen(), sig.at()), c.changedAt(), c.acknowledgedBy(), c.note());
+          String pending = before == null ? (pods.size() + " pods admitted") : s.pendingCause();
+          s = new FollowUpState(f, s.cycle(), pods, versions(s, sig), pending);
+        }
+        return judge(s, out, now);
+      }
+      case EVALUATED -> {
+        if (s == null || isClosed(s) || !s.pods().containsKey(sig.pod())) {
+          return new Result(s, out);
+        }
+        Map<String, FollowUpState.PodEntry> pods = new TreeMap<>(s.pods());
+        pods.put(sig.pod(), new FollowUpState.PodEntry(pods.get(sig.pod()).live(), sig.decision()));
+        s = new FollowUpState(s.current(), s.cycle(), pods, versions(s, sig), s.pendingCause());
+        return judge(s, out, now);
+      }
+      case GONE -> {
+        if (s == null || isClosed(s) || !s.pods().containsKey(sig.pod())) {
+          return new Result(s, out);
+        }
+        Map<String, FollowUpState.PodEntry> pods = new TreeMap<>(s.pods());
+        pods.put(sig.pod(), new FollowUpState.PodEntry(false, pods.get(sig.pod()).decision()));
+        long live = pods.values().stream().filter(FollowUpState.PodEntry::live).count();
+        if (live == 0) {
+          FollowUp c = s.current();
+          FollowUp f = copy(c, State.RESOLVED, "every pod admitted this way is gone", c.reevaluation(),
+              pods, c.images(), c.users(), c.lastSeen(), now, c.acknowledgedBy(), c.note());
+          out.add(f);
+          return new Result(new FollowUpState(f, s.cycle(), pods, s.policyVersions(), null), out);
+        }
+        s = new FollowUpState(s.current(), s.cycle(), pods, s.policyVersions(),
+            "pod " + sig.pod() + " gone, " + live + " of " + pods.size() + " pods remain");
+        return judge(s, out, now);
+      }
+      default -> throw new IllegalArgumentException("unknown signal " + sig.type());
+    }
+  }
+
+  static Result onAck(FollowUpState s, FollowUpAck ack, Instant now) {
+    List<FollowUp> out = new ArrayList<>();
+    if (s == null || !s.current().followUpId().equals(ack.followUpId())) {
+      return new Result(s, out); // unknown or superseded follow-up
+    }
+    FollowUp c = s.current();
+    String who = ack.by() + (ack.note() == null ? "" : ": " + ack.note());
+    State target = switch (ack.action()) {
+      case ACKNOWLEDGE -> c.state() == State.RESOLVED || c.state() == State.ACKNOWLEDGED ? null : State.ACKNOWLEDGED;
+      case RESOLVE -> c.state() == State.RESOLVED ? null : State.RESOLVED;
+      case REOPEN -> isClosed(s) ? State.OPEN : null;
+    };
+    if (target == null) {
+      return new Result(s, out);
+    }
+    String cause = switch (ack.action()) {
+      case ACKNOWLEDGE -> "acknowledged by " + who;
+      case RESOLVE -> "resolved by " + who;
+      case REOPEN -> "reopened by " + who;
+    };
+    FollowUp f = copy(c, target, cause, c.reevaluation(), s.pods(), c.images(), c.users(),
+        c.lastSeen(), now, ack.by(), ack.note());
+    out.add(f);
+    s = new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null);
+    return ack.action() == FollowUpAck.Action.REOPEN ? judge(s, out, now) : new Result(s, out);
+  }
+
+  /** Publishes a pending change of pod count or pod list, if any. */
+  static Result flush(FollowUpState s, Instant now) {
+    if (s == null || s.pendingCause() == null) {
+      return new Result(s, List.of());
+    }
+    FollowUp c = s.current();
+    FollowUp f = copy(c, c.state(), s.pendingCause(), c.reevaluation(), s.pods(), c.images(),
+        c.users(), c.lastSeen(), now, c.acknowledgedBy(), c.note());
+    return new Result(new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null), List.of(f));
+  }
+
+  /** Moves the follow-up on when what its live pods' evaluations say calls for it. */
+  private static Result judge(FollowUpState s, List<FollowUp> out, Instant now) {
+    if (isClosed(s)) {
+      return new Result(s, out);
+    }
+    Decision agg = aggregate(s.pods());
+    FollowUp c = s.current();
+    if (agg == null) {
+      return new Result(s, out);
+    }
+    State target = target(c.kind(), c.state(), agg);
+    if (target == c.state() && agg == c.reevaluation()) {
+      return new Result(s, out);
+    }
+    String under = s.policyVersions().isEmpty() ? "" : " under " + String.join(", ", s.policyVersions());
+    String cause = cause(c.kind(), c.state(), target, agg, s.pods(), under);
+    FollowUp f = copy(c, target, cause, agg, s.pods(), c.images(), c.users(), c.lastSeen(), now,
+        c.acknowledgedBy(), c.note());
+    out.add(f);
+    return new Result(new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null), out);
+  }
+
+  private static State target(Kind kind, State state, Decision agg) {
+    boolean denied = agg == Decision.DENY;
+    return switch (kind) {
+      case FAIL_OPEN -> {
+        boolean complies = agg == Decision.ALLOW || agg == Decision.DRYRUN_DENY;
+        if (denied) {
+          yield State.ESCALATED;
+        }
+        if (complies) {
+          yield state == State.ESCALATED ? State.RESOLVED : State.VERIFIED;
+        }
+        yield state;
+      }
+      case BREAKGLASS -> denied ? State.ESCALATED : state;
+      case DRY_RUN -> {
+        if (denied) {
+          yield State.ESCALATED;
+        }
+        if (agg == Decision.ALLOW) {
+          yield state == State.ESCALATED ? State.RESOLVED : State.VERIFIED;
+        }
+        yield state;
+      }
+    };
+  }
+
+  private static String cause(Kind kind, State from, State to, Decision agg,
+      Map<String, FollowUpState.PodEntry> pods, String under) {
+    long live = pods.values().stream().filter(FollowUpState.PodEntry::live).count();
+    long denied = pods.values().stream()
+        .filter(p -> p.live() && p.decision() == Decision.DENY).count();
+    String head = "re-evaluation" + under + ": ";
+    if (to == State.ESCALATED && from != State.ESCALATED) {
+      return head + denied + " of " + live + " pods run images the policy denies";
+    }
+    if (to == State.VERIFIED) {
+      return head + "every pod complies" + (agg == Decision.DRYRUN_DENY ? " (dry-run findings only)" : "");
+    }
+    if (to == State.RESOLVED) {
+      return head + "the workload was made compliant";
+    }
+    if (kind == Kind.BREAKGLASS) {
+      return head + (agg == Decision.DENY ? denied + " of " + live + " pods run images the policy denies"
+          : agg == Decision.UNKNOWN ? "the images could not be judged" : "the images comply")
+          + "; breakglass stays open until acknowledged";
+    }
+    return head + "decision " + agg;
+  }
+
+  /** DENY over UNKNOWN over not-yet-evaluated (null) over DRYRUN_DENY over ALLOW. */
+  static Decision aggregate(Map<String, FollowUpState.PodEntry> pods) {
+    boolean any = false;
+    boolean unknown = false;
+    boolean pending = false;
+    boolean dryRun = false;
+    for (FollowUpState.PodEntry p : pods.values()) {
+      if (!p.live()) {
+        continue;
+      }
+      any = true;
+      if (p.decision() == null) {
+        pending = true;
+      } else if (p.decision() == Decision.DENY) {
+        return Decision.DENY;
+      } else if (p.decision() == Decision.UNKNOWN) {
+        unknown = true;
+      } else if (p.decision() == Decision.DRYRUN_DENY) {
+        dryRun = true;
+      }
+    }
+    if (!any) {
+      return null;
+    }
+    if (unknown) {
+      return Decision.UNKNOWN;
+    }
+    if (pending) {
+      return null;
+    }
+    return dryRun ? Decision.DRYRUN_DENY : Decision.ALLOW;
+  }
+
+  static boolean isClosed(FollowUpState s) {
+    State st = s.current().state();
+    return st == State.RESOLVED || st == State.ACKNOWLEDGED;
+  }
+
+  private static List<String> versions(FollowUpState s, FollowUpSignal sig) {
+    return sig.policyVersions().isEmpty() ? s.policyVersions() : sig.policyVersions();
+  }
+
+  private static FollowUp copy(FollowUp c, State state, String cause, Decision reevaluation,
+      Map<String, FollowUpState.PodEntry> pods, List<String> images, List<String> users,
+      Instant lastSeen, Instant changedAt, String ackBy, String note) {
+    List<String> names = pods.keySet().stream().limit(FollowUp.MAX_PODS_LISTED).toList();
+    return new FollowUp(c.followUpId(), c.clusterId(), c.owner(), c.kind(), state, cause,
+        reevaluation, pods.size(), names, images, users, c.detail(), c.firstSeen(), lastSeen,
+        changedAt, ackBy, note);
+  }
+
+  private static List<String> union(List<String> a, List<String> b, int max) {
+    Set<String> s = new LinkedHashSet<>(a);
+    for (String x : b) {
+      if (s.size() >= max) {
+        break;
+      }
+      s.add(Objects.requireNonNull(x));
+    }
+    return List.copyOf(s);
+  }
+
+  private static Instant max(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+}

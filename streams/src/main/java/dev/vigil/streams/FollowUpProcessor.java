@@ -1,0 +1,110 @@
+package dev.vigil.streams;
+
+import dev.vigil.schemas.CloudEvents;
+import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.Topics;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Keeps the follow-ups of one partition of workloads and publishes every change with its time and
+ * cause. State changes go out at once; pod-count updates are gathered and published every {@code
+ * followUpFlushInterval}, so an outage that admits 500 pods of one Deployment is one follow-up with
+ * a count, not 500 records.
+ */
+final class FollowUpProcessor implements Processor<String, FollowUpInput, String, FollowUp> {
+
+  private final StreamsSettings settings;
+  private final VigilMetrics metrics;
+
+  private ProcessorContext<String, FollowUp> context;
+  private KeyValueStore<String, FollowUpState> store;
+  private final Set<String> dirty = new HashSet<>();
+  private final Set<String> held = new HashSet<>();
+
+  FollowUpProcessor(StreamsSettings settings, VigilMetrics metrics) {
+    this.settings = settings;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, FollowUp> context) {
+    this.context = context;
+    store = context.getStateStore(StoreNames.FOLLOWUPS);
+    try (KeyValueIterator<String, FollowUpState> it = store.all()) {
+      while (it.hasNext()) {
+        var kv = it.next();
+        if (kv.value != null) {
+          track(kv.key, kv.value);
+          if (kv.value.pendingCause() != null) {
+            dirty.add(kv.key);
+          }
+        }
+      }
+    }
+    context.schedule(settings.followUpFlushInterval(), PunctuationType.WALL_CLOCK_TIME, this::flush);
+  }
+
+  @Override
+  public void close() {
+    metrics.forgetFollowUps(held);
+  }
+
+  @Override
+  public void process(Record<String, FollowUpInput> record) {
+    FollowUpInput in = record.value();
+    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    String key;
+    FollowUpLifecycle.Result r;
+    if (in.signal() != null) {
+      key = in.signal().followUpKey();
+      r = FollowUpLifecycle.onSignal(store.get(key), in.signal(), now);
+    } else if (in.ack() != null) {
+      key = FollowUpLifecycle.keyOf(in.ack().followUpId());
+      r = FollowUpLifecycle.onAck(store.get(key), in.ack(), now);
+    } else {
+      return;
+    }
+    apply(key, r, record.timestamp());
+  }
+
+  private void flush(long ts) {
+    Instant now = Instant.ofEpochMilli(ts);
+    List<String> keys = new ArrayList<>(dirty);
+    dirty.clear();
+    for (String key : keys) {
+      apply(key, FollowUpLifecycle.flush(store.get(key), now), ts);
+    }
+  }
+
+  private void apply(String key, FollowUpLifecycle.Result r, long ts) {
+    if (r.state() == null) {
+      return;
+    }
+    store.put(key, r.state());
+    track(key, r.state());
+    if (r.state().pendingCause() != null) {
+      dirty.add(key);
+    }
+    for (FollowUp f : r.emitted()) {
+      context.forward(new Record<>(key, f, ts, CloudEvents.headers(Topics.FOLLOWUPS,
+          f.followUpId() + "/" + f.changedAt().toEpochMilli() + "/" + f.state(),
+          ContinuousValidationProcessor.SOURCE, f.changedAt())));
+    }
+  }
+
+  private void track(String key, FollowUpState s) {
+    held.add(key);
+    FollowUp f = s.current();
+    metrics.followUp(key, f.kind(), f.state(), f.firstSeen());
+  }
+}

@@ -1,0 +1,186 @@
+package dev.vigil.streams;
+
+import dev.vigil.schemas.Attestation;
+import dev.vigil.schemas.DeadLetter;
+import dev.vigil.schemas.Json;
+import dev.vigil.schemas.UnreadableMessageException;
+import java.util.Arrays;
+import java.util.Base64;
+import dev.vigil.schemas.ImageMetadata;
+import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.validator.InvalidPolicyException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The processors that keep the global stores: every instance reads the whole policy, attestation
+ * and image-metadata topics, so every task can judge any pod. Kafka Streams re-runs them on
+ * restore ({@code addGlobalStore}), so the rejection of a bad policy is rebuilt the same way.
+ */
+final class GlobalStoreProcessors {
+
+  private static final Logger LOG = LoggerFactory.getLogger(GlobalStoreProcessors.class);
+
+  private GlobalStoreProcessors() {}
+
+  /**
+   * Accepts a policy document only if the documents then in force still parse; otherwise keeps the
+   * last good one and records the rejection (task 0 of the validation processor dead-letters it).
+   */
+  static final class PolicyGate implements Processor<String, byte[], Void, Void> {
+    private final ValidationEngine.Parser parser;
+    private final ChangeFeed feed;
+    private KeyValueStore<String, PolicyRecord> store;
+
+    PolicyGate(ValidationEngine.Parser parser, ChangeFeed feed) {
+      this.parser = parser;
+      this.feed = feed;
+    }
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+      store = context.getStateStore(StoreNames.POLICIES);
+    }
+
+    @Override
+    public void process(org.apache.kafka.streams.processor.api.Record<String, byte[]> record) {
+      if (record.value() == null) {
+        // A tombstone withdraws the document.
+        if (record.key() != null) {
+          store.delete(record.key());
+          feed.policiesChanged();
+        }
+        return;
+      }
+      // Read here rather than by the source's serde: the global thread cannot dead-letter, and an
+      // unreadable policy must be reported like an unusable one (task 0 dead-letters both).
+      PolicyDocument doc;
+      try {
+        doc = Json.read(record.value(), PolicyDocument.class);
+      } catch (UnreadableMessageException e) {
+        String key = record.key() == null ? "(no key)" : record.key();
+        LOG.warn("unreadable policy document {}: {}", key, e.getMessage());
+        byte[] payload = record.value().length > DeadLetter.MAX_PAYLOAD_BYTES
+            ? Arrays.copyOf(record.value(), DeadLetter.MAX_PAYLOAD_BYTES) : record.value();
+        store.put(PolicyRecord.REJECTED_PREFIX + key + "@unreadable#" + record.timestamp(),
+            new PolicyRecord(null, e.getMessage(), key, Base64.getEncoder().encodeToString(payload)));
+        return;
+      }
+      PolicyBook book = PolicyBook.of(accepted(store));
+      PolicyDocument current = book.get(doc.key());
+      if (current != null && current.sha256().equals(doc.sha256()) && current.version() == doc.version()) {
+        return; // the same revision again
+      }
+      String problem = null;
+      if (current != null && doc.version() <= current.version()) {
+        problem = doc.key() + ": version " + doc.version() + " is not newer than the accepted version "
+            + current.version();
+      } else {
+        problem = validate(book.with(doc), doc);
+      }
+      if (problem == null) {
+        store.put(doc.key(), PolicyRecord.accepted(doc));
+        feed.policiesChanged();
+      } else {
+        LOG.warn("rejected policy document {} version {}: {}", doc.key(), doc.version(), problem);
+        store.put(PolicyRecord.rejectedKey(doc), PolicyRecord.rejected(doc, problem));
+      }
+    }
+
+    private String validate(PolicyBook candidate, PolicyDocument doc) {
+      List<String> scopes = doc.scope().equals(PolicyBook.ANY_CLUSTER)
+          ? new ArrayList<>(candidate.scopes()) : List.of(doc.scope());
+      for (String scope : scopes) {
+        PolicyBook.Effective e = candidate.effective(scope);
+        if (e.policy() == null) {
+          continue; // nothing to check against until a policy for this scope arrives
+        }
+        try {
+          parser.parse(e.policy(), e.platformPolicy(), e.attestors());
+        } catch (InvalidPolicyException ex) {
+          return ex.getMessage();
+        } catch (RuntimeException ex) {
+          return ex.getClass().getSimpleName() + ": " + ex.getMessage();
+        }
+      }
+      return null;
+    }
+  }
+
+  /** Every accepted document in the store. */
+  static List<PolicyDocument> accepted(KeyValueStore<String, PolicyRecord> store) {
+    List<PolicyDocument> out = new ArrayList<>();
+    try (KeyValueIterator<String, PolicyRecord> it = store.all()) {
+      while (it.hasNext()) {
+        PolicyRecord r = it.next().value;
+        if (r != null && r.accepted()) {
+          out.add(r.document());
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Keeps attestations by {@code imageDigest/occurrence}; a tombstone revokes one. */
+  static final class AttestationKeeper implements Processor<String, Attestation, Void, Void> {
+    private final ChangeFeed feed;
+    private KeyValueStore<String, Attestation> store;
+
+    AttestationKeeper(ChangeFeed feed) {
+      this.feed = feed;
+    }
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+      store = context.getStateStore(StoreNames.ATTESTATIONS);
+    }
+
+    @Override
+    public void process(org.apache.kafka.streams.processor.api.Record<String, Attestation> record) {
+      String key = record.key();
+      Attestation a = record.value();
+      if (a != null) {
+        key = a.key();
+        store.put(key, a);
+        feed.attestationChanged(a.imageDigest());
+      } else if (key != null) {
+        store.delete(key);
+        int slash = key.indexOf('/');
+        feed.attestationChanged(slash < 0 ? key : key.substring(0, slash));
+      }
+    }
+  }
+
+  /** Keeps image metadata by digest. */
+  static final class MetadataKeeper implements Processor<String, ImageMetadata, Void, Void> {
+    private final ChangeFeed feed;
+    private KeyValueStore<String, ImageMetadata> store;
+
+    MetadataKeeper(ChangeFeed feed) {
+      this.feed = feed;
+    }
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+      store = context.getStateStore(StoreNames.IMAGE_METADATA);
+    }
+
+    @Override
+    public void process(org.apache.kafka.streams.processor.api.Record<String, ImageMetadata> record) {
+      ImageMetadata m = record.value();
+      if (m != null) {
+        store.put(m.imageDigest(), m);
+        feed.metadataChanged(m.imageDigest());
+      } else if (record.key() != null) {
+        store.delete(record.key());
+        feed.metadataChanged(record.key());
+      }
+    }
+  }
+}

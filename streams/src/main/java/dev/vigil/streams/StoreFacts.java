@@ -1,0 +1,109 @@
+package dev.vigil.streams;
+
+import dev.vigil.schemas.Attestation;
+import dev.vigil.schemas.ImageMetadata;
+import dev.vigil.schemas.Json;
+import dev.vigil.validator.Facts;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/** {@link Facts} read from the global attestation and image-metadata stores. */
+final class StoreFacts implements Facts {
+
+  private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
+
+  private final KeyValueStore<String, Attestation> attestations;
+  private final KeyValueStore<String, ImageMetadata> metadata;
+
+  StoreFacts(KeyValueStore<String, Attestation> attestations, KeyValueStore<String, ImageMetadata> metadata) {
+    this.attestations = attestations;
+    this.metadata = metadata;
+  }
+
+  @Override
+  public List<Attestation> attestations(String digest) {
+    List<Attestation> out = new ArrayList<>();
+    try (KeyValueIterator<String, Attestation> it = attestations.prefixScan(digest + "/", new StringSerializer())) {
+      while (it.hasNext()) {
+        Attestation a = it.next().value;
+        if (a != null) {
+          out.add(a);
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public Optional<ImageMetadata> metadata(String digest) {
+    return Optional.ofNullable(metadata.get(digest));
+  }
+
+  /** A short hash of everything known about {@code digests}; changes when any fact does. */
+  String fingerprint(Collection<String> digests) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      for (String d : new TreeSet<>(digests)) {
+        sha.update(d.getBytes(StandardCharsets.UTF_8));
+        for (Attestation a : attestations(d)) {
+          sha.update(Json.write(a));
+        }
+        Optional<ImageMetadata> m = metadata(d);
+        if (m.isPresent()) {
+          sha.update(Json.write(m.get()));
+        }
+      }
+      return HexFormat.of().formatHex(sha.digest(), 0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is always available", e);
+    }
+  }
+
+  /** True when some image among {@code digests} has an upload time (freshness may apply). */
+  boolean hasUploadTime(Collection<String> digests) {
+    for (String d : digests) {
+      if (metadata(d).map(m -> m.uploadTime() != null).orElse(false)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The image digests ({@code sha256:<hex>}) a pod runs, from image ids or digest references. */
+  static List<String> digests(dev.vigil.schemas.PodEvent pod) {
+    TreeSet<String> out = new TreeSet<>();
+    for (var c : pod.images()) {
+      String found = digest(c);
+      if (found != null) {
+        out.add(found);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /** The digest a container runs, from its image id or a digest reference, or null. */
+  static String digest(dev.vigil.schemas.ContainerImage c) {
+    String found = find(c.imageId());
+    return found != null ? found : find(c.image());
+  }
+
+  private static String find(String s) {
+    if (s == null) {
+      return null;
+    }
+    Matcher m = DIGEST.matcher(s);
+    return m.find() ? m.group() : null;
+  }
+}

@@ -1,0 +1,34 @@
+package dev.vigil.streams;
+
+/** Names of every state store and internal topic in Vigil's topology, in one place. */
+public final class StoreNames {
+
+  private StoreNames() {}
+
+  /** Global: the accepted policy documents (rejected ones kept apart under {@code rejected/}). */
+  public static final String POLICIES = "policies-store";
+
+  /** Global: attestations by {@code imageDigest/occurrence}. */
+  public static final String ATTESTATIONS = "attestations-store";
+
+  /** Global: image metadata by digest. */
+  public static final String IMAGE_METADATA = "image-metadata-store";
+
+  /** Per task: running (and recently deleted) pods with their last verdict and open violation. */
+  public static final String PODS = "pods-store";
+
+  /** Per task: {@code digest|podKey} for every image digest a running pod uses. */
+  public static final String PODS_BY_DIGEST = "pods-by-digest-store";
+
+  /** Per task: admission events waiting for their pod event. */
+  public static final String PENDING_ADMISSIONS = "pending-admissions-store";
+
+  /** Per task (partition 0 only writes): rejected policy documents already dead-lettered. */
+  public static final String POLICY_REJECTIONS_SENT = "policy-rejections-sent-store";
+
+  /** Per task: follow-ups by {@code cluster/namespace/Kind/name/KIND}. */
+  public static final String FOLLOWUPS = "followups-store";
+
+  /** Internal topic: follow-up signals, re-keyed from pod to workload. */
+  public static final String FOLLOWUP_SIGNALS = "followup-signals";
+}

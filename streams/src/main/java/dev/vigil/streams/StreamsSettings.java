@@ -1,0 +1,214 @@
+package dev.vigil.streams;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The typed configuration of Vigil's Kafka Streams application. Every key is declared once in
+ * {@link Key} with its default and documentation; {@link #fromMap} reads them and fails naming the
+ * key when a value is unusable.
+ *
+ * @param applicationId Kafka Streams {@code application.id}; instances with the same id share work
+ * @param bootstrapServers the Kafka cluster
+ * @param stateDir where local state stores live (one directory per instance)
+ * @param changePollInterval how often each task looks for new policy versions and changed facts
+ * @param fullReevaluationInterval how often every running pod is re-evaluated as a safety net
+ * @param freshnessInterval how often pods whose images have an upload time are re-evaluated, so
+ *     that an image crossing its freshness limit is noticed
+ * @param correlationSkew how long an admission event waits for its pod event (either may come
+ *     first)
+ * @param deletedPodRetention how long a deleted pod is remembered, so late or duplicate events for
+ *     it are ignored
+ * @param followUpFlushInterval how often follow-up pod-count updates are emitted (state changes
+ *     are emitted at once)
+ * @param streamThreads Kafka Streams {@code num.stream.threads}
+ */
+public record StreamsSettings(
+    String applicationId,
+    String bootstrapServers,
+    Path stateDir,
+    Duration changePollInterval,
+    Duration fullReevaluationInterval,
+    Duration freshnessInterval,
+    Duration correlationSkew,
+    Duration deletedPodRetention,
+    Duration followUpFlushInterval,
+    int streamThreads) {
+
+  /** The configuration keys, each with its default and what it means. */
+  public enum Key {
+    APPLICATION_ID("vigil.streams.application-id", "vigil-streams", "Kafka Streams application.id"),
+    BOOTSTRAP_SERVERS("vigil.streams.bootstrap-servers", "127.0.0.1:9092", "Kafka bootstrap servers"),
+    STATE_DIR("vigil.streams.state-dir", ".vigil/streams-state", "local state directory"),
+    CHANGE_POLL_INTERVAL("vigil.streams.change-poll-interval", "PT1S",
+        "how often tasks pick up policy versions and changed attestations or image metadata"),
+    FULL_REEVALUATION_INTERVAL("vigil.streams.full-reevaluation-interval", "PT1H",
+        "periodic re-evaluation of every running pod"),
+    FRESHNESS_INTERVAL("vigil.streams.freshness-interval", "PT10M",
+        "re-evaluation of pods whose images have an upload time (freshness checks)"),
+    CORRELATION_SKEW("vigil.streams.correlation-skew", "PT5M",
+        "how long an admission event waits for its pod event"),
+    DELETED_POD_RETENTION("vigil.streams.deleted-pod-retention", "PT1H",
+        "how long deleted pods are remembered to ignore late events"),
+    FOLLOWUP_FLUSH_INTERVAL("vigil.streams.followup-flush-interval", "PT5S",
+        "how often follow-up pod counts are published"),
+    STREAM_THREADS("vigil.streams.threads", "1", "Kafka Streams num.stream.threads");
+
+    private final String key;
+    private final String defaultValue;
+    private final String doc;
+
+    Key(String key, String defaultValue, String doc) {
+      this.key = key;
+      this.defaultValue = defaultValue;
+      this.doc = doc;
+    }
+
+    public String key() {
+      return key;
+    }
+
+    public String defaultValue() {
+      return defaultValue;
+    }
+
+    public String doc() {
+      return doc;
+    }
+  }
+
+  /** A setting that cannot be used; the message names the key. */
+  public static final class InvalidSettingException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    public InvalidSettingException(Key key, String value, String reason) {
+      super(key.key() + "=" + value + ": " + reason);
+    }
+  }
+
+  public StreamsSettings {
+    Objects.requireNonNull(applicationId, Key.APPLICATION_ID.key());
+    Objects.requireNonNull(bootstrapServers, Key.BOOTSTRAP_SERVERS.key());
+    Objects.requireNonNull(stateDir, Key.STATE_DIR.key());
+    positive(Key.CHANGE_POLL_INTERVAL, changePollInterval);
+    positive(Key.FULL_REEVALUATION_INTERVAL, fullReevaluationInterval);
+    positive(Key.FRESHNESS_INTERVAL, freshnessInterval);
+    positive(Key.CORRELATION_SKEW, correlationSkew);
+    positive(Key.DELETED_POD_RETENTION, deletedPodRetention);
+    positive(Key.FOLLOWUP_FLUSH_INTERVAL, followUpFlushInterval);
+    if (applicationId.isBlank()) {
+      throw new InvalidSettingException(Key.APPLICATION_ID, applicationId, "must not be blank");
+    }
+    if (streamThreads < 1) {
+      throw new InvalidSettingException(Key.STREAM_THREADS, String.valueOf(streamThreads),
+          "must be at least 1");
+    }
+  }
+
+  /** The defaults, for a broker at {@code bootstrapServers} and state under {@code stateDir}. */
+  public static StreamsSettings defaults(String bootstrapServers, Path stateDir) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put(Key.BOOTSTRAP_SERVERS.key(), bootstrapServers);
+    m.put(Key.STATE_DIR.key(), stateDir.toString());
+    return fromMap(m);
+  }
+
+  /** Reads the settings from {@code vigil.streams.*} keys; missing keys take their defaults. */
+  public static StreamsSettings fromMap(Map<String, String> values) {
+    return new StreamsSettings(
+        get(values, Key.APPLICATION_ID),
+        get(values, Key.BOOTSTRAP_SERVERS),
+        Path.of(get(values, Key.STATE_DIR)),
+        duration(values, Key.CHANGE_POLL_INTERVAL),
+        duration(values, Key.FULL_REEVALUATION_INTERVAL),
+        duration(values, Key.FRESHNESS_INTERVAL),
+        duration(values, Key.CORRELATION_SKEW),
+        duration(values, Key.DELETED_POD_RETENTION),
+        duration(values, Key.FOLLOWUP_FLUSH_INTERVAL),
+        integer(values, Key.STREAM_THREADS));
+  }
+
+  /** A copy with another application id (tests run several applications on one broker). */
+  public StreamsSettings withApplicationId(String id) {
+    return new StreamsSettings(id, bootstrapServers, stateDir, changePollInterval,
+        fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
+        followUpFlushInterval, streamThreads);
+  }
+
+  /** A copy with another state directory (a second instance in the same JVM needs its own). */
+  public StreamsSettings withStateDir(Path dir) {
+    return new StreamsSettings(applicationId, bootstrapServers, dir, changePollInterval,
+        fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
+        followUpFlushInterval, streamThreads);
+  }
+
+  /** A copy with another change-poll interval. */
+  public StreamsSettings withChangePollInterval(Duration d) {
+    return new StreamsSettings(applicationId, bootstrapServers, stateDir, d,
+        fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
+        followUpFlushInterval, streamThreads);
+  }
+
+  /**
+   * Kafka Streams properties: exactly-once v2, explicit names for every internal resource, and
+   * Vigil's dead-letter handlers for records that cannot be read or processed.
+   */
+  public Properties streamsProperties() {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterHandlers.Deserialization.class.getName());
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterHandlers.Processing.class.getName());
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    return p;
+  }
+
+  /** Every key with its default and documentation, for the README's configuration table. */
+  public static List<Key> keys() {
+    return List.of(Key.values());
+  }
+
+  private static String get(Map<String, String> values, Key key) {
+    String v = values.get(key.key());
+    return v == null ? key.defaultValue() : v.trim();
+  }
+
+  private static Duration duration(Map<String, String> values, Key key) {
+    String v = get(values, key);
+    try {
+      return Duration.parse(v);
+    } catch (DateTimeParseException e) {
+      throw new InvalidSettingException(key, v, "not an ISO-8601 duration such as PT1H");
+    }
+  }
+
+  private static int integer(Map<String, String> values, Key key) {
+    String v = get(values, key);
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new InvalidSettingException(key, v, "not an integer");
+    }
+  }
+
+  private static void positive(Key key, Duration d) {
+    Objects.requireNonNull(d, key.key());
+    if (d.isNegative() || d.isZero()) {
+      throw new InvalidSettingException(key, d.toString(), "must be positive");
+    }
+  }
+}

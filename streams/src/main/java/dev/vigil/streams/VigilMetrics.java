@@ -1,0 +1,165 @@
+package dev.vigil.streams;
+
+import dev.vigil.schemas.Decision;
+import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.Verdict;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Vigil's stream metrics on a Micrometer registry. Prometheus names: {@code
+ * vigil_evaluations_total{trigger}}, {@code vigil_decisions_total{decision}}, {@code
+ * vigil_violations_open{cluster,namespace,rule,decision}}, {@code vigil_followups_open{kind,state}},
+ * {@code vigil_followups_oldest_open_age_seconds}, {@code vigil_reevaluations_total{reason}},
+ * {@code vigil_reevaluation_duration_seconds{reason}}, {@code vigil_dead_letters_total{source,reason}},
+ * {@code vigil_policies_rejected_total}, {@code vigil_pod_events_ignored_total{reason}}. No label
+ * ever holds a pod name. Thread-safe: every stream thread of an instance shares one.
+ */
+public final class VigilMetrics {
+
+  /** The Streams config key under which the application passes this object to its handlers. */
+  public static final String CONFIG_KEY = "vigil.streams.metrics";
+
+  private final MeterRegistry registry;
+  private final Clock clock;
+
+  private record ViolationLabel(String cluster, String namespace, String rule, String decision) {}
+
+  private record FollowUpLabel(String kind, String state) {}
+
+  private record OpenFollowUp(FollowUpLabel label, Instant firstSeen) {}
+
+  private final Map<String, List<ViolationLabel>> violationsByPod = new ConcurrentHashMap<>();
+  private final Map<ViolationLabel, AtomicLong> violationCounts = new ConcurrentHashMap<>();
+  private final Map<String, OpenFollowUp> followUpsByKey = new ConcurrentHashMap<>();
+  private final Map<FollowUpLabel, AtomicLong> followUpCounts = new ConcurrentHashMap<>();
+
+  public VigilMetrics(MeterRegistry registry, Clock clock) {
+    this.registry = registry;
+    this.clock = clock;
+    Gauge.builder("vigil.followups.oldest.open.age", this, VigilMetrics::oldestOpenFollowUpSeconds)
+        .baseUnit("seconds")
+        .description("age of the oldest follow-up still open (OPEN or ESCALATED)")
+        .register(registry);
+  }
+
+  /** The registry the meters live in. */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  void evaluated(Verdict.Trigger trigger, Decision decision) {
+    Counter.builder("vigil.evaluations").description("pod evaluations")
+        .tag("trigger", lower(trigger.name())).register(registry).increment();
+    Counter.builder("vigil.decisions").description("evaluation outcomes")
+        .tag("decision", lower(decision.name())).register(registry).increment();
+  }
+
+  void reevaluationRun(String reason, Duration took) {
+    Counter.builder("vigil.reevaluations").description("re-evaluation runs over many pods")
+        .tag("reason", reason).register(registry).increment();
+    Timer.builder("vigil.reevaluation.duration").description("how long a re-evaluation run took")
+        .tag("reason", reason).register(registry).record(took);
+  }
+
+  /** A record went to the dead-letter topic. */
+  public void deadLetter(String source, String reason) {
+    Counter.builder("vigil.dead.letters").description("records sent to the dead-letter topic")
+        .tags(Tags.of("source", source == null ? "unknown" : source, "reason", reason))
+        .register(registry).increment();
+  }
+
+  void policyRejected() {
+    Counter.builder("vigil.policies.rejected")
+        .description("policy documents rejected; the last good set stays in force")
+        .register(registry).increment();
+  }
+
+  void podEventIgnored(String reason) {
+    Counter.builder("vigil.pod.events.ignored")
+        .description("pod events ignored as duplicate or out of order")
+        .tag("reason", reason).register(registry).increment();
+  }
+
+  /** Sets the open violation of {@code podKey} ({@code rules} empty or decision null: none). */
+  void violation(String podKey, String cluster, String namespace, Decision decision, List<String> rules) {
+    List<ViolationLabel> now = decision == null ? List.of()
+        : rules.stream().map(r -> new ViolationLabel(cluster, namespace, r, lower(decision.name()))).toList();
+    List<ViolationLabel> before = now.isEmpty() ? violationsByPod.remove(podKey) : violationsByPod.put(podKey, now);
+    if (before != null) {
+      before.forEach(l -> violationCount(l).decrementAndGet());
+    }
+    now.forEach(l -> violationCount(l).incrementAndGet());
+  }
+
+  /** Forgets the violations of pods this instance no longer holds. */
+  void forgetViolations(Collection<String> podKeys) {
+    podKeys.forEach(k -> violation(k, null, null, null, List.of()));
+  }
+
+  /** Sets the state of follow-up {@code key}; a closed one is no longer counted. */
+  void followUp(String key, FollowUp.Kind kind, FollowUp.State state, Instant firstSeen) {
+    OpenFollowUp now = state != null && state.isOpen()
+        ? new OpenFollowUp(new FollowUpLabel(kind.name(), state.name()), firstSeen) : null;
+    OpenFollowUp before = now == null ? followUpsByKey.remove(key) : followUpsByKey.put(key, now);
+    if (before != null) {
+      followUpCount(before.label()).decrementAndGet();
+    }
+    if (now != null) {
+      followUpCount(now.label()).incrementAndGet();
+    }
+  }
+
+  /** Forgets the follow-ups this instance no longer holds. */
+  void forgetFollowUps(Collection<String> keys) {
+    keys.forEach(k -> followUp(k, null, null, null));
+  }
+
+  private AtomicLong violationCount(ViolationLabel l) {
+    return violationCounts.computeIfAbsent(l, x -> {
+      AtomicLong v = new AtomicLong();
+      Gauge.builder("vigil.violations.open", v, AtomicLong::get)
+          .description("pods with an open violation")
+          .tags("cluster", x.cluster(), "namespace", x.namespace(), "rule", x.rule(), "decision", x.decision())
+          .register(registry);
+      return v;
+    });
+  }
+
+  private AtomicLong followUpCount(FollowUpLabel l) {
+    return followUpCounts.computeIfAbsent(l, x -> {
+      AtomicLong v = new AtomicLong();
+      Gauge.builder("vigil.followups.open", v, AtomicLong::get)
+          .description("follow-ups still open")
+          .tags("kind", x.kind(), "state", x.state())
+          .register(registry);
+      return v;
+    });
+  }
+
+  private double oldestOpenFollowUpSeconds() {
+    Instant oldest = null;
+    for (OpenFollowUp f : followUpsByKey.values()) {
+      if (f.firstSeen() != null && (oldest == null || f.firstSeen().isBefore(oldest))) {
+        oldest = f.firstSeen();
+      }
+    }
+    return oldest == null ? 0 : Math.max(0, Duration.between(oldest, clock.instant()).toMillis() / 1000.0);
+  }
+
+  private static String lower(String s) {
+    return s.toLowerCase(Locale.ROOT);
+  }
+}

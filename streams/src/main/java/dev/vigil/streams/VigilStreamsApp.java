@@ -1,0 +1,93 @@
+package dev.vigil.streams;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running instance of Vigil's streams application. Several instances with the same
+ * application id (and their own state directories) share the work; {@code vigil run} and the
+ * integration tests start it here.
+ */
+public final class VigilStreamsApp implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(VigilStreamsApp.class);
+
+  private final StreamsSettings settings;
+  private final VigilMetrics metrics;
+  private final KafkaStreams streams;
+
+  private VigilStreamsApp(StreamsSettings settings, VigilMetrics metrics, KafkaStreams streams) {
+    this.settings = settings;
+    this.metrics = metrics;
+    this.streams = streams;
+  }
+
+  /** Builds and starts an instance with the real validator, metrics in {@code registry}. */
+  public static VigilStreamsApp start(StreamsSettings settings, MeterRegistry registry) {
+    return start(settings, ValidationEngine.standard(), registry);
+  }
+
+  /** Builds and starts an instance with the given validation engine. */
+  public static VigilStreamsApp start(StreamsSettings settings, ValidationEngine engine, MeterRegistry registry) {
+    VigilMetrics metrics = new VigilMetrics(registry, Clock.systemUTC());
+    Topology topology = VigilTopology.build(settings, engine, metrics);
+    Properties props = settings.streamsProperties();
+    props.put(VigilMetrics.CONFIG_KEY, metrics);
+    KafkaStreams streams = new KafkaStreams(topology, props);
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("stream thread failed; replacing it", e);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    streams.start();
+    return new VigilStreamsApp(settings, metrics, streams);
+  }
+
+  /** Waits until the instance is RUNNING. */
+  public VigilStreamsApp awaitRunning(Duration timeout) throws TimeoutException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (streams.state() != KafkaStreams.State.RUNNING) {
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("streams not RUNNING after " + timeout + " (state " + streams.state() + ")");
+      }
+      if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+        throw new IllegalStateException("streams stopped: " + streams.state());
+      }
+      Thread.sleep(50);
+    }
+    return this;
+  }
+
+  /** The Kafka Streams state. */
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  /** The underlying Kafka Streams instance (task assignment, metadata). */
+  public KafkaStreams kafkaStreams() {
+    return streams;
+  }
+
+  /** The instance's metrics. */
+  public VigilMetrics metrics() {
+    return metrics;
+  }
+
+  /** The settings it runs with. */
+  public StreamsSettings settings() {
+    return settings;
+  }
+
+  /** Stops the instance, committing what it processed. */
+  @Override
+  public void close() {
+    streams.close(Duration.ofSeconds(30));
+  }
+}

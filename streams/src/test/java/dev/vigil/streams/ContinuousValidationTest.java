@@ -1,0 +1,341 @@
+package dev.vigil.streams;
+
+import static dev.vigil.streams.Fixtures.added;
+import static dev.vigil.streams.Fixtures.deployment;
+import static dev.vigil.streams.Fixtures.digest;
+import static dev.vigil.streams.Fixtures.image;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vigil.schemas.Decision;
+import dev.vigil.schemas.DeadLetter;
+import dev.vigil.schemas.ImageMetadata;
+import dev.vigil.schemas.PodEvent;
+import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.Verdict;
+import dev.vigil.schemas.ViolationTransition;
+import dev.vigil.schemas.ViolationTransition.Transition;
+import dev.vigil.schemas.WorkloadRef;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ContinuousValidationTest {
+
+  static final String API = "us-docker.pkg.dev/acme/app/api";
+  static final String WEB = "us-docker.pkg.dev/acme/app/web";
+  static final WorkloadRef OWNER = deployment("payments", "api");
+  static final Duration POLL = Duration.ofSeconds(1);
+
+  @TempDir Path dir;
+  TopologyHarness h;
+
+  @BeforeEach
+  void start() {
+    h = new TopologyHarness(dir);
+  }
+
+  @AfterEach
+  void stop() {
+    h.close();
+  }
+
+  private void policy(dev.vigil.schemas.PolicyDocument p) {
+    h.send(Topics.POLICIES, p.key(), p);
+  }
+
+  private void pod(PodEvent e) {
+    h.send(Topics.POD_EVENTS, e.key(), e);
+  }
+
+  @Test
+  void everyPodEventIsEvaluatedAndWrittenAsAVerdict() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+
+    List<Verdict> v = h.newVerdicts();
+    assertEquals(1, v.size());
+    assertEquals(Decision.ALLOW, v.get(0).decision());
+    assertEquals(Verdict.Trigger.POD_EVENT, v.get(0).trigger());
+    assertEquals("us-central1-a.prod/payments/api-1", v.get(0).key());
+    assertTrue(h.newViolations().isEmpty());
+    assertEquals(1, h.counter("vigil.evaluations", "trigger", "pod_event"));
+  }
+
+  @Test
+  void policyChangeRejudgesPodsWithoutNewEvents() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    for (int i = 0; i < 3; i++) {
+      pod(added("payments", "api-" + i, 10 + i, OWNER, image(API, 'a')));
+    }
+    h.advance(POLL);
+    assertEquals(3, h.newVerdicts().size());
+    assertTrue(h.newViolations().isEmpty());
+
+    // given no new pod event, when a stricter policy version arrives
+    policy(Fixtures.enforced(2, "ALWAYS_DENY"));
+    assertTrue(h.newVerdicts().isEmpty(), "nothing happens before the poll");
+    h.advance(POLL);
+
+    // then every pod is judged again under the new version
+    List<Verdict> v = h.newVerdicts();
+    assertEquals(3, v.size());
+    assertTrue(v.stream().allMatch(x -> x.trigger() == Verdict.Trigger.POLICY_CHANGE && x.decision() == Decision.DENY));
+    assertTrue(v.get(0).policyVersions().get(0).endsWith("@2"), v.get(0).policyVersions().toString());
+    List<ViolationTransition> t = h.newViolations();
+    assertEquals(3, t.size());
+    assertTrue(t.stream().allMatch(x -> x.transition() == Transition.OPENED && x.current() == Decision.DENY));
+    assertEquals(1, h.counter("vigil.reevaluations", "reason", "policy_change"));
+    assertEquals(3, h.gauge("vigil.violations.open", "cluster", Fixtures.CLUSTER, "namespace", "payments",
+        "decision", "deny"));
+
+    // and nothing more while nothing changes
+    h.advance(POLL).advance(POLL);
+    assertTrue(h.newVerdicts().isEmpty());
+    assertTrue(h.newViolations().isEmpty());
+  }
+
+  @Test
+  void attestationArrivalClearsAViolationAndRevocationReopensIt() {
+    Fixtures.Signer ci = new Fixtures.Signer();
+    var attestor = ci.attestor(1);
+    policy(attestor);
+    policy(Fixtures.enforced(1, "REQUIRE_ATTESTATION"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    pod(added("payments", "web-1", 11, deployment("payments", "web"), image(WEB, 'b')));
+    h.advance(POLL);
+    assertEquals(2, h.newViolations().size());
+    h.newVerdicts();
+
+    // when an attestation signed by the attestor's key arrives for the api image
+    var att = ci.attest(API, digest('a'), "occ-1");
+    h.send(Topics.ATTESTATIONS, att.key(), att);
+    h.advance(POLL);
+
+    // then only the pod running that digest is re-evaluated, and its violation resolves
+    List<Verdict> v = h.newVerdicts();
+    assertEquals(1, v.size(), v.toString());
+    assertEquals("api-1", v.get(0).podName());
+    assertEquals(Verdict.Trigger.ATTESTATION_CHANGE, v.get(0).trigger());
+    assertEquals(Decision.ALLOW, v.get(0).decision(), v.get(0).images().toString());
+    List<ViolationTransition> t = h.newViolations();
+    assertEquals(1, t.size());
+    assertEquals(Transition.RESOLVED, t.get(0).transition());
+    assertEquals("api-1", t.get(0).podName());
+
+    // when the attestation is revoked (tombstone), the violation opens again
+    h.send(Topics.ATTESTATIONS, att.key(), null);
+    h.advance(POLL);
+    t = h.newViolations();
+    assertEquals(1, t.size());
+    assertEquals(Transition.OPENED, t.get(0).transition());
+  }
+
+  @Test
+  void aForgedAttestationDoesNotClearAViolation() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(StubValidator.real(), "needs the real validator");
+    Fixtures.Signer ci = new Fixtures.Signer();
+    Fixtures.Signer mallory = new Fixtures.Signer();
+    policy(ci.attestor(1));
+    policy(Fixtures.enforced(1, "REQUIRE_ATTESTATION"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    h.advance(POLL);
+    assertEquals(1, h.newViolations().size());
+    var forged = mallory.attest(API, digest('a'), "occ-x");
+    h.send(Topics.ATTESTATIONS, forged.key(), forged);
+    h.advance(POLL);
+    List<Verdict> v = h.newVerdicts();
+    assertTrue(v.stream().allMatch(x -> x.decision() != Decision.ALLOW), v.toString());
+    assertTrue(h.newViolations().stream().noneMatch(x -> x.transition() == Transition.RESOLVED));
+  }
+
+  @Test
+  void aDryRunViolationIsNotADenial() {
+    policy(Fixtures.dryRun(1, "ALWAYS_DENY"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+
+    Verdict v = h.newVerdicts().get(0);
+    assertEquals(Decision.DRYRUN_DENY, v.decision());
+    ViolationTransition t = h.newViolations().get(0);
+    assertEquals(Transition.OPENED, t.transition());
+    assertEquals(Decision.DRYRUN_DENY, t.current(), "shown as a dry-run finding, never as DENY");
+    assertEquals(0, h.counter("vigil.decisions", "decision", "deny"));
+    assertEquals(1, h.counter("vigil.decisions", "decision", "dryrun_deny"));
+    assertEquals(0, h.gauge("vigil.violations.open", "decision", "deny"));
+    assertEquals(1, h.gauge("vigil.violations.open", "decision", "dryrun_deny"));
+  }
+
+  @Test
+  void aPodThatStaysViolatingProducesNoNewTransition() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    pod(Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-1", 11, OWNER, image(API, 'a')));
+    pod(Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-1", 12, OWNER, image(API, 'a')));
+    h.advance(Duration.ofHours(1)); // the periodic full re-evaluation runs too
+
+    assertEquals(4, h.newVerdicts().size());
+    List<ViolationTransition> t = h.newViolations();
+    assertEquals(1, t.size());
+    assertEquals(Transition.OPENED, t.get(0).transition());
+    assertTrue(h.counter("vigil.reevaluations", "reason", "periodic") >= 1);
+  }
+
+  @Test
+  void aNewPolicyVersionWithTheSameDecisionChangesTheViolation() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    h.advance(POLL);
+    ViolationTransition opened = h.newViolations().get(0);
+    policy(Fixtures.enforced(2, "ALWAYS_DENY", "gcr.io/unrelated/**"));
+    h.advance(POLL);
+    List<ViolationTransition> t = h.newViolations();
+    assertEquals(1, t.size());
+    assertEquals(Transition.CHANGED, t.get(0).transition());
+    assertEquals(opened.violationId(), t.get(0).violationId());
+    assertEquals(Decision.DENY, t.get(0).previous());
+    assertTrue(t.get(0).reasons().get(t.get(0).reasons().size() - 1).contains("@2"), t.get(0).reasons().toString());
+  }
+
+  @Test
+  void duplicatesAndOutOfOrderEventsDoNotDuplicateViolations() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    PodEvent a10 = added("payments", "api-1", 10, OWNER, image(API, 'a'));
+    pod(a10);
+    pod(a10); // redelivered
+    pod(Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-1", 12, OWNER, image(API, 'a')));
+    pod(Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-1", 11, OWNER, image(API, 'a'))); // late
+    PodEvent deleted = Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 13, OWNER, image(API, 'a'));
+    pod(deleted);
+    pod(deleted);
+    pod(Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-1", 12, OWNER, image(API, 'a'))); // after delete
+
+    assertEquals(2, h.newVerdicts().size());
+    List<ViolationTransition> t = h.newViolations();
+    assertEquals(List.of(Transition.OPENED, Transition.RESOLVED), t.stream().map(ViolationTransition::transition).toList());
+    assertEquals(List.of("pod deleted"), t.get(1).reasons());
+    assertEquals(2, h.counter("vigil.pod.events.ignored", "reason", "duplicate"));
+    assertEquals(2, h.counter("vigil.pod.events.ignored", "reason", "out_of_order"));
+    assertEquals(0, h.gauge("vigil.violations.open", "decision", "deny"));
+  }
+
+  @Test
+  void aDeletionCarryingTheLastResourceVersionStillResolves() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 10, OWNER, image(API, 'a')));
+
+    List<ViolationTransition> t = h.newViolations();
+    assertEquals(List.of(Transition.OPENED, Transition.RESOLVED), t.stream().map(ViolationTransition::transition).toList());
+    assertEquals(0, h.gauge("vigil.violations.open", "decision", "deny"));
+  }
+
+  @Test
+  void anAllowlistedImagePassesWhateverTheRule() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY", "us-docker.pkg.dev/acme/app/**"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    pod(added("payments", "other-1", 11, OWNER, image("docker.io/library/nginx", 'c')));
+    List<Verdict> v = h.newVerdicts();
+    assertEquals(Decision.ALLOW, v.get(0).decision());
+    assertEquals(Decision.DENY, v.get(1).decision());
+  }
+
+  @Test
+  void anUnreadablePolicyIsRejectedAndTheLastGoodOneStays() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    h.advance(POLL);
+    h.newVerdicts();
+
+    policy(Fixtures.broken(2));
+    h.advance(POLL);
+
+    List<DeadLetter> dl = h.newDeadLetters();
+    assertEquals(1, dl.size());
+    assertEquals(Topics.POLICIES.name(), dl.get(0).source());
+    assertTrue(dl.get(0).error().contains("version 2"), dl.get(0).error());
+    assertEquals(1, h.counter("vigil.policies.rejected"));
+    assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.POLICIES.name(), "reason", "invalid_policy"));
+    assertTrue(h.newVerdicts().isEmpty(), "pods are not re-judged by a rejected policy");
+    h.advance(POLL);
+    assertTrue(h.newDeadLetters().isEmpty(), "a rejection is dead-lettered once");
+
+    pod(added("payments", "web-1", 20, OWNER, image(WEB, 'b')));
+    Verdict v = h.newVerdicts().get(0);
+    assertEquals(Decision.DENY, v.decision(), "still judged by version 1");
+    assertTrue(v.policyVersions().get(0).endsWith("@1"));
+  }
+
+  @Test
+  void aPodWithNoPolicyInForceIsUnknownNotAllowed() {
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    Verdict v = h.newVerdicts().get(0);
+    assertEquals(Decision.UNKNOWN, v.decision());
+    assertEquals(Decision.UNKNOWN, h.newViolations().get(0).current());
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    h.advance(POLL);
+    assertEquals(Transition.RESOLVED, h.newViolations().get(0).transition());
+  }
+
+  @Test
+  void unreadableInputIsCountedAndSkipped() {
+    // The dead-letter record itself is checked through a real broker in VigilStreamsIT:
+    // TopologyTestDriver does not capture records that exception handlers return.
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    h.sendRaw(Topics.POD_EVENTS, "us-central1-a.prod/payments/x", "{not json".getBytes(StandardCharsets.UTF_8));
+    assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.POD_EVENTS.name(), "reason", "unreadable"));
+    // and the application carries on
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    assertEquals(1, h.newVerdicts().size());
+  }
+
+  @Test
+  void unreadableRecordsOnTheGlobalTopicsDoNotStopTheApplication() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    h.sendRaw(Topics.POLICIES, "BINAUTHZ_POLICY/*/x", "{not json".getBytes(StandardCharsets.UTF_8));
+    h.sendRaw(Topics.ATTESTATIONS, "sha256:x/occ", "[]".getBytes(StandardCharsets.UTF_8));
+    h.sendRaw(Topics.IMAGE_METADATA, "sha256:x", "{}".getBytes(StandardCharsets.UTF_8));
+    h.advance(POLL);
+    // an unreadable policy is reported like an unusable one; the last good one stays
+    List<DeadLetter> dl = h.newDeadLetters();
+    assertEquals(1, dl.size());
+    assertEquals("BINAUTHZ_POLICY/*/x", dl.get(0).key());
+    assertEquals("UnreadableMessageException", dl.get(0).errorType());
+    assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.POLICIES.name(), "reason", "unreadable"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    assertEquals(Decision.DENY, h.newVerdicts().get(0).decision());
+  }
+
+  @Test
+  void changedImageMetadataReevaluatesThePodsRunningTheDigest() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    pod(added("payments", "web-1", 11, OWNER, image(WEB, 'b')));
+    h.advance(POLL);
+    h.newVerdicts();
+    ImageMetadata m = Fixtures.metadata(digest('b'), WEB, Fixtures.T0.minus(Duration.ofDays(3)));
+    h.send(Topics.IMAGE_METADATA, m.imageDigest(), m);
+    h.advance(POLL);
+    List<Verdict> v = h.newVerdicts();
+    assertEquals(1, v.size());
+    assertEquals("web-1", v.get(0).podName());
+    assertEquals(Verdict.Trigger.IMAGE_METADATA_CHANGE, v.get(0).trigger());
+  }
+
+  @Test
+  void deletingAViolatingPodResolvesItsViolation() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 11, OWNER, image(API, 'a')));
+    List<ViolationTransition> t = h.newViolations();
+    assertEquals(Transition.RESOLVED, t.get(1).transition());
+    assertNull(t.get(1).verdictId());
+    h.advance(Duration.ofHours(1));
+    assertTrue(h.newVerdicts().size() == 1, "a deleted pod is not re-evaluated");
+  }
+}

@@ -1,0 +1,236 @@
+package dev.vigil.streams;
+
+import static dev.vigil.streams.Fixtures.added;
+import static dev.vigil.streams.Fixtures.deployment;
+import static dev.vigil.streams.Fixtures.image;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vigil.schemas.AdmissionEvent;
+import dev.vigil.schemas.Decision;
+import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.FollowUp.Kind;
+import dev.vigil.schemas.FollowUp.State;
+import dev.vigil.schemas.FollowUpAck;
+import dev.vigil.schemas.PodEvent;
+import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.WorkloadRef;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FollowUpTest {
+
+  static final String API = "us-docker.pkg.dev/acme/app/api";
+  static final WorkloadRef OWNER = deployment("payments", "api");
+  static final Duration FLUSH = Duration.ofSeconds(5);
+
+  @TempDir Path dir;
+  TopologyHarness h;
+
+  @BeforeEach
+  void start() {
+    h = new TopologyHarness(dir);
+  }
+
+  @AfterEach
+  void stop() {
+    h.close();
+  }
+
+  private void policy(PolicyDocument p) {
+    h.send(Topics.POLICIES, p.key(), p);
+  }
+
+  private void pod(PodEvent e) {
+    h.send(Topics.POD_EVENTS, e.key(), e);
+  }
+
+  private void admission(AdmissionEvent a) {
+    h.send(Topics.ADMISSION_EVENTS, a.key(), a);
+  }
+
+  private static List<State> states(List<FollowUp> f) {
+    return f.stream().map(FollowUp::state).toList();
+  }
+
+  @Test
+  void aFailOpenWhoseImagesComplyBecomesVerified() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    // the audit event may come before the pod event
+    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(List.of(State.OPEN, State.VERIFIED), states(f));
+    FollowUp verified = f.get(1);
+    assertEquals(Kind.FAIL_OPEN, verified.kind());
+    assertEquals(OWNER, verified.owner());
+    assertEquals(Decision.ALLOW, verified.reevaluation());
+    assertEquals(1, verified.podCount());
+    assertEquals(List.of("api-1"), verified.pods());
+    assertTrue(verified.cause().startsWith("re-evaluation under"), verified.cause());
+    assertEquals("us-central1-a.prod/payments/DEPLOYMENT/api/FAIL_OPEN#1", verified.followUpId());
+    assertEquals(0, h.gauge("vigil.followups.open", "kind", "FAIL_OPEN", "state", "OPEN"));
+  }
+
+  @Test
+  void aFailOpenThatViolatesBecomesEscalatedAndResolvesWhenMadeCompliant() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a'))); // pod first
+
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(List.of(State.OPEN, State.ESCALATED), states(f));
+    assertEquals(Decision.DENY, f.get(1).reevaluation());
+    assertEquals(1, h.gauge("vigil.followups.open", "kind", "FAIL_OPEN", "state", "ESCALATED"));
+
+    policy(Fixtures.enforced(2, "ALWAYS_ALLOW"));
+    h.advance(Duration.ofSeconds(1));
+    f = h.newFollowUps();
+    assertEquals(List.of(State.RESOLVED), states(f));
+    assertTrue(f.get(0).cause().contains("made compliant"), f.get(0).cause());
+    assertEquals(0, h.gauge("vigil.followups.open", "kind", "FAIL_OPEN", "state", "ESCALATED"));
+  }
+
+  @Test
+  void breakglassStaysOpenUntilAcknowledged() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    admission(Fixtures.breakglass("b-1", "payments", "api-1", OWNER, image(API, 'a')));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(List.of(State.OPEN, State.OPEN), states(f), "never auto-verified");
+    assertEquals(Decision.ALLOW, f.get(1).reevaluation(), "records that the images comply");
+    assertTrue(f.get(1).cause().contains("breakglass stays open"), f.get(1).cause());
+
+    h.advance(Duration.ofHours(1)); // periodic re-evaluation changes nothing
+    assertTrue(h.newFollowUps().isEmpty());
+
+    h.send(Topics.FOLLOWUP_ACKS, FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS),
+        Fixtures.ack(f.get(1).followUpId(), FollowUpAck.Action.ACKNOWLEDGE));
+    f = h.newFollowUps();
+    assertEquals(List.of(State.ACKNOWLEDGED), states(f));
+    assertEquals("alice@acme.example", f.get(0).acknowledgedBy());
+    assertEquals("enforcer outage SEC-42", f.get(0).note());
+    assertTrue(f.get(0).cause().startsWith("acknowledged by alice@acme.example"));
+  }
+
+  @Test
+  void breakglassWithViolatingImagesIsEscalatedButNeverVerified() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    admission(Fixtures.breakglass("b-1", "payments", "api-1", OWNER, image(API, 'a')));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    assertEquals(List.of(State.OPEN, State.ESCALATED), states(h.newFollowUps()));
+    policy(Fixtures.enforced(2, "ALWAYS_ALLOW"));
+    h.advance(Duration.ofSeconds(1));
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(List.of(State.ESCALATED), states(f), "complying later does not close a breakglass");
+    assertEquals(Decision.ALLOW, f.get(0).reevaluation());
+  }
+
+  @Test
+  void fiveHundredFailedOpenPodsOfOneDeploymentAreOneFollowUpWithACount() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    for (int i = 0; i < 500; i++) {
+      admission(Fixtures.failedOpen("a-" + i, "payments", "api-" + i, OWNER, image(API, 'a')));
+      pod(added("payments", "api-" + i, 1000 + i, OWNER, image(API, 'a')));
+    }
+    h.advance(FLUSH);
+    List<FollowUp> f = h.newFollowUps();
+    Set<String> ids = f.stream().map(FollowUp::followUpId).collect(Collectors.toSet());
+    assertEquals(1, ids.size());
+    assertTrue(f.size() <= 4, "changes, not one record per pod: " + f.size());
+    FollowUp last = f.get(f.size() - 1);
+    assertEquals(500, last.podCount());
+    assertEquals(FollowUp.MAX_PODS_LISTED, last.pods().size());
+    assertEquals(State.VERIFIED, last.state());
+  }
+
+  @Test
+  void aFollowUpResolvesWhenEveryPodItCoversIsGone() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    for (int i = 0; i < 2; i++) {
+      admission(Fixtures.failedOpen("a-" + i, "payments", "api-" + i, OWNER, image(API, 'a')));
+      pod(added("payments", "api-" + i, 10 + i, OWNER, image(API, 'a')));
+    }
+    h.advance(FLUSH);
+    h.newFollowUps();
+    pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-0", 20, OWNER, image(API, 'a')));
+    assertTrue(h.newFollowUps().isEmpty());
+    h.advance(FLUSH);
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(List.of(State.ESCALATED), states(f), "a count update: " + f);
+    pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 21, OWNER, image(API, 'a')));
+    f = h.newFollowUps();
+    assertEquals(List.of(State.RESOLVED), states(f));
+    assertEquals("every pod admitted this way is gone", f.get(0).cause());
+  }
+
+  @Test
+  void duplicateAdmissionEventsDoNotDuplicateFollowUps() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    AdmissionEvent a = Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a'));
+    admission(a);
+    admission(a);
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    admission(a);
+    h.advance(FLUSH);
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(List.of(State.OPEN, State.VERIFIED), states(f));
+    assertEquals(1, f.get(1).podCount());
+  }
+
+  @Test
+  void aDryRunAdmissionIsRecordedAsDryRunNotDenied() {
+    policy(Fixtures.dryRun(1, "ALWAYS_DENY"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(Kind.DRY_RUN, f.get(0).kind());
+    assertEquals(List.of(State.OPEN, State.OPEN), states(f));
+    assertEquals(Decision.DRYRUN_DENY, f.get(1).reevaluation());
+    // an enforced rule now denies it: escalated
+    policy(Fixtures.enforced(2, "ALWAYS_DENY"));
+    h.advance(Duration.ofSeconds(1));
+    assertEquals(List.of(State.ESCALATED), states(h.newFollowUps()));
+  }
+
+  @Test
+  void anAdmissionWhosePodNeverShowsUpIsFollowedUpAfterTheSkew() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')));
+    h.advance(Duration.ofMinutes(1));
+    assertTrue(h.newFollowUps().isEmpty(), "waits for the pod event");
+    h.advance(Duration.ofMinutes(5));
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(List.of(State.OPEN), states(f));
+    assertNull(f.get(0).reevaluation());
+    assertTrue(f.get(0).detail().contains("no pod event"), f.get(0).detail());
+  }
+
+  @Test
+  void anAcknowledgementForAnotherFollowUpIdIsIgnored() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    h.newFollowUps();
+    String key = FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.FAIL_OPEN);
+    h.send(Topics.FOLLOWUP_ACKS, key, Fixtures.ack(key + "#7", FollowUpAck.Action.ACKNOWLEDGE));
+    assertTrue(h.newFollowUps().isEmpty());
+    h.send(Topics.FOLLOWUP_ACKS, key, Fixtures.ack(key + "#1", FollowUpAck.Action.RESOLVE));
+    assertEquals(List.of(State.RESOLVED), states(h.newFollowUps()));
+    // a new fail-open after it closed opens a new follow-up
+    admission(Fixtures.failedOpen("a-2", "payments", "api-2", OWNER, image(API, 'a')));
+    pod(added("payments", "api-2", 11, OWNER, image(API, 'a')));
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(key + "#2", f.get(0).followUpId());
+  }
+}

@@ -1,0 +1,135 @@
+package dev.vigil.streams;
+
+import dev.vigil.schemas.DeadLetter;
+import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.Topic;
+import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.Verdict;
+import dev.vigil.schemas.ViolationTransition;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+/** The whole topology in a {@link TopologyTestDriver}, with typed inputs and outputs. */
+final class TopologyHarness implements AutoCloseable {
+
+  final StreamsSettings settings;
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  final VigilMetrics metrics = new VigilMetrics(registry, Clock.systemUTC());
+  final Topology topology;
+  final TopologyTestDriver driver;
+  private Instant recordTime = Fixtures.T0;
+
+  private final TestOutputTopic<String, Verdict> verdicts;
+  private final TestOutputTopic<String, ViolationTransition> violations;
+  private final TestOutputTopic<String, FollowUp> followUps;
+  private final TestOutputTopic<String, DeadLetter> deadLetters;
+
+  final List<Verdict> allVerdicts = new ArrayList<>();
+  final List<ViolationTransition> allViolations = new ArrayList<>();
+  final List<FollowUp> allFollowUps = new ArrayList<>();
+  final List<DeadLetter> allDeadLetters = new ArrayList<>();
+
+  TopologyHarness(Path stateDir) {
+    this(stateDir, StubValidator.engineForTests());
+  }
+
+  TopologyHarness(Path stateDir, ValidationEngine engine) {
+    settings = StreamsSettings.defaults("127.0.0.1:9", stateDir).withApplicationId("vigil-test");
+    topology = VigilTopology.build(settings, engine, metrics);
+    Properties props = settings.streamsProperties();
+    props.put(VigilMetrics.CONFIG_KEY, metrics);
+    driver = new TopologyTestDriver(topology, props, Fixtures.T0);
+    verdicts = output(Topics.VERDICTS);
+    violations = output(Topics.VIOLATIONS);
+    followUps = output(Topics.FOLLOWUPS);
+    deadLetters = output(Topics.DEAD_LETTER);
+  }
+
+  private <V> TestOutputTopic<String, V> output(Topic<V> t) {
+    return driver.createOutputTopic(t.name(), new StringDeserializer(), t.valueSerde().deserializer());
+  }
+
+  /** Sends {@code value} to {@code topic} with key {@code key} (null value: tombstone). */
+  <V> TopologyHarness send(Topic<V> topic, String key, V value) {
+    Serde<V> serde = topic.valueSerde();
+    TestInputTopic<String, V> in = driver.createInputTopic(topic.name(), new StringSerializer(), serde.serializer());
+    recordTime = recordTime.plusMillis(1);
+    in.pipeInput(key, value, recordTime);
+    return this;
+  }
+
+  /** Sends raw bytes (for unreadable input). */
+  TopologyHarness sendRaw(Topic<?> topic, String key, byte[] value) {
+    TestInputTopic<String, byte[]> in = driver.createInputTopic(topic.name(), new StringSerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer());
+    in.pipeInput(key, value, recordTime);
+    return this;
+  }
+
+  /** Lets wall-clock time pass (punctuators run). */
+  TopologyHarness advance(Duration d) {
+    driver.advanceWallClockTime(d);
+    return this;
+  }
+
+  /** Drains the output topics; returns this for chaining. */
+  TopologyHarness drain() {
+    allVerdicts.addAll(verdicts.readValuesToList());
+    allViolations.addAll(violations.readValuesToList());
+    allFollowUps.addAll(followUps.readValuesToList());
+    allDeadLetters.addAll(deadLetters.readValuesToList());
+    return this;
+  }
+
+  List<Verdict> newVerdicts() {
+    List<Verdict> v = verdicts.readValuesToList();
+    allVerdicts.addAll(v);
+    return v;
+  }
+
+  List<ViolationTransition> newViolations() {
+    List<ViolationTransition> v = violations.readValuesToList();
+    allViolations.addAll(v);
+    return v;
+  }
+
+  List<FollowUp> newFollowUps() {
+    List<FollowUp> v = followUps.readValuesToList();
+    allFollowUps.addAll(v);
+    return v;
+  }
+
+  List<DeadLetter> newDeadLetters() {
+    List<DeadLetter> v = deadLetters.readValuesToList();
+    allDeadLetters.addAll(v);
+    return v;
+  }
+
+  double counter(String name, String... tags) {
+    var c = registry.find(name).tags(tags).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  double gauge(String name, String... tags) {
+    var g = registry.find(name).tags(tags).gauge();
+    return g == null ? 0 : g.value();
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+  }
+}
