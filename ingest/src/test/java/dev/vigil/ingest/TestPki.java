@@ -52,14 +52,14 @@ public final class TestPki {
   /** A client context that trusts the CA, presenting the client certificate when {@code withCertificate}. */
   public SSLContext clientContext(boolean withCertificate) {
     try {
-      KeyStore trust = KeyStore.getInstance("PKCS12");
+      KeyStore trust = KeyStore.getInstance("JKS");
       trust.load(null, null);
       trust.setCertificateEntry("ca", ca);
       TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(trust);
       KeyManagerFactory kmf = null;
       if (withCertificate) {
-        KeyStore keys = KeyStore.getInstance("PKCS12");
+        KeyStore keys = KeyStore.getInstance("JKS");
         keys.load(null, null);
         keys.setKeyEntry("client", clientKey.getPrivate(), new char[0], new X509Certificate[] {client, ca});
         kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());

@@ -36,14 +36,15 @@ public final class Tls {
       PrivateKey key, List<X509Certificate> chain, List<X509Certificate> clientCas) {
     try {
       char[] pw = new char[0];
-      KeyStore ks = KeyStore.getInstance("PKCS12");
+      // In-memory only, never written: JKS avoids PKCS#12's deliberately slow key protection.
+      KeyStore ks = KeyStore.getInstance("JKS");
       ks.load(null, null);
       ks.setKeyEntry("server", key, pw, chain.toArray(new X509Certificate[0]));
       KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, pw);
       TrustManagerFactory tmf = null;
       if (!clientCas.isEmpty()) {
-        KeyStore ts = KeyStore.getInstance("PKCS12");
+        KeyStore ts = KeyStore.getInstance("JKS");
         ts.load(null, null);
         for (int i = 0; i < clientCas.size(); i++) {
           ts.setCertificateEntry("client-ca-" + i, clientCas.get(i));

@@ -1,0 +1,59 @@
+package dev.vigil.ingest.feeds;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.vigil.ingest.TestResources;
+import dev.vigil.ingest.kafka.KafkaRecordPublisher;
+import dev.vigil.ingest.metrics.IngestMetrics;
+import dev.vigil.kafka.KafkaCluster;
+import dev.vigil.kafka.KafkaClusters;
+import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.schemas.TopicAdmin;
+import dev.vigil.schemas.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The policy publisher against a real broker: a restarted publisher continues from the topic. */
+class FeedsIT {
+
+  @Test
+  void aRestartedPolicyPublisherContinuesTheVersionsOnTheTopic(@TempDir Path dir) throws Exception {
+    try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        new TopicAdmin(admin, (short) 1).create(List.of(Topics.POLICIES));
+      }
+      String key = "BINAUTHZ_POLICY/*/projects/acme/policy";
+      Duration timeout = Duration.ofSeconds(30);
+      Path file = dir.resolve("policy.yaml");
+      try (KafkaRecordPublisher publisher = new KafkaRecordPublisher(kafka.bootstrapServers(), Map.of(),
+          "/vigil/ingest/test", timeout, IngestMetrics.NOOP)) {
+        assertNull(PolicyTopic.latest(kafka.bootstrapServers(), Map.of(), key, timeout));
+        Files.write(file, TestResources.bytes("/binauthz-codelab/allow_all_policy.yaml"));
+        publisher(file, publisher, null).check();
+        Files.write(file, TestResources.bytes("/binauthz-codelab/deny_all_policy.yaml"));
+        publisher(file, publisher, PolicyTopic.latest(kafka.bootstrapServers(), Map.of(), key, timeout)).check();
+
+        PolicyDocument latest = PolicyTopic.latest(kafka.bootstrapServers(), Map.of(), key, timeout);
+        var again = publisher(file, publisher, latest).check();
+
+        assertEquals(2, latest.version());
+        assertEquals(PolicyFilePublisher.sha256(Files.readString(file)), latest.sha256());
+        assertInstanceOf(PolicyFilePublisher.Unchanged.class, again);
+      }
+    }
+  }
+
+  private static PolicyFilePublisher publisher(Path file, KafkaRecordPublisher publisher, PolicyDocument last) {
+    return new PolicyFilePublisher(file, PolicyDocument.Kind.BINAUTHZ_POLICY, "*", "projects/acme/policy",
+        PolicyValidator.standard(), publisher, IngestMetrics.NOOP, Clock.systemUTC(), last);
+  }
+}
