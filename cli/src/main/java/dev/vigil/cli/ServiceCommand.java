@@ -9,14 +9,13 @@ import dev.vigil.cli.run.ConsoleFeed;
 import dev.vigil.cli.run.IngestPlan;
 import dev.vigil.cli.run.IngestRuntime;
 import dev.vigil.cli.run.KafkaAccess;
+import dev.vigil.cli.run.Lifecycle;
 import dev.vigil.cli.run.StreamsRuntime;
 import dev.vigil.streams.StreamsSettings;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,29 +42,17 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Config config = SettingOptions.resolve(spec, settings(), System.getenv());
-    Deque<AutoCloseable> started = new ArrayDeque<>();
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      stop.countDown();
-      try {
-        stopped.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "vigil-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
+    try (Lifecycle life = new Lifecycle(new CountDownLatch(1), spec.commandLine().getErr())) {
       PrometheusMeterRegistry registry = OpsServer.newRegistry();
       KafkaAccess kafka = KafkaAccess.open(config);
-      started.push(kafka);
+      life.add(kafka);
       out.println("kafka: " + kafka.bootstrapServers() + (kafka.embedded() ? " (embedded, data in "
           + config.require(RunSettings.DATA_DIR).resolve("kafka").toAbsolutePath() + ")" : ""));
       IngestRuntime ingest = null;
       StreamsRuntime streams = null;
       if (runsIngest()) {
         ingest = IngestRuntime.start(IngestPlan.from(config), kafka, registry, Clock.systemUTC());
-        started.push(ingest);
+        life.add(ingest);
         out.println("ingest: " + ingest.watcherCount() + " cluster watcher(s)"
             + (ingest.receiverPort() > 0 ? ", audit receiver on https port " + ingest.receiverPort() : ""));
       }
@@ -77,7 +64,7 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
         overrides.put(StreamsSettings.Key.CORRELATION_SKEW.key(), config.require(RunSettings.CORRELATION_SKEW).toString());
         streams = StreamsRuntime.start(kafka, config.require(RunSettings.DATA_DIR).resolve("streams-state"), overrides,
             registry);
-        started.push(streams);
+        life.add(streams);
       }
       final IngestRuntime i = ingest;
       final StreamsRuntime s = streams;
@@ -91,31 +78,20 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
         }
         return notReady;
       });
-      started.push(ops);
+      life.add(ops);
       out.println("metrics: http://" + ops.address().getHostString() + ":" + ops.address().getPort() + "/metrics");
       if (streams != null && config.require(RunSettings.FEED)) {
-        started.push(ConsoleFeed.start(kafka, out, System.console() != null, registry, Duration.ofSeconds(10)));
+        life.add(ConsoleFeed.start(kafka, out, System.console() != null, registry, Duration.ofSeconds(10)));
       }
       out.println("vigil " + spec.name() + " is running; Ctrl-C (SIGTERM) stops it.");
       out.flush();
-      stop.await();
+      life.await(null);
+      out.println("vigil " + spec.name() + " stopping.");
+      out.flush();
       return 0;
     } finally {
-      while (!started.isEmpty()) {
-        try {
-          started.pop().close();
-        } catch (Exception e) {
-          spec.commandLine().getErr().println("while stopping: " + e.getMessage());
-        }
-      }
       out.println("vigil " + spec.name() + " stopped.");
       out.flush();
-      stopped.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException e) {
-        // Already shutting down.
-      }
     }
   }
 

@@ -5,6 +5,7 @@ import dev.vigil.cli.run.ConsoleFeed;
 import dev.vigil.cli.run.IngestPlan;
 import dev.vigil.cli.run.IngestRuntime;
 import dev.vigil.cli.run.KafkaAccess;
+import dev.vigil.cli.run.Lifecycle;
 import dev.vigil.cli.run.StreamsRuntime;
 import dev.vigil.ingest.http.ReceiverSettings;
 import dev.vigil.kafka.EmbeddedKafka;
@@ -24,8 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +32,6 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -62,24 +60,13 @@ public final class Demo {
     MOCK_LOG.setLevel(Level.WARNING);
     long deadline = options.duration() == null ? Long.MAX_VALUE : System.nanoTime() + options.duration().toNanos();
     Path dir = options.dataDir() != null ? options.dataDir() : Files.createTempDirectory("vigil-demo-");
-    Deque<AutoCloseable> started = new ArrayDeque<>();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      stop.countDown();
-      try {
-        stopped.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "vigil-demo-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
     boolean colour = System.console() != null;
-    try {
+    try (Lifecycle life = new Lifecycle(stop, out)) {
       out.println("vigil demo: files in " + dir.toAbsolutePath());
       DemoWorld world = DemoWorld.create(dir.resolve("world"));
 
       EmbeddedKafka broker = EmbeddedKafka.start(dir.resolve("kafka"));
-      started.push(broker);
+      life.add(broker);
       KafkaAccess kafka = KafkaAccess.of(broker.bootstrapServers());
       kafka.createTopicsNow();
       out.println("kafka: " + broker.bootstrapServers() + " (embedded)");
@@ -88,9 +75,9 @@ public final class Demo {
       KubernetesMockServer mock = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
           new KubernetesMixedDispatcher(responses), false);
       mock.init(InetAddress.getLoopbackAddress(), 0);
-      started.push(mock::destroy);
+      life.add((AutoCloseable) mock::destroy);
       KubernetesClient kube = mock.createClient();
-      started.push(kube);
+      life.add(kube);
       out.println("kubernetes: mock API server at " + kube.getMasterUrl() + " (cluster " + DemoWorld.CLUSTER + ")");
 
       PrometheusMeterRegistry registry = OpsServer.newRegistry();
@@ -100,7 +87,7 @@ public final class Demo {
       IngestPlan plan = new IngestPlan(List.of(new IngestPlan.Watch(DemoWorld.CLUSTER, kube)), List.of(), receiver,
           world.policy, null, world.attestors, "*", world.attestations, null, Duration.ofSeconds(1));
       IngestRuntime ingest = IngestRuntime.start(plan, kafka, registry, Clock.systemUTC());
-      started.push(ingest);
+      life.add(ingest);
       out.println("ingest: watching the mock cluster; audit receiver on https://127.0.0.1:" + ingest.receiverPort());
 
       Map<String, String> overrides = new LinkedHashMap<>();
@@ -108,17 +95,17 @@ public final class Demo {
       overrides.put(StreamsSettings.Key.CORRELATION_SKEW.key(), "PT30S");
       overrides.put(StreamsSettings.Key.FOLLOWUP_FLUSH_INTERVAL.key(), "PT1S");
       StreamsRuntime streams = StreamsRuntime.start(kafka, dir.resolve("streams-state"), overrides, registry);
-      started.push(streams);
+      life.add(streams);
       OpsServer ops = OpsServer.start(options.metricsListen(), registry, () -> {
         Map<String, String> notReady = new LinkedHashMap<>(ingest.notReady());
         notReady.putAll(streams.notReady());
         return notReady;
       });
-      started.push(ops);
+      life.add(ops);
       out.println("metrics: http://" + ops.address().getHostString() + ":" + ops.address().getPort() + "/metrics");
       metricsPort.accept(ops.address().getPort());
       streams.awaitRunning(Duration.ofSeconds(120));
-      started.push(ConsoleFeed.start(kafka, out, colour, registry, Duration.ofSeconds(15)));
+      life.add(ConsoleFeed.start(kafka, out, colour, registry, Duration.ofSeconds(15)));
       out.println("streams: running. The day begins.");
       out.flush();
 
@@ -135,26 +122,12 @@ public final class Demo {
       script.setDaemon(true);
       script.start();
 
-      long wait = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, deadline - System.nanoTime());
-      stop.await(wait, TimeUnit.NANOSECONDS);
+      life.await(deadline == Long.MAX_VALUE ? null : Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
       script.interrupt();
       return 0;
     } finally {
-      while (!started.isEmpty()) {
-        try {
-          started.pop().close();
-        } catch (Exception e) {
-          out.println("while stopping: " + e.getMessage());
-        }
-      }
       out.println("vigil demo stopped.");
       out.flush();
-      stopped.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException e) {
-        // Already shutting down.
-      }
     }
   }
 }
