@@ -32,6 +32,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import dev.vigil.schemas.Topic;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -74,6 +78,7 @@ public final class Replay {
     try {
       EmbeddedKafka broker = EmbeddedKafka.start(data);
       open.push(broker);
+      createTopicsKeepingEverything(broker.bootstrapServers());
       KafkaAccess kafka = KafkaAccess.of(broker.bootstrapServers());
       kafka.createTopicsNow();
       KafkaRecordPublisher publisher = new KafkaRecordPublisher(broker.bootstrapServers(), Map.of(),
@@ -130,6 +135,25 @@ public final class Replay {
         }
       }
       deleteTree(work);
+    }
+  }
+
+  /**
+   * Vigil's topics as the catalogue declares them, but without time-based retention: replay inputs
+   * carry their own (often past) times, which the catalogue's retention would delete from the kept
+   * data before {@code vigil report --data-dir} reads it.
+   */
+  private static void createTopicsKeepingEverything(String bootstrapServers) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+      List<NewTopic> topics = new ArrayList<>();
+      for (Topic<?> t : Topics.ALL) {
+        Map<String, String> configs = new HashMap<>(t.configs());
+        if (!"compact".equals(configs.get("cleanup.policy"))) {
+          configs.put("retention.ms", "-1");
+        }
+        topics.add(new NewTopic(t.name(), t.partitions(), (short) 1).configs(configs));
+      }
+      admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
     }
   }
 

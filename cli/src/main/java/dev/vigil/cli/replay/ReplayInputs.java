@@ -256,7 +256,9 @@ public final class ReplayInputs {
       for (int i = 0; i < events.size(); i++) {
         JsonNode event = events.get(i);
         String where = events.size() == 1 && event == doc ? d.where() : d.where() + ".items[" + i + "]";
-        if (!event.isObject() || !event.path("apiVersion").asText().startsWith("audit.k8s.io/")) {
+        // v1beta1 events written by older log backends carry no apiVersion; an auditID they all have.
+        if (!event.isObject() || !(event.path("apiVersion").asText().startsWith("audit.k8s.io/")
+            || event.has("auditID"))) {
           throw new ReplayInputException(file, where + ".apiVersion", "not an audit.k8s.io Event");
         }
         try {
