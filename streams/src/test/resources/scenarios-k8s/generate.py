@@ -120,7 +120,7 @@ p1 = pod("payments", "api", "r2d2x", API, digest("a"), 400, t(40))
 p2 = pod("payments", "web", "c3p0y", WEB, digest("b"), 401, t(41))
 write("policy-change-rejudges-running-pods", "policy.yaml", policy("ALWAYS_ALLOW"))
 write("policy-change-rejudges-running-pods", "pods.jsonl", jsonl([watch("ADDED", p1), watch("ADDED", p2)]))
-write("policy-change-rejudges-running-pods", "policy-update.yaml", policy("ALWAYS_DENY", [API]))
+write("policy-change-rejudges-running-pods", "policy-update.yaml", policy("ALWAYS_DENY", [API + "@*"]))
 
 # late attestation clears a violation
 p1 = pod("payments", "api", "l8t3a", API, digest("a"), 500, t(50))

@@ -113,10 +113,13 @@ final class AckCommand implements Callable<Integer> {
     }
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(timeoutSeconds * 1000L));
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(timeoutSeconds * 1000L, 1000L)));
-    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-        String.valueOf(Math.min(30_000L, Math.max(timeoutSeconds * 1000L, 1000L))));
+    long waitMs = timeoutSeconds * 1000L;
+    long requestMs = Math.min(30_000L, waitMs);
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(waitMs));
+    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(requestMs));
+    props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    // delivery.timeout.ms must be at least linger.ms + request.timeout.ms.
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(waitMs, requestMs + 1)));
     props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "vigil-ack");
     RecordMetadata written;
     try (KafkaProducer<String, byte[]> producer =
