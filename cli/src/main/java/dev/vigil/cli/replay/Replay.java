@@ -56,11 +56,11 @@ public final class Replay {
   static final String APPLICATION_ID = "vigil-replay";
 
   /** How long an admission waits for its pod; a phase lasts at least this long after its input. */
-  static final Duration CORRELATION_SKEW = Duration.ofSeconds(3);
+  static final Duration CORRELATION_SKEW = Duration.ofSeconds(2);
 
   /** Timing of a replay; {@link #DEFAULTS} suits tests and small inputs. */
   public record Timing(Duration quiet, Duration phaseTimeout, Duration startTimeout) {
-    public static final Timing DEFAULTS = new Timing(Duration.ofMillis(2500), Duration.ofSeconds(120),
+    public static final Timing DEFAULTS = new Timing(Duration.ofMillis(1500), Duration.ofSeconds(120),
         Duration.ofSeconds(120));
   }
 
@@ -159,7 +159,7 @@ public final class Replay {
 
   private static void awaitIdle(IdleWatch idle, Replay.Timing timing, boolean admissions) throws Exception {
     // An admission whose pod never comes is opened after the correlation skew: give it that long.
-    long notBefore = System.nanoTime() + (admissions ? CORRELATION_SKEW.plusSeconds(1).toNanos() : 0);
+    long notBefore = System.nanoTime() + (admissions ? CORRELATION_SKEW.plusMillis(500).toNanos() : 0);
     idle.await(timing.quiet(), notBefore, timing.phaseTimeout(), Duration.ofMillis(200));
   }
 
