@@ -119,7 +119,10 @@ write("breakglass", "audit.jsonl", jsonl([audit(bg, "bg-1", {})]))
 p1 = pod("payments", "api", "r2d2x", API, digest("a"), 400, t(40))
 p2 = pod("payments", "web", "c3p0y", WEB, digest("b"), 401, t(41))
 write("policy-change-rejudges-running-pods", "policy.yaml", policy("ALWAYS_ALLOW"))
-write("policy-change-rejudges-running-pods", "pods.jsonl", jsonl([watch("ADDED", p1), watch("ADDED", p2)]))
+# as `kubectl get pods -o json` writes it: a List of pods
+write("policy-change-rejudges-running-pods", "pods.json",
+      json.dumps({"apiVersion": "v1", "kind": "List", "items": [p1, p2], "metadata": {"resourceVersion": ""}},
+                 indent=4) + "\n")
 write("policy-change-rejudges-running-pods", "policy-update.yaml", policy("ALWAYS_DENY", [API + "@*"]))
 
 # late attestation clears a violation
@@ -127,6 +130,11 @@ p1 = pod("payments", "api", "l8t3a", API, digest("a"), 500, t(50))
 p2 = pod("payments", "web", "n0s1g", WEB, digest("b"), 501, t(51))
 write("late-attestation-clears-violation", "policy.yaml", policy("REQUIRE_ATTESTATION", attestor=True))
 write("late-attestation-clears-violation", "attestors.yaml", attestor_yaml())
-write("late-attestation-clears-violation", "pods.jsonl", jsonl([watch("ADDED", p1), watch("ADDED", p2)]))
+# as `kubectl get pods --watch --output-watch-events -o json` really writes it: pretty-printed objects
+# one after the other; the MODIFIED event changes nothing that matters and must not repeat a violation
+p2b = json.loads(json.dumps(p2)); p2b["metadata"]["resourceVersion"] = "502"
+p2b["status"]["containerStatuses"][0]["restartCount"] = 1
+write("late-attestation-clears-violation", "pods.json",
+      "".join(json.dumps(e, indent=4) + "\n" for e in [watch("ADDED", p1), watch("ADDED", p2), watch("MODIFIED", p2b)]))
 write("late-attestation-clears-violation", "attestations-update.json",
       json.dumps([occurrence("occ-api-a", API, digest("a"))], indent=2) + "\n")

@@ -40,7 +40,7 @@ class ReplayScenariosIT {
     String[][] files = {
       {"--policy", "policy.yaml"}, {"--platform-policy", "platform-policy.yaml"}, {"--attestors", "attestors.yaml"},
       {"--attestations", "attestations.json"}, {"--image-metadata", "image-metadata.json"},
-      {"--pods", "pods.jsonl"}, {"--audit", "audit.jsonl"}, {"--policy-update", "policy-update.yaml"},
+      {"--pods", "pods.jsonl"}, {"--pods", "pods.json"}, {"--audit", "audit.jsonl"}, {"--policy-update", "policy-update.yaml"},
       {"--attestations-update", "attestations-update.json"}};
     for (String[] f : files) {
       if (Files.exists(folder.resolve(f[1]))) {

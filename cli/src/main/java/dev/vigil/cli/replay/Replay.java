@@ -60,7 +60,7 @@ public final class Replay {
 
   /** Timing of a replay; {@link #DEFAULTS} suits tests and small inputs. */
   public record Timing(Duration quiet, Duration phaseTimeout, Duration startTimeout) {
-    public static final Timing DEFAULTS = new Timing(Duration.ofMillis(1500), Duration.ofSeconds(120),
+    public static final Timing DEFAULTS = new Timing(Duration.ofMillis(2000), Duration.ofSeconds(120),
         Duration.ofSeconds(120));
   }
 
@@ -75,6 +75,7 @@ public final class Replay {
     Deque<AutoCloseable> open = new ArrayDeque<>();
     Path work = Files.createTempDirectory("vigil-replay-");
     Path data = request.keepData() != null ? request.keepData() : work.resolve("kafka");
+    long t0 = System.nanoTime();
     try {
       EmbeddedKafka broker = EmbeddedKafka.start(data);
       open.push(broker);
@@ -108,12 +109,16 @@ public final class Replay {
           new SimpleMeterRegistry());
       open.push(streams);
       streams.awaitRunning(timing.startTimeout());
+      long t1 = System.nanoTime();
 
       try (IdleWatch idle = new IdleWatch(broker.bootstrapServers(), APPLICATION_ID)) {
         // Phase 1: pods, then audit events, each in file order.
         publishAll(publisher, inputs.pods);
         publishAll(publisher, inputs.audit);
         awaitIdle(idle, timing, !inputs.audit.isEmpty());
+        long t2 = System.nanoTime();
+        err.printf("vigil replay: broker and topology running after %d ms; %d pod events and %d admissions"
+            + " processed after %d ms more%n", ms(t1 - t0), inputs.pods.size(), inputs.audit.size(), ms(t2 - t1));
 
         // Phase 2: the policy update (version 2 of the same policy) and late attestations.
         if (request.policyUpdate() != null || !inputs.laterAttestations.isEmpty()) {
@@ -123,6 +128,7 @@ public final class Replay {
           }
           publishAll(publisher, inputs.laterAttestations);
           awaitIdle(idle, timing, false);
+          err.printf("vigil replay: update processed after %d ms more%n", ms(System.nanoTime() - t2));
         }
       }
       return collect(broker.bootstrapServers());
@@ -155,6 +161,10 @@ public final class Replay {
       }
       admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
     }
+  }
+
+  private static long ms(long nanos) {
+    return nanos / 1_000_000;
   }
 
   private static void awaitIdle(IdleWatch idle, Replay.Timing timing, boolean admissions) throws Exception {
