@@ -1,0 +1,189 @@
+package dev.vigil.cli;
+
+import dev.vigil.schemas.CloudEvents;
+import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.FollowUpAck;
+import dev.vigil.schemas.Json;
+import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.WorkloadRef;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code vigil ack}: a person acknowledges (or resolves, or reopens) a follow-up. Writes one
+ * {@link FollowUpAck} to {@code vigil.followup-acks}, keyed by the follow-up key (the id up to the
+ * {@code #}), with an idempotent producer and {@code acks=all}.
+ */
+@Command(
+    name = "ack",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Acknowledge a fail-open, breakglass or dry-run follow-up (or resolve or reopen it).",
+      "FOLLOWUP_ID is <cluster>/<namespace>/<Kind>/<name>/<KIND>#<cycle> as `vigil replay`, the report and"
+          + " the follow-ups topic show it. Prints the acknowledgement written as one JSON line.",
+      "Exit status: 0 written, 1 Kafka did not take it, 2 unusable arguments (malformed id, missing --by)."
+    })
+final class AckCommand implements Callable<Integer> {
+
+  /**
+   * {@code cluster/namespace/Kind/name/KIND#cycle}. The cluster id may itself contain slashes, so
+   * the last four segments are matched from the end.
+   */
+  static final Pattern ID = Pattern.compile(
+      "^(?<cluster>.+)/(?<namespace>[^/#]+)/(?<owner>[A-Z_]+)/(?<name>[^/#]+)/(?<kind>[A-Z_]+)#(?<cycle>[1-9][0-9]{0,9})$");
+
+  @Parameters(index = "0", paramLabel = "FOLLOWUP_ID", description = "The follow-up, e.g."
+      + " us-central1-a.prod/payments/DEPLOYMENT/api/BREAKGLASS#1.")
+  String followUpId;
+
+  @Option(names = "--by", required = true, paramLabel = "NAME", description = "Who acknowledges it (recorded).")
+  String by;
+
+  @Option(names = "--note", paramLabel = "TEXT", description = "Why it is fine, or what was done (recorded).")
+  String note;
+
+  @ArgGroup(exclusive = true)
+  Action action;
+
+  /** --resolve or --reopen; acknowledge when neither. */
+  static final class Action {
+    @Option(names = "--resolve", description = "Close it as RESOLVED instead of ACKNOWLEDGED.")
+    boolean resolve;
+
+    @Option(names = "--reopen", description = "Reopen an acknowledged or resolved follow-up.")
+    boolean reopen;
+  }
+
+  @Mixin KafkaOptions kafka;
+
+  @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS",
+      description = "How long to wait for Kafka to acknowledge the write (default 30).")
+  int timeoutSeconds;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  Clock clock = Clock.systemUTC();
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    String problem = check();
+    if (problem != null) {
+      err.println("vigil ack: " + problem);
+      err.flush();
+      return 2;
+    }
+    FollowUpAck.Action what = action == null ? FollowUpAck.Action.ACKNOWLEDGE
+        : action.resolve ? FollowUpAck.Action.RESOLVE : action.reopen ? FollowUpAck.Action.REOPEN
+        : FollowUpAck.Action.ACKNOWLEDGE;
+    Instant at = clock.instant();
+    FollowUpAck ack = new FollowUpAck(followUpId, what, by.strip(), note == null || note.isBlank() ? null : note, at);
+    String key = keyOf(followUpId);
+    Properties props;
+    try {
+      props = kafka.clientProperties();
+    } catch (IllegalArgumentException e) {
+      err.println("vigil ack: " + e.getMessage());
+      return 2;
+    }
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    long waitMs = timeoutSeconds * 1000L;
+    long requestMs = Math.min(30_000L, waitMs);
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(waitMs));
+    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(requestMs));
+    props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    // delivery.timeout.ms must be at least linger.ms + request.timeout.ms.
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(waitMs, requestMs + 1)));
+    props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "vigil-ack");
+    RecordMetadata written;
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+      ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.FOLLOWUP_ACKS.name(), null,
+          at.toEpochMilli(), key, Json.write(ack),
+          CloudEvents.headers(Topics.FOLLOWUP_ACKS, UUID.randomUUID().toString(), "/vigil/cli/ack", at));
+      written = producer.send(record).get(timeoutSeconds + 5L, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      err.println("vigil ack: Kafka did not take the acknowledgement: " + cause.getMessage());
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("vigil ack: interrupted");
+      return 1;
+    }
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("topic", written.topic());
+    line.put("partition", written.partition());
+    line.put("offset", written.offset());
+    line.put("key", key);
+    line.put("followupId", ack.followUpId());
+    line.put("action", ack.action());
+    line.put("by", ack.by());
+    line.put("note", ack.note());
+    line.put("at", ack.at().toString());
+    out.println(new String(Json.write(line), StandardCharsets.UTF_8));
+    out.flush();
+    return 0;
+  }
+
+  /** Why the arguments are unusable, or {@code null}. */
+  private String check() {
+    if (by == null || by.isBlank()) {
+      return "--by: must name who acknowledges";
+    }
+    if (followUpId == null) {
+      return "FOLLOWUP_ID: is required";
+    }
+    Matcher m = ID.matcher(followUpId);
+    if (!m.matches()) {
+      return "FOLLOWUP_ID: '" + followUpId.replace('\n', ' ')
+          + "' is not <cluster>/<namespace>/<Kind>/<name>/<KIND>#<cycle>";
+    }
+    try {
+      WorkloadRef.Kind.valueOf(m.group("owner"));
+    } catch (IllegalArgumentException e) {
+      return "FOLLOWUP_ID: unknown workload kind " + m.group("owner");
+    }
+    try {
+      FollowUp.Kind.valueOf(m.group("kind"));
+    } catch (IllegalArgumentException e) {
+      return "FOLLOWUP_ID: unknown follow-up kind " + m.group("kind") + " (FAIL_OPEN, BREAKGLASS or DRY_RUN)";
+    }
+    if (timeoutSeconds <= 0) {
+      return "--timeout: must be positive";
+    }
+    return null;
+  }
+
+  /** The follow-up key: the id up to the last {@code #}. */
+  static String keyOf(String followUpId) {
+    int hash = followUpId.lastIndexOf('#');
+    return hash < 0 ? followUpId : followUpId.substring(0, hash);
+  }
+}

@@ -1,0 +1,117 @@
+package dev.vigil.cli.replay;
+
+import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.Json;
+import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.ViolationTransition;
+import dev.vigil.schemas.WorkloadRef;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The lines {@code vigil replay} prints: one JSON object per follow-up change and violation
+ * transition, in a deterministic order (topic, then key, then the order of the records on the
+ * topic). Fields whose values depend on when the replay ran (record ids, {@code at}, {@code
+ * openedAt}, {@code changedAt}, {@code firstSeen}, {@code lastSeen}) are left out; the topics keep
+ * them ({@code --keep-data}).
+ *
+ * <p>Follow-up pod counts are published every flush interval, so how many intermediate counts a
+ * follow-up goes through depends on timing. A run of records of one follow-up in one state is
+ * therefore printed once, as its last record: every state a follow-up went through is printed, in
+ * order, with the pods, images and counts it had when it left that state (or at the end).
+ */
+public final class ReplayOutput {
+
+  private ReplayOutput() {}
+
+  /** The printed lines. */
+  public static List<String> lines(Replay.Result result) {
+    List<String> out = new ArrayList<>();
+    for (FollowUp f : collapse(sortedByKey(result.followUps(), FollowUp::key))) {
+      out.add(write(followUp(f)));
+    }
+    for (ViolationTransition v : sortedByKey(result.violations(), ViolationTransition::key)) {
+      out.add(write(violation(v)));
+    }
+    return out;
+  }
+
+  private static <T> List<T> sortedByKey(List<T> records, java.util.function.Function<T, String> key) {
+    List<T> sorted = new ArrayList<>(records);
+    sorted.sort(Comparator.comparing(key)); // stable: records of one key keep their topic order
+    return sorted;
+  }
+
+  static List<FollowUp> collapse(List<FollowUp> sorted) {
+    List<FollowUp> out = new ArrayList<>();
+    for (FollowUp f : sorted) {
+      if (!out.isEmpty()) {
+        FollowUp last = out.get(out.size() - 1);
+        if (last.followUpId().equals(f.followUpId()) && last.state() == f.state()) {
+          out.set(out.size() - 1, f);
+          continue;
+        }
+      }
+      out.add(f);
+    }
+    return out;
+  }
+
+  static Map<String, Object> followUp(FollowUp f) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("topic", Topics.FOLLOWUPS.name());
+    m.put("key", f.key());
+    m.put("followupId", f.followUpId());
+    m.put("kind", f.kind());
+    m.put("state", f.state());
+    m.put("cluster", f.clusterId());
+    m.put("workload", workload(f.owner()));
+    m.put("podCount", f.podCount());
+    m.put("pods", f.pods().stream().sorted().toList());
+    m.put("images", f.images().stream().sorted().toList());
+    m.put("users", f.users().stream().sorted().toList());
+    putIfSet(m, "reevaluation", f.reevaluation());
+    m.put("cause", f.cause());
+    putIfSet(m, "detail", f.detail());
+    putIfSet(m, "acknowledgedBy", f.acknowledgedBy());
+    putIfSet(m, "note", f.note());
+    return m;
+  }
+
+  static Map<String, Object> violation(ViolationTransition v) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("topic", Topics.VIOLATIONS.name());
+    m.put("key", v.key());
+    m.put("cluster", v.clusterId());
+    m.put("namespace", v.namespace());
+    m.put("name", v.podName());
+    m.put("workload", workload(v.owner()));
+    m.put("transition", v.transition());
+    putIfSet(m, "previous", v.previous());
+    m.put("current", v.current());
+    m.put("reasons", v.reasons());
+    return m;
+  }
+
+  private static Map<String, Object> workload(WorkloadRef w) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("kind", w.kind());
+    m.put("namespace", w.namespace());
+    m.put("name", w.name());
+    return m;
+  }
+
+  private static void putIfSet(Map<String, Object> m, String field, Object value) {
+    if (value != null) {
+      m.put(field, value);
+    }
+  }
+
+  private static String write(Map<String, Object> m) {
+    return new String(Json.write(m), StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,86 @@
+package dev.vigil.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.schemas.Json;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 7's report over topics filled by issue 5's replay harness: {@code vigil replay --keep-data
+ * DIR}, then {@code vigil report --data-dir DIR}. Inputs: the breakglass scenario plus the fail-open
+ * outage of {@code fail-open-escalated} (whose unsigned worker image the attestation policy denies).
+ */
+class ReplayReportIT {
+
+  static final Path SCENARIOS = ReplayScenariosIT.ROOT;
+
+  record Run(int code, String out, String err) {}
+
+  static Run vigil(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Vigil.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void reportCountsWhatTheReplayProduced(@TempDir Path dir) throws Exception {
+    Path bg = SCENARIOS.resolve("breakglass");
+    Path fo = SCENARIOS.resolve("fail-open-escalated");
+    Path pods = dir.resolve("pods.jsonl");
+    Path audit = dir.resolve("audit.jsonl");
+    Files.writeString(pods, Files.readString(bg.resolve("pods.jsonl")) + Files.readString(fo.resolve("pods.jsonl")));
+    Files.writeString(audit, Files.readString(bg.resolve("audit.jsonl")) + Files.readString(fo.resolve("audit.jsonl")));
+    Path data = dir.resolve("kept");
+
+    Run replay = vigil("replay", "--cluster", "us-central1-a.prod", "--policy", bg.resolve("policy.yaml").toString(),
+        "--attestors", bg.resolve("attestors.yaml").toString(),
+        "--attestations", bg.resolve("attestations.json").toString(),
+        "--pods", pods.toString(), "--audit", audit.toString(), "--keep-data", data.toString());
+    assertEquals(0, replay.code(), replay.err());
+    List<JsonNode> lines = new ArrayList<>();
+    for (String l : replay.out().lines().toList()) {
+      lines.add(Json.mapper().readTree(l));
+    }
+    assertEquals(2, lines.stream().filter(l -> l.path("state").asText().equals("ESCALATED")).count(), replay.out());
+
+    // Follow-up records carry the time they changed (now); admissions and pods their own (Nov 2026).
+    String to = Instant.now().plus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString();
+    Run report = vigil("report", "--from", "2026-11-01T00:00:00Z", "--to", to, "--format", "json",
+        "--data-dir", data.toString());
+
+    assertEquals(0, report.code(), report.err());
+    JsonNode doc = Json.mapper().readTree(report.out());
+    JsonNode summary = doc.path("summary");
+    assertEquals(4, summary.path("admissions").asLong(), report.out());
+    assertEquals(3, summary.path("failOpenAdmissions").asLong());
+    assertEquals(1, summary.path("failOpenOutages").asLong());
+    assertEquals(1, summary.path("breakglassUses").asLong());
+    assertEquals(4, summary.path("violationsOpened").asLong());
+    assertEquals(0, summary.path("violationsResolved").asLong());
+    assertEquals(2, summary.path("followUps").asLong());
+    assertEquals(2, summary.path("followUpsStillOpen").asLong());
+    assertEquals(2, summary.path("workloadsViolatingAtEnd").asLong());
+    List<String> ids = new ArrayList<>();
+    doc.path("stillOpen").forEach(n -> ids.add(n.asText()));
+    assertTrue(ids.contains("us-central1-a.prod/batch/DEPLOYMENT/worker/FAIL_OPEN#1"), ids.toString());
+    assertTrue(ids.contains("us-central1-a.prod/payments/DEPLOYMENT/api/BREAKGLASS#1"), ids.toString());
+    for (JsonNode f : doc.path("followUps")) {
+      if (f.path("kind").asText().equals("FAIL_OPEN")) {
+        assertEquals(3, f.path("podCount").asInt(), f.toString());
+        assertEquals("ESCALATED", f.path("state").asText());
+      }
+    }
+  }
+}
