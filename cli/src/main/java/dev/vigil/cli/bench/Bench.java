@@ -387,7 +387,7 @@ public final class Bench {
       }
       p.flush();
       double achieved = n / ((System.nanoTime() - start) / 1e9);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(60, n / 100));
       while (verdictSeen.size() < n && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
@@ -436,7 +436,7 @@ public final class Bench {
     long n0 = System.nanoTime();
     producer.send(new ProducerRecord<>(Topics.POLICIES.name(), v2.key().getBytes(StandardCharsets.UTF_8),
         Json.write(v2))).get();
-    long timeout = TimeUnit.SECONDS.toNanos(Math.max(120, m / 1000));
+    long timeout = TimeUnit.SECONDS.toNanos(Math.max(300, m / 100));
     while (counter(registries, "vigil.evaluations", "policy_change") - before < m
         && System.nanoTime() - n0 < timeout) {
       Thread.sleep(10);
@@ -549,7 +549,7 @@ public final class Bench {
     long total = sum(targets);
     long firstAt = 0;
     long firstCommitted = 0;
-    long timeout = TimeUnit.SECONDS.toNanos(Math.max(180, total / 500));
+    long timeout = TimeUnit.SECONDS.toNanos(Math.max(300, total / 50));
     while (true) {
       Map<TopicPartition, OffsetAndMetadata> c =
           admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
