@@ -25,8 +25,11 @@ public final class VigilTopology {
 
   /** The topology with a given validation engine (tests may supply their own). */
   public static Topology build(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics) {
+    return build(settings, engine, metrics, new ChangeFeed());
+  }
+
+  static Topology build(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics, ChangeFeed feed) {
     StreamsBuilder builder = new StreamsBuilder();
-    ChangeFeed feed = new ChangeFeed();
     var signals = ContinuousValidationTopology.addTo(builder, settings, engine, metrics, feed);
     FollowUpTopology.addTo(builder, signals, settings, metrics);
     return builder.build(settings.streamsProperties());

@@ -75,13 +75,14 @@ final class Violations {
       if (!r.result().isViolation()) {
         continue;
       }
-      String head = r.container() + " " + r.image() + (r.digest() == null ? "" : " (" + r.digest() + ")")
-          + ": " + (r.rule() == null ? "?" : r.rule());
+      String image = r.container() + " " + r.image() + (r.digest() == null ? "" : " (" + r.digest() + ")");
+      String rule = r.rule() == null ? "?" : r.rule();
       if (r.reasons().isEmpty() && r.checkResults().isEmpty()) {
-        out.add(head + ": " + r.result());
+        out.add(image + ": " + rule + ": " + r.result());
       }
       for (String reason : r.reasons()) {
-        out.add(head + ": " + reason);
+        // The validator's reasons usually name the rule already.
+        out.add(image + ": " + (reason.startsWith(rule) ? reason : rule + ": " + reason));
       }
       for (Verdict.CheckResult c : r.checkResults()) {
         if (c.result().isViolation()) {

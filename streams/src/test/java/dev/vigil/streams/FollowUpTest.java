@@ -92,6 +92,7 @@ class FollowUpTest {
     assertEquals(List.of(State.OPEN, State.ESCALATED), states(f));
     assertEquals(Decision.DENY, f.get(1).reevaluation());
     assertEquals(1, h.gauge("vigil.followups.open", "kind", "FAIL_OPEN", "state", "ESCALATED"));
+    assertTrue(h.gauge("vigil.followups.oldest.open.age") > 0, "firstSeen is in the past");
 
     policy(Fixtures.enforced(2, "ALWAYS_ALLOW"));
     h.advance(Duration.ofSeconds(1));

@@ -64,6 +64,12 @@ class ScenarioTest {
         settle(h);
       }
       h.drain();
+      if (Boolean.getBoolean("vigil.print-scenarios")) {
+        h.allViolations.forEach(v -> System.out.println("VIOLATION " + new String(Json.write(v), StandardCharsets.UTF_8)));
+        h.allVerdicts.forEach(v -> System.out.println("VERDICT " + new String(Json.write(v), StandardCharsets.UTF_8)));
+        h.allFollowUps.forEach(v -> System.out.println("FOLLOWUP " + new String(Json.write(v), StandardCharsets.UTF_8)));
+        h.allDeadLetters.forEach(v -> System.out.println("DEADLETTER " + new String(Json.write(v), StandardCharsets.UTF_8)));
+      }
       check(folder.resolve("expected-violations.jsonl"), project(h.allViolations, VIOLATION_FIELDS));
       check(folder.resolve("expected-followups.jsonl"), project(h.allFollowUps, FOLLOWUP_FIELDS));
     }

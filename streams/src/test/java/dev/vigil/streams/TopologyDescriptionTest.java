@@ -27,7 +27,7 @@ class TopologyDescriptionTest {
 
   static String describe() {
     StreamsSettings s = StreamsSettings.defaults("127.0.0.1:9", Path.of("target", "unused"));
-    Topology t = VigilTopology.build(s, StubValidator.engineForTests(),
+    Topology t = VigilTopology.build(s, ValidationEngine.standard(),
         new VigilMetrics(new SimpleMeterRegistry(), Clock.systemUTC()));
     return t.describe().toString();
   }
@@ -52,6 +52,15 @@ class TopologyDescriptionTest {
   void everyInternalResourceIsNamedExplicitly() {
     String d = describe();
     assertTrue(!d.contains("KSTREAM-") && !d.contains("KTABLE-"), "generated names in:\n" + d);
+  }
+
+  @Test
+  void theConfigurationTableListsEveryKeyWithItsDefault() throws Exception {
+    String doc = Files.readString(DOC, StandardCharsets.UTF_8);
+    for (StreamsSettings.Key k : StreamsSettings.keys()) {
+      assertTrue(doc.contains("| `" + k.key() + "` | `" + k.defaultValue() + "` |"),
+          k.key() + " with default " + k.defaultValue() + " is missing from " + DOC);
+    }
   }
 
   @Test

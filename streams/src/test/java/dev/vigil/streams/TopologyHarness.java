@@ -42,13 +42,15 @@ final class TopologyHarness implements AutoCloseable {
   final List<FollowUp> allFollowUps = new ArrayList<>();
   final List<DeadLetter> allDeadLetters = new ArrayList<>();
 
+  /** The production topology, with the real validator ({@code Evaluator.create()}). */
   TopologyHarness(Path stateDir) {
-    this(stateDir, StubValidator.engineForTests());
+    this(stateDir, new ChangeFeed());
   }
 
-  TopologyHarness(Path stateDir, ValidationEngine engine) {
+  /** As above, with the given change feed ({@link ChangeFeed#silent()}: as after a restart). */
+  TopologyHarness(Path stateDir, ChangeFeed feed) {
     settings = StreamsSettings.defaults("127.0.0.1:9", stateDir).withApplicationId("vigil-test");
-    topology = VigilTopology.build(settings, engine, metrics);
+    topology = VigilTopology.build(settings, ValidationEngine.standard(), metrics, feed);
     Properties props = settings.streamsProperties();
     props.put(VigilMetrics.CONFIG_KEY, metrics);
     driver = new TopologyTestDriver(topology, props, Fixtures.T0);

@@ -91,9 +91,8 @@ class VigilStreamsIT {
         .withChangePollInterval(Duration.ofMillis(500));
     SimpleMeterRegistry regA = new SimpleMeterRegistry();
     SimpleMeterRegistry regB = new SimpleMeterRegistry();
-    ValidationEngine engine = StubValidator.engineForTests();
-    try (VigilStreamsApp a = VigilStreamsApp.start(base, engine, regA);
-        VigilStreamsApp b = VigilStreamsApp.start(base.withStateDir(dir.resolve("state-b")), engine, regB);
+    try (VigilStreamsApp a = VigilStreamsApp.start(base, regA);
+        VigilStreamsApp b = VigilStreamsApp.start(base.withStateDir(dir.resolve("state-b")), regB);
         Outputs out = new Outputs()) {
       // given both instances run and each holds some of the pod partitions
       await("both instances hold validation tasks", () -> holdsValidationTasks(a) && holdsValidationTasks(b));

@@ -126,10 +126,6 @@ public final class BinauthzPolicyReader {
       }
       return true;
     });
-    if (global == GlobalMode.ENABLE) {
-      c.warning("globalPolicyEvaluationMode",
-          "ENABLE exempts Google-maintained system images; Vigil exempts only the system image patterns it is given (PolicyOptions.systemImagePatterns)");
-    }
     if (c.problems.size() > before || defaultRule == null) {
       return Optional.empty();
     }

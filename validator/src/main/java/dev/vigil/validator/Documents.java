@@ -85,6 +85,9 @@ public final class Documents {
     if (content.length() > MAX_DOCUMENT_CHARS) {
       throw new UnreadableDocumentException("document larger than " + MAX_DOCUMENT_CHARS + " characters", null);
     }
+    if (format == PolicyDocument.Format.YAML) {
+      refuseAliases(content);
+    }
     ObjectMapper mapper = format == PolicyDocument.Format.JSON ? JSON : YAML;
     List<JsonNode> out = new ArrayList<>();
     try (JsonParser parser = mapper.getFactory().createParser(content)) {
@@ -101,6 +104,29 @@ public final class Documents {
       throw new UnreadableDocumentException("document nested too deeply", null);
     }
     return out;
+  }
+
+  /**
+   * Jackson reads a YAML alias ({@code *name}) as the plain string "name", which would silently
+   * change what a policy says; refuse aliases instead (policy exports never use them).
+   */
+  private static void refuseAliases(String content) throws UnreadableDocumentException {
+    LoaderOptions options = new LoaderOptions();
+    options.setCodePointLimit(MAX_DOCUMENT_CHARS);
+    options.setNestingDepthLimit(MAX_DEPTH);
+    try {
+      for (org.yaml.snakeyaml.events.Event e : new org.yaml.snakeyaml.Yaml(options).parse(new java.io.StringReader(content))) {
+        if (e instanceof org.yaml.snakeyaml.events.AliasEvent) {
+          var mark = e.getStartMark();
+          throw new UnreadableDocumentException("YAML aliases (*name) are not supported"
+              + (mark == null ? "" : " (line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ")"), null);
+        }
+      }
+    } catch (RuntimeException e) {
+      throw new UnreadableDocumentException(describe(e), e);
+    } catch (StackOverflowError e) {
+      throw new UnreadableDocumentException("document nested too deeply", null);
+    }
   }
 
   /** Guesses the format of {@code content}: JSON when it starts with '{' or '['. */

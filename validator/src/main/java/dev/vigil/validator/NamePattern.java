@@ -118,6 +118,13 @@ public final class NamePattern {
    * without a directory boundary matches sibling repositories too.
    */
   public Optional<String> lint() {
+    int slash = literal.indexOf('/');
+    String first = slash < 0 ? literal : literal.substring(0, slash);
+    if (!first.contains(".") && !first.contains(":") && !first.equals("localhost")) {
+      return Optional.of("'" + text + "' does not start with a registry host: images are matched in their normalised"
+          + " form (docker.io/library/nginx, docker.io/istio/proxyv2), so this pattern matches nothing; write the"
+          + " registry, e.g. 'docker.io/" + (slash < 0 ? "library/" : "") + text + "'");
+    }
     if (kind == Kind.PREFIX && !literal.endsWith("/")) {
       return Optional.of("'" + text + "' ends in ** without a '/' before it: it also matches sibling names such as '"
           + literal + "-other/...'; write '" + literal + "/**' to stay inside the directory");

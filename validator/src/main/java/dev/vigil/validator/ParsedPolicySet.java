@@ -135,9 +135,4 @@ final class ParsedPolicySet implements PolicySet {
   public List<InvalidPolicyException.Problem> warnings() {
     return warnings;
   }
-
-  /** The Binary Authorization policy. */
-  BinauthzPolicy policy() {
-    return policy;
-  }
 }

@@ -155,6 +155,12 @@ final class Pgp {
 
   /** Null when the key was valid when it made {@code sig}: not expired, not revoked. */
   private static String keyProblem(PGPPublicKeyRing ring, PGPPublicKey key, PGPSignature sig) {
+    int hash = sig.getHashAlgorithm();
+    if (hash == org.bouncycastle.bcpg.HashAlgorithmTags.MD5 || hash == org.bouncycastle.bcpg.HashAlgorithmTags.SHA1
+        || hash == org.bouncycastle.bcpg.HashAlgorithmTags.RIPEMD160
+        || hash == org.bouncycastle.bcpg.HashAlgorithmTags.MD2) {
+      return "OpenPGP signature uses a weak hash algorithm (" + hash + "); SHA-224 or stronger is required";
+    }
     Date made = sig.getCreationTime();
     for (PGPPublicKey k : key.isMasterKey() ? new PGPPublicKey[] {key} : new PGPPublicKey[] {ring.getPublicKey(), key}) {
       if (k.hasRevocation()) {

@@ -85,6 +85,11 @@ final class PolicySets {
         }
       }
     }
+    if (binauthz.orElseThrow().globalPolicyEvaluation() && options.systemImagePatterns().isEmpty()) {
+      warnings.add(new InvalidPolicyException.Problem(policy.key() + ": globalPolicyEvaluationMode",
+          "ENABLE exempts Google-maintained system images, but no system image patterns were supplied"
+              + " (PolicyOptions.systemImagePatterns, vigil evaluate --system-image): system images are judged by the rules"));
+    }
     List<NamePattern> system = new ArrayList<>();
     for (String s : options.systemImagePatterns()) {
       system.add(NamePattern.of(s));

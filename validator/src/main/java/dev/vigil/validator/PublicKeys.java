@@ -90,7 +90,21 @@ final class PublicKeys {
     return key instanceof ECPublicKey ? "SHA256withECDSA" : "SHA256withRSA";
   }
 
+  private static final java.util.Map<String, ECParameterSpec> CURVES = new java.util.concurrent.ConcurrentHashMap<>();
+
   static ECParameterSpec curve(String name) {
+    ECParameterSpec cached = CURVES.get(name);
+    if (cached != null) {
+      return cached;
+    }
+    ECParameterSpec spec = lookUpCurve(name);
+    if (spec != null) {
+      CURVES.put(name, spec);
+    }
+    return spec;
+  }
+
+  private static ECParameterSpec lookUpCurve(String name) {
     try {
       AlgorithmParameters p = AlgorithmParameters.getInstance("EC");
       p.init(new ECGenParameterSpec(name));

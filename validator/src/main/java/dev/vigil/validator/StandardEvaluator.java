@@ -145,6 +145,10 @@ final class StandardEvaluator implements Evaluator {
     return new Verdict.ImageResult(ci.container(), ci.image(), digest, admission, ruleId, reasons, checks);
   }
 
+  private static List<Attestation> nonNull(List<Attestation> list) {
+    return list == null ? List.of() : list;
+  }
+
   private static int indexOfMatch(List<NamePattern> patterns, String image) {
     for (int i = 0, n = patterns.size(); i < n; i++) {
       if (patterns.get(i).matches(image)) {
@@ -183,7 +187,7 @@ final class StandardEvaluator implements Evaluator {
       reasons.add(ps.ruleText(rule, ParsedPolicySet.NO_DIGEST_TEXT));
       return fail;
     }
-    List<Attestation> attestations = facts.attestations(digest);
+    List<Attestation> attestations = nonNull(facts.attestations(digest));
     boolean missing = false;
     boolean unknown = false;
     for (String name : rule.requireAttestationsBy()) {
@@ -323,7 +327,7 @@ final class StandardEvaluator implements Evaluator {
       return new Verdict.CheckResult(set, name, signatures ? Decision.DENY : Decision.UNKNOWN, NOT_PINNED_NO_DIGEST);
     }
     if (check instanceof PlatformPolicy.ImageFreshnessCheck f) {
-      Optional<ImageMetadata> m = facts.metadata(digest);
+      Optional<ImageMetadata> m = Optional.ofNullable(facts.metadata(digest)).flatMap(x -> x);
       if (m.isEmpty() || m.get().uploadTime() == null) {
         return new Verdict.CheckResult(set, name, Decision.UNKNOWN, "upload time of " + digest + " is unknown");
       }
@@ -336,7 +340,7 @@ final class StandardEvaluator implements Evaluator {
           "uploaded within maxUploadAgeDays " + f.maxUploadAgeDays());
     }
     if (check instanceof PlatformPolicy.VulnerabilityCheck v) {
-      Optional<ImageMetadata> m = facts.metadata(digest);
+      Optional<ImageMetadata> m = Optional.ofNullable(facts.metadata(digest)).flatMap(x -> x);
       if (m.isEmpty() || m.get().scannedAt() == null) {
         return new Verdict.CheckResult(set, name, Decision.UNKNOWN, digest + " has not been scanned");
       }
@@ -371,7 +375,7 @@ final class StandardEvaluator implements Evaluator {
     }
     boolean anyKeyName = check instanceof PlatformPolicy.SigstoreSignatureCheck;
     String lastFailure = null;
-    List<Attestation> attestations = facts.attestations(digest);
+    List<Attestation> attestations = nonNull(facts.attestations(digest));
     for (Attestation att : attestations) {
       List<Attestation.Signature> sigs = att.signatures();
       for (int i = 0; i < sigs.size(); i++) {

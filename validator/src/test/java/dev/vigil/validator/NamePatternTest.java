@@ -60,8 +60,11 @@ class NamePatternTest {
       gcr.io/my-project/**    | false
       gcr.io/my-project/*     | false
       gcr.io/nginx*           | false
+      istio/*                 | true
+      nginx                   | true
+      localhost:5000/app/*    | false
       """)
-  void warnsAboutDoubleStarWithoutADirectoryBoundary(String pattern, boolean warns) {
+  void warnsAboutPatternsWiderOrNarrowerThanTheyLook(String pattern, boolean warns) {
     Optional<String> lint = NamePattern.of(pattern).lint();
 
     assertEquals(warns, lint.isPresent(), lint.toString());

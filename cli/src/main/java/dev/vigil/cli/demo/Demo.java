@@ -48,13 +48,21 @@ public final class Demo {
 
   private Demo() {}
 
-  /** Plays the demo and returns the exit code. */
+  /** Plays the demo until its duration ends or the JVM is asked to stop; returns the exit code. */
   public static int run(Options options, PrintWriter out) throws Exception {
+    return run(options, out, new CountDownLatch(1), port -> { });
+  }
+
+  /**
+   * Plays the demo until its duration ends, {@code stop} is counted down, or the JVM is asked to
+   * stop. {@code metricsPort} hears the port of {@code /metrics} once it listens.
+   */
+  public static int run(Options options, PrintWriter out, CountDownLatch stop,
+      java.util.function.IntConsumer metricsPort) throws Exception {
     MOCK_LOG.setLevel(Level.WARNING);
     long deadline = options.duration() == null ? Long.MAX_VALUE : System.nanoTime() + options.duration().toNanos();
     Path dir = options.dataDir() != null ? options.dataDir() : Files.createTempDirectory("vigil-demo-");
     Deque<AutoCloseable> started = new ArrayDeque<>();
-    CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       stop.countDown();
@@ -108,6 +116,7 @@ public final class Demo {
       });
       started.push(ops);
       out.println("metrics: http://" + ops.address().getHostString() + ":" + ops.address().getPort() + "/metrics");
+      metricsPort.accept(ops.address().getPort());
       streams.awaitRunning(Duration.ofSeconds(120));
       started.push(ConsoleFeed.start(kafka, out, colour, registry, Duration.ofSeconds(15)));
       out.println("streams: running. The day begins.");

@@ -120,6 +120,28 @@ class ShippedMonitoringTest {
   }
 
   @Test
+  void kubernetesManifestsParseAndTheirConfigUsesOnlyKnownSettings(@TempDir Path tmp) throws Exception {
+    List<String> kinds = new ArrayList<>();
+    JsonNode configMap = null;
+    try (var parser = YAML.getFactory().createParser(ROOT.resolve("deploy/kubernetes/vigil.yaml").toFile())) {
+      var docs = YAML.readValues(parser, JsonNode.class);
+      while (docs.hasNext()) {
+        JsonNode d = docs.next();
+        kinds.add(d.path("kind").asText());
+        if ("ConfigMap".equals(d.path("kind").asText())) {
+          configMap = d;
+        }
+      }
+    }
+    assertEquals(List.of("ConfigMap", "Deployment", "Service", "StatefulSet", "Service"), kinds);
+    Path config = tmp.resolve("vigil.yaml");
+    Files.writeString(config, configMap.path("data").path("vigil.yaml").asText());
+    dev.vigil.cli.config.Config c = dev.vigil.cli.config.Config.resolve(dev.vigil.cli.config.RunSettings.run(),
+        java.util.Map.of(), config, java.util.Map.of());
+    assertEquals(List.of("us-central1-a.prod"), c.require(dev.vigil.cli.config.RunSettings.AUDIT_CLUSTERS));
+  }
+
+  @Test
   void composePrometheusConfigPassesPromtoolAsMounted(@TempDir Path etc) throws Exception {
     // Lay the files out as the prometheus service mounts them.
     Files.copy(COMPOSE.resolveSibling("prometheus/prometheus.yml"), etc.resolve("prometheus.yml"));

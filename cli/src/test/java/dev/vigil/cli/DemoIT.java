@@ -1,0 +1,145 @@
+package dev.vigil.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.cli.demo.Demo;
+import dev.vigil.schemas.Json;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code vigil demo} end to end: the scripted day produces the follow-ups and violations it
+ * promises, and a real Prometheus server (Debian's {@code prometheus} package, installed by
+ * {@code .ci/run}) scraping the demo fires the fail-open alert from the rules we ship.
+ */
+class DemoIT {
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void scriptedDayShowsFollowUpsAndReevaluationAndPrometheusFiresTheFailOpenAlert(@TempDir Path dir) throws Exception {
+    StringWriter text = new StringWriter();
+    PrintWriter out = new PrintWriter(text, true);
+    CountDownLatch stop = new CountDownLatch(1);
+    AtomicInteger metricsPort = new AtomicInteger();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread demo = new Thread(() -> {
+      try {
+        Demo.run(new Demo.Options(Duration.ofMinutes(5), new InetSocketAddress("127.0.0.1", 0),
+            dir.resolve("demo"), Duration.ofSeconds(3)), out, stop, metricsPort::set);
+      } catch (Throwable t) {
+        failure.set(t);
+      }
+    }, "demo");
+    demo.start();
+    Process prometheus = null;
+    try {
+      waitFor(Duration.ofMinutes(3), () -> metricsPort.get() > 0 || failure.get() != null, text);
+      prometheus = startPrometheus(dir.resolve("prometheus"), metricsPort.get());
+      int promPort = prometheusPort;
+
+      waitFor(Duration.ofMinutes(4), () -> text.toString().contains("The scripted day is over")
+          && text.toString().contains("VIOLATION RESOLVED") || failure.get() != null, text);
+      String log = text.toString();
+      assertTrue(log.matches("(?s).*FOLLOW-UP FAIL_OPEN\\s+VERIFIED\\s+\\S+/payments DEPLOYMENT/checkout.*"), log);
+      assertTrue(log.matches("(?s).*FOLLOW-UP FAIL_OPEN\\s+ESCALATED\\s+\\S+/legacy DEPLOYMENT/batch-worker.*"), log);
+      assertTrue(log.matches("(?s).*FOLLOW-UP BREAKGLASS\\s+\\S+\\s+\\S+/debug DEPLOYMENT/toolbox.*"), log);
+      assertTrue(log.matches("(?s).*VIOLATION OPENED\\s+\\S+/tools/dashboard.*policy\\.yaml@2.*")
+          || log.matches("(?s).*VIOLATION OPENED\\s+\\S+/tools/dashboard.*"), "policy change re-judged tools: " + log);
+      assertTrue(log.matches("(?s).*VIOLATION RESOLVED\\s+\\S+/debug/toolbox.*"), "late attestation: " + log);
+
+      waitFor(Duration.ofMinutes(2), () -> alertFiring(promPort, "VigilFailOpenAdmission"), text);
+      assertTrue(alertFiring(promPort, "VigilBreakglassUsed"), "breakglass alert");
+    } finally {
+      stop.countDown();
+      if (prometheus != null) {
+        prometheus.destroy();
+        prometheus.waitFor();
+      }
+      demo.join(60_000);
+    }
+    if (failure.get() != null) {
+      fail("the demo failed", failure.get());
+    }
+    assertTrue(text.toString().contains("vigil demo stopped."));
+  }
+
+  private int prometheusPort;
+
+  private Process startPrometheus(Path dir, int target) throws Exception {
+    Files.createDirectories(dir);
+    Files.copy(Path.of("../monitoring/prometheus/vigil-rules.yml"), dir.resolve("vigil-rules.yml"));
+    Files.writeString(dir.resolve("prometheus.yml"), """
+        global:
+          scrape_interval: 1s
+          evaluation_interval: 1s
+        rule_files: [vigil-rules.yml]
+        scrape_configs:
+          - job_name: vigil-demo
+            static_configs:
+              - targets: ["127.0.0.1:%d"]
+        """.formatted(target));
+    try (ServerSocket s = new ServerSocket(0)) {
+      prometheusPort = s.getLocalPort();
+    }
+    ProcessBuilder pb = new ProcessBuilder("prometheus", "--config.file=prometheus.yml",
+        "--storage.tsdb.path=data", "--web.listen-address=127.0.0.1:" + prometheusPort)
+        .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile());
+    try {
+      return pb.start();
+    } catch (java.io.IOException e) {
+      fail("the prometheus server is not installed: apt-get install -y prometheus (.ci/run does it)");
+      throw e;
+    }
+  }
+
+  private boolean alertFiring(int port, String alert) {
+    try {
+      String q = URLEncoder.encode("ALERTS{alertname=\"" + alert + "\",alertstate=\"firing\"}", StandardCharsets.UTF_8);
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/api/v1/query?query=" + q)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        return false;
+      }
+      JsonNode body = Json.mapper().readTree(r.body());
+      assertEquals("success", body.path("status").asText());
+      return body.path("data").path("result").size() > 0;
+    } catch (java.io.IOException e) {
+      return false; // not up yet
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static void waitFor(Duration limit, BooleanSupplier condition, StringWriter log) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        fail("condition not met within " + limit + "; demo output so far:\n" + log);
+      }
+      Thread.sleep(250);
+    }
+  }
+}
