@@ -110,9 +110,7 @@ public final class GkeAuditLogTranslator {
     String reason = PodJson.nonEmpty(PodJson.text(response, "reason"));
     String message = PodJson.nonEmpty(PodJson.text(response, "message"));
     boolean failure = response != null && "Failure".equals(PodJson.text(response, "status"));
-    if (code == null && failure && proto.path("status").hasNonNull("code")) {
-      code = 400;
-    }
+    // Without an HTTP code, judge a Failure by its message as a 403 would be judged.
     boolean blocked = "VIOLATES_POLICY".equals(reason)
         || failure && AuditEventTranslator.isBlocked(code == null ? 403 : code, reason, message, labels);
 
