@@ -42,6 +42,38 @@ public final class KafkaTopics {
     return records.stream().map(ConsumerRecord::value).toList();
   }
 
+  /**
+   * Publishes one admission event (cluster {@code warm-up}), one pod event (cluster {@code warm-up})
+   * and one dead letter until Kafka acknowledges them, so that tests start once a freshly started
+   * broker on a loaded machine has elected its partition leaders. Fails the test after {@code timeout}.
+   */
+  public static void warmUp(dev.vigil.ingest.kafka.RecordPublisher publisher, Duration timeout) {
+    java.time.Instant now = java.time.Instant.now();
+    dev.vigil.schemas.AdmissionEvent admission = dev.vigil.ingest.translate.AuditEventTranslator
+        .translate("warm-up", AuditSamples.real(AuditSamples.KUBE_SYSTEM), dev.vigil.ingest.translate.OwnerLookup.NONE)
+        .orElseThrow();
+    dev.vigil.schemas.PodEvent pod = new dev.vigil.schemas.PodEvent("warm-up", "warm-up",
+        dev.vigil.schemas.PodEvent.Type.ADDED, "warm-up", "warm-up", null, null, null,
+        new dev.vigil.schemas.WorkloadRef(dev.vigil.schemas.WorkloadRef.Kind.POD, "warm-up", "warm-up"),
+        null, null, null, null, now);
+    List<dev.vigil.ingest.kafka.Outgoing<?>> records = List.of(
+        new dev.vigil.ingest.kafka.Outgoing<>(dev.vigil.schemas.Topics.ADMISSION_EVENTS, admission.key(), admission,
+            "warm-up-admission", now),
+        new dev.vigil.ingest.kafka.Outgoing<>(dev.vigil.schemas.Topics.POD_EVENTS, pod.key(), pod, "warm-up-pod", now),
+        dev.vigil.ingest.kafka.DeadLetters.of("test", "warm-up", new byte[0], "WarmUp", "warm-up", now));
+    boolean ok = await(() -> {
+      try {
+        publisher.publishAll(records);
+        return true;
+      } catch (dev.vigil.ingest.kafka.PublishException e) {
+        return false;
+      }
+    }, timeout);
+    if (!ok) {
+      throw new IllegalStateException("Kafka did not acknowledge the warm-up records within " + timeout);
+    }
+  }
+
   /** Polls {@code condition} until it holds or {@code timeout} passes; returns whether it held. */
   public static boolean await(java.util.function.BooleanSupplier condition, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();

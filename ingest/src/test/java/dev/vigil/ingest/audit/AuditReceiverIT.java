@@ -64,7 +64,8 @@ class AuditReceiverIT {
     }
     IngestMetrics metrics = new MicrometerIngestMetrics(registry);
     publisher = new KafkaRecordPublisher(kafka.bootstrapServers(), Map.of(), "/vigil/ingest/test",
-        Duration.ofSeconds(20), metrics);
+        Duration.ofSeconds(60), metrics);
+    KafkaTopics.warmUp(publisher, Duration.ofSeconds(120));
     receiver = new ReceiverFixture(publisher, metrics, Set.of("dev-cluster"), null);
   }
 
@@ -124,7 +125,7 @@ class AuditReceiverIT {
     assertEquals(200, again.statusCode());
     assertTrue(again.body().contains("\"duplicates\":2"), again.body());
     List<AdmissionEvent> all = KafkaTopics.values(KafkaTopics.readUntil(kafka.bootstrapServers(), Topics.ADMISSION_EVENTS,
-        got -> got.stream().anyMatch(c -> c.value().auditId().equals("dup-marker")), Duration.ofSeconds(30)));
+        got -> got.stream().anyMatch(c -> c.value().auditId().equals("dup-marker")), Duration.ofSeconds(60)));
     assertEquals(2, all.stream().filter(a -> a.auditId().startsWith("dup-") && !a.auditId().equals("dup-marker")).count());
     assertEquals(2.0, registry.counter("vigil_ingest_duplicates_dropped", "source", "k8s-audit").count());
   }
@@ -138,7 +139,7 @@ class AuditReceiverIT {
     assertEquals(400, r.statusCode());
     assertTrue(r.body().startsWith("not an audit EventList: malformed JSON"), r.body());
     List<DeadLetter> letters = KafkaTopics.values(KafkaTopics.readUntil(kafka.bootstrapServers(), Topics.DEAD_LETTER,
-        got -> got.stream().anyMatch(c -> c.value().errorType().equals("MalformedEventList")), Duration.ofSeconds(30)));
+        got -> got.stream().anyMatch(c -> c.value().errorType().equals("MalformedEventList")), Duration.ofSeconds(60)));
     DeadLetter letter = letters.stream().filter(d -> d.errorType().equals("MalformedEventList")).findFirst().orElseThrow();
     assertEquals(new String(body, StandardCharsets.UTF_8),
         new String(Base64.getDecoder().decode(letter.payloadBase64()), StandardCharsets.UTF_8));
@@ -159,7 +160,7 @@ class AuditReceiverIT {
     assertTrue(r.body().contains("\"deadLettered\":1"), r.body());
     assertEquals(Set.of("good-beside-bad"), admissions(id -> id.contains("beside-bad") || id.startsWith("bad-"), 1).keySet());
     List<DeadLetter> letters = KafkaTopics.values(KafkaTopics.readUntil(kafka.bootstrapServers(), Topics.DEAD_LETTER,
-        got -> got.stream().anyMatch(c -> c.value().error().contains("bad-no-time")), Duration.ofSeconds(30)));
+        got -> got.stream().anyMatch(c -> c.value().error().contains("bad-no-time")), Duration.ofSeconds(60)));
     assertTrue(letters.stream().anyMatch(d -> d.error().equals("audit event bad-no-time without requestReceivedTimestamp")));
   }
 
@@ -204,7 +205,7 @@ class AuditReceiverIT {
 
   private Map<String, AdmissionEvent> admissions(java.util.function.Predicate<String> auditId, int atLeast) {
     return KafkaTopics.values(KafkaTopics.readUntil(kafka.bootstrapServers(), Topics.ADMISSION_EVENTS,
-            got -> got.stream().filter(c -> auditId.test(c.value().auditId())).count() >= atLeast, Duration.ofSeconds(30)))
+            got -> got.stream().filter(c -> auditId.test(c.value().auditId())).count() >= atLeast, Duration.ofSeconds(60)))
         .stream().filter(a -> auditId.test(a.auditId()))
         .collect(Collectors.toMap(AdmissionEvent::auditId, Function.identity(), (a, b) -> b));
   }

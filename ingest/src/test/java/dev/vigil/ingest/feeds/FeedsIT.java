@@ -32,7 +32,7 @@ class FeedsIT {
         new TopicAdmin(admin, (short) 1).create(List.of(Topics.POLICIES));
       }
       String key = "BINAUTHZ_POLICY/*/projects/acme/policy";
-      Duration timeout = Duration.ofSeconds(30);
+      Duration timeout = Duration.ofSeconds(60);
       Path file = dir.resolve("policy.yaml");
       try (KafkaRecordPublisher publisher = new KafkaRecordPublisher(kafka.bootstrapServers(), Map.of(),
           "/vigil/ingest/test", timeout, IngestMetrics.NOOP)) {

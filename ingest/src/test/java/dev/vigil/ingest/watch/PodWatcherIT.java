@@ -61,12 +61,8 @@ class PodWatcherIT {
       new TopicAdmin(admin, (short) 1).create(Topics.ALL);
     }
     publisher = new KafkaRecordPublisher(kafka.bootstrapServers(), Map.of(), "/vigil/ingest/test",
-        Duration.ofSeconds(20), new IngestMetrics() {
-          @Override
-          public void podEventSuppressed(String clusterId) {
-            suppressed.incrementAndGet();
-          }
-        });
+        Duration.ofSeconds(60), IngestMetrics.NOOP);
+    KafkaTopics.warmUp(publisher, Duration.ofSeconds(120));
   }
 
   @AfterAll
@@ -110,7 +106,7 @@ class PodWatcherIT {
       }
 
       List<PodEvent> events = KafkaTopics.values(KafkaTopics.readUntil(kafka.bootstrapServers(), Topics.POD_EVENTS,
-          got -> forCluster(KafkaTopics.values(got), cluster).size() >= 7, Duration.ofSeconds(30)));
+          got -> forCluster(KafkaTopics.values(got), cluster).size() >= 7, Duration.ofSeconds(60)));
       List<PodEvent> mine = forCluster(events, cluster);
 
       Map<String, List<String>> byPod = mine.stream().collect(Collectors.groupingBy(PodEvent::name,
@@ -156,7 +152,7 @@ class PodWatcherIT {
 
       List<PodEvent> mine = forCluster(KafkaTopics.values(KafkaTopics.readUntil(kafka.bootstrapServers(),
           Topics.POD_EVENTS, got -> forCluster(KafkaTopics.values(got), cluster).size() >= 4,
-          Duration.ofSeconds(30))), cluster);
+          Duration.ofSeconds(60))), cluster);
 
       assertTrue(podListRequests() >= 2, "the watcher re-listed after the 410");
       assertEquals(List.of("ADDED keep", "ADDED gone", "DELETED gone", "ADDED late"),
