@@ -16,8 +16,10 @@ import java.util.Map;
  * The lines {@code vigil replay} prints: one JSON object per follow-up change and violation
  * transition, in a deterministic order (topic, then key, then the order of the records on the
  * topic). Fields whose values depend on when the replay ran (record ids, {@code at}, {@code
- * openedAt}, {@code changedAt}, {@code firstSeen}, {@code lastSeen}) are left out; the topics keep
- * them ({@code --keep-data}).
+ * openedAt}, {@code changedAt}, {@code firstSeen}, {@code lastSeen}) are left out, and so is a
+ * follow-up's {@code cause}: it says how many pods had been admitted or evaluated when the record
+ * was made ("1 of 2 pods run images the policy denies", "3 pods admitted"), which depends on how
+ * admissions and evaluations interleaved. The topics keep all of them ({@code --keep-data}).
  *
  * <p>Follow-up pod counts are published every flush interval, so how many intermediate counts a
  * follow-up goes through depends on timing. A run of records of one follow-up in one state is
@@ -75,7 +77,6 @@ public final class ReplayOutput {
     m.put("images", f.images().stream().sorted().toList());
     m.put("users", f.users().stream().sorted().toList());
     putIfSet(m, "reevaluation", f.reevaluation());
-    m.put("cause", f.cause());
     putIfSet(m, "detail", f.detail());
     putIfSet(m, "acknowledgedBy", f.acknowledgedBy());
     putIfSet(m, "note", f.note());
