@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -174,6 +175,10 @@ public record StreamsSettings(
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         DeadLetterHandlers.Processing.class.getName());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    // A policy change re-evaluates every pod of a task in one punctuation, inside one transaction;
+    // with Streams' 10 s default the coordinator aborted it (fenced task, wiped state, repeat) once
+    // a task held ~20,000 pods on a loaded 2-core machine (vigil bench, docs/benchmarks.md).
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 120_000);
     return p;
   }
 

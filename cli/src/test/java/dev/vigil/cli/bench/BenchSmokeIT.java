@@ -31,7 +31,7 @@ class BenchSmokeIT {
     StringWriter err = new StringWriter();
 
     int code = Vigil.execute(new PrintWriter(out, true), new PrintWriter(err, true), "bench",
-        "--pods", "500", "--events", "2000", "--rate", "500", "--latency-seconds", "2",
+        "--pods", "300", "--events", "1000", "--rate", "500", "--latency-seconds", "1",
         "--data-dir", dir.resolve("data").toString(), "--output", json.toString());
 
     assertEquals(0, code, out + "\n" + err);
@@ -49,12 +49,12 @@ class BenchSmokeIT {
     assertTrue(byName.get(1).get("recordsPerSecond").asDouble() > 0, "passthrough");
     assertTrue(byName.get(2).get("podEventsPerSecond").asDouble() > 0, "vigil");
     assertTrue(byName.get(2).has("ratioToPassthrough"), "ratio");
-    assertEquals(1000, byName.get(3).get("podEvents").asLong(), "latency events");
-    assertEquals(1000, byName.get(3).get("verdictsSeen").asLong(), "every latency pod got its verdict");
+    assertEquals(500, byName.get(3).get("podEvents").asLong(), "latency events");
+    assertEquals(500, byName.get(3).get("verdictsSeen").asLong(), "every latency pod got its verdict");
     assertTrue(byName.get(3).get("appendToAppendP99Ms").asDouble() >= 0, "latency p99");
-    // 500 pods from the throughput run and 1,000 from the latency run are all re-evaluated
-    assertEquals(1500, byName.get(4).get("runningPods").asLong());
-    assertEquals(1500, byName.get(4).get("reevaluatedVerdicts").asLong());
+    // 300 pods from the throughput run and 500 from the latency run are all re-evaluated
+    assertEquals(800, byName.get(4).get("runningPods").asLong());
+    assertEquals(800, byName.get(4).get("reevaluatedVerdicts").asLong());
     assertTrue(byName.get(4).get("violationsOpened").asLong() > 0, "tools pods now violate");
     assertTrue(byName.get(5).get("heapAfterFullGcMiB").asDouble() > 0);
     assertTrue(byName.get(5).get("stateStoresOnDiskMiB").asDouble() > 0);
