@@ -148,12 +148,17 @@ final class World {
       }
     }
 
+    private final Map<String, List<Object>> parsed = new java.util.HashMap<>();
+
+    /** Every value seen on {@code topic}; parsed once (the long variants read 200,000 records). */
+    @SuppressWarnings("unchecked")
     synchronized <V> List<V> values(Topic<V> topic, Class<V> type) {
-      List<V> out = new ArrayList<>();
-      for (byte[] b : seen.getOrDefault(topic.name(), List.of())) {
-        out.add(Json.read(b, type));
+      List<byte[]> raw = seen.getOrDefault(topic.name(), List.of());
+      List<Object> done = parsed.computeIfAbsent(topic.name(), k -> new ArrayList<>());
+      for (int i = done.size(); i < raw.size(); i++) {
+        done.add(Json.read(raw.get(i), type));
       }
-      return out;
+      return (List<V>) (List<?>) List.copyOf(done);
     }
 
     @Override
