@@ -38,9 +38,21 @@ public final class VigilStreamsApp implements AutoCloseable {
 
   /** Builds and starts an instance with the given validation engine. */
   public static VigilStreamsApp start(StreamsSettings settings, ValidationEngine engine, MeterRegistry registry) {
+    return start(settings, engine, registry, java.util.Map.of());
+  }
+
+  /**
+   * Builds and starts an instance; {@code clientProperties} are Kafka client settings for every
+   * client Streams creates ({@code security.protocol}, {@code ssl.*}, {@code sasl.*}). They cannot
+   * replace the settings Vigil depends on (application id, exactly-once, handlers, state dir).
+   */
+  public static VigilStreamsApp start(StreamsSettings settings, ValidationEngine engine, MeterRegistry registry,
+      java.util.Map<String, String> clientProperties) {
     VigilMetrics metrics = new VigilMetrics(registry, Clock.systemUTC());
     Topology topology = VigilTopology.build(settings, engine, metrics);
-    Properties props = settings.streamsProperties();
+    Properties props = new Properties();
+    props.putAll(clientProperties);
+    props.putAll(settings.streamsProperties());
     props.put(VigilMetrics.CONFIG_KEY, metrics);
     KafkaStreams streams = new KafkaStreams(topology, props);
     streams.setUncaughtExceptionHandler(e -> {

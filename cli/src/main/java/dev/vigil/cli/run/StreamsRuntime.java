@@ -28,7 +28,8 @@ public final class StreamsRuntime implements AutoCloseable {
     values.put(StreamsSettings.Key.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers());
     values.put(StreamsSettings.Key.STATE_DIR.key(), stateDir.toString());
     StreamsSettings settings = StreamsSettings.fromMap(values);
-    VigilStreamsApp app = VigilStreamsApp.start(settings, registry);
+    VigilStreamsApp app = VigilStreamsApp.start(settings, dev.vigil.streams.ValidationEngine.standard(), registry,
+        kafka.clientProperties());
     KafkaStreamsMetrics kafkaMetrics = new KafkaStreamsMetrics(app.kafkaStreams());
     kafkaMetrics.bindTo(registry);
     return new StreamsRuntime(app, kafkaMetrics);
