@@ -89,7 +89,7 @@ class StreamsKillIT {
         p = start();
         int atFirstKill = killWhen(p, out, () -> judged(out) >= N / 4, () -> judged(out));
         p = start();
-        assertTrue(poll(out, () -> judged(out) == N, Duration.ofSeconds(World.LONG ? 1800 : 150)),
+        assertTrue(poll(out, () -> judged(out) == N, Duration.ofSeconds(World.LONG ? 1800 : 300)),
             "judged " + judged(out) + " of " + N);
 
         // and killed again while re-evaluating after a policy change (v2 allows everything),
@@ -99,7 +99,7 @@ class StreamsKillIT {
             () -> count(out, Transition.RESOLVED));
         p = start();
         assertTrue(poll(out, () -> count(out, Transition.RESOLVED) >= N / 2, Duration.ofSeconds(World.LONG ? 1800
-            : 150)), "resolved " + count(out, Transition.RESOLVED) + " of " + N / 2);
+            : 300)), "resolved " + count(out, Transition.RESOLVED) + " of " + N / 2);
         // (a bounded extra look, for duplicates arriving late)
         poll(out, () -> false, Duration.ofSeconds(5));
 
@@ -167,7 +167,7 @@ class StreamsKillIT {
   /** Waits for {@code when}, then SIGKILLs the process; returns {@code progress} at the kill. */
   static int killWhen(Process p, World.Outputs out, java.util.function.BooleanSupplier when,
       java.util.function.IntSupplier progress) throws Exception {
-    assertTrue(poll(out, () -> when.getAsBoolean() || !p.isAlive(), Duration.ofSeconds(World.LONG ? 1800 : 150)),
+    assertTrue(poll(out, () -> when.getAsBoolean() || !p.isAlive(), Duration.ofSeconds(World.LONG ? 1800 : 300)),
         "never reached the kill point");
     assertTrue(p.isAlive(), "the instance died by itself");
     int at = progress.getAsInt();
