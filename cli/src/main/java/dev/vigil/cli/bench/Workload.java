@@ -1,5 +1,6 @@
 package dev.vigil.cli.bench;
 
+import dev.vigil.cli.world.CiAttestor;
 import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.Attestation;
 import dev.vigil.schemas.ContainerImage;
@@ -7,14 +8,9 @@ import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.WorkloadRef;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
-import java.security.Signature;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +26,6 @@ import java.util.Map;
 final class Workload {
 
   static final String CLUSTER = "bench.us-central1-a";
-  static final String ATTESTOR = "projects/bench/attestors/built-by-ci";
-  static final String NOTE = "projects/bench/notes/built-by-ci";
-  static final String KEY_ID = "bench-ci-key-1";
   static final String REGISTRY = "us-docker.pkg.dev/bench";
   static final int SIGNED_REPOS = 60;
   static final int UNSIGNED_REPOS = 20;
@@ -40,18 +33,8 @@ final class Workload {
   /** What kind of pod, which decides its images, namespace and admission event. */
   enum Profile { COMPLIANT, UNSIGNED, TAG_ONLY, TOOLS, SANDBOX, BREAKGLASS, FAIL_OPEN }
 
-  private final KeyPair signing;
+  private final CiAttestor ci = CiAttestor.generate("bench");
   private final Instant t0 = Instant.now();
-
-  Workload() {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"));
-      signing = g.generateKeyPair();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   static Profile profile(long podIndex) {
     int p = (int) Math.floorMod(podIndex * 2654435761L >>> 7, 100L);
@@ -154,47 +137,12 @@ final class Workload {
 
   /** The Binary Authorization policy: version 1 lets {@code tools} run anything, version 2 does not. */
   PolicyDocument policy(long version) {
-    String tools = version >= 2 ? "" : """
-          tools:
-            evaluationMode: ALWAYS_ALLOW
-            enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
-        """;
-    String yaml = """
-        name: projects/bench/policy
-        globalPolicyEvaluationMode: DISABLE
-        admissionWhitelistPatterns:
-        - namePattern: registry.k8s.io/pause*
-        defaultAdmissionRule:
-          evaluationMode: REQUIRE_ATTESTATION
-          enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
-          requireAttestationsBy:
-          - %s
-        kubernetesNamespaceAdmissionRules:
-        %s  sandbox:
-            evaluationMode: ALWAYS_DENY
-            enforcementMode: DRYRUN_AUDIT_LOG_ONLY
-        """.formatted(ATTESTOR, tools);
-    return document(PolicyDocument.Kind.BINAUTHZ_POLICY, "projects/bench/policy", version, yaml);
+    return document(PolicyDocument.Kind.BINAUTHZ_POLICY, "projects/bench/policy", version, ci.policyYaml(version < 2));
   }
 
   /** The attestor with the benchmark's public key. */
   PolicyDocument attestor() {
-    String pem = "-----BEGIN PUBLIC KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(signing.getPublic().getEncoded())
-        + "\n-----END PUBLIC KEY-----\n";
-    StringBuilder y = new StringBuilder();
-    y.append("name: ").append(ATTESTOR).append('\n');
-    y.append("userOwnedGrafeasNote:\n");
-    y.append("  noteReference: ").append(NOTE).append('\n');
-    y.append("  publicKeys:\n");
-    y.append("  - id: ").append(KEY_ID).append('\n');
-    y.append("    pkixPublicKey:\n");
-    y.append("      signatureAlgorithm: ECDSA_P256_SHA256\n");
-    y.append("      publicKeyPem: |\n");
-    for (String line : pem.split("\n")) {
-      y.append("        ").append(line).append('\n');
-    }
-    return document(PolicyDocument.Kind.ATTESTOR, ATTESTOR, 1, y.toString());
+    return document(PolicyDocument.Kind.ATTESTOR, ci.name(), 1, ci.attestorYaml());
   }
 
   /** Signed attestations for every CI-built image (the signed repositories, migrate and envoy). */
@@ -207,26 +155,9 @@ final class Workload {
     repos.add(REGISTRY + "/envoy");
     List<Attestation> out = new ArrayList<>();
     for (String repo : repos) {
-      out.add(attest(repo, digest(repo)));
+      out.add(ci.attest(repo, digest(repo), t0));
     }
     return out;
-  }
-
-  private Attestation attest(String repo, String digest) {
-    String payload = "{\"critical\":{\"identity\":{\"docker-reference\":\"" + repo + "\"},"
-        + "\"image\":{\"docker-manifest-digest\":\"" + digest + "\"},"
-        + "\"type\":\"Google cloud binauthz container signature\"}}";
-    byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
-    try {
-      Signature s = Signature.getInstance("SHA256withECDSA");
-      s.initSign(signing.getPrivate());
-      s.update(bytes);
-      return new Attestation("projects/bench/occurrences/" + digest.substring(7, 23), NOTE,
-          "https://" + repo + "@" + digest, digest, Base64.getEncoder().encodeToString(bytes),
-          List.of(new Attestation.Signature(KEY_ID, Base64.getEncoder().encodeToString(s.sign()))), null, t0);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private PolicyDocument document(PolicyDocument.Kind kind, String name, long version, String content) {

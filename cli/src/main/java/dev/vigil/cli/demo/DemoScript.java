@@ -202,7 +202,7 @@ final class DemoScript {
         status.put("code", 403).put("status", "Failure").put("reason", "Forbidden")
             .put("message", "pods \"" + name + "\" is forbidden: image policy webhook backend denied one or more "
                 + "images: Denied by default admission rule. Image " + pod.at("/spec/containers/0/image").asText()
-                + " denied by " + DemoWorld.ATTESTOR + ": No attestations found");
+                + " denied by " + world.ci.name() + ": No attestations found");
         annotations.put("imagepolicywebhook.image-policy.k8s.io/image-denied", "true");
       }
       case "failed-open" -> {

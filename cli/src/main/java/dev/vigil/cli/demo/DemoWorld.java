@@ -1,5 +1,7 @@
 package dev.vigil.cli.demo;
 
+import dev.vigil.cli.world.CiAttestor;
+import dev.vigil.cli.world.Pem;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +12,6 @@ import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
@@ -36,9 +37,6 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 final class DemoWorld {
 
   static final String CLUSTER = "us-central1-a.demo";
-  static final String ATTESTOR = "projects/demo/attestors/built-by-ci";
-  static final String NOTE = "projects/demo/notes/built-by-ci";
-  static final String KEY_ID = "demo-ci-key-1";
   static final String REGISTRY = "us-docker.pkg.dev/demo";
 
   final Path dir;
@@ -48,7 +46,7 @@ final class DemoWorld {
   final Path certificate;
   final Path privateKey;
   final String token;
-  private final KeyPair signing;
+  final CiAttestor ci = CiAttestor.generate("demo");
   private final X509Certificate tlsCertificate;
 
   private DemoWorld(Path dir) throws Exception {
@@ -58,15 +56,14 @@ final class DemoWorld {
     this.attestations = Files.createDirectories(dir.resolve("attestations"));
     this.certificate = dir.resolve("receiver.crt");
     this.privateKey = dir.resolve("receiver.key");
-    this.signing = ecKey();
     byte[] random = new byte[24];
     new SecureRandom().nextBytes(random);
     this.token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     KeyPair tlsKey = ecKey();
     this.tlsCertificate = selfSigned(tlsKey);
-    Files.writeString(certificate, pem("CERTIFICATE", tlsCertificate.getEncoded()));
-    Files.writeString(privateKey, pem("PRIVATE KEY", tlsKey.getPrivate().getEncoded()));
-    Files.writeString(attestors, attestorYaml());
+    Files.writeString(certificate, Pem.encode("CERTIFICATE", tlsCertificate.getEncoded()));
+    Files.writeString(privateKey, Pem.encode("PRIVATE KEY", tlsKey.getPrivate().getEncoded()));
+    Files.writeString(attestors, ci.attestorYaml());
     writePolicy(false);
   }
 
@@ -86,26 +83,7 @@ final class DemoWorld {
 
   /** The policy: v1 lets the tools namespace run anything; v2 requires attestations there too. */
   void writePolicy(boolean tightened) throws IOException {
-    String tools = tightened ? "" : """
-          tools:
-            evaluationMode: ALWAYS_ALLOW
-            enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
-        """;
-    String yaml = """
-        name: projects/demo/policy
-        globalPolicyEvaluationMode: DISABLE
-        admissionWhitelistPatterns:
-        - namePattern: registry.k8s.io/pause*
-        defaultAdmissionRule:
-          evaluationMode: REQUIRE_ATTESTATION
-          enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
-          requireAttestationsBy:
-          - %s
-        kubernetesNamespaceAdmissionRules:
-        %s  sandbox:
-            evaluationMode: ALWAYS_DENY
-            enforcementMode: DRYRUN_AUDIT_LOG_ONLY
-        """.formatted(ATTESTOR, tools);
+    String yaml = ci.policyYaml(!tightened);
     Path tmp = policy.resolveSibling("policy.yaml.tmp");
     Files.writeString(tmp, yaml);
     Files.move(tmp, policy, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
@@ -114,20 +92,7 @@ final class DemoWorld {
 
   /** Signs a simple-signing payload for {@code repository@digest} and writes the Grafeas occurrence. */
   void attest(String repository, String digest) throws Exception {
-    String payload = "{\"critical\":{\"identity\":{\"docker-reference\":\"" + repository + "\"},"
-        + "\"image\":{\"docker-manifest-digest\":\"" + digest + "\"},"
-        + "\"type\":\"Google cloud binauthz container signature\"}}";
-    byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
-    Signature s = Signature.getInstance("SHA256withECDSA");
-    s.initSign(signing.getPrivate());
-    s.update(bytes);
-    String occurrence = "projects/demo/occurrences/" + digest.substring(7, 19);
-    String json = "{\"name\":\"" + occurrence + "\",\"kind\":\"ATTESTATION\",\"noteName\":\"" + NOTE + "\","
-        + "\"resourceUri\":\"https://" + repository + "@" + digest + "\","
-        + "\"attestation\":{\"serializedPayload\":\"" + Base64.getEncoder().encodeToString(bytes) + "\","
-        + "\"signatures\":[{\"publicKeyId\":\"" + KEY_ID + "\",\"signature\":\""
-        + Base64.getEncoder().encodeToString(s.sign()) + "\"}]},"
-        + "\"createTime\":\"" + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\"}";
+    String json = CiAttestor.grafeasJson(ci.attest(repository, digest, Instant.now().truncatedTo(ChronoUnit.SECONDS)));
     Path tmp = attestations.resolve(digest.substring(7) + ".json.tmp");
     Files.writeString(tmp, json);
     Files.move(tmp, attestations.resolve(digest.substring(7) + ".json"),
@@ -144,21 +109,6 @@ final class DemoWorld {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, tmf.getTrustManagers(), null);
     return ctx;
-  }
-
-  private String attestorYaml() {
-    String pemKey = pem("PUBLIC KEY", signing.getPublic().getEncoded()).strip().replace("\n", "\n        ");
-    return """
-        name: %s
-        userOwnedGrafeasNote:
-          noteReference: %s
-          publicKeys:
-          - id: %s
-            pkixPublicKey:
-              signatureAlgorithm: ECDSA_P256_SHA256
-              publicKeyPem: |
-                %s
-        """.formatted(ATTESTOR, NOTE, KEY_ID, pemKey);
   }
 
   private static KeyPair ecKey() throws Exception {
@@ -178,8 +128,4 @@ final class DemoWorld {
         b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())));
   }
 
-  private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-        .encodeToString(der) + "\n-----END " + type + "-----\n";
-  }
 }
