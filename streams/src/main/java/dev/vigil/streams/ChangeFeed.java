@@ -3,6 +3,7 @@ package dev.vigil.streams;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Tells the tasks of one application instance which image digests had their attestations or
@@ -39,6 +40,8 @@ public final class ChangeFeed {
   }
 
   private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
+  private final FactsCache facts = new FactsCache();
+  private final AtomicLong policyGeneration = new AtomicLong();
   private final boolean delivers;
 
   /** A feed that tells subscribers about changes. */
@@ -52,13 +55,12 @@ public final class ChangeFeed {
 
   /**
    * A feed that never tells anyone about changed facts, as after a restart (the fast path lost):
-   * lets tests show that the stored facts fingerprints alone catch up.
+   * lets tests show that the stored facts fingerprints alone catch up. Its facts cache is still
+   * kept current.
    */
   static ChangeFeed silent() {
     return new ChangeFeed(false);
   }
-  private final java.util.concurrent.atomic.AtomicLong policyGeneration =
-      new java.util.concurrent.atomic.AtomicLong();
 
   /** The accepted policies changed (a cheap hint; tasks reload them from the global store). */
   public void policiesChanged() {
@@ -82,16 +84,23 @@ public final class ChangeFeed {
     subscriptions.remove(s);
   }
 
-  /** Attestations of {@code digest} were added or revoked. */
+  /** The parsed facts per digest, kept current by {@link #attestationChanged} and {@link #metadataChanged}. */
+  FactsCache facts() {
+    return facts;
+  }
+
+  /** Attestations of {@code digest} were added or revoked (call after writing the store). */
   public void attestationChanged(String digest) {
+    facts.invalidate(digest);
     if (!delivers) {
       return;
     }
     subscriptions.forEach(s -> s.attestationDigests.add(digest));
   }
 
-  /** Metadata of {@code digest} changed. */
+  /** Metadata of {@code digest} changed (call after writing the store). */
   public void metadataChanged(String digest) {
+    facts.invalidate(digest);
     if (!delivers) {
       return;
     }

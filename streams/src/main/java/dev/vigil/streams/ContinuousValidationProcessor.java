@@ -19,18 +19,15 @@ import dev.vigil.validator.Evaluation;
 import dev.vigil.validator.InvalidPolicyException;
 import dev.vigil.validator.PodContext;
 import dev.vigil.validator.PolicySet;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -68,6 +65,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   private KeyValueStore<String, String> rejectionsSent;
   private KeyValueStore<String, PolicyRecord> policyStore;
   private StoreFacts facts;
+  private Reevaluations reevaluations;
   private ChangeFeed.Subscription subscription;
 
   private PolicyBook book;
@@ -99,7 +97,8 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     policyStore = context.getStateStore(StoreNames.POLICIES);
     KeyValueStore<String, Attestation> attestations = context.getStateStore(StoreNames.ATTESTATIONS);
     KeyValueStore<String, ImageMetadata> metadata = context.getStateStore(StoreNames.IMAGE_METADATA);
-    facts = new StoreFacts(attestations, metadata);
+    facts = new StoreFacts(attestations, metadata, feed.facts());
+    reevaluations = new Reevaluations(pods, podsByDigest, metrics, Reevaluations.Limits.DEFAULT);
     subscription = feed.subscribe();
     refreshPolicies();
     // The open-violation gauges count what this task holds.
@@ -110,8 +109,11 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     });
     context.schedule(settings.changePollInterval(), PunctuationType.WALL_CLOCK_TIME, this::pollChanges);
     context.schedule(settings.freshnessInterval(), PunctuationType.WALL_CLOCK_TIME, this::freshness);
-    context.schedule(settings.fullReevaluationInterval(), PunctuationType.WALL_CLOCK_TIME,
-        ts -> reevaluate("periodic", Verdict.Trigger.IMAGE_METADATA_CHANGE, s -> true, ts));
+    context.schedule(settings.fullReevaluationInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> {
+      reevaluations.everyPod("periodic", s -> Verdict.Trigger.IMAGE_METADATA_CHANGE, false);
+      continueReevaluations(ts);
+    });
+    context.schedule(Reevaluations.CONTINUE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::continueReevaluations);
   }
 
   @Override
@@ -434,27 +436,24 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     if (!caughtUp) {
       caughtUp = true;
       // After a start or a rebalance: catch up with whatever changed while the task was away.
-      Map<String, Verdict.Trigger> stale = new LinkedHashMap<>();
-      forEachPod(s -> !s.deleted(), (key, s) -> {
-        if (!policiesFor(s.pod().clusterId()).versions().equals(s.policyVersions())) {
-          stale.put(key, Verdict.Trigger.POLICY_CHANGE);
-        } else if (!facts.fingerprint(StoreFacts.digests(s.pod())).equals(s.factsFingerprint())) {
-          stale.put(key, Verdict.Trigger.ATTESTATION_CHANGE);
+      reevaluations.everyPod("startup", s -> {
+        if (policyChanged(s)) {
+          return Verdict.Trigger.POLICY_CHANGE;
         }
-      });
-      reevaluate("startup", stale, ts);
+        return factsChanged(s) ? Verdict.Trigger.ATTESTATION_CHANGE : null;
+      }, false);
     } else if (policiesChanged) {
-      reevaluate("policy_change", Verdict.Trigger.POLICY_CHANGE,
-          s -> !policiesFor(s.pod().clusterId()).versions().equals(s.policyVersions()), ts);
+      reevaluations.everyPod("policy_change", s -> policyChanged(s) ? Verdict.Trigger.POLICY_CHANGE : null, true);
     }
-    Map<String, Verdict.Trigger> byFacts = new LinkedHashMap<>();
     for (String digest : subscription.drainAttestations()) {
-      podsRunning(digest).forEach(k -> byFacts.put(k, Verdict.Trigger.ATTESTATION_CHANGE));
+      reevaluations.podsOf(digest, "facts_change",
+          s -> factsChanged(s) ? Verdict.Trigger.ATTESTATION_CHANGE : null);
     }
     for (String digest : subscription.drainMetadata()) {
-      podsRunning(digest).forEach(k -> byFacts.putIfAbsent(k, Verdict.Trigger.IMAGE_METADATA_CHANGE));
+      reevaluations.podsOf(digest, "facts_change",
+          s -> factsChanged(s) ? Verdict.Trigger.IMAGE_METADATA_CHANGE : null);
     }
-    reevaluate("facts_change", byFacts, ts);
+    continueReevaluations(ts);
     expirePendingAdmissions(ts);
     if (context.taskId().partition() == 0) {
       deadLetterRejectedPolicies(ts);
@@ -462,8 +461,9 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   }
 
   private void freshness(long ts) {
-    reevaluate("freshness", Verdict.Trigger.IMAGE_METADATA_CHANGE,
-        s -> facts.hasUploadTime(StoreFacts.digests(s.pod())), ts);
+    reevaluations.everyPod("freshness", s -> facts.hasUploadTime(StoreFacts.digests(s.pod()))
+        ? Verdict.Trigger.IMAGE_METADATA_CHANGE : null, false);
+    continueReevaluations(ts);
     // Forget deleted pods after the retention.
     Instant cutoff = now().minus(settings.deletedPodRetention());
     List<String> gone = new ArrayList<>();
@@ -472,35 +472,20 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     gone.forEach(pods::delete);
   }
 
-  private void reevaluate(String reason, Verdict.Trigger trigger, Predicate<PodState> which, long ts) {
-    Map<String, Verdict.Trigger> keys = new LinkedHashMap<>();
-    forEachPod(s -> !s.deleted() && which.test(s), (key, s) -> keys.put(key, trigger));
-    reevaluate(reason, keys, ts);
+  private boolean policyChanged(PodState s) {
+    return !policiesFor(s.pod().clusterId()).versions().equals(s.policyVersions());
   }
 
-  private void reevaluate(String reason, Map<String, Verdict.Trigger> keys, long ts) {
-    if (keys.isEmpty()) {
-      return;
-    }
-    long start = System.nanoTime();
-    for (Map.Entry<String, Verdict.Trigger> k : keys.entrySet()) {
-      PodState s = pods.get(k.getKey());
-      if (s != null && !s.deleted()) {
-        pods.put(k.getKey(), evaluate(k.getKey(), s, k.getValue(), ts));
-      }
-    }
-    metrics.reevaluationRun(reason, Duration.ofNanos(System.nanoTime() - start));
+  private boolean factsChanged(PodState s) {
+    return !facts.fingerprint(StoreFacts.digests(s.pod())).equals(s.factsFingerprint());
   }
 
-  private Set<String> podsRunning(String digest) {
-    Set<String> out = new TreeSet<>();
-    String prefix = digest + "|";
-    try (KeyValueIterator<String, String> it = podsByDigest.prefixScan(prefix, new StringSerializer())) {
-      while (it.hasNext()) {
-        out.add(it.next().key.substring(prefix.length()));
-      }
+  /** The next bounded batch of the re-evaluations under way, if any. */
+  private void continueReevaluations(long ts) {
+    if (reevaluations.pending()) {
+      refreshPolicies();
+      reevaluations.run(ts, (key, s, trigger, t) -> pods.put(key, evaluate(key, s, trigger, t)));
     }
-    return out;
   }
 
   private void index(String podKey, List<String> before, List<String> after) {

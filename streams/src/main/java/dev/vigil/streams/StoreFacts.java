@@ -19,53 +19,71 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-/** {@link Facts} read from the global attestation and image-metadata stores. */
+/**
+ * {@link Facts} read from the global attestation and image-metadata stores, through the
+ * instance's {@link FactsCache}: parsed once per digest, not once per evaluation.
+ */
 final class StoreFacts implements Facts {
 
   private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
 
   private final KeyValueStore<String, Attestation> attestations;
   private final KeyValueStore<String, ImageMetadata> metadata;
+  private final FactsCache cache;
 
-  StoreFacts(KeyValueStore<String, Attestation> attestations, KeyValueStore<String, ImageMetadata> metadata) {
+  StoreFacts(KeyValueStore<String, Attestation> attestations, KeyValueStore<String, ImageMetadata> metadata,
+      FactsCache cache) {
     this.attestations = attestations;
     this.metadata = metadata;
+    this.cache = cache;
   }
 
   @Override
   public List<Attestation> attestations(String digest) {
-    List<Attestation> out = new ArrayList<>();
-    try (KeyValueIterator<String, Attestation> it = attestations.prefixScan(digest + "/", new StringSerializer())) {
-      while (it.hasNext()) {
-        Attestation a = it.next().value;
-        if (a != null) {
-          out.add(a);
-        }
-      }
-    }
-    return out;
+    return entry(digest).attestations();
   }
 
   @Override
   public Optional<ImageMetadata> metadata(String digest) {
-    return Optional.ofNullable(metadata.get(digest));
+    return Optional.ofNullable(entry(digest).metadata());
   }
 
   /** A short hash of everything known about {@code digests}; changes when any fact does. */
   String fingerprint(Collection<String> digests) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      for (String d : new TreeSet<>(digests)) {
-        sha.update(d.getBytes(StandardCharsets.UTF_8));
-        for (Attestation a : attestations(d)) {
+    MessageDigest sha = sha256();
+    for (String d : new TreeSet<>(digests)) {
+      sha.update(d.getBytes(StandardCharsets.UTF_8));
+      sha.update(entry(d).fingerprint().getBytes(StandardCharsets.UTF_8));
+    }
+    return HexFormat.of().formatHex(sha.digest(), 0, 12);
+  }
+
+  private FactsCache.Entry entry(String digest) {
+    return cache.get(digest, this::load);
+  }
+
+  private FactsCache.Entry load(String digest) {
+    MessageDigest sha = sha256();
+    List<Attestation> found = new ArrayList<>();
+    try (KeyValueIterator<String, Attestation> it = attestations.prefixScan(digest + "/", new StringSerializer())) {
+      while (it.hasNext()) {
+        Attestation a = it.next().value;
+        if (a != null) {
+          found.add(a);
           sha.update(Json.write(a));
         }
-        Optional<ImageMetadata> m = metadata(d);
-        if (m.isPresent()) {
-          sha.update(Json.write(m.get()));
-        }
       }
-      return HexFormat.of().formatHex(sha.digest(), 0, 12);
+    }
+    ImageMetadata m = metadata.get(digest);
+    if (m != null) {
+      sha.update(Json.write(m));
+    }
+    return new FactsCache.Entry(found, m, HexFormat.of().formatHex(sha.digest(), 0, 12));
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is always available", e);
     }

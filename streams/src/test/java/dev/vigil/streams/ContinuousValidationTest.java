@@ -160,6 +160,28 @@ class ContinuousValidationTest {
   }
 
   @Test
+  void aPodEventAfterAnAttestationChangeSeesItEvenWhenNobodyIsToldOfTheChange() {
+    // The parsed facts are cached per digest; the cache must follow the store, not the feed.
+    h.close();
+    h = new TopologyHarness(dir.resolve("silent-cache"), ChangeFeed.silent());
+    Fixtures.Signer ci = new Fixtures.Signer();
+    policy(ci.attestor(1));
+    policy(Fixtures.enforced(1, "REQUIRE_ATTESTATION"));
+    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    h.advance(POLL);
+    assertEquals(Decision.DENY, h.newVerdicts().get(0).decision());
+    var att = ci.attest(API, digest('a'), "occ-1");
+    h.send(Topics.ATTESTATIONS, att.key(), att);
+
+    pod(added("payments", "api-2", 11, OWNER, image(API, 'a')));
+    assertEquals(Decision.ALLOW, h.newVerdicts().get(0).decision());
+
+    h.send(Topics.ATTESTATIONS, att.key(), null);
+    pod(added("payments", "api-3", 12, OWNER, image(API, 'a')));
+    assertEquals(Decision.DENY, h.newVerdicts().get(0).decision());
+  }
+
+  @Test
   void aForgedAttestationDoesNotClearAViolation() {
     Fixtures.Signer ci = new Fixtures.Signer();
     Fixtures.Signer mallory = new Fixtures.Signer();
