@@ -13,8 +13,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -25,7 +23,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class StoreFacts implements Facts {
 
-  private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
+  private static final String SHA256 = "sha256:";
 
   private final KeyValueStore<String, Attestation> attestations;
   private final KeyValueStore<String, ImageMetadata> metadata;
@@ -117,11 +115,28 @@ final class StoreFacts implements Facts {
     return found != null ? found : find(c.image());
   }
 
-  private static String find(String s) {
+  /** The first {@code sha256:<64 lowercase hex>} in {@code s}, or null (as the regex, without one). */
+  static String find(String s) {
     if (s == null) {
       return null;
     }
-    Matcher m = DIGEST.matcher(s);
-    return m.find() ? m.group() : null;
+    for (int at = s.indexOf(SHA256); at >= 0; at = s.indexOf(SHA256, at + 1)) {
+      int end = at + SHA256.length() + 64;
+      if (end <= s.length() && isLowerHex(s, at + SHA256.length(), end)) {
+        return s.substring(at, end);
+      }
+    }
+    return null;
   }
+
+  private static boolean isLowerHex(String s, int from, int to) {
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
 }

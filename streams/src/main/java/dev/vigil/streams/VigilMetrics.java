@@ -68,9 +68,9 @@ public final class VigilMetrics {
   }
 
   void reevaluationRun(String reason, Duration took) {
-    Counter.builder("vigil.reevaluations").description("re-evaluation runs over many pods")
+    Counter.builder("vigil.reevaluations").description("re-evaluations over many pods, finished")
         .tag("reason", reason).register(registry).increment();
-    Timer.builder("vigil.reevaluation.duration").description("how long a re-evaluation run took")
+    Timer.builder("vigil.reevaluation.duration").description("time from a re-evaluation's cause to its last pod")
         .tag("reason", reason).register(registry).record(took);
   }
 

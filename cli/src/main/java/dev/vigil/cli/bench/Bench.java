@@ -490,7 +490,7 @@ public final class Bench {
     Timer timer = registries.stream().map(r -> r.find("vigil.reevaluation.duration").tag("reason", "policy_change").timer())
         .filter(java.util.Objects::nonNull).max(Comparator.comparingDouble(t -> t.max(TimeUnit.SECONDS))).orElse(null);
     if (timer != null) {
-      f.put("longestTaskReevaluationSeconds", timer.max(TimeUnit.SECONDS));
+      f.put("longestTaskScanSeconds", timer.max(TimeUnit.SECONDS)); // per task: noticed the change .. its last pod
     }
     f.put("changePollInterval", "PT1S (default; part of the figure)");
     f.put("target", "1,000,000 pods in < 10 s");
