@@ -461,15 +461,12 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   }
 
   private void freshness(long ts) {
-    reevaluations.everyPod("freshness", s -> facts.hasUploadTime(StoreFacts.digests(s.pod()))
-        ? Verdict.Trigger.IMAGE_METADATA_CHANGE : null, false);
-    continueReevaluations(ts);
-    // Forget deleted pods after the retention.
+    // Also forgets deleted pods after the retention, on the way.
     Instant cutoff = now().minus(settings.deletedPodRetention());
-    List<String> gone = new ArrayList<>();
-    forEachPod(s -> s.deleted() && s.deletedAt() != null && s.deletedAt().isBefore(cutoff),
-        (key, s) -> gone.add(key));
-    gone.forEach(pods::delete);
+    reevaluations.everyPod("freshness", s -> facts.hasUploadTime(StoreFacts.digests(s.pod()))
+        ? Verdict.Trigger.IMAGE_METADATA_CHANGE : null,
+        s -> s.deletedAt() != null && s.deletedAt().isBefore(cutoff));
+    continueReevaluations(ts);
   }
 
   private boolean policyChanged(PodState s) {

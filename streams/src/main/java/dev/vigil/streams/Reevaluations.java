@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -53,6 +54,7 @@ final class Reevaluations {
     final String reason;
     final String digest; // null: every pod of the task
     final Function<PodState, Verdict.Trigger> which;
+    Predicate<PodState> forget = s -> false; // deleted pods to drop from the store on the way
     String after; // the last key examined; null: from the start
     long startedNanos = System.nanoTime();
 
@@ -92,21 +94,31 @@ final class Reevaluations {
     enqueue(reason, null, which, restart);
   }
 
+  /**
+   * As {@link #everyPod}, and on the way deletes the pods {@code forget} picks (deleted pods past
+   * their retention), so that sweeping them is bounded like the rest.
+   */
+  void everyPod(String reason, Function<PodState, Verdict.Trigger> which, Predicate<PodState> forget) {
+    enqueue(reason, null, which, false).forget = forget;
+  }
+
   /** Re-evaluates the running pods of image {@code digest} that {@code which} picks. */
   void podsOf(String digest, String reason, Function<PodState, Verdict.Trigger> which) {
     enqueue(reason, digest, which, true);
   }
 
-  private void enqueue(String reason, String digest, Function<PodState, Verdict.Trigger> which, boolean restart) {
+  private Scan enqueue(String reason, String digest, Function<PodState, Verdict.Trigger> which, boolean restart) {
     for (Scan s : queue) {
       if (s.reason.equals(reason) && Objects.equals(s.digest, digest)) {
         if (restart) {
           s.restart();
         }
-        return;
+        return s;
       }
     }
-    queue.add(new Scan(reason, digest, which));
+    Scan s = new Scan(reason, digest, which);
+    queue.add(s);
+    return s;
   }
 
   /** True while some scan is unfinished. */
@@ -139,6 +151,7 @@ final class Reevaluations {
   /** Fills {@code batch} from the pods after the cursor; true when the store is exhausted. */
   private boolean nextOfAll(Scan scan, int room, List<Pick> batch) {
     int examined = 0;
+    List<String> forgotten = new ArrayList<>();
     try (KeyValueIterator<String, PodState> it = scan.after == null ? pods.all() : pods.range(scan.after, null)) {
       while (it.hasNext()) {
         if (batch.size() >= room || examined >= MAX_EXAMINED_PER_BATCH) {
@@ -150,8 +163,14 @@ final class Reevaluations {
         }
         examined++;
         scan.after = kv.key;
-        take(scan, kv.key, kv.value, batch);
+        if (kv.value != null && kv.value.deleted() && scan.forget.test(kv.value)) {
+          forgotten.add(kv.key);
+        } else {
+          take(scan, kv.key, kv.value, batch);
+        }
       }
+    } finally {
+      forgotten.forEach(pods::delete);
     }
     return true;
   }

@@ -176,6 +176,31 @@ class ReevaluationsTest {
     assertTrue(judged.subList(10, 40).stream().allMatch(j -> j.endsWith(" IMAGE_METADATA_CHANGE")));
   }
 
+  @Test
+  void aSweepDropsTheDeletedPodsItIsToldToForgetAndKeepsTheRest() {
+    running(250);
+    for (int i = 0; i < 250; i += 5) { // 50 deleted: the first 25 long ago, the rest just now
+      PodState s = pods.get(key(i));
+      pods.put(key(i), s.deleted(s.pod(), i < 125 ? Fixtures.T0 : Fixtures.T0.plusSeconds(7200)));
+    }
+    work.everyPod("freshness", s -> null, s -> s.deletedAt().isBefore(Fixtures.T0.plusSeconds(3600)));
+    while (work.pending()) {
+      work.run(0, this::judge);
+    }
+    assertEquals(0, judged.size());
+    int kept = 0;
+    try (var it = pods.all()) {
+      while (it.hasNext()) {
+        it.next();
+        kept++;
+      }
+    }
+    assertEquals(225, kept);
+    assertEquals(null, pods.get(key(0)));
+    assertTrue(pods.get(key(125)).deleted());
+    assertFalse(pods.get(key(1)).deleted());
+  }
+
   private String key(int i) {
     return Fixtures.pod(PodEvent.Type.ADDED, "shop", String.format("p%04d", i), 1,
         Fixtures.deployment("shop", "web"), Fixtures.image("us-docker.pkg.dev/acme/prod/web", 'a')).key();
