@@ -1,8 +1,12 @@
 package dev.vigil.streams;
 
+import dev.vigil.schemas.DeadLetter;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -42,6 +46,7 @@ public final class ChangeFeed {
   private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
   private final FactsCache facts = new FactsCache();
   private final AtomicLong policyGeneration = new AtomicLong();
+  private final ConcurrentLinkedQueue<DeadLetter> rejected = new ConcurrentLinkedQueue<>();
   private final boolean delivers;
 
   /** A feed that tells subscribers about changes. */
@@ -70,6 +75,30 @@ public final class ChangeFeed {
   /** Increases whenever {@link #policiesChanged()} is called. */
   public long policyGeneration() {
     return policyGeneration.get();
+  }
+
+  /** At most this many unreadable global records wait for the task that dead-letters them. */
+  static final int MAX_REJECTED = 1_000;
+
+  /**
+   * A record of a global topic (attestations, image metadata) could not be read. The global thread
+   * has no producer, so the task of pod partition 0 writes it to the dead-letter topic; until an
+   * instance holds that task the newest {@link #MAX_REJECTED} wait here.
+   */
+  void rejected(DeadLetter d) {
+    rejected.add(d);
+    while (rejected.size() > MAX_REJECTED) {
+      rejected.poll();
+    }
+  }
+
+  /** The unreadable global records reported since the last call. */
+  List<DeadLetter> drainRejected() {
+    List<DeadLetter> out = new ArrayList<>();
+    for (DeadLetter d; (d = rejected.poll()) != null; ) {
+      out.add(d);
+    }
+    return out;
   }
 
   /** Starts receiving changes. */

@@ -457,6 +457,24 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     expirePendingAdmissions(ts);
     if (context.taskId().partition() == 0) {
       deadLetterRejectedPolicies(ts);
+      deadLetterUnreadableFacts(ts);
+    }
+  }
+
+  /**
+   * Writes the unreadable attestation and metadata records the global thread reported, once each
+   * (the global stores are rebuilt by re-reading their topics after a restart).
+   */
+  private void deadLetterUnreadableFacts(long ts) {
+    for (DeadLetter d : feed.drainRejected()) {
+      String id = "global/" + d.source() + "-" + d.partition() + "@" + d.offset();
+      if (rejectionsSent.get(id) != null) {
+        continue;
+      }
+      rejectionsSent.put(id, d.error());
+      forward(d.key() != null ? d.key() : DeadLetterHandlers.COMPONENT + "/" + d.source(),
+          ValidationOutput.of(d), ts);
+      metrics.deadLetter(d.source(), "unreadable");
     }
   }
 

@@ -44,13 +44,13 @@ public final class ContinuousValidationTopology {
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ATTESTATIONS),
             Serdes.String(), Topics.ATTESTATIONS.valueSerde()).withLoggingDisabled(),
         Topics.ATTESTATIONS.name(),
-        consumed(Topics.ATTESTATIONS, "attestation-keeper"),
+        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("attestation-keeper"),
         () -> new GlobalStoreProcessors.AttestationKeeper(feed));
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.IMAGE_METADATA),
             Serdes.String(), Topics.IMAGE_METADATA.valueSerde()).withLoggingDisabled(),
         Topics.IMAGE_METADATA.name(),
-        consumed(Topics.IMAGE_METADATA, "image-metadata-keeper"),
+        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("image-metadata-keeper"),
         () -> new GlobalStoreProcessors.MetadataKeeper(feed));
 
     builder.addStateStore(Stores.keyValueStoreBuilder(

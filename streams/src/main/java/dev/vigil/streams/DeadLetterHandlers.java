@@ -86,7 +86,8 @@ public final class DeadLetterHandlers {
       }
       if (isGlobal(context, record.topic())) {
         // The global thread has no producer: returning dead-letter records there would fail it.
-        // Unreadable policies never get here (the policy gate reads them itself).
+        // Vigil's global stores read raw bytes and parse them themselves (GlobalStoreProcessors),
+        // so only a key that is not UTF-8 could get here.
         return Response.resume();
       }
       return Response.resume(List.of(toRecord(d)));

@@ -128,8 +128,9 @@ final class GlobalStoreProcessors {
   }
 
   /** Keeps attestations by {@code imageDigest/occurrence}; a tombstone revokes one. */
-  static final class AttestationKeeper implements Processor<String, Attestation, Void, Void> {
+  static final class AttestationKeeper implements Processor<String, byte[], Void, Void> {
     private final ChangeFeed feed;
+    private ProcessorContext<Void, Void> context;
     private KeyValueStore<String, Attestation> store;
 
     AttestationKeeper(ChangeFeed feed) {
@@ -138,28 +139,33 @@ final class GlobalStoreProcessors {
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
+      this.context = context;
       store = context.getStateStore(StoreNames.ATTESTATIONS);
     }
 
     @Override
-    public void process(org.apache.kafka.streams.processor.api.Record<String, Attestation> record) {
+    public void process(org.apache.kafka.streams.processor.api.Record<String, byte[]> record) {
       String key = record.key();
-      Attestation a = record.value();
+      if (record.value() == null) {
+        if (key != null) {
+          store.delete(key);
+          int slash = key.indexOf('/');
+          feed.attestationChanged(slash < 0 ? key : key.substring(0, slash));
+        }
+        return;
+      }
+      Attestation a = readOrReject(record, Attestation.class, context, feed);
       if (a != null) {
-        key = a.key();
-        store.put(key, a);
+        store.put(a.key(), a);
         feed.attestationChanged(a.imageDigest());
-      } else if (key != null) {
-        store.delete(key);
-        int slash = key.indexOf('/');
-        feed.attestationChanged(slash < 0 ? key : key.substring(0, slash));
       }
     }
   }
 
   /** Keeps image metadata by digest. */
-  static final class MetadataKeeper implements Processor<String, ImageMetadata, Void, Void> {
+  static final class MetadataKeeper implements Processor<String, byte[], Void, Void> {
     private final ChangeFeed feed;
+    private ProcessorContext<Void, Void> context;
     private KeyValueStore<String, ImageMetadata> store;
 
     MetadataKeeper(ChangeFeed feed) {
@@ -168,19 +174,45 @@ final class GlobalStoreProcessors {
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
+      this.context = context;
       store = context.getStateStore(StoreNames.IMAGE_METADATA);
     }
 
     @Override
-    public void process(org.apache.kafka.streams.processor.api.Record<String, ImageMetadata> record) {
-      ImageMetadata m = record.value();
+    public void process(org.apache.kafka.streams.processor.api.Record<String, byte[]> record) {
+      if (record.value() == null) {
+        if (record.key() != null) {
+          store.delete(record.key());
+          feed.metadataChanged(record.key());
+        }
+        return;
+      }
+      ImageMetadata m = readOrReject(record, ImageMetadata.class, context, feed);
       if (m != null) {
         store.put(m.imageDigest(), m);
         feed.metadataChanged(m.imageDigest());
-      } else if (record.key() != null) {
-        store.delete(record.key());
-        feed.metadataChanged(record.key());
       }
+    }
+  }
+
+  /**
+   * Reads a global record here rather than by the source's serde, so that an unreadable one is
+   * handed to the task that can dead-letter it ({@link ChangeFeed#rejected}); null if unreadable.
+   */
+  static <T> T readOrReject(org.apache.kafka.streams.processor.api.Record<String, byte[]> record,
+      Class<T> type, ProcessorContext<Void, Void> context, ChangeFeed feed) {
+    try {
+      return Json.read(record.value(), type);
+    } catch (UnreadableMessageException e) {
+      var meta = context.recordMetadata();
+      String topic = meta.map(m -> m.topic()).orElse(null);
+      LOG.warn("unreadable record from {}-{}@{}: {}", topic, meta.map(m -> m.partition()).orElse(null),
+          meta.map(m -> m.offset()).orElse(null), e.getMessage());
+      feed.rejected(DeadLetterHandlers.deadLetter(topic, meta.map(m -> m.partition()).orElse(null),
+          meta.map(m -> m.offset()).orElse(null),
+          record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          record.value(), e, java.time.Instant.now()));
+      return null;
     }
   }
 }

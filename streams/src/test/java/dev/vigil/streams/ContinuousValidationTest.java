@@ -344,14 +344,23 @@ class ContinuousValidationTest {
     h.sendRaw(Topics.ATTESTATIONS, "sha256:x/occ", "[]".getBytes(StandardCharsets.UTF_8));
     h.sendRaw(Topics.IMAGE_METADATA, "sha256:x", "{}".getBytes(StandardCharsets.UTF_8));
     h.advance(POLL);
-    // an unreadable policy is reported like an unusable one; the last good one stays
+    // each is dead-lettered by the task of partition 0, with the original key and payload; an
+    // unreadable policy is reported like an unusable one, and the last good one stays
     List<DeadLetter> dl = h.newDeadLetters();
-    assertEquals(1, dl.size());
-    assertEquals("BINAUTHZ_POLICY/*/x", dl.get(0).key());
-    assertEquals("UnreadableMessageException", dl.get(0).errorType());
+    assertEquals(List.of("BINAUTHZ_POLICY/*/x", "sha256:x/occ", "sha256:x"),
+        dl.stream().map(DeadLetter::key).toList());
+    assertTrue(dl.stream().allMatch(d -> d.errorType().equals("UnreadableMessageException")), dl.toString());
+    assertEquals(List.of(Topics.POLICIES.name(), Topics.ATTESTATIONS.name(), Topics.IMAGE_METADATA.name()),
+        dl.stream().map(DeadLetter::source).toList());
+    assertEquals("[]", new String(java.util.Base64.getDecoder().decode(dl.get(1).payloadBase64()),
+        StandardCharsets.UTF_8));
     assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.POLICIES.name(), "reason", "unreadable"));
+    assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.ATTESTATIONS.name(), "reason", "unreadable"));
+    assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.IMAGE_METADATA.name(), "reason", "unreadable"));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
     assertEquals(Decision.DENY, h.newVerdicts().get(0).decision());
+    h.advance(POLL);
+    assertEquals(List.of(), h.newDeadLetters(), "each is dead-lettered once");
   }
 
   @Test
