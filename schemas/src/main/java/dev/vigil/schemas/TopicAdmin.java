@@ -75,26 +75,25 @@ public final class TopicAdmin {
         }
       }
     }
-    awaitServed(topics, READY_TIMEOUT);
+    awaitServed(topics.stream().map(Topic::name).toList(), READY_TIMEOUT);
     return outcomes;
   }
 
   /**
-   * Waits until every partition of {@code topics} has a leader that serves it: the cluster's
+   * Waits until every partition of the topics named {@code names} has a leader that serves it: the cluster's
    * metadata names a leader, and that leader answers a list-offsets request for the partition (it
    * does so only once it has applied the partition, as a produce request needs).
    *
    * @throws TimeoutException naming a partition that was not served in time
    */
-  public void awaitServed(List<Topic<?>> topics, Duration timeout)
+  public void awaitServed(List<String> names, Duration timeout)
       throws InterruptedException, TimeoutException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    List<String> names = topics.stream().map(Topic::name).toList();
     String waitingFor = names.toString();
     long pause = 20;
     while (true) {
       try {
-        waitingFor = unservedPartition(topics, names);
+        waitingFor = unservedPartition(names);
         if (waitingFor == null) {
           return;
         }
@@ -113,22 +112,21 @@ public final class TopicAdmin {
   }
 
   /** The first partition not served yet, or {@code null} when all are. */
-  private String unservedPartition(List<Topic<?>> topics, List<String> names)
+  private String unservedPartition(List<String> names)
       throws InterruptedException, ExecutionException, TimeoutException {
     Map<String, TopicDescription> described =
         admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    for (Topic<?> t : topics) {
-      TopicDescription d = described.get(t.name());
-      if (d == null || d.partitions().size() < t.partitions()) {
-        return t.name() + " (" + (d == null ? 0 : d.partitions().size()) + " of " + t.partitions()
-            + " partitions)";
+    for (String name : names) {
+      TopicDescription d = described.get(name);
+      if (d == null || d.partitions().isEmpty()) {
+        return name + " (no partitions yet)";
       }
       for (TopicPartitionInfo p : d.partitions()) {
         if (p.leader() == null || p.leader().isEmpty()) {
-          return t.name() + "-" + p.partition();
+          return name + "-" + p.partition();
         }
-        latest.put(new TopicPartition(t.name(), p.partition()), OffsetSpec.latest());
+        latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest());
       }
     }
     admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
