@@ -22,6 +22,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
@@ -115,11 +116,13 @@ public final class HttpsReceiverServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-      ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "vigil-ingest-http-deadlines");
         t.setDaemon(true);
         return t;
       });
+      // Almost every deadline is cancelled (the phase ends in time): do not keep them queued.
+      timer.setRemoveOnCancelPolicy(true);
       Deadlines deadlines = new Deadlines(executor, timer, headerTimeout.toNanos(), requestTimeout.toNanos(),
           metrics);
       server.setExecutor(deadlines);
