@@ -158,15 +158,9 @@ class ReportCommandIT {
         topics.add(new NewTopic(t.name(), t.partitions(), (short) 1).configs(configs));
       }
       admin.createTopics(topics).all().get(60, java.util.concurrent.TimeUnit.SECONDS);
-      // Produce only once every partition has a leader: an idempotent producer was seen to retry
-      // OUT_OF_ORDER_SEQUENCE_NUMBER forever after a first NOT_LEADER_OR_FOLLOWER on a new topic.
-      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-      List<String> names = topics.stream().map(NewTopic::name).toList();
-      while (!admin.describeTopics(names).allTopicNames().get(60, java.util.concurrent.TimeUnit.SECONDS).values()
-          .stream().allMatch(t -> t.partitions().stream().allMatch(i -> i.leader() != null && !i.leader().isEmpty()))) {
-        assertTrue(System.nanoTime() < deadline, "topics got no leaders within 60 s");
-        java.util.concurrent.TimeUnit.MILLISECONDS.sleep(50);
-      }
+      // Produce only once every partition is served (TopicAdmin.awaitServed says why).
+      new dev.vigil.schemas.TopicAdmin(admin, (short) 1).awaitServed(topics.stream().map(NewTopic::name).toList(),
+          dev.vigil.schemas.TopicAdmin.READY_TIMEOUT);
     }
     p.put("key.serializer", StringSerializer.class.getName());
     p.put("value.serializer", ByteArraySerializer.class.getName());

@@ -1,6 +1,7 @@
 package dev.vigil.report;
 
 import dev.vigil.schemas.Topic;
+import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +12,6 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -42,21 +42,8 @@ final class TestTopics {
         topics.add(new NewTopic(t.name(), t.partitions(), (short) 1).configs(configs));
       }
       admin.createTopics(topics).all().get(READY.toSeconds(), TimeUnit.SECONDS);
-      long deadline = System.nanoTime() + READY.toNanos();
-      List<String> names = wanted.stream().map(Topic::name).toList();
-      while (true) {
-        Map<String, TopicDescription> d =
-            admin.describeTopics(names).allTopicNames().get(READY.toSeconds(), TimeUnit.SECONDS);
-        boolean ready = d.values().stream()
-            .allMatch(t -> t.partitions().stream().allMatch(i -> i.leader() != null && !i.leader().isEmpty()));
-        if (ready) {
-          return;
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("topics have no leaders after " + READY.toSeconds() + " s: " + d);
-        }
-        TimeUnit.MILLISECONDS.sleep(50);
-      }
+      // Produce only once every partition is served (TopicAdmin.awaitServed says why).
+      new TopicAdmin(admin, (short) 1).awaitServed(wanted.stream().map(Topic::name).toList(), READY);
     }
   }
 

@@ -173,6 +173,9 @@ public final class Bench {
       }
     }
     new TopicAdmin(admin, rf).create(Topics.ALL);
+    // The pod topics above may have fewer partitions than the catalogue's; wait for them and the
+    // passthrough topic to be served too before producing.
+    new TopicAdmin(admin, rf).awaitServed(mine.stream().map(NewTopic::name).toList(), TopicAdmin.READY_TIMEOUT);
     // Log-append time on the pod events and verdicts: latency is measured append to append.
     Map<ConfigResource, java.util.Collection<AlterConfigOp>> ops = new HashMap<>();
     for (String t : List.of(Topics.POD_EVENTS.name(), Topics.VERDICTS.name())) {

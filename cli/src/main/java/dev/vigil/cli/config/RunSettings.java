@@ -71,6 +71,12 @@ public final class RunSettings {
       "VIGIL_AUDIT_CLUSTERS", Parsers::list, null, "cluster ids that may post to /audit/<id>, comma-separated");
   public static final Setting<Long> AUDIT_MAX_BODY = new Setting<>("audit.max-body", "--audit-max-body",
       "VIGIL_AUDIT_MAX_BODY", Parsers::bytes, "16MiB", "largest accepted request body (413 above)");
+  public static final Setting<Duration> AUDIT_HEADER_TIMEOUT = new Setting<>("audit.header-timeout",
+      "--audit-header-timeout", "VIGIL_AUDIT_HEADER_TIMEOUT", Parsers::duration, "10s",
+      "a connection is closed if its TLS handshake, request line and headers take longer (slow clients)");
+  public static final Setting<Duration> AUDIT_REQUEST_TIMEOUT = new Setting<>("audit.request-timeout",
+      "--audit-request-timeout", "VIGIL_AUDIT_REQUEST_TIMEOUT", Parsers::duration, "30s",
+      "a connection is closed if its whole request, or the writing of the response, takes longer");
   public static final Setting<Boolean> AUDIT_GKE_PUBSUB = new Setting<>("audit.gke-pubsub", "--gke-pubsub",
       "VIGIL_GKE_PUBSUB", Parsers::bool, "false", "serve POST /gke/pubsub for a Cloud Audit Log sink's Pub/Sub push");
 
@@ -94,7 +100,8 @@ public final class RunSettings {
   private static final List<Setting<?>> KAFKA = List.of(BOOTSTRAP_SERVERS, KAFKA_CONFIG, DATA_DIR, EMBEDDED_PORT);
   private static final List<Setting<?>> INGEST = List.of(WATCH, CONTEXTS, CLUSTER_ID, NAMESPACES, POLICY,
       PLATFORM_POLICY, ATTESTORS, POLICY_SCOPE, ATTESTATIONS, IMAGE_METADATA, FEED_INTERVAL, AUDIT_LISTEN,
-      AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_GKE_PUBSUB);
+      AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
+      AUDIT_REQUEST_TIMEOUT, AUDIT_GKE_PUBSUB);
   private static final List<Setting<?>> STREAMS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW);
   private static final List<Setting<?>> OPS = List.of(METRICS_LISTEN, FEED);
 

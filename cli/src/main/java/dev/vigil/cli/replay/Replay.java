@@ -12,6 +12,7 @@ import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.streams.StreamsSettings;
@@ -160,6 +161,9 @@ public final class Replay {
         topics.add(new NewTopic(t.name(), t.partitions(), (short) 1).configs(configs));
       }
       admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
+      // Inputs are published at once: wait until the broker serves every new partition (TopicAdmin).
+      new TopicAdmin(admin, (short) 1).awaitServed(topics.stream().map(NewTopic::name).toList(),
+          TopicAdmin.READY_TIMEOUT);
     }
   }
 

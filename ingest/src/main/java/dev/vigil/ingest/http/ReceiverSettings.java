@@ -1,6 +1,7 @@
 package dev.vigil.ingest.http;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 
@@ -20,6 +21,9 @@ import java.util.Set;
  * @param threads request threads
  * @param gkePubSub whether {@code /gke/pubsub} is on
  * @param gkeDefaultCluster cluster id for GKE entries that do not name theirs, or {@code null}
+ * @param headerTimeout a connection whose TLS handshake, request line and headers take longer is closed
+ * @param requestTimeout a connection whose whole request (or the writing of the response) takes longer
+ *     is closed; at least {@code headerTimeout}
  */
 public record ReceiverSettings(
     String host,
@@ -33,7 +37,9 @@ public record ReceiverSettings(
     int dedupWindow,
     int threads,
     boolean gkePubSub,
-    String gkeDefaultCluster) {
+    String gkeDefaultCluster,
+    Duration headerTimeout,
+    Duration requestTimeout) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final int DEFAULT_PORT = 8443;
@@ -41,6 +47,18 @@ public record ReceiverSettings(
   public static final long DEFAULT_MAX_BODY_BYTES = 16L * 1024 * 1024;
   public static final int DEFAULT_DEDUP_WINDOW = 100_000;
   public static final int DEFAULT_THREADS = 8;
+  /** Slow clients (slowloris) hold a request thread at most this long before the body. */
+  public static final Duration DEFAULT_HEADER_TIMEOUT = HttpsReceiverServer.DEFAULT_HEADER_TIMEOUT;
+  /** A 16 MiB batch needs about 4.5 Mbit/s to arrive in time. */
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = HttpsReceiverServer.DEFAULT_REQUEST_TIMEOUT;
+
+  /** Settings with the default header and request timeouts. */
+  public ReceiverSettings(String host, int port, Path certificatePem, Path privateKeyPem, Path clientCaPem,
+      Set<String> bearerTokens, Set<String> clusters, long maxBodyBytes, int dedupWindow, int threads,
+      boolean gkePubSub, String gkeDefaultCluster) {
+    this(host, port, certificatePem, privateKeyPem, clientCaPem, bearerTokens, clusters, maxBodyBytes, dedupWindow,
+        threads, gkePubSub, gkeDefaultCluster, DEFAULT_HEADER_TIMEOUT, DEFAULT_REQUEST_TIMEOUT);
+  }
 
   public ReceiverSettings {
     Objects.requireNonNull(host, "host");
@@ -63,5 +81,6 @@ public record ReceiverSettings(
     if (dedupWindow < 1 || threads < 1) {
       throw new IllegalArgumentException("dedupWindow and threads must be at least 1");
     }
+    HttpsReceiverServer.checkTimeouts(headerTimeout, requestTimeout);
   }
 }

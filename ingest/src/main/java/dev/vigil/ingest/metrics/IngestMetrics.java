@@ -18,6 +18,12 @@ public interface IngestMetrics {
   /** A request came without a valid bearer token or client certificate. */
   default void unauthenticated(String endpoint) {}
 
+  /**
+   * The receiver closed a connection whose TLS handshake and headers ({@code headers}), body
+   * ({@code body}) or response ({@code response}) did not finish within its deadline.
+   */
+  default void requestTimedOut(String phase) {}
+
   /** Events read from a source ({@code k8s-audit}, {@code gke-audit}), before filtering. */
   default void eventsReceived(String source, int count) {}
 

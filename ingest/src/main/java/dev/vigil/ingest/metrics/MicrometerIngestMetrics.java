@@ -32,6 +32,12 @@ public final class MicrometerIngestMetrics implements IngestMetrics {
   }
 
   @Override
+  public void requestTimedOut(String phase) {
+    counter("vigil_ingest_http_timeouts", "Connections closed because a request or response missed its deadline",
+        "phase", phase).increment();
+  }
+
+  @Override
   public void eventsReceived(String source, int count) {
     counter("vigil_ingest_events_received", "Events read, before filtering", "source", source).increment(count);
   }

@@ -2,6 +2,7 @@ package dev.vigil.ingest.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.ingest.AuditSamples;
 import dev.vigil.ingest.RecordingPublisher;
@@ -9,15 +10,24 @@ import dev.vigil.ingest.TestPki;
 import dev.vigil.ingest.metrics.IngestMetrics;
 import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.Topics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Writer;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLSocket;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.junit.jupiter.api.Test;
@@ -56,6 +66,69 @@ class IngestReceiversIT {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ReceiverSettings(
         "127.0.0.1", 0, dir.resolve("c"), dir.resolve("k"), null, Set.of(), Set.of("prod"), 1 << 20, 10, 1, false, null));
     assertEquals("bearerTokens or clientCaPem: the receivers never run unauthenticated", e.getMessage());
+  }
+
+  @Test
+  void slowHeadersAndSlowBodiesAreCutOffAtTheirDeadlines(@TempDir Path dir) throws Exception {
+    TestPki pki = new TestPki();
+    Path cert = pem(dir.resolve("tls.crt"), pki.server, pki.ca);
+    Path key = pem(dir.resolve("tls.key"), new JcaPKCS8Generator(pki.serverKey.getPrivate(), null));
+    ConcurrentMap<String, AtomicInteger> timedOut = new ConcurrentHashMap<>();
+    IngestMetrics metrics = new IngestMetrics() {
+      @Override
+      public void requestTimedOut(String phase) {
+        timedOut.computeIfAbsent(phase, p -> new AtomicInteger()).incrementAndGet();
+      }
+    };
+    ReceiverSettings settings = new ReceiverSettings("127.0.0.1", 0, cert, key, null, Set.of("t"), Set.of("prod"),
+        ReceiverSettings.DEFAULT_MAX_BODY_BYTES, 1000, 1, false, null, Duration.ofSeconds(1), Duration.ofSeconds(2));
+
+    try (HttpsReceiverServer server = IngestReceivers.start(settings, new RecordingPublisher(), metrics, null,
+        Clock.systemUTC())) {
+      // Half the headers, then a byte every 100 ms; then all the headers and a trickled body.
+      long headers = secondsUntilClosed(pki, server.port(), "POST /audit/prod HTTP/1.1\r\nHost: x\r\n");
+      long body = secondsUntilClosed(pki, server.port(),
+          "POST /audit/prod HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Length: 1000\r\n\r\n");
+
+      assertTrue(headers >= 1 && headers <= 4, "headers cut off after " + headers + " s");
+      assertTrue(body >= 2 && body <= 5, "body cut off after " + body + " s");
+      assertEquals(1, timedOut.get("headers").get());
+      assertEquals(1, timedOut.get("body").get());
+      // The single request thread is free again.
+      HttpClient client = HttpClient.newBuilder().sslContext(pki.clientContext(false)).build();
+      HttpResponse<String> r = client.send(java.net.http.HttpRequest.newBuilder(
+              URI.create("https://127.0.0.1:" + server.port() + "/healthz")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), r.body());
+    }
+  }
+
+  /** Sends {@code start}, then trickles bytes; returns the whole seconds until the server closed it. */
+  private static long secondsUntilClosed(TestPki pki, int port, String start) throws Exception {
+    try (SSLSocket s = (SSLSocket) pki.clientContext(false).getSocketFactory()
+        .createSocket(InetAddress.getLoopbackAddress(), port)) {
+      long t0 = System.nanoTime();
+      s.startHandshake();
+      OutputStream out = s.getOutputStream();
+      out.write(start.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = s.getInputStream();
+      s.setSoTimeout(100);
+      for (int i = 0; i < 100; i++) {
+        try {
+          out.write('x');
+          out.flush();
+          if (in.read() < 0) {
+            break;
+          }
+        } catch (java.net.SocketTimeoutException stillOpen) {
+          // nothing from the server yet
+        } catch (IOException closed) {
+          break;
+        }
+      }
+      return (System.nanoTime() - t0) / 1_000_000_000L;
+    }
   }
 
   private static Path pem(Path file, Object... objects) throws Exception {

@@ -80,6 +80,10 @@ class ReceiverAbuseIT {
   static X509Certificate server;
   static HttpsReceiverServer receiver;
   static final AtomicLong published = new AtomicLong();
+  static final AtomicLong timeouts = new AtomicLong();
+  /** Short deadlines so that the slow-client phase stays short; the defaults are 10 s and 30 s. */
+  static final Duration HEADER_TIMEOUT = Duration.ofSeconds(2);
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
   static HttpClient good;
 
   @BeforeAll
@@ -93,7 +97,7 @@ class ReceiverAbuseIT {
     Path key = Files.writeString(dir.resolve("server.key"), pem("PRIVATE KEY", serverKey.getPrivate().getEncoded()));
     Path caPem = Files.writeString(dir.resolve("ca.crt"), pem("CERTIFICATE", ca.getEncoded()));
     ReceiverSettings settings = new ReceiverSettings("127.0.0.1", 0, crt, key, caPem, Set.of(TOKEN), Set.of("c1"),
-        MAX_BODY, 100_000, THREADS, false, null);
+        MAX_BODY, 100_000, THREADS, false, null, HEADER_TIMEOUT, REQUEST_TIMEOUT);
     RecordPublisher counting = new RecordPublisher() {
       @Override
       public void publishAll(List<? extends Outgoing<?>> records) {
@@ -109,7 +113,13 @@ class ReceiverAbuseIT {
       @Override
       public void close() {}
     };
-    receiver = IngestReceivers.start(settings, counting, IngestMetrics.NOOP, () -> "", Clock.systemUTC());
+    IngestMetrics countingTimeouts = new IngestMetrics() {
+      @Override
+      public void requestTimedOut(String phase) {
+        timeouts.incrementAndGet();
+      }
+    };
+    receiver = IngestReceivers.start(settings, counting, countingTimeouts, () -> "", Clock.systemUTC());
     good = HttpClient.newBuilder().sslContext(clientContext(null, null)).connectTimeout(Duration.ofSeconds(5)).build();
   }
 
@@ -146,6 +156,7 @@ class ReceiverAbuseIT {
       }
     }, "well-behaved");
     long start = System.nanoTime();
+    long timeoutsBefore = timeouts.get();
     client.start();
     try {
       abuse.run();
@@ -155,8 +166,9 @@ class ReceiverAbuseIT {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     Served s = new Served(phase, ok.get(), bad, maxLatency.get(), ok.get() / seconds);
-    System.out.printf("receiver abuse: %-22s well-behaved batches served %4d (%.0f/s), failed %d, max latency %d ms%n",
-        phase, s.ok, s.perSecond, bad.size(), s.maxLatencyMs);
+    System.out.printf("receiver abuse: %-22s well-behaved batches served %4d (%.0f/s), failed %d, max latency %d ms,"
+        + " connections closed by a deadline %d%n", phase, s.ok, s.perSecond, bad.size(), s.maxLatencyMs,
+        timeouts.get() - timeoutsBefore);
     assertTrue(s.bad.isEmpty(), phase + ": the well-behaved client failed: " + s.bad);
     assertTrue(s.ok >= 3, phase + ": the well-behaved client was served only " + s.ok + " times");
     return s;
@@ -176,16 +188,13 @@ class ReceiverAbuseIT {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("bug: the receiver (JDK HttpsServer, HttpsReceiverServer) reads the TLS handshake and"
-      + " the request on its fixed pool of request threads with no read timeout, so `threads` clients that send half a"
-      + " request and then trickle bytes hold every thread indefinitely: the next client's TLS handshake times out"
-      + " (10 s) and well-behaved API servers are starved. Candidate fix: a request deadline"
-      + " (-Dsun.net.httpserver.maxReqTime) or a server with per-connection read timeouts")
   void slowClients() throws Exception {
     // More slow clients than request threads: each completes the TLS handshake, sends half a
-    // request, and then one byte every 200 ms.
+    // request, and then one byte every 200 ms. The header deadline closes each of them.
     int slow = THREADS * 3;
     List<Socket> sockets = new ArrayList<>();
+    long timeoutsBefore = timeouts.get();
+    AtomicInteger closedByServer = new AtomicInteger();
     try {
       servedDuring("slow clients", () -> {
         SSLContext ctx = clientContext(null, null);
@@ -198,13 +207,18 @@ class ReceiverAbuseIT {
           s.getOutputStream().write("POST /audit/c1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
               .getBytes(StandardCharsets.US_ASCII));
         }
-        trickle(sockets, Duration.ofSeconds(4));
+        // Until every slow client has been disconnected (bounded: 12 × 2 s on 4 threads, plus slack).
+        closedByServer.set(trickle(sockets, Duration.ofSeconds(4), Duration.ofSeconds(30)));
       });
     } finally {
       for (Socket s : sockets) {
         s.close();
       }
     }
+    System.out.printf("receiver abuse: slow clients closed by the server %d of %d, timeouts counted %d%n",
+        closedByServer.get(), slow, timeouts.get() - timeoutsBefore);
+    assertEquals(slow, closedByServer.get(), "every slow client is disconnected by the header deadline");
+    assertTrue(timeouts.get() - timeoutsBefore >= slow, "each disconnection is counted");
   }
 
   @Test
@@ -225,15 +239,27 @@ class ReceiverAbuseIT {
     }
   }
 
-  private static void trickle(List<Socket> sockets, Duration duration) throws Exception {
-    long end = System.nanoTime() + duration.toNanos();
-    while (System.nanoTime() < end) {
+  /**
+   * Writes a byte every 200 ms to every open socket for at least {@code min}, then until all are
+   * closed or {@code max} has passed; returns how many the server closed.
+   */
+  private static int trickle(List<Socket> sockets, Duration min, Duration max) throws Exception {
+    long start = System.nanoTime();
+    int closed = 0;
+    while (true) {
+      long elapsed = System.nanoTime() - start;
+      boolean allClosed = sockets.stream().allMatch(Socket::isClosed);
+      if (elapsed >= max.toNanos() || (elapsed >= min.toNanos() && allClosed)) {
+        return closed;
+      }
       for (Socket s : sockets) {
         if (!s.isClosed()) {
           try {
             s.getOutputStream().write('x');
+            s.getOutputStream().flush();
           } catch (java.io.IOException closedByServer) {
             s.close();
+            closed++;
           }
         }
       }

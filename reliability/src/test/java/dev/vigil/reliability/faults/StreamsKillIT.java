@@ -24,13 +24,16 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,14 +45,11 @@ import org.junit.jupiter.api.io.TempDir;
  * one of them is resolved once under v2; pods with the allowlisted image never open one. None
  * missing, none duplicated (read_committed, counted per pod).
  *
- * <p>N is 1,000 by default and 200,000 with {@code -Dvigil.reliability.long=true}.
+ * <p>N is 1,000 by default and 200,000 with {@code -Dvigil.reliability.long=true}. Every input
+ * record must be acknowledged before the first instance starts: a test that silently lost input
+ * would blame Vigil for it (the input topics are new; {@link TopicAdmin#create} waits until they are
+ * served, see there why).
  */
-// Off in the default suite: on a loaded machine an idempotent producer feeding the freshly created
-// input topic got stuck retrying OUT_OF_ORDER_SEQUENCE_NUMBER (broker log) and 60 of 1,000 pod
-// events never arrived, so the test failed on the input, not on Vigil (CI run of 2026-11-25).
-// Run it with -Dvigil.reliability.kill=true (N=1,000; add -Dvigil.reliability.long=true for N=200,000).
-@EnabledIfSystemProperty(named = "vigil.reliability.kill", matches = "true",
-    disabledReason = "SIGKILL test runs on request: -Dvigil.reliability.kill=true (see docs/reliability.md)")
 class StreamsKillIT {
 
   static final int N = World.LONG ? 200_000 : 1_000;
@@ -62,6 +62,8 @@ class StreamsKillIT {
 
   @Test
   void transitionsAfterTwoSigkillsEqualThoseOfAnUndisturbedRun() throws Exception {
+    long t0 = System.nanoTime();
+    List<String> phases = new ArrayList<>();
     EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"));
     bootstrap = kafka.bootstrapServers();
     Process p = null;
@@ -72,34 +74,43 @@ class StreamsKillIT {
       pp.put("acks", "all");
       pp.put("enable.idempotence", "true");
       pp.put("linger.ms", "20");
+      // A batch that cannot be written fails its send within a minute instead of two.
+      pp.put("delivery.timeout.ms", "60000");
       try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),
               new ByteArraySerializer());
           World.Outputs out = new World.Outputs(bootstrap, List.of(Topics.VERDICTS, Topics.VIOLATIONS))) {
         // Given policy v1 (deny all but the good repository) and N pod events, half of them bad,
         PolicyDocument v1 = World.policy(1, "ALWAYS_DENY", "us-docker.pkg.dev/acme/good/*");
         send(producer, Topics.POLICIES.name(), v1.key(), Json.write(v1));
+        List<Future<RecordMetadata>> sent = new ArrayList<>(N);
         for (int i = 0; i < N; i++) {
           PodEvent e = World.pod(PodEvent.Type.ADDED, "ns-" + (i % 50), "pod-" + i, 1000 + i, i % 2 == 0 ? GOOD : BAD);
-          producer.send(new ProducerRecord<>(Topics.POD_EVENTS.name(), e.key().getBytes(StandardCharsets.UTF_8),
-              Json.write(e)));
+          sent.add(producer.send(new ProducerRecord<>(Topics.POD_EVENTS.name(),
+              e.key().getBytes(StandardCharsets.UTF_8), Json.write(e))));
         }
         producer.flush();
+        assertAllAcknowledged(sent);
+        phases.add("input acknowledged " + seconds(t0));
 
         // when the instance is killed while judging them, and started again,
         p = start();
         int atFirstKill = killWhen(p, out, () -> judged(out) >= N / 4, () -> judged(out));
+        phases.add("first kill " + seconds(t0));
         p = start();
         assertTrue(poll(out, () -> judged(out) == N, Duration.ofSeconds(World.LONG ? 1800 : 300)),
             "judged " + judged(out) + " of " + N);
+        phases.add("all judged " + seconds(t0));
 
         // and killed again while re-evaluating after a policy change (v2 allows everything),
         PolicyDocument v2 = World.policy(2, "ALWAYS_ALLOW");
         send(producer, Topics.POLICIES.name(), v2.key(), Json.write(v2));
         int atSecondKill = killWhen(p, out, () -> count(out, Transition.RESOLVED) >= N / 20,
             () -> count(out, Transition.RESOLVED));
+        phases.add("second kill " + seconds(t0));
         p = start();
         assertTrue(poll(out, () -> count(out, Transition.RESOLVED) >= N / 2, Duration.ofSeconds(World.LONG ? 1800
             : 300)), "resolved " + count(out, Transition.RESOLVED) + " of " + N / 2);
+        phases.add("all resolved " + seconds(t0));
         // (a bounded extra look, for duplicates arriving late)
         poll(out, () -> false, Duration.ofSeconds(5));
 
@@ -117,6 +128,7 @@ class StreamsKillIT {
                 + " transitions expected %d, found %d (opened %d, resolved %d, changed %d)%n", N, atFirstKill,
             atSecondKill, N / 2, 2 * (N / 2), all.size(), count(out, Transition.OPENED), count(out, Transition.RESOLVED),
             count(out, Transition.CHANGED));
+        System.out.println("kill: times from the start: " + String.join(", ", phases));
         if (!expected.equals(byPod)) {
           Map<String, List<String>> diff = new TreeMap<>();
           Set<String> pods = new java.util.TreeSet<>(expected.keySet());
@@ -139,6 +151,28 @@ class StreamsKillIT {
         p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
       }
       kafka.close();
+    }
+  }
+
+  static String seconds(long since) {
+    return (System.nanoTime() - since) / 1_000_000_000L + " s";
+  }
+
+  /** Fails, saying how many and why, if Kafka did not acknowledge every one of {@code sent}. */
+  static void assertAllAcknowledged(List<Future<RecordMetadata>> sent) throws InterruptedException {
+    int failed = 0;
+    Throwable first = null;
+    for (Future<RecordMetadata> f : sent) {
+      try {
+        f.get(120, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        failed++;
+        first = first == null ? (e instanceof ExecutionException ? e.getCause() : e) : first;
+      }
+    }
+    if (failed > 0) {
+      throw new AssertionError("the input is incomplete: Kafka did not acknowledge " + failed + " of " + sent.size()
+          + " pod events; first error: " + first, first);
     }
   }
 
