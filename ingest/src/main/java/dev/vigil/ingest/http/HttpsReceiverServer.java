@@ -186,7 +186,7 @@ public final class HttpsReceiverServer implements AutoCloseable {
       guard.responseStarted();
       response.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
       exchange.getResponseHeaders().set("Content-Type", response.contentType());
-      if (tooLarge) {
+      if (tooLarge || !deadlines.keepAlive.keep(exchange.getRemoteAddress())) {
         exchange.getResponseHeaders().set("Connection", "close");
       }
       boolean noBody = exchange.getRequestMethod().equals("HEAD") || response.body().length == 0;
@@ -239,6 +239,7 @@ public final class HttpsReceiverServer implements AutoCloseable {
     private final long requestNanos;
     private final IngestMetrics metrics;
     private final ThreadLocal<Guard> current = new ThreadLocal<>();
+    final KeepAlive keepAlive = new KeepAlive();
 
     Deadlines(ExecutorService workers, ScheduledExecutorService timer, long headerNanos, long requestNanos,
         IngestMetrics metrics) {
@@ -270,6 +271,34 @@ public final class HttpsReceiverServer implements AutoCloseable {
     Guard current() {
       Guard g = current.get();
       return g != null ? g : new Guard(this, null, System.nanoTime());
+    }
+  }
+
+  /**
+   * Which connections may stay open after a response. The JDK server keeps at most 200 idle
+   * connections ({@code sun.net.httpserver.maxIdleConnections}, JVM-wide); past that it closes a
+   * connection after its response without saying so, and a client that sends its next request on
+   * it fails. So that a flood of idle connections cannot make API servers' deliveries fail, the
+   * receiver counts the connections (client address and port) that had an exchange within the
+   * JDK's idle interval (30 s) and, past {@link #MAX_KEPT}, answers {@code Connection: close}:
+   * the client then knows to open a new connection.
+   */
+  static final class KeepAlive {
+    static final int MAX_KEPT = 100;
+    private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private final Map<java.net.InetSocketAddress, Long> recent = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** True if the connection from {@code remote} may stay open after this response. */
+    boolean keep(java.net.InetSocketAddress remote) {
+      long now = System.nanoTime();
+      if (recent.size() >= MAX_KEPT) {
+        recent.values().removeIf(seen -> now - seen > WINDOW_NANOS);
+      }
+      if (recent.size() >= MAX_KEPT && !recent.containsKey(remote)) {
+        return false;
+      }
+      recent.put(remote, now);
+      return true;
     }
   }
 
