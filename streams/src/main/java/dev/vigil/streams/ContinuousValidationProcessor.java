@@ -317,6 +317,9 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   private PodState evaluate(String key, PodState s, Verdict.Trigger trigger, long ts) {
     Instant now = now();
     PodEvent p = s.pod();
+    // Before evaluating: if the facts change meanwhile, the stored fingerprint is the older one and
+    // the change's re-evaluation (which skips pods whose fingerprint is current) still judges it.
+    String factsFingerprint = facts.fingerprint(StoreFacts.digests(p));
     PodContext pod = PodContext.of(p);
     Policies policies = policiesFor(p.clusterId());
     Evaluation ev;
@@ -341,8 +344,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       open = step.get().open();
       setViolationMetric(key, p, open);
     }
-    PodState out = s.evaluated(v.decision(), v.policyVersions(),
-        facts.fingerprint(StoreFacts.digests(p)), open);
+    PodState out = s.evaluated(v.decision(), v.policyVersions(), factsFingerprint, open);
     if (!out.followUpKinds().isEmpty() && out.decision() != out.signaledDecision()) {
       for (FollowUp.Kind kind : out.followUpKinds()) {
         forward(signalKey(p, kind), ValidationOutput.of(

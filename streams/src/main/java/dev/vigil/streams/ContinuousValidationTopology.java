@@ -45,13 +45,13 @@ public final class ContinuousValidationTopology {
             Serdes.String(), Topics.ATTESTATIONS.valueSerde()).withLoggingDisabled(),
         Topics.ATTESTATIONS.name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("attestation-keeper"),
-        () -> new GlobalStoreProcessors.AttestationKeeper(feed));
+        () -> GlobalStoreProcessors.FactKeeper.attestations(feed));
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.IMAGE_METADATA),
             Serdes.String(), Topics.IMAGE_METADATA.valueSerde()).withLoggingDisabled(),
         Topics.IMAGE_METADATA.name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("image-metadata-keeper"),
-        () -> new GlobalStoreProcessors.MetadataKeeper(feed));
+        () -> GlobalStoreProcessors.FactKeeper.metadata(feed));
 
     builder.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(StoreNames.PODS), Serdes.String(), new JsonSerde<>(PodState.class)));

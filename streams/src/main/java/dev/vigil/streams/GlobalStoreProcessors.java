@@ -11,6 +11,8 @@ import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.validator.InvalidPolicyException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -127,55 +129,49 @@ final class GlobalStoreProcessors {
     return out;
   }
 
-  /** Keeps attestations by {@code imageDigest/occurrence}; a tombstone revokes one. */
-  static final class AttestationKeeper implements Processor<String, byte[], Void, Void> {
+  /**
+   * Keeps one kind of image fact (attestations, metadata) by its store key, and tells the
+   * instance's tasks which image digest changed; a tombstone removes the fact. The value is read
+   * here rather than by the source's serde, so that an unreadable one can be dead-lettered.
+   */
+  static final class FactKeeper<T> implements Processor<String, byte[], Void, Void> {
+    private final String storeName;
+    private final Class<T> type;
+    private final Function<T, String> storeKey;
+    private final Function<String, String> digestOfKey;
+    private final BiConsumer<ChangeFeed, String> changed;
     private final ChangeFeed feed;
     private ProcessorContext<Void, Void> context;
-    private KeyValueStore<String, Attestation> store;
+    private KeyValueStore<String, T> store;
 
-    AttestationKeeper(ChangeFeed feed) {
+    private FactKeeper(String storeName, Class<T> type, Function<T, String> storeKey,
+        Function<String, String> digestOfKey,
+        BiConsumer<ChangeFeed, String> changed, ChangeFeed feed) {
+      this.storeName = storeName;
+      this.type = type;
+      this.storeKey = storeKey;
+      this.digestOfKey = digestOfKey;
+      this.changed = changed;
       this.feed = feed;
+    }
+
+    /** Attestations by {@code imageDigest/occurrence}. */
+    static FactKeeper<Attestation> attestations(ChangeFeed feed) {
+      return new FactKeeper<>(StoreNames.ATTESTATIONS, Attestation.class, Attestation::key,
+          key -> key.indexOf('/') < 0 ? key : key.substring(0, key.indexOf('/')),
+          ChangeFeed::attestationChanged, feed);
+    }
+
+    /** Image metadata by digest. */
+    static FactKeeper<ImageMetadata> metadata(ChangeFeed feed) {
+      return new FactKeeper<>(StoreNames.IMAGE_METADATA, ImageMetadata.class, ImageMetadata::imageDigest,
+          key -> key, ChangeFeed::metadataChanged, feed);
     }
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
       this.context = context;
-      store = context.getStateStore(StoreNames.ATTESTATIONS);
-    }
-
-    @Override
-    public void process(org.apache.kafka.streams.processor.api.Record<String, byte[]> record) {
-      String key = record.key();
-      if (record.value() == null) {
-        if (key != null) {
-          store.delete(key);
-          int slash = key.indexOf('/');
-          feed.attestationChanged(slash < 0 ? key : key.substring(0, slash));
-        }
-        return;
-      }
-      Attestation a = readOrReject(record, Attestation.class, context, feed);
-      if (a != null) {
-        store.put(a.key(), a);
-        feed.attestationChanged(a.imageDigest());
-      }
-    }
-  }
-
-  /** Keeps image metadata by digest. */
-  static final class MetadataKeeper implements Processor<String, byte[], Void, Void> {
-    private final ChangeFeed feed;
-    private ProcessorContext<Void, Void> context;
-    private KeyValueStore<String, ImageMetadata> store;
-
-    MetadataKeeper(ChangeFeed feed) {
-      this.feed = feed;
-    }
-
-    @Override
-    public void init(ProcessorContext<Void, Void> context) {
-      this.context = context;
-      store = context.getStateStore(StoreNames.IMAGE_METADATA);
+      store = context.getStateStore(storeName);
     }
 
     @Override
@@ -183,14 +179,15 @@ final class GlobalStoreProcessors {
       if (record.value() == null) {
         if (record.key() != null) {
           store.delete(record.key());
-          feed.metadataChanged(record.key());
+          changed.accept(feed, digestOfKey.apply(record.key()));
         }
         return;
       }
-      ImageMetadata m = readOrReject(record, ImageMetadata.class, context, feed);
-      if (m != null) {
-        store.put(m.imageDigest(), m);
-        feed.metadataChanged(m.imageDigest());
+      T fact = readOrReject(record, type, context, feed);
+      if (fact != null) {
+        String key = storeKey.apply(fact);
+        store.put(key, fact);
+        changed.accept(feed, digestOfKey.apply(key));
       }
     }
   }
