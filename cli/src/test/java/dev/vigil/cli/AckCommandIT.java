@@ -1,5 +1,7 @@
 package dev.vigil.cli;
 
+import static dev.vigil.cli.VigilRun.vigil;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,8 +13,6 @@ import dev.vigil.schemas.CloudEvents;
 import dev.vigil.schemas.FollowUpAck;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topics;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,14 +31,7 @@ class AckCommandIT {
 
   static final String ID = "us-central1-a.prod/payments/DEPLOYMENT/api/BREAKGLASS#2";
 
-  record Run(int code, String out, String err) {}
 
-  static Run vigil(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Vigil.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Run(code, out.toString(), err.toString());
-  }
 
   @Test
   void unusableArgumentsExitTwoWithoutTouchingKafka() {
@@ -53,7 +46,7 @@ class AckCommandIT {
         new String[] {"ack", "c/payments/DEPLOYMENT/api/FAIL_OPEN#0", "--by", "a", "--bootstrap-servers", kafka},
         new String[] {"ack", ID, "--by", "a", "--resolve", "--reopen", "--bootstrap-servers", kafka});
     for (String[] args : cases) {
-      Run run = vigil(args);
+      VigilRun run = vigil(args);
       assertEquals(2, run.code(), String.join(" ", args) + " -> " + run.err());
       assertTrue(run.out().isEmpty(), String.join(" ", args));
       assertTrue(!run.err().isBlank(), String.join(" ", args));
@@ -67,9 +60,9 @@ class AckCommandIT {
     try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
       KafkaAccess.of(kafka.bootstrapServers()).createTopicsNow();
 
-      Run ack = vigil("ack", ID, "--by", "alice@acme.example", "--note", "planned hotfix, SEC-7",
+      VigilRun ack = vigil("ack", ID, "--by", "alice@acme.example", "--note", "planned hotfix, SEC-7",
           "--bootstrap-servers", kafka.bootstrapServers());
-      Run resolve = vigil("ack", ID, "--by", "bob", "--resolve", "--bootstrap-servers", kafka.bootstrapServers());
+      VigilRun resolve = vigil("ack", ID, "--by", "bob", "--resolve", "--bootstrap-servers", kafka.bootstrapServers());
 
       assertEquals(0, ack.code(), ack.err());
       assertEquals(0, resolve.code(), resolve.err());

@@ -1,12 +1,11 @@
 package dev.vigil.cli;
 
+import static dev.vigil.cli.VigilRun.vigil;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vigil.schemas.Json;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,17 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The {@code vigil evaluate} contract: flags, one JSON line per pod, exit 0/1/2. */
 class EvaluateCommandTest {
 
-  record Run(int code, String out, String err) {
-    List<JsonNode> verdicts() throws Exception {
-      List<JsonNode> list = new ArrayList<>();
-      for (String line : out.split("\n")) {
-        if (!line.isBlank()) {
-          list.add(Json.mapper().readTree(line));
-        }
-      }
-      return list;
-    }
-  }
 
   static String file(String name) {
     try {
@@ -38,14 +26,8 @@ class EvaluateCommandTest {
     }
   }
 
-  static Run vigil(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Vigil.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Run(code, out.toString(), err.toString());
-  }
 
-  static Run evaluate(String pods, String... more) {
+  static VigilRun evaluate(String pods, String... more) {
     List<String> args = new ArrayList<>(List.of("evaluate", "--policy", file("policy.yaml"),
         "--attestors", file("attestor.yaml"), "--attestations", file("attestations.json"),
         "--now", "2026-11-25T12:00:00Z", "--cluster", "us-central1-a.prod", "--pod", file(pods)));
@@ -55,10 +37,10 @@ class EvaluateCommandTest {
 
   @Test
   void judgesEveryDocumentAndExitsOneWhenAnyPodIsDenied() throws Exception {
-    Run run = evaluate("pods.yaml");
+    VigilRun run = evaluate("pods.yaml");
 
     assertEquals(1, run.code(), run.err());
-    List<JsonNode> v = run.verdicts();
+    List<JsonNode> v = run.jsonLines();
     assertEquals(3, v.size(), run.out());
     assertEquals("ALLOW", v.get(0).get("decision").asText());
     assertEquals("prod", v.get(0).get("namespace").asText());
@@ -75,11 +57,11 @@ class EvaluateCommandTest {
 
   @Test
   void aListOfRunningPodsIsJudgedByTheRunningDigestAndExitsZero() throws Exception {
-    Run run = evaluate("running-pod.json", "--platform-policy", file("platform.yaml"),
+    VigilRun run = evaluate("running-pod.json", "--platform-policy", file("platform.yaml"),
         "--image-metadata", file("image-metadata.json"));
 
     assertEquals(0, run.code(), run.out() + run.err());
-    JsonNode v = run.verdicts().get(0);
+    JsonNode v = run.jsonLines().get(0);
     assertEquals("ALLOW", v.get("decision").asText());
     assertTrue(v.get("images").get(0).get("reasons").toString().contains("judged by the running digest"), v.toString());
     assertEquals(2, v.get("images").get(0).get("checkResults").size(), v.toString());
@@ -87,7 +69,7 @@ class EvaluateCommandTest {
 
   @Test
   void anInvalidPolicyExitsTwoWithOneLineNamingTheFileAndField() {
-    Run run = vigil("evaluate", "--policy", file("bad-policy.yaml"), "--pod", file("pods.yaml"));
+    VigilRun run = vigil("evaluate", "--policy", file("bad-policy.yaml"), "--pod", file("pods.yaml"));
 
     assertEquals(2, run.code());
     assertEquals("", run.out());
@@ -100,7 +82,7 @@ class EvaluateCommandTest {
   void aPodWithoutAnImageExitsTwoNamingTheField(@TempDir Path dir) throws Exception {
     Path pod = Files.writeString(dir.resolve("pod.yaml"), "kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: a\n");
 
-    Run run = vigil("evaluate", "--policy", file("policy.yaml"), "--pod", pod.toString());
+    VigilRun run = vigil("evaluate", "--policy", file("policy.yaml"), "--pod", pod.toString());
 
     assertEquals(2, run.code());
     assertTrue(run.err().contains("pod.yaml: spec.containers[0].image: is required"), run.err());
@@ -110,9 +92,9 @@ class EvaluateCommandTest {
   void unreadableOrMissingFilesExitTwo(@TempDir Path dir) throws Exception {
     Path broken = Files.writeString(dir.resolve("pods.yaml"), "kind: Pod\nmetadata: {name: [unclosed\n");
 
-    Run missing = vigil("evaluate", "--policy", dir.resolve("nope.yaml").toString(), "--pod", file("pods.yaml"));
-    Run unreadable = vigil("evaluate", "--policy", file("policy.yaml"), "--pod", broken.toString());
-    Run noPolicy = vigil("evaluate", "--pod", file("pods.yaml"));
+    VigilRun missing = vigil("evaluate", "--policy", dir.resolve("nope.yaml").toString(), "--pod", file("pods.yaml"));
+    VigilRun unreadable = vigil("evaluate", "--policy", file("policy.yaml"), "--pod", broken.toString());
+    VigilRun noPolicy = vigil("evaluate", "--pod", file("pods.yaml"));
 
     assertEquals(2, missing.code());
     assertTrue(missing.err().contains("nope.yaml: no such file"), missing.err());

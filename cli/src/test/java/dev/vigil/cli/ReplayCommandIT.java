@@ -1,10 +1,10 @@
 package dev.vigil.cli;
 
+import static dev.vigil.cli.VigilRun.vigil;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,14 +17,7 @@ class ReplayCommandIT {
 
   static final Path SCENARIO = ReplayScenariosIT.ROOT.resolve("breakglass");
 
-  record Run(int code, String out, String err) {}
 
-  static Run vigil(List<String> args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Vigil.execute(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
-    return new Run(code, out.toString(), err.toString());
-  }
 
   static List<String> base(String... more) {
     List<String> a = new ArrayList<>(List.of("replay", "--cluster", "c1", "--policy",
@@ -62,7 +55,7 @@ class ReplayCommandIT {
         new Case(base("--cluster", "a/b"), "--cluster"),
         new Case(List.of("replay", "--pods", notJson.toString()), "--policy"));
     for (Case c : cases) {
-      Run run = vigil(c.args());
+      VigilRun run = vigil(c.args());
       assertEquals(2, run.code(), c.args() + " -> " + run.err());
       assertTrue(run.out().isEmpty(), c.args().toString());
       assertTrue(run.err().contains(c.mustName()), c.mustName() + " in: " + run.err());

@@ -1,12 +1,12 @@
 package dev.vigil.cli;
 
+import static dev.vigil.cli.VigilRun.vigil;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.schemas.Json;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -25,14 +25,7 @@ class ReplayReportIT {
 
   static final Path SCENARIOS = ReplayScenariosIT.ROOT;
 
-  record Run(int code, String out, String err) {}
 
-  static Run vigil(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Vigil.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Run(code, out.toString(), err.toString());
-  }
 
   @Test
   void reportCountsWhatTheReplayProduced(@TempDir Path dir) throws Exception {
@@ -44,7 +37,7 @@ class ReplayReportIT {
     Files.writeString(audit, Files.readString(bg.resolve("audit.jsonl")) + Files.readString(fo.resolve("audit.jsonl")));
     Path data = dir.resolve("kept");
 
-    Run replay = vigil("replay", "--cluster", "us-central1-a.prod", "--policy", bg.resolve("policy.yaml").toString(),
+    VigilRun replay = vigil("replay", "--cluster", "us-central1-a.prod", "--policy", bg.resolve("policy.yaml").toString(),
         "--attestors", bg.resolve("attestors.yaml").toString(),
         "--attestations", bg.resolve("attestations.json").toString(),
         "--pods", pods.toString(), "--audit", audit.toString(), "--keep-data", data.toString());
@@ -57,7 +50,7 @@ class ReplayReportIT {
 
     // Follow-up records carry the time they changed (now); admissions and pods their own (Nov 2026).
     String to = Instant.now().plus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString();
-    Run report = vigil("report", "--from", "2026-11-01T00:00:00Z", "--to", to, "--format", "json",
+    VigilRun report = vigil("report", "--from", "2026-11-01T00:00:00Z", "--to", to, "--format", "json",
         "--data-dir", data.toString());
 
     assertEquals(0, report.code(), report.err());

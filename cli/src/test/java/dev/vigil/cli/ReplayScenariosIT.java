@@ -1,13 +1,13 @@
 package dev.vigil.cli;
 
+import static dev.vigil.cli.VigilRun.vigil;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.schemas.Json;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,14 +51,7 @@ class ReplayScenariosIT {
     return args;
   }
 
-  record Run(int code, String out, String err) {}
 
-  static Run vigil(List<String> args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Vigil.execute(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
-    return new Run(code, out.toString(), err.toString());
-  }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("scenarios")
@@ -66,7 +59,7 @@ class ReplayScenariosIT {
     Path folder = ROOT.resolve(name);
     assertTrue(Files.exists(folder.resolve("README.md")), name + " needs a README.md");
 
-    Run run = vigil(arguments(folder));
+    VigilRun run = vigil(arguments(folder));
 
     assertEquals(0, run.code(), run.err());
     List<String> actual = run.out().lines().filter(l -> !l.isBlank()).toList();

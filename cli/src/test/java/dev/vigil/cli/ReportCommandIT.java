@@ -1,5 +1,7 @@
 package dev.vigil.cli;
 
+import static dev.vigil.cli.VigilRun.vigil;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,8 +15,6 @@ import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.WorkloadRef;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,18 +37,11 @@ class ReportCommandIT {
   static final String FROM = "2026-11-01T00:00:00Z";
   static final String TO = "2026-11-08T00:00:00Z";
 
-  record Run(int code, String out, String err) {}
 
-  static Run vigil(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Vigil.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Run(code, out.toString(), err.toString());
-  }
 
   @Test
   void helpListsReport() {
-    Run run = vigil("--help");
+    VigilRun run = vigil("--help");
 
     assertEquals(0, run.code());
     assertTrue(run.out().contains("report"), run.out());
@@ -70,7 +63,7 @@ class ReportCommandIT {
         new String[] {"report", "--from", FROM, "--to", TO, "--data-dir", dir.resolve("missing").toString()},
         new String[] {"report", "--from", FROM, "--to", TO, "--frobnicate", "--bootstrap-servers", kafka});
     for (String[] args : cases) {
-      Run run = vigil(args);
+      VigilRun run = vigil(args);
       assertEquals(2, run.code(), String.join(" ", args) + " -> " + run.err());
       assertTrue(run.out().isEmpty(), "nothing on stdout for " + String.join(" ", args));
     }
@@ -83,7 +76,7 @@ class ReportCommandIT {
       closedPort = s.getLocalPort();
     }
 
-    Run run = vigil("report", "--from", FROM, "--to", TO, "--timeout", "3s",
+    VigilRun run = vigil("report", "--from", FROM, "--to", TO, "--timeout", "3s",
         "--bootstrap-servers", "127.0.0.1:" + closedPort);
 
     assertEquals(3, run.code(), run.err());
@@ -96,17 +89,17 @@ class ReportCommandIT {
     try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
       String bootstrap = kafka.bootstrapServers();
 
-      Run missing = vigil("report", "--from", FROM, "--to", TO, "--bootstrap-servers", bootstrap);
+      VigilRun missing = vigil("report", "--from", FROM, "--to", TO, "--bootstrap-servers", bootstrap);
       assertEquals(3, missing.code(), missing.err());
       assertTrue(missing.err().contains("vigil.admission-events"), missing.err());
 
       fill(bootstrap);
       Path json = dir.resolve("report.json");
-      Run written = vigil("report", "--from", FROM, "--to", TO, "--format", "json", "--output", json.toString(),
+      VigilRun written = vigil("report", "--from", FROM, "--to", TO, "--format", "json", "--output", json.toString(),
           "--deadline", "2h", "--bootstrap-servers", bootstrap);
-      Run markdown = vigil("report", "--from", "2026-11-01", "--to", "2026-11-08", "--namespace", "payments",
+      VigilRun markdown = vigil("report", "--from", "2026-11-01", "--to", "2026-11-08", "--namespace", "payments",
           "--bootstrap-servers", bootstrap);
-      Run csv = vigil("report", "--from", FROM, "--to", TO, "--format", "csv", "--cluster", "prod",
+      VigilRun csv = vigil("report", "--from", FROM, "--to", TO, "--format", "csv", "--cluster", "prod",
           "--bootstrap-servers", bootstrap);
 
       assertEquals(0, written.code(), written.err());
@@ -139,7 +132,7 @@ class ReportCommandIT {
     // The same data, read from the stopped broker's data directory.
     Assumptions.assumeTrue(Files.exists(dir.resolve("kafka").resolve("data").resolve("meta.properties")),
         "only the embedded broker leaves a data directory");
-    Run fromDataDir = vigil("report", "--from", FROM, "--to", TO, "--format", "json",
+    VigilRun fromDataDir = vigil("report", "--from", FROM, "--to", TO, "--format", "json",
         "--data-dir", dir.resolve("kafka").toString());
     assertEquals(0, fromDataDir.code(), fromDataDir.err());
     assertEquals(3, Json.mapper().readTree(fromDataDir.out()).path("summary").path("admissions").asLong());

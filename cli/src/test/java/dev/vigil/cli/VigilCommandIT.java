@@ -1,31 +1,24 @@
 package dev.vigil.cli;
 
+import static dev.vigil.cli.VigilRun.vigil;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.kafka.KafkaCluster;
 import dev.vigil.kafka.KafkaClusters;
 import dev.vigil.schemas.Topics;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class VigilCommandIT {
 
-  record Run(int code, String out, String err) {}
 
-  static Run vigil(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Vigil.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Run(code, out.toString(), err.toString());
-  }
 
   @Test
   void helpListsTheSubCommands() {
-    Run run = vigil("--help");
+    VigilRun run = vigil("--help");
 
     assertEquals(0, run.code());
     assertTrue(run.out().contains("topics"), run.out());
@@ -34,7 +27,7 @@ class VigilCommandIT {
 
   @Test
   void unknownSubCommandIsAUsageError() {
-    Run run = vigil("frobnicate");
+    VigilRun run = vigil("frobnicate");
 
     assertEquals(2, run.code());
     assertTrue(run.err().contains("frobnicate"), run.err());
@@ -43,12 +36,12 @@ class VigilCommandIT {
   @Test
   void topicsCreateIsIdempotentAndListShowsThemAll(@TempDir Path dir) {
     try (KafkaCluster kafka = KafkaClusters.forTests(dir)) {
-      Run missing = vigil("topics", "list", "--bootstrap-servers", kafka.bootstrapServers());
+      VigilRun missing = vigil("topics", "list", "--bootstrap-servers", kafka.bootstrapServers());
       assertEquals(3, missing.code(), "list exits 3 while topics are missing");
 
-      Run first = vigil("topics", "create", "--bootstrap-servers", kafka.bootstrapServers());
-      Run second = vigil("topics", "create", "--bootstrap-servers", kafka.bootstrapServers());
-      Run list = vigil("topics", "list", "--bootstrap-servers", kafka.bootstrapServers());
+      VigilRun first = vigil("topics", "create", "--bootstrap-servers", kafka.bootstrapServers());
+      VigilRun second = vigil("topics", "create", "--bootstrap-servers", kafka.bootstrapServers());
+      VigilRun list = vigil("topics", "list", "--bootstrap-servers", kafka.bootstrapServers());
 
       assertEquals(0, first.code(), first.err());
       assertEquals(Topics.ALL.size(), first.out().lines().filter(l -> l.contains(" created ")).count(), first.out());
