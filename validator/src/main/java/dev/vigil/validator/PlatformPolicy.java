@@ -50,8 +50,8 @@ public record PlatformPolicy(String name, List<NamePattern> allowlist, List<Chec
   }
 
   /** The image must be in one of the trusted directories. */
-  public record TrustedDirectoryCheck(String name, List<NamePattern> allowlist, List<NamePattern> trustedDirPatterns)
-      implements Check {}
+  public record TrustedDirectoryCheck(String name, List<NamePattern> allowlist,
+      List<TrustedDirectoryPattern> trustedDirPatterns) implements Check {}
 
   /** The image must have been uploaded at most {@code maxUploadAgeDays} ago. */
   public record ImageFreshnessCheck(String name, List<NamePattern> allowlist, int maxUploadAgeDays) implements Check {}

@@ -173,10 +173,15 @@ public final class PlatformPolicyReader {
       case "trustedDirectoryCheck": {
         if (c.object(body, p, Set.of("trustedDirPatterns"))) {
           List<String> patterns = c.strings(body, "trustedDirPatterns", p, true);
-          List<NamePattern> compiled = new ArrayList<>();
+          List<TrustedDirectoryPattern> compiled = new ArrayList<>();
+          String[] problem = new String[1];
           for (int i = 0; i < patterns.size(); i++) {
-            BinauthzPolicyReader.compilePattern(patterns.get(i),
-                ProblemCollector.index(ProblemCollector.join(p, "trustedDirPatterns"), i), c).ifPresent(compiled::add);
+            Optional<TrustedDirectoryPattern> dir = TrustedDirectoryPattern.compile(patterns.get(i), problem);
+            if (dir.isEmpty()) {
+              c.problem(ProblemCollector.index(ProblemCollector.join(p, "trustedDirPatterns"), i),
+                  "invalid trusted directory pattern \"" + patterns.get(i) + "\": " + problem[0]);
+            }
+            dir.ifPresent(compiled::add);
           }
           if (patterns.isEmpty()) {
             c.problem(ProblemCollector.join(p, "trustedDirPatterns"), "needs at least one pattern");

@@ -313,13 +313,15 @@ final class StandardEvaluator implements Evaluator {
       return new Verdict.CheckResult(set, name, Decision.DENY, "alwaysDeny");
     }
     if (check instanceof PlatformPolicy.TrustedDirectoryCheck t) {
-      NamePattern dir = firstMatch(t.trustedDirPatterns(), p.name);
-      if (dir == null) {
-        dir = firstMatch(t.trustedDirPatterns(), p.normalised);
+      String directory = TrustedDirectoryPattern.directoryOf(p.name);
+      for (TrustedDirectoryPattern dir : t.trustedDirPatterns()) {
+        if (dir.matches(directory)) {
+          return new Verdict.CheckResult(set, name, Decision.ALLOW,
+              "directory " + directory + " matches trusted directory pattern '" + dir.text() + "'");
+        }
       }
-      return dir != null
-          ? new Verdict.CheckResult(set, name, Decision.ALLOW, "in trusted directory '" + dir.text() + "'")
-          : new Verdict.CheckResult(set, name, Decision.DENY, p.name + " is not in a trusted directory");
+      return new Verdict.CheckResult(set, name, Decision.DENY,
+          "directory " + directory + " (of " + p.name + ") matches no trusted directory pattern");
     }
     if (digest == null) {
       boolean signatures = check instanceof PlatformPolicy.SimpleSigningAttestationCheck

@@ -41,12 +41,20 @@ class PlatformPolicyChecksTest {
       us-docker.pkg.dev/acme/prod/api:v1           | us-docker.pkg.dev/acme/prod/**  | ALLOW
       us-docker.pkg.dev/acme/prod/team/api:v1      | us-docker.pkg.dev/acme/prod/**  | ALLOW
       us-docker.pkg.dev/acme/prod-evil/api:v1      | us-docker.pkg.dev/acme/prod/**  | DENY
-      us-docker.pkg.dev/acme/prod/team/api:v1      | us-docker.pkg.dev/acme/prod/*   | DENY
-      us-docker.pkg.dev/acme/prod/api              | us-docker.pkg.dev/acme/prod/api | ALLOW
+      us-docker.pkg.dev/acme/prod/team/api:v1      | us-docker.pkg.dev/acme/prod/*   | ALLOW
+      us-docker.pkg.dev/acme/prod/team/x/api:v1    | us-docker.pkg.dev/acme/prod/*   | DENY
+      us-docker.pkg.dev/acme/prod/api              | us-docker.pkg.dev/acme/prod     | ALLOW
+      us-docker.pkg.dev/acme/prod/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | us-docker.pkg.dev/acme/prod | ALLOW
+      us-docker.pkg.dev/acme/prod/api              | us-docker.pkg.dev/acme/prod/api | DENY
+      us-docker.pkg.dev/acme/prod-evil/api         | us-docker.pkg.dev/acme/prod     | DENY
+      europe-docker.pkg.dev/acme/prod/api:v1       | *-docker.pkg.dev/acme/prod      | ALLOW
+      us-docker.pkg.dev.evil.com/acme/prod/api     | *-docker.pkg.dev/acme/prod      | DENY
       us-docker.pkg.dev.evil.com/acme/prod/api     | us-docker.pkg.dev/acme/prod/**  | DENY
       us-docker.pkg.dev:443/acme/prod/api          | us-docker.pkg.dev/acme/prod/**  | DENY
       """)
   void trustedDirectoryCheck(String image, String dir, Decision expected) throws Exception {
+    // The issue's case: "us-docker.pkg.dev/acme/prod" trusts "us-docker.pkg.dev/acme/prod/api", as
+    // "gcr.io/my-project/my-repo is valid to match a single directory" (TrustedDirectoryCheck reference).
     Evaluation e = evaluate("- trustedDirectoryCheck: {trustedDirPatterns: [\"" + dir + "\"]}", Docs.pod(image),
         Facts.NONE);
 
