@@ -52,15 +52,7 @@ final class StandardEvaluator implements Evaluator {
       return new Evaluation(Decision.UNKNOWN, List.of(), ps.versions());
     }
     AdmissionRule rule = ps.ruleFor(pod);
-    PlatformPolicy.CheckSet checkSet = null;
-    if (ps.platform != null) {
-      for (PlatformPolicy.CheckSet s : ps.platform.checkSets()) {
-        if (s.scope().matches(pod)) {
-          checkSet = s;
-          break;
-        }
-      }
-    }
+    PlatformPolicy.CheckSet checkSet = ps.platform == null ? null : ps.platform.checkSetFor(pod);
     Verdict.ImageResult[] results = new Verdict.ImageResult[images.size()];
     Decision decision = Decision.ALLOW;
     for (int i = 0; i < results.length; i++) {
