@@ -196,4 +196,72 @@ class OpensslAndGpgFixturesTest {
 
     assertTrue(e.getMessage().contains(why), e.getMessage());
   }
+
+  /**
+   * Container Analysis v1beta1 nests the attestation once more: Occurrence.attestation is a Details
+   * whose {@code attestation} holds {@code pgpSignedAttestation} ("signature": the gpg output with
+   * the payload attached, "contentType": SIMPLE_SIGNING_JSON, "pgpKeyId": the fingerprint).
+   */
+  @Test
+  void readsAPgpAttestationInTheV1beta1OccurrenceShape() throws Exception {
+    String fingerprint = Docs.resource(DIR + "pgp.fingerprint").strip();
+    String occurrence = """
+        [{"name": "projects/acme/occurrences/v1beta1-pgp", "kind": "ATTESTATION",
+          "noteName": "projects/acme/notes/built-by-ci",
+          "resource": {"uri": "https://%s"},
+          "attestation": {"attestation": {"pgpSignedAttestation": {
+              "signature": %s, "contentType": "SIMPLE_SIGNING_JSON", "pgpKeyId": "%s"}}},
+          "createTime": "2026-11-20T10:00:00Z"}]
+        """.formatted(IMAGE, quote(Docs.resource(DIR + "payload.json.asc")), fingerprint);
+
+    GrafeasOccurrences.Occurrences read = GrafeasOccurrences.read("attestations.json", occurrence,
+        dev.vigil.schemas.PolicyDocument.Format.JSON);
+    Evaluation e = evaluate(pgpAttestor(null), read.attestations().get(0));
+
+    assertEquals(List.of(), read.skipped());
+    assertEquals(fingerprint, read.attestations().get(0).pgpSignedAttestation().pgpKeyId());
+    assertEquals(Decision.ALLOW, e.decision(), e.images().get(0).reasons().toString());
+  }
+
+  /**
+   * The v1 shape (AttestationOccurrence: "serializedPayload" and "signatures", each with
+   * "publicKeyId" and "signature") and the v1beta1 genericSignedAttestation, with the same detached
+   * gpg signature; an unreadable occurrence between them is reported and skipped, not the file.
+   */
+  @Test
+  void readsTheV1ShapeAndSkipsAnUnreadableOccurrence() throws Exception {
+    String fingerprint = Docs.resource(DIR + "pgp.fingerprint").strip();
+    String payload = Base64.getEncoder().encodeToString(PAYLOAD);
+    String signature = Base64.getEncoder().encodeToString(
+        Docs.resource(DIR + "payload.json.detached.asc").getBytes(StandardCharsets.US_ASCII));
+    String occurrences = """
+        [{"name": "projects/acme/occurrences/v1", "kind": "ATTESTATION",
+          "noteName": "projects/acme/notes/built-by-ci", "resourceUri": "https://%1$s",
+          "attestation": {"serializedPayload": "%2$s",
+                          "signatures": [{"publicKeyId": "%3$s", "signature": "%4$s"}]}},
+         {"name": "projects/acme/occurrences/broken", "kind": "ATTESTATION",
+          "noteName": "projects/acme/notes/built-by-ci", "resourceUri": "https://%1$s",
+          "attestation": {"attestation": {"pgpSignedAttestation": {"contentType": "SIMPLE_SIGNING_JSON"}}}},
+         {"name": "projects/acme/occurrences/v1beta1-generic", "kind": "ATTESTATION",
+          "noteName": "projects/acme/notes/built-by-ci", "resource": {"uri": "https://%1$s"},
+          "attestation": {"attestation": {"genericSignedAttestation": {"contentType": "SIMPLE_SIGNING_JSON",
+              "serializedPayload": "%2$s", "signatures": [{"publicKeyId": "%3$s", "signature": "%4$s"}]}}}}]
+        """.formatted(IMAGE, payload, fingerprint, signature);
+
+    GrafeasOccurrences.Occurrences read = GrafeasOccurrences.read("attestations.json", occurrences,
+        dev.vigil.schemas.PolicyDocument.Format.JSON);
+
+    assertEquals(List.of("projects/acme/occurrences/v1", "projects/acme/occurrences/v1beta1-generic"),
+        read.attestations().stream().map(Attestation::occurrence).toList());
+    assertEquals("[1].attestation.attestation.pgpSignedAttestation.signature: is required",
+        read.skipped().get(0).toString());
+    for (Attestation a : read.attestations()) {
+      Evaluation e = evaluate(pgpAttestor(fingerprint), a);
+      assertEquals(Decision.ALLOW, e.decision(), a.occurrence() + " " + e.images().get(0).reasons());
+    }
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\r", "").replace("\n", "\\n") + "\"";
+  }
 }
