@@ -125,6 +125,10 @@ public final class NamePattern {
           + " form (docker.io/library/nginx, docker.io/istio/proxyv2), so this pattern matches nothing; write the"
           + " registry, e.g. 'docker.io/" + (slash < 0 ? "library/" : "") + text + "'");
     }
+    if (kind == Kind.EXACT && literal.endsWith("/")) {
+      return Optional.of("'" + text + "' ends in an empty path segment: it names no image, so it matches nothing;"
+          + " write '" + text + "*' for the images in that directory or '" + text + "**' for everything below it");
+    }
     if (kind == Kind.PREFIX && !literal.endsWith("/")) {
       return Optional.of("'" + text + "' ends in ** without a '/' before it: it also matches sibling names such as '"
           + literal + "-other/...'; write '" + literal + "/**' to stay inside the directory");

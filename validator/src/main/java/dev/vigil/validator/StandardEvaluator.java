@@ -298,6 +298,19 @@ final class StandardEvaluator implements Evaluator {
     return d;
   }
 
+  /** An age to the second, without zero parts: "30 days 1 hour", "29 days 23 hours 59 minutes 59 seconds". */
+  static String describeAge(Duration age) {
+    long[] parts = {age.toDaysPart(), age.toHoursPart(), age.toMinutesPart(), age.toSecondsPart()};
+    String[] units = {"day", "hour", "minute", "second"};
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < parts.length; i++) {
+      if (parts[i] != 0) {
+        b.append(b.length() == 0 ? "" : " ").append(parts[i]).append(' ').append(units[i]).append(parts[i] == 1 ? "" : "s");
+      }
+    }
+    return b.length() == 0 ? "0 seconds" : b.toString();
+  }
+
   private Verdict.CheckResult runCheck(String set, PlatformPolicy.Check check, Parsed p, String digest, Facts facts,
       Instant now) {
     String name = check.name();
@@ -326,12 +339,14 @@ final class StandardEvaluator implements Evaluator {
         return new Verdict.CheckResult(set, name, Decision.UNKNOWN, "upload time of " + digest + " is unknown");
       }
       Duration age = Duration.between(m.get().uploadTime(), now);
+      String uploaded = "uploaded " + m.get().uploadTime() + ", " + (age.isNegative()
+          ? "after the time of judgement" : describeAge(age) + " ago");
       if (age.compareTo(Duration.ofDays(f.maxUploadAgeDays())) > 0) {
         return new Verdict.CheckResult(set, name, Decision.DENY,
-            "uploaded " + age.toDays() + " days ago, more than maxUploadAgeDays " + f.maxUploadAgeDays());
+            uploaded + ": older than maxUploadAgeDays " + f.maxUploadAgeDays());
       }
       return new Verdict.CheckResult(set, name, Decision.ALLOW,
-          "uploaded within maxUploadAgeDays " + f.maxUploadAgeDays());
+          uploaded + ": within maxUploadAgeDays " + f.maxUploadAgeDays());
     }
     if (check instanceof PlatformPolicy.VulnerabilityCheck v) {
       Optional<ImageMetadata> m = Optional.ofNullable(facts.metadata(digest)).flatMap(x -> x);

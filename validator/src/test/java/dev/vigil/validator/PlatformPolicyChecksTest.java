@@ -79,6 +79,26 @@ class PlatformPolicyChecksTest {
     assertEquals(expected, only(e).result(), only(e).reason());
   }
 
+  /** The reason says the exact age: 30 days and 1 hour is over 30 days, and is not "30 days". */
+  @ParameterizedTest(name = "uploaded {0} ago, max {1} -> {2}")
+  @CsvSource(delimiter = '|', textBlock = """
+      PT721H      | 30 | DENY  | uploaded 2026-10-26T11:00:00Z, 30 days 1 hour ago: older than maxUploadAgeDays 30
+      PT720H1S    | 30 | DENY  | uploaded 2026-10-26T11:59:59Z, 30 days 1 second ago: older than maxUploadAgeDays 30
+      PT719H59M   | 30 | ALLOW | uploaded 2026-10-26T12:01:00Z, 29 days 23 hours 59 minutes ago: within maxUploadAgeDays 30
+      PT0S        | 1  | ALLOW | uploaded 2026-11-25T12:00:00Z, 0 seconds ago: within maxUploadAgeDays 1
+      -PT1H       | 1  | ALLOW | uploaded 2026-11-25T13:00:00Z, after the time of judgement: within maxUploadAgeDays 1
+      """)
+  void imageFreshnessReasonsSayTheExactAge(String age, int max, Decision expected, String reason) throws Exception {
+    Map<String, ImageMetadata> meta = Map.of(Docs.DIGEST, new ImageMetadata(Docs.DIGEST,
+        "us-docker.pkg.dev/acme/prod/api", Docs.NOW.minus(Duration.parse(age)), List.of(), null, "test"));
+
+    Evaluation e = evaluate("- imageFreshnessCheck: {maxUploadAgeDays: " + max + "}", Docs.pod(PINNED),
+        Facts.of(Map.of(), meta));
+
+    assertEquals(expected, only(e).result());
+    assertEquals(reason, only(e).reason());
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       no vulnerabilities                        | MEDIUM    | HIGH     | ''                 | ''           | ALLOW
