@@ -43,20 +43,9 @@ public final class NamePattern {
    * @return the pattern, or an empty value with the problem written to {@code problem[0]}
    */
   public static Optional<NamePattern> compile(String pattern, String[] problem) {
-    if (pattern == null || pattern.isBlank()) {
-      problem[0] = "empty pattern";
+    problem[0] = textProblem(pattern);
+    if (problem[0] != null) {
       return Optional.empty();
-    }
-    if (pattern.length() > ImageReference.MAX_LENGTH) {
-      problem[0] = "pattern longer than " + ImageReference.MAX_LENGTH + " characters";
-      return Optional.empty();
-    }
-    for (int i = 0; i < pattern.length(); i++) {
-      char c = pattern.charAt(i);
-      if (Character.isWhitespace(c) || Character.isISOControl(c)) {
-        problem[0] = "pattern contains whitespace or control characters";
-        return Optional.empty();
-      }
     }
     Kind kind;
     String literal;
@@ -91,6 +80,23 @@ public final class NamePattern {
       literal = literal.substring(0, slash).toLowerCase(Locale.ROOT) + literal.substring(slash);
     }
     return Optional.of(new NamePattern(pattern, literal, kind));
+  }
+
+  /** What makes {@code pattern} unusable as text (empty, too long, blanks), or null; for every pattern kind. */
+  static String textProblem(String pattern) {
+    if (pattern == null || pattern.isBlank()) {
+      return "empty pattern";
+    }
+    if (pattern.length() > ImageReference.MAX_LENGTH) {
+      return "pattern longer than " + ImageReference.MAX_LENGTH + " characters";
+    }
+    for (int i = 0; i < pattern.length(); i++) {
+      char c = pattern.charAt(i);
+      if (Character.isWhitespace(c) || Character.isISOControl(c)) {
+        return "pattern contains whitespace or control characters";
+      }
+    }
+    return null;
   }
 
   /** Compiles {@code pattern}, throwing {@link IllegalArgumentException} if it is unusable. */

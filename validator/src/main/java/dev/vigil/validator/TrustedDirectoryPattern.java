@@ -59,20 +59,9 @@ public final class TrustedDirectoryPattern {
    * @return the pattern, or an empty value with the problem written to {@code problem[0]}
    */
   public static Optional<TrustedDirectoryPattern> compile(String pattern, String[] problem) {
-    if (pattern == null || pattern.isBlank()) {
-      problem[0] = "empty pattern";
+    problem[0] = NamePattern.textProblem(pattern);
+    if (problem[0] != null) {
       return Optional.empty();
-    }
-    if (pattern.length() > ImageReference.MAX_LENGTH) {
-      problem[0] = "pattern longer than " + ImageReference.MAX_LENGTH + " characters";
-      return Optional.empty();
-    }
-    for (int i = 0; i < pattern.length(); i++) {
-      char c = pattern.charAt(i);
-      if (Character.isWhitespace(c) || Character.isISOControl(c)) {
-        problem[0] = "pattern contains whitespace or control characters";
-        return Optional.empty();
-      }
     }
     boolean wildcardRegistry = pattern.startsWith("*");
     String rest = wildcardRegistry ? pattern.substring(1) : pattern;
