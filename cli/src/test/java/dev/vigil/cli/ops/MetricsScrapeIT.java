@@ -54,6 +54,15 @@ class MetricsScrapeIT {
             "kafka_stream_thread_process_latency_max", "kafka_stream_alive_stream_threads")) {
           assertTrue(families.contains(used), used + " (alerts and dashboard read it) is missing: " + families);
         }
+        // Vigil's own series exist before the first event (at 0), in both exposition formats.
+        String openMetrics = registry.scrape("application/openmetrics-text; version=1.0.0; charset=utf-8");
+        for (String body : List.of(scrape, openMetrics)) {
+          assertTrue(body.matches("(?s).*\nvigil_component_info\\{component=\"streams\",version=\"[^\"]+\"} 1(\\.0)?\n.*"),
+              "component info: " + body.lines().filter(l -> l.contains("component")).toList());
+          assertTrue(body.contains("vigil_dead_letters_total{reason=\"unreadable\",source=\"vigil.pod-events\"} 0"),
+              body.lines().filter(l -> l.startsWith("vigil_dead")).toList().toString());
+          assertTrue(body.contains("\nvigil_policies_rejected_total 0"), "policies rejected at 0");
+        }
         assertTrue(KafkaMeterFilter.KEPT.containsAll(families.stream().filter(f -> f.startsWith("kafka_")).toList()));
       }
     }
