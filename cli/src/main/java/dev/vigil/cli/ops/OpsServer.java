@@ -39,9 +39,13 @@ public final class OpsServer implements AutoCloseable {
     this.registry = registry;
   }
 
-  /** A registry with the JVM and process metrics bound. */
+  /**
+   * A registry with the JVM and process metrics bound, and only the Kafka metrics operators use,
+   * named without the process' UUID ({@link KafkaMeterFilter}).
+   */
   public static PrometheusMeterRegistry newRegistry() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().meterFilter(new KafkaMeterFilter());
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);

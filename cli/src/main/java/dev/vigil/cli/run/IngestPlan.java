@@ -64,6 +64,16 @@ public record IngestPlan(
         config.require(RunSettings.FEED_INTERVAL));
   }
 
+  /** The ids of the clusters watched or received from, for the metrics registered at start-up. */
+  public Set<String> clusterIds() {
+    Set<String> ids = new LinkedHashSet<>();
+    watches.forEach(w -> ids.add(w.clusterId()));
+    if (receiver != null) {
+      ids.addAll(receiver.clusters());
+    }
+    return ids;
+  }
+
   /**
    * Binary Authorization names clusters {@code LOCATION.NAME}; GKE kubeconfig contexts are {@code
    * gke_PROJECT_LOCATION_NAME}. Other contexts keep their name.
