@@ -44,6 +44,7 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Config config = SettingOptions.resolve(spec, settings(), System.getenv());
+    KafkaAccess.requireChoice(config, embeddedAllowed());
     if (!config.foreignKeys().isEmpty()) {
       spec.commandLine().getErr().println("vigil " + spec.name() + ": config file: not reading " + config.foreignKeys()
           + " (settings of other vigil commands)");
@@ -60,12 +61,17 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
           RunSettings.METRICS_LISTEN.flag(), registry,
           () -> streams.get() == null ? Map.of() : streams.get().unhealthy(),
           () -> started.get() ? readiness(ingest.get(), streams.get()) : Map.of("vigil", "starting")));
+      // The clusters next (no kubeconfig, unreachable API server: one line, before Kafka is touched).
+      IngestPlan plan = runsIngest() ? IngestPlan.from(config) : null;
+      if (plan != null) {
+        plan.watches().forEach(w -> life.add(w.client()));
+      }
       KafkaAccess kafka = life.add(KafkaAccess.open(config, embeddedAllowed()));
       out.println("kafka: " + kafka.bootstrapServers() + (kafka.embedded() ? " (embedded, started by --embedded: one "
           + "broker, replication factor 1, data in " + config.require(RunSettings.DATA_DIR).resolve("kafka")
           .toAbsolutePath() + "; for development and trials only)" : ""));
       if (runsIngest()) {
-        ingest.set(life.add(IngestRuntime.start(IngestPlan.from(config), kafka, registry, Clock.systemUTC())));
+        ingest.set(life.add(IngestRuntime.start(plan, kafka, registry, Clock.systemUTC())));
         out.println("ingest: " + ingest.get().watcherCount() + " cluster watcher(s)"
             + (ingest.get().receiverPort() > 0 ? ", audit receiver on https port " + ingest.get().receiverPort() : ""));
       }

@@ -46,17 +46,8 @@ public final class KafkaAccess implements AutoCloseable {
    * {@code vigil run} may) and {@code --embedded} asks for it, and creates the topics.
    */
   public static KafkaAccess open(Config config, boolean mayEmbed) throws Exception {
-    boolean embedded = mayEmbed && config.require(RunSettings.EMBEDDED);
+    boolean embedded = requireChoice(config, mayEmbed);
     Optional<String> servers = config.get(RunSettings.BOOTSTRAP_SERVERS);
-    if (embedded && servers.isPresent()) {
-      throw new ConfigException(RunSettings.EMBEDDED.flag() + " and " + RunSettings.BOOTSTRAP_SERVERS.flag()
-          + " exclude each other: give one");
-    }
-    if (!embedded && servers.isEmpty()) {
-      throw new ConfigException("no Kafka: give " + RunSettings.BOOTSTRAP_SERVERS.flag() + " HOST:PORT (or "
-          + RunSettings.BOOTSTRAP_SERVERS.env() + ")" + (mayEmbed ? ", or " + RunSettings.EMBEDDED.flag()
-          + " for a one-broker Kafka inside this process (development only)" : ""));
-    }
     KafkaAccess access;
     if (embedded) {
       Path dir = config.require(RunSettings.DATA_DIR).resolve("kafka");
@@ -69,6 +60,25 @@ public final class KafkaAccess implements AutoCloseable {
     }
     access.createTopics();
     return access;
+  }
+
+  /**
+   * Checks that the configuration names one Kafka: bootstrap servers, or (when {@code mayEmbed})
+   * {@code --embedded}; true for the embedded broker. Fails with one line otherwise.
+   */
+  public static boolean requireChoice(Config config, boolean mayEmbed) {
+    boolean embedded = mayEmbed && config.require(RunSettings.EMBEDDED);
+    Optional<String> servers = config.get(RunSettings.BOOTSTRAP_SERVERS);
+    if (embedded && servers.isPresent()) {
+      throw new ConfigException(RunSettings.EMBEDDED.flag() + " and " + RunSettings.BOOTSTRAP_SERVERS.flag()
+          + " exclude each other: give one");
+    }
+    if (!embedded && servers.isEmpty()) {
+      throw new ConfigException("no Kafka: give " + RunSettings.BOOTSTRAP_SERVERS.flag() + " HOST:PORT (or "
+          + RunSettings.BOOTSTRAP_SERVERS.env() + ")" + (mayEmbed ? ", or " + RunSettings.EMBEDDED.flag()
+          + " for a one-broker Kafka inside this process (development only)" : ""));
+    }
+    return embedded;
   }
 
   /** Wraps an already running cluster (the demo's embedded broker). */
@@ -97,7 +107,7 @@ public final class KafkaAccess implements AutoCloseable {
       int brokers = brokers(admin);
       new TopicAdmin(admin, (short) (embedded != null ? 1 : Math.min(3, Math.max(1, brokers)))).create(Topics.ALL);
     } finally {
-      admin.close(Duration.ofSeconds(2));
+      admin.close(Duration.ZERO); // every call made was awaited: nothing to wait for
     }
   }
 
