@@ -50,11 +50,11 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
           + " (settings of other vigil commands)");
       spec.commandLine().getErr().flush();
     }
+    AtomicBoolean started = new AtomicBoolean();
     try (Lifecycle life = new Lifecycle(new CountDownLatch(1), spec.commandLine().getErr())) {
       PrometheusMeterRegistry registry = OpsServer.newRegistry();
       AtomicReference<IngestRuntime> ingest = new AtomicReference<>();
       AtomicReference<StreamsRuntime> streams = new AtomicReference<>();
-      AtomicBoolean started = new AtomicBoolean();
       // The operations port first: a port in use stops start-up at once, and /readyz answers 503
       // (not "connection refused") while Kafka, the watchers and Streams are starting.
       OpsServer ops = life.add(OpsServer.start(config.require(RunSettings.METRICS_LISTEN),
@@ -96,8 +96,10 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
       out.flush();
       return 0;
     } finally {
-      out.println("vigil " + spec.name() + " stopped.");
-      out.flush();
+      if (started.get()) { // a failed start-up says so in one line on stderr, nothing more
+        out.println("vigil " + spec.name() + " stopped.");
+        out.flush();
+      }
     }
   }
 

@@ -78,6 +78,7 @@ class CommandsIT {
     assertEquals(1, run.code());
     assertEquals("vigil ingest: Kafka unreachable at 127.0.0.1:1 (check --bootstrap-servers): no broker answered "
         + "within 8 s", run.err().strip());
+    assertEquals("", run.out(), "nothing else");
     // 8 s of waiting for a broker, plus start-up: about 9 s on a quiet machine. The bound leaves room
     // for a loaded one; before, the command hung past 60 s.
     assertTrue(took.compareTo(Duration.ofSeconds(20)) < 0, "took " + took);
@@ -105,6 +106,17 @@ class CommandsIT {
     assertTrue(err.startsWith("vigil ingest: cannot reach the Kubernetes API server https://127.0.0.1:1/ "
         + "(context nowhere): "), err);
     assertTrue(err.endsWith("check the context, or --watch false for audit-only"), err);
+  }
+
+  @Test
+  void unknownContextIsNamedWithTheKubeconfigItWasLookedFor() throws Exception {
+    Path kubeconfig = kubeconfig("real", "https://127.0.0.1:1");
+
+    String err = oneLineFailure(List.of("ingest", "--context", "typo", "--bootstrap-servers", "127.0.0.1:1",
+        "--metrics-listen", "127.0.0.1:0"), Map.of("KUBECONFIG", kubeconfig.toString()));
+
+    assertTrue(err.startsWith("vigil ingest: context typo is not in the kubeconfig (" + kubeconfig + "): give "
+        + "--context NAME"), err);
   }
 
   @Test
