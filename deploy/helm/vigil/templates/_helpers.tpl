@@ -30,12 +30,10 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- required "clusterId is required: the id of the cluster this release watches, e.g. us-central1-a.prod" .Values.clusterId -}}
 {{- end -}}
 
-{{/* Settings every Vigil container gets: Kafka, and the file it reads. */}}
+{{/* Settings every Vigil container gets (the image's entrypoint sets -XX:MaxRAMPercentage=75). */}}
 {{- define "vigil.env" -}}
 - name: VIGIL_BOOTSTRAP_SERVERS
   value: {{ .Values.kafka.bootstrapServers | quote }}
-- name: JAVA_TOOL_OPTIONS
-  value: "-XX:MaxRAMPercentage=75"
 {{- end -}}
 
 {{- define "vigil.kafkaClientMount" -}}

@@ -32,7 +32,13 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import dev.vigil.streams.StreamsSettings;
+import dev.vigil.streams.VigilStreamsApp;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,8 +47,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Vigil's topics on a replicated cluster (one controller and three brokers, in process): {@code vigil
  * topics create --replication-factor 3 --min-insync-replicas 2} gives every topic three replicas and
  * the min ISR as a topic config, and ingest's producer (acks=all, idempotent) keeps every record it
- * acknowledges while one broker is down, and refuses (never pretends) while two are.
+ * acknowledges while one broker is down, and refuses (never pretends) while two are; Kafka Streams
+ * creates its changelogs with {@code streams.replication-factor} 3 and min ISR 2.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReplicatedClusterIT {
 
   @TempDir static Path dir;
@@ -66,6 +74,7 @@ class ReplicatedClusterIT {
   }
 
   @Test
+  @Order(1)
   void topicsAreReplicatedAndAcknowledgedWritesSurviveABrokerGoingAway() throws Exception {
     assertEquals(3, admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size());
 
@@ -120,6 +129,29 @@ class ReplicatedClusterIT {
     }
     assertEquals(109, readAll(topic), "the refused record is not there; the later ones are");
     cluster.startBroker(leader);
+  }
+
+  @Test
+  @Order(2)
+  void streamsReplicatesItsChangelogsAsConfigured() throws Exception {
+    VigilStreamsApp.start(StreamsSettings.fromMap(Map.of(
+        StreamsSettings.Key.BOOTSTRAP_SERVERS.key(), cluster.bootstrapServers(),
+        StreamsSettings.Key.STATE_DIR.key(), dir.resolve("streams-state").toString(),
+        StreamsSettings.Key.APPLICATION_ID.key(), "replicated",
+        StreamsSettings.Key.REPLICATION_FACTOR.key(), "3")), new SimpleMeterRegistry())
+        .awaitRunning(Duration.ofSeconds(90)).close();
+
+    List<String> internal = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+        .filter(n -> n.startsWith("replicated-")).sorted().toList();
+    assertTrue(internal.stream().anyMatch(n -> n.endsWith("pods-store-changelog")), internal.toString());
+    Map<String, TopicDescription> described = admin.describeTopics(internal).allTopicNames().get(30, TimeUnit.SECONDS);
+    Map<ConfigResource, Config> configs = admin.describeConfigs(internal.stream()
+        .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList()).all().get(30, TimeUnit.SECONDS);
+    for (String name : internal) {
+      assertEquals(3, described.get(name).partitions().get(0).replicas().size(), name);
+      assertEquals("2", configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name)).get("min.insync.replicas").value(),
+          name);
+    }
   }
 
   private static RecordPublisher publisher(Duration ackTimeout) {
