@@ -73,10 +73,16 @@ public final class RunSettings {
       "VIGIL_AUDIT_MAX_BODY", Parsers::bytes, "16MiB", "largest accepted request body (413 above)");
   public static final Setting<Duration> AUDIT_HEADER_TIMEOUT = new Setting<>("audit.header-timeout",
       "--audit-header-timeout", "VIGIL_AUDIT_HEADER_TIMEOUT", Parsers::duration, "10s",
-      "a connection is closed if its TLS handshake, request line and headers take longer (slow clients)");
+      "a connection is closed if a request line and headers take longer from their first byte (slow clients)");
   public static final Setting<Duration> AUDIT_REQUEST_TIMEOUT = new Setting<>("audit.request-timeout",
       "--audit-request-timeout", "VIGIL_AUDIT_REQUEST_TIMEOUT", Parsers::duration, "30s",
-      "a connection is closed if its whole request, or the writing of the response, takes longer");
+      "a connection is closed if a request body takes longer after its headers");
+  public static final Setting<Duration> AUDIT_IDLE_TIMEOUT = new Setting<>("audit.idle-timeout",
+      "--audit-idle-timeout", "VIGIL_AUDIT_IDLE_TIMEOUT", Parsers::duration, "30s",
+      "a connection is closed if silent this long, or if its TLS handshake and first request take longer");
+  public static final Setting<Integer> AUDIT_MAX_CONNECTIONS = new Setting<>("audit.max-connections",
+      "--audit-max-connections", "VIGIL_AUDIT_MAX_CONNECTIONS", Parsers::positive, "1000",
+      "open connections at most; past it new ones wait while idle ones are closed after 1 s");
   public static final Setting<Boolean> AUDIT_GKE_PUBSUB = new Setting<>("audit.gke-pubsub", "--gke-pubsub",
       "VIGIL_GKE_PUBSUB", Parsers::bool, "false", "serve POST /gke/pubsub for a Cloud Audit Log sink's Pub/Sub push");
 
@@ -101,7 +107,7 @@ public final class RunSettings {
   private static final List<Setting<?>> INGEST = List.of(WATCH, CONTEXTS, CLUSTER_ID, NAMESPACES, POLICY,
       PLATFORM_POLICY, ATTESTORS, POLICY_SCOPE, ATTESTATIONS, IMAGE_METADATA, FEED_INTERVAL, AUDIT_LISTEN,
       AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
-      AUDIT_REQUEST_TIMEOUT, AUDIT_GKE_PUBSUB);
+      AUDIT_REQUEST_TIMEOUT, AUDIT_IDLE_TIMEOUT, AUDIT_MAX_CONNECTIONS, AUDIT_GKE_PUBSUB);
   private static final List<Setting<?>> STREAMS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW);
   private static final List<Setting<?>> OPS = List.of(METRICS_LISTEN, FEED);
 

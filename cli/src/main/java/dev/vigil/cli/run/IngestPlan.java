@@ -99,7 +99,8 @@ public record IngestPlan(
           config.require(RunSettings.AUDIT_MAX_BODY), ReceiverSettings.DEFAULT_DEDUP_WINDOW,
           ReceiverSettings.DEFAULT_THREADS, config.require(RunSettings.AUDIT_GKE_PUBSUB),
           clusters.size() == 1 ? clusters.iterator().next() : null, config.require(RunSettings.AUDIT_HEADER_TIMEOUT),
-          config.require(RunSettings.AUDIT_REQUEST_TIMEOUT));
+          config.require(RunSettings.AUDIT_REQUEST_TIMEOUT), config.require(RunSettings.AUDIT_IDLE_TIMEOUT),
+          config.require(RunSettings.AUDIT_MAX_CONNECTIONS));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new ConfigException("audit receiver: " + e.getMessage());
     }

@@ -21,9 +21,13 @@ import java.util.Set;
  * @param threads request threads
  * @param gkePubSub whether {@code /gke/pubsub} is on
  * @param gkeDefaultCluster cluster id for GKE entries that do not name theirs, or {@code null}
- * @param headerTimeout a connection whose TLS handshake, request line and headers take longer is closed
- * @param requestTimeout a connection whose whole request (or the writing of the response) takes longer
- *     is closed; at least {@code headerTimeout}
+ * @param headerTimeout a connection whose request line and headers take longer from their first byte is
+ *     closed
+ * @param requestTimeout a connection whose body takes longer than this after its headers is closed
+ * @param idleTimeout a connection silent for this long (idle keep-alive, stalled read or write), or
+ *     whose TLS handshake and first request have not begun this long after it was accepted, is closed
+ * @param maxConnections at most this many connections are open at once; past it new ones wait in the
+ *     accept queue while idle ones are closed sooner
  */
 public record ReceiverSettings(
     String host,
@@ -39,7 +43,9 @@ public record ReceiverSettings(
     boolean gkePubSub,
     String gkeDefaultCluster,
     Duration headerTimeout,
-    Duration requestTimeout) {
+    Duration requestTimeout,
+    Duration idleTimeout,
+    int maxConnections) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final int DEFAULT_PORT = 8443;
@@ -51,6 +57,8 @@ public record ReceiverSettings(
   public static final Duration DEFAULT_HEADER_TIMEOUT = HttpsReceiverServer.DEFAULT_HEADER_TIMEOUT;
   /** A 16 MiB batch needs about 4.5 Mbit/s to arrive in time. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = HttpsReceiverServer.DEFAULT_REQUEST_TIMEOUT;
+  public static final Duration DEFAULT_IDLE_TIMEOUT = HttpsReceiverServer.DEFAULT_IDLE_TIMEOUT;
+  public static final int DEFAULT_MAX_CONNECTIONS = HttpsReceiverServer.DEFAULT_MAX_CONNECTIONS;
 
   /** Settings with the default header and request timeouts. */
   public ReceiverSettings(String host, int port, Path certificatePem, Path privateKeyPem, Path clientCaPem,
@@ -58,6 +66,20 @@ public record ReceiverSettings(
       boolean gkePubSub, String gkeDefaultCluster) {
     this(host, port, certificatePem, privateKeyPem, clientCaPem, bearerTokens, clusters, maxBodyBytes, dedupWindow,
         threads, gkePubSub, gkeDefaultCluster, DEFAULT_HEADER_TIMEOUT, DEFAULT_REQUEST_TIMEOUT);
+  }
+
+  /** Settings with the default idle timeout and connection limit. */
+  public ReceiverSettings(String host, int port, Path certificatePem, Path privateKeyPem, Path clientCaPem,
+      Set<String> bearerTokens, Set<String> clusters, long maxBodyBytes, int dedupWindow, int threads,
+      boolean gkePubSub, String gkeDefaultCluster, Duration headerTimeout, Duration requestTimeout) {
+    this(host, port, certificatePem, privateKeyPem, clientCaPem, bearerTokens, clusters, maxBodyBytes, dedupWindow,
+        threads, gkePubSub, gkeDefaultCluster, headerTimeout, requestTimeout, DEFAULT_IDLE_TIMEOUT,
+        DEFAULT_MAX_CONNECTIONS);
+  }
+
+  /** The server's limits. */
+  public HttpsReceiverServer.Limits limits() {
+    return new HttpsReceiverServer.Limits(headerTimeout, requestTimeout, idleTimeout, maxConnections);
   }
 
   public ReceiverSettings {
@@ -81,6 +103,6 @@ public record ReceiverSettings(
     if (dedupWindow < 1 || threads < 1) {
       throw new IllegalArgumentException("dedupWindow and threads must be at least 1");
     }
-    HttpsReceiverServer.checkTimeouts(headerTimeout, requestTimeout);
+    new HttpsReceiverServer.Limits(headerTimeout, requestTimeout, idleTimeout, maxConnections); // checks them
   }
 }

@@ -132,7 +132,10 @@ class GkeAuditLogTest {
 
     assertEquals(401, router.apply(HttpRequest.of("POST", "/gke/pubsub", Map.of(), body)).status());
     assertEquals(204, router.apply(HttpRequest.of("POST", "/gke/pubsub", Map.of("Authorization", "Bearer t0ken"), body)).status());
-    assertEquals(405, router.apply(HttpRequest.of("GET", "/gke/pubsub", Map.of(), body)).status());
+    // Credentials come before everything else, the method included.
+    assertEquals(401, router.apply(HttpRequest.of("GET", "/gke/pubsub", Map.of(), body)).status());
+    assertEquals(405, router.apply(HttpRequest.of("GET", "/gke/pubsub", Map.of("Authorization", "Bearer t0ken"), body))
+        .status());
   }
 
   static byte[] pushMessage(String entry) {
