@@ -66,7 +66,11 @@ public final class RunSettings {
   public static final Setting<Path> AUDIT_CLIENT_CA = new Setting<>("audit.client-ca", "--audit-client-ca",
       "VIGIL_AUDIT_CLIENT_CA", Parsers::path, null, "CA bundle for client certificates (mTLS)");
   public static final Setting<Path> AUDIT_TOKENS = new Setting<>("audit.token-file", "--audit-token-file",
-      "VIGIL_AUDIT_TOKEN_FILE", Parsers::path, null, "file of accepted bearer tokens, one per line");
+      "VIGIL_AUDIT_TOKEN_FILE", Parsers::path, null,
+      "file of accepted bearer tokens, one per line; `token => cluster, ...` limits one to those clusters");
+  public static final Setting<Path> AUDIT_CLIENT_SUBJECTS = new Setting<>("audit.client-subject-file",
+      "--audit-client-subject-file", "VIGIL_AUDIT_CLIENT_SUBJECT_FILE", Parsers::path, null,
+      "file of accepted client-certificate subjects, `CN=... => cluster, ...`; absent: any the client CA signed");
   public static final Setting<List<String>> AUDIT_CLUSTERS = new Setting<>("audit.clusters", "--audit-cluster",
       "VIGIL_AUDIT_CLUSTERS", Parsers::list, null, "cluster ids that may post to /audit/<id>, comma-separated");
   public static final Setting<Long> AUDIT_MAX_BODY = new Setting<>("audit.max-body", "--audit-max-body",
@@ -106,7 +110,7 @@ public final class RunSettings {
   private static final List<Setting<?>> KAFKA = List.of(BOOTSTRAP_SERVERS, KAFKA_CONFIG, DATA_DIR, EMBEDDED_PORT);
   private static final List<Setting<?>> INGEST = List.of(WATCH, CONTEXTS, CLUSTER_ID, NAMESPACES, POLICY,
       PLATFORM_POLICY, ATTESTORS, POLICY_SCOPE, ATTESTATIONS, IMAGE_METADATA, FEED_INTERVAL, AUDIT_LISTEN,
-      AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
+      AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLIENT_SUBJECTS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
       AUDIT_REQUEST_TIMEOUT, AUDIT_IDLE_TIMEOUT, AUDIT_MAX_CONNECTIONS, AUDIT_GKE_PUBSUB);
   private static final List<Setting<?>> STREAMS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW);
   private static final List<Setting<?>> OPS = List.of(METRICS_LISTEN, FEED);

@@ -23,7 +23,7 @@ public final class IngestReceivers {
         metrics, clock, settings.maxBodyBytes());
     PubSubPushHandler pubsub = settings.gkePubSub()
         ? new PubSubPushHandler(publisher, settings.gkeDefaultCluster(), metrics, clock) : null;
-    return new IngestRouter(new Authenticator(settings.bearerTokens(), settings.clientCaPem() != null),
+    return new IngestRouter(new Authenticator(settings.access(), settings.clientCaPem() != null),
         settings.clusters(), audit, pubsub, metricsText, metrics);
   }
 

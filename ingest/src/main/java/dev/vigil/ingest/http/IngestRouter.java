@@ -1,6 +1,7 @@
 package dev.vigil.ingest.http;
 
 import dev.vigil.ingest.audit.AuditWebhookHandler;
+import dev.vigil.ingest.gke.PubSubPushHandler;
 import dev.vigil.ingest.metrics.IngestMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,7 +23,8 @@ import java.util.function.Supplier;
  *
  * <p>It works in two steps so that nothing is read or looked up for an unauthenticated client:
  * {@link #admit} sees the request line and headers only and either answers at once (401 without
- * credentials, then 405, 404 and 413 from the declared length) or says which handler takes the
+ * credentials, then 405, 403 for a cluster the credentials may not post for, 404 and 413 from the
+ * declared length) or says which handler takes the
  * body; {@link #complete} then hands the body over. {@link #apply} does both for in-process callers.
  */
 public final class IngestRouter implements Function<HttpRequest, HttpResponse> {
@@ -30,7 +32,7 @@ public final class IngestRouter implements Function<HttpRequest, HttpResponse> {
   private final Authenticator auth;
   private final Set<String> clusters;
   private final AuditWebhookHandler audit;
-  private final Function<byte[], HttpResponse> pubsub;
+  private final PubSubPushHandler pubsub;
   private final Supplier<String> metricsText;
   private final IngestMetrics metrics;
 
@@ -49,7 +51,8 @@ public final class IngestRouter implements Function<HttpRequest, HttpResponse> {
       implements Admission {}
 
   /**
-   * @param clusters the cluster ids that may post audit events; others get 404
+   * @param clusters the cluster ids that may post audit events; others get 404 (403 for credentials
+   *     limited to some clusters)
    * @param pubsub the Pub/Sub push handler, or {@code null} to leave {@code /gke/pubsub} off
    * @param metricsText returns the metrics page (e.g. {@code PrometheusMeterRegistry::scrape}), or
    *     {@code null} to leave {@code /metrics} off
@@ -58,7 +61,7 @@ public final class IngestRouter implements Function<HttpRequest, HttpResponse> {
       Authenticator auth,
       Set<String> clusters,
       AuditWebhookHandler audit,
-      Function<byte[], HttpResponse> pubsub,
+      PubSubPushHandler pubsub,
       Supplier<String> metricsText,
       IngestMetrics metrics) {
     this.auth = Objects.requireNonNull(auth, "auth");
@@ -147,7 +150,8 @@ public final class IngestRouter implements Function<HttpRequest, HttpResponse> {
 
   /** Authentication first: an unauthenticated client learns nothing about methods or cluster ids. */
   private Admission post(String endpoint, HttpRequest request, long start) {
-    if (!auth.allows(request)) {
+    Access.Grant grant = auth.authenticate(request).orElse(null);
+    if (grant == null) {
       metrics.unauthenticated(endpoint);
       return new Answer(HttpResponse.text(401, "authentication required: a client certificate or a bearer token")
           .withHeader("WWW-Authenticate", "Bearer"));
@@ -158,6 +162,11 @@ public final class IngestRouter implements Function<HttpRequest, HttpResponse> {
     Function<byte[], HttpResponse> handler;
     if (endpoint.equals("audit")) {
       String cluster = request.path().startsWith("/audit/") ? request.path().substring(7) : "";
+      // Credentials limited to some clusters learn nothing about the others, configured or not.
+      if (!grant.mayPostFor(cluster)) {
+        metrics.forbidden(endpoint);
+        return new Answer(forbidden());
+      }
       if (!clusters.contains(cluster)) {
         return new Answer(HttpResponse.text(404, "unknown cluster; post to /audit/<cluster id>"));
       }
@@ -166,12 +175,17 @@ public final class IngestRouter implements Function<HttpRequest, HttpResponse> {
       if (pubsub == null) {
         return new Answer(HttpResponse.text(404, "Pub/Sub push endpoint not enabled"));
       }
-      handler = pubsub;
+      handler = body -> pubsub.handle(body, grant::mayPostFor);
     }
     if (request.bodyTooLarge()) {
       return new Answer(tooLarge());
     }
     return new ReadBody(endpoint, start, handler);
+  }
+
+  /** The answer to credentials that may not post for the cluster they posted for. */
+  public static HttpResponse forbidden() {
+    return HttpResponse.text(403, "these credentials may not post for this cluster");
   }
 
   private static HttpResponse tooLarge() {

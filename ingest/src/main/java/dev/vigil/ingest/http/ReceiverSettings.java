@@ -14,7 +14,8 @@ import java.util.Set;
  * @param certificatePem the server's certificate chain (PEM)
  * @param privateKeyPem the server's private key (PEM, unencrypted)
  * @param clientCaPem CA bundle whose client certificates are accepted, or {@code null}
- * @param bearerTokens accepted bearer tokens (may be empty when a client CA is given)
+ * @param access accepted bearer tokens and client-certificate subjects, each with the clusters it may
+ *     post for (tokens may be empty when a client CA is given)
  * @param clusters cluster ids that may post to {@code /audit/<id>}
  * @param maxBodyBytes larger request bodies get 413
  * @param dedupWindow how many {@code (auditID, stage)} pairs are remembered
@@ -35,7 +36,7 @@ public record ReceiverSettings(
     Path certificatePem,
     Path privateKeyPem,
     Path clientCaPem,
-    Set<String> bearerTokens,
+    Access access,
     Set<String> clusters,
     long maxBodyBytes,
     int dedupWindow,
@@ -77,6 +78,16 @@ public record ReceiverSettings(
         DEFAULT_MAX_CONNECTIONS);
   }
 
+  /** Settings whose tokens (and any verified client certificate) may post for every cluster. */
+  public ReceiverSettings(String host, int port, Path certificatePem, Path privateKeyPem, Path clientCaPem,
+      Set<String> bearerTokens, Set<String> clusters, long maxBodyBytes, int dedupWindow, int threads,
+      boolean gkePubSub, String gkeDefaultCluster, Duration headerTimeout, Duration requestTimeout,
+      Duration idleTimeout, int maxConnections) {
+    this(host, port, certificatePem, privateKeyPem, clientCaPem, Access.tokens(bearerTokens), clusters, maxBodyBytes,
+        dedupWindow, threads, gkePubSub, gkeDefaultCluster, headerTimeout, requestTimeout, idleTimeout,
+        maxConnections);
+  }
+
   /** The server's limits. */
   public HttpsReceiverServer.Limits limits() {
     return new HttpsReceiverServer.Limits(headerTimeout, requestTimeout, idleTimeout, maxConnections);
@@ -86,13 +97,26 @@ public record ReceiverSettings(
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(certificatePem, "certificatePem: the receivers only speak HTTPS");
     Objects.requireNonNull(privateKeyPem, "privateKeyPem: the receivers only speak HTTPS");
-    bearerTokens = Set.copyOf(bearerTokens);
+    Objects.requireNonNull(access, "access");
     clusters = Set.copyOf(clusters);
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, not " + port);
     }
-    if (bearerTokens.isEmpty() && clientCaPem == null) {
+    if (access.tokens().isEmpty() && clientCaPem == null) {
       throw new IllegalArgumentException("bearerTokens or clientCaPem: the receivers never run unauthenticated");
+    }
+    if (!access.subjects().isEmpty() && clientCaPem == null) {
+      throw new IllegalArgumentException("client-certificate subjects need clientCaPem, the CA that signs them");
+    }
+    if (!gkePubSub) {
+      // GKE entries name their own clusters; audit webhooks post only for configured ones.
+      for (Access.Grant g : access.grants()) {
+        for (String c : g.clusters()) {
+          if (!clusters.contains(c)) {
+            throw new IllegalArgumentException(g.name() + ": cluster " + c + " is not one of the clusters " + clusters);
+          }
+        }
+      }
     }
     if (clusters.isEmpty() && !gkePubSub) {
       throw new IllegalArgumentException("clusters: name at least one cluster that posts audit events");

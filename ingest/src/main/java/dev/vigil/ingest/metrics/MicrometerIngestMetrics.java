@@ -32,6 +32,12 @@ public final class MicrometerIngestMetrics implements IngestMetrics {
   }
 
   @Override
+  public void forbidden(String endpoint) {
+    counter("vigil_ingest_forbidden_requests", "Requests whose credentials may not post for that cluster",
+        "endpoint", endpoint).increment();
+  }
+
+  @Override
   public void requestTimedOut(String phase) {
     counter("vigil_ingest_http_timeouts", "Connections closed because a request or response missed its deadline",
         "phase", phase).increment();

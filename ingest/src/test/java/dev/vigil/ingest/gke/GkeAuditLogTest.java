@@ -14,6 +14,9 @@ import dev.vigil.ingest.http.IngestRouter;
 import dev.vigil.ingest.audit.AuditWebhookHandler;
 import dev.vigil.ingest.audit.Deduplicator;
 import dev.vigil.ingest.metrics.IngestMetrics;
+import dev.vigil.schemas.Json;
+import dev.vigil.ingest.translate.OwnerLookup;
+import dev.vigil.ingest.translate.GkeAuditLogTranslator;
 import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.AdmissionEvent.FailedOpen.Mechanism;
 import dev.vigil.schemas.DeadLetter;
@@ -109,6 +112,22 @@ class GkeAuditLogTest {
     assertEquals(503, down.status());
     assertEquals(List.of("gke-failed-open"),
         publisher.values(Topics.ADMISSION_EVENTS).stream().map(AdmissionEvent::auditId).toList());
+  }
+
+  @Test
+  void aPushForAClusterTheCredentialsMayNotPostForGets403AndNothingIsPublished() throws Exception {
+    String line = new String(TestResources.bytes("/gke/cloud-audit-log.jsonl"), StandardCharsets.UTF_8).lines()
+        .filter(l -> l.contains("gke-failed-open")).findFirst().orElseThrow();
+    String cluster = GkeAuditLogTranslator.translate(Json.mapper().readTree(line), null, OwnerLookup.NONE)
+        .orElseThrow().clusterId();
+    PubSubPushHandler handler = new PubSubPushHandler(publisher, null, IngestMetrics.NOOP, Clock.systemUTC());
+
+    HttpResponse other = handler.handle(pushMessage(line), c -> !c.equals(cluster));
+    HttpResponse own = handler.handle(pushMessage(line), cluster::equals);
+
+    assertEquals(403, other.status());
+    assertEquals(204, own.status());
+    assertEquals(1, publisher.values(Topics.ADMISSION_EVENTS).size());
   }
 
   @Test
