@@ -135,7 +135,7 @@ public final class HttpsReceiverServer implements AutoCloseable {
    * @param threads request threads (handlers wait for Kafka on them)
    * @param metrics counts connections closed by a deadline
    * @param discardEndpoint also serve {@value #DISCARD_PATH}, which reads a POST body and answers
-   *     204: the TLS and HTTP cost without the router, for {@code vigil bench ingest} only
+   *     200: the TLS and HTTP cost without the router, for {@code vigil bench ingest} only
    */
   public static HttpsReceiverServer start(
       InetSocketAddress address,
@@ -320,8 +320,8 @@ public final class HttpsReceiverServer implements AutoCloseable {
       long declared = request.getLength();
       if (discardEndpoint && path.equals(DISCARD_PATH)) {
         new BodyReader(request, callback, maxBody, DRAIN_LIMIT, requestNanos, (body, tooLarge) ->
-            send(response, callback, new HttpResponse(tooLarge ? 413 : 204, "text/plain", new byte[0], Map.of()),
-                tooLarge), () -> timedOut(response, callback, null, 0)).start();
+            send(response, callback, tooLarge ? HttpResponse.text(413, "request body too large")
+                : HttpResponse.json(200, "{}"), tooLarge), () -> timedOut(response, callback, null, 0)).start();
         return true;
       }
       Map<String, List<String>> headers = new HashMap<>();
@@ -383,13 +383,10 @@ public final class HttpsReceiverServer implements AutoCloseable {
       if (close) {
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
       }
-      if (r.body().length == 0) {
-        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0L);
-        callback.succeeded();
-      } else {
+      if (r.status() != 204 && r.status() != 304) {
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, (long) r.body().length);
-        response.write(true, ByteBuffer.wrap(r.body()), callback);
       }
+      response.write(true, r.body().length == 0 ? null : ByteBuffer.wrap(r.body()), callback);
     }
 
     private static X509Certificate clientCertificate(Request request) {
