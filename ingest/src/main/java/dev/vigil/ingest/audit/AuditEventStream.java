@@ -1,7 +1,5 @@
 package dev.vigil.ingest.audit;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.ingest.translate.AuditEventTranslator;
@@ -11,12 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads an audit {@code EventList} token by token and keeps only the events Vigil needs (pod
+ * Reads an audit {@code EventList} as a stream of bytes and keeps only the events Vigil needs (pod
  * admissions, {@link AuditEventTranslator#isPodAdmission}). Whether an event matters is decided from
- * its {@code stage}, {@code verb} and {@code objectRef} as they stream past; an event that does not
- * matter costs a skip of its bytes, and no tree is built for it. An event that matters is read into
- * a tree from its own bytes, once its end is reached. A document that is not an {@code EventList}
- * (a single {@code Event}) is read whole, as before.
+ * its {@code stage}, {@code verb} and {@code objectRef} as they pass; an event that does not matter
+ * costs a validating skip of its bytes ({@link RawJson}), and no tree or string is built for it. An
+ * event that matters is read into a tree by Jackson from its own bytes, once its end is reached. A
+ * document that is not an {@code EventList} (a single {@code Event}) is read whole, as before.
  */
 public final class AuditEventStream {
 
@@ -30,41 +28,32 @@ public final class AuditEventStream {
 
   private AuditEventStream() {}
 
+  private static final byte[] KIND = ascii("kind");
+  private static final byte[] ITEMS = ascii("items");
+  private static final byte[] EVENT_LIST = ascii("EventList");
+  private static final byte[] STAGE = ascii("stage");
+  private static final byte[] VERB = ascii("verb");
+  private static final byte[] OBJECT_REF = ascii("objectRef");
+  private static final byte[] RESOURCE = ascii("resource");
+  private static final byte[] API_GROUP = ascii("apiGroup");
+  private static final byte[] SUBRESOURCE = ascii("subresource");
+  private static final byte[] RESPONSE_COMPLETE = ascii(AuditEventTranslator.RESPONSE_COMPLETE);
+  private static final byte[] PODS = ascii("pods");
+  private static final byte[] EPHEMERAL = ascii("ephemeralcontainers");
+  private static final byte[][] VERBS = {ascii("create"), ascii("update"), ascii("patch")};
+
   /**
-   * Reads {@code body} with {@code mapper}'s read limits.
+   * Reads {@code body} with {@code mapper}'s read limits (the skipped events are checked by
+   * {@link RawJson} against the same limits).
    *
    * @throws IOException when it is not JSON or breaks a read limit
    * @throws TranslationException when it is JSON but not an audit EventList or Event
    */
   public static Events read(ObjectMapper mapper, byte[] body) throws IOException {
-    try (JsonParser p = mapper.getFactory().createParser(body)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new TranslationException("expected an audit EventList or Event object");
-      }
-      String kind = null;
-      boolean sawItems = false;
-      Events events = new Events(0, List.of());
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        JsonToken value = p.nextToken();
-        if (field.equals("kind")) {
-          kind = value.isScalarValue() && value != JsonToken.VALUE_NULL ? p.getText() : null;
-        } else if (field.equals("items")) {
-          sawItems = true;
-          if (value == JsonToken.START_ARRAY) {
-            events = items(mapper, p, body);
-          } else if (value != JsonToken.VALUE_NULL) {
-            events = null; // not an array: an error only if this turns out to be an EventList
-            p.skipChildren();
-          }
-        } else {
-          p.skipChildren();
-        }
-      }
-      if (sawItems && (kind == null || kind.equals("EventList"))) {
-        if (events == null) {
-          throw new TranslationException("EventList.items is not an array");
-        }
+    RawJson r = new RawJson(body);
+    if (r.peek() == '{') {
+      Events events = eventList(mapper, r, body);
+      if (events != null) {
         return events;
       }
     }
@@ -79,103 +68,201 @@ public final class AuditEventStream {
     return new Events(all.size(), kept);
   }
 
-  /** Reads the items array (the parser is on its START_ARRAY). */
-  private static Events items(ObjectMapper mapper, JsonParser p, byte[] body) throws IOException {
+  /** The events of an EventList, or {@code null} when the document is something else. */
+  private static Events eventList(ObjectMapper mapper, RawJson r, byte[] body) throws IOException {
+    r.expect('{');
+    boolean eventList = true; // until a kind says otherwise
+    boolean sawItems = false;
+    boolean itemsNotArray = false;
+    Events events = new Events(0, List.of());
+    if (r.peek() != '}') {
+      do {
+        int key = r.string();
+        boolean isKind = r.is(key, KIND);
+        boolean isItems = !isKind && r.is(key, ITEMS);
+        r.expect(':');
+        if (isKind) {
+          int c = r.peek();
+          if (c == '"') {
+            eventList = r.is(r.string(), EVENT_LIST);
+          } else {
+            r.skipValue(1);
+            eventList = c == 'n'; // null: no kind
+          }
+        } else if (isItems) {
+          sawItems = true;
+          int c = r.peek();
+          if (c == '[') {
+            events = items(mapper, r, body);
+          } else {
+            itemsNotArray = c != 'n';
+            r.skipValue(1);
+          }
+        } else {
+          r.skipValue(1);
+        }
+      } while (r.more('}'));
+    } else {
+      r.expect('}');
+    }
+    if (r.peek() != -1) {
+      throw r.error("trailing content");
+    }
+    if (!sawItems || !eventList) {
+      return null;
+    }
+    if (itemsNotArray) {
+      throw new TranslationException("EventList.items is not an array");
+    }
+    return events;
+  }
+
+  /** Reads the items array (the scanner is before its '['). */
+  private static Events items(ObjectMapper mapper, RawJson r, byte[] body) throws IOException {
+    r.expect('[');
     int received = 0;
     List<JsonNode> kept = new ArrayList<>();
-    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+    if (r.peek() == ']') {
+      r.expect(']');
+      return new Events(0, kept);
+    }
+    do {
       received++;
-      if (t != JsonToken.START_OBJECT) {
-        p.skipChildren(); // not an event: never a pod admission
+      if (r.peek() != '{') {
+        r.skipValue(2); // not an event: never a pod admission
         continue;
       }
-      long start = p.currentTokenLocation().getByteOffset();
-      if (matters(p)) {
-        long end = p.currentLocation().getByteOffset();
-        kept.add(mapper.readTree(body, (int) start, (int) (end - start)));
+      int start = r.pos();
+      Decision d = decide(r);
+      if (d == Decision.KEEP || d == Decision.UNSURE) {
+        JsonNode event = mapper.readTree(body, start, r.pos() - start);
+        if (d == Decision.KEEP || AuditEventTranslator.isPodAdmission(event)) {
+          kept.add(event);
+        }
       }
-    }
+    } while (r.more(']'));
     return new Events(received, kept);
   }
 
+  private enum Decision { KEEP, DROP, UNSURE }
+
   /**
-   * Reads one event (the parser is on its START_OBJECT, and ends on its END_OBJECT): whether it is a
-   * pod admission. Once one of stage, verb and objectRef rules it out, the rest is skipped.
+   * Scans one event (the scanner is on its '{', and ends after its '}'): whether it is a pod
+   * admission, from its stage, verb and objectRef; UNSURE when one of them is written in a way
+   * only the tree reads the same (escapes, non-string values), so the tree decides.
    */
-  private static boolean matters(JsonParser p) throws IOException {
-    String stage = null;
-    String verb = null;
-    boolean podRef = false;
-    boolean stageSeen = false;
-    boolean verbSeen = false;
-    boolean refSeen = false;
-    boolean discard = false;
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String field = p.currentName();
-      JsonToken value = p.nextToken();
-      if (discard) {
-        p.skipChildren();
+  private static Decision decide(RawJson r) throws IOException {
+    r.expect('{');
+    Boolean stage = null;
+    Boolean verb = null;
+    Boolean ref = null;
+    boolean unsure = false;
+    int seen = 0;
+    if (r.peek() == '}') {
+      r.expect('}');
+      return Decision.DROP;
+    }
+    do {
+      int key = r.string();
+      int which = r.is(key, STAGE) ? 1 : r.is(key, VERB) ? 2 : r.is(key, OBJECT_REF) ? 4 : 0;
+      if ((seen & which) != 0) {
+        throw r.error("duplicate field");
+      }
+      seen |= which;
+      r.expect(':');
+      if (which == 0) {
+        r.skipValue(3);
+      } else if (which == 4) {
+        Decision d = objectRef(r);
+        ref = d == Decision.KEEP;
+        unsure |= d == Decision.UNSURE;
+      } else if (r.peek() == '"') {
+        int v = r.string();
+        unsure |= r.escaped;
+        boolean ok = which == 1 ? r.is(v, RESPONSE_COMPLETE) : isVerb(r, v);
+        if (which == 1) {
+          stage = ok;
+        } else {
+          verb = ok;
+        }
+      } else {
+        unsure = true;
+        r.skipValue(3);
+      }
+    } while (r.more('}'));
+    if (unsure) {
+      return Decision.UNSURE;
+    }
+    return Boolean.TRUE.equals(stage) && Boolean.TRUE.equals(verb) && Boolean.TRUE.equals(ref)
+        ? Decision.KEEP : Decision.DROP;
+  }
+
+  private static boolean isVerb(RawJson r, int start) {
+    for (byte[] v : VERBS) {
+      if (r.is(start, v)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Scans an objectRef value: KEEP when it names pods (or their ephemeral containers) of the core group. */
+  private static Decision objectRef(RawJson r) throws IOException {
+    if (r.peek() != '{') {
+      r.skipValue(3);
+      return Decision.DROP; // not an object: names no resource
+    }
+    r.expect('{');
+    boolean pods = false;
+    boolean coreGroup = true;
+    boolean subOk = true;
+    boolean unsure = false;
+    int seen = 0;
+    if (r.peek() == '}') {
+      r.expect('}');
+      return Decision.DROP;
+    }
+    do {
+      int key = r.string();
+      int which = r.is(key, RESOURCE) ? 1 : r.is(key, API_GROUP) ? 2 : r.is(key, SUBRESOURCE) ? 4 : 0;
+      if ((seen & which) != 0) {
+        throw r.error("duplicate field");
+      }
+      seen |= which;
+      r.expect(':');
+      if (which == 0) {
+        r.skipValue(4);
         continue;
       }
-      switch (field) {
-        case "stage":
-          stageSeen = true;
-          stage = scalar(p, value);
-          discard = !AuditEventTranslator.keptStage(stage);
-          break;
-        case "verb":
-          verbSeen = true;
-          verb = scalar(p, value);
-          discard = !AuditEventTranslator.keptVerb(verb);
-          break;
-        case "objectRef":
-          refSeen = true;
-          podRef = objectRef(p, value);
-          discard = !podRef;
-          break;
-        default:
-          p.skipChildren();
+      int c = r.peek();
+      if (c == 'n') {
+        r.skipValue(4); // null: absent
+        pods &= which != 1;
+        continue;
       }
+      if (c != '"') {
+        unsure = true;
+        r.skipValue(4);
+        continue;
+      }
+      int v = r.string();
+      unsure |= r.escaped;
+      int len = r.pos() - 1 - v;
+      if (which == 1) {
+        pods = r.is(v, PODS);
+      } else if (which == 2) {
+        coreGroup = len == 0;
+      } else {
+        subOk = len == 0 || r.is(v, EPHEMERAL);
+      }
+    } while (r.more('}'));
+    if (unsure) {
+      return Decision.UNSURE;
     }
-    return !discard && stageSeen && verbSeen && refSeen && podRef
-        && AuditEventTranslator.keptStage(stage) && AuditEventTranslator.keptVerb(verb);
+    return pods && coreGroup && subOk ? Decision.KEEP : Decision.DROP;
   }
 
-  /** Whether the objectRef value the parser is on names a pod (or its ephemeral containers). */
-  private static boolean objectRef(JsonParser p, JsonToken value) throws IOException {
-    if (value != JsonToken.START_OBJECT) {
-      p.skipChildren();
-      return false;
-    }
-    String group = null;
-    String resource = null;
-    String subresource = null;
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String field = p.currentName();
-      JsonToken v = p.nextToken();
-      switch (field) {
-        case "apiGroup":
-          group = scalar(p, v);
-          break;
-        case "resource":
-          resource = scalar(p, v);
-          break;
-        case "subresource":
-          subresource = scalar(p, v);
-          break;
-        default:
-          p.skipChildren();
-      }
-    }
-    return AuditEventTranslator.isPodRef(group, resource, subresource);
-  }
-
-  /** The text of a scalar value as the tree would give it ({@code null} for null, objects and arrays). */
-  private static String scalar(JsonParser p, JsonToken value) throws IOException {
-    if (value.isScalarValue()) {
-      return value == JsonToken.VALUE_NULL ? null : p.getText();
-    }
-    p.skipChildren();
-    return null;
+  private static byte[] ascii(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   }
 }

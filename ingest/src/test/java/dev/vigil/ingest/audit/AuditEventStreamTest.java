@@ -93,6 +93,30 @@ class AuditEventStreamTest {
     assertThrows(com.fasterxml.jackson.core.JsonProcessingException.class, () -> AuditEventStream.read(mapper, body));
   }
 
+  @Test
+  void anEventWrittenWithEscapesIsDecidedByTheTree() throws Exception {
+    String event = new String(Json.write(pod("escaped", e -> {})), StandardCharsets.UTF_8)
+        .replace("\"stage\":\"ResponseComplete\"", "\"stage\":\"Response\\u0043omplete\"");
+    byte[] body = ("{\"kind\":\"EventList\",\"items\":[" + event + "]}").getBytes(StandardCharsets.UTF_8);
+
+    assertEquals(List.of("escaped"), AuditEventStream.read(mapper, body).kept().stream()
+        .map(e -> e.get("auditID").asText()).toList());
+  }
+
+  @Test
+  void malformedJsonAndDuplicateFieldsAreRefusedEvenInEventsThatAreSkipped() {
+    for (String item : new String[] {
+        "{\"stage\":\"RequestReceived\",\"x\":tru}",
+        "{\"stage\":\"RequestReceived\",\"x\":[1,]}",
+        "{\"stage\":\"RequestReceived\",\"x\":\"a\\qb\"}",
+        "{\"stage\":\"RequestReceived\",\"stage\":\"ResponseComplete\"}",
+        "{\"stage\":\"RequestReceived\" \"verb\":\"get\"}"}) {
+      byte[] body = ("{\"kind\":\"EventList\",\"items\":[" + item + "]}").getBytes(StandardCharsets.UTF_8);
+      assertThrows(com.fasterxml.jackson.core.JsonProcessingException.class, () -> AuditEventStream.read(mapper, body),
+          item);
+    }
+  }
+
   private static ObjectNode pod(String auditId, Consumer<ObjectNode> change) {
     return AuditSamples.variant(AuditSamples.KUBE_SYSTEM, auditId, change);
   }
