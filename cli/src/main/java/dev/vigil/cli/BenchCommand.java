@@ -36,17 +36,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--instances", defaultValue = "1", description = "Streams instances in this JVM, for both apps (default ${DEFAULT-VALUE}).")
   int instances;
 
-  @Option(names = "--output", description = "Write the measurements as JSON to this file.")
-  Path output;
-
-  @Option(names = "--bootstrap-servers", description = "Use this Kafka instead of an embedded broker.")
-  String bootstrapServers;
-
-  @Option(names = "--data-dir", description = "Where to keep the broker and state (default: a temporary directory, deleted after).")
-  Path dataDir;
-
-  @Option(names = "--keep-data", description = "Do not delete the temporary directory.")
-  boolean keepData;
+  @CommandLine.Mixin Where where = new Where();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -56,8 +46,8 @@ final class BenchCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--pods, --events, --rate, --latency-seconds, --partitions and --instances must be at least 1");
     }
-    return Bench.run(new Bench.Options(pods, events, rate, latencySeconds, partitions, instances, output,
-        bootstrapServers, dataDir, keepData), spec.commandLine().getOut());
+    return Bench.run(new Bench.Options(pods, events, rate, latencySeconds, partitions, instances, where.output,
+        where.bootstrapServers, where.dataDir, where.keepData), spec.commandLine().getOut());
   }
 
   /** {@code vigil bench ingest}: audit events per second through the HTTPS receiver to Kafka. */
@@ -89,17 +79,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "8", description = "The receiver's request threads (default ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--output", description = "Write the measurements as JSON to this file.")
-    Path output;
-
-    @Option(names = "--bootstrap-servers", description = "Use this Kafka instead of an embedded broker.")
-    String bootstrapServers;
-
-    @Option(names = "--data-dir", description = "Where to keep the broker (default: a temporary directory, deleted after).")
-    Path dataDir;
-
-    @Option(names = "--keep-data", description = "Do not delete the temporary directory.")
-    boolean keepData;
+    @CommandLine.Mixin Where where = new Where();
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -109,8 +89,23 @@ final class BenchCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--seconds, --rounds, --clients, --bodies and --threads must be at least 1, --batch at least 10");
       }
-      return IngestBench.run(new IngestBench.Options(seconds, rounds, clients, batch, bodies, threads, output,
-          bootstrapServers, dataDir, keepData), spec.commandLine().getOut());
+      return IngestBench.run(new IngestBench.Options(seconds, rounds, clients, batch, bodies, threads, where.output,
+          where.bootstrapServers, where.dataDir, where.keepData), spec.commandLine().getOut());
     }
+  }
+
+  /** Where a benchmark writes and which broker it uses: the options both benchmarks share. */
+  static final class Where {
+    @Option(names = "--output", description = "Write the measurements as JSON to this file.")
+    Path output;
+
+    @Option(names = "--bootstrap-servers", description = "Use this Kafka instead of an embedded broker.")
+    String bootstrapServers;
+
+    @Option(names = "--data-dir", description = "Where to keep the broker and state (default: a temporary directory, deleted after).")
+    Path dataDir;
+
+    @Option(names = "--keep-data", description = "Do not delete the temporary directory.")
+    boolean keepData;
   }
 }

@@ -152,24 +152,17 @@ public final class AuditEventStream {
    * only the tree reads the same (escapes, non-string values), so the tree decides.
    */
   private static Decision decide(RawJson r) throws IOException {
-    r.expect('{');
     Boolean stage = null;
     Boolean verb = null;
     Boolean ref = null;
     boolean unsure = false;
     int seen = 0;
-    if (r.peek() == '}') {
-      r.expect('}');
+    if (!open(r)) {
       return Decision.DROP;
     }
     do {
-      int key = r.string();
-      int which = r.is(key, STAGE) ? 1 : r.is(key, VERB) ? 2 : r.is(key, OBJECT_REF) ? 4 : 0;
-      if ((seen & which) != 0) {
-        throw r.error("duplicate field");
-      }
+      int which = field(r, seen, STAGE, VERB, OBJECT_REF);
       seen |= which;
-      r.expect(':');
       if (which == 0) {
         r.skipValue(3);
       } else if (which == 4) {
@@ -197,6 +190,30 @@ public final class AuditEventStream {
         ? Decision.KEEP : Decision.DROP;
   }
 
+  /**
+   * Reads a field name and its colon: 1, 2 or 4 for the first, second or third name given, 0 for
+   * another; a name already {@code seen} (as those bits) is refused, as Jackson refuses duplicates.
+   */
+  private static int field(RawJson r, int seen, byte[] first, byte[] second, byte[] third) throws IOException {
+    int key = r.string();
+    int which = r.is(key, first) ? 1 : r.is(key, second) ? 2 : r.is(key, third) ? 4 : 0;
+    if ((seen & which) != 0) {
+      throw r.error("duplicate field");
+    }
+    r.expect(':');
+    return which;
+  }
+
+  /** Takes an object's '{'; false (having taken its '}' too) when it is empty. */
+  private static boolean open(RawJson r) throws IOException {
+    r.expect('{');
+    if (r.peek() == '}') {
+      r.expect('}');
+      return false;
+    }
+    return true;
+  }
+
   private static boolean isVerb(RawJson r, int start) {
     for (byte[] v : VERBS) {
       if (r.is(start, v)) {
@@ -212,24 +229,17 @@ public final class AuditEventStream {
       r.skipValue(3);
       return Decision.DROP; // not an object: names no resource
     }
-    r.expect('{');
     boolean pods = false;
     boolean coreGroup = true;
     boolean subOk = true;
     boolean unsure = false;
     int seen = 0;
-    if (r.peek() == '}') {
-      r.expect('}');
+    if (!open(r)) {
       return Decision.DROP;
     }
     do {
-      int key = r.string();
-      int which = r.is(key, RESOURCE) ? 1 : r.is(key, API_GROUP) ? 2 : r.is(key, SUBRESOURCE) ? 4 : 0;
-      if ((seen & which) != 0) {
-        throw r.error("duplicate field");
-      }
+      int which = field(r, seen, RESOURCE, API_GROUP, SUBRESOURCE);
       seen |= which;
-      r.expect(':');
       if (which == 0) {
         r.skipValue(4);
         continue;

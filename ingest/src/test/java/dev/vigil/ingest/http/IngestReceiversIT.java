@@ -206,57 +206,43 @@ class IngestReceiversIT {
         ReceiverSettings.DEFAULT_REQUEST_TIMEOUT, ReceiverSettings.DEFAULT_IDLE_TIMEOUT, maxConnections);
   }
 
-  /** Sends {@code start}, then trickles bytes; returns the whole seconds until the server closed it. */
+  /** Sends {@code start} over TLS, then trickles bytes; returns the whole seconds until the server closed it. */
   private static long secondsUntilClosed(TestPki pki, int port, String start) throws Exception {
     try (SSLSocket s = (SSLSocket) pki.clientContext(false).getSocketFactory()
         .createSocket(InetAddress.getLoopbackAddress(), port)) {
       long t0 = System.nanoTime();
       s.startHandshake();
-      OutputStream out = s.getOutputStream();
-      out.write(start.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      out.flush();
-      InputStream in = s.getInputStream();
-      s.setSoTimeout(100);
-      for (int i = 0; i < 100; i++) {
-        try {
-          out.write('x');
-          out.flush();
-          if (in.read() < 0) {
-            break;
-          }
-        } catch (java.net.SocketTimeoutException stillOpen) {
-          // nothing from the server yet
-        } catch (IOException closed) {
-          break;
-        }
-      }
-      return (System.nanoTime() - t0) / 1_000_000_000L;
+      return trickleUntilClosed(s, start.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 'x', t0);
     }
   }
 
   /** Opens plain TCP, sends {@code start} (a TLS record header), then trickles; seconds until closed. */
   private static long secondsUntilClosed(int port, byte[] start) throws Exception {
     try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
-      long t0 = System.nanoTime();
-      OutputStream out = s.getOutputStream();
-      out.write(start);
-      InputStream in = s.getInputStream();
-      s.setSoTimeout(100);
-      for (int i = 0; i < 100; i++) {
-        try {
-          out.write(0x01);
-          out.flush();
-          if (in.read() < 0) {
-            break;
-          }
-        } catch (java.net.SocketTimeoutException stillOpen) {
-          // nothing from the server yet
-        } catch (IOException closed) {
+      return trickleUntilClosed(s, start, 0x01, System.nanoTime());
+    }
+  }
+
+  private static long trickleUntilClosed(java.net.Socket s, byte[] start, int trickle, long t0) throws Exception {
+    OutputStream out = s.getOutputStream();
+    out.write(start);
+    out.flush();
+    InputStream in = s.getInputStream();
+    s.setSoTimeout(100);
+    for (int i = 0; i < 100; i++) {
+      try {
+        out.write(trickle);
+        out.flush();
+        if (in.read() < 0) {
           break;
         }
+      } catch (java.net.SocketTimeoutException stillOpen) {
+        // nothing from the server yet
+      } catch (IOException closed) {
+        break;
       }
-      return (System.nanoTime() - t0) / 1_000_000_000L;
     }
+    return (System.nanoTime() - t0) / 1_000_000_000L;
   }
 
   private static Path pem(Path file, Object... objects) throws Exception {
