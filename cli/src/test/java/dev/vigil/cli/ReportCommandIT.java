@@ -18,10 +18,12 @@ import dev.vigil.schemas.WorkloadRef;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -136,6 +138,50 @@ class ReportCommandIT {
         "--data-dir", dir.resolve("kafka").toString());
     assertEquals(0, fromDataDir.code(), fromDataDir.err());
     assertEquals(3, Json.mapper().readTree(fromDataDir.out()).path("summary").path("admissions").asLong());
+  }
+
+  @Test
+  void aWrittenReportNamesItsToolCarriesDigestsAndFollowsTheUmask(@TempDir Path dir) throws Exception {
+    try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
+      String bootstrap = kafka.bootstrapServers();
+      fill(bootstrap);
+      Path html = dir.resolve("report.html");
+      Path json = dir.resolve("report.json");
+
+      VigilRun first = vigil("report", "--from", FROM, "--to", TO, "--format", "html", "--output", html.toString(),
+          "--bootstrap-servers", bootstrap);
+      VigilRun again = vigil("report", "--from", FROM, "--to", TO, "--format", "json", "--output", json.toString(),
+          "--bootstrap-servers", bootstrap);
+
+      assertEquals(0, first.code(), first.err());
+      assertEquals(0, again.code(), again.err());
+      // The report's own digest, beside it in sha256sum's format, and on stderr.
+      String htmlSha = sha256(Files.readAllBytes(html));
+      assertEquals(htmlSha + "  report.html\n", Files.readString(dir.resolve("report.html.sha256")));
+      assertTrue(first.err().contains("sha256 " + htmlSha), first.err());
+      // The input offsets' digest: the same for a re-run over the same records, in every form.
+      JsonNode doc = Json.mapper().readTree(Files.readString(json));
+      String inputSha = doc.path("input").path("sha256").asText();
+      assertTrue(inputSha.matches("[0-9a-f]{64}"), inputSha);
+      assertTrue(first.err().contains("input offsets sha256 " + inputSha), first.err() + " vs " + inputSha);
+      assertTrue(Files.readString(html).contains(inputSha), "the HTML shows the offsets digest");
+      assertTrue(doc.path("input").path("ranges").size() >= 3, doc.path("input").toString());
+      // The tool that made it.
+      String version = vigil("--version").out().strip();
+      assertEquals(version, doc.path("generator").asText());
+      assertTrue(version.matches("vigil \\S+ \\((commit [0-9a-f]{12}.*|unknown commit)\\)"), version);
+      assertTrue(Files.readString(html).contains("by " + version), "the HTML names " + version);
+      // Files are made with the process umask, like any other file this process creates.
+      Path reference = Files.createFile(dir.resolve("reference"));
+      Set<PosixFilePermission> expected = Files.getPosixFilePermissions(reference);
+      assertEquals(expected, Files.getPosixFilePermissions(html));
+      assertEquals(expected, Files.getPosixFilePermissions(json));
+      assertEquals(expected, Files.getPosixFilePermissions(dir.resolve("report.json.sha256")));
+    }
+  }
+
+  private static String sha256(byte[] bytes) throws Exception {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
   }
 
   /** Two fail-open pods of payments/api and a breakglass in shop, acknowledged with a note. */

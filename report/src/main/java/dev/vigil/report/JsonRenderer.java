@@ -28,6 +28,9 @@ final class JsonRenderer {
     g.writeStartObject();
     g.writeNumberField("version", Report.VERSION);
     time(g, "generatedAt", r.generatedAt());
+    if (r.generator() != null) {
+      g.writeStringField("generator", r.generator());
+    }
     g.writeObjectFieldStart("period");
     time(g, "from", s.from());
     time(g, "to", s.to());
@@ -107,6 +110,17 @@ final class JsonRenderer {
     g.writeNumberField("followUpsRead", r.input().followUpsRead());
     g.writeNumberField("unreadable", r.input().unreadable());
     g.writeNumberField("duplicateAdmissionEvents", r.input().duplicateAdmissionEvents());
+    g.writeArrayFieldStart("ranges");
+    for (Report.OffsetRange o : r.input().ranges()) {
+      g.writeStartObject();
+      g.writeStringField("topic", o.topic());
+      g.writeNumberField("partition", o.partition());
+      g.writeNumberField("start", o.start());
+      g.writeNumberField("end", o.end());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeStringField("sha256", r.input().sha256());
     g.writeEndObject();
     g.writeEndObject();
     g.flush();

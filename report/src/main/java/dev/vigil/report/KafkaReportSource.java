@@ -80,6 +80,7 @@ public final class KafkaReportSource {
       Map<TopicPartition, Long> start = new HashMap<>();
       Map<TopicPartition, Long> end = new HashMap<>();
       plan(consumer, startAt, start, end);
+      start.forEach((tp, from) -> builder.offsets(tp.topic(), tp.partition(), from, end.get(tp)));
 
       long total = 0;
       for (TopicPartition tp : start.keySet()) {

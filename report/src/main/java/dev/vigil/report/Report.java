@@ -18,9 +18,12 @@ import java.util.Objects;
  * @param byNamespace the counts per cluster and namespace, sorted by cluster then namespace
  * @param followUps every follow-up whose life overlaps the period, oldest first
  * @param violatingAtEnd workloads with pods whose violation was still open at {@code asOf}
+ * @param generator the tool that made the report, e.g. {@code vigil 0.1.0 (commit 1a2b3c4d5e6f)},
+ *     or {@code null} when not told
  */
 public record Report(
     Instant generatedAt,
+    String generator,
     ReportSettings settings,
     Instant asOf,
     Counts summary,
@@ -177,18 +180,56 @@ public record Report(
   public record CloseTimes(int closed, Duration mean, Duration p95) {}
 
   /**
-   * What was read: records per topic, records that could not be read (skipped and counted), and
-   * admission events dropped as redeliveries of one already counted.
+   * What was read: records per topic, records that could not be read (skipped and counted),
+   * admission events dropped as redeliveries of one already counted, and the offsets read from each
+   * partition (sorted by topic, then partition).
    */
   public record Input(
       long admissionEventsRead,
       long violationsRead,
       long followUpsRead,
       long unreadable,
-      long duplicateAdmissionEvents) {
+      long duplicateAdmissionEvents,
+      List<OffsetRange> ranges) {
+    public Input {
+      ranges = ranges.stream()
+          .sorted(Comparator.comparing(OffsetRange::topic).thenComparingInt(OffsetRange::partition))
+          .toList();
+    }
+
     /** Every record read. */
     public long total() {
       return admissionEventsRead + violationsRead + followUpsRead;
+    }
+
+    /**
+     * SHA-256 (hex) of the offsets read, one line {@code topic/partition/start-end} per range in
+     * order: two reports with the same digest read the same records.
+     */
+    public String sha256() {
+      StringBuilder b = new StringBuilder();
+      for (OffsetRange r : ranges) {
+        b.append(r).append('\n');
+      }
+      try {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            .digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException("every JVM has SHA-256", e);
+      }
+    }
+  }
+
+  /** The records read from one partition: offsets {@code start} (included) to {@code end} (excluded). */
+  public record OffsetRange(String topic, int partition, long start, long end) {
+    public OffsetRange {
+      Objects.requireNonNull(topic, "topic");
+    }
+
+    /** {@code topic/partition/start-end}. */
+    @Override
+    public String toString() {
+      return topic + "/" + partition + "/" + start + "-" + end;
     }
   }
 }

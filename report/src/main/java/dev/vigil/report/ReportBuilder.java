@@ -62,6 +62,8 @@ public final class ReportBuilder {
   private long followUpsRead;
   private long unreadable;
   private long duplicates;
+  private final List<Report.OffsetRange> ranges = new ArrayList<>();
+  private String generator;
 
   public ReportBuilder(ReportSettings settings) {
     this(settings, Clock.systemUTC());
@@ -182,6 +184,17 @@ public final class ReportBuilder {
     }
   }
 
+  /** Records that the records of one partition were read from {@code start} to {@code end}. */
+  public void offsets(String topic, int partition, long start, long end) {
+    ranges.add(new Report.OffsetRange(topic, partition, start, end));
+  }
+
+  /** Names the tool that makes the report (its version and commit). */
+  public ReportBuilder generator(String generator) {
+    this.generator = generator;
+    return this;
+  }
+
   /** Counts a record that could not be read (it is skipped). */
   public void unreadable() {
     unreadable++;
@@ -213,6 +226,7 @@ public final class ReportBuilder {
 
     return new Report(
         generatedAt,
+        generator,
         settings,
         asOf,
         total.freeze(outages.size()),
@@ -221,7 +235,7 @@ public final class ReportBuilder {
         entries,
         violatingWorkloads(),
         closeTimes(entries),
-        new Report.Input(admissionEventsRead, violationsRead, followUpsRead, unreadable, duplicates));
+        new Report.Input(admissionEventsRead, violationsRead, followUpsRead, unreadable, duplicates, ranges));
   }
 
   private MutableCounts namespace(String cluster, String namespace) {

@@ -40,7 +40,8 @@ final class Tables {
     List<String> lines = new ArrayList<>();
     lines.add("Period: " + Text.time(s.from()) + " to " + Text.time(s.to()) + " (end excluded)");
     lines.add("Clusters: " + Text.scope(s.sortedClusters()) + "; namespaces: " + Text.scope(s.sortedNamespaces()));
-    lines.add("States and ages as of " + Text.time(r.asOf()) + "; generated " + Text.time(r.generatedAt()));
+    lines.add("States and ages as of " + Text.time(r.asOf()) + "; generated " + Text.time(r.generatedAt())
+        + (r.generator() == null ? "" : " by " + r.generator()));
     lines.add("Deadline to close a follow-up: " + Text.duration(s.deadline())
         + "; fail-open admissions less than " + Text.duration(s.outageGap()) + " apart count as one outage");
     return lines;
@@ -48,7 +49,7 @@ final class Tables {
 
   static List<Table> all(Report r) {
     return List.of(summary(r), namespaces(r), outages(r), followUps(r), stillOpen(r), pastDeadline(r),
-        violating(r), input(r));
+        violating(r), input(r), inputOffsets(r));
   }
 
   static Table summary(Report r) {
@@ -166,10 +167,23 @@ final class Tables {
         List.of("Violation transitions read", Text.count(in.violationsRead())),
         List.of("Follow-up changes read", Text.count(in.followUpsRead())),
         List.of("Unreadable records skipped", Text.count(in.unreadable())),
-        List.of("Redelivered admission events dropped", Text.count(in.duplicateAdmissionEvents())));
+        List.of("Redelivered admission events dropped", Text.count(in.duplicateAdmissionEvents())),
+        List.of("SHA-256 of the offsets read", in.sha256()));
     return new Table("input", "Input",
-        "Records read, including those before the period that tell what was already open.",
-        List.of("Records", "Count"), Set.of(1), rows, null);
+        "Records read, including those before the period that tell what was already open. A re-run "
+            + "with the same offsets digest read the same records.",
+        List.of("Records", "Count"), Set.of(), rows, null);
+  }
+
+  static Table inputOffsets(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Report.OffsetRange o : r.input().ranges()) {
+      rows.add(List.of(o.topic(), String.valueOf(o.partition()), String.valueOf(o.start()), String.valueOf(o.end())));
+    }
+    return new Table("input-offsets", "Offsets read",
+        "Per partition, the first offset read and the end offset (excluded), taken when the read began.",
+        List.of("Topic", "Partition", "Start", "End"), Set.of(1, 2, 3), rows,
+        "No partition was read (the report was built without Kafka).");
   }
 
   private static String orDash(String s) {
