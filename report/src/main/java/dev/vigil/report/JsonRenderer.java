@@ -104,6 +104,20 @@ final class JsonRenderer {
     }
     g.writeEndArray();
 
+    g.writeArrayFieldStart("violationsInPeriod");
+    for (Report.PeriodViolations w : r.violationsInPeriod()) {
+      g.writeStartObject();
+      g.writeStringField("clusterId", w.clusterId());
+      workload(g, w.owner());
+      g.writeStringField("decision", w.decision().name());
+      g.writeNumberField("pods", w.pods());
+      strings(g, "podNames", w.podNames());
+      time(g, "firstOpened", w.firstOpened());
+      g.writeNumberField("openAtEnd", w.openAtEnd());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+
     g.writeObjectFieldStart("input");
     g.writeNumberField("admissionEventsRead", r.input().admissionEventsRead());
     g.writeNumberField("violationsRead", r.input().violationsRead());

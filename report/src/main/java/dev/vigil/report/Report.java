@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param byNamespace the counts per cluster and namespace, sorted by cluster then namespace
  * @param followUps every follow-up whose life overlaps the period, oldest first
  * @param violatingAtEnd workloads with pods whose violation was still open at {@code asOf}
+ * @param violationsInPeriod workloads with pods that violated the policy at any time in the period
  * @param generator the tool that made the report, e.g. {@code vigil 0.1.0 (commit 1a2b3c4d5e6f)},
  *     or {@code null} when not told
  */
@@ -31,6 +32,7 @@ public record Report(
     List<Outage> outages,
     List<FollowUpEntry> followUps,
     List<ViolatingWorkload> violatingAtEnd,
+    List<PeriodViolations> violationsInPeriod,
     CloseTimes timeToClose,
     Input input) {
 
@@ -46,6 +48,7 @@ public record Report(
     outages = List.copyOf(outages);
     followUps = List.copyOf(followUps);
     violatingAtEnd = List.copyOf(violatingAtEnd);
+    violationsInPeriod = List.copyOf(violationsInPeriod);
     Objects.requireNonNull(timeToClose, "timeToClose");
     Objects.requireNonNull(input, "input");
   }
@@ -170,6 +173,29 @@ public record Report(
     public ViolatingWorkload {
       podNames = List.copyOf(podNames);
       reasons = List.copyOf(reasons);
+    }
+  }
+
+  /**
+   * A workload with pods that violated the policy at some time in the period: a violation opened,
+   * changed or resolved in it, or was open through it.
+   *
+   * @param decision the most severe decision any of its pods had in the period
+   * @param pods how many of its pods violated
+   * @param podNames some of them, at most {@link ReportBuilder#MAX_LISTED}
+   * @param firstOpened when the earliest of those violations opened (possibly before the period)
+   * @param openAtEnd how many were still open at the end of the period
+   */
+  public record PeriodViolations(
+      String clusterId,
+      WorkloadRef owner,
+      Decision decision,
+      int pods,
+      List<String> podNames,
+      Instant firstOpened,
+      int openAtEnd) {
+    public PeriodViolations {
+      podNames = List.copyOf(podNames);
     }
   }
 

@@ -63,6 +63,8 @@ public final class ReportBuilder {
   private long unreadable;
   private long duplicates;
   private final List<Report.OffsetRange> ranges = new ArrayList<>();
+  /** Per workload ({@code cluster/Kind/namespace/name}), the violations that changed in the period. */
+  private final Map<String, PeriodAggregate> inPeriod = new TreeMap<>();
   private String generator;
 
   public ReportBuilder(ReportSettings settings) {
@@ -136,6 +138,8 @@ public final class ReportBuilder {
       return;
     }
     if (settings.inPeriod(v.at())) {
+      Decision violated = v.current().isViolation() ? v.current() : v.previous();
+      periodAggregate(v.clusterId(), v.owner()).add(v.podName(), violated, v.openedAt());
       MutableCounts ns = namespace(v.clusterId(), v.namespace());
       if (v.transition() == ViolationTransition.Transition.OPENED) {
         total.violationsOpened++;
@@ -234,6 +238,7 @@ public final class ReportBuilder {
         outages,
         entries,
         violatingWorkloads(),
+        violationsInPeriod(),
         closeTimes(entries),
         new Report.Input(admissionEventsRead, violationsRead, followUpsRead, unreadable, duplicates, ranges));
   }
@@ -264,6 +269,62 @@ public final class ReportBuilder {
     });
     out.sort(Comparator.comparing(Report.Outage::start).thenComparing(Report.Outage::clusterId));
     return out;
+  }
+
+  private PeriodAggregate periodAggregate(String clusterId, WorkloadRef owner) {
+    return inPeriod.computeIfAbsent(clusterId + "/" + owner.key(),
+        k -> new PeriodAggregate(canonical(clusterId), canonical(owner)));
+  }
+
+  /** Workloads with violations in the period: those that changed in it and those open through it. */
+  private List<Report.PeriodViolations> violationsInPeriod() {
+    Map<String, PeriodAggregate> all = new TreeMap<>();
+    inPeriod.forEach((k, a) -> all.put(k, a.copy()));
+    for (OpenViolation v : openViolations.values()) {
+      PeriodAggregate a = all.computeIfAbsent(v.clusterId() + "/" + v.owner().key(),
+          k -> new PeriodAggregate(v.clusterId(), v.owner()));
+      a.add(v.podName(), v.current(), v.openedAt());
+      a.openAtEnd++;
+    }
+    List<Report.PeriodViolations> out = new ArrayList<>();
+    for (PeriodAggregate a : all.values()) {
+      out.add(new Report.PeriodViolations(a.clusterId, a.owner, a.worst, a.pods.size(),
+          a.pods.stream().limit(MAX_LISTED).toList(), a.firstOpened, a.openAtEnd));
+    }
+    out.sort(Comparator.comparing(Report.PeriodViolations::firstOpened)
+        .thenComparing(w -> w.clusterId() + "/" + w.owner().key()));
+    return out;
+  }
+
+  /** The violations of one workload seen in the period. */
+  private static final class PeriodAggregate {
+    final String clusterId;
+    final WorkloadRef owner;
+    final SortedSet<String> pods = new TreeSet<>();
+    Decision worst;
+    Instant firstOpened;
+    int openAtEnd;
+
+    PeriodAggregate(String clusterId, WorkloadRef owner) {
+      this.clusterId = clusterId;
+      this.owner = owner;
+    }
+
+    void add(String pod, Decision decision, Instant openedAt) {
+      pods.add(pod);
+      if (decision != null && (worst == null || severity(decision) > severity(worst))) {
+        worst = decision;
+      }
+      firstOpened = firstOpened == null || openedAt.isBefore(firstOpened) ? openedAt : firstOpened;
+    }
+
+    PeriodAggregate copy() {
+      PeriodAggregate c = new PeriodAggregate(clusterId, owner);
+      c.pods.addAll(pods);
+      c.worst = worst;
+      c.firstOpened = firstOpened;
+      return c;
+    }
   }
 
   private List<Report.ViolatingWorkload> violatingWorkloads() {

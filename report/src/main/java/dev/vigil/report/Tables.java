@@ -49,7 +49,7 @@ final class Tables {
 
   static List<Table> all(Report r) {
     return List.of(summary(r), namespaces(r), outages(r), followUps(r), stillOpen(r), pastDeadline(r),
-        violating(r), input(r), inputOffsets(r));
+        violationsInPeriod(r), violating(r), input(r), inputOffsets(r));
   }
 
   static Table summary(Report r) {
@@ -145,6 +145,20 @@ final class Tables {
         "Follow-ups still open after the deadline, or closed later than it.",
         List.of("Id", "Kind", "Cluster", "Workload", "State", "First seen", "Open for / closed after"),
         Set.of(), rows, "No follow-up went past the deadline.");
+  }
+
+  static Table violationsInPeriod(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Report.PeriodViolations w : r.violationsInPeriod()) {
+      rows.add(List.of(w.clusterId(), Text.workload(w.owner()), Text.lower(w.decision()), Text.count(w.pods()),
+          Text.list(w.podNames()) + (w.pods() > w.podNames().size() ? ", …" : ""), Text.time(w.firstOpened()),
+          Text.count(w.openAtEnd())));
+    }
+    return new Table("violations-in-period", "Violations in the period",
+        "Workloads with pods that violated the policy at any time in the period (opened, changed or resolved "
+            + "in it, or open through it), with the most severe decision they had.",
+        List.of("Cluster", "Workload", "Worst decision", "Pods", "Pod names", "First opened", "Open at the end"),
+        Set.of(3, 6), rows, "No pod violated the policy in the period.");
   }
 
   static Table violating(Report r) {

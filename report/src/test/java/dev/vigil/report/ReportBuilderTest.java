@@ -88,6 +88,21 @@ class ReportBuilderTest {
     assertEquals(List.of("api-2", "api-3", "api-4"), api.podNames());
     assertEquals(Decision.DENY, api.decision());
     assertEquals(Instant.parse("2026-11-03T11:00:00Z"), api.openSince());
+
+    // Every workload that violated in the period, not only those violating at its end: legacy's
+    // violation resolved on 11-02, web's was open through the period, tool's opened after it.
+    List<Report.PeriodViolations> period = r.violationsInPeriod();
+    assertEquals(List.of("legacy", "web", "api"), period.stream().map(w -> w.owner().name()).toList());
+    Report.PeriodViolations legacy = period.get(0);
+    assertEquals(Decision.DENY, legacy.decision());
+    assertEquals(0, legacy.openAtEnd());
+    assertEquals(Instant.parse("2026-10-15T00:00:00Z"), legacy.firstOpened());
+    Report.PeriodViolations inPeriodApi = period.get(2);
+    assertEquals(List.of("api-1", "api-2", "api-3", "api-4"), inPeriodApi.podNames());
+    assertEquals(4, inPeriodApi.pods());
+    assertEquals(3, inPeriodApi.openAtEnd());
+    assertEquals(Decision.DENY, inPeriodApi.decision());
+    assertEquals(1, period.get(1).openAtEnd());
   }
 
   static List<String> ids(List<FollowUpEntry> entries) {
