@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.kafka.KafkaCluster;
 import dev.vigil.kafka.KafkaClusters;
 import dev.vigil.schemas.AdmissionEvent;
+import dev.vigil.cli.run.KafkaAccess;
 import dev.vigil.schemas.ContainerImage;
+import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Json;
@@ -145,6 +147,14 @@ class ReportCommandIT {
     try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
       String bootstrap = kafka.bootstrapServers();
       fill(bootstrap);
+      KafkaAccess.of(bootstrap).createTopicsNow();
+      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+          new StringSerializer(), new ByteArraySerializer())) {
+        DeadLetter bad = new DeadLetter("streams", Topics.POD_EVENTS.name(), 2, 17L, "k", null, 5,
+            "UnreadableMessageException", "not JSON", Instant.parse("2026-11-02T10:00:00Z"));
+        // Kafka time now: the topic's 30-day retention would delete a record stamped in the period.
+        producer.send(new ProducerRecord<>(Topics.DEAD_LETTER.name(), "k", Json.write(bad))).get();
+      }
       Path html = dir.resolve("report.html");
       Path json = dir.resolve("report.json");
 
@@ -166,6 +176,11 @@ class ReportCommandIT {
       assertTrue(first.err().contains("input offsets sha256 " + inputSha), first.err() + " vs " + inputSha);
       assertTrue(Files.readString(html).contains(inputSha), "the HTML shows the offsets digest");
       assertTrue(doc.path("input").path("ranges").size() >= 3, doc.path("input").toString());
+      // Dead letters of the period.
+      JsonNode dead = doc.path("deadLetters").get(0);
+      assertEquals("UnreadableMessageException", dead.path("errorType").asText(), doc.path("deadLetters").toString());
+      assertEquals(1, dead.path("count").asInt());
+      assertTrue(Files.readString(html).contains("Dead letters in the period"));
       // The tool that made it.
       String version = vigil("--version").out().strip();
       assertEquals(version, doc.path("generator").asText());

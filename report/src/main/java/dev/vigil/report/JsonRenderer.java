@@ -104,6 +104,19 @@ final class JsonRenderer {
     }
     g.writeEndArray();
 
+    g.writeArrayFieldStart("deadLetters");
+    for (Report.DeadLetters d : r.deadLetters()) {
+      g.writeStartObject();
+      g.writeStringField("component", d.component());
+      g.writeStringField("source", d.source());
+      g.writeStringField("errorType", d.errorType());
+      g.writeNumberField("count", d.count());
+      time(g, "first", d.first());
+      time(g, "last", d.last());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+
     g.writeArrayFieldStart("violationsInPeriod");
     for (Report.PeriodViolations w : r.violationsInPeriod()) {
       g.writeStartObject();

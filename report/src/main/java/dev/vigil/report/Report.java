@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param followUps every follow-up whose life overlaps the period, oldest first
  * @param violatingAtEnd workloads with pods whose violation was still open at {@code asOf}
  * @param violationsInPeriod workloads with pods that violated the policy at any time in the period
+ * @param deadLetters records Vigil could not process in the period, grouped by component, source
+ *     and error type
  * @param generator the tool that made the report, e.g. {@code vigil 0.1.0 (commit 1a2b3c4d5e6f)},
  *     or {@code null} when not told
  */
@@ -33,6 +35,7 @@ public record Report(
     List<FollowUpEntry> followUps,
     List<ViolatingWorkload> violatingAtEnd,
     List<PeriodViolations> violationsInPeriod,
+    List<DeadLetters> deadLetters,
     CloseTimes timeToClose,
     Input input) {
 
@@ -49,6 +52,7 @@ public record Report(
     followUps = List.copyOf(followUps);
     violatingAtEnd = List.copyOf(violatingAtEnd);
     violationsInPeriod = List.copyOf(violationsInPeriod);
+    deadLetters = List.copyOf(deadLetters);
     Objects.requireNonNull(timeToClose, "timeToClose");
     Objects.requireNonNull(input, "input");
   }
@@ -198,6 +202,16 @@ public record Report(
       podNames = List.copyOf(podNames);
     }
   }
+
+  /**
+   * Dead letters of one component, source (topic or feed) and error type in the period.
+   *
+   * @param count how many
+   * @param first the time of the first
+   * @param last the time of the last
+   */
+  public record DeadLetters(String component, String source, String errorType, long count, Instant first,
+      Instant last) {}
 
   /**
    * How long follow-ups closed within the period took to close. {@code mean} and {@code p95}

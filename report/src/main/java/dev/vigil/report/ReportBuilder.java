@@ -1,6 +1,7 @@
 package dev.vigil.report;
 
 import dev.vigil.schemas.AdmissionEvent;
+import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.ViolationTransition;
@@ -65,6 +66,9 @@ public final class ReportBuilder {
   private final List<Report.OffsetRange> ranges = new ArrayList<>();
   /** Per workload ({@code cluster/Kind/namespace/name}), the violations that changed in the period. */
   private final Map<String, PeriodAggregate> inPeriod = new TreeMap<>();
+  /** Dead letters in the period per component, source and error type. */
+  private final Map<List<String>, long[]> deadLetters = new TreeMap<>(
+      Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)).thenComparing(k -> k.get(2)));
   private String generator;
 
   public ReportBuilder(ReportSettings settings) {
@@ -157,6 +161,22 @@ public final class ReportBuilder {
     }
   }
 
+  /**
+   * Counts a dead letter when it was written in the period. Dead letters carry no cluster, so the
+   * report's cluster and namespace scope does not narrow them.
+   */
+  public void deadLetter(DeadLetter d) {
+    if (!settings.inPeriod(d.at())) {
+      return;
+    }
+    long at = d.at().toEpochMilli();
+    long[] c = deadLetters.computeIfAbsent(List.of(d.component(), d.source(), d.errorType()),
+        k -> new long[] {0, at, at});
+    c[0]++;
+    c[1] = Math.min(c[1], at);
+    c[2] = Math.max(c[2], at);
+  }
+
   /** Follows one follow-up's change of state, up to the end of the period. */
   public void followUp(FollowUp f) {
     followUpsRead++;
@@ -239,6 +259,7 @@ public final class ReportBuilder {
         entries,
         violatingWorkloads(),
         violationsInPeriod(),
+        deadLetterGroups(),
         closeTimes(entries),
         new Report.Input(admissionEventsRead, violationsRead, followUpsRead, unreadable, duplicates, ranges));
   }
@@ -274,6 +295,13 @@ public final class ReportBuilder {
   private PeriodAggregate periodAggregate(String clusterId, WorkloadRef owner) {
     return inPeriod.computeIfAbsent(clusterId + "/" + owner.key(),
         k -> new PeriodAggregate(canonical(clusterId), canonical(owner)));
+  }
+
+  private List<Report.DeadLetters> deadLetterGroups() {
+    List<Report.DeadLetters> out = new ArrayList<>();
+    deadLetters.forEach((k, c) -> out.add(new Report.DeadLetters(k.get(0), k.get(1), k.get(2), c[0],
+        Instant.ofEpochMilli(c[1]), Instant.ofEpochMilli(c[2]))));
+    return out;
   }
 
   /** Workloads with violations in the period: those that changed in it and those open through it. */

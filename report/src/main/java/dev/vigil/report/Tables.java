@@ -49,7 +49,7 @@ final class Tables {
 
   static List<Table> all(Report r) {
     return List.of(summary(r), namespaces(r), outages(r), followUps(r), stillOpen(r), pastDeadline(r),
-        violationsInPeriod(r), violating(r), input(r), inputOffsets(r));
+        violationsInPeriod(r), violating(r), deadLetters(r), input(r), inputOffsets(r));
   }
 
   static Table summary(Report r) {
@@ -159,6 +159,19 @@ final class Tables {
             + "in it, or open through it), with the most severe decision they had.",
         List.of("Cluster", "Workload", "Worst decision", "Pods", "Pod names", "First opened", "Open at the end"),
         Set.of(3, 6), rows, "No pod violated the policy in the period.");
+  }
+
+  static Table deadLetters(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Report.DeadLetters d : r.deadLetters()) {
+      rows.add(List.of(d.component(), d.source(), d.errorType(), Text.count(d.count()), Text.time(d.first()),
+          Text.time(d.last())));
+    }
+    return new Table("dead-letters", "Dead letters in the period",
+        "Records Vigil could not process (on vigil.dead-letter), by component, source and error; the records "
+            + "themselves stay on the topic. Dead letters carry no cluster: the scope does not narrow them.",
+        List.of("Component", "Source", "Error", "Count", "First", "Last"), Set.of(3), rows,
+        "No dead letter in the period.");
   }
 
   static Table violating(Report r) {

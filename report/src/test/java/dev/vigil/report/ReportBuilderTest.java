@@ -192,6 +192,28 @@ class ReportBuilderTest {
   }
 
   @Test
+  void deadLettersOfThePeriodAreCountedByComponentSourceAndError() {
+    ReportBuilder b = new ReportBuilder(ReportSettings.of(Scenario.FROM, Scenario.TO), LATER);
+    b.deadLetter(deadLetter("streams", "vigil.pod-events", "UnreadableMessageException", "2026-10-31T23:59:59Z"));
+    b.deadLetter(deadLetter("streams", "vigil.pod-events", "UnreadableMessageException", "2026-11-02T10:00:00Z"));
+    b.deadLetter(deadLetter("streams", "vigil.pod-events", "UnreadableMessageException", "2026-11-01T08:00:00Z"));
+    b.deadLetter(deadLetter("ingest", "audit", "JsonParseException", "2026-11-03T00:00:00Z"));
+    b.deadLetter(deadLetter("ingest", "audit", "JsonParseException", "2026-11-08T00:00:00Z"));
+
+    List<Report.DeadLetters> d = b.build().deadLetters();
+
+    assertEquals(List.of(
+        new Report.DeadLetters("ingest", "audit", "JsonParseException", 1, Instant.parse("2026-11-03T00:00:00Z"),
+            Instant.parse("2026-11-03T00:00:00Z")),
+        new Report.DeadLetters("streams", "vigil.pod-events", "UnreadableMessageException", 2,
+            Instant.parse("2026-11-01T08:00:00Z"), Instant.parse("2026-11-02T10:00:00Z"))), d);
+  }
+
+  private static dev.vigil.schemas.DeadLetter deadLetter(String component, String source, String type, String at) {
+    return new dev.vigil.schemas.DeadLetter(component, source, 0, 1L, "k", null, 3, type, "bad", Instant.parse(at));
+  }
+
+  @Test
   void settingsRefuseAnEmptyPeriod() {
     assertThrows(IllegalArgumentException.class, () -> ReportSettings.of(Scenario.TO, Scenario.FROM));
     assertThrows(IllegalArgumentException.class, () -> ReportSettings.of(Scenario.TO, Scenario.TO));
