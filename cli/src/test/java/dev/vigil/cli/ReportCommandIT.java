@@ -15,6 +15,7 @@ import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Json;
+import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.WorkloadRef;
 import java.net.ServerSocket;
@@ -154,6 +155,9 @@ class ReportCommandIT {
             "UnreadableMessageException", "not JSON", Instant.parse("2026-11-02T10:00:00Z"));
         // Kafka time now: the topic's 30-day retention would delete a record stamped in the period.
         producer.send(new ProducerRecord<>(Topics.DEAD_LETTER.name(), "k", Json.write(bad))).get();
+        for (PolicyDocument p : List.of(policy(1, "2026-10-20T00:00:00Z"), policy(2, "2026-11-03T00:00:00Z"))) {
+          producer.send(new ProducerRecord<>(Topics.POLICIES.name(), p.key(), Json.write(p))).get();
+        }
       }
       Path html = dir.resolve("report.html");
       Path json = dir.resolve("report.json");
@@ -176,6 +180,12 @@ class ReportCommandIT {
       assertTrue(first.err().contains("input offsets sha256 " + inputSha), first.err() + " vs " + inputSha);
       assertTrue(Files.readString(html).contains(inputSha), "the HTML shows the offsets digest");
       assertTrue(doc.path("input").path("ranges").size() >= 3, doc.path("input").toString());
+      // The policy in force at the start and its change in the period.
+      JsonNode policies = doc.path("policies");
+      assertEquals(2, policies.size(), policies.toString());
+      assertTrue(policies.get(0).path("inForceAtStart").asBoolean(), policies.toString());
+      assertEquals(2, policies.get(1).path("version").asInt(), policies.toString());
+      assertTrue(!policies.get(1).path("inForceAtStart").asBoolean(), policies.toString());
       // Dead letters of the period.
       JsonNode dead = doc.path("deadLetters").get(0);
       assertEquals("UnreadableMessageException", dead.path("errorType").asText(), doc.path("deadLetters").toString());
@@ -193,6 +203,11 @@ class ReportCommandIT {
       assertEquals(expected, Files.getPosixFilePermissions(json));
       assertEquals(expected, Files.getPosixFilePermissions(dir.resolve("report.json.sha256")));
     }
+  }
+
+  private static PolicyDocument policy(long version, String at) {
+    return new PolicyDocument("global", PolicyDocument.Kind.BINAUTHZ_POLICY, "policy.yaml", version,
+        PolicyDocument.Format.YAML, "v" + version, "0".repeat(63) + version, "file:policy.yaml", Instant.parse(at));
   }
 
   private static String sha256(byte[] bytes) throws Exception {

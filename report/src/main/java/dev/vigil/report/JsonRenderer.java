@@ -104,6 +104,21 @@ final class JsonRenderer {
     }
     g.writeEndArray();
 
+    g.writeArrayFieldStart("policies");
+    for (Report.PolicyRevision p : r.policies()) {
+      g.writeStartObject();
+      g.writeStringField("key", p.key());
+      g.writeNumberField("version", p.version());
+      g.writeStringField("sha256", p.sha256());
+      if (p.source() != null) {
+        g.writeStringField("source", p.source());
+      }
+      time(g, "publishedAt", p.publishedAt());
+      g.writeBooleanField("inForceAtStart", p.inForceAtStart());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+
     g.writeArrayFieldStart("deadLetters");
     for (Report.DeadLetters d : r.deadLetters()) {
       g.writeStartObject();

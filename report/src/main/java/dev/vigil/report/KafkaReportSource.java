@@ -49,6 +49,9 @@ public final class KafkaReportSource {
 
   private static final Duration POLL = Duration.ofMillis(200);
 
+  /** The revisions the streams policy gate accepted, where that gate runs. */
+  static final String ACCEPTED_POLICIES = "vigil.policies.accepted";
+
   private final Properties clientProperties;
   private final Duration timeout;
 
@@ -71,14 +74,20 @@ public final class KafkaReportSource {
     startAt.put(Topics.VIOLATIONS.name(), history);
     startAt.put(Topics.FOLLOWUPS.name(), history);
 
-    // Read when it exists (a cluster set up before dead letters were reported may lack it).
-    Map<String, Instant> optional = Map.of(Topics.DEAD_LETTER.name(), s.from().minus(TIMESTAMP_SLACK));
+    // Read when they exist. The policy topics are compacted: read whole, they hold the last
+    // revision of each policy and whatever compaction has not yet removed.
+    Map<String, Instant> optional = Map.of(
+        Topics.DEAD_LETTER.name(), s.from().minus(TIMESTAMP_SLACK),
+        Topics.POLICIES.name(), Instant.EPOCH,
+        ACCEPTED_POLICIES, Instant.EPOCH);
 
     Map<String, Consumer<byte[]>> handlers = Map.of(
         Topics.ADMISSION_EVENTS.name(), bytes -> builder.admission(read(bytes, Topics.ADMISSION_EVENTS)),
         Topics.VIOLATIONS.name(), bytes -> builder.violation(read(bytes, Topics.VIOLATIONS)),
         Topics.FOLLOWUPS.name(), bytes -> builder.followUp(read(bytes, Topics.FOLLOWUPS)),
-        Topics.DEAD_LETTER.name(), bytes -> builder.deadLetter(read(bytes, Topics.DEAD_LETTER)));
+        Topics.DEAD_LETTER.name(), bytes -> builder.deadLetter(read(bytes, Topics.DEAD_LETTER)),
+        Topics.POLICIES.name(), bytes -> builder.policy(read(bytes, Topics.POLICIES)),
+        ACCEPTED_POLICIES, bytes -> builder.policy(read(bytes, Topics.POLICIES)));
 
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties())) {
       Map<TopicPartition, Long> start = new HashMap<>();
@@ -170,6 +179,10 @@ public final class KafkaReportSource {
         read.put(topic, at);
       }
     });
+    if (read.containsKey(ACCEPTED_POLICIES)) {
+      // What streams accepted is what was in force; vigil.policies also holds rejected revisions.
+      read.remove(Topics.POLICIES.name());
+    }
     Map<TopicPartition, Long> query = new HashMap<>();
     read.forEach((topic, at) -> {
       for (PartitionInfo p : topics.get(topic)) {

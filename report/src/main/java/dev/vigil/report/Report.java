@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param followUps every follow-up whose life overlaps the period, oldest first
  * @param violatingAtEnd workloads with pods whose violation was still open at {@code asOf}
  * @param violationsInPeriod workloads with pods that violated the policy at any time in the period
+ * @param policies the policy revision in force at the start of the period and every revision
+ *     published in it, per policy, oldest first
  * @param deadLetters records Vigil could not process in the period, grouped by component, source
  *     and error type
  * @param generator the tool that made the report, e.g. {@code vigil 0.1.0 (commit 1a2b3c4d5e6f)},
@@ -35,6 +37,7 @@ public record Report(
     List<FollowUpEntry> followUps,
     List<ViolatingWorkload> violatingAtEnd,
     List<PeriodViolations> violationsInPeriod,
+    List<PolicyRevision> policies,
     List<DeadLetters> deadLetters,
     CloseTimes timeToClose,
     Input input) {
@@ -53,6 +56,7 @@ public record Report(
     violatingAtEnd = List.copyOf(violatingAtEnd);
     violationsInPeriod = List.copyOf(violationsInPeriod);
     deadLetters = List.copyOf(deadLetters);
+    policies = List.copyOf(policies);
     Objects.requireNonNull(timeToClose, "timeToClose");
     Objects.requireNonNull(input, "input");
   }
@@ -202,6 +206,15 @@ public record Report(
       podNames = List.copyOf(podNames);
     }
   }
+
+  /**
+   * One revision of a policy document.
+   *
+   * @param key {@code KIND/scope/name}
+   * @param inForceAtStart the revision that was in force when the period began (published before it)
+   */
+  public record PolicyRevision(String key, long version, String sha256, String source, Instant publishedAt,
+      boolean inForceAtStart) {}
 
   /**
    * Dead letters of one component, source (topic or feed) and error type in the period.

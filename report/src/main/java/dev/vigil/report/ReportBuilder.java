@@ -4,6 +4,7 @@ import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
 import java.time.Clock;
@@ -66,6 +67,8 @@ public final class ReportBuilder {
   private final List<Report.OffsetRange> ranges = new ArrayList<>();
   /** Per workload ({@code cluster/Kind/namespace/name}), the violations that changed in the period. */
   private final Map<String, PeriodAggregate> inPeriod = new TreeMap<>();
+  /** Per policy key, the revision in force at the start and those published in the period. */
+  private final Map<String, List<Report.PolicyRevision>> policies = new TreeMap<>();
   /** Dead letters in the period per component, source and error type. */
   private final Map<List<String>, long[]> deadLetters = new TreeMap<>(
       Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)).thenComparing(k -> k.get(2)));
@@ -159,6 +162,30 @@ public final class ReportBuilder {
       openViolations.put(v.key(), new OpenViolation(canonical(v.clusterId()), canonical(v.owner()), v.podName(),
           v.current(), v.openedAt(), canonical(v.reasons())));
     }
+  }
+
+  /**
+   * Follows a policy revision (from {@code vigil.policies}, or the revisions streams accepted):
+   * keeps the last one published before the period and every one published in it.
+   */
+  public void policy(PolicyDocument p) {
+    if (!p.publishedAt().isBefore(settings.to())) {
+      return;
+    }
+    boolean before = p.publishedAt().isBefore(settings.from());
+    List<Report.PolicyRevision> revisions = policies.computeIfAbsent(p.key(), k -> new ArrayList<>());
+    Report.PolicyRevision r = new Report.PolicyRevision(p.key(), p.version(), p.sha256(), p.source(),
+        p.publishedAt(), before);
+    if (before) {
+      // Only the latest revision before the period is in force at its start.
+      revisions.removeIf(x -> x.inForceAtStart() && !x.publishedAt().isAfter(p.publishedAt()));
+      if (revisions.stream().anyMatch(x -> x.inForceAtStart())) {
+        return;
+      }
+    } else if (revisions.stream().anyMatch(x -> x.version() == p.version() && x.sha256().equals(p.sha256()))) {
+      return; // the same revision again (a re-publication)
+    }
+    revisions.add(r);
   }
 
   /**
@@ -259,6 +286,7 @@ public final class ReportBuilder {
         entries,
         violatingWorkloads(),
         violationsInPeriod(),
+        policyRevisions(),
         deadLetterGroups(),
         closeTimes(entries),
         new Report.Input(admissionEventsRead, violationsRead, followUpsRead, unreadable, duplicates, ranges));
@@ -295,6 +323,15 @@ public final class ReportBuilder {
   private PeriodAggregate periodAggregate(String clusterId, WorkloadRef owner) {
     return inPeriod.computeIfAbsent(clusterId + "/" + owner.key(),
         k -> new PeriodAggregate(canonical(clusterId), canonical(owner)));
+  }
+
+  private List<Report.PolicyRevision> policyRevisions() {
+    List<Report.PolicyRevision> out = new ArrayList<>();
+    policies.values().forEach(revisions -> revisions.stream()
+        .sorted(Comparator.comparing(Report.PolicyRevision::publishedAt)
+            .thenComparingLong(Report.PolicyRevision::version))
+        .forEach(out::add));
+    return out;
   }
 
   private List<Report.DeadLetters> deadLetterGroups() {

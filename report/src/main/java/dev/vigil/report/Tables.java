@@ -49,7 +49,7 @@ final class Tables {
 
   static List<Table> all(Report r) {
     return List.of(summary(r), namespaces(r), outages(r), followUps(r), stillOpen(r), pastDeadline(r),
-        violationsInPeriod(r), violating(r), deadLetters(r), input(r), inputOffsets(r));
+        violationsInPeriod(r), violating(r), policies(r), deadLetters(r), input(r), inputOffsets(r));
   }
 
   static Table summary(Report r) {
@@ -159,6 +159,21 @@ final class Tables {
             + "in it, or open through it), with the most severe decision they had.",
         List.of("Cluster", "Workload", "Worst decision", "Pods", "Pod names", "First opened", "Open at the end"),
         Set.of(3, 6), rows, "No pod violated the policy in the period.");
+  }
+
+  static Table policies(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Report.PolicyRevision p : r.policies()) {
+      rows.add(List.of(p.key(), String.valueOf(p.version()), Text.time(p.publishedAt()),
+          p.inForceAtStart() ? "in force at the start" : "changed in the period", p.sha256(),
+          p.source() == null ? "" : p.source()));
+    }
+    return new Table("policies", "Policy versions",
+        "Per policy, the revision in force when the period began and every revision published in it "
+            + "(from vigil.policies.accepted where streams runs its policy gate, else vigil.policies). Both "
+            + "topics are compacted, so older revisions may be gone.",
+        List.of("Policy", "Version", "Published", "When", "SHA-256", "Source"), Set.of(1), rows,
+        "No policy revision found on the policy topics.");
   }
 
   static Table deadLetters(Report r) {

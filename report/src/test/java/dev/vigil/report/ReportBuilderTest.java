@@ -209,6 +209,29 @@ class ReportBuilderTest {
             Instant.parse("2026-11-01T08:00:00Z"), Instant.parse("2026-11-02T10:00:00Z"))), d);
   }
 
+  @Test
+  void policiesShowTheRevisionInForceAtTheStartAndEveryChangeInThePeriod() {
+    ReportBuilder b = new ReportBuilder(ReportSettings.of(Scenario.FROM, Scenario.TO), LATER);
+    b.policy(policy("global", 1, "2026-10-01T00:00:00Z"));
+    b.policy(policy("global", 2, "2026-10-20T00:00:00Z"));
+    b.policy(policy("global", 3, "2026-11-05T00:00:00Z"));
+    b.policy(policy("global", 3, "2026-11-05T00:00:00Z"));
+    b.policy(policy("global", 4, "2026-11-09T00:00:00Z"));
+    b.policy(policy("cluster-a", 7, "2026-11-02T00:00:00Z"));
+
+    List<Report.PolicyRevision> p = b.build().policies();
+
+    assertEquals(List.of("BINAUTHZ_POLICY/cluster-a/policy.yaml@7 changed",
+        "BINAUTHZ_POLICY/global/policy.yaml@2 in force", "BINAUTHZ_POLICY/global/policy.yaml@3 changed"),
+        p.stream().map(r -> r.key() + "@" + r.version() + (r.inForceAtStart() ? " in force" : " changed")).toList());
+  }
+
+  private static dev.vigil.schemas.PolicyDocument policy(String scope, long version, String at) {
+    return new dev.vigil.schemas.PolicyDocument(scope, dev.vigil.schemas.PolicyDocument.Kind.BINAUTHZ_POLICY,
+        "policy.yaml", version, dev.vigil.schemas.PolicyDocument.Format.YAML, "v" + version, "sha" + version,
+        "file:policy.yaml", Instant.parse(at));
+  }
+
   private static dev.vigil.schemas.DeadLetter deadLetter(String component, String source, String type, String at) {
     return new dev.vigil.schemas.DeadLetter(component, source, 0, 1L, "k", null, 3, type, "bad", Instant.parse(at));
   }
