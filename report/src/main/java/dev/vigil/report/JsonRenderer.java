@@ -3,6 +3,7 @@ package dev.vigil.report;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import dev.vigil.report.Report.FollowUpEntry;
+import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.WorkloadRef;
 import java.io.IOException;
@@ -93,11 +94,7 @@ final class JsonRenderer {
     g.writeArrayFieldStart("violatingAtEnd");
     for (Report.ViolatingWorkload w : r.violatingAtEnd()) {
       g.writeStartObject();
-      g.writeStringField("clusterId", w.clusterId());
-      workload(g, w.owner());
-      g.writeStringField("decision", w.decision().name());
-      g.writeNumberField("pods", w.pods());
-      strings(g, "podNames", w.podNames());
+      violatingPods(g, w.clusterId(), w.owner(), w.decision(), w.pods(), w.podNames());
       strings(g, "reasons", w.reasons());
       time(g, "openSince", w.openSince());
       g.writeEndObject();
@@ -135,11 +132,7 @@ final class JsonRenderer {
     g.writeArrayFieldStart("violationsInPeriod");
     for (Report.PeriodViolations w : r.violationsInPeriod()) {
       g.writeStartObject();
-      g.writeStringField("clusterId", w.clusterId());
-      workload(g, w.owner());
-      g.writeStringField("decision", w.decision().name());
-      g.writeNumberField("pods", w.pods());
-      strings(g, "podNames", w.podNames());
+      violatingPods(g, w.clusterId(), w.owner(), w.decision(), w.pods(), w.podNames());
       time(g, "firstOpened", w.firstOpened());
       g.writeNumberField("openAtEnd", w.openAtEnd());
       g.writeEndObject();
@@ -167,6 +160,16 @@ final class JsonRenderer {
     g.writeEndObject();
     g.flush();
     out.write("\n");
+  }
+
+  /** The fields a workload with violating pods has in both violation lists. */
+  private static void violatingPods(JsonGenerator g, String clusterId, WorkloadRef owner, Decision decision,
+      int pods, List<String> podNames) throws IOException {
+    g.writeStringField("clusterId", clusterId);
+    workload(g, owner);
+    g.writeStringField("decision", decision.name());
+    g.writeNumberField("pods", pods);
+    strings(g, "podNames", podNames);
   }
 
   private static void followUp(JsonGenerator g, FollowUpEntry f) throws IOException {

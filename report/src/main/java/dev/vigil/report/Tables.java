@@ -151,7 +151,7 @@ final class Tables {
     List<List<String>> rows = new ArrayList<>();
     for (Report.PeriodViolations w : r.violationsInPeriod()) {
       rows.add(List.of(w.clusterId(), Text.workload(w.owner()), Text.lower(w.decision()), Text.count(w.pods()),
-          Text.list(w.podNames()) + (w.pods() > w.podNames().size() ? ", …" : ""), Text.time(w.firstOpened()),
+          someOf(w.podNames(), w.pods()), Text.time(w.firstOpened()),
           Text.count(w.openAtEnd())));
     }
     return new Table("violations-in-period", "Violations in the period",
@@ -193,7 +193,7 @@ final class Tables {
     List<List<String>> rows = new ArrayList<>();
     for (Report.ViolatingWorkload w : r.violatingAtEnd()) {
       rows.add(List.of(w.clusterId(), Text.workload(w.owner()), Text.lower(w.decision()), Text.count(w.pods()),
-          Text.list(w.podNames()) + (w.pods() > w.podNames().size() ? ", …" : ""), Text.time(w.openSince()),
+          someOf(w.podNames(), w.pods()), Text.time(w.openSince()),
           Text.list(w.reasons())));
     }
     return new Table("violating", "Workloads violating at the end of the period",
@@ -226,6 +226,11 @@ final class Tables {
         "Per partition, the first offset read and the end offset (excluded), taken when the read began.",
         List.of("Topic", "Partition", "Start", "End"), Set.of(1, 2, 3), rows,
         "No partition was read (the report was built without Kafka).");
+  }
+
+  /** The names listed, with an ellipsis when there are more than listed. */
+  private static String someOf(List<String> names, int all) {
+    return Text.list(names) + (all > names.size() ? ", …" : "");
   }
 
   private static String orDash(String s) {
