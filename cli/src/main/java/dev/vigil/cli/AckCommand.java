@@ -3,23 +3,23 @@ package dev.vigil.cli;
 import dev.vigil.schemas.CloudEvents;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.FollowUpAck;
+import dev.vigil.schemas.FollowUpId;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topics;
-import dev.vigil.schemas.WorkloadRef;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -45,16 +45,13 @@ import picocli.CommandLine.Parameters;
       "Acknowledge a fail-open, breakglass or dry-run follow-up (or resolve or reopen it).",
       "FOLLOWUP_ID is <cluster>/<namespace>/<Kind>/<name>/<KIND>#<cycle> as `vigil replay`, the report and"
           + " the follow-ups topic show it. Prints the acknowledgement written as one JSON line.",
-      "Exit status: 0 written, 1 Kafka did not take it, 2 unusable arguments (malformed id, missing --by)."
+      "Before writing, reads the latest record of the follow-up on vigil.followups and refuses an id that"
+          + " is not there, a cycle that is not the latest, or an action its state does not take (what"
+          + " streams would ignore).",
+      "Exit status: 0 written, 1 Kafka could not be read or did not take it, 2 unusable arguments"
+          + " (malformed id, missing --by), 3 refused (unknown follow-up, other cycle, already in that state)."
     })
 final class AckCommand implements Callable<Integer> {
-
-  /**
-   * {@code cluster/namespace/Kind/name/KIND#cycle}. The cluster id may itself contain slashes, so
-   * the last four segments are matched from the end.
-   */
-  static final Pattern ID = Pattern.compile(
-      "^(?<cluster>.+)/(?<namespace>[^/#]+)/(?<owner>[A-Z_]+)/(?<name>[^/#]+)/(?<kind>[A-Z_]+)#(?<cycle>[1-9][0-9]{0,9})$");
 
   @Parameters(index = "0", paramLabel = "FOLLOWUP_ID", description = "The follow-up, e.g."
       + " us-central1-a.prod/payments/DEPLOYMENT/api/BREAKGLASS#1.")
@@ -81,7 +78,7 @@ final class AckCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
 
   @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS",
-      description = "How long to wait for Kafka to acknowledge the write (default 30).")
+      description = "How long to wait for Kafka to show the follow-up and to acknowledge the write (default 30).")
   int timeoutSeconds;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -93,6 +90,14 @@ final class AckCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     String problem = check();
+    FollowUpId id = null;
+    if (problem == null) {
+      try {
+        id = FollowUpId.parse(followUpId);
+      } catch (FollowUpId.InvalidFollowUpIdException e) {
+        problem = "FOLLOWUP_ID: " + e.getMessage();
+      }
+    }
     if (problem != null) {
       err.println("vigil ack: " + problem);
       err.flush();
@@ -102,14 +107,26 @@ final class AckCommand implements Callable<Integer> {
         : action.resolve ? FollowUpAck.Action.RESOLVE : action.reopen ? FollowUpAck.Action.REOPEN
         : FollowUpAck.Action.ACKNOWLEDGE;
     Instant at = clock.instant();
-    FollowUpAck ack = new FollowUpAck(followUpId, what, by.strip(), note == null || note.isBlank() ? null : note, at);
-    String key = keyOf(followUpId);
+    FollowUpAck ack = new FollowUpAck(id.toString(), what, by.strip(), note == null || note.isBlank() ? null : note, at);
+    String key = id.key();
     Properties props;
     try {
       props = kafka.clientProperties();
     } catch (IllegalArgumentException e) {
       err.println("vigil ack: " + e.getMessage());
       return 2;
+    }
+    Optional<FollowUp> latest;
+    try {
+      latest = new FollowUpLookup(props, Duration.ofSeconds(timeoutSeconds)).latest(id);
+    } catch (FollowUpLookup.LookupException | RuntimeException e) {
+      err.println("vigil ack: cannot check the follow-up, nothing written: " + e.getMessage());
+      return 1;
+    }
+    String refusal = refusal(id, what, latest);
+    if (refusal != null) {
+      err.println("vigil ack: " + refusal + "; nothing written");
+      return 3;
     }
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -152,38 +169,38 @@ final class AckCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * Why streams would ignore {@code what} for {@code id}, given the latest follow-up record of its
+   * key, or {@code null} when it would act on it (the rules of the follow-up lifecycle's onAck).
+   */
+  static String refusal(FollowUpId id, FollowUpAck.Action what, Optional<FollowUp> latest) {
+    if (latest.isEmpty()) {
+      return "no follow-up " + id.key() + " on " + Topics.FOLLOWUPS.name()
+          + " (check the id against `vigil report` or the topic)";
+    }
+    FollowUp f = latest.get();
+    if (!f.followUpId().equals(id.toString())) {
+      return id + " is not the current follow-up of its workload: the latest is " + f.followUpId()
+          + " (" + f.state() + ")";
+    }
+    FollowUp.State state = f.state();
+    boolean closed = state == FollowUp.State.RESOLVED || state == FollowUp.State.ACKNOWLEDGED;
+    return switch (what) {
+      case ACKNOWLEDGE -> closed ? id + " is already closed (" + state + ", " + f.cause() + ")" : null;
+      case RESOLVE -> state == FollowUp.State.RESOLVED
+          ? id + " is already closed (" + state + ", " + f.cause() + ")" : null;
+      case REOPEN -> closed ? null : id + " is not closed (" + state + "): nothing to reopen";
+    };
+  }
+
   /** Why the arguments are unusable, or {@code null}. */
   private String check() {
     if (by == null || by.isBlank()) {
       return "--by: must name who acknowledges";
     }
-    if (followUpId == null) {
-      return "FOLLOWUP_ID: is required";
-    }
-    Matcher m = ID.matcher(followUpId);
-    if (!m.matches()) {
-      return "FOLLOWUP_ID: '" + followUpId.replace('\n', ' ')
-          + "' is not <cluster>/<namespace>/<Kind>/<name>/<KIND>#<cycle>";
-    }
-    try {
-      WorkloadRef.Kind.valueOf(m.group("owner"));
-    } catch (IllegalArgumentException e) {
-      return "FOLLOWUP_ID: unknown workload kind " + m.group("owner");
-    }
-    try {
-      FollowUp.Kind.valueOf(m.group("kind"));
-    } catch (IllegalArgumentException e) {
-      return "FOLLOWUP_ID: unknown follow-up kind " + m.group("kind") + " (FAIL_OPEN, BREAKGLASS or DRY_RUN)";
-    }
     if (timeoutSeconds <= 0) {
       return "--timeout: must be positive";
     }
     return null;
-  }
-
-  /** The follow-up key: the id up to the last {@code #}. */
-  static String keyOf(String followUpId) {
-    int hash = followUpId.lastIndexOf('#');
-    return hash < 0 ? followUpId : followUpId.substring(0, hash);
   }
 }

@@ -65,12 +65,11 @@ public final class Vigil implements Runnable {
     List<Setting<?>> settings();
   }
 
-  /** Reads the version from the jar's manifest. */
+  /** The version and commit stamped at build ({@link BuildInfo}). */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Vigil.class.getPackage().getImplementationVersion();
-      return new String[] {"vigil " + (v == null ? "development build" : v)};
+      return new String[] {BuildInfo.current().toString()};
     }
   }
 }
