@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     description = "Audits how container images get into Kubernetes clusters and keeps validating them while they run.",
     subcommands = {ServiceCommand.Run.class, DemoCommand.class, ServiceCommand.Ingest.class,
       ServiceCommand.Streams.class, EvaluateCommand.class, ReportCommand.class, TopicsCommand.class,
-      BrokerCommand.class, ReplayCommand.class, AckCommand.class, BenchCommand.class,
+      BrokerCommand.class, ReplayCommand.class, AckCommand.class, RevokeCommand.class, BenchCommand.class,
       CommandLine.HelpCommand.class})
 public final class Vigil implements Runnable {
 

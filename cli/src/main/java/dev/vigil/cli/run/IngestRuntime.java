@@ -1,9 +1,12 @@
 package dev.vigil.cli.run;
 
+import dev.vigil.ingest.feeds.GoogleTokens;
+import dev.vigil.ingest.feeds.GrafeasPoller;
 import dev.vigil.ingest.feeds.JsonFileFeed;
 import dev.vigil.ingest.feeds.PolicyFilePublisher;
 import dev.vigil.ingest.feeds.PolicyTopic;
 import dev.vigil.ingest.feeds.PolicyValidator;
+import dev.vigil.ingest.feeds.TopicIndex;
 import dev.vigil.ingest.http.HttpsReceiverServer;
 import dev.vigil.ingest.http.IngestReceivers;
 import dev.vigil.ingest.kafka.KafkaRecordPublisher;
@@ -11,7 +14,9 @@ import dev.vigil.ingest.metrics.IngestMetrics;
 import dev.vigil.ingest.metrics.MicrometerIngestMetrics;
 import dev.vigil.ingest.watch.PodWatcher;
 import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.schemas.Topics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,7 +55,8 @@ public final class IngestRuntime implements AutoCloseable {
     IngestMetrics metrics = new MicrometerIngestMetrics(registry);
     KafkaRecordPublisher publisher = new KafkaRecordPublisher(kafka.bootstrapServers(), kafka.clientProperties(),
         "/vigil/ingest", Duration.ofSeconds(10), metrics);
-    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, r -> {
+    // Two threads: a Grafeas listing that waits out its retries does not hold up the file feeds.
+    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "vigil-ingest-feeds");
       t.setDaemon(true);
       return t;
@@ -81,15 +87,29 @@ public final class IngestRuntime implements AutoCloseable {
         p.watch(scheduler, plan.feedInterval());
         policies.add(p);
       }
+      List<JsonFileFeed> feeds = new ArrayList<>();
       if (plan.attestations() != null) {
-        JsonFileFeed feed = JsonFileFeed.attestations(plan.attestations(), publisher, metrics, clock);
+        feeds.add(JsonFileFeed.attestations(plan.attestations(), publisher, metrics, clock));
+      }
+      if (plan.imageMetadata() != null) {
+        feeds.add(JsonFileFeed.imageMetadata(plan.imageMetadata(), publisher, metrics, clock));
+      }
+      for (JsonFileFeed feed : feeds) {
+        // What each file contributed before a restart, so that files deleted meanwhile are revoked.
+        feed.restore(TopicIndex.liveKeys(kafka.bootstrapServers(), kafka.clientProperties(), feed.topic().name(),
+            Duration.ofSeconds(15)));
         feed.scan();
         feed.watch(scheduler, plan.feedInterval());
       }
-      if (plan.imageMetadata() != null) {
-        JsonFileFeed feed = JsonFileFeed.imageMetadata(plan.imageMetadata(), publisher, metrics, clock);
-        feed.scan();
-        feed.watch(scheduler, plan.feedInterval());
+      if (plan.grafeas() != null) {
+        IngestPlan.Grafeas g = plan.grafeas();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        GrafeasPoller.Tokens tokens = g.googleCredentials() ? GoogleTokens.fromEnvironment(http, clock) : () -> null;
+        GrafeasPoller poller = new GrafeasPoller(g.endpoint(), g.project(), tokens, http, GrafeasPoller.Retry.STANDARD,
+            publisher, metrics, clock);
+        poller.restore(TopicIndex.liveKeys(kafka.bootstrapServers(), kafka.clientProperties(),
+            Topics.ATTESTATIONS.name(), Duration.ofSeconds(15)));
+        poller.watch(scheduler, g.interval());
       }
       for (IngestPlan.Watch w : plan.watches()) {
         PodWatcher watcher = new PodWatcher(w.clusterId(), w.client(), plan.namespaces(), publisher, metrics, clock,
