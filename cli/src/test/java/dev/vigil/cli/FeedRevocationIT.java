@@ -85,7 +85,7 @@ class FeedRevocationIT {
       KafkaAccess access = KafkaAccess.of(kafka.bootstrapServers());
       access.createTopicsNow();
       IngestPlan plan = new IngestPlan(List.of(new IngestPlan.Watch(CLUSTER, client)), List.of(), null, policy, null,
-          attestors, "*", attestations, null, Duration.ofMillis(500), grafeas);
+          attestors, "*", attestations, null, Duration.ofMillis(500), grafeas, null);
       try (StreamsRuntime streams = StreamsRuntime.start(access, dir.resolve("state"),
               Map.of(StreamsSettings.Key.APPLICATION_ID.key(), "vigil-revocation-it"), new SimpleMeterRegistry());
           IngestRuntime ingest = IngestRuntime.start(plan, access, OpsServer.newRegistry(), Clock.systemUTC());

@@ -32,7 +32,8 @@ public record IngestPlan(
     Path attestations,
     Path imageMetadata,
     Duration feedInterval,
-    Grafeas grafeas) {
+    Grafeas grafeas,
+    Cosign cosign) {
 
   /** One cluster to watch. */
   public record Watch(String clusterId, KubernetesClient client) {}
@@ -40,17 +41,20 @@ public record IngestPlan(
   /** The Container Analysis (Grafeas) project to poll; {@code googleCredentials} false means anonymous. */
   public record Grafeas(String project, URI endpoint, boolean googleCredentials, Duration interval) {}
 
+  /** Cosign signatures of running images: TTL, docker config file or null, plain-HTTP registries. */
+  public record Cosign(Duration ttl, Path dockerConfig, List<String> plainHttpRegistries) {}
+
   public IngestPlan {
     watches = List.copyOf(watches);
     namespaces = List.copyOf(namespaces);
   }
 
-  /** A plan without a Grafeas poller. */
+  /** A plan without a Grafeas poller or cosign signatures. */
   public IngestPlan(List<Watch> watches, List<String> namespaces, ReceiverSettings receiver, Path policy,
       Path platformPolicy, Path attestors, String policyScope, Path attestations, Path imageMetadata,
       Duration feedInterval) {
     this(watches, namespaces, receiver, policy, platformPolicy, attestors, policyScope, attestations, imageMetadata,
-        feedInterval, null);
+        feedInterval, null, null);
   }
 
   /** The plan the configuration describes. */
@@ -74,7 +78,10 @@ public record IngestPlan(
         config.get(RunSettings.POLICY).orElse(null), config.get(RunSettings.PLATFORM_POLICY).orElse(null),
         config.get(RunSettings.ATTESTORS).orElse(null), config.require(RunSettings.POLICY_SCOPE),
         config.get(RunSettings.ATTESTATIONS).orElse(null), config.get(RunSettings.IMAGE_METADATA).orElse(null),
-        config.require(RunSettings.FEED_INTERVAL), grafeas(config));
+        config.require(RunSettings.FEED_INTERVAL), grafeas(config),
+        config.require(RunSettings.COSIGN) ? new Cosign(config.require(RunSettings.COSIGN_TTL),
+            config.get(RunSettings.COSIGN_DOCKER_CONFIG).orElse(null),
+            config.get(RunSettings.COSIGN_PLAIN_HTTP).orElse(List.of())) : null);
   }
 
   private static Grafeas grafeas(Config config) {

@@ -11,6 +11,7 @@ import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate;
 import com.google.cloud.tools.jib.image.json.ManifestTemplate;
 import com.google.cloud.tools.jib.registry.RegistryClient;
 import com.google.cloud.tools.jib.registry.credentials.DockerConfigCredentialRetriever;
+import dev.vigil.ingest.feeds.GrafeasPoller;
 import dev.vigil.schemas.Attestation;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -60,16 +62,17 @@ public final class CosignSignatures {
   public record Unreachable(String reason) implements Result {}
 
   private final Function<String, Optional<Credential>> credentials;
-  private final boolean allowPlainHttp;
+  private final Predicate<String> plainHttp;
 
   /**
    * @param credentials the credential for a registry host, or empty for anonymous access (see
    *     {@link #dockerConfig})
-   * @param allowPlainHttp whether a registry may be reached over plain HTTP (test registries)
+   * @param plainHttp the registries (host[:port]) that may be reached over plain HTTP when HTTPS
+   *     fails (test registries); all others only over verified HTTPS
    */
-  public CosignSignatures(Function<String, Optional<Credential>> credentials, boolean allowPlainHttp) {
+  public CosignSignatures(Function<String, Optional<Credential>> credentials, Predicate<String> plainHttp) {
     this.credentials = Objects.requireNonNull(credentials, "credentials");
-    this.allowPlainHttp = allowPlainHttp;
+    this.plainHttp = Objects.requireNonNull(plainHttp, "plainHttp");
   }
 
   /** Credentials from a docker config file ({@code auths}, credential helpers), as {@code docker login} writes it. */
@@ -81,6 +84,37 @@ public final class CosignSignatures {
         return Optional.empty();
       }
     };
+  }
+
+  /**
+   * For Google's registries (Artifact Registry {@code *-docker.pkg.dev}, Container Registry {@code
+   * *gcr.io}), an OAuth access token from {@code tokens} (e.g. {@code GoogleTokens}: the metadata
+   * server's on GKE) as the {@code oauth2accesstoken} user; anonymous elsewhere, or when no token
+   * can be had.
+   */
+  public static Function<String, Optional<Credential>> google(GrafeasPoller.Tokens tokens) {
+    return registry -> {
+      if (!(registry.endsWith("-docker.pkg.dev") || registry.equals("gcr.io") || registry.endsWith(".gcr.io"))) {
+        return Optional.empty();
+      }
+      try {
+        String token = tokens.accessToken();
+        return token == null ? Optional.empty() : Optional.of(Credential.from("oauth2accesstoken", token));
+      } catch (IOException e) {
+        return Optional.empty();
+      }
+    };
+  }
+
+  /** No credentials: anonymous access everywhere. */
+  public static Function<String, Optional<Credential>> anonymous() {
+    return registry -> Optional.empty();
+  }
+
+  /** {@code first}'s credential, or else {@code second}'s. */
+  public static Function<String, Optional<Credential>> either(Function<String, Optional<Credential>> first,
+      Function<String, Optional<Credential>> second) {
+    return registry -> first.apply(registry).or(() -> second.apply(registry));
   }
 
   /**
@@ -96,12 +130,13 @@ public final class CosignSignatures {
       throw new IllegalArgumentException("not host/repository: " + repository);
     }
     String registry = repository.substring(0, slash);
+    String server = registry.equals("docker.io") ? "registry-1.docker.io" : registry; // Docker Hub's API host
     String path = repository.substring(slash + 1);
     String tag = digest.replace(':', '-') + ".sig";
-    FailoverHttpClient http = new FailoverHttpClient(allowPlainHttp, false, event -> {});
+    FailoverHttpClient http = new FailoverHttpClient(plainHttp.test(registry), false, event -> {});
     try {
-      RegistryClient.Factory factory = RegistryClient.factory(EventHandlers.NONE, registry, path, http);
-      credentials.apply(registry).ifPresent(factory::setCredential);
+      RegistryClient.Factory factory = RegistryClient.factory(EventHandlers.NONE, server, path, http);
+      credentials.apply(server).ifPresent(factory::setCredential);
       RegistryClient client = factory.setUserAgent("vigil").newRegistryClient();
       client.doPullBearerAuth();
       // HEAD first: a 404 is the ordinary "not signed", told apart from every other failure.
@@ -132,7 +167,7 @@ public final class CosignSignatures {
           skipped.add(tag + " layer " + i + ": payload does not match its digest " + layer.getDigest());
           continue;
         }
-        out.add(new Attestation(occurrence(repository, digest, layer.getDigest()), NOTE,
+        out.add(new Attestation(occurrence(repository, digest, layer.getDigest(), signature), NOTE,
             "https://" + repository + "@" + digest, digest, Base64.getEncoder().encodeToString(payload),
             List.of(new Attestation.Signature("", signature)), null, null));
       }
@@ -150,9 +185,13 @@ public final class CosignSignatures {
     }
   }
 
-  /** The occurrence name of one signature: where it was read. */
-  static String occurrence(String repository, String digest, DescriptorDigest layer) {
-    return "cosign:" + repository + ":" + digest.replace(':', '-') + ".sig/" + layer;
+  /**
+   * The occurrence name of one signature: where it was read, and a short hash of the signature
+   * (one payload can carry several signatures, by several keys).
+   */
+  static String occurrence(String repository, String digest, DescriptorDigest layer, String signature) {
+    return "cosign:" + repository + ":" + digest.replace(':', '-') + ".sig/" + layer + "/"
+        + sha256(signature.getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(7, 23);
   }
 
   private static String sha256(byte[] bytes) {

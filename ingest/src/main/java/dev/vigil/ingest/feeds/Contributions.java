@@ -24,7 +24,7 @@ import java.util.UUID;
  * changing anything; {@link Plan#commit} applies the plan once Kafka acknowledged its records, so a
  * failed publication is simply planned again at the next scan.
  */
-final class Contributions {
+public final class Contributions {
 
   private final Topic<?> topic;
   /** origin → key → the record last published for it, or null when known only from the topic. */
@@ -32,7 +32,7 @@ final class Contributions {
   /** key → the origin whose record was published last. */
   private Map<String, String> owner = new HashMap<>();
 
-  Contributions(Topic<?> topic) {
+  public Contributions(Topic<?> topic) {
     this.topic = Objects.requireNonNull(topic, "topic");
   }
 
@@ -40,7 +40,7 @@ final class Contributions {
    * Starts from what the topic holds: {@code keyOrigins} maps each live key to the origin header of
    * its latest record ({@link TopicIndex}); the values stay unknown until the origin is read again.
    */
-  void restore(Map<String, String> keyOrigins) {
+  public void restore(Map<String, String> keyOrigins) {
     keyOrigins.forEach((key, origin) -> {
       byOrigin.computeIfAbsent(origin, o -> new HashMap<>()).put(key, null);
       owner.put(key, origin);
@@ -48,17 +48,17 @@ final class Contributions {
   }
 
   /** The origins that contribute at least one key. */
-  Set<String> origins() {
+  public Set<String> origins() {
     return Collections.unmodifiableSet(byOrigin.keySet());
   }
 
   /** The keys {@code origin} contributes. */
-  Set<String> keys(String origin) {
+  public Set<String> keys(String origin) {
     return Collections.unmodifiableSet(byOrigin.getOrDefault(origin, Map.of()).keySet());
   }
 
   /** The records and tombstones that replace the contributions of the origins in {@code updates}. */
-  Plan plan(Map<String, List<? extends Outgoing<?>>> updates, Instant now) {
+  public Plan plan(Map<String, List<? extends Outgoing<?>>> updates, Instant now) {
     return plan(updates, now, false);
   }
 
@@ -66,7 +66,7 @@ final class Contributions {
    * The records that add to what {@code origin} contributes, revoking nothing: for a view of the
    * source that may be incomplete (some entries could not be read).
    */
-  Plan planAdditions(String origin, List<? extends Outgoing<?>> records, Instant now) {
+  public Plan planAdditions(String origin, List<? extends Outgoing<?>> records, Instant now) {
     return plan(Map.of(origin, records), now, true);
   }
 
@@ -134,7 +134,7 @@ final class Contributions {
   }
 
   /** The records to publish; {@link #commit} once Kafka acknowledged them. */
-  final class Plan {
+  public final class Plan {
     private final List<Outgoing<?>> records;
     private final int published;
     private final int revoked;
@@ -151,21 +151,21 @@ final class Contributions {
     }
 
     /** Values and tombstones, in the order to publish them. */
-    List<Outgoing<?>> records() {
+    public List<Outgoing<?>> records() {
       return records;
     }
 
     /** How many values the plan publishes. */
-    int published() {
+    public int published() {
       return published;
     }
 
     /** How many tombstones the plan publishes. */
-    int revoked() {
+    public int revoked() {
       return revoked;
     }
 
-    void commit() {
+    public void commit() {
       byOrigin = nextBy;
       owner = nextOwner;
     }

@@ -4,41 +4,33 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.google.cloud.tools.jib.api.DescriptorDigest;
-import com.google.cloud.tools.jib.blob.Blobs;
-import com.google.cloud.tools.jib.event.EventHandlers;
-import com.google.cloud.tools.jib.http.FailoverHttpClient;
-import com.google.cloud.tools.jib.image.json.OciManifestTemplate;
-import com.google.cloud.tools.jib.json.JsonTemplateMapper;
-import com.google.cloud.tools.jib.registry.RegistryClient;
-import dev.vigil.ingest.TestResources;
+import dev.vigil.ingest.RecordingPublisher;
+import dev.vigil.ingest.kafka.Outgoing;
+import dev.vigil.ingest.metrics.IngestMetrics;
 import dev.vigil.schemas.Attestation;
 import dev.vigil.schemas.ContainerImage;
 import dev.vigil.schemas.Decision;
-import dev.vigil.schemas.Json;
+import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.WorkloadRef;
 import dev.vigil.validator.Evaluation;
 import dev.vigil.validator.Evaluator;
 import dev.vigil.validator.Facts;
 import dev.vigil.validator.PodContext;
 import dev.vigil.validator.PolicySet;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.HexFormat;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,100 +43,33 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CosignRegistryIT {
 
-  static final String DIGEST = "sha256:634a8f35b5f16dcf4aaa0822adc0b1964bb786fca12f6831de8ddc45e5986a00";
+  static final String DIGEST = LocalRegistry.SIGNED_DIGEST;
   static final String IMAGE = "192.168.64.2:5000/cosign-signed-single-sample";
 
   @TempDir static Path dir;
-  static Process registry;
+  static LocalRegistry registry;
   static String host;
 
   @BeforeAll
   static void startRegistry() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    host = "127.0.0.1:" + port;
-    Path config = Files.writeString(dir.resolve("config.yml"), """
-        version: 0.1
-        log: {level: warn}
-        storage:
-          filesystem: {rootdirectory: %s}
-        http:
-          addr: %s
-        """.formatted(dir.resolve("storage"), host));
-    registry = new ProcessBuilder("docker-registry", "serve", config.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-    HttpClient http = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (true) {
-      try {
-        if (http.send(HttpRequest.newBuilder(URI.create("http://" + host + "/v2/")).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          break;
-        }
-      } catch (IOException e) {
-        if (System.nanoTime() > deadline || !registry.isAlive()) {
-          throw new IllegalStateException("docker-registry did not start: "
-              + Files.readString(dir.resolve("registry.log")), e);
-        }
-      }
-      Thread.sleep(100);
-    }
+    registry = LocalRegistry.start(dir);
+    host = registry.host();
   }
 
   @AfterAll
   static void stopRegistry() throws Exception {
     if (registry != null) {
-      registry.destroy();
-      registry.waitFor();
+      registry.close();
     }
   }
 
-  /** Pushes {@code signatureResource} as cosign does: payload layer, signature annotation, tag sha256-<hex>.sig. */
   static void pushSignature(String repository, String signatureResource) throws Exception {
-    String text = new String(TestResources.bytes("/cosign/" + signatureResource), StandardCharsets.UTF_8);
-    JsonNode stored = Json.mapper().readTree(text.substring(text.indexOf('{')));
-    byte[] payload = Base64.getDecoder().decode(stored.get("payload").asText());
-    String signature = stored.get("annotations").get(CosignSignatures.SIGNATURE_ANNOTATION).asText();
-    byte[] config = "{\"architecture\":\"\",\"os\":\"\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
-        .getBytes(StandardCharsets.UTF_8);
-    FailoverHttpClient http = new FailoverHttpClient(true, false, e -> {});
-    RegistryClient client = RegistryClient.factory(EventHandlers.NONE, host, repository, http).newRegistryClient();
-    client.pushBlob(digestOf(payload), Blobs.from(new java.io.ByteArrayInputStream(payload)), null, n -> {});
-    client.pushBlob(digestOf(config), Blobs.from(new java.io.ByteArrayInputStream(config)), null, n -> {});
-    String manifest = """
-        {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "size": %d, "digest": "%s"},
-         "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "size": %d, "digest": "%s",
-                     "annotations": {"%s": "%s"}}]}
-        """.formatted(config.length, digestOf(config), payload.length, digestOf(payload),
-        CosignSignatures.SIGNATURE_ANNOTATION, signature);
-    client.pushManifest(JsonTemplateMapper.readJson(manifest, OciManifestTemplate.class),
-        DIGEST.replace(':', '-') + ".sig");
-    http.shutDown();
-  }
-
-  static DescriptorDigest digestOf(byte[] b) throws Exception {
-    return DescriptorDigest.fromHash(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b)));
+    registry.pushSignature(repository, DIGEST, "/cosign/" + signatureResource);
   }
 
   /** The pod running {@link #IMAGE} at {@link #DIGEST}, judged under a platform policy requiring cosign.pub. */
   static Evaluation judge(List<Attestation> signatures) throws Exception {
-    String pem = new String(TestResources.bytes("/cosign/cosign.pub"), StandardCharsets.UTF_8).strip()
-        .replace("\n", "\n                ");
-    String platform = """
-        gkePolicy:
-          checkSets:
-          - displayName: signed
-            checks:
-            - sigstoreSignatureCheck:
-                sigstoreAuthorities:
-                - publicKeySet:
-                    publicKeys:
-                    - publicKeyPem: |
-                        %s
-        """.formatted(pem);
+    String platform = LocalRegistry.platformPolicyRequiringCosignPub();
     PolicySet set = PolicySet.parse(doc(PolicyDocument.Kind.BINAUTHZ_POLICY,
         "defaultAdmissionRule: {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n"),
         doc(PolicyDocument.Kind.PLATFORM_POLICY, platform), List.of());
@@ -156,10 +81,10 @@ class CosignRegistryIT {
 
   static PolicyDocument doc(PolicyDocument.Kind kind, String yaml) throws Exception {
     return new PolicyDocument("*", kind, kind.name().toLowerCase(), 1, PolicyDocument.Format.YAML, yaml,
-        digestOf(yaml.getBytes(StandardCharsets.UTF_8)).getHash(), "test", Instant.now());
+        LocalRegistry.digestOf(yaml.getBytes(StandardCharsets.UTF_8)).getHash(), "test", Instant.now());
   }
 
-  final CosignSignatures cosign = new CosignSignatures(registry -> Optional.empty(), true);
+  final CosignSignatures cosign = new CosignSignatures(registry -> Optional.empty(), registry -> true);
 
   @Test
   void aSignaturePushedToTheRegistryMakesThePodAllowedUnderSigstoreSignatureCheck() throws Exception {
@@ -201,14 +126,107 @@ class CosignRegistryIT {
 
   @Test
   void aRegistryThatCannotBeReachedIsUnreachableNotUnsigned() throws Exception {
-    int closed;
-    try (ServerSocket s = new ServerSocket(0)) {
-      closed = s.getLocalPort();
-    }
+    int closed = LocalRegistry.freePort();
 
     CosignSignatures.Result r = cosign.fetch("127.0.0.1:" + closed + "/signed/app", DIGEST);
 
     var u = assertInstanceOf(CosignSignatures.Unreachable.class, r);
     assertTrue(u.reason().startsWith("127.0.0.1:" + closed), u.reason());
+  }
+
+  /** A pod running {@code image}, as the pod watcher publishes it. */
+  static Outgoing<PodEvent> podRunning(String image) {
+    PodEvent e = new PodEvent(java.util.UUID.randomUUID().toString(), "us-central1-a.test", PodEvent.Type.ADDED,
+        "default", "app-1", "uid-1", "default", "Running", new WorkloadRef(WorkloadRef.Kind.POD, "default", "app-1"),
+        List.of(new ContainerImage("app", ContainerImage.Kind.CONTAINER, image, null)), Map.of(), Map.of(), "1",
+        Instant.now());
+    return new Outgoing<>(Topics.POD_EVENTS, e.key(), e, e.eventId(), e.observedAt());
+  }
+
+  @Test
+  void theFeedPublishesTheSignaturesOfRunningImagesReadsThemAgainAfterTheTtlAndRevokesARemovedOne()
+      throws Exception {
+    pushSignature("feed/app", "valid.signature");
+    RecordingPublisher published = new RecordingPublisher();
+    AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-30T12:00:00Z"));
+    Clock clock = new Clock() {
+      @Override
+      public ZoneOffset getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return now.get();
+      }
+    };
+    CosignFeed feed = new CosignFeed(cosign, published, IngestMetrics.NOOP, clock, Duration.ofMinutes(10), 100);
+
+    feed.tap(published).publishAll(List.of(podRunning(host + "/feed/app@" + DIGEST)));
+    CosignFeed.Summary first = feed.refresh();
+    CosignFeed.Summary withinTtl = feed.refresh();
+    now.set(now.get().plus(Duration.ofMinutes(11)));
+    CosignFeed.Summary unchanged = feed.refresh();
+    registry.pushUnsigned("feed/app", DIGEST);
+    now.set(now.get().plus(Duration.ofMinutes(11)));
+    CosignFeed.Summary removed = feed.refresh();
+
+    assertEquals(new CosignFeed.Summary(1, 1, 0, 0), first);
+    assertEquals(new CosignFeed.Summary(0, 0, 0, 0), withinTtl);
+    assertEquals(new CosignFeed.Summary(1, 0, 0, 0), unchanged, "an unchanged signature is not published again");
+    assertEquals(new CosignFeed.Summary(1, 0, 1, 0), removed);
+    List<Attestation> signatures = published.values(Topics.ATTESTATIONS).stream().filter(a -> a != null).toList();
+    assertEquals(Decision.ALLOW, judge(signatures).decision());
+    String key = signatures.get(0).key();
+    assertEquals(Map.of(key, "cosign:" + host + "/feed/app@" + DIGEST), published.tombstones());
+  }
+
+  @Test
+  void anUnreachableRegistryRevokesNothingAndIsCounted() throws Exception {
+    int closed = LocalRegistry.freePort();
+    String origin = "cosign:127.0.0.1:" + closed + "/gone/app@" + DIGEST;
+    RecordingPublisher published = new RecordingPublisher();
+    AtomicInteger failures = new AtomicInteger();
+    IngestMetrics metrics = new IngestMetrics() {
+      @Override
+      public void feedFailed(String feed, String reason) {
+        failures.incrementAndGet();
+      }
+    };
+    CosignFeed feed = new CosignFeed(cosign, published, metrics, Clock.systemUTC(), Duration.ZERO, 100)
+        .restore(Map.of(DIGEST + "/cosign:127.0.0.1:" + closed + "/gone/app:sha256-x.sig/sha256:y", origin));
+
+    CosignFeed.Summary s = feed.refresh();
+
+    assertEquals(new CosignFeed.Summary(1, 0, 0, 1), s);
+    assertEquals(List.of(), published.records);
+    assertEquals(1, failures.get());
+  }
+
+  @Test
+  void googleRegistriesGetTheAccessTokenAsOauth2accesstokenAndOthersNothing() throws Exception {
+    AtomicInteger asked = new AtomicInteger();
+    var google = CosignSignatures.google(() -> {
+      asked.incrementAndGet();
+      return "ya29.token";
+    });
+    var broken = CosignSignatures.google(() -> {
+      throw new IOException("no metadata server");
+    });
+
+    var ar = google.apply("us-docker.pkg.dev").orElseThrow();
+
+    assertEquals("oauth2accesstoken", ar.getUsername());
+    assertEquals("ya29.token", ar.getPassword());
+    assertTrue(google.apply("eu.gcr.io").isPresent());
+    assertEquals(Optional.empty(), google.apply(host));
+    assertEquals(Optional.empty(), google.apply("ghcr.io"));
+    assertEquals(2, asked.get(), "no token is asked for registries that are not Google's");
+    assertEquals(Optional.empty(), broken.apply("us-docker.pkg.dev"), "anonymous when no token can be had");
   }
 }
