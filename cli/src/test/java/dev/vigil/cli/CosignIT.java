@@ -45,7 +45,7 @@ class CosignIT {
   KubernetesClient client;
 
   @Test
-  void aSignatureInTheRegistryAllowsThePodAndOneByAnotherKeyDeniesItAfterTheTtl(@TempDir Path dir)
+  void aSignatureInTheRegistryAllowsOneByAnotherKeyDeniesAndAnUnreachableRegistryIsUnknown(@TempDir Path dir)
       throws Exception {
     MOCK_LOG.setLevel(Level.WARNING);
     Path policy = Files.writeString(dir.resolve("policy.yaml"), """
@@ -78,10 +78,13 @@ class CosignIT {
         Verdict signed = verdicts.await("api", v -> v.decision() == Decision.ALLOW);
         registry.pushSignature("acme/api", DIGEST, "/cosign/unknown-cosign-key.signature");
         Verdict other = verdicts.await("api", v -> v.decision() != Decision.ALLOW);
+        registry.close();
+        Verdict unreadable = verdicts.await("api", v -> v.decision() != Decision.DENY);
 
         assertEquals(Decision.ALLOW, signed.decision());
         assertEquals(Decision.DENY, other.decision());
         assertEquals(Verdict.Trigger.ATTESTATION_CHANGE, other.trigger());
+        assertEquals(Decision.UNKNOWN, unreadable.decision(), "a registry that cannot be read is never ALLOW");
       }
     }
   }

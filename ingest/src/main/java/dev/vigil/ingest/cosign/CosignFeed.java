@@ -11,6 +11,7 @@ import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.Topics;
 import dev.vigil.validator.ImageReference;
 import dev.vigil.validator.InvalidImageReferenceException;
+import dev.vigil.validator.PlatformPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,9 +32,11 @@ import org.slf4j.LoggerFactory;
  * Keeps the cosign signatures of the images pods run on {@code vigil.attestations}: every image
  * digest a pod event names is looked up in its registry ({@link CosignSignatures}), again once
  * {@code ttl} has passed, and its signatures are published as attestations with origin {@code
- * cosign:<repository>@<digest>}. A signature gone from the registry is revoked (tombstone); a
- * registry that cannot be reached changes nothing (the last answer stays, counted in {@code
- * vigil_ingest_feed_failures{feed="ingest.cosign"}}) and is asked again at the next refresh.
+ * cosign:<repository>@<digest>}. A signature gone from the registry is revoked (tombstone). When an
+ * image's answer has expired and its registry cannot be reached, its signatures are replaced by an
+ * "unreadable" fact (note {@link PlatformPolicy.SigstoreSignatureCheck#UNREADABLE_NOTE}), which makes
+ * {@code sigstoreSignatureCheck} UNKNOWN, never ALLOW; it is counted in {@code
+ * vigil_ingest_feed_failures{feed="ingest.cosign"}} and the registry is asked again at every refresh.
  *
  * <p>Images are learnt from the pod events ingest itself publishes ({@link #tap}); at most {@code
  * maxImages} are kept, the ones seen longest ago dropped first (their signatures stay published).
@@ -172,10 +175,17 @@ public final class CosignFeed {
     for (Image image : due) { // outside the lock: registries can be slow
       CosignSignatures.Result r = registry.fetch(image.repository(), image.digest());
       if (r instanceof CosignSignatures.Unreachable u) {
+        // The last answer has expired and no new one can be had: the check is UNKNOWN until the
+        // registry answers (tried again at every refresh).
         unreachable++;
         metrics.feedFailed(COMPONENT, "unreachable");
-        LOG.warn("{}: signatures of {}@{} not read, the last answer stays: {}", COMPONENT, image.repository(),
-            image.digest(), u.reason());
+        LOG.warn("{}: signatures of {}@{} could not be read: {}", COMPONENT, image.repository(), image.digest(),
+            u.reason());
+        Attestation marker = new Attestation(image.origin() + "/unreadable",
+            PlatformPolicy.SigstoreSignatureCheck.UNREADABLE_NOTE, "https://" + image.repository() + "@"
+            + image.digest(), image.digest(), null, List.of(), null, now);
+        updates.put(image.origin(), List.of(new Outgoing<>(Topics.ATTESTATIONS, marker.key(), marker,
+            marker.occurrence(), now)));
         continue;
       }
       List<Outgoing<?>> records = new ArrayList<>();
@@ -199,13 +209,19 @@ public final class CosignFeed {
       }
       publisher.publishAll(out);
       plan.commit();
-      updates.keySet().forEach(origin -> checkedAt.put(origin, now));
+      // An unreadable image is asked again at the next refresh; the others after the TTL.
+      due.stream().filter(i -> !isUnreadable(updates.get(i.origin()))).forEach(i -> checkedAt.put(i.origin(), now));
       if (plan.revoked() > 0) {
         metrics.revoked(Topics.ATTESTATIONS.name(), plan.revoked());
       }
-      return new Summary(updates.size() + unreachable, (int) out.stream().filter(o -> o.value() != null).count(),
+      return new Summary(updates.size(), (int) out.stream().filter(o -> o.value() != null).count(),
           plan.revoked(), unreachable);
     }
+  }
+
+  private static boolean isUnreadable(List<? extends Outgoing<?>> records) {
+    return records != null && records.size() == 1 && records.get(0).value() instanceof Attestation a
+        && PlatformPolicy.SigstoreSignatureCheck.UNREADABLE_NOTE.equals(a.noteName());
   }
 
   /** Refreshes now and then every {@code interval}. */

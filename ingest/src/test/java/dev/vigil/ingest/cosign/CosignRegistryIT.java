@@ -21,6 +21,7 @@ import dev.vigil.validator.PodContext;
 import dev.vigil.validator.PolicySet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -187,9 +188,10 @@ class CosignRegistryIT {
   }
 
   @Test
-  void anUnreachableRegistryRevokesNothingAndIsCounted() throws Exception {
-    int closed = LocalRegistry.freePort();
-    String origin = "cosign:127.0.0.1:" + closed + "/gone/app@" + DIGEST;
+  void anExpiredAnswerFromAnUnreachableRegistryBecomesUnknownNeverAllow() throws Exception {
+    // A second registry, stopped after the first read.
+    LocalRegistry second = LocalRegistry.start(Files.createDirectories(dir.resolve("second")));
+    second.pushSignature("moving/app", DIGEST, "/cosign/valid.signature");
     RecordingPublisher published = new RecordingPublisher();
     AtomicInteger failures = new AtomicInteger();
     IngestMetrics metrics = new IngestMetrics() {
@@ -198,14 +200,25 @@ class CosignRegistryIT {
         failures.incrementAndGet();
       }
     };
-    CosignFeed feed = new CosignFeed(cosign, published, metrics, Clock.systemUTC(), Duration.ZERO, 100)
-        .restore(Map.of(DIGEST + "/cosign:127.0.0.1:" + closed + "/gone/app:sha256-x.sig/sha256:y", origin));
+    CosignFeed feed = new CosignFeed(cosign, published, metrics, Clock.systemUTC(), Duration.ZERO, 100);
+    feed.seen(podRunning(second.host() + "/moving/app@" + DIGEST).value());
 
+    feed.refresh();
+    List<Attestation> read = published.values(Topics.ATTESTATIONS);
+    published.records.clear();
+    second.close();
     CosignFeed.Summary s = feed.refresh();
+    CosignFeed.Summary again = feed.refresh();
 
-    assertEquals(new CosignFeed.Summary(1, 0, 0, 1), s);
-    assertEquals(List.of(), published.records);
-    assertEquals(1, failures.get());
+    assertEquals(new CosignFeed.Summary(1, 1, 1, 1), s, "the signature withdrawn, the unreadable fact published");
+    assertEquals(new CosignFeed.Summary(1, 0, 0, 1), again, "asked again, nothing new to publish");
+    assertEquals(Decision.ALLOW, judge(read).decision());
+    List<Attestation> now = published.values(Topics.ATTESTATIONS).stream().filter(a -> a != null).toList();
+    Evaluation e = judge(now);
+    assertEquals(Decision.UNKNOWN, e.decision(), e.images().get(0).checkResults().toString());
+    assertEquals(Map.of(read.get(0).key(), "cosign:" + second.host() + "/moving/app@" + DIGEST),
+        published.tombstones());
+    assertEquals(2, failures.get());
   }
 
   @Test
