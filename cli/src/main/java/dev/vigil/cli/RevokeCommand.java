@@ -139,7 +139,7 @@ final class RevokeCommand implements Callable<Integer> {
         line.put("revoked", s.getKey());
         String from = chosen.get(s.getKey());
         line.put("source", from);
-        if (from != null && (from.startsWith("file:") || from.startsWith("grafeas:"))) {
+        if (from != null && (from.startsWith("file:") || from.startsWith("grafeas:") || from.startsWith("cosign:"))) {
           line.put("warning", "still in " + from + ": remove it there, or it is published again when that source"
               + " changes or ingest restarts");
         }

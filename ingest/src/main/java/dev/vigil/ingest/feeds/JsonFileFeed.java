@@ -103,7 +103,7 @@ public final class JsonFileFeed {
   public synchronized JsonFileFeed restore(Map<String, String> liveKeys) {
     Map<String, String> mine = new HashMap<>();
     liveKeys.forEach((key, origin) -> {
-      if (origin != null && origin.startsWith(FILE) && owns(Path.of(origin.substring(FILE.length())))) {
+      if (origin != null && origin.startsWith(FILE) && owns(origin.substring(FILE.length()))) {
         mine.put(key, origin);
       }
     });
@@ -111,8 +111,13 @@ public final class JsonFileFeed {
     return this;
   }
 
-  private boolean owns(Path file) {
-    return file.equals(root) || file.startsWith(root);
+  private boolean owns(String file) {
+    try {
+      Path p = Path.of(file);
+      return p.equals(root) || p.startsWith(root);
+    } catch (java.nio.file.InvalidPathException e) {
+      return false; // written on another machine: not this feed's
+    }
   }
 
   /**
