@@ -13,6 +13,9 @@ public final class Parsers {
 
   private Parsers() {}
 
+  /** Parses a boolean; settings using it are switches ({@code --embedded} alone means true). */
+  public static final Setting.Parser<Boolean> BOOL = Parsers::bool;
+
   public static String string(String s) {
     if (s.isEmpty()) {
       throw new IllegalArgumentException("must not be empty");
@@ -85,6 +88,19 @@ public final class Parsers {
     } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
       throw new IllegalArgumentException("'" + s + "' is not a duration (e.g. 90s, 5m, 1h, PT1H)");
     }
+  }
+
+  /** A replication factor: at least 1, or -1 for the broker's default. */
+  public static int replicationFactor(String s) {
+    try {
+      int r = Integer.parseInt(s.trim());
+      if (r >= 1 || r == -1) {
+        return r;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("'" + s + "' is not a replication factor (1 or more, or -1 for the broker's default)");
   }
 
   /** A TCP port, 0 to 65535. */

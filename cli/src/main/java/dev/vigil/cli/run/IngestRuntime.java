@@ -13,7 +13,6 @@ import dev.vigil.ingest.http.HttpsReceiverServer;
 import dev.vigil.ingest.http.IngestReceivers;
 import dev.vigil.ingest.kafka.KafkaRecordPublisher;
 import dev.vigil.ingest.kafka.RecordPublisher;
-import dev.vigil.ingest.metrics.IngestMetrics;
 import dev.vigil.ingest.metrics.MicrometerIngestMetrics;
 import dev.vigil.ingest.watch.PodWatcher;
 import dev.vigil.schemas.PolicyDocument;
@@ -56,7 +55,10 @@ public final class IngestRuntime implements AutoCloseable {
   /** Starts everything {@code plan} asks for. */
   public static IngestRuntime start(IngestPlan plan, KafkaAccess kafka, PrometheusMeterRegistry registry,
       Clock clock) {
-    IngestMetrics metrics = new MicrometerIngestMetrics(registry);
+    MicrometerIngestMetrics metrics = new MicrometerIngestMetrics(registry).knownClusters(plan.clusterIds());
+    if (plan.receiver() != null) {
+      metrics.auditReceiver();
+    }
     KafkaRecordPublisher publisher = new KafkaRecordPublisher(kafka.bootstrapServers(), kafka.clientProperties(),
         "/vigil/ingest", Duration.ofSeconds(10), metrics);
     // Two threads: a Grafeas listing that waits out its retries does not hold up the file feeds.

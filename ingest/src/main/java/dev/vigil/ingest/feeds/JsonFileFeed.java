@@ -149,7 +149,7 @@ public final class JsonFileFeed {
         updates.put(FILE + f, parser.parse(content, clock));
       } catch (IllegalArgumentException e) {
         unreadable++;
-        LOG.warn("{}: {} not published (its earlier records stay): {}", component, f, e.getMessage());
+        LOG.debug("{}: {} not published, its earlier records stay: {}", component, f, e.getMessage()); // the dead letter logs one line
         deadLetters.add(DeadLetters.of(component, FILE + f, content, "UnreadableFile", e.getMessage(), clock.instant()));
       }
     }
