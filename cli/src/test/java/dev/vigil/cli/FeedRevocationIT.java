@@ -10,7 +10,6 @@ import dev.vigil.cli.run.IngestPlan;
 import dev.vigil.cli.run.IngestRuntime;
 import dev.vigil.cli.run.KafkaAccess;
 import dev.vigil.cli.run.StreamsRuntime;
-import dev.vigil.cli.world.CiAttestor;
 import dev.vigil.kafka.KafkaCluster;
 import dev.vigil.kafka.KafkaClusters;
 import dev.vigil.schemas.Decision;
@@ -30,10 +29,15 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.security.spec.ECGenParameterSpec;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,10 +80,10 @@ class FeedRevocationIT {
   }
 
   /** Runs the policy requiring {@code ci}'s attestations, ingest with {@code plan}'s fact sources, and streams. */
-  void running(Path dir, CiAttestor ci, Path attestations, IngestPlan.Grafeas grafeas, Scenario scenario)
+  void running(Path dir, Ci ci, Path attestations, IngestPlan.Grafeas grafeas, Scenario scenario)
       throws Exception {
     MOCK_LOG.setLevel(Level.WARNING);
-    Path policy = Files.writeString(dir.resolve("policy.yaml"), ci.policyYaml(false));
+    Path policy = Files.writeString(dir.resolve("policy.yaml"), ci.policyYaml());
     Path attestors = Files.writeString(dir.resolve("attestors.yaml"), ci.attestorYaml());
     try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
       KafkaAccess access = KafkaAccess.of(kafka.bootstrapServers());
@@ -102,12 +106,12 @@ class FeedRevocationIT {
 
   @Test
   void aDeletedOccurrenceFileAndVigilRevokeEachTurnARunningPodFromAllowToDeny(@TempDir Path dir) throws Exception {
-    CiAttestor ci = CiAttestor.generate("acme");
+    Ci ci = new Ci();
     Path feed = Files.createDirectory(dir.resolve("attestations"));
     Path apiFile = Files.writeString(feed.resolve("api.json"),
-        "[" + CiAttestor.grafeasJson(ci.attest(API, API_DIGEST, Instant.now())) + "]");
+        "[" + ci.occurrence(API, API_DIGEST) + "]");
     Files.writeString(feed.resolve("worker.json"),
-        "[" + CiAttestor.grafeasJson(ci.attest(WORKER, WORKER_DIGEST, Instant.now())) + "]");
+        "[" + ci.occurrence(WORKER, WORKER_DIGEST) + "]");
 
     running(dir, ci, feed, null, (bootstrapServers, verdicts) -> {
       long removed = System.nanoTime();
@@ -137,9 +141,9 @@ class FeedRevocationIT {
 
   @Test
   void anOccurrenceDeletedFromGrafeasTurnsTheRunningPodFromAllowToDeny(@TempDir Path dir) throws Exception {
-    CiAttestor ci = CiAttestor.generate("acme");
-    String api = CiAttestor.grafeasJson(ci.attest(API, API_DIGEST, Instant.now()));
-    String worker = CiAttestor.grafeasJson(ci.attest(WORKER, WORKER_DIGEST, Instant.now()));
+    Ci ci = new Ci();
+    String api = ci.occurrence(API, API_DIGEST);
+    String worker = ci.occurrence(WORKER, WORKER_DIGEST);
     // Two pages; page 2 first answers 503 once (retried), and later loses the worker's occurrence.
     AtomicReference<String> page2 = new AtomicReference<>("{\"occurrences\":[" + worker + "]}");
     AtomicInteger unavailable = new AtomicInteger(1);
@@ -194,6 +198,63 @@ class FeedRevocationIT {
         .withContainerStatuses(new ContainerStatusBuilder().withName(name).withImage(image).withImageID(image)
             .withReady(true).build())
         .endStatus().build()).create();
+  }
+
+  /**
+   * A CI attestor with a fresh ECDSA P-256 key: its attestor document, a policy requiring it, and
+   * signed Grafeas occurrences (the production jar leaves the demo's own attestor out).
+   */
+  static final class Ci {
+    private final KeyPair key;
+
+    Ci() throws Exception {
+      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+      g.initialize(new ECGenParameterSpec("secp256r1"));
+      key = g.generateKeyPair();
+    }
+
+    String attestorYaml() {
+      String pem = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+          .encodeToString(key.getPublic().getEncoded()).replace("\n", "\n        ");
+      return """
+          name: projects/acme/attestors/built-by-ci
+          userOwnedGrafeasNote:
+            noteReference: projects/acme/notes/built-by-ci
+            publicKeys:
+            - id: ci-key-1
+              pkixPublicKey:
+                signatureAlgorithm: ECDSA_P256_SHA256
+                publicKeyPem: |
+                  -----BEGIN PUBLIC KEY-----
+                  %s
+                  -----END PUBLIC KEY-----
+          """.formatted(pem);
+    }
+
+    String policyYaml() {
+      return """
+          defaultAdmissionRule:
+            evaluationMode: REQUIRE_ATTESTATION
+            enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
+            requireAttestationsBy:
+            - projects/acme/attestors/built-by-ci
+          """;
+    }
+
+    /** A signed ATTESTATION occurrence for {@code repository@digest}, named after the digest. */
+    String occurrence(String repository, String digest) throws Exception {
+      byte[] payload = ("{\"critical\":{\"identity\":{\"docker-reference\":\"" + repository + "\"},"
+          + "\"image\":{\"docker-manifest-digest\":\"" + digest + "\"},"
+          + "\"type\":\"Google cloud binauthz container signature\"}}").getBytes(StandardCharsets.UTF_8);
+      Signature s = Signature.getInstance("SHA256withECDSA");
+      s.initSign(key.getPrivate());
+      s.update(payload);
+      return "{\"name\":\"projects/acme/occurrences/" + digest.substring(7, 23) + "\",\"kind\":\"ATTESTATION\","
+          + "\"noteName\":\"projects/acme/notes/built-by-ci\",\"resourceUri\":\"https://" + repository + "@" + digest
+          + "\",\"attestation\":{\"serializedPayload\":\"" + Base64.getEncoder().encodeToString(payload) + "\","
+          + "\"signatures\":[{\"publicKeyId\":\"ci-key-1\",\"signature\":\""
+          + Base64.getEncoder().encodeToString(s.sign()) + "\"}]},\"createTime\":\"" + Instant.now() + "\"}";
+    }
   }
 
   /** The verdicts topic, read as it grows: the latest verdict of each pod. */
