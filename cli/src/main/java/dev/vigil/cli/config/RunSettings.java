@@ -92,17 +92,27 @@ public final class RunSettings {
   public static final Setting<Path> AUDIT_CLIENT_CA = new Setting<>("audit.client-ca", "--audit-client-ca",
       "VIGIL_AUDIT_CLIENT_CA", Parsers::path, null, "CA bundle for client certificates (mTLS)");
   public static final Setting<Path> AUDIT_TOKENS = new Setting<>("audit.token-file", "--audit-token-file",
-      "VIGIL_AUDIT_TOKEN_FILE", Parsers::path, null, "file of accepted bearer tokens, one per line");
+      "VIGIL_AUDIT_TOKEN_FILE", Parsers::path, null,
+      "file of accepted bearer tokens, one per line; `token => cluster, ...` limits one to those clusters");
+  public static final Setting<Path> AUDIT_CLIENT_SUBJECTS = new Setting<>("audit.client-subject-file",
+      "--audit-client-subject-file", "VIGIL_AUDIT_CLIENT_SUBJECT_FILE", Parsers::path, null,
+      "file of accepted client-certificate subjects, `CN=... => cluster, ...`; absent: any the client CA signed");
   public static final Setting<List<String>> AUDIT_CLUSTERS = new Setting<>("audit.clusters", "--audit-cluster",
       "VIGIL_AUDIT_CLUSTERS", Parsers::list, null, "cluster ids that may post to /audit/<id>, comma-separated");
   public static final Setting<Long> AUDIT_MAX_BODY = new Setting<>("audit.max-body", "--audit-max-body",
       "VIGIL_AUDIT_MAX_BODY", Parsers::bytes, "16MiB", "largest accepted request body (413 above)");
   public static final Setting<Duration> AUDIT_HEADER_TIMEOUT = new Setting<>("audit.header-timeout",
       "--audit-header-timeout", "VIGIL_AUDIT_HEADER_TIMEOUT", Parsers::duration, "10s",
-      "a connection is closed if its TLS handshake, request line and headers take longer (slow clients)");
+      "a connection is closed if a request line and headers take longer from their first byte (slow clients)");
   public static final Setting<Duration> AUDIT_REQUEST_TIMEOUT = new Setting<>("audit.request-timeout",
       "--audit-request-timeout", "VIGIL_AUDIT_REQUEST_TIMEOUT", Parsers::duration, "30s",
-      "a connection is closed if its whole request, or the writing of the response, takes longer");
+      "a connection is closed if a request body takes longer after its headers");
+  public static final Setting<Duration> AUDIT_IDLE_TIMEOUT = new Setting<>("audit.idle-timeout",
+      "--audit-idle-timeout", "VIGIL_AUDIT_IDLE_TIMEOUT", Parsers::duration, "30s",
+      "a connection is closed if silent this long, or if its TLS handshake and first request take longer");
+  public static final Setting<Integer> AUDIT_MAX_CONNECTIONS = new Setting<>("audit.max-connections",
+      "--audit-max-connections", "VIGIL_AUDIT_MAX_CONNECTIONS", Parsers::positive, "1000",
+      "open connections at most; past it new ones wait while idle ones are closed after 1 s");
   public static final Setting<Boolean> AUDIT_GKE_PUBSUB = new Setting<>("audit.gke-pubsub", "--gke-pubsub",
       "VIGIL_GKE_PUBSUB", Parsers.BOOL, "false", "serve POST /gke/pubsub for a Cloud Audit Log sink's Pub/Sub push");
 
@@ -133,8 +143,8 @@ public final class RunSettings {
       PLATFORM_POLICY, ATTESTORS, POLICY_SCOPE, ATTESTATIONS, IMAGE_METADATA, FEED_INTERVAL, GRAFEAS_PROJECT,
       GRAFEAS_ENDPOINT, GRAFEAS_CREDENTIALS, GRAFEAS_INTERVAL, COSIGN, COSIGN_TTL, COSIGN_DOCKER_CONFIG,
       COSIGN_PLAIN_HTTP, AUDIT_LISTEN,
-      AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
-      AUDIT_REQUEST_TIMEOUT, AUDIT_GKE_PUBSUB);
+      AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLIENT_SUBJECTS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
+      AUDIT_REQUEST_TIMEOUT, AUDIT_IDLE_TIMEOUT, AUDIT_MAX_CONNECTIONS, AUDIT_GKE_PUBSUB);
   private static final List<Setting<?>> STREAMS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW,
       STREAMS_REPLICATION_FACTOR);
   private static final List<Setting<?>> OPS = List.of(METRICS_LISTEN, FEED);

@@ -130,6 +130,12 @@ public final class MicrometerIngestMetrics implements IngestMetrics {
   }
 
   @Override
+  public void forbidden(String endpoint) {
+    counter("vigil_ingest_forbidden_requests", "Requests whose credentials may not post for that cluster",
+        "endpoint", endpoint).increment();
+  }
+
+  @Override
   public void requestTimedOut(String phase) {
     timeoutCounter(phase).increment();
   }
