@@ -21,7 +21,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -128,16 +127,7 @@ final class AckCommand implements Callable<Integer> {
       err.println("vigil ack: " + refusal + "; nothing written");
       return 3;
     }
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    long waitMs = timeoutSeconds * 1000L;
-    long requestMs = Math.min(30_000L, waitMs);
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(waitMs));
-    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(requestMs));
-    props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-    // delivery.timeout.ms must be at least linger.ms + request.timeout.ms.
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(waitMs, requestMs + 1)));
-    props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "vigil-ack");
+    props = kafka.producerProperties(timeoutSeconds, "vigil-ack");
     RecordMetadata written;
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     description = "Audits how container images get into Kubernetes clusters and keeps validating them while they run.",
     subcommands = {ServiceCommand.Run.class, ServiceCommand.Ingest.class,
       ServiceCommand.Streams.class, EvaluateCommand.class, ReportCommand.class, TopicsCommand.class,
-      ReplayCommand.class, AckCommand.class, CommandLine.HelpCommand.class})
+      ReplayCommand.class, AckCommand.class, RevokeCommand.class, CommandLine.HelpCommand.class})
 public final class Vigil implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

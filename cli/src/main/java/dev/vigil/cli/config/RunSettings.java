@@ -58,6 +58,28 @@ public final class RunSettings {
       "VIGIL_IMAGE_METADATA", Parsers::path, null, "image metadata (upload time, vulnerabilities): a JSON file or a directory");
   public static final Setting<Duration> FEED_INTERVAL = new Setting<>("feeds.interval", "--feed-interval",
       "VIGIL_FEED_INTERVAL", Parsers::duration, "10s", "how often policy, attestation and metadata files are checked");
+  public static final Setting<String> GRAFEAS_PROJECT = new Setting<>("feeds.grafeas-project", "--grafeas-project",
+      "VIGIL_GRAFEAS_PROJECT", Parsers::string, null,
+      "Google Cloud project whose Container Analysis (Grafeas) ATTESTATION occurrences are polled; off when absent");
+  public static final Setting<String> GRAFEAS_ENDPOINT = new Setting<>("feeds.grafeas-endpoint", "--grafeas-endpoint",
+      "VIGIL_GRAFEAS_ENDPOINT", Parsers::string, "https://containeranalysis.googleapis.com",
+      "root URL of the Grafeas v1 REST API");
+  public static final Setting<String> GRAFEAS_CREDENTIALS = new Setting<>("feeds.grafeas-credentials",
+      "--grafeas-credentials", "VIGIL_GRAFEAS_CREDENTIALS", Parsers::string, "google",
+      "google (Application Default Credentials) or none (a Grafeas server without authentication)");
+  public static final Setting<Boolean> COSIGN = new Setting<>("feeds.cosign", "--cosign", "VIGIL_COSIGN",
+      Parsers::bool, "false", "read the cosign signatures of running images from their registries (sha256-<digest>.sig)");
+  public static final Setting<Duration> COSIGN_TTL = new Setting<>("feeds.cosign-ttl", "--cosign-ttl",
+      "VIGIL_COSIGN_TTL", Parsers::duration, "10m", "how long an image's signatures are trusted before they are read again");
+  public static final Setting<Path> COSIGN_DOCKER_CONFIG = new Setting<>("feeds.cosign-docker-config",
+      "--cosign-docker-config", "VIGIL_COSIGN_DOCKER_CONFIG", Parsers::path, null,
+      "docker config file with registry credentials (auths, credHelpers); anonymous when absent");
+  public static final Setting<List<String>> COSIGN_PLAIN_HTTP = new Setting<>("feeds.cosign-plain-http",
+      "--cosign-plain-http", "VIGIL_COSIGN_PLAIN_HTTP", Parsers::list, null,
+      "registries (host:port) that may be read over plain HTTP, comma-separated; for test registries only");
+  public static final Setting<Duration> GRAFEAS_INTERVAL = new Setting<>("feeds.grafeas-interval",
+      "--grafeas-interval", "VIGIL_GRAFEAS_INTERVAL", Parsers::duration, "60s",
+      "how often the Grafeas occurrences are listed");
 
   // Audit webhook receiver
   public static final Setting<InetSocketAddress> AUDIT_LISTEN = new Setting<>("audit.listen", "--audit-listen",
@@ -118,7 +140,9 @@ public final class RunSettings {
   private static final List<Setting<?>> KAFKA = List.of(BOOTSTRAP_SERVERS, KAFKA_CONFIG);
   private static final List<Setting<?>> EMBEDDED_KAFKA = List.of(EMBEDDED, EMBEDDED_PORT);
   private static final List<Setting<?>> INGEST = List.of(WATCH, CONTEXTS, CLUSTER_ID, NAMESPACES, POLICY,
-      PLATFORM_POLICY, ATTESTORS, POLICY_SCOPE, ATTESTATIONS, IMAGE_METADATA, FEED_INTERVAL, AUDIT_LISTEN,
+      PLATFORM_POLICY, ATTESTORS, POLICY_SCOPE, ATTESTATIONS, IMAGE_METADATA, FEED_INTERVAL, GRAFEAS_PROJECT,
+      GRAFEAS_ENDPOINT, GRAFEAS_CREDENTIALS, GRAFEAS_INTERVAL, COSIGN, COSIGN_TTL, COSIGN_DOCKER_CONFIG,
+      COSIGN_PLAIN_HTTP, AUDIT_LISTEN,
       AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLIENT_SUBJECTS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
       AUDIT_REQUEST_TIMEOUT, AUDIT_IDLE_TIMEOUT, AUDIT_MAX_CONNECTIONS, AUDIT_GKE_PUBSUB);
   private static final List<Setting<?>> STREAMS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW,

@@ -8,6 +8,7 @@ import dev.vigil.ingest.http.ReceiverSettings;
 import dev.vigil.ingest.watch.ClusterClients;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,14 +30,30 @@ public record IngestPlan(
     String policyScope,
     Path attestations,
     Path imageMetadata,
-    Duration feedInterval) {
+    Duration feedInterval,
+    Grafeas grafeas,
+    Cosign cosign) {
 
   /** One cluster to watch. */
   public record Watch(String clusterId, KubernetesClient client) {}
 
+  /** The Container Analysis (Grafeas) project to poll; {@code googleCredentials} false means anonymous. */
+  public record Grafeas(String project, URI endpoint, boolean googleCredentials, Duration interval) {}
+
+  /** Cosign signatures of running images: TTL, docker config file or null, plain-HTTP registries. */
+  public record Cosign(Duration ttl, Path dockerConfig, List<String> plainHttpRegistries) {}
+
   public IngestPlan {
     watches = List.copyOf(watches);
     namespaces = List.copyOf(namespaces);
+  }
+
+  /** A plan without a Grafeas poller or cosign signatures. */
+  public IngestPlan(List<Watch> watches, List<String> namespaces, ReceiverSettings receiver, Path policy,
+      Path platformPolicy, Path attestors, String policyScope, Path attestations, Path imageMetadata,
+      Duration feedInterval) {
+    this(watches, namespaces, receiver, policy, platformPolicy, attestors, policyScope, attestations, imageMetadata,
+        feedInterval, null, null);
   }
 
   /** The plan the configuration describes. */
@@ -70,7 +87,33 @@ public record IngestPlan(
         config.get(RunSettings.POLICY).orElse(null), config.get(RunSettings.PLATFORM_POLICY).orElse(null),
         config.get(RunSettings.ATTESTORS).orElse(null), config.require(RunSettings.POLICY_SCOPE),
         config.get(RunSettings.ATTESTATIONS).orElse(null), config.get(RunSettings.IMAGE_METADATA).orElse(null),
-        config.require(RunSettings.FEED_INTERVAL));
+        config.require(RunSettings.FEED_INTERVAL), grafeas(config),
+        config.require(RunSettings.COSIGN) ? new Cosign(config.require(RunSettings.COSIGN_TTL),
+            config.get(RunSettings.COSIGN_DOCKER_CONFIG).orElse(null),
+            config.get(RunSettings.COSIGN_PLAIN_HTTP).orElse(List.of())) : null);
+  }
+
+  private static Grafeas grafeas(Config config) {
+    if (config.get(RunSettings.GRAFEAS_PROJECT).isEmpty()) {
+      return null;
+    }
+    String endpoint = config.require(RunSettings.GRAFEAS_ENDPOINT);
+    URI uri;
+    try {
+      uri = new URI(endpoint);
+    } catch (java.net.URISyntaxException e) {
+      uri = null;
+    }
+    if (uri == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
+      throw new ConfigException(RunSettings.GRAFEAS_ENDPOINT.flag() + ": '" + endpoint + "' is not an http(s) URL");
+    }
+    String credentials = config.require(RunSettings.GRAFEAS_CREDENTIALS);
+    if (!credentials.equals("google") && !credentials.equals("none")) {
+      throw new ConfigException(RunSettings.GRAFEAS_CREDENTIALS.flag() + ": '" + credentials
+          + "' is neither google nor none");
+    }
+    return new Grafeas(config.require(RunSettings.GRAFEAS_PROJECT), uri, credentials.equals("google"),
+        config.require(RunSettings.GRAFEAS_INTERVAL));
   }
 
   /** The ids of the clusters watched or received from, for the metrics registered at start-up. */

@@ -55,6 +55,12 @@ public interface IngestMetrics {
   /** A document fed to the policy publisher was rejected; the last good version stays. */
   default void policyRejected(String kind) {}
 
+  /** Tombstones a feed wrote to {@code topic} for facts its source no longer holds. */
+  default void revoked(String topic, int count) {}
+
+  /** A feed's poll of its source failed (nothing was revoked); {@code reason} is a short code. */
+  default void feedFailed(String feed, String reason) {}
+
   /** Why Kafka did not take a batch. */
   enum PublishFailure {
     /** No acknowledgement within the bounded wait. */

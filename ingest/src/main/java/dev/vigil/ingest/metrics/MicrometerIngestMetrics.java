@@ -176,6 +176,18 @@ public final class MicrometerIngestMetrics implements IngestMetrics {
   }
 
   @Override
+  public void revoked(String topic, int count) {
+    counter("vigil_ingest_revoked", "Tombstones written for facts (attestations, image metadata, policy documents)"
+        + " their source no longer holds", "topic", topic).increment(count);
+  }
+
+  @Override
+  public void feedFailed(String feed, String reason) {
+    Counter.builder("vigil_ingest_feed_failures").description("Polls of a fact source that failed; nothing was revoked")
+        .tag("feed", feed).tag("reason", reason).register(registry).increment();
+  }
+
+  @Override
   public void admission(AdmissionEvent e) {
     String signal = e.failedOpen() != null ? "failed_open"
         : e.breakglass() ? "breakglass" : e.dryRun() ? "dry_run" : e.blocked() ? "blocked" : "none";
