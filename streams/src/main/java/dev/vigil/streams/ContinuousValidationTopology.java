@@ -33,7 +33,7 @@ public final class ContinuousValidationTopology {
    * re-partitioned by follow-up key.
    */
   public static KStream<String, FollowUpSignal> addTo(StreamsBuilder builder, StreamsSettings settings,
-      ValidationEngine engine, VigilMetrics metrics, ChangeFeed feed) {
+      ValidationEngine engine, VigilMetrics metrics, ChangeFeed feed, int podPartitions) {
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.POLICIES),
             Serdes.String(), new JsonSerde<>(PolicyRecord.class)).withLoggingDisabled(),
@@ -92,7 +92,7 @@ public final class ContinuousValidationTopology {
         .mapValues(ValidationOutput::signal, Named.as("signal-value"))
         .repartition(Repartitioned.with(Serdes.String(), new JsonSerde<>(FollowUpSignal.class))
             .withName(StoreNames.FOLLOWUP_SIGNALS)
-            .withNumberOfPartitions(Topics.POD_PARTITIONS));
+            .withNumberOfPartitions(podPartitions));
   }
 
   /** How Vigil reads a catalogue topic, with a named source. */

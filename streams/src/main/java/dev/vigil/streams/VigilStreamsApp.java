@@ -3,7 +3,12 @@ package dev.vigil.streams;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -38,7 +43,7 @@ public final class VigilStreamsApp implements AutoCloseable {
 
   /** Builds and starts an instance with the given validation engine. */
   public static VigilStreamsApp start(StreamsSettings settings, ValidationEngine engine, MeterRegistry registry) {
-    return start(settings, engine, registry, java.util.Map.of());
+    return start(settings, engine, registry, Map.of());
   }
 
   /**
@@ -47,12 +52,12 @@ public final class VigilStreamsApp implements AutoCloseable {
    * replace the settings Vigil depends on (application id, exactly-once, handlers, state dir).
    */
   public static VigilStreamsApp start(StreamsSettings settings, ValidationEngine engine, MeterRegistry registry,
-      java.util.Map<String, String> clientProperties) {
+      Map<String, String> clientProperties) {
     VigilMetrics metrics = new VigilMetrics(registry, Clock.systemUTC());
-    Topology topology = VigilTopology.build(settings, engine, metrics);
     Properties props = new Properties();
     props.putAll(clientProperties);
     props.putAll(settings.streamsProperties());
+    Topology topology = VigilTopology.build(settings, engine, metrics, podPartitions(props));
     props.put(VigilMetrics.CONFIG_KEY, metrics);
     KafkaStreams streams = new KafkaStreams(topology, props);
     streams.setUncaughtExceptionHandler(e -> {
@@ -61,6 +66,25 @@ public final class VigilStreamsApp implements AutoCloseable {
     });
     streams.start();
     return new VigilStreamsApp(settings, metrics, streams);
+  }
+
+  /**
+   * The partition count the topics keyed by pod share.
+   *
+   * @throws CoPartitioning.MismatchException naming the topics when they differ: Vigil does not run
+   */
+  private static int podPartitions(Properties props) {
+    Map<String, Object> adminProps = new HashMap<>();
+    props.forEach((k, v) -> adminProps.put((String) k, v));
+    try (Admin admin = Admin.create(AdminClientConfig.configNames().stream()
+        .filter(adminProps::containsKey).collect(Collectors.toMap(k -> k, adminProps::get)))) {
+      return CoPartitioning.check(admin);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while checking the topics", e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("cannot check the partition counts of the topics keyed by pod: " + e, e);
+    }
   }
 
   /** Waits until the instance is RUNNING. */

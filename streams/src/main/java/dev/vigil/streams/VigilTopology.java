@@ -1,5 +1,6 @@
 package dev.vigil.streams;
 
+import dev.vigil.schemas.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -28,9 +29,23 @@ public final class VigilTopology {
     return build(settings, engine, metrics, new ChangeFeed());
   }
 
+  /**
+   * The topology for pod topics of {@code podPartitions} partitions (the internal topics read with
+   * them are created with as many; {@link CoPartitioning}).
+   */
+  public static Topology build(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics,
+      int podPartitions) {
+    return build(settings, engine, metrics, new ChangeFeed(), podPartitions);
+  }
+
   static Topology build(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics, ChangeFeed feed) {
+    return build(settings, engine, metrics, feed, Topics.POD_PARTITIONS);
+  }
+
+  static Topology build(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics, ChangeFeed feed,
+      int podPartitions) {
     StreamsBuilder builder = new StreamsBuilder();
-    var signals = ContinuousValidationTopology.addTo(builder, settings, engine, metrics, feed);
+    var signals = ContinuousValidationTopology.addTo(builder, settings, engine, metrics, feed, podPartitions);
     FollowUpTopology.addTo(builder, signals, settings, metrics);
     return builder.build(settings.streamsProperties());
   }
