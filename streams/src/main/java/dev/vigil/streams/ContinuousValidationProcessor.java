@@ -63,7 +63,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   private KeyValueStore<String, String> podsByDigest;
   private KeyValueStore<String, PendingAdmissions> pending;
   private KeyValueStore<String, String> rejectionsSent;
-  private KeyValueStore<String, PolicyRecord> policyStore;
+  private KeyValueStore<String, PolicyDocument> policyStore;
   private StoreFacts facts;
   private Reevaluations reevaluations;
   private ChangeFeed.Subscription subscription;
@@ -417,7 +417,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       return;
     }
     bookGeneration = generation;
-    PolicyBook fresh = PolicyBook.of(GlobalStoreProcessors.accepted(policyStore));
+    PolicyBook fresh = PolicyBook.of(PolicyGate.accepted(policyStore));
     String fp = fresh.fingerprint();
     if (fp.equals(bookFingerprint)) {
       return;
@@ -458,7 +458,6 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     continueReevaluations(ts);
     expirePendingAdmissions(ts);
     if (context.taskId().partition() == 0) {
-      deadLetterRejectedPolicies(ts);
       deadLetterUnreadableFacts(ts);
     }
   }
@@ -544,39 +543,6 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
         }
       }
       pending.delete(key);
-    }
-  }
-
-  private void deadLetterRejectedPolicies(long ts) {
-    List<PolicyRecord> fresh = new ArrayList<>();
-    try (KeyValueIterator<String, PolicyRecord> it =
-        policyStore.prefixScan(PolicyRecord.REJECTED_PREFIX, new StringSerializer())) {
-      while (it.hasNext()) {
-        var kv = it.next();
-        if (kv.value != null && rejectionsSent.get(kv.key) == null) {
-          fresh.add(kv.value);
-          rejectionsSent.put(kv.key, kv.value.rejection());
-        }
-      }
-    }
-    for (PolicyRecord r : fresh) {
-      DeadLetter d;
-      if (r.document() != null) {
-        byte[] payload = Json.write(r.document());
-        d = new DeadLetter(DeadLetterHandlers.COMPONENT, Topics.POLICIES.name(), null, null,
-            r.key(), Base64.getEncoder().encodeToString(payload), payload.length,
-            InvalidPolicyException.class.getSimpleName(), "policy " + r.key() + " version "
-                + r.document().version() + " rejected, the last good one stays in force: " + r.rejection(),
-            now());
-      } else {
-        d = new DeadLetter(DeadLetterHandlers.COMPONENT, Topics.POLICIES.name(), null, null,
-            r.key(), r.payloadBase64(), r.payloadBase64() == null ? 0 : Base64.getDecoder().decode(r.payloadBase64()).length,
-            "UnreadableMessageException", "policy " + r.key()
-                + " unreadable, the last good one stays in force: " + r.rejection(), now());
-      }
-      forward(r.key(), ValidationOutput.of(d), ts);
-      metrics.policyRejected();
-      metrics.deadLetter(Topics.POLICIES.name(), r.document() != null ? "invalid_policy" : "unreadable");
     }
   }
 

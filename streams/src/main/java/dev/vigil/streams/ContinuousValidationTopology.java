@@ -34,12 +34,13 @@ public final class ContinuousValidationTopology {
    */
   public static KStream<String, FollowUpSignal> addTo(StreamsBuilder builder, StreamsSettings settings,
       ValidationEngine engine, VigilMetrics metrics, ChangeFeed feed, int podPartitions) {
+    addPolicyGate(builder, engine, metrics);
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.POLICIES),
-            Serdes.String(), new JsonSerde<>(PolicyRecord.class)).withLoggingDisabled(),
-        Topics.POLICIES.name(),
-        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("policy-gate"),
-        () -> new GlobalStoreProcessors.PolicyGate(engine.parser(), feed));
+            Serdes.String(), Topics.POLICIES_ACCEPTED.valueSerde()).withLoggingDisabled(),
+        Topics.POLICIES_ACCEPTED.name(),
+        consumed(Topics.POLICIES_ACCEPTED, "accepted-policies-source"),
+        () -> new GlobalStoreProcessors.PolicyKeeper(feed));
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ATTESTATIONS),
             Serdes.String(), Topics.ATTESTATIONS.valueSerde()).withLoggingDisabled(),
@@ -93,6 +94,26 @@ public final class ContinuousValidationTopology {
         .repartition(Repartitioned.with(Serdes.String(), new JsonSerde<>(FollowUpSignal.class))
             .withName(StoreNames.FOLLOWUP_SIGNALS)
             .withNumberOfPartitions(podPartitions));
+  }
+
+  /**
+   * The policy gate (its own sub-topology over the single partition of {@code vigil.policies}):
+   * accepted revisions and withdrawals to {@code vigil.policies.accepted}, rejected ones to the
+   * dead-letter topic.
+   */
+  private static void addPolicyGate(StreamsBuilder builder, ValidationEngine engine, VigilMetrics metrics) {
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.POLICY_GATE),
+        Serdes.String(), Topics.POLICIES.valueSerde()));
+    builder.stream(Topics.POLICIES.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("policies-source"))
+        .process(() -> new PolicyGate(engine.parser(), metrics), Named.as("policy-gate"), StoreNames.POLICY_GATE)
+        .split(Named.as("policy-gate-"))
+        .branch((k, v) -> v instanceof PolicyGate.Rejected, Branched.withConsumer(s -> s
+            .mapValues(v -> ((PolicyGate.Rejected) v).deadLetter(), Named.as("rejected-policy-value"))
+            .to(Topics.DEAD_LETTER.name(), produced(Topics.DEAD_LETTER, "rejected-policies-sink")), "rejected"))
+        .defaultBranch(Branched.withConsumer(s -> s
+            .mapValues(v -> v instanceof PolicyGate.Accepted a ? a.document() : null, Named.as("accepted-policy-value"))
+            .to(Topics.POLICIES_ACCEPTED.name(), produced(Topics.POLICIES_ACCEPTED, "accepted-policies-sink")),
+            "accepted"));
   }
 
   /** How Vigil reads a catalogue topic, with a named source. */

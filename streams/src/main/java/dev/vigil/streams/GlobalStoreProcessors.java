@@ -32,16 +32,14 @@ final class GlobalStoreProcessors {
   private GlobalStoreProcessors() {}
 
   /**
-   * Accepts a policy document only if the documents then in force still parse; otherwise keeps the
-   * last good one and records the rejection (task 0 of the validation processor dead-letters it).
+   * Keeps the global policy store: a copy of {@code vigil.policies.accepted}, which only the policy
+   * gate writes (a tombstone withdraws a document).
    */
-  static final class PolicyGate implements Processor<String, byte[], Void, Void> {
-    private final ValidationEngine.Parser parser;
+  static final class PolicyKeeper implements Processor<String, PolicyDocument, Void, Void> {
     private final ChangeFeed feed;
-    private KeyValueStore<String, PolicyRecord> store;
+    private KeyValueStore<String, PolicyDocument> store;
 
-    PolicyGate(ValidationEngine.Parser parser, ChangeFeed feed) {
-      this.parser = parser;
+    PolicyKeeper(ChangeFeed feed) {
       this.feed = feed;
     }
 
@@ -51,82 +49,17 @@ final class GlobalStoreProcessors {
     }
 
     @Override
-    public void process(org.apache.kafka.streams.processor.api.Record<String, byte[]> record) {
+    public void process(org.apache.kafka.streams.processor.api.Record<String, PolicyDocument> record) {
+      if (record.key() == null) {
+        return;
+      }
       if (record.value() == null) {
-        // A tombstone withdraws the document.
-        if (record.key() != null) {
-          store.delete(record.key());
-          feed.policiesChanged();
-        }
-        return;
-      }
-      // Read here rather than by the source's serde: the global thread cannot dead-letter, and an
-      // unreadable policy must be reported like an unusable one (task 0 dead-letters both).
-      PolicyDocument doc;
-      try {
-        doc = Json.read(record.value(), PolicyDocument.class);
-      } catch (UnreadableMessageException e) {
-        String key = record.key() == null ? "(no key)" : record.key();
-        LOG.warn("unreadable policy document {}: {}", key, e.getMessage());
-        byte[] payload = record.value().length > DeadLetter.MAX_PAYLOAD_BYTES
-            ? Arrays.copyOf(record.value(), DeadLetter.MAX_PAYLOAD_BYTES) : record.value();
-        store.put(PolicyRecord.REJECTED_PREFIX + key + "@unreadable#" + record.timestamp(),
-            new PolicyRecord(null, e.getMessage(), key, Base64.getEncoder().encodeToString(payload)));
-        return;
-      }
-      PolicyBook book = PolicyBook.of(accepted(store));
-      PolicyDocument current = book.get(doc.key());
-      if (current != null && current.sha256().equals(doc.sha256()) && current.version() == doc.version()) {
-        return; // the same revision again
-      }
-      String problem = null;
-      if (current != null && doc.version() <= current.version()) {
-        problem = doc.key() + ": version " + doc.version() + " is not newer than the accepted version "
-            + current.version();
+        store.delete(record.key());
       } else {
-        problem = validate(book.with(doc), doc);
+        store.put(record.key(), record.value());
       }
-      if (problem == null) {
-        store.put(doc.key(), PolicyRecord.accepted(doc));
-        feed.policiesChanged();
-      } else {
-        LOG.warn("rejected policy document {} version {}: {}", doc.key(), doc.version(), problem);
-        store.put(PolicyRecord.rejectedKey(doc), PolicyRecord.rejected(doc, problem));
-      }
+      feed.policiesChanged();
     }
-
-    private String validate(PolicyBook candidate, PolicyDocument doc) {
-      List<String> scopes = doc.scope().equals(PolicyBook.ANY_CLUSTER)
-          ? new ArrayList<>(candidate.scopes()) : List.of(doc.scope());
-      for (String scope : scopes) {
-        PolicyBook.Effective e = candidate.effective(scope);
-        if (e.policy() == null) {
-          continue; // nothing to check against until a policy for this scope arrives
-        }
-        try {
-          parser.parse(e.policy(), e.platformPolicy(), e.attestors());
-        } catch (InvalidPolicyException ex) {
-          return ex.getMessage();
-        } catch (RuntimeException ex) {
-          return ex.getClass().getSimpleName() + ": " + ex.getMessage();
-        }
-      }
-      return null;
-    }
-  }
-
-  /** Every accepted document in the store. */
-  static List<PolicyDocument> accepted(KeyValueStore<String, PolicyRecord> store) {
-    List<PolicyDocument> out = new ArrayList<>();
-    try (KeyValueIterator<String, PolicyRecord> it = store.all()) {
-      while (it.hasNext()) {
-        PolicyRecord r = it.next().value;
-        if (r != null && r.accepted()) {
-          out.add(r.document());
-        }
-      }
-    }
-    return out;
   }
 
   /**

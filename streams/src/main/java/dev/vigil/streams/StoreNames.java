@@ -5,8 +5,11 @@ public final class StoreNames {
 
   private StoreNames() {}
 
-  /** Global: the accepted policy documents (rejected ones kept apart under {@code rejected/}). */
+  /** Global: the accepted policy documents, from {@code vigil.policies.accepted}. */
   public static final String POLICIES = "policies-store";
+
+  /** Policy gate task: the accepted revision of every policy document (changelogged). */
+  public static final String POLICY_GATE = "policy-gate-store";
 
   /** Global: attestations by {@code imageDigest/occurrence}. */
   public static final String ATTESTATIONS = "attestations-store";
@@ -23,7 +26,7 @@ public final class StoreNames {
   /** Per task: admission events waiting for their pod event. */
   public static final String PENDING_ADMISSIONS = "pending-admissions-store";
 
-  /** Per task (partition 0 only writes): rejected policy documents already dead-lettered. */
+  /** Per task (partition 0 only writes): unreadable global records already dead-lettered. */
   public static final String POLICY_REJECTIONS_SENT = "policy-rejections-sent-store";
 
   /** Per task: follow-ups by {@code cluster/namespace/Kind/name/KIND}. */
