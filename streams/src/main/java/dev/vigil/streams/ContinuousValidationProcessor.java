@@ -44,10 +44,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * publishes every verdict and the violation transitions, and correlates admission events with
  * pods to feed the follow-ups.
  *
- * <p>Policy changes reach every task because policies live in a global store: each task compares
- * the policy versions of its pods with those in force every {@code changePollInterval}. Changed
- * attestations and metadata arrive through the instance's {@link ChangeFeed}; after a restart the
- * first poll compares stored facts fingerprints instead.
+ * <p>Everything that decides what to re-judge is in the task's stores, written in the same
+ * transaction as the pods: every {@code changePollInterval} the task compares the policies in
+ * force (global store) with the policy fingerprint it last reconciled, and reads the fact changes
+ * logged in the global fact stores after its cursors ({@link FactChanges}); the scans they start
+ * and their cursors are kept in the progress store ({@link Reevaluations}). {@link #init} rebuilds
+ * everything else from the stores, so a task Kafka Streams revives after its stores rolled back
+ * carries on from what they say (ADR 0011).
  */
 final class ContinuousValidationProcessor implements Processor<String, PodInput, String, ValidationOutput> {
 
@@ -56,35 +59,35 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   private final StreamsSettings settings;
   private final ValidationEngine engine;
   private final VigilMetrics metrics;
-  private final ChangeFeed feed;
+  private final FactsCache cache;
 
   private ProcessorContext<String, ValidationOutput> context;
   private KeyValueStore<String, PodState> pods;
   private KeyValueStore<String, String> podsByDigest;
   private KeyValueStore<String, PendingAdmissions> pending;
-  private KeyValueStore<String, String> rejectionsSent;
+  private KeyValueStore<String, String> progress;
   private KeyValueStore<String, PolicyDocument> policyStore;
+  private KeyValueStore<String, byte[]> attestations;
+  private KeyValueStore<String, byte[]> metadata;
   private StoreFacts facts;
   private Reevaluations reevaluations;
-  private ChangeFeed.Subscription subscription;
 
+  // Caches of the global policy store (reloaded on every pod event and poll) and of the open
+  // violations for the gauges; init() rebuilds both.
   private PolicyBook book;
   private String bookFingerprint;
-  private long bookGeneration = -1;
-  private String reconciledFingerprint;
   private final Map<String, Policies> policyCache = new HashMap<>();
   private final Set<String> violatingPods = new HashSet<>();
-  private boolean caughtUp;
 
   /** The policies in force for a cluster, or why there are none. */
   private record Policies(PolicySet set, String problem, List<String> versions) {}
 
   ContinuousValidationProcessor(StreamsSettings settings, ValidationEngine engine,
-      VigilMetrics metrics, ChangeFeed feed) {
+      VigilMetrics metrics, FactsCache cache) {
     this.settings = settings;
     this.engine = engine;
     this.metrics = metrics;
-    this.feed = feed;
+    this.cache = cache;
   }
 
   @Override
@@ -93,15 +96,19 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     pods = context.getStateStore(StoreNames.PODS);
     podsByDigest = context.getStateStore(StoreNames.PODS_BY_DIGEST);
     pending = context.getStateStore(StoreNames.PENDING_ADMISSIONS);
-    rejectionsSent = context.getStateStore(StoreNames.POLICY_REJECTIONS_SENT);
+    progress = context.getStateStore(StoreNames.PROGRESS);
     policyStore = context.getStateStore(StoreNames.POLICIES);
-    KeyValueStore<String, Attestation> attestations = context.getStateStore(StoreNames.ATTESTATIONS);
-    KeyValueStore<String, ImageMetadata> metadata = context.getStateStore(StoreNames.IMAGE_METADATA);
-    facts = new StoreFacts(attestations, metadata, feed.facts());
-    reevaluations = new Reevaluations(pods, podsByDigest, metrics, Reevaluations.Limits.DEFAULT);
-    subscription = feed.subscribe();
+    attestations = context.getStateStore(StoreNames.ATTESTATIONS);
+    metadata = context.getStateStore(StoreNames.IMAGE_METADATA);
+    facts = new StoreFacts(attestations, metadata, cache);
+    reevaluations = new Reevaluations(pods, podsByDigest, progress, metrics, Reevaluations.Limits.DEFAULT);
+    book = null;
+    bookFingerprint = null;
+    policyCache.clear();
     refreshPolicies();
-    // The open-violation gauges count what this task holds.
+    // The open-violation gauges count what this task holds (again, if the task is revived).
+    metrics.forgetViolations(violatingPods);
+    violatingPods.clear();
     forEachPod(s -> !s.deleted() && s.violation() != null, (key, s) -> {
       violatingPods.add(key);
       metrics.violation(key, s.pod().clusterId(), s.pod().namespace(), s.violation().decision(),
@@ -110,7 +117,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     context.schedule(settings.changePollInterval(), PunctuationType.WALL_CLOCK_TIME, this::pollChanges);
     context.schedule(settings.freshnessInterval(), PunctuationType.WALL_CLOCK_TIME, this::freshness);
     context.schedule(settings.fullReevaluationInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> {
-      reevaluations.everyPod("periodic", s -> Verdict.Trigger.IMAGE_METADATA_CHANGE, false);
+      reevaluations.everyPod(PERIODIC, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
       continueReevaluations(ts);
     });
     context.schedule(Reevaluations.CONTINUE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::continueReevaluations);
@@ -118,9 +125,6 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
 
   @Override
   public void close() {
-    if (subscription != null) {
-      feed.unsubscribe(subscription);
-    }
     metrics.forgetViolations(violatingPods);
   }
 
@@ -410,13 +414,8 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     return out;
   }
 
-  /** Reloads the accepted policies when the global store has changed since the last look. */
+  /** Reloads the accepted policies from the global store (a handful of documents). */
   private void refreshPolicies() {
-    long generation = feed.policyGeneration();
-    if (generation == bookGeneration) {
-      return;
-    }
-    bookGeneration = generation;
     PolicyBook fresh = PolicyBook.of(PolicyGate.accepted(policyStore));
     String fp = fresh.fingerprint();
     if (fp.equals(bookFingerprint)) {
@@ -429,64 +428,118 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
 
   // ---- punctuators -----------------------------------------------------------------------
 
+  static final String POLICY_CHANGE = "policy_change";
+  static final String FACTS_CHANGE = "facts_change";
+  static final String PERIODIC = "periodic";
+  static final String FRESHNESS = "freshness";
+  /** A task's first poll ever: pods whose policies or facts differ from those now in force. */
+  static final String STARTUP = "startup";
+  /** Progress-store key of the fingerprint of the policies the task last reconciled its pods with. */
+  static final String RECONCILED = "policy/reconciled";
+  /** Fact-change entries read per store and partition per poll at most. */
+  static final int MAX_FACT_CHANGES_PER_POLL = 10_000;
+
   private void pollChanges(long ts) {
-    // The generation hint is per instance and in memory: reload unconditionally here.
-    bookGeneration = -1;
     refreshPolicies();
-    boolean policiesChanged = !bookFingerprint.equals(reconciledFingerprint);
-    reconciledFingerprint = bookFingerprint;
-    if (!caughtUp) {
-      caughtUp = true;
-      // After a start or a rebalance: catch up with whatever changed while the task was away.
-      reevaluations.everyPod("startup", s -> {
-        if (policyChanged(s)) {
-          return Verdict.Trigger.POLICY_CHANGE;
-        }
-        return factsChanged(s) ? Verdict.Trigger.ATTESTATION_CHANGE : null;
-      }, false);
-    } else if (policiesChanged) {
-      reevaluations.everyPod("policy_change", s -> policyChanged(s) ? Verdict.Trigger.POLICY_CHANGE : null, true);
+    String reconciled = progress.get(RECONCILED);
+    if (reconciled == null) {
+      reevaluations.everyPod(STARTUP, Verdict.Trigger.POLICY_CHANGE, false, ts);
+    } else if (!bookFingerprint.equals(reconciled)) {
+      reevaluations.everyPod(POLICY_CHANGE, Verdict.Trigger.POLICY_CHANGE, true, ts);
     }
-    for (String digest : subscription.drainAttestations()) {
-      reevaluations.podsOf(digest, "facts_change",
-          s -> factsChanged(s) ? Verdict.Trigger.ATTESTATION_CHANGE : null);
+    if (!bookFingerprint.equals(reconciled)) {
+      progress.put(RECONCILED, bookFingerprint); // written only on a change: every write is a changelog record
     }
-    for (String digest : subscription.drainMetadata()) {
-      reevaluations.podsOf(digest, "facts_change",
-          s -> factsChanged(s) ? Verdict.Trigger.IMAGE_METADATA_CHANGE : null);
-    }
+    boolean first = reconciled == null;
+    readFactChanges(attestations, StoreNames.ATTESTATIONS, Verdict.Trigger.ATTESTATION_CHANGE, first, ts);
+    readFactChanges(metadata, StoreNames.IMAGE_METADATA, Verdict.Trigger.IMAGE_METADATA_CHANGE, first, ts);
     continueReevaluations(ts);
     expirePendingAdmissions(ts);
     if (context.taskId().partition() == 0) {
-      deadLetterUnreadableFacts(ts);
+      deadLetterRejectedFacts(attestations, StoreNames.ATTESTATIONS, ts);
+      deadLetterRejectedFacts(metadata, StoreNames.IMAGE_METADATA, ts);
     }
   }
 
   /**
-   * Writes the unreadable attestation and metadata records the global thread reported, once each
-   * (the global stores are rebuilt by re-reading their topics after a restart).
+   * Starts a scan of the pods of every digest whose facts changed after this task's cursor for
+   * each partition of the fact topic. On its first poll ever ({@code first}: the startup scan
+   * compares every pod) or when its cursor is older than what the store still logs, the task
+   * compares the facts fingerprint of every pod instead.
    */
-  private void deadLetterUnreadableFacts(long ts) {
-    for (DeadLetter d : feed.drainRejected()) {
-      String id = "global/" + d.source() + "-" + d.partition() + "@" + d.offset();
-      if (rejectionsSent.get(id) != null) {
-        continue;
+  private void readFactChanges(KeyValueStore<String, byte[]> store, String name, Verdict.Trigger trigger,
+      boolean first, long ts) {
+    for (int p : FactChanges.partitions(store)) {
+      String cursorKey = "facts/" + name + "/" + p;
+      String cursor = progress.get(cursorKey);
+      long last;
+      if (first || cursor != null && Long.parseLong(cursor) < FactChanges.pruned(store, FactChanges.CHANGE, p)) {
+        if (!first) {
+          reevaluations.everyPod(FACTS_CHANGE, trigger, false, ts);
+        }
+        last = FactChanges.newest(store, FactChanges.CHANGE, p);
+      } else {
+        last = FactChanges.after(store, FactChanges.CHANGE, p, cursor == null ? -1 : Long.parseLong(cursor),
+            MAX_FACT_CHANGES_PER_POLL,
+            (offset, e) -> reevaluations.podsOf(e.digest(), FACTS_CHANGE, trigger, ts));
       }
-      rejectionsSent.put(id, d.error());
-      forward(d.key() != null ? d.key() : DeadLetterHandlers.COMPONENT + "/" + d.source(),
-          ValidationOutput.of(d), ts);
-      metrics.deadLetter(d.source(), "unreadable");
+      putIfChanged(cursorKey, cursor, last);
+    }
+  }
+
+  /**
+   * Writes the attestation and metadata records the global stores did not take (unreadable, or a
+   * key that is not the one the value implies), once each: the cursor is committed with them.
+   */
+  private void deadLetterRejectedFacts(KeyValueStore<String, byte[]> store, String name, long ts) {
+    for (int p : FactChanges.partitions(store)) {
+      String cursorKey = "rejected/" + name + "/" + p;
+      String cursor = progress.get(cursorKey);
+      List<DeadLetter> letters = new ArrayList<>();
+      long last = FactChanges.after(store, FactChanges.REJECTED, p, cursor == null ? -1 : Long.parseLong(cursor),
+          MAX_FACT_CHANGES_PER_POLL, (offset, e) -> letters.add(e.deadLetter()));
+      putIfChanged(cursorKey, cursor, last);
+      for (DeadLetter d : letters) {
+        forward(DeadLetterHandlers.key(d), ValidationOutput.of(d), ts);
+        metrics.deadLetter(d.source(), GlobalStoreProcessors.KeyMismatchException.class.getSimpleName()
+            .equals(d.errorType()) ? "key_mismatch" : "unreadable");
+      }
+    }
+  }
+
+  private void putIfChanged(String key, String before, long cursor) {
+    String after = String.valueOf(cursor);
+    if (!after.equals(before) && cursor >= 0) {
+      progress.put(key, after);
     }
   }
 
   private void freshness(long ts) {
     // Also forgets deleted pods after the retention, on the way.
-    Instant cutoff = now().minus(settings.deletedPodRetention());
-    reevaluations.everyPod("freshness", s -> facts.hasUploadTime(StoreFacts.digests(s.pod()))
-        ? Verdict.Trigger.IMAGE_METADATA_CHANGE : null,
-        s -> s.deletedAt() != null && s.deletedAt().isBefore(cutoff));
+    reevaluations.everyPod(FRESHNESS, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
     continueReevaluations(ts);
   }
+
+  /** Which pods each kind of scan judges. */
+  private final Reevaluations.Rules rules = new Reevaluations.Rules() {
+    @Override
+    public Verdict.Trigger which(Reevaluations.Scan scan, PodState s) {
+      return switch (scan.reason()) {
+        case POLICY_CHANGE -> policyChanged(s) ? Verdict.Trigger.POLICY_CHANGE : null;
+        case FACTS_CHANGE -> factsChanged(s) ? scan.trigger() : null;
+        case STARTUP -> policyChanged(s) ? Verdict.Trigger.POLICY_CHANGE
+            : factsChanged(s) ? Verdict.Trigger.ATTESTATION_CHANGE : null;
+        case FRESHNESS -> facts.hasUploadTime(StoreFacts.digests(s.pod())) ? scan.trigger() : null;
+        default -> scan.trigger();
+      };
+    }
+
+    @Override
+    public boolean forget(Reevaluations.Scan scan, PodState s) {
+      return scan.reason().equals(FRESHNESS) && s.deletedAt() != null
+          && s.deletedAt().isBefore(now().minus(settings.deletedPodRetention()));
+    }
+  };
 
   private boolean policyChanged(PodState s) {
     return !policiesFor(s.pod().clusterId()).versions().equals(s.policyVersions());
@@ -499,8 +552,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   /** The next bounded batch of the re-evaluations under way, if any. */
   private void continueReevaluations(long ts) {
     if (reevaluations.pending()) {
-      refreshPolicies();
-      reevaluations.run(ts, (key, s, trigger, t) -> pods.put(key, evaluate(key, s, trigger, t)));
+      reevaluations.run(ts, rules, (key, s, trigger, t) -> pods.put(key, evaluate(key, s, trigger, t)));
     }
   }
 

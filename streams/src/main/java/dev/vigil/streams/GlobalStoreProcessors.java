@@ -1,21 +1,13 @@
 package dev.vigil.streams;
 
 import dev.vigil.schemas.Attestation;
-import dev.vigil.schemas.DeadLetter;
-import dev.vigil.schemas.Json;
-import dev.vigil.schemas.UnreadableMessageException;
-import java.util.Arrays;
-import java.util.Base64;
 import dev.vigil.schemas.ImageMetadata;
+import dev.vigil.schemas.Json;
 import dev.vigil.schemas.PolicyDocument;
-import dev.vigil.validator.InvalidPolicyException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.BiConsumer;
+import dev.vigil.schemas.UnreadableMessageException;
 import java.util.function.Function;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The processors that keep the global stores: every instance reads the whole policy, attestation
  * and image-metadata topics, so every task can judge any pod. Kafka Streams re-runs them on
- * restore ({@code addGlobalStore}), so the rejection of a bad policy is rebuilt the same way.
+ * restore ({@code addGlobalStore}), so the change log beside the facts ({@link FactChanges}) is
+ * rebuilt with the same offsets.
  */
 final class GlobalStoreProcessors {
 
@@ -36,12 +29,7 @@ final class GlobalStoreProcessors {
    * gate writes (a tombstone withdraws a document).
    */
   static final class PolicyKeeper implements Processor<String, PolicyDocument, Void, Void> {
-    private final ChangeFeed feed;
     private KeyValueStore<String, PolicyDocument> store;
-
-    PolicyKeeper(ChangeFeed feed) {
-      this.feed = feed;
-    }
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
@@ -58,47 +46,44 @@ final class GlobalStoreProcessors {
       } else {
         store.put(record.key(), record.value());
       }
-      feed.policiesChanged();
     }
   }
 
   /**
-   * Keeps one kind of image fact (attestations, metadata) by its store key, and tells the
-   * instance's tasks which image digest changed; a tombstone removes the fact. The value is read
-   * here rather than by the source's serde, so that an unreadable one can be dead-lettered.
+   * Keeps one kind of image fact (attestations, metadata) by the key its value implies, as the
+   * record's bytes; a tombstone removes the fact. Beside each change it logs the digest concerned
+   * ({@link FactChanges}), which the validation tasks read after their own cursors. A record that
+   * cannot be read, or whose key is not the one its value implies, is not kept: it is logged as
+   * rejected, and the task of pod partition 0 dead-letters it (the global thread has no producer).
    */
   static final class FactKeeper<T> implements Processor<String, byte[], Void, Void> {
     private final String storeName;
     private final Class<T> type;
     private final Function<T, String> storeKey;
     private final Function<String, String> digestOfKey;
-    private final BiConsumer<ChangeFeed, String> changed;
-    private final ChangeFeed feed;
+    private final FactsCache cache;
     private ProcessorContext<Void, Void> context;
-    private KeyValueStore<String, T> store;
+    private KeyValueStore<String, byte[]> store;
 
     private FactKeeper(String storeName, Class<T> type, Function<T, String> storeKey,
-        Function<String, String> digestOfKey,
-        BiConsumer<ChangeFeed, String> changed, ChangeFeed feed) {
+        Function<String, String> digestOfKey, FactsCache cache) {
       this.storeName = storeName;
       this.type = type;
       this.storeKey = storeKey;
       this.digestOfKey = digestOfKey;
-      this.changed = changed;
-      this.feed = feed;
+      this.cache = cache;
     }
 
     /** Attestations by {@code imageDigest/occurrence}. */
-    static FactKeeper<Attestation> attestations(ChangeFeed feed) {
+    static FactKeeper<Attestation> attestations(FactsCache cache) {
       return new FactKeeper<>(StoreNames.ATTESTATIONS, Attestation.class, Attestation::key,
-          key -> key.indexOf('/') < 0 ? key : key.substring(0, key.indexOf('/')),
-          ChangeFeed::attestationChanged, feed);
+          key -> key.indexOf('/') < 0 ? key : key.substring(0, key.indexOf('/')), cache);
     }
 
     /** Image metadata by digest. */
-    static FactKeeper<ImageMetadata> metadata(ChangeFeed feed) {
+    static FactKeeper<ImageMetadata> metadata(FactsCache cache) {
       return new FactKeeper<>(StoreNames.IMAGE_METADATA, ImageMetadata.class, ImageMetadata::imageDigest,
-          key -> key, ChangeFeed::metadataChanged, feed);
+          key -> key, cache);
     }
 
     @Override
@@ -109,40 +94,54 @@ final class GlobalStoreProcessors {
 
     @Override
     public void process(org.apache.kafka.streams.processor.api.Record<String, byte[]> record) {
+      var meta = context.recordMetadata();
+      int partition = meta.map(m -> m.partition()).orElse(0);
+      long offset = meta.map(m -> m.offset()).orElse(-1L);
       if (record.value() == null) {
-        if (record.key() != null) {
+        if (record.key() != null && !record.key().startsWith("~")) {
           store.delete(record.key());
-          changed.accept(feed, digestOfKey.apply(record.key()));
+          changed(partition, offset, digestOfKey.apply(record.key()));
         }
         return;
       }
-      T fact = readOrReject(record, type, context, feed);
-      if (fact != null) {
-        String key = storeKey.apply(fact);
-        store.put(key, fact);
-        changed.accept(feed, digestOfKey.apply(key));
+      T fact;
+      try {
+        fact = Json.read(record.value(), type);
+      } catch (UnreadableMessageException e) {
+        reject(record, partition, offset, e);
+        return;
       }
+      String key = storeKey.apply(fact);
+      if (!key.equals(record.key())) {
+        reject(record, partition, offset, new KeyMismatchException("record key " + record.key()
+            + " is not the key its value implies (" + key + "); the record is not used"));
+        return;
+      }
+      store.put(key, record.value());
+      changed(partition, offset, digestOfKey.apply(key));
+    }
+
+    private void changed(int partition, long offset, String digest) {
+      cache.invalidate(digest);
+      FactChanges.changed(store, partition, offset, digest);
+    }
+
+    private void reject(org.apache.kafka.streams.processor.api.Record<String, byte[]> record, int partition,
+        long offset, Exception e) {
+      String topic = context.recordMetadata().map(m -> m.topic()).orElse(null);
+      LOG.warn("record {}-{}@{} not used: {}", topic, partition, offset, e.getMessage());
+      FactChanges.rejected(store, partition, offset, DeadLetterHandlers.deadLetter(topic, partition, offset,
+          record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          record.value(), e, java.time.Instant.ofEpochMilli(record.timestamp())));
     }
   }
 
-  /**
-   * Reads a global record here rather than by the source's serde, so that an unreadable one is
-   * handed to the task that can dead-letter it ({@link ChangeFeed#rejected}); null if unreadable.
-   */
-  static <T> T readOrReject(org.apache.kafka.streams.processor.api.Record<String, byte[]> record,
-      Class<T> type, ProcessorContext<Void, Void> context, ChangeFeed feed) {
-    try {
-      return Json.read(record.value(), type);
-    } catch (UnreadableMessageException e) {
-      var meta = context.recordMetadata();
-      String topic = meta.map(m -> m.topic()).orElse(null);
-      LOG.warn("unreadable record from {}-{}@{}: {}", topic, meta.map(m -> m.partition()).orElse(null),
-          meta.map(m -> m.offset()).orElse(null), e.getMessage());
-      feed.rejected(DeadLetterHandlers.deadLetter(topic, meta.map(m -> m.partition()).orElse(null),
-          meta.map(m -> m.offset()).orElse(null),
-          record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-          record.value(), e, java.time.Instant.now()));
-      return null;
+  /** A fact whose record key is not the key its value implies (it would be stored under another). */
+  static final class KeyMismatchException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    KeyMismatchException(String message) {
+      super(message);
     }
   }
 }

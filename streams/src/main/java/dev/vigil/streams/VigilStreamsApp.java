@@ -29,11 +29,14 @@ public final class VigilStreamsApp implements AutoCloseable {
   private final StreamsSettings settings;
   private final VigilMetrics metrics;
   private final KafkaStreams streams;
+  private final Map<String, Object> adminConfig;
 
-  private VigilStreamsApp(StreamsSettings settings, VigilMetrics metrics, KafkaStreams streams) {
+  private VigilStreamsApp(StreamsSettings settings, VigilMetrics metrics, KafkaStreams streams,
+      Map<String, Object> adminConfig) {
     this.settings = settings;
     this.metrics = metrics;
     this.streams = streams;
+    this.adminConfig = adminConfig;
   }
 
   /** Builds and starts an instance with the real validator, metrics in {@code registry}. */
@@ -57,7 +60,8 @@ public final class VigilStreamsApp implements AutoCloseable {
     Properties props = new Properties();
     props.putAll(clientProperties);
     props.putAll(settings.streamsProperties());
-    Topology topology = VigilTopology.build(settings, engine, metrics, podPartitions(props));
+    Map<String, Object> adminConfig = adminConfig(props);
+    Topology topology = VigilTopology.build(settings, engine, metrics, podPartitions(adminConfig));
     props.put(VigilMetrics.CONFIG_KEY, metrics);
     KafkaStreams streams = new KafkaStreams(topology, props);
     streams.setUncaughtExceptionHandler(e -> {
@@ -65,7 +69,7 @@ public final class VigilStreamsApp implements AutoCloseable {
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
     streams.start();
-    return new VigilStreamsApp(settings, metrics, streams);
+    return new VigilStreamsApp(settings, metrics, streams, adminConfig);
   }
 
   /**
@@ -73,11 +77,8 @@ public final class VigilStreamsApp implements AutoCloseable {
    *
    * @throws CoPartitioning.MismatchException naming the topics when they differ: Vigil does not run
    */
-  private static int podPartitions(Properties props) {
-    Map<String, Object> adminProps = new HashMap<>();
-    props.forEach((k, v) -> adminProps.put((String) k, v));
-    try (Admin admin = Admin.create(AdminClientConfig.configNames().stream()
-        .filter(adminProps::containsKey).collect(Collectors.toMap(k -> k, adminProps::get)))) {
+  private static int podPartitions(Map<String, Object> adminConfig) {
+    try (Admin admin = Admin.create(adminConfig)) {
       return CoPartitioning.check(admin);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -87,7 +88,20 @@ public final class VigilStreamsApp implements AutoCloseable {
     }
   }
 
-  /** Waits until the instance is RUNNING. */
+  /** The settings of an admin client from the streams properties (bootstrap, security). */
+  private static Map<String, Object> adminConfig(Properties props) {
+    Map<String, Object> all = new HashMap<>();
+    props.forEach((k, v) -> all.put((String) k, v));
+    return AdminClientConfig.configNames().stream().filter(all::containsKey)
+        .collect(Collectors.toMap(k -> k, all::get));
+  }
+
+  /**
+   * Waits until the instance is RUNNING and the policies on {@code vigil.policies} when it started
+   * are in force: the policy gate has taken every record there, and the global policy store holds
+   * what the gate wrote to {@code vigil.policies.accepted}. Only the first start of an application
+   * has to wait for the gate; afterwards the global store is filled before RUNNING.
+   */
   public VigilStreamsApp awaitRunning(Duration timeout) throws TimeoutException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (streams.state() != KafkaStreams.State.RUNNING) {
@@ -99,6 +113,7 @@ public final class VigilStreamsApp implements AutoCloseable {
       }
       Thread.sleep(50);
     }
+    PolicyGateWatch.await(streams, adminConfig, settings.applicationId(), deadline, timeout);
     return this;
   }
 

@@ -26,7 +26,7 @@ public final class VigilTopology {
 
   /** The topology with a given validation engine (tests may supply their own). */
   public static Topology build(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics) {
-    return build(settings, engine, metrics, new ChangeFeed());
+    return build(settings, engine, metrics, Topics.POD_PARTITIONS);
   }
 
   /**
@@ -35,18 +35,11 @@ public final class VigilTopology {
    */
   public static Topology build(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics,
       int podPartitions) {
-    return build(settings, engine, metrics, new ChangeFeed(), podPartitions);
-  }
-
-  static Topology build(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics, ChangeFeed feed) {
-    return build(settings, engine, metrics, feed, Topics.POD_PARTITIONS);
-  }
-
-  static Topology build(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics, ChangeFeed feed,
-      int podPartitions) {
     StreamsBuilder builder = new StreamsBuilder();
-    var signals = ContinuousValidationTopology.addTo(builder, settings, engine, metrics, feed, podPartitions);
+    var signals = ContinuousValidationTopology.addTo(builder, settings, engine, metrics, new FactsCache(),
+        podPartitions);
     FollowUpTopology.addTo(builder, signals, settings, metrics);
+    ContinuousValidationTopology.addPolicyGate(builder, engine, metrics);
     return builder.build(settings.streamsProperties());
   }
 }
