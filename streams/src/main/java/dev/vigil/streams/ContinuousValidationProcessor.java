@@ -255,7 +255,9 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       return;
     }
     events.add(a);
-    pending.put(key, new PendingAdmissions(events, waiting == null ? now() : waiting.since()));
+    // A new admission for a pod already announced without a verdict is announced again (once).
+    pending.put(key, new PendingAdmissions(events, waiting == null ? Instant.ofEpochMilli(ts) : waiting.since(),
+        false));
   }
 
   private static List<FollowUp.Kind> kinds(AdmissionEvent a) {
@@ -569,21 +571,36 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     }
   }
 
+  /**
+   * Admissions whose pod event has not come within the correlation skew (stream time) open their
+   * follow-up without a verdict, and stay until the follow-up's maximum open age so that a late pod
+   * still joins; then they are forgotten.
+   */
   private void expirePendingAdmissions(long ts) {
-    Instant cutoff = now().minus(settings.correlationSkew());
+    Instant streamTime = Instant.ofEpochMilli(context.currentStreamTimeMs());
+    Instant announceBefore = streamTime.minus(settings.correlationSkew());
+    Instant forgetBefore = streamTime.minus(settings.followUpMaxOpenAge());
     List<String> expired = new ArrayList<>();
+    List<String> forgotten = new ArrayList<>();
     try (KeyValueIterator<String, PendingAdmissions> it = pending.all()) {
       while (it.hasNext()) {
         var kv = it.next();
-        if (kv.value != null && kv.value.since().isBefore(cutoff)) {
+        if (kv.value == null) {
+          continue;
+        }
+        if (kv.value.since().isBefore(forgetBefore)) {
+          forgotten.add(kv.key);
+        } else if (!kv.value.announced() && kv.value.since().isBefore(announceBefore)) {
           expired.add(kv.key);
         }
       }
     }
+    forgotten.forEach(pending::delete);
     Instant now = now();
     for (String key : expired) {
       // No pod event came: follow the bypass up anyway, without a verdict.
-      for (AdmissionEvent a : pending.get(key).events()) {
+      PendingAdmissions waiting = pending.get(key);
+      for (AdmissionEvent a : waiting.events()) {
         WorkloadRef owner = a.owner() != null ? a.owner()
             : new WorkloadRef(WorkloadRef.Kind.POD, a.namespace(), a.name());
         for (FollowUp.Kind kind : kinds(a)) {
@@ -594,7 +611,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
               List.of(), now)), ts);
         }
       }
-      pending.delete(key);
+      pending.put(key, new PendingAdmissions(waiting.events(), waiting.since(), true));
     }
   }
 

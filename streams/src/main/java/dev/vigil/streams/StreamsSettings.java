@@ -29,7 +29,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param deletedPodRetention how long a deleted pod is remembered, so late or duplicate events for
  *     it are ignored
  * @param followUpFlushInterval how often follow-up pod-count updates are emitted (state changes
- *     are emitted at once)
+ *     are emitted at once; VERIFIED and RESOLVED once no pod was admitted for this long)
+ * @param followUpMaxOpenAge a fail-open or dry-run follow-up still OPEN after this long is
+ *     ESCALATED; an admission whose pod never came is kept this long (stream time) for a late pod
  * @param streamThreads Kafka Streams {@code num.stream.threads}
  */
 public record StreamsSettings(
@@ -42,6 +44,7 @@ public record StreamsSettings(
     Duration correlationSkew,
     Duration deletedPodRetention,
     Duration followUpFlushInterval,
+    Duration followUpMaxOpenAge,
     int streamThreads) {
 
   /** The configuration keys, each with its default and what it means. */
@@ -61,6 +64,8 @@ public record StreamsSettings(
         "how long deleted pods are remembered to ignore late events"),
     FOLLOWUP_FLUSH_INTERVAL("vigil.streams.followup-flush-interval", "PT5S",
         "how often follow-up pod counts are published"),
+    FOLLOWUP_MAX_OPEN_AGE("vigil.streams.followup-max-open-age", "PT24H",
+        "a fail-open or dry-run follow-up still OPEN after this long is ESCALATED"),
     STREAM_THREADS("vigil.streams.threads", "1", "Kafka Streams num.stream.threads");
 
     private final String key;
@@ -105,6 +110,7 @@ public record StreamsSettings(
     positive(Key.CORRELATION_SKEW, correlationSkew);
     positive(Key.DELETED_POD_RETENTION, deletedPodRetention);
     positive(Key.FOLLOWUP_FLUSH_INTERVAL, followUpFlushInterval);
+    positive(Key.FOLLOWUP_MAX_OPEN_AGE, followUpMaxOpenAge);
     if (applicationId.isBlank()) {
       throw new InvalidSettingException(Key.APPLICATION_ID, applicationId, "must not be blank");
     }
@@ -134,6 +140,7 @@ public record StreamsSettings(
         duration(values, Key.CORRELATION_SKEW),
         duration(values, Key.DELETED_POD_RETENTION),
         duration(values, Key.FOLLOWUP_FLUSH_INTERVAL),
+        duration(values, Key.FOLLOWUP_MAX_OPEN_AGE),
         integer(values, Key.STREAM_THREADS));
   }
 
@@ -141,21 +148,21 @@ public record StreamsSettings(
   public StreamsSettings withApplicationId(String id) {
     return new StreamsSettings(id, bootstrapServers, stateDir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, streamThreads);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads);
   }
 
   /** A copy with another state directory (a second instance in the same JVM needs its own). */
   public StreamsSettings withStateDir(Path dir) {
     return new StreamsSettings(applicationId, bootstrapServers, dir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, streamThreads);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads);
   }
 
   /** A copy with another change-poll interval. */
   public StreamsSettings withChangePollInterval(Duration d) {
     return new StreamsSettings(applicationId, bootstrapServers, stateDir, d,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, streamThreads);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads);
   }
 
   /**

@@ -78,6 +78,7 @@ class RevivedTaskTest {
   private void init(Map<String, Map<String, Object>> committed) {
     context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(Fixtures.T0.toEpochMilli());
+    context.setCurrentStreamTimeMs(Fixtures.T0.toEpochMilli());
     Map<String, Serde<?>> serdes = Map.of(StoreNames.PODS, new JsonSerde<>(PodState.class),
         StoreNames.PODS_BY_DIGEST, Serdes.String(), StoreNames.PENDING_ADMISSIONS,
         new JsonSerde<>(PendingAdmissions.class), StoreNames.PROGRESS, Serdes.String());
