@@ -79,6 +79,12 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   private final Map<String, Policies> policyCache = new HashMap<>();
   private final Set<String> violatingPods = new HashSet<>();
 
+  // One step at a time (a record, a punctuation, a pod of a scan): what it forwards and the gauges
+  // it moves are gathered here while it computes, and emitted only after its store writes. A step
+  // that throws leaves nothing half done: no verdict forwarded without the pod state it goes with.
+  private final List<Record<String, ValidationOutput>> outbox = new ArrayList<>();
+  private final List<Runnable> gauges = new ArrayList<>();
+
   /** The policies in force for a cluster, or why there are none. */
   private record Policies(PolicySet set, String problem, List<String> versions) {}
 
@@ -114,13 +120,16 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       metrics.violation(key, s.pod().clusterId(), s.pod().namespace(), s.violation().decision(),
           s.violation().rules());
     });
-    context.schedule(settings.changePollInterval(), PunctuationType.WALL_CLOCK_TIME, this::pollChanges);
-    context.schedule(settings.freshnessInterval(), PunctuationType.WALL_CLOCK_TIME, this::freshness);
-    context.schedule(settings.fullReevaluationInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> {
+    context.schedule(settings.changePollInterval(), PunctuationType.WALL_CLOCK_TIME,
+        ts -> step(() -> pollChanges(ts)));
+    context.schedule(settings.freshnessInterval(), PunctuationType.WALL_CLOCK_TIME,
+        ts -> step(() -> freshness(ts)));
+    context.schedule(settings.fullReevaluationInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> step(() -> {
       reevaluations.everyPod(PERIODIC, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
       continueReevaluations(ts);
-    });
-    context.schedule(Reevaluations.CONTINUE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::continueReevaluations);
+    }));
+    context.schedule(Reevaluations.CONTINUE_INTERVAL, PunctuationType.WALL_CLOCK_TIME,
+        ts -> step(() -> continueReevaluations(ts)));
   }
 
   @Override
@@ -130,12 +139,25 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
 
   @Override
   public void process(Record<String, PodInput> record) {
-    PodInput in = record.value();
-    if (in.pod() != null) {
-      onPodEvent(in.pod(), record.timestamp());
-    } else if (in.admission() != null) {
-      onAdmission(in.admission(), record.timestamp());
-    }
+    step(() -> {
+      PodInput in = record.value();
+      if (in.pod() != null) {
+        onPodEvent(in.pod(), record.timestamp());
+      } else if (in.admission() != null) {
+        onAdmission(in.admission(), record.timestamp());
+      }
+    });
+  }
+
+  /** Runs one step: computes (store writes at its end), then forwards and moves the gauges. */
+  private void step(Runnable work) {
+    outbox.clear();
+    gauges.clear();
+    work.run();
+    outbox.forEach(context::forward);
+    gauges.forEach(Runnable::run);
+    outbox.clear();
+    gauges.clear();
   }
 
   // ---- pod events ------------------------------------------------------------------------
@@ -166,14 +188,14 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
         forward(signalKey(state.pod(), kind), ValidationOutput.of(signal(FollowUpSignal.Type.GONE,
             state.withPod(e), kind, null, why, now)), ts);
       }
+      PodState gone = state.deleted(e, now);
       index(key, StoreFacts.digests(state.pod()), List.of());
-      pods.put(key, state.deleted(e, now));
+      pods.put(key, gone);
       return;
     }
     boolean created = state == null || state.deleted();
     PodState base = state == null ? PodState.fresh(e)
         : created ? PodState.recreated(e, state) : state.withPod(e);
-    index(key, created ? List.of() : StoreFacts.digests(state.pod()), StoreFacts.digests(e));
     PodState evaluated = evaluate(key, base, Verdict.Trigger.POD_EVENT, ts);
     if (created && e.type() == PodEvent.Type.ADDED && evaluated.decision() == Decision.DRYRUN_DENY) {
       evaluated = join(evaluated, FollowUp.Kind.DRY_RUN, null,
@@ -184,6 +206,10 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       for (AdmissionEvent a : waiting.events()) {
         evaluated = correlate(evaluated, a, ts);
       }
+    }
+    // Computed: now write, then (step) forward.
+    index(key, created ? List.of() : StoreFacts.digests(state.pod()), StoreFacts.digests(e));
+    if (waiting != null) {
       pending.delete(key);
     }
     pods.put(key, evaluated);
@@ -362,6 +388,10 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   }
 
   private void setViolationMetric(String key, PodEvent p, PodState.OpenViolation open) {
+    gauges.add(() -> moveViolationGauge(key, p, open));
+  }
+
+  private void moveViolationGauge(String key, PodEvent p, PodState.OpenViolation open) {
     if (open == null) {
       violatingPods.remove(key);
       metrics.violation(key, p.clusterId(), p.namespace(), null, List.of());
@@ -554,8 +584,44 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   /** The next bounded batch of the re-evaluations under way, if any. */
   private void continueReevaluations(long ts) {
     if (reevaluations.pending()) {
-      reevaluations.run(ts, rules, (key, s, trigger, t) -> pods.put(key, evaluate(key, s, trigger, t)));
+      reevaluations.run(ts, rules, judge);
     }
+  }
+
+  /**
+   * Judges one pod of a scan as a step of its own: if that throws, what it gathered is dropped, the
+   * pod is dead-lettered and the scan moves on; a pod whose stored state no longer reads is
+   * dead-lettered and forgotten (its next pod event starts it afresh).
+   */
+  private final Reevaluations.Judge judge = new Reevaluations.Judge() {
+    @Override
+    public void reevaluate(String key, PodState s, Verdict.Trigger trigger, long ts) {
+      int forwarded = outbox.size();
+      int moved = gauges.size();
+      try {
+        pods.put(key, evaluate(key, s, trigger, ts));
+      } catch (RuntimeException e) {
+        outbox.subList(forwarded, outbox.size()).clear();
+        gauges.subList(moved, gauges.size()).clear();
+        deadLetterPod(key, e.getClass().getSimpleName(), "re-evaluating pod " + key + " failed, the scan goes on: " + e, ts);
+        metrics.deadLetter(StoreNames.PODS, "processing_failed");
+      }
+    }
+
+    @Override
+    public void unreadable(String key, long ts) {
+      pods.delete(key);
+      deadLetterPod(key, "UnreadableMessageException", "the stored state of pod " + key
+          + " no longer reads; it is forgotten until its next pod event", ts);
+      metrics.deadLetter(StoreNames.PODS, "unreadable");
+    }
+  };
+
+  private void deadLetterPod(String key, String errorType, String message, long ts) {
+    Instant now = now();
+    DeadLetter d = new DeadLetter(DeadLetterHandlers.COMPONENT, StoreNames.PODS, null, null, key, "", 0,
+        errorType, message, now);
+    forward(key, ValidationOutput.of(d), ts);
   }
 
   private void index(String podKey, List<String> before, List<String> after) {
@@ -659,7 +725,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     } else if (out.deadLetter() != null) {
       headers = ceHeaders(Topics.DEAD_LETTER, key + "/" + out.deadLetter().at(), out.deadLetter().at());
     }
-    context.forward(headers == null ? new Record<>(key, out, ts) : new Record<>(key, out, ts, headers));
+    outbox.add(headers == null ? new Record<>(key, out, ts) : new Record<>(key, out, ts, headers));
   }
 
   private static Headers ceHeaders(Topic<?> topic, String id, Instant at) {

@@ -54,7 +54,7 @@ public final class ContinuousValidationTopology {
         () -> GlobalStoreProcessors.FactKeeper.metadata(cache));
 
     builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(StoreNames.PODS), Serdes.String(), new JsonSerde<>(PodState.class)));
+        Stores.persistentKeyValueStore(StoreNames.PODS), Serdes.String(), new PodStateSerde()));
     builder.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(StoreNames.PODS_BY_DIGEST), Serdes.String(), Serdes.String()));
     builder.addStateStore(Stores.keyValueStoreBuilder(

@@ -36,6 +36,9 @@ final class Reevaluations {
   /** Judges one pod again and stores the result. */
   interface Judge {
     void reevaluate(String key, PodState state, Verdict.Trigger trigger, long ts);
+
+    /** The stored state of pod {@code key} no longer reads (its serde gave null). */
+    default void unreadable(String key, long ts) {}
   }
 
   /** Which pods a scan judges (and which deleted pods it forgets on the way), by its reason. */
@@ -158,10 +161,12 @@ final class Reevaluations {
       List<Pick> batch = new ArrayList<>();
       int room = Math.min(limits.batch(), limits.maxPods() - done);
       List<String> forgotten = new ArrayList<>();
+      List<String> unreadable = new ArrayList<>();
       Scan[] cursor = {scan};
       boolean finished = scan.digest() == null
-          ? nextOfAll(cursor, rules, room, batch, forgotten) : nextOfDigest(cursor, rules, room, batch);
+          ? nextOfAll(cursor, rules, room, batch, forgotten, unreadable) : nextOfDigest(cursor, rules, room, batch);
       forgotten.forEach(pods::delete);
+      unreadable.forEach(k -> judge.unreadable(k, ts));
       for (Pick p : batch) {
         judge.reevaluate(p.key(), p.state(), p.trigger(), ts);
       }
@@ -182,7 +187,8 @@ final class Reevaluations {
   }
 
   /** Fills {@code batch} from the pods after the cursor; true when the store is exhausted. */
-  private boolean nextOfAll(Scan[] cursor, Rules rules, int room, List<Pick> batch, List<String> forgotten) {
+  private boolean nextOfAll(Scan[] cursor, Rules rules, int room, List<Pick> batch, List<String> forgotten,
+      List<String> unreadable) {
     int examined = 0;
     String after = cursor[0].after();
     try (KeyValueIterator<String, PodState> it = after == null ? pods.all() : pods.range(after, null)) {
@@ -196,7 +202,9 @@ final class Reevaluations {
         }
         examined++;
         cursor[0] = cursor[0].from(kv.key);
-        if (kv.value != null && kv.value.deleted() && rules.forget(cursor[0], kv.value)) {
+        if (kv.value == null) {
+          unreadable.add(kv.key); // a store never holds null: the serde could not read the value
+        } else if (kv.value.deleted() && rules.forget(cursor[0], kv.value)) {
           forgotten.add(kv.key);
         } else {
           take(cursor[0], rules, kv.key, kv.value, batch);

@@ -5,6 +5,8 @@ import static dev.vigil.streams.Fixtures.deployment;
 import static dev.vigil.streams.Fixtures.digest;
 import static dev.vigil.streams.Fixtures.image;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.schemas.Attestation;
@@ -33,18 +35,36 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kafka Streams revives a corrupted task by calling {@code init()} again on the same processor
+ * The validation processor on its own, with stores the test can roll back or damage.
+ *
+ * <p>Kafka Streams revives a corrupted task by calling {@code init()} again on the same processor
  * ({@code TaskManager.closeDirtyAndRevive}): its stores roll back to the last commit, its fields do
  * not. A policy change or fact change seen before the rollback must still be acted on after it.
+ *
+ * <p>A step that throws must leave nothing half done (no verdict forwarded without the store writes
+ * that go with it), and a pod whose stored state no longer reads must not stop the scans.
  */
-class RevivedTaskTest {
+class ValidationTaskTest {
 
   static final String API = "us-docker.pkg.dev/acme/app/api";
   static final int PODS = 5;
 
   @TempDir Path dir;
   final StreamsSettings settings = StreamsSettings.defaults("127.0.0.1:9", Path.of("unused"));
-  final VigilMetrics metrics = new VigilMetrics(new SimpleMeterRegistry(), Clock.systemUTC());
+  /** A registry that fails to count decisions while {@code failDecisions} is set. */
+  boolean failDecisions;
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry() {
+    @Override
+    protected io.micrometer.core.instrument.Counter newCounter(io.micrometer.core.instrument.Meter.Id id) {
+      if (failDecisions && id.getName().equals("vigil.decisions")) {
+        throw new IllegalStateException("injected failure while counting the decision");
+      }
+      return super.newCounter(id);
+    }
+  };
+  final VigilMetrics metrics = new VigilMetrics(registry, Clock.systemUTC());
+  /** Pods whose state the pods store writes as bytes that do not read back. */
+  static final String POISON = "api-poison";
   final FactsCache cache = new FactsCache();
 
   // Task stores (rolled back on revive) and global stores (not).
@@ -79,7 +99,10 @@ class RevivedTaskTest {
     context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(Fixtures.T0.toEpochMilli());
     context.setCurrentStreamTimeMs(Fixtures.T0.toEpochMilli());
-    Map<String, Serde<?>> serdes = Map.of(StoreNames.PODS, new JsonSerde<>(PodState.class),
+    Map<String, Serde<?>> serdes = Map.of(StoreNames.PODS, Serdes.serdeFrom(
+        (topic, state) -> state.pod().name().equals(POISON) ? "{\"pod\": 42".getBytes()
+            : new PodStateSerde().serializer().serialize(topic, state),
+        new PodStateSerde().deserializer()),
         StoreNames.PODS_BY_DIGEST, Serdes.String(), StoreNames.PENDING_ADMISSIONS,
         new JsonSerde<>(PendingAdmissions.class), StoreNames.PROGRESS, Serdes.String());
     task.clear();
@@ -202,5 +225,58 @@ class RevivedTaskTest {
     init(commit());
     poll();
     assertEquals(List.of(), verdicts());
+  }
+
+  @Test
+  void aStepThatThrowsMidwayForwardsNothingAndWritesNothing() {
+    PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_DENY");
+    policies.put(v1.key(), v1);
+    PodEvent e = added("payments", "api-1", 10, deployment("payments", "api"), image(API, 'a'));
+    failDecisions = true;
+
+    assertThrows(IllegalStateException.class,
+        () -> processor.process(new Record<>(e.key(), PodInput.of(e), Fixtures.T0.toEpochMilli())));
+
+    assertEquals(List.of(), context.forwarded(), "no verdict or violation without the pod's state");
+    assertNull(task.get(StoreNames.PODS).get(e.key()));
+    assertNull(task.get(StoreNames.PODS_BY_DIGEST).get(digest('a') + "|" + e.key()));
+
+    // the record is dead-lettered by the processing handler; the next one is judged in full
+    failDecisions = false;
+    processor.process(new Record<>(e.key(), PodInput.of(e), Fixtures.T0.toEpochMilli()));
+    assertEquals(Decision.DENY, verdicts().get(0).decision());
+    assertEquals(Decision.DENY, ((PodState) task.get(StoreNames.PODS).get(e.key())).decision());
+  }
+
+  @Test
+  void aPodWhoseStoredStateNoLongerReadsIsDeadLetteredByTheScanWhichMovesOn() {
+    PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_ALLOW");
+    policies.put(v1.key(), v1);
+    PodEvent poison = added("payments", POISON, 99, deployment("payments", "api"), image(API, 'a'));
+    processor.process(new Record<>(poison.key(), PodInput.of(poison), Fixtures.T0.toEpochMilli()));
+    pods();
+    context.resetForwards();
+
+    poll(); // the first scan reaches the pod whose state does not read
+
+    List<ValidationOutput> dead = forwarded().stream().filter(o -> o.deadLetter() != null).toList();
+    assertEquals(1, dead.size(), dead.toString());
+    assertEquals(poison.key(), dead.get(0).deadLetter().key());
+    assertEquals(StoreNames.PODS, dead.get(0).deadLetter().source());
+    assertNull(task.get(StoreNames.PODS).get(poison.key()), "forgotten until its next pod event");
+
+    PolicyDocument v2 = Fixtures.enforced(2, "ALWAYS_DENY");
+    policies.put(v2.key(), v2);
+    poll();
+    List<ValidationOutput> out = forwarded();
+    assertEquals(PODS, out.stream().filter(o -> o.verdict() != null && o.verdict().decision() == Decision.DENY).count(),
+        "the scans go on: every other pod is judged");
+    assertTrue(out.stream().noneMatch(o -> o.deadLetter() != null), "dead-lettered once");
+  }
+
+  private List<ValidationOutput> forwarded() {
+    List<ValidationOutput> out = context.forwarded().stream().map(f -> (ValidationOutput) f.record().value()).toList();
+    context.resetForwards();
+    return out;
   }
 }
