@@ -189,6 +189,21 @@ public record StreamsSettings(
     return p;
   }
 
+  /**
+   * The properties of the policy gate application: as {@link #streamsProperties()}, with its own
+   * application id ({@code <application-id>-policy-gate}).
+   */
+  public Properties policyGateProperties() {
+    Properties p = streamsProperties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, policyGateApplicationId());
+    return p;
+  }
+
+  /** The application id (consumer group) of the policy gate. */
+  public String policyGateApplicationId() {
+    return applicationId + "-policy-gate";
+  }
+
   /** Every key with its default and documentation, for the README's configuration table. */
   public static List<Key> keys() {
     return List.of(Key.values());

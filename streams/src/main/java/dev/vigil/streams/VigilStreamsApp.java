@@ -28,15 +28,14 @@ public final class VigilStreamsApp implements AutoCloseable {
 
   private final StreamsSettings settings;
   private final VigilMetrics metrics;
+  private final KafkaStreams gate;
   private final KafkaStreams streams;
-  private final Map<String, Object> adminConfig;
 
-  private VigilStreamsApp(StreamsSettings settings, VigilMetrics metrics, KafkaStreams streams,
-      Map<String, Object> adminConfig) {
+  private VigilStreamsApp(StreamsSettings settings, VigilMetrics metrics, KafkaStreams gate, KafkaStreams streams) {
     this.settings = settings;
     this.metrics = metrics;
+    this.gate = gate;
     this.streams = streams;
-    this.adminConfig = adminConfig;
   }
 
   /** Builds and starts an instance with the real validator, metrics in {@code registry}. */
@@ -53,6 +52,12 @@ public final class VigilStreamsApp implements AutoCloseable {
    * Builds and starts an instance; {@code clientProperties} are Kafka client settings for every
    * client Streams creates ({@code security.protocol}, {@code ssl.*}, {@code sasl.*}). They cannot
    * replace the settings Vigil depends on (application id, exactly-once, handlers, state dir).
+   *
+   * <p>Two applications start: the policy gate, then, once the gate has taken every record that
+   * was on {@code vigil.policies}, the main application, whose global policy store is then filled
+   * with the accepted policies before it judges any pod (ADR 0010).
+   *
+   * @throws CoPartitioning.MismatchException when the topics keyed by pod are not co-partitioned
    */
   public static VigilStreamsApp start(StreamsSettings settings, ValidationEngine engine, MeterRegistry registry,
       Map<String, String> clientProperties) {
@@ -61,15 +66,36 @@ public final class VigilStreamsApp implements AutoCloseable {
     props.putAll(clientProperties);
     props.putAll(settings.streamsProperties());
     Map<String, Object> adminConfig = adminConfig(props);
-    Topology topology = VigilTopology.build(settings, engine, metrics, podPartitions(adminConfig));
+    Topology topology = VigilTopology.validation(settings, engine, metrics, podPartitions(adminConfig));
     props.put(VigilMetrics.CONFIG_KEY, metrics);
-    KafkaStreams streams = new KafkaStreams(topology, props);
-    streams.setUncaughtExceptionHandler(e -> {
+    Properties gateProps = new Properties();
+    gateProps.putAll(props);
+    gateProps.putAll(settings.policyGateProperties());
+    KafkaStreams gate = started(new KafkaStreams(VigilTopology.policyGate(settings, engine, metrics), gateProps));
+    try {
+      PolicyGateWatch.await(adminConfig, settings.policyGateApplicationId(), GATE_TIMEOUT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      gate.close(Duration.ofSeconds(10));
+      throw new IllegalStateException("interrupted while the policy gate caught up", e);
+    } catch (TimeoutException e) {
+      gate.close(Duration.ofSeconds(10));
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+    KafkaStreams streams = started(new KafkaStreams(topology, props));
+    return new VigilStreamsApp(settings, metrics, gate, streams);
+  }
+
+  /** How long {@link #start} waits for the policy gate to take what is on {@code vigil.policies}. */
+  static final Duration GATE_TIMEOUT = Duration.ofSeconds(120);
+
+  private static KafkaStreams started(KafkaStreams s) {
+    s.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
-    streams.start();
-    return new VigilStreamsApp(settings, metrics, streams, adminConfig);
+    s.start();
+    return s;
   }
 
   /**
@@ -96,12 +122,7 @@ public final class VigilStreamsApp implements AutoCloseable {
         .collect(Collectors.toMap(k -> k, all::get));
   }
 
-  /**
-   * Waits until the instance is RUNNING and the policies on {@code vigil.policies} when it started
-   * are in force: the policy gate has taken every record there, and the global policy store holds
-   * what the gate wrote to {@code vigil.policies.accepted}. Only the first start of an application
-   * has to wait for the gate; afterwards the global store is filled before RUNNING.
-   */
+  /** Waits until the instance is RUNNING. */
   public VigilStreamsApp awaitRunning(Duration timeout) throws TimeoutException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (streams.state() != KafkaStreams.State.RUNNING) {
@@ -113,7 +134,6 @@ public final class VigilStreamsApp implements AutoCloseable {
       }
       Thread.sleep(50);
     }
-    PolicyGateWatch.await(streams, adminConfig, settings.applicationId(), deadline, timeout);
     return this;
   }
 
@@ -145,6 +165,8 @@ public final class VigilStreamsApp implements AutoCloseable {
   @Override
   public void close() {
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+        .withTimeout(Duration.ofSeconds(30)));
+    gate.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
         .withTimeout(Duration.ofSeconds(30)));
   }
 }

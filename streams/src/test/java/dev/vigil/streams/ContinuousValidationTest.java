@@ -137,15 +137,20 @@ class ContinuousValidationTest {
     assertEquals(Transition.OPENED, t.get(0).transition());
   }
 
-  @Test
-  void aPodEventAfterAnAttestationChangeSeesItBeforeAnyPoll() {
-    // The parsed facts are cached per digest; the cache must follow the store, not the polls.
-    Fixtures.Signer ci = new Fixtures.Signer();
+  /** Policies requiring {@code ci}'s attestation, and pod api-1 judged DENY without one. */
+  private void unattestedPodUnderRequireAttestation(Fixtures.Signer ci) {
     policy(ci.attestor(1));
     policy(Fixtures.enforced(1, "REQUIRE_ATTESTATION"));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
     h.advance(POLL);
     assertEquals(Decision.DENY, h.newVerdicts().get(0).decision());
+  }
+
+  @Test
+  void aPodEventAfterAnAttestationChangeSeesItBeforeAnyPoll() {
+    // The parsed facts are cached per digest; the cache must follow the store, not the polls.
+    Fixtures.Signer ci = new Fixtures.Signer();
+    unattestedPodUnderRequireAttestation(ci);
     var att = ci.attest(API, digest('a'), "occ-1");
     h.send(Topics.ATTESTATIONS, att.key(), att);
 
@@ -342,11 +347,7 @@ class ContinuousValidationTest {
   @Test
   void anAttestationWhoseRecordKeyIsNotTheOneItsValueImpliesIsDeadLetteredAndNotUsed() {
     Fixtures.Signer ci = new Fixtures.Signer();
-    policy(ci.attestor(1));
-    policy(Fixtures.enforced(1, "REQUIRE_ATTESTATION"));
-    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
-    h.advance(POLL);
-    h.newVerdicts();
+    unattestedPodUnderRequireAttestation(ci);
     var att = ci.attest(API, digest('a'), "occ-1");
     String wrongKey = digest('b') + "/occ-1";
     h.send(Topics.ATTESTATIONS, wrongKey, att);

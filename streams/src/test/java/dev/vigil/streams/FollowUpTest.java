@@ -231,15 +231,22 @@ class FollowUpTest {
     assertTrue(f.get(0).detail().contains("no pod event"), f.get(0).detail());
   }
 
-  @Test
-  void aPodThatComesLaterThanTheSkewStillJoinsItsFollowUp() {
+  /**
+   * A fail-open admission of api-1, then ten minutes, in stream time (another pod's event) and on
+   * the wall clock: its follow-up opens without a verdict.
+   */
+  private void anAdmissionWhosePodHasNotComeTenMinutesLater() {
     policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
     admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')));
-    // ten minutes pass, in stream time and on the wall clock: the follow-up opens without a verdict
     h.later(Duration.ofMinutes(10));
     pod(added("payments", "other-1", 10, deployment("payments", "other"), image(API, 'a')));
     h.advance(Duration.ofMinutes(10));
     assertEquals(List.of(State.OPEN), states(h.newFollowUps()));
+  }
+
+  @Test
+  void aPodThatComesLaterThanTheSkewStillJoinsItsFollowUp() {
+    anAdmissionWhosePodHasNotComeTenMinutesLater();
 
     // the pod event comes late: it joins, is judged, and the follow-up is verified
     h.later(Duration.ofMinutes(1));
@@ -253,12 +260,7 @@ class FollowUpTest {
 
   @Test
   void aFailOpenFollowUpStillOpenPastTheMaximumAgeIsEscalated() {
-    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
-    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')));
-    h.later(Duration.ofMinutes(10));
-    pod(added("payments", "other-1", 10, deployment("payments", "other"), image(API, 'a')));
-    h.advance(Duration.ofMinutes(10));
-    assertEquals(List.of(State.OPEN), states(h.newFollowUps()));
+    anAdmissionWhosePodHasNotComeTenMinutesLater();
 
     h.advance(h.settings.followUpMaxOpenAge());
 
