@@ -1,6 +1,7 @@
 package dev.vigil.streams;
 
 import dev.vigil.schemas.Attestation;
+import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.ImageMetadata;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.PolicyDocument;
@@ -9,8 +10,6 @@ import java.util.function.Function;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The processors that keep the global stores: every instance reads the whole policy, attestation
@@ -19,8 +18,6 @@ import org.slf4j.LoggerFactory;
  * rebuilt with the same offsets.
  */
 final class GlobalStoreProcessors {
-
-  private static final Logger LOG = LoggerFactory.getLogger(GlobalStoreProcessors.class);
 
   private GlobalStoreProcessors() {}
 
@@ -129,10 +126,11 @@ final class GlobalStoreProcessors {
     private void reject(org.apache.kafka.streams.processor.api.Record<String, byte[]> record, int partition,
         long offset, Exception e) {
       String topic = context.recordMetadata().map(m -> m.topic()).orElse(null);
-      LOG.warn("record {}-{}@{} not used: {}", topic, partition, offset, e.getMessage());
-      FactChanges.rejected(store, partition, offset, DeadLetterHandlers.deadLetter(topic, partition, offset,
+      DeadLetter d = DeadLetterHandlers.deadLetter(topic, partition, offset,
           record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-          record.value(), e, java.time.Instant.ofEpochMilli(record.timestamp())));
+          record.value(), e, java.time.Instant.ofEpochMilli(record.timestamp()));
+      DeadLetterHandlers.log(d, e instanceof KeyMismatchException ? "key_mismatch" : "unreadable", e);
+      FactChanges.rejected(store, partition, offset, d);
     }
   }
 

@@ -16,8 +16,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The policy gate: one task over the single partition of {@code vigil.policies}, with the accepted
@@ -28,8 +26,6 @@ import org.slf4j.LoggerFactory;
  * never puts a rejected revision in force: the last good one stays (ADR 0010).
  */
 final class PolicyGate implements Processor<String, byte[], String, PolicyGate.Output> {
-
-  private static final Logger LOG = LoggerFactory.getLogger(PolicyGate.class);
 
   /** What the gate decided about one record of {@code vigil.policies}. */
   sealed interface Output {}
@@ -73,9 +69,10 @@ final class PolicyGate implements Processor<String, byte[], String, PolicyGate.O
       context.forward(record.withKey(w.key()).withValue(out));
     } else if (out instanceof Rejected r) {
       DeadLetter d = r.deadLetter();
+      String reason = d.errorType().equals(InvalidPolicyException.class.getSimpleName()) ? "invalid_policy" : "unreadable";
+      DeadLetterHandlers.log(d, reason, null);
       metrics.policyRejected();
-      metrics.deadLetter(Topics.POLICIES.name(),
-          d.errorType().equals(InvalidPolicyException.class.getSimpleName()) ? "invalid_policy" : "unreadable");
+      metrics.deadLetter(Topics.POLICIES.name(), reason);
       context.forward(new Record<String, Output>(d.key(), out, record.timestamp(), DeadLetterHandlers.headers(d)));
     }
   }
@@ -91,7 +88,6 @@ final class PolicyGate implements Processor<String, byte[], String, PolicyGate.O
     try {
       doc = Json.read(record.value(), PolicyDocument.class);
     } catch (UnreadableMessageException e) {
-      LOG.warn("unreadable policy document {}: {}", key, e.getMessage());
       byte[] payload = record.value().length > DeadLetter.MAX_PAYLOAD_BYTES
           ? Arrays.copyOf(record.value(), DeadLetter.MAX_PAYLOAD_BYTES) : record.value();
       return new Rejected(deadLetter(key, payload, record.value().length, "UnreadableMessageException",
@@ -112,7 +108,6 @@ final class PolicyGate implements Processor<String, byte[], String, PolicyGate.O
     if (problem == null) {
       return new Accepted(doc);
     }
-    LOG.warn("rejected policy document {} version {}: {}", doc.key(), doc.version(), problem);
     byte[] payload = Json.write(doc);
     return new Rejected(deadLetter(doc.key(), payload, payload.length,
         InvalidPolicyException.class.getSimpleName(), "policy " + doc.key() + " version " + doc.version()

@@ -56,10 +56,15 @@ class ValidationTaskTest {
   final SimpleMeterRegistry registry = new SimpleMeterRegistry() {
     @Override
     protected io.micrometer.core.instrument.Counter newCounter(io.micrometer.core.instrument.Meter.Id id) {
-      if (failDecisions && id.getName().equals("vigil.decisions")) {
-        throw new IllegalStateException("injected failure while counting the decision");
-      }
-      return super.newCounter(id);
+      return new io.micrometer.core.instrument.cumulative.CumulativeCounter(id) {
+        @Override
+        public void increment(double amount) {
+          if (failDecisions && id.getName().equals("vigil.decisions")) {
+            throw new IllegalStateException("injected failure while counting the decision");
+          }
+          super.increment(amount);
+        }
+      };
     }
   };
   final VigilMetrics metrics = new VigilMetrics(registry, Clock.systemUTC());

@@ -13,6 +13,9 @@ public final class Parsers {
 
   private Parsers() {}
 
+  /** Parses a boolean; settings using it are switches ({@code --embedded} alone means true). */
+  public static final Setting.Parser<Boolean> BOOL = Parsers::bool;
+
   public static String string(String s) {
     if (s.isEmpty()) {
       throw new IllegalArgumentException("must not be empty");
@@ -87,6 +90,19 @@ public final class Parsers {
     }
   }
 
+  /** A replication factor: at least 1, or -1 for the broker's default. */
+  public static int replicationFactor(String s) {
+    try {
+      int r = Integer.parseInt(s.trim());
+      if (r >= 1 || r == -1) {
+        return r;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("'" + s + "' is not a replication factor (1 or more, or -1 for the broker's default)");
+  }
+
   /** A TCP port, 0 to 65535. */
   public static int port(String s) {
     try {
@@ -98,6 +114,19 @@ public final class Parsers {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("'" + s + "' is not a port (0 to 65535)");
     }
+  }
+
+  /** A whole number of at least 1. */
+  public static int positive(String s) {
+    try {
+      int n = Integer.parseInt(s.trim());
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new IllegalArgumentException("'" + s + "' is not a whole number of at least 1");
   }
 
   /** {@code host:port}; port 0 picks a free one. */

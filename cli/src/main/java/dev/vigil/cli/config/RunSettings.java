@@ -17,10 +17,14 @@ public final class RunSettings {
   // Kafka
   public static final Setting<String> BOOTSTRAP_SERVERS = new Setting<>("kafka.bootstrap-servers",
       "--bootstrap-servers", "VIGIL_BOOTSTRAP_SERVERS", Parsers::string, null,
-      "Kafka bootstrap servers; when absent, an embedded broker is started with its data under --data-dir");
+      "Kafka bootstrap servers, host:port[,host:port] (required unless --embedded)");
   public static final Setting<Path> KAFKA_CONFIG = new Setting<>("kafka.client-config", "--kafka-config",
       "VIGIL_KAFKA_CONFIG", Parsers::path, null,
       "properties file of Kafka client settings (security.protocol, ssl.*, sasl.*)");
+  public static final Setting<Boolean> EMBEDDED = new Setting<>("kafka.embedded", "--embedded", "VIGIL_EMBEDDED",
+      Parsers.BOOL, "false",
+      "vigil run only: start a one-broker Kafka in this process (replication factor 1, data under --data-dir); "
+          + "for development and trials, never production");
   public static final Setting<Path> DATA_DIR = new Setting<>("data-dir", "--data-dir", "VIGIL_DATA_DIR",
       Parsers::path, "vigil-data", "embedded broker data and Kafka Streams state, kept across restarts");
   public static final Setting<Integer> EMBEDDED_PORT = new Setting<>("kafka.embedded-port", "--embedded-port",
@@ -29,7 +33,7 @@ public final class RunSettings {
 
   // Clusters
   public static final Setting<Boolean> WATCH = new Setting<>("kube.watch", "--watch", "VIGIL_KUBE_WATCH",
-      Parsers::bool, "true", "watch pods through the Kubernetes API (kubeconfig or in-cluster config)");
+      Parsers.BOOL, "true", "watch pods through the Kubernetes API (kubeconfig or in-cluster config)");
   public static final Setting<List<String>> CONTEXTS = new Setting<>("kube.contexts", "--context",
       "VIGIL_KUBE_CONTEXTS", Parsers::list, null,
       "kubeconfig contexts to watch, comma-separated; default the current context (or in-cluster config)");
@@ -66,19 +70,29 @@ public final class RunSettings {
   public static final Setting<Path> AUDIT_CLIENT_CA = new Setting<>("audit.client-ca", "--audit-client-ca",
       "VIGIL_AUDIT_CLIENT_CA", Parsers::path, null, "CA bundle for client certificates (mTLS)");
   public static final Setting<Path> AUDIT_TOKENS = new Setting<>("audit.token-file", "--audit-token-file",
-      "VIGIL_AUDIT_TOKEN_FILE", Parsers::path, null, "file of accepted bearer tokens, one per line");
+      "VIGIL_AUDIT_TOKEN_FILE", Parsers::path, null,
+      "file of accepted bearer tokens, one per line; `token => cluster, ...` limits one to those clusters");
+  public static final Setting<Path> AUDIT_CLIENT_SUBJECTS = new Setting<>("audit.client-subject-file",
+      "--audit-client-subject-file", "VIGIL_AUDIT_CLIENT_SUBJECT_FILE", Parsers::path, null,
+      "file of accepted client-certificate subjects, `CN=... => cluster, ...`; absent: any the client CA signed");
   public static final Setting<List<String>> AUDIT_CLUSTERS = new Setting<>("audit.clusters", "--audit-cluster",
       "VIGIL_AUDIT_CLUSTERS", Parsers::list, null, "cluster ids that may post to /audit/<id>, comma-separated");
   public static final Setting<Long> AUDIT_MAX_BODY = new Setting<>("audit.max-body", "--audit-max-body",
       "VIGIL_AUDIT_MAX_BODY", Parsers::bytes, "16MiB", "largest accepted request body (413 above)");
   public static final Setting<Duration> AUDIT_HEADER_TIMEOUT = new Setting<>("audit.header-timeout",
       "--audit-header-timeout", "VIGIL_AUDIT_HEADER_TIMEOUT", Parsers::duration, "10s",
-      "a connection is closed if its TLS handshake, request line and headers take longer (slow clients)");
+      "a connection is closed if a request line and headers take longer from their first byte (slow clients)");
   public static final Setting<Duration> AUDIT_REQUEST_TIMEOUT = new Setting<>("audit.request-timeout",
       "--audit-request-timeout", "VIGIL_AUDIT_REQUEST_TIMEOUT", Parsers::duration, "30s",
-      "a connection is closed if its whole request, or the writing of the response, takes longer");
+      "a connection is closed if a request body takes longer after its headers");
+  public static final Setting<Duration> AUDIT_IDLE_TIMEOUT = new Setting<>("audit.idle-timeout",
+      "--audit-idle-timeout", "VIGIL_AUDIT_IDLE_TIMEOUT", Parsers::duration, "30s",
+      "a connection is closed if silent this long, or if its TLS handshake and first request take longer");
+  public static final Setting<Integer> AUDIT_MAX_CONNECTIONS = new Setting<>("audit.max-connections",
+      "--audit-max-connections", "VIGIL_AUDIT_MAX_CONNECTIONS", Parsers::positive, "1000",
+      "open connections at most; past it new ones wait while idle ones are closed after 1 s");
   public static final Setting<Boolean> AUDIT_GKE_PUBSUB = new Setting<>("audit.gke-pubsub", "--gke-pubsub",
-      "VIGIL_GKE_PUBSUB", Parsers::bool, "false", "serve POST /gke/pubsub for a Cloud Audit Log sink's Pub/Sub push");
+      "VIGIL_GKE_PUBSUB", Parsers.BOOL, "false", "serve POST /gke/pubsub for a Cloud Audit Log sink's Pub/Sub push");
 
   // Streams
   public static final Setting<String> APPLICATION_ID = new Setting<>("streams.application-id", "--application-id",
@@ -89,25 +103,31 @@ public final class RunSettings {
   public static final Setting<Duration> CORRELATION_SKEW = new Setting<>("streams.correlation-skew",
       "--correlation-skew", "VIGIL_CORRELATION_SKEW", Parsers::duration, "5m",
       "how long an admission event waits for its pod event");
+  public static final Setting<Integer> STREAMS_REPLICATION_FACTOR = new Setting<>("streams.replication-factor",
+      "--streams-replication-factor", "VIGIL_STREAMS_REPLICATION_FACTOR", Parsers::replicationFactor, "-1",
+      "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
+          + "default.replication.factor; production: 3");
 
   // Operations
   public static final Setting<InetSocketAddress> METRICS_LISTEN = new Setting<>("metrics.listen",
       "--metrics-listen", "VIGIL_METRICS_LISTEN", Parsers::address, "127.0.0.1:9464",
       "host:port of /metrics, /healthz and /readyz (plain HTTP, read-only)");
   public static final Setting<Boolean> FEED = new Setting<>("console.feed", "--feed", "VIGIL_CONSOLE_FEED",
-      Parsers::bool, "true", "print violation transitions and follow-up changes on the console");
+      Parsers.BOOL, "true", "print violation transitions and follow-up changes on the console");
 
-  private static final List<Setting<?>> KAFKA = List.of(BOOTSTRAP_SERVERS, KAFKA_CONFIG, DATA_DIR, EMBEDDED_PORT);
+  private static final List<Setting<?>> KAFKA = List.of(BOOTSTRAP_SERVERS, KAFKA_CONFIG);
+  private static final List<Setting<?>> EMBEDDED_KAFKA = List.of(EMBEDDED, EMBEDDED_PORT);
   private static final List<Setting<?>> INGEST = List.of(WATCH, CONTEXTS, CLUSTER_ID, NAMESPACES, POLICY,
       PLATFORM_POLICY, ATTESTORS, POLICY_SCOPE, ATTESTATIONS, IMAGE_METADATA, FEED_INTERVAL, AUDIT_LISTEN,
-      AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
-      AUDIT_REQUEST_TIMEOUT, AUDIT_GKE_PUBSUB);
-  private static final List<Setting<?>> STREAMS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW);
+      AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLIENT_SUBJECTS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
+      AUDIT_REQUEST_TIMEOUT, AUDIT_IDLE_TIMEOUT, AUDIT_MAX_CONNECTIONS, AUDIT_GKE_PUBSUB);
+  private static final List<Setting<?>> STREAMS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW,
+      STREAMS_REPLICATION_FACTOR);
   private static final List<Setting<?>> OPS = List.of(METRICS_LISTEN, FEED);
 
   /** Settings of {@code vigil run}: all of them. */
   public static List<Setting<?>> run() {
-    return concat(KAFKA, INGEST, STREAMS, OPS);
+    return concat(KAFKA, EMBEDDED_KAFKA, List.of(DATA_DIR), INGEST, STREAMS, OPS);
   }
 
   /** Settings of {@code vigil ingest}. */
@@ -115,9 +135,9 @@ public final class RunSettings {
     return concat(KAFKA, INGEST, OPS);
   }
 
-  /** Settings of {@code vigil streams}. */
+  /** Settings of {@code vigil streams} (its state lives under the data directory). */
   public static List<Setting<?>> streams() {
-    return concat(KAFKA, STREAMS, OPS);
+    return concat(KAFKA, List.of(DATA_DIR), STREAMS, OPS);
   }
 
   @SafeVarargs

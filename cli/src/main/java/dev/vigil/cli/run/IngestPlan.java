@@ -3,12 +3,11 @@ package dev.vigil.cli.run;
 import dev.vigil.cli.config.Config;
 import dev.vigil.cli.config.ConfigException;
 import dev.vigil.cli.config.RunSettings;
+import dev.vigil.ingest.http.Access;
 import dev.vigil.ingest.http.ReceiverSettings;
 import dev.vigil.ingest.watch.ClusterClients;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,12 +48,22 @@ public record IngestPlan(
         throw new ConfigException(RunSettings.CLUSTER_ID.flag() + " names one cluster but "
             + contexts.size() + " contexts are watched; cluster ids come from the context names then");
       }
+      if (contexts.isEmpty()) {
+        ClusterChecks.requireSomeConfig();
+      }
+      List<String> namespaces = config.get(RunSettings.NAMESPACES).orElse(List.of());
       for (String context : contexts.isEmpty() ? java.util.Collections.<String>singletonList(null) : contexts) {
         KubernetesClient client = ClusterClients.forContext(context);
-        String current = context != null ? context : client.getConfiguration().getCurrentContext() == null
-            ? "in-cluster" : client.getConfiguration().getCurrentContext().getName();
-        String id = config.get(RunSettings.CLUSTER_ID).orElse(clusterIdOf(current));
-        watches.add(new Watch(id, client));
+        try {
+          String current = ClusterChecks.contextOf(client, context);
+          ClusterChecks.probe(client, current, namespaces);
+          String id = config.get(RunSettings.CLUSTER_ID).orElse(clusterIdOf(current));
+          watches.add(new Watch(id, client));
+        } catch (RuntimeException e) {
+          client.close();
+          watches.forEach(w -> w.client().close());
+          throw e;
+        }
       }
     }
     return new IngestPlan(watches, config.get(RunSettings.NAMESPACES).orElse(List.of()), receiver(config, watches),
@@ -62,6 +71,16 @@ public record IngestPlan(
         config.get(RunSettings.ATTESTORS).orElse(null), config.require(RunSettings.POLICY_SCOPE),
         config.get(RunSettings.ATTESTATIONS).orElse(null), config.get(RunSettings.IMAGE_METADATA).orElse(null),
         config.require(RunSettings.FEED_INTERVAL));
+  }
+
+  /** The ids of the clusters watched or received from, for the metrics registered at start-up. */
+  public Set<String> clusterIds() {
+    Set<String> ids = new LinkedHashSet<>();
+    watches.forEach(w -> ids.add(w.clusterId()));
+    if (receiver != null) {
+      ids.addAll(receiver.clusters());
+    }
+    return ids;
   }
 
   /**
@@ -87,7 +106,7 @@ public record IngestPlan(
     if (clusters.isEmpty()) {
       watches.forEach(w -> clusters.add(w.clusterId()));
     }
-    Set<String> tokens = config.get(RunSettings.AUDIT_TOKENS).map(IngestPlan::readTokens).orElse(Set.of());
+    Access access = readAccess(config);
     try {
       return new ReceiverSettings(listen.getHostString(), listen.getPort(),
           config.get(RunSettings.AUDIT_CERT).orElseThrow(() -> new ConfigException(
@@ -95,31 +114,25 @@ public record IngestPlan(
                   + ": the receiver only speaks HTTPS")),
           config.get(RunSettings.AUDIT_KEY).orElseThrow(() -> new ConfigException(
               RunSettings.AUDIT_KEY.flag() + " is required with " + RunSettings.AUDIT_LISTEN.flag())),
-          config.get(RunSettings.AUDIT_CLIENT_CA).orElse(null), tokens, clusters,
+          config.get(RunSettings.AUDIT_CLIENT_CA).orElse(null), access, clusters,
           config.require(RunSettings.AUDIT_MAX_BODY), ReceiverSettings.DEFAULT_DEDUP_WINDOW,
           ReceiverSettings.DEFAULT_THREADS, config.require(RunSettings.AUDIT_GKE_PUBSUB),
           clusters.size() == 1 ? clusters.iterator().next() : null, config.require(RunSettings.AUDIT_HEADER_TIMEOUT),
-          config.require(RunSettings.AUDIT_REQUEST_TIMEOUT));
+          config.require(RunSettings.AUDIT_REQUEST_TIMEOUT), config.require(RunSettings.AUDIT_IDLE_TIMEOUT),
+          config.require(RunSettings.AUDIT_MAX_CONNECTIONS));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new ConfigException("audit receiver: " + e.getMessage());
     }
   }
 
-  private static Set<String> readTokens(Path file) {
+  private static Access readAccess(Config config) {
+    Path tokens = config.get(RunSettings.AUDIT_TOKENS).orElse(null);
+    Path subjects = config.get(RunSettings.AUDIT_CLIENT_SUBJECTS).orElse(null);
     try {
-      Set<String> tokens = new LinkedHashSet<>();
-      for (String line : Files.readAllLines(file)) {
-        String t = line.trim();
-        if (!t.isEmpty() && !t.startsWith("#")) {
-          tokens.add(t);
-        }
-      }
-      if (tokens.isEmpty()) {
-        throw new ConfigException(RunSettings.AUDIT_TOKENS.flag() + ": " + file + " holds no token");
-      }
-      return tokens;
-    } catch (IOException e) {
-      throw new ConfigException(RunSettings.AUDIT_TOKENS.flag() + ": cannot read " + file + ": " + e.getMessage());
+      return Access.read(tokens, subjects);
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new ConfigException(RunSettings.AUDIT_TOKENS.flag() + " / " + RunSettings.AUDIT_CLIENT_SUBJECTS.flag()
+          + ": " + e.getMessage());
     }
   }
 }

@@ -18,9 +18,12 @@ public interface IngestMetrics {
   /** A request came without a valid bearer token or client certificate. */
   default void unauthenticated(String endpoint) {}
 
+  /** Authenticated credentials posted for a cluster they may not post for (answered 403). */
+  default void forbidden(String endpoint) {}
+
   /**
-   * The receiver closed a connection whose TLS handshake and headers ({@code headers}), body
-   * ({@code body}) or response ({@code response}) did not finish within its deadline.
+   * The receiver closed a connection whose TLS handshake and first request ({@code handshake}),
+   * request line and headers ({@code headers}) or body ({@code body}) did not arrive in time.
    */
   default void requestTimedOut(String phase) {}
 
