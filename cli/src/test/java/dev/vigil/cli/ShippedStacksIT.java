@@ -10,8 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.vigil.kafka.KafkaCluster;
-import dev.vigil.kafka.KafkaClusters;
+import dev.vigil.kafka.EmbeddedKafkaCluster;
+import dev.vigil.schemas.Topic;
+import dev.vigil.schemas.Topics;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -33,8 +34,18 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -44,15 +55,20 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The stacks we ship start: each Vigil command of {@code compose/docker-compose.yml} and of {@code
  * deploy/kubernetes/vigil.yaml} runs, in a JVM of its own, with exactly the arguments, environment
- * and configuration files its manifest gives it, and answers {@code /readyz} 200. Only what must
- * point at this test's world is replaced: the Kafka bootstrap servers (an embedded broker), the
+ * and configuration files its manifest gives it, and answers {@code /readyz} 200 (a one-shot
+ * command such as compose's {@code topics} runs first and exits 0, as compose orders them). Only
+ * what must point at this test's world is replaced: the Kafka bootstrap servers (an embedded
+ * cluster of 3 brokers, as compose runs), the
  * mounted paths (temporary directories laid out as the volumes would be), the listening ports (0:
  * this machine is shared, a container has its own), and the cluster the watcher watches (a
  * kubeconfig for fabric8's mock API server where a pod would use its service account).
@@ -61,12 +77,12 @@ class ShippedStacksIT {
 
   static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  /** The image's home directory (Dockerfile: useradd --home /var/lib/vigil). */
+  /** The image's home directory (the Jib image's user vigil: cli/src/image/base-root.sh). */
   static final String IMAGE_HOME = "/var/lib/vigil";
   static final Duration START = Duration.ofSeconds(180);
 
   @TempDir static Path dir;
-  static KafkaCluster kafka;
+  static EmbeddedKafkaCluster kafka;
   static KubernetesMockServer mock;
   static Path kubeconfig;
   static String certificatePem;
@@ -74,7 +90,6 @@ class ShippedStacksIT {
 
   @BeforeAll
   static void world() throws Exception {
-    kafka = KafkaClusters.forTests(dir.resolve("kafka"));
     mock = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
         new KubernetesMixedDispatcher(new HashMap<>()), false);
     mock.init(InetAddress.getLoopbackAddress(), 0);
@@ -90,11 +105,22 @@ class ShippedStacksIT {
     selfSigned();
   }
 
-  @AfterAll
-  static void stop() {
+  /** Each stack on a cluster of its own: what one leaves in Kafka is not the other's to find. */
+  @BeforeEach
+  void kafka(TestInfo test) {
+    kafka = EmbeddedKafkaCluster.start(dir.resolve("kafka-" + test.getTestMethod().orElseThrow().getName()), 3);
+  }
+
+  @AfterEach
+  void stopKafka() {
     if (kafka != null) {
       kafka.close();
+      kafka = null;
     }
+  }
+
+  @AfterAll
+  static void stop() {
     if (mock != null) {
       try {
         mock.destroy();
@@ -105,58 +131,110 @@ class ShippedStacksIT {
   }
 
   @Test
-  void composeIngestAndStreamsStartWithTheComposeFilesAndGetReady() throws Exception {
+  void composeTopicsIngestAndStreamsStartWithTheComposeFilesOnThreeBrokers() throws Exception {
     Path compose = ROOT.resolve("compose/docker-compose.yml");
     JsonNode services = YAML.readTree(compose.toFile()).path("services");
-    List<Pod> pods = new ArrayList<>();
-    for (String name : List.of("ingest", "streams")) {
-      JsonNode svc = services.path(name);
-      Path podDir = Files.createDirectories(dir.resolve("compose-" + name));
-      Map<String, Path> mounts = new LinkedHashMap<>();
-      Map<String, Path> configFiles = new LinkedHashMap<>();
-      for (JsonNode v : svc.path("volumes")) {
-        String spec = v.asText();
-        int variableEnd = spec.startsWith("${") ? spec.indexOf('}') + 1 : 0; // ${KUBECONFIG:-~/.kube/config}
-        String source = spec.substring(0, spec.indexOf(':', variableEnd));
-        String target = spec.substring(source.length() + 1).split(":")[0];
-        if (source.startsWith("${KUBECONFIG")) {
-          assertEquals(IMAGE_HOME + "/.kube/config", target, "the kubeconfig goes to the image user's ~/.kube/config");
-          mounts.put(target, Files.createDirectories(podDir.resolve("home/.kube")).resolve("config"));
-          Files.copy(kubeconfig, mounts.get(target));
-        } else if (source.equals("./certs")) {
-          // compose/certs/README.md: the operator puts server.crt, server.key and token there.
-          Path certs = Files.createDirectories(podDir.resolve("certs"));
-          Files.writeString(certs.resolve("server.crt"), certificatePem);
-          Files.writeString(certs.resolve("server.key"), keyPem);
-          Files.writeString(certs.resolve("token"), "compose-test-token\n");
-          mounts.put(target, certs);
-        } else if (source.startsWith(".")) {
-          Path file = compose.getParent().resolve(source).normalize();
-          assertTrue(Files.exists(file), name + " mounts missing " + source);
-          if (Files.isRegularFile(file) && file.getFileName().toString().endsWith(".yaml")) {
-            configFiles.put(target, file);
-            mounts.put(target, podDir.resolve(file.getFileName()));
-          } else {
-            mounts.put(target, file);
-          }
-        } else {
-          mounts.put(target, Files.createDirectories(podDir.resolve("volume-" + source)));
+    Set<String> brokers = new TreeSet<>();
+    Set<String> oneShot = new LinkedHashSet<>(); // what another service waits to see completed
+    List<String> vigil = new ArrayList<>();
+    services.fields().forEachRemaining(e -> {
+      String image = e.getValue().path("image").asText();
+      if (image.startsWith("apache/kafka:")) {
+        brokers.add(e.getKey());
+      } else if (image.startsWith("vigil:")) {
+        vigil.add(e.getKey());
+      }
+      e.getValue().path("depends_on").fields().forEachRemaining(d -> {
+        if (d.getValue().path("condition").asText().equals("service_completed_successfully")) {
+          oneShot.add(d.getKey());
         }
+      });
+    });
+    assertEquals(List.of("topics", "ingest", "streams"), vigil, "the Vigil services of compose");
+    assertEquals(Set.of("kafka-1", "kafka-2", "kafka-3"), brokers, "compose runs 3 brokers");
+    List<Pod> first = new ArrayList<>();
+    List<Pod> pods = new ArrayList<>();
+    for (String name : vigil) {
+      Pod pod = composePod(compose, name, services.path(name));
+      Set<String> named = new TreeSet<>();
+      for (String address : pod.bootstrapServers().split(",")) {
+        named.add(address.substring(0, address.lastIndexOf(':')));
       }
-      for (Map.Entry<String, Path> c : configFiles.entrySet()) {
-        Files.writeString(mounts.get(c.getKey()), rewrite(Files.readString(c.getValue()), mounts));
-      }
-      List<String> args = new ArrayList<>();
-      svc.path("command").forEach(a -> args.add(a.asText()));
-      Map<String, String> env = new LinkedHashMap<>();
-      svc.path("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
-      pods.add(new Pod("compose " + name, args, env, mounts, podDir.resolve("home")));
+      assertEquals(brokers, named, name + " names every broker in its bootstrap servers");
+      (oneShot.contains(name) ? first : pods).add(pod);
     }
+    assertEquals(List.of("compose topics"), first.stream().map(Pod::name).toList());
 
+    for (Pod p : first) {
+      try (VigilProcess once = VigilProcess.start(p.hostArgs(), p.hostEnv(), Files.createDirectories(p.home()))) {
+        int code = once.awaitExit(START);
+        assertEquals(0, code, p.name() + "\nout:\n" + once.out() + "\nerr:\n" + once.err());
+        assertTrue(once.out().contains("replication factor 3, min.insync.replicas 2 for new topics"), once.out());
+      }
+    }
     List<VigilProcess> ran = startAllAndAwaitReady(pods);
 
     assertTrue(ran.get(0).err().contains("not reading [data-dir, streams.application-id"), ran.get(0).err());
     assertTrue(ran.get(1).err().contains("not reading [kube.watch, kube.cluster-id, policy.file"), ran.get(1).err());
+    // Vigil's topics and Kafka Streams' changelogs: 3 replicas, acks=all writes need 2 in sync.
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      List<String> names = new ArrayList<>(Topics.ALL.stream().map(Topic::name).toList());
+      admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+          .filter(t -> t.startsWith("vigil-streams-") && t.endsWith("-changelog")).forEach(names::add);
+      assertTrue(names.size() > Topics.ALL.size(), "streams made no changelog: " + names);
+      Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+      List<ConfigResource> resources = names.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+      Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+      for (String t : names) {
+        topics.get(t).partitions().forEach(p -> assertEquals(3, p.replicas().size(), t + " partition " + p.partition()));
+        assertEquals("2", configs.get(new ConfigResource(ConfigResource.Type.TOPIC, t))
+            .get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG).value(), t + " min.insync.replicas");
+      }
+    }
+  }
+
+  /** Compose service {@code name} as its container would run: command, environment, volumes laid out here. */
+  private static Pod composePod(Path compose, String name, JsonNode svc) throws Exception {
+    Path podDir = Files.createDirectories(dir.resolve("compose-" + name));
+    Map<String, Path> mounts = new LinkedHashMap<>();
+    Map<String, Path> configFiles = new LinkedHashMap<>();
+    for (JsonNode v : svc.path("volumes")) {
+      String spec = v.asText();
+      int variableEnd = spec.startsWith("${") ? spec.indexOf('}') + 1 : 0; // ${KUBECONFIG:-~/.kube/config}
+      String source = spec.substring(0, spec.indexOf(':', variableEnd));
+      String target = spec.substring(source.length() + 1).split(":")[0];
+      if (source.startsWith("${KUBECONFIG")) {
+        assertEquals(IMAGE_HOME + "/.kube/config", target, "the kubeconfig goes to the image user's ~/.kube/config");
+        mounts.put(target, Files.createDirectories(podDir.resolve("home/.kube")).resolve("config"));
+        Files.copy(kubeconfig, mounts.get(target));
+      } else if (source.equals("./certs")) {
+        // compose/certs/README.md: the operator puts server.crt, server.key and token there.
+        Path certs = Files.createDirectories(podDir.resolve("certs"));
+        Files.writeString(certs.resolve("server.crt"), certificatePem);
+        Files.writeString(certs.resolve("server.key"), keyPem);
+        Files.writeString(certs.resolve("token"), "compose-test-token\n");
+        mounts.put(target, certs);
+      } else if (source.startsWith(".")) {
+        Path file = compose.getParent().resolve(source).normalize();
+        assertTrue(Files.exists(file), name + " mounts missing " + source);
+        if (Files.isRegularFile(file) && file.getFileName().toString().endsWith(".yaml")) {
+          configFiles.put(target, file);
+          mounts.put(target, podDir.resolve(file.getFileName()));
+        } else {
+          mounts.put(target, file);
+        }
+      } else {
+        mounts.put(target, Files.createDirectories(podDir.resolve("volume-" + source)));
+      }
+    }
+    for (Map.Entry<String, Path> c : configFiles.entrySet()) {
+      Files.writeString(mounts.get(c.getKey()), rewrite(Files.readString(c.getValue()), mounts));
+    }
+    List<String> args = new ArrayList<>();
+    svc.path("command").forEach(a -> args.add(a.asText()));
+    Map<String, String> env = new LinkedHashMap<>();
+    svc.path("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+    return new Pod("compose " + name, args, env, mounts, podDir.resolve("home"));
   }
 
   @Test
@@ -237,14 +315,27 @@ class ShippedStacksIT {
   /** One container: its arguments and environment as the manifest has them, and its mounts. */
   record Pod(String name, List<String> args, Map<String, String> env, Map<String, Path> mounts, Path home) {
 
+    /** The Kafka it names: {@code --bootstrap-servers}, else {@code VIGIL_BOOTSTRAP_SERVERS}. */
+    String bootstrapServers() {
+      int flag = args.indexOf("--bootstrap-servers");
+      String servers = flag >= 0 ? args.get(flag + 1) : env.get("VIGIL_BOOTSTRAP_SERVERS");
+      assertNotNull(servers, name + " names no Kafka (--bootstrap-servers or VIGIL_BOOTSTRAP_SERVERS)");
+      return servers;
+    }
+
     List<String> hostArgs() {
-      return args.stream().map(a -> onHost(a, mounts)).toList();
+      List<String> a = new ArrayList<>(args.stream().map(arg -> onHost(arg, mounts)).toList());
+      int flag = a.indexOf("--bootstrap-servers");
+      if (flag >= 0) {
+        a.set(flag + 1, kafka.bootstrapServers());
+      }
+      return a;
     }
 
     Map<String, String> hostEnv() {
+      bootstrapServers();
       Map<String, String> e = new LinkedHashMap<>(env);
-      assertTrue(e.containsKey("VIGIL_BOOTSTRAP_SERVERS"), name + " sets no VIGIL_BOOTSTRAP_SERVERS");
-      e.put("VIGIL_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+      e.computeIfPresent("VIGIL_BOOTSTRAP_SERVERS", (k, v) -> kafka.bootstrapServers());
       return e;
     }
   }

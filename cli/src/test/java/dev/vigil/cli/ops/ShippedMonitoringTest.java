@@ -94,12 +94,8 @@ class ShippedMonitoringTest {
           problems.add(name + ": mounts missing " + source);
         }
       }
-      if (svc.has("build") && !Files.exists(dir.resolve(svc.path("build").path("context").asText())
-          .resolve(svc.path("build").path("dockerfile").asText()).normalize())) {
-        problems.add(name + ": Dockerfile missing");
-      }
     });
-    for (String svc : List.of("kafka", "ingest", "streams", "prometheus", "grafana")) {
+    for (String svc : List.of("kafka-1", "kafka-2", "kafka-3", "ingest", "streams", "prometheus", "grafana")) {
       if (!compose.path("services").has(svc)) {
         problems.add("no service " + svc);
       } else if (!compose.path("services").path(svc).has("ports")) {
@@ -107,6 +103,107 @@ class ShippedMonitoringTest {
       }
     }
     assertEquals(List.of(), problems);
+  }
+
+  /** The image name the Jib build ({@code -Pimage}) gives: {@code vigil:<project version>}. */
+  static String jibImage() throws Exception {
+    java.util.Properties p = new java.util.Properties();
+    try (var in = ShippedMonitoringTest.class.getResourceAsStream("/dev/vigil/cli/version.properties")) {
+      p.load(in);
+    }
+    String version = p.getProperty("version");
+    assertFalse(version == null || version.contains("${"), "version.properties not filtered: " + version);
+    return "vigil:" + version;
+  }
+
+  @Test
+  void composeRunsVigilFromTheJibImageOnThreeReplicatingBrokers() throws Exception {
+    JsonNode services = YAML.readTree(COMPOSE.toFile()).path("services");
+    String image = jibImage();
+    List<String> vigil = new ArrayList<>();
+    List<String> brokers = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    services.fields().forEachRemaining(e -> {
+      JsonNode svc = e.getValue();
+      if (svc.has("build")) {
+        problems.add(e.getKey() + ": builds an image (the Vigil image is Jib's, loaded from cli/target/vigil-image.tar)");
+      }
+      if (svc.path("image").asText().startsWith("vigil:")) {
+        vigil.add(e.getKey());
+        if (!svc.path("image").asText().equals(image) || !svc.path("pull_policy").asText().equals("never")) {
+          problems.add(e.getKey() + ": image " + svc.path("image").asText() + " pull_policy "
+              + svc.path("pull_policy").asText() + ", not the loaded " + image + " (never pulled)");
+        }
+      }
+      if (svc.path("image").asText().startsWith("apache/kafka:")) {
+        brokers.add(e.getKey());
+      }
+    });
+    assertEquals(List.of("topics", "ingest", "streams"), vigil);
+    assertEquals(List.of("kafka-1", "kafka-2", "kafka-3"), brokers);
+    java.util.Set<String> clusterIds = new java.util.HashSet<>();
+    for (int i = 0; i < brokers.size(); i++) {
+      String b = brokers.get(i);
+      JsonNode env = services.path(b).path("environment");
+      clusterIds.add(env.path("CLUSTER_ID").asText());
+      Map<String, String> expected = new LinkedHashMap<>();
+      expected.put("KAFKA_NODE_ID", String.valueOf(i + 1));
+      expected.put("KAFKA_PROCESS_ROLES", "broker,controller");
+      expected.put("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093");
+      expected.put("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://" + b + ":19092,EXTERNAL://localhost:"
+          + services.path(b).path("ports").path(0).asText().split(":")[0]);
+      expected.put("KAFKA_DEFAULT_REPLICATION_FACTOR", "3");
+      expected.put("KAFKA_MIN_INSYNC_REPLICAS", "2");
+      expected.put("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "3");
+      expected.put("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "3");
+      expected.put("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "2");
+      expected.put("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR", "3");
+      expected.put("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", "2");
+      expected.put("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false");
+      expected.forEach((k, v) -> {
+        if (!env.path(k).asText().equals(v)) {
+          problems.add(b + ": " + k + "=" + env.path(k).asText() + ", not " + v);
+        }
+      });
+      if (!services.path(b).path("volumes").path(0).asText().equals(b + "-data:/var/lib/kafka/data")) {
+        problems.add(b + ": data volume " + services.path(b).path("volumes"));
+      }
+    }
+    assertEquals(1, clusterIds.size(), "one CLUSTER_ID for the three nodes: " + clusterIds);
+    assertFalse(clusterIds.contains(""), "CLUSTER_ID set");
+    String all = "kafka-1:19092,kafka-2:19092,kafka-3:19092";
+    assertEquals(List.of("topics", "create", "--bootstrap-servers", all, "--replication-factor", "3",
+        "--min-insync-replicas", "2"), YAML.convertValue(services.path("topics").path("command"), List.class));
+    for (String svc : List.of("topics", "ingest", "streams")) {
+      for (String b : brokers) {
+        if (!services.path(svc).path("depends_on").has("topics") && !services.path(svc).path("depends_on").path(b)
+            .path("condition").asText().equals("service_healthy")) {
+          problems.add(svc + ": starts before " + b + " is healthy");
+        }
+      }
+    }
+    for (String svc : List.of("ingest", "streams")) {
+      if (!services.path(svc).path("environment").path("VIGIL_BOOTSTRAP_SERVERS").asText().equals(all)) {
+        problems.add(svc + ": VIGIL_BOOTSTRAP_SERVERS does not name the three brokers");
+      }
+    }
+    // Kafka Streams' changelogs as Vigil's own topics (StreamsSettings: min.insync.replicas 2 at 3).
+    assertEquals(3, YAML.readTree(COMPOSE.resolveSibling("vigil.yaml").toFile())
+        .path("streams").path("replication-factor").asInt());
+    assertEquals(List.of(), problems);
+  }
+
+  @Test
+  void kubernetesManifestsRunTheJibImage() throws Exception {
+    String image = jibImage();
+    List<String> images = new ArrayList<>();
+    try (var parser = YAML.getFactory().createParser(ROOT.resolve("deploy/kubernetes/vigil.yaml").toFile())) {
+      var docs = YAML.readValues(parser, JsonNode.class);
+      while (docs.hasNext()) {
+        docs.next().findValues("containers").forEach(cs -> cs.forEach(c -> images.add(c.path("image").asText())));
+      }
+    }
+    assertEquals(List.of(image, image, image), images);
   }
 
   @Test
