@@ -60,7 +60,7 @@ class TopicsRoundTripIT {
   }
 
   @Test
-  void policiesAttestationsAndImageMetadataAreCompacted() throws Exception {
+  void policiesAcceptedPoliciesAttestationsAndImageMetadataAreCompacted() throws Exception {
     List<ConfigResource> resources =
         Topics.ALL.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t.name())).toList();
     Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
@@ -70,7 +70,8 @@ class TopicsRoundTripIT {
             .map(e -> e.getKey().name())
             .collect(Collectors.toSet());
 
-    assertEquals(Set.of("vigil.policies", "vigil.attestations", "vigil.image-metadata"), compacted);
+    assertEquals(Set.of("vigil.policies", "vigil.policies.accepted", "vigil.attestations", "vigil.image-metadata"),
+        compacted);
   }
 
   @Test
