@@ -132,18 +132,106 @@ class FollowUpTest {
     assertTrue(f.get(0).cause().startsWith("acknowledged by alice@acme.example"));
   }
 
-  @Test
-  void breakglassWithViolatingImagesIsEscalatedButNeverVerified() {
+  /** A breakglass pod of payments/api whose image the policy denies: OPEN, then ESCALATED. */
+  private FollowUp anEscalatedBreakglass() {
     policy(Fixtures.enforced(1, "ALWAYS_DENY"));
     admission(Fixtures.breakglass("b-1", "payments", "api-1", OWNER, image(API, 'a')));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
     h.advance(FLUSH);
-    assertEquals(List.of(State.OPEN, State.ESCALATED), states(h.newFollowUps()));
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(List.of(State.OPEN, State.ESCALATED), states(f));
+    assertEquals(1, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "ESCALATED"));
+    return f.get(1);
+  }
+
+  private void acknowledge(FollowUp f) {
+    h.send(Topics.FOLLOWUP_ACKS, FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS),
+        Fixtures.ack(f.followUpId(), FollowUpAck.Action.ACKNOWLEDGE));
+  }
+
+  @Test
+  void breakglassDropsBackToOpenWhenItsImagesComplyAndEscalatesAgainWhenTheyViolate() {
+    FollowUp escalated = anEscalatedBreakglass();
+
     policy(Fixtures.enforced(2, "ALWAYS_ALLOW"));
     h.advance(Duration.ofSeconds(1));
     List<FollowUp> f = h.newFollowUps();
-    assertEquals(List.of(State.ESCALATED), states(f), "complying later does not close a breakglass");
+    assertEquals(List.of(State.OPEN), states(f), "the critical alert stops, the follow-up stays open");
     assertEquals(Decision.ALLOW, f.get(0).reevaluation());
+    assertTrue(f.get(0).cause().contains("the images comply; breakglass stays open until acknowledged"),
+        f.get(0).cause());
+    assertEquals(0, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "ESCALATED"));
+    assertEquals(1, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "OPEN"));
+
+    policy(Fixtures.enforced(3, "ALWAYS_DENY"));
+    h.advance(Duration.ofSeconds(1));
+    f = h.newFollowUps();
+    assertEquals(List.of(State.ESCALATED), states(f), "violating again escalates again");
+    assertEquals(Decision.DENY, f.get(0).reevaluation());
+    assertEquals(escalated.followUpId(), f.get(0).followUpId(), "the same follow-up throughout");
+
+    policy(Fixtures.enforced(4, "ALWAYS_ALLOW"));
+    h.advance(Duration.ofSeconds(1));
+    assertEquals(List.of(State.OPEN), states(h.newFollowUps()));
+    h.advance(h.settings.followUpMaxOpenAge().plusHours(1));
+    assertTrue(h.newFollowUps().isEmpty(), "complying for a long time does not close it, nor escalate it");
+  }
+
+  @Test
+  void breakglassWhosePodsAreDeletedIsRecordedButStaysOpenUntilAcknowledged() {
+    FollowUp escalated = anEscalatedBreakglass();
+
+    pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 20, OWNER, image(API, 'a')));
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(List.of(State.OPEN), states(f), "not RESOLVED: nobody has reviewed it");
+    assertEquals("every pod admitted with breakglass is gone; breakglass stays open until acknowledged",
+        f.get(0).cause());
+    assertEquals(List.of("api-1"), f.get(0).pods(), "the pods it covered are still listed");
+    assertEquals(0, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "ESCALATED"),
+        "nothing forbidden runs any more");
+    assertEquals(1, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "OPEN"));
+
+    pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 20, OWNER, image(API, 'a')));
+    h.advance(h.settings.followUpMaxOpenAge().plusHours(1));
+    assertTrue(h.newFollowUps().isEmpty(), "a repeated deletion and time change nothing");
+
+    acknowledge(escalated);
+    f = h.newFollowUps();
+    assertEquals(List.of(State.ACKNOWLEDGED), states(f), "only a person closes a breakglass");
+    assertEquals("alice@acme.example", f.get(0).acknowledgedBy());
+    assertEquals(0, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "OPEN"));
+  }
+
+  @Test
+  void aBreakglassPodDeletedWhileItsImagesComplyDoesNotCloseItEither() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    for (int i = 0; i < 2; i++) {
+      admission(Fixtures.breakglass("b-" + i, "payments", "api-" + i, OWNER, image(API, 'a')));
+      pod(added("payments", "api-" + i, 10 + i, OWNER, image(API, 'a')));
+    }
+    h.advance(FLUSH);
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(State.OPEN, f.get(f.size() - 1).state());
+    for (int i = 0; i < 2; i++) {
+      pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-" + i, 20 + i, OWNER, image(API, 'a')));
+    }
+    h.advance(FLUSH);
+    f = h.newFollowUps();
+    assertTrue(f.stream().noneMatch(x -> x.state() == State.RESOLVED || x.state() == State.VERIFIED), f.toString());
+    assertEquals(State.OPEN, f.get(f.size() - 1).state());
+    assertTrue(f.get(f.size() - 1).cause().startsWith("every pod admitted with breakglass is gone"));
+
+    // a new breakglass pod of the same workload joins the follow-up still awaiting review
+    admission(Fixtures.breakglass("b-2", "payments", "api-2", OWNER, image(API, 'a')));
+    pod(added("payments", "api-2", 30, OWNER, image(API, 'a')));
+    h.advance(FLUSH);
+    f = h.newFollowUps();
+    assertEquals(FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS) + "#1", f.get(f.size() - 1).followUpId());
+    assertEquals(3, f.get(f.size() - 1).podCount());
+
+    h.send(Topics.FOLLOWUP_ACKS, FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS),
+        Fixtures.ack(f.get(0).followUpId(), FollowUpAck.Action.ACKNOWLEDGE));
+    assertEquals(List.of(State.ACKNOWLEDGED), states(h.newFollowUps()));
   }
 
   @Test
