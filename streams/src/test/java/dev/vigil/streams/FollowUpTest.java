@@ -304,7 +304,7 @@ class FollowUpTest {
   @Test
   void anAdmissionWhosePodNeverShowsUpIsFollowedUpAfterTheSkewInStreamTime() {
     policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
-    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')));
+    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER)); // no images: nothing to judge
     h.advance(Duration.ofMinutes(6));
     assertTrue(h.newFollowUps().isEmpty(), "the skew is measured in stream time: no later record, no expiry");
     h.later(Duration.ofMinutes(1));
@@ -317,15 +317,52 @@ class FollowUpTest {
     assertEquals(List.of(State.OPEN), states(f));
     assertNull(f.get(0).reevaluation());
     assertTrue(f.get(0).detail().contains("no pod event"), f.get(0).detail());
+    h.advance(FLUSH).advance(FLUSH);
+    assertTrue(h.newFollowUps().isEmpty(), "without images in the admission it waits for its pod");
+  }
+
+  @Test
+  void inAuditOnlyModeAdmissionsAreJudgedFromTheImagesTheyCarry() {
+    // No pod events at all (--watch false): two fail-open Deployments, one allowed, one denied.
+    String allowed = "us-docker.pkg.dev/acme/app/web";
+    WorkloadRef web = deployment("payments", "web");
+    policy(Fixtures.enforced(1, "ALWAYS_DENY", allowed + "@*"));
+    admission(Fixtures.failedOpen("a-web", "payments", "web-7d9f8c6b5-x1", web, image(allowed, 'b')));
+    admission(Fixtures.failedOpen("a-api", "payments", "api-7d9f8c6b5-h0tf1", OWNER, image(API, 'd')));
+    h.advance(Duration.ofMinutes(1));
+    assertTrue(h.newFollowUps().isEmpty(), "within the skew the pod events may still come");
+    h.later(h.settings.correlationSkew().plusSeconds(1));
+    admission(Fixtures.failedOpen("a-other", "shop", "cart-1", deployment("shop", "cart"))); // stream time moves
+    h.advance(Duration.ofSeconds(1));
+    List<FollowUp> opened = h.newFollowUps();
+    assertEquals(List.of(State.OPEN, State.OPEN), states(opened));
+
+    h.advance(FLUSH).advance(FLUSH);
+    List<FollowUp> f = h.newFollowUps();
+    FollowUp webF = f.stream().filter(x -> x.owner().equals(web)).reduce((a, b) -> b).orElseThrow();
+    FollowUp apiF = f.stream().filter(x -> x.owner().equals(OWNER)).reduce((a, b) -> b).orElseThrow();
+    assertEquals(State.VERIFIED, webF.state(), f.toString());
+    assertEquals(Decision.ALLOW, webF.reevaluation());
+    assertEquals(State.ESCALATED, apiF.state(), f.toString());
+    assertEquals(Decision.DENY, apiF.reevaluation());
+    assertEquals("us-central1-a.prod/payments/DEPLOYMENT/api/FAIL_OPEN#1", apiF.followUpId(),
+        "the owner is the Deployment, resolved from the request");
+    assertEquals(List.of("api-7d9f8c6b5-h0tf1"), apiF.pods());
+    assertEquals(List.of(image(API, 'd')), apiF.images());
+    assertTrue(apiF.detail().contains("judged from the images in the admission"), apiF.detail());
+    assertTrue(apiF.cause().startsWith("re-evaluation under ")
+        && apiF.cause().endsWith(": 1 of 1 pods run images the policy denies"), apiF.cause());
+    assertEquals(1, h.gauge("vigil.followups.open", "kind", "FAIL_OPEN", "state", "ESCALATED"));
   }
 
   /**
-   * A fail-open admission of api-1, then ten minutes, in stream time (another pod's event) and on
-   * the wall clock: its follow-up opens without a verdict.
+   * A fail-open admission of api-1 that carries no images (its request was not logged), then ten
+   * minutes, in stream time (another pod's event) and on the wall clock: its follow-up opens
+   * without a verdict.
    */
   private void anAdmissionWhosePodHasNotComeTenMinutesLater() {
     policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
-    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')));
+    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER));
     h.later(Duration.ofMinutes(10));
     pod(added("payments", "other-1", 10, deployment("payments", "other"), image(API, 'a')));
     h.advance(Duration.ofMinutes(10));
