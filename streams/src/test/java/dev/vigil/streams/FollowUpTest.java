@@ -144,6 +144,16 @@ class FollowUpTest {
     return f.get(1);
   }
 
+  /** Pods api-0 … api-(n-1) of payments/api, each admitted by a bypass of {@code kind}, then started. */
+  private void admitted(Kind kind, int n, long firstVersion) {
+    for (int i = 0; i < n; i++) {
+      String pod = "api-" + i;
+      admission(kind == Kind.BREAKGLASS ? Fixtures.breakglass("b-" + i, "payments", pod, OWNER, image(API, 'a'))
+          : Fixtures.failedOpen("a-" + i, "payments", pod, OWNER, image(API, 'a')));
+      pod(added("payments", pod, firstVersion + i, OWNER, image(API, 'a')));
+    }
+  }
+
   private void acknowledge(FollowUp f) {
     h.send(Topics.FOLLOWUP_ACKS, FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS),
         Fixtures.ack(f.followUpId(), FollowUpAck.Action.ACKNOWLEDGE));
@@ -205,10 +215,7 @@ class FollowUpTest {
   @Test
   void aBreakglassPodDeletedWhileItsImagesComplyDoesNotCloseItEither() {
     policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
-    for (int i = 0; i < 2; i++) {
-      admission(Fixtures.breakglass("b-" + i, "payments", "api-" + i, OWNER, image(API, 'a')));
-      pod(added("payments", "api-" + i, 10 + i, OWNER, image(API, 'a')));
-    }
+    admitted(Kind.BREAKGLASS, 2, 10);
     h.advance(FLUSH);
     List<FollowUp> f = h.newFollowUps();
     assertEquals(State.OPEN, f.get(f.size() - 1).state());
@@ -229,18 +236,14 @@ class FollowUpTest {
     assertEquals(FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS) + "#1", f.get(f.size() - 1).followUpId());
     assertEquals(3, f.get(f.size() - 1).podCount());
 
-    h.send(Topics.FOLLOWUP_ACKS, FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS),
-        Fixtures.ack(f.get(0).followUpId(), FollowUpAck.Action.ACKNOWLEDGE));
+    acknowledge(f.get(0));
     assertEquals(List.of(State.ACKNOWLEDGED), states(h.newFollowUps()));
   }
 
   @Test
   void fiveHundredFailedOpenPodsOfOneDeploymentAreOneFollowUpWithACount() {
     policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
-    for (int i = 0; i < 500; i++) {
-      admission(Fixtures.failedOpen("a-" + i, "payments", "api-" + i, OWNER, image(API, 'a')));
-      pod(added("payments", "api-" + i, 1000 + i, OWNER, image(API, 'a')));
-    }
+    admitted(Kind.FAIL_OPEN, 500, 1000);
     h.advance(FLUSH);
     List<FollowUp> f = h.newFollowUps();
     Set<String> ids = f.stream().map(FollowUp::followUpId).collect(Collectors.toSet());
@@ -255,10 +258,7 @@ class FollowUpTest {
   @Test
   void aFollowUpResolvesWhenEveryPodItCoversIsGone() {
     policy(Fixtures.enforced(1, "ALWAYS_DENY"));
-    for (int i = 0; i < 2; i++) {
-      admission(Fixtures.failedOpen("a-" + i, "payments", "api-" + i, OWNER, image(API, 'a')));
-      pod(added("payments", "api-" + i, 10 + i, OWNER, image(API, 'a')));
-    }
+    admitted(Kind.FAIL_OPEN, 2, 10);
     h.advance(FLUSH);
     h.newFollowUps();
     pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-0", 20, OWNER, image(API, 'a')));
