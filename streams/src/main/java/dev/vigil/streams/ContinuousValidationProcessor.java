@@ -353,18 +353,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     // the change's re-evaluation (which skips pods whose fingerprint is current) still judges it.
     String factsFingerprint = facts.fingerprint(StoreFacts.digests(p));
     PodContext pod = PodContext.of(p);
-    Policies policies = policiesFor(p.clusterId());
-    Evaluation ev;
-    if (policies.set() == null) {
-      ev = unknown(p, policies.problem(), policies.versions());
-    } else {
-      try {
-        ev = engine.evaluator().evaluate(pod, policies.set(), facts, now);
-      } catch (RuntimeException e) {
-        // A pod that cannot be judged is UNKNOWN, never allowed.
-        ev = unknown(p, "evaluation failed: " + e, policies.versions());
-      }
-    }
+    Evaluation ev = judge(pod, now);
     String verdictId = key + "#" + (s.evaluations() + 1);
     Verdict v = ev.toVerdict(verdictId, pod, p.uid(), p.owner(), trigger, now);
     forward(key, ValidationOutput.of(v), ts);
@@ -401,9 +390,22 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     }
   }
 
-  private static Evaluation unknown(PodEvent p, String reason, List<String> versions) {
+  /** What the policies in force say of a pod's images; UNKNOWN, never allowed, when it cannot be judged. */
+  private Evaluation judge(PodContext pod, Instant now) {
+    Policies policies = policiesFor(pod.clusterId());
+    if (policies.set() == null) {
+      return unknown(pod.images(), policies.problem(), policies.versions());
+    }
+    try {
+      return engine.evaluator().evaluate(pod, policies.set(), facts, now);
+    } catch (RuntimeException e) {
+      return unknown(pod.images(), "evaluation failed: " + e, policies.versions());
+    }
+  }
+
+  private static Evaluation unknown(List<ContainerImage> containers, String reason, List<String> versions) {
     List<Verdict.ImageResult> images = new ArrayList<>();
-    for (ContainerImage c : p.images()) {
+    for (ContainerImage c : containers) {
       images.add(new Verdict.ImageResult(c.container(), c.image(), digestOf(c), Decision.UNKNOWN,
           null, List.of(reason), List.of()));
     }
@@ -664,21 +666,34 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     forgotten.forEach(pending::delete);
     Instant now = now();
     for (String key : expired) {
-      // No pod event came: follow the bypass up anyway, without a verdict.
+      // No pod event came (audit-only mode, or the watcher missed it): follow the bypass up anyway,
+      // judged from the images the admission request carried; without a verdict when it had none.
       PendingAdmissions waiting = pending.get(key);
       for (AdmissionEvent a : waiting.events()) {
+        // ingest resolved the owner from the request (controller reference, pod-template-hash)
         WorkloadRef owner = a.owner() != null ? a.owner()
             : new WorkloadRef(WorkloadRef.Kind.POD, a.namespace(), a.name());
+        Evaluation ev = a.images().isEmpty() ? null : judge(admittedPod(a), now);
+        String why = "; no pod event within " + settings.correlationSkew()
+            + (ev == null ? ", and no images in the admission to judge" : ": judged from the images in the admission");
         for (FollowUp.Kind kind : kinds(a)) {
           forward(FollowUp.key(a.clusterId(), owner, kind), ValidationOutput.of(new FollowUpSignal(
               FollowUpSignal.Type.ADMITTED, a.clusterId(), owner, kind, a.name(),
-              a.images().stream().map(ContainerImage::image).toList(), a.user(),
-              detail(a, kind) + "; no pod event within " + settings.correlationSkew(), null,
-              List.of(), now)), ts);
+              a.images().stream().map(ContainerImage::image).toList(), a.user(), detail(a, kind) + why,
+              ev == null ? null : ev.decision(), ev == null ? List.of() : ev.policyVersions(), now)), ts);
         }
       }
       pending.put(key, new PendingAdmissions(waiting.events(), waiting.since(), true));
     }
+  }
+
+  /**
+   * The pod an admission request created, as far as the event tells: its images and service
+   * account (its annotations are the audit event's, not the pod's, and it carries no labels).
+   */
+  private static PodContext admittedPod(AdmissionEvent a) {
+    return new PodContext(a.clusterId(), a.namespace(), a.name(), a.serviceAccount(), a.images(),
+        Map.of(), Map.of());
   }
 
   // ---- helpers ---------------------------------------------------------------------------

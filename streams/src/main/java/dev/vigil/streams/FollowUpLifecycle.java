@@ -25,12 +25,15 @@ import java.util.TreeMap;
  *   <li>FAIL_OPEN: VERIFIED when every live pod complies (ALLOW, or DRYRUN_DENY: the enforcer would
  *       have admitted it too), ESCALATED when one is denied, RESOLVED when an escalated workload is
  *       made compliant. UNKNOWN leaves it where it is.
- *   <li>BREAKGLASS never auto-verifies: it stays OPEN (ESCALATED if its images violate) until
- *       acknowledged or its pods are gone; {@code reevaluation} records whether the images comply.
+ *   <li>BREAKGLASS is a person's decision and closes only when a person acknowledges (or resolves)
+ *       it: it never verifies and never resolves by itself. It is ESCALATED while its live pods run
+ *       images the policy denies and drops back to OPEN when they comply again (or when every pod
+ *       is gone: nothing forbidden runs); {@code reevaluation} records whether the images comply,
+ *       and the pods' deletion is published as a record with the new pod list.
  *   <li>DRY_RUN: VERIFIED when the pods are allowed outright, ESCALATED when an enforced rule now
  *       denies them, RESOLVED when an escalated workload is made compliant.
- *   <li>Any kind: RESOLVED when every pod it covers is gone; ACKNOWLEDGED, RESOLVED or reopened by a
- *       person ({@link FollowUpAck}). A bypass after the follow-up closed starts a new one (new id).
+ *   <li>FAIL_OPEN and DRY_RUN: RESOLVED when every pod it covers is gone. Any kind: ACKNOWLEDGED,
+ *       RESOLVED or reopened by a person ({@link FollowUpAck}). A bypass after the follow-up closed starts a new one (new id).
  * </ul>
  */
 final class FollowUpLifecycle {
@@ -98,7 +101,7 @@ final class FollowUpLifecycle {
         return judge(s, out, now, settle);
       }
       case GONE -> {
-        if (s == null || isClosed(s) || !s.pods().containsKey(sig.pod())) {
+        if (s == null || isClosed(s) || !s.pods().containsKey(sig.pod()) || !s.pods().get(sig.pod()).live()) {
           return new Result(s, out);
         }
         Map<String, FollowUpState.PodEntry> pods = new TreeMap<>(s.pods());
@@ -110,8 +113,13 @@ final class FollowUpLifecycle {
             s = judge(s, out, now, Duration.ZERO).state();
           }
           FollowUp c = s.current();
-          FollowUp f = copy(c, State.RESOLVED, "every pod admitted this way is gone", c.reevaluation(),
-              pods, c.images(), c.users(), c.lastSeen(), now, c.acknowledgedBy(), c.note());
+          // breakglass waits for a person: the pods going is recorded, and nothing forbidden runs
+          FollowUp f = c.kind() == Kind.BREAKGLASS
+              ? copy(c, State.OPEN, "every pod admitted with breakglass is gone; breakglass stays open until "
+                  + "acknowledged", c.reevaluation(), pods, c.images(), c.users(), c.lastSeen(), now,
+                  c.acknowledgedBy(), c.note())
+              : copy(c, State.RESOLVED, "every pod admitted this way is gone", c.reevaluation(),
+                  pods, c.images(), c.users(), c.lastSeen(), now, c.acknowledgedBy(), c.note());
           out.add(f);
           return new Result(new FollowUpState(f, s.cycle(), pods, s.policyVersions(), null,
               s.lastAdmittedAt(), false), out);
@@ -233,7 +241,11 @@ final class FollowUpLifecycle {
         }
         yield state;
       }
-      case BREAKGLASS -> denied ? State.ESCALATED : state;
+      case BREAKGLASS -> {
+        // never VERIFIED or RESOLVED by itself: only the severity follows the images
+        boolean complies = agg == Decision.ALLOW || agg == Decision.DRYRUN_DENY;
+        yield denied ? State.ESCALATED : complies && state == State.ESCALATED ? State.OPEN : state;
+      }
       case DRY_RUN -> {
         if (denied) {
           yield State.ESCALATED;

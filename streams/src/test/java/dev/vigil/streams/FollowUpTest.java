@@ -132,27 +132,118 @@ class FollowUpTest {
     assertTrue(f.get(0).cause().startsWith("acknowledged by alice@acme.example"));
   }
 
-  @Test
-  void breakglassWithViolatingImagesIsEscalatedButNeverVerified() {
+  /** A breakglass pod of payments/api whose image the policy denies: OPEN, then ESCALATED. */
+  private FollowUp anEscalatedBreakglass() {
     policy(Fixtures.enforced(1, "ALWAYS_DENY"));
     admission(Fixtures.breakglass("b-1", "payments", "api-1", OWNER, image(API, 'a')));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
     h.advance(FLUSH);
-    assertEquals(List.of(State.OPEN, State.ESCALATED), states(h.newFollowUps()));
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(List.of(State.OPEN, State.ESCALATED), states(f));
+    assertEquals(1, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "ESCALATED"));
+    return f.get(1);
+  }
+
+  /** Pods api-0 … api-(n-1) of payments/api, each admitted by a bypass of {@code kind}, then started. */
+  private void admitted(Kind kind, int n, long firstVersion) {
+    for (int i = 0; i < n; i++) {
+      String pod = "api-" + i;
+      admission(kind == Kind.BREAKGLASS ? Fixtures.breakglass("b-" + i, "payments", pod, OWNER, image(API, 'a'))
+          : Fixtures.failedOpen("a-" + i, "payments", pod, OWNER, image(API, 'a')));
+      pod(added("payments", pod, firstVersion + i, OWNER, image(API, 'a')));
+    }
+  }
+
+  private void acknowledge(FollowUp f) {
+    h.send(Topics.FOLLOWUP_ACKS, FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS),
+        Fixtures.ack(f.followUpId(), FollowUpAck.Action.ACKNOWLEDGE));
+  }
+
+  @Test
+  void breakglassDropsBackToOpenWhenItsImagesComplyAndEscalatesAgainWhenTheyViolate() {
+    FollowUp escalated = anEscalatedBreakglass();
+
     policy(Fixtures.enforced(2, "ALWAYS_ALLOW"));
     h.advance(Duration.ofSeconds(1));
     List<FollowUp> f = h.newFollowUps();
-    assertEquals(List.of(State.ESCALATED), states(f), "complying later does not close a breakglass");
+    assertEquals(List.of(State.OPEN), states(f), "the critical alert stops, the follow-up stays open");
     assertEquals(Decision.ALLOW, f.get(0).reevaluation());
+    assertTrue(f.get(0).cause().contains("the images comply; breakglass stays open until acknowledged"),
+        f.get(0).cause());
+    assertEquals(0, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "ESCALATED"));
+    assertEquals(1, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "OPEN"));
+
+    policy(Fixtures.enforced(3, "ALWAYS_DENY"));
+    h.advance(Duration.ofSeconds(1));
+    f = h.newFollowUps();
+    assertEquals(List.of(State.ESCALATED), states(f), "violating again escalates again");
+    assertEquals(Decision.DENY, f.get(0).reevaluation());
+    assertEquals(escalated.followUpId(), f.get(0).followUpId(), "the same follow-up throughout");
+
+    policy(Fixtures.enforced(4, "ALWAYS_ALLOW"));
+    h.advance(Duration.ofSeconds(1));
+    assertEquals(List.of(State.OPEN), states(h.newFollowUps()));
+    h.advance(h.settings.followUpMaxOpenAge().plusHours(1));
+    assertTrue(h.newFollowUps().isEmpty(), "complying for a long time does not close it, nor escalate it");
+  }
+
+  @Test
+  void breakglassWhosePodsAreDeletedIsRecordedButStaysOpenUntilAcknowledged() {
+    FollowUp escalated = anEscalatedBreakglass();
+
+    pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 20, OWNER, image(API, 'a')));
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(List.of(State.OPEN), states(f), "not RESOLVED: nobody has reviewed it");
+    assertEquals("every pod admitted with breakglass is gone; breakglass stays open until acknowledged",
+        f.get(0).cause());
+    assertEquals(List.of("api-1"), f.get(0).pods(), "the pods it covered are still listed");
+    assertEquals(0, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "ESCALATED"),
+        "nothing forbidden runs any more");
+    assertEquals(1, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "OPEN"));
+
+    pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 20, OWNER, image(API, 'a')));
+    h.advance(h.settings.followUpMaxOpenAge().plusHours(1));
+    assertTrue(h.newFollowUps().isEmpty(), "a repeated deletion and time change nothing");
+
+    acknowledge(escalated);
+    f = h.newFollowUps();
+    assertEquals(List.of(State.ACKNOWLEDGED), states(f), "only a person closes a breakglass");
+    assertEquals("alice@acme.example", f.get(0).acknowledgedBy());
+    assertEquals(0, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "OPEN"));
+  }
+
+  @Test
+  void aBreakglassPodDeletedWhileItsImagesComplyDoesNotCloseItEither() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    admitted(Kind.BREAKGLASS, 2, 10);
+    h.advance(FLUSH);
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(State.OPEN, f.get(f.size() - 1).state());
+    for (int i = 0; i < 2; i++) {
+      pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-" + i, 20 + i, OWNER, image(API, 'a')));
+    }
+    h.advance(FLUSH);
+    f = h.newFollowUps();
+    assertTrue(f.stream().noneMatch(x -> x.state() == State.RESOLVED || x.state() == State.VERIFIED), f.toString());
+    assertEquals(State.OPEN, f.get(f.size() - 1).state());
+    assertTrue(f.get(f.size() - 1).cause().startsWith("every pod admitted with breakglass is gone"));
+
+    // a new breakglass pod of the same workload joins the follow-up still awaiting review
+    admission(Fixtures.breakglass("b-2", "payments", "api-2", OWNER, image(API, 'a')));
+    pod(added("payments", "api-2", 30, OWNER, image(API, 'a')));
+    h.advance(FLUSH);
+    f = h.newFollowUps();
+    assertEquals(FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS) + "#1", f.get(f.size() - 1).followUpId());
+    assertEquals(3, f.get(f.size() - 1).podCount());
+
+    acknowledge(f.get(0));
+    assertEquals(List.of(State.ACKNOWLEDGED), states(h.newFollowUps()));
   }
 
   @Test
   void fiveHundredFailedOpenPodsOfOneDeploymentAreOneFollowUpWithACount() {
     policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
-    for (int i = 0; i < 500; i++) {
-      admission(Fixtures.failedOpen("a-" + i, "payments", "api-" + i, OWNER, image(API, 'a')));
-      pod(added("payments", "api-" + i, 1000 + i, OWNER, image(API, 'a')));
-    }
+    admitted(Kind.FAIL_OPEN, 500, 1000);
     h.advance(FLUSH);
     List<FollowUp> f = h.newFollowUps();
     Set<String> ids = f.stream().map(FollowUp::followUpId).collect(Collectors.toSet());
@@ -167,10 +258,7 @@ class FollowUpTest {
   @Test
   void aFollowUpResolvesWhenEveryPodItCoversIsGone() {
     policy(Fixtures.enforced(1, "ALWAYS_DENY"));
-    for (int i = 0; i < 2; i++) {
-      admission(Fixtures.failedOpen("a-" + i, "payments", "api-" + i, OWNER, image(API, 'a')));
-      pod(added("payments", "api-" + i, 10 + i, OWNER, image(API, 'a')));
-    }
+    admitted(Kind.FAIL_OPEN, 2, 10);
     h.advance(FLUSH);
     h.newFollowUps();
     pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-0", 20, OWNER, image(API, 'a')));
@@ -216,7 +304,7 @@ class FollowUpTest {
   @Test
   void anAdmissionWhosePodNeverShowsUpIsFollowedUpAfterTheSkewInStreamTime() {
     policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
-    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')));
+    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER)); // no images: nothing to judge
     h.advance(Duration.ofMinutes(6));
     assertTrue(h.newFollowUps().isEmpty(), "the skew is measured in stream time: no later record, no expiry");
     h.later(Duration.ofMinutes(1));
@@ -229,15 +317,52 @@ class FollowUpTest {
     assertEquals(List.of(State.OPEN), states(f));
     assertNull(f.get(0).reevaluation());
     assertTrue(f.get(0).detail().contains("no pod event"), f.get(0).detail());
+    h.advance(FLUSH).advance(FLUSH);
+    assertTrue(h.newFollowUps().isEmpty(), "without images in the admission it waits for its pod");
+  }
+
+  @Test
+  void inAuditOnlyModeAdmissionsAreJudgedFromTheImagesTheyCarry() {
+    // No pod events at all (--watch false): two fail-open Deployments, one allowed, one denied.
+    String allowed = "us-docker.pkg.dev/acme/app/web";
+    WorkloadRef web = deployment("payments", "web");
+    policy(Fixtures.enforced(1, "ALWAYS_DENY", allowed + "@*"));
+    admission(Fixtures.failedOpen("a-web", "payments", "web-7d9f8c6b5-x1", web, image(allowed, 'b')));
+    admission(Fixtures.failedOpen("a-api", "payments", "api-7d9f8c6b5-h0tf1", OWNER, image(API, 'd')));
+    h.advance(Duration.ofMinutes(1));
+    assertTrue(h.newFollowUps().isEmpty(), "within the skew the pod events may still come");
+    h.later(h.settings.correlationSkew().plusSeconds(1));
+    admission(Fixtures.failedOpen("a-other", "shop", "cart-1", deployment("shop", "cart"))); // stream time moves
+    h.advance(Duration.ofSeconds(1));
+    List<FollowUp> opened = h.newFollowUps();
+    assertEquals(List.of(State.OPEN, State.OPEN), states(opened));
+
+    h.advance(FLUSH).advance(FLUSH);
+    List<FollowUp> f = h.newFollowUps();
+    FollowUp webF = f.stream().filter(x -> x.owner().equals(web)).reduce((a, b) -> b).orElseThrow();
+    FollowUp apiF = f.stream().filter(x -> x.owner().equals(OWNER)).reduce((a, b) -> b).orElseThrow();
+    assertEquals(State.VERIFIED, webF.state(), f.toString());
+    assertEquals(Decision.ALLOW, webF.reevaluation());
+    assertEquals(State.ESCALATED, apiF.state(), f.toString());
+    assertEquals(Decision.DENY, apiF.reevaluation());
+    assertEquals("us-central1-a.prod/payments/DEPLOYMENT/api/FAIL_OPEN#1", apiF.followUpId(),
+        "the owner is the Deployment, resolved from the request");
+    assertEquals(List.of("api-7d9f8c6b5-h0tf1"), apiF.pods());
+    assertEquals(List.of(image(API, 'd')), apiF.images());
+    assertTrue(apiF.detail().contains("judged from the images in the admission"), apiF.detail());
+    assertTrue(apiF.cause().startsWith("re-evaluation under ")
+        && apiF.cause().endsWith(": 1 of 1 pods run images the policy denies"), apiF.cause());
+    assertEquals(1, h.gauge("vigil.followups.open", "kind", "FAIL_OPEN", "state", "ESCALATED"));
   }
 
   /**
-   * A fail-open admission of api-1, then ten minutes, in stream time (another pod's event) and on
-   * the wall clock: its follow-up opens without a verdict.
+   * A fail-open admission of api-1 that carries no images (its request was not logged), then ten
+   * minutes, in stream time (another pod's event) and on the wall clock: its follow-up opens
+   * without a verdict.
    */
   private void anAdmissionWhosePodHasNotComeTenMinutesLater() {
     policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
-    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')));
+    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER));
     h.later(Duration.ofMinutes(10));
     pod(added("payments", "other-1", 10, deployment("payments", "other"), image(API, 'a')));
     h.advance(Duration.ofMinutes(10));
