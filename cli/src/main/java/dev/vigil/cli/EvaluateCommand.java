@@ -2,10 +2,13 @@ package dev.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.schemas.Attestation;
-import dev.vigil.schemas.ContainerImage;
+import dev.vigil.ingest.translate.OwnerLookup;
+import dev.vigil.ingest.translate.PodManifests;
+import dev.vigil.ingest.translate.PodTranslator;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.ImageMetadata;
 import dev.vigil.schemas.Json;
+import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.validator.Documents;
 import dev.vigil.validator.Evaluation;
@@ -115,7 +118,7 @@ final class EvaluateCommand implements Callable<Integer> {
       Instant at = now == null ? Instant.now() : now;
       PolicySet set = policies(at);
       Facts facts = facts();
-      List<Pod> pods = readPods(pod);
+      List<Pod> pods = readPods(pod, at);
       Evaluator evaluator = Evaluator.create();
       boolean failed = false;
       for (Pod p : pods) {
@@ -246,22 +249,28 @@ final class EvaluateCommand implements Callable<Integer> {
   /** A pod to judge, with the workload it came from. */
   record Pod(PodContext context, String kind, String source) {}
 
-  List<Pod> readPods(Path file) throws InputException {
+  /**
+   * The pods of a manifest file. Each manifest becomes the Pod object the cluster would hold
+   * ({@link PodManifests}) and is read by the production translator ({@link PodTranslator}), so
+   * that this command judges what the watchers and the audit receiver judge.
+   */
+  List<Pod> readPods(Path file, Instant at) throws InputException {
     List<Pod> pods = new ArrayList<>();
     List<JsonNode> docs = readAll(file);
     for (int d = 0; d < docs.size(); d++) {
       String prefix = docs.size() == 1 ? "" : "document " + (d + 1) + ": ";
       JsonNode doc = docs.get(d);
-      if (text(doc, "kind").equals("List") || text(doc, "kind").endsWith("List")) {
+      String kind = doc.path("kind").asText("");
+      if (kind.endsWith("List")) {
         JsonNode items = doc.get("items");
         if (items == null || !items.isArray()) {
           throw new InputException(file, prefix + "items", "a List needs an items array");
         }
         for (int i = 0; i < items.size(); i++) {
-          pods.add(pod(file, prefix + "items[" + i + "].", items.get(i)));
+          pods.add(pod(file, prefix + "items[" + i + "].", items.get(i), at));
         }
       } else {
-        pods.add(pod(file, prefix, doc));
+        pods.add(pod(file, prefix, doc, at));
       }
     }
     if (pods.isEmpty()) {
@@ -270,116 +279,14 @@ final class EvaluateCommand implements Callable<Integer> {
     return pods;
   }
 
-  private Pod pod(Path file, String at, JsonNode doc) throws InputException {
-    if (!doc.isObject()) {
-      throw new InputException(file, at + "kind", "not a Kubernetes object");
+  private Pod pod(Path file, String at, JsonNode manifest, Instant now) throws InputException {
+    try {
+      PodEvent event = PodTranslator.translate(cluster, PodEvent.Type.ADDED, PodManifests.pod(manifest),
+          OwnerLookup.NONE, now);
+      return new Pod(PodContext.of(event), manifest.path("kind").asText(), file.toString());
+    } catch (PodManifests.ManifestException e) {
+      throw new InputException(file, at + e.field(), e.problem());
     }
-    String kind = text(doc, "kind");
-    JsonNode metadata = doc.path("metadata");
-    String name = text(metadata, "name");
-    String namespace = text(metadata, "namespace");
-    JsonNode podMeta;
-    JsonNode spec;
-    JsonNode status = null;
-    String specPath;
-    switch (kind) {
-      case "Pod":
-        podMeta = metadata;
-        spec = doc.get("spec");
-        status = doc.get("status");
-        specPath = "spec";
-        break;
-      case "Deployment":
-      case "ReplicaSet":
-      case "StatefulSet":
-      case "DaemonSet":
-      case "Job":
-      case "ReplicationController":
-        podMeta = doc.path("spec").path("template").path("metadata");
-        spec = doc.path("spec").path("template").get("spec");
-        specPath = "spec.template.spec";
-        break;
-      case "CronJob":
-        podMeta = doc.path("spec").path("jobTemplate").path("spec").path("template").path("metadata");
-        spec = doc.path("spec").path("jobTemplate").path("spec").path("template").get("spec");
-        specPath = "spec.jobTemplate.spec.template.spec";
-        break;
-      case "":
-        throw new InputException(file, at + "kind", "is required");
-      default:
-        throw new InputException(file, at + "kind", "unsupported kind " + kind
-            + " (use Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob or List)");
-    }
-    if (name.isEmpty()) {
-      name = text(metadata, "generateName");
-      if (name.isEmpty()) {
-        throw new InputException(file, at + "metadata.name", "is required");
-      }
-    }
-    if (spec == null || !spec.isObject()) {
-      throw new InputException(file, at + specPath, "is required");
-    }
-    Map<String, String> imageIds = new HashMap<>();
-    if (status != null) {
-      for (String field : List.of("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses")) {
-        for (JsonNode s : status.path(field)) {
-          if (!text(s, "imageID").isEmpty()) {
-            imageIds.put(field + "/" + text(s, "name"), text(s, "imageID"));
-          }
-        }
-      }
-    }
-    List<ContainerImage> images = new ArrayList<>();
-    addContainers(file, at + specPath, spec, "initContainers", ContainerImage.Kind.INIT_CONTAINER,
-        "initContainerStatuses", imageIds, images);
-    addContainers(file, at + specPath, spec, "containers", ContainerImage.Kind.CONTAINER, "containerStatuses",
-        imageIds, images);
-    addContainers(file, at + specPath, spec, "ephemeralContainers", ContainerImage.Kind.EPHEMERAL_CONTAINER,
-        "ephemeralContainerStatuses", imageIds, images);
-    if (images.isEmpty()) {
-      throw new InputException(file, at + specPath + ".containers", "the pod has no containers");
-    }
-    String serviceAccount = text(spec, "serviceAccountName");
-    if (serviceAccount.isEmpty()) {
-      serviceAccount = text(spec, "serviceAccount");
-    }
-    PodContext context = new PodContext(cluster, namespace.isEmpty() ? "default" : namespace, name, serviceAccount,
-        images, strings(podMeta.path("labels")), strings(podMeta.path("annotations")));
-    return new Pod(context, kind, file.toString());
-  }
-
-  private static void addContainers(Path file, String at, JsonNode spec, String field, ContainerImage.Kind kind,
-      String statusField, Map<String, String> imageIds, List<ContainerImage> out) throws InputException {
-    JsonNode list = spec.get(field);
-    if (list == null || list.isNull()) {
-      return;
-    }
-    if (!list.isArray()) {
-      throw new InputException(file, at + "." + field, "must be a list");
-    }
-    for (int i = 0; i < list.size(); i++) {
-      JsonNode c = list.get(i);
-      String name = text(c, "name");
-      String image = text(c, "image");
-      if (image.isEmpty()) {
-        throw new InputException(file, at + "." + field + "[" + i + "].image", "is required");
-      }
-      out.add(new ContainerImage(name.isEmpty() ? field + "[" + i + "]" : name, kind, image,
-          imageIds.get(statusField + "/" + name)));
-    }
-  }
-
-  private static Map<String, String> strings(JsonNode node) {
-    Map<String, String> m = new HashMap<>();
-    if (node.isObject()) {
-      node.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString()));
-    }
-    return m;
-  }
-
-  private static String text(JsonNode node, String field) {
-    JsonNode v = node == null ? null : node.get(field);
-    return v != null && v.isValueNode() && !v.isNull() ? v.asText() : "";
   }
 
   // ---- files --------------------------------------------------------------------------------
