@@ -1,11 +1,10 @@
 package dev.vigil.cli;
 
 import dev.vigil.schemas.CloudEvents;
-import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.FollowUpAck;
+import dev.vigil.schemas.FollowUpId;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topics;
-import dev.vigil.schemas.WorkloadRef;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -18,8 +17,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -48,13 +45,6 @@ import picocli.CommandLine.Parameters;
       "Exit status: 0 written, 1 Kafka did not take it, 2 unusable arguments (malformed id, missing --by)."
     })
 final class AckCommand implements Callable<Integer> {
-
-  /**
-   * {@code cluster/namespace/Kind/name/KIND#cycle}. The cluster id may itself contain slashes, so
-   * the last four segments are matched from the end.
-   */
-  static final Pattern ID = Pattern.compile(
-      "^(?<cluster>.+)/(?<namespace>[^/#]+)/(?<owner>[A-Z_]+)/(?<name>[^/#]+)/(?<kind>[A-Z_]+)#(?<cycle>[1-9][0-9]{0,9})$");
 
   @Parameters(index = "0", paramLabel = "FOLLOWUP_ID", description = "The follow-up, e.g."
       + " us-central1-a.prod/payments/DEPLOYMENT/api/BREAKGLASS#1.")
@@ -93,6 +83,14 @@ final class AckCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     String problem = check();
+    FollowUpId id = null;
+    if (problem == null) {
+      try {
+        id = FollowUpId.parse(followUpId);
+      } catch (FollowUpId.InvalidFollowUpIdException e) {
+        problem = "FOLLOWUP_ID: " + e.getMessage();
+      }
+    }
     if (problem != null) {
       err.println("vigil ack: " + problem);
       err.flush();
@@ -102,8 +100,8 @@ final class AckCommand implements Callable<Integer> {
         : action.resolve ? FollowUpAck.Action.RESOLVE : action.reopen ? FollowUpAck.Action.REOPEN
         : FollowUpAck.Action.ACKNOWLEDGE;
     Instant at = clock.instant();
-    FollowUpAck ack = new FollowUpAck(followUpId, what, by.strip(), note == null || note.isBlank() ? null : note, at);
-    String key = keyOf(followUpId);
+    FollowUpAck ack = new FollowUpAck(id.toString(), what, by.strip(), note == null || note.isBlank() ? null : note, at);
+    String key = id.key();
     Properties props;
     try {
       props = kafka.clientProperties();
@@ -157,33 +155,9 @@ final class AckCommand implements Callable<Integer> {
     if (by == null || by.isBlank()) {
       return "--by: must name who acknowledges";
     }
-    if (followUpId == null) {
-      return "FOLLOWUP_ID: is required";
-    }
-    Matcher m = ID.matcher(followUpId);
-    if (!m.matches()) {
-      return "FOLLOWUP_ID: '" + followUpId.replace('\n', ' ')
-          + "' is not <cluster>/<namespace>/<Kind>/<name>/<KIND>#<cycle>";
-    }
-    try {
-      WorkloadRef.Kind.valueOf(m.group("owner"));
-    } catch (IllegalArgumentException e) {
-      return "FOLLOWUP_ID: unknown workload kind " + m.group("owner");
-    }
-    try {
-      FollowUp.Kind.valueOf(m.group("kind"));
-    } catch (IllegalArgumentException e) {
-      return "FOLLOWUP_ID: unknown follow-up kind " + m.group("kind") + " (FAIL_OPEN, BREAKGLASS or DRY_RUN)";
-    }
     if (timeoutSeconds <= 0) {
       return "--timeout: must be positive";
     }
     return null;
-  }
-
-  /** The follow-up key: the id up to the last {@code #}. */
-  static String keyOf(String followUpId) {
-    int hash = followUpId.lastIndexOf('#');
-    return hash < 0 ? followUpId : followUpId.substring(0, hash);
   }
 }

@@ -26,11 +26,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -201,8 +199,8 @@ final class EvaluateCommand implements Callable<Integer> {
 
   private static PolicyDocument document(Path file, PolicyDocument.Kind kind, Instant at) throws InputException {
     String content = read(file);
-    return new PolicyDocument("*", kind, file.getFileName().toString(), 1, format(file, content), content,
-        sha256(content), file.toString(), at);
+    return PolicyDocument.of("*", kind, file.getFileName().toString(), 1, format(file, content), content,
+        file.toString(), at);
   }
 
   private Facts facts() throws InputException {
@@ -336,13 +334,5 @@ final class EvaluateCommand implements Callable<Integer> {
       return PolicyDocument.Format.YAML;
     }
     return Documents.sniff(content);
-  }
-
-  private static String sha256(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

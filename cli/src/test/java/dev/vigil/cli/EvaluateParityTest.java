@@ -68,9 +68,7 @@ class EvaluateParityTest {
 
   private static PolicyDocument document(String name, PolicyDocument.Kind kind) throws Exception {
     String content = Files.readString(Path.of(file(name)));
-    String sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-        .digest(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    return new PolicyDocument("*", kind, name, 1, PolicyDocument.Format.YAML, content, sha256, name, AT);
+    return PolicyDocument.of("*", kind, name, 1, PolicyDocument.Format.YAML, content, name, AT);
   }
 
   private static Facts facts() throws Exception {

@@ -23,14 +23,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -128,8 +126,8 @@ public final class ReplayInputs {
 
   private PolicyDocument document(Path file, PolicyDocument.Kind kind) throws ReplayInputException {
     String content = text(file);
-    return new PolicyDocument("*", kind, file.getFileName().toString(), 1, policyFormat(file, content), content,
-        sha256(content), "file:" + file, start);
+    return PolicyDocument.of("*", kind, file.getFileName().toString(), 1, policyFormat(file, content), content,
+        "file:" + file, start);
   }
 
   static PolicyDocument.Format policyFormat(Path file, String content) {
@@ -349,14 +347,6 @@ public final class ReplayInputs {
       throw new ReplayInputException(file, null, "no such file");
     } catch (IOException e) {
       throw new ReplayInputException(file, null, "cannot read: " + e.getClass().getSimpleName());
-    }
-  }
-
-  static String sha256(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -8,10 +8,13 @@ import dev.vigil.ingest.metrics.IngestMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -81,7 +84,7 @@ public final class JsonFileFeed {
     int unreadable = 0;
     for (Path f : files) {
       byte[] content = Files.readAllBytes(f);
-      String sha = PolicyFilePublisher.sha256(new String(content, java.nio.charset.StandardCharsets.ISO_8859_1));
+      String sha = fingerprint(content);
       if (sha.equals(published.get(f))) {
         continue;
       }
@@ -123,5 +126,14 @@ public final class JsonFileFeed {
           .filter(p -> !p.getFileName().toString().startsWith(".")).sorted().forEach(out::add);
     }
     return out;
+  }
+
+  /** SHA-256 of a file's bytes: a file is published again when it changes. */
+  private static String fingerprint(byte[] content) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+    }
   }
 }

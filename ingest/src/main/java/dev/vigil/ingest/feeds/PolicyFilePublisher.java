@@ -11,11 +11,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -108,12 +105,12 @@ public final class PolicyFilePublisher {
       LOG.warn("policy {}: cannot read {}: {}", key(), file, e.toString());
       return new Failed("cannot read " + file + ": " + e.getMessage());
     }
-    String sha = sha256(content);
+    String sha = PolicyDocument.sha256Of(content);
     if (sha.equals(lastSeenSha) || sha.equals(publishedSha)) {
       lastSeenSha = sha;
       return new Unchanged();
     }
-    PolicyDocument doc = new PolicyDocument(scope, kind, name, version + 1, format(file), content, sha,
+    PolicyDocument doc = PolicyDocument.of(scope, kind, name, version + 1, format(file), content,
         "file:" + file, clock.instant());
     try {
       validator.validate(doc);
@@ -145,13 +142,5 @@ public final class PolicyFilePublisher {
   static PolicyDocument.Format format(Path file) {
     return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")
         ? PolicyDocument.Format.JSON : PolicyDocument.Format.YAML;
-  }
-
-  static String sha256(String content) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -12,14 +12,11 @@ import dev.vigil.schemas.WorkloadRef;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.BufferedReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -60,16 +57,8 @@ final class World {
     }
     String y = "name: projects/acme/policy\nglobalPolicyEvaluationMode: DISABLE\n" + allow + "defaultAdmissionRule:\n"
         + "  evaluationMode: " + evaluationMode + "\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n";
-    return new PolicyDocument("*", PolicyDocument.Kind.BINAUTHZ_POLICY, "projects/acme/policy", version,
-        PolicyDocument.Format.YAML, y, sha256(y), "test", T0);
-  }
-
-  static String sha256(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return PolicyDocument.of("*", PolicyDocument.Kind.BINAUTHZ_POLICY, "projects/acme/policy", version,
+        PolicyDocument.Format.YAML, y, "test", T0);
   }
 
   /** An audit EventList of real falco pod-create samples with these auditIDs. */
