@@ -25,6 +25,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Test data and waiting helpers shared by the fault tests. */
 final class World {
@@ -83,16 +85,17 @@ final class World {
     }
   }
 
-  /** Waits for {@code condition} until {@code timeout}; false when it never held. */
-  static boolean await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      Thread.sleep(100);
+  /**
+   * Waits (Awaitility) for {@code condition} until {@code timeout}; false when it never held, so
+   * that the test can print what it saw before it fails.
+   */
+  static boolean await(BooleanSupplier condition, Duration timeout) {
+    try {
+      Awaitility.await().atMost(timeout).until(condition::getAsBoolean);
+      return true;
+    } catch (ConditionTimeoutException e) {
+      return false;
     }
-    return true;
   }
 
   /** Starts the broker again on its data directory, with the ports of its first start. */
