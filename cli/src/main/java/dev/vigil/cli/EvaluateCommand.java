@@ -2,6 +2,7 @@ package dev.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.schemas.Attestation;
+import dev.vigil.ingest.feeds.PolicyFilePublisher;
 import dev.vigil.ingest.translate.OwnerLookup;
 import dev.vigil.ingest.translate.PodManifests;
 import dev.vigil.ingest.translate.PodTranslator;
@@ -31,7 +32,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -199,7 +199,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   private static PolicyDocument document(Path file, PolicyDocument.Kind kind, Instant at) throws InputException {
     String content = read(file);
-    return PolicyDocument.of("*", kind, file.getFileName().toString(), 1, format(file, content), content,
+    return PolicyDocument.of("*", kind, file.getFileName().toString(), 1, PolicyFilePublisher.format(file, content), content,
         file.toString(), at);
   }
 
@@ -208,7 +208,7 @@ final class EvaluateCommand implements Callable<Integer> {
     for (Path file : attestations) {
       String content = read(file);
       try {
-        for (Attestation a : GrafeasOccurrences.read(file.toString(), content, format(file, content))) {
+        for (Attestation a : GrafeasOccurrences.read(file.toString(), content, PolicyFilePublisher.format(file, content))) {
           byDigest.computeIfAbsent(a.imageDigest(), k -> new ArrayList<>()).add(a);
         }
       } catch (InvalidPolicyException e) {
@@ -304,7 +304,7 @@ final class EvaluateCommand implements Callable<Integer> {
   private static List<JsonNode> readAll(Path file) throws InputException {
     String content = read(file);
     try {
-      return Documents.readAll(content, format(file, content));
+      return Documents.readAll(content, PolicyFilePublisher.format(file, content));
     } catch (Documents.UnreadableDocumentException e) {
       throw new InputException(file, null, "unreadable: " + e.getMessage());
     }
@@ -323,16 +323,5 @@ final class EvaluateCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new InputException(file, null, "cannot read: " + e.getClass().getSimpleName());
     }
-  }
-
-  private static PolicyDocument.Format format(Path file, String content) {
-    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    if (name.endsWith(".json")) {
-      return PolicyDocument.Format.JSON;
-    }
-    if (name.endsWith(".yaml") || name.endsWith(".yml")) {
-      return PolicyDocument.Format.YAML;
-    }
-    return Documents.sniff(content);
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.ingest.feeds.Attestations;
 import dev.vigil.ingest.feeds.ImageMetadataFiles;
+import dev.vigil.ingest.feeds.PolicyFilePublisher;
 import dev.vigil.ingest.kafka.Outgoing;
 import dev.vigil.ingest.translate.AuditEventTranslator;
 import dev.vigil.ingest.translate.OwnerLookup;
@@ -126,19 +127,8 @@ public final class ReplayInputs {
 
   private PolicyDocument document(Path file, PolicyDocument.Kind kind) throws ReplayInputException {
     String content = text(file);
-    return PolicyDocument.of("*", kind, file.getFileName().toString(), 1, policyFormat(file, content), content,
+    return PolicyDocument.of("*", kind, file.getFileName().toString(), 1, PolicyFilePublisher.format(file, content), content,
         "file:" + file, start);
-  }
-
-  static PolicyDocument.Format policyFormat(Path file, String content) {
-    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    if (name.endsWith(".json")) {
-      return PolicyDocument.Format.JSON;
-    }
-    if (name.endsWith(".yaml") || name.endsWith(".yml")) {
-      return PolicyDocument.Format.YAML;
-    }
-    return Documents.sniff(content);
   }
 
   // ---- attestations and image metadata ----------------------------------------------------

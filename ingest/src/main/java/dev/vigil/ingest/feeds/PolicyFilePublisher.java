@@ -6,6 +6,7 @@ import dev.vigil.ingest.kafka.RecordPublisher;
 import dev.vigil.ingest.metrics.IngestMetrics;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topics;
+import dev.vigil.validator.Documents;
 import dev.vigil.validator.InvalidPolicyException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -110,7 +111,7 @@ public final class PolicyFilePublisher {
       lastSeenSha = sha;
       return new Unchanged();
     }
-    PolicyDocument doc = PolicyDocument.of(scope, kind, name, version + 1, format(file), content,
+    PolicyDocument doc = PolicyDocument.of(scope, kind, name, version + 1, format(file, content), content,
         "file:" + file, clock.instant());
     try {
       validator.validate(doc);
@@ -139,8 +140,19 @@ public final class PolicyFilePublisher {
     return scheduler.scheduleWithFixedDelay(this::check, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  static PolicyDocument.Format format(Path file) {
-    return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")
-        ? PolicyDocument.Format.JSON : PolicyDocument.Format.YAML;
+  /**
+   * How a policy, attestor or occurrence file is written: by its extension ({@code .json}, {@code
+   * .yaml}, {@code .yml}), else by its content. Every reader of such files (the publisher, {@code
+   * vigil evaluate}, {@code vigil replay}) asks here.
+   */
+  public static PolicyDocument.Format format(Path file, String content) {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".json")) {
+      return PolicyDocument.Format.JSON;
+    }
+    if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+      return PolicyDocument.Format.YAML;
+    }
+    return Documents.sniff(content);
   }
 }
