@@ -37,6 +37,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -54,25 +55,7 @@ import picocli.CommandLine.Option;
     })
 final class EvaluateCommand implements Callable<Integer> {
 
-  @Option(names = "--policy", required = true, paramLabel = "FILE",
-      description = "Binary Authorization policy, YAML or JSON (gcloud container binauthz policy export).")
-  Path policy;
-
-  @Option(names = "--platform-policy", paramLabel = "FILE",
-      description = "Continuous-validation platform policy (gkePolicy.checkSets), YAML or JSON.")
-  Path platformPolicy;
-
-  @Option(names = "--attestors", paramLabel = "FILE",
-      description = "Attestors (gcloud container binauthz attestors describe): one, a list, or --- separated.")
-  List<Path> attestors = new ArrayList<>();
-
-  @Option(names = "--attestations", paramLabel = "FILE",
-      description = "Grafeas ATTESTATION occurrences (gcloud container binauthz attestations list --format=json): one or a list.")
-  List<Path> attestations = new ArrayList<>();
-
-  @Option(names = "--image-metadata", paramLabel = "FILE",
-      description = "Image metadata records (upload time, vulnerabilities) as Vigil's image-metadata schema: one or a list.")
-  List<Path> imageMetadata = new ArrayList<>();
+  @Mixin PolicyFileOptions files;
 
   @Option(names = "--cluster", paramLabel = "LOCATION.CLUSTER_ID", defaultValue = "",
       description = "The cluster the pods run in, matched against clusterAdmissionRules keys.")
@@ -154,19 +137,19 @@ final class EvaluateCommand implements Callable<Integer> {
   // ---- policies and facts -------------------------------------------------------------------
 
   private PolicySet policies(Instant at) throws InputException {
-    PolicyDocument binauthz = document(policy, PolicyDocument.Kind.BINAUTHZ_POLICY, at);
-    PolicyDocument platform = platformPolicy == null ? null
-        : document(platformPolicy, PolicyDocument.Kind.PLATFORM_POLICY, at);
+    PolicyDocument binauthz = document(files.policy, PolicyDocument.Kind.BINAUTHZ_POLICY, at);
+    PolicyDocument platform = files.platformPolicy == null ? null
+        : document(files.platformPolicy, PolicyDocument.Kind.PLATFORM_POLICY, at);
     List<PolicyDocument> attestorDocs = new ArrayList<>();
-    Map<String, Path> files = new HashMap<>();
-    files.put(binauthz.key(), policy);
+    Map<String, Path> fileOf = new HashMap<>();
+    fileOf.put(binauthz.key(), files.policy);
     if (platform != null) {
-      files.put(platform.key(), platformPolicy);
+      fileOf.put(platform.key(), files.platformPolicy);
     }
-    for (Path a : attestors) {
+    for (Path a : files.attestors) {
       PolicyDocument d = document(a, PolicyDocument.Kind.ATTESTOR, at);
       attestorDocs.add(d);
-      files.put(d.key(), a);
+      fileOf.put(d.key(), a);
     }
     PolicyOptions options = PolicyOptions.DEFAULTS;
     for (String pattern : systemImages) {
@@ -190,7 +173,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       return set;
     } catch (InvalidPolicyException e) {
-      Path file = files.get(e.document());
+      Path file = fileOf.get(e.document());
       String problems = e.problems().stream().map(InvalidPolicyException.Problem::toString)
           .collect(Collectors.joining("; "));
       throw new InputException(file == null ? Path.of(e.document()) : file, null, problems);
@@ -205,7 +188,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   private Facts facts() throws InputException {
     Map<String, List<Attestation>> byDigest = new HashMap<>();
-    for (Path file : attestations) {
+    for (Path file : files.attestations) {
       String content = read(file);
       try {
         for (Attestation a : GrafeasOccurrences.read(file.toString(), content, PolicyFilePublisher.format(file, content))) {
@@ -218,7 +201,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
     }
     Map<String, ImageMetadata> metadata = new HashMap<>();
-    for (Path file : imageMetadata) {
+    for (Path file : files.imageMetadata) {
       int i = 0;
       for (JsonNode node : items(file, readAll(file))) {
         try {

@@ -107,10 +107,10 @@ public final class ReplayInputs {
       files.put(platform.key(), request.platformPolicy());
     }
     List<PolicyDocument> attestors = new ArrayList<>();
-    if (request.attestors() != null) {
-      PolicyDocument a = document(request.attestors(), PolicyDocument.Kind.ATTESTOR);
+    for (Path file : request.attestors()) {
+      PolicyDocument a = document(file, PolicyDocument.Kind.ATTESTOR);
       attestors.add(a);
-      files.put(a.key(), request.attestors());
+      files.put(a.key(), file);
     }
     try {
       PolicySet.parse(binauthz, platform, attestors);
