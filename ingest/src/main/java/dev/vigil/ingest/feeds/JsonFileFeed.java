@@ -1,10 +1,12 @@
 package dev.vigil.ingest.feeds;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.ingest.kafka.DeadLetters;
 import dev.vigil.ingest.kafka.Outgoing;
 import dev.vigil.ingest.kafka.PublishException;
 import dev.vigil.ingest.kafka.RecordPublisher;
 import dev.vigil.ingest.metrics.IngestMetrics;
+import dev.vigil.schemas.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,6 +128,32 @@ public final class JsonFileFeed {
           .filter(p -> !p.getFileName().toString().startsWith(".")).sorted().forEach(out::add);
     }
     return out;
+  }
+
+  /**
+   * The entries of a JSON feed file: the elements of a top-level array, of the array under {@code
+   * listField} (when given and present), or the one top-level object.
+   *
+   * @throws IllegalArgumentException "not JSON: ...", or {@code expected} for any other shape
+   */
+  static List<JsonNode> items(byte[] content, String listField, String expected) {
+    JsonNode root;
+    try {
+      root = Json.mapper().readTree(content);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    List<JsonNode> items = new ArrayList<>();
+    if (root != null && root.isArray()) {
+      root.forEach(items::add);
+    } else if (root != null && listField != null && root.has(listField)) {
+      root.get(listField).forEach(items::add);
+    } else if (root != null && root.isObject()) {
+      items.add(root);
+    } else {
+      throw new IllegalArgumentException(expected);
+    }
+    return items;
   }
 
   /** SHA-256 of a file's bytes: a file is published again when it changes. */
