@@ -6,7 +6,10 @@ COPY . .
 RUN mvn -B -ntp -DskipTests -pl cli -am package
 
 FROM eclipse-temurin:17-jre
-RUN useradd --system --uid 10001 --home /var/lib/vigil vigil && mkdir -p /var/lib/vigil && chown vigil /var/lib/vigil
+# /var/lib/vigil/state exists and belongs to uid 10001, so a new named volume mounted there
+# (compose/docker-compose.yml) takes that owner.
+RUN useradd --system --uid 10001 --home /var/lib/vigil vigil && mkdir -p /var/lib/vigil/state \
+    && chown -R vigil /var/lib/vigil
 COPY --from=build /src/cli/target/vigil.jar /opt/vigil/vigil.jar
 COPY --from=build /src/cli/target/lib /opt/vigil/lib
 USER 10001

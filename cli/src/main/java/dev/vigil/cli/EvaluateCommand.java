@@ -191,8 +191,15 @@ final class EvaluateCommand implements Callable<Integer> {
     for (Path file : files.attestations) {
       String content = read(file);
       try {
-        for (Attestation a : GrafeasOccurrences.read(file.toString(), content, PolicyFilePublisher.format(file, content))) {
+        GrafeasOccurrences.Occurrences read =
+            GrafeasOccurrences.read(file.toString(), content, PolicyFilePublisher.format(file, content));
+        for (Attestation a : read.attestations()) {
           byDigest.computeIfAbsent(a.imageDigest(), k -> new ArrayList<>()).add(a);
+        }
+        // An unreadable occurrence is skipped, not the file: the others still count.
+        for (InvalidPolicyException.Problem p : read.skipped()) {
+          spec.commandLine().getErr().println("vigil evaluate: warning: " + file + ": occurrence skipped: "
+              + oneLine(p.toString()));
         }
       } catch (InvalidPolicyException e) {
         InvalidPolicyException.Problem first = e.problems().get(0);

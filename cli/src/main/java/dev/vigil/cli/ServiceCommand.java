@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 
 /**
@@ -42,19 +44,36 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Config config = SettingOptions.resolve(spec, settings(), System.getenv());
+    KafkaAccess.requireChoice(config, embeddedAllowed());
+    if (!config.foreignKeys().isEmpty()) {
+      spec.commandLine().getErr().println("vigil " + spec.name() + ": config file: not reading " + config.foreignKeys()
+          + " (settings of other vigil commands)");
+      spec.commandLine().getErr().flush();
+    }
+    AtomicBoolean started = new AtomicBoolean();
     try (Lifecycle life = new Lifecycle(new CountDownLatch(1), spec.commandLine().getErr())) {
       PrometheusMeterRegistry registry = OpsServer.newRegistry();
-      KafkaAccess kafka = KafkaAccess.open(config);
-      life.add(kafka);
-      out.println("kafka: " + kafka.bootstrapServers() + (kafka.embedded() ? " (embedded, data in "
-          + config.require(RunSettings.DATA_DIR).resolve("kafka").toAbsolutePath() + ")" : ""));
-      IngestRuntime ingest = null;
-      StreamsRuntime streams = null;
+      AtomicReference<IngestRuntime> ingest = new AtomicReference<>();
+      AtomicReference<StreamsRuntime> streams = new AtomicReference<>();
+      // The operations port first: a port in use stops start-up at once, and /readyz answers 503
+      // (not "connection refused") while Kafka, the watchers and Streams are starting.
+      OpsServer ops = life.add(OpsServer.start(config.require(RunSettings.METRICS_LISTEN),
+          RunSettings.METRICS_LISTEN.flag(), registry,
+          () -> streams.get() == null ? Map.of() : streams.get().unhealthy(),
+          () -> started.get() ? readiness(ingest.get(), streams.get()) : Map.of("vigil", "starting")));
+      // The clusters next (no kubeconfig, unreachable API server: one line, before Kafka is touched).
+      IngestPlan plan = runsIngest() ? IngestPlan.from(config) : null;
+      if (plan != null) {
+        plan.watches().forEach(w -> life.add(w.client()));
+      }
+      KafkaAccess kafka = life.add(KafkaAccess.open(config, embeddedAllowed()));
+      out.println("kafka: " + kafka.bootstrapServers() + (kafka.embedded() ? " (embedded, started by --embedded: one "
+          + "broker, replication factor 1, data in " + config.require(RunSettings.DATA_DIR).resolve("kafka")
+          .toAbsolutePath() + "; for development and trials only)" : ""));
       if (runsIngest()) {
-        ingest = IngestRuntime.start(IngestPlan.from(config), kafka, registry, Clock.systemUTC());
-        life.add(ingest);
-        out.println("ingest: " + ingest.watcherCount() + " cluster watcher(s)"
-            + (ingest.receiverPort() > 0 ? ", audit receiver on https port " + ingest.receiverPort() : ""));
+        ingest.set(life.add(IngestRuntime.start(plan, kafka, registry, Clock.systemUTC())));
+        out.println("ingest: " + ingest.get().watcherCount() + " cluster watcher(s)"
+            + (ingest.get().receiverPort() > 0 ? ", audit receiver on https port " + ingest.get().receiverPort() : ""));
       }
       if (runsStreams()) {
         Map<String, String> overrides = new LinkedHashMap<>();
@@ -62,27 +81,14 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
         overrides.put(StreamsSettings.Key.FULL_REEVALUATION_INTERVAL.key(),
             config.require(RunSettings.REEVALUATION_INTERVAL).toString());
         overrides.put(StreamsSettings.Key.CORRELATION_SKEW.key(), config.require(RunSettings.CORRELATION_SKEW).toString());
-        streams = StreamsRuntime.start(kafka, config.require(RunSettings.DATA_DIR).resolve("streams-state"), overrides,
-            registry);
-        life.add(streams);
+        streams.set(life.add(StreamsRuntime.start(kafka, config.require(RunSettings.DATA_DIR).resolve("streams-state"),
+            overrides, registry)));
       }
-      final IngestRuntime i = ingest;
-      final StreamsRuntime s = streams;
-      OpsServer ops = OpsServer.start(config.require(RunSettings.METRICS_LISTEN), registry, () -> {
-        Map<String, String> notReady = new LinkedHashMap<>();
-        if (i != null) {
-          notReady.putAll(i.notReady());
-        }
-        if (s != null) {
-          notReady.putAll(s.notReady());
-        }
-        return notReady;
-      });
-      life.add(ops);
       out.println("metrics: http://" + ops.address().getHostString() + ":" + ops.address().getPort() + "/metrics");
-      if (streams != null && config.require(RunSettings.FEED)) {
+      if (streams.get() != null && config.require(RunSettings.FEED)) {
         life.add(ConsoleFeed.start(kafka, out, System.console() != null, registry, Duration.ofSeconds(10)));
       }
+      started.set(true);
       out.println("vigil " + spec.name() + " is running; Ctrl-C (SIGTERM) stops it.");
       out.flush();
       life.await(null);
@@ -90,13 +96,38 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
       out.flush();
       return 0;
     } finally {
-      out.println("vigil " + spec.name() + " stopped.");
-      out.flush();
+      if (started.get()) { // a failed start-up says so in one line on stderr, nothing more
+        out.println("vigil " + spec.name() + " stopped.");
+        out.flush();
+      }
     }
   }
 
-  @CommandLine.Command(name = "run", description = "Run ingest and streams in one process (the main job).")
+  /** Only {@code vigil run} may start the embedded broker, and only with {@code --embedded}. */
+  boolean embeddedAllowed() {
+    return false;
+  }
+
+  private static Map<String, String> readiness(IngestRuntime ingest, StreamsRuntime streams) {
+    Map<String, String> notReady = new LinkedHashMap<>();
+    if (ingest != null) {
+      notReady.putAll(ingest.notReady());
+    }
+    if (streams != null) {
+      notReady.putAll(streams.notReady());
+    }
+    return notReady;
+  }
+
+  @CommandLine.Command(name = "run", mixinStandardHelpOptions = true,
+      description = "Run ingest and streams in one process (the main job). Needs --bootstrap-servers, or "
+          + "--embedded for a one-broker Kafka inside the process (development and trials).")
   static final class Run extends ServiceCommand {
+    @Override
+    boolean embeddedAllowed() {
+      return true;
+    }
+
     boolean runsIngest() {
       return true;
     }
@@ -110,7 +141,7 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
     }
   }
 
-  @CommandLine.Command(name = "ingest", description = "Run only ingest: cluster watchers, audit receiver, feeds.")
+  @CommandLine.Command(name = "ingest", mixinStandardHelpOptions = true, description = "Run only ingest: cluster watchers, audit receiver, feeds.")
   static final class Ingest extends ServiceCommand {
     boolean runsIngest() {
       return true;
@@ -125,7 +156,7 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
     }
   }
 
-  @CommandLine.Command(name = "streams", description = "Run only streams: continuous validation and follow-ups.")
+  @CommandLine.Command(name = "streams", mixinStandardHelpOptions = true, description = "Run only streams: continuous validation and follow-ups.")
   static final class Streams extends ServiceCommand {
     boolean runsIngest() {
       return false;

@@ -119,4 +119,23 @@ class EvaluateCommandTest {
     assertTrue(unreadable.err().contains("pods.yaml"), unreadable.err());
     assertEquals(2, noPolicy.code());
   }
+
+  @Test
+  void anUnreadableOccurrenceIsSkippedWithAWarningAndTheOthersStillCount(@TempDir Path dir) throws Exception {
+    String good = Files.readString(Path.of(file("attestations.json"))).strip();
+    String broken = "{\"name\": \"projects/acme/occurrences/broken\", \"kind\": \"ATTESTATION\","
+        + " \"noteName\": \"projects/acme/notes/built-by-ci\", \"resourceUri\": \"https://x/y@sha256:" + "a".repeat(64)
+        + "\", \"attestation\": {\"attestation\": {\"pgpSignedAttestation\": {\"pgpKeyId\": \"ABCD\"}}}}";
+    Path attestations = Files.writeString(dir.resolve("attestations.json"),
+        good.substring(0, good.length() - 1) + ", " + broken + "]");
+
+    VigilRun run = vigil("evaluate", "--policy", file("policy.yaml"), "--attestors", file("attestor.yaml"),
+        "--attestations", attestations.toString(), "--now", "2026-11-25T12:00:00Z", "--cluster", "us-central1-a.prod",
+        "--pod", file("pods.yaml"));
+
+    assertEquals(1, run.code(), run.err());
+    assertEquals("ALLOW", run.jsonLines().get(0).get("decision").asText(), run.out());
+    assertTrue(run.err().contains("attestations.json: occurrence skipped: [1].attestation.attestation"
+        + ".pgpSignedAttestation.signature: is required"), run.err());
+  }
 }

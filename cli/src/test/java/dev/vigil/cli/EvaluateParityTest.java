@@ -74,7 +74,7 @@ class EvaluateParityTest {
   private static Facts facts() throws Exception {
     Map<String, List<dev.vigil.schemas.Attestation>> byDigest = new HashMap<>();
     String content = Files.readString(Path.of(file("attestations.json")));
-    for (var a : GrafeasOccurrences.read("attestations.json", content, PolicyDocument.Format.JSON)) {
+    for (var a : GrafeasOccurrences.read("attestations.json", content, PolicyDocument.Format.JSON).attestations()) {
       byDigest.computeIfAbsent(a.imageDigest(), k -> new ArrayList<>()).add(a);
     }
     return Facts.of(byDigest, Map.of());

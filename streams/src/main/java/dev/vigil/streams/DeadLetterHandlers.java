@@ -52,6 +52,17 @@ public final class DeadLetterHandlers {
         Json.write(d));
   }
 
+  /**
+   * One WARN line per dead letter ({@link DeadLetter#logLine}: topic, partition, offset, reason; no
+   * payload), the stack trace at DEBUG: 60 unreadable records made 60 lines, not 1,900.
+   */
+  static void log(DeadLetter d, String reason, Exception error) {
+    LOG.warn(d.logLine(reason));
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("stack trace of the dead letter from {}-{}@{}", d.source(), d.partition(), d.offset(), error);
+    }
+  }
+
   /** Topics read by global stores, whose records are deserialised on the global thread. */
   static final java.util.Set<String> GLOBAL_TOPICS =
       java.util.Set.of(Topics.POLICIES.name(), Topics.ATTESTATIONS.name(), Topics.IMAGE_METADATA.name());
@@ -79,8 +90,7 @@ public final class DeadLetterHandlers {
         Exception exception) {
       DeadLetter d = deadLetter(record.topic(), record.partition(), record.offset(), record.key(),
           record.value(), exception, Instant.now());
-      LOG.warn("unreadable record from {}-{}@{}: {}", record.topic(), record.partition(),
-          record.offset(), d.error());
+      log(d, "unreadable", exception);
       if (metrics != null) {
         metrics.deadLetter(record.topic(), "unreadable");
       }
@@ -108,8 +118,7 @@ public final class DeadLetterHandlers {
         org.apache.kafka.streams.processor.api.Record<?, ?> record, Exception exception) {
       DeadLetter d = deadLetter(context.topic(), context.partition(), context.offset(),
           context.sourceRawKey(), context.sourceRawValue(), exception, Instant.now());
-      LOG.warn("processing failed in {} for a record from {}-{}@{}", context.processorNodeId(),
-          context.topic(), context.partition(), context.offset(), exception);
+      log(d, "processing_failed", exception);
       if (metrics != null) {
         metrics.deadLetter(context.topic(), "processing_failed");
       }

@@ -203,12 +203,12 @@ final class GlobalStoreProcessors {
     } catch (UnreadableMessageException e) {
       var meta = context.recordMetadata();
       String topic = meta.map(m -> m.topic()).orElse(null);
-      LOG.warn("unreadable record from {}-{}@{}: {}", topic, meta.map(m -> m.partition()).orElse(null),
-          meta.map(m -> m.offset()).orElse(null), e.getMessage());
-      feed.rejected(DeadLetterHandlers.deadLetter(topic, meta.map(m -> m.partition()).orElse(null),
+      dev.vigil.schemas.DeadLetter d = DeadLetterHandlers.deadLetter(topic, meta.map(m -> m.partition()).orElse(null),
           meta.map(m -> m.offset()).orElse(null),
           record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-          record.value(), e, java.time.Instant.now()));
+          record.value(), e, java.time.Instant.now());
+      DeadLetterHandlers.log(d, "unreadable", e);
+      feed.rejected(d);
       return null;
     }
   }

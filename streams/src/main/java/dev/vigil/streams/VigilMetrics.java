@@ -2,6 +2,7 @@ package dev.vigil.streams;
 
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.Verdict;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -53,6 +54,55 @@ public final class VigilMetrics {
         .baseUnit("seconds")
         .description("age of the oldest follow-up still open (OPEN or ESCALATED)")
         .register(registry);
+    registerKnownSeries();
+  }
+
+  /** The topics streams reads, as the {@code source} of {@code vigil_dead_letters_total}. */
+  static final List<String> INPUT_TOPICS = List.of(Topics.POD_EVENTS.name(), Topics.ADMISSION_EVENTS.name(),
+      Topics.POLICIES.name(), Topics.ATTESTATIONS.name(), Topics.IMAGE_METADATA.name(),
+      Topics.FOLLOWUP_ACKS.name());
+
+  /** The {@code reason}s of {@code vigil_dead_letters_total}. */
+  static final List<String> DEAD_LETTER_REASONS = List.of("unreadable", "processing_failed", "invalid_policy");
+
+  /**
+   * Registers {@code vigil_component_info{component="streams"}} and, at 0, every counter and
+   * follow-up gauge whose label values are known before the first event (triggers, decisions,
+   * dead-letter sources and reasons, rejected policies, follow-up kinds and open states). A series
+   * born at its first change starts above 0, and Prometheus' {@code increase()} never sees that
+   * change: the first dead letters and the first rejected policy fired no alert (issue 21).
+   * Idempotent.
+   */
+  public void registerKnownSeries() {
+    String version = VigilMetrics.class.getPackage().getImplementationVersion();
+    Gauge.builder("vigil.component.info", () -> 1)
+        .description("1 for each Vigil component this process runs")
+        .tags("component", "streams", "version", version == null ? "development" : version)
+        .register(registry);
+    for (Verdict.Trigger t : Verdict.Trigger.values()) {
+      Counter.builder("vigil.evaluations").description("pod evaluations")
+          .tag("trigger", lower(t.name())).register(registry);
+    }
+    for (Decision d : Decision.values()) {
+      Counter.builder("vigil.decisions").description("evaluation outcomes")
+          .tag("decision", lower(d.name())).register(registry);
+    }
+    for (String source : INPUT_TOPICS) {
+      for (String reason : DEAD_LETTER_REASONS) {
+        Counter.builder("vigil.dead.letters").description("records sent to the dead-letter topic")
+            .tags(Tags.of("source", source, "reason", reason)).register(registry);
+      }
+    }
+    Counter.builder("vigil.policies.rejected")
+        .description("policy documents rejected; the last good set stays in force")
+        .register(registry);
+    for (FollowUp.Kind kind : FollowUp.Kind.values()) {
+      for (FollowUp.State state : FollowUp.State.values()) {
+        if (state.isOpen()) {
+          followUpCount(new FollowUpLabel(kind.name(), state.name()));
+        }
+      }
+    }
   }
 
   /** The registry the meters live in. */

@@ -53,7 +53,8 @@ class DeadLetterHandlersTest {
     assertEquals(42L, d.offset());
     assertEquals("IllegalStateException", d.errorType());
     assertEquals("boom", d.error());
-    assertEquals(1, registry.find("vigil.dead.letters").tag("reason", "processing_failed").counter().count());
+    assertEquals(1, registry.find("vigil.dead.letters")
+        .tags("source", Topics.POD_EVENTS.name(), "reason", "processing_failed").counter().count());
   }
 
   @Test

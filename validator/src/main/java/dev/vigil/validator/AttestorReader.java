@@ -129,12 +129,26 @@ public final class AttestorReader {
     if (!c.object(pkix, pkixPath, PKIX)) {
       return Optional.empty();
     }
-    if (id == null || id.isEmpty()) {
-      c.problem(ProblemCollector.join(path, "id"), "is required for a PKIX key (attestations cite it)");
+    // PkixPublicKey.keyId inside an AttestorPublicKey "can either match that value exactly, or be left
+    // blank, in which case it behaves exactly as though it is equal to that wrapper value".
+    String keyId = c.text(pkix, "keyId", pkixPath, false);
+    boolean idBlank = id == null || id.isEmpty();
+    boolean keyIdBlank = keyId == null || keyId.isEmpty();
+    if (!idBlank && !keyIdBlank && !id.equals(keyId)) {
+      c.problem(ProblemCollector.join(pkixPath, "keyId"), "is " + keyId + " but the key's id is " + id
+          + "; it must match the id exactly or be left blank");
       return Optional.empty();
     }
-    return pkixKey(id, c.text(pkix, "publicKeyPem", pkixPath, true),
-        c.text(pkix, "signatureAlgorithm", pkixPath, true), pkixPath, c);
+    Optional<VerificationKey> key = pkixKey(idBlank ? (keyIdBlank ? "" : keyId) : id,
+        c.text(pkix, "publicKeyPem", pkixPath, true), c.text(pkix, "signatureAlgorithm", pkixPath, true), pkixPath, c);
+    if (idBlank && keyIdBlank && key.isPresent()) {
+      // "If id is left blank, a default one will be computed based on the digest of the DER encoding of
+      // the public key" (AttestorPublicKey); see PublicKeys.defaultKeyId for the form.
+      VerificationKey.Pkix k = (VerificationKey.Pkix) key.get();
+      return Optional.of(new VerificationKey.Pkix(PublicKeys.defaultKeyId(k.key()), k.key(), k.algorithm(),
+          k.jcaName(), k.parameters(), k.fingerprint()));
+    }
+    return key;
   }
 
   /** A PKIX key with a declared algorithm; problems at {@code path}. */

@@ -31,8 +31,12 @@ public final class BinauthzPolicyReader {
   private static final Pattern SERVICE_ACCOUNT =
       Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
   private static final Pattern CLUSTER = Pattern.compile("[^.\\s]+\\.[^.\\s]+");
+  /**
+   * An Istio service identity as the REST Policy reference gives it: {@code
+   * spiffe://<domain>/ns/<namespace>/sa/<serviceaccount> or <domain>/ns/<namespace>/sa/<serviceaccount>}.
+   */
   private static final Pattern SPIFFE =
-      Pattern.compile("spiffe://[^/\\s]+/ns/([^/\\s]+)/sa/([^/\\s]+)");
+      Pattern.compile("(?:spiffe://)?[^/:\\s]+/ns/([^/\\s]+)/sa/([^/\\s]+)");
 
   /** The global mode values. */
   private enum GlobalMode {
@@ -121,7 +125,8 @@ public final class BinauthzPolicyReader {
     });
     Map<String, AdmissionRule> istio = rules(root, "istioServiceIdentityAdmissionRules", c, (key, path) -> {
       if (!SPIFFE.matcher(key).matches()) {
-        c.problem(path, "key must be a service identity spiffe://TRUST_DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT");
+        c.problem(path, "key must be a service identity spiffe://DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT"
+            + " or DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT");
         return false;
       }
       return true;

@@ -141,6 +141,11 @@ public final class Documents {
   }
 
   private static String describe(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof org.yaml.snakeyaml.error.MarkedYAMLException y) {
+        return describeYaml(y);
+      }
+    }
     Throwable t = e;
     if (t instanceof com.fasterxml.jackson.databind.RuntimeJsonMappingException && t.getCause() != null) {
       t = t.getCause();
@@ -159,5 +164,28 @@ public final class Documents {
       m = t.getClass().getSimpleName();
     }
     return m.replace('\n', ' ').replace('\r', ' ');
+  }
+
+  /**
+   * A SnakeYAML error as "problem, context (line L, column C)": its own message quotes the input
+   * ("in 'reader', line 1, column 21:" and the line with a caret), which is parser internals to a
+   * reader and spreads one error over several lines.
+   */
+  private static String describeYaml(org.yaml.snakeyaml.error.MarkedYAMLException y) {
+    StringBuilder m = new StringBuilder();
+    if (y.getProblem() != null) {
+      m.append(y.getProblem());
+    }
+    if (y.getContext() != null) {
+      m.append(m.length() == 0 ? "" : " ").append(y.getContext());
+    }
+    if (m.length() == 0) {
+      m.append("invalid YAML");
+    }
+    var mark = y.getProblemMark() != null ? y.getProblemMark() : y.getContextMark();
+    if (mark != null) {
+      m.append(" (line ").append(mark.getLine() + 1).append(", column ").append(mark.getColumn() + 1).append(')');
+    }
+    return m.toString().replace('\n', ' ').replace('\r', ' ');
   }
 }

@@ -12,21 +12,48 @@ import java.util.Set;
 /**
  * Reads Grafeas ATTESTATION occurrences as {@code gcloud container binauthz attestations list
  * --format=json} writes them (one object or a list) into {@link Attestation} records; the image
- * digest comes from {@code resourceUri}.
+ * digest comes from {@code resourceUri} (v1) or {@code resource.uri} (v1beta1). Both real shapes of
+ * the attestation are read: Container Analysis v1 ({@code attestation.serializedPayload} and {@code
+ * attestation.signatures}) and v1beta1, where it is nested once more ({@code
+ * attestation.attestation.pgpSignedAttestation} or {@code
+ * attestation.attestation.genericSignedAttestation}). An occurrence that cannot be read is reported
+ * and skipped; the others are kept.
  */
 public final class GrafeasOccurrences {
 
   private static final Set<String> TOP = Set.of("name", "kind", "noteName", "resourceUri", "resource",
       "attestation", "createTime", "updateTime", "remediation", "envelope");
-  private static final Set<String> ATTESTATION = Set.of("serializedPayload", "signatures", "pgpSignedAttestation",
-      "genericSignedAttestation", "jwts");
+  /** v1 AttestationOccurrence. */
+  private static final Set<String> ATTESTATION_V1 = Set.of("serializedPayload", "signatures", "jwts");
+  /** v1beta1 Details: {@code {"attestation": Attestation}}. */
+  private static final Set<String> DETAILS_V1BETA1 = Set.of("attestation");
+  /** v1beta1 Attestation: one of the two. */
+  private static final Set<String> ATTESTATION_V1BETA1 = Set.of("pgpSignedAttestation", "genericSignedAttestation");
+  private static final Set<String> GENERIC = Set.of("contentType", "serializedPayload", "signatures");
   private static final Set<String> SIGNATURE = Set.of("publicKeyId", "signature");
   private static final Set<String> PGP = Set.of("signature", "contentType", "pgpKeyId");
 
   private GrafeasOccurrences() {}
 
-  /** Reads every occurrence in {@code content}; throws with every problem found. */
-  public static List<Attestation> read(String documentName, String content, PolicyDocument.Format format)
+  /**
+   * The occurrences read, and those skipped with the reason (path and message).
+   *
+   * @param skipped one problem per line of the reason an occurrence was skipped; an occurrence may
+   *     have several
+   */
+  public record Occurrences(List<Attestation> attestations, List<InvalidPolicyException.Problem> skipped) {
+    public Occurrences {
+      attestations = List.copyOf(attestations);
+      skipped = List.copyOf(skipped);
+    }
+  }
+
+  /**
+   * Reads every occurrence in {@code content}, skipping (and reporting) those that cannot be read.
+   *
+   * @throws InvalidPolicyException only when the document itself cannot be read (syntax, limits)
+   */
+  public static Occurrences read(String documentName, String content, PolicyDocument.Format format)
       throws InvalidPolicyException {
     ProblemCollector c = new ProblemCollector();
     List<Attestation> out = new ArrayList<>();
@@ -47,10 +74,7 @@ public final class GrafeasOccurrences {
         read(root, docs.size() == 1 ? "" : "[" + n++ + "]", c, out);
       }
     }
-    if (!c.problems.isEmpty()) {
-      throw new InvalidPolicyException(documentName, c.problems);
-    }
-    return out;
+    return new Occurrences(out, c.problems);
   }
 
   private static void read(JsonNode node, String path, ProblemCollector c, List<Attestation> out) {
@@ -98,35 +122,59 @@ public final class GrafeasOccurrences {
     Attestation.PgpSignedAttestation pgp = null;
     if (att == null) {
       c.problem(ap, "is required");
-    } else if (c.object(att, ap, ATTESTATION)) {
-      payload = c.text(att, "serializedPayload", ap, false);
-      JsonNode list = c.array(att, "signatures", ap, false);
-      for (int i = 0; list != null && i < list.size(); i++) {
-        String sp = ProblemCollector.index(ProblemCollector.join(ap, "signatures"), i);
-        JsonNode s = list.get(i);
-        if (c.object(s, sp, SIGNATURE)) {
-          String id = c.text(s, "publicKeyId", sp, false);
-          String sig = c.text(s, "signature", sp, true);
-          if (sig != null) {
-            sigs.add(new Attestation.Signature(id == null ? "" : id, sig));
-          }
+    } else if (att.isObject() && att.has("attestation")) {
+      // Container Analysis v1beta1: Occurrence.attestation is a Details holding the Attestation.
+      String ip = ProblemCollector.join(ap, "attestation");
+      JsonNode inner = att.get("attestation");
+      if (c.object(att, ap, DETAILS_V1BETA1) && c.object(inner, ip, ATTESTATION_V1BETA1)) {
+        pgp = pgp(inner, ip, c);
+        JsonNode generic = inner.get("genericSignedAttestation");
+        String gp = ProblemCollector.join(ip, "genericSignedAttestation");
+        if (generic != null && c.object(generic, gp, GENERIC)) {
+          payload = signatures(generic, gp, c, sigs);
+        }
+        if (sigs.isEmpty() && pgp == null) {
+          c.problem(ip, "has neither pgpSignedAttestation nor genericSignedAttestation signatures");
         }
       }
-      JsonNode p = att.get("pgpSignedAttestation");
-      String pp = ProblemCollector.join(ap, "pgpSignedAttestation");
-      if (p != null && c.object(p, pp, PGP)) {
-        String sig = c.text(p, "signature", pp, true);
-        if (sig != null) {
-          pgp = new Attestation.PgpSignedAttestation(sig, c.text(p, "contentType", pp, false),
-              c.text(p, "pgpKeyId", pp, false));
-        }
-      }
-      if (sigs.isEmpty() && pgp == null) {
-        c.problem(ap, "has neither signatures nor pgpSignedAttestation");
+    } else if (c.object(att, ap, ATTESTATION_V1)) {
+      payload = signatures(att, ap, c, sigs);
+      if (sigs.isEmpty()) {
+        c.problem(ap, att.has("jwts") ? "has no signatures (JWT attestations are not supported)" : "has no signatures");
       }
     }
     if (c.problems.size() == before) {
       out.add(new Attestation(name, note, uri, digest, payload, sigs, pgp, created));
     }
+  }
+
+  /** Reads {@code signatures[]} of {@code node} into {@code sigs}; returns its {@code serializedPayload}. */
+  private static String signatures(JsonNode node, String path, ProblemCollector c, List<Attestation.Signature> sigs) {
+    String payload = c.text(node, "serializedPayload", path, false);
+    JsonNode list = c.array(node, "signatures", path, false);
+    for (int i = 0; list != null && i < list.size(); i++) {
+      String sp = ProblemCollector.index(ProblemCollector.join(path, "signatures"), i);
+      JsonNode s = list.get(i);
+      if (c.object(s, sp, SIGNATURE)) {
+        String id = c.text(s, "publicKeyId", sp, false);
+        String sig = c.text(s, "signature", sp, true);
+        if (sig != null) {
+          sigs.add(new Attestation.Signature(id == null ? "" : id, sig));
+        }
+      }
+    }
+    return payload;
+  }
+
+  /** The {@code pgpSignedAttestation} of {@code node}, or null. */
+  private static Attestation.PgpSignedAttestation pgp(JsonNode node, String path, ProblemCollector c) {
+    JsonNode p = node.get("pgpSignedAttestation");
+    String pp = ProblemCollector.join(path, "pgpSignedAttestation");
+    if (p == null || !c.object(p, pp, PGP)) {
+      return null;
+    }
+    String sig = c.text(p, "signature", pp, true);
+    return sig == null ? null
+        : new Attestation.PgpSignedAttestation(sig, c.text(p, "contentType", pp, false), c.text(p, "pgpKeyId", pp, false));
   }
 }

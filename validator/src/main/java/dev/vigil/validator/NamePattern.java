@@ -43,20 +43,9 @@ public final class NamePattern {
    * @return the pattern, or an empty value with the problem written to {@code problem[0]}
    */
   public static Optional<NamePattern> compile(String pattern, String[] problem) {
-    if (pattern == null || pattern.isBlank()) {
-      problem[0] = "empty pattern";
+    problem[0] = textProblem(pattern);
+    if (problem[0] != null) {
       return Optional.empty();
-    }
-    if (pattern.length() > ImageReference.MAX_LENGTH) {
-      problem[0] = "pattern longer than " + ImageReference.MAX_LENGTH + " characters";
-      return Optional.empty();
-    }
-    for (int i = 0; i < pattern.length(); i++) {
-      char c = pattern.charAt(i);
-      if (Character.isWhitespace(c) || Character.isISOControl(c)) {
-        problem[0] = "pattern contains whitespace or control characters";
-        return Optional.empty();
-      }
     }
     Kind kind;
     String literal;
@@ -93,6 +82,23 @@ public final class NamePattern {
     return Optional.of(new NamePattern(pattern, literal, kind));
   }
 
+  /** What makes {@code pattern} unusable as text (empty, too long, blanks), or null; for every pattern kind. */
+  static String textProblem(String pattern) {
+    if (pattern == null || pattern.isBlank()) {
+      return "empty pattern";
+    }
+    if (pattern.length() > ImageReference.MAX_LENGTH) {
+      return "pattern longer than " + ImageReference.MAX_LENGTH + " characters";
+    }
+    for (int i = 0; i < pattern.length(); i++) {
+      char c = pattern.charAt(i);
+      if (Character.isWhitespace(c) || Character.isISOControl(c)) {
+        return "pattern contains whitespace or control characters";
+      }
+    }
+    return null;
+  }
+
   /** Compiles {@code pattern}, throwing {@link IllegalArgumentException} if it is unusable. */
   public static NamePattern of(String pattern) {
     String[] problem = new String[1];
@@ -124,6 +130,10 @@ public final class NamePattern {
       return Optional.of("'" + text + "' does not start with a registry host: images are matched in their normalised"
           + " form (docker.io/library/nginx, docker.io/istio/proxyv2), so this pattern matches nothing; write the"
           + " registry, e.g. 'docker.io/" + (slash < 0 ? "library/" : "") + text + "'");
+    }
+    if (kind == Kind.EXACT && literal.endsWith("/")) {
+      return Optional.of("'" + text + "' ends in an empty path segment: it names no image, so it matches nothing;"
+          + " write '" + text + "*' for the images in that directory or '" + text + "**' for everything below it");
     }
     if (kind == Kind.PREFIX && !literal.endsWith("/")) {
       return Optional.of("'" + text + "' ends in ** without a '/' before it: it also matches sibling names such as '"

@@ -7,7 +7,7 @@ import java.util.Set;
 
 /**
  * A continuous-validation check-based platform policy ({@code gkePolicy}): an image allowlist and
- * check sets; the first check set whose scope matches the pod applies.
+ * check sets; of the check sets whose scope matches a pod, the most specific applies.
  */
 public record PlatformPolicy(String name, List<NamePattern> allowlist, List<CheckSet> checkSets) {
 
@@ -40,6 +40,37 @@ public record PlatformPolicy(String name, List<NamePattern> allowlist, List<Chec
       }
       return true;
     }
+
+    /** 2 for a service account, 1 for a namespace, 0 for every pod: the most specific match wins. */
+    public int specificity() {
+      return serviceAccount != null ? 2 : namespace != null ? 1 : 0;
+    }
+
+    /** The namespace the scope is limited to, or null for every pod. */
+    String scopeNamespace() {
+      return namespace != null ? namespace : serviceAccountNamespace;
+    }
+
+    /** As the policy writes it. */
+    String describe() {
+      return serviceAccount != null ? "kubernetesServiceAccount " + serviceAccountNamespace + ":" + serviceAccount
+          : namespace != null ? "kubernetesNamespace " + namespace : "no scope";
+    }
+  }
+
+  /**
+   * The check set for {@code pod}: of those whose scope matches, the one with the most specific
+   * scope ("only the CheckSet with the MOST SPECIFIC scope will match"), the first of equals; null
+   * when none matches.
+   */
+  public CheckSet checkSetFor(PodContext pod) {
+    CheckSet best = null;
+    for (CheckSet s : checkSets) {
+      if (s.scope().matches(pod) && (best == null || s.scope().specificity() > best.scope().specificity())) {
+        best = s;
+      }
+    }
+    return best;
   }
 
   /** One check; {@code name} is its display name or its kind, {@code allowlist} exempts images. */
@@ -50,8 +81,8 @@ public record PlatformPolicy(String name, List<NamePattern> allowlist, List<Chec
   }
 
   /** The image must be in one of the trusted directories. */
-  public record TrustedDirectoryCheck(String name, List<NamePattern> allowlist, List<NamePattern> trustedDirPatterns)
-      implements Check {}
+  public record TrustedDirectoryCheck(String name, List<NamePattern> allowlist,
+      List<TrustedDirectoryPattern> trustedDirPatterns) implements Check {}
 
   /** The image must have been uploaded at most {@code maxUploadAgeDays} ago. */
   public record ImageFreshnessCheck(String name, List<NamePattern> allowlist, int maxUploadAgeDays) implements Check {}

@@ -70,7 +70,8 @@ public final class PlatformPolicyReader {
     JsonNode list = c.array(gke, "checkSets", "gkePolicy", true);
     if (list != null) {
       if (list.isEmpty()) {
-        c.problem("gkePolicy.checkSets", "needs at least one check set");
+        c.warning("gkePolicy.checkSets", "is empty: \"If check_sets is empty, the default behavior is to allow all"
+            + " images\"");
       }
       for (int i = 0; i < list.size(); i++) {
         checkSet(list.get(i), ProblemCollector.index("gkePolicy.checkSets", i), c).ifPresent(sets::add);
@@ -79,7 +80,46 @@ public final class PlatformPolicyReader {
     if (c.problems.size() > before) {
       return Optional.empty();
     }
+    checkSetOrder(sets, c);
+    if (c.problems.size() > before) {
+      return Optional.empty();
+    }
     return Optional.of(new PlatformPolicy(name, allowlist, sets));
+  }
+
+  /**
+   * Google's rule for the order of check sets (GkePolicy reference): "CheckSet objects must be listed
+   * in order of decreasing specificity, i.e. if a scope matches a given service account (which must
+   * include the namespace), it must come before a CheckSet with a scope matching just that
+   * namespace. This property is enforced by server-side validation. [...] If check_sets is
+   * non-empty, the last check_sets entry must always be a CheckSet with no scope set, i.e. a
+   * catchall". An order Google refuses is a problem; a missing catch-all and a scope given twice
+   * are warnings (ADR 0021).
+   */
+  private static void checkSetOrder(List<PlatformPolicy.CheckSet> sets, ProblemCollector c) {
+    for (int j = 0; j < sets.size(); j++) {
+      PlatformPolicy.Scope later = sets.get(j).scope();
+      for (int i = 0; i < j; i++) {
+        PlatformPolicy.Scope earlier = sets.get(i).scope();
+        boolean overlaps = earlier.scopeNamespace() == null || earlier.scopeNamespace().equals(later.scopeNamespace());
+        String path = ProblemCollector.index("gkePolicy.checkSets", j);
+        if (overlaps && later.specificity() > earlier.specificity()) {
+          c.problem(path, "CheckSet objects must be listed in order of decreasing specificity: this one ("
+              + later.describe() + ") must come before gkePolicy.checkSets[" + i + "] (" + earlier.describe() + ")");
+          break;
+        }
+        if (earlier.equals(later)) {
+          c.warning(path, "has the same scope as gkePolicy.checkSets[" + i + "] (" + earlier.describe()
+              + "): it is never evaluated");
+          break;
+        }
+      }
+    }
+    if (!sets.isEmpty() && sets.get(sets.size() - 1).scope().specificity() != 0) {
+      c.warning("gkePolicy.checkSets", "the last check set has a scope; Google's reference says \"the last"
+          + " check_sets entry must always be a CheckSet with no scope set, i.e. a catchall\": pods outside every"
+          + " scope are not checked");
+    }
   }
 
   private static List<NamePattern> allowlist(JsonNode parent, String path, ProblemCollector c) {
@@ -173,10 +213,15 @@ public final class PlatformPolicyReader {
       case "trustedDirectoryCheck": {
         if (c.object(body, p, Set.of("trustedDirPatterns"))) {
           List<String> patterns = c.strings(body, "trustedDirPatterns", p, true);
-          List<NamePattern> compiled = new ArrayList<>();
+          List<TrustedDirectoryPattern> compiled = new ArrayList<>();
+          String[] problem = new String[1];
           for (int i = 0; i < patterns.size(); i++) {
-            BinauthzPolicyReader.compilePattern(patterns.get(i),
-                ProblemCollector.index(ProblemCollector.join(p, "trustedDirPatterns"), i), c).ifPresent(compiled::add);
+            Optional<TrustedDirectoryPattern> dir = TrustedDirectoryPattern.compile(patterns.get(i), problem);
+            if (dir.isEmpty()) {
+              c.problem(ProblemCollector.index(ProblemCollector.join(p, "trustedDirPatterns"), i),
+                  "invalid trusted directory pattern \"" + patterns.get(i) + "\": " + problem[0]);
+            }
+            dir.ifPresent(compiled::add);
           }
           if (patterns.isEmpty()) {
             c.problem(ProblemCollector.join(p, "trustedDirPatterns"), "needs at least one pattern");

@@ -1,5 +1,7 @@
 package dev.vigil.validator;
 
+import java.io.IOException;
+import java.io.StringReader;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -12,6 +14,12 @@ import java.security.spec.ECParameterSpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.HexFormat;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.openssl.PEMParser;
 
 /** Reading PEM public keys and checking them against a declared algorithm. */
 final class PublicKeys {
@@ -27,35 +35,65 @@ final class PublicKeys {
     }
   }
 
-  /** Parses a {@code -----BEGIN PUBLIC KEY-----} PEM (SubjectPublicKeyInfo), EC or RSA. */
+  /**
+   * Parses a {@code -----BEGIN PUBLIC KEY-----} PEM (SubjectPublicKeyInfo, RFC 7468 section 13), EC
+   * or RSA, with BouncyCastle's {@link PEMParser} (the PEM reader ingest uses too).
+   */
   static PublicKey parsePem(String pem) throws BadKeyException {
     if (pem == null || pem.isBlank()) {
       throw new BadKeyException("no PEM");
     }
-    String begin = "-----BEGIN PUBLIC KEY-----";
-    String end = "-----END PUBLIC KEY-----";
-    int b = pem.indexOf(begin);
-    int e = pem.indexOf(end);
-    if (b < 0 || e < b) {
-      throw new BadKeyException("not a PEM public key (expected " + begin + " ... " + end + ")");
+    Object object;
+    try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+      object = parser.readObject();
+    } catch (IOException | RuntimeException e) {
+      throw new BadKeyException("not a readable PEM public key: " + firstLine(e.getMessage()));
     }
-    byte[] der;
+    if (object == null) {
+      throw new BadKeyException("not a PEM public key (expected -----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)");
+    }
+    if (!(object instanceof SubjectPublicKeyInfo spki)) {
+      throw new BadKeyException("the PEM holds a " + object.getClass().getSimpleName()
+          + ", not a public key (expected -----BEGIN PUBLIC KEY-----)");
+    }
+    ASN1ObjectIdentifier algorithm = spki.getAlgorithm().getAlgorithm();
+    String type;
+    if (X9ObjectIdentifiers.id_ecPublicKey.equals(algorithm)) {
+      type = "EC";
+    } else if (PKCSObjectIdentifiers.rsaEncryption.equals(algorithm)) {
+      type = "RSA";
+    } else {
+      throw new BadKeyException("PEM is neither an EC nor an RSA public key (algorithm " + algorithm.getId() + ")");
+    }
     try {
-      der = Base64.getMimeDecoder().decode(pem.substring(b + begin.length(), e).strip());
-    } catch (IllegalArgumentException ex) {
-      throw new BadKeyException("PEM body is not base64");
+      return KeyFactory.getInstance(type).generatePublic(new X509EncodedKeySpec(spki.getEncoded(ASN1Encoding.DER)));
+    } catch (GeneralSecurityException | IOException | RuntimeException e) {
+      throw new BadKeyException("unusable " + type + " public key: " + firstLine(e.getMessage()));
     }
-    if (der.length == 0) {
-      throw new BadKeyException("empty PEM body");
+  }
+
+  /**
+   * The id Binary Authorization gives a PKIX key left without one: the API reference says only "a
+   * default key ID will be computed based on the digest of the DER encoding of the public key".
+   * Vigil uses the RFC 6920 named-information URI of the SHA-256 of the DER SubjectPublicKeyInfo,
+   * {@code ni:///sha-256;} followed by the unpadded base64url digest (the form is an assumption,
+   * see validator/README.md).
+   */
+  static String defaultKeyId(PublicKey key) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getEncoded());
+      return "ni:///sha-256;" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256 unavailable", e);
     }
-    for (String type : new String[] {"EC", "RSA"}) {
-      try {
-        return KeyFactory.getInstance(type).generatePublic(new X509EncodedKeySpec(der));
-      } catch (GeneralSecurityException | RuntimeException ignored) {
-        // try the next key type
-      }
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "malformed";
     }
-    throw new BadKeyException("PEM is neither an EC nor an RSA public key");
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
   }
 
   /** Null when {@code key} fits {@code algorithm}, else what does not fit. */

@@ -52,15 +52,7 @@ final class StandardEvaluator implements Evaluator {
       return new Evaluation(Decision.UNKNOWN, List.of(), ps.versions());
     }
     AdmissionRule rule = ps.ruleFor(pod);
-    PlatformPolicy.CheckSet checkSet = null;
-    if (ps.platform != null) {
-      for (PlatformPolicy.CheckSet s : ps.platform.checkSets()) {
-        if (s.scope().matches(pod)) {
-          checkSet = s;
-          break;
-        }
-      }
-    }
+    PlatformPolicy.CheckSet checkSet = ps.platform == null ? null : ps.platform.checkSetFor(pod);
     Verdict.ImageResult[] results = new Verdict.ImageResult[images.size()];
     Decision decision = Decision.ALLOW;
     for (int i = 0; i < results.length; i++) {
@@ -288,6 +280,19 @@ final class StandardEvaluator implements Evaluator {
     return d;
   }
 
+  /** An age to the second, without zero parts: "30 days 1 hour", "29 days 23 hours 59 minutes 59 seconds". */
+  static String describeAge(Duration age) {
+    long[] parts = {age.toDaysPart(), age.toHoursPart(), age.toMinutesPart(), age.toSecondsPart()};
+    String[] units = {"day", "hour", "minute", "second"};
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < parts.length; i++) {
+      if (parts[i] != 0) {
+        b.append(b.length() == 0 ? "" : " ").append(parts[i]).append(' ').append(units[i]).append(parts[i] == 1 ? "" : "s");
+      }
+    }
+    return b.length() == 0 ? "0 seconds" : b.toString();
+  }
+
   private Verdict.CheckResult runCheck(String set, PlatformPolicy.Check check, Parsed p, String digest, Facts facts,
       Instant now) {
     String name = check.name();
@@ -295,13 +300,15 @@ final class StandardEvaluator implements Evaluator {
       return new Verdict.CheckResult(set, name, Decision.DENY, "alwaysDeny");
     }
     if (check instanceof PlatformPolicy.TrustedDirectoryCheck t) {
-      NamePattern dir = firstMatch(t.trustedDirPatterns(), p.name);
-      if (dir == null) {
-        dir = firstMatch(t.trustedDirPatterns(), p.normalised);
+      String directory = TrustedDirectoryPattern.directoryOf(p.name);
+      for (TrustedDirectoryPattern dir : t.trustedDirPatterns()) {
+        if (dir.matches(directory)) {
+          return new Verdict.CheckResult(set, name, Decision.ALLOW,
+              "directory " + directory + " matches trusted directory pattern '" + dir.text() + "'");
+        }
       }
-      return dir != null
-          ? new Verdict.CheckResult(set, name, Decision.ALLOW, "in trusted directory '" + dir.text() + "'")
-          : new Verdict.CheckResult(set, name, Decision.DENY, p.name + " is not in a trusted directory");
+      return new Verdict.CheckResult(set, name, Decision.DENY,
+          "directory " + directory + " (of " + p.name + ") matches no trusted directory pattern");
     }
     if (digest == null) {
       boolean signatures = check instanceof PlatformPolicy.SimpleSigningAttestationCheck
@@ -314,12 +321,14 @@ final class StandardEvaluator implements Evaluator {
         return new Verdict.CheckResult(set, name, Decision.UNKNOWN, "upload time of " + digest + " is unknown");
       }
       Duration age = Duration.between(m.get().uploadTime(), now);
+      String uploaded = "uploaded " + m.get().uploadTime() + ", " + (age.isNegative()
+          ? "after the time of judgement" : describeAge(age) + " ago");
       if (age.compareTo(Duration.ofDays(f.maxUploadAgeDays())) > 0) {
         return new Verdict.CheckResult(set, name, Decision.DENY,
-            "uploaded " + age.toDays() + " days ago, more than maxUploadAgeDays " + f.maxUploadAgeDays());
+            uploaded + ": older than maxUploadAgeDays " + f.maxUploadAgeDays());
       }
       return new Verdict.CheckResult(set, name, Decision.ALLOW,
-          "uploaded within maxUploadAgeDays " + f.maxUploadAgeDays());
+          uploaded + ": within maxUploadAgeDays " + f.maxUploadAgeDays());
     }
     if (check instanceof PlatformPolicy.VulnerabilityCheck v) {
       Optional<ImageMetadata> m = Optional.ofNullable(facts.metadata(digest)).flatMap(x -> x);

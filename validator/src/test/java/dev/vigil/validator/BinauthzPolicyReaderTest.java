@@ -152,4 +152,18 @@ class BinauthzPolicyReaderTest {
 
     assertEquals(List.of("BINAUTHZ_POLICY/*/policy@1"), set.versions());
   }
+
+  @Test
+  void anAllowlistPatternEndingInAnEmptySegmentIsALintWarningNotARejection() throws Exception {
+    String yaml = """
+        admissionWhitelistPatterns:
+        - namePattern: gcr.io/acme-infra/
+        defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}
+        """;
+
+    PolicySet set = PolicySet.parse(Docs.policy(yaml), null, List.of());
+
+    assertTrue(set.warnings().toString().contains("admissionWhitelistPatterns[0].namePattern: 'gcr.io/acme-infra/'"
+        + " ends in an empty path segment"), set.warnings().toString());
+  }
 }

@@ -136,7 +136,8 @@ class EvaluatorTest {
           "createTime": "2026-11-20T10:00:00Z"}]
         """.formatted(Docs.DIGEST);
 
-    List<Attestation> list = GrafeasOccurrences.read("attestations.json", json, PolicyDocument.Format.JSON);
+    List<Attestation> list = GrafeasOccurrences.read("attestations.json", json, PolicyDocument.Format.JSON)
+        .attestations();
 
     assertEquals(1, list.size());
     assertEquals(Docs.DIGEST, list.get(0).imageDigest());

@@ -63,6 +63,8 @@ class NamePatternTest {
       istio/*                 | true
       nginx                   | true
       localhost:5000/app/*    | false
+      gcr.io/acme-infra/      | true
+      gcr.io/acme-infra       | false
       """)
   void warnsAboutPatternsWiderOrNarrowerThanTheyLook(String pattern, boolean warns) {
     Optional<String> lint = NamePattern.of(pattern).lint();

@@ -137,4 +137,131 @@ class OpensslAndGpgFixturesTest {
   static String b64(byte[] b) {
     return Base64.getEncoder().encodeToString(b);
   }
+
+  /**
+   * AttestorPublicKey: "If id is left blank, a default one will be computed based on the digest of
+   * the DER encoding of the public key." The id below was computed outside Vigil, with {@code openssl
+   * pkey -pubin -in ec256.pub -outform DER | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '='}.
+   */
+  @Test
+  void aPkixKeyWithoutAnIdGetsTheDefaultIdThatSignaturesCite() throws Exception {
+    String attestor = pkixAttestor("ec256.pub", "ECDSA_P256_SHA256").replace("  - id: openssl-key\n    pkix", "  - pkix");
+    String defaultId = "ni:///sha-256;7vTL6jiMa_mUuEya21EPzHqrkzlAFXMFWmQMPEt1ND4";
+
+    Evaluation cited = evaluate(attestor, Docs.attestation("built-by-ci", "o1", Docs.DIGEST, PAYLOAD, defaultId,
+        Docs.resourceBytes(DIR + "ec256.sig")));
+    Evaluation other = evaluate(attestor, Docs.attestation("built-by-ci", "o1", Docs.DIGEST, PAYLOAD, "openssl-key",
+        Docs.resourceBytes(DIR + "ec256.sig")));
+
+    assertEquals(List.of(defaultId), AttestorReader.read(Docs.attestor(attestor)).get(0).keys().stream()
+        .map(VerificationKey::id).toList());
+    assertEquals(Decision.ALLOW, cited.decision(), cited.images().get(0).reasons().toString());
+    assertEquals(Decision.DENY, other.decision(), "a signature citing another id names no key of the attestor");
+  }
+
+  /**
+   * PkixPublicKey.keyId inside an AttestorPublicKey "can either match that value exactly, or be left
+   * blank, in which case it behaves exactly as though it is equal to that wrapper value".
+   */
+  @ParameterizedTest(name = "id {0}, keyId {1} -> {2}")
+  @CsvSource(delimiter = '|', textBlock = """
+      openssl-key | openssl-key | openssl-key
+      openssl-key | ''          | openssl-key
+      ''          | openssl-key | openssl-key
+      openssl-key | other-key   | PROBLEM
+      """)
+  void pkixKeyIdMatchesTheAttestorKeyIdOrIsBlank(String id, String keyId, String expected) throws Exception {
+    String attestor = pkixAttestor("ec256.pub", "ECDSA_P256_SHA256")
+        .replace("  - id: openssl-key\n", id.isEmpty() ? "  -\n" : "  - id: " + id + "\n")
+        .replace("      signatureAlgorithm:", (keyId.isEmpty() ? "" : "      keyId: " + keyId + "\n") + "      signatureAlgorithm:");
+
+    if (expected.equals("PROBLEM")) {
+      InvalidPolicyException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidPolicyException.class,
+          () -> AttestorReader.read(Docs.attestor(attestor)));
+      assertTrue(e.problems().toString().contains("pkixPublicKey.keyId"), e.problems().toString());
+    } else {
+      assertEquals(expected, AttestorReader.read(Docs.attestor(attestor)).get(0).keys().get(0).id());
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      no PEM armour        | 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE'                                  | not a PEM public key
+      not base64           | '-----BEGIN PUBLIC KEY-----\n@@@@\n-----END PUBLIC KEY-----'            | not a readable PEM
+      a certificate request | '-----BEGIN CERTIFICATE REQUEST-----\nMAA=\n-----END CERTIFICATE REQUEST-----' | not a readable PEM
+      """)
+  void refusesWhatIsNotAPemPublicKey(String what, String pem, String why) {
+    PublicKeys.BadKeyException e = org.junit.jupiter.api.Assertions.assertThrows(PublicKeys.BadKeyException.class,
+        () -> PublicKeys.parsePem(pem.replace("\\n", "\n")));
+
+    assertTrue(e.getMessage().contains(why), e.getMessage());
+  }
+
+  /**
+   * Container Analysis v1beta1 nests the attestation once more: Occurrence.attestation is a Details
+   * whose {@code attestation} holds {@code pgpSignedAttestation} ("signature": the gpg output with
+   * the payload attached, "contentType": SIMPLE_SIGNING_JSON, "pgpKeyId": the fingerprint).
+   */
+  @Test
+  void readsAPgpAttestationInTheV1beta1OccurrenceShape() throws Exception {
+    String fingerprint = Docs.resource(DIR + "pgp.fingerprint").strip();
+    String occurrence = """
+        [{"name": "projects/acme/occurrences/v1beta1-pgp", "kind": "ATTESTATION",
+          "noteName": "projects/acme/notes/built-by-ci",
+          "resource": {"uri": "https://%s"},
+          "attestation": {"attestation": {"pgpSignedAttestation": {
+              "signature": %s, "contentType": "SIMPLE_SIGNING_JSON", "pgpKeyId": "%s"}}},
+          "createTime": "2026-11-20T10:00:00Z"}]
+        """.formatted(IMAGE, quote(Docs.resource(DIR + "payload.json.asc")), fingerprint);
+
+    GrafeasOccurrences.Occurrences read = GrafeasOccurrences.read("attestations.json", occurrence,
+        dev.vigil.schemas.PolicyDocument.Format.JSON);
+    Evaluation e = evaluate(pgpAttestor(null), read.attestations().get(0));
+
+    assertEquals(List.of(), read.skipped());
+    assertEquals(fingerprint, read.attestations().get(0).pgpSignedAttestation().pgpKeyId());
+    assertEquals(Decision.ALLOW, e.decision(), e.images().get(0).reasons().toString());
+  }
+
+  /**
+   * The v1 shape (AttestationOccurrence: "serializedPayload" and "signatures", each with
+   * "publicKeyId" and "signature") and the v1beta1 genericSignedAttestation, with the same detached
+   * gpg signature; an unreadable occurrence between them is reported and skipped, not the file.
+   */
+  @Test
+  void readsTheV1ShapeAndSkipsAnUnreadableOccurrence() throws Exception {
+    String fingerprint = Docs.resource(DIR + "pgp.fingerprint").strip();
+    String payload = Base64.getEncoder().encodeToString(PAYLOAD);
+    String signature = Base64.getEncoder().encodeToString(
+        Docs.resource(DIR + "payload.json.detached.asc").getBytes(StandardCharsets.US_ASCII));
+    String occurrences = """
+        [{"name": "projects/acme/occurrences/v1", "kind": "ATTESTATION",
+          "noteName": "projects/acme/notes/built-by-ci", "resourceUri": "https://%1$s",
+          "attestation": {"serializedPayload": "%2$s",
+                          "signatures": [{"publicKeyId": "%3$s", "signature": "%4$s"}]}},
+         {"name": "projects/acme/occurrences/broken", "kind": "ATTESTATION",
+          "noteName": "projects/acme/notes/built-by-ci", "resourceUri": "https://%1$s",
+          "attestation": {"attestation": {"pgpSignedAttestation": {"contentType": "SIMPLE_SIGNING_JSON"}}}},
+         {"name": "projects/acme/occurrences/v1beta1-generic", "kind": "ATTESTATION",
+          "noteName": "projects/acme/notes/built-by-ci", "resource": {"uri": "https://%1$s"},
+          "attestation": {"attestation": {"genericSignedAttestation": {"contentType": "SIMPLE_SIGNING_JSON",
+              "serializedPayload": "%2$s", "signatures": [{"publicKeyId": "%3$s", "signature": "%4$s"}]}}}}]
+        """.formatted(IMAGE, payload, fingerprint, signature);
+
+    GrafeasOccurrences.Occurrences read = GrafeasOccurrences.read("attestations.json", occurrences,
+        dev.vigil.schemas.PolicyDocument.Format.JSON);
+
+    assertEquals(List.of("projects/acme/occurrences/v1", "projects/acme/occurrences/v1beta1-generic"),
+        read.attestations().stream().map(Attestation::occurrence).toList());
+    assertEquals("[1].attestation.attestation.pgpSignedAttestation.signature: is required",
+        read.skipped().get(0).toString());
+    for (Attestation a : read.attestations()) {
+      Evaluation e = evaluate(pgpAttestor(fingerprint), a);
+      assertEquals(Decision.ALLOW, e.decision(), a.occurrence() + " " + e.images().get(0).reasons());
+    }
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\r", "").replace("\n", "\\n") + "\"";
+  }
 }

@@ -41,12 +41,20 @@ class PlatformPolicyChecksTest {
       us-docker.pkg.dev/acme/prod/api:v1           | us-docker.pkg.dev/acme/prod/**  | ALLOW
       us-docker.pkg.dev/acme/prod/team/api:v1      | us-docker.pkg.dev/acme/prod/**  | ALLOW
       us-docker.pkg.dev/acme/prod-evil/api:v1      | us-docker.pkg.dev/acme/prod/**  | DENY
-      us-docker.pkg.dev/acme/prod/team/api:v1      | us-docker.pkg.dev/acme/prod/*   | DENY
-      us-docker.pkg.dev/acme/prod/api              | us-docker.pkg.dev/acme/prod/api | ALLOW
+      us-docker.pkg.dev/acme/prod/team/api:v1      | us-docker.pkg.dev/acme/prod/*   | ALLOW
+      us-docker.pkg.dev/acme/prod/team/x/api:v1    | us-docker.pkg.dev/acme/prod/*   | DENY
+      us-docker.pkg.dev/acme/prod/api              | us-docker.pkg.dev/acme/prod     | ALLOW
+      us-docker.pkg.dev/acme/prod/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | us-docker.pkg.dev/acme/prod | ALLOW
+      us-docker.pkg.dev/acme/prod/api              | us-docker.pkg.dev/acme/prod/api | DENY
+      us-docker.pkg.dev/acme/prod-evil/api         | us-docker.pkg.dev/acme/prod     | DENY
+      europe-docker.pkg.dev/acme/prod/api:v1       | *-docker.pkg.dev/acme/prod      | ALLOW
+      us-docker.pkg.dev.evil.com/acme/prod/api     | *-docker.pkg.dev/acme/prod      | DENY
       us-docker.pkg.dev.evil.com/acme/prod/api     | us-docker.pkg.dev/acme/prod/**  | DENY
       us-docker.pkg.dev:443/acme/prod/api          | us-docker.pkg.dev/acme/prod/**  | DENY
       """)
   void trustedDirectoryCheck(String image, String dir, Decision expected) throws Exception {
+    // The issue's case: "us-docker.pkg.dev/acme/prod" trusts "us-docker.pkg.dev/acme/prod/api", as
+    // "gcr.io/my-project/my-repo is valid to match a single directory" (TrustedDirectoryCheck reference).
     Evaluation e = evaluate("- trustedDirectoryCheck: {trustedDirPatterns: [\"" + dir + "\"]}", Docs.pod(image),
         Facts.NONE);
 
@@ -69,6 +77,26 @@ class PlatformPolicyChecksTest {
         Facts.of(Map.of(), meta));
 
     assertEquals(expected, only(e).result(), only(e).reason());
+  }
+
+  /** The reason says the exact age: 30 days and 1 hour is over 30 days, and is not "30 days". */
+  @ParameterizedTest(name = "uploaded {0} ago, max {1} -> {2}")
+  @CsvSource(delimiter = '|', textBlock = """
+      PT721H      | 30 | DENY  | uploaded 2026-10-26T11:00:00Z, 30 days 1 hour ago: older than maxUploadAgeDays 30
+      PT720H1S    | 30 | DENY  | uploaded 2026-10-26T11:59:59Z, 30 days 1 second ago: older than maxUploadAgeDays 30
+      PT719H59M   | 30 | ALLOW | uploaded 2026-10-26T12:01:00Z, 29 days 23 hours 59 minutes ago: within maxUploadAgeDays 30
+      PT0S        | 1  | ALLOW | uploaded 2026-11-25T12:00:00Z, 0 seconds ago: within maxUploadAgeDays 1
+      -PT1H       | 1  | ALLOW | uploaded 2026-11-25T13:00:00Z, after the time of judgement: within maxUploadAgeDays 1
+      """)
+  void imageFreshnessReasonsSayTheExactAge(String age, int max, Decision expected, String reason) throws Exception {
+    Map<String, ImageMetadata> meta = Map.of(Docs.DIGEST, new ImageMetadata(Docs.DIGEST,
+        "us-docker.pkg.dev/acme/prod/api", Docs.NOW.minus(Duration.parse(age)), List.of(), null, "test"));
+
+    Evaluation e = evaluate("- imageFreshnessCheck: {maxUploadAgeDays: " + max + "}", Docs.pod(PINNED),
+        Facts.of(Map.of(), meta));
+
+    assertEquals(expected, only(e).result());
+    assertEquals(reason, only(e).reason());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -139,24 +167,110 @@ class PlatformPolicyChecksTest {
     assertEquals(Decision.DENY, byTag.decision(), "a tag cannot be matched to attestations");
   }
 
-  @ParameterizedTest(name = "scope {0} for {1}/{2} -> {3}")
+  /**
+   * GkePolicy reference: "If multiple CheckSet objects have scopes that match the namespace and
+   * service account of the Pod being evaluated, only the CheckSet with the MOST SPECIFIC scope will
+   * match"; Scope: "kubernetes_service_account scope is always more specific than
+   * kubernetes_namespace scope for the same namespace".
+   */
+  @ParameterizedTest(name = "{0}/{1} -> {2}")
   @CsvSource(delimiter = '|', textBlock = """
-      'kubernetesNamespace: prod'              | prod    | default | DENY
-      'kubernetesNamespace: prod'              | staging | default | ALLOW
-      'kubernetesServiceAccount: prod:ci'      | prod    | ci      | DENY
-      'kubernetesServiceAccount: prod:ci'      | prod    | default | ALLOW
-      '{}'                                     | staging | default | DENY
+      prod    | ci      | ci-account
+      prod    | default | prod-namespace
+      staging | ci      | catch-all
       """)
-  void theFirstCheckSetWhoseScopeMatchesApplies(String scope, String namespace, String sa, Decision expected)
-      throws Exception {
-    String platform = "gkePolicy:\n  checkSets:\n"
-        + "  - displayName: scoped\n    scope: {" + scope.replace("{}", "") + "}\n    checks: [{alwaysDeny: true}]\n"
-        + "  - displayName: rest\n    scope: {kubernetesNamespace: nobody}\n    checks: [{alwaysDeny: true}]\n";
+  void theCheckSetWithTheMostSpecificScopeApplies(String namespace, String sa, String expectedSet) throws Exception {
+    String platform = """
+        gkePolicy:
+          checkSets:
+          - displayName: ci-account
+            scope: {kubernetesServiceAccount: "prod:ci"}
+            checks: [{alwaysDeny: true}]
+          - displayName: prod-namespace
+            scope: {kubernetesNamespace: prod}
+            checks: [{alwaysDeny: true}]
+          - displayName: catch-all
+            checks: [{alwaysDeny: true}]
+        """;
     PolicySet set = PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform(platform), List.of());
 
     Evaluation e = Evaluator.create().evaluate(Docs.podIn("c", namespace, sa, PINNED), set, Facts.NONE, Docs.NOW);
 
-    assertEquals(expected, e.decision());
+    assertEquals(expectedSet, only(e).checkSet());
+  }
+
+  @Test
+  void theMostSpecificScopeWinsWhateverTheOrderOfTheList() {
+    PlatformPolicy.CheckSet namespace = new PlatformPolicy.CheckSet("prod-namespace",
+        new PlatformPolicy.Scope("prod", null, null), List.of(), List.of());
+    PlatformPolicy.CheckSet account = new PlatformPolicy.CheckSet("ci-account",
+        new PlatformPolicy.Scope(null, "prod", "ci"), List.of(), List.of());
+    PlatformPolicy.CheckSet all = new PlatformPolicy.CheckSet("catch-all", PlatformPolicy.Scope.ALL, List.of(),
+        List.of());
+    PlatformPolicy p = new PlatformPolicy("p", List.of(), List.of(all, namespace, account));
+
+    assertEquals("ci-account", p.checkSetFor(Docs.podIn("c", "prod", "ci", PINNED)).displayName());
+    assertEquals("prod-namespace", p.checkSetFor(Docs.podIn("c", "prod", "web", PINNED)).displayName());
+    assertEquals("catch-all", p.checkSetFor(Docs.podIn("c", "staging", "ci", PINNED)).displayName());
+  }
+
+  /**
+   * GkePolicy reference: "CheckSet objects must be listed in order of decreasing specificity, i.e.
+   * if a scope matches a given service account (which must include the namespace), it must come
+   * before a CheckSet with a scope matching just that namespace. This property is enforced by
+   * server-side validation."
+   */
+  @ParameterizedTest(name = "{0} then {1}: {2}")
+  @CsvSource(delimiter = '|', textBlock = """
+      'kubernetesNamespace: prod'        | 'kubernetesServiceAccount: "prod:ci"' | refused
+      ''                                 | 'kubernetesNamespace: prod'           | refused
+      ''                                 | 'kubernetesServiceAccount: "prod:ci"' | refused
+      'kubernetesNamespace: staging'     | 'kubernetesServiceAccount: "prod:ci"' | accepted
+      'kubernetesServiceAccount: "prod:ci"' | 'kubernetesNamespace: prod'        | accepted
+      """)
+  void anOrderGoogleRefusesIsAPolicyProblem(String first, String second, String outcome) throws Exception {
+    String platform = "gkePolicy:\n  checkSets:\n"
+        + "  - displayName: first\n    scope: {" + first + "}\n    checks: [{alwaysDeny: true}]\n"
+        + "  - displayName: second\n    scope: {" + second + "}\n    checks: [{alwaysDeny: true}]\n"
+        + "  - displayName: catch-all\n    checks: [{alwaysDeny: true}]\n";
+
+    if (outcome.equals("refused")) {
+      InvalidPolicyException e = assertThrows(InvalidPolicyException.class,
+          () -> PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform(platform), List.of()));
+      assertTrue(e.problems().toString().contains("gkePolicy.checkSets[1]: CheckSet objects must be listed in order"
+          + " of decreasing specificity"), e.problems().toString());
+    } else {
+      PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform(platform), List.of());
+    }
+  }
+
+  @Test
+  void warnsAboutACheckSetNeverEvaluatedAndAMissingCatchAll() throws Exception {
+    String platform = """
+        gkePolicy:
+          checkSets:
+          - scope: {kubernetesNamespace: prod}
+            checks: [{alwaysDeny: true}]
+          - scope: {kubernetesNamespace: prod}
+            checks: [{alwaysDeny: true}]
+        """;
+
+    String warnings = PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform(platform), List.of()).warnings()
+        .toString();
+
+    assertTrue(warnings.contains("gkePolicy.checkSets[1]: has the same scope"), warnings);
+    assertTrue(warnings.contains("must always be a CheckSet with no scope set"), warnings);
+  }
+
+  /** GkePolicy reference: "If check_sets is empty, the default behavior is to allow all images." */
+  @Test
+  void noCheckSetsAllowsEveryImage() throws Exception {
+    PolicySet set = PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform("gkePolicy:\n  checkSets: []\n"),
+        List.of());
+
+    Evaluation e = Evaluator.create().evaluate(Docs.pod(PINNED), set, Facts.NONE, Docs.NOW);
+
+    assertEquals(Decision.ALLOW, e.decision());
   }
 
   @Test

@@ -84,4 +84,50 @@ class RulePrecedenceTest {
 
     assertEquals(expected, e.decision());
   }
+
+  /**
+   * The REST Policy reference: "Istio service identity spec format:
+   * spiffe://<domain>/ns/<namespace>/sa/<serviceaccount> or <domain>/ns/<namespace>/sa/<serviceaccount>
+   * e.g. spiffe://example.com/ns/test-ns/sa/default".
+   */
+  @ParameterizedTest(name = "{0} applies to {1}/{2}: {3}")
+  @CsvSource(delimiter = '|', textBlock = """
+      spiffe://example.com/ns/test-ns/sa/default | test-ns | default | true
+      example.com/ns/test-ns/sa/default          | test-ns | default | true
+      example.com/ns/test-ns/sa/default          | test-ns | other   | false
+      example.com/ns/test-ns/sa/default          | prod    | default | false
+      """)
+  void istioRuleKeysMayOmitTheSpiffeScheme(String key, String namespace, String serviceAccount, boolean applies)
+      throws Exception {
+    String yaml = "defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n"
+        + "istioServiceIdentityAdmissionRules:\n"
+        + "  " + key + ": {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n";
+    PolicySet set = PolicySet.parse(Docs.policy(yaml), null, List.of());
+
+    Evaluation e = Evaluator.create().evaluate(Docs.podIn("c", namespace, serviceAccount, "gcr.io/acme/app"), set,
+        Facts.NONE, Docs.NOW);
+
+    assertEquals(applies ? "istioServiceIdentityAdmissionRules[" + key + "]" : "defaultAdmissionRule",
+        e.images().get(0).rule());
+    assertEquals(applies ? Decision.ALLOW : Decision.DENY, e.decision());
+  }
+
+  @ParameterizedTest(name = "refuses {0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      spiffe://example.com/ns/test-ns
+      spiffe:/example.com/ns/test-ns/sa/default
+      /ns/test-ns/sa/default
+      example.com/test-ns/default
+      """)
+  void refusesIstioKeysInNeitherForm(String key) {
+    String yaml = "defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n"
+        + "istioServiceIdentityAdmissionRules:\n"
+        + "  '" + key + "': {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n";
+
+    InvalidPolicyException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidPolicyException.class,
+        () -> PolicySet.parse(Docs.policy(yaml), null, List.of()));
+
+    org.junit.jupiter.api.Assertions.assertTrue(e.problems().toString().contains("DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT"),
+        e.problems().toString());
+  }
 }

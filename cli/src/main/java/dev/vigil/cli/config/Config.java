@@ -17,7 +17,10 @@ import java.util.Optional;
  * Resolved configuration: each {@link Setting} takes its value from the command line, else the
  * YAML config file, else the environment, else its default. Every value is parsed and checked at
  * start-up; the first problem stops start-up with a message naming the key and where it came
- * from. Unknown keys in the file are refused (a typo must not silently fall back to a default).
+ * from. One file may be shared by several Vigil commands: keys that belong to another command
+ * ({@code kube.watch} read by {@code vigil streams}) are set aside and reported by {@link
+ * #foreignKeys()}; keys no command knows are refused (a typo must not silently fall back to a
+ * default).
  */
 public final class Config {
 
@@ -35,9 +38,11 @@ public final class Config {
   private static final long MAX_CONFIG_BYTES = 1024 * 1024;
 
   private final Map<Setting<?>, Value> values;
+  private final List<String> foreignKeys;
 
-  private Config(Map<Setting<?>, Value> values) {
+  private Config(Map<Setting<?>, Value> values, List<String> foreignKeys) {
     this.values = values;
+    this.foreignKeys = List.copyOf(foreignKeys);
   }
 
   /**
@@ -48,7 +53,31 @@ public final class Config {
    * @param env the environment
    */
   public static Config resolve(List<Setting<?>> settings, Map<String, String> flags, Path file, Map<String, String> env) {
-    Map<String, String> fromFile = file == null ? Map.of() : readFile(file, settings);
+    return resolve(settings, List.of(), flags, file, env);
+  }
+
+  /**
+   * Resolves {@code settings} from a file that may also hold {@code otherCommandsSettings}: those
+   * keys are not read, and listed by {@link #foreignKeys()}.
+   */
+  public static Config resolve(List<Setting<?>> settings, List<Setting<?>> otherCommandsSettings,
+      Map<String, String> flags, Path file, Map<String, String> env) {
+    Map<String, String> fromFile = file == null ? Map.of() : readFile(file);
+    List<String> own = settings.stream().map(Setting::key).toList();
+    List<String> others = otherCommandsSettings.stream().map(Setting::key).filter(k -> !own.contains(k)).toList();
+    List<String> foreign = new ArrayList<>();
+    List<String> unknown = new ArrayList<>();
+    for (String k : fromFile.keySet()) {
+      if (others.contains(k)) {
+        foreign.add(k);
+      } else if (!own.contains(k)) {
+        unknown.add(k);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new ConfigException(file + ": unknown settings " + unknown + " (known: " + own
+          + (others.isEmpty() ? "" : ", and of other vigil commands: " + others) + ")");
+    }
     Map<Setting<?>, Value> values = new LinkedHashMap<>();
     for (Setting<?> s : settings) {
       String text;
@@ -76,7 +105,12 @@ public final class Config {
       }
       values.put(s, new Value(parsed, source, text));
     }
-    return new Config(values);
+    return new Config(values, foreign);
+  }
+
+  /** Keys of the config file that belong to other Vigil commands and were not read. */
+  public List<String> foreignKeys() {
+    return foreignKeys;
   }
 
   /** The value of {@code setting}, if it has one. */
@@ -116,7 +150,7 @@ public final class Config {
     }
   }
 
-  private static Map<String, String> readFile(Path file, List<Setting<?>> settings) {
+  private static Map<String, String> readFile(Path file) {
     try {
       if (Files.size(file) > MAX_CONFIG_BYTES) {
         throw new ConfigException(file + ": larger than " + MAX_CONFIG_BYTES + " bytes");
@@ -128,16 +162,6 @@ public final class Config {
           throw new ConfigException(file + ": must be a YAML mapping of settings");
         }
         flatten("", root, flat, file);
-      }
-      List<String> known = settings.stream().map(Setting::key).toList();
-      List<String> unknown = new ArrayList<>();
-      for (String k : flat.keySet()) {
-        if (!known.contains(k)) {
-          unknown.add(k);
-        }
-      }
-      if (!unknown.isEmpty()) {
-        throw new ConfigException(file + ": unknown settings " + unknown + " (known: " + known + ")");
       }
       return flat;
     } catch (IOException e) {

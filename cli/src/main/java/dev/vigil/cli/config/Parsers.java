@@ -13,6 +13,9 @@ public final class Parsers {
 
   private Parsers() {}
 
+  /** Parses a boolean; settings using it are switches ({@code --embedded} alone means true). */
+  public static final Setting.Parser<Boolean> BOOL = Parsers::bool;
+
   public static String string(String s) {
     if (s.isEmpty()) {
       throw new IllegalArgumentException("must not be empty");

@@ -17,10 +17,14 @@ public final class RunSettings {
   // Kafka
   public static final Setting<String> BOOTSTRAP_SERVERS = new Setting<>("kafka.bootstrap-servers",
       "--bootstrap-servers", "VIGIL_BOOTSTRAP_SERVERS", Parsers::string, null,
-      "Kafka bootstrap servers; when absent, an embedded broker is started with its data under --data-dir");
+      "Kafka bootstrap servers, host:port[,host:port] (required unless --embedded)");
   public static final Setting<Path> KAFKA_CONFIG = new Setting<>("kafka.client-config", "--kafka-config",
       "VIGIL_KAFKA_CONFIG", Parsers::path, null,
       "properties file of Kafka client settings (security.protocol, ssl.*, sasl.*)");
+  public static final Setting<Boolean> EMBEDDED = new Setting<>("kafka.embedded", "--embedded", "VIGIL_EMBEDDED",
+      Parsers.BOOL, "false",
+      "vigil run only: start a one-broker Kafka in this process (replication factor 1, data under --data-dir); "
+          + "for development and trials, never production");
   public static final Setting<Path> DATA_DIR = new Setting<>("data-dir", "--data-dir", "VIGIL_DATA_DIR",
       Parsers::path, "vigil-data", "embedded broker data and Kafka Streams state, kept across restarts");
   public static final Setting<Integer> EMBEDDED_PORT = new Setting<>("kafka.embedded-port", "--embedded-port",
@@ -29,7 +33,7 @@ public final class RunSettings {
 
   // Clusters
   public static final Setting<Boolean> WATCH = new Setting<>("kube.watch", "--watch", "VIGIL_KUBE_WATCH",
-      Parsers::bool, "true", "watch pods through the Kubernetes API (kubeconfig or in-cluster config)");
+      Parsers.BOOL, "true", "watch pods through the Kubernetes API (kubeconfig or in-cluster config)");
   public static final Setting<List<String>> CONTEXTS = new Setting<>("kube.contexts", "--context",
       "VIGIL_KUBE_CONTEXTS", Parsers::list, null,
       "kubeconfig contexts to watch, comma-separated; default the current context (or in-cluster config)");
@@ -78,7 +82,7 @@ public final class RunSettings {
       "--audit-request-timeout", "VIGIL_AUDIT_REQUEST_TIMEOUT", Parsers::duration, "30s",
       "a connection is closed if its whole request, or the writing of the response, takes longer");
   public static final Setting<Boolean> AUDIT_GKE_PUBSUB = new Setting<>("audit.gke-pubsub", "--gke-pubsub",
-      "VIGIL_GKE_PUBSUB", Parsers::bool, "false", "serve POST /gke/pubsub for a Cloud Audit Log sink's Pub/Sub push");
+      "VIGIL_GKE_PUBSUB", Parsers.BOOL, "false", "serve POST /gke/pubsub for a Cloud Audit Log sink's Pub/Sub push");
 
   // Streams
   public static final Setting<String> APPLICATION_ID = new Setting<>("streams.application-id", "--application-id",
@@ -95,9 +99,10 @@ public final class RunSettings {
       "--metrics-listen", "VIGIL_METRICS_LISTEN", Parsers::address, "127.0.0.1:9464",
       "host:port of /metrics, /healthz and /readyz (plain HTTP, read-only)");
   public static final Setting<Boolean> FEED = new Setting<>("console.feed", "--feed", "VIGIL_CONSOLE_FEED",
-      Parsers::bool, "true", "print violation transitions and follow-up changes on the console");
+      Parsers.BOOL, "true", "print violation transitions and follow-up changes on the console");
 
-  private static final List<Setting<?>> KAFKA = List.of(BOOTSTRAP_SERVERS, KAFKA_CONFIG, DATA_DIR, EMBEDDED_PORT);
+  private static final List<Setting<?>> KAFKA = List.of(BOOTSTRAP_SERVERS, KAFKA_CONFIG);
+  private static final List<Setting<?>> EMBEDDED_KAFKA = List.of(EMBEDDED, EMBEDDED_PORT);
   private static final List<Setting<?>> INGEST = List.of(WATCH, CONTEXTS, CLUSTER_ID, NAMESPACES, POLICY,
       PLATFORM_POLICY, ATTESTORS, POLICY_SCOPE, ATTESTATIONS, IMAGE_METADATA, FEED_INTERVAL, AUDIT_LISTEN,
       AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
@@ -107,7 +112,7 @@ public final class RunSettings {
 
   /** Settings of {@code vigil run}: all of them. */
   public static List<Setting<?>> run() {
-    return concat(KAFKA, INGEST, STREAMS, OPS);
+    return concat(KAFKA, EMBEDDED_KAFKA, List.of(DATA_DIR), INGEST, STREAMS, OPS);
   }
 
   /** Settings of {@code vigil ingest}. */
@@ -115,9 +120,9 @@ public final class RunSettings {
     return concat(KAFKA, INGEST, OPS);
   }
 
-  /** Settings of {@code vigil streams}. */
+  /** Settings of {@code vigil streams} (its state lives under the data directory). */
   public static List<Setting<?>> streams() {
-    return concat(KAFKA, STREAMS, OPS);
+    return concat(KAFKA, List.of(DATA_DIR), STREAMS, OPS);
   }
 
   @SafeVarargs

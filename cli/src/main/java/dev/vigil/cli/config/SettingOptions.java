@@ -21,12 +21,20 @@ public final class SettingOptions {
         .description("YAML config file (flags win over it; it wins over VIGIL_* environment variables).").build());
     for (Setting<?> s : settings) {
       String def = s.defaultValue() == null ? "" : " (default: " + s.defaultValue() + ")";
-      spec.addOption(OptionSpec.builder(s.flag()).paramLabel(label(s)).type(String.class)
-          .description(s.doc() + def + "; env " + s.env() + ", file key " + s.key() + ".").build());
+      OptionSpec.Builder option = OptionSpec.builder(s.flag()).paramLabel(label(s)).type(String.class)
+          .description(s.doc() + def + "; env " + s.env() + ", file key " + s.key() + ".");
+      if (s.parser() == Parsers.BOOL) {
+        option.arity("0..1").fallbackValue("true").paramLabel("true|false");
+      }
+      spec.addOption(option.build());
     }
   }
 
-  /** Resolves the settings from the parsed command line, the config file and the environment. */
+  /**
+   * Resolves the settings from the parsed command line, the config file and the environment. The
+   * file may also hold settings of the other Vigil commands (one file for a whole deployment):
+   * those are left to them.
+   */
   public static Config resolve(CommandSpec spec, List<Setting<?>> settings, Map<String, String> env) {
     Map<String, String> flags = new LinkedHashMap<>();
     for (Setting<?> s : settings) {
@@ -36,7 +44,7 @@ public final class SettingOptions {
       }
     }
     Path file = spec.findOption(CONFIG_FLAG).getValue();
-    return Config.resolve(settings, flags, file, env);
+    return Config.resolve(settings, RunSettings.run(), flags, file, env);
   }
 
   private static String label(Setting<?> s) {

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -62,7 +63,24 @@ public final class Demo {
     Path dir = options.dataDir() != null ? options.dataDir() : Files.createTempDirectory("vigil-demo-");
     boolean colour = System.console() != null;
     try (Lifecycle life = new Lifecycle(stop, out)) {
-      out.println("vigil demo: files in " + dir.toAbsolutePath());
+      if (options.dataDir() == null) {
+        // Closed last (after the broker and Streams let go of their files), on SIGTERM too.
+        life.add(() -> deleteRecursively(dir));
+      }
+      out.println("vigil demo: files in " + dir.toAbsolutePath() + (options.dataDir() == null ? " (removed on exit)" : ""));
+      PrometheusMeterRegistry registry = OpsServer.newRegistry();
+      AtomicReference<IngestRuntime> ingestRef = new AtomicReference<>();
+      AtomicReference<StreamsRuntime> streamsRef = new AtomicReference<>();
+      // The operations port first: a port in use stops the demo at once, in one line.
+      OpsServer ops = life.add(OpsServer.start(options.metricsListen(), "--metrics-listen", registry,
+          () -> streamsRef.get() == null ? Map.of() : streamsRef.get().unhealthy(), () -> {
+            if (ingestRef.get() == null || streamsRef.get() == null) {
+              return Map.of("vigil", "starting");
+            }
+            Map<String, String> notReady = new LinkedHashMap<>(ingestRef.get().notReady());
+            notReady.putAll(streamsRef.get().notReady());
+            return notReady;
+          }));
       DemoWorld world = DemoWorld.create(dir.resolve("world"));
 
       EmbeddedKafka broker = EmbeddedKafka.start(dir.resolve("kafka"));
@@ -80,7 +98,6 @@ public final class Demo {
       life.add(kube);
       out.println("kubernetes: mock API server at " + kube.getMasterUrl() + " (cluster " + DemoWorld.CLUSTER + ")");
 
-      PrometheusMeterRegistry registry = OpsServer.newRegistry();
       ReceiverSettings receiver = new ReceiverSettings("127.0.0.1", 0, world.certificate, world.privateKey, null,
           Set.of(world.token), Set.of(DemoWorld.CLUSTER), ReceiverSettings.DEFAULT_MAX_BODY_BYTES,
           ReceiverSettings.DEFAULT_DEDUP_WINDOW, 4, false, null);
@@ -88,6 +105,7 @@ public final class Demo {
           world.policy, null, world.attestors, "*", world.attestations, null, Duration.ofSeconds(1));
       IngestRuntime ingest = IngestRuntime.start(plan, kafka, registry, Clock.systemUTC());
       life.add(ingest);
+      ingestRef.set(ingest);
       out.println("ingest: watching the mock cluster; audit receiver on https://127.0.0.1:" + ingest.receiverPort());
 
       Map<String, String> overrides = new LinkedHashMap<>();
@@ -96,12 +114,7 @@ public final class Demo {
       overrides.put(StreamsSettings.Key.FOLLOWUP_FLUSH_INTERVAL.key(), "PT1S");
       StreamsRuntime streams = StreamsRuntime.start(kafka, dir.resolve("streams-state"), overrides, registry);
       life.add(streams);
-      OpsServer ops = OpsServer.start(options.metricsListen(), registry, () -> {
-        Map<String, String> notReady = new LinkedHashMap<>(ingest.notReady());
-        notReady.putAll(streams.notReady());
-        return notReady;
-      });
-      life.add(ops);
+      streamsRef.set(streams);
       out.println("metrics: http://" + ops.address().getHostString() + ":" + ops.address().getPort() + "/metrics");
       metricsPort.accept(ops.address().getPort());
       streams.awaitRunning(Duration.ofSeconds(120));
@@ -128,6 +141,17 @@ public final class Demo {
     } finally {
       out.println("vigil demo stopped.");
       out.flush();
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws java.io.IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.vigil.cli.ops;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.vigil.cli.config.ConfigException;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -12,6 +13,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -21,13 +23,18 @@ import java.util.function.Supplier;
 
 /**
  * The operations endpoints of every Vigil process: {@code /metrics} (Prometheus text, or
- * OpenMetrics when asked), {@code /healthz} (the process is alive) and {@code /readyz} (every
- * component is ready; 503 with the reasons otherwise). Read-only; takes no data from clusters.
+ * OpenMetrics when asked), {@code /healthz} (the process still does its work: 503 with the
+ * reasons when a component has stopped for good, so that a liveness probe restarts it) and {@code
+ * /readyz} (every component is ready; 503 with the reasons otherwise). Read-only; takes no data
+ * from clusters.
  */
 public final class OpsServer implements AutoCloseable {
 
   /** Readiness of the process: component name → reason it is not ready, empty when ready. */
   public interface Readiness extends Supplier<Map<String, String>> {}
+
+  /** Health of the process: component name → why it stopped working, empty when healthy. */
+  public interface Health extends Supplier<Map<String, String>> {}
 
   private final HttpServer http;
   private final ExecutorService executor;
@@ -39,9 +46,13 @@ public final class OpsServer implements AutoCloseable {
     this.registry = registry;
   }
 
-  /** A registry with the JVM and process metrics bound. */
+  /**
+   * A registry with the JVM and process metrics bound, and only the Kafka metrics operators use,
+   * named without the process' UUID ({@link KafkaMeterFilter}).
+   */
   public static PrometheusMeterRegistry newRegistry() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().meterFilter(new KafkaMeterFilter());
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -51,10 +62,25 @@ public final class OpsServer implements AutoCloseable {
     return registry;
   }
 
-  /** Starts serving on {@code address} (port 0 picks a free one). */
+  /** Starts serving on {@code address} (port 0 picks a free one), always healthy. */
   public static OpsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, Readiness readiness)
       throws IOException {
-    HttpServer http = HttpServer.create(address, 16);
+    return start(address, "--metrics-listen", registry, Map::of, readiness);
+  }
+
+  /**
+   * Starts serving on {@code address} (port 0 picks a free one). When the address is taken, fails
+   * with one line naming it and {@code flag}, the option that chooses another.
+   */
+  public static OpsServer start(InetSocketAddress address, String flag, PrometheusMeterRegistry registry,
+      Health health, Readiness readiness) throws IOException {
+    HttpServer http;
+    try {
+      http = HttpServer.create(address, 16);
+    } catch (BindException e) {
+      throw new ConfigException(address.getHostString() + ":" + address.getPort()
+          + " is in use (or not an address of this machine): choose another with " + flag + " HOST:PORT");
+    }
     ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "vigil-ops-http");
       t.setDaemon(true);
@@ -74,20 +100,12 @@ public final class OpsServer implements AutoCloseable {
     });
     http.createContext("/healthz", ex -> {
       if (allowGet(ex)) {
-        respond(ex, 200, "text/plain; charset=utf-8", "ok\n");
+        respondWithProblems(ex, health.get(), "ok\n");
       }
     });
     http.createContext("/readyz", ex -> {
-      if (!allowGet(ex)) {
-        return;
-      }
-      Map<String, String> notReady = readiness.get();
-      if (notReady.isEmpty()) {
-        respond(ex, 200, "text/plain; charset=utf-8", "ready\n");
-      } else {
-        StringBuilder b = new StringBuilder();
-        notReady.forEach((k, v) -> b.append(k).append(": ").append(v).append('\n'));
-        respond(ex, 503, "text/plain; charset=utf-8", b.toString());
+      if (allowGet(ex)) {
+        respondWithProblems(ex, readiness.get(), "ready\n");
       }
     });
     http.createContext("/", ex -> respond(ex, 404, "text/plain; charset=utf-8", "not found\n"));
@@ -109,6 +127,17 @@ public final class OpsServer implements AutoCloseable {
   public void close() {
     http.stop(0);
     executor.shutdownNow();
+  }
+
+  private static void respondWithProblems(HttpExchange ex, Map<String, String> problems, String fine)
+      throws IOException {
+    if (problems.isEmpty()) {
+      respond(ex, 200, "text/plain; charset=utf-8", fine);
+    } else {
+      StringBuilder b = new StringBuilder();
+      problems.forEach((k, v) -> b.append(k).append(": ").append(v).append('\n'));
+      respond(ex, 503, "text/plain; charset=utf-8", b.toString());
+    }
   }
 
   private static boolean allowGet(HttpExchange ex) throws IOException {

@@ -49,12 +49,22 @@ public record IngestPlan(
         throw new ConfigException(RunSettings.CLUSTER_ID.flag() + " names one cluster but "
             + contexts.size() + " contexts are watched; cluster ids come from the context names then");
       }
+      if (contexts.isEmpty()) {
+        ClusterChecks.requireSomeConfig();
+      }
+      List<String> namespaces = config.get(RunSettings.NAMESPACES).orElse(List.of());
       for (String context : contexts.isEmpty() ? java.util.Collections.<String>singletonList(null) : contexts) {
         KubernetesClient client = ClusterClients.forContext(context);
-        String current = context != null ? context : client.getConfiguration().getCurrentContext() == null
-            ? "in-cluster" : client.getConfiguration().getCurrentContext().getName();
-        String id = config.get(RunSettings.CLUSTER_ID).orElse(clusterIdOf(current));
-        watches.add(new Watch(id, client));
+        try {
+          String current = ClusterChecks.contextOf(client, context);
+          ClusterChecks.probe(client, current, namespaces);
+          String id = config.get(RunSettings.CLUSTER_ID).orElse(clusterIdOf(current));
+          watches.add(new Watch(id, client));
+        } catch (RuntimeException e) {
+          client.close();
+          watches.forEach(w -> w.client().close());
+          throw e;
+        }
       }
     }
     return new IngestPlan(watches, config.get(RunSettings.NAMESPACES).orElse(List.of()), receiver(config, watches),
@@ -62,6 +72,16 @@ public record IngestPlan(
         config.get(RunSettings.ATTESTORS).orElse(null), config.require(RunSettings.POLICY_SCOPE),
         config.get(RunSettings.ATTESTATIONS).orElse(null), config.get(RunSettings.IMAGE_METADATA).orElse(null),
         config.require(RunSettings.FEED_INTERVAL));
+  }
+
+  /** The ids of the clusters watched or received from, for the metrics registered at start-up. */
+  public Set<String> clusterIds() {
+    Set<String> ids = new LinkedHashSet<>();
+    watches.forEach(w -> ids.add(w.clusterId()));
+    if (receiver != null) {
+      ids.addAll(receiver.clusters());
+    }
+    return ids;
   }
 
   /**

@@ -7,7 +7,6 @@ import dev.vigil.ingest.feeds.PolicyValidator;
 import dev.vigil.ingest.http.HttpsReceiverServer;
 import dev.vigil.ingest.http.IngestReceivers;
 import dev.vigil.ingest.kafka.KafkaRecordPublisher;
-import dev.vigil.ingest.metrics.IngestMetrics;
 import dev.vigil.ingest.metrics.MicrometerIngestMetrics;
 import dev.vigil.ingest.watch.PodWatcher;
 import dev.vigil.schemas.PolicyDocument;
@@ -47,7 +46,10 @@ public final class IngestRuntime implements AutoCloseable {
   /** Starts everything {@code plan} asks for. */
   public static IngestRuntime start(IngestPlan plan, KafkaAccess kafka, PrometheusMeterRegistry registry,
       Clock clock) {
-    IngestMetrics metrics = new MicrometerIngestMetrics(registry);
+    MicrometerIngestMetrics metrics = new MicrometerIngestMetrics(registry).knownClusters(plan.clusterIds());
+    if (plan.receiver() != null) {
+      metrics.auditReceiver();
+    }
     KafkaRecordPublisher publisher = new KafkaRecordPublisher(kafka.bootstrapServers(), kafka.clientProperties(),
         "/vigil/ingest", Duration.ofSeconds(10), metrics);
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, r -> {

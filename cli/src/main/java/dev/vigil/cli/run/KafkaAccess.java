@@ -13,11 +13,18 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TimeoutException;
 
 /**
- * The Kafka a process uses: the configured cluster, or an embedded broker with its data under the
- * data directory. Topics are created (idempotently) either way.
+ * The Kafka a process uses: the configured cluster, or, when asked ({@code vigil run --embedded}),
+ * an embedded broker with its data under the data directory. Topics are created (idempotently)
+ * either way.
  */
 public final class KafkaAccess implements AutoCloseable {
 
@@ -31,19 +38,47 @@ public final class KafkaAccess implements AutoCloseable {
     this.embedded = embedded;
   }
 
-  /** Connects to the configured Kafka, or starts the embedded broker, and creates the topics. */
-  public static KafkaAccess open(Config config) throws Exception {
-    Map<String, String> props = config.get(RunSettings.KAFKA_CONFIG).map(KafkaAccess::readProperties).orElse(Map.of());
+  /** How long start-up waits for a broker to answer. */
+  static final Duration REACH_TIMEOUT = Duration.ofSeconds(8);
+
+  /**
+   * Connects to the configured Kafka, or starts the embedded broker when {@code mayEmbed} (only
+   * {@code vigil run} may) and {@code --embedded} asks for it, and creates the topics.
+   */
+  public static KafkaAccess open(Config config, boolean mayEmbed) throws Exception {
+    boolean embedded = requireChoice(config, mayEmbed);
+    Optional<String> servers = config.get(RunSettings.BOOTSTRAP_SERVERS);
     KafkaAccess access;
-    if (config.get(RunSettings.BOOTSTRAP_SERVERS).isPresent()) {
-      access = new KafkaAccess(config.require(RunSettings.BOOTSTRAP_SERVERS), props, null);
-    } else {
+    if (embedded) {
       Path dir = config.require(RunSettings.DATA_DIR).resolve("kafka");
       EmbeddedKafka kafka = EmbeddedKafka.start(dir, config.require(RunSettings.EMBEDDED_PORT), Map.of());
       access = new KafkaAccess(kafka.bootstrapServers(), Map.of(), kafka);
+    } else {
+      Map<String, String> props =
+          config.get(RunSettings.KAFKA_CONFIG).map(KafkaAccess::readProperties).orElse(Map.of());
+      access = new KafkaAccess(servers.get(), props, null);
     }
     access.createTopics();
     return access;
+  }
+
+  /**
+   * Checks that the configuration names one Kafka: bootstrap servers, or (when {@code mayEmbed})
+   * {@code --embedded}; true for the embedded broker. Fails with one line otherwise.
+   */
+  public static boolean requireChoice(Config config, boolean mayEmbed) {
+    boolean embedded = mayEmbed && config.require(RunSettings.EMBEDDED);
+    Optional<String> servers = config.get(RunSettings.BOOTSTRAP_SERVERS);
+    if (embedded && servers.isPresent()) {
+      throw new ConfigException(RunSettings.EMBEDDED.flag() + " and " + RunSettings.BOOTSTRAP_SERVERS.flag()
+          + " exclude each other: give one");
+    }
+    if (!embedded && servers.isEmpty()) {
+      throw new ConfigException("no Kafka: give " + RunSettings.BOOTSTRAP_SERVERS.flag() + " HOST:PORT (or "
+          + RunSettings.BOOTSTRAP_SERVERS.env() + ")" + (mayEmbed ? ", or " + RunSettings.EMBEDDED.flag()
+          + " for a one-broker Kafka inside this process (development only)" : ""));
+    }
+    return embedded;
   }
 
   /** Wraps an already running cluster (the demo's embedded broker). */
@@ -59,14 +94,48 @@ public final class KafkaAccess implements AutoCloseable {
   void createTopics() throws Exception {
     Map<String, Object> p = new HashMap<>(clientProperties);
     p.put("bootstrap.servers", bootstrapServers);
-    try (Admin admin = Admin.create(p)) {
-      new TopicAdmin(admin, (short) (embedded != null ? 1 : defaultReplication(admin))).create(Topics.ALL);
+    // Few reconnection attempts (each logs a warning) while nothing answers.
+    p.putIfAbsent("reconnect.backoff.ms", "2000");
+    p.putIfAbsent("reconnect.backoff.max.ms", "4000");
+    Admin admin;
+    try {
+      admin = Admin.create(p);
+    } catch (KafkaException e) {
+      throw unreachable(rootMessage(e));
+    }
+    try {
+      int brokers = brokers(admin);
+      new TopicAdmin(admin, (short) (embedded != null ? 1 : Math.min(3, Math.max(1, brokers)))).create(Topics.ALL);
+    } finally {
+      admin.close(Duration.ZERO); // every call made was awaited: nothing to wait for
     }
   }
 
-  private static int defaultReplication(Admin admin) throws Exception {
-    int brokers = admin.describeCluster().nodes().get().size();
-    return Math.min(3, Math.max(1, brokers));
+  /** Asks the cluster for its brokers, failing in one line when none answers within {@link #REACH_TIMEOUT}. */
+  private int brokers(Admin admin) throws InterruptedException {
+    try {
+      return admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) REACH_TIMEOUT.toMillis()))
+          .nodes().get().size();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof TimeoutException) {
+        throw unreachable("no broker answered within " + REACH_TIMEOUT.toSeconds() + " s");
+      }
+      throw new StartupException("Kafka at " + bootstrapServers + " refused Vigil: " + rootMessage(e)
+          + " (check " + RunSettings.KAFKA_CONFIG.flag() + ": security.protocol, ssl.*, sasl.*)");
+    }
+  }
+
+  private StartupException unreachable(String why) {
+    return new StartupException("Kafka unreachable at " + bootstrapServers + " (check "
+        + RunSettings.BOOTSTRAP_SERVERS.flag() + "): " + why);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   public String bootstrapServers() {

@@ -8,13 +8,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.kafka.streams.KafkaStreams;
 
 /** The running Kafka Streams side: continuous validation, violations and follow-ups. */
 public final class StreamsRuntime implements AutoCloseable {
 
   private final VigilStreamsApp app;
   private final KafkaStreamsMetrics kafkaMetrics;
+  private volatile boolean closing;
 
   private StreamsRuntime(VigilStreamsApp app, KafkaStreamsMetrics kafkaMetrics) {
     this.app = app;
@@ -43,8 +43,12 @@ public final class StreamsRuntime implements AutoCloseable {
 
   /** Empty when running; else why not. */
   public Map<String, String> notReady() {
-    KafkaStreams.State s = app.state();
-    return s == KafkaStreams.State.RUNNING ? Map.of() : Map.of("streams", s.toString());
+    return StreamsHealth.notReady(app.kafkaStreams());
+  }
+
+  /** Empty while the instance works or may still work; else why it stopped for good. */
+  public Map<String, String> unhealthy() {
+    return closing ? Map.of() : StreamsHealth.unhealthy(app.kafkaStreams());
   }
 
   public VigilStreamsApp app() {
@@ -53,6 +57,7 @@ public final class StreamsRuntime implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     kafkaMetrics.close();
     app.close();
   }

@@ -61,6 +61,20 @@ class ConfigTest {
   }
 
   @Test
+  void keysOfAnotherCommandInASharedFileAreLeftToItButTyposAreStillRefused() throws Exception {
+    Setting<Boolean> watch = new Setting<>("kube.watch", "--watch", "VIGIL_KUBE_WATCH", Parsers.BOOL, "true", "w");
+    Path shared = file("kafka:\n  bootstrap-servers: file:9092\nkube:\n  watch: false\n");
+
+    Config streams = Config.resolve(ALL, List.of(watch), Map.of(), shared, Map.of());
+    ConfigException typo = assertThrows(ConfigException.class, () -> Config.resolve(ALL, List.of(watch), Map.of(),
+        file("kube:\n  wach: false\n"), Map.of()));
+
+    assertEquals("file:9092", streams.require(SERVERS));
+    assertEquals(List.of("kube.watch"), streams.foreignKeys());
+    assertTrue(typo.getMessage().contains("unknown settings [kube.wach]"), typo.getMessage());
+  }
+
+  @Test
   void missingRequiredValueSaysHowToGiveIt() {
     ConfigException e = assertThrows(ConfigException.class,
         () -> Config.resolve(ALL, Map.of(), null, Map.of()).require(SERVERS));

@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,8 +74,6 @@ class ShippedMonitoringTest {
         }
       }
     }
-    // Streams-down mirrors ingest-down and the no-audit rule needs an absent series: both read by eye.
-    untested.removeAll(List.of("VigilStreamsDown", "VigilNoAuditEvents"));
     assertEquals(List.of(), untested);
   }
 
@@ -110,35 +110,21 @@ class ShippedMonitoringTest {
   }
 
   @Test
-  void composeVigilConfigUsesOnlyKnownSettings() {
-    dev.vigil.cli.config.Config config = dev.vigil.cli.config.Config.resolve(
-        dev.vigil.cli.config.RunSettings.run(), java.util.Map.of(), COMPOSE.resolveSibling("vigil.yaml"),
-        java.util.Map.of());
-
-    assertEquals(Path.of("/etc/vigil/policy/policy.yaml"), config.require(dev.vigil.cli.config.RunSettings.POLICY));
-    assertEquals(8443, config.require(dev.vigil.cli.config.RunSettings.AUDIT_LISTEN).getPort());
-  }
-
-  @Test
-  void kubernetesManifestsParseAndTheirConfigUsesOnlyKnownSettings(@TempDir Path tmp) throws Exception {
-    List<String> kinds = new ArrayList<>();
-    JsonNode configMap = null;
+  void kubernetesManifestsParseAndHoldEachPartOnce() throws Exception {
+    List<String> objects = new ArrayList<>();
     try (var parser = YAML.getFactory().createParser(ROOT.resolve("deploy/kubernetes/vigil.yaml").toFile())) {
       var docs = YAML.readValues(parser, JsonNode.class);
       while (docs.hasNext()) {
         JsonNode d = docs.next();
-        kinds.add(d.path("kind").asText());
-        if ("ConfigMap".equals(d.path("kind").asText())) {
-          configMap = d;
-        }
+        objects.add(d.path("kind").asText() + "/" + d.path("metadata").path("name").asText());
       }
     }
-    assertEquals(List.of("ConfigMap", "Deployment", "Service", "StatefulSet", "Service"), kinds);
-    Path config = tmp.resolve("vigil.yaml");
-    Files.writeString(config, configMap.path("data").path("vigil.yaml").asText());
-    dev.vigil.cli.config.Config c = dev.vigil.cli.config.Config.resolve(dev.vigil.cli.config.RunSettings.run(),
-        java.util.Map.of(), config, java.util.Map.of());
-    assertEquals(List.of("us-central1-a.prod"), c.require(dev.vigil.cli.config.RunSettings.AUDIT_CLUSTERS));
+    // Whether the commands start with these files: ShippedStacksIT.
+    assertEquals(List.of("ConfigMap/vigil-config", "Deployment/vigil-watcher", "Deployment/vigil-receiver",
+        "Service/vigil-audit", "StatefulSet/vigil-streams", "Service/vigil-streams",
+        "PodDisruptionBudget/vigil-receiver", "PodDisruptionBudget/vigil-streams",
+        "NetworkPolicy/vigil-default-deny", "NetworkPolicy/vigil-kafka-dns-metrics",
+        "NetworkPolicy/vigil-receiver-audit", "NetworkPolicy/vigil-watcher-apiserver"), objects);
   }
 
   @Test
@@ -168,5 +154,103 @@ class ShippedMonitoringTest {
         "Re-evaluation duration", "Consumer lag", "Dead letters")) {
       assertTrue(titles.stream().anyMatch(t -> t.startsWith(wanted)), "dashboard lacks " + wanted + ": " + titles);
     }
+  }
+
+  /** The dashboard's queries with Grafana's variables replaced as Grafana would. */
+  static Map<String, String> dashboardQueries() throws Exception {
+    JsonNode dash = new ObjectMapper().readTree(ROOT.resolve("monitoring/grafana/vigil-dashboard.json").toFile());
+    Map<String, String> queries = new LinkedHashMap<>();
+    for (JsonNode p : dash.path("panels")) {
+      for (JsonNode t : p.path("targets")) {
+        queries.put(p.path("title").asText() + " " + t.path("refId").asText(), t.path("expr").asText()
+            .replace("$__rate_interval", "5m").replace("$cluster", ".*").replace("$namespace", ".*"));
+      }
+    }
+    return queries;
+  }
+
+  @Test
+  void dashboardQueriesAreValidPromQL(@TempDir Path dir) throws Exception {
+    StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
+    int i = 0;
+    for (String expr : dashboardQueries().values()) {
+      rules.append("      - record: dashboard:q").append(i++).append("\n        expr: ")
+          .append(new ObjectMapper().writeValueAsString(expr)).append('\n');
+    }
+    Files.writeString(dir.resolve("dashboard-rules.yml"), rules);
+
+    Result check = promtool(dir, "check", "rules", "dashboard-rules.yml");
+
+    assertEquals(0, check.code(), check.output());
+  }
+
+  @Test
+  void dashboardPanelsShowTheFirstEventOfASeriesBornCounting(@TempDir Path dir) throws Exception {
+    Map<String, String> q = dashboardQueries();
+    Files.writeString(dir.resolve("none.yml"), "groups: []\n");
+    ObjectMapper json = new ObjectMapper();
+    // Series whose first sample already holds the first events; the other side of the sum is missing.
+    Files.writeString(dir.resolve("panels.test.yml"), """
+        rule_files: [none.yml]
+        evaluation_interval: 1m
+        tests:
+          - interval: 1m
+            input_series:
+              - series: 'vigil_ingest_admissions_total{cluster="prod",signal="failed_open",mechanism="validating_webhook"}'
+                values: '_ _ 5 5 5 5 5 5 5 5'
+              - series: 'vigil_ingest_admissions_total{cluster="prod",signal="breakglass",mechanism=""}'
+                values: '_ _ _ 1 1 1 1 1 1 1'
+              - series: 'vigil_policies_rejected_total'
+                values: '_ _ 1 1 1 1 1 1 1 1'
+              - series: 'vigil_dead_letters_total{source="vigil.pod-events",reason="unreadable"}'
+                values: '_ _ 60 60 60 60 60 60 60 60'
+            promql_expr_test:
+              - expr: %s
+                eval_time: 4m
+                exp_samples:
+                  - labels: '{cluster="prod",signal="failed_open"}'
+                    value: 5
+                  - labels: '{cluster="prod",signal="breakglass"}'
+                    value: 1
+              - expr: %s
+                eval_time: 4m
+                exp_samples:
+                  - labels: '{}'
+                    value: 1
+              - expr: %s
+                eval_time: 4m
+                exp_samples:
+                  - labels: '{source="vigil.pod-events",reason="unreadable"}'
+                    value: 60
+        """.formatted(json.writeValueAsString(q.get("Fail-open and breakglass admissions A")),
+        json.writeValueAsString(q.get("Policies rejected A")), json.writeValueAsString(q.get("Dead letters A"))));
+
+    Result test = promtool(dir, "test", "rules", "panels.test.yml");
+
+    assertEquals(0, test.code(), test.output());
+  }
+
+  @Test
+  void dashboardImportsIntoAnyGrafanaAndFiltersByClusterAndNamespace() throws Exception {
+    JsonNode dash = new ObjectMapper().readTree(ROOT.resolve("monitoring/grafana/vigil-dashboard.json").toFile());
+    JsonNode input = dash.path("__inputs").path(0);
+    assertEquals("datasource", input.path("type").asText());
+    assertEquals("prometheus", input.path("pluginId").asText());
+    List<String> variables = new ArrayList<>();
+    dash.path("templating").path("list").forEach(v -> variables.add(v.path("name").asText()));
+    assertEquals(List.of("datasource", "cluster", "namespace"), variables);
+    assertEquals("datasource", dash.path("templating").path("list").path(0).path("type").asText());
+    List<String> uids = new ArrayList<>();
+    dash.findParents("datasource").forEach(n -> {
+      if (n.path("datasource").isObject()) {
+        uids.add(n.path("datasource").path("uid").asText());
+      }
+    });
+    assertFalse(uids.isEmpty());
+    assertEquals(List.of("${datasource}"), uids.stream().distinct().toList(), "hard-coded datasource uid");
+    Map<String, String> q = dashboardQueries();
+    assertTrue(q.get("Open violations by cluster, namespace and rule A").contains("namespace=~\".*\""), q.toString());
+    assertTrue(q.values().stream().anyMatch(e -> e.contains("vigil_ingest_http_requests_seconds_bucket")),
+        "request latency from histogram buckets");
   }
 }

@@ -96,7 +96,7 @@ public final class JsonFileFeed {
         out = parser.parse(content, clock);
       } catch (IllegalArgumentException e) {
         unreadable++;
-        LOG.warn("{}: {} not published: {}", component, f, e.getMessage());
+        LOG.debug("{}: {} not published: {}", component, f, e.getMessage()); // the dead letter logs one line
         out = List.of(DeadLetters.of(component, "file:" + f, content, "UnreadableFile", e.getMessage(), clock.instant()));
         metrics.deadLettered(component, 1);
       }

@@ -3,6 +3,7 @@ package dev.vigil.ingest.kafka;
 import dev.vigil.ingest.metrics.IngestMetrics;
 import dev.vigil.ingest.metrics.IngestMetrics.PublishFailure;
 import dev.vigil.schemas.CloudEvents;
+import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.Topic;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,12 +22,16 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Publishes to Kafka with an idempotent producer and {@code acks=all}: a record counts as
  * published only when every in-sync replica has it. Every record carries CloudEvents headers.
  */
 public final class KafkaRecordPublisher implements RecordPublisher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaRecordPublisher.class);
 
   private final KafkaProducer<String, byte[]> producer;
   private final String ceSource;
@@ -97,6 +102,8 @@ public final class KafkaRecordPublisher implements RecordPublisher {
     for (Outgoing<?> r : records) {
       if (r.value() instanceof dev.vigil.schemas.AdmissionEvent a) {
         metrics.admission(a);
+      } else if (r.value() instanceof DeadLetter d) {
+        LOG.warn(d.logLine(null)); // one line per dead letter, once Kafka has it; never the payload
       }
     }
   }

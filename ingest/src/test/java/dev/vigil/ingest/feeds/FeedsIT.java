@@ -1,8 +1,10 @@
 package dev.vigil.ingest.feeds;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.ingest.TestResources;
 import dev.vigil.ingest.kafka.KafkaRecordPublisher;
@@ -50,6 +52,50 @@ class FeedsIT {
         assertInstanceOf(PolicyFilePublisher.Unchanged.class, again);
       }
     }
+  }
+
+  @Test
+  void anUnreadableFileIsDeadLetteredWithOneLogLineThatHoldsNoneOfItsContent(@TempDir Path dir) throws Exception {
+    List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var context = (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+    var layout = org.apache.logging.log4j.core.layout.PatternLayout.newBuilder()
+        .withPattern("%-5level %c{1} - %msg%n%throwable").build();
+    var appender = new org.apache.logging.log4j.core.appender.AbstractAppender("capture", null, layout, true,
+        org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+      @Override
+      public void append(org.apache.logging.log4j.core.LogEvent event) {
+        lines.addAll(List.of(layout.toSerializable(event).split("\n")));
+      }
+    };
+    appender.start();
+    var root = context.getConfiguration().getRootLogger();
+    try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        new TopicAdmin(admin, (short) 1).create(List.of(Topics.ATTESTATIONS, Topics.DEAD_LETTER));
+      }
+      Path feedDir = Files.createDirectories(dir.resolve("attestations"));
+      Files.writeString(feedDir.resolve("bad.json"), "{\"signature\": 'hunter2-secret'");
+      try (KafkaRecordPublisher publisher = new KafkaRecordPublisher(kafka.bootstrapServers(), Map.of(),
+          "/vigil/ingest/test", Duration.ofSeconds(60), IngestMetrics.NOOP)) {
+        root.addAppender(appender, org.apache.logging.log4j.Level.WARN, null);
+        context.updateLoggers();
+        try {
+          JsonFileFeed.Summary summary = JsonFileFeed.attestations(feedDir, publisher, IngestMetrics.NOOP,
+              Clock.systemUTC()).scan();
+          assertEquals(1, summary.unreadableFiles());
+        } finally {
+          root.removeAppender("capture");
+          context.updateLoggers();
+        }
+      }
+    }
+
+    assertEquals(1, lines.size(), String.join("\n", lines));
+    String line = lines.get(0);
+    assertTrue(line.startsWith("WARN  KafkaRecordPublisher - dead letter: component=ingest.attestations source=file:"),
+        line);
+    assertTrue(line.contains("bad.json reason=UnreadableFile"), line);
+    assertFalse(line.contains("hunter2"), line);
   }
 
   private static PolicyFilePublisher publisher(Path file, KafkaRecordPublisher publisher, PolicyDocument last) {
