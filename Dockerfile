@@ -1,4 +1,6 @@
-# Vigil image: `vigil` command line (ingest, streams, run, report, ...).
+# Vigil image, hand-written: kept only while compose/docker-compose.yml builds vigil:dev from it.
+# The image is built by Jib: ./mvnw -B -ntp -Pimage -pl cli -am verify (cli/target/vigil-image.tar,
+# `docker load -i` it; ADR 0080). Like that one, this copies only the production lib/.
 # Build from the repository root: docker build -t vigil:dev .
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src

@@ -179,6 +179,7 @@ final class ReportCommand implements Callable<Integer> {
     ReportBuilder builder = new ReportBuilder(settings);
     Progress progress = System.console() != null ? new ProgressBar(err) : Progress.NONE;
     if (dataDir != null) {
+      DevTools.requireEmbeddedKafka("--data-dir");
       EmbeddedKafka kafka;
       try {
         kafka = EmbeddedKafka.start(dataDir);

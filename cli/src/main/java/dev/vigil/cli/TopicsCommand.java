@@ -6,6 +6,7 @@ import dev.vigil.schemas.Topics;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -32,17 +33,33 @@ final class TopicsCommand implements Runnable {
   static final class Create implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
 
-    @Option(names = "--replication-factor", defaultValue = "1",
-        description = "Replication factor of new topics (default ${DEFAULT-VALUE}; use 3 in production).")
-    short replicationFactor;
+    @Option(names = "--replication-factor",
+        description = "Replication factor of new topics (default: the number of brokers, at most 3; "
+            + "production: 3).")
+    Short replicationFactor;
+
+    @Option(names = "--min-insync-replicas",
+        description = "min.insync.replicas topic config of new topics: acks=all writes are refused while fewer "
+            + "replicas are in sync (default: 2 from replication factor 3 up, else 1; production: 2).")
+    Integer minInsyncReplicas;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
+      if (replicationFactor != null && minInsyncReplicas != null) {
+        check(replicationFactor, minInsyncReplicas);
+      }
       try (Admin admin = Admin.create(kafka.clientProperties())) {
-        Map<String, TopicAdmin.Outcome> outcomes = new TopicAdmin(admin, replicationFactor).create(Topics.ALL);
+        short rf = replicationFactor != null ? replicationFactor
+            : (short) Math.min(3, admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size());
+        int minIsr = minInsyncReplicas != null ? minInsyncReplicas : TopicAdmin.defaultMinInsyncReplicas(rf);
+        check(rf, minIsr);
+        TopicAdmin topics = new TopicAdmin(admin, rf, minIsr);
+        out.printf("replication factor %d, min.insync.replicas %d for new topics%n",
+            topics.replicationFactor(), topics.minInsyncReplicas());
+        Map<String, TopicAdmin.Outcome> outcomes = topics.create(Topics.ALL);
         for (Topic<?> t : Topics.ALL) {
           out.printf("%-24s %-15s %2d partitions, %s%n", t.name(),
               outcomes.get(t.name()) == TopicAdmin.Outcome.CREATED ? "created" : "already exists",
@@ -50,6 +67,14 @@ final class TopicsCommand implements Runnable {
         }
       }
       return 0;
+    }
+
+    private void check(short rf, int minIsr) {
+      try {
+        TopicAdmin.checkReplication(rf, minIsr);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
     }
   }
 

@@ -14,10 +14,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Vigil.Version.class,
     description = "Audits how container images get into Kubernetes clusters and keeps validating them while they run.",
-    subcommands = {ServiceCommand.Run.class, DemoCommand.class, ServiceCommand.Ingest.class,
+    subcommands = {ServiceCommand.Run.class, ServiceCommand.Ingest.class,
       ServiceCommand.Streams.class, EvaluateCommand.class, ReportCommand.class, TopicsCommand.class,
-      BrokerCommand.class, ReplayCommand.class, AckCommand.class, BenchCommand.class,
-      CommandLine.HelpCommand.class})
+      ReplayCommand.class, AckCommand.class, CommandLine.HelpCommand.class})
 public final class Vigil implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -34,6 +33,8 @@ public final class Vigil implements Runnable {
   /** Runs the command line writing to {@code out} and {@code err}. */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cl = new CommandLine(new Vigil());
+    // demo, broker, bench: only in the developer build (DevTools, ADR 0080).
+    DevTools.addCommands(cl);
     for (CommandLine sub : cl.getSubcommands().values()) {
       if (sub.getCommand() instanceof HasSettings h) {
         SettingOptions.addTo(sub.getCommandSpec(), h.settings());

@@ -56,6 +56,9 @@ class DemoIT {
     Process prometheus = null;
     try {
       waitFor(Duration.ofMinutes(3), () -> metricsPort.get() > 0 || failure.get() != null, text);
+      if (failure.get() != null) {
+        fail("the demo failed to start; output so far:\n" + text, failure.get());
+      }
       prometheus = startPrometheus(dir.resolve("prometheus"), metricsPort.get());
       int promPort = prometheusPort;
 

@@ -55,14 +55,12 @@ public final class EmbeddedKafka implements KafkaCluster {
       Files.createDirectories(dataDir);
       int clientPort = port == 0 ? freePort() : port;
       int controllerPort = freePort();
-      Properties p = new Properties();
+      Properties p = commonSettings();
       p.put("process.roles", "broker,controller");
       p.put("node.id", "1");
       p.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
       p.put("listeners", "PLAINTEXT://127.0.0.1:" + clientPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
       p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + clientPort);
-      p.put("controller.listener.names", "CONTROLLER");
-      p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
       p.put("inter.broker.listener.name", "PLAINTEXT");
       p.put("log.dirs", dataDir.resolve("data").toString());
       p.put("num.partitions", "1");
@@ -74,25 +72,10 @@ public final class EmbeddedKafka implements KafkaCluster {
       p.put("share.coordinator.state.topic.replication.factor", "1");
       p.put("share.coordinator.state.topic.min.isr", "1");
       p.put("group.initial.rebalance.delay.ms", "0");
-      p.put("log.cleaner.dedupe.buffer.size", String.valueOf(4 * 1024 * 1024));
       p.put("auto.create.topics.enable", "false");
       p.putAll(overrides);
 
-      Path config = dataDir.resolve("server.properties");
-      try (Writer w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
-        p.store(w, "written by Vigil's embedded broker");
-      }
-      if (!Files.exists(dataDir.resolve("data").resolve("meta.properties"))) {
-        int rc =
-            StorageTool.execute(
-                new String[] {
-                  "format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--standalone"
-                },
-                new PrintStream(OutputStream.nullOutputStream()));
-        if (rc != 0) {
-          throw new IllegalStateException("formatting Kafka storage in " + dataDir + " failed: rc " + rc);
-        }
-      }
+      format(dataDir, p, Uuid.randomUuid().toString(), "--standalone");
       KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p), Time.SYSTEM);
       server.startup();
       return new EmbeddedKafka(server, "127.0.0.1:" + clientPort, dataDir);
@@ -121,7 +104,41 @@ public final class EmbeddedKafka implements KafkaCluster {
     }
   }
 
-  private static int freePort() throws IOException {
+  /**
+   * Writes {@code p} to {@code dir/server.properties} and formats the node's storage with Kafka's
+   * {@code StorageTool} unless {@code dir/data} is formatted already (a restart keeps its data).
+   */
+  static void format(Path dir, Properties p, String clusterId, String... extraArgs) throws IOException {
+    Path config = dir.resolve("server.properties");
+    try (Writer w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
+      p.store(w, "written by Vigil's embedded broker");
+    }
+    if (Files.exists(Path.of(p.getProperty("log.dirs")).resolve("meta.properties"))) {
+      return;
+    }
+    String[] args = new String[5 + extraArgs.length];
+    args[0] = "format";
+    args[1] = "-t";
+    args[2] = clusterId;
+    args[3] = "-c";
+    args[4] = config.toString();
+    System.arraycopy(extraArgs, 0, args, 5, extraArgs.length);
+    int rc = StorageTool.execute(args, new PrintStream(OutputStream.nullOutputStream()));
+    if (rc != 0) {
+      throw new IllegalStateException("formatting Kafka storage in " + dir + " failed: rc " + rc);
+    }
+  }
+
+  /** Settings every embedded node shares: plain loopback listeners, a small log-cleaner buffer. */
+  static Properties commonSettings() {
+    Properties p = new Properties();
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("log.cleaner.dedupe.buffer.size", String.valueOf(4 * 1024 * 1024));
+    return p;
+  }
+
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       s.setReuseAddress(true);
       return s.getLocalPort();

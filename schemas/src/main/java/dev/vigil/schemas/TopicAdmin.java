@@ -44,10 +44,59 @@ public final class TopicAdmin {
 
   private final Admin admin;
   private final short replicationFactor;
+  private final int minInsyncReplicas;
 
+  /**
+   * Creates topics with {@code replicationFactor} replicas and {@link #defaultMinInsyncReplicas
+   * the default} {@code min.insync.replicas} for it.
+   */
   public TopicAdmin(Admin admin, short replicationFactor) {
+    this(admin, replicationFactor, defaultMinInsyncReplicas(replicationFactor));
+  }
+
+  /**
+   * Creates topics with {@code replicationFactor} replicas, each with the topic config {@code
+   * min.insync.replicas=minInsyncReplicas}: an {@code acks=all} write succeeds only once that many
+   * replicas have it, and is refused (not lost) while fewer are in sync.
+   *
+   * @throws IllegalArgumentException unless 1 &lt;= minInsyncReplicas &lt;= replicationFactor
+   */
+  public TopicAdmin(Admin admin, short replicationFactor, int minInsyncReplicas) {
+    checkReplication(replicationFactor, minInsyncReplicas);
     this.admin = admin;
     this.replicationFactor = replicationFactor;
+    this.minInsyncReplicas = minInsyncReplicas;
+  }
+
+  /**
+   * Refuses a replication factor below 1 and a {@code min.insync.replicas} outside 1..replication
+   * factor (Kafka would take the topic and then refuse every {@code acks=all} write).
+   */
+  public static void checkReplication(int replicationFactor, int minInsyncReplicas) {
+    if (replicationFactor < 1) {
+      throw new IllegalArgumentException("replication factor must be at least 1, not " + replicationFactor);
+    }
+    if (minInsyncReplicas < 1 || minInsyncReplicas > replicationFactor) {
+      throw new IllegalArgumentException("min.insync.replicas must be between 1 and the replication factor "
+          + replicationFactor + ", not " + minInsyncReplicas);
+    }
+  }
+
+  /**
+   * {@code min.insync.replicas} for a replication factor: one replica may be missing (a broker
+   * restarting) without refusing writes, and never fewer than two copies once there are three:
+   * 1 → 1, 2 → 1, 3 → 2, 5 → 2.
+   */
+  public static int defaultMinInsyncReplicas(int replicationFactor) {
+    return Math.max(1, Math.min(2, replicationFactor - 1));
+  }
+
+  public short replicationFactor() {
+    return replicationFactor;
+  }
+
+  public int minInsyncReplicas() {
+    return minInsyncReplicas;
   }
 
   /**
@@ -58,7 +107,9 @@ public final class TopicAdmin {
       throws InterruptedException, TimeoutException {
     List<NewTopic> requests = new ArrayList<>();
     for (Topic<?> t : topics) {
-      requests.add(new NewTopic(t.name(), t.partitions(), replicationFactor).configs(t.configs()));
+      Map<String, String> configs = new HashMap<>(t.configs());
+      configs.put("min.insync.replicas", String.valueOf(minInsyncReplicas));
+      requests.add(new NewTopic(t.name(), t.partitions(), replicationFactor).configs(configs));
     }
     var result = admin.createTopics(requests);
     Map<String, Outcome> outcomes = new LinkedHashMap<>();

@@ -9,7 +9,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import dev.vigil.schemas.TopicAdmin;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -31,6 +33,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param followUpFlushInterval how often follow-up pod-count updates are emitted (state changes
  *     are emitted at once)
  * @param streamThreads Kafka Streams {@code num.stream.threads}
+ * @param replicationFactor replication factor of Kafka Streams' internal topics (changelogs); -1
+ *     leaves it to the broker's {@code default.replication.factor}
  */
 public record StreamsSettings(
     String applicationId,
@@ -42,7 +46,8 @@ public record StreamsSettings(
     Duration correlationSkew,
     Duration deletedPodRetention,
     Duration followUpFlushInterval,
-    int streamThreads) {
+    int streamThreads,
+    int replicationFactor) {
 
   /** The configuration keys, each with its default and what it means. */
   public enum Key {
@@ -61,7 +66,10 @@ public record StreamsSettings(
         "how long deleted pods are remembered to ignore late events"),
     FOLLOWUP_FLUSH_INTERVAL("vigil.streams.followup-flush-interval", "PT5S",
         "how often follow-up pod counts are published"),
-    STREAM_THREADS("vigil.streams.threads", "1", "Kafka Streams num.stream.threads");
+    STREAM_THREADS("vigil.streams.threads", "1", "Kafka Streams num.stream.threads"),
+    REPLICATION_FACTOR("vigil.streams.replication-factor", "-1",
+        "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
+            + "default.replication.factor");
 
     private final String key;
     private final String defaultValue;
@@ -112,6 +120,10 @@ public record StreamsSettings(
       throw new InvalidSettingException(Key.STREAM_THREADS, String.valueOf(streamThreads),
           "must be at least 1");
     }
+    if (replicationFactor < 1 && replicationFactor != -1) {
+      throw new InvalidSettingException(Key.REPLICATION_FACTOR, String.valueOf(replicationFactor),
+          "must be at least 1, or -1 for the broker's default");
+    }
   }
 
   /** The defaults, for a broker at {@code bootstrapServers} and state under {@code stateDir}. */
@@ -134,28 +146,29 @@ public record StreamsSettings(
         duration(values, Key.CORRELATION_SKEW),
         duration(values, Key.DELETED_POD_RETENTION),
         duration(values, Key.FOLLOWUP_FLUSH_INTERVAL),
-        integer(values, Key.STREAM_THREADS));
+        integer(values, Key.STREAM_THREADS),
+        integer(values, Key.REPLICATION_FACTOR));
   }
 
   /** A copy with another application id (tests run several applications on one broker). */
   public StreamsSettings withApplicationId(String id) {
     return new StreamsSettings(id, bootstrapServers, stateDir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, streamThreads);
+        followUpFlushInterval, streamThreads, replicationFactor);
   }
 
   /** A copy with another state directory (a second instance in the same JVM needs its own). */
   public StreamsSettings withStateDir(Path dir) {
     return new StreamsSettings(applicationId, bootstrapServers, dir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, streamThreads);
+        followUpFlushInterval, streamThreads, replicationFactor);
   }
 
   /** A copy with another change-poll interval. */
   public StreamsSettings withChangePollInterval(Duration d) {
     return new StreamsSettings(applicationId, bootstrapServers, stateDir, d,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, streamThreads);
+        followUpFlushInterval, streamThreads, replicationFactor);
   }
 
   /**
@@ -179,6 +192,12 @@ public record StreamsSettings(
     // short; 30 s (Streams' default is 10 s) leaves room on a starved machine, and bounds how long a
     // vanished instance's open transaction can hold back read_committed readers of the verdicts.
     p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 30_000);
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
+    if (replicationFactor != -1) {
+      // As for Vigil's own topics: a changelog write needs two in-sync copies once there are three.
+      p.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
+          String.valueOf(TopicAdmin.defaultMinInsyncReplicas(replicationFactor)));
+    }
     return p;
   }
 

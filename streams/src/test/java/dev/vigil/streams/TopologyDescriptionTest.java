@@ -72,4 +72,17 @@ class TopologyDescriptionTest {
     assertEquals(true, StreamsSettings.fromMap(Map.of()).streamsProperties()
         .get("ensure.explicit.internal.resource.naming"));
   }
+
+  @Test
+  void internalTopicsAreReplicatedAsConfigured() {
+    var byBroker = StreamsSettings.fromMap(Map.of()).streamsProperties();
+    assertEquals(-1, byBroker.get("replication.factor"));
+    assertEquals(null, byBroker.get("topic.min.insync.replicas"));
+    var three = StreamsSettings.fromMap(Map.of("vigil.streams.replication-factor", "3")).streamsProperties();
+    assertEquals(3, three.get("replication.factor"));
+    assertEquals("2", three.get("topic.min.insync.replicas"));
+    var ex = assertThrows(StreamsSettings.InvalidSettingException.class,
+        () -> StreamsSettings.fromMap(Map.of("vigil.streams.replication-factor", "0")));
+    assertTrue(ex.getMessage().startsWith("vigil.streams.replication-factor=0"), ex.getMessage());
+  }
 }

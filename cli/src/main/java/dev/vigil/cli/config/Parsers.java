@@ -90,6 +90,19 @@ public final class Parsers {
     }
   }
 
+  /** A replication factor: at least 1, or -1 for the broker's default. */
+  public static int replicationFactor(String s) {
+    try {
+      int r = Integer.parseInt(s.trim());
+      if (r >= 1 || r == -1) {
+        return r;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("'" + s + "' is not a replication factor (1 or more, or -1 for the broker's default)");
+  }
+
   /** A TCP port, 0 to 65535. */
   public static int port(String s) {
     try {

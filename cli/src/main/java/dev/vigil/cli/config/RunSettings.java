@@ -93,6 +93,10 @@ public final class RunSettings {
   public static final Setting<Duration> CORRELATION_SKEW = new Setting<>("streams.correlation-skew",
       "--correlation-skew", "VIGIL_CORRELATION_SKEW", Parsers::duration, "5m",
       "how long an admission event waits for its pod event");
+  public static final Setting<Integer> STREAMS_REPLICATION_FACTOR = new Setting<>("streams.replication-factor",
+      "--streams-replication-factor", "VIGIL_STREAMS_REPLICATION_FACTOR", Parsers::replicationFactor, "-1",
+      "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
+          + "default.replication.factor; production: 3");
 
   // Operations
   public static final Setting<InetSocketAddress> METRICS_LISTEN = new Setting<>("metrics.listen",
@@ -107,7 +111,8 @@ public final class RunSettings {
       PLATFORM_POLICY, ATTESTORS, POLICY_SCOPE, ATTESTATIONS, IMAGE_METADATA, FEED_INTERVAL, AUDIT_LISTEN,
       AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
       AUDIT_REQUEST_TIMEOUT, AUDIT_GKE_PUBSUB);
-  private static final List<Setting<?>> STREAMS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW);
+  private static final List<Setting<?>> STREAMS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW,
+      STREAMS_REPLICATION_FACTOR);
   private static final List<Setting<?>> OPS = List.of(METRICS_LISTEN, FEED);
 
   /** Settings of {@code vigil run}: all of them. */

@@ -73,6 +73,7 @@ public final class Replay {
   /** Runs the replay. @throws ReplayInputException for a policy (update) that ingest rejects */
   public static Result run(ReplayRequest request, ReplayInputs inputs, Timing timing, PrintWriter err)
       throws Exception {
+    dev.vigil.cli.DevTools.requireEmbeddedKafka("vigil replay");
     Deque<AutoCloseable> open = new ArrayDeque<>();
     Path work = Files.createTempDirectory("vigil-replay-");
     Path data = request.keepData() != null ? request.keepData() : work.resolve("kafka");

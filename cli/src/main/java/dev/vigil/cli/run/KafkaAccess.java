@@ -50,6 +50,7 @@ public final class KafkaAccess implements AutoCloseable {
     Optional<String> servers = config.get(RunSettings.BOOTSTRAP_SERVERS);
     KafkaAccess access;
     if (embedded) {
+      dev.vigil.cli.DevTools.requireEmbeddedKafka(RunSettings.EMBEDDED.flag());
       Path dir = config.require(RunSettings.DATA_DIR).resolve("kafka");
       EmbeddedKafka kafka = EmbeddedKafka.start(dir, config.require(RunSettings.EMBEDDED_PORT), Map.of());
       access = new KafkaAccess(kafka.bootstrapServers(), Map.of(), kafka);
