@@ -1,6 +1,7 @@
 package dev.vigil.cli;
 
 import dev.vigil.schemas.CloudEvents;
+import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.FollowUpAck;
 import dev.vigil.schemas.FollowUpId;
 import dev.vigil.schemas.Json;
@@ -8,9 +9,11 @@ import dev.vigil.schemas.Topics;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -18,7 +21,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -42,7 +44,11 @@ import picocli.CommandLine.Parameters;
       "Acknowledge a fail-open, breakglass or dry-run follow-up (or resolve or reopen it).",
       "FOLLOWUP_ID is <cluster>/<namespace>/<Kind>/<name>/<KIND>#<cycle> as `vigil replay`, the report and"
           + " the follow-ups topic show it. Prints the acknowledgement written as one JSON line.",
-      "Exit status: 0 written, 1 Kafka did not take it, 2 unusable arguments (malformed id, missing --by)."
+      "Before writing, reads the latest record of the follow-up on vigil.followups and refuses an id that"
+          + " is not there, a cycle that is not the latest, or an action its state does not take (what"
+          + " streams would ignore).",
+      "Exit status: 0 written, 1 Kafka could not be read or did not take it, 2 unusable arguments"
+          + " (malformed id, missing --by), 3 refused (unknown follow-up, other cycle, already in that state)."
     })
 final class AckCommand implements Callable<Integer> {
 
@@ -71,7 +77,7 @@ final class AckCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
 
   @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS",
-      description = "How long to wait for Kafka to acknowledge the write (default 30).")
+      description = "How long to wait for Kafka to show the follow-up and to acknowledge the write (default 30).")
   int timeoutSeconds;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -109,16 +115,19 @@ final class AckCommand implements Callable<Integer> {
       err.println("vigil ack: " + e.getMessage());
       return 2;
     }
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    long waitMs = timeoutSeconds * 1000L;
-    long requestMs = Math.min(30_000L, waitMs);
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(waitMs));
-    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(requestMs));
-    props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-    // delivery.timeout.ms must be at least linger.ms + request.timeout.ms.
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(waitMs, requestMs + 1)));
-    props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "vigil-ack");
+    Optional<FollowUp> latest;
+    try {
+      latest = new FollowUpLookup(props, Duration.ofSeconds(timeoutSeconds)).latest(id);
+    } catch (FollowUpLookup.LookupException | RuntimeException e) {
+      err.println("vigil ack: cannot check the follow-up, nothing written: " + e.getMessage());
+      return 1;
+    }
+    String refusal = refusal(id, what, latest);
+    if (refusal != null) {
+      err.println("vigil ack: " + refusal + "; nothing written");
+      return 3;
+    }
+    props = kafka.producerProperties(timeoutSeconds, "vigil-ack");
     RecordMetadata written;
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
@@ -148,6 +157,30 @@ final class AckCommand implements Callable<Integer> {
     out.println(new String(Json.write(line), StandardCharsets.UTF_8));
     out.flush();
     return 0;
+  }
+
+  /**
+   * Why streams would ignore {@code what} for {@code id}, given the latest follow-up record of its
+   * key, or {@code null} when it would act on it (the rules of the follow-up lifecycle's onAck).
+   */
+  static String refusal(FollowUpId id, FollowUpAck.Action what, Optional<FollowUp> latest) {
+    if (latest.isEmpty()) {
+      return "no follow-up " + id.key() + " on " + Topics.FOLLOWUPS.name()
+          + " (check the id against `vigil report` or the topic)";
+    }
+    FollowUp f = latest.get();
+    if (!f.followUpId().equals(id.toString())) {
+      return id + " is not the current follow-up of its workload: the latest is " + f.followUpId()
+          + " (" + f.state() + ")";
+    }
+    FollowUp.State state = f.state();
+    boolean closed = state == FollowUp.State.RESOLVED || state == FollowUp.State.ACKNOWLEDGED;
+    return switch (what) {
+      case ACKNOWLEDGE -> closed ? id + " is already closed (" + state + ", " + f.cause() + ")" : null;
+      case RESOLVE -> state == FollowUp.State.RESOLVED
+          ? id + " is already closed (" + state + ", " + f.cause() + ")" : null;
+      case REOPEN -> closed ? null : id + " is not closed (" + state + "): nothing to reopen";
+    };
   }
 
   /** Why the arguments are unusable, or {@code null}. */

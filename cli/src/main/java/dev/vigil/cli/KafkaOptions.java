@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import org.apache.kafka.clients.producer.ProducerConfig;
 import picocli.CommandLine.Option;
 
 /** How a command reaches Kafka. */
@@ -28,5 +29,24 @@ final class KafkaOptions {
     }
     p.put("bootstrap.servers", bootstrapServers);
     return p;
+  }
+
+  /**
+   * Settings of a producer that writes a few records for a person: {@code acks=all}, idempotent,
+   * and giving up after {@code timeoutSeconds}.
+   */
+  java.util.Properties producerProperties(int timeoutSeconds, String clientId) {
+    java.util.Properties props = clientProperties();
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    long waitMs = timeoutSeconds * 1000L;
+    long requestMs = Math.min(30_000L, waitMs);
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(waitMs));
+    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(requestMs));
+    props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    // delivery.timeout.ms must be at least linger.ms + request.timeout.ms.
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(waitMs, requestMs + 1)));
+    props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    return props;
   }
 }

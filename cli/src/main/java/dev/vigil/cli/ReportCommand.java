@@ -10,6 +10,8 @@ import dev.vigil.report.ReportSettings;
 import dev.vigil.report.TopicsUnreadableException;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -17,16 +19,22 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -176,7 +184,7 @@ final class ReportCommand implements Callable<Integer> {
   }
 
   private Report read(ReportSettings settings, PrintWriter err) throws TopicsUnreadableException {
-    ReportBuilder builder = new ReportBuilder(settings);
+    ReportBuilder builder = new ReportBuilder(settings).generator(BuildInfo.current().toString());
     Progress progress = System.console() != null ? new ProgressBar(err) : Progress.NONE;
     if (dataDir != null) {
       DevTools.requireEmbeddedKafka("--data-dir");
@@ -216,10 +224,31 @@ final class ReportCommand implements Callable<Integer> {
       return;
     }
     Path target = output.toAbsolutePath();
-    Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+    replace(target, w -> format.render(report, w));
+    String hex = sha256Of(target);
+    // In sha256sum's format, so `sha256sum -c FILE.sha256` checks the report.
+    replace(target.resolveSibling(target.getFileName() + ".sha256"),
+        w -> w.write(hex + "  " + target.getFileName() + "\n"));
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("vigil report: sha256 " + hex + " " + output + "; input offsets sha256 " + report.input().sha256());
+    err.flush();
+  }
+
+  /** What writes a file's content. */
+  private interface Content {
+    void writeTo(Writer w) throws IOException;
+  }
+
+  /**
+   * Writes {@code target} through a new file beside it, moved over it atomically. The file is
+   * created (not {@code createTempFile}, which makes it 0600) so its mode follows the umask.
+   */
+  private static void replace(Path target, Content content) throws IOException {
+    Path temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
     try {
-      try (Writer w = new BufferedWriter(Files.newBufferedWriter(temp, StandardCharsets.UTF_8))) {
-        format.render(report, w);
+      try (Writer w = new BufferedWriter(Files.newBufferedWriter(temp, StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))) {
+        content.writeTo(w);
       }
       try {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -229,6 +258,20 @@ final class ReportCommand implements Callable<Integer> {
     } finally {
       Files.deleteIfExists(temp);
     }
+  }
+
+  /** SHA-256 (hex) of the bytes of {@code file}, as written. */
+  static String sha256Of(Path file) throws IOException {
+    MessageDigest sha256;
+    try {
+      sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    return HexFormat.of().formatHex(sha256.digest());
   }
 
   /** A progress bar on a terminal's stderr, redrawn at most four times a second. */

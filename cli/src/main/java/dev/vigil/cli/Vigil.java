@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     description = "Audits how container images get into Kubernetes clusters and keeps validating them while they run.",
     subcommands = {ServiceCommand.Run.class, ServiceCommand.Ingest.class,
       ServiceCommand.Streams.class, EvaluateCommand.class, ReportCommand.class, TopicsCommand.class,
-      ReplayCommand.class, AckCommand.class, CommandLine.HelpCommand.class})
+      ReplayCommand.class, AckCommand.class, RevokeCommand.class, CommandLine.HelpCommand.class})
 public final class Vigil implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -65,12 +65,11 @@ public final class Vigil implements Runnable {
     List<Setting<?>> settings();
   }
 
-  /** Reads the version from the jar's manifest. */
+  /** The version and commit stamped at build ({@link BuildInfo}). */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Vigil.class.getPackage().getImplementationVersion();
-      return new String[] {"vigil " + (v == null ? "development build" : v)};
+      return new String[] {BuildInfo.current().toString()};
     }
   }
 }

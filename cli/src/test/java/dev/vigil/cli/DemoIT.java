@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.cli.demo.Demo;
 import dev.vigil.schemas.Json;
+import dev.vigil.schemas.Topics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
@@ -65,6 +66,13 @@ class DemoIT {
       waitFor(Duration.ofMinutes(4), () -> text.toString().contains("The scripted day is over")
           && text.toString().contains("VIOLATION RESOLVED") || failure.get() != null, text);
       String log = text.toString();
+      // Act 1 is true: the attestations are published before the pods, so no violation opens for
+      // the compliant workloads, in act 1 or later (payments/api stays signed all day).
+      String acts1and2 = log.substring(log.indexOf("\u25b6 1/7"), log.indexOf("\u25b6 3/7"));
+      assertTrue(!acts1and2.contains("VIOLATION"), "acts 1 and 2 produce no violation: " + acts1and2);
+      assertTrue(!log.matches("(?s).*VIOLATION \\w+\\s+\\S+/payments/api-(?!unsigned).*"),
+          "payments/api never violates: " + log);
+      assertAttestedBeforeThePodsStarted(log);
       assertTrue(log.matches("(?s).*FOLLOW-UP FAIL_OPEN\\s+VERIFIED\\s+\\S+/payments DEPLOYMENT/checkout.*"), log);
       assertTrue(log.matches("(?s).*FOLLOW-UP FAIL_OPEN\\s+ESCALATED\\s+\\S+/legacy DEPLOYMENT/batch-worker.*"), log);
       assertTrue(log.matches("(?s).*FOLLOW-UP BREAKGLASS\\s+\\S+\\s+\\S+/debug DEPLOYMENT/toolbox.*"), log);
@@ -86,6 +94,48 @@ class DemoIT {
       fail("the demo failed", failure.get());
     }
     assertTrue(text.toString().contains("vigil demo stopped."));
+  }
+
+  /**
+   * The act-1 facts are on vigil.attestations before the first pod event of payments/api: read
+   * both topics of the demo's broker and compare the records' times.
+   */
+  private static void assertAttestedBeforeThePodsStarted(String log) throws Exception {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("kafka: (\\S+) \\(embedded\\)").matcher(log);
+    assertTrue(m.find(), "the demo names its broker: " + log);
+    String digest = "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest("shop/api".getBytes(StandardCharsets.UTF_8)));
+    long attested = Long.MIN_VALUE;
+    long firstPod = Long.MAX_VALUE;
+    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(
+        java.util.Map.<String, Object>of("bootstrap.servers", m.group(1)),
+        new org.apache.kafka.common.serialization.StringDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      var parts = new java.util.ArrayList<org.apache.kafka.common.TopicPartition>();
+      for (String topic : java.util.List.of(Topics.ATTESTATIONS.name(), Topics.POD_EVENTS.name())) {
+        consumer.partitionsFor(topic).forEach(p -> parts.add(new org.apache.kafka.common.TopicPartition(topic, p.partition())));
+      }
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      var end = consumer.endOffsets(parts);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+        for (var r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.key() == null) {
+            continue;
+          }
+          if (r.topic().equals(Topics.ATTESTATIONS.name()) && r.key().startsWith(digest + "/")) {
+            attested = Math.max(attested, r.timestamp());
+          } else if (r.topic().equals(Topics.POD_EVENTS.name()) && r.key().contains("/payments/api-")
+              && !r.key().contains("unsigned")) {
+            firstPod = Math.min(firstPod, r.timestamp());
+          }
+        }
+      }
+    }
+    assertTrue(attested != Long.MIN_VALUE && firstPod != Long.MAX_VALUE, "attestation and pod events of payments/api");
+    assertTrue(attested <= firstPod, "the attestation of shop/api reached Kafka " + (attested - firstPod)
+        + " ms after the first pod event of payments/api");
   }
 
   private int prometheusPort;

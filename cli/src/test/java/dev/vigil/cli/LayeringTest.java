@@ -19,6 +19,8 @@ class LayeringTest {
 
   static final JavaClasses VIGIL = new ClassFileImporter()
       .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+      // Test jars of other modules (ingest's, for its test fixtures) are on this classpath too.
+      .withImportOption(location -> !location.contains("-tests.jar"))
       .importPackages("dev.vigil");
 
   @Test

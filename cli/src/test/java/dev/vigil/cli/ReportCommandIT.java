@@ -9,19 +9,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.kafka.KafkaCluster;
 import dev.vigil.kafka.KafkaClusters;
 import dev.vigil.schemas.AdmissionEvent;
+import dev.vigil.cli.run.KafkaAccess;
 import dev.vigil.schemas.ContainerImage;
+import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Json;
+import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.WorkloadRef;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -136,6 +141,77 @@ class ReportCommandIT {
         "--data-dir", dir.resolve("kafka").toString());
     assertEquals(0, fromDataDir.code(), fromDataDir.err());
     assertEquals(3, Json.mapper().readTree(fromDataDir.out()).path("summary").path("admissions").asLong());
+  }
+
+  @Test
+  void aWrittenReportNamesItsToolCarriesDigestsAndFollowsTheUmask(@TempDir Path dir) throws Exception {
+    try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
+      String bootstrap = kafka.bootstrapServers();
+      fill(bootstrap);
+      KafkaAccess.of(bootstrap).createTopicsNow();
+      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+          new StringSerializer(), new ByteArraySerializer())) {
+        DeadLetter bad = new DeadLetter("streams", Topics.POD_EVENTS.name(), 2, 17L, "k", null, 5,
+            "UnreadableMessageException", "not JSON", Instant.parse("2026-11-02T10:00:00Z"));
+        // Kafka time now: the topic's 30-day retention would delete a record stamped in the period.
+        producer.send(new ProducerRecord<>(Topics.DEAD_LETTER.name(), "k", Json.write(bad))).get();
+        for (PolicyDocument p : List.of(policy(1, "2026-10-20T00:00:00Z"), policy(2, "2026-11-03T00:00:00Z"))) {
+          producer.send(new ProducerRecord<>(Topics.POLICIES.name(), p.key(), Json.write(p))).get();
+        }
+      }
+      Path html = dir.resolve("report.html");
+      Path json = dir.resolve("report.json");
+
+      VigilRun first = vigil("report", "--from", FROM, "--to", TO, "--format", "html", "--output", html.toString(),
+          "--bootstrap-servers", bootstrap);
+      VigilRun again = vigil("report", "--from", FROM, "--to", TO, "--format", "json", "--output", json.toString(),
+          "--bootstrap-servers", bootstrap);
+
+      assertEquals(0, first.code(), first.err());
+      assertEquals(0, again.code(), again.err());
+      // The report's own digest, beside it in sha256sum's format, and on stderr.
+      String htmlSha = sha256(Files.readAllBytes(html));
+      assertEquals(htmlSha + "  report.html\n", Files.readString(dir.resolve("report.html.sha256")));
+      assertTrue(first.err().contains("sha256 " + htmlSha), first.err());
+      // The input offsets' digest: the same for a re-run over the same records, in every form.
+      JsonNode doc = Json.mapper().readTree(Files.readString(json));
+      String inputSha = doc.path("input").path("sha256").asText();
+      assertTrue(inputSha.matches("[0-9a-f]{64}"), inputSha);
+      assertTrue(first.err().contains("input offsets sha256 " + inputSha), first.err() + " vs " + inputSha);
+      assertTrue(Files.readString(html).contains(inputSha), "the HTML shows the offsets digest");
+      assertTrue(doc.path("input").path("ranges").size() >= 3, doc.path("input").toString());
+      // The policy in force at the start and its change in the period.
+      JsonNode policies = doc.path("policies");
+      assertEquals(2, policies.size(), policies.toString());
+      assertTrue(policies.get(0).path("inForceAtStart").asBoolean(), policies.toString());
+      assertEquals(2, policies.get(1).path("version").asInt(), policies.toString());
+      assertTrue(!policies.get(1).path("inForceAtStart").asBoolean(), policies.toString());
+      // Dead letters of the period.
+      JsonNode dead = doc.path("deadLetters").get(0);
+      assertEquals("UnreadableMessageException", dead.path("errorType").asText(), doc.path("deadLetters").toString());
+      assertEquals(1, dead.path("count").asInt());
+      assertTrue(Files.readString(html).contains("Dead letters in the period"));
+      // The tool that made it.
+      String version = vigil("--version").out().strip();
+      assertEquals(version, doc.path("generator").asText());
+      assertTrue(version.matches("vigil \\S+ \\((commit [0-9a-f]{12}.*|unknown commit)\\)"), version);
+      assertTrue(Files.readString(html).contains("by " + version), "the HTML names " + version);
+      // Files are made with the process umask, like any other file this process creates.
+      Path reference = Files.createFile(dir.resolve("reference"));
+      Set<PosixFilePermission> expected = Files.getPosixFilePermissions(reference);
+      assertEquals(expected, Files.getPosixFilePermissions(html));
+      assertEquals(expected, Files.getPosixFilePermissions(json));
+      assertEquals(expected, Files.getPosixFilePermissions(dir.resolve("report.json.sha256")));
+    }
+  }
+
+  private static PolicyDocument policy(long version, String at) {
+    return PolicyDocument.of("global", PolicyDocument.Kind.BINAUTHZ_POLICY, "policy.yaml", version,
+        PolicyDocument.Format.YAML, "v" + version, "file:policy.yaml", Instant.parse(at));
+  }
+
+  private static String sha256(byte[] bytes) throws Exception {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
   }
 
   /** Two fail-open pods of payments/api and a breakglass in shop, acknowledged with a note. */

@@ -18,7 +18,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Function;
 
 /** An HTTPS audit receiver on a loopback port, with clients to post to it. */
 public final class ReceiverFixture implements AutoCloseable {
@@ -32,7 +31,7 @@ public final class ReceiverFixture implements AutoCloseable {
   public final HttpClient withCertificate;
 
   public ReceiverFixture(RecordPublisher publisher, IngestMetrics metrics, Set<String> clusters,
-      Function<byte[], dev.vigil.ingest.http.HttpResponse> pubsub) {
+      dev.vigil.ingest.gke.PubSubPushHandler pubsub) {
     AuditWebhookHandler audit = new AuditWebhookHandler(publisher, new Deduplicator(10_000), metrics,
         Clock.systemUTC(), MAX_BODY);
     IngestRouter router = new IngestRouter(new Authenticator(Set.of(TOKEN), true), clusters, audit, pubsub,

@@ -38,6 +38,13 @@ public final class RecordingPublisher implements RecordPublisher {
     return records.stream().filter(r -> r.topic() == topic).map(r -> (V) r.value()).toList();
   }
 
+  /** The tombstones published, as key → origin header, in order. */
+  public java.util.Map<String, String> tombstones() {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    records.stream().filter(r -> r.value() == null).forEach(r -> m.put(r.key(), r.origin()));
+    return m;
+  }
+
   @Override
   public void close() {}
 }

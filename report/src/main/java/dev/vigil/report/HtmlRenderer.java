@@ -12,6 +12,11 @@ import org.owasp.encoder.Encode;
  */
 final class HtmlRenderer {
 
+  /**
+   * Screen: the tables fit the page's width (cells wrap, long ids and digests break anywhere), so
+   * no section scrolls sideways. Print: A4 or Letter, whichever the printer uses, with margins; the
+   * tables shrink their type and wrap inside the page, headers repeat, rows do not split.
+   */
   private static final String CSS = String.join("\n",
       "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1d2433;margin:0;background:#f6f7f9}",
       "main{max-width:1400px;margin:0 auto;padding:24px 32px}",
@@ -19,12 +24,24 @@ final class HtmlRenderer {
       ".scope{color:#4a5468;margin:0}.desc{color:#4a5468;margin:0 0 8px}",
       "section{background:#fff;border:1px solid #dde1e8;border-radius:6px;padding:4px 16px 16px;margin-top:16px;overflow-x:auto}",
       "table{border-collapse:collapse;width:100%;font-size:13px}",
-      "th,td{border-bottom:1px solid #e6e9ef;padding:4px 8px;text-align:left;vertical-align:top;white-space:nowrap}",
-      "td.wrap{white-space:normal;overflow-wrap:anywhere;min-width:12em}",
-      "th{background:#eef1f6;font-weight:600;white-space:nowrap}td.num,th.num{text-align:right;white-space:nowrap}",
+      "th,td{border-bottom:1px solid #e6e9ef;padding:4px 8px;text-align:left;vertical-align:top;"
+          + "white-space:normal;overflow-wrap:anywhere}",
+      "td.wrap{min-width:10em}",
+      "th{background:#eef1f6;font-weight:600}td.num,th.num{text-align:right;white-space:nowrap}",
       "tr:nth-child(even) td{background:#fafbfc}.empty{color:#4a5468;font-style:italic}",
       "#summary{width:auto;min-width:420px}",
-      "svg text{font:11px system-ui,sans-serif;fill:#4a5468}");
+      "svg{max-width:100%;height:auto}svg text{font:11px system-ui,sans-serif;fill:#4a5468}",
+      "@page{margin:12mm 10mm}",
+      "@media print{",
+      "body{background:#fff;font-size:9pt}main{max-width:none;padding:0}",
+      "h1{font-size:15pt}h2{font-size:11pt;margin:10pt 0 4pt;break-after:avoid}",
+      "section{border:0;border-radius:0;padding:0;margin-top:8pt;overflow:visible}",
+      "table{width:100%;font-size:6.5pt;line-height:1.3}",
+      "th,td{padding:1.5pt 2pt;white-space:normal;overflow-wrap:anywhere;min-width:0}",
+      "td.wrap,td.num,th.num{min-width:0;white-space:normal}",
+      "thead{display:table-header-group}tr{break-inside:avoid}",
+      "#summary{width:100%;min-width:0}",
+      "}");
 
   private final Report report;
   private final Writer out;

@@ -3,6 +3,7 @@ package dev.vigil.report;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import dev.vigil.report.Report.FollowUpEntry;
+import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.WorkloadRef;
 import java.io.IOException;
@@ -28,6 +29,9 @@ final class JsonRenderer {
     g.writeStartObject();
     g.writeNumberField("version", Report.VERSION);
     time(g, "generatedAt", r.generatedAt());
+    if (r.generator() != null) {
+      g.writeStringField("generator", r.generator());
+    }
     g.writeObjectFieldStart("period");
     time(g, "from", s.from());
     time(g, "to", s.to());
@@ -90,13 +94,47 @@ final class JsonRenderer {
     g.writeArrayFieldStart("violatingAtEnd");
     for (Report.ViolatingWorkload w : r.violatingAtEnd()) {
       g.writeStartObject();
-      g.writeStringField("clusterId", w.clusterId());
-      workload(g, w.owner());
-      g.writeStringField("decision", w.decision().name());
-      g.writeNumberField("pods", w.pods());
-      strings(g, "podNames", w.podNames());
+      violatingPods(g, w.clusterId(), w.owner(), w.decision(), w.pods(), w.podNames());
       strings(g, "reasons", w.reasons());
       time(g, "openSince", w.openSince());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+
+    g.writeArrayFieldStart("policies");
+    for (Report.PolicyRevision p : r.policies()) {
+      g.writeStartObject();
+      g.writeStringField("key", p.key());
+      g.writeNumberField("version", p.version());
+      g.writeStringField("sha256", p.sha256());
+      if (p.source() != null) {
+        g.writeStringField("source", p.source());
+      }
+      time(g, "publishedAt", p.publishedAt());
+      g.writeBooleanField("inForceAtStart", p.inForceAtStart());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+
+    g.writeArrayFieldStart("deadLetters");
+    for (Report.DeadLetters d : r.deadLetters()) {
+      g.writeStartObject();
+      g.writeStringField("component", d.component());
+      g.writeStringField("source", d.source());
+      g.writeStringField("errorType", d.errorType());
+      g.writeNumberField("count", d.count());
+      time(g, "first", d.first());
+      time(g, "last", d.last());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+
+    g.writeArrayFieldStart("violationsInPeriod");
+    for (Report.PeriodViolations w : r.violationsInPeriod()) {
+      g.writeStartObject();
+      violatingPods(g, w.clusterId(), w.owner(), w.decision(), w.pods(), w.podNames());
+      time(g, "firstOpened", w.firstOpened());
+      g.writeNumberField("openAtEnd", w.openAtEnd());
       g.writeEndObject();
     }
     g.writeEndArray();
@@ -107,10 +145,31 @@ final class JsonRenderer {
     g.writeNumberField("followUpsRead", r.input().followUpsRead());
     g.writeNumberField("unreadable", r.input().unreadable());
     g.writeNumberField("duplicateAdmissionEvents", r.input().duplicateAdmissionEvents());
+    g.writeArrayFieldStart("ranges");
+    for (Report.OffsetRange o : r.input().ranges()) {
+      g.writeStartObject();
+      g.writeStringField("topic", o.topic());
+      g.writeNumberField("partition", o.partition());
+      g.writeNumberField("start", o.start());
+      g.writeNumberField("end", o.end());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeStringField("sha256", r.input().sha256());
     g.writeEndObject();
     g.writeEndObject();
     g.flush();
     out.write("\n");
+  }
+
+  /** The fields a workload with violating pods has in both violation lists. */
+  private static void violatingPods(JsonGenerator g, String clusterId, WorkloadRef owner, Decision decision,
+      int pods, List<String> podNames) throws IOException {
+    g.writeStringField("clusterId", clusterId);
+    workload(g, owner);
+    g.writeStringField("decision", decision.name());
+    g.writeNumberField("pods", pods);
+    strings(g, "podNames", podNames);
   }
 
   private static void followUp(JsonGenerator g, FollowUpEntry f) throws IOException {

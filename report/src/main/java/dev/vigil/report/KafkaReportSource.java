@@ -49,6 +49,9 @@ public final class KafkaReportSource {
 
   private static final Duration POLL = Duration.ofMillis(200);
 
+  /** The revisions the streams policy gate accepted, where that gate runs. */
+  static final String ACCEPTED_POLICIES = "vigil.policies.accepted";
+
   private final Properties clientProperties;
   private final Duration timeout;
 
@@ -71,15 +74,26 @@ public final class KafkaReportSource {
     startAt.put(Topics.VIOLATIONS.name(), history);
     startAt.put(Topics.FOLLOWUPS.name(), history);
 
+    // Read when they exist. The policy topics are compacted: read whole, they hold the last
+    // revision of each policy and whatever compaction has not yet removed.
+    Map<String, Instant> optional = Map.of(
+        Topics.DEAD_LETTER.name(), s.from().minus(TIMESTAMP_SLACK),
+        Topics.POLICIES.name(), Instant.EPOCH,
+        ACCEPTED_POLICIES, Instant.EPOCH);
+
     Map<String, Consumer<byte[]>> handlers = Map.of(
         Topics.ADMISSION_EVENTS.name(), bytes -> builder.admission(read(bytes, Topics.ADMISSION_EVENTS)),
         Topics.VIOLATIONS.name(), bytes -> builder.violation(read(bytes, Topics.VIOLATIONS)),
-        Topics.FOLLOWUPS.name(), bytes -> builder.followUp(read(bytes, Topics.FOLLOWUPS)));
+        Topics.FOLLOWUPS.name(), bytes -> builder.followUp(read(bytes, Topics.FOLLOWUPS)),
+        Topics.DEAD_LETTER.name(), bytes -> builder.deadLetter(read(bytes, Topics.DEAD_LETTER)),
+        Topics.POLICIES.name(), bytes -> builder.policy(read(bytes, Topics.POLICIES)),
+        ACCEPTED_POLICIES, bytes -> builder.policy(read(bytes, Topics.POLICIES)));
 
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties())) {
       Map<TopicPartition, Long> start = new HashMap<>();
       Map<TopicPartition, Long> end = new HashMap<>();
-      plan(consumer, startAt, start, end);
+      plan(consumer, startAt, optional, start, end);
+      start.forEach((tp, from) -> builder.offsets(tp.topic(), tp.partition(), from, end.get(tp)));
 
       long total = 0;
       for (TopicPartition tp : start.keySet()) {
@@ -151,15 +165,26 @@ public final class KafkaReportSource {
 
   /** Finds the partitions of the three topics and the offsets to read each from and to. */
   private void plan(KafkaConsumer<byte[], byte[]> consumer, Map<String, Instant> startAt,
-      Map<TopicPartition, Long> start, Map<TopicPartition, Long> end) throws TopicsUnreadableException {
+      Map<String, Instant> optional, Map<TopicPartition, Long> start, Map<TopicPartition, Long> end)
+      throws TopicsUnreadableException {
     Map<String, List<PartitionInfo>> topics = consumer.listTopics(timeout);
     List<String> missing = startAt.keySet().stream().filter(t -> !topics.containsKey(t)).sorted().toList();
     if (!missing.isEmpty()) {
       throw new TopicsUnreadableException("missing topic" + (missing.size() > 1 ? "s " : " ")
           + String.join(", ", missing) + " on " + bootstrap() + " (vigil topics create makes them)", null);
     }
+    Map<String, Instant> read = new HashMap<>(startAt);
+    optional.forEach((topic, at) -> {
+      if (topics.containsKey(topic)) {
+        read.put(topic, at);
+      }
+    });
+    if (read.containsKey(ACCEPTED_POLICIES)) {
+      // What streams accepted is what was in force; vigil.policies also holds rejected revisions.
+      read.remove(Topics.POLICIES.name());
+    }
     Map<TopicPartition, Long> query = new HashMap<>();
-    startAt.forEach((topic, at) -> {
+    read.forEach((topic, at) -> {
       for (PartitionInfo p : topics.get(topic)) {
         query.put(new TopicPartition(topic, p.partition()), Math.max(0, at.toEpochMilli()));
       }

@@ -18,9 +18,17 @@ import java.util.Objects;
  * @param byNamespace the counts per cluster and namespace, sorted by cluster then namespace
  * @param followUps every follow-up whose life overlaps the period, oldest first
  * @param violatingAtEnd workloads with pods whose violation was still open at {@code asOf}
+ * @param violationsInPeriod workloads with pods that violated the policy at any time in the period
+ * @param policies the policy revision in force at the start of the period and every revision
+ *     published in it, per policy, oldest first
+ * @param deadLetters records Vigil could not process in the period, grouped by component, source
+ *     and error type
+ * @param generator the tool that made the report, e.g. {@code vigil 0.1.0 (commit 1a2b3c4d5e6f)},
+ *     or {@code null} when not told
  */
 public record Report(
     Instant generatedAt,
+    String generator,
     ReportSettings settings,
     Instant asOf,
     Counts summary,
@@ -28,6 +36,9 @@ public record Report(
     List<Outage> outages,
     List<FollowUpEntry> followUps,
     List<ViolatingWorkload> violatingAtEnd,
+    List<PeriodViolations> violationsInPeriod,
+    List<PolicyRevision> policies,
+    List<DeadLetters> deadLetters,
     CloseTimes timeToClose,
     Input input) {
 
@@ -43,6 +54,9 @@ public record Report(
     outages = List.copyOf(outages);
     followUps = List.copyOf(followUps);
     violatingAtEnd = List.copyOf(violatingAtEnd);
+    violationsInPeriod = List.copyOf(violationsInPeriod);
+    deadLetters = List.copyOf(deadLetters);
+    policies = List.copyOf(policies);
     Objects.requireNonNull(timeToClose, "timeToClose");
     Objects.requireNonNull(input, "input");
   }
@@ -171,24 +185,104 @@ public record Report(
   }
 
   /**
+   * A workload with pods that violated the policy at some time in the period: a violation opened,
+   * changed or resolved in it, or was open through it.
+   *
+   * @param decision the most severe decision any of its pods had in the period
+   * @param pods how many of its pods violated
+   * @param podNames some of them, at most {@link ReportBuilder#MAX_LISTED}
+   * @param firstOpened when the earliest of those violations opened (possibly before the period)
+   * @param openAtEnd how many were still open at the end of the period
+   */
+  public record PeriodViolations(
+      String clusterId,
+      WorkloadRef owner,
+      Decision decision,
+      int pods,
+      List<String> podNames,
+      Instant firstOpened,
+      int openAtEnd) {
+    public PeriodViolations {
+      podNames = List.copyOf(podNames);
+    }
+  }
+
+  /**
+   * One revision of a policy document.
+   *
+   * @param key {@code KIND/scope/name}
+   * @param inForceAtStart the revision that was in force when the period began (published before it)
+   */
+  public record PolicyRevision(String key, long version, String sha256, String source, Instant publishedAt,
+      boolean inForceAtStart) {}
+
+  /**
+   * Dead letters of one component, source (topic or feed) and error type in the period.
+   *
+   * @param count how many
+   * @param first the time of the first
+   * @param last the time of the last
+   */
+  public record DeadLetters(String component, String source, String errorType, long count, Instant first,
+      Instant last) {}
+
+  /**
    * How long follow-ups closed within the period took to close. {@code mean} and {@code p95}
    * (nearest rank) are {@code null} when none closed.
    */
   public record CloseTimes(int closed, Duration mean, Duration p95) {}
 
   /**
-   * What was read: records per topic, records that could not be read (skipped and counted), and
-   * admission events dropped as redeliveries of one already counted.
+   * What was read: records per topic, records that could not be read (skipped and counted),
+   * admission events dropped as redeliveries of one already counted, and the offsets read from each
+   * partition (sorted by topic, then partition).
    */
   public record Input(
       long admissionEventsRead,
       long violationsRead,
       long followUpsRead,
       long unreadable,
-      long duplicateAdmissionEvents) {
+      long duplicateAdmissionEvents,
+      List<OffsetRange> ranges) {
+    public Input {
+      ranges = ranges.stream()
+          .sorted(Comparator.comparing(OffsetRange::topic).thenComparingInt(OffsetRange::partition))
+          .toList();
+    }
+
     /** Every record read. */
     public long total() {
       return admissionEventsRead + violationsRead + followUpsRead;
+    }
+
+    /**
+     * SHA-256 (hex) of the offsets read, one line {@code topic/partition/start-end} per range in
+     * order: two reports with the same digest read the same records.
+     */
+    public String sha256() {
+      StringBuilder b = new StringBuilder();
+      for (OffsetRange r : ranges) {
+        b.append(r).append('\n');
+      }
+      try {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            .digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException("every JVM has SHA-256", e);
+      }
+    }
+  }
+
+  /** The records read from one partition: offsets {@code start} (included) to {@code end} (excluded). */
+  public record OffsetRange(String topic, int partition, long start, long end) {
+    public OffsetRange {
+      Objects.requireNonNull(topic, "topic");
+    }
+
+    /** {@code topic/partition/start-end}. */
+    @Override
+    public String toString() {
+      return topic + "/" + partition + "/" + start + "-" + end;
     }
   }
 }

@@ -1,8 +1,10 @@
 package dev.vigil.report;
 
 import dev.vigil.schemas.AdmissionEvent;
+import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
 import java.time.Clock;
@@ -62,6 +64,15 @@ public final class ReportBuilder {
   private long followUpsRead;
   private long unreadable;
   private long duplicates;
+  private final List<Report.OffsetRange> ranges = new ArrayList<>();
+  /** Per workload ({@code cluster/Kind/namespace/name}), the violations that changed in the period. */
+  private final Map<String, PeriodAggregate> inPeriod = new TreeMap<>();
+  /** Per policy key, the revision in force at the start and those published in the period. */
+  private final Map<String, List<Report.PolicyRevision>> policies = new TreeMap<>();
+  /** Dead letters in the period per component, source and error type. */
+  private final Map<List<String>, long[]> deadLetters = new TreeMap<>(
+      Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)).thenComparing(k -> k.get(2)));
+  private String generator;
 
   public ReportBuilder(ReportSettings settings) {
     this(settings, Clock.systemUTC());
@@ -134,6 +145,8 @@ public final class ReportBuilder {
       return;
     }
     if (settings.inPeriod(v.at())) {
+      Decision violated = v.current().isViolation() ? v.current() : v.previous();
+      periodAggregate(v.clusterId(), v.owner()).add(v.podName(), violated, v.openedAt());
       MutableCounts ns = namespace(v.clusterId(), v.namespace());
       if (v.transition() == ViolationTransition.Transition.OPENED) {
         total.violationsOpened++;
@@ -149,6 +162,46 @@ public final class ReportBuilder {
       openViolations.put(v.key(), new OpenViolation(canonical(v.clusterId()), canonical(v.owner()), v.podName(),
           v.current(), v.openedAt(), canonical(v.reasons())));
     }
+  }
+
+  /**
+   * Follows a policy revision (from {@code vigil.policies}, or the revisions streams accepted):
+   * keeps the last one published before the period and every one published in it.
+   */
+  public void policy(PolicyDocument p) {
+    if (!p.publishedAt().isBefore(settings.to())) {
+      return;
+    }
+    boolean before = p.publishedAt().isBefore(settings.from());
+    List<Report.PolicyRevision> revisions = policies.computeIfAbsent(p.key(), k -> new ArrayList<>());
+    Report.PolicyRevision r = new Report.PolicyRevision(p.key(), p.version(), p.sha256(), p.source(),
+        p.publishedAt(), before);
+    if (before) {
+      // Only the latest revision before the period is in force at its start.
+      revisions.removeIf(x -> x.inForceAtStart() && !x.publishedAt().isAfter(p.publishedAt()));
+      if (revisions.stream().anyMatch(x -> x.inForceAtStart())) {
+        return;
+      }
+    } else if (revisions.stream().anyMatch(x -> x.version() == p.version() && x.sha256().equals(p.sha256()))) {
+      return; // the same revision again (a re-publication)
+    }
+    revisions.add(r);
+  }
+
+  /**
+   * Counts a dead letter when it was written in the period. Dead letters carry no cluster, so the
+   * report's cluster and namespace scope does not narrow them.
+   */
+  public void deadLetter(DeadLetter d) {
+    if (!settings.inPeriod(d.at())) {
+      return;
+    }
+    long at = d.at().toEpochMilli();
+    long[] c = deadLetters.computeIfAbsent(List.of(d.component(), d.source(), d.errorType()),
+        k -> new long[] {0, at, at});
+    c[0]++;
+    c[1] = Math.min(c[1], at);
+    c[2] = Math.max(c[2], at);
   }
 
   /** Follows one follow-up's change of state, up to the end of the period. */
@@ -182,6 +235,17 @@ public final class ReportBuilder {
     }
   }
 
+  /** Records that the records of one partition were read from {@code start} to {@code end}. */
+  public void offsets(String topic, int partition, long start, long end) {
+    ranges.add(new Report.OffsetRange(topic, partition, start, end));
+  }
+
+  /** Names the tool that makes the report (its version and commit). */
+  public ReportBuilder generator(String generator) {
+    this.generator = generator;
+    return this;
+  }
+
   /** Counts a record that could not be read (it is skipped). */
   public void unreadable() {
     unreadable++;
@@ -213,6 +277,7 @@ public final class ReportBuilder {
 
     return new Report(
         generatedAt,
+        generator,
         settings,
         asOf,
         total.freeze(outages.size()),
@@ -220,8 +285,11 @@ public final class ReportBuilder {
         outages,
         entries,
         violatingWorkloads(),
+        violationsInPeriod(),
+        policyRevisions(),
+        deadLetterGroups(),
         closeTimes(entries),
-        new Report.Input(admissionEventsRead, violationsRead, followUpsRead, unreadable, duplicates));
+        new Report.Input(admissionEventsRead, violationsRead, followUpsRead, unreadable, duplicates, ranges));
   }
 
   private MutableCounts namespace(String cluster, String namespace) {
@@ -250,6 +318,78 @@ public final class ReportBuilder {
     });
     out.sort(Comparator.comparing(Report.Outage::start).thenComparing(Report.Outage::clusterId));
     return out;
+  }
+
+  private PeriodAggregate periodAggregate(String clusterId, WorkloadRef owner) {
+    return inPeriod.computeIfAbsent(clusterId + "/" + owner.key(),
+        k -> new PeriodAggregate(canonical(clusterId), canonical(owner)));
+  }
+
+  private List<Report.PolicyRevision> policyRevisions() {
+    List<Report.PolicyRevision> out = new ArrayList<>();
+    policies.values().forEach(revisions -> revisions.stream()
+        .sorted(Comparator.comparing(Report.PolicyRevision::publishedAt)
+            .thenComparingLong(Report.PolicyRevision::version))
+        .forEach(out::add));
+    return out;
+  }
+
+  private List<Report.DeadLetters> deadLetterGroups() {
+    List<Report.DeadLetters> out = new ArrayList<>();
+    deadLetters.forEach((k, c) -> out.add(new Report.DeadLetters(k.get(0), k.get(1), k.get(2), c[0],
+        Instant.ofEpochMilli(c[1]), Instant.ofEpochMilli(c[2]))));
+    return out;
+  }
+
+  /** Workloads with violations in the period: those that changed in it and those open through it. */
+  private List<Report.PeriodViolations> violationsInPeriod() {
+    Map<String, PeriodAggregate> all = new TreeMap<>();
+    inPeriod.forEach((k, a) -> all.put(k, a.copy()));
+    for (OpenViolation v : openViolations.values()) {
+      PeriodAggregate a = all.computeIfAbsent(v.clusterId() + "/" + v.owner().key(),
+          k -> new PeriodAggregate(v.clusterId(), v.owner()));
+      a.add(v.podName(), v.current(), v.openedAt());
+      a.openAtEnd++;
+    }
+    List<Report.PeriodViolations> out = new ArrayList<>();
+    for (PeriodAggregate a : all.values()) {
+      out.add(new Report.PeriodViolations(a.clusterId, a.owner, a.worst, a.pods.size(),
+          a.pods.stream().limit(MAX_LISTED).toList(), a.firstOpened, a.openAtEnd));
+    }
+    out.sort(Comparator.comparing(Report.PeriodViolations::firstOpened)
+        .thenComparing(w -> w.clusterId() + "/" + w.owner().key()));
+    return out;
+  }
+
+  /** The violations of one workload seen in the period. */
+  private static final class PeriodAggregate {
+    final String clusterId;
+    final WorkloadRef owner;
+    final SortedSet<String> pods = new TreeSet<>();
+    Decision worst;
+    Instant firstOpened;
+    int openAtEnd;
+
+    PeriodAggregate(String clusterId, WorkloadRef owner) {
+      this.clusterId = clusterId;
+      this.owner = owner;
+    }
+
+    void add(String pod, Decision decision, Instant openedAt) {
+      pods.add(pod);
+      if (decision != null) {
+        worst = worst == null ? decision : Decision.worst(worst, decision);
+      }
+      firstOpened = firstOpened == null || openedAt.isBefore(firstOpened) ? openedAt : firstOpened;
+    }
+
+    PeriodAggregate copy() {
+      PeriodAggregate c = new PeriodAggregate(clusterId, owner);
+      c.pods.addAll(pods);
+      c.worst = worst;
+      c.firstOpened = firstOpened;
+      return c;
+    }
   }
 
   private List<Report.ViolatingWorkload> violatingWorkloads() {

@@ -40,7 +40,8 @@ final class Tables {
     List<String> lines = new ArrayList<>();
     lines.add("Period: " + Text.time(s.from()) + " to " + Text.time(s.to()) + " (end excluded)");
     lines.add("Clusters: " + Text.scope(s.sortedClusters()) + "; namespaces: " + Text.scope(s.sortedNamespaces()));
-    lines.add("States and ages as of " + Text.time(r.asOf()) + "; generated " + Text.time(r.generatedAt()));
+    lines.add("States and ages as of " + Text.time(r.asOf()) + "; generated " + Text.time(r.generatedAt())
+        + (r.generator() == null ? "" : " by " + r.generator()));
     lines.add("Deadline to close a follow-up: " + Text.duration(s.deadline())
         + "; fail-open admissions less than " + Text.duration(s.outageGap()) + " apart count as one outage");
     return lines;
@@ -48,7 +49,7 @@ final class Tables {
 
   static List<Table> all(Report r) {
     return List.of(summary(r), namespaces(r), outages(r), followUps(r), stillOpen(r), pastDeadline(r),
-        violating(r), input(r));
+        violationsInPeriod(r), violating(r), policies(r), deadLetters(r), input(r), inputOffsets(r));
   }
 
   static Table summary(Report r) {
@@ -146,11 +147,53 @@ final class Tables {
         Set.of(), rows, "No follow-up went past the deadline.");
   }
 
+  static Table violationsInPeriod(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Report.PeriodViolations w : r.violationsInPeriod()) {
+      rows.add(List.of(w.clusterId(), Text.workload(w.owner()), Text.lower(w.decision()), Text.count(w.pods()),
+          someOf(w.podNames(), w.pods()), Text.time(w.firstOpened()),
+          Text.count(w.openAtEnd())));
+    }
+    return new Table("violations-in-period", "Violations in the period",
+        "Workloads with pods that violated the policy at any time in the period (opened, changed or resolved "
+            + "in it, or open through it), with the most severe decision they had.",
+        List.of("Cluster", "Workload", "Worst decision", "Pods", "Pod names", "First opened", "Open at the end"),
+        Set.of(3, 6), rows, "No pod violated the policy in the period.");
+  }
+
+  static Table policies(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Report.PolicyRevision p : r.policies()) {
+      rows.add(List.of(p.key(), String.valueOf(p.version()), Text.time(p.publishedAt()),
+          p.inForceAtStart() ? "in force at the start" : "changed in the period", p.sha256(),
+          p.source() == null ? "" : p.source()));
+    }
+    return new Table("policies", "Policy versions",
+        "Per policy, the revision in force when the period began and every revision published in it "
+            + "(from vigil.policies.accepted where streams runs its policy gate, else vigil.policies). Both "
+            + "topics are compacted, so older revisions may be gone.",
+        List.of("Policy", "Version", "Published", "When", "SHA-256", "Source"), Set.of(1), rows,
+        "No policy revision found on the policy topics.");
+  }
+
+  static Table deadLetters(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Report.DeadLetters d : r.deadLetters()) {
+      rows.add(List.of(d.component(), d.source(), d.errorType(), Text.count(d.count()), Text.time(d.first()),
+          Text.time(d.last())));
+    }
+    return new Table("dead-letters", "Dead letters in the period",
+        "Records Vigil could not process (on vigil.dead-letter), by component, source and error; the records "
+            + "themselves stay on the topic. Dead letters carry no cluster: the scope does not narrow them.",
+        List.of("Component", "Source", "Error", "Count", "First", "Last"), Set.of(3), rows,
+        "No dead letter in the period.");
+  }
+
   static Table violating(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (Report.ViolatingWorkload w : r.violatingAtEnd()) {
       rows.add(List.of(w.clusterId(), Text.workload(w.owner()), Text.lower(w.decision()), Text.count(w.pods()),
-          Text.list(w.podNames()) + (w.pods() > w.podNames().size() ? ", …" : ""), Text.time(w.openSince()),
+          someOf(w.podNames(), w.pods()), Text.time(w.openSince()),
           Text.list(w.reasons())));
     }
     return new Table("violating", "Workloads violating at the end of the period",
@@ -166,10 +209,28 @@ final class Tables {
         List.of("Violation transitions read", Text.count(in.violationsRead())),
         List.of("Follow-up changes read", Text.count(in.followUpsRead())),
         List.of("Unreadable records skipped", Text.count(in.unreadable())),
-        List.of("Redelivered admission events dropped", Text.count(in.duplicateAdmissionEvents())));
+        List.of("Redelivered admission events dropped", Text.count(in.duplicateAdmissionEvents())),
+        List.of("SHA-256 of the offsets read", in.sha256()));
     return new Table("input", "Input",
-        "Records read, including those before the period that tell what was already open.",
-        List.of("Records", "Count"), Set.of(1), rows, null);
+        "Records read, including those before the period that tell what was already open. A re-run "
+            + "with the same offsets digest read the same records.",
+        List.of("Records", "Count"), Set.of(), rows, null);
+  }
+
+  static Table inputOffsets(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Report.OffsetRange o : r.input().ranges()) {
+      rows.add(List.of(o.topic(), String.valueOf(o.partition()), String.valueOf(o.start()), String.valueOf(o.end())));
+    }
+    return new Table("input-offsets", "Offsets read",
+        "Per partition, the first offset read and the end offset (excluded), taken when the read began.",
+        List.of("Topic", "Partition", "Start", "End"), Set.of(1, 2, 3), rows,
+        "No partition was read (the report was built without Kafka).");
+  }
+
+  /** The names listed, with an ellipsis when there are more than listed. */
+  private static String someOf(List<String> names, int all) {
+    return Text.list(names) + (all > names.size() ? ", …" : "");
   }
 
   private static String orDash(String s) {

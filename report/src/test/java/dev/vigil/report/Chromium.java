@@ -45,6 +45,17 @@ final class Chromium {
     return run(scratch, "--dump-dom", html.toUri().toString());
   }
 
+  /** Prints {@code html} to {@code pdf} as Chromium's print dialog would, without header and footer. */
+  static void printToPdf(Path html, Path pdf, Path scratch) throws IOException, InterruptedException {
+    run(scratch, "--print-to-pdf=" + pdf.toAbsolutePath(), "--no-pdf-header-footer", html.toUri().toString());
+  }
+
+  /** The DOM of {@code html} after its scripts ran in a window {@code width} pixels wide. */
+  static String dumpDom(Path html, int width, Path scratch) throws IOException, InterruptedException {
+    return run(scratch, "--window-size=" + width + ",1600", "--virtual-time-budget=5000", "--dump-dom",
+        html.toUri().toString());
+  }
+
   private static String run(Path scratch, String... args) throws IOException, InterruptedException {
     Path profile = Files.createTempDirectory(scratch, "chromium-profile");
     Path output = Files.createTempFile(scratch, "chromium", ".out");

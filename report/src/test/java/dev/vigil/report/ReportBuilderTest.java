@@ -88,6 +88,21 @@ class ReportBuilderTest {
     assertEquals(List.of("api-2", "api-3", "api-4"), api.podNames());
     assertEquals(Decision.DENY, api.decision());
     assertEquals(Instant.parse("2026-11-03T11:00:00Z"), api.openSince());
+
+    // Every workload that violated in the period, not only those violating at its end: legacy's
+    // violation resolved on 11-02, web's was open through the period, tool's opened after it.
+    List<Report.PeriodViolations> period = r.violationsInPeriod();
+    assertEquals(List.of("legacy", "web", "api"), period.stream().map(w -> w.owner().name()).toList());
+    Report.PeriodViolations legacy = period.get(0);
+    assertEquals(Decision.DENY, legacy.decision());
+    assertEquals(0, legacy.openAtEnd());
+    assertEquals(Instant.parse("2026-10-15T00:00:00Z"), legacy.firstOpened());
+    Report.PeriodViolations inPeriodApi = period.get(2);
+    assertEquals(List.of("api-1", "api-2", "api-3", "api-4"), inPeriodApi.podNames());
+    assertEquals(4, inPeriodApi.pods());
+    assertEquals(3, inPeriodApi.openAtEnd());
+    assertEquals(Decision.DENY, inPeriodApi.decision());
+    assertEquals(1, period.get(1).openAtEnd());
   }
 
   static List<String> ids(List<FollowUpEntry> entries) {
@@ -174,6 +189,51 @@ class ReportBuilderTest {
     assertEquals(midPeriod.instant(), r.asOf());
     assertEquals(Duration.ofHours(16),
         r.followUps().stream().filter(f -> f.followUpId().equals("fu-e")).findFirst().orElseThrow().age());
+  }
+
+  @Test
+  void deadLettersOfThePeriodAreCountedByComponentSourceAndError() {
+    ReportBuilder b = new ReportBuilder(ReportSettings.of(Scenario.FROM, Scenario.TO), LATER);
+    b.deadLetter(deadLetter("streams", "vigil.pod-events", "UnreadableMessageException", "2026-10-31T23:59:59Z"));
+    b.deadLetter(deadLetter("streams", "vigil.pod-events", "UnreadableMessageException", "2026-11-02T10:00:00Z"));
+    b.deadLetter(deadLetter("streams", "vigil.pod-events", "UnreadableMessageException", "2026-11-01T08:00:00Z"));
+    b.deadLetter(deadLetter("ingest", "audit", "JsonParseException", "2026-11-03T00:00:00Z"));
+    b.deadLetter(deadLetter("ingest", "audit", "JsonParseException", "2026-11-08T00:00:00Z"));
+
+    List<Report.DeadLetters> d = b.build().deadLetters();
+
+    assertEquals(List.of(
+        new Report.DeadLetters("ingest", "audit", "JsonParseException", 1, Instant.parse("2026-11-03T00:00:00Z"),
+            Instant.parse("2026-11-03T00:00:00Z")),
+        new Report.DeadLetters("streams", "vigil.pod-events", "UnreadableMessageException", 2,
+            Instant.parse("2026-11-01T08:00:00Z"), Instant.parse("2026-11-02T10:00:00Z"))), d);
+  }
+
+  @Test
+  void policiesShowTheRevisionInForceAtTheStartAndEveryChangeInThePeriod() {
+    ReportBuilder b = new ReportBuilder(ReportSettings.of(Scenario.FROM, Scenario.TO), LATER);
+    b.policy(policy("global", 1, "2026-10-01T00:00:00Z"));
+    b.policy(policy("global", 2, "2026-10-20T00:00:00Z"));
+    b.policy(policy("global", 3, "2026-11-05T00:00:00Z"));
+    b.policy(policy("global", 3, "2026-11-05T00:00:00Z"));
+    b.policy(policy("global", 4, "2026-11-09T00:00:00Z"));
+    b.policy(policy("cluster-a", 7, "2026-11-02T00:00:00Z"));
+
+    List<Report.PolicyRevision> p = b.build().policies();
+
+    assertEquals(List.of("BINAUTHZ_POLICY/cluster-a/policy.yaml@7 changed",
+        "BINAUTHZ_POLICY/global/policy.yaml@2 in force", "BINAUTHZ_POLICY/global/policy.yaml@3 changed"),
+        p.stream().map(r -> r.key() + "@" + r.version() + (r.inForceAtStart() ? " in force" : " changed")).toList());
+  }
+
+  private static dev.vigil.schemas.PolicyDocument policy(String scope, long version, String at) {
+    return dev.vigil.schemas.PolicyDocument.of(scope, dev.vigil.schemas.PolicyDocument.Kind.BINAUTHZ_POLICY,
+        "policy.yaml", version, dev.vigil.schemas.PolicyDocument.Format.YAML, "v" + version,
+        "file:policy.yaml", Instant.parse(at));
+  }
+
+  private static dev.vigil.schemas.DeadLetter deadLetter(String component, String source, String type, String at) {
+    return new dev.vigil.schemas.DeadLetter(component, source, 0, 1L, "k", null, 3, type, "bad", Instant.parse(at));
   }
 
   @Test

@@ -91,9 +91,17 @@ public record PlatformPolicy(String name, List<NamePattern> allowlist, List<Chec
   public record SimpleSigningAttestationCheck(String name, List<NamePattern> allowlist, List<VerificationKey> keys)
       implements Check {}
 
-  /** The image digest must have a cosign (keyed) signature verified by one of the keys. */
+  /**
+   * The image digest must have a cosign (keyed) signature verified by one of the keys. An
+   * attestation with note {@link #UNREADABLE_NOTE} (no signature) says the image's signatures
+   * could not be read; without a verified signature the check is then UNKNOWN, not DENY.
+   */
   public record SigstoreSignatureCheck(String name, List<NamePattern> allowlist, List<VerificationKey> keys)
-      implements Check {}
+      implements Check {
+
+    /** Note name of the fact "the registry holding this image's signatures could not be read". */
+    public static final String UNREADABLE_NOTE = "cosign/unreadable";
+  }
 
   /** Vulnerability thresholds; severities above the maximum fail, blocked CVEs always fail. */
   public record VulnerabilityCheck(String name, List<NamePattern> allowlist, Threshold maximumFixableSeverity,

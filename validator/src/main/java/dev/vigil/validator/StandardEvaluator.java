@@ -366,8 +366,12 @@ final class StandardEvaluator implements Evaluator {
     }
     boolean anyKeyName = check instanceof PlatformPolicy.SigstoreSignatureCheck;
     String lastFailure = null;
+    String unreadable = null;
     List<Attestation> attestations = nonNull(facts.attestations(digest));
     for (Attestation att : attestations) {
+      if (anyKeyName && PlatformPolicy.SigstoreSignatureCheck.UNREADABLE_NOTE.equals(att.noteName())) {
+        unreadable = att.occurrence();
+      }
       List<Attestation.Signature> sigs = att.signatures();
       for (int i = 0; i < sigs.size(); i++) {
         for (VerificationKey key : keys) {
@@ -381,6 +385,9 @@ final class StandardEvaluator implements Evaluator {
           lastFailure = att.occurrence() + ": " + o.reasonAt(now);
         }
       }
+    }
+    if (unreadable != null) {
+      return new Verdict.CheckResult(set, name, Decision.UNKNOWN, "signatures could not be read: " + unreadable);
     }
     return new Verdict.CheckResult(set, name, Decision.DENY,
         "no signature verified by the check's keys" + (lastFailure == null ? "" : " (" + lastFailure + ")"));

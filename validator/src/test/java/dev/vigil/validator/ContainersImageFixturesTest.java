@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -73,6 +74,36 @@ class ContainersImageFixturesTest {
   void cosignKeyedSignaturesInASigstoreSignatureCheck(String signature, String manifest, Decision expected)
       throws Exception {
     String digest = digestOf(manifest);
+
+    Evaluation e = sigstore(digest, List.of(cosign(DIR + signature, digest)));
+
+    assertEquals(expected, e.decision(), e.images().get(0).checkResults().toString());
+    assertEquals("sigstoreSignatureCheck", e.images().get(0).checkResults().get(0).check());
+  }
+
+  @Test
+  void signaturesThatCouldNotBeReadMakeTheSigstoreCheckUnknownUnlessOneVerifies() throws Exception {
+    String digest = digestOf("dir-img-cosign-valid/manifest.json");
+    Attestation unreadable = new Attestation("cosign:registry.example/app@" + digest + "/unreadable",
+        PlatformPolicy.SigstoreSignatureCheck.UNREADABLE_NOTE, "https://registry.example/app@" + digest, digest, null,
+        List.of(), null, Docs.NOW);
+
+    Evaluation alone = sigstore(digest, List.of(unreadable));
+    Evaluation withValid = sigstore(digest, List.of(unreadable, cosign(DIR + "dir-img-cosign-valid/signature-1",
+        digest)));
+    Evaluation withOtherKey = sigstore(digest, List.of(unreadable, cosign(DIR + "unknown-cosign-key.signature",
+        digest)));
+
+    assertEquals(Decision.UNKNOWN, alone.decision());
+    assertTrue(alone.images().get(0).checkResults().get(0).reason().contains("could not be read"),
+        alone.images().get(0).checkResults().toString());
+    assertEquals(Decision.ALLOW, withValid.decision());
+    assertEquals(Decision.UNKNOWN, withOtherKey.decision(), "a signature that does not verify is not a DENY "
+        + "while others may be unread");
+  }
+
+  /** The cosign image judged under a platform policy whose one check is sigstoreSignatureCheck with cosign.pub. */
+  static Evaluation sigstore(String digest, List<Attestation> facts) throws Exception {
     String platform = "gkePolicy:\n"
         + "  checkSets:\n"
         + "  - displayName: signed\n"
@@ -87,12 +118,9 @@ class ContainersImageFixturesTest {
         Docs.policy("defaultAdmissionRule: {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}"),
         Docs.platform(platform), List.of());
 
-    Evaluation e = Evaluator.create().evaluate(
+    return Evaluator.create().evaluate(
         Docs.pod("192.168.64.2:5000/cosign-signed-single-sample@" + digest), set,
-        Facts.of(Map.of(digest, List.of(cosign(DIR + signature, digest))), Map.of()), Docs.NOW);
-
-    assertEquals(expected, e.decision(), e.images().get(0).checkResults().toString());
-    assertEquals("sigstoreSignatureCheck", e.images().get(0).checkResults().get(0).check());
+        Facts.of(Map.of(digest, facts), Map.of()), Docs.NOW);
   }
 
   /** containers/image's storage form: a line "sigstore-json", then JSON with payload and signature annotation. */

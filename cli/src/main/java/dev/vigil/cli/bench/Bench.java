@@ -680,7 +680,7 @@ public final class Bench {
     }
   }
 
-  private static void deleteTree(Path p) {
+  static void deleteTree(Path p) {
     try (Stream<Path> s = Files.walk(p)) {
       s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     } catch (IOException | RuntimeException e) {

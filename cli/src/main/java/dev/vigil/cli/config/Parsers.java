@@ -116,6 +116,19 @@ public final class Parsers {
     }
   }
 
+  /** A whole number of at least 1. */
+  public static int positive(String s) {
+    try {
+      int n = Integer.parseInt(s.trim());
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new IllegalArgumentException("'" + s + "' is not a whole number of at least 1");
+  }
+
   /** {@code host:port}; port 0 picks a free one. */
   public static InetSocketAddress address(String s) {
     int colon = s.lastIndexOf(':');

@@ -58,6 +58,28 @@ public final class RunSettings {
       "VIGIL_IMAGE_METADATA", Parsers::path, null, "image metadata (upload time, vulnerabilities): a JSON file or a directory");
   public static final Setting<Duration> FEED_INTERVAL = new Setting<>("feeds.interval", "--feed-interval",
       "VIGIL_FEED_INTERVAL", Parsers::duration, "10s", "how often policy, attestation and metadata files are checked");
+  public static final Setting<String> GRAFEAS_PROJECT = new Setting<>("feeds.grafeas-project", "--grafeas-project",
+      "VIGIL_GRAFEAS_PROJECT", Parsers::string, null,
+      "Google Cloud project whose Container Analysis (Grafeas) ATTESTATION occurrences are polled; off when absent");
+  public static final Setting<String> GRAFEAS_ENDPOINT = new Setting<>("feeds.grafeas-endpoint", "--grafeas-endpoint",
+      "VIGIL_GRAFEAS_ENDPOINT", Parsers::string, "https://containeranalysis.googleapis.com",
+      "root URL of the Grafeas v1 REST API");
+  public static final Setting<String> GRAFEAS_CREDENTIALS = new Setting<>("feeds.grafeas-credentials",
+      "--grafeas-credentials", "VIGIL_GRAFEAS_CREDENTIALS", Parsers::string, "google",
+      "google (Application Default Credentials) or none (a Grafeas server without authentication)");
+  public static final Setting<Boolean> COSIGN = new Setting<>("feeds.cosign", "--cosign", "VIGIL_COSIGN",
+      Parsers::bool, "false", "read the cosign signatures of running images from their registries (sha256-<digest>.sig)");
+  public static final Setting<Duration> COSIGN_TTL = new Setting<>("feeds.cosign-ttl", "--cosign-ttl",
+      "VIGIL_COSIGN_TTL", Parsers::duration, "10m", "how long an image's signatures are trusted before they are read again");
+  public static final Setting<Path> COSIGN_DOCKER_CONFIG = new Setting<>("feeds.cosign-docker-config",
+      "--cosign-docker-config", "VIGIL_COSIGN_DOCKER_CONFIG", Parsers::path, null,
+      "docker config file with registry credentials (auths, credHelpers); anonymous when absent");
+  public static final Setting<List<String>> COSIGN_PLAIN_HTTP = new Setting<>("feeds.cosign-plain-http",
+      "--cosign-plain-http", "VIGIL_COSIGN_PLAIN_HTTP", Parsers::list, null,
+      "registries (host:port) that may be read over plain HTTP, comma-separated; for test registries only");
+  public static final Setting<Duration> GRAFEAS_INTERVAL = new Setting<>("feeds.grafeas-interval",
+      "--grafeas-interval", "VIGIL_GRAFEAS_INTERVAL", Parsers::duration, "60s",
+      "how often the Grafeas occurrences are listed");
 
   // Audit webhook receiver
   public static final Setting<InetSocketAddress> AUDIT_LISTEN = new Setting<>("audit.listen", "--audit-listen",
@@ -70,17 +92,27 @@ public final class RunSettings {
   public static final Setting<Path> AUDIT_CLIENT_CA = new Setting<>("audit.client-ca", "--audit-client-ca",
       "VIGIL_AUDIT_CLIENT_CA", Parsers::path, null, "CA bundle for client certificates (mTLS)");
   public static final Setting<Path> AUDIT_TOKENS = new Setting<>("audit.token-file", "--audit-token-file",
-      "VIGIL_AUDIT_TOKEN_FILE", Parsers::path, null, "file of accepted bearer tokens, one per line");
+      "VIGIL_AUDIT_TOKEN_FILE", Parsers::path, null,
+      "file of accepted bearer tokens, one per line; `token => cluster, ...` limits one to those clusters");
+  public static final Setting<Path> AUDIT_CLIENT_SUBJECTS = new Setting<>("audit.client-subject-file",
+      "--audit-client-subject-file", "VIGIL_AUDIT_CLIENT_SUBJECT_FILE", Parsers::path, null,
+      "file of accepted client-certificate subjects, `CN=... => cluster, ...`; absent: any the client CA signed");
   public static final Setting<List<String>> AUDIT_CLUSTERS = new Setting<>("audit.clusters", "--audit-cluster",
       "VIGIL_AUDIT_CLUSTERS", Parsers::list, null, "cluster ids that may post to /audit/<id>, comma-separated");
   public static final Setting<Long> AUDIT_MAX_BODY = new Setting<>("audit.max-body", "--audit-max-body",
       "VIGIL_AUDIT_MAX_BODY", Parsers::bytes, "16MiB", "largest accepted request body (413 above)");
   public static final Setting<Duration> AUDIT_HEADER_TIMEOUT = new Setting<>("audit.header-timeout",
       "--audit-header-timeout", "VIGIL_AUDIT_HEADER_TIMEOUT", Parsers::duration, "10s",
-      "a connection is closed if its TLS handshake, request line and headers take longer (slow clients)");
+      "a connection is closed if a request line and headers take longer from their first byte (slow clients)");
   public static final Setting<Duration> AUDIT_REQUEST_TIMEOUT = new Setting<>("audit.request-timeout",
       "--audit-request-timeout", "VIGIL_AUDIT_REQUEST_TIMEOUT", Parsers::duration, "30s",
-      "a connection is closed if its whole request, or the writing of the response, takes longer");
+      "a connection is closed if a request body takes longer after its headers");
+  public static final Setting<Duration> AUDIT_IDLE_TIMEOUT = new Setting<>("audit.idle-timeout",
+      "--audit-idle-timeout", "VIGIL_AUDIT_IDLE_TIMEOUT", Parsers::duration, "30s",
+      "a connection is closed if silent this long, or if its TLS handshake and first request take longer");
+  public static final Setting<Integer> AUDIT_MAX_CONNECTIONS = new Setting<>("audit.max-connections",
+      "--audit-max-connections", "VIGIL_AUDIT_MAX_CONNECTIONS", Parsers::positive, "1000",
+      "open connections at most; past it new ones wait while idle ones are closed after 1 s");
   public static final Setting<Boolean> AUDIT_GKE_PUBSUB = new Setting<>("audit.gke-pubsub", "--gke-pubsub",
       "VIGIL_GKE_PUBSUB", Parsers.BOOL, "false", "serve POST /gke/pubsub for a Cloud Audit Log sink's Pub/Sub push");
 
@@ -108,9 +140,11 @@ public final class RunSettings {
   private static final List<Setting<?>> KAFKA = List.of(BOOTSTRAP_SERVERS, KAFKA_CONFIG);
   private static final List<Setting<?>> EMBEDDED_KAFKA = List.of(EMBEDDED, EMBEDDED_PORT);
   private static final List<Setting<?>> INGEST = List.of(WATCH, CONTEXTS, CLUSTER_ID, NAMESPACES, POLICY,
-      PLATFORM_POLICY, ATTESTORS, POLICY_SCOPE, ATTESTATIONS, IMAGE_METADATA, FEED_INTERVAL, AUDIT_LISTEN,
-      AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
-      AUDIT_REQUEST_TIMEOUT, AUDIT_GKE_PUBSUB);
+      PLATFORM_POLICY, ATTESTORS, POLICY_SCOPE, ATTESTATIONS, IMAGE_METADATA, FEED_INTERVAL, GRAFEAS_PROJECT,
+      GRAFEAS_ENDPOINT, GRAFEAS_CREDENTIALS, GRAFEAS_INTERVAL, COSIGN, COSIGN_TTL, COSIGN_DOCKER_CONFIG,
+      COSIGN_PLAIN_HTTP, AUDIT_LISTEN,
+      AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLIENT_SUBJECTS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
+      AUDIT_REQUEST_TIMEOUT, AUDIT_IDLE_TIMEOUT, AUDIT_MAX_CONNECTIONS, AUDIT_GKE_PUBSUB);
   private static final List<Setting<?>> STREAMS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW,
       STREAMS_REPLICATION_FACTOR);
   private static final List<Setting<?>> OPS = List.of(METRICS_LISTEN, FEED);

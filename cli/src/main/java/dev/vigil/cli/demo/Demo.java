@@ -124,7 +124,8 @@ public final class Demo {
 
       Thread script = new Thread(() -> {
         try {
-          new DemoScript(world, kube, ingest.receiverPort(), out, options.step(), colour).play();
+          new DemoScript(world, kube, ingest.receiverPort(), out, options.step(), colour,
+              kafka.bootstrapServers(), kafka.clientProperties()).play();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         } catch (Exception e) {

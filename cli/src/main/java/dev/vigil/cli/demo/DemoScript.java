@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vigil.schemas.Json;
+import dev.vigil.schemas.Topics;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -20,9 +21,17 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The scripted day of the demo, played against the mock API server (pods) and the audit receiver
@@ -37,10 +46,14 @@ final class DemoScript {
   private final PrintWriter out;
   private final Duration step;
   private final boolean colour;
+  private final Map<String, Object> kafka;
 
   DemoScript(DemoWorld world, KubernetesClient kube, int receiverPort, PrintWriter out, Duration step,
-      boolean colour) throws Exception {
+      boolean colour, String bootstrapServers, Map<String, String> kafkaClient) throws Exception {
     this.world = world;
+    this.kafka = new HashMap<>(kafkaClient);
+    this.kafka.put("bootstrap.servers", bootstrapServers);
+    this.kafka.put("client.id", "vigil-demo-script");
     this.kube = kube;
     this.auditEndpoint = URI.create("https://127.0.0.1:" + receiverPort + "/audit/" + DemoWorld.CLUSTER);
     this.http = HttpClient.newBuilder().sslContext(world.clientTls()).connectTimeout(Duration.ofSeconds(5)).build();
@@ -70,8 +83,11 @@ final class DemoScript {
 
     act(1, "Compliant workloads start: payments/api (2 pods, signed by CI) and tools/dashboard (unsigned; "
         + "the tools namespace is ALWAYS_ALLOW for now)");
+    // The facts come first, as in a real pipeline (CI attests before deploying): the pods start only
+    // once their attestations are on vigil.attestations, so they are judged compliant from the start.
     world.attest(api.repository(), api.digest());
     world.attest(checkout.repository(), checkout.digest());
+    awaitAttestations(List.of(api.digest(), checkout.digest()), Duration.ofSeconds(30));
     deployment("payments", "api", api, 2, Map.of(), null);
     deployment("tools", "dashboard", dashboard, 1, Map.of(), null);
     pause();
@@ -106,6 +122,33 @@ final class DemoScript {
     }
     pause();
     say("The scripted day is over; Vigil keeps running (Ctrl-C stops it).");
+  }
+
+  /** Waits until {@code vigil.attestations} holds an attestation for each digest. */
+  private void awaitAttestations(List<String> digests, Duration limit) throws InterruptedException {
+    Set<String> missing = new HashSet<>(digests);
+    long deadline = System.nanoTime() + limit.toNanos();
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(kafka, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = consumer.partitionsFor(Topics.ATTESTATIONS.name()).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      while (!missing.isEmpty()) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the demo's attestations for " + missing + " did not reach "
+              + Topics.ATTESTATIONS.name() + " within " + limit.toSeconds() + " s");
+        }
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          if (r.key() != null && r.value() != null) {
+            missing.removeIf(d -> r.key().startsWith(d + "/"));
+          }
+        }
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+      }
+    }
   }
 
   private void act(int n, String text) {

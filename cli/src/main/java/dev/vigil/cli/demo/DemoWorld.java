@@ -1,33 +1,19 @@
 package dev.vigil.cli.demo;
 
 import dev.vigil.cli.world.CiAttestor;
+import dev.vigil.cli.world.LoopbackTls;
 import dev.vigil.cli.world.Pem;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
-import java.util.Date;
 import java.util.HexFormat;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * The made-up world the demo plays in: a CI attestor with a fresh ECDSA P-256 key, the policy
@@ -47,7 +33,7 @@ final class DemoWorld {
   final Path privateKey;
   final String token;
   final CiAttestor ci = CiAttestor.generate("demo");
-  private final X509Certificate tlsCertificate;
+  private final LoopbackTls tls;
 
   private DemoWorld(Path dir) throws Exception {
     this.dir = dir;
@@ -59,10 +45,9 @@ final class DemoWorld {
     byte[] random = new byte[24];
     new SecureRandom().nextBytes(random);
     this.token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-    KeyPair tlsKey = ecKey();
-    this.tlsCertificate = selfSigned(tlsKey);
-    Files.writeString(certificate, Pem.encode("CERTIFICATE", tlsCertificate.getEncoded()));
-    Files.writeString(privateKey, Pem.encode("PRIVATE KEY", tlsKey.getPrivate().getEncoded()));
+    this.tls = LoopbackTls.create("vigil-demo-receiver");
+    Files.writeString(certificate, Pem.encode("CERTIFICATE", tls.certificate.getEncoded()));
+    Files.writeString(privateKey, Pem.encode("PRIVATE KEY", tls.key.getPrivate().getEncoded()));
     Files.writeString(attestors, ci.attestorYaml());
     writePolicy(false);
   }
@@ -101,31 +86,6 @@ final class DemoWorld {
 
   /** Trusts the receiver's self-signed certificate, and nothing else. */
   SSLContext clientTls() throws Exception {
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    trust.setCertificateEntry("receiver", tlsCertificate);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx;
+    return tls.clientContext();
   }
-
-  private static KeyPair ecKey() throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-    g.initialize(new ECGenParameterSpec("secp256r1"));
-    return g.generateKeyPair();
-  }
-
-  private static X509Certificate selfSigned(KeyPair key) throws Exception {
-    X500Name name = new X500Name("CN=vigil-demo-receiver");
-    Instant now = Instant.now();
-    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(now.toEpochMilli()),
-        Date.from(now.minus(1, ChronoUnit.HOURS)), Date.from(now.plus(2, ChronoUnit.DAYS)), name, key.getPublic());
-    b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-        new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
-    return new JcaX509CertificateConverter().getCertificate(
-        b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())));
-  }
-
 }

@@ -3,12 +3,12 @@ package dev.vigil.cli.run;
 import dev.vigil.cli.config.Config;
 import dev.vigil.cli.config.ConfigException;
 import dev.vigil.cli.config.RunSettings;
+import dev.vigil.ingest.http.Access;
 import dev.vigil.ingest.http.ReceiverSettings;
 import dev.vigil.ingest.watch.ClusterClients;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,14 +30,30 @@ public record IngestPlan(
     String policyScope,
     Path attestations,
     Path imageMetadata,
-    Duration feedInterval) {
+    Duration feedInterval,
+    Grafeas grafeas,
+    Cosign cosign) {
 
   /** One cluster to watch. */
   public record Watch(String clusterId, KubernetesClient client) {}
 
+  /** The Container Analysis (Grafeas) project to poll; {@code googleCredentials} false means anonymous. */
+  public record Grafeas(String project, URI endpoint, boolean googleCredentials, Duration interval) {}
+
+  /** Cosign signatures of running images: TTL, docker config file or null, plain-HTTP registries. */
+  public record Cosign(Duration ttl, Path dockerConfig, List<String> plainHttpRegistries) {}
+
   public IngestPlan {
     watches = List.copyOf(watches);
     namespaces = List.copyOf(namespaces);
+  }
+
+  /** A plan without a Grafeas poller or cosign signatures. */
+  public IngestPlan(List<Watch> watches, List<String> namespaces, ReceiverSettings receiver, Path policy,
+      Path platformPolicy, Path attestors, String policyScope, Path attestations, Path imageMetadata,
+      Duration feedInterval) {
+    this(watches, namespaces, receiver, policy, platformPolicy, attestors, policyScope, attestations, imageMetadata,
+        feedInterval, null, null);
   }
 
   /** The plan the configuration describes. */
@@ -71,7 +87,33 @@ public record IngestPlan(
         config.get(RunSettings.POLICY).orElse(null), config.get(RunSettings.PLATFORM_POLICY).orElse(null),
         config.get(RunSettings.ATTESTORS).orElse(null), config.require(RunSettings.POLICY_SCOPE),
         config.get(RunSettings.ATTESTATIONS).orElse(null), config.get(RunSettings.IMAGE_METADATA).orElse(null),
-        config.require(RunSettings.FEED_INTERVAL));
+        config.require(RunSettings.FEED_INTERVAL), grafeas(config),
+        config.require(RunSettings.COSIGN) ? new Cosign(config.require(RunSettings.COSIGN_TTL),
+            config.get(RunSettings.COSIGN_DOCKER_CONFIG).orElse(null),
+            config.get(RunSettings.COSIGN_PLAIN_HTTP).orElse(List.of())) : null);
+  }
+
+  private static Grafeas grafeas(Config config) {
+    if (config.get(RunSettings.GRAFEAS_PROJECT).isEmpty()) {
+      return null;
+    }
+    String endpoint = config.require(RunSettings.GRAFEAS_ENDPOINT);
+    URI uri;
+    try {
+      uri = new URI(endpoint);
+    } catch (java.net.URISyntaxException e) {
+      uri = null;
+    }
+    if (uri == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
+      throw new ConfigException(RunSettings.GRAFEAS_ENDPOINT.flag() + ": '" + endpoint + "' is not an http(s) URL");
+    }
+    String credentials = config.require(RunSettings.GRAFEAS_CREDENTIALS);
+    if (!credentials.equals("google") && !credentials.equals("none")) {
+      throw new ConfigException(RunSettings.GRAFEAS_CREDENTIALS.flag() + ": '" + credentials
+          + "' is neither google nor none");
+    }
+    return new Grafeas(config.require(RunSettings.GRAFEAS_PROJECT), uri, credentials.equals("google"),
+        config.require(RunSettings.GRAFEAS_INTERVAL));
   }
 
   /** The ids of the clusters watched or received from, for the metrics registered at start-up. */
@@ -107,7 +149,7 @@ public record IngestPlan(
     if (clusters.isEmpty()) {
       watches.forEach(w -> clusters.add(w.clusterId()));
     }
-    Set<String> tokens = config.get(RunSettings.AUDIT_TOKENS).map(IngestPlan::readTokens).orElse(Set.of());
+    Access access = readAccess(config);
     try {
       return new ReceiverSettings(listen.getHostString(), listen.getPort(),
           config.get(RunSettings.AUDIT_CERT).orElseThrow(() -> new ConfigException(
@@ -115,31 +157,25 @@ public record IngestPlan(
                   + ": the receiver only speaks HTTPS")),
           config.get(RunSettings.AUDIT_KEY).orElseThrow(() -> new ConfigException(
               RunSettings.AUDIT_KEY.flag() + " is required with " + RunSettings.AUDIT_LISTEN.flag())),
-          config.get(RunSettings.AUDIT_CLIENT_CA).orElse(null), tokens, clusters,
+          config.get(RunSettings.AUDIT_CLIENT_CA).orElse(null), access, clusters,
           config.require(RunSettings.AUDIT_MAX_BODY), ReceiverSettings.DEFAULT_DEDUP_WINDOW,
           ReceiverSettings.DEFAULT_THREADS, config.require(RunSettings.AUDIT_GKE_PUBSUB),
           clusters.size() == 1 ? clusters.iterator().next() : null, config.require(RunSettings.AUDIT_HEADER_TIMEOUT),
-          config.require(RunSettings.AUDIT_REQUEST_TIMEOUT));
+          config.require(RunSettings.AUDIT_REQUEST_TIMEOUT), config.require(RunSettings.AUDIT_IDLE_TIMEOUT),
+          config.require(RunSettings.AUDIT_MAX_CONNECTIONS));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new ConfigException("audit receiver: " + e.getMessage());
     }
   }
 
-  private static Set<String> readTokens(Path file) {
+  private static Access readAccess(Config config) {
+    Path tokens = config.get(RunSettings.AUDIT_TOKENS).orElse(null);
+    Path subjects = config.get(RunSettings.AUDIT_CLIENT_SUBJECTS).orElse(null);
     try {
-      Set<String> tokens = new LinkedHashSet<>();
-      for (String line : Files.readAllLines(file)) {
-        String t = line.trim();
-        if (!t.isEmpty() && !t.startsWith("#")) {
-          tokens.add(t);
-        }
-      }
-      if (tokens.isEmpty()) {
-        throw new ConfigException(RunSettings.AUDIT_TOKENS.flag() + ": " + file + " holds no token");
-      }
-      return tokens;
-    } catch (IOException e) {
-      throw new ConfigException(RunSettings.AUDIT_TOKENS.flag() + ": cannot read " + file + ": " + e.getMessage());
+      return Access.read(tokens, subjects);
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new ConfigException(RunSettings.AUDIT_TOKENS.flag() + " / " + RunSettings.AUDIT_CLIENT_SUBJECTS.flag()
+          + ": " + e.getMessage());
     }
   }
 }

@@ -1,20 +1,29 @@
 package dev.vigil.cli.run;
 
+import dev.vigil.ingest.cosign.CosignFeed;
+import dev.vigil.ingest.cosign.CosignSignatures;
+import dev.vigil.ingest.feeds.GoogleTokens;
+import dev.vigil.ingest.feeds.GrafeasPoller;
 import dev.vigil.ingest.feeds.JsonFileFeed;
 import dev.vigil.ingest.feeds.PolicyFilePublisher;
 import dev.vigil.ingest.feeds.PolicyTopic;
 import dev.vigil.ingest.feeds.PolicyValidator;
+import dev.vigil.ingest.feeds.TopicIndex;
 import dev.vigil.ingest.http.HttpsReceiverServer;
 import dev.vigil.ingest.http.IngestReceivers;
 import dev.vigil.ingest.kafka.KafkaRecordPublisher;
+import dev.vigil.ingest.kafka.RecordPublisher;
 import dev.vigil.ingest.metrics.MicrometerIngestMetrics;
 import dev.vigil.ingest.watch.PodWatcher;
 import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.schemas.Topics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +61,8 @@ public final class IngestRuntime implements AutoCloseable {
     }
     KafkaRecordPublisher publisher = new KafkaRecordPublisher(kafka.bootstrapServers(), kafka.clientProperties(),
         "/vigil/ingest", Duration.ofSeconds(10), metrics);
-    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, r -> {
+    // Two threads: a Grafeas listing that waits out its retries does not hold up the file feeds.
+    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "vigil-ingest-feeds");
       t.setDaemon(true);
       return t;
@@ -83,18 +93,51 @@ public final class IngestRuntime implements AutoCloseable {
         p.watch(scheduler, plan.feedInterval());
         policies.add(p);
       }
+      Map<String, Map<String, String>> onTopics = new HashMap<>(); // what each feed restores from, read once
+      java.util.function.Function<String, Map<String, String>> liveKeys = topic -> onTopics.computeIfAbsent(topic,
+          t -> TopicIndex.liveKeys(kafka.bootstrapServers(), kafka.clientProperties(), t, Duration.ofSeconds(15)));
+      List<JsonFileFeed> feeds = new ArrayList<>();
       if (plan.attestations() != null) {
-        JsonFileFeed feed = JsonFileFeed.attestations(plan.attestations(), publisher, metrics, clock);
-        feed.scan();
-        feed.watch(scheduler, plan.feedInterval());
+        feeds.add(JsonFileFeed.attestations(plan.attestations(), publisher, metrics, clock));
       }
       if (plan.imageMetadata() != null) {
-        JsonFileFeed feed = JsonFileFeed.imageMetadata(plan.imageMetadata(), publisher, metrics, clock);
+        feeds.add(JsonFileFeed.imageMetadata(plan.imageMetadata(), publisher, metrics, clock));
+      }
+      for (JsonFileFeed feed : feeds) {
+        // What each file contributed before a restart, so that files deleted meanwhile are revoked.
+        feed.restore(liveKeys.apply(feed.topic().name()));
         feed.scan();
         feed.watch(scheduler, plan.feedInterval());
       }
+      if (plan.grafeas() != null) {
+        IngestPlan.Grafeas g = plan.grafeas();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        GrafeasPoller.Tokens tokens = g.googleCredentials() ? GoogleTokens.fromEnvironment(http, clock) : () -> null;
+        GrafeasPoller poller = new GrafeasPoller(g.endpoint(), g.project(), tokens, http, GrafeasPoller.Retry.STANDARD,
+            publisher, metrics, clock);
+        poller.restore(liveKeys.apply(Topics.ATTESTATIONS.name()));
+        poller.watch(scheduler, g.interval());
+      }
+      RecordPublisher podPublisher = publisher;
+      if (plan.cosign() != null) {
+        IngestPlan.Cosign c = plan.cosign();
+        // A docker config's credentials first; Google's registries then get an ADC token; others anonymous.
+        var google = CosignSignatures.anonymous();
+        try {
+          google = CosignSignatures.google(GoogleTokens.fromEnvironment(HttpClient.newHttpClient(), clock));
+        } catch (java.io.IOException e) {
+          LOG.warn("cosign: Google's registries are read anonymously: {}", e.getMessage());
+        }
+        CosignSignatures registries = new CosignSignatures(c.dockerConfig() == null ? google
+            : CosignSignatures.either(CosignSignatures.dockerConfig(c.dockerConfig()), google),
+            c.plainHttpRegistries()::contains);
+        CosignFeed cosign = new CosignFeed(registries, publisher, metrics, clock, c.ttl(), 100_000)
+            .restore(liveKeys.apply(Topics.ATTESTATIONS.name()));
+        cosign.watch(scheduler, plan.feedInterval());
+        podPublisher = cosign.tap(publisher); // learns the images pods run from the pod events
+      }
       for (IngestPlan.Watch w : plan.watches()) {
-        PodWatcher watcher = new PodWatcher(w.clusterId(), w.client(), plan.namespaces(), publisher, metrics, clock,
+        PodWatcher watcher = new PodWatcher(w.clusterId(), w.client(), plan.namespaces(), podPublisher, metrics, clock,
             Duration.ofMinutes(10));
         watcher.start(Duration.ofSeconds(60));
         watchers.add(watcher);

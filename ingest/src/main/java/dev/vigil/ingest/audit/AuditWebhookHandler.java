@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes one {@code EventList} from a kube-apiserver's audit webhook backend: keeps the pod
- * admissions, drops redeliveries, publishes admission events (and dead letters for events that
+ * admissions (deciding as the events stream past, {@link AuditEventStream}), drops redeliveries, publishes admission events (and dead letters for events that
  * cannot be read) and answers 200 only once Kafka acknowledged all of them.
  */
 public final class AuditWebhookHandler {
@@ -55,22 +55,22 @@ public final class AuditWebhookHandler {
   /** Handles the body of one POST for cluster {@code clusterId}. */
   public HttpResponse handle(String clusterId, byte[] body) {
     Instant now = clock.instant();
-    List<JsonNode> events;
+    AuditEventStream.Events events;
     try {
-      events = AuditEventTranslator.events(mapper.readTree(body));
+      events = AuditEventStream.read(mapper, body);
     } catch (JsonProcessingException e) {
       return malformed(clusterId, body, "malformed JSON: " + e.getOriginalMessage(), now);
     } catch (IOException | TranslationException e) {
       return malformed(clusterId, body, e.getMessage(), now);
     }
-    metrics.eventsReceived(SOURCE, events.size());
+    metrics.eventsReceived(SOURCE, events.received());
 
     List<Outgoing<?>> out = new ArrayList<>();
     List<String> ids = new ArrayList<>();
     Set<String> inBatch = new HashSet<>();
     int duplicates = 0;
     int deadLetters = 0;
-    for (JsonNode event : events) {
+    for (JsonNode event : events.kept()) {
       AdmissionEvent admission;
       try {
         admission = AuditEventTranslator.translate(clusterId, event, OwnerLookup.NONE).orElse(null);
@@ -96,7 +96,7 @@ public final class AuditWebhookHandler {
       publisher.publishAll(out);
     } catch (PublishException e) {
       LOG.warn("cluster {}: batch of {} events not acknowledged by Kafka ({}); answering 503",
-          clusterId, events.size(), e.reason());
+          clusterId, events.received(), e.reason());
       return HttpResponse.text(503, "Kafka unavailable: " + e.getMessage()).withHeader("Retry-After", "1");
     }
     dedup.remember(ids);
@@ -104,7 +104,7 @@ public final class AuditWebhookHandler {
     metrics.deadLettered(SOURCE, deadLetters);
     return HttpResponse.json(200, String.format(
         "{\"received\":%d,\"published\":%d,\"duplicates\":%d,\"deadLettered\":%d}",
-        events.size(), ids.size(), duplicates, deadLetters));
+        events.received(), ids.size(), duplicates, deadLetters));
   }
 
   private HttpResponse malformed(String clusterId, byte[] body, String reason, Instant now) {

@@ -11,6 +11,7 @@ import dev.vigil.validator.InvalidPolicyException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * that does not validate is rejected (logged with every problem, counted) and the last good one
  * stays on the topic. Works with ConfigMap-mounted files too: it compares content, not
  * modification times.
+ *
+ * <p>An attestor or platform-policy file that is deleted (missing at two checks in a row) is
+ * withdrawn: a tombstone for its key. A deleted Binary Authorization policy file is not: the last
+ * good policy stays in force, so that losing a file never turns enforcement off.
  */
 public final class PolicyFilePublisher {
 
@@ -45,6 +50,7 @@ public final class PolicyFilePublisher {
   private long version;
   private String lastSeenSha;
   private String publishedSha;
+  private boolean missingBefore;
 
   /** What one check did. */
   public sealed interface Outcome {}
@@ -57,6 +63,9 @@ public final class PolicyFilePublisher {
 
   /** The new content did not validate; the last good version stays. */
   public record Rejected(InvalidPolicyException reason) implements Outcome {}
+
+  /** The file was deleted and its document withdrawn from the topic (a tombstone). */
+  public record Withdrawn() implements Outcome {}
 
   /** The file could not be read, or Kafka did not take the new version (tried again next check). */
   public record Failed(String reason) implements Outcome {}
@@ -102,6 +111,9 @@ public final class PolicyFilePublisher {
     String content;
     try {
       content = Files.readString(file, StandardCharsets.UTF_8);
+      missingBefore = false;
+    } catch (NoSuchFileException e) {
+      return missing();
     } catch (IOException e) {
       LOG.warn("policy {}: cannot read {}: {}", key(), file, e.toString());
       return new Failed("cannot read " + file + ": " + e.getMessage());
@@ -133,6 +145,30 @@ public final class PolicyFilePublisher {
     publishedSha = sha;
     LOG.info("policy {}: published version {} from {}", key(), version, file);
     return new Published(doc);
+  }
+
+  private Outcome missing() {
+    if (kind == PolicyDocument.Kind.BINAUTHZ_POLICY) {
+      LOG.warn("policy {}: {} is missing; version {} stays in force", key(), file, version);
+      return new Failed(file + " is missing; the last good policy stays");
+    }
+    if (publishedSha == null || !missingBefore) {
+      missingBefore = true;
+      return new Failed(file + " is missing");
+    }
+    try {
+      publisher.publishAll(List.of(new Outgoing<>(Topics.POLICIES, key(), null, key() + "@" + version + "/withdrawn",
+          clock.instant(), "file:" + file.toAbsolutePath().normalize())));
+    } catch (PublishException e) {
+      LOG.warn("policy {}: withdrawal not published, will retry: {}", key(), e.getMessage());
+      return new Failed(e.getMessage());
+    }
+    LOG.info("policy {}: {} is gone; version {} withdrawn", key(), file, version);
+    metrics.revoked(Topics.POLICIES.name(), 1);
+    version = 0; // as a restarted publisher would see it (PolicyTopic#latest)
+    publishedSha = null;
+    lastSeenSha = null;
+    return new Withdrawn();
   }
 
   /** Checks now and then every {@code interval}, on {@code scheduler}. */

@@ -48,8 +48,19 @@ public final class PubSubPushHandler implements Function<byte[], HttpResponse> {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
+  /** Handles a push from credentials that may post for every cluster. */
   @Override
   public HttpResponse apply(byte[] body) {
+    return handle(body, cluster -> true);
+  }
+
+  /**
+   * Handles a push.
+   *
+   * @param mayPostFor whether the credentials that pushed may post for a cluster: an entry for
+   *     another cluster is answered 403 and counted, and nothing is published
+   */
+  public HttpResponse handle(byte[] body, java.util.function.Predicate<String> mayPostFor) {
     String subscription = "unknown";
     Outgoing<?> record;
     try {
@@ -64,6 +75,10 @@ public final class PubSubPushHandler implements Function<byte[], HttpResponse> {
       AdmissionEvent e = GkeAuditLogTranslator.translate(entry, defaultClusterId, OwnerLookup.NONE).orElse(null);
       if (e == null) {
         return new HttpResponse(204, "text/plain", new byte[0], java.util.Map.of()); // not a pod admission
+      }
+      if (!mayPostFor.test(e.clusterId())) {
+        metrics.forbidden("gke-pubsub");
+        return dev.vigil.ingest.http.IngestRouter.forbidden();
       }
       record = new Outgoing<>(Topics.ADMISSION_EVENTS, e.key(), e, e.eventId(), e.requestReceivedAt());
     } catch (java.io.IOException | IllegalArgumentException | TranslationException ex) {

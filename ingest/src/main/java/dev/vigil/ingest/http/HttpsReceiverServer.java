@@ -1,81 +1,128 @@
 package dev.vigil.ingest.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsExchange;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import dev.vigil.ingest.metrics.IngestMetrics;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.security.cert.Certificate;
+import java.nio.ByteBuffer;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLPeerUnverifiedException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpParser;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.internal.HttpConnection;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The JDK's HTTPS server in front of a routing function ({@link IngestRouter}). TLS is always on;
- * client certificates are requested when the context trusts a client CA, and the verified one is
- * handed to the router. Bodies over the limit are not read.
+ * Jetty in front of the routing function ({@link IngestRouter}). TLS is always on; client
+ * certificates are requested when the context trusts a client CA, and the verified one is handed to
+ * the router.
  *
- * <p>Every exchange runs under deadlines so that slow clients cannot hold the request threads: the
- * TLS handshake, request line and headers must arrive within {@code headerTimeout} and the whole
- * request within {@code requestTimeout} of a thread taking the connection, and the response must be
- * written within {@code requestTimeout}. The JDK server reads on blocking, interruptible socket
- * channels, so a thread that is still reading or writing when its deadline passes is interrupted,
- * which closes that connection (counted as {@link IngestMetrics#requestTimedOut}). Its own
- * {@code sun.net.httpserver.maxReqTime} is not used: it is one JVM-wide value read once.
+ * <p>Jetty's non-blocking connections mean a slow or silent client holds no thread. Its own limits
+ * do the rest: the idle timeout, the request-header size (431 above it), and a cap on open
+ * connections ({@link NetworkConnectionLimit}: past it Jetty stops accepting and shortens the idle
+ * timeout of the open ones, so idle connections cannot lock an API server out). Deadlines bound what
+ * an idle timeout cannot (a client that trickles a byte now and then): the TLS handshake must be
+ * done and the first request begun within the idle timeout of the connection's accept, a request
+ * line and headers must arrive within {@link Limits#headerTimeout()} of their first byte (both
+ * checked on Jetty's scheduler by {@link HeaderDeadline}), and a body within {@link
+ * Limits#requestTimeout()} of its headers; a connection that misses one is closed and counted
+ * ({@link IngestMetrics#requestTimedOut}). The router
+ * authenticates and routes on the headers before a byte of the body is read.
  */
 public final class HttpsReceiverServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpsReceiverServer.class);
 
-  /** At most this much of an oversized body is read and discarded before answering 413. */
-  private static final long DRAIN_LIMIT = 64L * 1024 * 1024;
+  /** At most this much of an oversized body is read and discarded, so that the client reads the 413. */
+  static final long DRAIN_LIMIT = 64L * 1024 * 1024;
+  /** At most this much of a body the router answered without (401, 404, ...) is read and discarded. */
+  static final long UNREAD_DRAIN_LIMIT = 64L * 1024;
 
   /** Default time for the TLS handshake, request line and headers. */
   public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
-  /** Default time for a whole request (headers and body), and for writing a response. */
+  /** Default time for a body to arrive after its headers. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  /** Default time a connection may stay silent (keep-alive, or a stalled read or write). */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  /** Default cap on open connections. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 1000;
+  /** Request line and headers larger than this get 431. */
+  public static final int MAX_HEADER_BYTES = 16 * 1024;
+  /** The path of the benchmark's discard endpoint, when it is on. */
+  public static final String DISCARD_PATH = "/bench/discard";
 
-  private final HttpsServer server;
-  private final ExecutorService executor;
-  private final ScheduledExecutorService timer;
+  /**
+   * The server's limits.
+   *
+   * @param headerTimeout a request line and headers must arrive within this of their first byte
+   * @param requestTimeout the body must arrive within this of its headers
+   * @param idleTimeout a connection silent for this long is closed; the TLS handshake must be done
+   *     and the first request begun within this of the connection's accept
+   * @param maxConnections at most this many connections are open at once
+   */
+  public record Limits(Duration headerTimeout, Duration requestTimeout, Duration idleTimeout, int maxConnections) {
 
-  private HttpsReceiverServer(HttpsServer server, ExecutorService executor, ScheduledExecutorService timer) {
-    this.server = server;
-    this.executor = executor;
-    this.timer = timer;
+    /** The defaults. */
+    public static final Limits DEFAULT = new Limits(DEFAULT_HEADER_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+        DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS);
+
+    public Limits {
+      for (Duration d : new Duration[] {headerTimeout, requestTimeout, idleTimeout}) {
+        if (d == null || d.isNegative() || d.isZero()) {
+          throw new IllegalArgumentException("headerTimeout, requestTimeout and idleTimeout must be positive, not "
+              + headerTimeout + ", " + requestTimeout + " and " + idleTimeout);
+        }
+      }
+      if (maxConnections < 1) {
+        throw new IllegalArgumentException("maxConnections must be at least 1, not " + maxConnections);
+      }
+    }
   }
 
-  /** Starts serving with the default deadlines and no metrics; see the full method. */
+  private final Server server;
+  private final ServerConnector connector;
+
+  private HttpsReceiverServer(Server server, ServerConnector connector) {
+    this.server = server;
+    this.connector = connector;
+  }
+
+  /** Starts serving with the default limits and no metrics; see the full method. */
   public static HttpsReceiverServer start(
       InetSocketAddress address,
       SSLContext tls,
       boolean requestClientCertificates,
-      Function<HttpRequest, HttpResponse> router,
+      IngestRouter router,
       long maxBodyBytes,
       int threads) {
-    return start(address, tls, requestClientCertificates, router, maxBodyBytes, threads, DEFAULT_HEADER_TIMEOUT,
-        DEFAULT_REQUEST_TIMEOUT, IngestMetrics.NOOP);
+    return start(address, tls, requestClientCertificates, router, maxBodyBytes, threads, Limits.DEFAULT,
+        IngestMetrics.NOOP, false);
   }
 
   /**
@@ -84,305 +131,357 @@ public final class HttpsReceiverServer implements AutoCloseable {
    * @param address where to listen; port 0 picks a free one
    * @param requestClientCertificates ask clients for a certificate (verified against the
    *     context's trust managers); clients without one may still use a bearer token
-   * @param maxBodyBytes larger bodies are answered 413 without being read
-   * @param threads request threads
-   * @param headerTimeout the TLS handshake, request line and headers must arrive within this
-   * @param requestTimeout the whole request must arrive, and the response be written, within this
+   * @param maxBodyBytes larger bodies are answered 413 without being kept
+   * @param threads request threads (handlers wait for Kafka on them)
    * @param metrics counts connections closed by a deadline
+   * @param discardEndpoint also serve {@value #DISCARD_PATH}, which reads a POST body and answers
+   *     200: the TLS and HTTP cost without the router, for {@code vigil bench ingest} only
    */
   public static HttpsReceiverServer start(
       InetSocketAddress address,
       SSLContext tls,
       boolean requestClientCertificates,
-      Function<HttpRequest, HttpResponse> router,
+      IngestRouter router,
       long maxBodyBytes,
       int threads,
-      Duration headerTimeout,
-      Duration requestTimeout,
-      IngestMetrics metrics) {
-    checkTimeouts(headerTimeout, requestTimeout);
-    try {
-      HttpsServer server = HttpsServer.create(address, 128);
-      server.setHttpsConfigurator(new HttpsConfigurator(tls) {
-        @Override
-        public void configure(HttpsParameters params) {
-          SSLParameters p = tls.getDefaultSSLParameters();
-          p.setWantClientAuth(requestClientCertificates);
-          params.setSSLParameters(p);
+      Limits limits,
+      IngestMetrics metrics,
+      boolean discardEndpoint) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+    }
+    // Jetty's acceptor and selectors take threads from the same pool: add them to the handlers'.
+    QueuedThreadPool pool = new QueuedThreadPool(threads + 8, 4);
+    pool.setName("vigil-ingest-http");
+    pool.setDaemon(true);
+    Server server = new Server(pool);
+
+    HttpConfiguration http = new HttpConfiguration();
+    http.setRequestHeaderSize(MAX_HEADER_BYTES);
+    http.setSendServerVersion(false);
+    http.setSendDateHeader(false);
+    http.setIdleTimeout(limits.idleTimeout().toMillis());
+    SecureRequestCustomizer secure = new SecureRequestCustomizer();
+    secure.setSniHostCheck(false); // clients reach the receiver by IP as well as by name
+    http.addCustomizer(secure);
+
+    SslContextFactory.Server ssl = new SslContextFactory.Server();
+    ssl.setSslContext(tls);
+    ssl.setWantClientAuth(requestClientCertificates);
+
+    long headerNanos = limits.headerTimeout().toNanos();
+    long firstRequestNanos = limits.idleTimeout().toNanos();
+    HttpConnectionFactory httpFactory = new HttpConnectionFactory(http) {
+      @Override
+      public Connection newConnection(Connector connector, EndPoint endPoint) {
+        Connection c = super.newConnection(connector, endPoint);
+        if (c instanceof HttpConnection h) {
+          c.addEventListener(new HeaderDeadline(h, connector.getScheduler(), headerNanos, firstRequestNanos, metrics));
         }
-      });
-      ExecutorService executor = Executors.newFixedThreadPool(threads, r -> {
-        Thread t = new Thread(r, "vigil-ingest-http");
-        t.setDaemon(true);
-        return t;
-      });
-      ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "vigil-ingest-http-deadlines");
-        t.setDaemon(true);
-        return t;
-      });
-      // Almost every deadline is cancelled (the phase ends in time): do not keep them queued.
-      timer.setRemoveOnCancelPolicy(true);
-      Deadlines deadlines = new Deadlines(executor, timer, headerTimeout.toNanos(), requestTimeout.toNanos(),
-          metrics);
-      server.setExecutor(deadlines);
-      server.createContext("/", exchange -> serve(exchange, router, maxBodyBytes, deadlines));
+        return c;
+      }
+    };
+    ServerConnector connector = new ServerConnector(server, 1, 1,
+        new SslConnectionFactory(ssl, httpFactory.getProtocol()), httpFactory);
+    connector.setHost(address.getHostString());
+    connector.setPort(address.getPort());
+    connector.setIdleTimeout(limits.idleTimeout().toMillis());
+    connector.setAcceptQueueSize(128);
+    server.addConnector(connector);
+    NetworkConnectionLimit limit = new NetworkConnectionLimit(limits.maxConnections(), connector);
+    limit.setEndPointIdleTimeout(Math.min(limits.idleTimeout().toMillis(), 1000));
+    server.addBean(limit);
+    server.setHandler(new ReceiverHandler(router, maxBodyBytes, limits.requestTimeout().toNanos(), metrics,
+        discardEndpoint));
+    server.setStopTimeout(2000);
+    try {
       server.start();
-      return new HttpsReceiverServer(server, executor, timer);
-    } catch (IOException e) {
+    } catch (Exception e) {
+      try {
+        server.stop();
+      } catch (Exception ignored) {
+        // already failing
+      }
       throw new IllegalStateException("cannot listen on " + address + ": " + e.getMessage(), e);
     }
+    return new HttpsReceiverServer(server, connector);
   }
 
   /** The port it listens on. */
   public int port() {
-    return server.getAddress().getPort();
-  }
-
-  /** Checks the deadlines as {@link #start} takes them. */
-  static void checkTimeouts(Duration headerTimeout, Duration requestTimeout) {
-    if (headerTimeout == null || requestTimeout == null || headerTimeout.isNegative() || headerTimeout.isZero()
-        || requestTimeout.compareTo(headerTimeout) < 0) {
-      throw new IllegalArgumentException("headerTimeout must be positive and requestTimeout at least headerTimeout,"
-          + " not " + headerTimeout + " and " + requestTimeout);
-    }
-  }
-
-  private static void serve(HttpExchange exchange, Function<HttpRequest, HttpResponse> router, long max,
-      Deadlines deadlines) throws IOException {
-    Guard guard = deadlines.current();
-    guard.bodyStarted();
-    try (exchange) {
-      Map<String, List<String>> headers = new HashMap<>();
-      exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
-      long declared = parseLength(exchange.getRequestHeaders().getFirst("Content-Length"));
-      byte[] body = null;
-      boolean tooLarge = declared > max;
-      try (InputStream in = exchange.getRequestBody()) {
-        if (!tooLarge) {
-          body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-          tooLarge = body.length > max;
-        }
-        if (tooLarge) {
-          body = null;
-          // Drain a bounded amount so that the client reads our 413 instead of a reset.
-          long drained = 0;
-          byte[] sink = new byte[64 * 1024];
-          for (int n; drained < DRAIN_LIMIT && (n = in.read(sink)) > 0; ) {
-            drained += n;
-          }
-        }
-      }
-      guard.requestRead();
-      HttpRequest request = new HttpRequest(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-          headers, body, tooLarge, clientCertificate(exchange));
-      HttpResponse response;
-      try {
-        response = router.apply(request);
-      } catch (RuntimeException e) {
-        LOG.error("request to {} failed", request.path(), e);
-        response = HttpResponse.text(500, "internal error");
-      }
-      guard.responseStarted();
-      response.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
-      exchange.getResponseHeaders().set("Content-Type", response.contentType());
-      if (tooLarge || !deadlines.keepAlive.keep(exchange.getRemoteAddress())) {
-        exchange.getResponseHeaders().set("Connection", "close");
-      }
-      boolean noBody = exchange.getRequestMethod().equals("HEAD") || response.body().length == 0;
-      exchange.sendResponseHeaders(response.status(), noBody ? -1 : response.body().length);
-      if (!noBody) {
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(response.body());
-        }
-      }
-    } catch (IOException e) {
-      // Rethrown so that the JDK server closes and forgets the connection.
-      LOG.debug("connection failed while answering: {}", e.toString());
-      throw e;
-    } finally {
-      guard.done();
-    }
-  }
-
-  private static long parseLength(String value) {
-    if (value == null) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(value.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
-
-  private static X509Certificate clientCertificate(HttpExchange exchange) {
-    if (!(exchange instanceof HttpsExchange https)) {
-      return null;
-    }
-    try {
-      Certificate[] peer = https.getSSLSession().getPeerCertificates();
-      return peer.length > 0 && peer[0] instanceof X509Certificate x ? x : null;
-    } catch (SSLPeerUnverifiedException e) {
-      return null;
-    }
-  }
-
-  /**
-   * The JDK server's executor: runs each exchange on the request threads under a {@link Guard},
-   * which interrupts the thread (closing the connection) when the current phase's deadline passes.
-   */
-  private static final class Deadlines implements Executor {
-    private final ExecutorService workers;
-    private final ScheduledExecutorService timer;
-    private final long headerNanos;
-    private final long requestNanos;
-    private final IngestMetrics metrics;
-    private final ThreadLocal<Guard> current = new ThreadLocal<>();
-    final KeepAlive keepAlive = new KeepAlive();
-
-    Deadlines(ExecutorService workers, ScheduledExecutorService timer, long headerNanos, long requestNanos,
-        IngestMetrics metrics) {
-      this.workers = workers;
-      this.timer = timer;
-      this.headerNanos = headerNanos;
-      this.requestNanos = requestNanos;
-      this.metrics = metrics;
-    }
-
-    @Override
-    public void execute(Runnable exchange) {
-      workers.execute(() -> {
-        Guard guard = new Guard(this, Thread.currentThread(), System.nanoTime());
-        current.set(guard);
-        try {
-          guard.arm("headers", guard.started + headerNanos);
-          exchange.run();
-        } finally {
-          guard.done();
-          current.remove();
-          // An interrupt that raced the end of the exchange must not reach the next one.
-          Thread.interrupted();
-        }
-      });
-    }
-
-    /** The guard of the exchange on this thread (a no-op one outside an exchange). */
-    Guard current() {
-      Guard g = current.get();
-      return g != null ? g : new Guard(this, null, System.nanoTime());
-    }
-  }
-
-  /**
-   * Which connections may stay open after a response. The JDK server keeps at most 200 idle
-   * connections ({@code sun.net.httpserver.maxIdleConnections}, JVM-wide); past that it closes a
-   * connection after its response without saying so, and a client that sends its next request on
-   * it fails. So that a flood of idle connections cannot make API servers' deliveries fail, the
-   * receiver counts the connections (client address and port) that had an exchange within the
-   * JDK's idle interval (30 s) and, past {@link #MAX_KEPT}, answers {@code Connection: close}:
-   * the client then knows to open a new connection.
-   */
-  static final class KeepAlive {
-    static final int MAX_KEPT = 100;
-    private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(30);
-    private final Map<java.net.InetSocketAddress, Long> recent = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /** True if the connection from {@code remote} may stay open after this response. */
-    boolean keep(java.net.InetSocketAddress remote) {
-      long now = System.nanoTime();
-      if (recent.size() >= MAX_KEPT) {
-        recent.values().removeIf(seen -> now - seen > WINDOW_NANOS);
-      }
-      if (recent.size() >= MAX_KEPT && !recent.containsKey(remote)) {
-        return false;
-      }
-      recent.put(remote, now);
-      return true;
-    }
-  }
-
-  /** The deadline of one exchange on one request thread, phase by phase. */
-  private static final class Guard {
-    private final Deadlines deadlines;
-    private final Thread thread;
-    final long started;
-    private String phase;
-    private long generation;
-    private ScheduledFuture<?> pending;
-    private boolean fired;
-
-    Guard(Deadlines deadlines, Thread thread, long started) {
-      this.deadlines = deadlines;
-      this.thread = thread;
-      this.started = started;
-    }
-
-    /** Headers read; the body must arrive by the request deadline. */
-    void bodyStarted() {
-      arm("body", started + deadlines.requestNanos);
-    }
-
-    /** The request is read: no deadline while the router works (it bounds its own waits). */
-    void requestRead() throws IOException {
-      synchronized (this) {
-        disarm();
-        if (!fired) {
-          return;
-        }
-      }
-      throw new IOException("request deadline passed");
-    }
-
-    /** The response must be written within the request timeout from now. */
-    void responseStarted() {
-      arm("response", System.nanoTime() + deadlines.requestNanos);
-    }
-
-    synchronized void done() {
-      disarm();
-    }
-
-    synchronized void arm(String phase, long deadlineNanos) {
-      if (thread == null) {
-        return;
-      }
-      disarm();
-      this.phase = phase;
-      long g = generation;
-      pending = deadlines.timer.schedule(() -> fire(g), Math.max(0, deadlineNanos - System.nanoTime()),
-          TimeUnit.NANOSECONDS);
-    }
-
-    private void disarm() {
-      generation++;
-      phase = null;
-      if (pending != null) {
-        pending.cancel(false);
-        pending = null;
-      }
-    }
-
-    private synchronized void fire(long g) {
-      if (g != generation || phase == null || fired) {
-        return;
-      }
-      fired = true;
-      LOG.debug("closing a connection: {} not done within its deadline", phase);
-      deadlines.metrics.requestTimedOut(phase);
-      thread.interrupt();
-    }
+    return connector.getLocalPort();
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    timer.shutdownNow();
-    executor.shutdown();
     try {
-      executor.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      server.stop();
+    } catch (Exception e) {
+      LOG.warn("receiver did not stop cleanly: {}", e.toString());
+    }
+  }
+
+  /**
+   * Closes a connection that is too slow before its request can be handled: one that has not
+   * finished its TLS handshake and started its first request within the idle timeout of being
+   * accepted (a client that trickles its handshake), and one whose request line and headers take
+   * longer than the header timeout from their first byte (slowloris). An idle keep-alive
+   * connection is left to the idle timeout. The time spent waiting for a CPU under a burst of
+   * handshakes does not count against the header timeout. It looks at Jetty's request parser a few
+   * times per timeout on Jetty's scheduler, so a connection is closed between 1 and 1.25 timeouts in.
+   */
+  static final class HeaderDeadline implements Connection.Listener, Runnable {
+    private final HttpConnection connection;
+    private final Scheduler scheduler;
+    private final long headerNanos;
+    private final long firstRequestNanos;
+    private final long periodNanos;
+    private final IngestMetrics metrics;
+    private volatile boolean closed;
+    private long opened;
+    private long phaseStart = -1;
+    private long phaseRequests;
+
+    HeaderDeadline(HttpConnection connection, Scheduler scheduler, long headerNanos, long firstRequestNanos,
+        IngestMetrics metrics) {
+      this.connection = connection;
+      this.scheduler = scheduler;
+      this.headerNanos = headerNanos;
+      this.firstRequestNanos = firstRequestNanos;
+      this.periodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50), Math.min(headerNanos, firstRequestNanos) / 4);
+      this.metrics = metrics;
+    }
+
+    @Override
+    public void onOpened(Connection c) {
+      opened = System.nanoTime();
+      scheduler.schedule(this, periodNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void onClosed(Connection c) {
+      closed = true;
+    }
+
+    @Override
+    public void run() {
+      if (closed) {
+        return;
+      }
+      long now = System.nanoTime();
+      long requests = connection.getMessagesIn();
+      HttpParser parser = connection.getParser();
+      boolean started = !parser.isState(HttpParser.State.START);
+      String missed = null;
+      if (started && parser.inHeaderState()) {
+        if (phaseStart < 0 || requests != phaseRequests) {
+          phaseStart = now;
+          phaseRequests = requests;
+        } else if (now - phaseStart >= headerNanos) {
+          missed = "headers";
+        }
+      } else {
+        phaseStart = -1;
+        if (!started && requests == 0 && now - opened >= firstRequestNanos) {
+          missed = "handshake";
+        }
+      }
+      if (missed != null) {
+        LOG.debug("closing a connection: {} not complete in time", missed);
+        metrics.requestTimedOut(missed);
+        connection.getEndPoint().close();
+        return;
+      }
+      scheduler.schedule(this, periodNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Asks the router about the headers, reads the body without holding a thread, answers. */
+  private static final class ReceiverHandler extends Handler.Abstract {
+    private final IngestRouter router;
+    private final long maxBody;
+    private final long requestNanos;
+    private final IngestMetrics metrics;
+    private final boolean discardEndpoint;
+
+    ReceiverHandler(IngestRouter router, long maxBody, long requestNanos, IngestMetrics metrics,
+        boolean discardEndpoint) {
+      super(InvocationType.BLOCKING);
+      this.router = router;
+      this.maxBody = maxBody;
+      this.requestNanos = requestNanos;
+      this.metrics = metrics;
+      this.discardEndpoint = discardEndpoint;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      String path = request.getHttpURI().getDecodedPath();
+      long declared = request.getLength();
+      if (discardEndpoint && path.equals(DISCARD_PATH)) {
+        new BodyReader(request, callback, maxBody, DRAIN_LIMIT, requestNanos, (body, tooLarge) ->
+            send(response, callback, tooLarge ? HttpResponse.text(413, "request body too large")
+                : HttpResponse.json(200, "{}"), tooLarge), () -> timedOut(response, callback, null, 0)).start();
+        return true;
+      }
+      Map<String, List<String>> headers = new HashMap<>();
+      for (HttpField f : request.getHeaders()) {
+        headers.computeIfAbsent(f.getLowerCaseName(), k -> new ArrayList<>(1)).add(f.getValue());
+      }
+      HttpRequest head = new HttpRequest(request.getMethod(), path, headers, null, declared > maxBody,
+          clientCertificate(request));
+      IngestRouter.Admission admission;
+      try {
+        admission = router.admit(head);
+      } catch (RuntimeException e) {
+        LOG.error("request to {} failed", path, e);
+        send(response, callback, HttpResponse.text(500, "internal error"), true);
+        return true;
+      }
+      if (admission instanceof IngestRouter.Answer answer) {
+        // The body is not for us. If it is small (or an authenticated client's oversized batch), read
+        // and drop it, so that the client reads our answer instead of a reset while it still sends;
+        // never keep a byte of it, and never drain much for an unauthenticated client.
+        boolean hasBody = declared != 0 && !head.method().equals("GET") && !head.method().equals("HEAD");
+        long drain = answer.response().status() == 413 ? DRAIN_LIMIT : UNREAD_DRAIN_LIMIT;
+        if (hasBody && declared <= drain) {
+          new BodyReader(request, callback, 0, drain, requestNanos, (body, tooLarge) ->
+              send(response, callback, answer.response(), true), () -> timedOut(response, callback, null, 0)).start();
+        } else {
+          send(response, callback, answer.response(), hasBody);
+        }
+        return true;
+      }
+      IngestRouter.ReadBody read = (IngestRouter.ReadBody) admission;
+      new BodyReader(request, callback, maxBody, DRAIN_LIMIT, requestNanos, (body, tooLarge) -> {
+        HttpResponse r;
+        try {
+          r = router.complete(read, body, tooLarge);
+        } catch (RuntimeException e) {
+          LOG.error("request to {} failed", path, e);
+          r = HttpResponse.text(500, "internal error");
+        }
+        send(response, callback, r, tooLarge);
+      }, () -> timedOut(response, callback, read, read.startedNanos())).start();
+      return true;
+    }
+
+    private void timedOut(Response response, Callback callback, IngestRouter.ReadBody read, long started) {
+      LOG.debug("closing a connection: request body not complete in time");
+      metrics.requestTimedOut("body");
+      if (read != null) {
+        router.answered(read.endpoint(), 408, started);
+      }
+      HttpResponse r = HttpResponse.text(408, "request body not received in time");
+      send(response, callback, r, true);
+    }
+
+    private static void send(Response response, Callback callback, HttpResponse r, boolean close) {
+      response.setStatus(r.status());
+      r.headers().forEach((k, v) -> response.getHeaders().put(k, v));
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, r.contentType());
+      if (close) {
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      }
+      if (r.status() != 204 && r.status() != 304) {
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, (long) r.body().length);
+      }
+      response.write(true, r.body().length == 0 ? null : ByteBuffer.wrap(r.body()), callback);
+    }
+
+    private static X509Certificate clientCertificate(Request request) {
+      if (request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE) instanceof EndPoint.SslSessionData ssl) {
+        X509Certificate[] peer = ssl.peerCertificates();
+        return peer != null && peer.length > 0 ? peer[0] : null;
+      }
+      return null;
+    }
+  }
+
+  /** What a body read ends with. */
+  interface BodyDone {
+    /** @param body the body, or {@code null} when it was larger than the limit */
+    void done(byte[] body, boolean tooLarge);
+  }
+
+  /**
+   * Reads a request body as Jetty delivers it (a callback per chunk, no thread waiting), keeping at
+   * most the limit and discarding the rest up to a drain limit; gives up at the deadline.
+   */
+  private static final class BodyReader implements Runnable {
+    private final Request request;
+    private final Callback callback;
+    private final long max;
+    private final long drainLimit;
+    private final BodyDone done;
+    private final Runnable onTimeout;
+    private final long requestNanos;
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private byte[] buffer;
+    private int size;
+    private long total;
+    private Scheduler.Task deadline;
+
+    BodyReader(Request request, Callback callback, long max, long drainLimit, long requestNanos, BodyDone done,
+        Runnable onTimeout) {
+      this.request = request;
+      this.callback = callback;
+      this.max = max;
+      this.drainLimit = drainLimit;
+      this.requestNanos = requestNanos;
+      this.done = done;
+      this.onTimeout = onTimeout;
+      long declared = request.getLength();
+      this.buffer = new byte[(int) Math.min(max, declared > 0 ? declared : 64 * 1024)];
+    }
+
+    void start() {
+      deadline = request.getComponents().getScheduler().schedule(() -> {
+        if (finished.compareAndSet(false, true)) {
+          onTimeout.run();
+        }
+      }, requestNanos, TimeUnit.NANOSECONDS);
+      run();
+    }
+
+    @Override
+    public void run() {
+      while (!finished.get()) {
+        Content.Chunk chunk = request.read();
+        if (chunk == null) {
+          request.demand(this);
+          return;
+        }
+        if (Content.Chunk.isFailure(chunk)) {
+          // The connection failed (reset, idle timeout): Jetty closes it; nothing to answer.
+          if (finished.compareAndSet(false, true)) {
+            deadline.cancel();
+            LOG.debug("request body not read: {}", chunk.getFailure().toString());
+            callback.failed(chunk.getFailure());
+          }
+          return;
+        }
+        ByteBuffer b = chunk.getByteBuffer();
+        int n = b.remaining();
+        total += n;
+        if (total <= max) {
+          if (size + n > buffer.length) {
+            buffer = java.util.Arrays.copyOf(buffer, (int) Math.min(max, Math.max(size + n, 2L * buffer.length)));
+          }
+          b.get(buffer, size, n);
+          size += n;
+        }
+        chunk.release();
+        boolean tooLarge = total > max;
+        if (chunk.isLast() || (tooLarge && total > drainLimit)) {
+          if (finished.compareAndSet(false, true)) {
+            deadline.cancel();
+            done.done(tooLarge ? null : size == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, size),
+                tooLarge);
+          }
+          return;
+        }
+      }
     }
   }
 }

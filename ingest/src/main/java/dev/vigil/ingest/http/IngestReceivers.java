@@ -23,7 +23,7 @@ public final class IngestReceivers {
         metrics, clock, settings.maxBodyBytes());
     PubSubPushHandler pubsub = settings.gkePubSub()
         ? new PubSubPushHandler(publisher, settings.gkeDefaultCluster(), metrics, clock) : null;
-    return new IngestRouter(new Authenticator(settings.bearerTokens(), settings.clientCaPem() != null),
+    return new IngestRouter(new Authenticator(settings.access(), settings.clientCaPem() != null),
         settings.clusters(), audit, pubsub, metricsText, metrics);
   }
 
@@ -39,6 +39,6 @@ public final class IngestReceivers {
     SSLContext tls = Tls.fromPem(settings.certificatePem(), settings.privateKeyPem(), settings.clientCaPem());
     return HttpsReceiverServer.start(new InetSocketAddress(settings.host(), settings.port()), tls,
         settings.clientCaPem() != null, router(settings, publisher, metrics, metricsText, clock),
-        settings.maxBodyBytes(), settings.threads(), settings.headerTimeout(), settings.requestTimeout(), metrics);
+        settings.maxBodyBytes(), settings.threads(), settings.limits(), metrics, false);
   }
 }

@@ -14,16 +14,21 @@ import java.util.Set;
  * @param certificatePem the server's certificate chain (PEM)
  * @param privateKeyPem the server's private key (PEM, unencrypted)
  * @param clientCaPem CA bundle whose client certificates are accepted, or {@code null}
- * @param bearerTokens accepted bearer tokens (may be empty when a client CA is given)
+ * @param access accepted bearer tokens and client-certificate subjects, each with the clusters it may
+ *     post for (tokens may be empty when a client CA is given)
  * @param clusters cluster ids that may post to {@code /audit/<id>}
  * @param maxBodyBytes larger request bodies get 413
  * @param dedupWindow how many {@code (auditID, stage)} pairs are remembered
  * @param threads request threads
  * @param gkePubSub whether {@code /gke/pubsub} is on
  * @param gkeDefaultCluster cluster id for GKE entries that do not name theirs, or {@code null}
- * @param headerTimeout a connection whose TLS handshake, request line and headers take longer is closed
- * @param requestTimeout a connection whose whole request (or the writing of the response) takes longer
- *     is closed; at least {@code headerTimeout}
+ * @param headerTimeout a connection whose request line and headers take longer from their first byte is
+ *     closed
+ * @param requestTimeout a connection whose body takes longer than this after its headers is closed
+ * @param idleTimeout a connection silent for this long (idle keep-alive, stalled read or write), or
+ *     whose TLS handshake and first request have not begun this long after it was accepted, is closed
+ * @param maxConnections at most this many connections are open at once; past it new ones wait in the
+ *     accept queue while idle ones are closed sooner
  */
 public record ReceiverSettings(
     String host,
@@ -31,7 +36,7 @@ public record ReceiverSettings(
     Path certificatePem,
     Path privateKeyPem,
     Path clientCaPem,
-    Set<String> bearerTokens,
+    Access access,
     Set<String> clusters,
     long maxBodyBytes,
     int dedupWindow,
@@ -39,7 +44,9 @@ public record ReceiverSettings(
     boolean gkePubSub,
     String gkeDefaultCluster,
     Duration headerTimeout,
-    Duration requestTimeout) {
+    Duration requestTimeout,
+    Duration idleTimeout,
+    int maxConnections) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final int DEFAULT_PORT = 8443;
@@ -51,6 +58,8 @@ public record ReceiverSettings(
   public static final Duration DEFAULT_HEADER_TIMEOUT = HttpsReceiverServer.DEFAULT_HEADER_TIMEOUT;
   /** A 16 MiB batch needs about 4.5 Mbit/s to arrive in time. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = HttpsReceiverServer.DEFAULT_REQUEST_TIMEOUT;
+  public static final Duration DEFAULT_IDLE_TIMEOUT = HttpsReceiverServer.DEFAULT_IDLE_TIMEOUT;
+  public static final int DEFAULT_MAX_CONNECTIONS = HttpsReceiverServer.DEFAULT_MAX_CONNECTIONS;
 
   /** Settings with the default header and request timeouts. */
   public ReceiverSettings(String host, int port, Path certificatePem, Path privateKeyPem, Path clientCaPem,
@@ -60,17 +69,54 @@ public record ReceiverSettings(
         threads, gkePubSub, gkeDefaultCluster, DEFAULT_HEADER_TIMEOUT, DEFAULT_REQUEST_TIMEOUT);
   }
 
+  /** Settings with the default idle timeout and connection limit. */
+  public ReceiverSettings(String host, int port, Path certificatePem, Path privateKeyPem, Path clientCaPem,
+      Set<String> bearerTokens, Set<String> clusters, long maxBodyBytes, int dedupWindow, int threads,
+      boolean gkePubSub, String gkeDefaultCluster, Duration headerTimeout, Duration requestTimeout) {
+    this(host, port, certificatePem, privateKeyPem, clientCaPem, bearerTokens, clusters, maxBodyBytes, dedupWindow,
+        threads, gkePubSub, gkeDefaultCluster, headerTimeout, requestTimeout, DEFAULT_IDLE_TIMEOUT,
+        DEFAULT_MAX_CONNECTIONS);
+  }
+
+  /** Settings whose tokens (and any verified client certificate) may post for every cluster. */
+  public ReceiverSettings(String host, int port, Path certificatePem, Path privateKeyPem, Path clientCaPem,
+      Set<String> bearerTokens, Set<String> clusters, long maxBodyBytes, int dedupWindow, int threads,
+      boolean gkePubSub, String gkeDefaultCluster, Duration headerTimeout, Duration requestTimeout,
+      Duration idleTimeout, int maxConnections) {
+    this(host, port, certificatePem, privateKeyPem, clientCaPem, Access.tokens(bearerTokens), clusters, maxBodyBytes,
+        dedupWindow, threads, gkePubSub, gkeDefaultCluster, headerTimeout, requestTimeout, idleTimeout,
+        maxConnections);
+  }
+
+  /** The server's limits. */
+  public HttpsReceiverServer.Limits limits() {
+    return new HttpsReceiverServer.Limits(headerTimeout, requestTimeout, idleTimeout, maxConnections);
+  }
+
   public ReceiverSettings {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(certificatePem, "certificatePem: the receivers only speak HTTPS");
     Objects.requireNonNull(privateKeyPem, "privateKeyPem: the receivers only speak HTTPS");
-    bearerTokens = Set.copyOf(bearerTokens);
+    Objects.requireNonNull(access, "access");
     clusters = Set.copyOf(clusters);
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, not " + port);
     }
-    if (bearerTokens.isEmpty() && clientCaPem == null) {
+    if (access.tokens().isEmpty() && clientCaPem == null) {
       throw new IllegalArgumentException("bearerTokens or clientCaPem: the receivers never run unauthenticated");
+    }
+    if (!access.subjects().isEmpty() && clientCaPem == null) {
+      throw new IllegalArgumentException("client-certificate subjects need clientCaPem, the CA that signs them");
+    }
+    if (!gkePubSub) {
+      // GKE entries name their own clusters; audit webhooks post only for configured ones.
+      for (Access.Grant g : access.grants()) {
+        for (String c : g.clusters()) {
+          if (!clusters.contains(c)) {
+            throw new IllegalArgumentException(g.name() + ": cluster " + c + " is not one of the clusters " + clusters);
+          }
+        }
+      }
     }
     if (clusters.isEmpty() && !gkePubSub) {
       throw new IllegalArgumentException("clusters: name at least one cluster that posts audit events");
@@ -81,6 +127,6 @@ public record ReceiverSettings(
     if (dedupWindow < 1 || threads < 1) {
       throw new IllegalArgumentException("dedupWindow and threads must be at least 1");
     }
-    HttpsReceiverServer.checkTimeouts(headerTimeout, requestTimeout);
+    new HttpsReceiverServer.Limits(headerTimeout, requestTimeout, idleTimeout, maxConnections); // checks them
   }
 }

@@ -128,8 +128,11 @@ public final class KafkaRecordPublisher implements RecordPublisher {
   private <V> ProducerRecord<String, byte[]> toRecord(Outgoing<V> r) {
     Topic<V> topic = r.topic();
     byte[] value = r.value() == null ? null : topic.valueSerde().serializer().serialize(topic.name(), r.value());
-    return new ProducerRecord<>(topic.name(), null, r.key(), value,
-        CloudEvents.headers(topic, r.ceId(), ceSource, r.time()));
+    var headers = CloudEvents.headers(topic, r.ceId(), ceSource, r.time());
+    if (r.origin() != null) {
+      headers.add(Outgoing.ORIGIN_HEADER, r.origin().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return new ProducerRecord<>(topic.name(), null, r.key(), value, headers);
   }
 
   @Override

@@ -18,9 +18,12 @@ public interface IngestMetrics {
   /** A request came without a valid bearer token or client certificate. */
   default void unauthenticated(String endpoint) {}
 
+  /** Authenticated credentials posted for a cluster they may not post for (answered 403). */
+  default void forbidden(String endpoint) {}
+
   /**
-   * The receiver closed a connection whose TLS handshake and headers ({@code headers}), body
-   * ({@code body}) or response ({@code response}) did not finish within its deadline.
+   * The receiver closed a connection whose TLS handshake and first request ({@code handshake}),
+   * request line and headers ({@code headers}) or body ({@code body}) did not arrive in time.
    */
   default void requestTimedOut(String phase) {}
 
@@ -51,6 +54,12 @@ public interface IngestMetrics {
 
   /** A document fed to the policy publisher was rejected; the last good version stays. */
   default void policyRejected(String kind) {}
+
+  /** Tombstones a feed wrote to {@code topic} for facts its source no longer holds. */
+  default void revoked(String topic, int count) {}
+
+  /** A feed's poll of its source failed (nothing was revoked); {@code reason} is a short code. */
+  default void feedFailed(String feed, String reason) {}
 
   /** Why Kafka did not take a batch. */
   enum PublishFailure {

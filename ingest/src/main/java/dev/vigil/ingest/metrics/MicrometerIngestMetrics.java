@@ -130,6 +130,12 @@ public final class MicrometerIngestMetrics implements IngestMetrics {
   }
 
   @Override
+  public void forbidden(String endpoint) {
+    counter("vigil_ingest_forbidden_requests", "Requests whose credentials may not post for that cluster",
+        "endpoint", endpoint).increment();
+  }
+
+  @Override
   public void requestTimedOut(String phase) {
     timeoutCounter(phase).increment();
   }
@@ -167,6 +173,18 @@ public final class MicrometerIngestMetrics implements IngestMetrics {
   @Override
   public void policyRejected(String kind) {
     policyRejectedCounter(kind).increment();
+  }
+
+  @Override
+  public void revoked(String topic, int count) {
+    counter("vigil_ingest_revoked", "Tombstones written for facts (attestations, image metadata, policy documents)"
+        + " their source no longer holds", "topic", topic).increment(count);
+  }
+
+  @Override
+  public void feedFailed(String feed, String reason) {
+    Counter.builder("vigil_ingest_feed_failures").description("Polls of a fact source that failed; nothing was revoked")
+        .tag("feed", feed).tag("reason", reason).register(registry).increment();
   }
 
   @Override

@@ -37,16 +37,31 @@ public final class AuditEventTranslator {
    * (of the pod itself or its {@code ephemeralcontainers}) at stage {@code ResponseComplete}.
    */
   public static boolean isPodAdmission(JsonNode event) {
-    if (event == null || !event.isObject() || !RESPONSE_COMPLETE.equals(PodJson.text(event, "stage"))) {
+    if (event == null || !event.isObject()) {
       return false;
     }
     JsonNode ref = event.path("objectRef");
-    String group = PodJson.nonEmpty(PodJson.text(ref, "apiGroup"));
-    String subresource = PodJson.nonEmpty(PodJson.text(ref, "subresource"));
-    return group == null
-        && "pods".equals(PodJson.text(ref, "resource"))
-        && (subresource == null || subresource.equals("ephemeralcontainers"))
-        && VERBS.contains(PodJson.text(event, "verb"));
+    return keptStage(PodJson.text(event, "stage"))
+        && isPodRef(PodJson.text(ref, "apiGroup"), PodJson.text(ref, "resource"), PodJson.text(ref, "subresource"))
+        && keptVerb(PodJson.text(event, "verb"));
+  }
+
+  /** Whether an event at {@code stage} can be one Vigil keeps ({@link #isPodAdmission}). */
+  public static boolean keptStage(String stage) {
+    return RESPONSE_COMPLETE.equals(stage);
+  }
+
+  /** Whether an event with {@code verb} can be one Vigil keeps ({@link #isPodAdmission}). */
+  public static boolean keptVerb(String verb) {
+    return verb != null && VERBS.contains(verb);
+  }
+
+  /** Whether an {@code objectRef} with these fields names a pod or its ephemeral containers. */
+  public static boolean isPodRef(String apiGroup, String resource, String subresource) {
+    String sub = PodJson.nonEmpty(subresource);
+    return PodJson.nonEmpty(apiGroup) == null
+        && "pods".equals(resource)
+        && (sub == null || sub.equals("ephemeralcontainers"));
   }
 
   /**
@@ -212,7 +227,7 @@ public final class AuditEventTranslator {
       String t = PodJson.nonEmpty(PodJson.text(event, field));
       if (t != null) {
         try {
-          return Instant.parse(t);
+          return Timestamps.parse(t);
         } catch (DateTimeParseException e) {
           throw new TranslationException("audit event " + auditId + ": " + field + " is not a time");
         }

@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,6 +97,66 @@ class FeedsIT {
         line);
     assertTrue(line.contains("bad.json reason=UnreadableFile"), line);
     assertFalse(line.contains("hunter2"), line);
+  }
+
+  @Test
+  void aRestartedFeedRebuildsWhatEachFileContributedFromTheTopicAndRevokesADeletedFile(@TempDir Path dir)
+      throws Exception {
+    try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        new TopicAdmin(admin, (short) 1).create(List.of(Topics.ATTESTATIONS, Topics.DEAD_LETTER));
+      }
+      Duration timeout = Duration.ofSeconds(60);
+      Path feedDir = Files.createDirectory(dir.resolve("attestations"));
+      Files.writeString(feedDir.resolve("kept.json"), FeedsTest.firstOccurrenceOnly());
+      Files.write(feedDir.resolve("gone.json"), TestResources.bytes("/feeds/attestations.json"));
+      try (KafkaRecordPublisher publisher = new KafkaRecordPublisher(kafka.bootstrapServers(), Map.of(),
+          "/vigil/ingest/test", timeout, IngestMetrics.NOOP)) {
+        JsonFileFeed.attestations(feedDir, publisher, IngestMetrics.NOOP, Clock.systemUTC()).scan();
+        Map<String, String> before = TopicIndex.liveKeys(kafka.bootstrapServers(), Map.of(),
+            Topics.ATTESTATIONS.name(), timeout);
+
+        // ingest is down while gone.json is deleted; the restarted feed learns from the topic what it held
+        Files.delete(feedDir.resolve("gone.json"));
+        JsonFileFeed restarted = JsonFileFeed.attestations(feedDir, publisher, IngestMetrics.NOOP, Clock.systemUTC())
+            .restore(before);
+        restarted.scan();
+        restarted.scan();
+        Map<String, String> after = TopicIndex.liveKeys(kafka.bootstrapServers(), Map.of(),
+            Topics.ATTESTATIONS.name(), timeout);
+
+        assertEquals(Set.of(FeedsTest.FIRST, FeedsTest.SECOND), before.keySet());
+        assertEquals(Map.of(FeedsTest.FIRST, "file:" + feedDir.resolve("kept.json").toAbsolutePath()), after);
+      }
+    }
+  }
+
+  @Test
+  void aWithdrawnAttestorFileStartsAfreshAfterARestart(@TempDir Path dir) throws Exception {
+    try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        new TopicAdmin(admin, (short) 1).create(List.of(Topics.POLICIES));
+      }
+      Duration timeout = Duration.ofSeconds(60);
+      Path file = dir.resolve("attestors.yaml");
+      Files.writeString(file, FeedsTest.attestorYaml());
+      String key = "ATTESTOR/*/attestors.yaml";
+      try (KafkaRecordPublisher publisher = new KafkaRecordPublisher(kafka.bootstrapServers(), Map.of(),
+          "/vigil/ingest/test", timeout, IngestMetrics.NOOP)) {
+        PolicyFilePublisher p = new PolicyFilePublisher(file, PolicyDocument.Kind.ATTESTOR, "*", "attestors.yaml",
+            PolicyValidator.standard(), publisher, IngestMetrics.NOOP, Clock.systemUTC(), null);
+        p.check();
+        PolicyDocument published = PolicyTopic.latest(kafka.bootstrapServers(), Map.of(), key, timeout);
+        Files.delete(file);
+        p.check();
+        p.check();
+
+        assertEquals(1, published.version());
+        assertNull(PolicyTopic.latest(kafka.bootstrapServers(), Map.of(), key, timeout));
+        assertFalse(TopicIndex.liveKeys(kafka.bootstrapServers(), Map.of(), Topics.POLICIES.name(), timeout)
+            .containsKey(key));
+      }
+    }
   }
 
   private static PolicyFilePublisher publisher(Path file, KafkaRecordPublisher publisher, PolicyDocument last) {

@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,10 +28,16 @@ class FeedsTest {
   static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-20T12:00:00Z"), ZoneOffset.UTC);
   RecordingPublisher publisher = new RecordingPublisher();
   AtomicInteger rejected = new AtomicInteger();
+  AtomicInteger revoked = new AtomicInteger();
   IngestMetrics metrics = new IngestMetrics() {
     @Override
     public void policyRejected(String kind) {
       rejected.incrementAndGet();
+    }
+
+    @Override
+    public void revoked(String topic, int count) {
+      revoked.addAndGet(count);
     }
   };
 
@@ -108,8 +115,8 @@ class FeedsTest {
     JsonFileFeed.Summary first = feed.scan();
     JsonFileFeed.Summary second = feed.scan();
 
-    assertEquals(new JsonFileFeed.Summary(2, 2, 3, 1), first);
-    assertEquals(new JsonFileFeed.Summary(2, 0, 0, 0), second);
+    assertEquals(new JsonFileFeed.Summary(2, 2, 3, 1, 0), first);
+    assertEquals(new JsonFileFeed.Summary(2, 0, 0, 0, 0), second);
     List<Attestation> got = publisher.values(Topics.ATTESTATIONS);
     assertEquals(2, got.size());
     assertEquals("sha256:" + "ab".repeat(32), got.get(0).imageDigest());
@@ -136,5 +143,162 @@ class FeedsTest {
     assertEquals(1, bad.unreadableFiles());
     assertTrue(publisher.values(Topics.DEAD_LETTER).get(0).error().contains("imageDigest must be sha256"));
     assertEquals("sha256:" + "ab".repeat(32), publisher.records.get(0).key());
+  }
+
+  static final String DIGEST = "sha256:" + "ab".repeat(32);
+  static final String FIRST = DIGEST + "/projects/acme/occurrences/8f1c0000-0000-4000-8000-000000000001";
+  static final String SECOND = DIGEST + "/projects/acme/occurrences/8f1c0000-0000-4000-8000-000000000002";
+
+  /** The attestations resource with only its first occurrence. */
+  static String firstOccurrenceOnly() throws Exception {
+    var all = (com.fasterxml.jackson.databind.node.ArrayNode) dev.vigil.schemas.Json.mapper()
+        .readTree(TestResources.bytes("/feeds/attestations.json"));
+    all.remove(1);
+    return all.toString();
+  }
+
+  @Test
+  void anOccurrenceRemovedFromAFileIsRevokedWithATombstoneNamingTheFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("ci.json");
+    Files.write(file, TestResources.bytes("/feeds/attestations.json"));
+    JsonFileFeed feed = JsonFileFeed.attestations(dir, publisher, metrics, CLOCK);
+    feed.scan();
+
+    Files.writeString(file, firstOccurrenceOnly());
+    JsonFileFeed.Summary removed = feed.scan();
+
+    assertEquals(Map.of(SECOND, "file:" + file.toAbsolutePath()), publisher.tombstones());
+    assertEquals(1, removed.revoked());
+    assertEquals(1, revoked.get());
+    assertEquals("file:" + file.toAbsolutePath(), publisher.records.get(0).origin(), "values name their file too");
+  }
+
+  @Test
+  void aDeletedFileIsRevokedWhenMissingAtTwoScansButAKeyAnotherFileHoldsStays(@TempDir Path dir) throws Exception {
+    Files.write(dir.resolve("a.json"), TestResources.bytes("/feeds/attestations.json"));
+    Files.writeString(dir.resolve("b.json"), firstOccurrenceOnly());
+    JsonFileFeed feed = JsonFileFeed.attestations(dir, publisher, metrics, CLOCK);
+    feed.scan();
+
+    Files.delete(dir.resolve("a.json"));
+    JsonFileFeed.Summary once = feed.scan();
+    JsonFileFeed.Summary twice = feed.scan();
+    JsonFileFeed.Summary after = feed.scan();
+
+    assertEquals(0, once.revoked(), "a file missing at one scan may be in the middle of a save");
+    assertEquals(1, twice.revoked());
+    assertEquals(Map.of(SECOND, "file:" + dir.resolve("a.json").toAbsolutePath()), publisher.tombstones());
+    assertEquals(0, after.revoked());
+  }
+
+  @Test
+  void aKeyDroppedByTheFileThatPublishedItLastIsRepublishedFromTheFileStillHoldingIt(@TempDir Path dir)
+      throws Exception {
+    Files.writeString(dir.resolve("a.json"), firstOccurrenceOnly());
+    Files.writeString(dir.resolve("b.json"), firstOccurrenceOnly());
+    JsonFileFeed feed = JsonFileFeed.attestations(dir, publisher, metrics, CLOCK);
+    feed.scan();
+    String last = publisher.records.get(publisher.records.size() - 1).origin();
+    Path lastFile = Path.of(last.substring("file:".length()));
+    Path other = lastFile.getFileName().toString().equals("a.json") ? dir.resolve("b.json") : dir.resolve("a.json");
+    publisher.records.clear();
+
+    Files.writeString(lastFile, "[]");
+    feed.scan();
+
+    assertEquals(Map.of(), publisher.tombstones());
+    assertEquals(1, publisher.records.size());
+    assertEquals(FIRST, publisher.records.get(0).key());
+    assertEquals("file:" + other.toAbsolutePath(), publisher.records.get(0).origin());
+  }
+
+  @Test
+  void aFileThatBecomesUnreadableRevokesNothing(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("ci.json");
+    Files.write(file, TestResources.bytes("/feeds/attestations.json"));
+    JsonFileFeed feed = JsonFileFeed.attestations(dir, publisher, metrics, CLOCK);
+    feed.scan();
+
+    Files.writeString(file, "[{\"name\": \"half-writ");
+    JsonFileFeed.Summary broken = feed.scan();
+    Files.writeString(file, firstOccurrenceOnly());
+    JsonFileFeed.Summary fixed = feed.scan();
+
+    assertEquals(1, broken.unreadableFiles());
+    assertEquals(0, broken.revoked());
+    assertEquals(1, publisher.values(Topics.DEAD_LETTER).size());
+    assertEquals(1, fixed.revoked(), "the earlier records were still known when the file became readable again");
+    assertEquals(Map.of(SECOND, "file:" + file.toAbsolutePath()), publisher.tombstones());
+  }
+
+  @Test
+  void aRestartedFeedRevokesWhatItsDeletedFilesContributedAndLeavesOtherOriginsAlone(@TempDir Path dir)
+      throws Exception {
+    Path feedDir = Files.createDirectory(dir.resolve("attestations"));
+    Files.writeString(feedDir.resolve("kept.json"), firstOccurrenceOnly());
+    String gone = "file:" + feedDir.resolve("gone.json").toAbsolutePath();
+    Map<String, String> onTopic = Map.of(
+        FIRST, "file:" + feedDir.resolve("kept.json").toAbsolutePath(),
+        SECOND, gone,
+        DIGEST + "/projects/acme/occurrences/elsewhere", "file:" + dir.resolve("attestations-old/x.json"),
+        DIGEST + "/projects/acme/occurrences/grafeas", "grafeas:projects/acme");
+    JsonFileFeed feed = JsonFileFeed.attestations(feedDir, publisher, metrics, CLOCK).restore(onTopic);
+
+    feed.scan();
+    feed.scan();
+
+    assertEquals(Map.of(SECOND, gone), publisher.tombstones());
+  }
+
+  @Test
+  void aDeletedAttestorFileIsWithdrawnButADeletedPolicyFileLeavesTheLastGoodPolicy(@TempDir Path dir)
+      throws Exception {
+    Path attestors = dir.resolve("attestors.yaml");
+    Files.writeString(attestors, attestorYaml());
+    Path policy = dir.resolve("policy.yaml");
+    Files.write(policy, TestResources.bytes("/binauthz-codelab/allow_all_policy.yaml"));
+    PolicyFilePublisher a = new PolicyFilePublisher(attestors, PolicyDocument.Kind.ATTESTOR, "*", "attestors.yaml",
+        PolicyValidator.standard(), publisher, metrics, CLOCK, null);
+    PolicyFilePublisher p = policyPublisher(policy, null);
+    a.check();
+    p.check();
+
+    Files.delete(attestors);
+    Files.delete(policy);
+    var aOnce = a.check();
+    var aTwice = a.check();
+    var pOnce = p.check();
+    var pTwice = p.check();
+    Files.writeString(attestors, attestorYaml());
+    var back = a.check();
+
+    assertInstanceOf(PolicyFilePublisher.Failed.class, aOnce);
+    assertInstanceOf(PolicyFilePublisher.Withdrawn.class, aTwice);
+    assertInstanceOf(PolicyFilePublisher.Failed.class, pOnce);
+    assertInstanceOf(PolicyFilePublisher.Failed.class, pTwice);
+    assertEquals(Map.of("ATTESTOR/*/attestors.yaml", "file:" + attestors.toAbsolutePath()), publisher.tombstones());
+    assertEquals(1, assertInstanceOf(PolicyFilePublisher.Published.class, back).document().version(),
+        "a withdrawn document starts again, as a restarted publisher reading the tombstone would");
+    assertEquals(1, revoked.get());
+  }
+
+  static String attestorYaml() throws Exception {
+    var g = java.security.KeyPairGenerator.getInstance("EC");
+    g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    String pem = java.util.Base64.getMimeEncoder(64, "\n".getBytes())
+        .encodeToString(g.generateKeyPair().getPublic().getEncoded()).replace("\n", "\n        ");
+    return """
+        name: projects/acme/attestors/built-by-ci
+        userOwnedGrafeasNote:
+          noteReference: projects/acme/notes/built-by-ci
+          publicKeys:
+          - id: ci-key-1
+            pkixPublicKey:
+              signatureAlgorithm: ECDSA_P256_SHA256
+              publicKeyPem: |
+                -----BEGIN PUBLIC KEY-----
+                %s
+                -----END PUBLIC KEY-----
+        """.formatted(pem);
   }
 }

@@ -14,6 +14,9 @@ import dev.vigil.ingest.http.IngestRouter;
 import dev.vigil.ingest.audit.AuditWebhookHandler;
 import dev.vigil.ingest.audit.Deduplicator;
 import dev.vigil.ingest.metrics.IngestMetrics;
+import dev.vigil.schemas.Json;
+import dev.vigil.ingest.translate.OwnerLookup;
+import dev.vigil.ingest.translate.GkeAuditLogTranslator;
 import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.AdmissionEvent.FailedOpen.Mechanism;
 import dev.vigil.schemas.DeadLetter;
@@ -112,6 +115,22 @@ class GkeAuditLogTest {
   }
 
   @Test
+  void aPushForAClusterTheCredentialsMayNotPostForGets403AndNothingIsPublished() throws Exception {
+    String line = new String(TestResources.bytes("/gke/cloud-audit-log.jsonl"), StandardCharsets.UTF_8).lines()
+        .filter(l -> l.contains("gke-failed-open")).findFirst().orElseThrow();
+    String cluster = GkeAuditLogTranslator.translate(Json.mapper().readTree(line), null, OwnerLookup.NONE)
+        .orElseThrow().clusterId();
+    PubSubPushHandler handler = new PubSubPushHandler(publisher, null, IngestMetrics.NOOP, Clock.systemUTC());
+
+    HttpResponse other = handler.handle(pushMessage(line), c -> !c.equals(cluster));
+    HttpResponse own = handler.handle(pushMessage(line), cluster::equals);
+
+    assertEquals(403, other.status());
+    assertEquals(204, own.status());
+    assertEquals(1, publisher.values(Topics.ADMISSION_EVENTS).size());
+  }
+
+  @Test
   void anUnreadablePushMessageIsDeadLetteredThenAcknowledged() {
     PubSubPushHandler handler = new PubSubPushHandler(publisher, null, IngestMetrics.NOOP, Clock.systemUTC());
 
@@ -132,7 +151,10 @@ class GkeAuditLogTest {
 
     assertEquals(401, router.apply(HttpRequest.of("POST", "/gke/pubsub", Map.of(), body)).status());
     assertEquals(204, router.apply(HttpRequest.of("POST", "/gke/pubsub", Map.of("Authorization", "Bearer t0ken"), body)).status());
-    assertEquals(405, router.apply(HttpRequest.of("GET", "/gke/pubsub", Map.of(), body)).status());
+    // Credentials come before everything else, the method included.
+    assertEquals(401, router.apply(HttpRequest.of("GET", "/gke/pubsub", Map.of(), body)).status());
+    assertEquals(405, router.apply(HttpRequest.of("GET", "/gke/pubsub", Map.of("Authorization", "Bearer t0ken"), body))
+        .status());
   }
 
   static byte[] pushMessage(String entry) {

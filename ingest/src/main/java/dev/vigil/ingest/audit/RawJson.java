@@ -1,0 +1,244 @@
+package dev.vigil.ingest.audit;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import dev.vigil.schemas.Json;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A validating JSON scanner over bytes that builds nothing: it checks the grammar (objects,
+ * arrays, strings and their escapes, numbers, literals) and Vigil's read limits (nesting depth,
+ * string and number length) while it skips values, and hands out string contents as byte ranges.
+ * {@link AuditEventStream} skips the audit events it does not keep with it, several times faster
+ * than tokenizing them. Not checked here, unlike Jackson: that skipped strings are valid UTF-8, and
+ * duplicate keys other than the ones the caller reads.
+ */
+final class RawJson {
+
+  /** Bytes that end plain string content: the quote, the backslash and control characters. */
+  private static final boolean[] SPECIAL = new boolean[256];
+
+  static {
+    for (int c = 0; c < 0x20; c++) {
+      SPECIAL[c] = true;
+    }
+    SPECIAL['"'] = true;
+    SPECIAL['\\'] = true;
+  }
+
+  private final byte[] b;
+  private final int end;
+  private int pos;
+  /** Whether the last string read had an escape (its bytes are then not its text). */
+  boolean escaped;
+
+  RawJson(byte[] bytes) {
+    this.b = bytes;
+    this.end = bytes.length;
+  }
+
+  int pos() {
+    return pos;
+  }
+
+  /** Skips whitespace; returns the next byte without taking it, or -1 at the end. */
+  int peek() {
+    while (pos < end) {
+      byte c = b[pos];
+      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+        return c;
+      }
+      pos++;
+    }
+    return -1;
+  }
+
+  /** Takes {@code c} (after whitespace) or fails. */
+  void expect(char c) throws JsonParseException {
+    if (peek() != c) {
+      throw error("expected '" + c + "'");
+    }
+    pos++;
+  }
+
+  /** After a member or element: takes a comma and returns true, or takes {@code close} and returns false. */
+  boolean more(char close) throws JsonParseException {
+    int c = peek();
+    if (c == ',') {
+      pos++;
+      return true;
+    }
+    if (c == close) {
+      pos++;
+      return false;
+    }
+    throw error("expected ',' or '" + close + "'");
+  }
+
+  /** Reads a string (after whitespace); returns its start, with {@link #pos()} after the closing quote. */
+  int string() throws JsonParseException, StreamConstraintsException {
+    expect('"');
+    int start = pos;
+    escaped = false;
+    while (true) {
+      // Most bytes of an audit event are plain string content: one table look-up each.
+      while (pos < end && !SPECIAL[b[pos] & 0xff]) {
+        pos++;
+      }
+      if (pos >= end) {
+        throw error("unterminated string");
+      }
+      byte c = b[pos];
+      if (c == '"') {
+        break;
+      }
+      if (c == '\\') {
+        escaped = true;
+        pos++;
+        if (pos >= end) {
+          throw error("unterminated string");
+        }
+        byte e = b[pos];
+        if (e == 'u') {
+          for (int i = 1; i <= 4; i++) {
+            if (pos + i >= end || Character.digit(b[pos + i], 16) < 0) {
+              throw error("bad \\u escape");
+            }
+          }
+          pos += 4;
+        } else if ("\"\\/bfnrt".indexOf(e) < 0) {
+          throw error("bad escape");
+        }
+      } else if ((c & 0xff) < 0x20) {
+        throw error("control character in a string");
+      }
+      pos++;
+    }
+    if (pos - start > Json.MAX_STRING_CHARS) {
+      throw new StreamConstraintsException("string longer than " + Json.MAX_STRING_CHARS);
+    }
+    pos++;
+    return start;
+  }
+
+  /** Whether the string just read (from {@code start}) is exactly {@code text}, which must be ASCII. */
+  boolean is(int start, byte[] text) {
+    int len = pos - 1 - start;
+    if (escaped || len != text.length) {
+      return false;
+    }
+    for (int i = 0; i < len; i++) {
+      if (b[start + i] != text[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The text of the string just read from {@code start} (only when not {@link #escaped}). */
+  String text(int start) {
+    return new String(b, start, pos - 1 - start, StandardCharsets.UTF_8);
+  }
+
+  /** Skips one value; {@code depth} is the nesting depth of the container it is in. */
+  void skipValue(int depth) throws JsonParseException, StreamConstraintsException {
+    int c = peek();
+    switch (c) {
+      case '{':
+        checkDepth(depth + 1);
+        pos++;
+        if (peek() == '}') {
+          pos++;
+          return;
+        }
+        do {
+          string();
+          expect(':');
+          skipValue(depth + 1);
+        } while (more('}'));
+        return;
+      case '[':
+        checkDepth(depth + 1);
+        pos++;
+        if (peek() == ']') {
+          pos++;
+          return;
+        }
+        do {
+          skipValue(depth + 1);
+        } while (more(']'));
+        return;
+      case '"':
+        string();
+        return;
+      case 't':
+        literal("true");
+        return;
+      case 'f':
+        literal("false");
+        return;
+      case 'n':
+        literal("null");
+        return;
+      default:
+        number();
+    }
+  }
+
+  private void checkDepth(int depth) throws StreamConstraintsException {
+    if (depth > Json.MAX_NESTING_DEPTH) {
+      throw new StreamConstraintsException("nesting depth exceeds the maximum of " + Json.MAX_NESTING_DEPTH);
+    }
+  }
+
+  private void literal(String word) throws JsonParseException {
+    for (int i = 0; i < word.length(); i++) {
+      if (pos + i >= end || b[pos + i] != word.charAt(i)) {
+        throw error("unexpected token");
+      }
+    }
+    pos += word.length();
+  }
+
+  /** A number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+  private void number() throws JsonParseException, StreamConstraintsException {
+    int start = pos;
+    if (pos < end && b[pos] == '-') {
+      pos++;
+    }
+    if (digits() == 0) {
+      throw error("unexpected character");
+    }
+    if (pos < end && b[pos] == '.') {
+      pos++;
+      if (digits() == 0) {
+        throw error("bad number");
+      }
+    }
+    if (pos < end && (b[pos] == 'e' || b[pos] == 'E')) {
+      pos++;
+      if (pos < end && (b[pos] == '+' || b[pos] == '-')) {
+        pos++;
+      }
+      if (digits() == 0) {
+        throw error("bad number");
+      }
+    }
+    if (pos - start > Json.MAX_NUMBER_CHARS) {
+      throw new StreamConstraintsException("number longer than " + Json.MAX_NUMBER_CHARS);
+    }
+  }
+
+  private int digits() {
+    int n = 0;
+    while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
+      pos++;
+      n++;
+    }
+    return n;
+  }
+
+  JsonParseException error(String what) {
+    return new JsonParseException(null, what + " at byte " + pos);
+  }
+}

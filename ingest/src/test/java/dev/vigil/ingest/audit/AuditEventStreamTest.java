@@ -1,0 +1,128 @@
+package dev.vigil.ingest.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vigil.ingest.AuditSamples;
+import dev.vigil.ingest.translate.AuditEventTranslator;
+import dev.vigil.ingest.translate.TranslationException;
+import dev.vigil.schemas.Json;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class AuditEventStreamTest {
+
+  final ObjectMapper mapper = Json.create(16L * 1024 * 1024);
+
+  @Test
+  void keepsExactlyThePodAdmissionsTheTreeWouldKeepInOrder() throws Exception {
+    List<ObjectNode> events = List.of(
+        pod("kept-create", e -> {}),
+        pod("request-received", e -> e.put("stage", "RequestReceived")),
+        pod("get", e -> e.put("verb", "get")),
+        pod("lease-update", e -> {
+          e.put("verb", "update");
+          e.putObject("objectRef").put("resource", "leases").put("apiGroup", "coordination.k8s.io");
+        }),
+        pod("status-patch", e -> {
+          e.put("verb", "patch");
+          ((ObjectNode) e.get("objectRef")).put("subresource", "status");
+        }),
+        pod("kept-ephemeral", e -> {
+          e.put("verb", "patch");
+          ((ObjectNode) e.get("objectRef")).put("subresource", "ephemeralcontainers");
+        }),
+        pod("kept-ref-last", e -> e.set("objectRef", e.remove("objectRef"))),
+        pod("ref-not-object", e -> e.put("objectRef", "pods")),
+        pod("stage-number", e -> e.put("stage", 3)),
+        pod("no-verb", e -> e.remove("verb")),
+        pod("kept-deep-request-first", e -> {
+          JsonNode request = e.remove("requestObject");
+          ObjectNode reordered = e.objectNode().set("requestObject", request);
+          reordered.setAll(e);
+          e.removeAll().setAll(reordered);
+        }));
+    byte[] body = withANumberItem(AuditSamples.eventList(events.toArray(ObjectNode[]::new)));
+
+    AuditEventStream.Events got = AuditEventStream.read(mapper, body);
+
+    List<JsonNode> byTree = new ArrayList<>();
+    for (JsonNode e : AuditEventTranslator.events(mapper.readTree(body))) {
+      if (AuditEventTranslator.isPodAdmission(e)) {
+        byTree.add(e);
+      }
+    }
+    assertEquals(events.size() + 1, got.received());
+    assertEquals(List.of("kept-create", "kept-ephemeral", "kept-ref-last", "kept-deep-request-first"),
+        got.kept().stream().map(e -> e.get("auditID").asText()).toList());
+    assertEquals(byTree, got.kept());
+  }
+
+  @Test
+  void aSingleEventAndAnEmptyListAreReadAsBefore() throws Exception {
+    byte[] single = Json.write(pod("single", e -> {}));
+    assertEquals(1, AuditEventStream.read(mapper, single).kept().size());
+    AuditEventStream.Events empty = AuditEventStream.read(mapper,
+        "{\"items\":null,\"kind\":\"EventList\"}".getBytes(StandardCharsets.UTF_8));
+    assertEquals(0, empty.received());
+  }
+
+  @Test
+  void documentsThatAreNotEventListsAreRefusedWithTheTranslatorsReasons() {
+    TranslationException notArray = assertThrows(TranslationException.class, () -> AuditEventStream.read(mapper,
+        "{\"kind\":\"EventList\",\"items\":{}}".getBytes(StandardCharsets.UTF_8)));
+    assertEquals("EventList.items is not an array", notArray.getMessage());
+    TranslationException otherKind = assertThrows(TranslationException.class, () -> AuditEventStream.read(mapper,
+        "{\"items\":[],\"kind\":\"PodList\"}".getBytes(StandardCharsets.UTF_8)));
+    assertEquals("expected kind EventList or Event, not PodList", otherKind.getMessage());
+    assertThrows(TranslationException.class, () -> AuditEventStream.read(mapper,
+        "[1]".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void readLimitsStillHoldInsideEventsThatAreSkipped() {
+    String deep = "[".repeat(1000) + "]".repeat(1000);
+    byte[] body = ("{\"kind\":\"EventList\",\"items\":[{\"stage\":\"RequestReceived\",\"requestObject\":" + deep
+        + "}]}").getBytes(StandardCharsets.UTF_8);
+    assertThrows(com.fasterxml.jackson.core.JsonProcessingException.class, () -> AuditEventStream.read(mapper, body));
+  }
+
+  @Test
+  void anEventWrittenWithEscapesIsDecidedByTheTree() throws Exception {
+    String event = new String(Json.write(pod("escaped", e -> {})), StandardCharsets.UTF_8)
+        .replace("\"stage\":\"ResponseComplete\"", "\"stage\":\"Response\\u0043omplete\"");
+    byte[] body = ("{\"kind\":\"EventList\",\"items\":[" + event + "]}").getBytes(StandardCharsets.UTF_8);
+
+    assertEquals(List.of("escaped"), AuditEventStream.read(mapper, body).kept().stream()
+        .map(e -> e.get("auditID").asText()).toList());
+  }
+
+  @Test
+  void malformedJsonAndDuplicateFieldsAreRefusedEvenInEventsThatAreSkipped() {
+    for (String item : new String[] {
+        "{\"stage\":\"RequestReceived\",\"x\":tru}",
+        "{\"stage\":\"RequestReceived\",\"x\":[1,]}",
+        "{\"stage\":\"RequestReceived\",\"x\":\"a\\qb\"}",
+        "{\"stage\":\"RequestReceived\",\"stage\":\"ResponseComplete\"}",
+        "{\"stage\":\"RequestReceived\" \"verb\":\"get\"}"}) {
+      byte[] body = ("{\"kind\":\"EventList\",\"items\":[" + item + "]}").getBytes(StandardCharsets.UTF_8);
+      assertThrows(com.fasterxml.jackson.core.JsonProcessingException.class, () -> AuditEventStream.read(mapper, body),
+          item);
+    }
+  }
+
+  private static ObjectNode pod(String auditId, Consumer<ObjectNode> change) {
+    return AuditSamples.variant(AuditSamples.KUBE_SYSTEM, auditId, change);
+  }
+
+  private static byte[] withANumberItem(byte[] list) {
+    String s = new String(list, StandardCharsets.UTF_8);
+    return s.replaceFirst("\"items\":\\[", "\"items\":[42,").getBytes(StandardCharsets.UTF_8);
+  }
+}
