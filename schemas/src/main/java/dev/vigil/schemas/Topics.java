@@ -33,6 +33,15 @@ public final class Topics {
           "policy-document.schema.json", "dev.vigil.policy-document.v1", 1,
           Topic.Cleanup.COMPACT, null);
 
+  /**
+   * The policy revisions the streams policy gate accepted (the last good one per key; a rejected
+   * revision never reaches it), read by every streams instance. Written only by streams.
+   */
+  public static final Topic<PolicyDocument> POLICIES_ACCEPTED =
+      new Topic<>("vigil.policies.accepted", "KIND/scope/name", PolicyDocument.class,
+          "policy-document.schema.json", "dev.vigil.policy-document.v1", 1,
+          Topic.Cleanup.COMPACT, null);
+
   public static final Topic<Attestation> ATTESTATIONS =
       new Topic<>("vigil.attestations", "imageDigest/occurrence", Attestation.class,
           "attestation.schema.json", "dev.vigil.attestation.v1", POD_PARTITIONS,
@@ -70,7 +79,7 @@ public final class Topics {
 
   /** Every topic, in the order of the data flow. */
   public static final List<Topic<?>> ALL =
-      List.of(POD_EVENTS, ADMISSION_EVENTS, POLICIES, ATTESTATIONS, IMAGE_METADATA, VERDICTS,
+      List.of(POD_EVENTS, ADMISSION_EVENTS, POLICIES, POLICIES_ACCEPTED, ATTESTATIONS, IMAGE_METADATA, VERDICTS,
           VIOLATIONS, FOLLOWUPS, FOLLOWUP_ACKS, DEAD_LETTER);
 
   /** The topic with this name, if it is one of Vigil's. */

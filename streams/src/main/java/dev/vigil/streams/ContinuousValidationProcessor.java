@@ -44,10 +44,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * publishes every verdict and the violation transitions, and correlates admission events with
  * pods to feed the follow-ups.
  *
- * <p>Policy changes reach every task because policies live in a global store: each task compares
- * the policy versions of its pods with those in force every {@code changePollInterval}. Changed
- * attestations and metadata arrive through the instance's {@link ChangeFeed}; after a restart the
- * first poll compares stored facts fingerprints instead.
+ * <p>Everything that decides what to re-judge is in the task's stores, written in the same
+ * transaction as the pods: every {@code changePollInterval} the task compares the policies in
+ * force (global store) with the policy fingerprint it last reconciled, and reads the fact changes
+ * logged in the global fact stores after its cursors ({@link FactChanges}); the scans they start
+ * and their cursors are kept in the progress store ({@link Reevaluations}). {@link #init} rebuilds
+ * everything else from the stores, so a task Kafka Streams revives after its stores rolled back
+ * carries on from what they say (ADR 0011).
  */
 final class ContinuousValidationProcessor implements Processor<String, PodInput, String, ValidationOutput> {
 
@@ -56,35 +59,41 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   private final StreamsSettings settings;
   private final ValidationEngine engine;
   private final VigilMetrics metrics;
-  private final ChangeFeed feed;
+  private final FactsCache cache;
 
   private ProcessorContext<String, ValidationOutput> context;
   private KeyValueStore<String, PodState> pods;
   private KeyValueStore<String, String> podsByDigest;
   private KeyValueStore<String, PendingAdmissions> pending;
-  private KeyValueStore<String, String> rejectionsSent;
-  private KeyValueStore<String, PolicyRecord> policyStore;
+  private KeyValueStore<String, String> progress;
+  private KeyValueStore<String, PolicyDocument> policyStore;
+  private KeyValueStore<String, byte[]> attestations;
+  private KeyValueStore<String, byte[]> metadata;
   private StoreFacts facts;
   private Reevaluations reevaluations;
-  private ChangeFeed.Subscription subscription;
 
+  // Caches of the global policy store (reloaded on every pod event and poll) and of the open
+  // violations for the gauges; init() rebuilds both.
   private PolicyBook book;
   private String bookFingerprint;
-  private long bookGeneration = -1;
-  private String reconciledFingerprint;
   private final Map<String, Policies> policyCache = new HashMap<>();
   private final Set<String> violatingPods = new HashSet<>();
-  private boolean caughtUp;
+
+  // One step at a time (a record, a punctuation, a pod of a scan): what it forwards and the gauges
+  // it moves are gathered here while it computes, and emitted only after its store writes. A step
+  // that throws leaves nothing half done: no verdict forwarded without the pod state it goes with.
+  private final List<Record<String, ValidationOutput>> outbox = new ArrayList<>();
+  private final List<Runnable> gauges = new ArrayList<>();
 
   /** The policies in force for a cluster, or why there are none. */
   private record Policies(PolicySet set, String problem, List<String> versions) {}
 
   ContinuousValidationProcessor(StreamsSettings settings, ValidationEngine engine,
-      VigilMetrics metrics, ChangeFeed feed) {
+      VigilMetrics metrics, FactsCache cache) {
     this.settings = settings;
     this.engine = engine;
     this.metrics = metrics;
-    this.feed = feed;
+    this.cache = cache;
   }
 
   @Override
@@ -93,45 +102,62 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     pods = context.getStateStore(StoreNames.PODS);
     podsByDigest = context.getStateStore(StoreNames.PODS_BY_DIGEST);
     pending = context.getStateStore(StoreNames.PENDING_ADMISSIONS);
-    rejectionsSent = context.getStateStore(StoreNames.POLICY_REJECTIONS_SENT);
+    progress = context.getStateStore(StoreNames.PROGRESS);
     policyStore = context.getStateStore(StoreNames.POLICIES);
-    KeyValueStore<String, Attestation> attestations = context.getStateStore(StoreNames.ATTESTATIONS);
-    KeyValueStore<String, ImageMetadata> metadata = context.getStateStore(StoreNames.IMAGE_METADATA);
-    facts = new StoreFacts(attestations, metadata, feed.facts());
-    reevaluations = new Reevaluations(pods, podsByDigest, metrics, Reevaluations.Limits.DEFAULT);
-    subscription = feed.subscribe();
+    attestations = context.getStateStore(StoreNames.ATTESTATIONS);
+    metadata = context.getStateStore(StoreNames.IMAGE_METADATA);
+    facts = new StoreFacts(attestations, metadata, cache);
+    reevaluations = new Reevaluations(pods, podsByDigest, progress, metrics, Reevaluations.Limits.DEFAULT);
+    book = null;
+    bookFingerprint = null;
+    policyCache.clear();
     refreshPolicies();
-    // The open-violation gauges count what this task holds.
+    // The open-violation gauges count what this task holds (again, if the task is revived).
+    metrics.forgetViolations(violatingPods);
+    violatingPods.clear();
     forEachPod(s -> !s.deleted() && s.violation() != null, (key, s) -> {
       violatingPods.add(key);
       metrics.violation(key, s.pod().clusterId(), s.pod().namespace(), s.violation().decision(),
           s.violation().rules());
     });
-    context.schedule(settings.changePollInterval(), PunctuationType.WALL_CLOCK_TIME, this::pollChanges);
-    context.schedule(settings.freshnessInterval(), PunctuationType.WALL_CLOCK_TIME, this::freshness);
-    context.schedule(settings.fullReevaluationInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> {
-      reevaluations.everyPod("periodic", s -> Verdict.Trigger.IMAGE_METADATA_CHANGE, false);
+    context.schedule(settings.changePollInterval(), PunctuationType.WALL_CLOCK_TIME,
+        ts -> step(() -> pollChanges(ts)));
+    context.schedule(settings.freshnessInterval(), PunctuationType.WALL_CLOCK_TIME,
+        ts -> step(() -> freshness(ts)));
+    context.schedule(settings.fullReevaluationInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> step(() -> {
+      reevaluations.everyPod(PERIODIC, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
       continueReevaluations(ts);
-    });
-    context.schedule(Reevaluations.CONTINUE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::continueReevaluations);
+    }));
+    context.schedule(Reevaluations.CONTINUE_INTERVAL, PunctuationType.WALL_CLOCK_TIME,
+        ts -> step(() -> continueReevaluations(ts)));
   }
 
   @Override
   public void close() {
-    if (subscription != null) {
-      feed.unsubscribe(subscription);
-    }
     metrics.forgetViolations(violatingPods);
   }
 
   @Override
   public void process(Record<String, PodInput> record) {
-    PodInput in = record.value();
-    if (in.pod() != null) {
-      onPodEvent(in.pod(), record.timestamp());
-    } else if (in.admission() != null) {
-      onAdmission(in.admission(), record.timestamp());
-    }
+    step(() -> {
+      PodInput in = record.value();
+      if (in.pod() != null) {
+        onPodEvent(in.pod(), record.timestamp());
+      } else if (in.admission() != null) {
+        onAdmission(in.admission(), record.timestamp());
+      }
+    });
+  }
+
+  /** Runs one step: computes (store writes at its end), then forwards and moves the gauges. */
+  private void step(Runnable work) {
+    outbox.clear();
+    gauges.clear();
+    work.run();
+    outbox.forEach(context::forward);
+    gauges.forEach(Runnable::run);
+    outbox.clear();
+    gauges.clear();
   }
 
   // ---- pod events ------------------------------------------------------------------------
@@ -162,14 +188,14 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
         forward(signalKey(state.pod(), kind), ValidationOutput.of(signal(FollowUpSignal.Type.GONE,
             state.withPod(e), kind, null, why, now)), ts);
       }
+      PodState gone = state.deleted(e, now);
       index(key, StoreFacts.digests(state.pod()), List.of());
-      pods.put(key, state.deleted(e, now));
+      pods.put(key, gone);
       return;
     }
     boolean created = state == null || state.deleted();
     PodState base = state == null ? PodState.fresh(e)
         : created ? PodState.recreated(e, state) : state.withPod(e);
-    index(key, created ? List.of() : StoreFacts.digests(state.pod()), StoreFacts.digests(e));
     PodState evaluated = evaluate(key, base, Verdict.Trigger.POD_EVENT, ts);
     if (created && e.type() == PodEvent.Type.ADDED && evaluated.decision() == Decision.DRYRUN_DENY) {
       evaluated = join(evaluated, FollowUp.Kind.DRY_RUN, null,
@@ -180,6 +206,10 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       for (AdmissionEvent a : waiting.events()) {
         evaluated = correlate(evaluated, a, ts);
       }
+    }
+    // Computed: now write, then (step) forward.
+    index(key, created ? List.of() : StoreFacts.digests(state.pod()), StoreFacts.digests(e));
+    if (waiting != null) {
       pending.delete(key);
     }
     pods.put(key, evaluated);
@@ -251,7 +281,9 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       return;
     }
     events.add(a);
-    pending.put(key, new PendingAdmissions(events, waiting == null ? now() : waiting.since()));
+    // A new admission for a pod already announced without a verdict is announced again (once).
+    pending.put(key, new PendingAdmissions(events, waiting == null ? Instant.ofEpochMilli(ts) : waiting.since(),
+        false));
   }
 
   private static List<FollowUp.Kind> kinds(AdmissionEvent a) {
@@ -356,6 +388,10 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   }
 
   private void setViolationMetric(String key, PodEvent p, PodState.OpenViolation open) {
+    gauges.add(() -> moveViolationGauge(key, p, open));
+  }
+
+  private void moveViolationGauge(String key, PodEvent p, PodState.OpenViolation open) {
     if (open == null) {
       violatingPods.remove(key);
       metrics.violation(key, p.clusterId(), p.namespace(), null, List.of());
@@ -410,14 +446,9 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     return out;
   }
 
-  /** Reloads the accepted policies when the global store has changed since the last look. */
+  /** Reloads the accepted policies from the global store (a handful of documents). */
   private void refreshPolicies() {
-    long generation = feed.policyGeneration();
-    if (generation == bookGeneration) {
-      return;
-    }
-    bookGeneration = generation;
-    PolicyBook fresh = PolicyBook.of(GlobalStoreProcessors.accepted(policyStore));
+    PolicyBook fresh = PolicyBook.of(PolicyGate.accepted(policyStore));
     String fp = fresh.fingerprint();
     if (fp.equals(bookFingerprint)) {
       return;
@@ -429,65 +460,118 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
 
   // ---- punctuators -----------------------------------------------------------------------
 
+  static final String POLICY_CHANGE = "policy_change";
+  static final String FACTS_CHANGE = "facts_change";
+  static final String PERIODIC = "periodic";
+  static final String FRESHNESS = "freshness";
+  /** A task's first poll ever: pods whose policies or facts differ from those now in force. */
+  static final String STARTUP = "startup";
+  /** Progress-store key of the fingerprint of the policies the task last reconciled its pods with. */
+  static final String RECONCILED = "policy/reconciled";
+  /** Fact-change entries read per store and partition per poll at most. */
+  static final int MAX_FACT_CHANGES_PER_POLL = 10_000;
+
   private void pollChanges(long ts) {
-    // The generation hint is per instance and in memory: reload unconditionally here.
-    bookGeneration = -1;
     refreshPolicies();
-    boolean policiesChanged = !bookFingerprint.equals(reconciledFingerprint);
-    reconciledFingerprint = bookFingerprint;
-    if (!caughtUp) {
-      caughtUp = true;
-      // After a start or a rebalance: catch up with whatever changed while the task was away.
-      reevaluations.everyPod("startup", s -> {
-        if (policyChanged(s)) {
-          return Verdict.Trigger.POLICY_CHANGE;
-        }
-        return factsChanged(s) ? Verdict.Trigger.ATTESTATION_CHANGE : null;
-      }, false);
-    } else if (policiesChanged) {
-      reevaluations.everyPod("policy_change", s -> policyChanged(s) ? Verdict.Trigger.POLICY_CHANGE : null, true);
+    String reconciled = progress.get(RECONCILED);
+    if (reconciled == null) {
+      reevaluations.everyPod(STARTUP, Verdict.Trigger.POLICY_CHANGE, false, ts);
+    } else if (!bookFingerprint.equals(reconciled)) {
+      reevaluations.everyPod(POLICY_CHANGE, Verdict.Trigger.POLICY_CHANGE, true, ts);
     }
-    for (String digest : subscription.drainAttestations()) {
-      reevaluations.podsOf(digest, "facts_change",
-          s -> factsChanged(s) ? Verdict.Trigger.ATTESTATION_CHANGE : null);
+    if (!bookFingerprint.equals(reconciled)) {
+      progress.put(RECONCILED, bookFingerprint); // written only on a change: every write is a changelog record
     }
-    for (String digest : subscription.drainMetadata()) {
-      reevaluations.podsOf(digest, "facts_change",
-          s -> factsChanged(s) ? Verdict.Trigger.IMAGE_METADATA_CHANGE : null);
-    }
+    boolean first = reconciled == null;
+    readFactChanges(attestations, StoreNames.ATTESTATIONS, Verdict.Trigger.ATTESTATION_CHANGE, first, ts);
+    readFactChanges(metadata, StoreNames.IMAGE_METADATA, Verdict.Trigger.IMAGE_METADATA_CHANGE, first, ts);
     continueReevaluations(ts);
     expirePendingAdmissions(ts);
     if (context.taskId().partition() == 0) {
-      deadLetterRejectedPolicies(ts);
-      deadLetterUnreadableFacts(ts);
+      deadLetterRejectedFacts(attestations, StoreNames.ATTESTATIONS, ts);
+      deadLetterRejectedFacts(metadata, StoreNames.IMAGE_METADATA, ts);
     }
   }
 
   /**
-   * Writes the unreadable attestation and metadata records the global thread reported, once each
-   * (the global stores are rebuilt by re-reading their topics after a restart).
+   * Starts a scan of the pods of every digest whose facts changed after this task's cursor for
+   * each partition of the fact topic. On its first poll ever ({@code first}: the startup scan
+   * compares every pod) or when its cursor is older than what the store still logs, the task
+   * compares the facts fingerprint of every pod instead.
    */
-  private void deadLetterUnreadableFacts(long ts) {
-    for (DeadLetter d : feed.drainRejected()) {
-      String id = "global/" + d.source() + "-" + d.partition() + "@" + d.offset();
-      if (rejectionsSent.get(id) != null) {
-        continue;
+  private void readFactChanges(KeyValueStore<String, byte[]> store, String name, Verdict.Trigger trigger,
+      boolean first, long ts) {
+    for (int p : FactChanges.partitions(store)) {
+      String cursorKey = "facts/" + name + "/" + p;
+      String cursor = progress.get(cursorKey);
+      long last;
+      if (first || cursor != null && Long.parseLong(cursor) < FactChanges.pruned(store, FactChanges.CHANGE, p)) {
+        if (!first) {
+          reevaluations.everyPod(FACTS_CHANGE, trigger, false, ts);
+        }
+        last = FactChanges.newest(store, FactChanges.CHANGE, p);
+      } else {
+        last = FactChanges.after(store, FactChanges.CHANGE, p, cursor == null ? -1 : Long.parseLong(cursor),
+            MAX_FACT_CHANGES_PER_POLL,
+            (offset, e) -> reevaluations.podsOf(e.digest(), FACTS_CHANGE, trigger, ts));
       }
-      rejectionsSent.put(id, d.error());
-      forward(d.key() != null ? d.key() : DeadLetterHandlers.COMPONENT + "/" + d.source(),
-          ValidationOutput.of(d), ts);
-      metrics.deadLetter(d.source(), "unreadable");
+      putIfChanged(cursorKey, cursor, last);
+    }
+  }
+
+  /**
+   * Writes the attestation and metadata records the global stores did not take (unreadable, or a
+   * key that is not the one the value implies), once each: the cursor is committed with them.
+   */
+  private void deadLetterRejectedFacts(KeyValueStore<String, byte[]> store, String name, long ts) {
+    for (int p : FactChanges.partitions(store)) {
+      String cursorKey = "rejected/" + name + "/" + p;
+      String cursor = progress.get(cursorKey);
+      List<DeadLetter> letters = new ArrayList<>();
+      long last = FactChanges.after(store, FactChanges.REJECTED, p, cursor == null ? -1 : Long.parseLong(cursor),
+          MAX_FACT_CHANGES_PER_POLL, (offset, e) -> letters.add(e.deadLetter()));
+      putIfChanged(cursorKey, cursor, last);
+      for (DeadLetter d : letters) {
+        forward(DeadLetterHandlers.key(d), ValidationOutput.of(d), ts);
+        metrics.deadLetter(d.source(), GlobalStoreProcessors.KeyMismatchException.class.getSimpleName()
+            .equals(d.errorType()) ? "key_mismatch" : "unreadable");
+      }
+    }
+  }
+
+  private void putIfChanged(String key, String before, long cursor) {
+    String after = String.valueOf(cursor);
+    if (!after.equals(before) && cursor >= 0) {
+      progress.put(key, after);
     }
   }
 
   private void freshness(long ts) {
     // Also forgets deleted pods after the retention, on the way.
-    Instant cutoff = now().minus(settings.deletedPodRetention());
-    reevaluations.everyPod("freshness", s -> facts.hasUploadTime(StoreFacts.digests(s.pod()))
-        ? Verdict.Trigger.IMAGE_METADATA_CHANGE : null,
-        s -> s.deletedAt() != null && s.deletedAt().isBefore(cutoff));
+    reevaluations.everyPod(FRESHNESS, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
     continueReevaluations(ts);
   }
+
+  /** Which pods each kind of scan judges. */
+  private final Reevaluations.Rules rules = new Reevaluations.Rules() {
+    @Override
+    public Verdict.Trigger which(Reevaluations.Scan scan, PodState s) {
+      return switch (scan.reason()) {
+        case POLICY_CHANGE -> policyChanged(s) ? Verdict.Trigger.POLICY_CHANGE : null;
+        case FACTS_CHANGE -> factsChanged(s) ? scan.trigger() : null;
+        case STARTUP -> policyChanged(s) ? Verdict.Trigger.POLICY_CHANGE
+            : factsChanged(s) ? Verdict.Trigger.ATTESTATION_CHANGE : null;
+        case FRESHNESS -> facts.hasUploadTime(StoreFacts.digests(s.pod())) ? scan.trigger() : null;
+        default -> scan.trigger();
+      };
+    }
+
+    @Override
+    public boolean forget(Reevaluations.Scan scan, PodState s) {
+      return scan.reason().equals(FRESHNESS) && s.deletedAt() != null
+          && s.deletedAt().isBefore(now().minus(settings.deletedPodRetention()));
+    }
+  };
 
   private boolean policyChanged(PodState s) {
     return !policiesFor(s.pod().clusterId()).versions().equals(s.policyVersions());
@@ -500,9 +584,44 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   /** The next bounded batch of the re-evaluations under way, if any. */
   private void continueReevaluations(long ts) {
     if (reevaluations.pending()) {
-      refreshPolicies();
-      reevaluations.run(ts, (key, s, trigger, t) -> pods.put(key, evaluate(key, s, trigger, t)));
+      reevaluations.run(ts, rules, judge);
     }
+  }
+
+  /**
+   * Judges one pod of a scan as a step of its own: if that throws, what it gathered is dropped, the
+   * pod is dead-lettered and the scan moves on; a pod whose stored state no longer reads is
+   * dead-lettered and forgotten (its next pod event starts it afresh).
+   */
+  private final Reevaluations.Judge judge = new Reevaluations.Judge() {
+    @Override
+    public void reevaluate(String key, PodState s, Verdict.Trigger trigger, long ts) {
+      int forwarded = outbox.size();
+      int moved = gauges.size();
+      try {
+        pods.put(key, evaluate(key, s, trigger, ts));
+      } catch (RuntimeException e) {
+        outbox.subList(forwarded, outbox.size()).clear();
+        gauges.subList(moved, gauges.size()).clear();
+        deadLetterPod(key, e.getClass().getSimpleName(), "re-evaluating pod " + key + " failed, the scan goes on: " + e, ts);
+        metrics.deadLetter(StoreNames.PODS, "processing_failed");
+      }
+    }
+
+    @Override
+    public void unreadable(String key, long ts) {
+      pods.delete(key);
+      deadLetterPod(key, "UnreadableMessageException", "the stored state of pod " + key
+          + " no longer reads; it is forgotten until its next pod event", ts);
+      metrics.deadLetter(StoreNames.PODS, "unreadable");
+    }
+  };
+
+  private void deadLetterPod(String key, String errorType, String message, long ts) {
+    Instant now = now();
+    DeadLetter d = new DeadLetter(DeadLetterHandlers.COMPONENT, StoreNames.PODS, null, null, key, "", 0,
+        errorType, message, now);
+    forward(key, ValidationOutput.of(d), ts);
   }
 
   private void index(String podKey, List<String> before, List<String> after) {
@@ -518,21 +637,36 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     }
   }
 
+  /**
+   * Admissions whose pod event has not come within the correlation skew (stream time) open their
+   * follow-up without a verdict, and stay until the follow-up's maximum open age so that a late pod
+   * still joins; then they are forgotten.
+   */
   private void expirePendingAdmissions(long ts) {
-    Instant cutoff = now().minus(settings.correlationSkew());
+    Instant streamTime = Instant.ofEpochMilli(context.currentStreamTimeMs());
+    Instant announceBefore = streamTime.minus(settings.correlationSkew());
+    Instant forgetBefore = streamTime.minus(settings.followUpMaxOpenAge());
     List<String> expired = new ArrayList<>();
+    List<String> forgotten = new ArrayList<>();
     try (KeyValueIterator<String, PendingAdmissions> it = pending.all()) {
       while (it.hasNext()) {
         var kv = it.next();
-        if (kv.value != null && kv.value.since().isBefore(cutoff)) {
+        if (kv.value == null) {
+          continue;
+        }
+        if (kv.value.since().isBefore(forgetBefore)) {
+          forgotten.add(kv.key);
+        } else if (!kv.value.announced() && kv.value.since().isBefore(announceBefore)) {
           expired.add(kv.key);
         }
       }
     }
+    forgotten.forEach(pending::delete);
     Instant now = now();
     for (String key : expired) {
       // No pod event came: follow the bypass up anyway, without a verdict.
-      for (AdmissionEvent a : pending.get(key).events()) {
+      PendingAdmissions waiting = pending.get(key);
+      for (AdmissionEvent a : waiting.events()) {
         WorkloadRef owner = a.owner() != null ? a.owner()
             : new WorkloadRef(WorkloadRef.Kind.POD, a.namespace(), a.name());
         for (FollowUp.Kind kind : kinds(a)) {
@@ -543,40 +677,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
               List.of(), now)), ts);
         }
       }
-      pending.delete(key);
-    }
-  }
-
-  private void deadLetterRejectedPolicies(long ts) {
-    List<PolicyRecord> fresh = new ArrayList<>();
-    try (KeyValueIterator<String, PolicyRecord> it =
-        policyStore.prefixScan(PolicyRecord.REJECTED_PREFIX, new StringSerializer())) {
-      while (it.hasNext()) {
-        var kv = it.next();
-        if (kv.value != null && rejectionsSent.get(kv.key) == null) {
-          fresh.add(kv.value);
-          rejectionsSent.put(kv.key, kv.value.rejection());
-        }
-      }
-    }
-    for (PolicyRecord r : fresh) {
-      DeadLetter d;
-      if (r.document() != null) {
-        byte[] payload = Json.write(r.document());
-        d = new DeadLetter(DeadLetterHandlers.COMPONENT, Topics.POLICIES.name(), null, null,
-            r.key(), Base64.getEncoder().encodeToString(payload), payload.length,
-            InvalidPolicyException.class.getSimpleName(), "policy " + r.key() + " version "
-                + r.document().version() + " rejected, the last good one stays in force: " + r.rejection(),
-            now());
-      } else {
-        d = new DeadLetter(DeadLetterHandlers.COMPONENT, Topics.POLICIES.name(), null, null,
-            r.key(), r.payloadBase64(), r.payloadBase64() == null ? 0 : Base64.getDecoder().decode(r.payloadBase64()).length,
-            "UnreadableMessageException", "policy " + r.key()
-                + " unreadable, the last good one stays in force: " + r.rejection(), now());
-      }
-      forward(r.key(), ValidationOutput.of(d), ts);
-      metrics.policyRejected();
-      metrics.deadLetter(Topics.POLICIES.name(), r.document() != null ? "invalid_policy" : "unreadable");
+      pending.put(key, new PendingAdmissions(waiting.events(), waiting.since(), true));
     }
   }
 
@@ -624,7 +725,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     } else if (out.deadLetter() != null) {
       headers = ceHeaders(Topics.DEAD_LETTER, key + "/" + out.deadLetter().at(), out.deadLetter().at());
     }
-    context.forward(headers == null ? new Record<>(key, out, ts) : new Record<>(key, out, ts, headers));
+    outbox.add(headers == null ? new Record<>(key, out, ts) : new Record<>(key, out, ts, headers));
   }
 
   private static Headers ceHeaders(Topic<?> topic, String id, Instant at) {

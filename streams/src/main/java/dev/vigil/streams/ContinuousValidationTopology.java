@@ -33,35 +33,35 @@ public final class ContinuousValidationTopology {
    * re-partitioned by follow-up key.
    */
   public static KStream<String, FollowUpSignal> addTo(StreamsBuilder builder, StreamsSettings settings,
-      ValidationEngine engine, VigilMetrics metrics, ChangeFeed feed) {
+      ValidationEngine engine, VigilMetrics metrics, FactsCache cache, int podPartitions) {
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.POLICIES),
-            Serdes.String(), new JsonSerde<>(PolicyRecord.class)).withLoggingDisabled(),
-        Topics.POLICIES.name(),
-        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("policy-gate"),
-        () -> new GlobalStoreProcessors.PolicyGate(engine.parser(), feed));
+            Serdes.String(), Topics.POLICIES_ACCEPTED.valueSerde()).withLoggingDisabled(),
+        Topics.POLICIES_ACCEPTED.name(),
+        consumed(Topics.POLICIES_ACCEPTED, "accepted-policies-source"),
+        GlobalStoreProcessors.PolicyKeeper::new);
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ATTESTATIONS),
-            Serdes.String(), Topics.ATTESTATIONS.valueSerde()).withLoggingDisabled(),
+            Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
         Topics.ATTESTATIONS.name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("attestation-keeper"),
-        () -> GlobalStoreProcessors.FactKeeper.attestations(feed));
+        () -> GlobalStoreProcessors.FactKeeper.attestations(cache));
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.IMAGE_METADATA),
-            Serdes.String(), Topics.IMAGE_METADATA.valueSerde()).withLoggingDisabled(),
+            Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
         Topics.IMAGE_METADATA.name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("image-metadata-keeper"),
-        () -> GlobalStoreProcessors.FactKeeper.metadata(feed));
+        () -> GlobalStoreProcessors.FactKeeper.metadata(cache));
 
     builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(StoreNames.PODS), Serdes.String(), new JsonSerde<>(PodState.class)));
+        Stores.persistentKeyValueStore(StoreNames.PODS), Serdes.String(), new PodStateSerde()));
     builder.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(StoreNames.PODS_BY_DIGEST), Serdes.String(), Serdes.String()));
     builder.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(StoreNames.PENDING_ADMISSIONS), Serdes.String(),
         new JsonSerde<>(PendingAdmissions.class)));
     builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(StoreNames.POLICY_REJECTIONS_SENT), Serdes.String(), Serdes.String()));
+        Stores.persistentKeyValueStore(StoreNames.PROGRESS), Serdes.String(), Serdes.String()));
 
     KStream<String, PodEvent> podEvents =
         builder.stream(Topics.POD_EVENTS.name(), consumed(Topics.POD_EVENTS, "pod-events-source"));
@@ -72,10 +72,10 @@ public final class ContinuousValidationTopology {
         .mapValues(PodInput::of, Named.as("pod-event-as-input"))
         .merge(admissions.mapValues(PodInput::of, Named.as("admission-event-as-input")),
             Named.as("pod-inputs"))
-        .process(() -> new ContinuousValidationProcessor(settings, engine, metrics, feed),
+        .process(() -> new ContinuousValidationProcessor(settings, engine, metrics, cache),
             Named.as("continuous-validation"),
             StoreNames.PODS, StoreNames.PODS_BY_DIGEST, StoreNames.PENDING_ADMISSIONS,
-            StoreNames.POLICY_REJECTIONS_SENT);
+            StoreNames.PROGRESS);
 
     var branches = out.split(Named.as("validation-output-"))
         .branch((k, v) -> v.verdict() != null, Branched.withConsumer(s -> s
@@ -92,7 +92,28 @@ public final class ContinuousValidationTopology {
         .mapValues(ValidationOutput::signal, Named.as("signal-value"))
         .repartition(Repartitioned.with(Serdes.String(), new JsonSerde<>(FollowUpSignal.class))
             .withName(StoreNames.FOLLOWUP_SIGNALS)
-            .withNumberOfPartitions(Topics.POD_PARTITIONS));
+            .withNumberOfPartitions(podPartitions));
+  }
+
+  /**
+   * The policy gate (its own sub-topology over the single partition of {@code vigil.policies}):
+   * accepted revisions and withdrawals to {@code vigil.policies.accepted}, rejected ones to the
+   * dead-letter topic. Added after the rest, so that the sub-topologies of earlier versions keep
+   * their numbers (task ids, state directories).
+   */
+  static void addPolicyGate(StreamsBuilder builder, ValidationEngine engine, VigilMetrics metrics) {
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.POLICY_GATE),
+        Serdes.String(), Topics.POLICIES.valueSerde()));
+    builder.stream(Topics.POLICIES.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("policies-source"))
+        .process(() -> new PolicyGate(engine.parser(), metrics), Named.as("policy-gate"), StoreNames.POLICY_GATE)
+        .split(Named.as("policy-gate-"))
+        .branch((k, v) -> v instanceof PolicyGate.Rejected, Branched.withConsumer(s -> s
+            .mapValues(v -> ((PolicyGate.Rejected) v).deadLetter(), Named.as("rejected-policy-value"))
+            .to(Topics.DEAD_LETTER.name(), produced(Topics.DEAD_LETTER, "rejected-policies-sink")), "rejected"))
+        .defaultBranch(Branched.withConsumer(s -> s
+            .mapValues(v -> v instanceof PolicyGate.Accepted a ? a.document() : null, Named.as("accepted-policy-value"))
+            .to(Topics.POLICIES_ACCEPTED.name(), produced(Topics.POLICIES_ACCEPTED, "accepted-policies-sink")),
+            "accepted"));
   }
 
   /** How Vigil reads a catalogue topic, with a named source. */

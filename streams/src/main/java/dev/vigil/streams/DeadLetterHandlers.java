@@ -1,5 +1,6 @@
 package dev.vigil.streams;
 
+import dev.vigil.schemas.CloudEvents;
 import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topics;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
@@ -47,9 +49,25 @@ public final class DeadLetterHandlers {
 
   /** The dead letter as a record for the dead-letter topic, keyed by the original key. */
   static ProducerRecord<byte[], byte[]> toRecord(DeadLetter d) {
-    String key = d.key() != null ? d.key() : d.component() + "/" + d.source();
-    return new ProducerRecord<>(Topics.DEAD_LETTER.name(), key.getBytes(StandardCharsets.UTF_8),
-        Json.write(d));
+    return new ProducerRecord<>(Topics.DEAD_LETTER.name(), null, null,
+        key(d).getBytes(StandardCharsets.UTF_8), Json.write(d), headers(d));
+  }
+
+  /** The record key of a dead letter: the original key, else where it came from. */
+  static String key(DeadLetter d) {
+    return d.key() != null ? d.key() : d.component() + "/" + d.source();
+  }
+
+  /**
+   * The CloudEvents headers of a dead letter written by streams, as ingest writes them: the id is
+   * where the record came from when known (so a repeated dead letter keeps its id), else its key and
+   * time.
+   */
+  static Headers headers(DeadLetter d) {
+    String id = d.partition() != null && d.offset() != null
+        ? COMPONENT + "/" + d.source() + "-" + d.partition() + "@" + d.offset()
+        : COMPONENT + "/" + d.source() + "/" + key(d) + "/" + d.at().toEpochMilli();
+    return CloudEvents.headers(Topics.DEAD_LETTER, id, ContinuousValidationProcessor.SOURCE, d.at());
   }
 
   /**
@@ -65,7 +83,7 @@ public final class DeadLetterHandlers {
 
   /** Topics read by global stores, whose records are deserialised on the global thread. */
   static final java.util.Set<String> GLOBAL_TOPICS =
-      java.util.Set.of(Topics.POLICIES.name(), Topics.ATTESTATIONS.name(), Topics.IMAGE_METADATA.name());
+      java.util.Set.of(Topics.POLICIES_ACCEPTED.name(), Topics.ATTESTATIONS.name(), Topics.IMAGE_METADATA.name());
 
   static boolean isGlobal(ErrorHandlerContext context, String topic) {
     return GLOBAL_TOPICS.contains(topic) || context.taskId() == null || context.taskId().subtopology() < 0;

@@ -13,7 +13,7 @@ import java.util.function.Function;
  * twice: a quarter of the stream thread's time, see docs/benchmarks.md).
  *
  * <p>The global-store processors call {@link #invalidate} right after they write a digest's
- * attestations or metadata, whatever the {@link ChangeFeed} delivers. A load that overlaps an
+ * attestations or metadata, before they log the change. A load that overlaps an
  * invalidation is returned but not kept, so the cache never holds facts older than the store.
  */
 final class FactsCache {

@@ -5,6 +5,7 @@ import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.FollowUp.Kind;
 import dev.vigil.schemas.FollowUp.State;
 import dev.vigil.schemas.FollowUpAck;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -50,7 +51,14 @@ final class FollowUpLifecycle {
     return hash < 0 ? followUpId : followUpId.substring(0, hash);
   }
 
-  static Result onSignal(FollowUpState s, FollowUpSignal sig, Instant now) {
+  /**
+   * The step for one signal. OPEN is published at once; a change the judgement of the pods calls
+   * for is held until no pod has been admitted for {@code settle}, and published by {@link #flush}
+   * with the pods then known. So the pods of one burst, admitted on different partitions, give the
+   * same records whichever partition is polled first: OPEN → ESCALATED when one is denied, never
+   * OPEN → VERIFIED → ESCALATED; and no VERIFIED while an admitted pod is unjudged.
+   */
+  static Result onSignal(FollowUpState s, FollowUpSignal sig, Instant now, Duration settle) {
     List<FollowUp> out = new ArrayList<>();
     switch (sig.type()) {
       case ADMITTED -> {
@@ -63,7 +71,7 @@ final class FollowUpLifecycle {
               List.of(sig.pod()), sig.images(), sig.user() == null ? List.of() : List.of(sig.user()),
               sig.detail(), sig.at(), sig.at(), now, null, null);
           out.add(f);
-          s = new FollowUpState(f, cycle, pods, sig.policyVersions(), null);
+          s = new FollowUpState(f, cycle, pods, sig.policyVersions(), null, now, false);
         } else {
           Map<String, FollowUpState.PodEntry> pods = new TreeMap<>(s.pods());
           FollowUpState.PodEntry before = pods.get(sig.pod());
@@ -75,9 +83,9 @@ final class FollowUpLifecycle {
                   sig.user() == null ? List.of() : List.of(sig.user()), 20),
               max(c.lastSeen(), sig.at()), c.changedAt(), c.acknowledgedBy(), c.note());
           String pending = before == null ? (pods.size() + " pods admitted") : s.pendingCause();
-          s = new FollowUpState(f, s.cycle(), pods, versions(s, sig), pending);
+          s = new FollowUpState(f, s.cycle(), pods, versions(s, sig), pending, now, s.held());
         }
-        return judge(s, out, now);
+        return judge(s, out, now, settle);
       }
       case EVALUATED -> {
         if (s == null || isClosed(s) || !s.pods().containsKey(sig.pod())) {
@@ -85,8 +93,9 @@ final class FollowUpLifecycle {
         }
         Map<String, FollowUpState.PodEntry> pods = new TreeMap<>(s.pods());
         pods.put(sig.pod(), new FollowUpState.PodEntry(pods.get(sig.pod()).live(), sig.decision()));
-        s = new FollowUpState(s.current(), s.cycle(), pods, versions(s, sig), s.pendingCause());
-        return judge(s, out, now);
+        s = new FollowUpState(s.current(), s.cycle(), pods, versions(s, sig), s.pendingCause(),
+            s.lastAdmittedAt(), s.held());
+        return judge(s, out, now, settle);
       }
       case GONE -> {
         if (s == null || isClosed(s) || !s.pods().containsKey(sig.pod())) {
@@ -96,15 +105,20 @@ final class FollowUpLifecycle {
         pods.put(sig.pod(), new FollowUpState.PodEntry(false, pods.get(sig.pod()).decision()));
         long live = pods.values().stream().filter(FollowUpState.PodEntry::live).count();
         if (live == 0) {
+          if (s.held()) {
+            // what the pods were judged to be is published before they are all gone
+            s = judge(s, out, now, Duration.ZERO).state();
+          }
           FollowUp c = s.current();
           FollowUp f = copy(c, State.RESOLVED, "every pod admitted this way is gone", c.reevaluation(),
               pods, c.images(), c.users(), c.lastSeen(), now, c.acknowledgedBy(), c.note());
           out.add(f);
-          return new Result(new FollowUpState(f, s.cycle(), pods, s.policyVersions(), null), out);
+          return new Result(new FollowUpState(f, s.cycle(), pods, s.policyVersions(), null,
+              s.lastAdmittedAt(), false), out);
         }
         s = new FollowUpState(s.current(), s.cycle(), pods, s.policyVersions(),
-            "pod " + sig.pod() + " gone, " + live + " of " + pods.size() + " pods remain");
-        return judge(s, out, now);
+            "pod " + sig.pod() + " gone, " + live + " of " + pods.size() + " pods remain", s.lastAdmittedAt(), s.held());
+        return judge(s, out, now, settle);
       }
       default -> throw new IllegalArgumentException("unknown signal " + sig.type());
     }
@@ -133,41 +147,77 @@ final class FollowUpLifecycle {
     FollowUp f = copy(c, target, cause, c.reevaluation(), s.pods(), c.images(), c.users(),
         c.lastSeen(), now, ack.by(), ack.note());
     out.add(f);
-    s = new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null);
-    return ack.action() == FollowUpAck.Action.REOPEN ? judge(s, out, now) : new Result(s, out);
+    s = new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(), false);
+    return ack.action() == FollowUpAck.Action.REOPEN ? judge(s, out, now, Duration.ZERO) : new Result(s, out);
   }
 
-  /** Publishes a pending change of pod count or pod list, if any. */
-  static Result flush(FollowUpState s, Instant now) {
-    if (s == null || s.pendingCause() == null) {
-      return new Result(s, List.of());
+  /**
+   * Publishes a held change once no pod was admitted for {@code settle} (if the pods still call for
+   * it), and a pending change of pod count or pod list, if any.
+   */
+  static Result flush(FollowUpState s, Instant now, Duration settle) {
+    if (s == null) {
+      return new Result(null, List.of());
+    }
+    List<FollowUp> out = new ArrayList<>();
+    if (s.held()) {
+      s = judge(s, out, now, settle).state();
+    }
+    if (s.pendingCause() == null) {
+      return new Result(s, out);
     }
     FollowUp c = s.current();
     FollowUp f = copy(c, c.state(), s.pendingCause(), c.reevaluation(), s.pods(), c.images(),
         c.users(), c.lastSeen(), now, c.acknowledgedBy(), c.note());
-    return new Result(new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null), List.of(f));
+    out.add(f);
+    return new Result(new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(),
+        s.held()), out);
+  }
+
+  /**
+   * Escalates a fail-open or dry-run follow-up still OPEN {@code maxAge} after it opened (a pod
+   * that was never judged, or whose verdict never settles it); breakglass stays open until a
+   * person acknowledges it, by design.
+   */
+  static Result escalateIfStale(FollowUpState s, Instant now, Duration maxAge) {
+    if (s == null || s.current().state() != State.OPEN || s.current().kind() == Kind.BREAKGLASS
+        || s.current().firstSeen().plus(maxAge).isAfter(now)) {
+      return new Result(s, List.of());
+    }
+    FollowUp c = s.current();
+    long unjudged = s.pods().values().stream().filter(p -> p.live() && p.decision() == null).count();
+    String cause = "still OPEN " + maxAge + " after it opened: " + (unjudged > 0
+        ? unjudged + " of " + s.pods().size() + " pods never judged" : "its pods' verdicts do not settle it");
+    FollowUp f = copy(c, State.ESCALATED, cause, c.reevaluation(), s.pods(), c.images(), c.users(),
+        c.lastSeen(), now, c.acknowledgedBy(), c.note());
+    return new Result(new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(),
+        false), List.of(f));
   }
 
   /** Moves the follow-up on when what its live pods' evaluations say calls for it. */
-  private static Result judge(FollowUpState s, List<FollowUp> out, Instant now) {
+  private static Result judge(FollowUpState s, List<FollowUp> out, Instant now, Duration settle) {
     if (isClosed(s)) {
-      return new Result(s, out);
+      return new Result(s.holding(false), out);
     }
     Decision agg = aggregate(s.pods());
     FollowUp c = s.current();
     if (agg == null) {
-      return new Result(s, out);
+      return new Result(s.holding(false), out);
     }
     State target = target(c.kind(), c.state(), agg);
     if (target == c.state() && agg == c.reevaluation()) {
-      return new Result(s, out);
+      return new Result(s.holding(false), out);
+    }
+    if (s.lastAdmittedAt() != null && now.isBefore(s.lastAdmittedAt().plus(settle))) {
+      return new Result(s.holding(true), out); // another pod of the burst may still come
     }
     String under = s.policyVersions().isEmpty() ? "" : " under " + String.join(", ", s.policyVersions());
     String cause = cause(c.kind(), c.state(), target, agg, s.pods(), under);
     FollowUp f = copy(c, target, cause, agg, s.pods(), c.images(), c.users(), c.lastSeen(), now,
         c.acknowledgedBy(), c.note());
     out.add(f);
-    return new Result(new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null), out);
+    return new Result(new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(),
+        false), out);
   }
 
   private static State target(Kind kind, State state, Decision agg) {

@@ -3,6 +3,7 @@ package dev.vigil.streams;
 import dev.vigil.schemas.CloudEvents;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Topics;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,7 +30,10 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
   private ProcessorContext<String, FollowUp> context;
   private KeyValueStore<String, FollowUpState> store;
   private final Set<String> dirty = new HashSet<>();
-  private final Set<String> held = new HashSet<>();
+  private final Set<String> tracked = new HashSet<>();
+
+  /** How often follow-ups are checked against the maximum open age (at most). */
+  static final Duration STALE_CHECK = Duration.ofMinutes(1);
 
   FollowUpProcessor(StreamsSettings settings, VigilMetrics metrics) {
     this.settings = settings;
@@ -40,23 +44,30 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
   public void init(ProcessorContext<String, FollowUp> context) {
     this.context = context;
     store = context.getStateStore(StoreNames.FOLLOWUPS);
+    // Rebuilt from the store (again, when the task is revived with its stores rolled back).
+    metrics.forgetFollowUps(tracked);
+    tracked.clear();
+    dirty.clear();
     try (KeyValueIterator<String, FollowUpState> it = store.all()) {
       while (it.hasNext()) {
         var kv = it.next();
         if (kv.value != null) {
           track(kv.key, kv.value);
-          if (kv.value.pendingCause() != null) {
+          if (kv.value.pendingCause() != null || kv.value.held()) {
             dirty.add(kv.key);
           }
         }
       }
     }
     context.schedule(settings.followUpFlushInterval(), PunctuationType.WALL_CLOCK_TIME, this::flush);
+    Duration staleCheck = settings.followUpMaxOpenAge().compareTo(STALE_CHECK) < 0
+        ? settings.followUpMaxOpenAge() : STALE_CHECK;
+    context.schedule(staleCheck, PunctuationType.WALL_CLOCK_TIME, this::escalateStale);
   }
 
   @Override
   public void close() {
-    metrics.forgetFollowUps(held);
+    metrics.forgetFollowUps(tracked);
   }
 
   @Override
@@ -67,7 +78,7 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     FollowUpLifecycle.Result r;
     if (in.signal() != null) {
       key = in.signal().followUpKey();
-      r = FollowUpLifecycle.onSignal(store.get(key), in.signal(), now);
+      r = FollowUpLifecycle.onSignal(store.get(key), in.signal(), now, settings.followUpFlushInterval());
     } else if (in.ack() != null) {
       key = FollowUpLifecycle.keyOf(in.ack().followUpId());
       r = FollowUpLifecycle.onAck(store.get(key), in.ack(), now);
@@ -82,7 +93,26 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     List<String> keys = new ArrayList<>(dirty);
     dirty.clear();
     for (String key : keys) {
-      apply(key, FollowUpLifecycle.flush(store.get(key), now), ts);
+      apply(key, FollowUpLifecycle.flush(store.get(key), now, settings.followUpFlushInterval()), ts);
+    }
+  }
+
+  private void escalateStale(long ts) {
+    Instant now = Instant.ofEpochMilli(ts);
+    List<String> open = new ArrayList<>();
+    try (KeyValueIterator<String, FollowUpState> it = store.all()) {
+      while (it.hasNext()) {
+        var kv = it.next();
+        if (kv.value != null && kv.value.current().state() == FollowUp.State.OPEN) {
+          open.add(kv.key);
+        }
+      }
+    }
+    for (String key : open) {
+      FollowUpLifecycle.Result r = FollowUpLifecycle.escalateIfStale(store.get(key), now, settings.followUpMaxOpenAge());
+      if (!r.emitted().isEmpty()) {
+        apply(key, r, ts);
+      }
     }
   }
 
@@ -92,7 +122,7 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     }
     store.put(key, r.state());
     track(key, r.state());
-    if (r.state().pendingCause() != null) {
+    if (r.state().pendingCause() != null || r.state().held()) {
       dirty.add(key);
     }
     for (FollowUp f : r.emitted()) {
@@ -103,7 +133,7 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
   }
 
   private void track(String key, FollowUpState s) {
-    held.add(key);
+    tracked.add(key);
     FollowUp f = s.current();
     metrics.followUp(key, f.kind(), f.state(), f.firstSeen());
   }

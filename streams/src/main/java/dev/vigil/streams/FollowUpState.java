@@ -11,13 +11,20 @@ import java.util.TreeMap;
  * What the follow-up task remembers about one follow-up: the record last published, which cycle
  * it is (a bypass after it closed opens the next), every pod it covers with its latest decision,
  * and a change not yet published ({@code pendingCause}, for pod-count updates).
+ *
+ * @param lastAdmittedAt when a pod last joined (admitted by the bypass); null in states written
+ *     before it was kept
+ * @param held true while a change waits until no pod has been admitted for a flush interval, so
+ *     that the pods of one burst give the same records whatever the partition interleaving
  */
 public record FollowUpState(
     FollowUp current,
     int cycle,
     Map<String, PodEntry> pods,
     List<String> policyVersions,
-    String pendingCause) {
+    String pendingCause,
+    java.time.Instant lastAdmittedAt,
+    boolean held) {
 
   /** One pod of the follow-up: still running or not, and its latest decision (null: none yet). */
   public record PodEntry(boolean live, Decision decision) {}
@@ -26,5 +33,21 @@ public record FollowUpState(
     Objects.requireNonNull(current, "current");
     pods = new TreeMap<>(Objects.requireNonNullElse(pods, Map.of()));
     policyVersions = List.copyOf(Objects.requireNonNullElse(policyVersions, List.of()));
+  }
+
+  /** A state with nothing held and no admission time. */
+  public FollowUpState(FollowUp current, int cycle, Map<String, PodEntry> pods, List<String> policyVersions,
+      String pendingCause) {
+    this(current, cycle, pods, policyVersions, pendingCause, null, false);
+  }
+
+  /** This state, with a change held or not. */
+  FollowUpState holding(boolean h) {
+    return new FollowUpState(current, cycle, pods, policyVersions, pendingCause, lastAdmittedAt, h);
+  }
+
+  /** This state, with a pod admitted at {@code at}. */
+  FollowUpState admittedAt(java.time.Instant at) {
+    return new FollowUpState(current, cycle, pods, policyVersions, pendingCause, at, held);
   }
 }

@@ -25,11 +25,12 @@ final class StoreFacts implements Facts {
 
   private static final String SHA256 = "sha256:";
 
-  private final KeyValueStore<String, Attestation> attestations;
-  private final KeyValueStore<String, ImageMetadata> metadata;
+  private final KeyValueStore<String, byte[]> attestations;
+  private final KeyValueStore<String, byte[]> metadata;
   private final FactsCache cache;
 
-  StoreFacts(KeyValueStore<String, Attestation> attestations, KeyValueStore<String, ImageMetadata> metadata,
+  /** Facts from the global stores, which hold each fact as its record's bytes. */
+  StoreFacts(KeyValueStore<String, byte[]> attestations, KeyValueStore<String, byte[]> metadata,
       FactsCache cache) {
     this.attestations = attestations;
     this.metadata = metadata;
@@ -63,18 +64,20 @@ final class StoreFacts implements Facts {
   private FactsCache.Entry load(String digest) {
     MessageDigest sha = sha256();
     List<Attestation> found = new ArrayList<>();
-    try (KeyValueIterator<String, Attestation> it = attestations.prefixScan(digest + "/", new StringSerializer())) {
+    try (KeyValueIterator<String, byte[]> it = attestations.prefixScan(digest + "/", new StringSerializer())) {
       while (it.hasNext()) {
-        Attestation a = it.next().value;
+        byte[] a = it.next().value;
         if (a != null) {
-          found.add(a);
-          sha.update(Json.write(a));
+          found.add(Json.read(a, Attestation.class));
+          sha.update(a);
         }
       }
     }
-    ImageMetadata m = metadata.get(digest);
-    if (m != null) {
-      sha.update(Json.write(m));
+    byte[] raw = metadata.get(digest);
+    ImageMetadata m = null;
+    if (raw != null) {
+      m = Json.read(raw, ImageMetadata.class);
+      sha.update(raw);
     }
     return new FactsCache.Entry(found, m, HexFormat.of().formatHex(sha.digest(), 0, 12));
   }

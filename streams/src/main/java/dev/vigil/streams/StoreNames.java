@@ -5,13 +5,16 @@ public final class StoreNames {
 
   private StoreNames() {}
 
-  /** Global: the accepted policy documents (rejected ones kept apart under {@code rejected/}). */
+  /** Global: the accepted policy documents, from {@code vigil.policies.accepted}. */
   public static final String POLICIES = "policies-store";
 
-  /** Global: attestations by {@code imageDigest/occurrence}. */
+  /** Policy gate task: the accepted revision of every policy document (changelogged). */
+  public static final String POLICY_GATE = "policy-gate-store";
+
+  /** Global: attestations by {@code imageDigest/occurrence} (record bytes), and their change log. */
   public static final String ATTESTATIONS = "attestations-store";
 
-  /** Global: image metadata by digest. */
+  /** Global: image metadata by digest (record bytes), and its change log. */
   public static final String IMAGE_METADATA = "image-metadata-store";
 
   /** Per task: running (and recently deleted) pods with their last verdict and open violation. */
@@ -23,8 +26,11 @@ public final class StoreNames {
   /** Per task: admission events waiting for their pod event. */
   public static final String PENDING_ADMISSIONS = "pending-admissions-store";
 
-  /** Per task (partition 0 only writes): rejected policy documents already dead-lettered. */
-  public static final String POLICY_REJECTIONS_SENT = "policy-rejections-sent-store";
+  /**
+   * Per task: the policy fingerprint last reconciled, the cursors over the fact change logs and
+   * the dead letters, and the re-evaluation scans under way with theirs.
+   */
+  public static final String PROGRESS = "validation-progress-store";
 
   /** Per task: follow-ups by {@code cluster/namespace/Kind/name/KIND}. */
   public static final String FOLLOWUPS = "followups-store";

@@ -31,7 +31,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param deletedPodRetention how long a deleted pod is remembered, so late or duplicate events for
  *     it are ignored
  * @param followUpFlushInterval how often follow-up pod-count updates are emitted (state changes
- *     are emitted at once)
+ *     are emitted at once; VERIFIED and RESOLVED once no pod was admitted for this long)
+ * @param followUpMaxOpenAge a fail-open or dry-run follow-up still OPEN after this long is
+ *     ESCALATED; an admission whose pod never came is kept this long (stream time) for a late pod
  * @param streamThreads Kafka Streams {@code num.stream.threads}
  * @param replicationFactor replication factor of Kafka Streams' internal topics (changelogs); -1
  *     leaves it to the broker's {@code default.replication.factor}
@@ -46,6 +48,7 @@ public record StreamsSettings(
     Duration correlationSkew,
     Duration deletedPodRetention,
     Duration followUpFlushInterval,
+    Duration followUpMaxOpenAge,
     int streamThreads,
     int replicationFactor) {
 
@@ -66,6 +69,8 @@ public record StreamsSettings(
         "how long deleted pods are remembered to ignore late events"),
     FOLLOWUP_FLUSH_INTERVAL("vigil.streams.followup-flush-interval", "PT5S",
         "how often follow-up pod counts are published"),
+    FOLLOWUP_MAX_OPEN_AGE("vigil.streams.followup-max-open-age", "PT24H",
+        "a fail-open or dry-run follow-up still OPEN after this long is ESCALATED"),
     STREAM_THREADS("vigil.streams.threads", "1", "Kafka Streams num.stream.threads"),
     REPLICATION_FACTOR("vigil.streams.replication-factor", "-1",
         "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
@@ -113,6 +118,7 @@ public record StreamsSettings(
     positive(Key.CORRELATION_SKEW, correlationSkew);
     positive(Key.DELETED_POD_RETENTION, deletedPodRetention);
     positive(Key.FOLLOWUP_FLUSH_INTERVAL, followUpFlushInterval);
+    positive(Key.FOLLOWUP_MAX_OPEN_AGE, followUpMaxOpenAge);
     if (applicationId.isBlank()) {
       throw new InvalidSettingException(Key.APPLICATION_ID, applicationId, "must not be blank");
     }
@@ -146,6 +152,7 @@ public record StreamsSettings(
         duration(values, Key.CORRELATION_SKEW),
         duration(values, Key.DELETED_POD_RETENTION),
         duration(values, Key.FOLLOWUP_FLUSH_INTERVAL),
+        duration(values, Key.FOLLOWUP_MAX_OPEN_AGE),
         integer(values, Key.STREAM_THREADS),
         integer(values, Key.REPLICATION_FACTOR));
   }
@@ -154,21 +161,21 @@ public record StreamsSettings(
   public StreamsSettings withApplicationId(String id) {
     return new StreamsSettings(id, bootstrapServers, stateDir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
   }
 
   /** A copy with another state directory (a second instance in the same JVM needs its own). */
   public StreamsSettings withStateDir(Path dir) {
     return new StreamsSettings(applicationId, bootstrapServers, dir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
   }
 
   /** A copy with another change-poll interval. */
   public StreamsSettings withChangePollInterval(Duration d) {
     return new StreamsSettings(applicationId, bootstrapServers, stateDir, d,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
   }
 
   /**
@@ -199,6 +206,21 @@ public record StreamsSettings(
           String.valueOf(TopicAdmin.defaultMinInsyncReplicas(replicationFactor)));
     }
     return p;
+  }
+
+  /**
+   * The properties of the policy gate application: as {@link #streamsProperties()}, with its own
+   * application id ({@code <application-id>-policy-gate}).
+   */
+  public Properties policyGateProperties() {
+    Properties p = streamsProperties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, policyGateApplicationId());
+    return p;
+  }
+
+  /** The application id (consumer group) of the policy gate. */
+  public String policyGateApplicationId() {
+    return applicationId + "-policy-gate";
   }
 
   /** Every key with its default and documentation, for the README's configuration table. */

@@ -3,7 +3,12 @@ package dev.vigil.streams;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -23,11 +28,13 @@ public final class VigilStreamsApp implements AutoCloseable {
 
   private final StreamsSettings settings;
   private final VigilMetrics metrics;
+  private final KafkaStreams gate;
   private final KafkaStreams streams;
 
-  private VigilStreamsApp(StreamsSettings settings, VigilMetrics metrics, KafkaStreams streams) {
+  private VigilStreamsApp(StreamsSettings settings, VigilMetrics metrics, KafkaStreams gate, KafkaStreams streams) {
     this.settings = settings;
     this.metrics = metrics;
+    this.gate = gate;
     this.streams = streams;
   }
 
@@ -38,29 +45,81 @@ public final class VigilStreamsApp implements AutoCloseable {
 
   /** Builds and starts an instance with the given validation engine. */
   public static VigilStreamsApp start(StreamsSettings settings, ValidationEngine engine, MeterRegistry registry) {
-    return start(settings, engine, registry, java.util.Map.of());
+    return start(settings, engine, registry, Map.of());
   }
 
   /**
    * Builds and starts an instance; {@code clientProperties} are Kafka client settings for every
    * client Streams creates ({@code security.protocol}, {@code ssl.*}, {@code sasl.*}). They cannot
    * replace the settings Vigil depends on (application id, exactly-once, handlers, state dir).
+   *
+   * <p>Two applications start: the policy gate, then, once the gate has taken every record that
+   * was on {@code vigil.policies}, the main application, whose global policy store is then filled
+   * with the accepted policies before it judges any pod (ADR 0010).
+   *
+   * @throws CoPartitioning.MismatchException when the topics keyed by pod are not co-partitioned
    */
   public static VigilStreamsApp start(StreamsSettings settings, ValidationEngine engine, MeterRegistry registry,
-      java.util.Map<String, String> clientProperties) {
+      Map<String, String> clientProperties) {
     VigilMetrics metrics = new VigilMetrics(registry, Clock.systemUTC());
-    Topology topology = VigilTopology.build(settings, engine, metrics);
     Properties props = new Properties();
     props.putAll(clientProperties);
     props.putAll(settings.streamsProperties());
+    Map<String, Object> adminConfig = adminConfig(props);
+    Topology topology = VigilTopology.validation(settings, engine, metrics, podPartitions(adminConfig));
     props.put(VigilMetrics.CONFIG_KEY, metrics);
-    KafkaStreams streams = new KafkaStreams(topology, props);
-    streams.setUncaughtExceptionHandler(e -> {
+    Properties gateProps = new Properties();
+    gateProps.putAll(props);
+    gateProps.putAll(settings.policyGateProperties());
+    KafkaStreams gate = started(new KafkaStreams(VigilTopology.policyGate(settings, engine, metrics), gateProps));
+    try {
+      PolicyGateWatch.await(adminConfig, settings.policyGateApplicationId(), GATE_TIMEOUT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      gate.close(Duration.ofSeconds(10));
+      throw new IllegalStateException("interrupted while the policy gate caught up", e);
+    } catch (TimeoutException e) {
+      gate.close(Duration.ofSeconds(10));
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+    KafkaStreams streams = started(new KafkaStreams(topology, props));
+    return new VigilStreamsApp(settings, metrics, gate, streams);
+  }
+
+  /** How long {@link #start} waits for the policy gate to take what is on {@code vigil.policies}. */
+  static final Duration GATE_TIMEOUT = Duration.ofSeconds(120);
+
+  private static KafkaStreams started(KafkaStreams s) {
+    s.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
-    streams.start();
-    return new VigilStreamsApp(settings, metrics, streams);
+    s.start();
+    return s;
+  }
+
+  /**
+   * The partition count the topics keyed by pod share.
+   *
+   * @throws CoPartitioning.MismatchException naming the topics when they differ: Vigil does not run
+   */
+  private static int podPartitions(Map<String, Object> adminConfig) {
+    try (Admin admin = Admin.create(adminConfig)) {
+      return CoPartitioning.check(admin);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while checking the topics", e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("cannot check the partition counts of the topics keyed by pod: " + e, e);
+    }
+  }
+
+  /** The settings of an admin client from the streams properties (bootstrap, security). */
+  private static Map<String, Object> adminConfig(Properties props) {
+    Map<String, Object> all = new HashMap<>();
+    props.forEach((k, v) -> all.put((String) k, v));
+    return AdminClientConfig.configNames().stream().filter(all::containsKey)
+        .collect(Collectors.toMap(k -> k, all::get));
   }
 
   /** Waits until the instance is RUNNING. */
@@ -106,6 +165,8 @@ public final class VigilStreamsApp implements AutoCloseable {
   @Override
   public void close() {
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+        .withTimeout(Duration.ofSeconds(30)));
+    gate.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
         .withTimeout(Duration.ofSeconds(30)));
   }
 }

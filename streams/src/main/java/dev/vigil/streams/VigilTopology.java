@@ -1,5 +1,6 @@
 package dev.vigil.streams;
 
+import dev.vigil.schemas.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -23,15 +24,41 @@ public final class VigilTopology {
     return build(settings, ValidationEngine.standard(), new VigilMetrics(registry, Clock.systemUTC()));
   }
 
-  /** The topology with a given validation engine (tests may supply their own). */
+  /**
+   * Both applications in one topology, the policy gate last: what {@code TopologyTestDriver} runs
+   * and {@code docs/streams-topology.md} pins. {@link VigilStreamsApp} runs them as two
+   * applications, {@link #policyGate} first (ADR 0010).
+   */
   public static Topology build(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics) {
-    return build(settings, engine, metrics, new ChangeFeed());
+    StreamsBuilder builder = new StreamsBuilder();
+    addValidation(builder, settings, engine, metrics, Topics.POD_PARTITIONS);
+    ContinuousValidationTopology.addPolicyGate(builder, engine, metrics);
+    return builder.build(settings.streamsProperties());
   }
 
-  static Topology build(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics, ChangeFeed feed) {
+  /**
+   * The main application: continuous validation and follow-ups, for pod topics of {@code
+   * podPartitions} partitions (the internal topics read with them are created with as many; {@link
+   * CoPartitioning}). Its global policy store reads what {@link #policyGate} accepted.
+   */
+  public static Topology validation(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics,
+      int podPartitions) {
     StreamsBuilder builder = new StreamsBuilder();
-    var signals = ContinuousValidationTopology.addTo(builder, settings, engine, metrics, feed);
-    FollowUpTopology.addTo(builder, signals, settings, metrics);
+    addValidation(builder, settings, engine, metrics, podPartitions);
     return builder.build(settings.streamsProperties());
+  }
+
+  /** The policy gate application ({@code vigil.policies} → {@code vigil.policies.accepted}). */
+  public static Topology policyGate(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics) {
+    StreamsBuilder builder = new StreamsBuilder();
+    ContinuousValidationTopology.addPolicyGate(builder, engine, metrics);
+    return builder.build(settings.policyGateProperties());
+  }
+
+  private static void addValidation(StreamsBuilder builder, StreamsSettings settings, ValidationEngine engine,
+      VigilMetrics metrics, int podPartitions) {
+    var signals = ContinuousValidationTopology.addTo(builder, settings, engine, metrics, new FactsCache(),
+        podPartitions);
+    FollowUpTopology.addTo(builder, signals, settings, metrics);
   }
 }

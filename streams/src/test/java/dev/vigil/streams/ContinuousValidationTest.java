@@ -137,39 +137,20 @@ class ContinuousValidationTest {
     assertEquals(Transition.OPENED, t.get(0).transition());
   }
 
-  @Test
-  void factsThatChangedWhileNobodyWasToldAreCaughtUpOnTheFirstPoll() {
-    // As after a restart: the in-memory change feed is lost; the stored facts fingerprint is not.
-    h.close();
-    h = new TopologyHarness(dir.resolve("silent"), ChangeFeed.silent());
-    Fixtures.Signer ci = new Fixtures.Signer();
-    policy(ci.attestor(1));
-    policy(Fixtures.enforced(1, "REQUIRE_ATTESTATION"));
-    pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
-    assertEquals(Transition.OPENED, h.newViolations().get(0).transition());
-    var att = ci.attest(API, digest('a'), "occ-1");
-    h.send(Topics.ATTESTATIONS, att.key(), att);
-
-    h.advance(POLL);
-
-    List<Verdict> v = h.newVerdicts();
-    assertEquals(2, v.size());
-    assertEquals(Verdict.Trigger.ATTESTATION_CHANGE, v.get(1).trigger());
-    assertEquals(Transition.RESOLVED, h.newViolations().get(0).transition());
-    assertEquals(1, h.counter("vigil.reevaluations", "reason", "startup"));
-  }
-
-  @Test
-  void aPodEventAfterAnAttestationChangeSeesItEvenWhenNobodyIsToldOfTheChange() {
-    // The parsed facts are cached per digest; the cache must follow the store, not the feed.
-    h.close();
-    h = new TopologyHarness(dir.resolve("silent-cache"), ChangeFeed.silent());
-    Fixtures.Signer ci = new Fixtures.Signer();
+  /** Policies requiring {@code ci}'s attestation, and pod api-1 judged DENY without one. */
+  private void unattestedPodUnderRequireAttestation(Fixtures.Signer ci) {
     policy(ci.attestor(1));
     policy(Fixtures.enforced(1, "REQUIRE_ATTESTATION"));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
     h.advance(POLL);
     assertEquals(Decision.DENY, h.newVerdicts().get(0).decision());
+  }
+
+  @Test
+  void aPodEventAfterAnAttestationChangeSeesItBeforeAnyPoll() {
+    // The parsed facts are cached per digest; the cache must follow the store, not the polls.
+    Fixtures.Signer ci = new Fixtures.Signer();
+    unattestedPodUnderRequireAttestation(ci);
     var att = ci.attest(API, digest('a'), "occ-1");
     h.send(Topics.ATTESTATIONS, att.key(), att);
 
@@ -361,6 +342,27 @@ class ContinuousValidationTest {
     assertEquals(Decision.DENY, h.newVerdicts().get(0).decision());
     h.advance(POLL);
     assertEquals(List.of(), h.newDeadLetters(), "each is dead-lettered once");
+  }
+
+  @Test
+  void anAttestationWhoseRecordKeyIsNotTheOneItsValueImpliesIsDeadLetteredAndNotUsed() {
+    Fixtures.Signer ci = new Fixtures.Signer();
+    unattestedPodUnderRequireAttestation(ci);
+    var att = ci.attest(API, digest('a'), "occ-1");
+    String wrongKey = digest('b') + "/occ-1";
+    h.send(Topics.ATTESTATIONS, wrongKey, att);
+    h.advance(POLL);
+
+    List<DeadLetter> dl = h.newDeadLetters();
+    assertEquals(1, dl.size());
+    assertEquals(wrongKey, dl.get(0).key());
+    assertEquals(Topics.ATTESTATIONS.name(), dl.get(0).source());
+    assertTrue(dl.get(0).error().contains(att.key()), dl.get(0).error());
+    assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.ATTESTATIONS.name(), "reason", "key_mismatch"));
+    pod(added("payments", "api-2", 11, OWNER, image(API, 'a')));
+    assertEquals(Decision.DENY, h.newVerdicts().get(0).decision(), "the attestation is not used");
+    h.advance(POLL);
+    assertEquals(List.of(), h.newDeadLetters(), "dead-lettered once");
   }
 
   @Test

@@ -68,8 +68,11 @@ class FollowUpTest {
     // the audit event may come before the pod event
     admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    assertEquals(List.of(State.OPEN), states(h.newFollowUps()), "VERIFIED waits for the burst to end");
 
-    List<FollowUp> f = h.newFollowUps();
+    h.advance(FLUSH);
+    h.newFollowUps();
+    List<FollowUp> f = h.allFollowUps;
     assertEquals(List.of(State.OPEN, State.VERIFIED), states(f));
     FollowUp verified = f.get(1);
     assertEquals(Kind.FAIL_OPEN, verified.kind());
@@ -87,8 +90,11 @@ class FollowUpTest {
     policy(Fixtures.enforced(1, "ALWAYS_DENY"));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
     admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a'))); // pod first
+    assertEquals(List.of(State.OPEN), states(h.newFollowUps()), "the judgement waits for the burst to end");
+    h.advance(FLUSH);
 
-    List<FollowUp> f = h.newFollowUps();
+    List<FollowUp> f = h.allFollowUps;
+    h.newFollowUps();
     assertEquals(List.of(State.OPEN, State.ESCALATED), states(f));
     assertEquals(Decision.DENY, f.get(1).reevaluation());
     assertEquals(1, h.gauge("vigil.followups.open", "kind", "FAIL_OPEN", "state", "ESCALATED"));
@@ -107,6 +113,7 @@ class FollowUpTest {
     policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
     admission(Fixtures.breakglass("b-1", "payments", "api-1", OWNER, image(API, 'a')));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    h.advance(FLUSH);
 
     List<FollowUp> f = h.newFollowUps();
     assertEquals(List.of(State.OPEN, State.OPEN), states(f), "never auto-verified");
@@ -130,6 +137,7 @@ class FollowUpTest {
     policy(Fixtures.enforced(1, "ALWAYS_DENY"));
     admission(Fixtures.breakglass("b-1", "payments", "api-1", OWNER, image(API, 'a')));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    h.advance(FLUSH);
     assertEquals(List.of(State.OPEN, State.ESCALATED), states(h.newFollowUps()));
     policy(Fixtures.enforced(2, "ALWAYS_ALLOW"));
     h.advance(Duration.ofSeconds(1));
@@ -194,6 +202,7 @@ class FollowUpTest {
   void aDryRunAdmissionIsRecordedAsDryRunNotDenied() {
     policy(Fixtures.dryRun(1, "ALWAYS_DENY"));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    h.advance(FLUSH);
     List<FollowUp> f = h.newFollowUps();
     assertEquals(Kind.DRY_RUN, f.get(0).kind());
     assertEquals(List.of(State.OPEN, State.OPEN), states(f));
@@ -205,16 +214,88 @@ class FollowUpTest {
   }
 
   @Test
-  void anAdmissionWhosePodNeverShowsUpIsFollowedUpAfterTheSkew() {
+  void anAdmissionWhosePodNeverShowsUpIsFollowedUpAfterTheSkewInStreamTime() {
     policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
     admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')));
-    h.advance(Duration.ofMinutes(1));
+    h.advance(Duration.ofMinutes(6));
+    assertTrue(h.newFollowUps().isEmpty(), "the skew is measured in stream time: no later record, no expiry");
+    h.later(Duration.ofMinutes(1));
+    pod(added("payments", "other-1", 10, deployment("payments", "other"), image(API, 'a')));
     assertTrue(h.newFollowUps().isEmpty(), "waits for the pod event");
-    h.advance(Duration.ofMinutes(5));
+    h.later(Duration.ofMinutes(5));
+    pod(added("payments", "other-2", 11, deployment("payments", "other"), image(API, 'a')));
+    h.advance(Duration.ofSeconds(1));
     List<FollowUp> f = h.newFollowUps();
     assertEquals(List.of(State.OPEN), states(f));
     assertNull(f.get(0).reevaluation());
     assertTrue(f.get(0).detail().contains("no pod event"), f.get(0).detail());
+  }
+
+  /**
+   * A fail-open admission of api-1, then ten minutes, in stream time (another pod's event) and on
+   * the wall clock: its follow-up opens without a verdict.
+   */
+  private void anAdmissionWhosePodHasNotComeTenMinutesLater() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')));
+    h.later(Duration.ofMinutes(10));
+    pod(added("payments", "other-1", 10, deployment("payments", "other"), image(API, 'a')));
+    h.advance(Duration.ofMinutes(10));
+    assertEquals(List.of(State.OPEN), states(h.newFollowUps()));
+  }
+
+  @Test
+  void aPodThatComesLaterThanTheSkewStillJoinsItsFollowUp() {
+    anAdmissionWhosePodHasNotComeTenMinutesLater();
+
+    // the pod event comes late: it joins, is judged, and the follow-up is verified
+    h.later(Duration.ofMinutes(1));
+    pod(added("payments", "api-1", 11, OWNER, image(API, 'a')));
+    h.advance(FLUSH).advance(FLUSH);
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(State.VERIFIED, f.get(f.size() - 1).state(), f.toString());
+    assertEquals(Decision.ALLOW, f.get(f.size() - 1).reevaluation());
+    assertEquals(1, f.get(f.size() - 1).podCount());
+  }
+
+  @Test
+  void aFailOpenFollowUpStillOpenPastTheMaximumAgeIsEscalated() {
+    anAdmissionWhosePodHasNotComeTenMinutesLater();
+
+    h.advance(h.settings.followUpMaxOpenAge());
+
+    List<FollowUp> f = h.newFollowUps();
+    assertEquals(List.of(State.ESCALATED), states(f));
+    assertTrue(f.get(0).cause().contains("1 of 1 pods never judged"), f.get(0).cause());
+    assertEquals("PT24H", h.settings.followUpMaxOpenAge().toString(), "the documented default");
+  }
+
+  @Test
+  void twoFailOpenPodsOfOneDeploymentGiveTheSameFollowUpsWhicheverPartitionIsPolledFirst() {
+    // api-ok runs an allowed image, api-bad one the policy denies; each pod's admission and pod
+    // event are on its own partition, so either may reach the follow-up first.
+    String allowed = "us-docker.pkg.dev/acme/app/api-ok";
+    PolicyDocument p = Fixtures.enforced(1, "ALWAYS_DENY", allowed + "@*");
+    Runnable ok = () -> {
+      admission(Fixtures.failedOpen("a-ok", "payments", "api-ok", OWNER, image(allowed, 'a')));
+      pod(added("payments", "api-ok", 10, OWNER, image(allowed, 'a')));
+    };
+    Runnable bad = () -> {
+      admission(Fixtures.failedOpen("a-bad", "payments", "api-bad", OWNER, image(API, 'b')));
+      pod(added("payments", "api-bad", 11, OWNER, image(API, 'b')));
+    };
+    List<List<String>> published = new java.util.ArrayList<>();
+    for (Runnable[] order : List.of(new Runnable[] {ok, bad}, new Runnable[] {bad, ok})) {
+      h.close();
+      h = new TopologyHarness(dir.resolve("order-" + published.size()));
+      policy(p);
+      order[0].run();
+      order[1].run();
+      h.advance(FLUSH).advance(FLUSH);
+      published.add(h.newFollowUps().stream().map(f -> f.state() + "/" + f.reevaluation()).toList());
+    }
+    assertEquals(List.of("OPEN/null", "ESCALATED/DENY"), published.get(0), "no VERIFIED while a pod of the burst is unjudged");
+    assertEquals(published.get(0), published.get(1));
   }
 
   @Test

@@ -32,6 +32,7 @@ class ReevaluationsTest {
 
   KeyValueStore<String, PodState> pods;
   KeyValueStore<String, String> byDigest;
+  KeyValueStore<String, String> progress;
   SimpleMeterRegistry registry = new SimpleMeterRegistry();
   Reevaluations work;
   /** What the judge saw, in order: key and trigger. */
@@ -47,7 +48,10 @@ class ReevaluationsTest {
     byDigest = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("by-digest"), Serdes.String(),
         Serdes.String()).withLoggingDisabled().build();
     byDigest.init(ctx.getStateStoreContext(), byDigest);
-    work = new Reevaluations(pods, byDigest, new VigilMetrics(registry, Clock.systemUTC()), SMALL);
+    progress = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("progress"), Serdes.String(),
+        Serdes.String()).withLoggingDisabled().build();
+    progress.init(ctx.getStateStoreContext(), progress);
+    work = new Reevaluations(pods, byDigest, progress, new VigilMetrics(registry, Clock.systemUTC()), SMALL);
   }
 
   /** Stores {@code n} running pods p0000..; every third runs image b, the others image a. */
@@ -74,6 +78,27 @@ class ReevaluationsTest {
     return s.policyVersions().equals(List.of("policy@1")) ? Verdict.Trigger.POLICY_CHANGE : null;
   }
 
+  /** As the processor's: policy scans pick pods under policy 1, sweeps forget pods deleted before T0 + 1 h. */
+  static final Reevaluations.Rules RULES = new Reevaluations.Rules() {
+    @Override
+    public Verdict.Trigger which(Reevaluations.Scan scan, PodState s) {
+      return switch (scan.reason()) {
+        case "policy_change" -> underPolicy1(s);
+        case "freshness" -> null;
+        default -> scan.trigger();
+      };
+    }
+
+    @Override
+    public boolean forget(Reevaluations.Scan scan, PodState s) {
+      return scan.reason().equals("freshness") && s.deletedAt().isBefore(Fixtures.T0.plusSeconds(3600));
+    }
+  };
+
+  void run() {
+    work.run(0, RULES, this::judge);
+  }
+
   double completedRuns(String reason) {
     var c = registry.find("vigil.reevaluations").tag("reason", reason).counter();
     return c == null ? 0 : c.count();
@@ -82,14 +107,14 @@ class ReevaluationsTest {
   @Test
   void aScanOverMorePodsThanOneRunAllowsFinishesOverSeveralRunsJudgingEachPodOnce() {
     running(250);
-    work.everyPod("policy_change", ReevaluationsTest::underPolicy1, true);
+    work.everyPod("policy_change", Verdict.Trigger.POLICY_CHANGE, true, 0);
 
-    work.run(0, this::judge);
+    run();
     assertEquals(100, judged.size(), "one run does at most maxPods");
     assertTrue(work.pending());
     assertEquals(0, completedRuns("policy_change"));
-    work.run(0, this::judge);
-    work.run(0, this::judge);
+    run();
+    run();
 
     assertFalse(work.pending());
     assertEquals(250, timesJudged.size());
@@ -98,10 +123,27 @@ class ReevaluationsTest {
   }
 
   @Test
+  void aTaskRevivedWithRolledBackStoresResumesFromTheCursorCommittedWithThePods() {
+    running(250);
+    work.everyPod("policy_change", Verdict.Trigger.POLICY_CHANGE, true, 0);
+    run();
+    assertEquals(100, judged.size());
+    // Kafka Streams revives the task: the stores keep what was committed, and a new processor
+    // (init() again) builds its re-evaluations from them; nothing is kept in memory.
+    work = new Reevaluations(pods, byDigest, progress, new VigilMetrics(registry, Clock.systemUTC()), SMALL);
+    assertTrue(work.pending(), "the scan under way is in the progress store");
+    while (work.pending()) {
+      run();
+    }
+    assertEquals(250, timesJudged.size());
+    assertTrue(timesJudged.values().stream().allMatch(n -> n == 1), "each pod once: " + timesJudged);
+  }
+
+  @Test
   void podsJudgedMeanwhileAreNotJudgedAgainAndDeletedPodsAreSkipped() {
     running(250);
-    work.everyPod("policy_change", ReevaluationsTest::underPolicy1, true);
-    work.run(0, this::judge);
+    work.everyPod("policy_change", Verdict.Trigger.POLICY_CHANGE, true, 0);
+    run();
     // A pod event judged p0200 under the new policy; p0201 was deleted.
     String k200 = key(200);
     pods.put(k200, pods.get(k200).evaluated(Decision.ALLOW, List.of("policy@2"), "fp", null));
@@ -109,7 +151,7 @@ class ReevaluationsTest {
     pods.put(k201, pods.get(k201).deleted(pods.get(k201).pod(), Fixtures.T0));
 
     while (work.pending()) {
-      work.run(0, this::judge);
+      run();
     }
     assertEquals(248, timesJudged.size());
     assertFalse(timesJudged.containsKey(k200));
@@ -119,16 +161,16 @@ class ReevaluationsTest {
   @Test
   void aNewPolicyChangeDuringAScanStartsItAgainFromTheFirstPod() {
     running(250);
-    work.everyPod("policy_change", ReevaluationsTest::underPolicy1, true);
-    work.run(0, this::judge);
+    work.everyPod("policy_change", Verdict.Trigger.POLICY_CHANGE, true, 0);
+    run();
     // Policy 3 arrives: every pod is stale again, including the 100 already judged.
     for (int i = 0; i < 250; i++) {
       PodState s = pods.get(key(i));
       pods.put(key(i), s.evaluated(s.decision(), List.of("policy@1"), "fp", null));
     }
-    work.everyPod("policy_change", ReevaluationsTest::underPolicy1, true);
+    work.everyPod("policy_change", Verdict.Trigger.POLICY_CHANGE, true, 0);
     while (work.pending()) {
-      work.run(0, this::judge);
+      run();
     }
     assertEquals(350, judged.size(), "100 before the restart, then all 250");
     assertEquals(key(0) + " POLICY_CHANGE", judged.get(100));
@@ -138,11 +180,11 @@ class ReevaluationsTest {
   @Test
   void aPeriodicScanAlreadyUnderWayIsNotStartedAgain() {
     running(150);
-    work.everyPod("periodic", s -> Verdict.Trigger.IMAGE_METADATA_CHANGE, false);
-    work.run(0, this::judge);
-    work.everyPod("periodic", s -> Verdict.Trigger.IMAGE_METADATA_CHANGE, false);
+    work.everyPod("periodic", Verdict.Trigger.IMAGE_METADATA_CHANGE, false, 0);
+    run();
+    work.everyPod("periodic", Verdict.Trigger.IMAGE_METADATA_CHANGE, false, 0);
     while (work.pending()) {
-      work.run(0, this::judge);
+      run();
     }
     assertEquals(150, judged.size());
   }
@@ -150,11 +192,11 @@ class ReevaluationsTest {
   @Test
   void aDigestScanJudgesOnlyThePodsRunningThatImageAcrossRuns() {
     running(450); // 150 run image b
-    work.podsOf(Fixtures.digest('b'), "facts_change", s -> Verdict.Trigger.ATTESTATION_CHANGE);
-    work.run(0, this::judge);
+    work.podsOf(Fixtures.digest('b'), "facts_change", Verdict.Trigger.ATTESTATION_CHANGE, 0);
+    run();
     assertEquals(100, judged.size());
     while (work.pending()) {
-      work.run(0, this::judge);
+      run();
     }
     assertEquals(150, timesJudged.size());
     for (String k : timesJudged.keySet()) {
@@ -167,9 +209,9 @@ class ReevaluationsTest {
   @Test
   void scansRunInTheOrderTheyWereAskedFor() {
     running(30);
-    work.podsOf(Fixtures.digest('b'), "facts_change", s -> Verdict.Trigger.ATTESTATION_CHANGE);
-    work.everyPod("periodic", s -> Verdict.Trigger.IMAGE_METADATA_CHANGE, false);
-    work.run(0, this::judge);
+    work.podsOf(Fixtures.digest('b'), "facts_change", Verdict.Trigger.ATTESTATION_CHANGE, 0);
+    work.everyPod("periodic", Verdict.Trigger.IMAGE_METADATA_CHANGE, false, 0);
+    run();
     assertFalse(work.pending());
     assertEquals(10 + 30, judged.size());
     assertTrue(judged.subList(0, 10).stream().allMatch(j -> j.endsWith(" ATTESTATION_CHANGE")));
@@ -183,9 +225,9 @@ class ReevaluationsTest {
       PodState s = pods.get(key(i));
       pods.put(key(i), s.deleted(s.pod(), i < 125 ? Fixtures.T0 : Fixtures.T0.plusSeconds(7200)));
     }
-    work.everyPod("freshness", s -> null, s -> s.deletedAt().isBefore(Fixtures.T0.plusSeconds(3600)));
+    work.everyPod("freshness", Verdict.Trigger.IMAGE_METADATA_CHANGE, false, 0);
     while (work.pending()) {
-      work.run(0, this::judge);
+      run();
     }
     assertEquals(0, judged.size());
     int kept = 0;

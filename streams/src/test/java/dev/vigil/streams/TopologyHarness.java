@@ -44,13 +44,8 @@ final class TopologyHarness implements AutoCloseable {
 
   /** The production topology, with the real validator ({@code Evaluator.create()}). */
   TopologyHarness(Path stateDir) {
-    this(stateDir, new ChangeFeed());
-  }
-
-  /** As above, with the given change feed ({@link ChangeFeed#silent()}: as after a restart). */
-  TopologyHarness(Path stateDir, ChangeFeed feed) {
     settings = StreamsSettings.defaults("127.0.0.1:9", stateDir).withApplicationId("vigil-test");
-    topology = VigilTopology.build(settings, ValidationEngine.standard(), metrics, feed);
+    topology = VigilTopology.build(settings, ValidationEngine.standard(), metrics);
     Properties props = settings.streamsProperties();
     props.put(VigilMetrics.CONFIG_KEY, metrics);
     driver = new TopologyTestDriver(topology, props, Fixtures.T0);
@@ -70,6 +65,12 @@ final class TopologyHarness implements AutoCloseable {
     TestInputTopic<String, V> in = driver.createInputTopic(topic.name(), new StringSerializer(), serde.serializer());
     recordTime = recordTime.plusMillis(1);
     in.pipeInput(key, value, recordTime);
+    return this;
+  }
+
+  /** Lets stream time pass: the next record sent is stamped {@code d} later. */
+  TopologyHarness later(Duration d) {
+    recordTime = recordTime.plus(d);
     return this;
   }
 

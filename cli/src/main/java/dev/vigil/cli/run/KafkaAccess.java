@@ -50,7 +50,6 @@ public final class KafkaAccess implements AutoCloseable {
     Optional<String> servers = config.get(RunSettings.BOOTSTRAP_SERVERS);
     KafkaAccess access;
     if (embedded) {
-      dev.vigil.cli.DevTools.requireEmbeddedKafka(RunSettings.EMBEDDED.flag());
       Path dir = config.require(RunSettings.DATA_DIR).resolve("kafka");
       EmbeddedKafka kafka = EmbeddedKafka.start(dir, config.require(RunSettings.EMBEDDED_PORT), Map.of());
       access = new KafkaAccess(kafka.bootstrapServers(), Map.of(), kafka);
@@ -78,6 +77,10 @@ public final class KafkaAccess implements AutoCloseable {
       throw new ConfigException("no Kafka: give " + RunSettings.BOOTSTRAP_SERVERS.flag() + " HOST:PORT (or "
           + RunSettings.BOOTSTRAP_SERVERS.env() + ")" + (mayEmbed ? ", or " + RunSettings.EMBEDDED.flag()
           + " for a one-broker Kafka inside this process (development only)" : ""));
+    }
+    if (embedded) {
+      // Before the cluster checks: the production build says at once that it has no embedded broker.
+      dev.vigil.cli.DevTools.requireEmbeddedKafka(RunSettings.EMBEDDED.flag());
     }
     return embedded;
   }

@@ -1,0 +1,287 @@
+package dev.vigil.streams;
+
+import static dev.vigil.streams.Fixtures.added;
+import static dev.vigil.streams.Fixtures.deployment;
+import static dev.vigil.streams.Fixtures.digest;
+import static dev.vigil.streams.Fixtures.image;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vigil.schemas.Attestation;
+import dev.vigil.schemas.Decision;
+import dev.vigil.schemas.Json;
+import dev.vigil.schemas.JsonSerde;
+import dev.vigil.schemas.PodEvent;
+import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.Verdict;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The validation processor on its own, with stores the test can roll back or damage.
+ *
+ * <p>Kafka Streams revives a corrupted task by calling {@code init()} again on the same processor
+ * ({@code TaskManager.closeDirtyAndRevive}): its stores roll back to the last commit, its fields do
+ * not. A policy change or fact change seen before the rollback must still be acted on after it.
+ *
+ * <p>A step that throws must leave nothing half done (no verdict forwarded without the store writes
+ * that go with it), and a pod whose stored state no longer reads must not stop the scans.
+ */
+class ValidationTaskTest {
+
+  static final String API = "us-docker.pkg.dev/acme/app/api";
+  static final int PODS = 5;
+
+  @TempDir Path dir;
+  final StreamsSettings settings = StreamsSettings.defaults("127.0.0.1:9", Path.of("unused"));
+  /** A registry that fails to count decisions while {@code failDecisions} is set. */
+  boolean failDecisions;
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry() {
+    @Override
+    protected io.micrometer.core.instrument.Counter newCounter(io.micrometer.core.instrument.Meter.Id id) {
+      return new io.micrometer.core.instrument.cumulative.CumulativeCounter(id) {
+        @Override
+        public void increment(double amount) {
+          if (failDecisions && id.getName().equals("vigil.decisions")) {
+            throw new IllegalStateException("injected failure while counting the decision");
+          }
+          super.increment(amount);
+        }
+      };
+    }
+  };
+  final VigilMetrics metrics = new VigilMetrics(registry, Clock.systemUTC());
+  /** Pods whose state the pods store writes as bytes that do not read back. */
+  static final String POISON = "api-poison";
+  final FactsCache cache = new FactsCache();
+
+  // Task stores (rolled back on revive) and global stores (not).
+  final Map<String, KeyValueStore<String, ?>> task = new HashMap<>();
+  KeyValueStore<String, PolicyDocument> policies;
+  KeyValueStore<String, byte[]> attestations;
+  KeyValueStore<String, byte[]> metadata;
+  MockProcessorContext<String, ValidationOutput> context;
+  ContinuousValidationProcessor processor;
+  long offset;
+
+  @BeforeEach
+  void start() {
+    MockProcessorContext<Void, Void> globalContext = new MockProcessorContext<>();
+    policies = store(globalContext, StoreNames.POLICIES, Topics.POLICIES.valueSerde());
+    attestations = store(globalContext, StoreNames.ATTESTATIONS, Serdes.ByteArray());
+    metadata = store(globalContext, StoreNames.IMAGE_METADATA, Serdes.ByteArray());
+    processor = new ContinuousValidationProcessor(settings, ValidationEngine.standard(), metrics, cache);
+    init(Map.of());
+  }
+
+  private static <V> KeyValueStore<String, V> store(MockProcessorContext<?, ?> ctx, String name, Serde<V> serde) {
+    KeyValueStore<String, V> s = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), serde)
+        .withLoggingDisabled().build();
+    s.init(ctx.getStateStoreContext(), s);
+    return s;
+  }
+
+  /** (Re-)initialises the same processor on a new context, with task stores holding {@code committed}. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void init(Map<String, Map<String, Object>> committed) {
+    context = new MockProcessorContext<>();
+    context.setCurrentSystemTimeMs(Fixtures.T0.toEpochMilli());
+    context.setCurrentStreamTimeMs(Fixtures.T0.toEpochMilli());
+    Map<String, Serde<?>> serdes = Map.of(StoreNames.PODS, Serdes.serdeFrom(
+        (topic, state) -> state.pod().name().equals(POISON) ? "{\"pod\": 42".getBytes()
+            : new PodStateSerde().serializer().serialize(topic, state),
+        new PodStateSerde().deserializer()),
+        StoreNames.PODS_BY_DIGEST, Serdes.String(), StoreNames.PENDING_ADMISSIONS,
+        new JsonSerde<>(PendingAdmissions.class), StoreNames.PROGRESS, Serdes.String());
+    task.clear();
+    serdes.forEach((name, serde) -> {
+      KeyValueStore s = store(context, name, serde);
+      committed.getOrDefault(name, Map.of()).forEach(s::put);
+      task.put(name, s);
+      context.addStateStore(s);
+    });
+    context.addStateStore(policies);
+    context.addStateStore(attestations);
+    context.addStateStore(metadata);
+    processor.init(context);
+  }
+
+  /** What the task stores hold now, as Kafka Streams would have committed it. */
+  private Map<String, Map<String, Object>> commit() {
+    Map<String, Map<String, Object>> out = new HashMap<>();
+    task.forEach((name, s) -> {
+      Map<String, Object> m = new HashMap<>();
+      try (var it = s.all()) {
+        it.forEachRemaining(kv -> m.put(kv.key, kv.value));
+      }
+      out.put(name, m);
+    });
+    return out;
+  }
+
+  private void poll() {
+    context.scheduledPunctuators().stream()
+        .filter(p -> p.getInterval().equals(settings.changePollInterval()))
+        .forEach(p -> p.getPunctuator().punctuate(Fixtures.T0.toEpochMilli()));
+  }
+
+  private List<Verdict> verdicts() {
+    List<Verdict> out = new ArrayList<>();
+    for (var f : context.forwarded()) {
+      if (f.record().value().verdict() != null) {
+        out.add(f.record().value().verdict());
+      }
+    }
+    context.resetForwards();
+    return out;
+  }
+
+  private void pods() {
+    for (int i = 0; i < PODS; i++) {
+      PodEvent e = added("payments", "api-" + i, 10 + i, deployment("payments", "api"), image(API, 'a'));
+      processor.process(new Record<>(e.key(), PodInput.of(e), Fixtures.T0.toEpochMilli()));
+    }
+  }
+
+  private void attest(Attestation a) {
+    var global = new MockProcessorContext<Void, Void>();
+    global.addStateStore(attestations);
+    global.setRecordMetadata(Topics.ATTESTATIONS.name(), 0, offset++);
+    var keeper = GlobalStoreProcessors.FactKeeper.attestations(cache);
+    keeper.init(global);
+    keeper.process(new Record<>(a.key(), Json.write(a), Fixtures.T0.toEpochMilli()));
+  }
+
+  @Test
+  void aPolicyChangeSeenBeforeTheRollbackIsActedOnAfterIt() {
+    PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_ALLOW");
+    policies.put(v1.key(), v1);
+    pods();
+    poll();
+    assertEquals(PODS, verdicts().stream().filter(v -> v.decision() == Decision.ALLOW).count());
+    Map<String, Map<String, Object>> committed = commit();
+
+    PolicyDocument v2 = Fixtures.enforced(2, "ALWAYS_DENY");
+    policies.put(v2.key(), v2);
+    poll(); // the task judges every pod under v2 ...
+    assertEquals(PODS, verdicts().stream().filter(v -> v.decision() == Decision.DENY).count());
+
+    init(committed); // ... but the transaction is aborted: the stores roll back, the task is revived
+    poll();
+
+    List<Verdict> again = verdicts();
+    assertEquals(PODS, again.stream().filter(v -> v.decision() == Decision.DENY).count(), again.toString());
+    assertTrue(again.stream().allMatch(v -> v.trigger() == Verdict.Trigger.POLICY_CHANGE));
+  }
+
+  @Test
+  void anAttestationChangeSeenBeforeTheRollbackIsActedOnAfterIt() {
+    Fixtures.Signer ci = new Fixtures.Signer();
+    PolicyDocument attestor = ci.attestor(1);
+    PolicyDocument policy = Fixtures.enforced(1, "REQUIRE_ATTESTATION");
+    policies.put(attestor.key(), attestor);
+    policies.put(policy.key(), policy);
+    pods();
+    poll();
+    assertEquals(PODS, verdicts().stream().filter(v -> v.decision() == Decision.DENY).count());
+    Map<String, Map<String, Object>> committed = commit();
+
+    attest(ci.attest(API, digest('a'), "occ-1"));
+    poll();
+    assertEquals(PODS, verdicts().stream().filter(v -> v.decision() == Decision.ALLOW).count());
+
+    init(committed);
+    poll();
+
+    List<Verdict> again = verdicts();
+    assertEquals(PODS, again.stream().filter(v -> v.decision() == Decision.ALLOW).count(), again.toString());
+    assertTrue(again.stream().allMatch(v -> v.trigger() == Verdict.Trigger.ATTESTATION_CHANGE));
+  }
+
+  @Test
+  void aReviveAfterACommittedScanJudgesNothingTwice() {
+    PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_ALLOW");
+    policies.put(v1.key(), v1);
+    pods();
+    poll();
+    verdicts();
+    PolicyDocument v2 = Fixtures.enforced(2, "ALWAYS_DENY");
+    policies.put(v2.key(), v2);
+    poll();
+    verdicts();
+    // committed after the scan: nothing left to do after a revive, and nothing is judged twice
+    init(commit());
+    poll();
+    assertEquals(List.of(), verdicts());
+  }
+
+  @Test
+  void aStepThatThrowsMidwayForwardsNothingAndWritesNothing() {
+    PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_DENY");
+    policies.put(v1.key(), v1);
+    PodEvent e = added("payments", "api-1", 10, deployment("payments", "api"), image(API, 'a'));
+    failDecisions = true;
+
+    assertThrows(IllegalStateException.class,
+        () -> processor.process(new Record<>(e.key(), PodInput.of(e), Fixtures.T0.toEpochMilli())));
+
+    assertEquals(List.of(), context.forwarded(), "no verdict or violation without the pod's state");
+    assertNull(task.get(StoreNames.PODS).get(e.key()));
+    assertNull(task.get(StoreNames.PODS_BY_DIGEST).get(digest('a') + "|" + e.key()));
+
+    // the record is dead-lettered by the processing handler; the next one is judged in full
+    failDecisions = false;
+    processor.process(new Record<>(e.key(), PodInput.of(e), Fixtures.T0.toEpochMilli()));
+    assertEquals(Decision.DENY, verdicts().get(0).decision());
+    assertEquals(Decision.DENY, ((PodState) task.get(StoreNames.PODS).get(e.key())).decision());
+  }
+
+  @Test
+  void aPodWhoseStoredStateNoLongerReadsIsDeadLetteredByTheScanWhichMovesOn() {
+    PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_ALLOW");
+    policies.put(v1.key(), v1);
+    PodEvent poison = added("payments", POISON, 99, deployment("payments", "api"), image(API, 'a'));
+    processor.process(new Record<>(poison.key(), PodInput.of(poison), Fixtures.T0.toEpochMilli()));
+    pods();
+    context.resetForwards();
+
+    poll(); // the first scan reaches the pod whose state does not read
+
+    List<ValidationOutput> dead = forwarded().stream().filter(o -> o.deadLetter() != null).toList();
+    assertEquals(1, dead.size(), dead.toString());
+    assertEquals(poison.key(), dead.get(0).deadLetter().key());
+    assertEquals(StoreNames.PODS, dead.get(0).deadLetter().source());
+    assertNull(task.get(StoreNames.PODS).get(poison.key()), "forgotten until its next pod event");
+
+    PolicyDocument v2 = Fixtures.enforced(2, "ALWAYS_DENY");
+    policies.put(v2.key(), v2);
+    poll();
+    List<ValidationOutput> out = forwarded();
+    assertEquals(PODS, out.stream().filter(o -> o.verdict() != null && o.verdict().decision() == Decision.DENY).count(),
+        "the scans go on: every other pod is judged");
+    assertTrue(out.stream().noneMatch(o -> o.deadLetter() != null), "dead-lettered once");
+  }
+
+  private List<ValidationOutput> forwarded() {
+    List<ValidationOutput> out = context.forwarded().stream().map(f -> (ValidationOutput) f.record().value()).toList();
+    context.resetForwards();
+    return out;
+  }
+}
