@@ -2,10 +2,14 @@ package dev.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.schemas.Attestation;
-import dev.vigil.schemas.ContainerImage;
+import dev.vigil.ingest.feeds.PolicyFilePublisher;
+import dev.vigil.ingest.translate.OwnerLookup;
+import dev.vigil.ingest.translate.PodManifests;
+import dev.vigil.ingest.translate.PodTranslator;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.ImageMetadata;
 import dev.vigil.schemas.Json;
+import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.validator.Documents;
 import dev.vigil.validator.Evaluation;
@@ -23,19 +27,17 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -53,25 +55,7 @@ import picocli.CommandLine.Option;
     })
 final class EvaluateCommand implements Callable<Integer> {
 
-  @Option(names = "--policy", required = true, paramLabel = "FILE",
-      description = "Binary Authorization policy, YAML or JSON (gcloud container binauthz policy export).")
-  Path policy;
-
-  @Option(names = "--platform-policy", paramLabel = "FILE",
-      description = "Continuous-validation platform policy (gkePolicy.checkSets), YAML or JSON.")
-  Path platformPolicy;
-
-  @Option(names = "--attestors", paramLabel = "FILE",
-      description = "Attestors (gcloud container binauthz attestors describe): one, a list, or --- separated.")
-  List<Path> attestors = new ArrayList<>();
-
-  @Option(names = "--attestations", paramLabel = "FILE",
-      description = "Grafeas ATTESTATION occurrences (gcloud container binauthz attestations list --format=json): one or a list.")
-  List<Path> attestations = new ArrayList<>();
-
-  @Option(names = "--image-metadata", paramLabel = "FILE",
-      description = "Image metadata records (upload time, vulnerabilities) as Vigil's image-metadata schema: one or a list.")
-  List<Path> imageMetadata = new ArrayList<>();
+  @Mixin PolicyFileOptions files;
 
   @Option(names = "--cluster", paramLabel = "LOCATION.CLUSTER_ID", defaultValue = "",
       description = "The cluster the pods run in, matched against clusterAdmissionRules keys.")
@@ -115,7 +99,7 @@ final class EvaluateCommand implements Callable<Integer> {
       Instant at = now == null ? Instant.now() : now;
       PolicySet set = policies(at);
       Facts facts = facts();
-      List<Pod> pods = readPods(pod);
+      List<Pod> pods = readPods(pod, at);
       Evaluator evaluator = Evaluator.create();
       boolean failed = false;
       for (Pod p : pods) {
@@ -153,19 +137,19 @@ final class EvaluateCommand implements Callable<Integer> {
   // ---- policies and facts -------------------------------------------------------------------
 
   private PolicySet policies(Instant at) throws InputException {
-    PolicyDocument binauthz = document(policy, PolicyDocument.Kind.BINAUTHZ_POLICY, at);
-    PolicyDocument platform = platformPolicy == null ? null
-        : document(platformPolicy, PolicyDocument.Kind.PLATFORM_POLICY, at);
+    PolicyDocument binauthz = document(files.policy, PolicyDocument.Kind.BINAUTHZ_POLICY, at);
+    PolicyDocument platform = files.platformPolicy == null ? null
+        : document(files.platformPolicy, PolicyDocument.Kind.PLATFORM_POLICY, at);
     List<PolicyDocument> attestorDocs = new ArrayList<>();
-    Map<String, Path> files = new HashMap<>();
-    files.put(binauthz.key(), policy);
+    Map<String, Path> fileOf = new HashMap<>();
+    fileOf.put(binauthz.key(), files.policy);
     if (platform != null) {
-      files.put(platform.key(), platformPolicy);
+      fileOf.put(platform.key(), files.platformPolicy);
     }
-    for (Path a : attestors) {
+    for (Path a : files.attestors) {
       PolicyDocument d = document(a, PolicyDocument.Kind.ATTESTOR, at);
       attestorDocs.add(d);
-      files.put(d.key(), a);
+      fileOf.put(d.key(), a);
     }
     PolicyOptions options = PolicyOptions.DEFAULTS;
     for (String pattern : systemImages) {
@@ -189,7 +173,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       return set;
     } catch (InvalidPolicyException e) {
-      Path file = files.get(e.document());
+      Path file = fileOf.get(e.document());
       String problems = e.problems().stream().map(InvalidPolicyException.Problem::toString)
           .collect(Collectors.joining("; "));
       throw new InputException(file == null ? Path.of(e.document()) : file, null, problems);
@@ -198,16 +182,17 @@ final class EvaluateCommand implements Callable<Integer> {
 
   private static PolicyDocument document(Path file, PolicyDocument.Kind kind, Instant at) throws InputException {
     String content = read(file);
-    return new PolicyDocument("*", kind, file.getFileName().toString(), 1, format(file, content), content,
-        sha256(content), file.toString(), at);
+    return PolicyDocument.of("*", kind, file.getFileName().toString(), 1, PolicyFilePublisher.format(file, content), content,
+        file.toString(), at);
   }
 
   private Facts facts() throws InputException {
     Map<String, List<Attestation>> byDigest = new HashMap<>();
-    for (Path file : attestations) {
+    for (Path file : files.attestations) {
       String content = read(file);
       try {
-        GrafeasOccurrences.Occurrences read = GrafeasOccurrences.read(file.toString(), content, format(file, content));
+        GrafeasOccurrences.Occurrences read =
+            GrafeasOccurrences.read(file.toString(), content, PolicyFilePublisher.format(file, content));
         for (Attestation a : read.attestations()) {
           byDigest.computeIfAbsent(a.imageDigest(), k -> new ArrayList<>()).add(a);
         }
@@ -223,7 +208,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
     }
     Map<String, ImageMetadata> metadata = new HashMap<>();
-    for (Path file : imageMetadata) {
+    for (Path file : files.imageMetadata) {
       int i = 0;
       for (JsonNode node : items(file, readAll(file))) {
         try {
@@ -252,22 +237,28 @@ final class EvaluateCommand implements Callable<Integer> {
   /** A pod to judge, with the workload it came from. */
   record Pod(PodContext context, String kind, String source) {}
 
-  List<Pod> readPods(Path file) throws InputException {
+  /**
+   * The pods of a manifest file. Each manifest becomes the Pod object the cluster would hold
+   * ({@link PodManifests}) and is read by the production translator ({@link PodTranslator}), so
+   * that this command judges what the watchers and the audit receiver judge.
+   */
+  List<Pod> readPods(Path file, Instant at) throws InputException {
     List<Pod> pods = new ArrayList<>();
     List<JsonNode> docs = readAll(file);
     for (int d = 0; d < docs.size(); d++) {
       String prefix = docs.size() == 1 ? "" : "document " + (d + 1) + ": ";
       JsonNode doc = docs.get(d);
-      if (text(doc, "kind").equals("List") || text(doc, "kind").endsWith("List")) {
+      String kind = doc.path("kind").asText("");
+      if (kind.endsWith("List")) {
         JsonNode items = doc.get("items");
         if (items == null || !items.isArray()) {
           throw new InputException(file, prefix + "items", "a List needs an items array");
         }
         for (int i = 0; i < items.size(); i++) {
-          pods.add(pod(file, prefix + "items[" + i + "].", items.get(i)));
+          pods.add(pod(file, prefix + "items[" + i + "].", items.get(i), at));
         }
       } else {
-        pods.add(pod(file, prefix, doc));
+        pods.add(pod(file, prefix, doc, at));
       }
     }
     if (pods.isEmpty()) {
@@ -276,116 +267,14 @@ final class EvaluateCommand implements Callable<Integer> {
     return pods;
   }
 
-  private Pod pod(Path file, String at, JsonNode doc) throws InputException {
-    if (!doc.isObject()) {
-      throw new InputException(file, at + "kind", "not a Kubernetes object");
+  private Pod pod(Path file, String at, JsonNode manifest, Instant now) throws InputException {
+    try {
+      PodEvent event = PodTranslator.translate(cluster, PodEvent.Type.ADDED, PodManifests.pod(manifest),
+          OwnerLookup.NONE, now);
+      return new Pod(PodContext.of(event), manifest.path("kind").asText(), file.toString());
+    } catch (PodManifests.ManifestException e) {
+      throw new InputException(file, at + e.field(), e.problem());
     }
-    String kind = text(doc, "kind");
-    JsonNode metadata = doc.path("metadata");
-    String name = text(metadata, "name");
-    String namespace = text(metadata, "namespace");
-    JsonNode podMeta;
-    JsonNode spec;
-    JsonNode status = null;
-    String specPath;
-    switch (kind) {
-      case "Pod":
-        podMeta = metadata;
-        spec = doc.get("spec");
-        status = doc.get("status");
-        specPath = "spec";
-        break;
-      case "Deployment":
-      case "ReplicaSet":
-      case "StatefulSet":
-      case "DaemonSet":
-      case "Job":
-      case "ReplicationController":
-        podMeta = doc.path("spec").path("template").path("metadata");
-        spec = doc.path("spec").path("template").get("spec");
-        specPath = "spec.template.spec";
-        break;
-      case "CronJob":
-        podMeta = doc.path("spec").path("jobTemplate").path("spec").path("template").path("metadata");
-        spec = doc.path("spec").path("jobTemplate").path("spec").path("template").get("spec");
-        specPath = "spec.jobTemplate.spec.template.spec";
-        break;
-      case "":
-        throw new InputException(file, at + "kind", "is required");
-      default:
-        throw new InputException(file, at + "kind", "unsupported kind " + kind
-            + " (use Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob or List)");
-    }
-    if (name.isEmpty()) {
-      name = text(metadata, "generateName");
-      if (name.isEmpty()) {
-        throw new InputException(file, at + "metadata.name", "is required");
-      }
-    }
-    if (spec == null || !spec.isObject()) {
-      throw new InputException(file, at + specPath, "is required");
-    }
-    Map<String, String> imageIds = new HashMap<>();
-    if (status != null) {
-      for (String field : List.of("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses")) {
-        for (JsonNode s : status.path(field)) {
-          if (!text(s, "imageID").isEmpty()) {
-            imageIds.put(field + "/" + text(s, "name"), text(s, "imageID"));
-          }
-        }
-      }
-    }
-    List<ContainerImage> images = new ArrayList<>();
-    addContainers(file, at + specPath, spec, "initContainers", ContainerImage.Kind.INIT_CONTAINER,
-        "initContainerStatuses", imageIds, images);
-    addContainers(file, at + specPath, spec, "containers", ContainerImage.Kind.CONTAINER, "containerStatuses",
-        imageIds, images);
-    addContainers(file, at + specPath, spec, "ephemeralContainers", ContainerImage.Kind.EPHEMERAL_CONTAINER,
-        "ephemeralContainerStatuses", imageIds, images);
-    if (images.isEmpty()) {
-      throw new InputException(file, at + specPath + ".containers", "the pod has no containers");
-    }
-    String serviceAccount = text(spec, "serviceAccountName");
-    if (serviceAccount.isEmpty()) {
-      serviceAccount = text(spec, "serviceAccount");
-    }
-    PodContext context = new PodContext(cluster, namespace.isEmpty() ? "default" : namespace, name, serviceAccount,
-        images, strings(podMeta.path("labels")), strings(podMeta.path("annotations")));
-    return new Pod(context, kind, file.toString());
-  }
-
-  private static void addContainers(Path file, String at, JsonNode spec, String field, ContainerImage.Kind kind,
-      String statusField, Map<String, String> imageIds, List<ContainerImage> out) throws InputException {
-    JsonNode list = spec.get(field);
-    if (list == null || list.isNull()) {
-      return;
-    }
-    if (!list.isArray()) {
-      throw new InputException(file, at + "." + field, "must be a list");
-    }
-    for (int i = 0; i < list.size(); i++) {
-      JsonNode c = list.get(i);
-      String name = text(c, "name");
-      String image = text(c, "image");
-      if (image.isEmpty()) {
-        throw new InputException(file, at + "." + field + "[" + i + "].image", "is required");
-      }
-      out.add(new ContainerImage(name.isEmpty() ? field + "[" + i + "]" : name, kind, image,
-          imageIds.get(statusField + "/" + name)));
-    }
-  }
-
-  private static Map<String, String> strings(JsonNode node) {
-    Map<String, String> m = new HashMap<>();
-    if (node.isObject()) {
-      node.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString()));
-    }
-    return m;
-  }
-
-  private static String text(JsonNode node, String field) {
-    JsonNode v = node == null ? null : node.get(field);
-    return v != null && v.isValueNode() && !v.isNull() ? v.asText() : "";
   }
 
   // ---- files --------------------------------------------------------------------------------
@@ -405,7 +294,7 @@ final class EvaluateCommand implements Callable<Integer> {
   private static List<JsonNode> readAll(Path file) throws InputException {
     String content = read(file);
     try {
-      return Documents.readAll(content, format(file, content));
+      return Documents.readAll(content, PolicyFilePublisher.format(file, content));
     } catch (Documents.UnreadableDocumentException e) {
       throw new InputException(file, null, "unreadable: " + e.getMessage());
     }
@@ -423,25 +312,6 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new InputException(file, null, "not UTF-8 text");
     } catch (IOException e) {
       throw new InputException(file, null, "cannot read: " + e.getClass().getSimpleName());
-    }
-  }
-
-  private static PolicyDocument.Format format(Path file, String content) {
-    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    if (name.endsWith(".json")) {
-      return PolicyDocument.Format.JSON;
-    }
-    if (name.endsWith(".yaml") || name.endsWith(".yml")) {
-      return PolicyDocument.Format.YAML;
-    }
-    return Documents.sniff(content);
-  }
-
-  private static String sha256(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

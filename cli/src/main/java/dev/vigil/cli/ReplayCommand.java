@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,26 +41,7 @@ import picocli.CommandLine.Option;
     })
 final class ReplayCommand implements Callable<Integer> {
 
-  @Option(names = "--policy", required = true, paramLabel = "FILE",
-      description = "Binary Authorization policy, YAML or JSON (gcloud container binauthz policy export).")
-  Path policy;
-
-  @Option(names = "--platform-policy", paramLabel = "FILE",
-      description = "Continuous-validation platform policy (gkePolicy.checkSets), YAML or JSON.")
-  Path platformPolicy;
-
-  @Option(names = "--attestors", paramLabel = "FILE",
-      description = "Attestors (gcloud container binauthz attestors describe): one, a list, or --- separated.")
-  Path attestors;
-
-  @Option(names = "--attestations", paramLabel = "FILE",
-      description = "Grafeas ATTESTATION occurrences (gcloud container binauthz attestations list --format=json)."
-          + " Repeatable.")
-  List<Path> attestations = new ArrayList<>();
-
-  @Option(names = "--image-metadata", paramLabel = "FILE",
-      description = "Image metadata records (ingest's image-metadata format): one or a list. Repeatable.")
-  List<Path> imageMetadata = new ArrayList<>();
+  @Mixin PolicyFileOptions files;
 
   @Option(names = "--cluster", paramLabel = "ID", defaultValue = "replay",
       description = "The cluster id the pods and audit events belong to (LOCATION.NAME for clusterAdmissionRules);"
@@ -104,7 +86,8 @@ final class ReplayCommand implements Callable<Integer> {
       if (keepData != null && Files.exists(keepData) && !isEmptyDirectory(keepData)) {
         throw new ReplayInputException(keepData, null, "--keep-data needs a new or empty directory");
       }
-      request = new ReplayRequest(policy, platformPolicy, attestors, attestations, imageMetadata, cluster, pods,
+      request = new ReplayRequest(files.policy, files.platformPolicy, files.attestors, files.attestations,
+          files.imageMetadata, cluster, pods,
           audit, policyUpdate, attestationsUpdate, keepData);
       inputs = ReplayInputs.read(request, Instant.now());
     } catch (ReplayInputException e) {

@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -56,6 +57,9 @@ class DemoIT {
     Process prometheus = null;
     try {
       waitFor(Duration.ofMinutes(3), () -> metricsPort.get() > 0 || failure.get() != null, text);
+      if (failure.get() != null) {
+        fail("the demo failed to start; output so far:\n" + text, failure.get());
+      }
       prometheus = startPrometheus(dir.resolve("prometheus"), metricsPort.get());
       int promPort = prometheusPort;
 
@@ -183,13 +187,8 @@ class DemoIT {
     }
   }
 
-  private static void waitFor(Duration limit, BooleanSupplier condition, StringWriter log) throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("condition not met within " + limit + "; demo output so far:\n" + log);
-      }
-      Thread.sleep(250);
-    }
+  private static void waitFor(Duration limit, BooleanSupplier condition, StringWriter log) {
+    await().atMost(limit).pollInterval(Duration.ofMillis(250))
+        .untilAsserted(() -> assertTrue(condition.getAsBoolean(), () -> "demo output so far:\n" + log));
   }
 }

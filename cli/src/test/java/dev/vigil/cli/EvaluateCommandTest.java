@@ -45,8 +45,9 @@ class EvaluateCommandTest {
     assertEquals("ALLOW", v.get(0).get("decision").asText());
     assertEquals("prod", v.get(0).get("namespace").asText());
     assertEquals("api", v.get(0).get("name").asText());
-    assertEquals("admissionWhitelistPatterns", v.get(0).get("images").get(0).get("rule").asText());
-    assertEquals("defaultAdmissionRule", v.get(0).get("images").get(1).get("rule").asText());
+    // Spec order, as the watchers read it: containers, then init containers.
+    assertEquals("defaultAdmissionRule", v.get(0).get("images").get(0).get("rule").asText());
+    assertEquals("admissionWhitelistPatterns", v.get(0).get("images").get(1).get("rule").asText());
     assertEquals("DENY", v.get(1).get("decision").asText());
     assertEquals("Deployment", v.get(1).get("kind").asText());
     assertEquals("web", v.get(1).get("name").asText());
@@ -79,13 +80,29 @@ class EvaluateCommandTest {
   }
 
   @Test
-  void aPodWithoutAnImageExitsTwoNamingTheField(@TempDir Path dir) throws Exception {
+  void aContainerWithoutAnImageIsJudgedUnknownAsInProduction(@TempDir Path dir) throws Exception {
     Path pod = Files.writeString(dir.resolve("pod.yaml"), "kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: a\n");
 
     VigilRun run = vigil("evaluate", "--policy", file("policy.yaml"), "--pod", pod.toString());
 
+    assertEquals(1, run.code(), run.err());
+    JsonNode v = run.jsonLines().get(0);
+    assertEquals("UNKNOWN", v.get("decision").asText(), v.toString());
+    assertEquals("default", v.get("namespace").asText(), v.toString());
+    assertEquals("a", v.get("images").get(0).get("container").asText(), v.toString());
+  }
+
+  @Test
+  void aWorkloadWithoutAPodTemplateExitsTwoNamingTheField(@TempDir Path dir) throws Exception {
+    Path pods = Files.writeString(dir.resolve("pods.yaml"),
+        "kind: Pod\nmetadata: {name: ok}\nspec: {containers: [{name: a, image: busybox}]}\n---\n"
+            + "kind: CronJob\nmetadata: {name: nightly}\nspec: {jobTemplate: {spec: {}}}\n");
+
+    VigilRun run = vigil("evaluate", "--policy", file("policy.yaml"), "--pod", pods.toString());
+
     assertEquals(2, run.code());
-    assertTrue(run.err().contains("pod.yaml: spec.containers[0].image: is required"), run.err());
+    assertEquals("", run.out());
+    assertTrue(run.err().contains("pods.yaml: document 2: spec.jobTemplate.spec.template.spec: is required"), run.err());
   }
 
   @Test

@@ -206,8 +206,8 @@ class ReportCommandIT {
   }
 
   private static PolicyDocument policy(long version, String at) {
-    return new PolicyDocument("global", PolicyDocument.Kind.BINAUTHZ_POLICY, "policy.yaml", version,
-        PolicyDocument.Format.YAML, "v" + version, "0".repeat(63) + version, "file:policy.yaml", Instant.parse(at));
+    return PolicyDocument.of("global", PolicyDocument.Kind.BINAUTHZ_POLICY, "policy.yaml", version,
+        PolicyDocument.Format.YAML, "v" + version, "file:policy.yaml", Instant.parse(at));
   }
 
   private static String sha256(byte[] bytes) throws Exception {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -61,33 +62,8 @@ public final class KafkaTopics {
             "warm-up-admission", now),
         new dev.vigil.ingest.kafka.Outgoing<>(dev.vigil.schemas.Topics.POD_EVENTS, pod.key(), pod, "warm-up-pod", now),
         dev.vigil.ingest.kafka.DeadLetters.of("test", "warm-up", new byte[0], "WarmUp", "warm-up", now));
-    boolean ok = await(() -> {
-      try {
-        publisher.publishAll(records);
-        return true;
-      } catch (dev.vigil.ingest.kafka.PublishException e) {
-        return false;
-      }
-    }, timeout);
-    if (!ok) {
-      throw new IllegalStateException("Kafka did not acknowledge the warm-up records within " + timeout);
-    }
-  }
-
-  /** Polls {@code condition} until it holds or {@code timeout} passes; returns whether it held. */
-  public static boolean await(java.util.function.BooleanSupplier condition, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return condition.getAsBoolean();
+    Awaitility.await("Kafka acknowledges the warm-up records").atMost(timeout)
+        .ignoreException(dev.vigil.ingest.kafka.PublishException.class)
+        .untilAsserted(() -> publisher.publishAll(records));
   }
 }

@@ -1,5 +1,11 @@
 package dev.vigil.report;
 
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.dataformat.csv.CsvGenerator;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SequenceWriter;
 import dev.vigil.report.Report.FollowUpEntry;
 import java.io.IOException;
 import java.io.Writer;
@@ -7,8 +13,9 @@ import java.util.List;
 
 /**
  * Writes one row per follow-up as RFC 4180 CSV (CRLF line ends, fields quoted when they hold a
- * comma, quote or line break). Cells that a spreadsheet would take for a formula (starting with
- * {@code = + - @}, tab or carriage return) get a leading apostrophe, as OWASP recommends.
+ * comma, quote or line break) through Jackson's CSV writer. Cells that a spreadsheet would take for
+ * a formula (starting with {@code = + - @}, tab or carriage return) get a leading apostrophe, as
+ * OWASP recommends; that is the one thing the writer does not do for us.
  */
 final class CsvRenderer {
 
@@ -17,48 +24,42 @@ final class CsvRenderer {
       "time_to_close_seconds", "age_seconds", "past_deadline", "pod_count", "images", "users",
       "acknowledged_by", "acknowledged_at", "note", "reevaluation", "cause");
 
+  /**
+   * Rows are written as arrays; quoting is decided per value, not guessed from its length; the
+   * caller's writer is flushed, not closed.
+   */
+  private static final ObjectWriter ROWS = CsvMapper.builder()
+      .enable(CsvGenerator.Feature.STRICT_CHECK_FOR_QUOTING)
+      .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+      .build()
+      .writer(CsvSchema.emptySchema().withLineSeparator("\r\n"));
+
   private CsvRenderer() {}
 
   static void render(Report report, Writer out) throws IOException {
-    row(out, HEADER);
-    for (FollowUpEntry f : report.followUps()) {
-      row(out, List.of(f.followUpId(), f.kind().name(), f.clusterId(), f.owner().namespace(),
-          f.owner().kind().name(), f.owner().name(), f.state().name(), Boolean.toString(f.open()),
-          Text.time(f.firstSeen()), Text.time(f.lastSeen()), Text.time(f.lastChangedAt()), Text.time(f.closedAt()),
-          f.timeToClose() == null ? "" : Long.toString(f.timeToClose().getSeconds()),
-          f.age() == null ? "" : Long.toString(f.age().getSeconds()),
-          Boolean.toString(f.pastDeadline()), Integer.toString(f.podCount()),
-          String.join(" ", f.images()), String.join(" ", f.users()),
-          nullToEmpty(f.acknowledgedBy()), Text.time(f.acknowledgedAt()), nullToEmpty(f.note()),
-          f.reevaluation() == null ? "" : f.reevaluation().name(), f.cause()));
-    }
-  }
-
-  private static void row(Writer out, List<String> cells) throws IOException {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < cells.size(); i++) {
-      if (i > 0) {
-        b.append(',');
+    try (SequenceWriter rows = ROWS.writeValues(out)) {
+      rows.write(HEADER.toArray(String[]::new));
+      for (FollowUpEntry f : report.followUps()) {
+        rows.write(neutralised(f.followUpId(), f.kind().name(), f.clusterId(), f.owner().namespace(),
+            f.owner().kind().name(), f.owner().name(), f.state().name(), Boolean.toString(f.open()),
+            Text.time(f.firstSeen()), Text.time(f.lastSeen()), Text.time(f.lastChangedAt()), Text.time(f.closedAt()),
+            f.timeToClose() == null ? "" : Long.toString(f.timeToClose().getSeconds()),
+            f.age() == null ? "" : Long.toString(f.age().getSeconds()),
+            Boolean.toString(f.pastDeadline()), Integer.toString(f.podCount()),
+            String.join(" ", f.images()), String.join(" ", f.users()),
+            f.acknowledgedBy(), Text.time(f.acknowledgedAt()), f.note(),
+            f.reevaluation() == null ? "" : f.reevaluation().name(), f.cause()));
       }
-      b.append(field(cells.get(i)));
     }
-    b.append("\r\n");
-    out.write(b.toString());
   }
 
-  /** One field, neutralised against formula injection and quoted when RFC 4180 needs it. */
-  static String field(String value) {
-    String v = value == null ? "" : value;
-    if (!v.isEmpty() && "=+-@\t\r".indexOf(v.charAt(0)) >= 0) {
-      v = "'" + v;
+  /** The cells, null as empty, each neutralised against formula injection. */
+  private static String[] neutralised(String... cells) {
+    String[] out = new String[cells.length];
+    for (int i = 0; i < cells.length; i++) {
+      String v = cells[i] == null ? "" : cells[i];
+      out[i] = !v.isEmpty() && "=+-@\t\r".indexOf(v.charAt(0)) >= 0 ? "'" + v : v;
     }
-    if (v.indexOf(',') >= 0 || v.indexOf('"') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) {
-      return '"' + v.replace("\"", "\"\"") + '"';
-    }
-    return v;
-  }
-
-  private static String nullToEmpty(String s) {
-    return s == null ? "" : s;
+    return out;
   }
 }

@@ -3,6 +3,7 @@ package dev.vigil.report;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.List;
+import org.owasp.encoder.Encode;
 
 /**
  * Writes a report as one self-contained HTML file: inline CSS, an inline SVG chart, no scripts and
@@ -101,35 +102,11 @@ final class HtmlRenderer {
     out.write("</tbody>\n</table>\n</section>\n");
   }
 
-  /** Escapes text for HTML element content and quoted attribute values. */
+  /**
+   * Escapes text for HTML element content and quoted attribute values (OWASP Java Encoder:
+   * {@code & < > " '} as entities, characters not allowed in HTML as a space).
+   */
   static String escape(String s) {
-    if (s == null) {
-      return "";
-    }
-    StringBuilder b = new StringBuilder(s.length() + 16);
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '&':
-          b.append("&amp;");
-          break;
-        case '<':
-          b.append("&lt;");
-          break;
-        case '>':
-          b.append("&gt;");
-          break;
-        case '"':
-          b.append("&quot;");
-          break;
-        case '\'':
-          b.append("&#39;");
-          break;
-        default:
-          // Control characters other than tab and line breaks are not allowed in HTML text.
-          b.append(Character.isISOControl(c) && c != '\n' && c != '\t' && c != '\r' ? ' ' : c);
-      }
-    }
-    return b.toString();
+    return s == null ? "" : Encode.forHtml(s);
   }
 }

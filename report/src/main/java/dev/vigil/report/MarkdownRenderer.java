@@ -3,12 +3,16 @@ package dev.vigil.report;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.List;
+import org.owasp.encoder.Encode;
 
 /**
  * Writes a report as GitHub-flavoured Markdown. Values come from clusters and may be hostile:
  * every cell is escaped so it can neither break the table nor become a link, image or HTML.
  */
 final class MarkdownRenderer {
+
+  /** Characters Markdown would read as syntax inside a table cell. */
+  private static final String MARKDOWN = "\\|`*_[]~";
 
   private final Report report;
   private final Writer out;
@@ -52,7 +56,10 @@ final class MarkdownRenderer {
     out.write(b + "\n");
   }
 
-  /** Escapes Markdown and HTML syntax, and folds line breaks, so the text shows as written. */
+  /**
+   * Escapes Markdown and HTML syntax, and folds line breaks, so the text shows as written: Markdown
+   * punctuation gets a backslash, then the OWASP encoder escapes what HTML would read as markup.
+   */
   static String escape(String s) {
     if (s == null || s.isEmpty()) {
       return "";
@@ -60,35 +67,12 @@ final class MarkdownRenderer {
     StringBuilder b = new StringBuilder(s.length() + 8);
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      switch (c) {
-        case '&':
-          b.append("&amp;");
-          break;
-        case '<':
-          b.append("&lt;");
-          break;
-        case '>':
-          b.append("&gt;");
-          break;
-        case '\r':
-        case '\n':
-        case '\t':
-          b.append(' ');
-          break;
-        case '\\':
-        case '|':
-        case '`':
-        case '*':
-        case '_':
-        case '[':
-        case ']':
-        case '~':
-          b.append('\\').append(c);
-          break;
-        default:
-          b.append(Character.isISOControl(c) ? ' ' : c);
+      if (MARKDOWN.indexOf(c) >= 0) {
+        b.append('\\').append(c);
+      } else {
+        b.append(Character.isISOControl(c) ? ' ' : c);
       }
     }
-    return b.toString();
+    return Encode.forHtmlContent(b.toString());
   }
 }

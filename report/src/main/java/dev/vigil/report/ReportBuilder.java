@@ -377,8 +377,8 @@ public final class ReportBuilder {
 
     void add(String pod, Decision decision, Instant openedAt) {
       pods.add(pod);
-      if (decision != null && (worst == null || severity(decision) > severity(worst))) {
-        worst = decision;
+      if (decision != null) {
+        worst = worst == null ? decision : Decision.worst(worst, decision);
       }
       firstOpened = firstOpened == null || openedAt.isBefore(firstOpened) ? openedAt : firstOpened;
     }
@@ -404,9 +404,7 @@ public final class ReportBuilder {
       Instant since = null;
       SortedSet<String> reasons = new TreeSet<>();
       for (OpenViolation v : pods) {
-        if (severity(v.current()) > severity(worst)) {
-          worst = v.current();
-        }
+        worst = Decision.worst(worst, v.current());
         since = since == null || v.openedAt().isBefore(since) ? v.openedAt() : since;
         reasons.addAll(v.reasons());
       }
@@ -445,19 +443,6 @@ public final class ReportBuilder {
   /** What the report needs of a pod's open violation. */
   private record OpenViolation(String clusterId, WorkloadRef owner, String podName, Decision current,
       Instant openedAt, List<String> reasons) {}
-
-  private static int severity(Decision d) {
-    switch (d) {
-      case DENY:
-        return 3;
-      case UNKNOWN:
-        return 2;
-      case DRYRUN_DENY:
-        return 1;
-      default:
-        return 0;
-    }
-  }
 
   private static final class MutableCounts {
     long admissions;

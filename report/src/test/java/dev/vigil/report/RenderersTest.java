@@ -5,16 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Json;
+import dev.vigil.schemas.WorkloadRef;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -153,17 +159,57 @@ class RenderersTest {
     assertScenarioCsv(render(ReportBuilderTest.scenarioReport(), ReportFormat.CSV));
   }
 
+  /** A follow-up whose every free-text field is hostile: quotes, commas, line breaks, markup, formulas. */
+  static Report hostileReport() {
+    Instant seen = Scenario.FROM.plusSeconds(3600);
+    FollowUp f = new FollowUp("c,\"1\"/ns/DEPLOYMENT/<b>x</b>/BREAKGLASS#1", "c,\"1\"",
+        new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "ns", "<script>alert(1)</script>"), FollowUp.Kind.BREAKGLASS,
+        FollowUp.State.ACKNOWLEDGED, "line one\r\nline \"two\", three", null, 1, List.of("p"),
+        List.of("evil.example/a,b:\"1\""), List.of("=cmd|' /C calc'!A0", "-1+1"), null, seen, seen, seen,
+        "@mallory", "<img src=x onerror=alert(2)>\n| a | b |");
+    ReportBuilder builder = new ReportBuilder(ReportSettings.of(Scenario.FROM, Scenario.TO), ReportBuilderTest.LATER);
+    builder.followUp(f);
+    return builder.build();
+  }
+
   @Test
-  void csvFieldsAreQuotedOnlyWhenNeeded() {
-    assertEquals("plain", CsvRenderer.field("plain"));
-    assertEquals("\"a,b\"", CsvRenderer.field("a,b"));
-    assertEquals("\"say \"\"hi\"\"\"", CsvRenderer.field("say \"hi\""));
-    assertEquals("\"two\r\nlines\"", CsvRenderer.field("two\r\nlines"));
-    assertEquals("'+1", CsvRenderer.field("+1"));
-    assertEquals("'-2+3", CsvRenderer.field("-2+3"));
-    assertEquals("'@SUM(A1)", CsvRenderer.field("@SUM(A1)"));
-    assertEquals("\"'=1,2\"", CsvRenderer.field("=1,2"));
-    assertEquals("", CsvRenderer.field(null));
+  void hostileValuesStayInTheirCellsInEveryFormat() throws IOException {
+    Report r = hostileReport();
+
+    // CSV, read back by Jackson's CSV parser: one header and one row, every value intact in its column.
+    CsvMapper csv = CsvMapper.builder().enable(CsvParser.Feature.WRAP_AS_ARRAY).build();
+    List<String[]> rows;
+    try (MappingIterator<String[]> it = csv.readerFor(String[].class).readValues(render(r, ReportFormat.CSV))) {
+      rows = it.readAll();
+    }
+    assertEquals(2, rows.size());
+    assertEquals(CsvRenderer.HEADER, List.of(rows.get(0)));
+    List<String> row = List.of(rows.get(1));
+    assertEquals(CsvRenderer.HEADER.size(), row.size(), row.toString());
+    assertEquals("c,\"1\"", row.get(CsvRenderer.HEADER.indexOf("cluster")));
+    assertEquals("<script>alert(1)</script>", row.get(CsvRenderer.HEADER.indexOf("workload")));
+    assertEquals("line one\r\nline \"two\", three", row.get(CsvRenderer.HEADER.indexOf("cause")));
+    assertEquals("evil.example/a,b:\"1\"", row.get(CsvRenderer.HEADER.indexOf("images")));
+    assertEquals("'=cmd|' /C calc'!A0 -1+1", row.get(CsvRenderer.HEADER.indexOf("users")), "formula neutralised");
+    assertEquals("'@mallory", row.get(CsvRenderer.HEADER.indexOf("acknowledged_by")), "formula neutralised");
+    assertEquals("<img src=x onerror=alert(2)>\n| a | b |", row.get(CsvRenderer.HEADER.indexOf("note")));
+
+    // HTML: no markup from the data, the text escaped.
+    String html = render(r, ReportFormat.HTML);
+    assertFalse(html.contains("<script"), html);
+    assertFalse(html.contains("<img"), html);
+    assertFalse(html.contains("<b>x"), html);
+    assertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), html);
+
+    // Markdown: the follow-up stays one table row, its markup inert.
+    String md = render(r, ReportFormat.MARKDOWN);
+    assertFalse(md.contains("<script") || md.contains("<img"), md);
+    String mdRow = md.lines().filter(l -> l.contains("BREAKGLASS#1")).findFirst().orElseThrow();
+    assertTrue(mdRow.contains("\\| a \\| b \\|"), mdRow);
+
+    // JSON: the same values, unescaped, for machines.
+    JsonNode json = Json.mapper().readTree(render(r, ReportFormat.JSON));
+    assertTrue(json.toString().contains("<script>alert(1)</script>"), json.toString());
   }
 
   @Test
@@ -213,7 +259,7 @@ class RenderersTest {
 
   @Test
   void htmlEscapeCoversTextAndAttributes() {
-    assertEquals("&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;", HtmlRenderer.escape("<a href=\"x\" title='y'>&"));
+    assertEquals("&lt;a href=&#34;x&#34; title=&#39;y&#39;&gt;&amp;", HtmlRenderer.escape("<a href=\"x\" title='y'>&"));
     assertEquals("a b", HtmlRenderer.escape("a\u0000b"));
   }
 

@@ -227,8 +227,8 @@ class ReportBuilderTest {
   }
 
   private static dev.vigil.schemas.PolicyDocument policy(String scope, long version, String at) {
-    return new dev.vigil.schemas.PolicyDocument(scope, dev.vigil.schemas.PolicyDocument.Kind.BINAUTHZ_POLICY,
-        "policy.yaml", version, dev.vigil.schemas.PolicyDocument.Format.YAML, "v" + version, "sha" + version,
+    return dev.vigil.schemas.PolicyDocument.of(scope, dev.vigil.schemas.PolicyDocument.Kind.BINAUTHZ_POLICY,
+        "policy.yaml", version, dev.vigil.schemas.PolicyDocument.Format.YAML, "v" + version,
         "file:policy.yaml", Instant.parse(at));
   }
 

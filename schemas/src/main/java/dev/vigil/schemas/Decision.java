@@ -18,4 +18,25 @@ public enum Decision {
   public boolean isViolation() {
     return this != ALLOW;
   }
+
+  /**
+   * The graver of two decisions: DENY over UNKNOWN over DRYRUN_DENY over ALLOW (a definite enforced
+   * failure wins; a pod that could not be judged is never taken for a dry-run or an allow).
+   */
+  public static Decision worst(Decision a, Decision b) {
+    return a.rank() >= b.rank() ? a : b;
+  }
+
+  private int rank() {
+    switch (this) {
+      case DENY:
+        return 3;
+      case UNKNOWN:
+        return 2;
+      case DRYRUN_DENY:
+        return 1;
+      default:
+        return 0;
+    }
+  }
 }

@@ -1,6 +1,10 @@
 package dev.vigil.schemas;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -10,7 +14,9 @@ import java.util.Objects;
  * @param scope what the policy governs: a cluster id, or {@code *} for every cluster
  * @param version increases with each accepted revision of this scope and kind
  * @param content the document as written ({@code gcloud ... export} YAML or JSON)
- * @param sha256 lower-case hex SHA-256 of {@code content}'s UTF-8 bytes
+ * @param sha256 lower-case hex SHA-256 of {@code content}'s UTF-8 bytes; checked on construction
+ *     (also when read from Kafka), so a document whose content was altered is refused. Use {@link
+ *     #of} to have it computed.
  */
 public record PolicyDocument(
     String scope,
@@ -46,6 +52,29 @@ public record PolicyDocument(
     Objects.requireNonNull(publishedAt, "publishedAt");
     if (version < 1) {
       throw new IllegalArgumentException("version must be at least 1, not " + version);
+    }
+    String actual = sha256Of(content);
+    if (!actual.equals(sha256)) {
+      throw new IllegalArgumentException("sha256 " + sha256 + " of " + kind + "/" + scope + "/" + name
+          + " is not the SHA-256 of its content (" + actual + ")");
+    }
+  }
+
+  /** A document with its {@link #sha256()} computed from {@code content}. */
+  public static PolicyDocument of(String scope, Kind kind, String name, long version, Format format,
+      String content, String source, Instant publishedAt) {
+    Objects.requireNonNull(content, "content");
+    return new PolicyDocument(scope, kind, name, version, format, content, sha256Of(content), source,
+        publishedAt);
+  }
+
+  /** Lower-case hex SHA-256 of {@code content}'s UTF-8 bytes, as {@link #sha256()} holds it. */
+  public static String sha256Of(String content) {
+    try {
+      return HexFormat.of().formatHex(
+          MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
     }
   }
 

@@ -8,8 +8,8 @@ import java.util.List;
  * continuous-validation platform policy, and the attestors they name. Immutable and thread-safe;
  * build a new one when a document changes.
  *
- * <p>CONTRACT for callers (streams, cli): {@link #parse} and {@link #versions} keep these
- * signatures. The validator issue fills in the implementation.
+ * <p>Callers (ingest, streams, cli) rely on the signatures of {@link #parse} and {@link
+ * #versions}; {@link PolicySets} implements them.
  */
 public interface PolicySet {
 

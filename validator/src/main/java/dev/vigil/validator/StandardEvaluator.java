@@ -57,27 +57,9 @@ final class StandardEvaluator implements Evaluator {
     Decision decision = Decision.ALLOW;
     for (int i = 0; i < results.length; i++) {
       results[i] = judge(ps, rule, checkSet, images.get(i), facts, now);
-      decision = worst(decision, results[i].result());
+      decision = Decision.worst(decision, results[i].result());
     }
     return new Evaluation(decision, List.of(results), ps.versions());
-  }
-
-  /** DENY over UNKNOWN over DRYRUN_DENY over ALLOW: a definite enforced failure wins. */
-  static Decision worst(Decision a, Decision b) {
-    return rank(a) >= rank(b) ? a : b;
-  }
-
-  private static int rank(Decision d) {
-    switch (d) {
-      case DENY:
-        return 3;
-      case UNKNOWN:
-        return 2;
-      case DRYRUN_DENY:
-        return 1;
-      default:
-        return 0;
-    }
   }
 
   private Parsed parse(String image) {
@@ -132,7 +114,7 @@ final class StandardEvaluator implements Evaluator {
     if (checkSet != null || (ps.platform != null && !ps.platform.allowlist().isEmpty())) {
       checks = new ArrayList<>(4);
       Decision platform = applyPlatform(ps.platform, checkSet, p, digest, facts, now, checks);
-      admission = worst(admission, platform);
+      admission = Decision.worst(admission, platform);
     }
     return new Verdict.ImageResult(ci.container(), ci.image(), digest, admission, ruleId, reasons, checks);
   }
@@ -293,7 +275,7 @@ final class StandardEvaluator implements Evaluator {
         r = runCheck(set.displayName(), check, p, digest, facts, now);
       }
       out.add(r);
-      d = worst(d, r.result());
+      d = Decision.worst(d, r.result());
     }
     return d;
   }

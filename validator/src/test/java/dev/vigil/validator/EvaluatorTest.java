@@ -99,8 +99,8 @@ class EvaluatorTest {
       DENY        | ALLOW       | DENY
       """)
   void thePodTakesItsWorstImage(Decision a, Decision b, Decision expected) {
-    assertEquals(expected, StandardEvaluator.worst(a, b));
-    assertEquals(expected, StandardEvaluator.worst(b, a));
+    assertEquals(expected, Decision.worst(a, b));
+    assertEquals(expected, Decision.worst(b, a));
   }
 
   @Test

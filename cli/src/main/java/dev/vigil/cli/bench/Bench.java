@@ -32,7 +32,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -75,6 +74,10 @@ public final class Bench {
   /** Validator figures from docs/benchmarks.md ("validator", 2026-11-25, load average 11–15). */
   static final Map<String, Object> VALIDATOR_FIGURES = validatorFigures();
 
+  /** Where {@link #VALIDATOR_FIGURES} come from. */
+  static final String VALIDATOR_SOURCE = "docs/benchmarks.md, section 'validator' (JMH EvaluationBenchmark"
+      + " and EvaluationCpuTime, 2026-11-25, same machine, load average 11-15)";
+
   private final Options o;
   private final PrintWriter out;
   private final Results results = new Results();
@@ -96,9 +99,6 @@ public final class Bench {
   public static int run(Options o, PrintWriter out) throws Exception {
     return new Bench(o, out).run();
   }
-
-  /** The results of the last run in this JVM (for tests). */
-  static final AtomicReference<Results> LAST = new AtomicReference<>();
 
   private int run() throws Exception {
     dir = o.dataDir() != null ? Files.createDirectories(o.dataDir()) : Files.createTempDirectory("vigil-bench-");
@@ -132,7 +132,6 @@ public final class Bench {
         results.write(o.output());
         log("wrote " + o.output().toAbsolutePath());
       }
-      LAST.set(results);
       return 0;
     } finally {
       if (producer != null) {
@@ -527,15 +526,13 @@ public final class Bench {
     results.add("footprint", f);
   }
 
-  /** (6) The validator's figure, from docs/benchmarks.md (not re-run here). */
+  /** (6) The validator's figures, quoted from docs/benchmarks.md (JMH; not re-run here). */
   private void validator() {
-    results.add("validator", new LinkedHashMap<>(VALIDATOR_FIGURES));
+    results.addQuoted("validator", VALIDATOR_SOURCE, VALIDATOR_FIGURES);
   }
 
   private static Map<String, Object> validatorFigures() {
     Map<String, Object> f = new LinkedHashMap<>();
-    f.put("source", "docs/benchmarks.md, section 'validator' (JMH EvaluationBenchmark and EvaluationCpuTime, 2026-11-25, "
-        + "same machine, load average 11-15); quoted, not re-run by vigil bench");
     f.put("attestedPodJmhOpsPerSecond", 436_920L);
     f.put("attestedPodJmhBestIteration", 847_317L);
     f.put("attestedPodEvaluationsPerCpuSecondMedian", 1_340_000L);

@@ -19,6 +19,9 @@ final class Results {
   /** One measurement: its name, its figures (in insertion order) and the load average when taken. */
   record Measurement(String name, Map<String, Object> figures) {}
 
+  /** The figure that marks a measurement as quoted, and names where from. */
+  static final String QUOTED = "quotedFromDocs";
+
   private final Map<String, Object> machine = machine();
   private final Map<String, Object> parameters = new LinkedHashMap<>();
   private final List<Measurement> measurements = new ArrayList<>();
@@ -35,6 +38,20 @@ final class Results {
     f.putAll(figures);
     f.put("at", Instant.now().toString());
     f.put("loadAverage", loadAverage());
+    Measurement m = new Measurement(name, f);
+    measurements.add(m);
+    return m;
+  }
+
+  /**
+   * Adds figures quoted from the docs, not measured by this run: the table prints them under
+   * "quoted from docs", and the JSON names their source instead of this run's time and load.
+   */
+  Measurement addQuoted(String name, String source, Map<String, Object> figures) {
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("measurement", name);
+    f.put(QUOTED, source);
+    f.putAll(figures);
     Measurement m = new Measurement(name, f);
     measurements.add(m);
     return m;
@@ -81,7 +98,8 @@ final class Results {
         if (e.getKey().equals("measurement") || e.getKey().equals("at")) {
           continue;
         }
-        out.printf("%-14s %-44s %s%n", first ? m.name() : "", e.getKey(), format(e.getValue()));
+        String figure = e.getKey().equals(QUOTED) ? "QUOTED FROM DOCS, not measured by this run" : e.getKey();
+        out.printf("%-14s %-44s %s%n", first ? m.name() : "", figure, format(e.getValue()));
         first = false;
       }
       out.println("-".repeat(96));

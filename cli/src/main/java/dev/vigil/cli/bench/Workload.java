@@ -161,13 +161,7 @@ final class Workload {
   }
 
   private PolicyDocument document(PolicyDocument.Kind kind, String name, long version, String content) {
-    try {
-      String sha = HexFormat.of().formatHex(
-          MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8)));
-      return new PolicyDocument("*", kind, name, version, PolicyDocument.Format.YAML, content, sha, "vigil bench",
-          Instant.now());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return PolicyDocument.of("*", kind, name, version, PolicyDocument.Format.YAML, content, "vigil bench",
+        Instant.now());
   }
 }

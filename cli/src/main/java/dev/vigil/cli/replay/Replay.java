@@ -95,9 +95,8 @@ public final class Replay {
         publishPolicy(request.platformPolicy(), PolicyDocument.Kind.PLATFORM_POLICY,
             request.platformPolicy().getFileName().toString(), publisher, null);
       }
-      if (request.attestors() != null) {
-        publishPolicy(request.attestors(), PolicyDocument.Kind.ATTESTOR,
-            request.attestors().getFileName().toString(), publisher, null);
+      for (Path attestor : request.attestors()) {
+        publishPolicy(attestor, PolicyDocument.Kind.ATTESTOR, attestor.getFileName().toString(), publisher, null);
       }
       publishAll(publisher, inputs.attestations);
       publishAll(publisher, inputs.imageMetadata);

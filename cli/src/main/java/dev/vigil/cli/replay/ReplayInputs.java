@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.ingest.feeds.Attestations;
 import dev.vigil.ingest.feeds.ImageMetadataFiles;
+import dev.vigil.ingest.feeds.PolicyFilePublisher;
 import dev.vigil.ingest.kafka.Outgoing;
 import dev.vigil.ingest.translate.AuditEventTranslator;
 import dev.vigil.ingest.translate.OwnerLookup;
@@ -23,14 +24,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -108,10 +107,10 @@ public final class ReplayInputs {
       files.put(platform.key(), request.platformPolicy());
     }
     List<PolicyDocument> attestors = new ArrayList<>();
-    if (request.attestors() != null) {
-      PolicyDocument a = document(request.attestors(), PolicyDocument.Kind.ATTESTOR);
+    for (Path file : request.attestors()) {
+      PolicyDocument a = document(file, PolicyDocument.Kind.ATTESTOR);
       attestors.add(a);
-      files.put(a.key(), request.attestors());
+      files.put(a.key(), file);
     }
     try {
       PolicySet.parse(binauthz, platform, attestors);
@@ -128,19 +127,8 @@ public final class ReplayInputs {
 
   private PolicyDocument document(Path file, PolicyDocument.Kind kind) throws ReplayInputException {
     String content = text(file);
-    return new PolicyDocument("*", kind, file.getFileName().toString(), 1, policyFormat(file, content), content,
-        sha256(content), "file:" + file, start);
-  }
-
-  static PolicyDocument.Format policyFormat(Path file, String content) {
-    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    if (name.endsWith(".json")) {
-      return PolicyDocument.Format.JSON;
-    }
-    if (name.endsWith(".yaml") || name.endsWith(".yml")) {
-      return PolicyDocument.Format.YAML;
-    }
-    return Documents.sniff(content);
+    return PolicyDocument.of("*", kind, file.getFileName().toString(), 1, PolicyFilePublisher.format(file, content), content,
+        "file:" + file, start);
   }
 
   // ---- attestations and image metadata ----------------------------------------------------
@@ -349,14 +337,6 @@ public final class ReplayInputs {
       throw new ReplayInputException(file, null, "no such file");
     } catch (IOException e) {
       throw new ReplayInputException(file, null, "cannot read: " + e.getClass().getSimpleName());
-    }
-  }
-
-  static String sha256(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -14,7 +14,7 @@ import java.util.Objects;
 public record ReplayRequest(
     Path policy,
     Path platformPolicy,
-    Path attestors,
+    List<Path> attestors,
     List<Path> attestations,
     List<Path> imageMetadata,
     String cluster,
@@ -27,6 +27,7 @@ public record ReplayRequest(
   public ReplayRequest {
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(cluster, "cluster");
+    attestors = List.copyOf(attestors == null ? List.of() : attestors);
     attestations = List.copyOf(attestations == null ? List.of() : attestations);
     imageMetadata = List.copyOf(imageMetadata == null ? List.of() : imageMetadata);
     attestationsUpdate = List.copyOf(attestationsUpdate == null ? List.of() : attestationsUpdate);

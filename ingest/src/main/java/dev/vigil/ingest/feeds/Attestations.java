@@ -3,9 +3,7 @@ package dev.vigil.ingest.feeds;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.ingest.kafka.Outgoing;
 import dev.vigil.schemas.Attestation;
-import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topics;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -27,22 +25,8 @@ public final class Attestations {
 
   /** Parses a document. @throws IllegalArgumentException naming the occurrence and the reason */
   public static List<Outgoing<?>> parse(byte[] content, Clock clock) {
-    JsonNode root;
-    try {
-      root = Json.mapper().readTree(content);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("not JSON: " + e.getMessage().lines().findFirst().orElse(""));
-    }
-    List<JsonNode> items = new ArrayList<>();
-    if (root != null && root.isArray()) {
-      root.forEach(items::add);
-    } else if (root != null && root.has("occurrences")) {
-      root.get("occurrences").forEach(items::add);
-    } else if (root != null && root.isObject()) {
-      items.add(root);
-    } else {
-      throw new IllegalArgumentException("expected an occurrence, an array of them, or {\"occurrences\": [...]}");
-    }
+    List<JsonNode> items = JsonFileFeed.items(content, "occurrences",
+        "expected an occurrence, an array of them, or {\"occurrences\": [...]}");
     List<Outgoing<?>> out = new ArrayList<>();
     for (JsonNode o : items) {
       if (!"ATTESTATION".equals(o.path("kind").asText("ATTESTATION"))) {

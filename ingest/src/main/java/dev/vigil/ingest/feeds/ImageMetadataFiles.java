@@ -6,7 +6,6 @@ import dev.vigil.schemas.ImageMetadata;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.UnreadableMessageException;
-import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,20 +24,7 @@ public final class ImageMetadataFiles {
 
   /** Parses a document. @throws IllegalArgumentException naming the entry and the reason */
   public static List<Outgoing<?>> parse(byte[] content, Clock clock) {
-    JsonNode root;
-    try {
-      root = Json.mapper().readTree(content);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("not JSON: " + e.getMessage().lines().findFirst().orElse(""));
-    }
-    List<JsonNode> items = new ArrayList<>();
-    if (root != null && root.isArray()) {
-      root.forEach(items::add);
-    } else if (root != null && root.isObject()) {
-      items.add(root);
-    } else {
-      throw new IllegalArgumentException("expected an image metadata object or an array of them");
-    }
+    List<JsonNode> items = JsonFileFeed.items(content, null, "expected an image metadata object or an array of them");
     List<Outgoing<?>> out = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       ImageMetadata m;

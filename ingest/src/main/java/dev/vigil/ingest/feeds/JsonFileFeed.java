@@ -1,19 +1,24 @@
 package dev.vigil.ingest.feeds;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.ingest.kafka.DeadLetters;
 import dev.vigil.ingest.kafka.Outgoing;
 import dev.vigil.ingest.kafka.PublishException;
 import dev.vigil.ingest.kafka.RecordPublisher;
 import dev.vigil.ingest.metrics.IngestMetrics;
+import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -140,7 +145,7 @@ public final class JsonFileFeed {
         LOG.warn("{}: cannot read {} (its records stay): {}", component, f, e.toString());
         continue;
       }
-      String sha = PolicyFilePublisher.sha256(new String(content, java.nio.charset.StandardCharsets.ISO_8859_1));
+      String sha = fingerprint(content);
       if (sha.equals(published.get(f))) {
         continue;
       }
@@ -213,5 +218,40 @@ public final class JsonFileFeed {
           .sorted().forEach(out::add);
     }
     return out;
+  }
+
+  /**
+   * The entries of a JSON feed file: the elements of a top-level array, of the array under {@code
+   * listField} (when given and present), or the one top-level object.
+   *
+   * @throws IllegalArgumentException "not JSON: ...", or {@code expected} for any other shape
+   */
+  static List<JsonNode> items(byte[] content, String listField, String expected) {
+    JsonNode root;
+    try {
+      root = Json.mapper().readTree(content);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    List<JsonNode> items = new ArrayList<>();
+    if (root != null && root.isArray()) {
+      root.forEach(items::add);
+    } else if (root != null && listField != null && root.has(listField)) {
+      root.get(listField).forEach(items::add);
+    } else if (root != null && root.isObject()) {
+      items.add(root);
+    } else {
+      throw new IllegalArgumentException(expected);
+    }
+    return items;
+  }
+
+  /** SHA-256 of a file's bytes: a file is published again when it changes. */
+  private static String fingerprint(byte[] content) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+    }
   }
 }

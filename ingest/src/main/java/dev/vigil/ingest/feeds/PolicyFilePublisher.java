@@ -6,17 +6,15 @@ import dev.vigil.ingest.kafka.RecordPublisher;
 import dev.vigil.ingest.metrics.IngestMetrics;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topics;
+import dev.vigil.validator.Documents;
 import dev.vigil.validator.InvalidPolicyException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -120,12 +118,12 @@ public final class PolicyFilePublisher {
       LOG.warn("policy {}: cannot read {}: {}", key(), file, e.toString());
       return new Failed("cannot read " + file + ": " + e.getMessage());
     }
-    String sha = sha256(content);
+    String sha = PolicyDocument.sha256Of(content);
     if (sha.equals(lastSeenSha) || sha.equals(publishedSha)) {
       lastSeenSha = sha;
       return new Unchanged();
     }
-    PolicyDocument doc = new PolicyDocument(scope, kind, name, version + 1, format(file), content, sha,
+    PolicyDocument doc = PolicyDocument.of(scope, kind, name, version + 1, format(file, content), content,
         "file:" + file, clock.instant());
     try {
       validator.validate(doc);
@@ -178,16 +176,19 @@ public final class PolicyFilePublisher {
     return scheduler.scheduleWithFixedDelay(this::check, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  static PolicyDocument.Format format(Path file) {
-    return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")
-        ? PolicyDocument.Format.JSON : PolicyDocument.Format.YAML;
-  }
-
-  static String sha256(String content) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+  /**
+   * How a policy, attestor or occurrence file is written: by its extension ({@code .json}, {@code
+   * .yaml}, {@code .yml}), else by its content. Every reader of such files (the publisher, {@code
+   * vigil evaluate}, {@code vigil replay}) asks here.
+   */
+  public static PolicyDocument.Format format(Path file, String content) {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".json")) {
+      return PolicyDocument.Format.JSON;
     }
+    if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+      return PolicyDocument.Format.YAML;
+    }
+    return Documents.sniff(content);
   }
 }

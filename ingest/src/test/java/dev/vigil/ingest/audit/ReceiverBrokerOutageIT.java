@@ -4,6 +4,7 @@ import static dev.vigil.ingest.AuditSamples.KUBE_SYSTEM;
 import static dev.vigil.ingest.AuditSamples.eventList;
 import static dev.vigil.ingest.AuditSamples.variant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -64,19 +65,18 @@ class ReceiverBrokerOutageIT {
       poster.start();
       try {
         // Given batches are being acknowledged,
-        assertTrue(KafkaTopics.await(() -> count(status, 200) >= 3, Duration.ofSeconds(60)), "no 200 before the outage");
+        await("a 200 before the outage").atMost(Duration.ofSeconds(60)).until(() -> count(status, 200) >= 3);
         // when the broker stops,
         kafka.close();
         int before = status.size();
         // then the receiver answers 503 rather than 200,
-        assertTrue(KafkaTopics.await(() -> count(status, 503) >= 2, Duration.ofSeconds(60)), "no 503 during the outage: " + status);
+        await("a 503 during the outage").atMost(Duration.ofSeconds(60)).until(() -> count(status, 503) >= 2);
         // and when it comes back on the same data and ports,
         kafka = restart(dir);
         int restartedAt = status.size();
         // batches are acknowledged again.
-        assertTrue(KafkaTopics.await(() -> status.entrySet().stream()
-                .anyMatch(e -> e.getKey() > restartedAt && e.getValue() == 200), Duration.ofSeconds(90)),
-            "no 200 after the broker came back: " + status);
+        await("a 200 after the broker came back").atMost(Duration.ofSeconds(90)).until(() -> status.entrySet().stream()
+            .anyMatch(e -> e.getKey() > restartedAt && e.getValue() == 200));
         assertTrue(before < restartedAt);
       } finally {
         stop.set(true);

@@ -12,14 +12,12 @@ import dev.vigil.validator.PolicySet;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -83,15 +81,7 @@ final class Signing {
   }
 
   static PolicyDocument doc(PolicyDocument.Kind kind, String name, String content) {
-    return new PolicyDocument("*", kind, name, 1, Documents.sniff(content), content, sha256(content), "test", NOW);
-  }
-
-  static String sha256(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return PolicyDocument.of("*", kind, name, 1, Documents.sniff(content), content, "test", NOW);
   }
 
   static String pem(PublicKey key) {

@@ -12,14 +12,11 @@ import dev.vigil.schemas.WorkloadRef;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.BufferedReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -28,6 +25,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Test data and waiting helpers shared by the fault tests. */
 final class World {
@@ -60,16 +59,8 @@ final class World {
     }
     String y = "name: projects/acme/policy\nglobalPolicyEvaluationMode: DISABLE\n" + allow + "defaultAdmissionRule:\n"
         + "  evaluationMode: " + evaluationMode + "\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n";
-    return new PolicyDocument("*", PolicyDocument.Kind.BINAUTHZ_POLICY, "projects/acme/policy", version,
-        PolicyDocument.Format.YAML, y, sha256(y), "test", T0);
-  }
-
-  static String sha256(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return PolicyDocument.of("*", PolicyDocument.Kind.BINAUTHZ_POLICY, "projects/acme/policy", version,
+        PolicyDocument.Format.YAML, y, "test", T0);
   }
 
   /** An audit EventList of real falco pod-create samples with these auditIDs. */
@@ -94,16 +85,17 @@ final class World {
     }
   }
 
-  /** Waits for {@code condition} until {@code timeout}; false when it never held. */
-  static boolean await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      Thread.sleep(100);
+  /**
+   * Waits (Awaitility) for {@code condition} until {@code timeout}; false when it never held, so
+   * that the test can print what it saw before it fails.
+   */
+  static boolean await(BooleanSupplier condition, Duration timeout) {
+    try {
+      Awaitility.await().atMost(timeout).until(condition::getAsBoolean);
+      return true;
+    } catch (ConditionTimeoutException e) {
+      return false;
     }
-    return true;
   }
 
   /** Starts the broker again on its data directory, with the ports of its first start. */
