@@ -156,7 +156,8 @@ class ReportCommandIT {
         // Kafka time now: the topic's 30-day retention would delete a record stamped in the period.
         producer.send(new ProducerRecord<>(Topics.DEAD_LETTER.name(), "k", Json.write(bad))).get();
         for (PolicyDocument p : List.of(policy(1, "2026-10-20T00:00:00Z"), policy(2, "2026-11-03T00:00:00Z"))) {
-          producer.send(new ProducerRecord<>(Topics.POLICIES.name(), p.key(), Json.write(p))).get();
+          // What the streams policy gate accepted (the topic exists: createTopicsNow makes every topic).
+          producer.send(new ProducerRecord<>(Topics.POLICIES_ACCEPTED.name(), p.key(), Json.write(p))).get();
         }
       }
       Path html = dir.resolve("report.html");

@@ -50,7 +50,7 @@ public final class KafkaReportSource {
   private static final Duration POLL = Duration.ofMillis(200);
 
   /** The revisions the streams policy gate accepted, where that gate runs. */
-  static final String ACCEPTED_POLICIES = "vigil.policies.accepted";
+  static final String ACCEPTED_POLICIES = Topics.POLICIES_ACCEPTED.name();
 
   private final Properties clientProperties;
   private final Duration timeout;
@@ -87,7 +87,7 @@ public final class KafkaReportSource {
         Topics.FOLLOWUPS.name(), bytes -> builder.followUp(read(bytes, Topics.FOLLOWUPS)),
         Topics.DEAD_LETTER.name(), bytes -> builder.deadLetter(read(bytes, Topics.DEAD_LETTER)),
         Topics.POLICIES.name(), bytes -> builder.policy(read(bytes, Topics.POLICIES)),
-        ACCEPTED_POLICIES, bytes -> builder.policy(read(bytes, Topics.POLICIES)));
+        ACCEPTED_POLICIES, bytes -> builder.policy(read(bytes, Topics.POLICIES_ACCEPTED)));
 
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties())) {
       Map<TopicPartition, Long> start = new HashMap<>();
