@@ -200,7 +200,10 @@ public final class IngestBench {
     private final String token;
     private final List<HttpClient> clients;
     private final AuditMix.Batches batches;
+    // One counter per endpoint: the discard posts must not use up the receiver's distinct
+    // (body, cluster) pairs, or the receiver's de-duplication drops repeated batches.
     private final AtomicInteger next = new AtomicInteger();
+    private final AtomicInteger nextDiscard = new AtomicInteger();
 
     Poster(int port, String token, List<HttpClient> clients, AuditMix.Batches batches) {
       this.port = port;
@@ -236,7 +239,7 @@ public final class IngestBench {
       long[] latencies = new long[1024];
       List<String> failures = new ArrayList<>();
       while (System.nanoTime() < end && failures.size() < 10) {
-        int i = next.getAndIncrement() & Integer.MAX_VALUE;
+        int i = (discard ? nextDiscard : next).getAndIncrement() & Integer.MAX_VALUE;
         byte[] body = batches.bodies().get(i % batches.bodies().size());
         String path = discard ? HttpsReceiverServer.DISCARD_PATH : "/audit/bench-" + (i / batches.bodies().size()) % CLUSTERS;
         HttpRequest request = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
