@@ -5,6 +5,7 @@ import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.FollowUp.Kind;
 import dev.vigil.schemas.FollowUp.State;
 import dev.vigil.schemas.FollowUpAck;
+import dev.vigil.schemas.FollowUpId;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,17 +44,6 @@ final class FollowUpLifecycle {
   /** The state after a step and the follow-up records to publish. */
   record Result(FollowUpState state, List<FollowUp> emitted) {}
 
-  /** The id of the {@code cycle}-th follow-up with this key: the key is part of it. */
-  static String id(String key, int cycle) {
-    return key + "#" + cycle;
-  }
-
-  /** The follow-up key inside an id made by {@link #id}. */
-  static String keyOf(String followUpId) {
-    int hash = followUpId.lastIndexOf('#');
-    return hash < 0 ? followUpId : followUpId.substring(0, hash);
-  }
-
   /**
    * The step for one signal. OPEN is published at once; a change the judgement of the pods calls
    * for is held until no pod has been admitted for {@code settle}, and published by {@link #flush}
@@ -69,7 +59,7 @@ final class FollowUpLifecycle {
           int cycle = s == null ? 1 : s.cycle() + 1;
           Map<String, FollowUpState.PodEntry> pods = new TreeMap<>();
           pods.put(sig.pod(), new FollowUpState.PodEntry(true, sig.decision()));
-          FollowUp f = new FollowUp(id(sig.followUpKey(), cycle), sig.clusterId(), sig.owner(),
+          FollowUp f = new FollowUp(FollowUpId.of(sig.clusterId(), sig.owner(), sig.kind(), cycle).toString(), sig.clusterId(), sig.owner(),
               sig.kind(), State.OPEN, sig.detail() == null ? "opened" : sig.detail(), null, 1,
               List.of(sig.pod()), sig.images(), sig.user() == null ? List.of() : List.of(sig.user()),
               sig.detail(), sig.at(), sig.at(), now, null, null);

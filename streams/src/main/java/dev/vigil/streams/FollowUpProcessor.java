@@ -2,6 +2,7 @@ package dev.vigil.streams;
 
 import dev.vigil.schemas.CloudEvents;
 import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.FollowUpId;
 import dev.vigil.schemas.Topics;
 import java.time.Duration;
 import java.time.Instant;
@@ -80,7 +81,8 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
       key = in.signal().followUpKey();
       r = FollowUpLifecycle.onSignal(store.get(key), in.signal(), now, settings.followUpFlushInterval());
     } else if (in.ack() != null) {
-      key = FollowUpLifecycle.keyOf(in.ack().followUpId());
+      // An id that is not one throws: the record is dead-lettered (DeadLetterHandlers.Processing).
+      key = FollowUpId.parse(in.ack().followUpId()).key();
       r = FollowUpLifecycle.onAck(store.get(key), in.ack(), now);
     } else {
       return;

@@ -11,13 +11,11 @@ import dev.vigil.schemas.WorkloadRef;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -127,16 +125,7 @@ final class Fixtures {
   }
 
   static PolicyDocument document(PolicyDocument.Kind kind, String name, long version, String content) {
-    return new PolicyDocument("*", kind, name, version, PolicyDocument.Format.YAML, content,
-        sha256(content), "test", T0);
-  }
-
-  static String sha256(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return PolicyDocument.of("*", kind, name, version, PolicyDocument.Format.YAML, content, "test", T0);
   }
 
   // ---- attestations --------------------------------------------------------------------------

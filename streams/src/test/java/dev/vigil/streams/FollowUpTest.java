@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.schemas.AdmissionEvent;
+import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.FollowUp.Kind;
 import dev.vigil.schemas.FollowUp.State;
 import dev.vigil.schemas.FollowUpAck;
+import dev.vigil.schemas.FollowUpId;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topics;
@@ -130,6 +132,21 @@ class FollowUpTest {
     assertEquals("alice@acme.example", f.get(0).acknowledgedBy());
     assertEquals("enforcer outage SEC-42", f.get(0).note());
     assertTrue(f.get(0).cause().startsWith("acknowledged by alice@acme.example"));
+  }
+
+  @Test
+  void anAckWhoseIdIsNotAFollowUpIdIsDeadLetteredAndTheNextAckStillCounts() {
+    FollowUp escalated = anEscalatedBreakglass();
+
+    h.send(Topics.FOLLOWUP_ACKS, FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS),
+        Fixtures.ack(FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS) + "#first", FollowUpAck.Action.ACKNOWLEDGE));
+    List<DeadLetter> dead = h.newDeadLetters();
+    assertTrue(h.newFollowUps().isEmpty());
+    acknowledge(escalated);
+
+    assertEquals(1, dead.size());
+    assertTrue(dead.get(0).error().contains("is not " + FollowUpId.FORMAT), dead.get(0).error());
+    assertEquals(List.of(State.ACKNOWLEDGED), states(h.newFollowUps()));
   }
 
   /** A breakglass pod of payments/api whose image the policy denies: OPEN, then ESCALATED. */

@@ -7,6 +7,7 @@ import static dev.vigil.streams.Fixtures.image;
 
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.FollowUpAck;
+import dev.vigil.schemas.FollowUpId;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.WorkloadRef;
@@ -75,7 +76,7 @@ class ScenarioInputsGenerator {
     write(s, "admission-events", List.of(Fixtures.breakglass("bg-1", "payments", "api-1", api, image(API, 'a'))));
     write(s, "pod-events", List.of(added("payments", "api-1", 10, api, image(API, 'a'))));
     write(s.resolve("later"), "followup-acks", List.of(new FollowUpAck(
-        FollowUpLifecycle.id(FollowUp.key(Fixtures.CLUSTER, api, FollowUp.Kind.BREAKGLASS), 1),
+        FollowUpId.of(Fixtures.CLUSTER, api, FollowUp.Kind.BREAKGLASS, 1).toString(),
         FollowUpAck.Action.ACKNOWLEDGE, "alice@acme.example", "planned hotfix, ticket SEC-7",
         Fixtures.T0.plusSeconds(3600))));
 

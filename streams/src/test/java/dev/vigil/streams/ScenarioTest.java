@@ -106,7 +106,7 @@ class ScenarioTest {
     } else if (v instanceof dev.vigil.schemas.ImageMetadata m) {
       return m.imageDigest();
     } else if (v instanceof dev.vigil.schemas.FollowUpAck a) {
-      return FollowUpLifecycle.keyOf(a.followUpId());
+      return dev.vigil.schemas.FollowUpId.parse(a.followUpId()).key();
     }
     throw new IllegalArgumentException("no key for " + v);
   }

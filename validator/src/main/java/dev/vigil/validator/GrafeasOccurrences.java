@@ -77,6 +77,17 @@ public final class GrafeasOccurrences {
     return new Occurrences(out, c.problems);
   }
 
+  /**
+   * Reads one occurrence already parsed (an element of a Grafeas listing or of an ingest feed file):
+   * it is in {@code attestations}, or in {@code skipped} with every reason.
+   */
+  public static Occurrences occurrence(JsonNode occurrence) {
+    ProblemCollector c = new ProblemCollector();
+    List<Attestation> out = new ArrayList<>();
+    read(occurrence, "", c, out);
+    return new Occurrences(out, c.problems);
+  }
+
   private static void read(JsonNode node, String path, ProblemCollector c, List<Attestation> out) {
     int before = c.problems.size();
     if (!c.object(node, path, TOP)) {

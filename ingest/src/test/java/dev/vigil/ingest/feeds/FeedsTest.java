@@ -12,6 +12,7 @@ import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.ImageMetadata;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topics;
+import dev.vigil.validator.GrafeasOccurrences;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,7 +126,32 @@ class FeedsTest {
         got.get(0).key());
     assertEquals("0123456789ABCDEF", got.get(1).pgpSignedAttestation().pgpKeyId());
     DeadLetter letter = publisher.values(Topics.DEAD_LETTER).get(0);
-    assertTrue(letter.error().contains("does not end in @sha256"), letter.error());
+    assertTrue(letter.error().contains("resourceUri: must end in @sha256"), letter.error());
+  }
+
+  @Test
+  void everyOccurrenceShapeIsReadByTheFeedAsVigilEvaluateReadsIt(@TempDir Path dir) throws Exception {
+    byte[] content = TestResources.bytes("/feeds/attestations-every-shape.json");
+    Files.write(dir.resolve("shapes.json"), content);
+
+    JsonFileFeed.attestations(dir, publisher, IngestMetrics.NOOP, CLOCK).scan();
+    // what vigil evaluate reads from an --attestations file
+    GrafeasOccurrences.Occurrences evaluate = GrafeasOccurrences.read("shapes.json",
+        new String(content, java.nio.charset.StandardCharsets.UTF_8), PolicyDocument.Format.JSON);
+
+    assertEquals(List.of(), evaluate.skipped());
+    assertEquals(List.of(), publisher.values(Topics.DEAD_LETTER));
+    Map<String, Attestation> feed = new TreeMap<>();
+    publisher.values(Topics.ATTESTATIONS).forEach(a -> feed.put(a.key(), a));
+    Map<String, Attestation> validator = new TreeMap<>();
+    evaluate.attestations().forEach(a -> validator.put(a.key(), a));
+    assertEquals(validator, feed);
+    assertEquals(List.of("projects/acme/occurrences/v1", "projects/acme/occurrences/v1beta1-generic",
+        "projects/acme/occurrences/v1beta1-pgp"), feed.values().stream().map(Attestation::occurrence).sorted().toList());
+    Attestation generic = feed.get("sha256:" + "cd".repeat(32) + "/projects/acme/occurrences/v1beta1-generic");
+    assertEquals("eyJjcml0aWNhbCI6e319", generic.serializedPayload());
+    assertEquals(List.of(new Attestation.Signature("//cloudkms.googleapis.com/v1/projects/acme/keys/k", "MEQCIA==")),
+        generic.signatures());
   }
 
   @Test

@@ -197,7 +197,7 @@ class GrafeasPollerTest {
     assertEquals(1, s.unreadable());
     assertEquals(0, s.revoked());
     assertEquals(Map.of(), publisher.tombstones());
-    assertTrue(publisher.values(Topics.DEAD_LETTER).get(0).error().contains("does not end in @sha256"));
+    assertTrue(publisher.values(Topics.DEAD_LETTER).get(0).error().contains("resourceUri: must end in @sha256"));
   }
 
   @Test
