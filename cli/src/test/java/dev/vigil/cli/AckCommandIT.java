@@ -152,7 +152,7 @@ class AckCommandIT {
     Instant at = Instant.parse("2026-11-02T10:00:00Z");
     return new FollowUp(id, parsed.clusterId(), parsed.owner(), parsed.kind(), state, state.name().toLowerCase(),
         null, 1, List.of("pod"), List.of("registry.example/app:1"), List.of("alice@acme.example"), null, at, at, at,
-        null, null);
+        null, null, null);
   }
 
   /** {@code n} follow-ups of other workloads whose keys land on the partition of {@code key}. */

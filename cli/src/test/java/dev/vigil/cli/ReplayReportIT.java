@@ -48,7 +48,7 @@ class ReplayReportIT {
     }
     assertEquals(2, lines.stream().filter(l -> l.path("state").asText().equals("ESCALATED")).count(), replay.out());
 
-    // Follow-up records carry the time they changed (now); admissions and pods their own (Nov 2026).
+    // Follow-up records are processed now, but carry the time of the events that caused them (Nov 2026).
     String to = Instant.now().plus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString();
     VigilRun report = vigil("report", "--from", "2026-11-01T00:00:00Z", "--to", to, "--format", "json",
         "--data-dir", data.toString());
@@ -70,9 +70,15 @@ class ReplayReportIT {
     assertTrue(ids.contains("us-central1-a.prod/batch/DEPLOYMENT/worker/FAIL_OPEN#1"), ids.toString());
     assertTrue(ids.contains("us-central1-a.prod/payments/DEPLOYMENT/api/BREAKGLASS#1"), ids.toString());
     for (JsonNode f : doc.path("followUps")) {
+      Instant firstSeen = Instant.parse(f.path("firstSeen").asText());
       if (f.path("kind").asText().equals("FAIL_OPEN")) {
         assertEquals(3, f.path("podCount").asInt(), f.toString());
         assertEquals("ESCALATED", f.path("state").asText());
+        // dated by the audit events (10:00:20-22), not by when the replay ran (eventTime)
+        assertTrue(!firstSeen.isBefore(Instant.parse("2026-11-20T10:00:20Z"))
+            && !firstSeen.isAfter(Instant.parse("2026-11-20T10:00:22Z")), f.toString());
+      } else {
+        assertEquals(Instant.parse("2026-11-20T10:00:30Z"), firstSeen, f.toString());
       }
     }
   }

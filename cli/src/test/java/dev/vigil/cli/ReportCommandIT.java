@@ -277,6 +277,6 @@ class ReportCommandIT {
     return new FollowUp(id, "prod", owner, kind, state, state.name().toLowerCase(), 
         state == FollowUp.State.ESCALATED ? Decision.DENY : null, 1, List.of("pod"), List.of("registry.example/app:1"),
         List.of("alice@acme.example"), null, Instant.parse(firstSeen), Instant.parse(firstSeen),
-        Instant.parse(changedAt), by, note);
+        Instant.parse(changedAt), by, note, null);
   }
 }

@@ -144,9 +144,10 @@ public final class ReportBuilder {
     if (!v.at().isBefore(settings.to()) || !settings.inScope(v.clusterId(), v.namespace())) {
       return;
     }
+    Instant opened = openedAt(v);
     if (settings.inPeriod(v.at())) {
       Decision violated = v.current().isViolation() ? v.current() : v.previous();
-      periodAggregate(v.clusterId(), v.owner()).add(v.podName(), violated, v.openedAt());
+      periodAggregate(v.clusterId(), v.owner()).add(v.podName(), violated, opened);
       MutableCounts ns = namespace(v.clusterId(), v.namespace());
       if (v.transition() == ViolationTransition.Transition.OPENED) {
         total.violationsOpened++;
@@ -160,8 +161,25 @@ public final class ReportBuilder {
       openViolations.remove(v.key());
     } else {
       openViolations.put(v.key(), new OpenViolation(canonical(v.clusterId()), canonical(v.owner()), v.podName(),
-          v.current(), v.openedAt(), canonical(v.reasons())));
+          v.current(), opened, canonical(v.reasons())));
     }
+  }
+
+  /**
+   * When the violation opened, in event time: the event time of its OPENED transition, else what
+   * an earlier transition of the open violation gave, else its {@code openedAt} (processing time).
+   */
+  private Instant openedAt(ViolationTransition v) {
+    if (v.transition() == ViolationTransition.Transition.OPENED) {
+      return eventTime(v.eventTime(), v.openedAt());
+    }
+    OpenViolation known = openViolations.get(v.key());
+    return known != null ? known.openedAt() : v.openedAt();
+  }
+
+  /** The event time when the record carries one, else its processing time. */
+  private static Instant eventTime(Instant eventTime, Instant processed) {
+    return eventTime != null ? eventTime : processed;
   }
 
   /**
@@ -211,17 +229,26 @@ public final class ReportBuilder {
       return;
     }
     FollowUpState st = followUps.computeIfAbsent(f.followUpId(), k -> new FollowUpState());
+    // Dated by the events that caused the records (replays, back-fills), else by processing time.
+    Instant when = eventTime(f.eventTime(), f.changedAt());
+    if (st.latest == null) {
+      st.firstSeen = eventTime(f.eventTime(), f.firstSeen());
+      st.lastSeen = eventTime(f.eventTime(), f.lastSeen());
+    } else if (f.lastSeen().isAfter(st.latest.lastSeen())) {
+      st.lastSeen = eventTime(f.eventTime(), f.lastSeen()); // a later pod: the record that shows it
+    }
+    st.changedAt = when;
     boolean wasOpen = st.latest == null || st.latest.state().isOpen();
     if (f.state().isOpen()) {
       st.closedAt = null;
     } else if (wasOpen || st.closedAt == null) {
-      st.closedAt = f.changedAt();
+      st.closedAt = when;
     }
     if (f.acknowledgedBy() != null && !f.acknowledgedBy().equals(st.acknowledgedBy)) {
       st.acknowledgedBy = f.acknowledgedBy();
-      st.acknowledgedAt = f.changedAt();
+      st.acknowledgedAt = when;
     } else if (f.state() == FollowUp.State.ACKNOWLEDGED && st.acknowledgedAt == null) {
-      st.acknowledgedAt = f.changedAt();
+      st.acknowledgedAt = when;
     }
     if (f.note() != null) {
       st.note = f.note();
@@ -499,9 +526,17 @@ public final class ReportBuilder {
     }
   }
 
-  /** The latest state of one follow-up, and what earlier records told about it. */
+  /**
+   * The latest state of one follow-up, and what earlier records told about it. Its times are event
+   * times where the records carry them ({@code eventTime}): first seen is that of the first record
+   * read (the OPEN record, unless the follow-up was dropped as closed before the period and came
+   * back by reopening), last seen that of the record that first showed the latest pod.
+   */
   private static final class FollowUpState {
     FollowUp latest;
+    Instant firstSeen;
+    Instant lastSeen;
+    Instant changedAt;
     Instant closedAt;
     String acknowledgedBy;
     Instant acknowledgedAt;
@@ -519,12 +554,12 @@ public final class ReportBuilder {
     Report.FollowUpEntry entry(Instant asOf, Duration deadline) {
       FollowUp f = latest;
       boolean open = f.state().isOpen();
-      Duration age = open ? nonNegative(Duration.between(f.firstSeen(), asOf)) : null;
-      Duration toClose = closedAt == null ? null : nonNegative(Duration.between(f.firstSeen(), closedAt));
+      Duration age = open ? nonNegative(Duration.between(firstSeen, asOf)) : null;
+      Duration toClose = closedAt == null ? null : nonNegative(Duration.between(firstSeen, closedAt));
       boolean late = open ? age.compareTo(deadline) > 0 : toClose != null && toClose.compareTo(deadline) > 0;
       return new Report.FollowUpEntry(f.followUpId(), f.clusterId(), f.owner(), f.kind(), f.state(), open,
           f.cause(), f.reevaluation(), f.podCount(), f.pods(), f.images(), f.users(), f.detail(),
-          f.firstSeen(), f.lastSeen(), f.changedAt(), closedAt, toClose, age,
+          firstSeen, lastSeen, changedAt, closedAt, toClose, age,
           acknowledgedBy, acknowledgedAt, note, late);
     }
 

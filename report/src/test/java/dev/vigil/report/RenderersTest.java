@@ -166,7 +166,7 @@ class RenderersTest {
         new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "ns", "<script>alert(1)</script>"), FollowUp.Kind.BREAKGLASS,
         FollowUp.State.ACKNOWLEDGED, "line one\r\nline \"two\", three", null, 1, List.of("p"),
         List.of("evil.example/a,b:\"1\""), List.of("=cmd|' /C calc'!A0", "-1+1"), null, seen, seen, seen,
-        "@mallory", "<img src=x onerror=alert(2)>\n| a | b |");
+        "@mallory", "<img src=x onerror=alert(2)>\n| a | b |", null);
     ReportBuilder builder = new ReportBuilder(ReportSettings.of(Scenario.FROM, Scenario.TO), ReportBuilderTest.LATER);
     builder.followUp(f);
     return builder.build();

@@ -189,7 +189,7 @@ public final class ReportBenchmark {
           ViolationTransition v = new ViolationTransition("v" + i, cluster, ns, pod, owner,
               open ? ViolationTransition.Transition.OPENED : ViolationTransition.Transition.RESOLVED,
               open ? null : Decision.DENY, open ? Decision.DENY : Decision.ALLOW,
-              open ? List.of("no attestation by projects/acme/attestors/built-by-ci") : List.of(), "vd" + i, at, at);
+              open ? List.of("no attestation by projects/acme/attestors/built-by-ci") : List.of(), "vd" + i, at, at, null);
           send(producer, Topics.VIOLATIONS.name(), v.key(), v, at);
         } else {
           FollowUp.Kind kind = FollowUp.Kind.values()[random.nextInt(3)];
@@ -204,7 +204,7 @@ public final class ReportBenchmark {
               List.of("us-docker.pkg.dev/acme/app@sha256:" + "cd".repeat(32)), List.of("alice@acme.example"), null,
               first, first, at, state == FollowUp.State.ACKNOWLEDGED || state == FollowUp.State.RESOLVED
                   ? "bob@acme.example" : null,
-              state == FollowUp.State.ACKNOWLEDGED ? "benchmark note " + i : null);
+              state == FollowUp.State.ACKNOWLEDGED ? "benchmark note " + i : null, null);
           send(producer, Topics.FOLLOWUPS.name(), f.key(), f, at);
         }
       }

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vigil.report.Report.FollowUpEntry;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.ViolationTransition;
+import dev.vigil.schemas.WorkloadRef;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -240,5 +242,59 @@ class ReportBuilderTest {
   void settingsRefuseAnEmptyPeriod() {
     assertThrows(IllegalArgumentException.class, () -> ReportSettings.of(Scenario.TO, Scenario.FROM));
     assertThrows(IllegalArgumentException.class, () -> ReportSettings.of(Scenario.TO, Scenario.TO));
+  }
+
+  /**
+   * A replay processed on 2026-11-25 of events from 2026-11-19: follow-ups and violations are
+   * dated by the events that caused them, not by when Vigil processed them.
+   */
+  @Test
+  void recordsWithEventTimesAreDatedByThem() {
+    Instant processed = Instant.parse("2026-11-25T09:00:00Z");
+    Instant admitted = Instant.parse("2026-11-19T10:00:00Z");
+    Instant acked = Instant.parse("2026-11-19T13:30:00Z");
+    Instant podSeen = Instant.parse("2026-11-19T10:00:02Z");
+    WorkloadRef api = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "payments", "api");
+    WorkloadRef web = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "payments", "web");
+    ReportBuilder b = new ReportBuilder(ReportSettings.of(Instant.parse("2026-11-18T00:00:00Z"),
+        Instant.parse("2026-11-26T00:00:00Z")), LATER);
+    b.followUp(followUp("replayed#1", api, FollowUp.State.OPEN, processed, processed, null, admitted));
+    b.followUp(followUp("replayed#1", api, FollowUp.State.ACKNOWLEDGED, processed, processed.plusSeconds(5),
+        "bob@acme.example", acked));
+    // written before event times were kept: dated by processing time, as before
+    b.followUp(followUp("legacy#1", web, FollowUp.State.OPEN, processed, processed, null, null));
+    b.violation(violation(ViolationTransition.Transition.OPENED, processed, podSeen));
+    b.violation(violation(ViolationTransition.Transition.CHANGED, processed.plusSeconds(60), null));
+
+    Report r = b.build();
+
+    Map<String, FollowUpEntry> byId = r.followUps().stream()
+        .collect(Collectors.toMap(FollowUpEntry::followUpId, Function.identity()));
+    FollowUpEntry replayed = byId.get("replayed#1");
+    assertEquals(admitted, replayed.firstSeen());
+    assertEquals(acked, replayed.closedAt());
+    assertEquals(acked, replayed.acknowledgedAt());
+    assertEquals(acked, replayed.lastChangedAt());
+    assertEquals(Duration.ofMinutes(210), replayed.timeToClose());
+    assertEquals(processed, byId.get("legacy#1").firstSeen());
+    assertEquals(List.of("replayed#1", "legacy#1"), ids(r.followUps()), "ordered by first seen");
+
+    assertEquals(podSeen, r.violatingAtEnd().get(0).openSince(), "opened when the pod event happened");
+    assertEquals(podSeen, r.violationsInPeriod().get(0).firstOpened());
+  }
+
+  private static FollowUp followUp(String id, WorkloadRef owner, FollowUp.State state, Instant seen,
+      Instant changed, String by, Instant eventTime) {
+    return new FollowUp(id, "prod", owner,
+        FollowUp.Kind.FAIL_OPEN, state, state.name().toLowerCase(), null, 1, List.of("pod-1"),
+        List.of("registry.example/app:1"), List.of("alice@acme.example"), null, seen, seen, changed, by, null,
+        eventTime);
+  }
+
+  private static ViolationTransition violation(ViolationTransition.Transition t, Instant at, Instant eventTime) {
+    WorkloadRef api = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "payments", "api");
+    return new ViolationTransition("viol-1", "prod", "payments", "api-1", api, t,
+        t == ViolationTransition.Transition.OPENED ? null : Decision.DENY, Decision.DENY,
+        List.of("no attestation"), "verdict-1", Instant.parse("2026-11-25T09:00:00Z"), at, eventTime);
   }
 }

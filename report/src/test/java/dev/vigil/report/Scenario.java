@@ -233,7 +233,7 @@ final class Scenario {
     void change(State state, String cause, Decision reevaluation, String at, String by, String note) {
       FollowUp f = new FollowUp(id, cluster, owner, kind, state, cause, reevaluation, podCount, pods,
           List.of(image(owner.name())), List.of(user), kind == Kind.FAIL_OPEN ? "IMAGE_POLICY_WEBHOOK" : null,
-          firstSeen, lastSeen, Instant.parse(at), by, note);
+          firstSeen, lastSeen, Instant.parse(at), by, note, null);
       records.add(new Rec(Topics.FOLLOWUPS, f.key(), f, f.changedAt()));
     }
   }
@@ -265,7 +265,7 @@ final class Scenario {
     seq++;
     ViolationTransition v = new ViolationTransition("viol-" + seq, PROD, owner.namespace(), pod, owner, t, previous,
         current, current.isViolation() ? List.of("no attestation by projects/acme/attestors/built-by-ci") : List.of(),
-        "verdict-" + seq, Instant.parse(openedAt), Instant.parse(at));
+        "verdict-" + seq, Instant.parse(openedAt), Instant.parse(at), null);
     records.add(new Rec(Topics.VIOLATIONS, v.key(), v, v.at()));
   }
 

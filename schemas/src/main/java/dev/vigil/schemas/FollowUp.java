@@ -16,6 +16,12 @@ import java.util.Objects;
  *     {@code null} before the first evaluation
  * @param pods names of affected pods, at most {@link #MAX_PODS_LISTED}; {@code podCount} is all
  * @param users who created the pods, from the admission events
+ * @param firstSeen when Vigil first processed a pod of it (processing time, as {@code lastSeen}
+ *     and {@code changedAt})
+ * @param eventTime the event time of the input that caused this record: the admission's request
+ *     time or the pod event's observation time, the publish time of the policy revision a
+ *     re-evaluation ran under, the acknowledgement's time; {@code null} when none is known (records
+ *     written before it was kept). Reports date follow-ups by it.
  */
 public record FollowUp(
     String followUpId,
@@ -34,7 +40,8 @@ public record FollowUp(
     Instant lastSeen,
     Instant changedAt,
     String acknowledgedBy,
-    String note) {
+    String note,
+    Instant eventTime) {
 
   /** Follow-ups list at most this many pod names. */
   public static final int MAX_PODS_LISTED = 50;

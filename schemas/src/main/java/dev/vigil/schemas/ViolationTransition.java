@@ -10,6 +10,11 @@ import java.util.Objects;
  *
  * @param previous the decision before this transition, {@code null} when the violation opens
  * @param current the decision now; {@code ALLOW} when resolved by a passing evaluation
+ * @param openedAt when the violation opened (processing time, as {@code at})
+ * @param eventTime the event time of the input that caused this transition: the pod event's
+ *     observation time, the publish time of the policy revision a re-evaluation ran under;
+ *     {@code null} when none is known (attestation, metadata and periodic re-evaluations, records
+ *     written before it was kept). Reports date violations by it.
  */
 public record ViolationTransition(
     String violationId,
@@ -23,7 +28,8 @@ public record ViolationTransition(
     List<String> reasons,
     String verdictId,
     Instant openedAt,
-    Instant at) {
+    Instant at,
+    Instant eventTime) {
 
   /** The kind of change. */
   public enum Transition {

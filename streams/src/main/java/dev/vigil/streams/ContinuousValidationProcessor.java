@@ -181,12 +181,12 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       }
       String why = e.type() == PodEvent.Type.DELETED ? "pod deleted" : "pod " + e.phase();
       if (state.violation() != null) {
-        forward(key, ValidationOutput.of(Violations.gone(state, why, now)), ts);
+        forward(key, ValidationOutput.of(Violations.gone(state, why, now, e.observedAt())), ts);
         setViolationMetric(key, state.pod(), null);
       }
       for (FollowUp.Kind kind : state.followUpKinds()) {
         forward(signalKey(state.pod(), kind), ValidationOutput.of(signal(FollowUpSignal.Type.GONE,
-            state.withPod(e), kind, null, why, now)), ts);
+            state.withPod(e), kind, null, why, now, e.observedAt())), ts);
       }
       PodState gone = state.deleted(e, now);
       index(key, StoreFacts.digests(state.pod()), List.of());
@@ -196,10 +196,10 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     boolean created = state == null || state.deleted();
     PodState base = state == null ? PodState.fresh(e)
         : created ? PodState.recreated(e, state) : state.withPod(e);
-    PodState evaluated = evaluate(key, base, Verdict.Trigger.POD_EVENT, ts);
+    PodState evaluated = evaluate(key, base, Verdict.Trigger.POD_EVENT, e.observedAt(), ts);
     if (created && e.type() == PodEvent.Type.ADDED && evaluated.decision() == Decision.DRYRUN_DENY) {
       evaluated = join(evaluated, FollowUp.Kind.DRY_RUN, null,
-          "a dry-run rule would have denied the pod when it was created", ts);
+          "a dry-run rule would have denied the pod when it was created", e.observedAt(), ts);
     }
     PendingAdmissions waiting = pending.get(key);
     if (waiting != null) {
@@ -321,23 +321,27 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     }
     PodState s = state.withFollowUps(state.followUpKinds(), state.signaledDecision(), seen);
     for (FollowUp.Kind kind : kinds(a)) {
-      s = join(s, kind, a.user(), detail(a, kind), ts);
+      s = join(s, kind, a.user(), detail(a, kind), a.requestReceivedAt(), ts);
     }
     return s;
   }
 
-  /** Makes the pod part of the follow-up of {@code kind} for its workload, if not already. */
-  private PodState join(PodState s, FollowUp.Kind kind, String user, String detail, long ts) {
+  /**
+   * Makes the pod part of the follow-up of {@code kind} for its workload, if not already; {@code
+   * eventTime} is when the admission (or the pod event) that does it happened.
+   */
+  private PodState join(PodState s, FollowUp.Kind kind, String user, String detail, Instant eventTime,
+      long ts) {
     if (s.followUpKinds().contains(kind)) {
       return s;
     }
     Instant now = now();
     forward(signalKey(s.pod(), kind), ValidationOutput.of(new FollowUpSignal(
         FollowUpSignal.Type.ADMITTED, s.pod().clusterId(), s.pod().owner(), kind, s.pod().name(),
-        images(s.pod()), user, detail, s.decision(), s.policyVersions(), now)), ts);
+        images(s.pod()), user, detail, s.decision(), s.policyVersions(), now, eventTime)), ts);
     if (s.deleted()) {
       forward(signalKey(s.pod(), kind), ValidationOutput.of(
-          signal(FollowUpSignal.Type.GONE, s, kind, null, "pod deleted", now)), ts);
+          signal(FollowUpSignal.Type.GONE, s, kind, null, "pod deleted", now, s.pod().observedAt())), ts);
     }
     List<FollowUp.Kind> kinds = new ArrayList<>(s.followUpKinds());
     kinds.add(kind);
@@ -346,7 +350,8 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
 
   // ---- evaluation ------------------------------------------------------------------------
 
-  private PodState evaluate(String key, PodState s, Verdict.Trigger trigger, long ts) {
+  /** Judges the pod now, for an input of {@code eventTime} (null: unknown), which its records carry. */
+  private PodState evaluate(String key, PodState s, Verdict.Trigger trigger, Instant eventTime, long ts) {
     Instant now = now();
     PodEvent p = s.pod();
     // Before evaluating: if the facts change meanwhile, the stored fingerprint is the older one and
@@ -359,7 +364,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     forward(key, ValidationOutput.of(v), ts);
     metrics.evaluated(trigger, v.decision());
     PodState.OpenViolation open = s.violation();
-    Optional<Violations.Step> step = Violations.next(open, v, now);
+    Optional<Violations.Step> step = Violations.next(open, v, now, eventTime);
     if (step.isPresent()) {
       forward(key, ValidationOutput.of(step.get().transition()), ts);
       open = step.get().open();
@@ -369,7 +374,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     if (!out.followUpKinds().isEmpty() && out.decision() != out.signaledDecision()) {
       for (FollowUp.Kind kind : out.followUpKinds()) {
         forward(signalKey(p, kind), ValidationOutput.of(
-            signal(FollowUpSignal.Type.EVALUATED, out, kind, null, null, now)), ts);
+            signal(FollowUpSignal.Type.EVALUATED, out, kind, null, null, now, eventTime)), ts);
       }
       out = out.withFollowUps(out.followUpKinds(), out.decision(), out.seenAdmissions());
     }
@@ -601,7 +606,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       int forwarded = outbox.size();
       int moved = gauges.size();
       try {
-        pods.put(key, evaluate(key, s, trigger, ts));
+        pods.put(key, evaluate(key, s, trigger, reevaluationEventTime(s, trigger), ts));
       } catch (RuntimeException e) {
         outbox.subList(forwarded, outbox.size()).clear();
         gauges.subList(moved, gauges.size()).clear();
@@ -680,7 +685,8 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
           forward(FollowUp.key(a.clusterId(), owner, kind), ValidationOutput.of(new FollowUpSignal(
               FollowUpSignal.Type.ADMITTED, a.clusterId(), owner, kind, a.name(),
               a.images().stream().map(ContainerImage::image).toList(), a.user(), detail(a, kind) + why,
-              ev == null ? null : ev.decision(), ev == null ? List.of() : ev.policyVersions(), now)), ts);
+              ev == null ? null : ev.decision(), ev == null ? List.of() : ev.policyVersions(), now,
+              a.requestReceivedAt())), ts);
         }
       }
       pending.put(key, new PendingAdmissions(waiting.events(), waiting.since(), true));
@@ -712,9 +718,21 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   }
 
   private FollowUpSignal signal(FollowUpSignal.Type type, PodState s, FollowUp.Kind kind,
-      String user, String detail, Instant now) {
+      String user, String detail, Instant now, Instant eventTime) {
     return new FollowUpSignal(type, s.pod().clusterId(), s.pod().owner(), kind, s.pod().name(),
-        images(s.pod()), user, detail, s.decision(), s.policyVersions(), now);
+        images(s.pod()), user, detail, s.decision(), s.policyVersions(), now, eventTime);
+  }
+
+  /**
+   * The event time of a re-evaluation: for a policy change, when the newest revision in force for
+   * the pod's cluster was published; otherwise (attestations, metadata, periodic) unknown.
+   */
+  private Instant reevaluationEventTime(PodState s, Verdict.Trigger trigger) {
+    if (trigger != Verdict.Trigger.POLICY_CHANGE) {
+      return null;
+    }
+    return documents(book.effective(s.pod().clusterId())).stream().map(PolicyDocument::publishedAt)
+        .max(Instant::compareTo).orElse(null);
   }
 
   private static List<String> images(PodEvent p) {

@@ -62,10 +62,11 @@ final class FollowUpLifecycle {
           FollowUp f = new FollowUp(FollowUpId.of(sig.clusterId(), sig.owner(), sig.kind(), cycle).toString(), sig.clusterId(), sig.owner(),
               sig.kind(), State.OPEN, sig.detail() == null ? "opened" : sig.detail(), null, 1,
               List.of(sig.pod()), sig.images(), sig.user() == null ? List.of() : List.of(sig.user()),
-              sig.detail(), sig.at(), sig.at(), now, null, null);
+              sig.detail(), sig.at(), sig.at(), now, null, null, sig.eventTime());
           out.add(f);
           s = new FollowUpState(f, cycle, pods, sig.policyVersions(), null, now, false);
         } else {
+          s = causedAt(s, sig.eventTime());
           Map<String, FollowUpState.PodEntry> pods = new TreeMap<>(s.pods());
           FollowUpState.PodEntry before = pods.get(sig.pod());
           pods.put(sig.pod(), new FollowUpState.PodEntry(true,
@@ -84,6 +85,7 @@ final class FollowUpLifecycle {
         if (s == null || isClosed(s) || !s.pods().containsKey(sig.pod())) {
           return new Result(s, out);
         }
+        s = causedAt(s, sig.eventTime());
         Map<String, FollowUpState.PodEntry> pods = new TreeMap<>(s.pods());
         pods.put(sig.pod(), new FollowUpState.PodEntry(pods.get(sig.pod()).live(), sig.decision()));
         s = new FollowUpState(s.current(), s.cycle(), pods, versions(s, sig), s.pendingCause(),
@@ -94,6 +96,7 @@ final class FollowUpLifecycle {
         if (s == null || isClosed(s) || !s.pods().containsKey(sig.pod()) || !s.pods().get(sig.pod()).live()) {
           return new Result(s, out);
         }
+        s = causedAt(s, sig.eventTime());
         Map<String, FollowUpState.PodEntry> pods = new TreeMap<>(s.pods());
         pods.put(sig.pod(), new FollowUpState.PodEntry(false, pods.get(sig.pod()).decision()));
         long live = pods.values().stream().filter(FollowUpState.PodEntry::live).count();
@@ -137,6 +140,8 @@ final class FollowUpLifecycle {
     if (target == null) {
       return new Result(s, out);
     }
+    s = causedAt(s, ack.at());
+    c = s.current();
     String cause = switch (ack.action()) {
       case ACKNOWLEDGE -> "acknowledged by " + who;
       case RESOLVE -> "resolved by " + who;
@@ -319,7 +324,23 @@ final class FollowUpLifecycle {
     List<String> names = pods.keySet().stream().limit(FollowUp.MAX_PODS_LISTED).toList();
     return new FollowUp(c.followUpId(), c.clusterId(), c.owner(), c.kind(), state, cause,
         reevaluation, pods.size(), names, images, users, c.detail(), c.firstSeen(), lastSeen,
-        changedAt, ackBy, note);
+        changedAt, ackBy, note, c.eventTime());
+  }
+
+  /**
+   * The state taking an input of {@code eventTime}: the records it causes, now or when held
+   * changes are published, carry that event time (null: unknown, the last one known stays).
+   */
+  private static FollowUpState causedAt(FollowUpState s, Instant eventTime) {
+    FollowUp c = s.current();
+    if (eventTime == null || eventTime.equals(c.eventTime())) {
+      return s;
+    }
+    FollowUp f = new FollowUp(c.followUpId(), c.clusterId(), c.owner(), c.kind(), c.state(), c.cause(),
+        c.reevaluation(), c.podCount(), c.pods(), c.images(), c.users(), c.detail(), c.firstSeen(),
+        c.lastSeen(), c.changedAt(), c.acknowledgedBy(), c.note(), eventTime);
+    return new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), s.pendingCause(), s.lastAdmittedAt(),
+        s.held());
   }
 
   private static List<String> union(List<String> a, List<String> b, int max) {

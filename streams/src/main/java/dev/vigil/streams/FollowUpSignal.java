@@ -15,6 +15,9 @@ import java.util.Objects;
  * @param decision the pod's latest decision, or {@code null} when not evaluated yet
  * @param user who created the pod (admissions only)
  * @param detail how the bypass happened (admissions only)
+ * @param at when the validation task processed it
+ * @param eventTime the event time of what caused it (the admission's request time, the pod event's
+ *     observation time, the publish time of the policy a re-evaluation ran under), or {@code null}
  */
 public record FollowUpSignal(
     Type type,
@@ -27,7 +30,8 @@ public record FollowUpSignal(
     String detail,
     Decision decision,
     List<String> policyVersions,
-    Instant at) {
+    Instant at,
+    Instant eventTime) {
 
   /** What happened to the pod. */
   public enum Type {

@@ -26,8 +26,11 @@ final class Violations {
   /** A transition to publish and the violation that is open afterwards ({@code null}: none). */
   record Step(ViolationTransition transition, PodState.OpenViolation open) {}
 
-  /** The transition {@code verdict} causes when {@code open} is the violation open before it. */
-  static Optional<Step> next(PodState.OpenViolation open, Verdict verdict, Instant now) {
+  /**
+   * The transition {@code verdict} causes when {@code open} is the violation open before it, at
+   * {@code now} (processing time), caused by an input of {@code eventTime} (null: unknown).
+   */
+  static Optional<Step> next(PodState.OpenViolation open, Verdict verdict, Instant now, Instant eventTime) {
     if (!verdict.decision().isViolation()) {
       if (open == null) {
         return Optional.empty();
@@ -35,14 +38,14 @@ final class Violations {
       List<String> reasons = List.of("compliant under " + policy(verdict.policyVersions()));
       return Optional.of(new Step(transition(open.violationId(), verdict,
           ViolationTransition.Transition.RESOLVED, open.decision(), Decision.ALLOW, reasons,
-          open.openedAt(), now), null));
+          open.openedAt(), now, eventTime), null));
     }
     List<String> reasons = reasons(verdict);
     List<String> rules = rules(verdict);
     if (open == null) {
       String id = "violation/" + verdict.verdictId();
       return Optional.of(new Step(transition(id, verdict, ViolationTransition.Transition.OPENED,
-              null, verdict.decision(), reasons, now, now),
+              null, verdict.decision(), reasons, now, now, eventTime),
           new PodState.OpenViolation(id, verdict.decision(), reasons, rules, now)));
     }
     if (open.decision() == verdict.decision() && open.reasons().equals(reasons)) {
@@ -50,18 +53,18 @@ final class Violations {
     }
     return Optional.of(new Step(transition(open.violationId(), verdict,
             ViolationTransition.Transition.CHANGED, open.decision(), verdict.decision(), reasons,
-            open.openedAt(), now),
+            open.openedAt(), now, eventTime),
         new PodState.OpenViolation(open.violationId(), verdict.decision(), reasons, rules,
             open.openedAt())));
   }
 
   /** The RESOLVED transition of a pod that is gone. */
-  static ViolationTransition gone(PodState state, String why, Instant now) {
+  static ViolationTransition gone(PodState state, String why, Instant now, Instant eventTime) {
     PodState.OpenViolation open = state.violation();
     var p = state.pod();
     return new ViolationTransition(open.violationId(), p.clusterId(), p.namespace(), p.name(),
         p.owner(), ViolationTransition.Transition.RESOLVED, open.decision(), open.decision(),
-        List.of(why), null, open.openedAt(), now);
+        List.of(why), null, open.openedAt(), now, eventTime);
   }
 
   /**
@@ -128,8 +131,8 @@ final class Violations {
 
   private static ViolationTransition transition(String id, Verdict v,
       ViolationTransition.Transition t, Decision previous, Decision current, List<String> reasons,
-      Instant openedAt, Instant at) {
+      Instant openedAt, Instant at, Instant eventTime) {
     return new ViolationTransition(id, v.clusterId(), v.namespace(), v.podName(), v.owner(), t,
-        previous, current, reasons, v.verdictId(), openedAt, at);
+        previous, current, reasons, v.verdictId(), openedAt, at, eventTime);
   }
 }

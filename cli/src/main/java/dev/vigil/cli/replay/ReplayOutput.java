@@ -19,7 +19,9 @@ import java.util.Map;
  * openedAt}, {@code changedAt}, {@code firstSeen}, {@code lastSeen}) are left out, and so is a
  * follow-up's {@code cause}: it says how many pods had been admitted or evaluated when the record
  * was made ("1 of 2 pods run images the policy denies", "3 pods admitted"), which depends on how
- * admissions and evaluations interleaved. The topics keep all of them ({@code --keep-data}).
+ * admissions and evaluations interleaved. {@code eventTime} is left out too: which input's time the
+ * record of a state printed carries depends on the same interleaving. The topics keep all of them
+ * ({@code --keep-data}).
  *
  * <p>Follow-up pod counts are published every flush interval, so how many intermediate counts a
  * follow-up goes through depends on timing. A run of records of one follow-up in one state is
