@@ -32,7 +32,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Date;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -239,25 +238,49 @@ class ShippedStacksIT {
 
   @Test
   void kubernetesWatcherReceiversAndStreamsStartWithTheConfigMapAndGetReady() throws Exception {
+    List<JsonNode> docs = new ArrayList<>();
+    try (var parser = YAML.getFactory().createParser(ROOT.resolve("deploy/kubernetes/vigil.yaml").toFile())) {
+      YAML.readValues(parser, JsonNode.class).forEachRemaining(docs::add);
+    }
+    startWorkloadsAndAwaitReady("k8s", docs);
+  }
+
+  @Test
+  void helmChartWatcherReceiversAndStreamsStartWithTheRenderedConfigAndGetReady() throws Exception {
+    // The chart with the values an installer must give (clusterId), rendered by Helm itself.
+    startWorkloadsAndAwaitReady("helm", List.copyOf(dev.vigil.cli.deploy.HelmChartTest.render(t -> { }).values()));
+  }
+
+  /**
+   * Starts the Vigil containers of rendered Kubernetes objects (the vigil-config ConfigMap, the
+   * Deployments and StatefulSets) with exactly their arguments, environment and mounted config.
+   */
+  private void startWorkloadsAndAwaitReady(String label, List<JsonNode> docs) throws Exception {
     Map<String, String> configMap = new LinkedHashMap<>();
     List<JsonNode> workloads = new ArrayList<>();
-    try (var parser = YAML.getFactory().createParser(ROOT.resolve("deploy/kubernetes/vigil.yaml").toFile())) {
-      for (Iterator<JsonNode> docs = YAML.readValues(parser, JsonNode.class); docs.hasNext(); ) {
-        JsonNode d = docs.next();
-        String kind = d.path("kind").asText();
-        if (kind.equals("ConfigMap") && d.path("metadata").path("name").asText().equals("vigil-config")) {
-          d.path("data").fields().forEachRemaining(e -> configMap.put(e.getKey(), e.getValue().asText()));
-        } else if (kind.equals("Deployment") || kind.equals("StatefulSet")) {
-          workloads.add(d);
-        }
+    for (JsonNode d : docs) {
+      if (d == null) {
+        continue;
+      }
+      String kind = d.path("kind").asText();
+      if (kind.equals("ConfigMap") && d.path("metadata").path("name").asText().equals("vigil-config")) {
+        d.path("data").fields().forEachRemaining(e -> configMap.put(e.getKey(), e.getValue().asText()));
+      } else if (kind.equals("Deployment") || kind.equals("StatefulSet")) {
+        workloads.add(d);
       }
     }
+    // Helm orders its output by kind and template file: start watcher, receivers, streams alike.
+    List<String> order = List.of("vigil-watcher", "vigil-receiver", "vigil-streams");
+    workloads.sort(java.util.Comparator.comparingInt(w -> {
+      int at = order.indexOf(w.path("metadata").path("name").asText());
+      return at < 0 ? order.size() : at;
+    }));
     List<Pod> pods = new ArrayList<>();
     for (JsonNode w : workloads) {
       String name = w.path("metadata").path("name").asText();
       JsonNode spec = w.path("spec").path("template").path("spec");
       JsonNode container = spec.path("containers").get(0);
-      Path podDir = Files.createDirectories(dir.resolve("k8s-" + name));
+      Path podDir = Files.createDirectories(dir.resolve(label + "-" + name));
       Map<String, JsonNode> volumes = new HashMap<>();
       spec.path("volumes").forEach(v -> volumes.put(v.path("name").asText(), v));
       w.path("spec").path("volumeClaimTemplates").forEach(v -> volumes.put(v.path("metadata").path("name").asText(),
@@ -300,9 +323,9 @@ class ShippedStacksIT {
         Files.createDirectories(home.resolve(".kube"));
         Files.copy(kubeconfig, home.resolve(".kube/config"));
       }
-      pods.add(new Pod("k8s " + name, args, env, mounts, home));
+      pods.add(new Pod(label + " " + name, args, env, mounts, home));
     }
-    assertEquals(List.of("k8s vigil-watcher", "k8s vigil-receiver", "k8s vigil-streams"),
+    assertEquals(List.of(label + " vigil-watcher", label + " vigil-receiver", label + " vigil-streams"),
         pods.stream().map(Pod::name).toList());
 
     List<VigilProcess> ran = startAllAndAwaitReady(pods);

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * rendered objects checked: what runs, as whom, with which arguments and config, and that every
  * Vigil command would accept what it is given.
  */
-class HelmChartTest {
+public class HelmChartTest {
 
   static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   static final Path CHART = ROOT.resolve("deploy/helm/vigil");
@@ -253,7 +253,8 @@ class HelmChartTest {
   }
 
   /** Renders release "vigil" in namespace "vigil" for cluster test.cluster; objects by kind/name. */
-  static Map<String, JsonNode> render(Consumer<TemplateCommand> values) throws IOException {
+  /** The chart rendered as release {@code vigil} in namespace {@code vigil}, by kind/name. */
+  public static Map<String, JsonNode> render(Consumer<TemplateCommand> values) throws IOException {
     TemplateCommand t = new Helm(CHART).template().withName("vigil").withNamespace("vigil").withKubeVersion("1.30.0").set("clusterId", "test.cluster");
     values.accept(t);
     String out = t.call();
