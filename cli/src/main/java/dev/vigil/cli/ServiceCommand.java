@@ -10,10 +10,13 @@ import dev.vigil.cli.run.IngestPlan;
 import dev.vigil.cli.run.IngestRuntime;
 import dev.vigil.cli.run.KafkaAccess;
 import dev.vigil.cli.run.Lifecycle;
+import dev.vigil.cli.run.PolicyReportsRuntime;
 import dev.vigil.cli.run.StreamsRuntime;
 import dev.vigil.streams.StreamsSettings;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -86,6 +89,18 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
         streams.set(life.add(StreamsRuntime.start(kafka, config.require(RunSettings.DATA_DIR).resolve("streams-state"),
             overrides, registry)));
       }
+      if (runsPolicyReports(config)) {
+        // Kafka Streams state under the data directory where the command keeps one; else (vigil ingest)
+        // a fresh directory, filled again from the changelog at each start.
+        Path stateDir = settings().contains(RunSettings.DATA_DIR)
+            ? config.require(RunSettings.DATA_DIR).resolve("policy-reports-state")
+            : Files.createTempDirectory("vigil-policy-reports-");
+        int replication = settings().contains(RunSettings.STREAMS_REPLICATION_FACTOR)
+            ? config.require(RunSettings.STREAMS_REPLICATION_FACTOR) : -1;
+        life.add(PolicyReportsRuntime.start(config, plan, kafka, stateDir, replication, registry));
+        out.println("policy-reports: one PolicyReport per namespace in each of " + plan.watches().size()
+            + " watched cluster(s)");
+      }
       out.println("metrics: http://" + ops.address().getHostString() + ":" + ops.address().getPort() + "/metrics");
       if (streams.get() != null && config.require(RunSettings.FEED)) {
         life.add(ConsoleFeed.start(kafka, out, System.console() != null, registry, Duration.ofSeconds(10)));
@@ -103,6 +118,11 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
         out.flush();
       }
     }
+  }
+
+  /** Whether this command writes PolicyReports: {@code vigil run --policy-reports}. */
+  boolean runsPolicyReports(Config config) {
+    return false;
   }
 
   /** Only {@code vigil run} may start the embedded broker, and only with {@code --embedded}. */
@@ -130,6 +150,11 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
       return true;
     }
 
+    @Override
+    boolean runsPolicyReports(Config config) {
+      return config.require(RunSettings.POLICY_REPORTS);
+    }
+
     boolean runsIngest() {
       return true;
     }
@@ -145,6 +170,11 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
 
   @CommandLine.Command(name = "ingest", mixinStandardHelpOptions = true, description = "Run only ingest: cluster watchers, audit receiver, feeds.")
   static final class Ingest extends ServiceCommand {
+    @Override
+    boolean runsPolicyReports(Config config) {
+      return config.require(RunSettings.POLICY_REPORTS);
+    }
+
     boolean runsIngest() {
       return true;
     }

@@ -130,6 +130,17 @@ public final class RunSettings {
       "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
           + "default.replication.factor; production: 3");
 
+  // PolicyReports (wgpolicyk8s.io/v1alpha2), written to the watched clusters
+  public static final Setting<Boolean> POLICY_REPORTS = new Setting<>("policy-reports.enabled", "--policy-reports",
+      "VIGIL_POLICY_REPORTS", Parsers.BOOL, "false",
+      "keep one PolicyReport per namespace in each watched cluster (needs the PolicyReport CRD and RBAC)");
+  public static final Setting<Duration> POLICY_REPORTS_INTERVAL = new Setting<>("policy-reports.interval",
+      "--policy-reports-interval", "VIGIL_POLICY_REPORTS_INTERVAL", Parsers::duration, "5s",
+      "changes to a namespace within this long become one write of its PolicyReport");
+  public static final Setting<Integer> POLICY_REPORTS_RATE = new Setting<>("policy-reports.writes-per-second",
+      "--policy-reports-rate", "VIGIL_POLICY_REPORTS_RATE", Parsers::positive, "5",
+      "most PolicyReport writes per second to the API servers, over all clusters");
+
   // Operations
   public static final Setting<InetSocketAddress> METRICS_LISTEN = new Setting<>("metrics.listen",
       "--metrics-listen", "VIGIL_METRICS_LISTEN", Parsers::address, "127.0.0.1:9464",
@@ -148,15 +159,17 @@ public final class RunSettings {
   private static final List<Setting<?>> STREAMS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW,
       STREAMS_REPLICATION_FACTOR);
   private static final List<Setting<?>> OPS = List.of(METRICS_LISTEN, FEED);
+  private static final List<Setting<?>> POLICY_REPORTS_SETTINGS = List.of(POLICY_REPORTS, POLICY_REPORTS_INTERVAL,
+      POLICY_REPORTS_RATE);
 
   /** Settings of {@code vigil run}: all of them. */
   public static List<Setting<?>> run() {
-    return concat(KAFKA, EMBEDDED_KAFKA, List.of(DATA_DIR), INGEST, STREAMS, OPS);
+    return concat(KAFKA, EMBEDDED_KAFKA, List.of(DATA_DIR), INGEST, STREAMS, POLICY_REPORTS_SETTINGS, OPS);
   }
 
   /** Settings of {@code vigil ingest}. */
   public static List<Setting<?>> ingest() {
-    return concat(KAFKA, INGEST, OPS);
+    return concat(KAFKA, INGEST, POLICY_REPORTS_SETTINGS, OPS);
   }
 
   /** Settings of {@code vigil streams} (its state lives under the data directory). */
