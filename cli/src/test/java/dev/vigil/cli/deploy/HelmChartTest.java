@@ -150,6 +150,25 @@ public class HelmChartTest {
   }
 
   @Test
+  void policyReportsGiveTheWatcherTheSettingAndARoleToWriteThem() throws Exception {
+    assertFalse(render(t -> {}).containsKey("ClusterRole/vigil-policy-reports"), "off by default");
+
+    Map<String, JsonNode> objects = render(t -> t.set("policyReports.enabled", "true")
+        .set("policyReports.writesPerSecond", "2"));
+
+    Config watcher = acceptedConfig("Deployment/vigil-watcher",
+        objects.get("Deployment/vigil-watcher").at("/spec/template/spec"), objects);
+    assertTrue(watcher.require(RunSettings.POLICY_REPORTS));
+    assertEquals(2, watcher.require(RunSettings.POLICY_REPORTS_RATE));
+    JsonNode rule = objects.get("ClusterRole/vigil-policy-reports").at("/rules/0");
+    assertEquals(List.of("wgpolicyk8s.io"), YAML.convertValue(rule.path("apiGroups"), List.class));
+    assertEquals(List.of("policyreports"), YAML.convertValue(rule.path("resources"), List.class));
+    assertEquals(List.of("get", "list", "create", "patch", "update", "delete"),
+        YAML.convertValue(rule.path("verbs"), List.class));
+    assertEquals("vigil-watcher", objects.get("ClusterRoleBinding/vigil-policy-reports").at("/subjects/0/name").asText());
+  }
+
+  @Test
   void secretsForKafkaClientSettingsAndClientCertificatesAreMountedWhereTheConfigPoints() throws Exception {
     Map<String, JsonNode> objects = render(t -> t
         .set("kafka.clientConfigSecret", "vigil-kafka-client")
