@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The PolicyReport application on a real broker against the mock API server: records on the
  * topics become one report per namespace; after a restart on a fresh state directory (state
- * restored from the changelog) the report is applied over, with no duplicate result.
+ * restored from the changelog) the report is written again and then applied over, with no
+ * duplicate result.
  */
 class PolicyReportsIT {
 
@@ -107,7 +108,14 @@ class PolicyReportsIT {
             ApplyingMockServer.summary(api.report("prod")));
       }
 
+      // While it is down, someone deletes the report: the restarted application (restoring its
+      // state from the changelog into a fresh directory) writes every namespace it holds again.
+      api.client.genericKubernetesResources(KubernetesReportSink.POLICY_REPORTS).inNamespace("prod")
+          .withName(NamespaceReport.NAME).delete();
+      await().atMost(Duration.ofSeconds(10)).until(() -> api.report("prod") == null);
       try (PolicyReportsApp app = app(api, dir.resolve("state-2"))) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> api.report("prod") != null);
+        assertEquals(List.of("a", "b"), pods(api.report("prod")));
         send(Topics.VERDICTS, Records.CLUSTER + "/prod/c", Records.verdict("prod", "c", Decision.UNKNOWN, Records.T0));
         send(Topics.POD_EVENTS, Records.CLUSTER + "/prod/a", Records.deleted("prod", "a", Records.T0.plusSeconds(5)));
         await().atMost(Duration.ofSeconds(60)).until(() -> List.of("b", "c").equals(pods(api.report("prod"))));
