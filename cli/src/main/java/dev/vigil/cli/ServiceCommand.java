@@ -1,6 +1,7 @@
 package dev.vigil.cli;
 
 import dev.vigil.cli.config.Config;
+import dev.vigil.cli.config.ConfigException;
 import dev.vigil.cli.config.RunSettings;
 import dev.vigil.cli.config.Setting;
 import dev.vigil.cli.config.SettingOptions;
@@ -68,6 +69,10 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
       IngestPlan plan = runsIngest() ? IngestPlan.from(config) : null;
       if (plan != null) {
         plan.watches().forEach(w -> life.add(w.client()));
+      }
+      if (runsPolicyReports(config) && (plan == null || plan.watches().isEmpty())) {
+        throw new ConfigException(RunSettings.POLICY_REPORTS.flag() + " writes to the watched clusters: it needs "
+            + RunSettings.WATCH.flag() + " true");
       }
       KafkaAccess kafka = life.add(KafkaAccess.open(config, embeddedAllowed()));
       out.println("kafka: " + kafka.bootstrapServers() + (kafka.embedded() ? " (embedded, started by --embedded: one "

@@ -105,6 +105,17 @@ class PolicyReportTopologyTest {
   }
 
   @Test
+  void everyProcessorStoreAndInternalTopicIsNamed() {
+    String described = PolicyReportTopology.build(FLUSH, r -> { }).describe().toString();
+
+    assertFalse(described.contains("KSTREAM-") || described.contains("KTABLE-"), described);
+    for (String name : List.of("policy-report-by-namespace", PolicyReportTopology.PODS_STORE,
+        PolicyReportTopology.DIRTY_STORE, "policy-report-namespaces")) {
+      assertTrue(described.contains(name), name + " in " + described);
+    }
+  }
+
+  @Test
   void eachDecisionBecomesItsResultWithTheViolationsSeverityAndRule() {
     verdict("prod", "ok", Decision.ALLOW, Duration.ZERO);
     verdict("prod", "unsigned", Decision.DENY, Duration.ZERO);
