@@ -97,9 +97,14 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
       if (runsPolicyReports(config)) {
         // Kafka Streams state under the data directory where the command keeps one; else (vigil ingest)
         // a fresh directory, filled again from the changelog at each start.
-        Path stateDir = settings().contains(RunSettings.DATA_DIR)
-            ? config.require(RunSettings.DATA_DIR).resolve("policy-reports-state")
-            : Files.createTempDirectory("vigil-policy-reports-");
+        Path stateDir;
+        if (settings().contains(RunSettings.DATA_DIR)) {
+          stateDir = config.require(RunSettings.DATA_DIR).resolve("policy-reports-state");
+        } else {
+          Path temporary = Files.createTempDirectory("vigil-policy-reports-");
+          life.add(() -> deleteTree(temporary)); // closed after the application, which is added next
+          stateDir = temporary;
+        }
         int replication = settings().contains(RunSettings.STREAMS_REPLICATION_FACTOR)
             ? config.require(RunSettings.STREAMS_REPLICATION_FACTOR) : -1;
         life.add(PolicyReportsRuntime.start(config, plan, kafka, stateDir, replication, registry));
@@ -125,7 +130,15 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
     }
   }
 
-  /** Whether this command writes PolicyReports: {@code vigil run --policy-reports}. */
+  private static void deleteTree(Path root) throws java.io.IOException {
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /** Whether this command writes PolicyReports: {@code vigil run|ingest --policy-reports}. */
   boolean runsPolicyReports(Config config) {
     return false;
   }

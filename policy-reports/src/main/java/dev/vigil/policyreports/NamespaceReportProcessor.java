@@ -55,7 +55,7 @@ final class NamespaceReportProcessor implements Processor<String, PodChange, Voi
       return;
     }
     pods.put(key, after);
-    if (before == null || before.reportable() || after.reportable()) {
+    if ((before != null && before.reportable()) || after.reportable()) {
       dirty.putIfAbsent(record.key(), context.currentSystemTimeMs());
     }
   }

@@ -6,6 +6,7 @@ import dev.vigil.schemas.Verdict;
 import dev.vigil.schemas.ViolationTransition;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,7 @@ public record PodEntry(
 
   public PodEntry {
     Objects.requireNonNull(pod, "pod");
-    properties = properties == null ? Map.of() : new TreeMap<>(properties);
+    properties = properties == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(properties));
   }
 
   /** True when the pod is gone and has no result in the report. */
