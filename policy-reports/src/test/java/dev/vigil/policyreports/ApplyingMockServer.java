@@ -28,7 +28,7 @@ import java.util.logging.Logger;
  * manager owns every field of the object: create it when absent, else replace its fields by the
  * applied ones (the CRD's lists, such as {@code results}, are atomic: replaced whole). Every apply request is recorded, with its field manager.
  */
-final class ApplyingMockServer implements AutoCloseable {
+public final class ApplyingMockServer implements AutoCloseable {
 
   /** An apply request as the API server received it. */
   record Apply(String path, String fieldManager, boolean force) {}
@@ -38,9 +38,9 @@ final class ApplyingMockServer implements AutoCloseable {
   final List<Apply> applies = new CopyOnWriteArrayList<>();
   final AtomicBoolean down = new AtomicBoolean();
   private final KubernetesMockServer server;
-  final KubernetesClient client;
+  public final KubernetesClient client;
 
-  ApplyingMockServer() {
+  public ApplyingMockServer() {
     MOCK_LOG.setLevel(Level.WARNING);
     KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher() {
       @Override
@@ -100,7 +100,7 @@ final class ApplyingMockServer implements AutoCloseable {
   }
 
   /** The namespace's Vigil report, or {@code null}. */
-  GenericKubernetesResource report(String namespace) {
+  public GenericKubernetesResource report(String namespace) {
     // from the listing, which would also show a second report, should one ever be created
     return reports(namespace).stream().filter(r -> NamespaceReport.NAME.equals(r.getMetadata().getName()))
         .findFirst().orElse(null);
@@ -113,13 +113,18 @@ final class ApplyingMockServer implements AutoCloseable {
   }
 
   @SuppressWarnings("unchecked")
-  static List<Map<String, Object>> results(GenericKubernetesResource report) {
+  public static List<Map<String, Object>> results(GenericKubernetesResource report) {
     return (List<Map<String, Object>>) report.getAdditionalProperties().get("results");
   }
 
   @SuppressWarnings("unchecked")
   static Map<String, Object> summary(GenericKubernetesResource report) {
     return (Map<String, Object>) report.getAdditionalProperties().get("summary");
+  }
+
+  /** The API server's URL, for a kubeconfig. */
+  public String url() {
+    return server.url("/");
   }
 
   @Override
