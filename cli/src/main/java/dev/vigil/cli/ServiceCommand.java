@@ -13,6 +13,7 @@ import dev.vigil.cli.run.KafkaAccess;
 import dev.vigil.cli.run.Lifecycle;
 import dev.vigil.cli.run.PolicyReportsRuntime;
 import dev.vigil.cli.run.StreamsRuntime;
+import dev.vigil.policyreports.PolicyReportsApp;
 import dev.vigil.streams.StreamsSettings;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
@@ -59,11 +60,12 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
       PrometheusMeterRegistry registry = OpsServer.newRegistry();
       AtomicReference<IngestRuntime> ingest = new AtomicReference<>();
       AtomicReference<StreamsRuntime> streams = new AtomicReference<>();
+      AtomicReference<PolicyReportsApp> reports = new AtomicReference<>();
       // The operations port first: a port in use stops start-up at once, and /readyz answers 503
       // (not "connection refused") while Kafka, the watchers and Streams are starting.
       OpsServer ops = life.add(OpsServer.start(config.require(RunSettings.METRICS_LISTEN),
           RunSettings.METRICS_LISTEN.flag(), registry,
-          () -> streams.get() == null ? Map.of() : streams.get().unhealthy(),
+          () -> unhealthy(streams.get(), reports.get()),
           () -> started.get() ? readiness(ingest.get(), streams.get()) : Map.of("vigil", "starting")));
       // The clusters next (no kubeconfig, unreachable API server: one line, before Kafka is touched).
       IngestPlan plan = runsIngest() ? IngestPlan.from(config) : null;
@@ -107,7 +109,7 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
         }
         int replication = settings().contains(RunSettings.STREAMS_REPLICATION_FACTOR)
             ? config.require(RunSettings.STREAMS_REPLICATION_FACTOR) : -1;
-        life.add(PolicyReportsRuntime.start(config, plan, kafka, stateDir, replication, registry));
+        reports.set(life.add(PolicyReportsRuntime.start(config, plan, kafka, stateDir, replication, registry)));
         out.println("policy-reports: one PolicyReport per namespace in each of " + plan.watches().size()
             + " watched cluster(s)");
       }
@@ -146,6 +148,17 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
   /** Only {@code vigil run} may start the embedded broker, and only with {@code --embedded}. */
   boolean embeddedAllowed() {
     return false;
+  }
+
+  private static Map<String, String> unhealthy(StreamsRuntime streams, PolicyReportsApp reports) {
+    Map<String, String> down = new LinkedHashMap<>();
+    if (streams != null) {
+      down.putAll(streams.unhealthy());
+    }
+    if (reports != null) {
+      down.putAll(reports.unhealthy());
+    }
+    return down;
   }
 
   private static Map<String, String> readiness(IngestRuntime ingest, StreamsRuntime streams) {

@@ -19,6 +19,7 @@ public final class PolicyReportsApp implements AutoCloseable {
 
   private final ReportWriter writer;
   private final KafkaStreams streams;
+  private volatile boolean closing;
 
   private PolicyReportsApp(ReportWriter writer, KafkaStreams streams) {
     this.writer = writer;
@@ -44,8 +45,33 @@ public final class PolicyReportsApp implements AutoCloseable {
     return streams.state();
   }
 
+  /**
+   * Empty while the application works or may still work; else why it stopped for good (a failed
+   * thread it could not replace, or stopped without {@link #close}): reports are no longer updated.
+   */
+  public Map<String, String> unhealthy() {
+    return unhealthy(streams.state(), closing);
+  }
+
+  static Map<String, String> unhealthy(KafkaStreams.State state, boolean closing) {
+    if (closing) {
+      return Map.of();
+    }
+    switch (state) {
+      case ERROR:
+      case PENDING_ERROR:
+      case NOT_RUNNING:
+      case PENDING_SHUTDOWN:
+        return Map.of("policy-reports", state + ": the PolicyReport writer's Kafka Streams stopped (see the log); "
+            + "PolicyReports are no longer updated");
+      default:
+        return Map.of();
+    }
+  }
+
   @Override
   public void close() {
+    closing = true;
     streams.close(Duration.ofSeconds(30));
     writer.close();
   }
