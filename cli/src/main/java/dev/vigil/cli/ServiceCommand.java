@@ -151,25 +151,23 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
   }
 
   private static Map<String, String> unhealthy(StreamsRuntime streams, PolicyReportsApp reports) {
-    Map<String, String> down = new LinkedHashMap<>();
-    if (streams != null) {
-      down.putAll(streams.unhealthy());
-    }
-    if (reports != null) {
-      down.putAll(reports.unhealthy());
-    }
-    return down;
+    return merged(streams == null ? null : streams.unhealthy(), reports == null ? null : reports.unhealthy());
   }
 
   private static Map<String, String> readiness(IngestRuntime ingest, StreamsRuntime streams) {
-    Map<String, String> notReady = new LinkedHashMap<>();
-    if (ingest != null) {
-      notReady.putAll(ingest.notReady());
+    return merged(ingest == null ? null : ingest.notReady(), streams == null ? null : streams.notReady());
+  }
+
+  /** The reasons of the parts that run ({@code null}: the part does not run here). */
+  @SafeVarargs
+  private static Map<String, String> merged(Map<String, String>... parts) {
+    Map<String, String> all = new LinkedHashMap<>();
+    for (Map<String, String> p : parts) {
+      if (p != null) {
+        all.putAll(p);
+      }
     }
-    if (streams != null) {
-      notReady.putAll(streams.notReady());
-    }
-    return notReady;
+    return all;
   }
 
   @CommandLine.Command(name = "run", mixinStandardHelpOptions = true,

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.vigil.policyreports.ApplyingMockServer;
+import dev.vigil.policyreports.Records;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -24,17 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 class PolicyReportsCommandIT {
 
   static final String IMAGE = "us-docker.pkg.dev/acme/app/api@sha256:" + "d4".repeat(32);
-  static final String POLICY = """
-      name: projects/acme/policy
-      globalPolicyEvaluationMode: DISABLE
-      defaultAdmissionRule:
-        evaluationMode: ALWAYS_ALLOW
-        enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
-      kubernetesNamespaceAdmissionRules:
-        prod:
-          evaluationMode: ALWAYS_DENY
-          enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
-      """;
 
   @TempDir Path dir;
 
@@ -68,7 +58,7 @@ class PolicyReportsCommandIT {
           contexts: [{name: policy-reports, context: {cluster: mock, user: vigil}}]
           current-context: policy-reports
           """.formatted(api.url()));
-      Path policy = Files.writeString(dir.resolve("policy.yaml"), POLICY);
+      Path policy = Files.writeString(dir.resolve("policy.yaml"), Records.POLICY);
 
       try (VigilProcess run = VigilProcess.start(List.of("run", "--embedded", "--embedded-port", "0",
           "--data-dir", dir.resolve("data").toString(), "--policy", policy.toString(), "--cluster-id", "test.mock",

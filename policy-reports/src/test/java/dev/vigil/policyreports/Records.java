@@ -11,7 +11,23 @@ import java.time.Instant;
 import java.util.List;
 
 /** v2 records as streams writes them, for the tests (streams fills severity once secops lands). */
-final class Records {
+public final class Records {
+
+  /** A policy that allows everything but the {@code prod} namespace (denied) and {@code sandbox} (dry run). */
+  public static final String POLICY = """
+      name: projects/acme/policy
+      globalPolicyEvaluationMode: DISABLE
+      defaultAdmissionRule:
+        evaluationMode: ALWAYS_ALLOW
+        enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
+      kubernetesNamespaceAdmissionRules:
+        prod:
+          evaluationMode: ALWAYS_DENY
+          enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
+        sandbox:
+          evaluationMode: ALWAYS_DENY
+          enforcementMode: DRYRUN_AUDIT_LOG_ONLY
+      """;
 
   static final String CLUSTER = "us-central1-a.prod";
   static final Instant T0 = Instant.parse("2026-11-30T10:00:00Z");

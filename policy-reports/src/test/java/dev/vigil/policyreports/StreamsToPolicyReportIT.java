@@ -39,20 +39,6 @@ class StreamsToPolicyReportIT {
 
   static final Duration WAIT = Duration.ofSeconds(120);
   static final String IMAGE = "us-docker.pkg.dev/acme/app/api@sha256:" + "c3".repeat(32);
-  static final String POLICY = """
-      name: projects/acme/policy
-      globalPolicyEvaluationMode: DISABLE
-      defaultAdmissionRule:
-        evaluationMode: ALWAYS_ALLOW
-        enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
-      kubernetesNamespaceAdmissionRules:
-        prod:
-          evaluationMode: ALWAYS_DENY
-          enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
-        sandbox:
-          evaluationMode: ALWAYS_DENY
-          enforcementMode: DRYRUN_AUDIT_LOG_ONLY
-      """;
 
   @TempDir Path dir;
 
@@ -86,7 +72,7 @@ class StreamsToPolicyReportIT {
         streams.awaitRunning(WAIT);
         await().atMost(WAIT).until(() -> reports.state() == KafkaStreams.State.RUNNING);
         PolicyDocument policy = PolicyDocument.of("*", PolicyDocument.Kind.BINAUTHZ_POLICY, "projects/acme/policy", 1,
-            PolicyDocument.Format.YAML, POLICY, "test", Instant.now());
+            PolicyDocument.Format.YAML, Records.POLICY, "test", Instant.now());
         producer.send(new ProducerRecord<>(Topics.POLICIES.name(), policy.key(), Json.write(policy))).get();
         for (PodEvent e : List.of(pod(PodEvent.Type.ADDED, "default", "ok", 1), pod(PodEvent.Type.ADDED, "prod", "bad", 2),
             pod(PodEvent.Type.ADDED, "sandbox", "trial", 3))) {
