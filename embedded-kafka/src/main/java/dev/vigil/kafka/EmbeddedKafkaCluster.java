@@ -26,8 +26,9 @@ import org.apache.kafka.common.utils.Time;
  * Kafka Streams does when a replica goes away) never costs the metadata quorum. Kafka's internal
  * topics (consumer offsets, transaction state, share state) are created with replication factor
  * {@code min(3, n)} and {@code min.insync.replicas} one less (at least 1), as a production cluster
- * has them; {@code default.replication.factor} is the same, so Kafka Streams' internal topics are
- * replicated when Streams leaves their replication factor to the broker. Brokers keep their ports
+ * has them; {@code default.replication.factor} is the same, on the brokers and on the controller
+ * (which applies it in KRaft), so Kafka Streams' internal topics are replicated when Streams
+ * leaves their replication factor to the cluster. Brokers keep their ports
  * and data across {@link #stopBroker}/{@link #startBroker}.
  */
 public final class EmbeddedKafkaCluster implements KafkaCluster {
@@ -69,6 +70,11 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
       c.put("controller.quorum.bootstrap.servers", quorum);
       c.put("listeners", "CONTROLLER://" + quorum);
       c.put("log.dirs", controllerDir.resolve("data").toString());
+      // In KRaft the controller creates topics: a CreateTopics without a replication factor or
+      // partition count (Kafka Streams' internal topics with replication.factor -1) gets the
+      // controller's defaults, not the brokers'.
+      c.put("default.replication.factor", String.valueOf(replication));
+      c.put("num.partitions", "1");
       EmbeddedKafka.format(controllerDir, c, clusterId, "--standalone");
       controller = new KafkaRaftServer(KafkaConfig.fromProps(c), Time.SYSTEM);
       controller.startup();
