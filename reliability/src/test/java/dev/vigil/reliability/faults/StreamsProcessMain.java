@@ -18,13 +18,16 @@ import org.apache.kafka.streams.StreamsConfig;
  * directory, application id, and optionally {@code key=value} streams settings ({@link
  * StreamsSettings.Key}, e.g. {@code vigil.streams.replication-factor=3}). Prints {@code RUNNING}
  * once running; never exits by itself. SIGTERM closes the instance as {@code vigil streams} does
- * (commit, leave the group); SIGKILL leaves everything as it is.
+ * (commit, leave the group); SIGKILL leaves everything as it is. The JVM halts when the JVM that
+ * started it is gone (exited or killed), so that no instance outlives its test.
  */
 public final class StreamsProcessMain {
 
   private StreamsProcessMain() {}
 
   public static void main(String[] args) throws Exception {
+    // No orphan: when the JVM that started this one is gone, this one goes too.
+    ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> Runtime.getRuntime().halt(1)));
     Map<String, String> values = new HashMap<>();
     values.put(StreamsSettings.Key.BOOTSTRAP_SERVERS.key(), args[0]);
     values.put(StreamsSettings.Key.STATE_DIR.key(), args[1]);
