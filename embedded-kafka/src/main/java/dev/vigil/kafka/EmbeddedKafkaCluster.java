@@ -185,11 +185,7 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
 
   /** Stops broker {@code id} with a controlled shutdown (its partitions' leadership moves first). */
   public void stopBroker(int id) {
-    RunningBroker broker;
-    synchronized (this) {
-      settings(id);
-      broker = running.remove(id);
-    }
+    RunningBroker broker = remove(id);
     if (broker != null) {
       broker.stop();
     }
@@ -206,14 +202,16 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
       throw new UnsupportedOperationException("brokers run in this JVM and cannot be killed; start the cluster with "
           + "Brokers.SEPARATE_JVMS");
     }
-    RunningBroker broker;
-    synchronized (this) {
-      settings(id);
-      broker = running.remove(id);
-    }
+    RunningBroker broker = remove(id);
     if (broker != null) {
       broker.kill();
     }
+  }
+
+  /** Takes broker {@code id} off the running ones; null if it was not running. */
+  private synchronized RunningBroker remove(int id) {
+    settings(id);
+    return running.remove(id);
   }
 
   /** Starts broker {@code id} again on its port and data; returns once it is unfenced. */
