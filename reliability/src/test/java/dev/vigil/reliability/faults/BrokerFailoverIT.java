@@ -57,9 +57,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and fail-open admissions, each retrying what Kafka did not acknowledge, as the pod watcher and
  * the audit webhook's API server do; three streams instances run in their own JVMs ({@link
  * StreamsProcessMain}, changelogs RF 3). Under that load the broker that leads most of the busiest
- * partitions is stopped, one streams instance is killed with SIGKILL while the broker is away, the
- * broker comes back, the killed instance is started again, and the other two are rolled (SIGTERM,
- * start again) one after the other.
+ * partitions is killed with SIGKILL (the brokers run in JVMs of their own), one streams instance is
+ * killed with SIGKILL while the broker is away, the broker comes back while the killed instance
+ * starts again, and the other two are rolled (SIGTERM, start again) one after the other.
  *
  * <p>The outcome must be that of an undisturbed run, which for this input is known in advance:
  * every pod with the unlisted image opens one {@code OPENED DENY} violation, resolved once if the
@@ -103,6 +103,7 @@ class BrokerFailoverIT {
     List<String> phases = new ArrayList<>();
     cluster = EmbeddedKafkaCluster.start(dir.resolve("kafka"), 3, EmbeddedKafkaCluster.Brokers.SEPARATE_JVMS);
     String bootstrap = cluster.bootstrapServers();
+    phases.add("3 brokers running " + StreamsKillIT.seconds(t0));
     Ingest a = null;
     Ingest b = null;
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
@@ -114,7 +115,7 @@ class BrokerFailoverIT {
           .all().get(30, TimeUnit.SECONDS);
       topics.awaitServed(List.of("failover-default-replication"), Duration.ofSeconds(30));
       assertEquals(3, replicas(admin, "failover-default-replication"), "replicas of a topic created without a factor");
-      phases.add("cluster and topics " + StreamsKillIT.seconds(t0));
+      phases.add("topics " + StreamsKillIT.seconds(t0));
 
       a = new Ingest("a", bootstrap);
       b = new Ingest("b", bootstrap);
