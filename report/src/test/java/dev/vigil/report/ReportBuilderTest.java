@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 class ReportBuilderTest {
 
   static final Clock LATER = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
+  static final WorkloadRef API = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "payments", "api");
 
   static Report scenarioReport(ReportSettings settings) {
     ReportBuilder builder = new ReportBuilder(settings, LATER);
@@ -294,15 +295,14 @@ class ReportBuilderTest {
     Instant admitted = Instant.parse("2026-10-12T10:00:00Z");
     Instant podSeen = Instant.parse("2026-10-12T10:00:02Z");
     Instant deleted = Instant.parse("2026-10-14T08:00:00Z");
-    WorkloadRef api = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "payments", "api");
     Function<ReportSettings, Report> report = settings -> {
       ReportBuilder b = new ReportBuilder(settings, LATER);
-      b.followUp(followUp("backfill#1", api, FollowUp.State.OPEN, today, today, null, admitted));
-      b.followUp(followUp("backfill#1", api, FollowUp.State.RESOLVED, today, today.plusSeconds(1), null, deleted));
+      b.followUp(followUp("backfill#1", API, FollowUp.State.OPEN, today, today, null, admitted));
+      b.followUp(followUp("backfill#1", API, FollowUp.State.RESOLVED, today, today.plusSeconds(1), null, deleted));
       b.violation(violation(ViolationTransition.Transition.OPENED, today, podSeen));
       b.violation(violation(ViolationTransition.Transition.RESOLVED, today.plusSeconds(1), deleted));
       // written before event times were kept: placed by when it was processed
-      b.followUp(followUp("legacy#1", api, FollowUp.State.OPEN, today, today, null, null));
+      b.followUp(followUp("legacy#1", API, FollowUp.State.OPEN, today, today, null, null));
       return b.build();
     };
 
@@ -365,8 +365,7 @@ class ReportBuilderTest {
   }
 
   private static ViolationTransition violation(ViolationTransition.Transition t, Instant at, Instant eventTime) {
-    WorkloadRef api = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "payments", "api");
-    return new ViolationTransition("viol-1", "prod", "payments", "api-1", api, t,
+    return new ViolationTransition("viol-1", "prod", "payments", "api-1", API, t,
         t == ViolationTransition.Transition.OPENED ? null : Decision.DENY, Decision.DENY,
         List.of("no attestation"), "verdict-1", Instant.parse("2026-11-25T09:00:00Z"), at, eventTime);
   }
