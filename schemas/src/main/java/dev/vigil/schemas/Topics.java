@@ -59,7 +59,7 @@ public final class Topics {
 
   public static final Topic<ViolationTransition> VIOLATIONS =
       new Topic<>("vigil.violations", "cluster/namespace/name", ViolationTransition.class,
-          "violation-transition.schema.json", "dev.vigil.violation-transition.v1",
+          "violation-transition.schema.json", "dev.vigil.violation-transition.v2",
           POD_PARTITIONS, Topic.Cleanup.DELETE, YEAR);
 
   public static final Topic<FollowUp> FOLLOWUPS =

@@ -159,6 +159,14 @@ public final class VigilStreamsApp implements AutoCloseable {
     return streams;
   }
 
+  /**
+   * The policy gate application ({@code <app>-policy-gate}): health checks watch it too, since
+   * policy edits stop being accepted when it stops.
+   */
+  public KafkaStreams policyGate() {
+    return gate;
+  }
+
   /** The instance's metrics. */
   public VigilMetrics metrics() {
     return metrics;
