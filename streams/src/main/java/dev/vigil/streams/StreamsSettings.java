@@ -37,6 +37,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param streamThreads Kafka Streams {@code num.stream.threads}
  * @param replicationFactor replication factor of Kafka Streams' internal topics (changelogs); -1
  *     leaves it to the broker's {@code default.replication.factor}
+ * @param heartbeatInterval how often each instance writes a heartbeat to {@code vigil.heartbeats}
+ *     while it runs (the report shows periods without one as gaps)
  */
 public record StreamsSettings(
     String applicationId,
@@ -50,7 +52,8 @@ public record StreamsSettings(
     Duration followUpFlushInterval,
     Duration followUpMaxOpenAge,
     int streamThreads,
-    int replicationFactor) {
+    int replicationFactor,
+    Duration heartbeatInterval) {
 
   /** The configuration keys, each with its default and what it means. */
   public enum Key {
@@ -74,7 +77,10 @@ public record StreamsSettings(
     STREAM_THREADS("vigil.streams.threads", "1", "Kafka Streams num.stream.threads"),
     REPLICATION_FACTOR("vigil.streams.replication-factor", "-1",
         "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
-            + "default.replication.factor");
+            + "default.replication.factor"),
+    HEARTBEAT_INTERVAL("vigil.streams.heartbeat-interval", "PT30S",
+        "how often each instance writes a heartbeat to vigil.heartbeats while it runs (whole seconds); the "
+            + "report shows periods without one as gaps");
 
     private final String key;
     private final String defaultValue;
@@ -119,6 +125,10 @@ public record StreamsSettings(
     positive(Key.DELETED_POD_RETENTION, deletedPodRetention);
     positive(Key.FOLLOWUP_FLUSH_INTERVAL, followUpFlushInterval);
     positive(Key.FOLLOWUP_MAX_OPEN_AGE, followUpMaxOpenAge);
+    positive(Key.HEARTBEAT_INTERVAL, heartbeatInterval);
+    if (heartbeatInterval.toSeconds() < 1) {
+      throw new InvalidSettingException(Key.HEARTBEAT_INTERVAL, heartbeatInterval.toString(), "must be at least PT1S");
+    }
     if (applicationId.isBlank()) {
       throw new InvalidSettingException(Key.APPLICATION_ID, applicationId, "must not be blank");
     }
@@ -154,28 +164,29 @@ public record StreamsSettings(
         duration(values, Key.FOLLOWUP_FLUSH_INTERVAL),
         duration(values, Key.FOLLOWUP_MAX_OPEN_AGE),
         integer(values, Key.STREAM_THREADS),
-        integer(values, Key.REPLICATION_FACTOR));
+        integer(values, Key.REPLICATION_FACTOR),
+        duration(values, Key.HEARTBEAT_INTERVAL));
   }
 
   /** A copy with another application id (tests run several applications on one broker). */
   public StreamsSettings withApplicationId(String id) {
     return new StreamsSettings(id, bootstrapServers, stateDir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval);
   }
 
   /** A copy with another state directory (a second instance in the same JVM needs its own). */
   public StreamsSettings withStateDir(Path dir) {
     return new StreamsSettings(applicationId, bootstrapServers, dir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval);
   }
 
   /** A copy with another change-poll interval. */
   public StreamsSettings withChangePollInterval(Duration d) {
     return new StreamsSettings(applicationId, bootstrapServers, stateDir, d,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval);
   }
 
   /**
