@@ -60,8 +60,8 @@ class CosignIT {
       KafkaAccess access = KafkaAccess.of(kafka.bootstrapServers());
       access.createTopicsNow();
       IngestPlan plan = new IngestPlan(List.of(new IngestPlan.Watch("us-central1-a.test", client)), List.of(), null,
-          policy, platform, null, "*", null, null, Duration.ofMillis(500), null,
-          new IngestSettings.Cosign(Duration.ofSeconds(2), null, List.of(registry.host())));
+          new IngestSettings.Feeds(policy, platform, null, "*", null, null, Duration.ofMillis(500), null,
+              new IngestSettings.Cosign(Duration.ofSeconds(2), null, List.of(registry.host()))));
       try (StreamsRuntime streams = StreamsRuntime.start(access, dir.resolve("state"),
               Map.of(StreamsSettings.APPLICATION_ID.key(), "vigil-cosign-it"), new SimpleMeterRegistry());
           IngestApp ingest = IngestApp.start(plan, access.settings(), new SimpleMeterRegistry(), null,

@@ -88,8 +88,9 @@ class FeedRevocationIT {
     try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
       KafkaAccess access = KafkaAccess.of(kafka.bootstrapServers());
       access.createTopicsNow();
-      IngestPlan plan = new IngestPlan(List.of(new IngestPlan.Watch(CLUSTER, client)), List.of(), null, policy, null,
-          attestors, "*", attestations, null, Duration.ofMillis(500), grafeas, null);
+      IngestPlan plan = new IngestPlan(List.of(new IngestPlan.Watch(CLUSTER, client)), List.of(), null,
+          new IngestSettings.Feeds(policy, null, attestors, "*", attestations, null, Duration.ofMillis(500), grafeas,
+              null));
       try (StreamsRuntime streams = StreamsRuntime.start(access, dir.resolve("state"),
               Map.of(StreamsSettings.APPLICATION_ID.key(), "vigil-revocation-it"), new SimpleMeterRegistry());
           IngestApp ingest = IngestApp.start(plan, access.settings(), new SimpleMeterRegistry(), null,

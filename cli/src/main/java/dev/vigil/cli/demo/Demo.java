@@ -7,6 +7,7 @@ import dev.vigil.cli.run.Lifecycle;
 import dev.vigil.cli.run.StreamsRuntime;
 import dev.vigil.ingest.app.IngestApp;
 import dev.vigil.ingest.app.IngestPlan;
+import dev.vigil.ingest.app.IngestSettings;
 import dev.vigil.ingest.http.ReceiverSettings;
 import dev.vigil.kafka.EmbeddedKafka;
 import dev.vigil.streams.StreamsSettings;
@@ -102,7 +103,8 @@ public final class Demo {
           Set.of(world.token), Set.of(DemoWorld.CLUSTER), ReceiverSettings.DEFAULT_MAX_BODY_BYTES,
           ReceiverSettings.DEFAULT_DEDUP_WINDOW, 4, false, null);
       IngestPlan plan = new IngestPlan(List.of(new IngestPlan.Watch(DemoWorld.CLUSTER, kube)), List.of(), receiver,
-          world.policy, null, world.attestors, "*", world.attestations, null, Duration.ofSeconds(1));
+          new IngestSettings.Feeds(world.policy, null, world.attestors, "*", world.attestations, null,
+              Duration.ofSeconds(1), null, null));
       IngestApp ingest = IngestApp.start(plan, kafka.settings(), registry, registry::scrape, Clock.systemUTC());
       life.add(ingest);
       ingestRef.set(ingest);

@@ -66,6 +66,7 @@ public final class IngestApp implements AutoCloseable {
    */
   public static IngestApp start(IngestPlan plan, KafkaSettings kafka, MeterRegistry registry,
       Supplier<String> metricsText, Clock clock) {
+    IngestSettings.Feeds feeds = plan.feeds();
     MicrometerIngestMetrics metrics = new MicrometerIngestMetrics(registry).knownClusters(plan.clusterIds());
     if (plan.receiver() != null) {
       metrics.auditReceiver();
@@ -84,44 +85,44 @@ public final class IngestApp implements AutoCloseable {
     try {
       // Policies first, so streams judges the first pods against them.
       Map<PolicyDocument.Kind, Path> files = new LinkedHashMap<>();
-      if (plan.policy() != null) {
-        files.put(PolicyDocument.Kind.BINAUTHZ_POLICY, plan.policy());
+      if (feeds.policy() != null) {
+        files.put(PolicyDocument.Kind.BINAUTHZ_POLICY, feeds.policy());
       }
-      if (plan.platformPolicy() != null) {
-        files.put(PolicyDocument.Kind.PLATFORM_POLICY, plan.platformPolicy());
+      if (feeds.platformPolicy() != null) {
+        files.put(PolicyDocument.Kind.PLATFORM_POLICY, feeds.platformPolicy());
       }
-      if (plan.attestors() != null) {
-        files.put(PolicyDocument.Kind.ATTESTOR, plan.attestors());
+      if (feeds.attestors() != null) {
+        files.put(PolicyDocument.Kind.ATTESTOR, feeds.attestors());
       }
       for (Map.Entry<PolicyDocument.Kind, Path> f : files.entrySet()) {
         String name = f.getValue().getFileName().toString();
-        String key = f.getKey() + "/" + plan.policyScope() + "/" + name;
+        String key = f.getKey() + "/" + feeds.policyScope() + "/" + name;
         PolicyDocument last = PolicyTopic.latest(kafka.bootstrapServers(), kafka.clientProperties(), key,
             Duration.ofSeconds(15));
-        PolicyFilePublisher p = new PolicyFilePublisher(f.getValue(), f.getKey(), plan.policyScope(), name,
+        PolicyFilePublisher p = new PolicyFilePublisher(f.getValue(), f.getKey(), feeds.policyScope(), name,
             PolicyValidator.standard(), publisher, metrics, clock, last);
         p.check();
-        p.watch(scheduler, plan.feedInterval());
+        p.watch(scheduler, feeds.interval());
         policies.add(p);
       }
       Map<String, Map<String, String>> onTopics = new HashMap<>(); // what each feed restores from, read once
       Function<String, Map<String, String>> liveKeys = topic -> onTopics.computeIfAbsent(topic,
           t -> TopicIndex.liveKeys(kafka.bootstrapServers(), kafka.clientProperties(), t, Duration.ofSeconds(15)));
-      List<JsonFileFeed> feeds = new ArrayList<>();
-      if (plan.attestations() != null) {
-        feeds.add(JsonFileFeed.attestations(plan.attestations(), publisher, metrics, clock));
+      List<JsonFileFeed> fileFeeds = new ArrayList<>();
+      if (feeds.attestations() != null) {
+        fileFeeds.add(JsonFileFeed.attestations(feeds.attestations(), publisher, metrics, clock));
       }
-      if (plan.imageMetadata() != null) {
-        feeds.add(JsonFileFeed.imageMetadata(plan.imageMetadata(), publisher, metrics, clock));
+      if (feeds.imageMetadata() != null) {
+        fileFeeds.add(JsonFileFeed.imageMetadata(feeds.imageMetadata(), publisher, metrics, clock));
       }
-      for (JsonFileFeed feed : feeds) {
+      for (JsonFileFeed feed : fileFeeds) {
         // What each file contributed before a restart, so that files deleted meanwhile are revoked.
         feed.restore(liveKeys.apply(feed.topic().name()));
         feed.scan();
-        feed.watch(scheduler, plan.feedInterval());
+        feed.watch(scheduler, feeds.interval());
       }
-      if (plan.grafeas() != null) {
-        IngestSettings.Grafeas g = plan.grafeas();
+      if (feeds.grafeas() != null) {
+        IngestSettings.Grafeas g = feeds.grafeas();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         GrafeasPoller.Tokens tokens = g.googleCredentials() ? GoogleTokens.fromEnvironment(http, clock) : () -> null;
         GrafeasPoller poller = new GrafeasPoller(g.endpoint(), g.project(), tokens, http, GrafeasPoller.Retry.STANDARD,
@@ -130,8 +131,8 @@ public final class IngestApp implements AutoCloseable {
         poller.watch(scheduler, g.interval());
       }
       RecordPublisher podPublisher = publisher;
-      if (plan.cosign() != null) {
-        IngestSettings.Cosign c = plan.cosign();
+      if (feeds.cosign() != null) {
+        IngestSettings.Cosign c = feeds.cosign();
         // A docker config's credentials first; Google's registries then get an ADC token; others anonymous.
         var google = CosignSignatures.anonymous();
         try {
@@ -144,7 +145,7 @@ public final class IngestApp implements AutoCloseable {
             c.plainHttpRegistries()::contains);
         CosignFeed cosign = new CosignFeed(registries, publisher, metrics, clock, c.ttl(), 100_000)
             .restore(liveKeys.apply(Topics.ATTESTATIONS.name()));
-        cosign.watch(scheduler, plan.feedInterval());
+        cosign.watch(scheduler, feeds.interval());
         podPublisher = cosign.tap(publisher); // learns the images pods run from the pod events
       }
       for (IngestPlan.Watch w : plan.watches()) {

@@ -3,8 +3,6 @@ package dev.vigil.ingest.app;
 import dev.vigil.ingest.http.ReceiverSettings;
 import dev.vigil.ingest.watch.ClusterClients;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -17,18 +15,7 @@ import java.util.Set;
  * the {@link IngestSettings}; tests and the demo build it directly with their own clients.
  */
 public record IngestPlan(
-    List<Watch> watches,
-    List<String> namespaces,
-    ReceiverSettings receiver,
-    Path policy,
-    Path platformPolicy,
-    Path attestors,
-    String policyScope,
-    Path attestations,
-    Path imageMetadata,
-    Duration feedInterval,
-    IngestSettings.Grafeas grafeas,
-    IngestSettings.Cosign cosign) {
+    List<Watch> watches, List<String> namespaces, ReceiverSettings receiver, IngestSettings.Feeds feeds) {
 
   /** One cluster to watch. */
   public record Watch(String clusterId, KubernetesClient client) {}
@@ -36,14 +23,6 @@ public record IngestPlan(
   public IngestPlan {
     watches = List.copyOf(watches);
     namespaces = List.copyOf(namespaces);
-  }
-
-  /** A plan without a Grafeas poller or cosign signatures. */
-  public IngestPlan(List<Watch> watches, List<String> namespaces, ReceiverSettings receiver, Path policy,
-      Path platformPolicy, Path attestors, String policyScope, Path attestations, Path imageMetadata,
-      Duration feedInterval) {
-    this(watches, namespaces, receiver, policy, platformPolicy, attestors, policyScope, attestations, imageMetadata,
-        feedInterval, null, null);
   }
 
   /**
@@ -74,9 +53,7 @@ public record IngestPlan(
     Set<String> watched = new LinkedHashSet<>();
     watches.forEach(w -> watched.add(w.clusterId()));
     return new IngestPlan(watches, settings.namespaces(),
-        settings.audit() == null ? null : settings.audit().receiver(watched), settings.policy(),
-        settings.platformPolicy(), settings.attestors(), settings.policyScope(), settings.attestations(),
-        settings.imageMetadata(), settings.feedInterval(), settings.grafeas(), settings.cosign());
+        settings.audit() == null ? null : settings.audit().receiver(watched), settings.feeds());
   }
 
   /** The ids of the clusters watched or received from, for the metrics registered at start-up. */

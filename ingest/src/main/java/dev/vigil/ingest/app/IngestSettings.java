@@ -26,32 +26,11 @@ import java.util.Set;
  * @param contexts kubeconfig contexts to watch; empty: the current context (or in-cluster config)
  * @param clusterId the cluster id of a single watched context, or {@code null} to derive it
  * @param namespaces namespaces to watch; empty: all
- * @param policy Binary Authorization policy file, or {@code null}
- * @param platformPolicy continuous-validation platform policy file, or {@code null}
- * @param attestors attestor file, or {@code null}
- * @param policyScope cluster id the policy governs, or {@code *}
- * @param attestations attestation occurrences (file or directory), or {@code null}
- * @param imageMetadata image metadata (file or directory), or {@code null}
- * @param feedInterval how often the files are checked
- * @param grafeas the Grafeas project to poll, or {@code null}
- * @param cosign cosign signature reading, or {@code null} when off
+ * @param feeds the policy and fact feeds
  * @param audit the HTTPS audit receiver, or {@code null} when off
  */
 public record IngestSettings(
-    boolean watch,
-    List<String> contexts,
-    String clusterId,
-    List<String> namespaces,
-    Path policy,
-    Path platformPolicy,
-    Path attestors,
-    String policyScope,
-    Path attestations,
-    Path imageMetadata,
-    Duration feedInterval,
-    Grafeas grafeas,
-    Cosign cosign,
-    Audit audit) {
+    boolean watch, List<String> contexts, String clusterId, List<String> namespaces, Feeds feeds, Audit audit) {
 
   // Clusters
   public static final Setting<Boolean> WATCH = new Setting<>("kube.watch", "--watch", "VIGIL_KUBE_WATCH",
@@ -148,6 +127,27 @@ public record IngestSettings(
       AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT, AUDIT_REQUEST_TIMEOUT, AUDIT_IDLE_TIMEOUT,
       AUDIT_MAX_CONNECTIONS, AUDIT_GKE_PUBSUB);
 
+  /**
+   * The policy and fact feeds.
+   *
+   * @param policy Binary Authorization policy file, or {@code null}
+   * @param platformPolicy continuous-validation platform policy file, or {@code null}
+   * @param attestors attestor file, or {@code null}
+   * @param policyScope cluster id the policy governs, or {@code *}
+   * @param attestations attestation occurrences (file or directory), or {@code null}
+   * @param imageMetadata image metadata (file or directory), or {@code null}
+   * @param interval how often the files are checked
+   * @param grafeas the Grafeas project to poll, or {@code null}
+   * @param cosign cosign signature reading, or {@code null} when off
+   */
+  public record Feeds(Path policy, Path platformPolicy, Path attestors, String policyScope, Path attestations,
+      Path imageMetadata, Duration interval, Grafeas grafeas, Cosign cosign) {
+    public Feeds {
+      Objects.requireNonNull(policyScope, POLICY_SCOPE.key());
+      Objects.requireNonNull(interval, FEED_INTERVAL.key());
+    }
+  }
+
   /** The Container Analysis (Grafeas) project to poll; {@code googleCredentials} false means anonymous. */
   public record Grafeas(String project, URI endpoint, boolean googleCredentials, Duration interval) {}
 
@@ -189,8 +189,7 @@ public record IngestSettings(
   public IngestSettings {
     contexts = List.copyOf(contexts);
     namespaces = List.copyOf(namespaces);
-    Objects.requireNonNull(policyScope, POLICY_SCOPE.key());
-    Objects.requireNonNull(feedInterval, FEED_INTERVAL.key());
+    Objects.requireNonNull(feeds, "feeds");
     if (watch && contexts.size() > 1 && clusterId != null) {
       throw new SettingException(CLUSTER_ID.flag() + " names one cluster but " + contexts.size()
           + " contexts are watched; cluster ids come from the context names then");
@@ -201,12 +200,12 @@ public record IngestSettings(
   public static IngestSettings from(SettingValues values) {
     return new IngestSettings(values.require(WATCH), values.get(CONTEXTS).orElse(List.of()),
         values.get(CLUSTER_ID).orElse(null), values.get(NAMESPACES).orElse(List.of()),
-        values.get(POLICY).orElse(null), values.get(PLATFORM_POLICY).orElse(null),
-        values.get(ATTESTORS).orElse(null), values.require(POLICY_SCOPE),
-        values.get(ATTESTATIONS).orElse(null), values.get(IMAGE_METADATA).orElse(null),
-        values.require(FEED_INTERVAL), grafeas(values),
-        values.require(COSIGN) ? new Cosign(values.require(COSIGN_TTL), values.get(COSIGN_DOCKER_CONFIG).orElse(null),
-            values.get(COSIGN_PLAIN_HTTP).orElse(List.of())) : null,
+        new Feeds(values.get(POLICY).orElse(null), values.get(PLATFORM_POLICY).orElse(null),
+            values.get(ATTESTORS).orElse(null), values.require(POLICY_SCOPE),
+            values.get(ATTESTATIONS).orElse(null), values.get(IMAGE_METADATA).orElse(null),
+            values.require(FEED_INTERVAL), grafeas(values),
+            values.require(COSIGN) ? new Cosign(values.require(COSIGN_TTL),
+                values.get(COSIGN_DOCKER_CONFIG).orElse(null), values.get(COSIGN_PLAIN_HTTP).orElse(List.of())) : null),
         audit(values));
   }
 

@@ -42,11 +42,11 @@ class IngestSettingsTest {
 
     assertTrue(s.watch());
     assertEquals(List.of(), s.contexts());
-    assertEquals("*", s.policyScope());
-    assertEquals(Duration.ofSeconds(10), s.feedInterval());
+    assertEquals("*", s.feeds().policyScope());
+    assertEquals(Duration.ofSeconds(10), s.feeds().interval());
     assertNull(s.audit());
-    assertNull(s.grafeas());
-    assertNull(s.cosign());
+    assertNull(s.feeds().grafeas());
+    assertNull(s.feeds().cosign());
   }
 
   @Test
@@ -98,7 +98,7 @@ class IngestSettingsTest {
     SettingException credentials = assertThrows(SettingException.class,
         () -> of(Map.of("feeds.grafeas-project", "acme", "feeds.grafeas-credentials", "aws")));
     IngestSettings.Grafeas anonymous = of(Map.of("feeds.grafeas-project", "acme",
-        "feeds.grafeas-credentials", "none")).grafeas();
+        "feeds.grafeas-credentials", "none")).feeds().grafeas();
 
     assertTrue(endpoint.getMessage().startsWith("--grafeas-endpoint: 'ftp://x'"), endpoint.getMessage());
     assertTrue(credentials.getMessage().startsWith("--grafeas-credentials: 'aws'"), credentials.getMessage());
