@@ -532,7 +532,7 @@ class BrokerFailoverIT {
       ProcessBuilder b = new ProcessBuilder(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
           "-Dlog4j2.configurationFile=log4j2-test.xml", "-cp", System.getProperty("java.class.path"),
           StreamsProcessMain.class.getName(), bootstrap, dir.resolve("state-" + n).toString(), APP,
-          "vigil.streams.replication-factor=3", "vigil.streams.followup-flush-interval=PT2S")
+          "streams.replication-factor=3", "streams.followup-flush-interval=2s")
           .redirectErrorStream(true);
       try {
         Process p = b.start();

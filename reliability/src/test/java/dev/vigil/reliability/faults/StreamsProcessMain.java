@@ -16,7 +16,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * {@code VigilStreamsApp.start} (the policy gate, then the main application), with a 6 s consumer
  * session so that the group notices a killed member quickly. Arguments: bootstrap servers, state
  * directory, application id, and optionally {@code key=value} streams settings ({@link
- * StreamsSettings.Key}, e.g. {@code vigil.streams.replication-factor=3}). Prints {@code RUNNING}
+ * StreamsSettings#SETTINGS}, e.g. {@code streams.replication-factor=3}). Prints {@code RUNNING}
  * once running; never exits by itself. SIGTERM closes the instance as {@code vigil streams} does
  * (commit, leave the group); SIGKILL leaves everything as it is. The JVM halts when the JVM that
  * started it is gone (exited or killed), so that no instance outlives its test.
@@ -29,14 +29,11 @@ public final class StreamsProcessMain {
     // No orphan: when the JVM that started this one is gone, this one goes too.
     ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> Runtime.getRuntime().halt(1)));
     Map<String, String> values = new HashMap<>();
-    values.put(StreamsSettings.Key.BOOTSTRAP_SERVERS.key(), args[0]);
-    values.put(StreamsSettings.Key.STATE_DIR.key(), args[1]);
-    values.put(StreamsSettings.Key.APPLICATION_ID.key(), args[2]);
     for (int i = 3; i < args.length; i++) {
       int eq = args[i].indexOf('=');
       values.put(args[i].substring(0, eq), args[i].substring(eq + 1));
     }
-    StreamsSettings settings = StreamsSettings.fromMap(values);
+    StreamsSettings settings = StreamsSettings.fromMap(values, args[0], Path.of(args[1])).withApplicationId(args[2]);
     VigilStreamsApp app = VigilStreamsApp.start(settings, ValidationEngine.standard(), new SimpleMeterRegistry(),
         Map.of(StreamsConfig.consumerPrefix("session.timeout.ms"), "6000",
             StreamsConfig.consumerPrefix("heartbeat.interval.ms"), "1000"));
