@@ -1,7 +1,11 @@
 package dev.vigil.policyreports;
 
+import dev.vigil.schemas.settings.Parsers;
+import dev.vigil.schemas.settings.Setting;
+import dev.vigil.schemas.settings.SettingValues;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -28,6 +32,19 @@ public record PolicyReportSettings(
     Path stateDir,
     int replicationFactor) {
 
+  public static final Setting<Boolean> ENABLED = new Setting<>("policy-reports.enabled", "--policy-reports",
+      "VIGIL_POLICY_REPORTS", Parsers.BOOL, "false",
+      "keep one PolicyReport per namespace in each watched cluster (needs the PolicyReport CRD and RBAC)");
+  public static final Setting<Duration> INTERVAL = new Setting<>("policy-reports.interval",
+      "--policy-reports-interval", "VIGIL_POLICY_REPORTS_INTERVAL", Parsers::duration, "5s",
+      "changes to a namespace within this long become one write of its PolicyReport");
+  public static final Setting<Integer> RATE = new Setting<>("policy-reports.writes-per-second",
+      "--policy-reports-rate", "VIGIL_POLICY_REPORTS_RATE", Parsers::positive, "5",
+      "most PolicyReport writes per second to the API servers, over all clusters");
+
+  /** Every setting of the PolicyReport writer, in the order of the README's table. */
+  public static final List<Setting<?>> SETTINGS = List.of(ENABLED, INTERVAL, RATE);
+
   public static final String DEFAULT_APPLICATION_ID = "vigil-policy-reports";
   public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(5);
   public static final double DEFAULT_WRITES_PER_SECOND = 5;
@@ -46,6 +63,13 @@ public record PolicyReportSettings(
     if (!(writesPerSecond > 0)) {
       throw new IllegalArgumentException("policy-reports writes per second must be positive, was " + writesPerSecond);
     }
+  }
+
+  /** The settings {@code values} give (flags, file, environment), for the writer's Kafka and state. */
+  public static PolicyReportSettings from(SettingValues values, String bootstrapServers, Path stateDir,
+      int replicationFactor) {
+    return new PolicyReportSettings(bootstrapServers, DEFAULT_APPLICATION_ID, values.require(INTERVAL),
+        values.require(RATE), DEFAULT_RETRY_BACKOFF, stateDir, replicationFactor);
   }
 
   /** The defaults, for {@code bootstrapServers} and {@code stateDir}. */
