@@ -37,6 +37,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param streamThreads Kafka Streams {@code num.stream.threads}
  * @param replicationFactor replication factor of Kafka Streams' internal topics (changelogs); -1
  *     leaves it to the broker's {@code default.replication.factor}
+ * @param hygiene which registry-hygiene rules run, and the Artifact Registry / Container Registry
+ *     host patterns
  */
 public record StreamsSettings(
     String applicationId,
@@ -50,7 +52,8 @@ public record StreamsSettings(
     Duration followUpFlushInterval,
     Duration followUpMaxOpenAge,
     int streamThreads,
-    int replicationFactor) {
+    int replicationFactor,
+    HygieneSettings hygiene) {
 
   /** The configuration keys, each with its default and what it means. */
   public enum Key {
@@ -74,7 +77,17 @@ public record StreamsSettings(
     STREAM_THREADS("vigil.streams.threads", "1", "Kafka Streams num.stream.threads"),
     REPLICATION_FACTOR("vigil.streams.replication-factor", "-1",
         "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
-            + "default.replication.factor");
+            + "default.replication.factor"),
+    HYGIENE_IMAGE_BY_TAG("vigil.streams.hygiene.image-by-tag", "true",
+        "hygiene/image-by-tag findings: a container whose spec names its image by tag, not by digest"),
+    HYGIENE_TAG_MOVED("vigil.streams.hygiene.tag-moved", "true",
+        "hygiene/tag-moved findings: pods of one workload run different digests under one tag"),
+    HYGIENE_PULL_SECRET_FOR_ARTIFACT_REGISTRY("vigil.streams.hygiene.pull-secret-for-artifact-registry", "true",
+        "hygiene/pull-secret-for-artifact-registry findings: a pod with imagePullSecrets pulls from a "
+            + "Google registry host"),
+    HYGIENE_GOOGLE_REGISTRIES("vigil.streams.hygiene.google-registries", "*-docker.pkg.dev,gcr.io,*.gcr.io",
+        "registry hosts that take the node's or Workload Identity's credentials (comma-separated; * is any "
+            + "characters but a dot)");
 
     private final String key;
     private final String defaultValue;
@@ -112,6 +125,7 @@ public record StreamsSettings(
     Objects.requireNonNull(applicationId, Key.APPLICATION_ID.key());
     Objects.requireNonNull(bootstrapServers, Key.BOOTSTRAP_SERVERS.key());
     Objects.requireNonNull(stateDir, Key.STATE_DIR.key());
+    Objects.requireNonNull(hygiene, "vigil.streams.hygiene.*");
     positive(Key.CHANGE_POLL_INTERVAL, changePollInterval);
     positive(Key.FULL_REEVALUATION_INTERVAL, fullReevaluationInterval);
     positive(Key.FRESHNESS_INTERVAL, freshnessInterval);
@@ -154,28 +168,29 @@ public record StreamsSettings(
         duration(values, Key.FOLLOWUP_FLUSH_INTERVAL),
         duration(values, Key.FOLLOWUP_MAX_OPEN_AGE),
         integer(values, Key.STREAM_THREADS),
-        integer(values, Key.REPLICATION_FACTOR));
+        integer(values, Key.REPLICATION_FACTOR),
+        hygiene(values));
   }
 
   /** A copy with another application id (tests run several applications on one broker). */
   public StreamsSettings withApplicationId(String id) {
     return new StreamsSettings(id, bootstrapServers, stateDir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, hygiene);
   }
 
   /** A copy with another state directory (a second instance in the same JVM needs its own). */
   public StreamsSettings withStateDir(Path dir) {
     return new StreamsSettings(applicationId, bootstrapServers, dir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, hygiene);
   }
 
   /** A copy with another change-poll interval. */
   public StreamsSettings withChangePollInterval(Duration d) {
     return new StreamsSettings(applicationId, bootstrapServers, stateDir, d,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, hygiene);
   }
 
   /**
@@ -231,6 +246,28 @@ public record StreamsSettings(
   private static String get(Map<String, String> values, Key key) {
     String v = values.get(key.key());
     return v == null ? key.defaultValue() : v.trim();
+  }
+
+  private static HygieneSettings hygiene(Map<String, String> values) {
+    String registries = get(values, Key.HYGIENE_GOOGLE_REGISTRIES);
+    List<String> patterns = java.util.Arrays.stream(registries.split(",")).map(String::trim)
+        .filter(p -> !p.isEmpty()).toList();
+    boolean byTag = bool(values, Key.HYGIENE_IMAGE_BY_TAG);
+    boolean tagMoved = bool(values, Key.HYGIENE_TAG_MOVED);
+    boolean pullSecret = bool(values, Key.HYGIENE_PULL_SECRET_FOR_ARTIFACT_REGISTRY);
+    try {
+      return new HygieneSettings(byTag, tagMoved, pullSecret, patterns);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSettingException(Key.HYGIENE_GOOGLE_REGISTRIES, registries, e.getMessage());
+    }
+  }
+
+  private static boolean bool(Map<String, String> values, Key key) {
+    String v = get(values, key);
+    if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(v);
+    }
+    throw new InvalidSettingException(key, v, "not true or false");
   }
 
   private static Duration duration(Map<String, String> values, Key key) {
