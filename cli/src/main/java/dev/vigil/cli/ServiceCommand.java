@@ -83,6 +83,13 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
         overrides.put(StreamsSettings.Key.CORRELATION_SKEW.key(), config.require(RunSettings.CORRELATION_SKEW).toString());
         overrides.put(StreamsSettings.Key.REPLICATION_FACTOR.key(),
             config.require(RunSettings.STREAMS_REPLICATION_FACTOR).toString());
+        overrides.put(StreamsSettings.Key.HYGIENE_IMAGE_BY_TAG.key(),
+            config.require(RunSettings.HYGIENE_IMAGE_BY_TAG).toString());
+        overrides.put(StreamsSettings.Key.HYGIENE_TAG_MOVED.key(), config.require(RunSettings.HYGIENE_TAG_MOVED).toString());
+        overrides.put(StreamsSettings.Key.HYGIENE_PULL_SECRET_FOR_ARTIFACT_REGISTRY.key(),
+            config.require(RunSettings.HYGIENE_PULL_SECRET).toString());
+        overrides.put(StreamsSettings.Key.HYGIENE_GOOGLE_REGISTRIES.key(),
+            String.join(",", config.require(RunSettings.HYGIENE_GOOGLE_REGISTRIES)));
         streams.set(life.add(StreamsRuntime.start(kafka, config.require(RunSettings.DATA_DIR).resolve("streams-state"),
             overrides, registry)));
       }

@@ -5,6 +5,7 @@ import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
 import java.time.Clock;
@@ -141,6 +142,9 @@ public final class ReportBuilder {
    */
   public void violation(ViolationTransition v) {
     violationsRead++;
+    if (v.category() == ViolationCategory.HYGIENE) {
+      return; // registry-hygiene findings judge no policy: they are not policy violations
+    }
     if (!v.at().isBefore(settings.to()) || !settings.inScope(v.clusterId(), v.namespace())) {
       return;
     }

@@ -130,6 +130,22 @@ public final class RunSettings {
       "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
           + "default.replication.factor; production: 3");
 
+  // Registry hygiene (streams)
+  public static final Setting<Boolean> HYGIENE_IMAGE_BY_TAG = new Setting<>("hygiene.image-by-tag",
+      "--hygiene-image-by-tag", "VIGIL_HYGIENE_IMAGE_BY_TAG", Parsers.BOOL, "true",
+      "hygiene/image-by-tag findings (low): a container whose spec names its image by tag, not by digest");
+  public static final Setting<Boolean> HYGIENE_TAG_MOVED = new Setting<>("hygiene.tag-moved",
+      "--hygiene-tag-moved", "VIGIL_HYGIENE_TAG_MOVED", Parsers.BOOL, "true",
+      "hygiene/tag-moved findings (medium): pods of one workload run different digests under one tag");
+  public static final Setting<Boolean> HYGIENE_PULL_SECRET = new Setting<>("hygiene.pull-secret-for-artifact-registry",
+      "--hygiene-pull-secret-for-artifact-registry", "VIGIL_HYGIENE_PULL_SECRET_FOR_ARTIFACT_REGISTRY", Parsers.BOOL,
+      "true", "hygiene/pull-secret-for-artifact-registry findings (medium): a pod with imagePullSecrets pulls from "
+          + "Artifact Registry or Container Registry");
+  public static final Setting<List<String>> HYGIENE_GOOGLE_REGISTRIES = new Setting<>("hygiene.google-registries",
+      "--hygiene-google-registries", "VIGIL_HYGIENE_GOOGLE_REGISTRIES", Parsers::list, "*-docker.pkg.dev,gcr.io,*.gcr.io",
+      "registry hosts GKE pulls from with the node's service account or Workload Identity, comma-separated "
+          + "(* is any characters but a dot)");
+
   // Operations
   public static final Setting<InetSocketAddress> METRICS_LISTEN = new Setting<>("metrics.listen",
       "--metrics-listen", "VIGIL_METRICS_LISTEN", Parsers::address, "127.0.0.1:9464",
@@ -146,7 +162,8 @@ public final class RunSettings {
       AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLIENT_SUBJECTS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
       AUDIT_REQUEST_TIMEOUT, AUDIT_IDLE_TIMEOUT, AUDIT_MAX_CONNECTIONS, AUDIT_GKE_PUBSUB);
   private static final List<Setting<?>> STREAMS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW,
-      STREAMS_REPLICATION_FACTOR);
+      STREAMS_REPLICATION_FACTOR, HYGIENE_IMAGE_BY_TAG, HYGIENE_TAG_MOVED, HYGIENE_PULL_SECRET,
+      HYGIENE_GOOGLE_REGISTRIES);
   private static final List<Setting<?>> OPS = List.of(METRICS_LISTEN, FEED);
 
   /** Settings of {@code vigil run}: all of them. */
