@@ -170,7 +170,11 @@ class HygieneTest {
     assertEquals(PULL_SECRET + "/us-central1-a.prod/payments/api-1", secret.violationId());
     assertTrue(secret.reasons().get(0).contains("[ar-key]"), secret.reasons().toString());
 
-    List<ViolationTransition> gone = send(pod(PodEvent.Type.DELETED, "api-1", 11, API, List.of("ar-key"),
+    // A newer version of the pod that changes nothing either rule sees.
+    assertEquals(List.of(), send(pod(PodEvent.Type.MODIFIED, "api-1", 11, API, List.of("ar-key"),
+        container("api", AR + ":2.0", 'a'))));
+
+    List<ViolationTransition> gone = send(pod(PodEvent.Type.DELETED, "api-1", 12, API, List.of("ar-key"),
         container("api", AR + ":2.0", 'a')));
 
     assertEquals(2, gone.size(), gone.toString());
