@@ -160,14 +160,14 @@ final class HygieneProcessor implements Processor<String, PodEvent, String, Hygi
     throw new IllegalArgumentException("not a hygiene finding: " + t.rules());
   }
 
-  /** Forgets deleted pods kept longer than {@code deleted-pod-retention}. */
+  /** Forgets deleted pods kept longer than {@code deleted-pod-retention}, and states that no longer read. */
   private void purge(long ts) {
     Instant cutoff = Instant.ofEpochMilli(ts).minus(settings.deletedPodRetention());
     List<String> gone = new ArrayList<>();
     try (KeyValueIterator<String, HygienePodState> it = pods.all()) {
       while (it.hasNext()) {
         KeyValue<String, HygienePodState> kv = it.next();
-        if (kv.value != null && kv.value.deleted() && kv.value.deletedAt().isBefore(cutoff)) {
+        if (kv.value == null || kv.value.deleted() && kv.value.deletedAt().isBefore(cutoff)) {
           gone.add(kv.key);
         }
       }

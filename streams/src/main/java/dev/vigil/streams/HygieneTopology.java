@@ -28,13 +28,13 @@ final class HygieneTopology {
       VigilMetrics vigilMetrics, int podPartitions) {
     HygieneMetrics metrics = new HygieneMetrics(vigilMetrics.registry());
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HYGIENE_PODS),
-        Serdes.String(), new JsonSerde<>(HygienePodState.class)));
+        Serdes.String(), new ForgivingJsonSerde<>(HygienePodState.class)));
     builder.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(StoreNames.HYGIENE_WORKLOAD_PODS), Serdes.String(),
-        new JsonSerde<>(TagMovedProcessor.WorkloadPod.class)));
+        new ForgivingJsonSerde<>(TagMovedProcessor.WorkloadPod.class)));
     builder.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(StoreNames.HYGIENE_TAG_DIGESTS), Serdes.String(),
-        new JsonSerde<>(TagMovedProcessor.TagDigests.class)));
+        new ForgivingJsonSerde<>(TagMovedProcessor.TagDigests.class)));
 
     var branches = podEvents
         .process(() -> new HygieneProcessor(settings, metrics), Named.as("hygiene-rules"), StoreNames.HYGIENE_PODS)

@@ -265,6 +265,16 @@ class HygieneTest {
   }
 
   @Test
+  void aHygieneStateThatNoLongerReadsStartsAfreshInsteadOfFailingItsPodForGood() {
+    ForgivingJsonSerde<HygienePodState> serde = new ForgivingJsonSerde<>(HygienePodState.class);
+    HygienePodState state = new HygienePodState(HygienePodState.trimmed(pod(PodEvent.Type.ADDED, "api-1", 10, API,
+        List.of(), container("api", AR + ":2.0", 'a'))), Map.of(), List.of(), null);
+
+    assertEquals(state, serde.deserializer().deserialize("s", serde.serializer().serialize("s", state)));
+    assertNull(serde.deserializer().deserialize("s", "{\"pod\": 42}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  @Test
   void everyRuleAndTransitionIsCountedFromZero() {
     start();
     for (String rule : List.of(BY_TAG, TAG_MOVED, PULL_SECRET)) {
