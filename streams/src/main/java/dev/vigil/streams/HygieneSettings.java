@@ -29,6 +29,12 @@ public record HygieneSettings(boolean imageByTag, boolean tagMoved, boolean pull
     }
   }
 
+  /** Parses comma-separated host patterns, refusing one that is not a lower-case host pattern. */
+  static List<String> hostPatterns(String text) {
+    return new HygieneSettings(true, true, true, Arrays.stream(text.split(",")).map(String::trim)
+        .filter(p -> !p.isEmpty()).toList()).googleRegistries();
+  }
+
   /** Whether {@code rule} is switched on. */
   boolean enabled(HygieneRule rule) {
     return switch (rule) {

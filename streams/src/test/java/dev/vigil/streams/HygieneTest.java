@@ -24,6 +24,7 @@ import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.ViolationTransition.Transition;
 import dev.vigil.schemas.WorkloadRef;
+import dev.vigil.schemas.settings.SettingException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -209,7 +210,7 @@ class HygieneTest {
 
   @Test
   void aTagThatMovesUnderAWorkloadFlagsEveryPodRunningItUntilOneDigestIsLeft() {
-    start(Map.of("vigil.streams.hygiene.image-by-tag", "false"));
+    start(Map.of("hygiene.image-by-tag", "false"));
     assertEquals(List.of(), send(pod(PodEvent.Type.ADDED, "api-1", 10, API, List.of(), container("api", AR + ":2.0", 'a'))));
     assertEquals(List.of(), send(pod(PodEvent.Type.ADDED, "api-2", 10, API, List.of(), container("api", AR + ":2.0", 'a'))));
     // Another workload running the tag as another digest is no concern of this one.
@@ -242,8 +243,8 @@ class HygieneTest {
 
   @Test
   void switchedOffRulesPublishNothingAndRegistryPatternsAreConfigurable() {
-    start(Map.of("vigil.streams.hygiene.image-by-tag", "false", "vigil.streams.hygiene.tag-moved", "false",
-        "vigil.streams.hygiene.google-registries", "registry.acme.example"));
+    start(Map.of("hygiene.image-by-tag", "false", "hygiene.tag-moved", "false",
+        "hygiene.google-registries", "registry.acme.example"));
 
     assertEquals(List.of(), send(pod(PodEvent.Type.ADDED, "api-1", 10, API, List.of("key"),
         container("api", AR + ":2.0", 'a'))));
@@ -255,12 +256,12 @@ class HygieneTest {
 
   @Test
   void unusableHygieneSettingsFailNamingTheKey() {
-    var bool = assertThrows(StreamsSettings.InvalidSettingException.class,
-        () -> StreamsSettings.fromMap(Map.of("vigil.streams.hygiene.tag-moved", "sometimes")));
-    assertTrue(bool.getMessage().startsWith("vigil.streams.hygiene.tag-moved=sometimes"), bool.getMessage());
-    var pattern = assertThrows(StreamsSettings.InvalidSettingException.class,
-        () -> StreamsSettings.fromMap(Map.of("vigil.streams.hygiene.google-registries", "gcr.io/acme")));
-    assertTrue(pattern.getMessage().startsWith("vigil.streams.hygiene.google-registries=gcr.io/acme"),
+    var bool = assertThrows(SettingException.class,
+        () -> StreamsSettings.fromMap(Map.of("hygiene.tag-moved", "sometimes"), "127.0.0.1:9", dir));
+    assertTrue(bool.getMessage().startsWith("hygiene.tag-moved=sometimes"), bool.getMessage());
+    var pattern = assertThrows(SettingException.class,
+        () -> StreamsSettings.fromMap(Map.of("hygiene.google-registries", "gcr.io/acme"), "127.0.0.1:9", dir));
+    assertTrue(pattern.getMessage().startsWith("hygiene.google-registries=gcr.io/acme"),
         pattern.getMessage());
   }
 

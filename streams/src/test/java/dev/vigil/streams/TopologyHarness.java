@@ -47,13 +47,11 @@ final class TopologyHarness implements AutoCloseable {
     this(stateDir, java.util.Map.of());
   }
 
-  /** As {@link #TopologyHarness(Path)}, with some {@code vigil.streams.*} settings set. */
+  /** As {@link #TopologyHarness(Path)}, with some streams settings set (by key). */
   TopologyHarness(Path stateDir, java.util.Map<String, String> overrides) {
     java.util.Map<String, String> values = new java.util.HashMap<>(overrides);
-    values.put(StreamsSettings.Key.BOOTSTRAP_SERVERS.key(), "127.0.0.1:9");
-    values.put(StreamsSettings.Key.STATE_DIR.key(), stateDir.toString());
-    values.put(StreamsSettings.Key.APPLICATION_ID.key(), "vigil-test");
-    settings = StreamsSettings.fromMap(values);
+    values.put(StreamsSettings.APPLICATION_ID.key(), "vigil-test");
+    settings = StreamsSettings.fromMap(values, "127.0.0.1:9", stateDir);
     topology = VigilTopology.build(settings, ValidationEngine.standard(), metrics);
     Properties props = settings.streamsProperties();
     props.put(VigilMetrics.CONFIG_KEY, metrics);
@@ -75,6 +73,11 @@ final class TopologyHarness implements AutoCloseable {
     recordTime = recordTime.plusMillis(1);
     in.pipeInput(key, value, recordTime);
     return this;
+  }
+
+  /** The timestamp of the last record sent. */
+  Instant lastRecordTime() {
+    return recordTime;
   }
 
   /** Lets stream time pass: the next record sent is stamped {@code d} later. */
