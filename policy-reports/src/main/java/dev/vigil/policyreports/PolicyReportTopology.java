@@ -4,6 +4,7 @@ import dev.vigil.schemas.JsonSerde;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.ViolationCategory;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -19,7 +20,7 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The PolicyReport topology: every pod's latest verdict ({@code vigil.verdicts}), its open
- * violation ({@code vigil.violations}: severity, failing rules) and its end ({@code
+ * policy violation ({@code vigil.violations} of category {@code policy}: severity, failing rules) and its end ({@code
  * vigil.pod-events}: deleted or finished) are re-keyed by {@code cluster/namespace}, so one task
  * holds a whole namespace; {@link NamespaceReportProcessor} keeps each pod's entry in a store and
  * hands the changed namespaces' reports to the writer every flush interval.
@@ -39,7 +40,9 @@ public final class PolicyReportTopology {
 
     KStream<String, PodChange> verdicts = source(b, Topics.VERDICTS, "verdicts")
         .mapValues(PodChange::of, Named.as("policy-report-verdicts"));
+    // Registry-hygiene findings share the topic but are no Binary Authorization result: left out.
     KStream<String, PodChange> violations = source(b, Topics.VIOLATIONS, "violations")
+        .filter((k, v) -> v.category() == ViolationCategory.POLICY, Named.as("policy-report-policy-violations"))
         .mapValues(PodChange::of, Named.as("policy-report-violations"));
     KStream<String, PodChange> gone = source(b, Topics.POD_EVENTS, "pod-events")
         .filter((k, e) -> e != null && ended(e), Named.as("policy-report-pods-ended"))

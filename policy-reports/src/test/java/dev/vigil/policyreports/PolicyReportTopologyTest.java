@@ -15,6 +15,7 @@ import dev.vigil.schemas.Severity;
 import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.Verdict;
+import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.ViolationTransition.Transition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -146,6 +147,24 @@ class PolicyReportTopologyTest {
     assertEquals("pass", pass.get("result"));
     assertEquals("defaultAdmissionRule", pass.get("rule"), "the rule that passed");
     assertNull(pass.get("severity"));
+  }
+
+  @Test
+  void aRegistryHygieneFindingOnTheSameTopicChangesNothing() {
+    verdict("prod", "a", Decision.DENY, Duration.ZERO);
+    violation("prod", "a", Transition.OPENED, Decision.DENY, Severity.HIGH, Duration.ofSeconds(1));
+    flush();
+
+    ViolationTransition policy = Records.violation("prod", "a", Transition.OPENED, Decision.DENY, Severity.HIGH, T0);
+    ViolationTransition hygiene = new ViolationTransition("hygiene/image-by-tag/" + policy.key(), policy.clusterId(),
+        "prod", "a", policy.owner(), ViolationCategory.HYGIENE, Severity.LOW,
+        List.of("hygiene/image-by-tag"), Transition.OPENED, null, null, "app names its image by tag", List.of(),
+        List.of(), List.of("by tag"), null, T0.plusSeconds(2), T0.plusSeconds(2), T0.plusSeconds(2));
+    violations.pipeInput(hygiene.key(), hygiene);
+    handed.clear();
+    driver.advanceWallClockTime(FLUSH);
+
+    assertTrue(handed.isEmpty(), "the policy result stands: " + handed);
   }
 
   @Test

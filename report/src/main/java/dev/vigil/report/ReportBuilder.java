@@ -7,6 +7,7 @@ import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Heartbeat;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Severity;
+import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
 import java.time.Clock;
@@ -149,6 +150,9 @@ public final class ReportBuilder {
    */
   public void violation(ViolationTransition v) {
     violationsRead++;
+    if (v.category() == ViolationCategory.HYGIENE) {
+      return; // registry-hygiene findings judge no policy: they are not policy violations
+    }
     // The period is one of event time: a back-filled month is reported in its month.
     Instant when = eventTime(v.eventTime(), v.at());
     if (!when.isBefore(settings.to()) || !settings.inScope(v.clusterId(), v.namespace())) {
