@@ -81,6 +81,8 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
         overrides.put(StreamsSettings.Key.FULL_REEVALUATION_INTERVAL.key(),
             config.require(RunSettings.REEVALUATION_INTERVAL).toString());
         overrides.put(StreamsSettings.Key.CORRELATION_SKEW.key(), config.require(RunSettings.CORRELATION_SKEW).toString());
+        overrides.put(StreamsSettings.Key.BYPASS_DENIALS.key(), config.require(RunSettings.BYPASS_DENIALS).toString());
+        overrides.put(StreamsSettings.Key.BYPASS_WINDOW.key(), config.require(RunSettings.BYPASS_WINDOW).toString());
         overrides.put(StreamsSettings.Key.REPLICATION_FACTOR.key(),
             config.require(RunSettings.STREAMS_REPLICATION_FACTOR).toString());
         streams.set(life.add(StreamsRuntime.start(kafka, config.require(RunSettings.DATA_DIR).resolve("streams-state"),

@@ -29,10 +29,13 @@ public final class ContinuousValidationTopology {
   private ContinuousValidationTopology() {}
 
   /**
-   * Adds continuous validation to {@code builder} and returns the follow-up signals, already
-   * re-partitioned by follow-up key.
+   * What continuous validation hands to the follow-ups: the signals, already re-partitioned by
+   * follow-up key, and the admission events as read (for the bypass correlation).
    */
-  public static KStream<String, FollowUpSignal> addTo(StreamsBuilder builder, StreamsSettings settings,
+  public record Outputs(KStream<String, FollowUpSignal> signals, KStream<String, AdmissionEvent> admissions) {}
+
+  /** Adds continuous validation to {@code builder}. */
+  public static Outputs addTo(StreamsBuilder builder, StreamsSettings settings,
       ValidationEngine engine, VigilMetrics metrics, FactsCache cache, int podPartitions) {
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.POLICIES),
@@ -88,11 +91,11 @@ public final class ContinuousValidationTopology {
             .mapValues(ValidationOutput::deadLetter, Named.as("dead-letter-value"))
             .to(Topics.DEAD_LETTER.name(), produced(Topics.DEAD_LETTER, "dead-letters-sink")), "dead-letters"))
         .defaultBranch(Branched.withFunction(s -> s, "signals"));
-    return branches.get("validation-output-signals")
+    return new Outputs(branches.get("validation-output-signals")
         .mapValues(ValidationOutput::signal, Named.as("signal-value"))
         .repartition(Repartitioned.with(Serdes.String(), new JsonSerde<>(FollowUpSignal.class))
             .withName(StoreNames.FOLLOWUP_SIGNALS)
-            .withNumberOfPartitions(podPartitions));
+            .withNumberOfPartitions(podPartitions)), admissions);
   }
 
   /**

@@ -34,6 +34,10 @@ import org.apache.kafka.streams.StreamsConfig;
  *     are emitted at once; VERIFIED and RESOLVED once no pod was admitted for this long)
  * @param followUpMaxOpenAge a fail-open or dry-run follow-up still OPEN after this long is
  *     ESCALATED; an admission whose pod never came is kept this long (stream time) for a late pod
+ * @param bypassDenials how many denials of an image by one principal, followed by a fail-open
+ *     admission of it by the same principal within {@code bypassWindow}, make a suspected bypass
+ * @param bypassWindow how far back (event time) denials count for a fail-open or breakglass
+ *     admission
  * @param streamThreads Kafka Streams {@code num.stream.threads}
  * @param replicationFactor replication factor of Kafka Streams' internal topics (changelogs); -1
  *     leaves it to the broker's {@code default.replication.factor}
@@ -49,6 +53,8 @@ public record StreamsSettings(
     Duration deletedPodRetention,
     Duration followUpFlushInterval,
     Duration followUpMaxOpenAge,
+    int bypassDenials,
+    Duration bypassWindow,
     int streamThreads,
     int replicationFactor) {
 
@@ -71,6 +77,10 @@ public record StreamsSettings(
         "how often follow-up pod counts are published"),
     FOLLOWUP_MAX_OPEN_AGE("vigil.streams.followup-max-open-age", "PT24H",
         "a fail-open or dry-run follow-up still OPEN after this long is ESCALATED"),
+    BYPASS_DENIALS("vigil.streams.bypass-denials", "3",
+        "denials of an image by one principal before its fail-open admission that make a suspected bypass"),
+    BYPASS_WINDOW("vigil.streams.bypass-window", "PT10M",
+        "how far back (event time) denials count for a fail-open or breakglass admission"),
     STREAM_THREADS("vigil.streams.threads", "1", "Kafka Streams num.stream.threads"),
     REPLICATION_FACTOR("vigil.streams.replication-factor", "-1",
         "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
@@ -119,6 +129,10 @@ public record StreamsSettings(
     positive(Key.DELETED_POD_RETENTION, deletedPodRetention);
     positive(Key.FOLLOWUP_FLUSH_INTERVAL, followUpFlushInterval);
     positive(Key.FOLLOWUP_MAX_OPEN_AGE, followUpMaxOpenAge);
+    positive(Key.BYPASS_WINDOW, bypassWindow);
+    if (bypassDenials < 1) {
+      throw new InvalidSettingException(Key.BYPASS_DENIALS, String.valueOf(bypassDenials), "must be at least 1");
+    }
     if (applicationId.isBlank()) {
       throw new InvalidSettingException(Key.APPLICATION_ID, applicationId, "must not be blank");
     }
@@ -153,6 +167,8 @@ public record StreamsSettings(
         duration(values, Key.DELETED_POD_RETENTION),
         duration(values, Key.FOLLOWUP_FLUSH_INTERVAL),
         duration(values, Key.FOLLOWUP_MAX_OPEN_AGE),
+        integer(values, Key.BYPASS_DENIALS),
+        duration(values, Key.BYPASS_WINDOW),
         integer(values, Key.STREAM_THREADS),
         integer(values, Key.REPLICATION_FACTOR));
   }
@@ -161,21 +177,21 @@ public record StreamsSettings(
   public StreamsSettings withApplicationId(String id) {
     return new StreamsSettings(id, bootstrapServers, stateDir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor);
   }
 
   /** A copy with another state directory (a second instance in the same JVM needs its own). */
   public StreamsSettings withStateDir(Path dir) {
     return new StreamsSettings(applicationId, bootstrapServers, dir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor);
   }
 
   /** A copy with another change-poll interval. */
   public StreamsSettings withChangePollInterval(Duration d) {
     return new StreamsSettings(applicationId, bootstrapServers, stateDir, d,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor);
   }
 
   /**

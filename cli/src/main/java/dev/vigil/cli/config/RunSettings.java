@@ -125,6 +125,13 @@ public final class RunSettings {
   public static final Setting<Duration> CORRELATION_SKEW = new Setting<>("streams.correlation-skew",
       "--correlation-skew", "VIGIL_CORRELATION_SKEW", Parsers::duration, "5m",
       "how long an admission event waits for its pod event");
+  public static final Setting<Integer> BYPASS_DENIALS = new Setting<>("streams.bypass-denials",
+      "--bypass-denials", "VIGIL_BYPASS_DENIALS", Parsers::positive, "3",
+      "denials of an image by one principal that, followed by a fail-open admission of it by the same "
+          + "principal within --bypass-window, make a suspected bypass");
+  public static final Setting<Duration> BYPASS_WINDOW = new Setting<>("streams.bypass-window",
+      "--bypass-window", "VIGIL_BYPASS_WINDOW", Parsers::duration, "10m",
+      "how far back (admission request time) denials count for a fail-open or breakglass admission");
   public static final Setting<Integer> STREAMS_REPLICATION_FACTOR = new Setting<>("streams.replication-factor",
       "--streams-replication-factor", "VIGIL_STREAMS_REPLICATION_FACTOR", Parsers::replicationFactor, "-1",
       "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
@@ -146,7 +153,7 @@ public final class RunSettings {
       AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLIENT_SUBJECTS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
       AUDIT_REQUEST_TIMEOUT, AUDIT_IDLE_TIMEOUT, AUDIT_MAX_CONNECTIONS, AUDIT_GKE_PUBSUB);
   private static final List<Setting<?>> STREAMS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW,
-      STREAMS_REPLICATION_FACTOR);
+      BYPASS_DENIALS, BYPASS_WINDOW, STREAMS_REPLICATION_FACTOR);
   private static final List<Setting<?>> OPS = List.of(METRICS_LISTEN, FEED);
 
   /** Settings of {@code vigil run}: all of them. */

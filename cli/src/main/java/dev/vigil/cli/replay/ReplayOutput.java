@@ -87,7 +87,7 @@ public final class ReplayOutput {
     m.put("workload", workload(f.owner()));
     m.put("podCount", f.podCount());
     m.put("pods", f.pods().stream().sorted().toList());
-    m.put("images", f.images().stream().sorted().toList());
+    m.put("images", f.imageNames().stream().sorted().toList());
     m.put("users", f.users().stream().sorted().toList());
     putIfSet(m, "reevaluation", f.reevaluation());
     putIfSet(m, "detail", f.detail());
