@@ -560,7 +560,8 @@ public final class ReportBuilder {
       return new Report.FollowUpEntry(f.followUpId(), f.clusterId(), f.owner(), f.kind(), f.state(), open,
           f.cause(), f.reevaluation(), f.podCount(), f.pods(), f.imageNames(), f.users(), f.detail(),
           firstSeen, lastSeen, changedAt, closedAt, toClose, age,
-          acknowledgedBy, acknowledgedAt, note, late);
+          acknowledgedBy, acknowledgedAt, note, late, f.suspectedBypass(), f.priorDenials(),
+          f.state() == FollowUp.State.ACKNOWLEDGED ? f.acknowledgedUntil() : null, f.ticket());
     }
 
     private static Duration nonNegative(Duration d) {
