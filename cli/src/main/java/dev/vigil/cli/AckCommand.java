@@ -243,7 +243,7 @@ final class AckCommand implements Callable<Integer> {
       } else if (Character.isDigit(t.isEmpty() ? 'x' : t.charAt(0)) && t.contains("T")) {
         when = java.time.OffsetDateTime.parse(t).toInstant();
       } else {
-        when = now.plus(dev.vigil.cli.config.Parsers.duration(t));
+        when = now.plus(dev.vigil.schemas.settings.Parsers.duration(t));
       }
     } catch (java.time.format.DateTimeParseException | ArithmeticException | NumberFormatException e) {
       throw new IllegalArgumentException("'" + text + "' is neither a time (2026-12-01T09:00:00Z) nor a duration"

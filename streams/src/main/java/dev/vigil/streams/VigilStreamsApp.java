@@ -1,5 +1,6 @@
 package dev.vigil.streams;
 
+import dev.vigil.schemas.Heartbeats;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,8 +31,14 @@ public final class VigilStreamsApp implements AutoCloseable {
   private final VigilMetrics metrics;
   private final KafkaStreams gate;
   private final KafkaStreams streams;
+  private final Heartbeats heartbeats;
 
-  private VigilStreamsApp(StreamsSettings settings, VigilMetrics metrics, KafkaStreams gate, KafkaStreams streams) {
+  /** The component name on the heartbeats streams writes. */
+  public static final String HEARTBEAT_COMPONENT = "streams";
+
+  private VigilStreamsApp(StreamsSettings settings, VigilMetrics metrics, KafkaStreams gate, KafkaStreams streams,
+      Heartbeats heartbeats) {
+    this.heartbeats = heartbeats;
     this.settings = settings;
     this.metrics = metrics;
     this.gate = gate;
@@ -51,7 +58,9 @@ public final class VigilStreamsApp implements AutoCloseable {
   /**
    * Builds and starts an instance; {@code clientProperties} are Kafka client settings for every
    * client Streams creates ({@code security.protocol}, {@code ssl.*}, {@code sasl.*}). They cannot
-   * replace the settings Vigil depends on (application id, exactly-once, handlers, state dir).
+   * replace the settings Vigil depends on (application id, threads, exactly-once, handlers, state
+   * dir): one that tries fails start-up naming the setting to use ({@link
+   * StreamsSettings#rejectOverrides}).
    *
    * <p>Two applications start: the policy gate, then, once the gate has taken every record that
    * was on {@code vigil.policies}, the main application, whose global policy store is then filled
@@ -61,6 +70,7 @@ public final class VigilStreamsApp implements AutoCloseable {
    */
   public static VigilStreamsApp start(StreamsSettings settings, ValidationEngine engine, MeterRegistry registry,
       Map<String, String> clientProperties) {
+    settings.rejectOverrides(clientProperties);
     VigilMetrics metrics = new VigilMetrics(registry, Clock.systemUTC());
     Properties props = new Properties();
     props.putAll(clientProperties);
@@ -83,7 +93,12 @@ public final class VigilStreamsApp implements AutoCloseable {
       throw new IllegalStateException(e.getMessage(), e);
     }
     KafkaStreams streams = started(new KafkaStreams(topology, props));
-    return new VigilStreamsApp(settings, metrics, gate, streams);
+    // A sign of life while the instance processes (RUNNING, or REBALANCING between runs): ADR 0092.
+    Map<String, Object> producerConfig = new HashMap<>(adminConfig);
+    Heartbeats heartbeats = Heartbeats.start(producerConfig, HEARTBEAT_COMPONENT,
+        VigilStreamsApp.class.getPackage().getImplementationVersion(), settings.heartbeatInterval(),
+        () -> streams.state() == KafkaStreams.State.RUNNING || streams.state() == KafkaStreams.State.REBALANCING);
+    return new VigilStreamsApp(settings, metrics, gate, streams, heartbeats);
   }
 
   /** How long {@link #start} waits for the policy gate to take what is on {@code vigil.policies}. */
@@ -147,6 +162,14 @@ public final class VigilStreamsApp implements AutoCloseable {
     return streams;
   }
 
+  /**
+   * The policy gate application ({@code <app>-policy-gate}): health checks watch it too, since
+   * policy edits stop being accepted when it stops.
+   */
+  public KafkaStreams policyGate() {
+    return gate;
+  }
+
   /** The instance's metrics. */
   public VigilMetrics metrics() {
     return metrics;
@@ -164,6 +187,7 @@ public final class VigilStreamsApp implements AutoCloseable {
    */
   @Override
   public void close() {
+    heartbeats.close();
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
         .withTimeout(Duration.ofSeconds(30)));
     gate.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)

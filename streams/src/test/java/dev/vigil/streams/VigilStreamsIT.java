@@ -13,6 +13,7 @@ import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.FollowUpAck;
+import dev.vigil.schemas.Heartbeat;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
@@ -153,6 +154,11 @@ class VigilStreamsIT {
             d -> d.source().equals(t.name())).get(0).key(), t.name());
       }
       assertTrue(a.state().isRunningOrRebalancing() && b.state().isRunningOrRebalancing());
+
+      // and each running instance writes heartbeats, which the report's gaps are made of (ADR 0092)
+      Heartbeat beat = out.await(Topics.HEARTBEATS, Heartbeat.class, 2, h -> h.component().equals("streams")).get(0);
+      assertEquals(30, beat.intervalSeconds());
+      assertTrue(beat.instance().endsWith("/" + ProcessHandle.current().pid()), beat.instance());
     }
   }
 
@@ -233,7 +239,8 @@ class VigilStreamsIT {
       p.put("isolation.level", "read_committed");
       consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
       List<TopicPartition> parts = new ArrayList<>();
-      for (Topic<?> t : List.of(Topics.VERDICTS, Topics.VIOLATIONS, Topics.FOLLOWUPS, Topics.DEAD_LETTER)) {
+      for (Topic<?> t : List.of(Topics.VERDICTS, Topics.VIOLATIONS, Topics.FOLLOWUPS, Topics.DEAD_LETTER,
+          Topics.HEARTBEATS)) {
         for (int i = 0; i < t.partitions(); i++) {
           parts.add(new TopicPartition(t.name(), i));
         }

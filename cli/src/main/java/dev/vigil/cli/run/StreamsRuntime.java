@@ -21,13 +21,17 @@ public final class StreamsRuntime implements AutoCloseable {
     this.kafkaMetrics = kafkaMetrics;
   }
 
-  /** Starts one instance; Kafka Streams and client metrics go to {@code registry}. */
+  /**
+   * Starts one instance with the declared defaults but for {@code overrides} (text by key, e.g.
+   * {@code streams.correlation-skew} → {@code 30s}); metrics go to {@code registry}.
+   */
   public static StreamsRuntime start(KafkaAccess kafka, Path stateDir, Map<String, String> overrides,
       MeterRegistry registry) {
-    Map<String, String> values = new LinkedHashMap<>(overrides);
-    values.put(StreamsSettings.Key.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers());
-    values.put(StreamsSettings.Key.STATE_DIR.key(), stateDir.toString());
-    StreamsSettings settings = StreamsSettings.fromMap(values);
+    return start(kafka, StreamsSettings.fromMap(overrides, kafka.bootstrapServers(), stateDir), registry);
+  }
+
+  /** Starts one instance; Kafka Streams and client metrics go to {@code registry}. */
+  public static StreamsRuntime start(KafkaAccess kafka, StreamsSettings settings, MeterRegistry registry) {
     VigilStreamsApp app = VigilStreamsApp.start(settings, dev.vigil.streams.ValidationEngine.standard(), registry,
         kafka.clientProperties());
     KafkaStreamsMetrics kafkaMetrics = new KafkaStreamsMetrics(app.kafkaStreams());
@@ -46,9 +50,19 @@ public final class StreamsRuntime implements AutoCloseable {
     return StreamsHealth.notReady(app.kafkaStreams());
   }
 
-  /** Empty while the instance works or may still work; else why it stopped for good. */
+  /**
+   * Empty while the instance works or may still work; else why it stopped for good. Both
+   * applications count: with the policy gate stopped, validation would go on under a policy that
+   * no edit can change any more, so a restart is due as surely as when validation stops.
+   */
   public Map<String, String> unhealthy() {
-    return closing ? Map.of() : StreamsHealth.unhealthy(app.kafkaStreams());
+    if (closing) {
+      return Map.of();
+    }
+    Map<String, String> out = new LinkedHashMap<>(StreamsHealth.unhealthy(app.kafkaStreams()));
+    out.putAll(StreamsHealth.unhealthy("policy-gate", app.policyGate(),
+        "policy edits are no longer accepted or rejected"));
+    return out;
   }
 
   public VigilStreamsApp app() {
