@@ -47,7 +47,8 @@ class AckExpiryTest {
   /** A fail-open Deployment whose image the policy denies: ESCALATED. */
   private FollowUp escalated() {
     h.send(Topics.POLICIES, Fixtures.enforced(1, "ALWAYS_DENY").key(), Fixtures.enforced(1, "ALWAYS_DENY"));
-    h.send(Topics.ADMISSION_EVENTS, "k", Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')));
+    var admission = Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a'));
+    h.send(Topics.ADMISSION_EVENTS, admission.key(), admission);
     PodEvent p = added("payments", "api-1", 10, OWNER, image(API, 'a'));
     h.send(Topics.POD_EVENTS, p.key(), p);
     h.advance(Duration.ofSeconds(5));
