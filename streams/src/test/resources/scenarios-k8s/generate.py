@@ -175,3 +175,24 @@ write("suspected-bypass", "audit.jsonl", jsonl(
     [denied(p, "qb-%d" % i, "mallory@acme.example") for i, p in enumerate(probes[:-1])]
     + [as_user(audit(probes[-1], "qb-4", FAILED_OPEN), "mallory@acme.example"),
        as_user(audit(tools, "qb-bob", FAILED_OPEN), "bob@acme.example")]))
+
+# registry hygiene: an allowlisted Artifact Registry image deployed by tag with a pull secret yields
+# both hygiene findings, a third-party registry with a pull secret none; a tag that moved under a
+# workload flags its pods until one digest is left (a deletion resolves)
+def tagged(p, image, secrets=()):
+    p = json.loads(json.dumps(p))
+    p["spec"]["containers"][0]["image"] = image
+    p["status"]["containerStatuses"][0]["image"] = image
+    if secrets:
+        p["spec"]["imagePullSecrets"] = [{"name": s} for s in secrets]
+    return p
+ar = tagged(pod("payments", "api", "t4g2a", API, digest("a"), 600, t(60)), API + ":2.0", ["artifact-registry-key"])
+ghcr = pod("tools", "cli", "g3h1r", "ghcr.io/acme/cli", digest("c"), 601, t(61))
+ghcr["spec"]["imagePullSecrets"] = [{"name": "ghcr-token"}]
+web = [tagged(pod("payments", "web", s, WEB, digest(d), 602 + i, t(62 + i)), WEB + ":latest")
+       for i, (s, d) in enumerate([("m0v3a", "b"), ("m0v3b", "e")])]
+gone = json.loads(json.dumps(web[1])); gone["metadata"]["resourceVersion"] = "610"
+gone["metadata"]["deletionTimestamp"] = t(70)
+write("registry-hygiene", "policy.yaml", policy("ALWAYS_DENY", ["us-docker.pkg.dev/acme/**", "ghcr.io/acme/**"]))
+write("registry-hygiene", "pods.jsonl", jsonl([watch("ADDED", ar), watch("ADDED", ghcr), watch("ADDED", web[0]),
+                                              watch("ADDED", web[1]), watch("DELETED", gone)]))

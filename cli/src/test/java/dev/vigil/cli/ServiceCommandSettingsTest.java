@@ -41,9 +41,9 @@ class ServiceCommandSettingsTest {
     return SettingOptions.resolve(parsed.subcommand().commandSpec(), settings, Map.of());
   }
 
-  /** A value of {@code s} other than its default: a duration, else a number, else a word. */
+  /** A value of {@code s} other than its default: a duration, else a number, else a word, else a switch. */
   static String otherValue(Setting<?> s) {
-    for (String candidate : List.of("7m", "7")) {
+    for (String candidate : List.of("7m", "7", "false")) {
       try {
         Object v = s.parser().parse(candidate);
         if (s.defaultValue() == null || !v.equals(s.parser().parse(s.defaultValue()))) {

@@ -50,6 +50,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *     leaves it to the broker's {@code default.replication.factor}
  * @param heartbeatInterval how often each instance writes a heartbeat to {@code vigil.heartbeats}
  *     while it runs (the report shows periods without one as gaps)
+ * @param hygiene which registry-hygiene rules run, and the Artifact Registry / Container Registry
+ *     host patterns (ADR 0115)
  */
 public record StreamsSettings(
     String applicationId,
@@ -66,7 +68,8 @@ public record StreamsSettings(
     Duration bypassWindow,
     int streamThreads,
     int replicationFactor,
-    Duration heartbeatInterval) {
+    Duration heartbeatInterval,
+    HygieneSettings hygiene) {
 
   public static final Setting<String> APPLICATION_ID = new Setting<>("streams.application-id", "--application-id",
       "VIGIL_APPLICATION_ID", Parsers::string, "vigil-streams",
@@ -113,15 +116,33 @@ public record StreamsSettings(
       "how often each instance writes a heartbeat to vigil.heartbeats while it runs (whole seconds); the report "
           + "shows periods without one as gaps");
 
+  // Registry hygiene (ADR 0115)
+  public static final Setting<Boolean> HYGIENE_IMAGE_BY_TAG = new Setting<>("hygiene.image-by-tag",
+      "--hygiene-image-by-tag", "VIGIL_HYGIENE_IMAGE_BY_TAG", Parsers.BOOL, "true",
+      "hygiene/image-by-tag findings (low): a container whose spec names its image by tag, not by digest");
+  public static final Setting<Boolean> HYGIENE_TAG_MOVED = new Setting<>("hygiene.tag-moved",
+      "--hygiene-tag-moved", "VIGIL_HYGIENE_TAG_MOVED", Parsers.BOOL, "true",
+      "hygiene/tag-moved findings (medium): pods of one workload run different digests under one tag");
+  public static final Setting<Boolean> HYGIENE_PULL_SECRET = new Setting<>("hygiene.pull-secret-for-artifact-registry",
+      "--hygiene-pull-secret-for-artifact-registry", "VIGIL_HYGIENE_PULL_SECRET_FOR_ARTIFACT_REGISTRY", Parsers.BOOL,
+      "true", "hygiene/pull-secret-for-artifact-registry findings (medium): a pod with imagePullSecrets pulls from "
+          + "Artifact Registry or Container Registry");
+  public static final Setting<List<String>> HYGIENE_GOOGLE_REGISTRIES = new Setting<>("hygiene.google-registries",
+      "--hygiene-google-registries", "VIGIL_HYGIENE_GOOGLE_REGISTRIES", HygieneSettings::hostPatterns,
+      "*-docker.pkg.dev,gcr.io,*.gcr.io", "registry hosts GKE pulls from with the node's service account or "
+          + "Workload Identity, comma-separated (* is any characters but a dot)");
+
   /** Every streams setting, in the order of the README's table. A new one goes here too. */
   public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW,
       REPLICATION_FACTOR, STREAM_THREADS, CHANGE_POLL_INTERVAL, FRESHNESS_INTERVAL, DELETED_POD_RETENTION,
-      FOLLOWUP_FLUSH_INTERVAL, FOLLOWUP_MAX_OPEN_AGE, BYPASS_DENIALS, BYPASS_WINDOW, HEARTBEAT_INTERVAL);
+      FOLLOWUP_FLUSH_INTERVAL, FOLLOWUP_MAX_OPEN_AGE, BYPASS_DENIALS, BYPASS_WINDOW, HEARTBEAT_INTERVAL, HYGIENE_IMAGE_BY_TAG, HYGIENE_TAG_MOVED,
+      HYGIENE_PULL_SECRET, HYGIENE_GOOGLE_REGISTRIES);
 
   public StreamsSettings {
     Objects.requireNonNull(applicationId, APPLICATION_ID.key());
     Objects.requireNonNull(bootstrapServers, KafkaSettings.BOOTSTRAP_SERVERS.key());
     Objects.requireNonNull(stateDir, "state directory");
+    Objects.requireNonNull(hygiene, "hygiene");
     positive(CHANGE_POLL_INTERVAL, changePollInterval);
     positive(REEVALUATION_INTERVAL, fullReevaluationInterval);
     positive(FRESHNESS_INTERVAL, freshnessInterval);
@@ -171,7 +192,9 @@ public record StreamsSettings(
         values.require(BYPASS_WINDOW),
         values.require(STREAM_THREADS),
         values.require(REPLICATION_FACTOR),
-        values.require(HEARTBEAT_INTERVAL));
+        values.require(HEARTBEAT_INTERVAL),
+        new HygieneSettings(values.require(HYGIENE_IMAGE_BY_TAG), values.require(HYGIENE_TAG_MOVED),
+            values.require(HYGIENE_PULL_SECRET), values.require(HYGIENE_GOOGLE_REGISTRIES)));
   }
 
   /**
@@ -186,24 +209,21 @@ public record StreamsSettings(
   public StreamsSettings withApplicationId(String id) {
     return new StreamsSettings(id, bootstrapServers, stateDir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor,
-        heartbeatInterval);
+        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor, heartbeatInterval, hygiene);
   }
 
   /** A copy with another state directory (a second instance in the same JVM needs its own). */
   public StreamsSettings withStateDir(Path dir) {
     return new StreamsSettings(applicationId, bootstrapServers, dir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor,
-        heartbeatInterval);
+        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor, heartbeatInterval, hygiene);
   }
 
   /** A copy with another change-poll interval. */
   public StreamsSettings withChangePollInterval(Duration d) {
     return new StreamsSettings(applicationId, bootstrapServers, stateDir, d,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor,
-        heartbeatInterval);
+        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor, heartbeatInterval, hygiene);
   }
 
   /**

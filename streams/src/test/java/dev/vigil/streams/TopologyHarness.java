@@ -44,7 +44,14 @@ final class TopologyHarness implements AutoCloseable {
 
   /** The production topology, with the real validator ({@code Evaluator.create()}). */
   TopologyHarness(Path stateDir) {
-    settings = StreamsSettings.defaults("127.0.0.1:9", stateDir).withApplicationId("vigil-test");
+    this(stateDir, java.util.Map.of());
+  }
+
+  /** As {@link #TopologyHarness(Path)}, with some streams settings set (by key). */
+  TopologyHarness(Path stateDir, java.util.Map<String, String> overrides) {
+    java.util.Map<String, String> values = new java.util.HashMap<>(overrides);
+    values.put(StreamsSettings.APPLICATION_ID.key(), "vigil-test");
+    settings = StreamsSettings.fromMap(values, "127.0.0.1:9", stateDir);
     topology = VigilTopology.build(settings, ValidationEngine.standard(), metrics);
     Properties props = settings.streamsProperties();
     props.put(VigilMetrics.CONFIG_KEY, metrics);

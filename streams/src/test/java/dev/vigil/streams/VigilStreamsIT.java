@@ -234,8 +234,12 @@ class VigilStreamsIT {
     private final Map<String, List<byte[]>> seen = new java.util.HashMap<>();
 
     Outputs() {
+      this(kafka.bootstrapServers());
+    }
+
+    Outputs(String bootstrapServers) {
       Properties p = new Properties();
-      p.put("bootstrap.servers", kafka.bootstrapServers());
+      p.put("bootstrap.servers", bootstrapServers);
       p.put("isolation.level", "read_committed");
       consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
       List<TopicPartition> parts = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.vigil.cli.replay;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +56,9 @@ public final class ReplayOutput {
       }
       out.add(write(m));
     }
-    for (ViolationTransition v : sortedByKey(result.violations(), ViolationTransition::key)) {
+    // Per key, policy transitions first, then each hygiene rule's: tag-moved findings come through
+    // another sub-topology, so how they interleave with a pod's other records varies from run to run.
+    for (ViolationTransition v : sortedByKey(result.violations(), ReplayOutput::violationOrder)) {
       out.add(write(violation(v)));
     }
     return out;
@@ -65,6 +68,10 @@ public final class ReplayOutput {
     List<T> sorted = new ArrayList<>(records);
     sorted.sort(Comparator.comparing(key)); // stable: records of one key keep their topic order
     return sorted;
+  }
+
+  private static String violationOrder(ViolationTransition v) {
+    return v.key() + " " + (v.category() == ViolationCategory.HYGIENE ? String.join(",", v.rules()) : "");
   }
 
   static List<FollowUp> collapse(List<FollowUp> sorted) {
@@ -112,9 +119,14 @@ public final class ReplayOutput {
     m.put("namespace", v.namespace());
     m.put("name", v.podName());
     m.put("workload", workload(v.owner()));
+    if (v.category() == ViolationCategory.HYGIENE) {
+      m.put("category", v.category());
+      m.put("rules", v.rules());
+      m.put("severity", v.severity());
+    }
     m.put("transition", v.transition());
     putIfSet(m, "previous", v.previous());
-    m.put("current", v.current());
+    putIfSet(m, "current", v.current());
     m.put("reasons", v.reasons());
     return m;
   }

@@ -4,6 +4,7 @@ import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.UnreadableMessageException;
+import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -123,9 +124,11 @@ public final class ConsoleFeed implements AutoCloseable {
       case RESOLVED -> "\u001b[32m";
     };
     String reasons = v.reasons().isEmpty() ? "" : ": " + String.join("; ", v.reasons());
-    return paint(colourCode, TIME.format(v.at()) + " VIOLATION " + pad(v.transition().name(), 9)
+    boolean hygiene = v.category() == ViolationCategory.HYGIENE;
+    return paint(colourCode, TIME.format(v.at()) + (hygiene ? " HYGIENE   " : " VIOLATION ") + pad(v.transition().name(), 9)
         + v.clusterId() + "/" + v.namespace() + "/" + v.podName() + " (" + v.owner().kind() + " "
-        + v.owner().name() + ") " + v.current() + truncate(reasons, 240));
+        + v.owner().name() + ") " + (hygiene ? String.join(",", v.rules()) + " (" + v.severity().wire() + ")"
+        : v.current()) + truncate(reasons, 240));
   }
 
   String followUp(FollowUp f) {
