@@ -139,6 +139,43 @@ write("late-attestation-clears-violation", "pods.json",
 write("late-attestation-clears-violation", "attestations-update.json",
       json.dumps([occurrence("occ-api-a", API, digest("a"))], indent=2) + "\n")
 
+# quota-exhaustion bypass (issue 18): mallory's `kubectl run probe` of a denied image is denied four
+# times, then admitted fail-open (GKE fails open when the per-user quota is exceeded); in the same
+# outage bob's pod is admitted fail-open without any denial before it
+PROBE = "docker.io/acme/probe"
+TOOLS = "docker.io/acme/tools"
+def bare_pod(ns, name, image, d, rv, created):
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": ns, "uid": "uid-%s-%d" % (name, rv), "resourceVersion": str(rv),
+                         "creationTimestamp": created, "labels": {"run": name}, "annotations": {}},
+            "spec": {"serviceAccountName": "default", "containers": [{"name": name, "image": "%s@%s" % (image, d)}]},
+            "status": {"phase": "Running",
+                       "containerStatuses": [{"name": name, "image": "%s@%s" % (image, d), "imageID": "%s@%s" % (image, d),
+                                              "ready": True, "restartCount": 0, "started": True}]}}
+
+def as_user(event, user, agent="kubectl/v1.30.4"):
+    event["user"] = {"username": user, "groups": ["system:authenticated"]}
+    event["userAgent"] = agent
+    return event
+
+def denied(p, audit_id, user):
+    e = as_user(audit(p, audit_id, {}), user)
+    msg = ('pods "%s" is forbidden: image policy webhook backend denied one or more images: Denied by default '
+           'admission rule. Overridden by evaluation mode' % p["metadata"]["name"])
+    e["responseStatus"] = {"metadata": {}, "status": "Failure", "message": msg, "reason": "Forbidden", "code": 403}
+    e["responseObject"] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": msg,
+                           "reason": "Forbidden", "code": 403}
+    return e
+
+probes = [bare_pod("sandbox", "probe", PROBE, digest("e"), 700 + i, t(120 + 10 * i)) for i in range(5)]
+tools = bare_pod("sandbox", "tools", TOOLS, digest("f"), 710, t(165))
+write("suspected-bypass", "policy.yaml", policy("ALWAYS_DENY", ["us-docker.pkg.dev/acme/app/**"]))
+write("suspected-bypass", "pods.jsonl", jsonl([watch("ADDED", probes[-1]), watch("ADDED", tools)]))
+write("suspected-bypass", "audit.jsonl", jsonl(
+    [denied(p, "qb-%d" % i, "mallory@acme.example") for i, p in enumerate(probes[:-1])]
+    + [as_user(audit(probes[-1], "qb-4", FAILED_OPEN), "mallory@acme.example"),
+       as_user(audit(tools, "qb-bob", FAILED_OPEN), "bob@acme.example")]))
+
 # registry hygiene: an allowlisted Artifact Registry image deployed by tag with a pull secret yields
 # both hygiene findings, a third-party registry with a pull secret none; a tag that moved under a
 # workload flags its pods until one digest is left (a deletion resolves)

@@ -51,7 +51,11 @@ class AckCommandIT {
         new String[] {"ack", "c/payments/DEPLOYMENT/api/OUTAGE#1", "--by", "a", "--bootstrap-servers", kafka},
         new String[] {"ack", "c/payments/GADGET/api/FAIL_OPEN#1", "--by", "a", "--bootstrap-servers", kafka},
         new String[] {"ack", "c/payments/DEPLOYMENT/api/FAIL_OPEN#0", "--by", "a", "--bootstrap-servers", kafka},
-        new String[] {"ack", ID, "--by", "a", "--resolve", "--reopen", "--bootstrap-servers", kafka});
+        new String[] {"ack", ID, "--by", "a", "--resolve", "--reopen", "--bootstrap-servers", kafka},
+        new String[] {"ack", ID, "--by", "a", "--until", "2020-01-01T00:00:00Z", "--bootstrap-servers", kafka},
+        new String[] {"ack", ID, "--by", "a", "--until", "soon", "--bootstrap-servers", kafka},
+        new String[] {"ack", ID, "--by", "a", "--until", "8h", "--resolve", "--bootstrap-servers", kafka},
+        new String[] {"ack", ID, "--by", "a", "--ticket", " ", "--bootstrap-servers", kafka});
     for (String[] args : cases) {
       VigilRun run = vigil(args);
       assertEquals(2, run.code(), String.join(" ", args) + " -> " + run.err());
@@ -88,6 +92,38 @@ class AckCommandIT {
           value.at()), value);
       assertEquals(Topics.FOLLOWUP_ACKS.ceType(), CloudEvents.get(first.headers(), CloudEvents.TYPE));
       assertEquals(FollowUpAck.Action.RESOLVE, Json.read(records.get(1).value(), FollowUpAck.class).action());
+    }
+  }
+
+  @Test
+  void anAcknowledgementUntilATimeCarriesItsExpiryAndTicketAndRenewsAnAcknowledgedOne(@TempDir Path dir)
+      throws Exception {
+    String acked = "us-central1-a.prod/payments/DEPLOYMENT/worker/FAIL_OPEN#1";
+    try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
+      String bootstrap = kafka.bootstrapServers();
+      KafkaAccess.of(bootstrap).createTopicsNow();
+      publish(bootstrap, List.of(followUp(ID, FollowUp.State.ESCALATED), followUp(acked, FollowUp.State.ACKNOWLEDGED)));
+
+      Instant before = Instant.now();
+      VigilRun timed = vigil("ack", ID, "--by", "alice", "--note", "hotfix", "--until", "7d", "--ticket", "SEC-42",
+          "--bootstrap-servers", bootstrap);
+      VigilRun same = vigil("ack", acked, "--by", "a", "--bootstrap-servers", bootstrap);
+      VigilRun renew = vigil("ack", acked, "--by", "a", "--until", "2099-01-01T00:00:00Z", "--bootstrap-servers",
+          bootstrap);
+
+      assertEquals(0, timed.code(), timed.err());
+      JsonNode printed = Json.mapper().readTree(timed.out());
+      assertEquals("SEC-42", printed.path("ticket").asText());
+      assertRefused(same, "another --until or --ticket renews it");
+      assertEquals(0, renew.code(), renew.err());
+      List<FollowUpAck> written = readAll(bootstrap, 2).stream().map(r -> Json.read(r.value(), FollowUpAck.class)).toList();
+      assertEquals(2, written.size());
+      FollowUpAck first = written.get(0);
+      assertEquals("SEC-42", first.ticket());
+      Duration ahead = Duration.between(before, first.acknowledgedUntil());
+      assertTrue(ahead.compareTo(Duration.ofDays(7)) >= 0 && ahead.compareTo(Duration.ofDays(7).plusMinutes(5)) < 0,
+          ahead.toString());
+      assertEquals(Instant.parse("2099-01-01T00:00:00Z"), written.get(1).acknowledgedUntil());
     }
   }
 

@@ -69,7 +69,7 @@ class DemoIT {
       String log = text.toString();
       // Act 1 is true: the attestations are published before the pods, so no violation opens for
       // the compliant workloads, in act 1 or later (payments/api stays signed all day).
-      String acts1and2 = log.substring(log.indexOf("\u25b6 1/8"), log.indexOf("\u25b6 3/8"));
+      String acts1and2 = log.substring(log.indexOf("\u25b6 1/9"), log.indexOf("\u25b6 3/9"));
       assertTrue(!acts1and2.contains("VIOLATION"), "acts 1 and 2 produce no violation: " + acts1and2);
       assertTrue(!log.matches("(?s).*VIOLATION \\w+\\s+\\S+/payments/api-(?!unsigned).*"),
           "payments/api never violates: " + log);
@@ -80,7 +80,11 @@ class DemoIT {
       assertTrue(log.matches("(?s).*VIOLATION OPENED\\s+\\S+/tools/dashboard.*policy\\.yaml@2.*")
           || log.matches("(?s).*VIOLATION OPENED\\s+\\S+/tools/dashboard.*"), "policy change re-judged tools: " + log);
       assertTrue(log.matches("(?s).*VIOLATION RESOLVED\\s+\\S+/debug/toolbox.*"), "late attestation: " + log);
-      // Act 8: a signed image by tag with a pull secret: allowed, with both registry-hygiene findings.
+      assertTrue(log.matches("(?s).*FOLLOW-UP FAIL_OPEN\\s+\\S+\\s+\\S+/sandbox POD/probe \\(1 pod\\) SUSPECTED BYPASS "
+          + "\\(3 prior denials\\).*"), "mallory's bypass: " + log);
+      assertTrue(log.matches("(?s).*FOLLOW-UP FAIL_OPEN\\s+\\S+\\s+\\S+/sandbox POD/scratch \\(1 pod\\) id=.*")
+          && !log.matches("(?s).*POD/scratch [^\\n]*SUSPECTED.*"), "bob's fail-open is not one: " + log);
+      // Act 9: a signed image by tag with a pull secret: allowed, with both registry-hygiene findings.
       assertTrue(log.matches("(?s).*HYGIENE\\s+OPENED\\s+\\S+/payments/web-\\S+ \\(DEPLOYMENT web\\) hygiene/image-by-tag \\(low\\).*"),
           "image-by-tag: " + log);
       assertTrue(log.matches("(?s).*HYGIENE\\s+OPENED\\s+\\S+/payments/web-\\S+ \\(DEPLOYMENT web\\) "
@@ -89,6 +93,7 @@ class DemoIT {
 
       waitFor(Duration.ofMinutes(2), () -> alertFiring(promPort, "VigilFailOpenAdmission"), text);
       assertTrue(alertFiring(promPort, "VigilBreakglassUsed"), "breakglass alert");
+      waitFor(Duration.ofMinutes(1), () -> alertFiring(promPort, "VigilSuspectedBypass"), text);
     } finally {
       stop.countDown();
       if (prometheus != null) {

@@ -22,7 +22,8 @@ final class CsvRenderer {
   static final List<String> HEADER = List.of("follow_up_id", "kind", "cluster", "namespace", "workload_kind",
       "workload", "state", "open_at_end", "first_seen", "last_seen", "last_changed", "closed_at",
       "time_to_close_seconds", "age_seconds", "past_deadline", "pod_count", "images", "users",
-      "acknowledged_by", "acknowledged_at", "note", "reevaluation", "cause");
+      "acknowledged_by", "acknowledged_at", "note", "reevaluation", "cause", "suspected_bypass", "prior_denials",
+      "acknowledged_until", "ticket");
 
   /**
    * Rows are written as arrays; quoting is decided per value, not guessed from its length; the
@@ -48,7 +49,10 @@ final class CsvRenderer {
             Boolean.toString(f.pastDeadline()), Integer.toString(f.podCount()),
             String.join(" ", f.images()), String.join(" ", f.users()),
             f.acknowledgedBy(), Text.time(f.acknowledgedAt()), f.note(),
-            f.reevaluation() == null ? "" : f.reevaluation().name(), f.cause()));
+            f.reevaluation() == null ? "" : f.reevaluation().name(), f.cause(),
+            Boolean.toString(Boolean.TRUE.equals(f.suspectedBypass())),
+            f.priorDenials() == null ? "" : f.priorDenials().toString(), Text.time(f.acknowledgedUntil()),
+            f.ticket()));
       }
     }
   }

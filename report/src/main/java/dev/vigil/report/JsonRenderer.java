@@ -225,6 +225,16 @@ final class JsonRenderer {
       g.writeStringField("note", f.note());
     }
     g.writeBooleanField("pastDeadline", f.pastDeadline());
+    if (Boolean.TRUE.equals(f.suspectedBypass())) {
+      g.writeBooleanField("suspectedBypass", true);
+    }
+    if (f.priorDenials() != null) {
+      g.writeNumberField("priorDenials", f.priorDenials());
+    }
+    time(g, "acknowledgedUntil", f.acknowledgedUntil());
+    if (f.ticket() != null) {
+      g.writeStringField("ticket", f.ticket());
+    }
     g.writeEndObject();
   }
 

@@ -84,6 +84,18 @@ public record Report(
    */
   public static final Comparator<Severity> GRAVEST_FIRST = Comparator.nullsLast(Comparator.naturalOrder());
 
+  /** Follow-ups flagged as a suspected bypass, or with denials before their admission, oldest first. */
+  public List<FollowUpEntry> bypassAttempts() {
+    return followUps.stream().filter(f -> Boolean.TRUE.equals(f.suspectedBypass()) || f.priorDenials() != null)
+        .toList();
+  }
+
+  /** Follow-ups acknowledged until a time at {@code asOf} (they re-open when it passes), oldest first. */
+  public List<FollowUpEntry> acknowledgedWithExpiry() {
+    return followUps.stream()
+        .filter(f -> f.state() == FollowUp.State.ACKNOWLEDGED && f.acknowledgedUntil() != null).toList();
+  }
+
   /** Follow-ups of one kind. */
   public long followUpsOf(FollowUp.Kind kind) {
     return followUps.stream().filter(f -> f.kind() == kind).count();
@@ -137,6 +149,12 @@ public record Report(
    * @param age from first seen to {@code asOf} while open, or {@code null} when closed
    * @param acknowledgedAt when it was acknowledged, or {@code null}
    * @param pastDeadline open longer than the deadline, or closed after more than the deadline
+   * @param suspectedBypass {@code true} when flagged as a suspected quota-exhaustion bypass, else
+   *     {@code null}
+   * @param priorDenials denials of the image by the admitting principal before its fail-open or
+   *     breakglass admission, or {@code null}
+   * @param acknowledgedUntil when its acknowledgement expires, or {@code null}
+   * @param ticket the ticket reference of its acknowledgement, or {@code null}
    */
   public record FollowUpEntry(
       String followUpId,
@@ -161,7 +179,11 @@ public record Report(
       String acknowledgedBy,
       Instant acknowledgedAt,
       String note,
-      boolean pastDeadline) {
+      boolean pastDeadline,
+      Boolean suspectedBypass,
+      Integer priorDenials,
+      Instant acknowledgedUntil,
+      String ticket) {
     public FollowUpEntry {
       Objects.requireNonNull(followUpId, "followUpId");
       Objects.requireNonNull(owner, "owner");

@@ -677,9 +677,10 @@ public final class ReportBuilder {
       Duration toClose = closedAt == null ? null : nonNegative(Duration.between(firstSeen, closedAt));
       boolean late = open ? age.compareTo(deadline) > 0 : toClose != null && toClose.compareTo(deadline) > 0;
       return new Report.FollowUpEntry(f.followUpId(), f.clusterId(), f.owner(), f.kind(), f.state(), open,
-          f.cause(), f.reevaluation(), f.podCount(), f.pods(), f.images(), f.users(), f.detail(),
+          f.cause(), f.reevaluation(), f.podCount(), f.pods(), f.imageNames(), f.users(), f.detail(),
           firstSeen, lastSeen, changedAt, closedAt, toClose, age,
-          acknowledgedBy, acknowledgedAt, note, late);
+          acknowledgedBy, acknowledgedAt, note, late, f.suspectedBypass(), f.priorDenials(),
+          f.state() == FollowUp.State.ACKNOWLEDGED ? f.acknowledgedUntil() : null, f.ticket());
     }
 
     private static Duration nonNegative(Duration d) {

@@ -58,6 +58,7 @@ final class Tables {
 
   static List<Table> all(Report r) {
     return List.of(summary(r), namespaces(r), outages(r), gaps(r), followUps(r), stillOpen(r), pastDeadline(r),
+        bypassAttempts(r), acknowledgedWithExpiry(r),
         violationsInPeriod(r), violating(r), policies(r), deadLetters(r), input(r), inputOffsets(r));
   }
 
@@ -79,6 +80,9 @@ final class Tables {
     rows.add(List.of("Follow-ups still open at the end", Text.count(r.stillOpen().size())));
     rows.add(List.of("Follow-ups past the deadline of " + Text.duration(r.settings().deadline()),
         Text.count(r.pastDeadline().size())));
+    rows.add(List.of("Suspected bypasses (denials, then fail-open by the same principal)",
+        Text.count(r.bypassAttempts().stream().filter(f -> Boolean.TRUE.equals(f.suspectedBypass())).count())));
+    rows.add(List.of("Acknowledged until a time at the end", Text.count(r.acknowledgedWithExpiry().size())));
     rows.add(List.of("Follow-ups closed in the period", Text.count(r.timeToClose().closed())));
     rows.add(List.of("Mean time to close", orDash(Text.duration(r.timeToClose().mean()))));
     rows.add(List.of("95th-percentile time to close", orDash(Text.duration(r.timeToClose().p95()))));
@@ -168,6 +172,36 @@ final class Tables {
         "Follow-ups still open after the deadline, or closed later than it.",
         List.of("Id", "Kind", "Cluster", "Workload", "State", "First seen", "Open for / closed after"),
         Set.of(), rows, "No follow-up went past the deadline.");
+  }
+
+  static Table bypassAttempts(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (FollowUpEntry f : r.bypassAttempts()) {
+      rows.add(List.of(f.followUpId(), Text.kind(f.kind()), f.clusterId(), Text.workload(f.owner()),
+          Text.list(f.users()), Text.images(f.images()), Text.count(f.priorDenials() == null ? 0 : f.priorDenials()),
+          Boolean.TRUE.equals(f.suspectedBypass()) ? "yes" : "no", Text.lower(f.state()), Text.time(f.firstSeen())));
+    }
+    return new Table("bypass-attempts", "Suspected bypasses",
+        "Fail-open and breakglass follow-ups whose admission came after denials of the same image by the same "
+            + "principal. Suspected bypass: a fail-open admission after at least the configured number of denials "
+            + "(exhausting the enforcer's quota makes it fail open).",
+        List.of("Id", "Kind", "Cluster", "Workload", "Users", "Images", "Prior denials", "Suspected bypass",
+            "State", "First seen"),
+        Set.of(6), rows, "No fail-open or breakglass admission came after denials.");
+  }
+
+  static Table acknowledgedWithExpiry(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (FollowUpEntry f : r.acknowledgedWithExpiry()) {
+      rows.add(List.of(f.followUpId(), Text.kind(f.kind()), f.clusterId(), Text.workload(f.owner()),
+          nullToEmpty(f.acknowledgedBy()), Text.time(f.acknowledgedUntil()), nullToEmpty(f.ticket()),
+          nullToEmpty(f.note())));
+    }
+    return new Table("acknowledged-until", "Acknowledged until a time",
+        "Acknowledgements that expire (vigil ack --until): the follow-up re-opens then, in the state it was "
+            + "acknowledged from. Permanent acknowledgements are not listed here.",
+        List.of("Id", "Kind", "Cluster", "Workload", "Acknowledged by", "Until", "Ticket", "Note"),
+        Set.of(), rows, "No acknowledgement with an expiry at the end of the period.");
   }
 
   static Table violationsInPeriod(Report r) {

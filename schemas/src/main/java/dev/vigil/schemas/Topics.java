@@ -64,12 +64,12 @@ public final class Topics {
 
   public static final Topic<FollowUp> FOLLOWUPS =
       new Topic<>("vigil.followups", "cluster/namespace/Kind/name/KIND", FollowUp.class,
-          "follow-up.schema.json", "dev.vigil.follow-up.v1", POD_PARTITIONS,
+          "follow-up.schema.json", "dev.vigil.follow-up.v2", POD_PARTITIONS,
           Topic.Cleanup.DELETE, YEAR);
 
   public static final Topic<FollowUpAck> FOLLOWUP_ACKS =
       new Topic<>("vigil.followup-acks", "cluster/namespace/Kind/name/KIND", FollowUpAck.class,
-          "follow-up-ack.schema.json", "dev.vigil.follow-up-ack.v1", POD_PARTITIONS,
+          "follow-up-ack.schema.json", "dev.vigil.follow-up-ack.v2", POD_PARTITIONS,
           Topic.Cleanup.DELETE, YEAR);
 
   public static final Topic<DeadLetter> DEAD_LETTER =

@@ -685,7 +685,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
         for (FollowUp.Kind kind : kinds(a)) {
           forward(FollowUp.key(a.clusterId(), owner, kind), ValidationOutput.of(new FollowUpSignal(
               FollowUpSignal.Type.ADMITTED, a.clusterId(), owner, kind, a.name(),
-              a.images().stream().map(ContainerImage::image).toList(), a.user(), detail(a, kind) + why,
+              a.images().stream().map(FollowUp.Image::of).toList(), a.user(), detail(a, kind) + why,
               ev == null ? null : ev.decision(), ev == null ? List.of() : ev.policyVersions(), now,
               a.requestReceivedAt())), ts);
         }
@@ -753,8 +753,8 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     return fact.isBefore(s.pod().observedAt()) ? s.pod().observedAt() : fact;
   }
 
-  private static List<String> images(PodEvent p) {
-    return p.images().stream().map(ContainerImage::image).distinct().toList();
+  private static List<FollowUp.Image> images(PodEvent p) {
+    return p.images().stream().map(FollowUp.Image::of).distinct().toList();
   }
 
   private static String signalKey(PodEvent p, FollowUp.Kind kind) {

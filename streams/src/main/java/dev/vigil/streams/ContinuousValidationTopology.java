@@ -29,10 +29,13 @@ public final class ContinuousValidationTopology {
   private ContinuousValidationTopology() {}
 
   /**
-   * Adds continuous validation to {@code builder} and returns the follow-up signals, already
-   * re-partitioned by follow-up key.
+   * What continuous validation hands to the follow-ups: the signals, already re-partitioned by
+   * follow-up key, and the admission events as read (for the bypass correlation).
    */
-  public static KStream<String, FollowUpSignal> addTo(StreamsBuilder builder, StreamsSettings settings,
+  public record Outputs(KStream<String, FollowUpSignal> signals, KStream<String, AdmissionEvent> admissions) {}
+
+  /** Adds continuous validation to {@code builder}. */
+  public static Outputs addTo(StreamsBuilder builder, StreamsSettings settings,
       ValidationEngine engine, VigilMetrics metrics, FactsCache cache, int podPartitions) {
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.POLICIES),
@@ -96,7 +99,7 @@ public final class ContinuousValidationTopology {
     // Registry hygiene reads the same pod events and never changes the decisions above. Added
     // after the follow-up signals, so that the follow-up sub-topology keeps its number.
     HygieneTopology.addTo(builder, podEvents, settings, metrics, podPartitions);
-    return signals;
+    return new Outputs(signals, admissions);
   }
 
   /**

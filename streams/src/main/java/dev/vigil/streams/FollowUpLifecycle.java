@@ -6,6 +6,7 @@ import dev.vigil.schemas.FollowUp.Kind;
 import dev.vigil.schemas.FollowUp.State;
 import dev.vigil.schemas.FollowUpAck;
 import dev.vigil.schemas.FollowUpId;
+import dev.vigil.schemas.FollowUpSeverity;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,6 +53,16 @@ final class FollowUpLifecycle {
    * OPEN → VERIFIED → ESCALATED; and no VERIFIED while an admitted pod is unjudged.
    */
   static Result onSignal(FollowUpState s, FollowUpSignal sig, Instant now, Duration settle) {
+    return onSignal(s, sig, now, settle, List.of(), Duration.ZERO);
+  }
+
+  /**
+   * As {@link #onSignal(FollowUpState, FollowUpSignal, Instant, Duration)}; {@code waiting} is the
+   * bypass evidence that came for the workload before its follow-up opened (applied when this
+   * signal opens one), {@code window} the bypass window it was counted in.
+   */
+  static Result onSignal(FollowUpState s, FollowUpSignal sig, Instant now, Duration settle,
+      List<BypassEvidence> waiting, Duration window) {
     List<FollowUp> out = new ArrayList<>();
     switch (sig.type()) {
       case ADMITTED -> {
@@ -59,10 +70,25 @@ final class FollowUpLifecycle {
           int cycle = s == null ? 1 : s.cycle() + 1;
           Map<String, FollowUpState.PodEntry> pods = new TreeMap<>();
           pods.put(sig.pod(), new FollowUpState.PodEntry(true, sig.decision()));
-          FollowUp f = new FollowUp(FollowUpId.of(sig.clusterId(), sig.owner(), sig.kind(), cycle).toString(), sig.clusterId(), sig.owner(),
-              sig.kind(), State.OPEN, sig.detail() == null ? "opened" : sig.detail(), null, 1,
-              List.of(sig.pod()), sig.images(), sig.user() == null ? List.of() : List.of(sig.user()),
-              sig.detail(), sig.at(), sig.at(), now, null, null, sig.eventTime());
+          String cause = sig.detail() == null ? "opened" : sig.detail();
+          Integer prior = null;
+          boolean suspected = false;
+          for (BypassEvidence e : waiting) {
+            if (prior == null || e.priorDenials() > prior) {
+              prior = e.priorDenials();
+            }
+            suspected |= e.suspectedBypass();
+          }
+          BypassEvidence strongest = strongest(waiting);
+          if (strongest != null) {
+            cause += (suspected ? "; suspected bypass: " : "; ") + strongest.describe(window);
+          }
+          FollowUp f = new FollowUp(FollowUpId.of(sig.clusterId(), sig.owner(), sig.kind(), cycle).toString(),
+              sig.clusterId(), sig.owner(), sig.kind(), State.OPEN,
+              FollowUpSeverity.of(sig.kind(), State.OPEN, null, suspected, prior), cause, null, 1,
+              List.of(sig.pod()), union(List.of(), sig.images(), FollowUp.MAX_IMAGES_LISTED),
+              sig.user() == null ? List.of() : List.of(sig.user()), sig.detail(), suspected ? true : null, prior,
+              sig.at(), sig.at(), now, null, null, null, null, sig.eventTime());
           out.add(f);
           s = new FollowUpState(f, cycle, pods, sig.policyVersions(), null, now, false);
         } else {
@@ -73,16 +99,23 @@ final class FollowUpLifecycle {
               sig.decision() != null ? sig.decision() : before == null ? null : before.decision()));
           FollowUp c = s.current();
           FollowUp f = copy(c, c.state(), c.cause(), c.reevaluation(), pods,
-              union(c.images(), sig.images(), 50), union(c.users(),
+              union(c.images(), sig.images(), FollowUp.MAX_IMAGES_LISTED), union(c.users(),
                   sig.user() == null ? List.of() : List.of(sig.user()), 20),
               max(c.lastSeen(), sig.at()), c.changedAt(), c.acknowledgedBy(), c.note());
           String pending = before == null ? (pods.size() + " pods admitted") : s.pendingCause();
-          s = new FollowUpState(f, s.cycle(), pods, versions(s, sig), pending, now, s.held());
+          s = new FollowUpState(f, s.cycle(), pods, versions(s, sig), pending, now, s.held(), s.acknowledgedFrom());
         }
         return judge(s, out, now, settle);
       }
       case EVALUATED -> {
-        if (s == null || isClosed(s) || !s.pods().containsKey(sig.pod())) {
+        if (s == null || !s.pods().containsKey(sig.pod())) {
+          return new Result(s, out);
+        }
+        if (s.ackExpires()) {
+          // acknowledged until a time: the pods are followed quietly, for when it expires
+          return new Result(quietly(s, sig.pod(), null, sig.decision(), versions(s, sig)), out);
+        }
+        if (isClosed(s)) {
           return new Result(s, out);
         }
         s = causedAt(s, sig.eventTime());
@@ -93,7 +126,13 @@ final class FollowUpLifecycle {
         return judge(s, out, now, settle);
       }
       case GONE -> {
-        if (s == null || isClosed(s) || !s.pods().containsKey(sig.pod()) || !s.pods().get(sig.pod()).live()) {
+        if (s == null || !s.pods().containsKey(sig.pod()) || !s.pods().get(sig.pod()).live()) {
+          return new Result(s, out);
+        }
+        if (s.ackExpires()) {
+          return new Result(quietly(s, sig.pod(), false, null, s.policyVersions()), out);
+        }
+        if (isClosed(s)) {
           return new Result(s, out);
         }
         s = causedAt(s, sig.eventTime());
@@ -132,8 +171,13 @@ final class FollowUpLifecycle {
     }
     FollowUp c = s.current();
     String who = ack.by() + (ack.note() == null ? "" : ": " + ack.note());
+    boolean renewed = ack.action() == FollowUpAck.Action.ACKNOWLEDGE && c.state() == State.ACKNOWLEDGED
+        && (c.acknowledgedUntil() != null || ack.acknowledgedUntil() != null)
+        && !(Objects.equals(c.acknowledgedUntil(), ack.acknowledgedUntil())
+            && Objects.equals(c.ticket(), ack.ticket()) && Objects.equals(c.acknowledgedBy(), ack.by()));
     State target = switch (ack.action()) {
-      case ACKNOWLEDGE -> c.state() == State.RESOLVED || c.state() == State.ACKNOWLEDGED ? null : State.ACKNOWLEDGED;
+      case ACKNOWLEDGE -> c.state() == State.RESOLVED || c.state() == State.ACKNOWLEDGED && !renewed
+          ? null : State.ACKNOWLEDGED;
       case RESOLVE -> c.state() == State.RESOLVED ? null : State.RESOLVED;
       case REOPEN -> isClosed(s) ? State.OPEN : null;
     };
@@ -142,16 +186,103 @@ final class FollowUpLifecycle {
     }
     s = causedAt(s, ack.at());
     c = s.current();
+    String terms = (ack.acknowledgedUntil() == null ? "" : ", until " + ack.acknowledgedUntil())
+        + (ack.ticket() == null ? "" : ", ticket " + ack.ticket());
     String cause = switch (ack.action()) {
-      case ACKNOWLEDGE -> "acknowledged by " + who;
-      case RESOLVE -> "resolved by " + who;
-      case REOPEN -> "reopened by " + who;
+      case ACKNOWLEDGE -> (renewed ? "acknowledgement renewed by " : "acknowledged by ") + who + terms;
+      case RESOLVE -> "resolved by " + who + terms;
+      case REOPEN -> "reopened by " + who + terms;
     };
-    FollowUp f = copy(c, target, cause, c.reevaluation(), s.pods(), c.images(), c.users(),
-        c.lastSeen(), now, ack.by(), ack.note());
+    // the state a time-limited acknowledgement goes back to: kept through renewals
+    State from = ack.action() != FollowUpAck.Action.ACKNOWLEDGE || ack.acknowledgedUntil() == null ? null
+        : c.state() == State.ACKNOWLEDGED ? (s.acknowledgedFrom() == null ? State.OPEN : s.acknowledgedFrom())
+        : c.state();
+    FollowUp f = new Draft(copy(c, target, cause, c.reevaluation(), s.pods(), c.images(), c.users(),
+        c.lastSeen(), now, ack.by(), ack.note()))
+        .ack(ack.action() == FollowUpAck.Action.ACKNOWLEDGE ? ack.acknowledgedUntil() : null,
+            ack.ticket() != null ? ack.ticket() : c.ticket())
+        .build();
     out.add(f);
-    s = new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(), false);
+    s = new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(), false, from);
     return ack.action() == FollowUpAck.Action.REOPEN ? judge(s, out, now, Duration.ZERO) : new Result(s, out);
+  }
+
+  /**
+   * An acknowledgement with an expiry that has passed at {@code now}: the follow-up goes back to
+   * the state it was acknowledged from (RESOLVED instead, for fail-open and dry-run follow-ups whose
+   * pods are all gone), with the reason, and is judged again from what its pods did meanwhile.
+   */
+  static Result expire(FollowUpState s, Instant now) {
+    if (s == null || !s.ackExpires() || s.current().acknowledgedUntil().isAfter(now)) {
+      return new Result(s, List.of());
+    }
+    FollowUp c = s.current();
+    boolean gone = s.pods().values().stream().noneMatch(FollowUpState.PodEntry::live);
+    State back = s.acknowledgedFrom() == null ? State.OPEN : s.acknowledgedFrom();
+    String why = "acknowledgement by " + c.acknowledgedBy() + " expired at " + c.acknowledgedUntil()
+        + (c.ticket() == null ? "" : " (ticket " + c.ticket() + ")");
+    List<FollowUp> out = new ArrayList<>();
+    FollowUp f;
+    if (gone && c.kind() != Kind.BREAKGLASS) {
+      f = copy(c, State.RESOLVED, why + "; every pod admitted this way is gone", c.reevaluation(), s.pods(),
+          c.images(), c.users(), c.lastSeen(), now, c.acknowledgedBy(), c.note());
+    } else {
+      f = copy(c, back, why + "; back to " + back, c.reevaluation(), s.pods(), c.images(), c.users(),
+          c.lastSeen(), now, c.acknowledgedBy(), c.note());
+    }
+    f = new Draft(f).ack(null, c.ticket()).build();
+    out.add(f);
+    s = new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(), false, null);
+    return f.state() == State.RESOLVED ? new Result(s, out) : judge(s, out, now, Duration.ZERO);
+  }
+
+  /**
+   * Bypass evidence about an admission of the workload. On an open follow-up it raises {@code
+   * priorDenials} and sets {@code suspectedBypass} (and so the severity) when they grow; a closed
+   * or absent follow-up does not take it (the caller keeps it for the next cycle).
+   */
+  static Result onEvidence(FollowUpState s, BypassEvidence e, Instant now, Duration window) {
+    if (s == null || isClosed(s)) {
+      return new Result(s, List.of());
+    }
+    FollowUp c = s.current();
+    int prior = c.priorDenials() == null ? 0 : c.priorDenials();
+    boolean suspected = c.bypassSuspected() || e.suspectedBypass();
+    if (e.priorDenials() <= prior && suspected == c.bypassSuspected()) {
+      return new Result(s, List.of());
+    }
+    s = causedAt(s, e.admittedAt());
+    c = s.current();
+    String cause = (e.suspectedBypass() ? "suspected bypass: " : "") + e.describe(window);
+    FollowUp f = new Draft(copy(c, c.state(), cause, c.reevaluation(), s.pods(), c.images(), c.users(),
+        c.lastSeen(), now, c.acknowledgedBy(), c.note()))
+        .bypass(suspected, Math.max(prior, e.priorDenials()))
+        .build();
+    return new Result(new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), s.pendingCause(),
+        s.lastAdmittedAt(), s.held(), s.acknowledgedFrom()), List.of(f));
+  }
+
+  /** The evidence with the most denials, a suspected bypass first; null when none. */
+  private static BypassEvidence strongest(List<BypassEvidence> evidence) {
+    BypassEvidence best = null;
+    for (BypassEvidence e : evidence) {
+      if (best == null || Boolean.compare(e.suspectedBypass(), best.suspectedBypass()) > 0
+          || e.suspectedBypass() == best.suspectedBypass() && e.priorDenials() > best.priorDenials()) {
+        best = e;
+      }
+    }
+    return best;
+  }
+
+  /** The state with one pod's liveness or decision updated and nothing published. */
+  private static FollowUpState quietly(FollowUpState s, String pod, Boolean live, Decision decision,
+      List<String> versions) {
+    Map<String, FollowUpState.PodEntry> pods = new TreeMap<>(s.pods());
+    FollowUpState.PodEntry p = pods.get(pod);
+    pods.put(pod, new FollowUpState.PodEntry(live == null ? p.live() : live,
+        decision == null ? p.decision() : decision));
+    return new FollowUpState(s.current(), s.cycle(), pods, versions, s.pendingCause(), s.lastAdmittedAt(),
+        s.held(), s.acknowledgedFrom());
   }
 
   /**
@@ -319,12 +450,50 @@ final class FollowUpLifecycle {
   }
 
   private static FollowUp copy(FollowUp c, State state, String cause, Decision reevaluation,
-      Map<String, FollowUpState.PodEntry> pods, List<String> images, List<String> users,
+      Map<String, FollowUpState.PodEntry> pods, List<FollowUp.Image> images, List<String> users,
       Instant lastSeen, Instant changedAt, String ackBy, String note) {
     List<String> names = pods.keySet().stream().limit(FollowUp.MAX_PODS_LISTED).toList();
-    return new FollowUp(c.followUpId(), c.clusterId(), c.owner(), c.kind(), state, cause,
-        reevaluation, pods.size(), names, images, users, c.detail(), c.firstSeen(), lastSeen,
-        changedAt, ackBy, note, c.eventTime());
+    return new FollowUp(c.followUpId(), c.clusterId(), c.owner(), c.kind(), state,
+        FollowUpSeverity.of(c.kind(), state, reevaluation, c.bypassSuspected(), c.priorDenials()), cause,
+        reevaluation, pods.size(), names, images, users, c.detail(), c.suspectedBypass(), c.priorDenials(),
+        c.firstSeen(), lastSeen, changedAt, ackBy, note, c.acknowledgedUntil(), c.ticket(), c.eventTime());
+  }
+
+  /** A follow-up record with its bypass or acknowledgement fields changed; the severity follows. */
+  private static final class Draft {
+    private final FollowUp c;
+    private boolean suspected;
+    private Integer prior;
+    private Instant until;
+    private String ticket;
+
+    Draft(FollowUp c) {
+      this.c = c;
+      suspected = c.bypassSuspected();
+      prior = c.priorDenials();
+      until = c.acknowledgedUntil();
+      ticket = c.ticket();
+    }
+
+    Draft bypass(boolean suspectedBypass, int priorDenials) {
+      suspected = suspectedBypass;
+      prior = priorDenials;
+      return this;
+    }
+
+    Draft ack(Instant acknowledgedUntil, String ticketRef) {
+      until = acknowledgedUntil;
+      ticket = ticketRef;
+      return this;
+    }
+
+    FollowUp build() {
+      return new FollowUp(c.followUpId(), c.clusterId(), c.owner(), c.kind(), c.state(),
+          FollowUpSeverity.of(c.kind(), c.state(), c.reevaluation(), suspected, prior), c.cause(),
+          c.reevaluation(), c.podCount(), c.pods(), c.images(), c.users(), c.detail(), suspected ? true : null,
+          prior, c.firstSeen(), c.lastSeen(), c.changedAt(), c.acknowledgedBy(), c.note(), until, ticket,
+          c.eventTime());
+    }
   }
 
   /**
@@ -336,16 +505,17 @@ final class FollowUpLifecycle {
     if (eventTime == null || eventTime.equals(c.eventTime())) {
       return s;
     }
-    FollowUp f = new FollowUp(c.followUpId(), c.clusterId(), c.owner(), c.kind(), c.state(), c.cause(),
-        c.reevaluation(), c.podCount(), c.pods(), c.images(), c.users(), c.detail(), c.firstSeen(),
-        c.lastSeen(), c.changedAt(), c.acknowledgedBy(), c.note(), eventTime);
+    FollowUp f = new FollowUp(c.followUpId(), c.clusterId(), c.owner(), c.kind(), c.state(), c.severity(),
+        c.cause(), c.reevaluation(), c.podCount(), c.pods(), c.images(), c.users(), c.detail(),
+        c.suspectedBypass(), c.priorDenials(), c.firstSeen(), c.lastSeen(), c.changedAt(), c.acknowledgedBy(),
+        c.note(), c.acknowledgedUntil(), c.ticket(), eventTime);
     return new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), s.pendingCause(), s.lastAdmittedAt(),
-        s.held());
+        s.held(), s.acknowledgedFrom());
   }
 
-  private static List<String> union(List<String> a, List<String> b, int max) {
-    Set<String> s = new LinkedHashSet<>(a);
-    for (String x : b) {
+  private static <T> List<T> union(List<T> a, List<T> b, int max) {
+    Set<T> s = new LinkedHashSet<>(a);
+    for (T x : b) {
       if (s.size() >= max) {
         break;
       }

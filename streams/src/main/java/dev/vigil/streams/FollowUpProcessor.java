@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -22,6 +23,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * cause. State changes go out at once; pod-count updates are gathered and published every {@code
  * followUpFlushInterval}, so an outage that admits 500 pods of one Deployment is one follow-up with
  * a count, not 500 records.
+ *
+ * <p>Bypass evidence that comes before its follow-up opens waits in a store until one opens (or
+ * the maximum open age passes, in stream time). Acknowledgements with an expiry are indexed by
+ * expiry time in a store that a wall-clock punctuator reads from its start: one seek when nothing
+ * expires, and a revived or restarted task finds every expiry in its changelog.
  */
 final class FollowUpProcessor implements Processor<String, FollowUpInput, String, FollowUp> {
 
@@ -30,6 +36,8 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
 
   private ProcessorContext<String, FollowUp> context;
   private KeyValueStore<String, FollowUpState> store;
+  private KeyValueStore<String, BypassEvidence> waiting;
+  private KeyValueStore<String, String> expiries;
   private final Set<String> dirty = new HashSet<>();
   private final Set<String> tracked = new HashSet<>();
 
@@ -45,6 +53,8 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
   public void init(ProcessorContext<String, FollowUp> context) {
     this.context = context;
     store = context.getStateStore(StoreNames.FOLLOWUPS);
+    waiting = context.getStateStore(StoreNames.FOLLOWUP_EVIDENCE_WAITING);
+    expiries = context.getStateStore(StoreNames.FOLLOWUP_ACK_EXPIRY);
     // Rebuilt from the store (again, when the task is revived with its stores rolled back).
     metrics.forgetFollowUps(tracked);
     tracked.clear();
@@ -63,7 +73,11 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     context.schedule(settings.followUpFlushInterval(), PunctuationType.WALL_CLOCK_TIME, this::flush);
     Duration staleCheck = settings.followUpMaxOpenAge().compareTo(STALE_CHECK) < 0
         ? settings.followUpMaxOpenAge() : STALE_CHECK;
-    context.schedule(staleCheck, PunctuationType.WALL_CLOCK_TIME, this::escalateStale);
+    context.schedule(staleCheck, PunctuationType.WALL_CLOCK_TIME, ts -> {
+      escalateStale(ts);
+      forgetWaitingEvidence();
+    });
+    context.schedule(settings.followUpFlushInterval(), PunctuationType.WALL_CLOCK_TIME, this::expireAcks);
   }
 
   @Override
@@ -79,7 +93,36 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     FollowUpLifecycle.Result r;
     if (in.signal() != null) {
       key = in.signal().followUpKey();
-      r = FollowUpLifecycle.onSignal(store.get(key), in.signal(), now, settings.followUpFlushInterval());
+      FollowUpState before = store.get(key);
+      List<String> used = new ArrayList<>();
+      List<BypassEvidence> evidence = new ArrayList<>();
+      if (in.signal().type() == FollowUpSignal.Type.ADMITTED && (before == null || FollowUpLifecycle.isClosed(before))) {
+        try (KeyValueIterator<String, BypassEvidence> it = waiting.prefixScan(key + "|", new StringSerializer())) {
+          it.forEachRemaining(kv -> {
+            used.add(kv.key);
+            evidence.add(kv.value);
+          });
+        }
+      }
+      r = FollowUpLifecycle.onSignal(before, in.signal(), now, settings.followUpFlushInterval(), evidence,
+          settings.bypassWindow());
+      if (r.state() != null && r.state() != before && !FollowUpLifecycle.isClosed(r.state())) {
+        used.forEach(waiting::delete);
+      }
+    } else if (in.evidence() != null) {
+      BypassEvidence e = in.evidence();
+      key = e.followUpKey();
+      FollowUpState s = store.get(key);
+      if (s == null || FollowUpLifecycle.isClosed(s)) {
+        // before its follow-up opened (or for the next cycle): kept until one opens; evidence from
+        // before the closed cycle's last change belongs to that cycle and is dropped
+        Instant closedAt = s == null ? null : s.current().eventTime();
+        if (closedAt == null || e.admittedAt().isAfter(closedAt)) {
+          waiting.put(key + "|" + e.auditId() + "|" + e.subject(), e);
+        }
+        return;
+      }
+      r = FollowUpLifecycle.onEvidence(s, e, now, settings.bypassWindow());
     } else if (in.ack() != null) {
       // An id that is not one throws: the record is dead-lettered (DeadLetterHandlers.Processing).
       key = FollowUpId.parse(in.ack().followUpId()).key();
@@ -118,9 +161,60 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     }
   }
 
+  /** Re-opens the follow-ups whose acknowledgement expired by {@code ts} (wall clock). */
+  private void expireAcks(long ts) {
+    Instant now = Instant.ofEpochMilli(ts);
+    List<String> due = new ArrayList<>();
+    try (KeyValueIterator<String, String> it = expiries.range(expiryKey(0, ""), expiryKey(ts, "\uffff"))) {
+      it.forEachRemaining(kv -> due.add(kv.key));
+    }
+    for (String entry : due) {
+      String key = entry.substring(entry.indexOf('|') + 1);
+      expiries.delete(entry);
+      FollowUpLifecycle.Result r = FollowUpLifecycle.expire(store.get(key), now);
+      if (!r.emitted().isEmpty()) {
+        metrics.acknowledgementExpired();
+        apply(key, r, ts);
+      }
+    }
+  }
+
+  /** Evidence still waiting {@code followUpMaxOpenAge} (stream time) after its admission is dropped. */
+  private void forgetWaitingEvidence() {
+    Instant before = Instant.ofEpochMilli(context.currentStreamTimeMs()).minus(settings.followUpMaxOpenAge());
+    List<String> old = new ArrayList<>();
+    try (KeyValueIterator<String, BypassEvidence> it = waiting.all()) {
+      it.forEachRemaining(kv -> {
+        if (kv.value == null || kv.value.admittedAt().isBefore(before)) {
+          old.add(kv.key);
+        }
+      });
+    }
+    old.forEach(waiting::delete);
+  }
+
+  /** {@code expiryMillis|followUpKey}, the millis zero-padded so that keys sort by time. */
+  static String expiryKey(long epochMillis, String followUpKey) {
+    return String.format("%019d|%s", epochMillis, followUpKey);
+  }
+
   private void apply(String key, FollowUpLifecycle.Result r, long ts) {
     if (r.state() == null) {
       return;
+    }
+    FollowUpState before = store.get(key);
+    Instant was = before == null || !before.ackExpires() ? null : before.current().acknowledgedUntil();
+    Instant is = r.state().ackExpires() ? r.state().current().acknowledgedUntil() : null;
+    if (was != null && !was.equals(is)) {
+      expiries.delete(expiryKey(was.toEpochMilli(), key));
+    }
+    if (is != null && !is.equals(was)) {
+      expiries.put(expiryKey(is.toEpochMilli(), key), r.state().current().followUpId());
+    }
+    boolean wasSuspected = before != null && before.current().bypassSuspected()
+        && before.current().followUpId().equals(r.state().current().followUpId());
+    if (r.state().current().bypassSuspected() && !wasSuspected) {
+      metrics.bypassSuspected();
     }
     store.put(key, r.state());
     track(key, r.state());
@@ -137,6 +231,6 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
   private void track(String key, FollowUpState s) {
     tracked.add(key);
     FollowUp f = s.current();
-    metrics.followUp(key, f.kind(), f.state(), f.firstSeen());
+    metrics.followUp(key, f.kind(), f.state(), f.firstSeen(), s.ackExpires());
   }
 }

@@ -13,6 +13,8 @@ import java.util.Objects;
  * StoreNames#FOLLOWUP_SIGNALS}, key {@link FollowUp#key}.
  *
  * @param decision the pod's latest decision, or {@code null} when not evaluated yet
+ * @param images the pod's images with their digests where known (a v1 signal's plain references
+ *     read as images without container)
  * @param user who created the pod (admissions only)
  * @param detail how the bypass happened (admissions only)
  * @param at when the validation task processed it
@@ -25,7 +27,7 @@ public record FollowUpSignal(
     WorkloadRef owner,
     FollowUp.Kind kind,
     String pod,
-    List<String> images,
+    List<FollowUp.Image> images,
     String user,
     String detail,
     Decision decision,

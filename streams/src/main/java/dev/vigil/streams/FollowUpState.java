@@ -16,6 +16,9 @@ import java.util.TreeMap;
  *     before it was kept
  * @param held true while a change waits until no pod has been admitted for a flush interval, so
  *     that the pods of one burst give the same records whatever the partition interleaving
+ * @param acknowledgedFrom while acknowledged until a time: the state it was acknowledged from,
+ *     which it goes back to when the acknowledgement expires; null otherwise (and in states written
+ *     before it was kept)
  */
 public record FollowUpState(
     FollowUp current,
@@ -24,7 +27,8 @@ public record FollowUpState(
     List<String> policyVersions,
     String pendingCause,
     java.time.Instant lastAdmittedAt,
-    boolean held) {
+    boolean held,
+    FollowUp.State acknowledgedFrom) {
 
   /** One pod of the follow-up: still running or not, and its latest decision (null: none yet). */
   public record PodEntry(boolean live, Decision decision) {}
@@ -38,16 +42,28 @@ public record FollowUpState(
   /** A state with nothing held and no admission time. */
   public FollowUpState(FollowUp current, int cycle, Map<String, PodEntry> pods, List<String> policyVersions,
       String pendingCause) {
-    this(current, cycle, pods, policyVersions, pendingCause, null, false);
+    this(current, cycle, pods, policyVersions, pendingCause, null, false, null);
+  }
+
+  /** A state without a time-limited acknowledgement. */
+  public FollowUpState(FollowUp current, int cycle, Map<String, PodEntry> pods, List<String> policyVersions,
+      String pendingCause, java.time.Instant lastAdmittedAt, boolean held) {
+    this(current, cycle, pods, policyVersions, pendingCause, lastAdmittedAt, held, null);
   }
 
   /** This state, with a change held or not. */
   FollowUpState holding(boolean h) {
-    return new FollowUpState(current, cycle, pods, policyVersions, pendingCause, lastAdmittedAt, h);
+    return new FollowUpState(current, cycle, pods, policyVersions, pendingCause, lastAdmittedAt, h,
+        acknowledgedFrom);
+  }
+
+  /** True while acknowledged with an expiry. */
+  boolean ackExpires() {
+    return current.state() == FollowUp.State.ACKNOWLEDGED && current.acknowledgedUntil() != null;
   }
 
   /** This state, with a pod admitted at {@code at}. */
   FollowUpState admittedAt(java.time.Instant at) {
-    return new FollowUpState(current, cycle, pods, policyVersions, pendingCause, at, held);
+    return new FollowUpState(current, cycle, pods, policyVersions, pendingCause, at, held, acknowledgedFrom);
   }
 }

@@ -35,6 +35,27 @@ public final class StoreNames {
   /** Per task: follow-ups by {@code cluster/namespace/Kind/name/KIND}. */
   public static final String FOLLOWUPS = "followups-store";
 
+  /**
+   * Per task: bypass evidence that came before its follow-up opened, by {@code
+   * followUpKey|auditId|subject}, until a follow-up of the workload opens or the maximum open age.
+   */
+  public static final String FOLLOWUP_EVIDENCE_WAITING = "followup-evidence-store";
+
+  /** Per task: {@code expiryMillis(19 digits)|followUpKey} for every acknowledgement with an expiry. */
+  public static final String FOLLOWUP_ACK_EXPIRY = "followup-ack-expiry-store";
+
+  /**
+   * Per task (window store, by event time): denied, fail-open and breakglass admissions by {@code
+   * cluster|principal|subject}, kept for the bypass window and the correlation skew.
+   */
+  public static final String BYPASS_ADMISSIONS = "bypass-admissions-store";
+
+  /** Internal topic: denied and bypassing admissions, re-keyed by {@code cluster|principal|subject}. */
+  public static final String BYPASS_CORRELATION = "bypass-correlation";
+
+  /** Internal topic: bypass evidence, re-keyed by follow-up. */
+  public static final String FOLLOWUP_EVIDENCE = "followup-evidence";
+
   /** Internal topic: follow-up signals, re-keyed from pod to workload. */
   public static final String FOLLOWUP_SIGNALS = "followup-signals";
 

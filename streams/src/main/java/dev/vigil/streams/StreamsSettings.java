@@ -41,6 +41,10 @@ import org.apache.kafka.streams.StreamsConfig;
  *     are emitted at once; VERIFIED and RESOLVED once no pod was admitted for this long)
  * @param followUpMaxOpenAge a fail-open or dry-run follow-up still OPEN after this long is
  *     ESCALATED; an admission whose pod never came is kept this long (stream time) for a late pod
+ * @param bypassDenials how many denials of an image by one principal, followed by a fail-open
+ *     admission of it by the same principal within {@code bypassWindow}, make a suspected bypass
+ * @param bypassWindow how far back (event time) denials count for a fail-open or breakglass
+ *     admission
  * @param streamThreads Kafka Streams {@code num.stream.threads}
  * @param replicationFactor replication factor of Kafka Streams' internal topics (changelogs); -1
  *     leaves it to the broker's {@code default.replication.factor}
@@ -60,6 +64,8 @@ public record StreamsSettings(
     Duration deletedPodRetention,
     Duration followUpFlushInterval,
     Duration followUpMaxOpenAge,
+    int bypassDenials,
+    Duration bypassWindow,
     int streamThreads,
     int replicationFactor,
     Duration heartbeatInterval,
@@ -98,6 +104,13 @@ public record StreamsSettings(
       "--followup-max-open-age", "VIGIL_FOLLOWUP_MAX_OPEN_AGE", Parsers::duration, "24h",
       "a fail-open or dry-run follow-up still OPEN after this long is ESCALATED; an admission whose pod has not "
           + "come is kept this long (stream time)");
+  public static final Setting<Integer> BYPASS_DENIALS = new Setting<>("streams.bypass-denials",
+      "--bypass-denials", "VIGIL_BYPASS_DENIALS", Parsers::positive, "3",
+      "denials of an image by one principal that, followed by a fail-open admission of it by the same "
+          + "principal within --bypass-window, make a suspected bypass");
+  public static final Setting<Duration> BYPASS_WINDOW = new Setting<>("streams.bypass-window",
+      "--bypass-window", "VIGIL_BYPASS_WINDOW", Parsers::duration, "10m",
+      "how far back (admission request time) denials count for a fail-open or breakglass admission");
   public static final Setting<Duration> HEARTBEAT_INTERVAL = new Setting<>("streams.heartbeat-interval",
       "--heartbeat-interval", "VIGIL_HEARTBEAT_INTERVAL", Parsers::duration, "30s",
       "how often each instance writes a heartbeat to vigil.heartbeats while it runs (whole seconds); the report "
@@ -122,7 +135,7 @@ public record StreamsSettings(
   /** Every streams setting, in the order of the README's table. A new one goes here too. */
   public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW,
       REPLICATION_FACTOR, STREAM_THREADS, CHANGE_POLL_INTERVAL, FRESHNESS_INTERVAL, DELETED_POD_RETENTION,
-      FOLLOWUP_FLUSH_INTERVAL, FOLLOWUP_MAX_OPEN_AGE, HEARTBEAT_INTERVAL, HYGIENE_IMAGE_BY_TAG, HYGIENE_TAG_MOVED,
+      FOLLOWUP_FLUSH_INTERVAL, FOLLOWUP_MAX_OPEN_AGE, BYPASS_DENIALS, BYPASS_WINDOW, HEARTBEAT_INTERVAL, HYGIENE_IMAGE_BY_TAG, HYGIENE_TAG_MOVED,
       HYGIENE_PULL_SECRET, HYGIENE_GOOGLE_REGISTRIES);
 
   public StreamsSettings {
@@ -138,6 +151,10 @@ public record StreamsSettings(
     positive(FOLLOWUP_FLUSH_INTERVAL, followUpFlushInterval);
     positive(FOLLOWUP_MAX_OPEN_AGE, followUpMaxOpenAge);
     positive(HEARTBEAT_INTERVAL, heartbeatInterval);
+    positive(BYPASS_WINDOW, bypassWindow);
+    if (bypassDenials < 1) {
+      throw invalid(BYPASS_DENIALS, String.valueOf(bypassDenials), "must be at least 1");
+    }
     if (heartbeatInterval.toSeconds() < 1) {
       throw invalid(HEARTBEAT_INTERVAL, heartbeatInterval.toString(), "must be at least 1s");
     }
@@ -171,6 +188,8 @@ public record StreamsSettings(
         values.require(DELETED_POD_RETENTION),
         values.require(FOLLOWUP_FLUSH_INTERVAL),
         values.require(FOLLOWUP_MAX_OPEN_AGE),
+        values.require(BYPASS_DENIALS),
+        values.require(BYPASS_WINDOW),
         values.require(STREAM_THREADS),
         values.require(REPLICATION_FACTOR),
         values.require(HEARTBEAT_INTERVAL),
@@ -190,21 +209,21 @@ public record StreamsSettings(
   public StreamsSettings withApplicationId(String id) {
     return new StreamsSettings(id, bootstrapServers, stateDir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval, hygiene);
+        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor, heartbeatInterval, hygiene);
   }
 
   /** A copy with another state directory (a second instance in the same JVM needs its own). */
   public StreamsSettings withStateDir(Path dir) {
     return new StreamsSettings(applicationId, bootstrapServers, dir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval, hygiene);
+        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor, heartbeatInterval, hygiene);
   }
 
   /** A copy with another change-poll interval. */
   public StreamsSettings withChangePollInterval(Duration d) {
     return new StreamsSettings(applicationId, bootstrapServers, stateDir, d,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval, hygiene);
+        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor, heartbeatInterval, hygiene);
   }
 
   /**

@@ -16,6 +16,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -25,7 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * vigil_violations_open{cluster,namespace,rule,decision}}, {@code vigil_followups_open{kind,state}},
  * {@code vigil_followups_oldest_open_age_seconds}, {@code vigil_reevaluations_total{reason}},
  * {@code vigil_reevaluation_duration_seconds{reason}}, {@code vigil_dead_letters_total{source,reason}},
- * {@code vigil_policies_rejected_total}, {@code vigil_pod_events_ignored_total{reason}}. No label
+ * {@code vigil_policies_rejected_total}, {@code vigil_pod_events_ignored_total{reason}}, {@code
+ * vigil_followups_suspected_bypass_total}, {@code vigil_followups_acknowledged_expiring} (follow-ups
+ * acknowledged until a time), {@code vigil_followups_acknowledgements_expired_total}. No label
  * ever holds a pod name. Thread-safe: every stream thread of an instance shares one.
  */
 public final class VigilMetrics {
@@ -46,6 +49,7 @@ public final class VigilMetrics {
   private final Map<ViolationLabel, AtomicLong> violationCounts = new ConcurrentHashMap<>();
   private final Map<String, OpenFollowUp> followUpsByKey = new ConcurrentHashMap<>();
   private final Map<FollowUpLabel, AtomicLong> followUpCounts = new ConcurrentHashMap<>();
+  private final Set<String> acknowledgedUntil = ConcurrentHashMap.newKeySet();
 
   public VigilMetrics(MeterRegistry registry, Clock clock) {
     this.registry = registry;
@@ -53,6 +57,9 @@ public final class VigilMetrics {
     Gauge.builder("vigil.followups.oldest.open.age", this, VigilMetrics::oldestOpenFollowUpSeconds)
         .baseUnit("seconds")
         .description("age of the oldest follow-up still open (OPEN or ESCALATED)")
+        .register(registry);
+    Gauge.builder("vigil.followups.acknowledged.expiring", acknowledgedUntil, Set::size)
+        .description("follow-ups acknowledged until a time: they re-open when it passes")
         .register(registry);
     registerKnownSeries();
   }
@@ -96,6 +103,8 @@ public final class VigilMetrics {
     Counter.builder("vigil.policies.rejected")
         .description("policy documents rejected; the last good set stays in force")
         .register(registry);
+    suspectedBypasses();
+    acknowledgementsExpired();
     for (FollowUp.Kind kind : FollowUp.Kind.values()) {
       for (FollowUp.State state : FollowUp.State.values()) {
         if (state.isOpen()) {
@@ -159,6 +168,41 @@ public final class VigilMetrics {
     podKeys.forEach(k -> violation(k, null, null, null, List.of()));
   }
 
+  /** A follow-up was flagged as a suspected bypass (once per follow-up cycle). */
+  void bypassSuspected() {
+    suspectedBypasses().increment();
+  }
+
+  /** An acknowledgement with an expiry expired and its follow-up re-opened. */
+  void acknowledgementExpired() {
+    acknowledgementsExpired().increment();
+  }
+
+  private Counter suspectedBypasses() {
+    return Counter.builder("vigil.followups.suspected.bypass")
+        .description("follow-ups flagged as a suspected bypass: denials, then a fail-open admission by the same principal")
+        .register(registry);
+  }
+
+  private Counter acknowledgementsExpired() {
+    return Counter.builder("vigil.followups.acknowledgements.expired")
+        .description("acknowledgements whose expiry passed: the follow-up went back to its previous state")
+        .register(registry);
+  }
+
+  /**
+   * Sets the state of follow-up {@code key}; a closed one is no longer counted as open, and one
+   * acknowledged until a time ({@code expiring}) is counted as such.
+   */
+  void followUp(String key, FollowUp.Kind kind, FollowUp.State state, Instant firstSeen, boolean expiring) {
+    if (expiring) {
+      acknowledgedUntil.add(key);
+    } else {
+      acknowledgedUntil.remove(key);
+    }
+    followUp(key, kind, state, firstSeen);
+  }
+
   /** Sets the state of follow-up {@code key}; a closed one is no longer counted. */
   void followUp(String key, FollowUp.Kind kind, FollowUp.State state, Instant firstSeen) {
     OpenFollowUp now = state != null && state.isOpen()
@@ -174,7 +218,7 @@ public final class VigilMetrics {
 
   /** Forgets the follow-ups this instance no longer holds. */
   void forgetFollowUps(Collection<String> keys) {
-    keys.forEach(k -> followUp(k, null, null, null));
+    keys.forEach(k -> followUp(k, null, null, null, false));
   }
 
   private AtomicLong violationCount(ViolationLabel l) {

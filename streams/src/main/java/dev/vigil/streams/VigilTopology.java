@@ -57,8 +57,8 @@ public final class VigilTopology {
 
   private static void addValidation(StreamsBuilder builder, StreamsSettings settings, ValidationEngine engine,
       VigilMetrics metrics, int podPartitions) {
-    var signals = ContinuousValidationTopology.addTo(builder, settings, engine, metrics, new FactsCache(),
+    var validation = ContinuousValidationTopology.addTo(builder, settings, engine, metrics, new FactsCache(),
         podPartitions);
-    FollowUpTopology.addTo(builder, signals, settings, metrics);
+    FollowUpTopology.addTo(builder, validation.signals(), validation.admissions(), settings, metrics, podPartitions);
   }
 }

@@ -17,6 +17,7 @@ import dev.vigil.schemas.FollowUpAck;
 import dev.vigil.schemas.FollowUpId;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.schemas.Severity;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.WorkloadRef;
 import java.nio.file.Path;
@@ -365,7 +366,10 @@ class FollowUpTest {
     assertEquals("us-central1-a.prod/payments/DEPLOYMENT/api/FAIL_OPEN#1", apiF.followUpId(),
         "the owner is the Deployment, resolved from the request");
     assertEquals(List.of("api-7d9f8c6b5-h0tf1"), apiF.pods());
-    assertEquals(List.of(image(API, 'd')), apiF.images());
+    assertEquals(List.of(new FollowUp.Image("c0", image(API, 'd'), Fixtures.digest('d'))), apiF.images(),
+        "each container's image with the digest it names");
+    assertEquals(Severity.HIGH, apiF.severity(), "an escalated fail-open");
+    assertEquals(Severity.LOW, webF.severity(), "a verified fail-open");
     assertTrue(apiF.detail().contains("judged from the images in the admission"), apiF.detail());
     assertTrue(apiF.cause().startsWith("re-evaluation under ")
         && apiF.cause().endsWith(": 1 of 1 pods run images the policy denies"), apiF.cause());

@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.kafka.KafkaCluster;
 import dev.vigil.kafka.KafkaClusters;
+import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.DeadLetter;
+import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.FollowUpAck;
 import dev.vigil.schemas.Heartbeat;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.PodEvent;
@@ -19,10 +22,12 @@ import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.Verdict;
 import dev.vigil.schemas.ViolationTransition;
+import dev.vigil.schemas.WorkloadRef;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,13 +45,17 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.processor.TaskId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two instances of the application (same application id, their own state directories) against a
- * real broker, exactly-once: a new policy version re-evaluates the pods held by both.
+ * real broker, exactly-once: a new policy version re-evaluates the pods held by both. The tests share
+ * the broker and its policy topic, so they run in name order (the policy-change test first).
  */
+@TestMethodOrder(MethodOrderer.MethodName.class)
 class VigilStreamsIT {
 
   static final Duration WAIT = Duration.ofSeconds(90);
@@ -150,6 +159,45 @@ class VigilStreamsIT {
       Heartbeat beat = out.await(Topics.HEARTBEATS, Heartbeat.class, 2, h -> h.component().equals("streams")).get(0);
       assertEquals(30, beat.intervalSeconds());
       assertTrue(beat.instance().endsWith("/" + ProcessHandle.current().pid()), beat.instance());
+    }
+  }
+
+  @Test
+  void anAcknowledgementThatExpiresReopensItsFollowUpAfterARestart() throws Exception {
+    StreamsSettings settings = StreamsSettings.defaults(kafka.bootstrapServers(), dir.resolve("state-ack"))
+        .withApplicationId("vigil-it-ack")
+        .withChangePollInterval(Duration.ofMillis(500));
+    WorkloadRef owner = deployment("billing", "ledger");
+    Predicate<FollowUp> ledger = f -> f.owner().equals(owner);
+    FollowUp escalated;
+    try (VigilStreamsApp app = VigilStreamsApp.start(settings, new SimpleMeterRegistry());
+        Outputs out = new Outputs()) {
+      PolicyDocument deny = Fixtures.enforced(7, "ALWAYS_DENY");
+      send(Topics.POLICIES, deny.key(), deny);
+      AdmissionEvent a = Fixtures.failedOpen("ack-1", "billing", "ledger-1", owner, image(API, 'c'));
+      send(Topics.ADMISSION_EVENTS, a.key(), a);
+      PodEvent p = added("billing", "ledger-1", 500, owner, image(API, 'c'));
+      send(Topics.POD_EVENTS, p.key(), p);
+      escalated = out.await(Topics.FOLLOWUPS, FollowUp.class, 1,
+          ledger.and(f -> f.state() == FollowUp.State.ESCALATED)).get(0);
+
+      // acknowledged for a few seconds, with a ticket
+      Instant until = Instant.now().plusSeconds(8);
+      send(Topics.FOLLOWUP_ACKS, escalated.key(), new FollowUpAck(escalated.followUpId(),
+          FollowUpAck.Action.ACKNOWLEDGE, "alice", "maintenance", Instant.now(), until, "OPS-9"));
+      FollowUp acked = out.await(Topics.FOLLOWUPS, FollowUp.class, 1,
+          ledger.and(f -> f.state() == FollowUp.State.ACKNOWLEDGED)).get(0);
+      assertEquals(until, acked.acknowledgedUntil());
+    }
+    // the instance stops before the expiry; the one started after it finds the expiry in its stores
+    try (VigilStreamsApp app = VigilStreamsApp.start(settings, new SimpleMeterRegistry());
+        Outputs out = new Outputs()) {
+      FollowUp reopened = out.await(Topics.FOLLOWUPS, FollowUp.class, 1,
+          ledger.and(f -> f.cause().contains("expired"))).get(0);
+      assertEquals(FollowUp.State.ESCALATED, reopened.state());
+      assertEquals(escalated.followUpId(), reopened.followUpId());
+      assertEquals("OPS-9", reopened.ticket());
+      assertTrue(reopened.cause().contains("back to ESCALATED"), reopened.cause());
     }
   }
 

@@ -103,27 +103,39 @@ final class DemoScript {
     deployment("legacy", "batch-worker", batch, 2, Map.of(), "failed-open");
     pause();
 
-    act(4, "Someone uses breakglass to start debug/toolbox, an unsigned image");
+    act(4, "Still in the outage, mallory@demo.example runs `kubectl run probe` with an unsigned image: denied three "
+        + "times, then admitted fail-open (exhausting the enforcer's quota fails open): a suspected bypass. "
+        + "bob@demo.example's `kubectl run scratch`, admitted fail-open with no denial before it, is not");
+    Image probe = Image.of("debug/probe");
+    for (int i = 0; i < 3; i++) {
+      postAudit(List.of(auditEvent("sandbox", "probe", barePod("sandbox", "probe", probe), "blocked",
+          "mallory@demo.example")));
+    }
+    kubectlRun("sandbox", "probe", probe, "mallory@demo.example");
+    kubectlRun("sandbox", "scratch", Image.of("debug/scratch"), "bob@demo.example");
+    pause();
+
+    act(5, "Someone uses breakglass to start debug/toolbox, an unsigned image");
     deployment("debug", "toolbox", toolbox, 1, Map.of("alpha.image-policy.k8s.io/break-glass", "true"), "breakglass");
     pause();
 
-    act(5, "The policy changes: the tools namespace now needs CI attestations too. Running pods are re-judged "
+    act(6, "The policy changes: the tools namespace now needs CI attestations too. Running pods are re-judged "
         + "without any new pod event");
     world.writePolicy(true);
     pause();
 
-    act(6, "The CI attestation for debug/toolbox arrives late: its violation clears (the breakglass follow-up "
+    act(7, "The CI attestation for debug/toolbox arrives late: its violation clears (the breakglass follow-up "
         + "stays open until someone acknowledges it)");
     world.attest(toolbox.repository(), toolbox.digest());
     pause();
 
-    act(7, "legacy/batch-worker is deleted: its violations and its escalated follow-up resolve");
+    act(8, "legacy/batch-worker is deleted: its violations and its escalated follow-up resolve");
     for (Pod p : kube.pods().inNamespace("legacy").list().getItems()) {
       kube.pods().inNamespace("legacy").withName(p.getMetadata().getName()).delete();
     }
     pause();
 
-    act(8, "payments/web rolls out from Artifact Registry by tag (web:1.4) with an image pull secret: its "
+    act(9, "payments/web rolls out from Artifact Registry by tag (web:1.4) with an image pull secret: its "
         + "image is signed, so the policy allows it, but two registry-hygiene findings open");
     Image web = Image.of("shop/web");
     world.attest(web.repository(), web.digest());
@@ -161,7 +173,7 @@ final class DemoScript {
   }
 
   private void act(int n, String text) {
-    say("▶ " + n + "/8 " + text);
+    say("▶ " + n + "/9 " + text);
   }
 
   private void say(String text) {
@@ -224,6 +236,30 @@ final class DemoScript {
     }
   }
 
+  /** A bare pod, as {@code kubectl run NAME --image IMAGE} creates it. */
+  private String barePod(String ns, String name, Image image) {
+    return kube.getKubernetesSerialization().asJson(pod(ns, name, image));
+  }
+
+  private Pod pod(String ns, String name, Image image) {
+    return new PodBuilder()
+        .withNewMetadata().withNamespace(ns).withName(name).withUid(UUID.randomUUID().toString())
+        .withLabels(Map.of("run", name)).endMetadata()
+        .withNewSpec().withContainers(new ContainerBuilder().withName(name).withImage(image.ref()).build()).endSpec()
+        .withNewStatus().withPhase("Running")
+        .withContainerStatuses(new ContainerStatusBuilder().withName(name).withImage(image.ref())
+            .withImageID(image.ref()).withReady(true).build())
+        .endStatus()
+        .build();
+  }
+
+  /** {@code kubectl run} by {@code user} while the enforcer fails open: the admission, then the pod. */
+  private void kubectlRun(String ns, String name, Image image, String user) throws Exception {
+    Pod pod = pod(ns, name, image);
+    postAudit(List.of(auditEvent(ns, name, kube.getKubernetesSerialization().asJson(pod), "failed-open", user)));
+    kube.resource(pod).create();
+  }
+
   private static int podNameSeed(String ns, String name) {
     return (ns + "/" + name).hashCode();
   }
@@ -238,6 +274,13 @@ final class DemoScript {
 
   /** An audit.k8s.io/v1 Event for a pod create, at stage ResponseComplete. */
   private JsonNode auditEvent(String ns, String name, String podJson, String outcome) throws Exception {
+    return auditEvent(ns, name, podJson, outcome, "breakglass".equals(outcome) ? "alice@demo.example"
+        : "system:serviceaccount:kube-system:replicaset-controller");
+  }
+
+  /** An audit.k8s.io/v1 Event for a pod create by {@code username}, at stage ResponseComplete. */
+  private JsonNode auditEvent(String ns, String name, String podJson, String outcome, String username)
+      throws Exception {
     ObjectNode e = Json.mapper().createObjectNode();
     Instant now = Instant.now();
     e.put("kind", "Event").put("apiVersion", "audit.k8s.io/v1").put("level", "RequestResponse")
@@ -246,8 +289,7 @@ final class DemoScript {
         .put("userAgent", "kube-controller-manager/v1.31.0")
         .put("requestReceivedTimestamp", now.toString()).put("stageTimestamp", now.plusMillis(12).toString());
     ObjectNode user = e.putObject("user");
-    user.put("username", "breakglass".equals(outcome) ? "alice@demo.example"
-        : "system:serviceaccount:kube-system:replicaset-controller");
+    user.put("username", username);
     user.putArray("groups").add("system:authenticated");
     e.putArray("sourceIPs").add("10.128.0.2");
     e.putObject("objectRef").put("resource", "pods").put("namespace", ns).put("name", name).put("apiVersion", "v1");

@@ -28,7 +28,9 @@ import java.util.Map;
  * follow-up goes through depends on timing. A run of records of one follow-up in one state is
  * therefore printed once, as its last record: every state a follow-up went through is printed, in
  * order, with the images and users it had when it left that state; the pods and their count only
- * on a follow-up's last record (earlier ones depend on how pods' events interleaved).
+ * on a follow-up's last record (earlier ones depend on how pods' events interleaved), and so are
+ * {@code suspectedBypass} and {@code priorDenials} (the bypass evidence may reach the follow-up
+ * before or after it leaves its first state).
  */
 public final class ReplayOutput {
 
@@ -47,6 +49,10 @@ public final class ReplayOutput {
         // interleaved across partitions: only the last record's pods are the same on every run.
         m.remove("podCount");
         m.remove("pods");
+        // Bypass evidence travels two internal topics; whether it reached the follow-up before it
+        // left a state depends on timing too: the last record carries what it came to.
+        m.remove("suspectedBypass");
+        m.remove("priorDenials");
       }
       out.add(write(m));
     }
@@ -94,10 +100,12 @@ public final class ReplayOutput {
     m.put("workload", workload(f.owner()));
     m.put("podCount", f.podCount());
     m.put("pods", f.pods().stream().sorted().toList());
-    m.put("images", f.images().stream().sorted().toList());
+    m.put("images", f.imageNames().stream().sorted().toList());
     m.put("users", f.users().stream().sorted().toList());
     putIfSet(m, "reevaluation", f.reevaluation());
     putIfSet(m, "detail", f.detail());
+    putIfSet(m, "suspectedBypass", f.suspectedBypass());
+    putIfSet(m, "priorDenials", f.priorDenials());
     putIfSet(m, "acknowledgedBy", f.acknowledgedBy());
     putIfSet(m, "note", f.note());
     return m;

@@ -139,7 +139,9 @@ public final class ConsoleFeed implements AutoCloseable {
     };
     return paint(colourCode, TIME.format(f.changedAt()) + " FOLLOW-UP " + pad(f.kind().name(), 11)
         + pad(f.state().name(), 13) + f.clusterId() + "/" + f.owner().namespace() + " " + f.owner().kind() + "/"
-        + f.owner().name() + " (" + f.podCount() + (f.podCount() == 1 ? " pod" : " pods") + ") id=" + f.followUpId()
+        + f.owner().name() + " (" + f.podCount() + (f.podCount() == 1 ? " pod" : " pods") + ")"
+        + (f.bypassSuspected() ? " SUSPECTED BYPASS (" + f.priorDenials() + " prior denials)" : "")
+        + " id=" + f.followUpId()
         + ": " + truncate(f.cause(), 200));
   }
 

@@ -62,6 +62,8 @@ class MetricsScrapeIT {
           assertTrue(body.contains("vigil_dead_letters_total{reason=\"unreadable\",source=\"vigil.pod-events\"} 0"),
               body.lines().filter(l -> l.startsWith("vigil_dead")).toList().toString());
           assertTrue(body.contains("\nvigil_policies_rejected_total 0"), "policies rejected at 0");
+          assertTrue(body.contains("\nvigil_followups_suspected_bypass_total 0"), "suspected bypasses at 0");
+          assertTrue(body.contains("\nvigil_followups_acknowledgements_expired_total 0"), "expired acks at 0");
         }
         assertTrue(KafkaMeterFilter.KEPT.containsAll(families.stream().filter(f -> f.startsWith("kafka_")).toList()));
       }
