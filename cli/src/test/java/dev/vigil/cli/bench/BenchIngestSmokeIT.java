@@ -33,7 +33,8 @@ class BenchIngestSmokeIT {
     assertEquals(0, code, out + "\n" + err);
     JsonNode m = new ObjectMapper().readTree(Files.readString(json)).get("measurements").get(0);
     assertEquals("ingest", m.get("measurement").asText());
-    for (String key : new String[] {"eventsPerSecond", "discardLimitEventsPerSecond", "ratioToDiscard", "batchP99Ms"}) {
+    for (String key : new String[] {"eventsPerSecond", "discardLimitEventsPerSecond", "ratioToDiscard", "batchP99Ms",
+        "cpuMsPerBatch", "discardCpuMsPerBatch", "cpuRatioToDiscard"}) {
       assertTrue(m.get(key).asDouble() > 0, key + " in " + m);
     }
     // A tenth of each batch is a pod create at ResponseComplete, and each of them reaches Kafka
