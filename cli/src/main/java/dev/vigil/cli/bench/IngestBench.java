@@ -47,8 +47,8 @@ import org.apache.kafka.clients.admin.Admin;
 public final class IngestBench {
 
   /** What to run. */
-  public record Options(int seconds, int rounds, int clients, int batch, int bodies, int threads, Path output,
-      String bootstrapServers, Path dataDir, boolean keepData) {}
+  public record Options(int seconds, int rounds, int clients, int batch, int bodies, int threads, int watchPods,
+      Path output, String bootstrapServers, Path dataDir, boolean keepData) {}
 
   private static final Pattern PUBLISHED = Pattern.compile("\"published\":(\\d+)");
   private static final int CLUSTERS = 500;
@@ -72,7 +72,7 @@ public final class IngestBench {
         : Files.createTempDirectory("vigil-bench-ingest-");
     for (var p : List.<Map.Entry<String, Object>>of(Map.entry("seconds", o.seconds()), Map.entry("rounds", o.rounds()),
         Map.entry("clients", o.clients()), Map.entry("batch", o.batch()), Map.entry("bodies", o.bodies()),
-        Map.entry("threads", o.threads()))) {
+        Map.entry("threads", o.threads()), Map.entry("watchPods", o.watchPods()))) {
       results.parameter(p.getKey(), p.getValue());
     }
     results.parameter("broker", o.bootstrapServers() == null ? "embedded (same JVM)" : o.bootstrapServers());
@@ -153,6 +153,11 @@ public final class IngestBench {
       f.put("receiverMiBPerSecond", round(receiver.batches() * (batches.bytes() / (double) batches.bodies().size())
           / 1048576.0 / receiver.seconds()));
       results.add("ingest", f);
+      server.close();
+      server = null;
+      if (o.watchPods() > 0) {
+        results.add("watch", WatchBench.run(o.watchPods(), publisher, this::log));
+      }
       results.print(out);
       if (o.output() != null) {
         results.write(o.output());

@@ -164,11 +164,8 @@ final class KeptFields {
 
   /** An object (the scanner on its '{'): the fields {@code shape} names, or all of them. */
   private ObjectNode object(Shape shape, int depth) throws IOException {
-    r.checkDepth(depth);
     ObjectNode node = nodes.objectNode();
-    r.expect('{');
-    if (r.peek() == '}') {
-      r.expect('}');
+    if (!r.enter('{', '}', depth)) {
       return node;
     }
     do {
@@ -200,11 +197,8 @@ final class KeptFields {
 
   /** An array (the scanner on its '['), each element as {@code elements}. */
   private ArrayNode array(Shape elements, int depth) throws IOException {
-    r.checkDepth(depth);
     ArrayNode node = nodes.arrayNode();
-    r.expect('[');
-    if (r.peek() == ']') {
-      r.expect(']');
+    if (!r.enter('[', ']', depth)) {
       return node;
     }
     do {

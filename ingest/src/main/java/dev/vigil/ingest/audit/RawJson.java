@@ -83,6 +83,20 @@ final class RawJson {
     pos++;
   }
 
+  /**
+   * Enters an object or array that opens with {@code open} at nesting {@code depth} (checked
+   * against the limit); false, having taken its {@code close} too, when it is empty.
+   */
+  boolean enter(char open, char close, int depth) throws JsonParseException, StreamConstraintsException {
+    checkDepth(depth);
+    expect(open);
+    if (peek() == close) {
+      pos++;
+      return false;
+    }
+    return true;
+  }
+
   /** After a member or element: takes a comma and returns true, or takes {@code close} and returns false. */
   boolean more(char close) throws JsonParseException {
     int c = peek();
