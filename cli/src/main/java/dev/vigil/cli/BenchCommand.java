@@ -79,18 +79,26 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "8", description = "The receiver's request threads (default ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--watch-pods", defaultValue = "0",
+        description = "Also measure the heap the pod watcher keeps for this many pods in a mock API server "
+            + "(measurement `watch`; 0: not measured, the default).")
+    int watchPods;
+
     @CommandLine.Mixin Where where = new Where();
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+      if (watchPods < 0) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--watch-pods must not be negative");
+      }
       if (seconds < 1 || rounds < 1 || clients < 1 || batch < 10 || bodies < 1 || threads < 1) {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--seconds, --rounds, --clients, --bodies and --threads must be at least 1, --batch at least 10");
       }
-      return IngestBench.run(new IngestBench.Options(seconds, rounds, clients, batch, bodies, threads, where.output,
-          where.bootstrapServers, where.dataDir, where.keepData), spec.commandLine().getOut());
+      return IngestBench.run(new IngestBench.Options(seconds, rounds, clients, batch, bodies, threads, watchPods,
+          where.output, where.bootstrapServers, where.dataDir, where.keepData), spec.commandLine().getOut());
     }
   }
 

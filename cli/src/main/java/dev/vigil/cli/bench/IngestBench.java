@@ -13,6 +13,7 @@ import dev.vigil.kafka.EmbeddedKafka;
 import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -46,8 +47,8 @@ import org.apache.kafka.clients.admin.Admin;
 public final class IngestBench {
 
   /** What to run. */
-  public record Options(int seconds, int rounds, int clients, int batch, int bodies, int threads, Path output,
-      String bootstrapServers, Path dataDir, boolean keepData) {}
+  public record Options(int seconds, int rounds, int clients, int batch, int bodies, int threads, int watchPods,
+      Path output, String bootstrapServers, Path dataDir, boolean keepData) {}
 
   private static final Pattern PUBLISHED = Pattern.compile("\"published\":(\\d+)");
   private static final int CLUSTERS = 500;
@@ -71,7 +72,7 @@ public final class IngestBench {
         : Files.createTempDirectory("vigil-bench-ingest-");
     for (var p : List.<Map.Entry<String, Object>>of(Map.entry("seconds", o.seconds()), Map.entry("rounds", o.rounds()),
         Map.entry("clients", o.clients()), Map.entry("batch", o.batch()), Map.entry("bodies", o.bodies()),
-        Map.entry("threads", o.threads()))) {
+        Map.entry("threads", o.threads()), Map.entry("watchPods", o.watchPods()))) {
       results.parameter(p.getKey(), p.getValue());
     }
     results.parameter("broker", o.bootstrapServers() == null ? "embedded (same JVM)" : o.bootstrapServers());
@@ -138,6 +139,12 @@ public final class IngestBench {
       f.put("ratioToDiscard", Math.round(events / limit * 1000) / 1000.0);
       f.put("batchP99Ms", round(receiver.p99Ms()));
       f.put("discardBatchP99Ms", round(discard.p99Ms()));
+      // On a shared machine the rates follow the load; CPU time per batch does much less, and
+      // their ratio is what the receiver's own work costs next to TLS and HTTP.
+      f.put("cpuMsPerBatch", round2(receiver.cpuMsPerBatch()));
+      f.put("discardCpuMsPerBatch", round2(discard.cpuMsPerBatch()));
+      f.put("cpuRatioToDiscard", receiver.cpuMsPerBatch() == 0 ? 0
+          : Math.round(discard.cpuMsPerBatch() / receiver.cpuMsPerBatch() * 1000) / 1000.0);
       f.put("batches", receiver.batches());
       f.put("eventsPerBatch", batches.eventsPerBatch());
       f.put("podAdmissionsPublished", receiver.published());
@@ -146,6 +153,11 @@ public final class IngestBench {
       f.put("receiverMiBPerSecond", round(receiver.batches() * (batches.bytes() / (double) batches.bodies().size())
           / 1048576.0 / receiver.seconds()));
       results.add("ingest", f);
+      server.close();
+      server = null;
+      if (o.watchPods() > 0) {
+        results.add("watch", WatchBench.run(o.watchPods(), publisher, this::log));
+      }
       results.print(out);
       if (o.output() != null) {
         results.write(o.output());
@@ -169,15 +181,22 @@ public final class IngestBench {
   }
 
   /** What one phase (or several added up) saw. */
-  record Phase(long batches, long published, double seconds, long[] latenciesMicros, List<String> failures) {
-    static final Phase EMPTY = new Phase(0, 0, 0, new long[0], List.of());
+  record Phase(long batches, long published, double seconds, double cpuSeconds, long[] latenciesMicros,
+      List<String> failures) {
+    static final Phase EMPTY = new Phase(0, 0, 0, 0, new long[0], List.of());
 
     Phase plus(Phase p) {
       long[] l = Arrays.copyOf(latenciesMicros, latenciesMicros.length + p.latenciesMicros.length);
       System.arraycopy(p.latenciesMicros, 0, l, latenciesMicros.length, p.latenciesMicros.length);
       List<String> f = new ArrayList<>(failures);
       f.addAll(p.failures);
-      return new Phase(batches + p.batches, published + p.published, seconds + p.seconds, l, f);
+      return new Phase(batches + p.batches, published + p.published, seconds + p.seconds, cpuSeconds + p.cpuSeconds,
+          l, f);
+    }
+
+    /** CPU time of the whole process (receiver, broker and clients) per batch, in milliseconds. */
+    double cpuMsPerBatch() {
+      return batches == 0 ? 0 : cpuSeconds * 1000 / batches;
     }
 
     double perSecond(int eventsPerBatch) {
@@ -217,6 +236,7 @@ public final class IngestBench {
       List<Thread> threads = new ArrayList<>();
       List<Phase> phases = java.util.Collections.synchronizedList(new ArrayList<>());
       long start = System.nanoTime();
+      long cpuStart = processCpuNanos();
       for (HttpClient client : clients) {
         Thread t = new Thread(() -> phases.add(post(client, discard, end)), "bench-ingest-client");
         threads.add(t);
@@ -226,11 +246,12 @@ public final class IngestBench {
         t.join();
       }
       double took = (System.nanoTime() - start) / 1e9;
+      double cpu = (processCpuNanos() - cpuStart) / 1e9;
       Phase sum = Phase.EMPTY;
       for (Phase p : phases) {
         sum = sum.plus(p);
       }
-      return new Phase(sum.batches(), sum.published(), took, sum.latenciesMicros(), sum.failures());
+      return new Phase(sum.batches(), sum.published(), took, cpu, sum.latenciesMicros(), sum.failures());
     }
 
     private Phase post(HttpClient client, boolean discard, long end) {
@@ -263,12 +284,22 @@ public final class IngestBench {
         }
         latencies[(int) n++] = (System.nanoTime() - t0) / 1000;
       }
-      return new Phase(n, published, 0, Arrays.copyOf(latencies, (int) n), failures);
+      return new Phase(n, published, 0, 0, Arrays.copyOf(latencies, (int) n), failures);
     }
+  }
+
+  /** CPU time this process used so far (all threads), or 0 when the JVM does not say. */
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+        ? Math.max(0, os.getProcessCpuTime()) : 0;
   }
 
   private static double round(double v) {
     return Math.round(v * 10) / 10.0;
+  }
+
+  private static double round2(double v) {
+    return Math.round(v * 100) / 100.0;
   }
 
   private void log(String s) {

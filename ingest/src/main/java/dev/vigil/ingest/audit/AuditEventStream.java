@@ -22,9 +22,19 @@ public final class AuditEventStream {
    * What a body held.
    *
    * @param received how many events it held
-   * @param kept the events that matter, in order, as trees
+   * @param kept the events that matter, in order
    */
-  public record Events(int received, List<JsonNode> kept) {}
+  public record Events(int received, List<Kept> kept) {}
+
+  /**
+   * An event that matters.
+   *
+   * @param tree what the translator reads of it ({@link KeptFields}), or all of it when it was
+   *     written in a way only Jackson reads (escapes, non-string deciding fields)
+   * @param from where its bytes start in the body
+   * @param to where they end
+   */
+  public record Kept(JsonNode tree, int from, int to) {}
 
   private AuditEventStream() {}
 
@@ -59,10 +69,10 @@ public final class AuditEventStream {
     }
     // Not an EventList: read it whole and let the translator say what it is (a single Event, or an error).
     List<JsonNode> all = AuditEventTranslator.events(mapper.readTree(body));
-    List<JsonNode> kept = new ArrayList<>();
+    List<Kept> kept = new ArrayList<>();
     for (JsonNode e : all) {
       if (AuditEventTranslator.isPodAdmission(e)) {
-        kept.add(e);
+        kept.add(new Kept(e, 0, body.length));
       }
     }
     return new Events(all.size(), kept);
@@ -121,7 +131,7 @@ public final class AuditEventStream {
   private static Events items(ObjectMapper mapper, RawJson r, byte[] body) throws IOException {
     r.expect('[');
     int received = 0;
-    List<JsonNode> kept = new ArrayList<>();
+    List<Kept> kept = new ArrayList<>();
     if (r.peek() == ']') {
       r.expect(']');
       return new Events(0, kept);
@@ -134,10 +144,14 @@ public final class AuditEventStream {
       }
       int start = r.pos();
       Decision d = decide(r);
-      if (d == Decision.KEEP || d == Decision.UNSURE) {
+      if (d == Decision.KEEP) {
+        r.seek(start);
+        JsonNode event = KeptFields.read(mapper, r, body, 2);
+        kept.add(new Kept(event, start, r.pos()));
+      } else if (d == Decision.UNSURE) {
         JsonNode event = mapper.readTree(body, start, r.pos() - start);
-        if (d == Decision.KEEP || AuditEventTranslator.isPodAdmission(event)) {
-          kept.add(event);
+        if (AuditEventTranslator.isPodAdmission(event)) {
+          kept.add(new Kept(event, start, r.pos()));
         }
       }
     } while (r.more(']'));
@@ -147,9 +161,11 @@ public final class AuditEventStream {
   private enum Decision { KEEP, DROP, UNSURE }
 
   /**
-   * Scans one event (the scanner is on its '{', and ends after its '}'): whether it is a pod
-   * admission, from its stage, verb and objectRef; UNSURE when one of them is written in a way
-   * only the tree reads the same (escapes, non-string values), so the tree decides.
+   * Scans one event (the scanner is on its '{'): whether it is a pod admission, from its stage,
+   * verb and objectRef; UNSURE when one of them is written in a way only the tree reads the same
+   * (escapes, non-string values), so the tree decides. The scanner ends after the event's '}',
+   * except on KEEP, which is answered as soon as the three fields say so (the event is then read
+   * from its start, {@link KeptFields}).
    */
   private static Decision decide(RawJson r) throws IOException {
     Boolean stage = null;
@@ -181,6 +197,9 @@ public final class AuditEventStream {
       } else {
         unsure = true;
         r.skipValue(3);
+      }
+      if (!unsure && Boolean.TRUE.equals(stage) && Boolean.TRUE.equals(verb) && Boolean.TRUE.equals(ref)) {
+        return Decision.KEEP;
       }
     } while (r.more('}'));
     if (unsure) {

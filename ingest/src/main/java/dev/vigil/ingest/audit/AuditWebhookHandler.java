@@ -1,7 +1,6 @@
 package dev.vigil.ingest.audit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.ingest.http.HttpResponse;
 import dev.vigil.ingest.kafka.DeadLetters;
@@ -19,6 +18,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -70,12 +70,13 @@ public final class AuditWebhookHandler {
     Set<String> inBatch = new HashSet<>();
     int duplicates = 0;
     int deadLetters = 0;
-    for (JsonNode event : events.kept()) {
+    for (AuditEventStream.Kept event : events.kept()) {
       AdmissionEvent admission;
       try {
-        admission = AuditEventTranslator.translate(clusterId, event, OwnerLookup.NONE).orElse(null);
+        admission = AuditEventTranslator.translate(clusterId, event.tree(), OwnerLookup.NONE).orElse(null);
       } catch (TranslationException e) {
-        out.add(DeadLetters.of(COMPONENT, SOURCE + "/" + clusterId, Json.write(event),
+        // The event as the API server sent it (the tree holds only what the translator reads).
+        out.add(DeadLetters.of(COMPONENT, SOURCE + "/" + clusterId, Arrays.copyOfRange(body, event.from(), event.to()),
             "TranslationException", e.getMessage(), now));
         deadLetters++;
         continue;

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class PodWatcher implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(PodWatcher.class);
+  /** Objects per page when the informers list (the API server's own default is all at once). */
+  static final long PAGE = 500;
 
   private final String clusterId;
   private final KubernetesClient client;
@@ -51,7 +54,10 @@ public final class PodWatcher implements AutoCloseable {
   private final List<SharedIndexInformer<ReplicaSet>> replicaSets = new ArrayList<>();
   private final List<SharedIndexInformer<Job>> jobs = new ArrayList<>();
   private final List<SharedIndexInformer<Pod>> pods = new ArrayList<>();
-  /** What was last published per pod key; a failed send forgets it so a resync sends again. */
+  /**
+   * A digest of what was last published per pod key ({@link Fingerprints}); a failed send forgets
+   * it so a resync sends again.
+   */
   private final Map<String, Object> published = new ConcurrentHashMap<>();
 
   /**
@@ -89,27 +95,45 @@ public final class PodWatcher implements AutoCloseable {
   public void start(Duration syncTimeout) {
     long resyncMs = resync.toMillis();
     if (namespaces.isEmpty()) {
-      replicaSets.add(client.apps().replicaSets().inAnyNamespace().inform(new Ignore<>(), resyncMs));
-      jobs.add(client.batch().v1().jobs().inAnyNamespace().inform(new Ignore<>(), resyncMs));
+      replicaSets.add(slim(client.apps().replicaSets().inAnyNamespace().withLimit(PAGE), ReplicaSet.class,
+          SlimStore.OWNED, new Ignore<>(), resyncMs));
+      jobs.add(slim(client.batch().v1().jobs().inAnyNamespace().withLimit(PAGE), Job.class, SlimStore.OWNED,
+          new Ignore<>(), resyncMs));
     } else {
       for (String ns : namespaces) {
-        replicaSets.add(client.apps().replicaSets().inNamespace(ns).inform(new Ignore<>(), resyncMs));
-        jobs.add(client.batch().v1().jobs().inNamespace(ns).inform(new Ignore<>(), resyncMs));
+        replicaSets.add(slim(client.apps().replicaSets().inNamespace(ns).withLimit(PAGE), ReplicaSet.class,
+            SlimStore.OWNED, new Ignore<>(), resyncMs));
+        jobs.add(slim(client.batch().v1().jobs().inNamespace(ns).withLimit(PAGE), Job.class, SlimStore.OWNED,
+            new Ignore<>(), resyncMs));
       }
     }
     awaitSynced(replicaSets, syncTimeout);
     awaitSynced(jobs, syncTimeout);
     Handler handler = new Handler();
     if (namespaces.isEmpty()) {
-      pods.add(client.pods().inAnyNamespace().inform(handler, resyncMs));
+      pods.add(slim(client.pods().inAnyNamespace().withLimit(PAGE), Pod.class, SlimStore.POD, handler, resyncMs));
     } else {
       for (String ns : namespaces) {
-        pods.add(client.pods().inNamespace(ns).inform(handler, resyncMs));
+        pods.add(slim(client.pods().inNamespace(ns).withLimit(PAGE), Pod.class, SlimStore.POD, handler, resyncMs));
       }
     }
     awaitSynced(pods, syncTimeout);
     LOG.info("watching pods of cluster {} ({})", clusterId,
         namespaces.isEmpty() ? "all namespaces" : String.join(",", namespaces));
+  }
+
+  /**
+   * An informer that lists in pages of {@link #PAGE} and caches only what Vigil reads of each
+   * object ({@link SlimStore}), without fabric8's namespace index (nothing looks objects up by
+   * namespace). Not started: {@link #awaitSynced} starts it.
+   */
+  private static <T extends HasMetadata> SharedIndexInformer<T> slim(Informable<T> source, Class<T> type,
+      Map<String, Object> kept, ResourceEventHandler<? super T> handler, long resyncMs) {
+    SharedIndexInformer<T> informer = source.runnableInformer(resyncMs);
+    informer.itemStore(new SlimStore<>(type, kept));
+    informer.removeNamespaceIndex();
+    informer.addEventHandler(handler);
+    return informer;
   }
 
   /** Whether every informer has listed its resources at least once. */
@@ -212,7 +236,7 @@ public final class PodWatcher implements AutoCloseable {
         return;
       }
       String key = event.key();
-      Object fingerprint = PodTranslator.fingerprint(event, terminating);
+      Object fingerprint = Fingerprints.digest(PodTranslator.fingerprint(event, terminating));
       if (type == PodEvent.Type.DELETED) {
         published.remove(key);
       } else if (fingerprint.equals(published.put(key, fingerprint))) {

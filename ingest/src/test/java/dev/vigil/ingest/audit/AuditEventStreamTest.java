@@ -8,10 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vigil.ingest.AuditSamples;
 import dev.vigil.ingest.translate.AuditEventTranslator;
+import dev.vigil.ingest.translate.OwnerLookup;
 import dev.vigil.ingest.translate.TranslationException;
+import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -52,16 +55,24 @@ class AuditEventStreamTest {
 
     AuditEventStream.Events got = AuditEventStream.read(mapper, body);
 
-    List<JsonNode> byTree = new ArrayList<>();
+    List<AdmissionEvent> byTree = new ArrayList<>();
+    List<JsonNode> treeEvents = new ArrayList<>();
     for (JsonNode e : AuditEventTranslator.events(mapper.readTree(body))) {
       if (AuditEventTranslator.isPodAdmission(e)) {
-        byTree.add(e);
+        byTree.add(AuditEventTranslator.translate("c", e, OwnerLookup.NONE).orElseThrow());
+        treeEvents.add(e);
       }
     }
     assertEquals(events.size() + 1, got.received());
     assertEquals(List.of("kept-create", "kept-ephemeral", "kept-ref-last", "kept-deep-request-first"),
-        got.kept().stream().map(e -> e.get("auditID").asText()).toList());
-    assertEquals(byTree, got.kept());
+        got.kept().stream().map(e -> e.tree().get("auditID").asText()).toList());
+    assertEquals(byTree, got.kept().stream()
+        .map(e -> AuditEventTranslator.translate("c", e.tree(), OwnerLookup.NONE).orElseThrow()).toList());
+    // Each kept event's byte range is the event as sent.
+    for (int i = 0; i < treeEvents.size(); i++) {
+      AuditEventStream.Kept k = got.kept().get(i);
+      assertEquals(treeEvents.get(i), mapper.readTree(Arrays.copyOfRange(body, k.from(), k.to())));
+    }
   }
 
   @Test
@@ -100,7 +111,7 @@ class AuditEventStreamTest {
     byte[] body = ("{\"kind\":\"EventList\",\"items\":[" + event + "]}").getBytes(StandardCharsets.UTF_8);
 
     assertEquals(List.of("escaped"), AuditEventStream.read(mapper, body).kept().stream()
-        .map(e -> e.get("auditID").asText()).toList());
+        .map(e -> e.tree().get("auditID").asText()).toList());
   }
 
   @Test
