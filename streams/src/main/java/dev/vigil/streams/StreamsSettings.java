@@ -37,6 +37,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param streamThreads Kafka Streams {@code num.stream.threads}
  * @param replicationFactor replication factor of Kafka Streams' internal topics (changelogs); -1
  *     leaves it to the broker's {@code default.replication.factor}
+ * @param severity the severity of policy violations ({@code vigil.streams.severity.*})
  */
 public record StreamsSettings(
     String applicationId,
@@ -50,7 +51,8 @@ public record StreamsSettings(
     Duration followUpFlushInterval,
     Duration followUpMaxOpenAge,
     int streamThreads,
-    int replicationFactor) {
+    int replicationFactor,
+    SeverityMapping severity) {
 
   /** The configuration keys, each with its default and what it means. */
   public enum Key {
@@ -74,7 +76,15 @@ public record StreamsSettings(
     STREAM_THREADS("vigil.streams.threads", "1", "Kafka Streams num.stream.threads"),
     REPLICATION_FACTOR("vigil.streams.replication-factor", "-1",
         "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
-            + "default.replication.factor");
+            + "default.replication.factor"),
+    SEVERITY_DECISIONS("vigil.streams.severity.decisions", SeverityMapping.DEFAULT_DECISIONS,
+        "severity (critical, high, medium, low) of a policy violation by decision; decisions not named keep "
+            + "their default"),
+    SEVERITY_NAMESPACES("vigil.streams.severity.namespaces", "",
+        "namespace=severity, comma-separated: the severity of every violation in that namespace"),
+    SEVERITY_RULES("vigil.streams.severity.rules", "",
+        "rule=severity, comma-separated (rule or check as in a violation's rules): the severity of violations "
+            + "failing it, before the namespace's; the gravest when several match");
 
     private final String key;
     private final String defaultValue;
@@ -126,6 +136,7 @@ public record StreamsSettings(
       throw new InvalidSettingException(Key.STREAM_THREADS, String.valueOf(streamThreads),
           "must be at least 1");
     }
+    Objects.requireNonNull(severity, Key.SEVERITY_DECISIONS.key());
     if (replicationFactor < 1 && replicationFactor != -1) {
       throw new InvalidSettingException(Key.REPLICATION_FACTOR, String.valueOf(replicationFactor),
           "must be at least 1, or -1 for the broker's default");
@@ -154,28 +165,29 @@ public record StreamsSettings(
         duration(values, Key.FOLLOWUP_FLUSH_INTERVAL),
         duration(values, Key.FOLLOWUP_MAX_OPEN_AGE),
         integer(values, Key.STREAM_THREADS),
-        integer(values, Key.REPLICATION_FACTOR));
+        integer(values, Key.REPLICATION_FACTOR),
+        severity(values));
   }
 
   /** A copy with another application id (tests run several applications on one broker). */
   public StreamsSettings withApplicationId(String id) {
     return new StreamsSettings(id, bootstrapServers, stateDir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, severity);
   }
 
   /** A copy with another state directory (a second instance in the same JVM needs its own). */
   public StreamsSettings withStateDir(Path dir) {
     return new StreamsSettings(applicationId, bootstrapServers, dir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, severity);
   }
 
   /** A copy with another change-poll interval. */
   public StreamsSettings withChangePollInterval(Duration d) {
     return new StreamsSettings(applicationId, bootstrapServers, stateDir, d,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, severity);
   }
 
   /**
@@ -249,6 +261,21 @@ public record StreamsSettings(
     } catch (NumberFormatException e) {
       throw new InvalidSettingException(key, v, "not an integer");
     }
+  }
+
+  private static SeverityMapping severity(Map<String, String> values) {
+    Key key = Key.SEVERITY_DECISIONS;
+    try {
+      SeverityMapping.parse(get(values, key), "", "");
+      key = Key.SEVERITY_NAMESPACES;
+      SeverityMapping.parse("", get(values, key), "");
+      key = Key.SEVERITY_RULES;
+      SeverityMapping.parse("", "", get(values, key));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSettingException(key, get(values, key), e.getMessage());
+    }
+    return SeverityMapping.parse(get(values, Key.SEVERITY_DECISIONS), get(values, Key.SEVERITY_NAMESPACES),
+        get(values, Key.SEVERITY_RULES));
   }
 
   private static void positive(Key key, Duration d) {

@@ -2,8 +2,10 @@ package dev.vigil.streams;
 
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.Severity;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.Verdict;
+import dev.vigil.schemas.ViolationTransition;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Vigil's stream metrics on a Micrometer registry. Prometheus names: {@code
  * vigil_evaluations_total{trigger}}, {@code vigil_decisions_total{decision}}, {@code
- * vigil_violations_open{cluster,namespace,rule,decision}}, {@code vigil_followups_open{kind,state}},
+ * vigil_violations_open{cluster,namespace,rule,decision,severity}}, {@code
+ * vigil_violation_transitions_total{transition,severity}}, {@code vigil_followups_open{kind,state}},
  * {@code vigil_followups_oldest_open_age_seconds}, {@code vigil_reevaluations_total{reason}},
  * {@code vigil_reevaluation_duration_seconds{reason}}, {@code vigil_dead_letters_total{source,reason}},
  * {@code vigil_policies_rejected_total}, {@code vigil_pod_events_ignored_total{reason}}. No label
@@ -36,7 +39,7 @@ public final class VigilMetrics {
   private final MeterRegistry registry;
   private final Clock clock;
 
-  private record ViolationLabel(String cluster, String namespace, String rule, String decision) {}
+  private record ViolationLabel(String cluster, String namespace, String rule, String decision, String severity) {}
 
   private record FollowUpLabel(String kind, String state) {}
 
@@ -96,6 +99,11 @@ public final class VigilMetrics {
     Counter.builder("vigil.policies.rejected")
         .description("policy documents rejected; the last good set stays in force")
         .register(registry);
+    for (ViolationTransition.Transition t : ViolationTransition.Transition.values()) {
+      for (Severity severity : Severity.values()) {
+        violationTransitions(t, severity);
+      }
+    }
     for (FollowUp.Kind kind : FollowUp.Kind.values()) {
       for (FollowUp.State state : FollowUp.State.values()) {
         if (state.isOpen()) {
@@ -144,9 +152,11 @@ public final class VigilMetrics {
   }
 
   /** Sets the open violation of {@code podKey} ({@code rules} empty or decision null: none). */
-  void violation(String podKey, String cluster, String namespace, Decision decision, List<String> rules) {
+  void violation(String podKey, String cluster, String namespace, Decision decision, Severity severity,
+      List<String> rules) {
     List<ViolationLabel> now = decision == null ? List.of()
-        : rules.stream().map(r -> new ViolationLabel(cluster, namespace, r, lower(decision.name()))).toList();
+        : rules.stream().map(r -> new ViolationLabel(cluster, namespace, r, lower(decision.name()),
+            severity == null ? "none" : severity.wire())).toList();
     List<ViolationLabel> before = now.isEmpty() ? violationsByPod.remove(podKey) : violationsByPod.put(podKey, now);
     if (before != null) {
       before.forEach(l -> violationCount(l).decrementAndGet());
@@ -156,7 +166,19 @@ public final class VigilMetrics {
 
   /** Forgets the violations of pods this instance no longer holds. */
   void forgetViolations(Collection<String> podKeys) {
-    podKeys.forEach(k -> violation(k, null, null, null, List.of()));
+    podKeys.forEach(k -> violation(k, null, null, null, null, List.of()));
+  }
+
+  /** A violation transition was published (category policy). */
+  void violationTransition(ViolationTransition.Transition transition, Severity severity) {
+    violationTransitions(transition, severity).increment();
+  }
+
+  private Counter violationTransitions(ViolationTransition.Transition transition, Severity severity) {
+    return Counter.builder("vigil.violation.transitions")
+        .description("violation transitions published on vigil.violations, by severity")
+        .tags("transition", lower(transition.name()), "severity", severity == null ? "none" : severity.wire())
+        .register(registry);
   }
 
   /** Sets the state of follow-up {@code key}; a closed one is no longer counted. */
@@ -182,7 +204,8 @@ public final class VigilMetrics {
       AtomicLong v = new AtomicLong();
       Gauge.builder("vigil.violations.open", v, AtomicLong::get)
           .description("pods with an open violation")
-          .tags("cluster", x.cluster(), "namespace", x.namespace(), "rule", x.rule(), "decision", x.decision())
+          .tags("cluster", x.cluster(), "namespace", x.namespace(), "rule", x.rule(), "decision", x.decision(),
+              "severity", x.severity())
           .register(registry);
       return v;
     });
