@@ -83,6 +83,9 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
         overrides.put(StreamsSettings.Key.CORRELATION_SKEW.key(), config.require(RunSettings.CORRELATION_SKEW).toString());
         overrides.put(StreamsSettings.Key.REPLICATION_FACTOR.key(),
             config.require(RunSettings.STREAMS_REPLICATION_FACTOR).toString());
+        overrides.put(StreamsSettings.Key.SEVERITY_DECISIONS.key(), config.require(RunSettings.SEVERITY_DECISIONS));
+        config.get(RunSettings.SEVERITY_NAMESPACES).ifPresent(v -> overrides.put(StreamsSettings.Key.SEVERITY_NAMESPACES.key(), v));
+        config.get(RunSettings.SEVERITY_RULES).ifPresent(v -> overrides.put(StreamsSettings.Key.SEVERITY_RULES.key(), v));
         streams.set(life.add(StreamsRuntime.start(kafka, config.require(RunSettings.DATA_DIR).resolve("streams-state"),
             overrides, registry)));
       }

@@ -71,7 +71,8 @@ public final class VigilMetrics {
   /**
    * Registers {@code vigil_component_info{component="streams"}} and, at 0, every counter and
    * follow-up gauge whose label values are known before the first event (triggers, decisions,
-   * dead-letter sources and reasons, rejected policies, follow-up kinds and open states). A series
+   * dead-letter sources and reasons, rejected policies, violation transitions by severity,
+   * follow-up kinds and open states). A series
    * born at its first change starts above 0, and Prometheus' {@code increase()} never sees that
    * change: the first dead letters and the first rejected policy fired no alert (issue 21).
    * Idempotent.

@@ -1,5 +1,6 @@
 package dev.vigil.cli.config;
 
+import dev.vigil.streams.SeverityMapping;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -129,6 +130,17 @@ public final class RunSettings {
       "--streams-replication-factor", "VIGIL_STREAMS_REPLICATION_FACTOR", Parsers::replicationFactor, "-1",
       "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
           + "default.replication.factor; production: 3");
+  public static final Setting<String> SEVERITY_DECISIONS = new Setting<>("streams.severity.decisions",
+      "--severity-decisions", "VIGIL_SEVERITY_DECISIONS", s -> severities(s, "", ""), SeverityMapping.DEFAULT_DECISIONS,
+      "severity (critical, high, medium, low) of a policy violation by decision, DECISION=severity comma-separated; "
+          + "decisions not named keep their default");
+  public static final Setting<String> SEVERITY_NAMESPACES = new Setting<>("streams.severity.namespaces",
+      "--severity-namespaces", "VIGIL_SEVERITY_NAMESPACES", s -> severities("", s, ""), null,
+      "namespace=severity, comma-separated: the severity of every policy violation in that namespace");
+  public static final Setting<String> SEVERITY_RULES = new Setting<>("streams.severity.rules", "--severity-rules",
+      "VIGIL_SEVERITY_RULES", s -> severities("", "", s), null,
+      "rule=severity, comma-separated (a rule or check as a violation's rules name it, e.g. imageFreshnessCheck): "
+          + "before the namespace's; the gravest when several failing rules have one");
 
   // Operations
   public static final Setting<InetSocketAddress> METRICS_LISTEN = new Setting<>("metrics.listen",
@@ -146,7 +158,7 @@ public final class RunSettings {
       AUDIT_CERT, AUDIT_KEY, AUDIT_CLIENT_CA, AUDIT_TOKENS, AUDIT_CLIENT_SUBJECTS, AUDIT_CLUSTERS, AUDIT_MAX_BODY, AUDIT_HEADER_TIMEOUT,
       AUDIT_REQUEST_TIMEOUT, AUDIT_IDLE_TIMEOUT, AUDIT_MAX_CONNECTIONS, AUDIT_GKE_PUBSUB);
   private static final List<Setting<?>> STREAMS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW,
-      STREAMS_REPLICATION_FACTOR);
+      STREAMS_REPLICATION_FACTOR, SEVERITY_DECISIONS, SEVERITY_NAMESPACES, SEVERITY_RULES);
   private static final List<Setting<?>> OPS = List.of(METRICS_LISTEN, FEED);
 
   /** Settings of {@code vigil run}: all of them. */
@@ -162,6 +174,12 @@ public final class RunSettings {
   /** Settings of {@code vigil streams} (its state lives under the data directory). */
   public static List<Setting<?>> streams() {
     return concat(KAFKA, List.of(DATA_DIR), STREAMS, OPS);
+  }
+
+  /** Checks a severity mapping setting (streams' {@link SeverityMapping}); returns its text. */
+  private static String severities(String decisions, String namespaces, String rules) {
+    SeverityMapping.parse(decisions, namespaces, rules);
+    return decisions + namespaces + rules;
   }
 
   @SafeVarargs

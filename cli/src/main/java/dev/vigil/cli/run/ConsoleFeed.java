@@ -122,10 +122,22 @@ public final class ConsoleFeed implements AutoCloseable {
       case CHANGED -> "\u001b[33m";
       case RESOLVED -> "\u001b[32m";
     };
-    String reasons = v.reasons().isEmpty() ? "" : ": " + String.join("; ", v.reasons());
-    return paint(colourCode, TIME.format(v.at()) + " VIOLATION " + pad(v.transition().name(), 9)
+    return paint(colourCode, violationText(v));
+  }
+
+  /**
+   * A violation transition on one line: time, transition, pod, workload, severity and summary
+   * (without the pod it starts with). A record without a summary (schema v1) shows its decision
+   * and reasons.
+   */
+  static String violationText(ViolationTransition v) {
+    String pod = v.namespace() + "/" + v.podName() + ": ";
+    String what = v.summary() == null ? String.join("; ", v.reasons())
+        : v.summary().startsWith(pod) ? v.summary().substring(pod.length()) : v.summary();
+    return TIME.format(v.at()) + " VIOLATION " + pad(v.transition().name(), 9)
         + v.clusterId() + "/" + v.namespace() + "/" + v.podName() + " (" + v.owner().kind() + " "
-        + v.owner().name() + ") " + v.current() + truncate(reasons, 240));
+        + v.owner().name() + ") " + (v.severity() == null ? "" : v.severity().wire() + " ")
+        + (v.summary() == null ? v.current() + (what.isEmpty() ? "" : ": ") : "") + truncate(what, 240);
   }
 
   String followUp(FollowUp f) {
