@@ -79,6 +79,9 @@ class DemoIT {
       assertTrue(log.matches("(?s).*VIOLATION OPENED\\s+\\S+/tools/dashboard.*policy\\.yaml@2.*")
           || log.matches("(?s).*VIOLATION OPENED\\s+\\S+/tools/dashboard.*"), "policy change re-judged tools: " + log);
       assertTrue(log.matches("(?s).*VIOLATION RESOLVED\\s+\\S+/debug/toolbox.*"), "late attestation: " + log);
+      // Violations show their severity and one-line summary (schema v2).
+      assertTrue(log.matches("(?s).*VIOLATION OPENED\\s+\\S+/legacy/batch-worker-\\S+ \\(DEPLOYMENT batch-worker\\) "
+          + "high DENY: \\S+ \\S+ fails .*"), "severity and summary: " + log);
 
       waitFor(Duration.ofMinutes(2), () -> alertFiring(promPort, "VigilFailOpenAdmission"), text);
       assertTrue(alertFiring(promPort, "VigilBreakglassUsed"), "breakglass alert");

@@ -1,0 +1,149 @@
+package dev.vigil.streams;
+
+import dev.vigil.kafka.KafkaCluster;
+import dev.vigil.kafka.KafkaClusters;
+import dev.vigil.schemas.Json;
+import dev.vigil.schemas.Topic;
+import dev.vigil.schemas.TopicAdmin;
+import dev.vigil.schemas.Topics;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The embedded broker of an integration test class, with Vigil's topics, an idempotent producer
+ * and readers of the output topics (committed records only).
+ */
+final class TestBroker implements AutoCloseable {
+
+  static final Duration WAIT = Duration.ofSeconds(90);
+
+  private final KafkaCluster kafka;
+  private final KafkaProducer<byte[], byte[]> producer;
+
+  private TestBroker(KafkaCluster kafka, KafkaProducer<byte[], byte[]> producer) {
+    this.kafka = kafka;
+    this.producer = producer;
+  }
+
+  /** Starts a broker with its data under {@code dir} and creates Vigil's topics. */
+  static TestBroker start(Path dir) throws Exception {
+    KafkaCluster kafka = KafkaClusters.forTests(dir);
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      new TopicAdmin(admin, (short) 1).create(Topics.ALL);
+    }
+    Properties p = new Properties();
+    p.put("bootstrap.servers", kafka.bootstrapServers());
+    p.put("acks", "all");
+    p.put("enable.idempotence", "true");
+    return new TestBroker(kafka, new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer()));
+  }
+
+  String bootstrapServers() {
+    return kafka.bootstrapServers();
+  }
+
+  /** Writes {@code value} as JSON (null: a tombstone) and waits for the broker's acknowledgement. */
+  <V> void send(Topic<V> topic, String key, V value) throws Exception {
+    producer.send(new ProducerRecord<>(topic.name(), key.getBytes(StandardCharsets.UTF_8),
+        value == null ? null : Json.write(value))).get();
+  }
+
+  /** Writes raw text (for unreadable input). */
+  void sendRaw(String topic, String key, String value) throws Exception {
+    producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
+        value.getBytes(StandardCharsets.UTF_8))).get();
+  }
+
+  /** A reader of {@code topics} from their beginning. */
+  Outputs outputs(List<Topic<?>> topics) {
+    return new Outputs(topics);
+  }
+
+  @Override
+  public void close() {
+    producer.close();
+    kafka.close();
+  }
+
+  /** Reads topics from the beginning, committed records only. */
+  final class Outputs implements AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Map<String, List<ConsumerRecord<byte[], byte[]>>> seen = new HashMap<>();
+
+    private Outputs(List<Topic<?>> topics) {
+      Properties p = new Properties();
+      p.put("bootstrap.servers", kafka.bootstrapServers());
+      p.put("isolation.level", "read_committed");
+      consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      List<TopicPartition> parts = new ArrayList<>();
+      for (Topic<?> t : topics) {
+        for (int i = 0; i < t.partitions(); i++) {
+          parts.add(new TopicPartition(t.name(), i));
+        }
+      }
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+    }
+
+    /** Waits until {@code n} records of {@code topic} match, and returns them. */
+    <V> List<V> await(Topic<V> topic, Class<V> type, int n, Predicate<V> match) {
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (true) {
+        List<V> matching = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : seen.getOrDefault(topic.name(), List.of())) {
+          V v = Json.read(r.value(), type);
+          if (match.test(v)) {
+            matching.add(v);
+          }
+        }
+        if (matching.size() >= n) {
+          return matching;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("timed out: " + matching.size() + " of " + n + " matching records on " + topic.name());
+        }
+        poll();
+      }
+    }
+
+    /** Every committed record of {@code topic} so far: read up to the last stable offsets. */
+    List<ConsumerRecord<byte[], byte[]>> records(String topic) {
+      Set<TopicPartition> parts = consumer.assignment();
+      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+        poll();
+      }
+      return seen.getOrDefault(topic, List.of());
+    }
+
+    private void poll() {
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+        if (r.value() != null) {
+          seen.computeIfAbsent(r.topic(), k -> new ArrayList<>()).add(r);
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      consumer.close();
+    }
+  }
+}
