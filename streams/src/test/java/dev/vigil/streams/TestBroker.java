@@ -6,16 +6,20 @@ import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,26 +28,27 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The embedded broker of an integration test class, with Vigil's topics, an idempotent producer
- * and readers of the output topics (committed records only).
+ * The embedded broker of an integration test class ({@code @RegisterExtension static}), started
+ * before its tests with Vigil's topics, with an idempotent producer and readers of the output
+ * topics (committed records only); stopped and deleted after them.
  */
-final class TestBroker implements AutoCloseable {
+final class TestBroker implements BeforeAllCallback, AfterAllCallback {
 
   static final Duration WAIT = Duration.ofSeconds(90);
 
-  private final KafkaCluster kafka;
-  private final KafkaProducer<byte[], byte[]> producer;
+  private Path dir;
+  private KafkaCluster kafka;
+  private KafkaProducer<byte[], byte[]> producer;
 
-  private TestBroker(KafkaCluster kafka, KafkaProducer<byte[], byte[]> producer) {
-    this.kafka = kafka;
-    this.producer = producer;
-  }
-
-  /** Starts a broker with its data under {@code dir} and creates Vigil's topics. */
-  static TestBroker start(Path dir) throws Exception {
-    KafkaCluster kafka = KafkaClusters.forTests(dir);
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    dir = Files.createTempDirectory("vigil-it-kafka");
+    kafka = KafkaClusters.forTests(dir);
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
       new TopicAdmin(admin, (short) 1).create(Topics.ALL);
     }
@@ -51,7 +56,24 @@ final class TestBroker implements AutoCloseable {
     p.put("bootstrap.servers", kafka.bootstrapServers());
     p.put("acks", "all");
     p.put("enable.idempotence", "true");
-    return new TestBroker(kafka, new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer()));
+    producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws IOException {
+    if (producer != null) {
+      producer.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+    if (dir != null) {
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
   }
 
   String bootstrapServers() {
@@ -73,12 +95,6 @@ final class TestBroker implements AutoCloseable {
   /** A reader of {@code topics} from their beginning. */
   Outputs outputs(List<Topic<?>> topics) {
     return new Outputs(topics);
-  }
-
-  @Override
-  public void close() {
-    producer.close();
-    kafka.close();
   }
 
   /** Reads topics from the beginning, committed records only. */

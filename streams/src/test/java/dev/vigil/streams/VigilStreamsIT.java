@@ -20,9 +20,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.streams.processor.TaskId;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,19 +35,7 @@ class VigilStreamsIT {
   static final int PODS = 12;
 
   @TempDir static Path dir;
-  static TestBroker broker;
-
-  @BeforeAll
-  static void broker() throws Exception {
-    broker = TestBroker.start(dir.resolve("kafka"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  @RegisterExtension static final TestBroker broker = new TestBroker();
 
   static <V> void send(Topic<V> topic, String key, V value) throws Exception {
     broker.send(topic, key, value);

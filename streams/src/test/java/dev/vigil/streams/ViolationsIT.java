@@ -30,9 +30,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -47,19 +46,7 @@ class ViolationsIT {
   static final String WEB = "us-docker.pkg.dev/acme/app/web";
 
   @TempDir static Path dir;
-  static TestBroker broker;
-
-  @BeforeAll
-  static void broker() throws Exception {
-    broker = TestBroker.start(dir.resolve("kafka"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  @RegisterExtension static final TestBroker broker = new TestBroker();
 
   static void send(PolicyDocument d) throws Exception {
     broker.send(Topics.POLICIES, d.key(), d);
