@@ -62,7 +62,9 @@ final class ReportCommand implements Callable<Integer> {
   static final int TOPICS_UNREADABLE = 3;
 
   @Option(names = "--from", required = true, converter = InstantConverter.class, paramLabel = "ISO-8601",
-      description = "Start of the period, included: 2026-11-01T00:00:00Z, an offset time, or a date (midnight UTC).")
+      description = "Start of the period, included: 2026-11-01T00:00:00Z, an offset time, or a date (midnight UTC). "
+          + "The period is one of event time: records count by when what caused them happened, so a back-fill "
+          + "is reported in the period it covers.")
   Instant from;
 
   @Option(names = "--to", required = true, converter = InstantConverter.class, paramLabel = "ISO-8601",

@@ -11,11 +11,13 @@ import dev.vigil.cli.run.IngestRuntime;
 import dev.vigil.cli.run.KafkaAccess;
 import dev.vigil.cli.run.Lifecycle;
 import dev.vigil.cli.run.StreamsRuntime;
+import dev.vigil.schemas.Heartbeats;
 import dev.vigil.streams.StreamsSettings;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,6 +76,11 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
         ingest.set(life.add(IngestRuntime.start(plan, kafka, registry, Clock.systemUTC())));
         out.println("ingest: " + ingest.get().watcherCount() + " cluster watcher(s)"
             + (ingest.get().receiverPort() > 0 ? ", audit receiver on https port " + ingest.get().receiverPort() : ""));
+        // A heartbeat while ingest is ready (watchers synced, receiver up): the report's gaps (ADR 0092).
+        Map<String, Object> client = new HashMap<>(kafka.clientProperties());
+        client.put("bootstrap.servers", kafka.bootstrapServers());
+        life.add(Heartbeats.start(client, "ingest", BuildInfo.current().version(), Heartbeats.DEFAULT_INTERVAL,
+            () -> ingest.get().notReady().isEmpty()));
       }
       if (runsStreams()) {
         Map<String, String> overrides = new LinkedHashMap<>();

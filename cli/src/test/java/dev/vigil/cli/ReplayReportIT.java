@@ -82,4 +82,72 @@ class ReplayReportIT {
       }
     }
   }
+
+  /**
+   * Issue 21: a back-filled month. The fail-open scenario moved to October 2026, with its pods
+   * deleted two hours later, is replayed today: the report over October lists its follow-up and
+   * violations, the report over today does not (it was only processed today).
+   */
+  @Test
+  void aReplayedPastMonthIsReportedInItsMonthNotToday(@TempDir Path dir) throws Exception {
+    Path fo = SCENARIOS.resolve("fail-open-escalated");
+    Path pods = dir.resolve("pods.jsonl");
+    Path audit = dir.resolve("audit.jsonl");
+    String added = Files.readString(fo.resolve("pods.jsonl")).replace("2026-11-20T", "2026-10-20T");
+    StringBuilder all = new StringBuilder(added);
+    for (String line : added.lines().toList()) {
+      com.fasterxml.jackson.databind.node.ObjectNode event =
+          (com.fasterxml.jackson.databind.node.ObjectNode) Json.mapper().readTree(line);
+      event.put("type", "DELETED");
+      ((com.fasterxml.jackson.databind.node.ObjectNode) event.path("object").path("metadata"))
+          .put("deletionTimestamp", "2026-10-20T12:00:00Z");
+      all.append(Json.mapper().writeValueAsString(event)).append('\n');
+    }
+    Files.writeString(pods, all.toString());
+    Files.writeString(audit, Files.readString(fo.resolve("audit.jsonl")).replace("2026-11-20T", "2026-10-20T"));
+    Path data = dir.resolve("kept");
+    VigilRun replay = vigil("replay", "--cluster", "us-central1-a.prod", "--policy", fo.resolve("policy.yaml").toString(),
+        "--pods", pods.toString(), "--audit", audit.toString(), "--keep-data", data.toString());
+    assertEquals(0, replay.code(), replay.err());
+    assertTrue(replay.out().contains("\"state\":\"RESOLVED\""), replay.out());
+
+    JsonNode october = Json.mapper().readTree(report(data, "2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z").out());
+    JsonNode summary = october.path("summary");
+    assertEquals(3, summary.path("admissions").asLong(), october.toString());
+    // (the replay sends the pod events, deletions included, before the audit events: each admission
+    // finds its pod gone, so each opens a follow-up of its own, resolved at once)
+    assertEquals(3, summary.path("followUps").asLong(), october.toString());
+    assertEquals(0, summary.path("followUpsStillOpen").asLong());
+    assertEquals(3, summary.path("violationsOpened").asLong());
+    assertEquals(3, summary.path("violationsResolved").asLong());
+    assertEquals(1, october.path("violationsInPeriod").size());
+    assertEquals("2026-10-20T10:00:20Z", october.path("violationsInPeriod").get(0).path("firstOpened").asText());
+    for (JsonNode followUp : october.path("followUps")) {
+      assertTrue(followUp.path("followUpId").asText().startsWith("us-central1-a.prod/batch/DEPLOYMENT/worker/FAIL_OPEN#"),
+          followUp.toString());
+      assertTrue(followUp.path("firstSeen").asText().startsWith("2026-10-20T10:00:2"), followUp.toString());
+      assertEquals("2026-10-20T12:00:00Z", followUp.path("closedAt").asText(), followUp.toString());
+    }
+    assertEquals(0, october.path("coverage").path("datedByProcessingTime").asLong());
+    // Vigil did not run in October: the back-filled month was not watched live, and the report says so.
+    JsonNode gaps = october.path("coverage").path("gaps");
+    assertEquals(1, gaps.size(), gaps.toString());
+    assertEquals("2026-10-01T00:00:00Z", gaps.get(0).path("start").asText());
+    assertEquals("2026-11-01T00:00:00Z", gaps.get(0).path("end").asText());
+
+    Instant now = Instant.now();
+    JsonNode today = Json.mapper().readTree(report(data, now.truncatedTo(ChronoUnit.DAYS).toString(),
+        now.plus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString()).out());
+    assertEquals(0, today.path("summary").path("admissions").asLong(), today.toString());
+    assertEquals(0, today.path("summary").path("followUps").asLong(), today.toString());
+    assertEquals(0, today.path("summary").path("violationsOpened").asLong());
+    assertEquals(0, today.path("summary").path("violationsResolved").asLong());
+    assertEquals(0, today.path("violationsInPeriod").size(), today.toString());
+  }
+
+  private static VigilRun report(Path data, String from, String to) throws Exception {
+    VigilRun report = vigil("report", "--from", from, "--to", to, "--format", "json", "--data-dir", data.toString());
+    assertEquals(0, report.code(), report.err());
+    return report;
+  }
 }

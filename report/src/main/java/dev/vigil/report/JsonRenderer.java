@@ -139,6 +139,21 @@ final class JsonRenderer {
     }
     g.writeEndArray();
 
+    g.writeObjectFieldStart("coverage");
+    g.writeNumberField("datedByProcessingTime", r.coverage().datedByProcessingTime());
+    g.writeBooleanField("heartbeatsRead", r.coverage().heartbeatsRead());
+    g.writeArrayFieldStart("gaps");
+    for (Report.Gap gap : r.coverage().gaps()) {
+      g.writeStartObject();
+      g.writeStringField("component", gap.component());
+      time(g, "start", gap.start());
+      time(g, "end", gap.end());
+      g.writeNumberField("seconds", gap.duration().getSeconds());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+
     g.writeObjectFieldStart("input");
     g.writeNumberField("admissionEventsRead", r.input().admissionEventsRead());
     g.writeNumberField("violationsRead", r.input().violationsRead());

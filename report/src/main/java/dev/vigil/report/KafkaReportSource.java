@@ -39,13 +39,20 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * start minus the lookback for violations and follow-ups, both less {@link #TIMESTAMP_SLACK}
  * because a record's Kafka timestamp may be a little earlier than the event time it carries. It
  * stops at the end offsets taken when the read began, so records written meanwhile are not read.
- * Whether a record belongs to the period is decided by the time in the record, not by its Kafka
- * timestamp.
+ * Whether a record belongs to the period is decided by the time in the record (its event time), not
+ * by its Kafka timestamp. Heartbeats ({@code vigil.heartbeats}, when the topic exists) are read from
+ * {@link #HEARTBEAT_LOOKBACK} before the period.
  */
 public final class KafkaReportSource {
 
   /** Kafka timestamps may precede the event time inside a record by this much. */
   public static final Duration TIMESTAMP_SLACK = Duration.ofMinutes(15);
+
+  /**
+   * Heartbeats are read from this long before the period, so that the last one before it tells
+   * whether Vigil was running when the period began.
+   */
+  static final Duration HEARTBEAT_LOOKBACK = Duration.ofHours(1);
 
   private static final Duration POLL = Duration.ofMillis(200);
 
@@ -78,6 +85,7 @@ public final class KafkaReportSource {
     // revision of each policy and whatever compaction has not yet removed.
     Map<String, Instant> optional = Map.of(
         Topics.DEAD_LETTER.name(), s.from().minus(TIMESTAMP_SLACK),
+        Topics.HEARTBEATS.name(), s.from().minus(HEARTBEAT_LOOKBACK),
         Topics.POLICIES.name(), Instant.EPOCH,
         ACCEPTED_POLICIES, Instant.EPOCH);
 
@@ -86,6 +94,7 @@ public final class KafkaReportSource {
         Topics.VIOLATIONS.name(), bytes -> builder.violation(read(bytes, Topics.VIOLATIONS)),
         Topics.FOLLOWUPS.name(), bytes -> builder.followUp(read(bytes, Topics.FOLLOWUPS)),
         Topics.DEAD_LETTER.name(), bytes -> builder.deadLetter(read(bytes, Topics.DEAD_LETTER)),
+        Topics.HEARTBEATS.name(), bytes -> builder.heartbeat(read(bytes, Topics.HEARTBEATS)),
         Topics.POLICIES.name(), bytes -> builder.policy(read(bytes, Topics.POLICIES)),
         ACCEPTED_POLICIES, bytes -> builder.policy(read(bytes, Topics.POLICIES_ACCEPTED)));
 
@@ -94,6 +103,9 @@ public final class KafkaReportSource {
       Map<TopicPartition, Long> end = new HashMap<>();
       plan(consumer, startAt, optional, start, end);
       start.forEach((tp, from) -> builder.offsets(tp.topic(), tp.partition(), from, end.get(tp)));
+      if (start.keySet().stream().anyMatch(tp -> tp.topic().equals(Topics.HEARTBEATS.name()))) {
+        builder.heartbeatsRead(); // a period without any heartbeat is then a gap, not unknown
+      }
 
       long total = 0;
       for (TopicPartition tp : start.keySet()) {

@@ -25,6 +25,7 @@ import java.util.Objects;
  *     and error type
  * @param generator the tool that made the report, e.g. {@code vigil 0.1.0 (commit 1a2b3c4d5e6f)},
  *     or {@code null} when not told
+ * @param coverage what the report's times rest on and when Vigil was not running
  */
 public record Report(
     Instant generatedAt,
@@ -40,7 +41,8 @@ public record Report(
     List<PolicyRevision> policies,
     List<DeadLetters> deadLetters,
     CloseTimes timeToClose,
-    Input input) {
+    Input input,
+    Coverage coverage) {
 
   /** The version of the report's JSON form ({@code report.schema.json}). */
   public static final int VERSION = 1;
@@ -59,6 +61,7 @@ public record Report(
     policies = List.copyOf(policies);
     Objects.requireNonNull(timeToClose, "timeToClose");
     Objects.requireNonNull(input, "input");
+    Objects.requireNonNull(coverage, "coverage");
   }
 
   /** Follow-ups still open at {@code asOf}, oldest first. */
@@ -270,6 +273,46 @@ public record Report(
       } catch (java.security.NoSuchAlgorithmException e) {
         throw new IllegalStateException("every JVM has SHA-256", e);
       }
+    }
+  }
+
+  /**
+   * What the report's times rest on and when Vigil was not running. The period is one of event
+   * time: admission events count by when the request was received, violations and follow-ups by
+   * the event time they carry (the admission, pod event, policy change, attestation or sweep that
+   * caused them), and records written before event times were kept by when streams processed them.
+   *
+   * @param datedByProcessingTime violation and follow-up records in the period that carry no event
+   *     time, so are placed and dated by processing time
+   * @param heartbeatsRead whether Vigil's heartbeats were read; without them, when Vigil was down
+   *     is not known and {@code gaps} is empty
+   * @param gaps periods of {@code [from, asOf)} in which a component sent no heartbeat, oldest first
+   */
+  public record Coverage(long datedByProcessingTime, boolean heartbeatsRead, List<Gap> gaps) {
+    public Coverage {
+      gaps = List.copyOf(gaps);
+    }
+  }
+
+  /**
+   * A period in which no instance of a component sent a heartbeat: it was not running (or could
+   * not reach Kafka), so what happened then was not watched live.
+   *
+   * @param component {@code ingest}, {@code streams}, or {@code vigil} when no component sent any
+   *     heartbeat in or around the period
+   * @param start the last heartbeat before the gap, or the start of the period
+   * @param end the first heartbeat after the gap, or the end of the report ({@code asOf})
+   */
+  public record Gap(String component, Instant start, Instant end) {
+    public Gap {
+      Objects.requireNonNull(component, "component");
+      Objects.requireNonNull(start, "start");
+      Objects.requireNonNull(end, "end");
+    }
+
+    /** How long no heartbeat came. */
+    public Duration duration() {
+      return Duration.between(start, end);
     }
   }
 

@@ -4,6 +4,7 @@ import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.Heartbeat;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
@@ -11,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -64,6 +66,8 @@ public final class ReportBuilder {
   private long followUpsRead;
   private long unreadable;
   private long duplicates;
+  /** Violation and follow-up records in the period that carry no event time. */
+  private long datedByProcessingTime;
   private final List<Report.OffsetRange> ranges = new ArrayList<>();
   /** Per workload ({@code cluster/Kind/namespace/name}), the violations that changed in the period. */
   private final Map<String, PeriodAggregate> inPeriod = new TreeMap<>();
@@ -73,6 +77,9 @@ public final class ReportBuilder {
   private final Map<List<String>, long[]> deadLetters = new TreeMap<>(
       Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)).thenComparing(k -> k.get(2)));
   private String generator;
+  /** Heartbeat times per component, from a little before the period to its end. */
+  private final Map<String, HeartbeatTimes> heartbeats = new TreeMap<>();
+  private boolean heartbeatsRead;
 
   public ReportBuilder(ReportSettings settings) {
     this(settings, Clock.systemUTC());
@@ -141,11 +148,16 @@ public final class ReportBuilder {
    */
   public void violation(ViolationTransition v) {
     violationsRead++;
-    if (!v.at().isBefore(settings.to()) || !settings.inScope(v.clusterId(), v.namespace())) {
+    // The period is one of event time: a back-filled month is reported in its month.
+    Instant when = eventTime(v.eventTime(), v.at());
+    if (!when.isBefore(settings.to()) || !settings.inScope(v.clusterId(), v.namespace())) {
       return;
     }
     Instant opened = openedAt(v);
-    if (settings.inPeriod(v.at())) {
+    if (settings.inPeriod(when)) {
+      if (v.eventTime() == null) {
+        datedByProcessingTime++;
+      }
       Decision violated = v.current().isViolation() ? v.current() : v.previous();
       periodAggregate(v.clusterId(), v.owner()).add(v.podName(), violated, opened);
       MutableCounts ns = namespace(v.clusterId(), v.namespace());
@@ -225,12 +237,13 @@ public final class ReportBuilder {
   /** Follows one follow-up's change of state, up to the end of the period. */
   public void followUp(FollowUp f) {
     followUpsRead++;
-    if (!f.changedAt().isBefore(settings.to()) || !settings.inScope(f.clusterId(), f.owner().namespace())) {
+    // Dated, and placed in the period, by the events that caused the records (replays, back-fills),
+    // else by processing time.
+    Instant when = eventTime(f.eventTime(), f.changedAt());
+    if (!when.isBefore(settings.to()) || !settings.inScope(f.clusterId(), f.owner().namespace())) {
       return;
     }
     FollowUpState st = followUps.computeIfAbsent(f.followUpId(), k -> new FollowUpState());
-    // Dated by the events that caused the records (replays, back-fills), else by processing time.
-    Instant when = eventTime(f.eventTime(), f.changedAt());
     if (st.latest == null) {
       st.firstSeen = eventTime(f.eventTime(), f.firstSeen());
       st.lastSeen = eventTime(f.eventTime(), f.lastSeen());
@@ -253,13 +266,35 @@ public final class ReportBuilder {
     if (f.note() != null) {
       st.note = f.note();
     }
-    st.changedInPeriod |= settings.inPeriod(f.changedAt());
+    if (settings.inPeriod(when)) {
+      st.changedInPeriod = true;
+      if (f.eventTime() == null) {
+        datedByProcessingTime++;
+      }
+    }
     st.latest = f;
     if (!st.relevant(settings.from())) {
       // Closed before the period began: it cannot be part of the report unless it reopens, and a
       // reopening record carries what the report needs again.
       followUps.remove(f.followUpId());
     }
+  }
+
+  /**
+   * Records that Vigil's heartbeats are read (the topic exists), so that a period without any is
+   * reported as a gap rather than as unknown.
+   */
+  public void heartbeatsRead() {
+    heartbeatsRead = true;
+  }
+
+  /** Follows one heartbeat: the report shows the periods without any as gaps. */
+  public void heartbeat(Heartbeat h) {
+    heartbeatsRead = true;
+    if (!h.at().isBefore(settings.to())) {
+      return;
+    }
+    heartbeats.computeIfAbsent(h.component(), k -> new HeartbeatTimes()).add(h.at(), h.intervalSeconds());
   }
 
   /** Records that the records of one partition were read from {@code start} to {@code end}. */
@@ -316,7 +351,45 @@ public final class ReportBuilder {
         policyRevisions(),
         deadLetterGroups(),
         closeTimes(entries),
-        new Report.Input(admissionEventsRead, violationsRead, followUpsRead, unreadable, duplicates, ranges));
+        new Report.Input(admissionEventsRead, violationsRead, followUpsRead, unreadable, duplicates, ranges),
+        new Report.Coverage(datedByProcessingTime, heartbeatsRead, gaps(asOf)));
+  }
+
+  /**
+   * The periods of {@code [from, asOf)} in which a component sent no heartbeat for longer than
+   * {@link HeartbeatTimes#MISSED} of its intervals; the whole period when none sent any.
+   */
+  private List<Report.Gap> gaps(Instant asOf) {
+    List<Report.Gap> out = new ArrayList<>();
+    if (!heartbeatsRead || !settings.from().isBefore(asOf)) {
+      return out;
+    }
+    if (heartbeats.isEmpty()) {
+      out.add(new Report.Gap("vigil", settings.from(), asOf));
+      return out;
+    }
+    long from = settings.from().toEpochMilli();
+    long end = asOf.toEpochMilli();
+    heartbeats.forEach((component, times) -> {
+      long tolerance = times.tolerance();
+      long last = Long.MIN_VALUE; // the last heartbeat seen, if any
+      for (long t : times.sorted()) {
+        if (t >= end) {
+          break;
+        }
+        long since = last == Long.MIN_VALUE ? from : Math.max(last, from);
+        if (t > from && t - (last == Long.MIN_VALUE ? from : last) > tolerance) {
+          out.add(new Report.Gap(component, Instant.ofEpochMilli(since), Instant.ofEpochMilli(t)));
+        }
+        last = t;
+      }
+      if (last == Long.MIN_VALUE || end - last > tolerance) {
+        long since = last == Long.MIN_VALUE ? from : Math.max(last, from);
+        out.add(new Report.Gap(component, Instant.ofEpochMilli(since), asOf));
+      }
+    });
+    out.sort(Comparator.comparing(Report.Gap::start).thenComparing(Report.Gap::component));
+    return out;
   }
 
   private MutableCounts namespace(String cluster, String namespace) {
@@ -467,6 +540,34 @@ public final class ReportBuilder {
     return (T) canonical.computeIfAbsent(value, k -> k);
   }
 
+  /** The times of one component's heartbeats, all instances together. */
+  private static final class HeartbeatTimes {
+    /** A component that misses this many heartbeats in a row was down. */
+    static final int MISSED = 3;
+
+    long[] times = new long[64];
+    int size;
+    long intervalMillis = 1000;
+
+    void add(Instant at, long intervalSeconds) {
+      if (size == times.length) {
+        times = Arrays.copyOf(times, size * 2);
+      }
+      times[size++] = at.toEpochMilli();
+      intervalMillis = Math.max(intervalMillis, intervalSeconds * 1000);
+    }
+
+    long tolerance() {
+      return MISSED * intervalMillis;
+    }
+
+    long[] sorted() {
+      long[] s = Arrays.copyOf(times, size);
+      Arrays.sort(s);
+      return s;
+    }
+  }
+
   /** What the report needs of a pod's open violation. */
   private record OpenViolation(String clusterId, WorkloadRef owner, String podName, Decision current,
       Instant openedAt, List<String> reasons) {}
@@ -547,7 +648,7 @@ public final class ReportBuilder {
     boolean relevant(Instant from) {
       return latest.state().isOpen()
           || changedInPeriod
-          || !latest.lastSeen().isBefore(from)
+          || !lastSeen.isBefore(from)
           || (closedAt != null && !closedAt.isBefore(from));
     }
 

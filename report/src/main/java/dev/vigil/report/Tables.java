@@ -42,13 +42,18 @@ final class Tables {
     lines.add("Clusters: " + Text.scope(s.sortedClusters()) + "; namespaces: " + Text.scope(s.sortedNamespaces()));
     lines.add("States and ages as of " + Text.time(r.asOf()) + "; generated " + Text.time(r.generatedAt())
         + (r.generator() == null ? "" : " by " + r.generator()));
+    long byProcessing = r.coverage().datedByProcessingTime();
+    lines.add("Times are event times (when the admission, pod event, policy change or fact happened), which "
+        + "also place records in the period" + (byProcessing == 0 ? ""
+            : "; " + Text.count(byProcessing) + " violation and follow-up records carry none and are placed and "
+                + "dated by when Vigil processed them"));
     lines.add("Deadline to close a follow-up: " + Text.duration(s.deadline())
         + "; fail-open admissions less than " + Text.duration(s.outageGap()) + " apart count as one outage");
     return lines;
   }
 
   static List<Table> all(Report r) {
-    return List.of(summary(r), namespaces(r), outages(r), followUps(r), stillOpen(r), pastDeadline(r),
+    return List.of(summary(r), namespaces(r), outages(r), gaps(r), followUps(r), stillOpen(r), pastDeadline(r),
         violationsInPeriod(r), violating(r), policies(r), deadLetters(r), input(r), inputOffsets(r));
   }
 
@@ -103,6 +108,20 @@ final class Tables {
             + " apart are grouped as one outage.",
         List.of("Cluster", "Start", "End", "Duration", "Fail-open admissions", "Namespaces", "Mechanisms"),
         Set.of(4), rows, "No admission failed open in the period.");
+  }
+
+  static Table gaps(Report r) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Report.Gap g : r.coverage().gaps()) {
+      rows.add(List.of(g.component(), Text.time(g.start()), Text.time(g.end()), Text.duration(g.duration())));
+    }
+    return new Table("gaps", "When Vigil was down",
+        "Periods in which a component sent no heartbeat (on vigil.heartbeats) for more than three of its "
+            + "intervals: what happened then was not watched live, and records of it came late or not at all. "
+            + "A back-filled or replayed period shows as one.",
+        List.of("Component", "From", "To", "Duration"), Set.of(), rows,
+        r.coverage().heartbeatsRead() ? "Every component sent heartbeats throughout the period."
+            : "Not known: no heartbeat was read (the topic vigil.heartbeats does not exist).");
   }
 
   static Table followUps(Report r) {

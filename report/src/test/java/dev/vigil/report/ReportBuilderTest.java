@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vigil.report.Report.FollowUpEntry;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.Heartbeat;
 import dev.vigil.schemas.Severity;
 import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
 class ReportBuilderTest {
 
   static final Clock LATER = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
+  static final WorkloadRef API = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "payments", "api");
 
   static Report scenarioReport(ReportSettings settings) {
     ReportBuilder builder = new ReportBuilder(settings, LATER);
@@ -285,6 +287,77 @@ class ReportBuilderTest {
     assertEquals(podSeen, r.violationsInPeriod().get(0).firstOpened());
   }
 
+  /**
+   * A month of audit logs back-filled (replayed) today: its records are processed today but carry
+   * October's event times, so they belong to October's report and not to today's.
+   */
+  @Test
+  void aBackFilledMonthIsReportedInItsMonthNotOnTheDayItWasProcessed() {
+    Instant today = Instant.parse("2026-11-25T09:00:00Z");
+    Instant admitted = Instant.parse("2026-10-12T10:00:00Z");
+    Instant podSeen = Instant.parse("2026-10-12T10:00:02Z");
+    Instant deleted = Instant.parse("2026-10-14T08:00:00Z");
+    Function<ReportSettings, Report> report = settings -> {
+      ReportBuilder b = new ReportBuilder(settings, LATER);
+      b.followUp(followUp("backfill#1", API, FollowUp.State.OPEN, today, today, null, admitted));
+      b.followUp(followUp("backfill#1", API, FollowUp.State.RESOLVED, today, today.plusSeconds(1), null, deleted));
+      b.violation(violation(ViolationTransition.Transition.OPENED, today, podSeen));
+      b.violation(violation(ViolationTransition.Transition.RESOLVED, today.plusSeconds(1), deleted));
+      // written before event times were kept: placed by when it was processed
+      b.followUp(followUp("legacy#1", API, FollowUp.State.OPEN, today, today, null, null));
+      return b.build();
+    };
+
+    Report october = report.apply(ReportSettings.of(Instant.parse("2026-10-01T00:00:00Z"),
+        Instant.parse("2026-11-01T00:00:00Z")));
+    assertEquals(List.of("backfill#1"), ids(october.followUps()));
+    assertEquals(deleted, october.followUps().get(0).closedAt());
+    assertEquals(1, october.summary().violationsOpened());
+    assertEquals(1, october.summary().violationsResolved());
+    assertEquals(1, october.violationsInPeriod().size());
+    assertEquals(podSeen, october.violationsInPeriod().get(0).firstOpened());
+    assertEquals(0, october.coverage().datedByProcessingTime());
+
+    Report thisWeek = report.apply(ReportSettings.of(Instant.parse("2026-11-23T00:00:00Z"),
+        Instant.parse("2026-11-30T00:00:00Z")));
+    assertEquals(List.of("legacy#1"), ids(thisWeek.followUps()), "the back-fill is not in the week it was processed");
+    assertEquals(0, thisWeek.summary().violationsOpened());
+    assertEquals(List.of(), thisWeek.violationsInPeriod());
+    assertEquals(1, thisWeek.coverage().datedByProcessingTime());
+    assertTrue(Tables.scope(thisWeek).stream().anyMatch(l -> l.contains(
+        "1 violation and follow-up records carry none and are placed and dated by when Vigil processed them")),
+        Tables.scope(thisWeek).toString());
+  }
+
+  /** Heartbeats 30 s apart with a stop of ten minutes: the stop, and only it, is a gap. */
+  @Test
+  void periodsWithoutHeartbeatsAreGaps() {
+    Instant from = Instant.parse("2026-11-24T10:00:00Z");
+    ReportBuilder b = new ReportBuilder(ReportSettings.of(from, from.plus(Duration.ofHours(1))), LATER);
+    for (Instant t = from.minusSeconds(20); t.isBefore(from.plus(Duration.ofHours(1))); t = t.plusSeconds(30)) {
+      boolean stopped = !t.isBefore(from.plusSeconds(600)) && t.isBefore(from.plusSeconds(1200));
+      if (!stopped) {
+        b.heartbeat(new Heartbeat("streams", "host-1/42", null, from.minusSeconds(3600), t, 30));
+      }
+      // ingest stops at 10:45 and does not come back within the hour
+      if (t.isBefore(from.plusSeconds(2700))) {
+        b.heartbeat(new Heartbeat("ingest", "host-2/7", null, from.minusSeconds(3600), t, 30));
+      }
+    }
+    Report r = b.build();
+    assertEquals(List.of(
+        new Report.Gap("streams", Instant.parse("2026-11-24T10:09:40Z"), Instant.parse("2026-11-24T10:20:10Z")),
+        new Report.Gap("ingest", Instant.parse("2026-11-24T10:44:40Z"), Instant.parse("2026-11-24T11:00:00Z"))),
+        r.coverage().gaps());
+    assertTrue(r.coverage().heartbeatsRead());
+
+    ReportBuilder none = new ReportBuilder(ReportSettings.of(from, from.plus(Duration.ofHours(1))), LATER);
+    assertEquals(List.of(), none.build().coverage().gaps(), "no heartbeat topic: not known, not a gap");
+    none.heartbeatsRead();
+    assertEquals(List.of(new Report.Gap("vigil", from, from.plus(Duration.ofHours(1)))), none.build().coverage().gaps(),
+        "the topic holds no heartbeat of the period: Vigil did not run");
+  }
+
   private static FollowUp followUp(String id, WorkloadRef owner, FollowUp.State state, Instant seen,
       Instant changed, String by, Instant eventTime) {
     return new FollowUp(id, "prod", owner,
@@ -294,9 +367,8 @@ class ReportBuilderTest {
   }
 
   private static ViolationTransition violation(ViolationTransition.Transition t, Instant at, Instant eventTime) {
-    WorkloadRef api = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "payments", "api");
     String image = "us-docker.pkg.dev/acme/app/api@sha256:" + "ab".repeat(32);
-    return new ViolationTransition("viol-1", "prod", "payments", "api-1", api, ViolationCategory.POLICY,
+    return new ViolationTransition("viol-1", "prod", "payments", "api-1", API, ViolationCategory.POLICY,
         Severity.HIGH, List.of("defaultAdmissionRule"), t,
         t == ViolationTransition.Transition.OPENED ? null : Decision.DENY, Decision.DENY,
         "payments/api-1: DENY: api " + image + " fails defaultAdmissionRule",

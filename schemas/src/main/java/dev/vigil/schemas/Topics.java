@@ -77,10 +77,19 @@ public final class Topics {
           "dead-letter.schema.json", "dev.vigil.dead-letter.v1", 1,
           Topic.Cleanup.DELETE, Duration.ofDays(30));
 
+  /**
+   * A heartbeat of each running streams and ingest instance every interval (ADR 0092): the report
+   * shows the periods without any as gaps. Time-retained like the follow-ups it vouches for.
+   */
+  public static final Topic<Heartbeat> HEARTBEATS =
+      new Topic<>("vigil.heartbeats", "component/instance", Heartbeat.class,
+          "heartbeat.schema.json", "dev.vigil.heartbeat.v1", 1,
+          Topic.Cleanup.DELETE, YEAR);
+
   /** Every topic, in the order of the data flow. */
   public static final List<Topic<?>> ALL =
       List.of(POD_EVENTS, ADMISSION_EVENTS, POLICIES, POLICIES_ACCEPTED, ATTESTATIONS, IMAGE_METADATA, VERDICTS,
-          VIOLATIONS, FOLLOWUPS, FOLLOWUP_ACKS, DEAD_LETTER);
+          VIOLATIONS, FOLLOWUPS, FOLLOWUP_ACKS, DEAD_LETTER, HEARTBEATS);
 
   /** The topic with this name, if it is one of Vigil's. */
   public static Optional<Topic<?>> byName(String name) {

@@ -93,6 +93,6 @@ class StrictSchemaTest {
     for (Topic<?> t : Topics.ALL) {
       assertTrue(files.contains(t.schema()), t.schema());
     }
-    assertEquals(11, files.size(), files.toString());
+    assertEquals(12, files.size(), files.toString());
   }
 }

@@ -612,11 +612,11 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
    */
   private final Reevaluations.Judge judge = new Reevaluations.Judge() {
     @Override
-    public void reevaluate(String key, PodState s, Verdict.Trigger trigger, long ts) {
+    public void reevaluate(String key, PodState s, Verdict.Trigger trigger, Reevaluations.Scan scan, long ts) {
       int forwarded = outbox.size();
       int moved = gauges.size();
       try {
-        pods.put(key, evaluate(key, s, trigger, reevaluationEventTime(s, trigger), ts));
+        pods.put(key, evaluate(key, s, trigger, reevaluationEventTime(s, trigger, scan), ts));
       } catch (RuntimeException e) {
         outbox.subList(forwarded, outbox.size()).clear();
         gauges.subList(moved, gauges.size()).clear();
@@ -734,15 +734,32 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   }
 
   /**
-   * The event time of a re-evaluation: for a policy change, when the newest revision in force for
-   * the pod's cluster was published; otherwise (attestations, metadata, periodic) unknown.
+   * The event time of a re-evaluation (ADR 0015, 0091): for a policy change, when the newest
+   * revision in force for the pod's cluster was published; for a change of the facts of one digest,
+   * the newest time the facts of that kind carry (an attestation's {@code createTime}, the
+   * metadata's {@code scannedAt}, else its {@code uploadTime}), not before the pod was seen; for a
+   * sweep (periodic, freshness, start-up) or a fact that is gone, the task's stream time (none
+   * before the task has processed a record).
    */
-  private Instant reevaluationEventTime(PodState s, Verdict.Trigger trigger) {
-    if (trigger != Verdict.Trigger.POLICY_CHANGE) {
-      return null;
+  private Instant reevaluationEventTime(PodState s, Verdict.Trigger trigger, Reevaluations.Scan scan) {
+    if (trigger == Verdict.Trigger.POLICY_CHANGE) {
+      return documents(book.effective(s.pod().clusterId())).stream().map(PolicyDocument::publishedAt)
+          .max(Instant::compareTo).orElse(null);
     }
-    return documents(book.effective(s.pod().clusterId())).stream().map(PolicyDocument::publishedAt)
-        .max(Instant::compareTo).orElse(null);
+    long streamMs = context.currentStreamTimeMs();
+    Instant streamTime = streamMs > 0 ? Instant.ofEpochMilli(streamMs) : null; // null: no record yet
+    if (scan == null || !FACTS_CHANGE.equals(scan.reason()) || scan.digest() == null) {
+      return streamTime;
+    }
+    Instant fact = trigger == Verdict.Trigger.ATTESTATION_CHANGE
+        ? facts.attestations(scan.digest()).stream().map(Attestation::createTime).filter(Objects::nonNull)
+            .max(Instant::compareTo).orElse(null)
+        : facts.metadata(scan.digest()).map(m -> m.scannedAt() != null ? m.scannedAt() : m.uploadTime())
+            .orElse(null);
+    if (fact == null) {
+      return streamTime;
+    }
+    return fact.isBefore(s.pod().observedAt()) ? s.pod().observedAt() : fact;
   }
 
   private static List<String> images(PodEvent p) {

@@ -1,9 +1,10 @@
 package dev.vigil.streams;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.vigil.schemas.Attestation;
 import dev.vigil.schemas.ImageMetadata;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -15,6 +16,11 @@ import java.util.function.Function;
  * <p>The global-store processors call {@link #invalidate} right after they write a digest's
  * attestations or metadata, before they log the change. A load that overlaps an
  * invalidation is returned but not kept, so the cache never holds facts older than the store.
+ *
+ * <p>A pure cache: what it holds is always in the global stores too, and a digest it does not hold
+ * is read from them again. It is bounded by size ({@link #MAX_ENTRIES} digests) with Caffeine's
+ * eviction, which keeps the digests pods use often when a scan reads many others once (before, it
+ * was emptied at the bound, and every pod's facts were read and parsed again).
  */
 final class FactsCache {
 
@@ -25,16 +31,26 @@ final class FactsCache {
     }
   }
 
-  /** More digests than this and the cache starts again from empty (a bound, not a policy). */
+  /** At most this many digests are kept (a bound on memory, not a policy). */
   static final int MAX_ENTRIES = 200_000;
 
-  private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+  private final Cache<String, Entry> entries;
   private final Object lock = new Object();
   private long invalidations;
 
+  FactsCache() {
+    this(MAX_ENTRIES);
+  }
+
+  /** A cache of at most {@code maxEntries} digests. */
+  FactsCache(long maxEntries) {
+    // Evictions run on the calling thread: no pool threads for the instance's cache.
+    entries = Caffeine.newBuilder().maximumSize(maxEntries).executor(Runnable::run).build();
+  }
+
   /** The cached entry for {@code digest}, or {@code load}'s (kept unless facts changed meanwhile). */
   Entry get(String digest, Function<String, Entry> load) {
-    Entry e = entries.get(digest);
+    Entry e = entries.getIfPresent(digest);
     if (e != null) {
       return e;
     }
@@ -45,9 +61,6 @@ final class FactsCache {
     e = load.apply(digest);
     synchronized (lock) {
       if (invalidations == before) {
-        if (entries.size() >= MAX_ENTRIES) {
-          entries.clear();
-        }
         entries.put(digest, e);
       }
     }
@@ -58,12 +71,13 @@ final class FactsCache {
   void invalidate(String digest) {
     synchronized (lock) {
       invalidations++;
-      entries.remove(digest);
+      entries.invalidate(digest);
     }
   }
 
   /** How many digests are cached (for tests). */
-  int size() {
-    return entries.size();
+  long size() {
+    entries.cleanUp();
+    return entries.estimatedSize();
   }
 }

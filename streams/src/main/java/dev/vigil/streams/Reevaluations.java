@@ -35,7 +35,8 @@ final class Reevaluations {
 
   /** Judges one pod again and stores the result. */
   interface Judge {
-    void reevaluate(String key, PodState state, Verdict.Trigger trigger, long ts);
+    /** Judges pod {@code key} again for {@code scan} (its reason and, for a fact change, digest). */
+    void reevaluate(String key, PodState state, Verdict.Trigger trigger, Scan scan, long ts);
 
     /** The stored state of pod {@code key} no longer reads (its serde gave null). */
     default void unreadable(String key, long ts) {}
@@ -168,7 +169,7 @@ final class Reevaluations {
       forgotten.forEach(pods::delete);
       unreadable.forEach(k -> judge.unreadable(k, ts));
       for (Pick p : batch) {
-        judge.reevaluate(p.key(), p.state(), p.trigger(), ts);
+        judge.reevaluate(p.key(), p.state(), p.trigger(), scan, ts);
       }
       done += batch.size();
       if (finished) {

@@ -37,6 +37,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param streamThreads Kafka Streams {@code num.stream.threads}
  * @param replicationFactor replication factor of Kafka Streams' internal topics (changelogs); -1
  *     leaves it to the broker's {@code default.replication.factor}
+ * @param heartbeatInterval how often each instance writes a heartbeat to {@code vigil.heartbeats}
+ *     while it runs (the report shows periods without one as gaps)
  * @param severity the severity of policy violations ({@code vigil.streams.severity.*})
  */
 public record StreamsSettings(
@@ -52,6 +54,7 @@ public record StreamsSettings(
     Duration followUpMaxOpenAge,
     int streamThreads,
     int replicationFactor,
+    Duration heartbeatInterval,
     SeverityMapping severity) {
 
   /** The configuration keys, each with its default and what it means. */
@@ -77,6 +80,9 @@ public record StreamsSettings(
     REPLICATION_FACTOR("vigil.streams.replication-factor", "-1",
         "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
             + "default.replication.factor"),
+    HEARTBEAT_INTERVAL("vigil.streams.heartbeat-interval", "PT30S",
+        "how often each instance writes a heartbeat to vigil.heartbeats while it runs (whole seconds); the "
+            + "report shows periods without one as gaps"),
     SEVERITY_DECISIONS("vigil.streams.severity.decisions", SeverityMapping.DEFAULT_DECISIONS,
         "severity (critical, high, medium, low) of a policy violation by decision; decisions not named keep "
             + "their default"),
@@ -129,6 +135,10 @@ public record StreamsSettings(
     positive(Key.DELETED_POD_RETENTION, deletedPodRetention);
     positive(Key.FOLLOWUP_FLUSH_INTERVAL, followUpFlushInterval);
     positive(Key.FOLLOWUP_MAX_OPEN_AGE, followUpMaxOpenAge);
+    positive(Key.HEARTBEAT_INTERVAL, heartbeatInterval);
+    if (heartbeatInterval.toSeconds() < 1) {
+      throw new InvalidSettingException(Key.HEARTBEAT_INTERVAL, heartbeatInterval.toString(), "must be at least PT1S");
+    }
     if (applicationId.isBlank()) {
       throw new InvalidSettingException(Key.APPLICATION_ID, applicationId, "must not be blank");
     }
@@ -166,6 +176,7 @@ public record StreamsSettings(
         duration(values, Key.FOLLOWUP_MAX_OPEN_AGE),
         integer(values, Key.STREAM_THREADS),
         integer(values, Key.REPLICATION_FACTOR),
+        duration(values, Key.HEARTBEAT_INTERVAL),
         severity(values));
   }
 
@@ -173,21 +184,24 @@ public record StreamsSettings(
   public StreamsSettings withApplicationId(String id) {
     return new StreamsSettings(id, bootstrapServers, stateDir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, severity);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval,
+        severity);
   }
 
   /** A copy with another state directory (a second instance in the same JVM needs its own). */
   public StreamsSettings withStateDir(Path dir) {
     return new StreamsSettings(applicationId, bootstrapServers, dir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, severity);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval,
+        severity);
   }
 
   /** A copy with another change-poll interval. */
   public StreamsSettings withChangePollInterval(Duration d) {
     return new StreamsSettings(applicationId, bootstrapServers, stateDir, d,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, severity);
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval,
+        severity);
   }
 
   /**

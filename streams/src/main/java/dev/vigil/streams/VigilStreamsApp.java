@@ -1,5 +1,6 @@
 package dev.vigil.streams;
 
+import dev.vigil.schemas.Heartbeats;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,8 +31,14 @@ public final class VigilStreamsApp implements AutoCloseable {
   private final VigilMetrics metrics;
   private final KafkaStreams gate;
   private final KafkaStreams streams;
+  private final Heartbeats heartbeats;
 
-  private VigilStreamsApp(StreamsSettings settings, VigilMetrics metrics, KafkaStreams gate, KafkaStreams streams) {
+  /** The component name on the heartbeats streams writes. */
+  public static final String HEARTBEAT_COMPONENT = "streams";
+
+  private VigilStreamsApp(StreamsSettings settings, VigilMetrics metrics, KafkaStreams gate, KafkaStreams streams,
+      Heartbeats heartbeats) {
+    this.heartbeats = heartbeats;
     this.settings = settings;
     this.metrics = metrics;
     this.gate = gate;
@@ -83,7 +90,12 @@ public final class VigilStreamsApp implements AutoCloseable {
       throw new IllegalStateException(e.getMessage(), e);
     }
     KafkaStreams streams = started(new KafkaStreams(topology, props));
-    return new VigilStreamsApp(settings, metrics, gate, streams);
+    // A sign of life while the instance processes (RUNNING, or REBALANCING between runs): ADR 0092.
+    Map<String, Object> producerConfig = new HashMap<>(adminConfig);
+    Heartbeats heartbeats = Heartbeats.start(producerConfig, HEARTBEAT_COMPONENT,
+        VigilStreamsApp.class.getPackage().getImplementationVersion(), settings.heartbeatInterval(),
+        () -> streams.state() == KafkaStreams.State.RUNNING || streams.state() == KafkaStreams.State.REBALANCING);
+    return new VigilStreamsApp(settings, metrics, gate, streams, heartbeats);
   }
 
   /** How long {@link #start} waits for the policy gate to take what is on {@code vigil.policies}. */
@@ -147,6 +159,14 @@ public final class VigilStreamsApp implements AutoCloseable {
     return streams;
   }
 
+  /**
+   * The policy gate application ({@code <app>-policy-gate}): health checks watch it too, since
+   * policy edits stop being accepted when it stops.
+   */
+  public KafkaStreams policyGate() {
+    return gate;
+  }
+
   /** The instance's metrics. */
   public VigilMetrics metrics() {
     return metrics;
@@ -164,6 +184,7 @@ public final class VigilStreamsApp implements AutoCloseable {
    */
   @Override
   public void close() {
+    heartbeats.close();
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
         .withTimeout(Duration.ofSeconds(30)));
     gate.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)

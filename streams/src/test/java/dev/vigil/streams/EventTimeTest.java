@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.vigil.schemas.AdmissionEvent;
+import dev.vigil.schemas.Attestation;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
@@ -98,6 +99,39 @@ class EventTimeTest {
     FollowUp acked = f.get(f.size() - 1);
     assertEquals(FollowUp.State.ACKNOWLEDGED, acked.state());
     assertEquals(ack.at(), acked.eventTime());
+  }
+
+  /**
+   * A late attestation resolves the violation at the attestation's own time (its createTime); its
+   * revocation leaves no fact to date it by, so it reopens at the task's stream time (the Kafka
+   * timestamp of the newest input the task processed), as a periodic sweep does.
+   */
+  @Test
+  void reevaluationsAfterAFactChangeCarryTheFactsTimeOrTheStreamTime() {
+    Fixtures.Signer ci = new Fixtures.Signer();
+    policy(publishedAt(ci.attestor(1), POLICY_V1));
+    policy(publishedAt(Fixtures.enforced(1, "REQUIRE_ATTESTATION"), POLICY_V1));
+    h.advance(Duration.ofSeconds(1));
+    PodEvent p = at(added("payments", "api-1", 10, OWNER, image(API, 'a')), POD_SEEN);
+    h.send(Topics.POD_EVENTS, p.key(), p);
+    Instant podRecord = h.lastRecordTime();
+    h.advance(Duration.ofSeconds(1));
+
+    Instant attested = POD_SEEN.plus(Duration.ofHours(20));
+    Attestation signed = ci.attest(API, Fixtures.digest('a'), "occ-1");
+    Attestation att = new Attestation(signed.occurrence(), signed.noteName(), signed.resourceUri(), signed.imageDigest(),
+        signed.serializedPayload(), signed.signatures(), signed.pgpSignedAttestation(), attested);
+    h.send(Topics.ATTESTATIONS, att.key(), att);
+    h.advance(Duration.ofSeconds(1));
+    h.send(Topics.ATTESTATIONS, att.key(), null);
+    h.advance(Duration.ofSeconds(1));
+    h.drain();
+
+    List<ViolationTransition> v = h.allViolations;
+    assertEquals(List.of(ViolationTransition.Transition.OPENED, ViolationTransition.Transition.RESOLVED,
+        ViolationTransition.Transition.OPENED), v.stream().map(ViolationTransition::transition).toList());
+    assertEquals(List.of(POD_SEEN, attested, podRecord), v.stream().map(ViolationTransition::eventTime).toList(),
+        "opened by the pod event, resolved by the attestation, reopened by its revocation at stream time");
   }
 
   private void policy(PolicyDocument d) {

@@ -3,6 +3,7 @@ package dev.vigil.streams;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,5 +45,25 @@ class FactsCacheTest {
     FactsCache.Entry next = cache.get("sha256:a", this::load);
     assertNotEquals(raced.fingerprint(), next.fingerprint());
     assertSame(next, cache.get("sha256:a", this::load));
+  }
+
+  @Test
+  void theBoundEvictsSomeDigestsAndKeepsTheOftenUsedOnes() {
+    FactsCache small = new FactsCache(100);
+    for (int i = 0; i < 80; i++) {
+      small.get("sha256:warm-" + i, this::load);
+    }
+    FactsCache.Entry hot = small.get("sha256:hot", this::load);
+    for (int i = 0; i < 20; i++) {
+      small.get("sha256:hot", this::load);
+    }
+    for (int i = 0; i < 1_000; i++) {
+      small.get("sha256:cold-" + i, this::load); // a scan of digests read once
+    }
+    assertTrue(small.size() <= 100, "bounded: " + small.size());
+    assertTrue(small.size() >= 90, "evicts some, not all (it was emptied at the bound): " + small.size());
+    int before = loads.get();
+    assertSame(hot, small.get("sha256:hot", this::load), "the often-used digest stayed");
+    assertEquals(before, loads.get());
   }
 }

@@ -68,7 +68,7 @@ class ReevaluationsTest {
   }
 
   /** The judge: marks the pod as judged under policy@2 (as the processor's evaluation would). */
-  void judge(String key, PodState s, Verdict.Trigger trigger, long ts) {
+  void judge(String key, PodState s, Verdict.Trigger trigger, Reevaluations.Scan scan, long ts) {
     judged.add(key + " " + trigger);
     timesJudged.merge(key, 1, Integer::sum);
     pods.put(key, s.evaluated(Decision.DENY, List.of("policy@2"), "fp", null));

@@ -77,6 +77,11 @@ final class TopologyHarness implements AutoCloseable {
     return this;
   }
 
+  /** The timestamp of the last record sent. */
+  Instant lastRecordTime() {
+    return recordTime;
+  }
+
   /** Lets stream time pass: the next record sent is stamped {@code d} later. */
   TopologyHarness later(Duration d) {
     recordTime = recordTime.plus(d);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.DeadLetter;
+import dev.vigil.schemas.Heartbeat;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topic;
@@ -51,7 +52,7 @@ class VigilStreamsIT {
     try (VigilStreamsApp a = VigilStreamsApp.start(base, regA);
         VigilStreamsApp b = VigilStreamsApp.start(base.withStateDir(dir.resolve("state-b")), regB);
         TestBroker.Outputs out = broker.outputs(
-            List.of(Topics.VERDICTS, Topics.VIOLATIONS, Topics.FOLLOWUPS, Topics.DEAD_LETTER))) {
+            List.of(Topics.VERDICTS, Topics.VIOLATIONS, Topics.FOLLOWUPS, Topics.DEAD_LETTER, Topics.HEARTBEATS))) {
       // given both instances run and each holds some of the pod partitions
       await("both instances hold validation tasks", () -> holdsValidationTasks(a) && holdsValidationTasks(b));
 
@@ -99,6 +100,11 @@ class VigilStreamsIT {
             d -> d.source().equals(t.name())).get(0).key(), t.name());
       }
       assertTrue(a.state().isRunningOrRebalancing() && b.state().isRunningOrRebalancing());
+
+      // and each running instance writes heartbeats, which the report's gaps are made of (ADR 0092)
+      Heartbeat beat = out.await(Topics.HEARTBEATS, Heartbeat.class, 2, h -> h.component().equals("streams")).get(0);
+      assertEquals(30, beat.intervalSeconds());
+      assertTrue(beat.instance().endsWith("/" + ProcessHandle.current().pid()), beat.instance());
     }
   }
 

@@ -4,6 +4,7 @@ import dev.vigil.cli.config.Config;
 import dev.vigil.cli.config.ConfigException;
 import dev.vigil.cli.config.RunSettings;
 import dev.vigil.kafka.EmbeddedKafka;
+import dev.vigil.schemas.BootstrapProbe;
 import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
 import java.io.IOException;
@@ -101,6 +102,10 @@ public final class KafkaAccess implements AutoCloseable {
     // Few reconnection attempts (each logs a warning) while nothing answers.
     p.putIfAbsent("reconnect.backoff.ms", "2000");
     p.putIfAbsent("reconnect.backoff.max.ms", "4000");
+    String refused = embedded != null ? null : BootstrapProbe.unreachable(bootstrapServers, REACH_TIMEOUT);
+    if (refused != null) {
+      throw unreachable(refused); // at once, where the client would retry until its timeout
+    }
     Admin admin;
     try {
       admin = Admin.create(p);

@@ -22,21 +22,34 @@ public final class StreamsHealth {
 
   /** Empty when RUNNING; else the state and what it means. */
   public static Map<String, String> notReady(KafkaStreams streams) {
+    return notReady("streams", streams);
+  }
+
+  /** As {@link #notReady(KafkaStreams)}, for the application called {@code name}. */
+  public static Map<String, String> notReady(String name, KafkaStreams streams) {
     KafkaStreams.State s = streams.state();
     return switch (s) {
       case RUNNING -> Map.of();
-      case CREATED, REBALANCING -> Map.of("streams", s + " (joining the group or restoring state stores)");
-      default -> Map.of("streams", s.toString());
+      case CREATED, REBALANCING -> Map.of(name, s + " (joining the group or restoring state stores)");
+      default -> Map.of(name, s.toString());
     };
   }
 
   /** Empty unless the instance stopped without being asked to (call it only while not closing it). */
   public static Map<String, String> unhealthy(KafkaStreams streams) {
+    return unhealthy("streams", streams, "validation has stopped");
+  }
+
+  /**
+   * As {@link #unhealthy(KafkaStreams)}, for the application called {@code name}; {@code
+   * consequence} says what stopped with it.
+   */
+  public static Map<String, String> unhealthy(String name, KafkaStreams streams, String consequence) {
     KafkaStreams.State s = streams.state();
     return switch (s) {
-      case ERROR, PENDING_ERROR -> Map.of("streams", s + ": Kafka Streams stopped after a failure (see the log); "
-          + "validation has stopped");
-      case NOT_RUNNING, PENDING_SHUTDOWN -> Map.of("streams", s + ": Kafka Streams stopped; validation has stopped");
+      case ERROR, PENDING_ERROR -> Map.of(name, s + ": Kafka Streams stopped after a failure (see the log); "
+          + consequence);
+      case NOT_RUNNING, PENDING_SHUTDOWN -> Map.of(name, s + ": Kafka Streams stopped; " + consequence);
       default -> Map.of();
     };
   }

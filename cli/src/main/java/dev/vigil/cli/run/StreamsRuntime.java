@@ -46,9 +46,19 @@ public final class StreamsRuntime implements AutoCloseable {
     return StreamsHealth.notReady(app.kafkaStreams());
   }
 
-  /** Empty while the instance works or may still work; else why it stopped for good. */
+  /**
+   * Empty while the instance works or may still work; else why it stopped for good. Both
+   * applications count: with the policy gate stopped, validation would go on under a policy that
+   * no edit can change any more, so a restart is due as surely as when validation stops.
+   */
   public Map<String, String> unhealthy() {
-    return closing ? Map.of() : StreamsHealth.unhealthy(app.kafkaStreams());
+    if (closing) {
+      return Map.of();
+    }
+    Map<String, String> out = new LinkedHashMap<>(StreamsHealth.unhealthy(app.kafkaStreams()));
+    out.putAll(StreamsHealth.unhealthy("policy-gate", app.policyGate(),
+        "policy edits are no longer accepted or rejected"));
+    return out;
   }
 
   public VigilStreamsApp app() {
