@@ -1,14 +1,14 @@
 package dev.vigil.cli;
 
-import dev.vigil.cli.config.Parsers;
 import dev.vigil.cli.demo.Demo;
+import dev.vigil.schemas.settings.Parsers;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code vigil demo}: the real ingest and streams against an embedded broker and a mock cluster. */
 @Command(name = "demo", mixinStandardHelpOptions = true,

@@ -1,20 +1,24 @@
 package dev.vigil.cli;
 
+import dev.vigil.cli.config.CommandSettings;
 import dev.vigil.cli.config.Config;
-import dev.vigil.cli.config.RunSettings;
-import dev.vigil.cli.config.Setting;
+import dev.vigil.cli.config.ProcessSettings;
 import dev.vigil.cli.config.SettingOptions;
 import dev.vigil.cli.ops.OpsServer;
 import dev.vigil.cli.run.ConsoleFeed;
-import dev.vigil.cli.run.IngestPlan;
-import dev.vigil.cli.run.IngestRuntime;
 import dev.vigil.cli.run.KafkaAccess;
 import dev.vigil.cli.run.Lifecycle;
 import dev.vigil.cli.run.StreamsRuntime;
 import dev.vigil.schemas.Heartbeats;
+import dev.vigil.ingest.app.IngestApp;
+import dev.vigil.ingest.app.IngestPlan;
+import dev.vigil.ingest.app.IngestSettings;
+import dev.vigil.schemas.settings.KafkaSettings;
+import dev.vigil.schemas.settings.Setting;
 import dev.vigil.streams.StreamsSettings;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -29,7 +33,9 @@ import picocli.CommandLine;
 
 /**
  * {@code vigil run}, {@code vigil ingest} and {@code vigil streams}: the long-running processes.
- * They differ only in which parts they start.
+ * They differ only in which parts they start. Each part reads its own declared settings ({@link
+ * IngestSettings}, {@link StreamsSettings}) from the resolved configuration; this class only
+ * starts them in order.
  */
 abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
 
@@ -46,7 +52,14 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Config config = SettingOptions.resolve(spec, settings(), System.getenv());
-    KafkaAccess.requireChoice(config, embeddedAllowed());
+    boolean embedded = KafkaAccess.requireChoice(config, embeddedAllowed());
+    // Every setting is read and checked before anything starts: a bad value or a contradiction
+    // stops start-up in one line (exit 2) before a cluster or Kafka is touched.
+    KafkaSettings configured = embedded ? null : KafkaSettings.from(config);
+    IngestSettings ingestSettings = runsIngest() ? IngestSettings.from(config) : null;
+    if (runsStreams() && configured != null) {
+      streamsSettings(config, configured.bootstrapServers()).rejectOverrides(configured.clientProperties());
+    }
     if (!config.foreignKeys().isEmpty()) {
       spec.commandLine().getErr().println("vigil " + spec.name() + ": config file: not reading " + config.foreignKeys()
           + " (settings of other vigil commands)");
@@ -55,25 +68,28 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
     AtomicBoolean started = new AtomicBoolean();
     try (Lifecycle life = new Lifecycle(new CountDownLatch(1), spec.commandLine().getErr())) {
       PrometheusMeterRegistry registry = OpsServer.newRegistry();
-      AtomicReference<IngestRuntime> ingest = new AtomicReference<>();
+      AtomicReference<IngestApp> ingest = new AtomicReference<>();
       AtomicReference<StreamsRuntime> streams = new AtomicReference<>();
       // The operations port first: a port in use stops start-up at once, and /readyz answers 503
       // (not "connection refused") while Kafka, the watchers and Streams are starting.
-      OpsServer ops = life.add(OpsServer.start(config.require(RunSettings.METRICS_LISTEN),
-          RunSettings.METRICS_LISTEN.flag(), registry,
+      OpsServer ops = life.add(OpsServer.start(config.require(ProcessSettings.METRICS_LISTEN),
+          ProcessSettings.METRICS_LISTEN.flag(), registry,
           () -> streams.get() == null ? Map.of() : streams.get().unhealthy(),
           () -> started.get() ? readiness(ingest.get(), streams.get()) : Map.of("vigil", "starting")));
       // The clusters next (no kubeconfig, unreachable API server: one line, before Kafka is touched).
-      IngestPlan plan = runsIngest() ? IngestPlan.from(config) : null;
+      IngestPlan plan = runsIngest() ? IngestPlan.connect(ingestSettings) : null;
       if (plan != null) {
         plan.watches().forEach(w -> life.add(w.client()));
       }
-      KafkaAccess kafka = life.add(KafkaAccess.open(config, embeddedAllowed()));
-      out.println("kafka: " + kafka.bootstrapServers() + (kafka.embedded() ? " (embedded, started by --embedded: one "
-          + "broker, replication factor 1, data in " + config.require(RunSettings.DATA_DIR).resolve("kafka")
-          .toAbsolutePath() + "; for development and trials only)" : ""));
+      Path brokerDir = embedded ? config.require(ProcessSettings.DATA_DIR).resolve("kafka") : null;
+      KafkaAccess kafka = life.add(embedded
+          ? KafkaAccess.embedded(brokerDir, config.require(ProcessSettings.EMBEDDED_PORT))
+          : KafkaAccess.open(configured));
+      out.println("kafka: " + kafka.bootstrapServers() + (embedded ? " (embedded, started by --embedded: one "
+          + "broker, replication factor 1, data in " + brokerDir.toAbsolutePath() + "; for development and trials only)"
+          : ""));
       if (runsIngest()) {
-        ingest.set(life.add(IngestRuntime.start(plan, kafka, registry, Clock.systemUTC())));
+        ingest.set(life.add(IngestApp.start(plan, kafka.settings(), registry, registry::scrape, Clock.systemUTC())));
         out.println("ingest: " + ingest.get().watcherCount() + " cluster watcher(s)"
             + (ingest.get().receiverPort() > 0 ? ", audit receiver on https port " + ingest.get().receiverPort() : ""));
         // A heartbeat while ingest is ready (watchers synced, receiver up): the report's gaps (ADR 0092).
@@ -83,21 +99,10 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
             () -> ingest.get().notReady().isEmpty()));
       }
       if (runsStreams()) {
-        Map<String, String> overrides = new LinkedHashMap<>();
-        overrides.put(StreamsSettings.Key.APPLICATION_ID.key(), config.require(RunSettings.APPLICATION_ID));
-        overrides.put(StreamsSettings.Key.FULL_REEVALUATION_INTERVAL.key(),
-            config.require(RunSettings.REEVALUATION_INTERVAL).toString());
-        overrides.put(StreamsSettings.Key.CORRELATION_SKEW.key(), config.require(RunSettings.CORRELATION_SKEW).toString());
-        overrides.put(StreamsSettings.Key.REPLICATION_FACTOR.key(),
-            config.require(RunSettings.STREAMS_REPLICATION_FACTOR).toString());
-        overrides.put(StreamsSettings.Key.SEVERITY_DECISIONS.key(), config.require(RunSettings.SEVERITY_DECISIONS));
-        config.get(RunSettings.SEVERITY_NAMESPACES).ifPresent(v -> overrides.put(StreamsSettings.Key.SEVERITY_NAMESPACES.key(), v));
-        config.get(RunSettings.SEVERITY_RULES).ifPresent(v -> overrides.put(StreamsSettings.Key.SEVERITY_RULES.key(), v));
-        streams.set(life.add(StreamsRuntime.start(kafka, config.require(RunSettings.DATA_DIR).resolve("streams-state"),
-            overrides, registry)));
+        streams.set(life.add(StreamsRuntime.start(kafka, streamsSettings(config, kafka.bootstrapServers()), registry)));
       }
       out.println("metrics: http://" + ops.address().getHostString() + ":" + ops.address().getPort() + "/metrics");
-      if (streams.get() != null && config.require(RunSettings.FEED)) {
+      if (streams.get() != null && config.require(ProcessSettings.FEED)) {
         life.add(ConsoleFeed.start(kafka, out, System.console() != null, registry, Duration.ofSeconds(10)));
       }
       started.set(true);
@@ -115,12 +120,18 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
     }
   }
 
+  /** The streams settings of the configuration; the state lives under the data directory. */
+  static StreamsSettings streamsSettings(Config config, String bootstrapServers) {
+    return StreamsSettings.from(config, bootstrapServers,
+        config.require(ProcessSettings.DATA_DIR).resolve("streams-state"));
+  }
+
   /** Only {@code vigil run} may start the embedded broker, and only with {@code --embedded}. */
   boolean embeddedAllowed() {
     return false;
   }
 
-  private static Map<String, String> readiness(IngestRuntime ingest, StreamsRuntime streams) {
+  private static Map<String, String> readiness(IngestApp ingest, StreamsRuntime streams) {
     Map<String, String> notReady = new LinkedHashMap<>();
     if (ingest != null) {
       notReady.putAll(ingest.notReady());
@@ -149,7 +160,7 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
     }
 
     public List<Setting<?>> settings() {
-      return RunSettings.run();
+      return CommandSettings.run();
     }
   }
 
@@ -164,7 +175,7 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
     }
 
     public List<Setting<?>> settings() {
-      return RunSettings.ingest();
+      return CommandSettings.ingest();
     }
   }
 
@@ -179,7 +190,7 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
     }
 
     public List<Setting<?>> settings() {
-      return RunSettings.streams();
+      return CommandSettings.streams();
     }
   }
 }

@@ -1,8 +1,8 @@
 package dev.vigil.cli;
 
-import dev.vigil.cli.config.ConfigException;
-import dev.vigil.cli.config.Setting;
 import dev.vigil.cli.config.SettingOptions;
+import dev.vigil.schemas.settings.Setting;
+import dev.vigil.schemas.settings.SettingException;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine;
@@ -32,6 +32,23 @@ public final class Vigil implements Runnable {
 
   /** Runs the command line writing to {@code out} and {@code err}. */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
+    return commandLine()
+        .setOut(out)
+        .setErr(err)
+        .setExecutionExceptionHandler(
+            (e, cmd, parsed) -> {
+              if (e instanceof SettingException) {
+                cmd.getErr().println("vigil " + cmd.getCommandName() + ": " + e.getMessage());
+                return 2;
+              }
+              cmd.getErr().println("vigil " + cmd.getCommandName() + ": " + e.getMessage());
+              return 1;
+            })
+        .execute(args);
+  }
+
+  /** The command line with every subcommand and its options (those of settings derived from their declarations). */
+  static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Vigil());
     // demo, broker, bench: only in the developer build (DevTools, ADR 0080).
     DevTools.addCommands(cl);
@@ -40,19 +57,7 @@ public final class Vigil implements Runnable {
         SettingOptions.addTo(sub.getCommandSpec(), h.settings());
       }
     }
-    return cl
-        .setOut(out)
-        .setErr(err)
-        .setExecutionExceptionHandler(
-            (e, cmd, parsed) -> {
-              if (e instanceof ConfigException) {
-                cmd.getErr().println("vigil " + cmd.getCommandName() + ": " + e.getMessage());
-                return 2;
-              }
-              cmd.getErr().println("vigil " + cmd.getCommandName() + ": " + e.getMessage());
-              return 1;
-            })
-        .execute(args);
+    return cl;
   }
 
   @Override

@@ -1,11 +1,11 @@
 package dev.vigil.cli;
 
+import dev.vigil.ingest.app.IngestSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.vigil.cli.FeedRevocationIT.Verdicts;
-import dev.vigil.cli.ops.OpsServer;
-import dev.vigil.cli.run.IngestPlan;
-import dev.vigil.cli.run.IngestRuntime;
+import dev.vigil.ingest.app.IngestPlan;
+import dev.vigil.ingest.app.IngestApp;
 import dev.vigil.cli.run.KafkaAccess;
 import dev.vigil.cli.run.StreamsRuntime;
 import dev.vigil.ingest.cosign.LocalRegistry;
@@ -60,11 +60,12 @@ class CosignIT {
       KafkaAccess access = KafkaAccess.of(kafka.bootstrapServers());
       access.createTopicsNow();
       IngestPlan plan = new IngestPlan(List.of(new IngestPlan.Watch("us-central1-a.test", client)), List.of(), null,
-          policy, platform, null, "*", null, null, Duration.ofMillis(500), null,
-          new IngestPlan.Cosign(Duration.ofSeconds(2), null, List.of(registry.host())));
+          new IngestSettings.Feeds(policy, platform, null, "*", null, null, Duration.ofMillis(500), null,
+              new IngestSettings.Cosign(Duration.ofSeconds(2), null, List.of(registry.host()))));
       try (StreamsRuntime streams = StreamsRuntime.start(access, dir.resolve("state"),
-              Map.of(StreamsSettings.Key.APPLICATION_ID.key(), "vigil-cosign-it"), new SimpleMeterRegistry());
-          IngestRuntime ingest = IngestRuntime.start(plan, access, OpsServer.newRegistry(), Clock.systemUTC());
+              Map.of(StreamsSettings.APPLICATION_ID.key(), "vigil-cosign-it"), new SimpleMeterRegistry());
+          IngestApp ingest = IngestApp.start(plan, access.settings(), new SimpleMeterRegistry(), null,
+              Clock.systemUTC());
           Verdicts verdicts = new Verdicts(kafka.bootstrapServers())) {
         streams.awaitRunning(FeedRevocationIT.WAIT);
         String image = registry.host() + "/acme/api@" + DIGEST;

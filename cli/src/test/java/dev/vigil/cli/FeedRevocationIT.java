@@ -1,13 +1,13 @@
 package dev.vigil.cli;
 
+import dev.vigil.ingest.app.IngestSettings;
 import static dev.vigil.cli.VigilRun.vigil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vigil.cli.ops.OpsServer;
-import dev.vigil.cli.run.IngestPlan;
-import dev.vigil.cli.run.IngestRuntime;
+import dev.vigil.ingest.app.IngestPlan;
+import dev.vigil.ingest.app.IngestApp;
 import dev.vigil.cli.run.KafkaAccess;
 import dev.vigil.cli.run.StreamsRuntime;
 import dev.vigil.kafka.KafkaCluster;
@@ -80,7 +80,7 @@ class FeedRevocationIT {
   }
 
   /** Runs the policy requiring {@code ci}'s attestations, ingest with {@code plan}'s fact sources, and streams. */
-  void running(Path dir, Ci ci, Path attestations, IngestPlan.Grafeas grafeas, Scenario scenario)
+  void running(Path dir, Ci ci, Path attestations, IngestSettings.Grafeas grafeas, Scenario scenario)
       throws Exception {
     MOCK_LOG.setLevel(Level.WARNING);
     Path policy = Files.writeString(dir.resolve("policy.yaml"), ci.policyYaml());
@@ -88,11 +88,13 @@ class FeedRevocationIT {
     try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
       KafkaAccess access = KafkaAccess.of(kafka.bootstrapServers());
       access.createTopicsNow();
-      IngestPlan plan = new IngestPlan(List.of(new IngestPlan.Watch(CLUSTER, client)), List.of(), null, policy, null,
-          attestors, "*", attestations, null, Duration.ofMillis(500), grafeas, null);
+      IngestPlan plan = new IngestPlan(List.of(new IngestPlan.Watch(CLUSTER, client)), List.of(), null,
+          new IngestSettings.Feeds(policy, null, attestors, "*", attestations, null, Duration.ofMillis(500), grafeas,
+              null));
       try (StreamsRuntime streams = StreamsRuntime.start(access, dir.resolve("state"),
-              Map.of(StreamsSettings.Key.APPLICATION_ID.key(), "vigil-revocation-it"), new SimpleMeterRegistry());
-          IngestRuntime ingest = IngestRuntime.start(plan, access, OpsServer.newRegistry(), Clock.systemUTC());
+              Map.of(StreamsSettings.APPLICATION_ID.key(), "vigil-revocation-it"), new SimpleMeterRegistry());
+          IngestApp ingest = IngestApp.start(plan, access.settings(), new SimpleMeterRegistry(), null,
+              Clock.systemUTC());
           Verdicts verdicts = new Verdicts(kafka.bootstrapServers())) {
         streams.awaitRunning(WAIT);
         runPod("api", API + "@" + API_DIGEST);
@@ -160,7 +162,7 @@ class FeedRevocationIT {
     });
     grafeas.start();
     try {
-      IngestPlan.Grafeas source = new IngestPlan.Grafeas("acme",
+      IngestSettings.Grafeas source = new IngestSettings.Grafeas("acme",
           URI.create("http://127.0.0.1:" + grafeas.getAddress().getPort()), false, Duration.ofMillis(500));
       running(dir, ci, null, source, (bootstrapServers, verdicts) -> {
         page2.set("{}");

@@ -135,10 +135,9 @@ class ReplicatedClusterIT {
   @Order(2)
   void streamsReplicatesItsChangelogsAsConfigured() throws Exception {
     VigilStreamsApp.start(StreamsSettings.fromMap(Map.of(
-        StreamsSettings.Key.BOOTSTRAP_SERVERS.key(), cluster.bootstrapServers(),
-        StreamsSettings.Key.STATE_DIR.key(), dir.resolve("streams-state").toString(),
-        StreamsSettings.Key.APPLICATION_ID.key(), "replicated",
-        StreamsSettings.Key.REPLICATION_FACTOR.key(), "3")), new SimpleMeterRegistry())
+        StreamsSettings.APPLICATION_ID.key(), "replicated",
+        StreamsSettings.REPLICATION_FACTOR.key(), "3"), cluster.bootstrapServers(), dir.resolve("streams-state")),
+        new SimpleMeterRegistry())
         .awaitRunning(Duration.ofSeconds(90)).close();
 
     List<String> internal = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()

@@ -1,13 +1,18 @@
 package dev.vigil.streams;
 
+import dev.vigil.schemas.settings.KafkaSettings;
+import dev.vigil.schemas.settings.Parsers;
+import dev.vigil.schemas.settings.Setting;
+import dev.vigil.schemas.settings.SettingException;
+import dev.vigil.schemas.settings.SettingValues;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import dev.vigil.schemas.TopicAdmin;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -15,9 +20,11 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * The typed configuration of Vigil's Kafka Streams application. Every key is declared once in
- * {@link Key} with its default and documentation; {@link #fromMap} reads them and fails naming the
- * key when a value is unusable.
+ * The typed configuration of Vigil's Kafka Streams application ({@code vigil streams}, and the
+ * streams half of {@code vigil run}). Every key is declared once below as a {@link Setting} with
+ * its flag, variable, default and documentation; {@link #from} reads them, and a value that
+ * cannot be used fails naming the key. The Kafka cluster ({@link KafkaSettings}) and the state
+ * directory come from the process.
  *
  * @param applicationId Kafka Streams {@code application.id}; instances with the same id share work
  * @param bootstrapServers the Kafka cluster
@@ -39,7 +46,7 @@ import org.apache.kafka.streams.StreamsConfig;
  *     leaves it to the broker's {@code default.replication.factor}
  * @param heartbeatInterval how often each instance writes a heartbeat to {@code vigil.heartbeats}
  *     while it runs (the report shows periods without one as gaps)
- * @param severity the severity of policy violations ({@code vigil.streams.severity.*})
+ * @param severity the severity of policy violations ({@code streams.severity.*}, ADR 0100)
  */
 public record StreamsSettings(
     String applicationId,
@@ -57,127 +64,120 @@ public record StreamsSettings(
     Duration heartbeatInterval,
     SeverityMapping severity) {
 
-  /** The configuration keys, each with its default and what it means. */
-  public enum Key {
-    APPLICATION_ID("vigil.streams.application-id", "vigil-streams", "Kafka Streams application.id"),
-    BOOTSTRAP_SERVERS("vigil.streams.bootstrap-servers", "127.0.0.1:9092", "Kafka bootstrap servers"),
-    STATE_DIR("vigil.streams.state-dir", ".vigil/streams-state", "local state directory"),
-    CHANGE_POLL_INTERVAL("vigil.streams.change-poll-interval", "PT1S",
-        "how often tasks pick up policy versions and changed attestations or image metadata"),
-    FULL_REEVALUATION_INTERVAL("vigil.streams.full-reevaluation-interval", "PT1H",
-        "periodic re-evaluation of every running pod"),
-    FRESHNESS_INTERVAL("vigil.streams.freshness-interval", "PT10M",
-        "re-evaluation of pods whose images have an upload time (freshness checks)"),
-    CORRELATION_SKEW("vigil.streams.correlation-skew", "PT5M",
-        "how long an admission event waits for its pod event"),
-    DELETED_POD_RETENTION("vigil.streams.deleted-pod-retention", "PT1H",
-        "how long deleted pods are remembered to ignore late events"),
-    FOLLOWUP_FLUSH_INTERVAL("vigil.streams.followup-flush-interval", "PT5S",
-        "how often follow-up pod counts are published"),
-    FOLLOWUP_MAX_OPEN_AGE("vigil.streams.followup-max-open-age", "PT24H",
-        "a fail-open or dry-run follow-up still OPEN after this long is ESCALATED"),
-    STREAM_THREADS("vigil.streams.threads", "1", "Kafka Streams num.stream.threads"),
-    REPLICATION_FACTOR("vigil.streams.replication-factor", "-1",
-        "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
-            + "default.replication.factor"),
-    HEARTBEAT_INTERVAL("vigil.streams.heartbeat-interval", "PT30S",
-        "how often each instance writes a heartbeat to vigil.heartbeats while it runs (whole seconds); the "
-            + "report shows periods without one as gaps"),
-    SEVERITY_DECISIONS("vigil.streams.severity.decisions", SeverityMapping.DEFAULT_DECISIONS,
-        "severity (critical, high, medium, low) of a policy violation by decision; decisions not named keep "
-            + "their default"),
-    SEVERITY_NAMESPACES("vigil.streams.severity.namespaces", "",
-        "namespace=severity, comma-separated: the severity of every violation in that namespace"),
-    SEVERITY_RULES("vigil.streams.severity.rules", "",
-        "rule=severity, comma-separated (rule or check as in a violation's rules): the severity of violations "
-            + "failing it, before the namespace's; the gravest when several match");
+  public static final Setting<String> APPLICATION_ID = new Setting<>("streams.application-id", "--application-id",
+      "VIGIL_APPLICATION_ID", Parsers::string, "vigil-streams",
+      "Kafka Streams application.id shared by all instances (the policy gate runs as `<id>-policy-gate`)");
+  public static final Setting<Duration> REEVALUATION_INTERVAL = new Setting<>("streams.reevaluation-interval",
+      "--reevaluation-interval", "VIGIL_REEVALUATION_INTERVAL", Parsers::duration, "1h",
+      "full re-evaluation of every running pod, as a safety net");
+  public static final Setting<Duration> CORRELATION_SKEW = new Setting<>("streams.correlation-skew",
+      "--correlation-skew", "VIGIL_CORRELATION_SKEW", Parsers::duration, "5m",
+      "how long an admission event waits for its pod event; then (audit-only mode, `--watch false`) its "
+          + "follow-up is judged from the images in the admission event");
+  public static final Setting<Integer> REPLICATION_FACTOR = new Setting<>("streams.replication-factor",
+      "--streams-replication-factor", "VIGIL_STREAMS_REPLICATION_FACTOR", Parsers::replicationFactor, "-1",
+      "replication factor of Kafka Streams' internal topics (changelogs); -1 takes the broker's "
+          + "default.replication.factor; production: 3");
+  public static final Setting<Integer> STREAM_THREADS = new Setting<>("streams.threads", "--stream-threads",
+      "VIGIL_STREAM_THREADS", Parsers::positive, "1",
+      "Kafka Streams num.stream.threads of this instance (tasks are spread over instances x threads)");
+  public static final Setting<Duration> CHANGE_POLL_INTERVAL = new Setting<>("streams.change-poll-interval",
+      "--change-poll-interval", "VIGIL_CHANGE_POLL_INTERVAL", Parsers::duration, "1s",
+      "how often tasks pick up policy versions and changed attestations or image metadata");
+  public static final Setting<Duration> FRESHNESS_INTERVAL = new Setting<>("streams.freshness-interval",
+      "--freshness-interval", "VIGIL_FRESHNESS_INTERVAL", Parsers::duration, "10m",
+      "re-evaluation of pods whose images have an upload time (freshness checks)");
+  public static final Setting<Duration> DELETED_POD_RETENTION = new Setting<>("streams.deleted-pod-retention",
+      "--deleted-pod-retention", "VIGIL_DELETED_POD_RETENTION", Parsers::duration, "1h",
+      "how long deleted pods are remembered to ignore late events");
+  public static final Setting<Duration> FOLLOWUP_FLUSH_INTERVAL = new Setting<>("streams.followup-flush-interval",
+      "--followup-flush-interval", "VIGIL_FOLLOWUP_FLUSH_INTERVAL", Parsers::duration, "5s",
+      "how often follow-up pod counts are published; a state change waits until no pod was admitted for this long");
+  public static final Setting<Duration> FOLLOWUP_MAX_OPEN_AGE = new Setting<>("streams.followup-max-open-age",
+      "--followup-max-open-age", "VIGIL_FOLLOWUP_MAX_OPEN_AGE", Parsers::duration, "24h",
+      "a fail-open or dry-run follow-up still OPEN after this long is ESCALATED; an admission whose pod has not "
+          + "come is kept this long (stream time)");
+  public static final Setting<Duration> HEARTBEAT_INTERVAL = new Setting<>("streams.heartbeat-interval",
+      "--heartbeat-interval", "VIGIL_HEARTBEAT_INTERVAL", Parsers::duration, "30s",
+      "how often each instance writes a heartbeat to vigil.heartbeats while it runs (whole seconds); the report "
+          + "shows periods without one as gaps");
+  public static final Setting<String> SEVERITY_DECISIONS = new Setting<>("streams.severity.decisions",
+      "--severity-decisions", "VIGIL_SEVERITY_DECISIONS", s -> severities(s, "", ""), SeverityMapping.DEFAULT_DECISIONS,
+      "severity (critical, high, medium, low) of a policy violation by decision, DECISION=severity comma-separated; "
+          + "decisions not named keep their default");
+  public static final Setting<String> SEVERITY_NAMESPACES = new Setting<>("streams.severity.namespaces",
+      "--severity-namespaces", "VIGIL_SEVERITY_NAMESPACES", s -> severities("", s, ""), null,
+      "namespace=severity, comma-separated: the severity of every policy violation in that namespace");
+  public static final Setting<String> SEVERITY_RULES = new Setting<>("streams.severity.rules", "--severity-rules",
+      "VIGIL_SEVERITY_RULES", s -> severities("", "", s), null,
+      "rule=severity, comma-separated (a rule or check as a violation's rules name it, e.g. imageFreshnessCheck): "
+          + "before the namespace's; the gravest when several failing rules have one");
 
-    private final String key;
-    private final String defaultValue;
-    private final String doc;
-
-    Key(String key, String defaultValue, String doc) {
-      this.key = key;
-      this.defaultValue = defaultValue;
-      this.doc = doc;
-    }
-
-    public String key() {
-      return key;
-    }
-
-    public String defaultValue() {
-      return defaultValue;
-    }
-
-    public String doc() {
-      return doc;
-    }
-  }
-
-  /** A setting that cannot be used; the message names the key. */
-  public static final class InvalidSettingException extends IllegalArgumentException {
-    private static final long serialVersionUID = 1L;
-
-    public InvalidSettingException(Key key, String value, String reason) {
-      super(key.key() + "=" + value + ": " + reason);
-    }
-  }
+  /** Every streams setting, in the order of the README's table. A new one goes here too. */
+  public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW,
+      REPLICATION_FACTOR, STREAM_THREADS, CHANGE_POLL_INTERVAL, FRESHNESS_INTERVAL, DELETED_POD_RETENTION,
+      FOLLOWUP_FLUSH_INTERVAL, FOLLOWUP_MAX_OPEN_AGE, HEARTBEAT_INTERVAL, SEVERITY_DECISIONS, SEVERITY_NAMESPACES,
+      SEVERITY_RULES);
 
   public StreamsSettings {
-    Objects.requireNonNull(applicationId, Key.APPLICATION_ID.key());
-    Objects.requireNonNull(bootstrapServers, Key.BOOTSTRAP_SERVERS.key());
-    Objects.requireNonNull(stateDir, Key.STATE_DIR.key());
-    positive(Key.CHANGE_POLL_INTERVAL, changePollInterval);
-    positive(Key.FULL_REEVALUATION_INTERVAL, fullReevaluationInterval);
-    positive(Key.FRESHNESS_INTERVAL, freshnessInterval);
-    positive(Key.CORRELATION_SKEW, correlationSkew);
-    positive(Key.DELETED_POD_RETENTION, deletedPodRetention);
-    positive(Key.FOLLOWUP_FLUSH_INTERVAL, followUpFlushInterval);
-    positive(Key.FOLLOWUP_MAX_OPEN_AGE, followUpMaxOpenAge);
-    positive(Key.HEARTBEAT_INTERVAL, heartbeatInterval);
+    Objects.requireNonNull(applicationId, APPLICATION_ID.key());
+    Objects.requireNonNull(bootstrapServers, KafkaSettings.BOOTSTRAP_SERVERS.key());
+    Objects.requireNonNull(stateDir, "state directory");
+    positive(CHANGE_POLL_INTERVAL, changePollInterval);
+    positive(REEVALUATION_INTERVAL, fullReevaluationInterval);
+    positive(FRESHNESS_INTERVAL, freshnessInterval);
+    positive(CORRELATION_SKEW, correlationSkew);
+    positive(DELETED_POD_RETENTION, deletedPodRetention);
+    positive(FOLLOWUP_FLUSH_INTERVAL, followUpFlushInterval);
+    positive(FOLLOWUP_MAX_OPEN_AGE, followUpMaxOpenAge);
+    positive(HEARTBEAT_INTERVAL, heartbeatInterval);
     if (heartbeatInterval.toSeconds() < 1) {
-      throw new InvalidSettingException(Key.HEARTBEAT_INTERVAL, heartbeatInterval.toString(), "must be at least PT1S");
+      throw invalid(HEARTBEAT_INTERVAL, heartbeatInterval.toString(), "must be at least 1s");
     }
     if (applicationId.isBlank()) {
-      throw new InvalidSettingException(Key.APPLICATION_ID, applicationId, "must not be blank");
+      throw invalid(APPLICATION_ID, applicationId, "must not be blank");
     }
     if (streamThreads < 1) {
-      throw new InvalidSettingException(Key.STREAM_THREADS, String.valueOf(streamThreads),
-          "must be at least 1");
+      throw invalid(STREAM_THREADS, String.valueOf(streamThreads), "must be at least 1");
     }
-    Objects.requireNonNull(severity, Key.SEVERITY_DECISIONS.key());
+    Objects.requireNonNull(severity, SEVERITY_DECISIONS.key());
     if (replicationFactor < 1 && replicationFactor != -1) {
-      throw new InvalidSettingException(Key.REPLICATION_FACTOR, String.valueOf(replicationFactor),
+      throw invalid(REPLICATION_FACTOR, String.valueOf(replicationFactor),
           "must be at least 1, or -1 for the broker's default");
     }
   }
 
   /** The defaults, for a broker at {@code bootstrapServers} and state under {@code stateDir}. */
   public static StreamsSettings defaults(String bootstrapServers, Path stateDir) {
-    Map<String, String> m = new LinkedHashMap<>();
-    m.put(Key.BOOTSTRAP_SERVERS.key(), bootstrapServers);
-    m.put(Key.STATE_DIR.key(), stateDir.toString());
-    return fromMap(m);
+    return fromMap(Map.of(), bootstrapServers, stateDir);
   }
 
-  /** Reads the settings from {@code vigil.streams.*} keys; missing keys take their defaults. */
-  public static StreamsSettings fromMap(Map<String, String> values) {
+  /** Reads the declared settings from {@code values}. */
+  public static StreamsSettings from(SettingValues values, String bootstrapServers, Path stateDir) {
     return new StreamsSettings(
-        get(values, Key.APPLICATION_ID),
-        get(values, Key.BOOTSTRAP_SERVERS),
-        Path.of(get(values, Key.STATE_DIR)),
-        duration(values, Key.CHANGE_POLL_INTERVAL),
-        duration(values, Key.FULL_REEVALUATION_INTERVAL),
-        duration(values, Key.FRESHNESS_INTERVAL),
-        duration(values, Key.CORRELATION_SKEW),
-        duration(values, Key.DELETED_POD_RETENTION),
-        duration(values, Key.FOLLOWUP_FLUSH_INTERVAL),
-        duration(values, Key.FOLLOWUP_MAX_OPEN_AGE),
-        integer(values, Key.STREAM_THREADS),
-        integer(values, Key.REPLICATION_FACTOR),
-        duration(values, Key.HEARTBEAT_INTERVAL),
-        severity(values));
+        values.require(APPLICATION_ID),
+        bootstrapServers,
+        stateDir,
+        values.require(CHANGE_POLL_INTERVAL),
+        values.require(REEVALUATION_INTERVAL),
+        values.require(FRESHNESS_INTERVAL),
+        values.require(CORRELATION_SKEW),
+        values.require(DELETED_POD_RETENTION),
+        values.require(FOLLOWUP_FLUSH_INTERVAL),
+        values.require(FOLLOWUP_MAX_OPEN_AGE),
+        values.require(STREAM_THREADS),
+        values.require(REPLICATION_FACTOR),
+        values.require(HEARTBEAT_INTERVAL),
+        SeverityMapping.parse(values.require(SEVERITY_DECISIONS), values.get(SEVERITY_NAMESPACES).orElse(""),
+            values.get(SEVERITY_RULES).orElse("")));
+  }
+
+  /**
+   * Reads the settings from their text by key ({@code streams.correlation-skew} → {@code 30s});
+   * missing keys take their defaults, unknown keys and unusable values fail naming the key.
+   */
+  public static StreamsSettings fromMap(Map<String, String> textByKey, String bootstrapServers, Path stateDir) {
+    return from(SettingValues.parse(SETTINGS, textByKey), bootstrapServers, stateDir);
   }
 
   /** A copy with another application id (tests run several applications on one broker). */
@@ -203,6 +203,36 @@ public record StreamsSettings(
         followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval,
         severity);
   }
+
+  /**
+   * Fails when Kafka client settings ({@code --kafka-config}) would change a property that these
+   * settings decide: it would otherwise be reset without a word (a {@code num.stream.threads}
+   * there lost to {@link #STREAM_THREADS}). The message names the setting to use instead.
+   */
+  public void rejectOverrides(Map<String, String> clientProperties) {
+    Properties own = streamsProperties();
+    List<String> clashes = new ArrayList<>();
+    for (Map.Entry<String, String> e : new TreeMap<>(clientProperties).entrySet()) {
+      Object ours = own.get(e.getKey());
+      if (ours != null && !String.valueOf(ours).equals(e.getValue().trim())) {
+        Setting<?> instead = OWNED_BY.get(e.getKey());
+        clashes.add(e.getKey() + "=" + e.getValue() + (instead != null
+            ? " (set it with " + instead.flag() + ", " + instead.env() + " or " + instead.key() + ")"
+            : " (Vigil sets it to " + ours + ")"));
+      }
+    }
+    if (!clashes.isEmpty()) {
+      throw new SettingException(KafkaSettings.CLIENT_CONFIG.flag() + ": " + String.join(", ", clashes)
+          + ": Vigil's streams settings decide these; remove them from the client config");
+    }
+  }
+
+  /** Kafka Streams properties set from a declared setting, for {@link #rejectOverrides}. */
+  private static final Map<String, Setting<?>> OWNED_BY = Map.of(
+      StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID,
+      StreamsConfig.NUM_STREAM_THREADS_CONFIG, STREAM_THREADS,
+      StreamsConfig.REPLICATION_FACTOR_CONFIG, REPLICATION_FACTOR,
+      StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaSettings.BOOTSTRAP_SERVERS);
 
   /**
    * Kafka Streams properties: exactly-once v2, explicit names for every internal resource, and
@@ -249,53 +279,20 @@ public record StreamsSettings(
     return applicationId + "-policy-gate";
   }
 
-  /** Every key with its default and documentation, for the README's configuration table. */
-  public static List<Key> keys() {
-    return List.of(Key.values());
+  /** Checks one severity setting ({@link SeverityMapping#parse}); returns its text. */
+  private static String severities(String decisions, String namespaces, String rules) {
+    SeverityMapping.parse(decisions, namespaces, rules);
+    return decisions + namespaces + rules;
   }
 
-  private static String get(Map<String, String> values, Key key) {
-    String v = values.get(key.key());
-    return v == null ? key.defaultValue() : v.trim();
+  private static SettingException invalid(Setting<?> setting, String value, String reason) {
+    return new SettingException(setting.key() + "=" + value + ": " + reason);
   }
 
-  private static Duration duration(Map<String, String> values, Key key) {
-    String v = get(values, key);
-    try {
-      return Duration.parse(v);
-    } catch (DateTimeParseException e) {
-      throw new InvalidSettingException(key, v, "not an ISO-8601 duration such as PT1H");
-    }
-  }
-
-  private static int integer(Map<String, String> values, Key key) {
-    String v = get(values, key);
-    try {
-      return Integer.parseInt(v);
-    } catch (NumberFormatException e) {
-      throw new InvalidSettingException(key, v, "not an integer");
-    }
-  }
-
-  private static SeverityMapping severity(Map<String, String> values) {
-    Key key = Key.SEVERITY_DECISIONS;
-    try {
-      SeverityMapping.parse(get(values, key), "", "");
-      key = Key.SEVERITY_NAMESPACES;
-      SeverityMapping.parse("", get(values, key), "");
-      key = Key.SEVERITY_RULES;
-      SeverityMapping.parse("", "", get(values, key));
-    } catch (IllegalArgumentException e) {
-      throw new InvalidSettingException(key, get(values, key), e.getMessage());
-    }
-    return SeverityMapping.parse(get(values, Key.SEVERITY_DECISIONS), get(values, Key.SEVERITY_NAMESPACES),
-        get(values, Key.SEVERITY_RULES));
-  }
-
-  private static void positive(Key key, Duration d) {
-    Objects.requireNonNull(d, key.key());
+  private static void positive(Setting<Duration> setting, Duration d) {
+    Objects.requireNonNull(d, setting.key());
     if (d.isNegative() || d.isZero()) {
-      throw new InvalidSettingException(key, d.toString(), "must be positive");
+      throw invalid(setting, d.toString(), "must be positive");
     }
   }
 }

@@ -58,7 +58,9 @@ public final class VigilStreamsApp implements AutoCloseable {
   /**
    * Builds and starts an instance; {@code clientProperties} are Kafka client settings for every
    * client Streams creates ({@code security.protocol}, {@code ssl.*}, {@code sasl.*}). They cannot
-   * replace the settings Vigil depends on (application id, exactly-once, handlers, state dir).
+   * replace the settings Vigil depends on (application id, threads, exactly-once, handlers, state
+   * dir): one that tries fails start-up naming the setting to use ({@link
+   * StreamsSettings#rejectOverrides}).
    *
    * <p>Two applications start: the policy gate, then, once the gate has taken every record that
    * was on {@code vigil.policies}, the main application, whose global policy store is then filled
@@ -68,6 +70,7 @@ public final class VigilStreamsApp implements AutoCloseable {
    */
   public static VigilStreamsApp start(StreamsSettings settings, ValidationEngine engine, MeterRegistry registry,
       Map<String, String> clientProperties) {
+    settings.rejectOverrides(clientProperties);
     VigilMetrics metrics = new VigilMetrics(registry, Clock.systemUTC());
     Properties props = new Properties();
     props.putAll(clientProperties);

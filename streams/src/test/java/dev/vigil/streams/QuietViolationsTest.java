@@ -188,8 +188,8 @@ class QuietViolationsTest {
   @Test
   void severityFollowsTheConfiguredOverrides() {
     ViolationTransition t = opened(Map.of(
-        StreamsSettings.Key.SEVERITY_NAMESPACES.key(), "payments=critical, sandbox=low",
-        StreamsSettings.Key.SEVERITY_RULES.key(), "kubernetesServiceAccountAdmissionRules[payments:default]=medium"));
+        StreamsSettings.SEVERITY_NAMESPACES.key(), "payments=critical, sandbox=low",
+        StreamsSettings.SEVERITY_RULES.key(), "kubernetesServiceAccountAdmissionRules[payments:default]=medium"));
     assertEquals(Severity.CRITICAL, t.severity());
     assertEquals(1, h.counter("vigil.violation.transitions", "transition", "opened", "severity", "critical"));
 

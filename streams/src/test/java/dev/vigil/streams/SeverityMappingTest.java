@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.Severity;
+import dev.vigil.schemas.settings.SettingException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -58,14 +60,15 @@ class SeverityMappingTest {
   @Test
   void theSettingsReadTheMappingAndFailNamingTheKey() {
     StreamsSettings s = StreamsSettings.fromMap(Map.of(
-        "vigil.streams.severity.namespaces", "prod=critical",
-        "vigil.streams.severity.rules", "imageFreshnessCheck=medium"));
+        "streams.severity.namespaces", "prod=critical",
+        "streams.severity.rules", "imageFreshnessCheck=medium"), "127.0.0.1:9", Path.of("state"));
     assertEquals(SeverityMapping.parse(SeverityMapping.DEFAULT_DECISIONS, "prod=critical", "imageFreshnessCheck=medium"),
         s.severity());
-    assertEquals(SeverityMapping.DEFAULT, StreamsSettings.fromMap(Map.of()).severity());
+    assertEquals(SeverityMapping.DEFAULT, StreamsSettings.defaults("127.0.0.1:9", Path.of("state")).severity());
 
-    var ex = assertThrows(StreamsSettings.InvalidSettingException.class,
-        () -> StreamsSettings.fromMap(Map.of("vigil.streams.severity.rules", "imageFreshnessCheck=soon")));
-    assertTrue(ex.getMessage().startsWith("vigil.streams.severity.rules=imageFreshnessCheck=soon: "), ex.getMessage());
+    var ex = assertThrows(SettingException.class, () -> StreamsSettings.fromMap(
+        Map.of("streams.severity.rules", "imageFreshnessCheck=soon"), "127.0.0.1:9", Path.of("state")));
+    assertTrue(ex.getMessage().contains("streams.severity.rules"), ex.getMessage());
+    assertTrue(ex.getMessage().contains("soon"), ex.getMessage());
   }
 }

@@ -1,7 +1,6 @@
 package dev.vigil.streams;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -9,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Map;
 import org.apache.kafka.streams.Topology;
 import org.junit.jupiter.api.Test;
 
@@ -52,37 +50,5 @@ class TopologyDescriptionTest {
   void everyInternalResourceIsNamedExplicitly() {
     String d = describe();
     assertTrue(!d.contains("KSTREAM-") && !d.contains("KTABLE-"), "generated names in:\n" + d);
-  }
-
-  @Test
-  void theConfigurationTableListsEveryKeyWithItsDefault() throws Exception {
-    String doc = Files.readString(DOC, StandardCharsets.UTF_8);
-    for (StreamsSettings.Key k : StreamsSettings.keys()) {
-      assertTrue(doc.contains("| `" + k.key() + "` | `" + k.defaultValue() + "` |"),
-          k.key() + " with default " + k.defaultValue() + " is missing from " + DOC);
-    }
-  }
-
-  @Test
-  void settingsFailNamingTheKey() {
-    var ex = assertThrows(StreamsSettings.InvalidSettingException.class,
-        () -> StreamsSettings.fromMap(Map.of("vigil.streams.change-poll-interval", "soon")));
-    assertTrue(ex.getMessage().startsWith("vigil.streams.change-poll-interval=soon"), ex.getMessage());
-    assertEquals("exactly_once_v2", StreamsSettings.fromMap(Map.of()).streamsProperties().get("processing.guarantee"));
-    assertEquals(true, StreamsSettings.fromMap(Map.of()).streamsProperties()
-        .get("ensure.explicit.internal.resource.naming"));
-  }
-
-  @Test
-  void internalTopicsAreReplicatedAsConfigured() {
-    var byBroker = StreamsSettings.fromMap(Map.of()).streamsProperties();
-    assertEquals(-1, byBroker.get("replication.factor"));
-    assertEquals(null, byBroker.get("topic.min.insync.replicas"));
-    var three = StreamsSettings.fromMap(Map.of("vigil.streams.replication-factor", "3")).streamsProperties();
-    assertEquals(3, three.get("replication.factor"));
-    assertEquals("2", three.get("topic.min.insync.replicas"));
-    var ex = assertThrows(StreamsSettings.InvalidSettingException.class,
-        () -> StreamsSettings.fromMap(Map.of("vigil.streams.replication-factor", "0")));
-    assertTrue(ex.getMessage().startsWith("vigil.streams.replication-factor=0"), ex.getMessage());
   }
 }

@@ -47,13 +47,11 @@ final class TopologyHarness implements AutoCloseable {
     this(stateDir, java.util.Map.of());
   }
 
-  /** As {@link #TopologyHarness(Path)}, with {@code vigil.streams.*} settings given. */
+  /** As {@link #TopologyHarness(Path)}, with streams settings given by key ({@code streams.*}). */
   TopologyHarness(Path stateDir, java.util.Map<String, String> settingValues) {
     java.util.Map<String, String> values = new java.util.HashMap<>(settingValues);
-    values.put(StreamsSettings.Key.BOOTSTRAP_SERVERS.key(), "127.0.0.1:9");
-    values.put(StreamsSettings.Key.STATE_DIR.key(), stateDir.toString());
-    values.put(StreamsSettings.Key.APPLICATION_ID.key(), "vigil-test");
-    settings = StreamsSettings.fromMap(values);
+    values.put(StreamsSettings.APPLICATION_ID.key(), "vigil-test");
+    settings = StreamsSettings.fromMap(values, "127.0.0.1:9", stateDir);
     topology = VigilTopology.build(settings, ValidationEngine.standard(), metrics);
     Properties props = settings.streamsProperties();
     props.put(VigilMetrics.CONFIG_KEY, metrics);

@@ -3,6 +3,8 @@ package dev.vigil.cli.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.vigil.schemas.settings.Setting;
+import dev.vigil.schemas.settings.SettingValues;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +24,7 @@ import java.util.Optional;
  * #foreignKeys()}; keys no command knows are refused (a typo must not silently fall back to a
  * default).
  */
-public final class Config {
+public final class Config implements SettingValues {
 
   /** Where a value came from. */
   public enum Source {
@@ -114,6 +116,7 @@ public final class Config {
   }
 
   /** The value of {@code setting}, if it has one. */
+  @Override
   @SuppressWarnings("unchecked")
   public <T> Optional<T> get(Setting<T> setting) {
     Value v = values.get(setting);
@@ -121,13 +124,6 @@ public final class Config {
       throw new IllegalArgumentException("setting " + setting.key() + " was not resolved");
     }
     return Optional.ofNullable((T) v.value());
-  }
-
-  /** The value of {@code setting}; it must have one. */
-  public <T> T require(Setting<T> setting) {
-    return get(setting).orElseThrow(() -> new ConfigException(
-        setting.key() + " is required: give " + setting.flag() + ", set " + setting.env()
-            + ", or write it in the config file"));
   }
 
   /** Where each setting's value came from, for a start-up log line (values of secrets are not in it). */

@@ -1,7 +1,12 @@
 package dev.vigil.cli.config;
 
-/** A configuration value that cannot be used; the message names the key, its source and why. */
-public class ConfigException extends RuntimeException {
+import dev.vigil.schemas.settings.SettingException;
+
+/**
+ * A configuration value that cannot be used, found while resolving flags, file and environment;
+ * the message names the key, its source and why.
+ */
+public class ConfigException extends SettingException {
 
   private static final long serialVersionUID = 1L;
 

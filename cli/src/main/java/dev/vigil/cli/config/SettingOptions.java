@@ -1,5 +1,7 @@
 package dev.vigil.cli.config;
 
+import dev.vigil.schemas.settings.Parsers;
+import dev.vigil.schemas.settings.Setting;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +46,7 @@ public final class SettingOptions {
       }
     }
     Path file = spec.findOption(CONFIG_FLAG).getValue();
-    return Config.resolve(settings, RunSettings.run(), flags, file, env);
+    return Config.resolve(settings, CommandSettings.run(), flags, file, env);
   }
 
   private static String label(Setting<?> s) {

@@ -2,11 +2,12 @@ package dev.vigil.cli.demo;
 
 import dev.vigil.cli.ops.OpsServer;
 import dev.vigil.cli.run.ConsoleFeed;
-import dev.vigil.cli.run.IngestPlan;
-import dev.vigil.cli.run.IngestRuntime;
 import dev.vigil.cli.run.KafkaAccess;
 import dev.vigil.cli.run.Lifecycle;
 import dev.vigil.cli.run.StreamsRuntime;
+import dev.vigil.ingest.app.IngestApp;
+import dev.vigil.ingest.app.IngestPlan;
+import dev.vigil.ingest.app.IngestSettings;
 import dev.vigil.ingest.http.ReceiverSettings;
 import dev.vigil.kafka.EmbeddedKafka;
 import dev.vigil.streams.StreamsSettings;
@@ -69,7 +70,7 @@ public final class Demo {
       }
       out.println("vigil demo: files in " + dir.toAbsolutePath() + (options.dataDir() == null ? " (removed on exit)" : ""));
       PrometheusMeterRegistry registry = OpsServer.newRegistry();
-      AtomicReference<IngestRuntime> ingestRef = new AtomicReference<>();
+      AtomicReference<IngestApp> ingestRef = new AtomicReference<>();
       AtomicReference<StreamsRuntime> streamsRef = new AtomicReference<>();
       // The operations port first: a port in use stops the demo at once, in one line.
       OpsServer ops = life.add(OpsServer.start(options.metricsListen(), "--metrics-listen", registry,
@@ -102,16 +103,17 @@ public final class Demo {
           Set.of(world.token), Set.of(DemoWorld.CLUSTER), ReceiverSettings.DEFAULT_MAX_BODY_BYTES,
           ReceiverSettings.DEFAULT_DEDUP_WINDOW, 4, false, null);
       IngestPlan plan = new IngestPlan(List.of(new IngestPlan.Watch(DemoWorld.CLUSTER, kube)), List.of(), receiver,
-          world.policy, null, world.attestors, "*", world.attestations, null, Duration.ofSeconds(1));
-      IngestRuntime ingest = IngestRuntime.start(plan, kafka, registry, Clock.systemUTC());
+          new IngestSettings.Feeds(world.policy, null, world.attestors, "*", world.attestations, null,
+              Duration.ofSeconds(1), null, null));
+      IngestApp ingest = IngestApp.start(plan, kafka.settings(), registry, registry::scrape, Clock.systemUTC());
       life.add(ingest);
       ingestRef.set(ingest);
       out.println("ingest: watching the mock cluster; audit receiver on https://127.0.0.1:" + ingest.receiverPort());
 
       Map<String, String> overrides = new LinkedHashMap<>();
-      overrides.put(StreamsSettings.Key.APPLICATION_ID.key(), "vigil-demo");
-      overrides.put(StreamsSettings.Key.CORRELATION_SKEW.key(), "PT30S");
-      overrides.put(StreamsSettings.Key.FOLLOWUP_FLUSH_INTERVAL.key(), "PT1S");
+      overrides.put(StreamsSettings.APPLICATION_ID.key(), "vigil-demo");
+      overrides.put(StreamsSettings.CORRELATION_SKEW.key(), "PT30S");
+      overrides.put(StreamsSettings.FOLLOWUP_FLUSH_INTERVAL.key(), "PT1S");
       StreamsRuntime streams = StreamsRuntime.start(kafka, dir.resolve("streams-state"), overrides, registry);
       life.add(streams);
       streamsRef.set(streams);

@@ -12,6 +12,7 @@ import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.ViolationTransition;
@@ -33,7 +34,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import dev.vigil.schemas.Topic;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -102,10 +102,10 @@ public final class Replay {
       publishAll(publisher, inputs.imageMetadata);
 
       Map<String, String> overrides = new LinkedHashMap<>();
-      overrides.put(StreamsSettings.Key.APPLICATION_ID.key(), APPLICATION_ID);
-      overrides.put(StreamsSettings.Key.CORRELATION_SKEW.key(), CORRELATION_SKEW.toString());
-      overrides.put(StreamsSettings.Key.FOLLOWUP_FLUSH_INTERVAL.key(), "PT0.5S");
-      overrides.put(StreamsSettings.Key.CHANGE_POLL_INTERVAL.key(), "PT0.25S");
+      overrides.put(StreamsSettings.APPLICATION_ID.key(), APPLICATION_ID);
+      overrides.put(StreamsSettings.CORRELATION_SKEW.key(), CORRELATION_SKEW.toString());
+      overrides.put(StreamsSettings.FOLLOWUP_FLUSH_INTERVAL.key(), "PT0.5S");
+      overrides.put(StreamsSettings.CHANGE_POLL_INTERVAL.key(), "PT0.25S");
       StreamsRuntime streams = StreamsRuntime.start(kafka, work.resolve("streams-state"), overrides,
           new SimpleMeterRegistry());
       open.push(streams);

@@ -2,19 +2,17 @@ package dev.vigil.cli.run;
 
 import dev.vigil.cli.config.Config;
 import dev.vigil.cli.config.ConfigException;
-import dev.vigil.cli.config.RunSettings;
+import dev.vigil.cli.config.ProcessSettings;
 import dev.vigil.kafka.EmbeddedKafka;
 import dev.vigil.schemas.BootstrapProbe;
 import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
+import dev.vigil.schemas.settings.KafkaSettings;
+import dev.vigil.schemas.settings.StartupException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
@@ -42,24 +40,26 @@ public final class KafkaAccess implements AutoCloseable {
   /** How long start-up waits for a broker to answer. */
   static final Duration REACH_TIMEOUT = Duration.ofSeconds(8);
 
-  /**
-   * Connects to the configured Kafka, or starts the embedded broker when {@code mayEmbed} (only
-   * {@code vigil run} may) and {@code --embedded} asks for it, and creates the topics.
-   */
-  public static KafkaAccess open(Config config, boolean mayEmbed) throws Exception {
-    boolean embedded = requireChoice(config, mayEmbed);
-    Optional<String> servers = config.get(RunSettings.BOOTSTRAP_SERVERS);
-    KafkaAccess access;
-    if (embedded) {
-      Path dir = config.require(RunSettings.DATA_DIR).resolve("kafka");
-      EmbeddedKafka kafka = EmbeddedKafka.start(dir, config.require(RunSettings.EMBEDDED_PORT), Map.of());
-      access = new KafkaAccess(kafka.bootstrapServers(), Map.of(), kafka);
-    } else {
-      Map<String, String> props =
-          config.get(RunSettings.KAFKA_CONFIG).map(KafkaAccess::readProperties).orElse(Map.of());
-      access = new KafkaAccess(servers.get(), props, null);
-    }
+  /** Connects to the configured Kafka and creates the topics. */
+  public static KafkaAccess open(KafkaSettings settings) throws Exception {
+    KafkaAccess access = new KafkaAccess(settings.bootstrapServers(), settings.clientProperties(), null);
     access.createTopics();
+    return access;
+  }
+
+  /**
+   * Starts the embedded broker ({@code vigil run --embedded}) with its data under {@code dataDir},
+   * and creates the topics.
+   */
+  public static KafkaAccess embedded(Path dataDir, int port) throws Exception {
+    EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, port, Map.of());
+    KafkaAccess access = new KafkaAccess(kafka.bootstrapServers(), Map.of(), kafka);
+    try {
+      access.createTopics();
+    } catch (Exception | Error e) {
+      access.close();
+      throw e;
+    }
     return access;
   }
 
@@ -68,20 +68,20 @@ public final class KafkaAccess implements AutoCloseable {
    * {@code --embedded}; true for the embedded broker. Fails with one line otherwise.
    */
   public static boolean requireChoice(Config config, boolean mayEmbed) {
-    boolean embedded = mayEmbed && config.require(RunSettings.EMBEDDED);
-    Optional<String> servers = config.get(RunSettings.BOOTSTRAP_SERVERS);
+    boolean embedded = mayEmbed && config.require(ProcessSettings.EMBEDDED);
+    Optional<String> servers = config.get(KafkaSettings.BOOTSTRAP_SERVERS);
     if (embedded && servers.isPresent()) {
-      throw new ConfigException(RunSettings.EMBEDDED.flag() + " and " + RunSettings.BOOTSTRAP_SERVERS.flag()
+      throw new ConfigException(ProcessSettings.EMBEDDED.flag() + " and " + KafkaSettings.BOOTSTRAP_SERVERS.flag()
           + " exclude each other: give one");
     }
     if (!embedded && servers.isEmpty()) {
-      throw new ConfigException("no Kafka: give " + RunSettings.BOOTSTRAP_SERVERS.flag() + " HOST:PORT (or "
-          + RunSettings.BOOTSTRAP_SERVERS.env() + ")" + (mayEmbed ? ", or " + RunSettings.EMBEDDED.flag()
+      throw new ConfigException("no Kafka: give " + KafkaSettings.BOOTSTRAP_SERVERS.flag() + " HOST:PORT (or "
+          + KafkaSettings.BOOTSTRAP_SERVERS.env() + ")" + (mayEmbed ? ", or " + ProcessSettings.EMBEDDED.flag()
           + " for a one-broker Kafka inside this process (development only)" : ""));
     }
     if (embedded) {
       // Before the cluster checks: the production build says at once that it has no embedded broker.
-      dev.vigil.cli.DevTools.requireEmbeddedKafka(RunSettings.EMBEDDED.flag());
+      dev.vigil.cli.DevTools.requireEmbeddedKafka(ProcessSettings.EMBEDDED.flag());
     }
     return embedded;
   }
@@ -130,13 +130,13 @@ public final class KafkaAccess implements AutoCloseable {
         throw unreachable("no broker answered within " + REACH_TIMEOUT.toSeconds() + " s");
       }
       throw new StartupException("Kafka at " + bootstrapServers + " refused Vigil: " + rootMessage(e)
-          + " (check " + RunSettings.KAFKA_CONFIG.flag() + ": security.protocol, ssl.*, sasl.*)");
+          + " (check " + KafkaSettings.CLIENT_CONFIG.flag() + ": security.protocol, ssl.*, sasl.*)");
     }
   }
 
   private StartupException unreachable(String why) {
     return new StartupException("Kafka unreachable at " + bootstrapServers + " (check "
-        + RunSettings.BOOTSTRAP_SERVERS.flag() + "): " + why);
+        + KafkaSettings.BOOTSTRAP_SERVERS.flag() + "): " + why);
   }
 
   private static String rootMessage(Throwable e) {
@@ -156,6 +156,11 @@ public final class KafkaAccess implements AutoCloseable {
     return clientProperties;
   }
 
+  /** The cluster, for the modules: bootstrap servers and client settings. */
+  public KafkaSettings settings() {
+    return new KafkaSettings(bootstrapServers, clientProperties);
+  }
+
   /** True when this process runs the broker itself. */
   public boolean embedded() {
     return embedded != null;
@@ -166,17 +171,5 @@ public final class KafkaAccess implements AutoCloseable {
     if (embedded != null) {
       embedded.close();
     }
-  }
-
-  private static Map<String, String> readProperties(Path file) {
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(file)) {
-      p.load(r);
-    } catch (IOException e) {
-      throw new ConfigException(RunSettings.KAFKA_CONFIG.flag() + ": cannot read " + file + ": " + e.getMessage());
-    }
-    Map<String, String> m = new HashMap<>();
-    p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
-    return m;
   }
 }

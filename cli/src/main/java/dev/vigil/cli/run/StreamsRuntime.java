@@ -21,13 +21,17 @@ public final class StreamsRuntime implements AutoCloseable {
     this.kafkaMetrics = kafkaMetrics;
   }
 
-  /** Starts one instance; Kafka Streams and client metrics go to {@code registry}. */
+  /**
+   * Starts one instance with the declared defaults but for {@code overrides} (text by key, e.g.
+   * {@code streams.correlation-skew} → {@code 30s}); metrics go to {@code registry}.
+   */
   public static StreamsRuntime start(KafkaAccess kafka, Path stateDir, Map<String, String> overrides,
       MeterRegistry registry) {
-    Map<String, String> values = new LinkedHashMap<>(overrides);
-    values.put(StreamsSettings.Key.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers());
-    values.put(StreamsSettings.Key.STATE_DIR.key(), stateDir.toString());
-    StreamsSettings settings = StreamsSettings.fromMap(values);
+    return start(kafka, StreamsSettings.fromMap(overrides, kafka.bootstrapServers(), stateDir), registry);
+  }
+
+  /** Starts one instance; Kafka Streams and client metrics go to {@code registry}. */
+  public static StreamsRuntime start(KafkaAccess kafka, StreamsSettings settings, MeterRegistry registry) {
     VigilStreamsApp app = VigilStreamsApp.start(settings, dev.vigil.streams.ValidationEngine.standard(), registry,
         kafka.clientProperties());
     KafkaStreamsMetrics kafkaMetrics = new KafkaStreamsMetrics(app.kafkaStreams());

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vigil.schemas.settings.Parsers;
+import dev.vigil.schemas.settings.Setting;
+import dev.vigil.schemas.settings.SettingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,7 +79,7 @@ class ConfigTest {
 
   @Test
   void missingRequiredValueSaysHowToGiveIt() {
-    ConfigException e = assertThrows(ConfigException.class,
+    SettingException e = assertThrows(SettingException.class,
         () -> Config.resolve(ALL, Map.of(), null, Map.of()).require(SERVERS));
 
     assertTrue(e.getMessage().contains("--bootstrap-servers") && e.getMessage().contains("VIGIL_BOOTSTRAP_SERVERS"));

@@ -12,8 +12,12 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import dev.vigil.cli.config.Config;
-import dev.vigil.cli.config.RunSettings;
-import dev.vigil.cli.config.Setting;
+import dev.vigil.cli.config.CommandSettings;
+import dev.vigil.cli.config.ProcessSettings;
+import dev.vigil.ingest.app.IngestSettings;
+import dev.vigil.schemas.settings.KafkaSettings;
+import dev.vigil.schemas.settings.Setting;
+import dev.vigil.streams.StreamsSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -95,7 +99,7 @@ public class HelmChartTest {
       assertEquals("/healthz", c.at("/livenessProbe/httpGet/path").asText(), workload);
       Config config = acceptedConfig(workload, pod, objects);
       commands.put(workload, c.at("/args/0").asText());
-      InetSocketAddress metrics = config.require(RunSettings.METRICS_LISTEN);
+      InetSocketAddress metrics = config.require(ProcessSettings.METRICS_LISTEN);
       assertEquals("0.0.0.0", metrics.getHostString(), workload + ": Prometheus scrapes from outside the pod");
       assertEquals(port(c, "metrics"), metrics.getPort(), workload + ": metrics.listen is the metrics port");
     }
@@ -105,22 +109,22 @@ public class HelmChartTest {
     // The watcher watches and reads the policy; receivers neither watch nor call the API server.
     Config watcherConfig = acceptedConfig("Deployment/vigil-watcher",
         objects.get("Deployment/vigil-watcher").at("/spec/template/spec"), objects);
-    assertTrue(watcherConfig.require(RunSettings.WATCH));
-    assertEquals("test.cluster", watcherConfig.require(RunSettings.CLUSTER_ID));
-    assertTrue(watcherConfig.get(RunSettings.POLICY).isPresent());
+    assertTrue(watcherConfig.require(IngestSettings.WATCH));
+    assertEquals("test.cluster", watcherConfig.require(IngestSettings.CLUSTER_ID));
+    assertTrue(watcherConfig.get(IngestSettings.POLICY).isPresent());
     JsonNode receiverPod = objects.get("Deployment/vigil-receiver").at("/spec/template/spec");
     Config receiverConfig = acceptedConfig("Deployment/vigil-receiver", receiverPod, objects);
-    assertFalse(receiverConfig.require(RunSettings.WATCH));
+    assertFalse(receiverConfig.require(IngestSettings.WATCH));
     assertFalse(receiverPod.path("automountServiceAccountToken").asBoolean(true));
-    assertEquals(port(receiverPod.at("/containers/0"), "audit"), receiverConfig.require(RunSettings.AUDIT_LISTEN).getPort());
-    assertEquals(List.of("test.cluster"), receiverConfig.require(RunSettings.AUDIT_CLUSTERS));
-    assertTrue(receiverConfig.get(RunSettings.AUDIT_TOKENS).isPresent(), "receivers authenticate with tokens");
+    assertEquals(port(receiverPod.at("/containers/0"), "audit"), receiverConfig.require(IngestSettings.AUDIT_LISTEN).getPort());
+    assertEquals(List.of("test.cluster"), receiverConfig.require(IngestSettings.AUDIT_CLUSTERS));
+    assertTrue(receiverConfig.get(IngestSettings.AUDIT_TOKENS).isPresent(), "receivers authenticate with tokens");
     assertEquals("vigil-ingest-tls", volume(receiverPod, "tls").at("/secret/secretName").asText());
     assertEquals("vigil-ingest-tokens", volume(receiverPod, "tokens").at("/secret/secretName").asText());
     Config streamsConfig = acceptedConfig("StatefulSet/vigil-streams",
         objects.get("StatefulSet/vigil-streams").at("/spec/template/spec"), objects);
-    assertEquals(3, streamsConfig.require(RunSettings.STREAMS_REPLICATION_FACTOR));
-    assertEquals("vigil-kafka-kafka-bootstrap.kafka.svc:9092", streamsConfig.require(RunSettings.BOOTSTRAP_SERVERS));
+    assertEquals(3, streamsConfig.require(StreamsSettings.REPLICATION_FACTOR));
+    assertEquals("vigil-kafka-kafka-bootstrap.kafka.svc:9092", streamsConfig.require(KafkaSettings.BOOTSTRAP_SERVERS));
     assertEquals("state", objects.get("StatefulSet/vigil-streams").at("/spec/volumeClaimTemplates/0/metadata/name").asText());
 
     // Only the watcher's account has a role, and it only reads.
@@ -165,12 +169,12 @@ public class HelmChartTest {
       JsonNode pod = objects.get(workload).at("/spec/template/spec");
       assertEquals("registry.example/vigil:1.2.3", pod.at("/containers/0/image").asText());
       Config config = acceptedConfig(workload, pod, objects);
-      assertEquals(Path.of("/etc/vigil/kafka/client.properties"), config.require(RunSettings.KAFKA_CONFIG), workload);
+      assertEquals(Path.of("/etc/vigil/kafka/client.properties"), config.require(KafkaSettings.CLIENT_CONFIG), workload);
       assertEquals("vigil-kafka-client", volume(pod, "kafka-client").at("/secret/secretName").asText(), workload);
     }
     JsonNode receiver = objects.get("Deployment/vigil-receiver").at("/spec/template/spec");
     Config config = acceptedConfig("Deployment/vigil-receiver", receiver, objects);
-    assertEquals(Path.of("/etc/vigil/client-ca/ca.crt"), config.require(RunSettings.AUDIT_CLIENT_CA));
+    assertEquals(Path.of("/etc/vigil/client-ca/ca.crt"), config.require(IngestSettings.AUDIT_CLIENT_CA));
     assertEquals("vigil-audit-ca", volume(receiver, "client-ca").at("/secret/secretName").asText());
   }
 
@@ -184,8 +188,8 @@ public class HelmChartTest {
     JsonNode c = pod.at("/containers/0");
     List<String> args = YAML.convertValue(c.path("args"), List.class);
     List<Setting<?>> settings = switch (args.get(0)) {
-      case "ingest" -> RunSettings.ingest();
-      case "streams" -> RunSettings.streams();
+      case "ingest" -> CommandSettings.ingest();
+      case "streams" -> CommandSettings.streams();
       default -> throw new AssertionError(workload + " runs " + args.get(0));
     };
     Map<String, String> flags = new HashMap<>();
@@ -211,7 +215,7 @@ public class HelmChartTest {
     Map<String, String> env = new HashMap<>();
     c.path("env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
 
-    Config config = Config.resolve(settings, RunSettings.run(), flags, local, env);
+    Config config = Config.resolve(settings, CommandSettings.run(), flags, local, env);
     for (Setting<?> s : settings) {
       if (config.get(s).orElse(null) instanceof Path p && p.isAbsolute()) {
         mountOf(c, p.toString());

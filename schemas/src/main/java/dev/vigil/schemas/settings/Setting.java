@@ -1,11 +1,11 @@
-package dev.vigil.cli.config;
+package dev.vigil.schemas.settings;
 
 import java.util.Objects;
 
 /**
- * One configuration key, declared once: its YAML path, command-line flag, environment variable,
- * default, parser and documentation. The README's configuration table is checked against these
- * declarations.
+ * One configuration key, declared once by the module that reads it: its YAML path, command-line
+ * flag, environment variable, default, parser and documentation. The CLI derives its options and
+ * the README's configuration table is checked against these declarations.
  *
  * @param key dotted path in the YAML config file, e.g. {@code kafka.bootstrap-servers}
  * @param defaultValue the default as it would be written, or {@code null} when there is none

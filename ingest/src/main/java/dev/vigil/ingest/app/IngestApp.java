@@ -1,4 +1,4 @@
-package dev.vigil.cli.run;
+package dev.vigil.ingest.app;
 
 import dev.vigil.ingest.cosign.CosignFeed;
 import dev.vigil.ingest.cosign.CosignSignatures;
@@ -17,7 +17,8 @@ import dev.vigil.ingest.metrics.MicrometerIngestMetrics;
 import dev.vigil.ingest.watch.PodWatcher;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topics;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.vigil.schemas.settings.KafkaSettings;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -29,13 +30,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The running ingest side: watchers, receivers and feeds publishing to Kafka. */
-public final class IngestRuntime implements AutoCloseable {
+/**
+ * One running ingest instance: pod watchers, the HTTPS receivers and the policy and fact feeds,
+ * publishing to Kafka. {@code vigil ingest}, {@code vigil run}, the demo and the integration tests
+ * start it here, from an {@link IngestPlan} (itself built from {@link IngestSettings}).
+ */
+public final class IngestApp implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(IngestRuntime.class);
+  private static final Logger LOG = LoggerFactory.getLogger(IngestApp.class);
 
   private final KafkaRecordPublisher publisher;
   private final List<PodWatcher> watchers;
@@ -43,7 +50,7 @@ public final class IngestRuntime implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final List<PolicyFilePublisher> policies;
 
-  private IngestRuntime(KafkaRecordPublisher publisher, List<PodWatcher> watchers, HttpsReceiverServer receiver,
+  private IngestApp(KafkaRecordPublisher publisher, List<PodWatcher> watchers, HttpsReceiverServer receiver,
       ScheduledExecutorService scheduler, List<PolicyFilePublisher> policies) {
     this.publisher = publisher;
     this.watchers = watchers;
@@ -52,9 +59,14 @@ public final class IngestRuntime implements AutoCloseable {
     this.policies = policies;
   }
 
-  /** Starts everything {@code plan} asks for. */
-  public static IngestRuntime start(IngestPlan plan, KafkaAccess kafka, PrometheusMeterRegistry registry,
-      Clock clock) {
+  /**
+   * Starts everything {@code plan} asks for, publishing to {@code kafka}; metrics go to {@code
+   * registry}, and the receivers serve {@code metricsText} (or nothing when {@code null}) on {@code
+   * /metrics}.
+   */
+  public static IngestApp start(IngestPlan plan, KafkaSettings kafka, MeterRegistry registry,
+      Supplier<String> metricsText, Clock clock) {
+    IngestSettings.Feeds feeds = plan.feeds();
     MicrometerIngestMetrics metrics = new MicrometerIngestMetrics(registry).knownClusters(plan.clusterIds());
     if (plan.receiver() != null) {
       metrics.auditReceiver();
@@ -73,44 +85,44 @@ public final class IngestRuntime implements AutoCloseable {
     try {
       // Policies first, so streams judges the first pods against them.
       Map<PolicyDocument.Kind, Path> files = new LinkedHashMap<>();
-      if (plan.policy() != null) {
-        files.put(PolicyDocument.Kind.BINAUTHZ_POLICY, plan.policy());
+      if (feeds.policy() != null) {
+        files.put(PolicyDocument.Kind.BINAUTHZ_POLICY, feeds.policy());
       }
-      if (plan.platformPolicy() != null) {
-        files.put(PolicyDocument.Kind.PLATFORM_POLICY, plan.platformPolicy());
+      if (feeds.platformPolicy() != null) {
+        files.put(PolicyDocument.Kind.PLATFORM_POLICY, feeds.platformPolicy());
       }
-      if (plan.attestors() != null) {
-        files.put(PolicyDocument.Kind.ATTESTOR, plan.attestors());
+      if (feeds.attestors() != null) {
+        files.put(PolicyDocument.Kind.ATTESTOR, feeds.attestors());
       }
       for (Map.Entry<PolicyDocument.Kind, Path> f : files.entrySet()) {
         String name = f.getValue().getFileName().toString();
-        String key = f.getKey() + "/" + plan.policyScope() + "/" + name;
+        String key = f.getKey() + "/" + feeds.policyScope() + "/" + name;
         PolicyDocument last = PolicyTopic.latest(kafka.bootstrapServers(), kafka.clientProperties(), key,
             Duration.ofSeconds(15));
-        PolicyFilePublisher p = new PolicyFilePublisher(f.getValue(), f.getKey(), plan.policyScope(), name,
+        PolicyFilePublisher p = new PolicyFilePublisher(f.getValue(), f.getKey(), feeds.policyScope(), name,
             PolicyValidator.standard(), publisher, metrics, clock, last);
         p.check();
-        p.watch(scheduler, plan.feedInterval());
+        p.watch(scheduler, feeds.interval());
         policies.add(p);
       }
       Map<String, Map<String, String>> onTopics = new HashMap<>(); // what each feed restores from, read once
-      java.util.function.Function<String, Map<String, String>> liveKeys = topic -> onTopics.computeIfAbsent(topic,
+      Function<String, Map<String, String>> liveKeys = topic -> onTopics.computeIfAbsent(topic,
           t -> TopicIndex.liveKeys(kafka.bootstrapServers(), kafka.clientProperties(), t, Duration.ofSeconds(15)));
-      List<JsonFileFeed> feeds = new ArrayList<>();
-      if (plan.attestations() != null) {
-        feeds.add(JsonFileFeed.attestations(plan.attestations(), publisher, metrics, clock));
+      List<JsonFileFeed> fileFeeds = new ArrayList<>();
+      if (feeds.attestations() != null) {
+        fileFeeds.add(JsonFileFeed.attestations(feeds.attestations(), publisher, metrics, clock));
       }
-      if (plan.imageMetadata() != null) {
-        feeds.add(JsonFileFeed.imageMetadata(plan.imageMetadata(), publisher, metrics, clock));
+      if (feeds.imageMetadata() != null) {
+        fileFeeds.add(JsonFileFeed.imageMetadata(feeds.imageMetadata(), publisher, metrics, clock));
       }
-      for (JsonFileFeed feed : feeds) {
+      for (JsonFileFeed feed : fileFeeds) {
         // What each file contributed before a restart, so that files deleted meanwhile are revoked.
         feed.restore(liveKeys.apply(feed.topic().name()));
         feed.scan();
-        feed.watch(scheduler, plan.feedInterval());
+        feed.watch(scheduler, feeds.interval());
       }
-      if (plan.grafeas() != null) {
-        IngestPlan.Grafeas g = plan.grafeas();
+      if (feeds.grafeas() != null) {
+        IngestSettings.Grafeas g = feeds.grafeas();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         GrafeasPoller.Tokens tokens = g.googleCredentials() ? GoogleTokens.fromEnvironment(http, clock) : () -> null;
         GrafeasPoller poller = new GrafeasPoller(g.endpoint(), g.project(), tokens, http, GrafeasPoller.Retry.STANDARD,
@@ -119,8 +131,8 @@ public final class IngestRuntime implements AutoCloseable {
         poller.watch(scheduler, g.interval());
       }
       RecordPublisher podPublisher = publisher;
-      if (plan.cosign() != null) {
-        IngestPlan.Cosign c = plan.cosign();
+      if (feeds.cosign() != null) {
+        IngestSettings.Cosign c = feeds.cosign();
         // A docker config's credentials first; Google's registries then get an ADC token; others anonymous.
         var google = CosignSignatures.anonymous();
         try {
@@ -133,7 +145,7 @@ public final class IngestRuntime implements AutoCloseable {
             c.plainHttpRegistries()::contains);
         CosignFeed cosign = new CosignFeed(registries, publisher, metrics, clock, c.ttl(), 100_000)
             .restore(liveKeys.apply(Topics.ATTESTATIONS.name()));
-        cosign.watch(scheduler, plan.feedInterval());
+        cosign.watch(scheduler, feeds.interval());
         podPublisher = cosign.tap(publisher); // learns the images pods run from the pod events
       }
       for (IngestPlan.Watch w : plan.watches()) {
@@ -143,11 +155,11 @@ public final class IngestRuntime implements AutoCloseable {
         watchers.add(watcher);
       }
       if (plan.receiver() != null) {
-        receiver = IngestReceivers.start(plan.receiver(), publisher, metrics, registry::scrape, clock);
+        receiver = IngestReceivers.start(plan.receiver(), publisher, metrics, metricsText, clock);
       }
-      return new IngestRuntime(publisher, watchers, receiver, scheduler, policies);
+      return new IngestApp(publisher, watchers, receiver, scheduler, policies);
     } catch (Exception e) {
-      new IngestRuntime(publisher, watchers, receiver, scheduler, policies).close();
+      new IngestApp(publisher, watchers, receiver, scheduler, policies).close();
       throw new IllegalStateException("ingest did not start: " + e.getMessage(), e);
     }
   }

@@ -1,4 +1,4 @@
-package dev.vigil.cli.run;
+package dev.vigil.schemas.settings;
 
 /**
  * Something outside Vigil that it needs at start-up (Kafka, a Kubernetes API server) cannot be

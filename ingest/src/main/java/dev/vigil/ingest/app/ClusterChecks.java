@@ -1,6 +1,6 @@
-package dev.vigil.cli.run;
+package dev.vigil.ingest.app;
 
-import dev.vigil.cli.config.RunSettings;
+import dev.vigil.schemas.settings.StartupException;
 import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -20,8 +20,8 @@ import java.util.List;
  */
 final class ClusterChecks {
 
-  private static final String WHAT_TO_DO = "give " + RunSettings.CONTEXTS.flag() + " NAME of a kubeconfig context, "
-      + RunSettings.WATCH.flag() + " false for audit-only (no pod watch), or run `vigil demo` for a first look";
+  private static final String WHAT_TO_DO = "give " + IngestSettings.CONTEXTS.flag() + " NAME of a kubeconfig context, "
+      + IngestSettings.WATCH.flag() + " false for audit-only (no pod watch), or run `vigil demo` for a first look";
 
   private static final ListOptions ONE = new ListOptionsBuilder().withLimit(1L).build();
 
@@ -74,7 +74,7 @@ final class ClusterChecks {
                 : " (forbidden: grant list and watch on pods, see deploy/clusterrole.yaml)"));
       }
       throw new StartupException("cannot reach the Kubernetes API server " + server + " (context " + context
-          + "): " + rootMessage(e) + "; check the context, or " + RunSettings.WATCH.flag() + " false for audit-only");
+          + "): " + rootMessage(e) + "; check the context, or " + IngestSettings.WATCH.flag() + " false for audit-only");
     }
   }
 

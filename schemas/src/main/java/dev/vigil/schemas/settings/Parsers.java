@@ -1,4 +1,4 @@
-package dev.vigil.cli.config;
+package dev.vigil.schemas.settings;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
