@@ -138,3 +138,24 @@ write("late-attestation-clears-violation", "pods.json",
       "".join(json.dumps(e, indent=4) + "\n" for e in [watch("ADDED", p1), watch("ADDED", p2), watch("MODIFIED", p2b)]))
 write("late-attestation-clears-violation", "attestations-update.json",
       json.dumps([occurrence("occ-api-a", API, digest("a"))], indent=2) + "\n")
+
+# registry hygiene: an allowlisted Artifact Registry image deployed by tag with a pull secret yields
+# both hygiene findings, a third-party registry with a pull secret none; a tag that moved under a
+# workload flags its pods until one digest is left (a deletion resolves)
+def tagged(p, image, secrets=()):
+    p = json.loads(json.dumps(p))
+    p["spec"]["containers"][0]["image"] = image
+    p["status"]["containerStatuses"][0]["image"] = image
+    if secrets:
+        p["spec"]["imagePullSecrets"] = [{"name": s} for s in secrets]
+    return p
+ar = tagged(pod("payments", "api", "t4g2a", API, digest("a"), 600, t(60)), API + ":2.0", ["artifact-registry-key"])
+ghcr = pod("tools", "cli", "g3h1r", "ghcr.io/acme/cli", digest("c"), 601, t(61))
+ghcr["spec"]["imagePullSecrets"] = [{"name": "ghcr-token"}]
+web = [tagged(pod("payments", "web", s, WEB, digest(d), 602 + i, t(62 + i)), WEB + ":latest")
+       for i, (s, d) in enumerate([("m0v3a", "b"), ("m0v3b", "e")])]
+gone = json.loads(json.dumps(web[1])); gone["metadata"]["resourceVersion"] = "610"
+gone["metadata"]["deletionTimestamp"] = t(70)
+write("registry-hygiene", "policy.yaml", policy("ALWAYS_DENY", ["us-docker.pkg.dev/acme/**", "ghcr.io/acme/**"]))
+write("registry-hygiene", "pods.jsonl", jsonl([watch("ADDED", ar), watch("ADDED", ghcr), watch("ADDED", web[0]),
+                                              watch("ADDED", web[1]), watch("DELETED", gone)]))

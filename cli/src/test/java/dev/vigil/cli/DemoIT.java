@@ -64,11 +64,12 @@ class DemoIT {
       int promPort = prometheusPort;
 
       waitFor(Duration.ofMinutes(4), () -> text.toString().contains("The scripted day is over")
-          && text.toString().contains("VIOLATION RESOLVED") || failure.get() != null, text);
+          && text.toString().contains("VIOLATION RESOLVED")
+          && text.toString().contains("hygiene/image-by-tag") && text.toString().contains("hygiene/pull-secret") || failure.get() != null, text);
       String log = text.toString();
       // Act 1 is true: the attestations are published before the pods, so no violation opens for
       // the compliant workloads, in act 1 or later (payments/api stays signed all day).
-      String acts1and2 = log.substring(log.indexOf("\u25b6 1/7"), log.indexOf("\u25b6 3/7"));
+      String acts1and2 = log.substring(log.indexOf("\u25b6 1/8"), log.indexOf("\u25b6 3/8"));
       assertTrue(!acts1and2.contains("VIOLATION"), "acts 1 and 2 produce no violation: " + acts1and2);
       assertTrue(!log.matches("(?s).*VIOLATION \\w+\\s+\\S+/payments/api-(?!unsigned).*"),
           "payments/api never violates: " + log);
@@ -82,6 +83,12 @@ class DemoIT {
       // Violations show their severity and one-line summary (schema v2).
       assertTrue(log.matches("(?s).*VIOLATION OPENED\\s+\\S+/legacy/batch-worker-\\S+ \\(DEPLOYMENT batch-worker\\) "
           + "high DENY: \\S+ \\S+ fails .*"), "severity and summary: " + log);
+      // Act 8: a signed image by tag with a pull secret: allowed, with both registry-hygiene findings.
+      assertTrue(log.matches("(?s).*HYGIENE\\s+OPENED\\s+\\S+/payments/web-\\S+ \\(DEPLOYMENT web\\) hygiene/image-by-tag \\(low\\).*"),
+          "image-by-tag: " + log);
+      assertTrue(log.matches("(?s).*HYGIENE\\s+OPENED\\s+\\S+/payments/web-\\S+ \\(DEPLOYMENT web\\) "
+          + "hygiene/pull-secret-for-artifact-registry \\(medium\\).*"), "pull secret: " + log);
+      assertTrue(!log.matches("(?s).*VIOLATION \\w+\\s+\\S+/payments/web-.*"), "payments/web complies: " + log);
 
       waitFor(Duration.ofMinutes(2), () -> alertFiring(promPort, "VigilFailOpenAdmission"), text);
       assertTrue(alertFiring(promPort, "VigilBreakglassUsed"), "breakglass alert");

@@ -6,6 +6,7 @@ import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Heartbeat;
 import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
 import java.time.Clock;
@@ -148,6 +149,9 @@ public final class ReportBuilder {
    */
   public void violation(ViolationTransition v) {
     violationsRead++;
+    if (v.category() == ViolationCategory.HYGIENE) {
+      return; // registry-hygiene findings judge no policy: they are not policy violations
+    }
     // The period is one of event time: a back-filled month is reported in its month.
     Instant when = eventTime(v.eventTime(), v.at());
     if (!when.isBefore(settings.to()) || !settings.inScope(v.clusterId(), v.namespace())) {

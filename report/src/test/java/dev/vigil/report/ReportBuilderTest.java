@@ -287,6 +287,24 @@ class ReportBuilderTest {
     assertEquals(podSeen, r.violationsInPeriod().get(0).firstOpened());
   }
 
+  @Test
+  void registryHygieneFindingsAreNotCountedAsPolicyViolations() {
+    WorkloadRef api = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "payments", "api");
+    Instant at = Instant.parse("2026-11-20T09:00:00Z");
+    ReportBuilder b = new ReportBuilder(ReportSettings.of(Instant.parse("2026-11-18T00:00:00Z"),
+        Instant.parse("2026-11-26T00:00:00Z")), LATER);
+    b.violation(new ViolationTransition("hygiene/image-by-tag/prod/payments/api-1", "prod", "payments", "api-1", api,
+        dev.vigil.schemas.ViolationCategory.HYGIENE, dev.vigil.schemas.Severity.LOW, List.of("hygiene/image-by-tag"),
+        ViolationTransition.Transition.OPENED, null, null, "payments/api-1: hygiene/image-by-tag: api app:1",
+        List.of(), List.of(), List.of("api names app:1 by tag"), null, at, at, at));
+
+    Report r = b.build();
+
+    assertEquals(List.of(), r.violatingAtEnd());
+    assertEquals(List.of(), r.violationsInPeriod());
+    assertEquals(0, r.summary().violationsOpened());
+  }
+
   /**
    * A month of audit logs back-filled (replayed) today: its records are processed today but carry
    * October's event times, so they belong to October's report and not to today's.

@@ -20,7 +20,7 @@ public final class Topics {
 
   public static final Topic<PodEvent> POD_EVENTS =
       new Topic<>("vigil.pod-events", "cluster/namespace/name", PodEvent.class,
-          "pod-event.schema.json", "dev.vigil.pod-event.v1", POD_PARTITIONS,
+          "pod-event.schema.json", "dev.vigil.pod-event.v2", POD_PARTITIONS,
           Topic.Cleanup.DELETE, WEEK);
 
   public static final Topic<AdmissionEvent> ADMISSION_EVENTS =

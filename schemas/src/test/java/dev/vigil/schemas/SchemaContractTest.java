@@ -118,6 +118,19 @@ class SchemaContractTest {
     assertFalse(schemaOf(topic).validate(doc).isEmpty());
   }
 
+  @org.junit.jupiter.api.Test
+  void aV1PodEventWithoutImagePullSecretsStillReadsWithNone() throws Exception {
+    ObjectNode v1 = (ObjectNode) Json.mapper().readTree(Samples.bytes(Samples.fileFor(Topics.POD_EVENTS)));
+    v1.remove("imagePullSecrets");
+
+    PodEvent read = Topics.POD_EVENTS.valueSerde().deserializer()
+        .deserialize(Topics.POD_EVENTS.name(), Json.mapper().writeValueAsBytes(v1));
+
+    assertEquals(List.of(), read.imagePullSecrets());
+    assertEquals(List.of("regcred"), Samples.sample(Topics.POD_EVENTS).imagePullSecrets());
+    assertEquals("https://vigil.dev/schemas/pod-event/v2", schemaNode(Topics.POD_EVENTS).path("$id").asText());
+  }
+
   /** Compares a record's components with the schema's properties, following nested records. */
   private static void assertSameFields(Class<?> type, JsonNode node, JsonNode root, String where) {
     JsonNode resolved = resolve(node, root);

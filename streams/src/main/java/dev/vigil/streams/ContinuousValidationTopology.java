@@ -88,11 +88,15 @@ public final class ContinuousValidationTopology {
             .mapValues(ValidationOutput::deadLetter, Named.as("dead-letter-value"))
             .to(Topics.DEAD_LETTER.name(), produced(Topics.DEAD_LETTER, "dead-letters-sink")), "dead-letters"))
         .defaultBranch(Branched.withFunction(s -> s, "signals"));
-    return branches.get("validation-output-signals")
+    KStream<String, FollowUpSignal> signals = branches.get("validation-output-signals")
         .mapValues(ValidationOutput::signal, Named.as("signal-value"))
         .repartition(Repartitioned.with(Serdes.String(), new JsonSerde<>(FollowUpSignal.class))
             .withName(StoreNames.FOLLOWUP_SIGNALS)
             .withNumberOfPartitions(podPartitions));
+    // Registry hygiene reads the same pod events and never changes the decisions above. Added
+    // after the follow-up signals, so that the follow-up sub-topology keeps its number.
+    HygieneTopology.addTo(builder, podEvents, settings, metrics, podPartitions);
+    return signals;
   }
 
   /**

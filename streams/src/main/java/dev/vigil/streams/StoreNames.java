@@ -37,4 +37,16 @@ public final class StoreNames {
 
   /** Internal topic: follow-up signals, re-keyed from pod to workload. */
   public static final String FOLLOWUP_SIGNALS = "followup-signals";
+
+  /** Per task: each pod's open hygiene findings and the tags it runs ({@link HygieneProcessor}). */
+  public static final String HYGIENE_PODS = "hygiene-pods-store";
+
+  /** Per task: each pod's running tags and open tag-moved finding, by {@code workload|pod}. */
+  public static final String HYGIENE_WORKLOAD_PODS = "hygiene-workload-pods-store";
+
+  /** Per task: how many pods run each digest of a tag, by {@code workload|tag reference}. */
+  public static final String HYGIENE_TAG_DIGESTS = "hygiene-tag-digests-store";
+
+  /** Internal topic: pods' running tags, re-keyed from pod to workload. */
+  public static final String HYGIENE_WORKLOAD_TAGS = "hygiene-workload-tags";
 }

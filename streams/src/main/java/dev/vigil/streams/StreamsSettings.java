@@ -46,6 +46,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *     leaves it to the broker's {@code default.replication.factor}
  * @param heartbeatInterval how often each instance writes a heartbeat to {@code vigil.heartbeats}
  *     while it runs (the report shows periods without one as gaps)
+ * @param hygiene which registry-hygiene rules run, and the Artifact Registry / Container Registry
+ *     host patterns (ADR 0115)
  * @param severity the severity of policy violations ({@code streams.severity.*}, ADR 0100)
  */
 public record StreamsSettings(
@@ -62,6 +64,7 @@ public record StreamsSettings(
     int streamThreads,
     int replicationFactor,
     Duration heartbeatInterval,
+    HygieneSettings hygiene,
     SeverityMapping severity) {
 
   public static final Setting<String> APPLICATION_ID = new Setting<>("streams.application-id", "--application-id",
@@ -113,16 +116,33 @@ public record StreamsSettings(
       "rule=severity, comma-separated (a rule or check as a violation's rules name it, e.g. imageFreshnessCheck): "
           + "before the namespace's; the gravest when several failing rules have one");
 
+  // Registry hygiene (ADR 0115)
+  public static final Setting<Boolean> HYGIENE_IMAGE_BY_TAG = new Setting<>("hygiene.image-by-tag",
+      "--hygiene-image-by-tag", "VIGIL_HYGIENE_IMAGE_BY_TAG", Parsers.BOOL, "true",
+      "hygiene/image-by-tag findings (low): a container whose spec names its image by tag, not by digest");
+  public static final Setting<Boolean> HYGIENE_TAG_MOVED = new Setting<>("hygiene.tag-moved",
+      "--hygiene-tag-moved", "VIGIL_HYGIENE_TAG_MOVED", Parsers.BOOL, "true",
+      "hygiene/tag-moved findings (medium): pods of one workload run different digests under one tag");
+  public static final Setting<Boolean> HYGIENE_PULL_SECRET = new Setting<>("hygiene.pull-secret-for-artifact-registry",
+      "--hygiene-pull-secret-for-artifact-registry", "VIGIL_HYGIENE_PULL_SECRET_FOR_ARTIFACT_REGISTRY", Parsers.BOOL,
+      "true", "hygiene/pull-secret-for-artifact-registry findings (medium): a pod with imagePullSecrets pulls from "
+          + "Artifact Registry or Container Registry");
+  public static final Setting<List<String>> HYGIENE_GOOGLE_REGISTRIES = new Setting<>("hygiene.google-registries",
+      "--hygiene-google-registries", "VIGIL_HYGIENE_GOOGLE_REGISTRIES", HygieneSettings::hostPatterns,
+      "*-docker.pkg.dev,gcr.io,*.gcr.io", "registry hosts GKE pulls from with the node's service account or "
+          + "Workload Identity, comma-separated (* is any characters but a dot)");
+
   /** Every streams setting, in the order of the README's table. A new one goes here too. */
   public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW,
       REPLICATION_FACTOR, STREAM_THREADS, CHANGE_POLL_INTERVAL, FRESHNESS_INTERVAL, DELETED_POD_RETENTION,
-      FOLLOWUP_FLUSH_INTERVAL, FOLLOWUP_MAX_OPEN_AGE, HEARTBEAT_INTERVAL, SEVERITY_DECISIONS, SEVERITY_NAMESPACES,
-      SEVERITY_RULES);
+      FOLLOWUP_FLUSH_INTERVAL, FOLLOWUP_MAX_OPEN_AGE, HEARTBEAT_INTERVAL, HYGIENE_IMAGE_BY_TAG, HYGIENE_TAG_MOVED,
+      HYGIENE_PULL_SECRET, HYGIENE_GOOGLE_REGISTRIES, SEVERITY_DECISIONS, SEVERITY_NAMESPACES, SEVERITY_RULES);
 
   public StreamsSettings {
     Objects.requireNonNull(applicationId, APPLICATION_ID.key());
     Objects.requireNonNull(bootstrapServers, KafkaSettings.BOOTSTRAP_SERVERS.key());
     Objects.requireNonNull(stateDir, "state directory");
+    Objects.requireNonNull(hygiene, "hygiene");
     positive(CHANGE_POLL_INTERVAL, changePollInterval);
     positive(REEVALUATION_INTERVAL, fullReevaluationInterval);
     positive(FRESHNESS_INTERVAL, freshnessInterval);
@@ -168,6 +188,8 @@ public record StreamsSettings(
         values.require(STREAM_THREADS),
         values.require(REPLICATION_FACTOR),
         values.require(HEARTBEAT_INTERVAL),
+        new HygieneSettings(values.require(HYGIENE_IMAGE_BY_TAG), values.require(HYGIENE_TAG_MOVED),
+            values.require(HYGIENE_PULL_SECRET), values.require(HYGIENE_GOOGLE_REGISTRIES)),
         SeverityMapping.parse(values.require(SEVERITY_DECISIONS), values.get(SEVERITY_NAMESPACES).orElse(""),
             values.get(SEVERITY_RULES).orElse("")));
   }
@@ -184,7 +206,7 @@ public record StreamsSettings(
   public StreamsSettings withApplicationId(String id) {
     return new StreamsSettings(id, bootstrapServers, stateDir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval,
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval, hygiene,
         severity);
   }
 
@@ -192,7 +214,7 @@ public record StreamsSettings(
   public StreamsSettings withStateDir(Path dir) {
     return new StreamsSettings(applicationId, bootstrapServers, dir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval,
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval, hygiene,
         severity);
   }
 
@@ -200,7 +222,7 @@ public record StreamsSettings(
   public StreamsSettings withChangePollInterval(Duration d) {
     return new StreamsSettings(applicationId, bootstrapServers, stateDir, d,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval,
+        followUpFlushInterval, followUpMaxOpenAge, streamThreads, replicationFactor, heartbeatInterval, hygiene,
         severity);
   }
 

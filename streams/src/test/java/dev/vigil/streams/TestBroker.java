@@ -94,17 +94,18 @@ final class TestBroker implements BeforeAllCallback, AfterAllCallback {
 
   /** A reader of {@code topics} from their beginning. */
   Outputs outputs(List<Topic<?>> topics) {
-    return new Outputs(topics);
+    return new Outputs(kafka.bootstrapServers(), topics);
   }
 
   /** Reads topics from the beginning, committed records only. */
-  final class Outputs implements AutoCloseable {
+  static final class Outputs implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, List<ConsumerRecord<byte[], byte[]>>> seen = new HashMap<>();
 
-    private Outputs(List<Topic<?>> topics) {
+    /** A reader of {@code topics} of the cluster at {@code bootstrapServers}. */
+    Outputs(String bootstrapServers, List<Topic<?>> topics) {
       Properties p = new Properties();
-      p.put("bootstrap.servers", kafka.bootstrapServers());
+      p.put("bootstrap.servers", bootstrapServers);
       p.put("isolation.level", "read_committed");
       consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
       List<TopicPartition> parts = new ArrayList<>();

@@ -47,9 +47,9 @@ final class TopologyHarness implements AutoCloseable {
     this(stateDir, java.util.Map.of());
   }
 
-  /** As {@link #TopologyHarness(Path)}, with streams settings given by key ({@code streams.*}). */
-  TopologyHarness(Path stateDir, java.util.Map<String, String> settingValues) {
-    java.util.Map<String, String> values = new java.util.HashMap<>(settingValues);
+  /** As {@link #TopologyHarness(Path)}, with some streams settings set (by key). */
+  TopologyHarness(Path stateDir, java.util.Map<String, String> overrides) {
+    java.util.Map<String, String> values = new java.util.HashMap<>(overrides);
     values.put(StreamsSettings.APPLICATION_ID.key(), "vigil-test");
     settings = StreamsSettings.fromMap(values, "127.0.0.1:9", stateDir);
     topology = VigilTopology.build(settings, ValidationEngine.standard(), metrics);

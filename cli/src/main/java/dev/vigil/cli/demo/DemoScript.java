@@ -7,6 +7,7 @@ import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topics;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -121,6 +122,14 @@ final class DemoScript {
       kube.pods().inNamespace("legacy").withName(p.getMetadata().getName()).delete();
     }
     pause();
+
+    act(8, "payments/web rolls out from Artifact Registry by tag (web:1.4) with an image pull secret: its "
+        + "image is signed, so the policy allows it, but two registry-hygiene findings open");
+    Image web = Image.of("shop/web");
+    world.attest(web.repository(), web.digest());
+    awaitAttestations(List.of(web.digest()), Duration.ofSeconds(30));
+    deployment("payments", "web", web.repository() + ":1.4", web, 1, Map.of(), null, List.of("artifact-registry-key"));
+    pause();
     say("The scripted day is over; Vigil keeps running (Ctrl-C stops it).");
   }
 
@@ -152,7 +161,7 @@ final class DemoScript {
   }
 
   private void act(int n, String text) {
-    say("▶ " + n + "/7 " + text);
+    say("▶ " + n + "/8 " + text);
   }
 
   private void say(String text) {
@@ -167,6 +176,12 @@ final class DemoScript {
   /** A Deployment's ReplicaSet and its pods in the mock cluster, with their admission posted first. */
   private void deployment(String ns, String name, Image image, int replicas, Map<String, String> annotations,
       String admission) throws Exception {
+    deployment(ns, name, image.ref(), image, replicas, annotations, admission, List.of());
+  }
+
+  /** As above, the spec naming the image as {@code specImage} (by tag, say), with image pull secrets. */
+  private void deployment(String ns, String name, String specImage, Image image, int replicas,
+      Map<String, String> annotations, String admission, List<String> pullSecrets) throws Exception {
     String hash = Integer.toHexString((ns + name).hashCode() & 0xfffffff);
     String rsName = name + "-" + hash;
     ReplicaSet rs = new ReplicaSetBuilder()
@@ -188,10 +203,11 @@ final class DemoScript {
               .withName(rsName).withUid(rs.getMetadata().getUid()).withController(true).build())
           .endMetadata()
           .withNewSpec().withServiceAccountName(name)
-          .withContainers(new ContainerBuilder().withName(name).withImage(image.ref()).build())
+          .withContainers(new ContainerBuilder().withName(name).withImage(specImage).build())
+          .withImagePullSecrets(pullSecrets.stream().map(LocalObjectReference::new).toList())
           .endSpec()
           .withNewStatus().withPhase("Running")
-          .withContainerStatuses(new ContainerStatusBuilder().withName(name).withImage(image.ref())
+          .withContainerStatuses(new ContainerStatusBuilder().withName(name).withImage(specImage)
               .withImageID(image.ref()).withReady(true).build())
           .endStatus()
           .build();

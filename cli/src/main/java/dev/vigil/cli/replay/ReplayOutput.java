@@ -3,6 +3,7 @@ package dev.vigil.cli.replay;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +50,9 @@ public final class ReplayOutput {
       }
       out.add(write(m));
     }
-    for (ViolationTransition v : sortedByKey(result.violations(), ViolationTransition::key)) {
+    // Per key, policy transitions first, then each hygiene rule's: tag-moved findings come through
+    // another sub-topology, so how they interleave with a pod's other records varies from run to run.
+    for (ViolationTransition v : sortedByKey(result.violations(), ReplayOutput::violationOrder)) {
       out.add(write(violation(v)));
     }
     return out;
@@ -59,6 +62,10 @@ public final class ReplayOutput {
     List<T> sorted = new ArrayList<>(records);
     sorted.sort(Comparator.comparing(key)); // stable: records of one key keep their topic order
     return sorted;
+  }
+
+  private static String violationOrder(ViolationTransition v) {
+    return v.key() + " " + (v.category() == ViolationCategory.HYGIENE ? String.join(",", v.rules()) : "");
   }
 
   static List<FollowUp> collapse(List<FollowUp> sorted) {

@@ -4,6 +4,7 @@ import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.UnreadableMessageException;
+import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -126,17 +127,23 @@ public final class ConsoleFeed implements AutoCloseable {
   }
 
   /**
-   * A violation transition on one line: time, transition, pod, workload, severity and summary
-   * (without the pod it starts with). A record without a summary (schema v1) shows its decision
-   * and reasons.
+   * A finding on one line: time, transition, pod, workload, then for a policy violation its
+   * severity and summary (without the pod it starts with; a record without a summary, schema v1,
+   * shows its decision and reasons), for a hygiene finding its rules and severity.
    */
   static String violationText(ViolationTransition v) {
+    boolean hygiene = v.category() == ViolationCategory.HYGIENE;
+    String head = TIME.format(v.at()) + (hygiene ? " HYGIENE   " : " VIOLATION ") + pad(v.transition().name(), 9)
+        + v.clusterId() + "/" + v.namespace() + "/" + v.podName() + " (" + v.owner().kind() + " "
+        + v.owner().name() + ") ";
+    if (hygiene) {
+      String reasons = v.reasons().isEmpty() ? "" : ": " + String.join("; ", v.reasons());
+      return head + String.join(",", v.rules()) + " (" + v.severity().wire() + ")" + truncate(reasons, 240);
+    }
     String pod = v.namespace() + "/" + v.podName() + ": ";
     String what = v.summary() == null ? String.join("; ", v.reasons())
         : v.summary().startsWith(pod) ? v.summary().substring(pod.length()) : v.summary();
-    return TIME.format(v.at()) + " VIOLATION " + pad(v.transition().name(), 9)
-        + v.clusterId() + "/" + v.namespace() + "/" + v.podName() + " (" + v.owner().kind() + " "
-        + v.owner().name() + ") " + (v.severity() == null ? "" : v.severity().wire() + " ")
+    return head + (v.severity() == null ? "" : v.severity().wire() + " ")
         + (v.summary() == null ? v.current() + (what.isEmpty() ? "" : ": ") : "") + truncate(what, 240);
   }
 

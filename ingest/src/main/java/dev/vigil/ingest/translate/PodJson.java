@@ -71,6 +71,22 @@ final class PodJson {
     return sa != null ? sa : nonEmpty(text(spec, "serviceAccount"));
   }
 
+  /** The names in {@code spec.imagePullSecrets}, in spec order: names only, never contents. */
+  static List<String> imagePullSecrets(JsonNode pod) {
+    JsonNode secrets = pod.path("spec").get("imagePullSecrets");
+    if (secrets == null || !secrets.isArray()) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode s : secrets) {
+      String name = nonEmpty(text(s, "name"));
+      if (name != null) {
+        out.add(name);
+      }
+    }
+    return out;
+  }
+
   /**
    * Every image of the pod, in spec order: containers, init containers, ephemeral containers, each
    * with the running image id from the matching status entry when the kubelet reported one.

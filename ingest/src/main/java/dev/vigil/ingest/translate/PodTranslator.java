@@ -56,6 +56,7 @@ public final class PodTranslator {
         PodJson.text(pod.path("status"), "phase"),
         PodJson.owner(pod, namespace, name, owners),
         PodJson.images(pod),
+        PodJson.imagePullSecrets(pod),
         PodJson.labels(pod),
         PodJson.annotations(pod),
         rv,
@@ -114,6 +115,7 @@ public final class PodTranslator {
         Objects.toString(e.phase(), ""),
         e.owner(),
         e.images(),
+        e.imagePullSecrets(),
         e.labels(),
         e.annotations());
   }

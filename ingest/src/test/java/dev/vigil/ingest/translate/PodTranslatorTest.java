@@ -104,17 +104,21 @@ class PodTranslatorTest {
   }
 
   @Test
-  void fingerprintIgnoresResourceVersionButNotRunningDigests() {
+  void fingerprintIgnoresResourceVersionButNotRunningDigestsOrPullSecrets() {
     ObjectNode other = deploymentPod();
     ((ObjectNode) other.get("metadata")).put("resourceVersion", "999");
     ObjectNode newDigest = deploymentPod();
     ((ObjectNode) newDigest.at("/status/containerStatuses/0"))
         .put("imageID", "us-docker.pkg.dev/acme/app/api@sha256:" + "ef".repeat(32));
 
+    ObjectNode otherSecret = deploymentPod();
+    ((ObjectNode) otherSecret.at("/spec/imagePullSecrets/0")).put("name", "gcr-json-key");
+
     Object base = PodTranslator.fingerprint(translate(deploymentPod()), false);
 
     assertEquals(base, PodTranslator.fingerprint(translate(other), false));
     assertNotEquals(base, PodTranslator.fingerprint(translate(newDigest), false));
+    assertNotEquals(base, PodTranslator.fingerprint(translate(otherSecret), false));
     assertNotEquals(base, PodTranslator.fingerprint(translate(deploymentPod()), true));
   }
 

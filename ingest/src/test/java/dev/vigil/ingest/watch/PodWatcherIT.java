@@ -89,7 +89,8 @@ class PodWatcherIT {
       try (KubernetesClient other = server.createClient()) {
         other.resource(pod("shop", "web-5f7b-abcde", "nginx:1.25", "ReplicaSet", "web-5f7b")).create();
         other.resource(pod("batch", "report-29000000-xyz", "report:1", "Job", "report-29000000")).create();
-        other.resource(pod("db", "pg-0", "postgres:16", "StatefulSet", "pg")).create();
+        other.resource(new PodBuilder(pod("db", "pg-0", "postgres:16", "StatefulSet", "pg")).editSpec()
+            .addNewImagePullSecret("hub-mirror").endSpec().build()).create();
         other.resource(pod("default", "debug", "busybox", null, null)).create();
         // A change that matters: the image.
         other.pods().inNamespace("default").withName("debug").edit(p -> new PodBuilder(p).editSpec()
@@ -124,6 +125,8 @@ class PodWatcherIT {
       assertEquals("Running", running.phase());
       assertEquals(List.of(new ContainerImage("main", ContainerImage.Kind.CONTAINER, "postgres:16",
           "docker.io/library/postgres@sha256:" + "ab".repeat(32))), running.images());
+      assertEquals(List.of("hub-mirror"), running.imagePullSecrets(), "pull secret names travel (never contents)");
+      assertEquals(List.of(), last(mine, "web-5f7b-abcde").imagePullSecrets());
       assertTrue(mine.stream().allMatch(e -> e.key().equals(cluster + "/" + e.namespace() + "/" + e.name())));
       assertTrue(suppressed.get() >= 1, "the activeDeadlineSeconds change was not published");
     }
