@@ -8,6 +8,7 @@ import dev.vigil.report.ReportBuilder;
 import dev.vigil.report.ReportFormat;
 import dev.vigil.report.ReportSettings;
 import dev.vigil.report.TopicsUnreadableException;
+import dev.vigil.schemas.Severity;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,6 +101,11 @@ final class ReportCommand implements Callable<Integer> {
           + "(default ${DEFAULT-VALUE}, the retention of those topics).")
   Duration lookback;
 
+  @Option(names = "--severity", paramLabel = "LEVEL",
+      description = "Only violations of at least this severity: critical, high, medium or low (violations without "
+          + "a severity, from v1 records, are kept: they read as unknown). Default: all.")
+  String severity;
+
   @Option(names = "--timeout", defaultValue = "30s", converter = DurationConverter.class, paramLabel = "DURATION",
       description = "How long Kafka may take to answer, or a read may stall, before giving up with exit 3 (default ${DEFAULT-VALUE}).")
   Duration timeout;
@@ -125,7 +131,7 @@ final class ReportCommand implements Callable<Integer> {
     ReportSettings settings;
     try {
       settings = new ReportSettings(from, to, new LinkedHashSet<>(clusters), new LinkedHashSet<>(namespaces),
-          deadline, outageGap, lookback);
+          deadline, outageGap, lookback, severity == null ? null : Severity.parse(severity));
       checkArguments();
     } catch (IllegalArgumentException e) {
       err.println("vigil report: " + e.getMessage());

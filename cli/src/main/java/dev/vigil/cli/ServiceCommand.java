@@ -2,22 +2,27 @@ package dev.vigil.cli;
 
 import dev.vigil.cli.config.CommandSettings;
 import dev.vigil.cli.config.Config;
+import dev.vigil.cli.config.ConfigException;
 import dev.vigil.cli.config.ProcessSettings;
 import dev.vigil.cli.config.SettingOptions;
 import dev.vigil.cli.ops.OpsServer;
 import dev.vigil.cli.run.ConsoleFeed;
 import dev.vigil.cli.run.KafkaAccess;
 import dev.vigil.cli.run.Lifecycle;
+import dev.vigil.cli.run.PolicyReportsRuntime;
 import dev.vigil.cli.run.StreamsRuntime;
 import dev.vigil.schemas.Heartbeats;
 import dev.vigil.ingest.app.IngestApp;
 import dev.vigil.ingest.app.IngestPlan;
 import dev.vigil.ingest.app.IngestSettings;
+import dev.vigil.policyreports.PolicyReportSettings;
+import dev.vigil.policyreports.PolicyReportsApp;
 import dev.vigil.schemas.settings.KafkaSettings;
 import dev.vigil.schemas.settings.Setting;
 import dev.vigil.streams.StreamsSettings;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,16 +75,21 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
       PrometheusMeterRegistry registry = OpsServer.newRegistry();
       AtomicReference<IngestApp> ingest = new AtomicReference<>();
       AtomicReference<StreamsRuntime> streams = new AtomicReference<>();
+      AtomicReference<PolicyReportsApp> reports = new AtomicReference<>();
       // The operations port first: a port in use stops start-up at once, and /readyz answers 503
       // (not "connection refused") while Kafka, the watchers and Streams are starting.
       OpsServer ops = life.add(OpsServer.start(config.require(ProcessSettings.METRICS_LISTEN),
           ProcessSettings.METRICS_LISTEN.flag(), registry,
-          () -> streams.get() == null ? Map.of() : streams.get().unhealthy(),
+          () -> unhealthy(streams.get(), reports.get()),
           () -> started.get() ? readiness(ingest.get(), streams.get()) : Map.of("vigil", "starting")));
       // The clusters next (no kubeconfig, unreachable API server: one line, before Kafka is touched).
       IngestPlan plan = runsIngest() ? IngestPlan.connect(ingestSettings) : null;
       if (plan != null) {
         plan.watches().forEach(w -> life.add(w.client()));
+      }
+      if (runsPolicyReports(config) && (plan == null || plan.watches().isEmpty())) {
+        throw new ConfigException(PolicyReportSettings.ENABLED.flag() + " writes to the watched clusters: it needs "
+            + IngestSettings.WATCH.flag() + " true");
       }
       Path brokerDir = embedded ? config.require(ProcessSettings.DATA_DIR).resolve("kafka") : null;
       KafkaAccess kafka = life.add(embedded
@@ -100,6 +110,24 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
       }
       if (runsStreams()) {
         streams.set(life.add(StreamsRuntime.start(kafka, streamsSettings(config, kafka.bootstrapServers()), registry)));
+      }
+      if (runsPolicyReports(config)) {
+        // Kafka Streams state under the data directory where the command keeps one; else (vigil ingest)
+        // a fresh directory, filled again from the changelog at each start.
+        Path stateDir;
+        if (settings().contains(ProcessSettings.DATA_DIR)) {
+          stateDir = config.require(ProcessSettings.DATA_DIR).resolve("policy-reports-state");
+        } else {
+          Path temporary = Files.createTempDirectory("vigil-policy-reports-");
+          life.add(() -> deleteTree(temporary)); // closed after the application, which is added next
+          stateDir = temporary;
+        }
+        int replication = settings().contains(StreamsSettings.REPLICATION_FACTOR)
+            ? config.require(StreamsSettings.REPLICATION_FACTOR) : -1;
+        reports.set(life.add(PolicyReportsRuntime.start(
+            PolicyReportSettings.from(config, kafka.bootstrapServers(), stateDir, replication), plan, kafka, registry)));
+        out.println("policy-reports: one PolicyReport per namespace in each of " + plan.watches().size()
+            + " watched cluster(s)");
       }
       out.println("metrics: http://" + ops.address().getHostString() + ":" + ops.address().getPort() + "/metrics");
       if (streams.get() != null && config.require(ProcessSettings.FEED)) {
@@ -126,20 +154,42 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
         config.require(ProcessSettings.DATA_DIR).resolve("streams-state"));
   }
 
+  private static void deleteTree(Path root) throws java.io.IOException {
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /** Whether this command writes PolicyReports: {@code vigil run|ingest --policy-reports}. */
+  boolean runsPolicyReports(Config config) {
+    return false;
+  }
+
   /** Only {@code vigil run} may start the embedded broker, and only with {@code --embedded}. */
   boolean embeddedAllowed() {
     return false;
   }
 
+  private static Map<String, String> unhealthy(StreamsRuntime streams, PolicyReportsApp reports) {
+    return merged(streams == null ? null : streams.unhealthy(), reports == null ? null : reports.unhealthy());
+  }
+
   private static Map<String, String> readiness(IngestApp ingest, StreamsRuntime streams) {
-    Map<String, String> notReady = new LinkedHashMap<>();
-    if (ingest != null) {
-      notReady.putAll(ingest.notReady());
+    return merged(ingest == null ? null : ingest.notReady(), streams == null ? null : streams.notReady());
+  }
+
+  /** The reasons of the parts that run ({@code null}: the part does not run here). */
+  @SafeVarargs
+  private static Map<String, String> merged(Map<String, String>... parts) {
+    Map<String, String> all = new LinkedHashMap<>();
+    for (Map<String, String> p : parts) {
+      if (p != null) {
+        all.putAll(p);
+      }
     }
-    if (streams != null) {
-      notReady.putAll(streams.notReady());
-    }
-    return notReady;
+    return all;
   }
 
   @CommandLine.Command(name = "run", mixinStandardHelpOptions = true,
@@ -149,6 +199,11 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
     @Override
     boolean embeddedAllowed() {
       return true;
+    }
+
+    @Override
+    boolean runsPolicyReports(Config config) {
+      return config.require(PolicyReportSettings.ENABLED);
     }
 
     boolean runsIngest() {
@@ -166,6 +221,11 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
 
   @CommandLine.Command(name = "ingest", mixinStandardHelpOptions = true, description = "Run only ingest: cluster watchers, audit receiver, feeds.")
   static final class Ingest extends ServiceCommand {
+    @Override
+    boolean runsPolicyReports(Config config) {
+      return config.require(PolicyReportSettings.ENABLED);
+    }
+
     boolean runsIngest() {
       return true;
     }

@@ -181,6 +181,16 @@ class CommandsIT {
   }
 
   @Test
+  void policyReportsWithoutWatchedClustersStopsStartUpNamingTheFlags() {
+    VigilRun run = vigil("ingest", "--bootstrap-servers", "127.0.0.1:1", "--watch", "false", "--policy-reports",
+        "--metrics-listen", "127.0.0.1:0");
+
+    assertEquals(2, run.code());
+    assertEquals("vigil ingest: --policy-reports writes to the watched clusters: it needs --watch true",
+        run.err().strip());
+  }
+
+  @Test
   void portInUseNamesThePortAndTheFlag() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       String address = "127.0.0.1:" + taken.getLocalPort();

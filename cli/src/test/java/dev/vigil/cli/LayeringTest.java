@@ -31,12 +31,14 @@ class LayeringTest {
         .layer("ingest").definedBy("dev.vigil.ingest..")
         .layer("streams").definedBy("dev.vigil.streams..")
         .layer("report").definedBy("dev.vigil.report..")
+        .layer("policy-reports").definedBy("dev.vigil.policyreports..")
         .layer("embedded-kafka").definedBy("dev.vigil.kafka..")
         .layer("cli").definedBy("dev.vigil.cli..")
         .whereLayer("cli").mayNotBeAccessedByAnyLayer()
         .whereLayer("ingest").mayOnlyBeAccessedByLayers("cli")
         .whereLayer("streams").mayOnlyBeAccessedByLayers("cli")
         .whereLayer("report").mayOnlyBeAccessedByLayers("cli")
+        .whereLayer("policy-reports").mayOnlyBeAccessedByLayers("cli")
         .whereLayer("embedded-kafka").mayOnlyBeAccessedByLayers("cli")
         .whereLayer("validator").mayOnlyBeAccessedByLayers("ingest", "streams", "cli")
         .whereLayer("schemas").mayNotAccessAnyLayer()
@@ -44,6 +46,7 @@ class LayeringTest {
         .whereLayer("ingest").mayOnlyAccessLayers("schemas", "validator")
         .whereLayer("streams").mayOnlyAccessLayers("schemas", "validator")
         .whereLayer("report").mayOnlyAccessLayers("schemas")
+        .whereLayer("policy-reports").mayOnlyAccessLayers("schemas")
         .whereLayer("embedded-kafka").mayNotAccessAnyLayer()
         .because("schemas <- validator <- ingest/streams <- cli, report reads only schemas: move shared code"
             + " down (a record or topic into schemas, a pure rule into validator) instead of reaching across"

@@ -63,6 +63,7 @@ class ReportCommandIT {
         new String[] {"report", "--from", FROM, "--to", TO, "--deadline", "soon", "--bootstrap-servers", kafka},
         new String[] {"report", "--from", FROM, "--to", TO, "--deadline", "0h", "--bootstrap-servers", kafka},
         new String[] {"report", "--to", TO, "--bootstrap-servers", kafka},
+        new String[] {"report", "--from", FROM, "--to", TO, "--severity", "urgent", "--bootstrap-servers", kafka},
         new String[] {"report", "--from", FROM, "--to", TO, "--output", dir.resolve("no/such/dir/r.md").toString(),
             "--bootstrap-servers", kafka},
         new String[] {"report", "--from", FROM, "--to", TO, "--data-dir", dir.resolve("missing").toString()},

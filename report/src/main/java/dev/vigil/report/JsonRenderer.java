@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import dev.vigil.report.Report.FollowUpEntry;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.Json;
+import dev.vigil.schemas.Severity;
 import dev.vigil.schemas.WorkloadRef;
 import java.io.IOException;
 import java.io.Writer;
@@ -45,6 +46,9 @@ final class JsonRenderer {
     g.writeNumberField("deadlineSeconds", s.deadline().getSeconds());
     g.writeNumberField("outageGapSeconds", s.outageGap().getSeconds());
     g.writeNumberField("lookbackSeconds", s.lookback().getSeconds());
+    if (s.minSeverity() != null) {
+      g.writeStringField("minSeverity", s.minSeverity().wire());
+    }
     g.writeEndObject();
 
     g.writeObjectFieldStart("summary");
@@ -94,7 +98,7 @@ final class JsonRenderer {
     g.writeArrayFieldStart("violatingAtEnd");
     for (Report.ViolatingWorkload w : r.violatingAtEnd()) {
       g.writeStartObject();
-      violatingPods(g, w.clusterId(), w.owner(), w.decision(), w.pods(), w.podNames());
+      violatingPods(g, w.clusterId(), w.owner(), w.decision(), w.severity(), w.pods(), w.podNames());
       strings(g, "reasons", w.reasons());
       time(g, "openSince", w.openSince());
       g.writeEndObject();
@@ -132,7 +136,7 @@ final class JsonRenderer {
     g.writeArrayFieldStart("violationsInPeriod");
     for (Report.PeriodViolations w : r.violationsInPeriod()) {
       g.writeStartObject();
-      violatingPods(g, w.clusterId(), w.owner(), w.decision(), w.pods(), w.podNames());
+      violatingPods(g, w.clusterId(), w.owner(), w.decision(), w.severity(), w.pods(), w.podNames());
       time(g, "firstOpened", w.firstOpened());
       g.writeNumberField("openAtEnd", w.openAtEnd());
       g.writeEndObject();
@@ -179,10 +183,11 @@ final class JsonRenderer {
 
   /** The fields a workload with violating pods has in both violation lists. */
   private static void violatingPods(JsonGenerator g, String clusterId, WorkloadRef owner, Decision decision,
-      int pods, List<String> podNames) throws IOException {
+      Severity severity, int pods, List<String> podNames) throws IOException {
     g.writeStringField("clusterId", clusterId);
     workload(g, owner);
     g.writeStringField("decision", decision.name());
+    g.writeStringField("severity", Text.severity(severity));
     g.writeNumberField("pods", pods);
     strings(g, "podNames", podNames);
   }

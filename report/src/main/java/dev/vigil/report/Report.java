@@ -2,6 +2,7 @@ package dev.vigil.report;
 
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.Severity;
 import dev.vigil.schemas.WorkloadRef;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,6 +77,12 @@ public record Report(
   public List<FollowUpEntry> pastDeadline() {
     return followUps.stream().filter(FollowUpEntry::pastDeadline).toList();
   }
+
+  /**
+   * Orders by severity, gravest first, unknown (no severity: v1 records) last: the violation lists
+   * are sorted by it before their own order.
+   */
+  public static final Comparator<Severity> GRAVEST_FIRST = Comparator.nullsLast(Comparator.naturalOrder());
 
   /** Follow-ups of one kind. */
   public long followUpsOf(FollowUp.Kind kind) {
@@ -172,6 +179,8 @@ public record Report(
    * @param podNames some of them, at most {@link ReportBuilder#MAX_LISTED}
    * @param reasons distinct reasons, at most {@link ReportBuilder#MAX_LISTED}
    * @param openSince when the oldest of its open violations opened
+   * @param severity the gravest severity of its open violations; {@code null} (unknown) when none
+   *     carries one (v1 records)
    */
   public record ViolatingWorkload(
       String clusterId,
@@ -180,7 +189,13 @@ public record Report(
       int pods,
       List<String> podNames,
       List<String> reasons,
-      Instant openSince) {
+      Instant openSince,
+      Severity severity) {
+    public ViolatingWorkload(String clusterId, WorkloadRef owner, Decision decision, int pods,
+        List<String> podNames, List<String> reasons, Instant openSince) {
+      this(clusterId, owner, decision, pods, podNames, reasons, openSince, null);
+    }
+
     public ViolatingWorkload {
       podNames = List.copyOf(podNames);
       reasons = List.copyOf(reasons);
@@ -196,6 +211,8 @@ public record Report(
    * @param podNames some of them, at most {@link ReportBuilder#MAX_LISTED}
    * @param firstOpened when the earliest of those violations opened (possibly before the period)
    * @param openAtEnd how many were still open at the end of the period
+   * @param severity the gravest severity its violations had in the period; {@code null} (unknown)
+   *     when none carried one (v1 records)
    */
   public record PeriodViolations(
       String clusterId,
@@ -204,7 +221,13 @@ public record Report(
       int pods,
       List<String> podNames,
       Instant firstOpened,
-      int openAtEnd) {
+      int openAtEnd,
+      Severity severity) {
+    public PeriodViolations(String clusterId, WorkloadRef owner, Decision decision, int pods,
+        List<String> podNames, Instant firstOpened, int openAtEnd) {
+      this(clusterId, owner, decision, pods, podNames, firstOpened, openAtEnd, null);
+    }
+
     public PeriodViolations {
       podNames = List.copyOf(podNames);
     }

@@ -6,6 +6,7 @@ import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Heartbeat;
 import dev.vigil.schemas.PolicyDocument;
+import dev.vigil.schemas.Severity;
 import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
@@ -158,12 +159,12 @@ public final class ReportBuilder {
       return;
     }
     Instant opened = openedAt(v);
-    if (settings.inPeriod(when)) {
+    if (settings.inPeriod(when) && settings.shows(v.severity())) {
       if (v.eventTime() == null) {
         datedByProcessingTime++;
       }
       Decision violated = v.current().isViolation() ? v.current() : v.previous();
-      periodAggregate(v.clusterId(), v.owner()).add(v.podName(), violated, opened);
+      periodAggregate(v.clusterId(), v.owner()).add(v.podName(), violated, opened, v.severity());
       MutableCounts ns = namespace(v.clusterId(), v.namespace());
       if (v.transition() == ViolationTransition.Transition.OPENED) {
         total.violationsOpened++;
@@ -177,7 +178,7 @@ public final class ReportBuilder {
       openViolations.remove(v.key());
     } else {
       openViolations.put(v.key(), new OpenViolation(canonical(v.clusterId()), canonical(v.owner()), v.podName(),
-          v.current(), opened, canonical(v.reasons())));
+          v.current(), opened, canonical(v.reasons()), v.severity()));
     }
   }
 
@@ -450,17 +451,21 @@ public final class ReportBuilder {
     Map<String, PeriodAggregate> all = new TreeMap<>();
     inPeriod.forEach((k, a) -> all.put(k, a.copy()));
     for (OpenViolation v : openViolations.values()) {
+      if (!settings.shows(v.severity())) {
+        continue;
+      }
       PeriodAggregate a = all.computeIfAbsent(v.clusterId() + "/" + v.owner().key(),
           k -> new PeriodAggregate(v.clusterId(), v.owner()));
-      a.add(v.podName(), v.current(), v.openedAt());
+      a.add(v.podName(), v.current(), v.openedAt(), v.severity());
       a.openAtEnd++;
     }
     List<Report.PeriodViolations> out = new ArrayList<>();
     for (PeriodAggregate a : all.values()) {
       out.add(new Report.PeriodViolations(a.clusterId, a.owner, a.worst, a.pods.size(),
-          a.pods.stream().limit(MAX_LISTED).toList(), a.firstOpened, a.openAtEnd));
+          a.pods.stream().limit(MAX_LISTED).toList(), a.firstOpened, a.openAtEnd, a.severity));
     }
-    out.sort(Comparator.comparing(Report.PeriodViolations::firstOpened)
+    out.sort(Comparator.comparing(Report.PeriodViolations::severity, Report.GRAVEST_FIRST)
+        .thenComparing(Report.PeriodViolations::firstOpened)
         .thenComparing(w -> w.clusterId() + "/" + w.owner().key()));
     return out;
   }
@@ -473,14 +478,16 @@ public final class ReportBuilder {
     Decision worst;
     Instant firstOpened;
     int openAtEnd;
+    Severity severity;
 
     PeriodAggregate(String clusterId, WorkloadRef owner) {
       this.clusterId = clusterId;
       this.owner = owner;
     }
 
-    void add(String pod, Decision decision, Instant openedAt) {
+    void add(String pod, Decision decision, Instant openedAt, Severity severity) {
       pods.add(pod);
+      this.severity = Severity.gravest(this.severity, severity);
       if (decision != null) {
         worst = worst == null ? decision : Decision.worst(worst, decision);
       }
@@ -492,6 +499,7 @@ public final class ReportBuilder {
       c.pods.addAll(pods);
       c.worst = worst;
       c.firstOpened = firstOpened;
+      c.severity = severity;
       return c;
     }
   }
@@ -499,6 +507,9 @@ public final class ReportBuilder {
   private List<Report.ViolatingWorkload> violatingWorkloads() {
     Map<String, List<OpenViolation>> byWorkload = new TreeMap<>();
     for (OpenViolation v : openViolations.values()) {
+      if (!settings.shows(v.severity())) {
+        continue;
+      }
       byWorkload.computeIfAbsent(v.clusterId() + "/" + v.owner().key(), k -> new ArrayList<>()).add(v);
     }
     List<Report.ViolatingWorkload> out = new ArrayList<>();
@@ -507,17 +518,20 @@ public final class ReportBuilder {
       Decision worst = Decision.ALLOW;
       Instant since = null;
       SortedSet<String> reasons = new TreeSet<>();
+      Severity severity = null;
       for (OpenViolation v : pods) {
         worst = Decision.worst(worst, v.current());
+        severity = Severity.gravest(severity, v.severity());
         since = since == null || v.openedAt().isBefore(since) ? v.openedAt() : since;
         reasons.addAll(v.reasons());
       }
       OpenViolation first = pods.get(0);
       out.add(new Report.ViolatingWorkload(first.clusterId(), first.owner(), worst, pods.size(),
           pods.stream().limit(MAX_LISTED).map(OpenViolation::podName).toList(),
-          reasons.stream().limit(MAX_LISTED).toList(), since));
+          reasons.stream().limit(MAX_LISTED).toList(), since, severity));
     }
-    out.sort(Comparator.comparing(Report.ViolatingWorkload::openSince)
+    out.sort(Comparator.comparing(Report.ViolatingWorkload::severity, Report.GRAVEST_FIRST)
+        .thenComparing(Report.ViolatingWorkload::openSince)
         .thenComparing(w -> w.clusterId() + "/" + w.owner().key()));
     return out;
   }
@@ -574,7 +588,7 @@ public final class ReportBuilder {
 
   /** What the report needs of a pod's open violation. */
   private record OpenViolation(String clusterId, WorkloadRef owner, String podName, Decision current,
-      Instant openedAt, List<String> reasons) {}
+      Instant openedAt, List<String> reasons, Severity severity) {}
 
   private static final class MutableCounts {
     long admissions;

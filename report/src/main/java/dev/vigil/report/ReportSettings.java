@@ -1,5 +1,6 @@
 package dev.vigil.report;
 
+import dev.vigil.schemas.Severity;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -12,6 +13,10 @@ import java.util.TreeSet;
  * namespaces it is limited to (empty means all), the deadline a follow-up has to be closed within,
  * the gap that separates two fail-open outages, and how far before {@code from} the follow-up and
  * violation topics are read to learn what was already open when the period began.
+ *
+ * @param minSeverity show only violations at least this grave; {@code null} shows all. A violation
+ *     without a severity (a v1 record) reads as {@code unknown} and is never hidden by it: nothing
+ *     says it is less grave.
  */
 public record ReportSettings(
     Instant from,
@@ -20,7 +25,8 @@ public record ReportSettings(
     Set<String> namespaces,
     Duration deadline,
     Duration outageGap,
-    Duration lookback) {
+    Duration lookback,
+    Severity minSeverity) {
 
   /** Follow-ups should be closed within this long (72 hours) unless the report says otherwise. */
   public static final Duration DEFAULT_DEADLINE = Duration.ofHours(72);
@@ -30,6 +36,12 @@ public record ReportSettings(
 
   /** The retention of the follow-up and violation topics: read them this far back by default. */
   public static final Duration DEFAULT_LOOKBACK = Duration.ofDays(365);
+
+  /** The settings without a severity filter. */
+  public ReportSettings(Instant from, Instant to, Set<String> clusters, Set<String> namespaces, Duration deadline,
+      Duration outageGap, Duration lookback) {
+    this(from, to, clusters, namespaces, deadline, outageGap, lookback, null);
+  }
 
   public ReportSettings {
     Objects.requireNonNull(from, "from");
@@ -58,6 +70,11 @@ public record ReportSettings(
   public boolean inScope(String clusterId, String namespace) {
     return (clusters.isEmpty() || clusters.contains(clusterId))
         && (namespaces.isEmpty() || namespaces.contains(namespace));
+  }
+
+  /** True when a violation of {@code severity} ({@code null}: unknown) passes the severity filter. */
+  public boolean shows(Severity severity) {
+    return minSeverity == null || severity == null || severity.atLeast(minSeverity);
   }
 
   /** True when {@code t} lies in {@code [from, to)}. */

@@ -49,6 +49,10 @@ final class Tables {
                 + "dated by when Vigil processed them"));
     lines.add("Deadline to close a follow-up: " + Text.duration(s.deadline())
         + "; fail-open admissions less than " + Text.duration(s.outageGap()) + " apart count as one outage");
+    if (s.minSeverity() != null) {
+      lines.add("Violations of severity " + s.minSeverity().wire() + " or graver, and of unknown severity (records"
+          + " without one)");
+    }
     return lines;
   }
 
@@ -169,15 +173,17 @@ final class Tables {
   static Table violationsInPeriod(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (Report.PeriodViolations w : r.violationsInPeriod()) {
-      rows.add(List.of(w.clusterId(), Text.workload(w.owner()), Text.lower(w.decision()), Text.count(w.pods()),
-          someOf(w.podNames(), w.pods()), Text.time(w.firstOpened()),
+      rows.add(List.of(Text.severity(w.severity()), w.clusterId(), Text.workload(w.owner()), Text.lower(w.decision()),
+          Text.count(w.pods()), someOf(w.podNames(), w.pods()), Text.time(w.firstOpened()),
           Text.count(w.openAtEnd())));
     }
     return new Table("violations-in-period", "Violations in the period",
         "Workloads with pods that violated the policy at any time in the period (opened, changed or resolved "
-            + "in it, or open through it), with the most severe decision they had.",
-        List.of("Cluster", "Workload", "Worst decision", "Pods", "Pod names", "First opened", "Open at the end"),
-        Set.of(3, 6), rows, "No pod violated the policy in the period.");
+            + "in it, or open through it), with the most severe decision and the gravest severity they had, "
+            + "gravest first (unknown: records without a severity).",
+        List.of("Severity", "Cluster", "Workload", "Worst decision", "Pods", "Pod names", "First opened",
+            "Open at the end"),
+        Set.of(4, 7), rows, "No pod violated the policy in the period.");
   }
 
   static Table policies(Report r) {
@@ -211,14 +217,15 @@ final class Tables {
   static Table violating(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (Report.ViolatingWorkload w : r.violatingAtEnd()) {
-      rows.add(List.of(w.clusterId(), Text.workload(w.owner()), Text.lower(w.decision()), Text.count(w.pods()),
-          someOf(w.podNames(), w.pods()), Text.time(w.openSince()),
+      rows.add(List.of(Text.severity(w.severity()), w.clusterId(), Text.workload(w.owner()), Text.lower(w.decision()),
+          Text.count(w.pods()), someOf(w.podNames(), w.pods()), Text.time(w.openSince()),
           Text.list(w.reasons())));
     }
     return new Table("violating", "Workloads violating at the end of the period",
-        "Running pods whose violation of the policy was open at " + Text.time(r.asOf()) + ", by workload.",
-        List.of("Cluster", "Workload", "Decision", "Pods", "Pod names", "Open since", "Reasons"),
-        Set.of(3), rows, "No workload violated the policy at the end of the period.");
+        "Running pods whose violation of the policy was open at " + Text.time(r.asOf()) + ", by workload, "
+            + "gravest severity first (unknown: records without a severity).",
+        List.of("Severity", "Cluster", "Workload", "Decision", "Pods", "Pod names", "Open since", "Reasons"),
+        Set.of(4), rows, "No workload violated the policy at the end of the period.");
   }
 
   static Table input(Report r) {

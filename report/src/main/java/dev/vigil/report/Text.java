@@ -60,6 +60,11 @@ final class Text {
     return k.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
+  /** A severity as on the wire; {@code unknown} when the record carried none (v1). */
+  static String severity(dev.vigil.schemas.Severity s) {
+    return s == null ? "unknown" : s.wire();
+  }
+
   /** {@code ACKNOWLEDGED} as {@code acknowledged}. */
   static String lower(Enum<?> e) {
     return e == null ? "" : e.name().toLowerCase(Locale.ROOT).replace('_', '-');

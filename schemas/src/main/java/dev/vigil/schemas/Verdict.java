@@ -60,6 +60,12 @@ public record Verdict(
       checkResults = List.copyOf(Objects.requireNonNullElse(checkResults, List.of()));
       attestorsMissing = List.copyOf(Objects.requireNonNullElse(attestorsMissing, List.of()));
     }
+
+    /** An image result that names no missing attestor (the rule required none, or all attested). */
+    public ImageResult(String container, String image, String digest, Decision result, String rule,
+        List<String> reasons, List<CheckResult> checkResults) {
+      this(container, image, digest, result, rule, reasons, checkResults, List.of());
+    }
   }
 
   /** The outcome of one continuous-validation check on one image. */

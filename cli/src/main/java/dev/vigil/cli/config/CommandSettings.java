@@ -1,6 +1,7 @@
 package dev.vigil.cli.config;
 
 import dev.vigil.ingest.app.IngestSettings;
+import dev.vigil.policyreports.PolicyReportSettings;
 import dev.vigil.schemas.settings.KafkaSettings;
 import dev.vigil.schemas.settings.Setting;
 import dev.vigil.streams.StreamsSettings;
@@ -20,12 +21,13 @@ public final class CommandSettings {
   /** Settings of {@code vigil run}: all of them, in the order of the README's table. */
   public static List<Setting<?>> run() {
     return concat(KafkaSettings.SETTINGS, ProcessSettings.EMBEDDED_KAFKA, List.of(ProcessSettings.DATA_DIR),
-        IngestSettings.SETTINGS, StreamsSettings.SETTINGS, ProcessSettings.OPERATIONS);
+        IngestSettings.SETTINGS, StreamsSettings.SETTINGS, PolicyReportSettings.SETTINGS, ProcessSettings.OPERATIONS);
   }
 
   /** Settings of {@code vigil ingest}. */
   public static List<Setting<?>> ingest() {
-    return concat(KafkaSettings.SETTINGS, IngestSettings.SETTINGS, ProcessSettings.OPERATIONS);
+    return concat(KafkaSettings.SETTINGS, IngestSettings.SETTINGS, PolicyReportSettings.SETTINGS,
+        ProcessSettings.OPERATIONS);
   }
 
   /** Settings of {@code vigil streams} (its state lives under the data directory). */

@@ -15,6 +15,7 @@ import dev.vigil.cli.config.Config;
 import dev.vigil.cli.config.CommandSettings;
 import dev.vigil.cli.config.ProcessSettings;
 import dev.vigil.ingest.app.IngestSettings;
+import dev.vigil.policyreports.PolicyReportSettings;
 import dev.vigil.schemas.settings.KafkaSettings;
 import dev.vigil.schemas.settings.Setting;
 import dev.vigil.streams.StreamsSettings;
@@ -151,6 +152,25 @@ public class HelmChartTest {
     assertEquals("streams", objects.get("PodDisruptionBudget/vigil-streams")
         .at("/spec/selector/matchLabels/app.kubernetes.io~1component").asText());
     assertEquals(9092, objects.get("NetworkPolicy/vigil-kafka-dns-metrics").at("/spec/egress/1/ports/0/port").asInt());
+  }
+
+  @Test
+  void policyReportsGiveTheWatcherTheSettingAndARoleToWriteThem() throws Exception {
+    assertFalse(render(t -> {}).containsKey("ClusterRole/vigil-policy-reports"), "off by default");
+
+    Map<String, JsonNode> objects = render(t -> t.set("policyReports.enabled", "true")
+        .set("policyReports.writesPerSecond", "2"));
+
+    Config watcher = acceptedConfig("Deployment/vigil-watcher",
+        objects.get("Deployment/vigil-watcher").at("/spec/template/spec"), objects);
+    assertTrue(watcher.require(PolicyReportSettings.ENABLED));
+    assertEquals(2, watcher.require(PolicyReportSettings.RATE));
+    JsonNode rule = objects.get("ClusterRole/vigil-policy-reports").at("/rules/0");
+    assertEquals(List.of("wgpolicyk8s.io"), YAML.convertValue(rule.path("apiGroups"), List.class));
+    assertEquals(List.of("policyreports"), YAML.convertValue(rule.path("resources"), List.class));
+    assertEquals(List.of("get", "list", "create", "patch", "update", "delete"),
+        YAML.convertValue(rule.path("verbs"), List.class));
+    assertEquals("vigil-watcher", objects.get("ClusterRoleBinding/vigil-policy-reports").at("/subjects/0/name").asText());
   }
 
   @Test
