@@ -84,6 +84,9 @@ class DemoIT {
           + "\\(3 prior denials\\).*"), "mallory's bypass: " + log);
       assertTrue(log.matches("(?s).*FOLLOW-UP FAIL_OPEN\\s+\\S+\\s+\\S+/sandbox POD/scratch \\(1 pod\\) id=.*")
           && !log.matches("(?s).*POD/scratch [^\\n]*SUSPECTED.*"), "bob's fail-open is not one: " + log);
+      // Violations show their severity and one-line summary (schema v2).
+      assertTrue(log.matches("(?s).*VIOLATION OPENED\\s+\\S+/legacy/batch-worker-\\S+ \\(DEPLOYMENT batch-worker\\) "
+          + "high DENY: \\S+ \\S+ fails .*"), "severity and summary: " + log);
       // Act 9: a signed image by tag with a pull secret: allowed, with both registry-hygiene findings.
       assertTrue(log.matches("(?s).*HYGIENE\\s+OPENED\\s+\\S+/payments/web-\\S+ \\(DEPLOYMENT web\\) hygiene/image-by-tag \\(low\\).*"),
           "image-by-tag: " + log);

@@ -41,9 +41,9 @@ class ServiceCommandSettingsTest {
     return SettingOptions.resolve(parsed.subcommand().commandSpec(), settings, Map.of());
   }
 
-  /** A value of {@code s} other than its default: a duration, else a number, else a word, else a switch. */
+  /** A value of {@code s} other than its default: a duration, else a number, else a word, a switch or a severity entry. */
   static String otherValue(Setting<?> s) {
-    for (String candidate : List.of("7m", "7", "false")) {
+    for (String candidate : List.of("7m", "7", "false", "DENY=critical")) {
       try {
         Object v = s.parser().parse(candidate);
         if (s.defaultValue() == null || !v.equals(s.parser().parse(s.defaultValue()))) {

@@ -7,7 +7,9 @@ import dev.vigil.schemas.ContainerImage;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Json;
+import dev.vigil.schemas.Severity;
 import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
 import java.io.BufferedReader;
@@ -186,9 +188,16 @@ public final class ReportBenchmark {
           String key = cluster + "/" + ns + "/" + pod;
           int step = violationStep.merge(key, 1, Integer::sum);
           boolean open = step % 2 == 1;
-          ViolationTransition v = new ViolationTransition("v" + i, cluster, ns, pod, owner,
+          String image = "us-docker.pkg.dev/acme/" + ns + "/" + owner.name() + "@sha256:" + "ab".repeat(32);
+          ViolationTransition v = new ViolationTransition("v" + i, cluster, ns, pod, owner, ViolationCategory.POLICY,
+              random.nextInt(10) == 0 ? Severity.CRITICAL : Severity.HIGH, List.of("defaultAdmissionRule"),
               open ? ViolationTransition.Transition.OPENED : ViolationTransition.Transition.RESOLVED,
               open ? null : Decision.DENY, open ? Decision.DENY : Decision.ALLOW,
+              ns + "/" + pod + ": " + (open ? "DENY: main fails defaultAdmissionRule" : "RESOLVED"),
+              List.of(new ViolationTransition.ImageFinding("main", image, "sha256:" + "ab".repeat(32),
+                  "defaultAdmissionRule", Decision.DENY, List.of("projects/acme/attestors/built-by-ci"), List.of(),
+                  List.of())),
+              List.of("BINAUTHZ_POLICY/*/projects/acme/policy@1"),
               open ? List.of("no attestation by projects/acme/attestors/built-by-ci") : List.of(), "vd" + i, at, at, null);
           send(producer, Topics.VIOLATIONS.name(), v.key(), v, at);
         } else {

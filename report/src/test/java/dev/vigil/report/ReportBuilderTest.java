@@ -10,6 +10,8 @@ import dev.vigil.report.Report.FollowUpEntry;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Heartbeat;
+import dev.vigil.schemas.Severity;
+import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
 import java.time.Clock;
@@ -383,8 +385,14 @@ class ReportBuilderTest {
   }
 
   private static ViolationTransition violation(ViolationTransition.Transition t, Instant at, Instant eventTime) {
-    return new ViolationTransition("viol-1", "prod", "payments", "api-1", API, t,
+    String image = "us-docker.pkg.dev/acme/app/api@sha256:" + "ab".repeat(32);
+    return new ViolationTransition("viol-1", "prod", "payments", "api-1", API, ViolationCategory.POLICY,
+        Severity.HIGH, List.of("defaultAdmissionRule"), t,
         t == ViolationTransition.Transition.OPENED ? null : Decision.DENY, Decision.DENY,
+        "payments/api-1: DENY: api " + image + " fails defaultAdmissionRule",
+        List.of(new ViolationTransition.ImageFinding("api", image, "sha256:" + "ab".repeat(32), "defaultAdmissionRule",
+            Decision.DENY, List.of("projects/acme/attestors/built-by-ci"), List.of(), List.of("no attestation"))),
+        List.of("BINAUTHZ_POLICY/*/projects/acme/policy@1"),
         List.of("no attestation"), "verdict-1", Instant.parse("2026-11-25T09:00:00Z"), at, eventTime);
   }
 }

@@ -38,12 +38,14 @@ class ReportSeverityTest {
         List.of(), List.of("BINAUTHZ_POLICY/*/policy@1"), List.of("no attestation"), "verdict-" + name, t, t, t);
   }
 
-  @SuppressWarnings("deprecation")
+  /** A record written before schema v2, as a reader gets it from the topic: no severity. */
   static ViolationTransition openedV1(String name, String at) {
-    WorkloadRef owner = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "prod", name);
-    Instant t = Instant.parse(at);
-    return new ViolationTransition("viol-" + name, CLUSTER, "prod", name + "-pod", owner, Transition.OPENED, null,
-        Decision.DENY, List.of("no attestation"), "verdict-" + name, t, t, t);
+    String v1 = """
+        {"violationId":"viol-%1$s","clusterId":"%2$s","namespace":"prod","podName":"%1$s-pod",
+         "owner":{"kind":"DEPLOYMENT","namespace":"prod","name":"%1$s"},"transition":"OPENED","current":"DENY",
+         "reasons":["no attestation"],"verdictId":"verdict-%1$s","openedAt":"%3$s","at":"%3$s","eventTime":"%3$s"}
+        """.formatted(name, CLUSTER, at);
+    return Json.read(v1.getBytes(java.nio.charset.StandardCharsets.UTF_8), ViolationTransition.class);
   }
 
   static Report report(Severity minSeverity) {

@@ -7,8 +7,10 @@ import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.FollowUp.Kind;
 import dev.vigil.schemas.FollowUp.State;
+import dev.vigil.schemas.Severity;
 import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.ViolationTransition.Transition;
 import dev.vigil.schemas.WorkloadRef;
@@ -263,8 +265,17 @@ final class Scenario {
   private void violation(WorkloadRef owner, String pod, Transition t, Decision previous, Decision current,
       String openedAt, String at) {
     seq++;
-    ViolationTransition v = new ViolationTransition("viol-" + seq, PROD, owner.namespace(), pod, owner, t, previous,
-        current, current.isViolation() ? List.of("no attestation by projects/acme/attestors/built-by-ci") : List.of(),
+    String attestor = "projects/acme/attestors/built-by-ci";
+    Decision failing = current.isViolation() ? current : previous;
+    List<ViolationTransition.ImageFinding> images = failing == null ? List.of()
+        : List.of(new ViolationTransition.ImageFinding("main", image(owner.name()), "sha256:" + "ab".repeat(32),
+            "defaultAdmissionRule", failing, List.of(attestor), List.of(), List.of("attestor " + attestor + ": missing")));
+    ViolationTransition v = new ViolationTransition("viol-" + seq, PROD, owner.namespace(), pod, owner,
+        ViolationCategory.POLICY, failing == Decision.DRYRUN_DENY ? Severity.LOW : Severity.HIGH,
+        List.of("defaultAdmissionRule"), t, previous, current,
+        owner.namespace() + "/" + pod + ": " + t + ": main fails defaultAdmissionRule", images,
+        List.of("BINAUTHZ_POLICY/*/projects/acme/policy@1"),
+        current.isViolation() ? List.of("no attestation by " + attestor) : List.of(),
         "verdict-" + seq, Instant.parse(openedAt), Instant.parse(at), null);
     records.add(new Rec(Topics.VIOLATIONS, v.key(), v, v.at()));
   }

@@ -36,7 +36,13 @@ public record Verdict(
     REPLAY
   }
 
-  /** The judgement of one image, and the reasons for it. */
+  /**
+   * The judgement of one image, and the reasons for it.
+   *
+   * @param attestorsMissing the attestors {@code rule} required that attested no valid signature
+   *     of {@code digest} (empty when the rule requires none, or all attested); absent in verdicts
+   *     written before it was kept
+   */
   public record ImageResult(
       String container,
       String image,
@@ -44,13 +50,21 @@ public record Verdict(
       Decision result,
       String rule,
       List<String> reasons,
-      List<CheckResult> checkResults) {
+      List<CheckResult> checkResults,
+      List<String> attestorsMissing) {
     public ImageResult {
       Objects.requireNonNull(container, "container");
       Objects.requireNonNull(image, "image");
       Objects.requireNonNull(result, "result");
       reasons = List.copyOf(Objects.requireNonNullElse(reasons, List.of()));
       checkResults = List.copyOf(Objects.requireNonNullElse(checkResults, List.of()));
+      attestorsMissing = List.copyOf(Objects.requireNonNullElse(attestorsMissing, List.of()));
+    }
+
+    /** An image result that names no missing attestor (the rule required none, or all attested). */
+    public ImageResult(String container, String image, String digest, Decision result, String rule,
+        List<String> reasons, List<CheckResult> checkResults) {
+      this(container, image, digest, result, rule, reasons, checkResults, List.of());
     }
   }
 

@@ -107,22 +107,6 @@ public record ViolationTransition(
     reasons = List.copyOf(Objects.requireNonNullElse(reasons, List.of()));
   }
 
-  /**
-   * The v1 shape, for code not yet moved to v2: category {@code policy}, no severity, rules,
-   * summary, images or policy versions.
-   *
-   * @deprecated build the v2 record; this constructor goes once every producer fills the v2 fields
-   */
-  @Deprecated
-  public ViolationTransition(String violationId, String clusterId, String namespace,
-      String podName, WorkloadRef owner, Transition transition, Decision previous,
-      Decision current, List<String> reasons, String verdictId, Instant openedAt, Instant at,
-      Instant eventTime) {
-    this(violationId, clusterId, namespace, podName, owner, ViolationCategory.POLICY, null,
-        List.of(), transition, previous, current, null, List.of(), List.of(), reasons, verdictId,
-        openedAt, at, eventTime);
-  }
-
   /** The Kafka key: {@code cluster/namespace/name}. */
   public String key() {
     return Keys.pod(clusterId, namespace, podName);

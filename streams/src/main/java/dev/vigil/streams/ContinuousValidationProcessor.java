@@ -14,6 +14,7 @@ import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.Verdict;
+import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
 import dev.vigil.validator.Evaluation;
 import dev.vigil.validator.InvalidPolicyException;
@@ -27,7 +28,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.kafka.common.header.Headers;
@@ -119,7 +119,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     forEachPod(s -> !s.deleted() && s.violation() != null, (key, s) -> {
       violatingPods.add(key);
       metrics.violation(key, s.pod().clusterId(), s.pod().namespace(), s.violation().decision(),
-          s.violation().rules());
+          Violations.severity(s.violation(), s.pod().namespace(), settings.severity()), s.violation().rules());
     });
     context.schedule(settings.changePollInterval(), PunctuationType.WALL_CLOCK_TIME,
         ts -> step(() -> pollChanges(ts)));
@@ -182,8 +182,9 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       }
       String why = e.type() == PodEvent.Type.DELETED ? "pod deleted" : "pod " + e.phase();
       if (state.violation() != null) {
-        forward(key, ValidationOutput.of(Violations.gone(state, why, now, e.observedAt())), ts);
-        setViolationMetric(key, state.pod(), null);
+        ViolationTransition resolved = Violations.gone(state, why, now, e.observedAt(), settings.severity());
+        forward(key, ValidationOutput.of(resolved), ts);
+        setViolationMetric(key, state.pod(), null, resolved);
       }
       for (FollowUp.Kind kind : state.followUpKinds()) {
         forward(signalKey(state.pod(), kind), ValidationOutput.of(signal(FollowUpSignal.Type.GONE,
@@ -365,12 +366,14 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     forward(key, ValidationOutput.of(v), ts);
     metrics.evaluated(trigger, v.decision());
     PodState.OpenViolation open = s.violation();
-    Optional<Violations.Step> step = Violations.next(open, v, now, eventTime);
-    if (step.isPresent()) {
-      forward(key, ValidationOutput.of(step.get().transition()), ts);
-      open = step.get().open();
-      setViolationMetric(key, p, open);
+    Violations.Step step = Violations.next(open, v, now, eventTime, settings.severity());
+    if (step.transition() != null) {
+      forward(key, ValidationOutput.of(step.transition()), ts);
     }
+    if (step.transition() != null || !Objects.equals(open, step.open())) {
+      setViolationMetric(key, p, step.open(), step.transition());
+    }
+    open = step.open();
     PodState out = s.evaluated(v.decision(), v.policyVersions(), factsFingerprint, open);
     if (!out.followUpKinds().isEmpty() && out.decision() != out.signaledDecision()) {
       for (FollowUp.Kind kind : out.followUpKinds()) {
@@ -382,17 +385,23 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     return out;
   }
 
-  private void setViolationMetric(String key, PodEvent p, PodState.OpenViolation open) {
-    gauges.add(() -> moveViolationGauge(key, p, open));
+  /** After the step: the open-violations gauge, and the transitions counter when {@code t} is one. */
+  private void setViolationMetric(String key, PodEvent p, PodState.OpenViolation open, ViolationTransition t) {
+    gauges.add(() -> {
+      moveViolationGauge(key, p, open);
+      if (t != null) {
+        metrics.violationTransition(t.transition(), t.severity());
+      }
+    });
   }
 
   private void moveViolationGauge(String key, PodEvent p, PodState.OpenViolation open) {
     if (open == null) {
       violatingPods.remove(key);
-      metrics.violation(key, p.clusterId(), p.namespace(), null, List.of());
+      metrics.violation(key, p.clusterId(), p.namespace(), null, null, List.of());
     } else {
       violatingPods.add(key);
-      metrics.violation(key, p.clusterId(), p.namespace(), open.decision(), open.rules());
+      metrics.violation(key, p.clusterId(), p.namespace(), open.decision(), open.severity(), open.rules());
     }
   }
 
@@ -413,7 +422,7 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     List<Verdict.ImageResult> images = new ArrayList<>();
     for (ContainerImage c : containers) {
       images.add(new Verdict.ImageResult(c.container(), c.image(), digestOf(c), Decision.UNKNOWN,
-          null, List.of(reason), List.of()));
+          null, List.of(reason), List.of(), List.of()));
     }
     return new Evaluation(Decision.UNKNOWN, images, versions);
   }

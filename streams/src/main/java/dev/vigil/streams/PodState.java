@@ -3,6 +3,8 @@ package dev.vigil.streams;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.PodEvent;
+import dev.vigil.schemas.Severity;
+import dev.vigil.schemas.ViolationTransition;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -35,14 +37,29 @@ public record PodState(
   /** At most this many admission audit ids are remembered per pod. */
   static final int MAX_SEEN_ADMISSIONS = 16;
 
-  /** A violation that is open on the pod. */
+  /**
+   * A violation that is open on the pod: what identifies it (decision, failing images, rules and
+   * checks, {@link Violations#sameFinding}) and what its RESOLVED record repeats.
+   *
+   * @param rules the failing rules and checks
+   * @param severity {@code null} when written by a version before violation schema v2 (which kept
+   *     {@code reasons} instead of {@code images}; such a state still reads, see {@link
+   *     Violations#next})
+   * @param images the failing images, without their reasons (kept small)
+   */
   public record OpenViolation(
-      String violationId, Decision decision, List<String> reasons, List<String> rules, Instant openedAt) {
+      String violationId, Decision decision, List<String> rules, Instant openedAt, Severity severity,
+      List<ViolationTransition.ImageFinding> images) {
     public OpenViolation {
       Objects.requireNonNull(violationId, "violationId");
       Objects.requireNonNull(decision, "decision");
-      reasons = List.copyOf(Objects.requireNonNullElse(reasons, List.of()));
       rules = List.copyOf(Objects.requireNonNullElse(rules, List.of()));
+      images = List.copyOf(Objects.requireNonNullElse(images, List.of()));
+    }
+
+    /** True when written before violation schema v2. */
+    boolean legacy() {
+      return severity == null;
     }
   }
 

@@ -52,6 +52,7 @@ import org.apache.kafka.streams.StreamsConfig;
  *     while it runs (the report shows periods without one as gaps)
  * @param hygiene which registry-hygiene rules run, and the Artifact Registry / Container Registry
  *     host patterns (ADR 0115)
+ * @param severity the severity of policy violations ({@code streams.severity.*}, ADR 0100)
  */
 public record StreamsSettings(
     String applicationId,
@@ -69,7 +70,8 @@ public record StreamsSettings(
     int streamThreads,
     int replicationFactor,
     Duration heartbeatInterval,
-    HygieneSettings hygiene) {
+    HygieneSettings hygiene,
+    SeverityMapping severity) {
 
   public static final Setting<String> APPLICATION_ID = new Setting<>("streams.application-id", "--application-id",
       "VIGIL_APPLICATION_ID", Parsers::string, "vigil-streams",
@@ -115,6 +117,17 @@ public record StreamsSettings(
       "--heartbeat-interval", "VIGIL_HEARTBEAT_INTERVAL", Parsers::duration, "30s",
       "how often each instance writes a heartbeat to vigil.heartbeats while it runs (whole seconds); the report "
           + "shows periods without one as gaps");
+  public static final Setting<String> SEVERITY_DECISIONS = new Setting<>("streams.severity.decisions",
+      "--severity-decisions", "VIGIL_SEVERITY_DECISIONS", s -> severities(s, "", ""), SeverityMapping.DEFAULT_DECISIONS,
+      "severity (critical, high, medium, low) of a policy violation by decision, DECISION=severity comma-separated; "
+          + "decisions not named keep their default");
+  public static final Setting<String> SEVERITY_NAMESPACES = new Setting<>("streams.severity.namespaces",
+      "--severity-namespaces", "VIGIL_SEVERITY_NAMESPACES", s -> severities("", s, ""), null,
+      "namespace=severity, comma-separated: the severity of every policy violation in that namespace");
+  public static final Setting<String> SEVERITY_RULES = new Setting<>("streams.severity.rules", "--severity-rules",
+      "VIGIL_SEVERITY_RULES", s -> severities("", "", s), null,
+      "rule=severity, comma-separated (a rule or check as a violation's rules name it, e.g. imageFreshnessCheck): "
+          + "before the namespace's; the gravest when several failing rules have one");
 
   // Registry hygiene (ADR 0115)
   public static final Setting<Boolean> HYGIENE_IMAGE_BY_TAG = new Setting<>("hygiene.image-by-tag",
@@ -135,8 +148,9 @@ public record StreamsSettings(
   /** Every streams setting, in the order of the README's table. A new one goes here too. */
   public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, REEVALUATION_INTERVAL, CORRELATION_SKEW,
       REPLICATION_FACTOR, STREAM_THREADS, CHANGE_POLL_INTERVAL, FRESHNESS_INTERVAL, DELETED_POD_RETENTION,
-      FOLLOWUP_FLUSH_INTERVAL, FOLLOWUP_MAX_OPEN_AGE, BYPASS_DENIALS, BYPASS_WINDOW, HEARTBEAT_INTERVAL, HYGIENE_IMAGE_BY_TAG, HYGIENE_TAG_MOVED,
-      HYGIENE_PULL_SECRET, HYGIENE_GOOGLE_REGISTRIES);
+      FOLLOWUP_FLUSH_INTERVAL, FOLLOWUP_MAX_OPEN_AGE, BYPASS_DENIALS, BYPASS_WINDOW, HEARTBEAT_INTERVAL,
+      HYGIENE_IMAGE_BY_TAG, HYGIENE_TAG_MOVED, HYGIENE_PULL_SECRET, HYGIENE_GOOGLE_REGISTRIES, SEVERITY_DECISIONS,
+      SEVERITY_NAMESPACES, SEVERITY_RULES);
 
   public StreamsSettings {
     Objects.requireNonNull(applicationId, APPLICATION_ID.key());
@@ -164,6 +178,7 @@ public record StreamsSettings(
     if (streamThreads < 1) {
       throw invalid(STREAM_THREADS, String.valueOf(streamThreads), "must be at least 1");
     }
+    Objects.requireNonNull(severity, SEVERITY_DECISIONS.key());
     if (replicationFactor < 1 && replicationFactor != -1) {
       throw invalid(REPLICATION_FACTOR, String.valueOf(replicationFactor),
           "must be at least 1, or -1 for the broker's default");
@@ -194,7 +209,9 @@ public record StreamsSettings(
         values.require(REPLICATION_FACTOR),
         values.require(HEARTBEAT_INTERVAL),
         new HygieneSettings(values.require(HYGIENE_IMAGE_BY_TAG), values.require(HYGIENE_TAG_MOVED),
-            values.require(HYGIENE_PULL_SECRET), values.require(HYGIENE_GOOGLE_REGISTRIES)));
+            values.require(HYGIENE_PULL_SECRET), values.require(HYGIENE_GOOGLE_REGISTRIES)),
+        SeverityMapping.parse(values.require(SEVERITY_DECISIONS), values.get(SEVERITY_NAMESPACES).orElse(""),
+            values.get(SEVERITY_RULES).orElse("")));
   }
 
   /**
@@ -209,21 +226,24 @@ public record StreamsSettings(
   public StreamsSettings withApplicationId(String id) {
     return new StreamsSettings(id, bootstrapServers, stateDir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor, heartbeatInterval, hygiene);
+        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor,
+        heartbeatInterval, hygiene, severity);
   }
 
   /** A copy with another state directory (a second instance in the same JVM needs its own). */
   public StreamsSettings withStateDir(Path dir) {
     return new StreamsSettings(applicationId, bootstrapServers, dir, changePollInterval,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor, heartbeatInterval, hygiene);
+        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor,
+        heartbeatInterval, hygiene, severity);
   }
 
   /** A copy with another change-poll interval. */
   public StreamsSettings withChangePollInterval(Duration d) {
     return new StreamsSettings(applicationId, bootstrapServers, stateDir, d,
         fullReevaluationInterval, freshnessInterval, correlationSkew, deletedPodRetention,
-        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor, heartbeatInterval, hygiene);
+        followUpFlushInterval, followUpMaxOpenAge, bypassDenials, bypassWindow, streamThreads, replicationFactor,
+        heartbeatInterval, hygiene, severity);
   }
 
   /**
@@ -299,6 +319,12 @@ public record StreamsSettings(
   /** The application id (consumer group) of the policy gate. */
   public String policyGateApplicationId() {
     return applicationId + "-policy-gate";
+  }
+
+  /** Checks one severity setting ({@link SeverityMapping#parse}); returns its text. */
+  private static String severities(String decisions, String namespaces, String rules) {
+    SeverityMapping.parse(decisions, namespaces, rules);
+    return decisions + namespaces + rules;
   }
 
   private static SettingException invalid(Setting<?> setting, String value, String reason) {

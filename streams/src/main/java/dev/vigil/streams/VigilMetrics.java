@@ -2,8 +2,10 @@ package dev.vigil.streams;
 
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.Severity;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.Verdict;
+import dev.vigil.schemas.ViolationTransition;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Vigil's stream metrics on a Micrometer registry. Prometheus names: {@code
  * vigil_evaluations_total{trigger}}, {@code vigil_decisions_total{decision}}, {@code
- * vigil_violations_open{cluster,namespace,rule,decision}}, {@code vigil_followups_open{kind,state}},
+ * vigil_violations_open{cluster,namespace,rule,decision,severity}}, {@code
+ * vigil_violation_transitions_total{transition,severity}}, {@code vigil_followups_open{kind,state}},
  * {@code vigil_followups_oldest_open_age_seconds}, {@code vigil_reevaluations_total{reason}},
  * {@code vigil_reevaluation_duration_seconds{reason}}, {@code vigil_dead_letters_total{source,reason}},
  * {@code vigil_policies_rejected_total}, {@code vigil_pod_events_ignored_total{reason}}, {@code
@@ -39,7 +42,7 @@ public final class VigilMetrics {
   private final MeterRegistry registry;
   private final Clock clock;
 
-  private record ViolationLabel(String cluster, String namespace, String rule, String decision) {}
+  private record ViolationLabel(String cluster, String namespace, String rule, String decision, String severity) {}
 
   private record FollowUpLabel(String kind, String state) {}
 
@@ -75,7 +78,8 @@ public final class VigilMetrics {
   /**
    * Registers {@code vigil_component_info{component="streams"}} and, at 0, every counter and
    * follow-up gauge whose label values are known before the first event (triggers, decisions,
-   * dead-letter sources and reasons, rejected policies, follow-up kinds and open states). A series
+   * dead-letter sources and reasons, rejected policies, violation transitions by severity,
+   * follow-up kinds and open states). A series
    * born at its first change starts above 0, and Prometheus' {@code increase()} never sees that
    * change: the first dead letters and the first rejected policy fired no alert (issue 21).
    * Idempotent.
@@ -105,6 +109,11 @@ public final class VigilMetrics {
         .register(registry);
     suspectedBypasses();
     acknowledgementsExpired();
+    for (ViolationTransition.Transition t : ViolationTransition.Transition.values()) {
+      for (Severity severity : Severity.values()) {
+        violationTransitions(t, severity);
+      }
+    }
     for (FollowUp.Kind kind : FollowUp.Kind.values()) {
       for (FollowUp.State state : FollowUp.State.values()) {
         if (state.isOpen()) {
@@ -153,9 +162,11 @@ public final class VigilMetrics {
   }
 
   /** Sets the open violation of {@code podKey} ({@code rules} empty or decision null: none). */
-  void violation(String podKey, String cluster, String namespace, Decision decision, List<String> rules) {
+  void violation(String podKey, String cluster, String namespace, Decision decision, Severity severity,
+      List<String> rules) {
     List<ViolationLabel> now = decision == null ? List.of()
-        : rules.stream().map(r -> new ViolationLabel(cluster, namespace, r, lower(decision.name()))).toList();
+        : rules.stream().map(r -> new ViolationLabel(cluster, namespace, r, lower(decision.name()),
+            severity == null ? "none" : severity.wire())).toList();
     List<ViolationLabel> before = now.isEmpty() ? violationsByPod.remove(podKey) : violationsByPod.put(podKey, now);
     if (before != null) {
       before.forEach(l -> violationCount(l).decrementAndGet());
@@ -165,7 +176,19 @@ public final class VigilMetrics {
 
   /** Forgets the violations of pods this instance no longer holds. */
   void forgetViolations(Collection<String> podKeys) {
-    podKeys.forEach(k -> violation(k, null, null, null, List.of()));
+    podKeys.forEach(k -> violation(k, null, null, null, null, List.of()));
+  }
+
+  /** A violation transition was published (category policy). */
+  void violationTransition(ViolationTransition.Transition transition, Severity severity) {
+    violationTransitions(transition, severity).increment();
+  }
+
+  private Counter violationTransitions(ViolationTransition.Transition transition, Severity severity) {
+    return Counter.builder("vigil.violation.transitions")
+        .description("violation transitions published on vigil.violations, by severity")
+        .tags("transition", lower(transition.name()), "severity", severity == null ? "none" : severity.wire())
+        .register(registry);
   }
 
   /** A follow-up was flagged as a suspected bypass (once per follow-up cycle). */
@@ -226,7 +249,8 @@ public final class VigilMetrics {
       AtomicLong v = new AtomicLong();
       Gauge.builder("vigil.violations.open", v, AtomicLong::get)
           .description("pods with an open violation")
-          .tags("cluster", x.cluster(), "namespace", x.namespace(), "rule", x.rule(), "decision", x.decision())
+          .tags("cluster", x.cluster(), "namespace", x.namespace(), "rule", x.rule(), "decision", x.decision(),
+              "severity", x.severity())
           .register(registry);
       return v;
     });

@@ -211,19 +211,24 @@ class ContinuousValidationTest {
   }
 
   @Test
-  void aNewPolicyVersionWithTheSameDecisionChangesTheViolation() {
+  void aNewPolicyVersionThatJudgesThePodTheSameMakesNoTransition() {
     policy(Fixtures.enforced(1, "ALWAYS_DENY"));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
     h.advance(POLL);
     ViolationTransition opened = h.newViolations().get(0);
     policy(Fixtures.enforced(2, "ALWAYS_DENY", "gcr.io/unrelated/**"));
     h.advance(POLL);
+    List<Verdict> rejudged = h.newVerdicts();
+    assertTrue(rejudged.get(rejudged.size() - 1).policyVersions().get(0).endsWith("@2"), rejudged.toString());
+    assertTrue(h.newViolations().isEmpty(), "a version alone changes nothing");
+
+    // the version in force still travels with the next transition
+    pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 11, OWNER, image(API, 'a')));
     List<ViolationTransition> t = h.newViolations();
     assertEquals(1, t.size());
-    assertEquals(Transition.CHANGED, t.get(0).transition());
+    assertEquals(Transition.RESOLVED, t.get(0).transition());
     assertEquals(opened.violationId(), t.get(0).violationId());
-    assertEquals(Decision.DENY, t.get(0).previous());
-    assertTrue(t.get(0).reasons().get(t.get(0).reasons().size() - 1).contains("@2"), t.get(0).reasons().toString());
+    assertTrue(t.get(0).policyVersions().get(0).endsWith("@2"), t.get(0).policyVersions().toString());
   }
 
   @Test

@@ -58,7 +58,8 @@ class HygieneIT {
         PolicyDocument allowlist = Fixtures.enforced(1, "ALWAYS_DENY", "us-docker.pkg.dev/acme/**", "ghcr.io/acme/**");
         send(producer, allowlist.key(), Json.write(allowlist), Topics.POLICIES.name());
         try (VigilStreamsApp app = VigilStreamsApp.start(settings, new SimpleMeterRegistry());
-            VigilStreamsIT.Outputs out = new VigilStreamsIT.Outputs(kafka.bootstrapServers())) {
+            TestBroker.Outputs out = new TestBroker.Outputs(kafka.bootstrapServers(),
+                List.of(Topics.VERDICTS, Topics.VIOLATIONS))) {
           PodEvent ar = pod(PodEvent.Type.ADDED, "api-1", 10, deployment("payments", "api"), List.of("ar-key"),
               container("api", HygieneTest.AR + ":2.0", 'a'));
           PodEvent thirdParty = pod(PodEvent.Type.ADDED, "tool-1", 10, deployment("tools", "tool"), List.of("ghcr-key"),

@@ -25,6 +25,12 @@ class VigilMetricsTest {
     assertEquals(0.0, registry.find("vigil.followups.open").tags("kind", "BREAKGLASS", "state", "ESCALATED")
         .gauge().value());
     assertEquals(1.0, registry.find("vigil.component.info").tag("component", "streams").gauge().value());
+    for (String t : new String[] {"opened", "changed", "resolved"}) {
+      for (String severity : new String[] {"critical", "high", "medium", "low"}) {
+        assertEquals(0.0, registry.find("vigil.violation.transitions").tags("transition", t, "severity", severity)
+            .counter().count(), t + "/" + severity);
+      }
+    }
   }
 
   @Test

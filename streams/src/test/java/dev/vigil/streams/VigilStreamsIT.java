@@ -6,48 +6,31 @@ import static dev.vigil.streams.Fixtures.image;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vigil.kafka.KafkaCluster;
-import dev.vigil.kafka.KafkaClusters;
 import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.FollowUpAck;
 import dev.vigil.schemas.Heartbeat;
-import dev.vigil.schemas.Json;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topic;
-import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.Verdict;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.processor.TaskId;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -63,54 +46,29 @@ class VigilStreamsIT {
   static final int PODS = 12;
 
   @TempDir static Path dir;
-  static KafkaCluster kafka;
-  static KafkaProducer<byte[], byte[]> producer;
-
-  @BeforeAll
-  static void broker() throws Exception {
-    kafka = KafkaClusters.forTests(dir.resolve("kafka"));
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      new TopicAdmin(admin, (short) 1).create(Topics.ALL);
-    }
-    Properties p = new Properties();
-    p.put("bootstrap.servers", kafka.bootstrapServers());
-    p.put("acks", "all");
-    p.put("enable.idempotence", "true");
-    producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (producer != null) {
-      producer.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
-  }
+  @RegisterExtension static final TestBroker broker = new TestBroker();
 
   static <V> void send(Topic<V> topic, String key, V value) throws Exception {
-    producer.send(new ProducerRecord<>(topic.name(), key.getBytes(StandardCharsets.UTF_8),
-        value == null ? null : Json.write(value))).get();
+    broker.send(topic, key, value);
   }
 
   @Test
   void aPolicyChangeReevaluatesPodsHeldByBothInstances() throws Exception {
-    StreamsSettings base = StreamsSettings.defaults(kafka.bootstrapServers(), dir.resolve("state-a"))
+    StreamsSettings base = StreamsSettings.defaults(broker.bootstrapServers(), dir.resolve("state-a"))
         .withApplicationId("vigil-it")
         .withChangePollInterval(Duration.ofMillis(500));
     SimpleMeterRegistry regA = new SimpleMeterRegistry();
     SimpleMeterRegistry regB = new SimpleMeterRegistry();
     try (VigilStreamsApp a = VigilStreamsApp.start(base, regA);
         VigilStreamsApp b = VigilStreamsApp.start(base.withStateDir(dir.resolve("state-b")), regB);
-        Outputs out = new Outputs()) {
+        TestBroker.Outputs out = broker.outputs(
+            List.of(Topics.VERDICTS, Topics.VIOLATIONS, Topics.FOLLOWUPS, Topics.DEAD_LETTER, Topics.HEARTBEATS))) {
       // given both instances run and each holds some of the pod partitions
       await("both instances hold validation tasks", () -> holdsValidationTasks(a) && holdsValidationTasks(b));
 
       // unreadable records on the global topics must not stop the global thread
       for (Topic<?> t : List.of(Topics.POLICIES, Topics.ATTESTATIONS, Topics.IMAGE_METADATA)) {
-        producer.send(new ProducerRecord<>(t.name(), "junk".getBytes(StandardCharsets.UTF_8),
-            "{not json".getBytes(StandardCharsets.UTF_8))).get();
+        broker.sendRaw(t.name(), "junk", "{not json");
       }
       PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_ALLOW");
       send(Topics.POLICIES, v1.key(), v1);
@@ -141,9 +99,7 @@ class VigilStreamsIT {
       assertTrue(byA + byB >= PODS, "a=" + byA + " b=" + byB);
 
       // and a record that cannot be read goes to the dead-letter topic, and processing goes on
-      producer.send(new ProducerRecord<>(Topics.POD_EVENTS.name(),
-          "us-central1-a.prod/payments/bad".getBytes(StandardCharsets.UTF_8),
-          "{not json".getBytes(StandardCharsets.UTF_8))).get();
+      broker.sendRaw(Topics.POD_EVENTS.name(), "us-central1-a.prod/payments/bad", "{not json");
       List<DeadLetter> dl = out.await(Topics.DEAD_LETTER, DeadLetter.class, 1,
           d -> d.source().equals(Topics.POD_EVENTS.name()));
       assertEquals("us-central1-a.prod/payments/bad", dl.get(0).key());
@@ -164,14 +120,14 @@ class VigilStreamsIT {
 
   @Test
   void anAcknowledgementThatExpiresReopensItsFollowUpAfterARestart() throws Exception {
-    StreamsSettings settings = StreamsSettings.defaults(kafka.bootstrapServers(), dir.resolve("state-ack"))
+    StreamsSettings settings = StreamsSettings.defaults(broker.bootstrapServers(), dir.resolve("state-ack"))
         .withApplicationId("vigil-it-ack")
         .withChangePollInterval(Duration.ofMillis(500));
     WorkloadRef owner = deployment("billing", "ledger");
     Predicate<FollowUp> ledger = f -> f.owner().equals(owner);
     FollowUp escalated;
     try (VigilStreamsApp app = VigilStreamsApp.start(settings, new SimpleMeterRegistry());
-        Outputs out = new Outputs()) {
+        TestBroker.Outputs out = broker.outputs(List.of(Topics.FOLLOWUPS))) {
       PolicyDocument deny = Fixtures.enforced(7, "ALWAYS_DENY");
       send(Topics.POLICIES, deny.key(), deny);
       AdmissionEvent a = Fixtures.failedOpen("ack-1", "billing", "ledger-1", owner, image(API, 'c'));
@@ -191,7 +147,7 @@ class VigilStreamsIT {
     }
     // the instance stops before the expiry; the one started after it finds the expiry in its stores
     try (VigilStreamsApp app = VigilStreamsApp.start(settings, new SimpleMeterRegistry());
-        Outputs out = new Outputs()) {
+        TestBroker.Outputs out = broker.outputs(List.of(Topics.FOLLOWUPS))) {
       FollowUp reopened = out.await(Topics.FOLLOWUPS, FollowUp.class, 1,
           ledger.and(f -> f.cause().contains("expired"))).get(0);
       assertEquals(FollowUp.State.ESCALATED, reopened.state());
@@ -225,62 +181,6 @@ class VigilStreamsIT {
         throw new AssertionError("timed out waiting until " + what);
       }
       Thread.sleep(100);
-    }
-  }
-
-  /** Reads the output topics from the beginning, committed records only. */
-  static final class Outputs implements AutoCloseable {
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Map<String, List<byte[]>> seen = new java.util.HashMap<>();
-
-    Outputs() {
-      this(kafka.bootstrapServers());
-    }
-
-    Outputs(String bootstrapServers) {
-      Properties p = new Properties();
-      p.put("bootstrap.servers", bootstrapServers);
-      p.put("isolation.level", "read_committed");
-      consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-      List<TopicPartition> parts = new ArrayList<>();
-      for (Topic<?> t : List.of(Topics.VERDICTS, Topics.VIOLATIONS, Topics.FOLLOWUPS, Topics.DEAD_LETTER,
-          Topics.HEARTBEATS)) {
-        for (int i = 0; i < t.partitions(); i++) {
-          parts.add(new TopicPartition(t.name(), i));
-        }
-      }
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-    }
-
-    /** Waits until {@code n} records of {@code topic} match, and returns them. */
-    <V> List<V> await(Topic<V> topic, Class<V> type, int n, Predicate<V> match) {
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (true) {
-        List<V> matching = new ArrayList<>();
-        for (byte[] b : seen.getOrDefault(topic.name(), List.of())) {
-          V v = Json.read(b, type);
-          if (match.test(v)) {
-            matching.add(v);
-          }
-        }
-        if (matching.size() >= n) {
-          return matching;
-        }
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("timed out: " + matching.size() + " of " + n + " matching records on " + topic.name());
-        }
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.value() != null) {
-            seen.computeIfAbsent(r.topic(), k -> new ArrayList<>()).add(r.value());
-          }
-        }
-      }
-    }
-
-    @Override
-    public void close() {
-      consumer.close();
     }
   }
 }

@@ -84,11 +84,13 @@ final class StandardEvaluator implements Evaluator {
       ContainerImage ci, Facts facts, Instant now) {
     Parsed p = parse(ci.image());
     if (p.error != null) {
-      return new Verdict.ImageResult(ci.container(), ci.image(), null, Decision.UNKNOWN, null, List.of(p.error), null);
+      return new Verdict.ImageResult(ci.container(), ci.image(), null, Decision.UNKNOWN, null, List.of(p.error), null,
+          null);
     }
     String runningDigest = ImageReference.digestFromImageId(ci.imageId());
     String digest = p.ref.digest() != null ? p.ref.digest() : runningDigest;
     List<String> reasons = new ArrayList<>(4);
+    List<String> missing = new ArrayList<>(1);
     if (!p.ref.isPinned()) {
       reasons.add(digest == null ? NOT_PINNED_NO_DIGEST : "not pinned by digest; judged by the running digest " + digest);
     } else if (runningDigest != null && !runningDigest.equals(digest)) {
@@ -108,7 +110,7 @@ final class StandardEvaluator implements Evaluator {
       reasons.add(ps.systemReasons[allowed]);
     } else {
       ruleId = rule.id();
-      admission = applyRule(ps, rule, digest, facts, now, reasons);
+      admission = applyRule(ps, rule, digest, facts, now, reasons, missing);
     }
     List<Verdict.CheckResult> checks = null;
     if (checkSet != null || (ps.platform != null && !ps.platform.allowlist().isEmpty())) {
@@ -116,7 +118,7 @@ final class StandardEvaluator implements Evaluator {
       Decision platform = applyPlatform(ps.platform, checkSet, p, digest, facts, now, checks);
       admission = Decision.worst(admission, platform);
     }
-    return new Verdict.ImageResult(ci.container(), ci.image(), digest, admission, ruleId, reasons, checks);
+    return new Verdict.ImageResult(ci.container(), ci.image(), digest, admission, ruleId, reasons, checks, missing);
   }
 
   private static List<Attestation> nonNull(List<Attestation> list) {
@@ -142,8 +144,12 @@ final class StandardEvaluator implements Evaluator {
     return null;
   }
 
+  /**
+   * The rule's decision for one image; why goes to {@code reasons}, and the required attestors
+   * without a valid attestation of the digest to {@code missingAttestors}.
+   */
   private Decision applyRule(ParsedPolicySet ps, AdmissionRule rule, String digest, Facts facts, Instant now,
-      List<String> reasons) {
+      List<String> reasons, List<String> missingAttestors) {
     Decision fail = rule.dryRun() ? Decision.DRYRUN_DENY : Decision.DENY;
     switch (rule.evaluationMode()) {
       case ALWAYS_ALLOW:
@@ -176,6 +182,7 @@ final class StandardEvaluator implements Evaluator {
         reasons.add(ps.satisfiedText(attestor, satisfiedBy));
       } else {
         missing = true;
+        missingAttestors.add(name);
         reasons.add("attestor " + name + ": missing (no valid attestation for " + digest + ")");
       }
     }

@@ -130,6 +130,7 @@ class AttestationSignatureTest {
     String reasons = e.images().get(0).reasons().toString();
     assertTrue(reasons.contains("attestor projects/acme/attestors/built-by-ci: missing"), reasons);
     assertTrue(reasons.contains(reason), reasons);
+    assertEquals(List.of("projects/acme/attestors/built-by-ci"), e.images().get(0).attestorsMissing());
   }
 
   static Attestation rebuild(Attestation a, String note, String digest, List<Attestation.Signature> sigs) {
@@ -206,6 +207,8 @@ class AttestationSignatureTest {
     String reasons = e.images().get(0).reasons().toString();
     assertTrue(reasons.contains("built-by-ci: satisfied"), reasons);
     assertTrue(reasons.contains("attestors/qa: missing"), reasons);
+    assertEquals(List.of("projects/acme/attestors/qa"), e.images().get(0).attestorsMissing(),
+        "the attestor that did attest is not missing");
   }
 
   @Test

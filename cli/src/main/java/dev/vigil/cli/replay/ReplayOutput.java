@@ -119,14 +119,15 @@ public final class ReplayOutput {
     m.put("namespace", v.namespace());
     m.put("name", v.podName());
     m.put("workload", workload(v.owner()));
-    if (v.category() == ViolationCategory.HYGIENE) {
-      m.put("category", v.category());
-      m.put("rules", v.rules());
-      m.put("severity", v.severity());
-    }
+    m.put("category", v.category());
+    putIfSet(m, "severity", v.severity());
     m.put("transition", v.transition());
     putIfSet(m, "previous", v.previous());
     putIfSet(m, "current", v.current());
+    putIfSet(m, "summary", v.summary());
+    m.put("rules", v.rules());
+    m.put("images", v.images());
+    m.put("policyVersions", v.policyVersions());
     m.put("reasons", v.reasons());
     return m;
   }

@@ -123,12 +123,28 @@ public final class ConsoleFeed implements AutoCloseable {
       case CHANGED -> "\u001b[33m";
       case RESOLVED -> "\u001b[32m";
     };
-    String reasons = v.reasons().isEmpty() ? "" : ": " + String.join("; ", v.reasons());
+    return paint(colourCode, violationText(v));
+  }
+
+  /**
+   * A finding on one line: time, transition, pod, workload, then for a policy violation its
+   * severity and summary (without the pod it starts with; a record without a summary, schema v1,
+   * shows its decision and reasons), for a hygiene finding its rules and severity.
+   */
+  static String violationText(ViolationTransition v) {
     boolean hygiene = v.category() == ViolationCategory.HYGIENE;
-    return paint(colourCode, TIME.format(v.at()) + (hygiene ? " HYGIENE   " : " VIOLATION ") + pad(v.transition().name(), 9)
+    String head = TIME.format(v.at()) + (hygiene ? " HYGIENE   " : " VIOLATION ") + pad(v.transition().name(), 9)
         + v.clusterId() + "/" + v.namespace() + "/" + v.podName() + " (" + v.owner().kind() + " "
-        + v.owner().name() + ") " + (hygiene ? String.join(",", v.rules()) + " (" + v.severity().wire() + ")"
-        : v.current()) + truncate(reasons, 240));
+        + v.owner().name() + ") ";
+    if (hygiene) {
+      String reasons = v.reasons().isEmpty() ? "" : ": " + String.join("; ", v.reasons());
+      return head + String.join(",", v.rules()) + " (" + v.severity().wire() + ")" + truncate(reasons, 240);
+    }
+    String pod = v.namespace() + "/" + v.podName() + ": ";
+    String what = v.summary() == null ? String.join("; ", v.reasons())
+        : v.summary().startsWith(pod) ? v.summary().substring(pod.length()) : v.summary();
+    return head + (v.severity() == null ? "" : v.severity().wire() + " ")
+        + (v.summary() == null ? v.current() + (what.isEmpty() ? "" : ": ") : "") + truncate(what, 240);
   }
 
   String followUp(FollowUp f) {
