@@ -18,6 +18,7 @@ import dev.vigil.schemas.Json;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Severity;
+import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.Verdict;
 import dev.vigil.schemas.ViolationTransition;
@@ -57,10 +58,14 @@ class ViolationsIT {
   }
 
   static JsonSchema violationSchema() throws Exception {
-    try (InputStream in = ViolationsIT.class.getClassLoader()
-        .getResourceAsStream("schemas/" + Topics.VIOLATIONS.schema())) {
+    return schemaOf(Topics.VIOLATIONS, "https://vigil.dev/schemas/violation-transition/v2");
+  }
+
+  /** The JSON Schema of {@code topic}'s values, as shipped; it must have the {@code $id} given. */
+  static JsonSchema schemaOf(Topic<?> topic, String id) throws Exception {
+    try (InputStream in = ViolationsIT.class.getClassLoader().getResourceAsStream("schemas/" + topic.schema())) {
       JsonNode node = Json.mapper().readTree(in);
-      assertEquals("https://vigil.dev/schemas/violation-transition/v2", node.get("$id").asText());
+      assertEquals(id, node.get("$id").asText());
       return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
           .getSchema(node, SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build());
     }
