@@ -23,7 +23,7 @@ final class CsvRenderer {
       "workload", "state", "open_at_end", "first_seen", "last_seen", "last_changed", "closed_at",
       "time_to_close_seconds", "age_seconds", "past_deadline", "pod_count", "images", "users",
       "acknowledged_by", "acknowledged_at", "note", "reevaluation", "cause", "suspected_bypass", "prior_denials",
-      "acknowledged_until", "ticket");
+      "acknowledged_until", "ticket", "severity");
 
   /**
    * Rows are written as arrays; quoting is decided per value, not guessed from its length; the
@@ -52,7 +52,7 @@ final class CsvRenderer {
             f.reevaluation() == null ? "" : f.reevaluation().name(), f.cause(),
             Boolean.toString(Boolean.TRUE.equals(f.suspectedBypass())),
             f.priorDenials() == null ? "" : f.priorDenials().toString(), Text.time(f.acknowledgedUntil()),
-            f.ticket()));
+            f.ticket(), f.severity() == null ? "" : f.severity().wire()));
       }
     }
   }

@@ -235,6 +235,9 @@ final class JsonRenderer {
     if (f.ticket() != null) {
       g.writeStringField("ticket", f.ticket());
     }
+    if (f.severity() != null) {
+      g.writeStringField("severity", f.severity().wire());
+    }
     g.writeEndObject();
   }
 

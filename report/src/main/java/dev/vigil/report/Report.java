@@ -183,7 +183,8 @@ public record Report(
       Boolean suspectedBypass,
       Integer priorDenials,
       Instant acknowledgedUntil,
-      String ticket) {
+      String ticket,
+      Severity severity) {
     public FollowUpEntry {
       Objects.requireNonNull(followUpId, "followUpId");
       Objects.requireNonNull(owner, "owner");

@@ -680,7 +680,7 @@ public final class ReportBuilder {
           f.cause(), f.reevaluation(), f.podCount(), f.pods(), f.imageNames(), f.users(), f.detail(),
           firstSeen, lastSeen, changedAt, closedAt, toClose, age,
           acknowledgedBy, acknowledgedAt, note, late, f.suspectedBypass(), f.priorDenials(),
-          f.state() == FollowUp.State.ACKNOWLEDGED ? f.acknowledgedUntil() : null, f.ticket());
+          f.state() == FollowUp.State.ACKNOWLEDGED ? f.acknowledgedUntil() : null, f.ticket(), f.severity());
     }
 
     private static Duration nonNegative(Duration d) {

@@ -135,8 +135,8 @@ final class Tables {
   static Table followUps(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (FollowUpEntry f : r.followUps()) {
-      rows.add(List.of(f.followUpId(), Text.kind(f.kind()), f.clusterId(), Text.workload(f.owner()),
-          Text.images(f.images()), Text.list(f.users()), Text.count(f.podCount()), Text.time(f.firstSeen()),
+      rows.add(List.of(f.followUpId(), Text.kind(f.kind()), Text.severity(f.severity()), f.clusterId(),
+          Text.workload(f.owner()), Text.images(f.images()), Text.list(f.users()), Text.count(f.podCount()), Text.time(f.firstSeen()),
           Text.time(f.lastSeen()), Text.lower(f.state()), Text.lower(f.reevaluation()),
           nullToEmpty(f.acknowledgedBy()), nullToEmpty(f.note()), Text.time(f.closedAt()),
           Text.duration(f.timeToClose())));
@@ -144,21 +144,22 @@ final class Tables {
     return new Table("followups", "Follow-ups",
         "Every follow-up whose life overlaps the period, oldest first, as it stood at the end. "
             + "Digests are shortened here; the CSV and JSON forms carry them whole.",
-        List.of("Id", "Kind", "Cluster", "Workload", "Images", "Users", "Pods", "First seen", "Last seen",
-            "State", "Re-evaluation", "Acknowledged by", "Note", "Closed", "Time to close"),
-        Set.of(6), rows, "No follow-up in the period.");
+        List.of("Id", "Kind", "Severity", "Cluster", "Workload", "Images", "Users", "Pods", "First seen",
+            "Last seen", "State", "Re-evaluation", "Acknowledged by", "Note", "Closed", "Time to close"),
+        Set.of(7), rows, "No follow-up in the period.");
   }
 
   static Table stillOpen(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (FollowUpEntry f : r.stillOpen()) {
-      rows.add(List.of(f.followUpId(), Text.kind(f.kind()), f.clusterId(), Text.workload(f.owner()),
-          Text.lower(f.state()), Text.time(f.firstSeen()), Text.duration(f.age()), f.pastDeadline() ? "yes" : "no"));
+      rows.add(List.of(f.followUpId(), Text.kind(f.kind()), Text.severity(f.severity()), f.clusterId(),
+          Text.workload(f.owner()), Text.lower(f.state()), Text.time(f.firstSeen()), Text.duration(f.age()),
+          f.pastDeadline() ? "yes" : "no"));
     }
     return new Table("still-open", "Still open at the end of the period",
         "Oldest first; age at " + Text.time(r.asOf()) + ".",
-        List.of("Id", "Kind", "Cluster", "Workload", "State", "First seen", "Age", "Past deadline"),
-        Set.of(6), rows, "Every follow-up was closed.");
+        List.of("Id", "Kind", "Severity", "Cluster", "Workload", "State", "First seen", "Age", "Past deadline"),
+        Set.of(7), rows, "Every follow-up was closed.");
   }
 
   static Table pastDeadline(Report r) {

@@ -95,8 +95,28 @@ class BypassAndExpiryReportTest {
 
     String csv = RenderersTest.render(r, ReportFormat.CSV);
     String probeRow = csv.lines().filter(l -> l.contains("/probe/")).findFirst().orElseThrow();
-    assertTrue(probeRow.endsWith(",true,4,,"), probeRow);
+    assertTrue(probeRow.endsWith(",true,4,,," + r.followUps().stream()
+        .filter(f -> f.owner().name().equals("probe")).findFirst().orElseThrow().severity().wire()), probeRow);
     String batchRow = csv.lines().filter(l -> l.contains("/batch/")).findFirst().orElseThrow();
-    assertTrue(batchRow.endsWith(",false,,2026-11-20T00:00:00Z,SEC-42"), batchRow);
+    assertTrue(batchRow.matches(".*,false,,2026-11-20T00:00:00Z,SEC-42,(critical|high|medium|low)"), batchRow);
+  }
+
+  @Test
+  void followUpsCarryTheirSeverityInEveryForm() throws Exception {
+    Report r = report();
+    FollowUpEntry probe = r.followUps().stream().filter(f -> f.owner().name().equals("probe")).findFirst().orElseThrow();
+    // an escalated suspected bypass of a denied image is critical by the follow-up severity rule
+    assertEquals(dev.vigil.schemas.Severity.CRITICAL, probe.severity());
+
+    String md = RenderersTest.render(r, ReportFormat.MARKDOWN);
+    assertTrue(md.contains("| Id | Kind | Severity | Cluster |"), md);
+    assertTrue(md.contains("| prod/payments/POD/probe/FAIL\\_OPEN#1 | fail-open | critical | prod |"), md);
+    JsonNode doc = Json.mapper().readTree(RenderersTest.render(r, ReportFormat.JSON));
+    for (JsonNode f : doc.path("followUps")) {
+      if (f.path("followUpId").asText().contains("/probe/")) {
+        assertEquals("critical", f.path("severity").asText(), f.toString());
+      }
+    }
+    assertTrue(RenderersTest.render(r, ReportFormat.CSV).lines().findFirst().orElseThrow().endsWith(",ticket,severity"));
   }
 }

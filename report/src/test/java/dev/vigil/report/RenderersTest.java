@@ -231,7 +231,7 @@ class RenderersTest {
     assertTrue(row.contains("see, \"INC-9\" end"), row);
     assertTrue(row.contains("\\| see"), row);
     assertFalse(md.contains("<script>"));
-    long columns = md.lines().filter(l -> l.startsWith("| Id | Kind | Cluster | Workload | Images")).findFirst()
+    long columns = md.lines().filter(l -> l.startsWith("| Id | Kind | Severity | Cluster | Workload | Images")).findFirst()
         .orElseThrow().chars().filter(ch -> ch == '|').count();
     assertEquals(columns, row.chars().filter(ch -> ch == '|').count() - countEscapedPipes(row));
     // Still open, oldest first.
