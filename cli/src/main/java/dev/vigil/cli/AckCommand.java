@@ -33,9 +33,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code vigil ack}: a person acknowledges (or resolves, or reopens) a follow-up. Writes one
- * {@link FollowUpAck} to {@code vigil.followup-acks}, keyed by the follow-up key (the id up to the
- * {@code #}), with an idempotent producer and {@code acks=all}.
+ * {@code vigil ack}: a person acknowledges (or resolves, or reopens) a follow-up. Writes one {@link
+ * FollowUpAck} to {@code vigil.followup-acks}, keyed by the follow-up key (the id up to the {@code
+ * #}), with an idempotent producer and {@code acks=all}.
  */
 @Command(
     name = "ack",
@@ -55,22 +55,39 @@ import picocli.CommandLine.Parameters;
     })
 final class AckCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", paramLabel = "FOLLOWUP_ID", description = "The follow-up, e.g."
-      + " us-central1-a.prod/payments/DEPLOYMENT/api/BREAKGLASS#1.")
+  @Parameters(
+      index = "0",
+      paramLabel = "FOLLOWUP_ID",
+      description =
+          "The follow-up, e.g." + " us-central1-a.prod/payments/DEPLOYMENT/api/BREAKGLASS#1.")
   String followUpId;
 
-  @Option(names = "--by", required = true, paramLabel = "NAME", description = "Who acknowledges it (recorded).")
+  @Option(
+      names = "--by",
+      required = true,
+      paramLabel = "NAME",
+      description = "Who acknowledges it (recorded).")
   String by;
 
-  @Option(names = "--note", paramLabel = "TEXT", description = "Why it is fine, or what was done (recorded).")
+  @Option(
+      names = "--note",
+      paramLabel = "TEXT",
+      description = "Why it is fine, or what was done (recorded).")
   String note;
 
-  @Option(names = "--until", paramLabel = "TIME", description = "The acknowledgement expires then: an ISO-8601"
-      + " time (2026-12-01T09:00:00Z) or a duration from now (8h, 7d, P7D). Acknowledge only.")
+  @Option(
+      names = "--until",
+      paramLabel = "TIME",
+      description =
+          "The acknowledgement expires then: an ISO-8601"
+              + " time (2026-12-01T09:00:00Z) or a duration from now (8h, 7d, P7D). Acknowledge only.")
   String until;
 
-  @Option(names = "--ticket", paramLabel = "REF", description = "A ticket reference (e.g. SEC-42), recorded in the"
-      + " follow-up and in reports.")
+  @Option(
+      names = "--ticket",
+      paramLabel = "REF",
+      description =
+          "A ticket reference (e.g. SEC-42), recorded in the" + " follow-up and in reports.")
   String ticket;
 
   /** Longest ticket reference taken. */
@@ -90,8 +107,12 @@ final class AckCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka;
 
-  @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS",
-      description = "How long to wait for Kafka to show the follow-up and to acknowledge the write (default 30).")
+  @Option(
+      names = "--timeout",
+      defaultValue = "30",
+      paramLabel = "SECONDS",
+      description =
+          "How long to wait for Kafka to show the follow-up and to acknowledge the write (default 30).")
   int timeoutSeconds;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -116,9 +137,12 @@ final class AckCommand implements Callable<Integer> {
       err.flush();
       return 2;
     }
-    FollowUpAck.Action what = action == null ? FollowUpAck.Action.ACKNOWLEDGE
-        : action.resolve ? FollowUpAck.Action.RESOLVE : action.reopen ? FollowUpAck.Action.REOPEN
-        : FollowUpAck.Action.ACKNOWLEDGE;
+    FollowUpAck.Action what =
+        action == null
+            ? FollowUpAck.Action.ACKNOWLEDGE
+            : action.resolve
+                ? FollowUpAck.Action.RESOLVE
+                : action.reopen ? FollowUpAck.Action.REOPEN : FollowUpAck.Action.ACKNOWLEDGE;
     Instant at = clock.instant();
     Instant expires = null;
     if (until != null) {
@@ -136,8 +160,15 @@ final class AckCommand implements Callable<Integer> {
       err.flush();
       return 2;
     }
-    FollowUpAck ack = new FollowUpAck(id.toString(), what, by.strip(), note == null || note.isBlank() ? null : note, at,
-        expires, ticket == null ? null : ticket.strip());
+    FollowUpAck ack =
+        new FollowUpAck(
+            id.toString(),
+            what,
+            by.strip(),
+            note == null || note.isBlank() ? null : note,
+            at,
+            expires,
+            ticket == null ? null : ticket.strip());
     String key = id.key();
     Properties props;
     try {
@@ -162,9 +193,15 @@ final class AckCommand implements Callable<Integer> {
     RecordMetadata written;
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-      ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.FOLLOWUP_ACKS.name(), null,
-          at.toEpochMilli(), key, Json.write(ack),
-          CloudEvents.headers(Topics.FOLLOWUP_ACKS, UUID.randomUUID().toString(), "/vigil/cli/ack", at));
+      ProducerRecord<String, byte[]> record =
+          new ProducerRecord<>(
+              Topics.FOLLOWUP_ACKS.name(),
+              null,
+              at.toEpochMilli(),
+              key,
+              Json.write(ack),
+              CloudEvents.headers(
+                  Topics.FOLLOWUP_ACKS, UUID.randomUUID().toString(), "/vigil/cli/ack", at));
       written = producer.send(record).get(timeoutSeconds + 5L, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
@@ -203,21 +240,40 @@ final class AckCommand implements Callable<Integer> {
   static String refusal(FollowUpId id, FollowUpAck ack, Optional<FollowUp> latest) {
     FollowUpAck.Action what = ack.action();
     if (latest.isEmpty()) {
-      return "no follow-up " + id.key() + " on " + Topics.FOLLOWUPS.name()
+      return "no follow-up "
+          + id.key()
+          + " on "
+          + Topics.FOLLOWUPS.name()
           + " (check the id against `vigil report` or the topic)";
     }
     FollowUp f = latest.get();
     if (!f.followUpId().equals(id.toString())) {
-      return id + " is not the current follow-up of its workload: the latest is " + f.followUpId()
-          + " (" + f.state() + ")";
+      return id
+          + " is not the current follow-up of its workload: the latest is "
+          + f.followUpId()
+          + " ("
+          + f.state()
+          + ")";
     }
     FollowUp.State state = f.state();
     boolean closed = state == FollowUp.State.RESOLVED || state == FollowUp.State.ACKNOWLEDGED;
     return switch (what) {
-      case ACKNOWLEDGE -> closed && !renews(f, ack) ? id + " is already closed (" + state + ", " + f.cause() + ")"
-          + (state == FollowUp.State.ACKNOWLEDGED ? " (another --until or --ticket renews it)" : "") : null;
-      case RESOLVE -> state == FollowUp.State.RESOLVED
-          ? id + " is already closed (" + state + ", " + f.cause() + ")" : null;
+      case ACKNOWLEDGE ->
+          closed && !renews(f, ack)
+              ? id
+                  + " is already closed ("
+                  + state
+                  + ", "
+                  + f.cause()
+                  + ")"
+                  + (state == FollowUp.State.ACKNOWLEDGED
+                      ? " (another --until or --ticket renews it)"
+                      : "")
+              : null;
+      case RESOLVE ->
+          state == FollowUp.State.RESOLVED
+              ? id + " is already closed (" + state + ", " + f.cause() + ")"
+              : null;
       case REOPEN -> closed ? null : id + " is not closed (" + state + "): nothing to reopen";
     };
   }
@@ -230,10 +286,14 @@ final class AckCommand implements Callable<Integer> {
     return f.state() == FollowUp.State.ACKNOWLEDGED
         && (f.acknowledgedUntil() != null || ack.acknowledgedUntil() != null)
         && !(java.util.Objects.equals(f.acknowledgedUntil(), ack.acknowledgedUntil())
-            && java.util.Objects.equals(f.ticket(), ack.ticket()) && java.util.Objects.equals(f.acknowledgedBy(), ack.by()));
+            && java.util.Objects.equals(f.ticket(), ack.ticket())
+            && java.util.Objects.equals(f.acknowledgedBy(), ack.by()));
   }
 
-  /** {@code --until}: an ISO-8601 time after {@code now}, or a positive duration from it (8h, 7d, P7D). */
+  /**
+   * {@code --until}: an ISO-8601 time after {@code now}, or a positive duration from it (8h, 7d,
+   * P7D).
+   */
   static Instant until(String text, Instant now) {
     String t = text.strip();
     Instant when;
@@ -245,9 +305,14 @@ final class AckCommand implements Callable<Integer> {
       } else {
         when = now.plus(dev.vigil.schemas.settings.Parsers.duration(t));
       }
-    } catch (java.time.format.DateTimeParseException | ArithmeticException | NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' is neither a time (2026-12-01T09:00:00Z) nor a duration"
-          + " (8h, 7d, P7D)");
+    } catch (java.time.format.DateTimeParseException
+        | ArithmeticException
+        | NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "'"
+              + text
+              + "' is neither a time (2026-12-01T09:00:00Z) nor a duration"
+              + " (8h, 7d, P7D)");
     }
     if (!when.isAfter(now)) {
       throw new IllegalArgumentException("'" + text + "' is not in the future");

@@ -8,32 +8,58 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code vigil bench}: Vigil's throughput, latency, revalidation and footprint beside Kafka's own limit. */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchCommand.Ingest.class,
-    description = {"Measures, in one run on one broker (embedded by default): the Kafka Streams passthrough limit, "
-        + "Vigil's throughput on the same pod events, latency at a fixed rate, the time to re-evaluate every running "
-        + "pod after a policy change, and heap and state-store footprint. Prints a table and writes JSON.",
-        "Use a dedicated broker with --bootstrap-servers: the benchmark writes to Vigil's topics.",
-        "`vigil bench ingest` measures the HTTPS audit receiver instead."})
+/**
+ * {@code vigil bench}: Vigil's throughput, latency, revalidation and footprint beside Kafka's own
+ * limit.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    subcommands = BenchCommand.Ingest.class,
+    description = {
+      "Measures, in one run on one broker (embedded by default): the Kafka Streams passthrough limit, "
+          + "Vigil's throughput on the same pod events, latency at a fixed rate, the time to re-evaluate every running "
+          + "pod after a policy change, and heap and state-store footprint. Prints a table and writes JSON.",
+      "Use a dedicated broker with --bootstrap-servers: the benchmark writes to Vigil's topics.",
+      "`vigil bench ingest` measures the HTTPS audit receiver instead."
+    })
 final class BenchCommand implements Callable<Integer> {
 
-  @Option(names = "--pods", defaultValue = "10000", description = "Running pods in the store (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--pods",
+      defaultValue = "10000",
+      description = "Running pods in the store (default ${DEFAULT-VALUE}).")
   int pods;
 
-  @Option(names = "--events", defaultValue = "100000",
-      description = "Pod events for the throughput runs: one ADDED per pod, the rest MODIFIED (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--events",
+      defaultValue = "100000",
+      description =
+          "Pod events for the throughput runs: one ADDED per pod, the rest MODIFIED (default ${DEFAULT-VALUE}).")
   long events;
 
-  @Option(names = "--rate", defaultValue = "5000", description = "Pod events per second in the latency run (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rate",
+      defaultValue = "5000",
+      description = "Pod events per second in the latency run (default ${DEFAULT-VALUE}).")
   int rate;
 
-  @Option(names = "--latency-seconds", defaultValue = "20", description = "How long the latency run lasts (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--latency-seconds",
+      defaultValue = "20",
+      description = "How long the latency run lasts (default ${DEFAULT-VALUE}).")
   int latencySeconds;
 
-  @Option(names = "--partitions", defaultValue = "6", description = "Partitions of the pod-keyed topics (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--partitions",
+      defaultValue = "6",
+      description = "Partitions of the pod-keyed topics (default ${DEFAULT-VALUE}).")
   int partitions;
 
-  @Option(names = "--instances", defaultValue = "1", description = "Streams instances in this JVM, for both apps (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--instances",
+      defaultValue = "1",
+      description = "Streams instances in this JVM, for both apps (default ${DEFAULT-VALUE}).")
   int instances;
 
   @CommandLine.Mixin Where where = new Where();
@@ -42,46 +68,86 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (pods < 1 || events < 1 || rate < 1 || latencySeconds < 1 || partitions < 1 || instances < 1) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
+    if (pods < 1
+        || events < 1
+        || rate < 1
+        || latencySeconds < 1
+        || partitions < 1
+        || instances < 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
           "--pods, --events, --rate, --latency-seconds, --partitions and --instances must be at least 1");
     }
-    return Bench.run(new Bench.Options(pods, events, rate, latencySeconds, partitions, instances, where.output,
-        where.bootstrapServers, where.dataDir, where.keepData), spec.commandLine().getOut());
+    return Bench.run(
+        new Bench.Options(
+            pods,
+            events,
+            rate,
+            latencySeconds,
+            partitions,
+            instances,
+            where.output,
+            where.bootstrapServers,
+            where.dataDir,
+            where.keepData),
+        spec.commandLine().getOut());
   }
 
   /** {@code vigil bench ingest}: audit events per second through the HTTPS receiver to Kafka. */
-  @Command(name = "ingest", mixinStandardHelpOptions = true,
-      description = {"Measures the HTTPS audit receiver: several keep-alive clients post pre-built batches of a busy "
-          + "API server's audit mix (90 % events Vigil discards, 10 % pod creates) to /audit/<cluster> (to Kafka, 200 "
-          + "after the acknowledgement) and, in turns in the same run, the same bytes to an endpoint that only reads "
-          + "them (the TLS and HTTP limit). Prints a table and writes JSON (measurement `ingest`)."})
+  @Command(
+      name = "ingest",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Measures the HTTPS audit receiver: several keep-alive clients post pre-built batches of a busy "
+            + "API server's audit mix (90 % events Vigil discards, 10 % pod creates) to /audit/<cluster> (to Kafka, 200 "
+            + "after the acknowledgement) and, in turns in the same run, the same bytes to an endpoint that only reads "
+            + "them (the TLS and HTTP limit). Prints a table and writes JSON (measurement `ingest`)."
+      })
   static final class Ingest implements Callable<Integer> {
 
-    @Option(names = "--seconds", defaultValue = "20",
-        description = "Time posting to each endpoint, split over the rounds (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--seconds",
+        defaultValue = "20",
+        description =
+            "Time posting to each endpoint, split over the rounds (default ${DEFAULT-VALUE}).")
     int seconds;
 
-    @Option(names = "--rounds", defaultValue = "2",
+    @Option(
+        names = "--rounds",
+        defaultValue = "2",
         description = "Turns of discard endpoint then receiver (default ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--clients", defaultValue = "4", description = "Keep-alive clients (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--clients",
+        defaultValue = "4",
+        description = "Keep-alive clients (default ${DEFAULT-VALUE}).")
     int clients;
 
-    @Option(names = "--batch", defaultValue = "400",
+    @Option(
+        names = "--batch",
+        defaultValue = "400",
         description = "Events per batch; the API server's default (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--bodies", defaultValue = "32", description = "Distinct pre-built batches (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--bodies",
+        defaultValue = "32",
+        description = "Distinct pre-built batches (default ${DEFAULT-VALUE}).")
     int bodies;
 
-    @Option(names = "--threads", defaultValue = "8", description = "The receiver's request threads (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--threads",
+        defaultValue = "8",
+        description = "The receiver's request threads (default ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--watch-pods", defaultValue = "0",
-        description = "Also measure the heap the pod watcher keeps for this many pods in a mock API server "
-            + "(measurement `watch`; 0: not measured, the default).")
+    @Option(
+        names = "--watch-pods",
+        defaultValue = "0",
+        description =
+            "Also measure the heap the pod watcher keeps for this many pods in a mock API server "
+                + "(measurement `watch`; 0: not measured, the default).")
     int watchPods;
 
     @CommandLine.Mixin Where where = new Where();
@@ -91,14 +157,28 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       if (watchPods < 0) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--watch-pods must not be negative");
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--watch-pods must not be negative");
       }
       if (seconds < 1 || rounds < 1 || clients < 1 || batch < 10 || bodies < 1 || threads < 1) {
-        throw new CommandLine.ParameterException(spec.commandLine(),
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
             "--seconds, --rounds, --clients, --bodies and --threads must be at least 1, --batch at least 10");
       }
-      return IngestBench.run(new IngestBench.Options(seconds, rounds, clients, batch, bodies, threads, watchPods,
-          where.output, where.bootstrapServers, where.dataDir, where.keepData), spec.commandLine().getOut());
+      return IngestBench.run(
+          new IngestBench.Options(
+              seconds,
+              rounds,
+              clients,
+              batch,
+              bodies,
+              threads,
+              watchPods,
+              where.output,
+              where.bootstrapServers,
+              where.dataDir,
+              where.keepData),
+          spec.commandLine().getOut());
     }
   }
 
@@ -107,10 +187,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--output", description = "Write the measurements as JSON to this file.")
     Path output;
 
-    @Option(names = "--bootstrap-servers", description = "Use this Kafka instead of an embedded broker.")
+    @Option(
+        names = "--bootstrap-servers",
+        description = "Use this Kafka instead of an embedded broker.")
     String bootstrapServers;
 
-    @Option(names = "--data-dir", description = "Where to keep the broker and state (default: a temporary directory, deleted after).")
+    @Option(
+        names = "--data-dir",
+        description =
+            "Where to keep the broker and state (default: a temporary directory, deleted after).")
     Path dataDir;
 
     @Option(names = "--keep-data", description = "Do not delete the temporary directory.")

@@ -28,18 +28,24 @@ record BuildInfo(String version, String commit, boolean dirty) {
 
   /** From the filtered values; a placeholder Maven left unresolved counts as unknown. */
   static BuildInfo of(String version, String commit, String dirty) {
-    return new BuildInfo(resolved(version) ? version : "unknown version",
-        resolved(commit) ? commit : null, "true".equals(dirty));
+    return new BuildInfo(
+        resolved(version) ? version : "unknown version",
+        resolved(commit) ? commit : null,
+        "true".equals(dirty));
   }
 
   private static boolean resolved(String value) {
     return value != null && !value.isBlank() && !value.contains("${");
   }
 
-  /** {@code vigil 0.1.0 (commit 1a2b3c4d5e6f)}, {@code (commit …, modified)} or {@code (unknown commit)}. */
+  /**
+   * {@code vigil 0.1.0 (commit 1a2b3c4d5e6f)}, {@code (commit …, modified)} or {@code (unknown
+   * commit)}.
+   */
   @Override
   public String toString() {
-    String where = commit == null ? UNKNOWN_COMMIT : "commit " + commit + (dirty ? ", modified" : "");
+    String where =
+        commit == null ? UNKNOWN_COMMIT : "commit " + commit + (dirty ? ", modified" : "");
     return "vigil " + version + " (" + where + ")";
   }
 }

@@ -6,31 +6,49 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
-/** {@code vigil demo}: the real ingest and streams against an embedded broker and a mock cluster. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"A first look, with no cluster and no Kafka: starts the embedded broker and a mock Kubernetes API "
-        + "server, runs the real ingest and streams against them, and plays a scripted day (compliant deployments, "
-        + "a blocked image, an enforcer outage that admits pods fail-open, breakglass, a policy change, a late "
-        + "attestation). Violations and follow-ups appear on the console as they happen; /metrics is live."})
+/**
+ * {@code vigil demo}: the real ingest and streams against an embedded broker and a mock cluster.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "A first look, with no cluster and no Kafka: starts the embedded broker and a mock Kubernetes API "
+          + "server, runs the real ingest and streams against them, and plays a scripted day (compliant deployments, "
+          + "a blocked image, an enforcer outage that admits pods fail-open, breakglass, a policy change, a late "
+          + "attestation). Violations and follow-ups appear on the console as they happen; /metrics is live."
+    })
 final class DemoCommand implements Callable<Integer> {
 
-  @Option(names = "--duration", converter = DurationConverter.class,
+  @Option(
+      names = "--duration",
+      converter = DurationConverter.class,
       description = "Stop after this long (e.g. 90s, 5m); default: until Ctrl-C.")
   Duration duration;
 
-  @Option(names = "--metrics-listen", defaultValue = "127.0.0.1:9464", converter = AddressConverter.class,
-      description = "host:port of /metrics, /healthz and /readyz (default ${DEFAULT-VALUE}; port 0 picks one).")
+  @Option(
+      names = "--metrics-listen",
+      defaultValue = "127.0.0.1:9464",
+      converter = AddressConverter.class,
+      description =
+          "host:port of /metrics, /healthz and /readyz (default ${DEFAULT-VALUE}; port 0 picks one).")
   InetSocketAddress metricsListen;
 
-  @Option(names = "--data-dir", description = "Where the demo keeps its broker, state and generated files "
-      + "(default: a new temporary directory).")
+  @Option(
+      names = "--data-dir",
+      description =
+          "Where the demo keeps its broker, state and generated files "
+              + "(default: a new temporary directory).")
   Path dataDir;
 
-  @Option(names = "--step", defaultValue = "4s", converter = DurationConverter.class,
+  @Option(
+      names = "--step",
+      defaultValue = "4s",
+      converter = DurationConverter.class,
       description = "Pause between the acts of the script (default ${DEFAULT-VALUE}).")
   Duration step;
 
@@ -38,7 +56,8 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    return Demo.run(new Demo.Options(duration, metricsListen, dataDir, step), spec.commandLine().getOut());
+    return Demo.run(
+        new Demo.Options(duration, metricsListen, dataDir, step), spec.commandLine().getOut());
   }
 
   static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {

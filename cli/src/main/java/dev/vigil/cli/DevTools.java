@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
 /**
  * The development tools: the embedded Kafka broker (with Scala), fabric8's mock API server, {@code
  * vigil demo}, {@code vigil bench} and {@code vigil broker}. The developer build ({@code ./vigil})
- * has them; the production jar and image leave them out (ADR 0080), and whatever needs them says
- * so in one line instead of failing on a missing class.
+ * has them; the production jar and image leave them out (ADR 0080), and whatever needs them says so
+ * in one line instead of failing on a missing class.
  */
 public final class DevTools {
 
@@ -39,17 +39,23 @@ public final class DevTools {
    */
   public static void requireEmbeddedKafka(String what) {
     if (!embeddedKafkaPresent()) {
-      throw new ConfigException(what + " needs the embedded Kafka broker, a development tool this build leaves out "
-          + "(the production jar and image): give --bootstrap-servers, or run ./vigil from a source checkout");
+      throw new ConfigException(
+          what
+              + " needs the embedded Kafka broker, a development tool this build leaves out "
+              + "(the production jar and image): give --bootstrap-servers, or run ./vigil from a source checkout");
     }
   }
 
-  /** Adds the development commands to {@code vigil}: the real ones when present, else a one-line refusal. */
+  /**
+   * Adds the development commands to {@code vigil}: the real ones when present, else a one-line
+   * refusal.
+   */
   static void addCommands(CommandLine vigil) {
-    COMMANDS.forEach((name, className) -> {
-      Class<?> type = load(className);
-      vigil.addSubcommand(name, type != null ? type : new Unavailable(name));
-    });
+    COMMANDS.forEach(
+        (name, className) -> {
+          Class<?> type = load(className);
+          vigil.addSubcommand(name, type != null ? type : new Unavailable(name));
+        });
   }
 
   private static boolean present(String className) {
@@ -79,9 +85,16 @@ public final class DevTools {
 
     @Override
     public Integer call() {
-      spec.commandLine().getErr().println("vigil " + name + ": a development tool this build leaves out "
-          + "(the production jar and image carry no embedded broker, mock API server or bench); "
-          + "run ./vigil " + name + " from a source checkout");
+      spec.commandLine()
+          .getErr()
+          .println(
+              "vigil "
+                  + name
+                  + ": a development tool this build leaves out "
+                  + "(the production jar and image carry no embedded broker, mock API server or bench); "
+                  + "run ./vigil "
+                  + name
+                  + " from a source checkout");
       return 2;
     }
   }

@@ -1,11 +1,11 @@
 package dev.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vigil.schemas.Attestation;
 import dev.vigil.ingest.feeds.PolicyFilePublisher;
 import dev.vigil.ingest.translate.OwnerLookup;
 import dev.vigil.ingest.translate.PodManifests;
 import dev.vigil.ingest.translate.PodTranslator;
+import dev.vigil.schemas.Attestation;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.ImageMetadata;
 import dev.vigil.schemas.Json;
@@ -17,8 +17,8 @@ import dev.vigil.validator.Evaluator;
 import dev.vigil.validator.Facts;
 import dev.vigil.validator.GrafeasOccurrences;
 import dev.vigil.validator.InvalidPolicyException;
-import dev.vigil.validator.PodContext;
 import dev.vigil.validator.NamePattern;
+import dev.vigil.validator.PodContext;
 import dev.vigil.validator.PolicyOptions;
 import dev.vigil.validator.PolicySet;
 import dev.vigil.validator.RuleScope;
@@ -57,27 +57,44 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Mixin PolicyFileOptions files;
 
-  @Option(names = "--cluster", paramLabel = "LOCATION.CLUSTER_ID", defaultValue = "",
+  @Option(
+      names = "--cluster",
+      paramLabel = "LOCATION.CLUSTER_ID",
+      defaultValue = "",
       description = "The cluster the pods run in, matched against clusterAdmissionRules keys.")
   String cluster;
 
-  @Option(names = "--now", paramLabel = "ISO-8601",
-      description = "The time to judge at (image age, signature expiry); default: the current time.")
+  @Option(
+      names = "--now",
+      paramLabel = "ISO-8601",
+      description =
+          "The time to judge at (image age, signature expiry); default: the current time.")
   Instant now;
 
-  @Option(names = "--system-image", paramLabel = "PATTERN",
-      description = "A system image pattern exempted when the policy says globalPolicyEvaluationMode: ENABLE"
-          + " (Google's own list is not published; supply it). Repeatable.")
+  @Option(
+      names = "--system-image",
+      paramLabel = "PATTERN",
+      description =
+          "A system image pattern exempted when the policy says globalPolicyEvaluationMode: ENABLE"
+              + " (Google's own list is not published; supply it). Repeatable.")
   List<String> systemImages = new ArrayList<>();
 
-  @Option(names = "--rule-precedence", paramLabel = "SCOPE,...", split = ",",
-      description = "Which specific rule wins when several match, first wins; default"
-          + " SERVICE_ACCOUNT,ISTIO_SERVICE_IDENTITY,NAMESPACE,CLUSTER.")
+  @Option(
+      names = "--rule-precedence",
+      paramLabel = "SCOPE,...",
+      split = ",",
+      description =
+          "Which specific rule wins when several match, first wins; default"
+              + " SERVICE_ACCOUNT,ISTIO_SERVICE_IDENTITY,NAMESPACE,CLUSTER.")
   List<RuleScope> rulePrecedence;
 
-  @Option(names = "--pod", required = true, paramLabel = "FILE",
-      description = "Pod manifest(s), YAML or JSON; Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs,"
-          + " CronJobs and Lists are accepted; --- separated documents give one verdict each.")
+  @Option(
+      names = "--pod",
+      required = true,
+      paramLabel = "FILE",
+      description =
+          "Pod manifest(s), YAML or JSON; Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs,"
+              + " CronJobs and Lists are accepted; --- separated documents give one verdict each.")
   Path pod;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -138,8 +155,10 @@ final class EvaluateCommand implements Callable<Integer> {
 
   private PolicySet policies(Instant at) throws InputException {
     PolicyDocument binauthz = document(files.policy, PolicyDocument.Kind.BINAUTHZ_POLICY, at);
-    PolicyDocument platform = files.platformPolicy == null ? null
-        : document(files.platformPolicy, PolicyDocument.Kind.PLATFORM_POLICY, at);
+    PolicyDocument platform =
+        files.platformPolicy == null
+            ? null
+            : document(files.platformPolicy, PolicyDocument.Kind.PLATFORM_POLICY, at);
     List<PolicyDocument> attestorDocs = new ArrayList<>();
     Map<String, Path> fileOf = new HashMap<>();
     fileOf.put(binauthz.key(), files.policy);
@@ -174,16 +193,26 @@ final class EvaluateCommand implements Callable<Integer> {
       return set;
     } catch (InvalidPolicyException e) {
       Path file = fileOf.get(e.document());
-      String problems = e.problems().stream().map(InvalidPolicyException.Problem::toString)
-          .collect(Collectors.joining("; "));
+      String problems =
+          e.problems().stream()
+              .map(InvalidPolicyException.Problem::toString)
+              .collect(Collectors.joining("; "));
       throw new InputException(file == null ? Path.of(e.document()) : file, null, problems);
     }
   }
 
-  private static PolicyDocument document(Path file, PolicyDocument.Kind kind, Instant at) throws InputException {
+  private static PolicyDocument document(Path file, PolicyDocument.Kind kind, Instant at)
+      throws InputException {
     String content = read(file);
-    return PolicyDocument.of("*", kind, file.getFileName().toString(), 1, PolicyFilePublisher.format(file, content), content,
-        file.toString(), at);
+    return PolicyDocument.of(
+        "*",
+        kind,
+        file.getFileName().toString(),
+        1,
+        PolicyFilePublisher.format(file, content),
+        content,
+        file.toString(),
+        at);
   }
 
   private Facts facts() throws InputException {
@@ -192,19 +221,30 @@ final class EvaluateCommand implements Callable<Integer> {
       String content = read(file);
       try {
         GrafeasOccurrences.Occurrences read =
-            GrafeasOccurrences.read(file.toString(), content, PolicyFilePublisher.format(file, content));
+            GrafeasOccurrences.read(
+                file.toString(), content, PolicyFilePublisher.format(file, content));
         for (Attestation a : read.attestations()) {
           byDigest.computeIfAbsent(a.imageDigest(), k -> new ArrayList<>()).add(a);
         }
         // An unreadable occurrence is skipped, not the file: the others still count.
         for (InvalidPolicyException.Problem p : read.skipped()) {
-          spec.commandLine().getErr().println("vigil evaluate: warning: " + file + ": occurrence skipped: "
-              + oneLine(p.toString()));
+          spec.commandLine()
+              .getErr()
+              .println(
+                  "vigil evaluate: warning: "
+                      + file
+                      + ": occurrence skipped: "
+                      + oneLine(p.toString()));
         }
       } catch (InvalidPolicyException e) {
         InvalidPolicyException.Problem first = e.problems().get(0);
-        throw new InputException(file, first.path(), first.message()
-            + (e.problems().size() > 1 ? " (and " + (e.problems().size() - 1) + " more problems)" : ""));
+        throw new InputException(
+            file,
+            first.path(),
+            first.message()
+                + (e.problems().size() > 1
+                    ? " (and " + (e.problems().size() - 1) + " more problems)"
+                    : ""));
       }
     }
     Map<String, ImageMetadata> metadata = new HashMap<>();
@@ -215,7 +255,8 @@ final class EvaluateCommand implements Callable<Integer> {
           ImageMetadata m = Json.mapper().treeToValue(node, ImageMetadata.class);
           metadata.put(m.imageDigest(), m);
         } catch (IOException | IllegalArgumentException | NullPointerException e) {
-          throw new InputException(file, "[" + i + "]", "not an image-metadata record: " + rootMessage(e));
+          throw new InputException(
+              file, "[" + i + "]", "not an image-metadata record: " + rootMessage(e));
         }
         i++;
       }
@@ -228,7 +269,10 @@ final class EvaluateCommand implements Callable<Integer> {
     while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
     }
-    String m = t instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : t.getMessage();
+    String m =
+        t instanceof com.fasterxml.jackson.core.JsonProcessingException j
+            ? j.getOriginalMessage()
+            : t.getMessage();
     return m == null ? t.getClass().getSimpleName() : m;
   }
 
@@ -269,8 +313,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
   private Pod pod(Path file, String at, JsonNode manifest, Instant now) throws InputException {
     try {
-      PodEvent event = PodTranslator.translate(cluster, PodEvent.Type.ADDED, PodManifests.pod(manifest),
-          OwnerLookup.NONE, now);
+      PodEvent event =
+          PodTranslator.translate(
+              cluster, PodEvent.Type.ADDED, PodManifests.pod(manifest), OwnerLookup.NONE, now);
       return new Pod(PodContext.of(event), manifest.path("kind").asText(), file.toString());
     } catch (PodManifests.ManifestException e) {
       throw new InputException(file, at + e.field(), e.problem());
@@ -303,7 +348,8 @@ final class EvaluateCommand implements Callable<Integer> {
   private static String read(Path file) throws InputException {
     try {
       if (Files.size(file) > Documents.MAX_DOCUMENT_CHARS) {
-        throw new InputException(file, null, "larger than " + Documents.MAX_DOCUMENT_CHARS + " bytes");
+        throw new InputException(
+            file, null, "larger than " + Documents.MAX_DOCUMENT_CHARS + " bytes");
       }
       return Files.readString(file, StandardCharsets.UTF_8);
     } catch (java.nio.file.NoSuchFileException e) {

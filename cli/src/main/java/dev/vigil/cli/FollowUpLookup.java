@@ -20,9 +20,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The latest record of one follow-up key on {@code vigil.followups}. Streams writes follow-ups with
- * the default partitioner, so only the key's partition is read, backwards from its end in windows of
- * {@link #WINDOW} records, until a record of the key is found or the partition's start is reached.
- * A follow-up that changed recently is therefore found after one window, whatever the retention.
+ * the default partitioner, so only the key's partition is read, backwards from its end in windows
+ * of {@link #WINDOW} records, until a record of the key is found or the partition's start is
+ * reached. A follow-up that changed recently is therefore found after one window, whatever the
+ * retention.
  */
 final class FollowUpLookup {
 
@@ -64,12 +65,15 @@ final class FollowUpLookup {
       try {
         partitions = consumer.partitionsFor(topic, remaining(deadline));
       } catch (org.apache.kafka.common.errors.TimeoutException e) {
-        throw new LookupException("could not read " + topic + " within " + timeout.toSeconds() + " s");
+        throw new LookupException(
+            "could not read " + topic + " within " + timeout.toSeconds() + " s");
       }
       if (partitions == null || partitions.isEmpty()) {
         throw new LookupException("topic " + topic + " does not exist (run `vigil topics create`)");
       }
-      int p = BuiltInPartitioner.partitionForKey(key.getBytes(StandardCharsets.UTF_8), partitions.size());
+      int p =
+          BuiltInPartitioner.partitionForKey(
+              key.getBytes(StandardCharsets.UTF_8), partitions.size());
       TopicPartition tp = new TopicPartition(topic, p);
       consumer.assign(List.of(tp));
       long start;
@@ -78,7 +82,8 @@ final class FollowUpLookup {
         start = consumer.beginningOffsets(List.of(tp), remaining(deadline)).get(tp);
         end = consumer.endOffsets(List.of(tp), remaining(deadline)).get(tp);
       } catch (org.apache.kafka.common.errors.TimeoutException e) {
-        throw new LookupException("could not read " + topic + " within " + timeout.toSeconds() + " s");
+        throw new LookupException(
+            "could not read " + topic + " within " + timeout.toSeconds() + " s");
       }
       for (long to = end; to > start; to -= WINDOW) {
         long from = Math.max(start, to - WINDOW);
@@ -92,15 +97,27 @@ final class FollowUpLookup {
   }
 
   /** The last record of {@code key} at offsets {@code [from, to)}. */
-  private Optional<FollowUp> lastIn(KafkaConsumer<String, byte[]> consumer, TopicPartition tp, String key,
-      long from, long to, long deadline) throws LookupException {
+  private Optional<FollowUp> lastIn(
+      KafkaConsumer<String, byte[]> consumer,
+      TopicPartition tp,
+      String key,
+      long from,
+      long to,
+      long deadline)
+      throws LookupException {
     consumer.seek(tp, from);
     FollowUp last = null;
     long position = from;
     while (position < to) {
       if (System.nanoTime() > deadline) {
-        throw new LookupException("could not read " + tp + " up to offset " + to + " within "
-            + timeout.toSeconds() + " s");
+        throw new LookupException(
+            "could not read "
+                + tp
+                + " up to offset "
+                + to
+                + " within "
+                + timeout.toSeconds()
+                + " s");
       }
       for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200)).records(tp)) {
         if (r.offset() >= to) {

@@ -15,7 +15,8 @@ final class KafkaOptions {
 
   @Option(
       names = "--command-config",
-      description = "A properties file of Kafka client settings (security.protocol, ssl.*, sasl.*).")
+      description =
+          "A properties file of Kafka client settings (security.protocol, ssl.*, sasl.*).")
   java.nio.file.Path commandConfig;
 
   java.util.Properties clientProperties() {
@@ -24,7 +25,8 @@ final class KafkaOptions {
       try (var in = java.nio.file.Files.newBufferedReader(commandConfig)) {
         p.load(in);
       } catch (java.io.IOException e) {
-        throw new IllegalArgumentException("cannot read --command-config " + commandConfig + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "cannot read --command-config " + commandConfig + ": " + e.getMessage(), e);
       }
     }
     p.put("bootstrap.servers", bootstrapServers);
@@ -45,7 +47,8 @@ final class KafkaOptions {
     props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(requestMs));
     props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
     // delivery.timeout.ms must be at least linger.ms + request.timeout.ms.
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(waitMs, requestMs + 1)));
+    props.put(
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(waitMs, requestMs + 1)));
     props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     return props;
   }

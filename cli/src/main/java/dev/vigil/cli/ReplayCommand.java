@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code vigil replay}: the deterministic harness of issue 5. Feeds Kubernetes-format inputs
- * through ingest's parsing and the streams topology on an embedded broker in a temporary
- * directory, and prints every follow-up change and violation transition as JSON lines.
+ * through ingest's parsing and the streams topology on an embedded broker in a temporary directory,
+ * and prints every follow-up change and violation transition as JSON lines.
  */
 @Command(
     name = "replay",
@@ -43,32 +43,50 @@ final class ReplayCommand implements Callable<Integer> {
 
   @Mixin PolicyFileOptions files;
 
-  @Option(names = "--cluster", paramLabel = "ID", defaultValue = "replay",
-      description = "The cluster id the pods and audit events belong to (LOCATION.NAME for clusterAdmissionRules);"
-          + " default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--cluster",
+      paramLabel = "ID",
+      defaultValue = "replay",
+      description =
+          "The cluster id the pods and audit events belong to (LOCATION.NAME for clusterAdmissionRules);"
+              + " default ${DEFAULT-VALUE}.")
   String cluster;
 
-  @Option(names = "--pods", paramLabel = "FILE",
-      description = "Pod watch events as `kubectl get pods --watch --output-watch-events -o json` writes them"
-          + " (one per line, or pretty-printed one after another), or a PodList / Pod.")
+  @Option(
+      names = "--pods",
+      paramLabel = "FILE",
+      description =
+          "Pod watch events as `kubectl get pods --watch --output-watch-events -o json` writes them"
+              + " (one per line, or pretty-printed one after another), or a PodList / Pod.")
   Path pods;
 
-  @Option(names = "--audit", paramLabel = "FILE",
-      description = "audit.k8s.io/v1 Events, one per line as the API server's log backend writes them"
-          + " (an EventList is accepted too). Events other than pod admissions are skipped.")
+  @Option(
+      names = "--audit",
+      paramLabel = "FILE",
+      description =
+          "audit.k8s.io/v1 Events, one per line as the API server's log backend writes them"
+              + " (an EventList is accepted too). Events other than pod admissions are skipped.")
   Path audit;
 
-  @Option(names = "--policy-update", paramLabel = "FILE",
+  @Option(
+      names = "--policy-update",
+      paramLabel = "FILE",
       description = "A second version of --policy, applied after the first inputs are processed.")
   Path policyUpdate;
 
-  @Option(names = "--attestations-update", paramLabel = "FILE",
-      description = "Occurrences that arrive late, applied with --policy-update (after the first inputs). Repeatable.")
+  @Option(
+      names = "--attestations-update",
+      paramLabel = "FILE",
+      description =
+          "Occurrences that arrive late, applied with --policy-update (after the first inputs). Repeatable.")
   List<Path> attestationsUpdate = new ArrayList<>();
 
-  @Option(names = "--keep-data", paramLabel = "DIR",
-      description = "Leave the broker's data in DIR (new or empty) instead of a temporary directory, for"
-          + " `vigil report --data-dir DIR` or `vigil broker`.")
+  @Option(
+      names = "--keep-data",
+      paramLabel = "DIR",
+      description =
+          "Leave the broker's data in DIR (new or empty) instead of a temporary directory, for"
+              + " `vigil report --data-dir DIR` or `vigil broker`.")
   Path keepData;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -81,14 +99,26 @@ final class ReplayCommand implements Callable<Integer> {
     ReplayInputs inputs;
     try {
       if (cluster == null || cluster.isBlank() || cluster.contains("/")) {
-        throw new ReplayInputException(Path.of("--cluster"), null, "must be a non-empty id without '/'");
+        throw new ReplayInputException(
+            Path.of("--cluster"), null, "must be a non-empty id without '/'");
       }
       if (keepData != null && Files.exists(keepData) && !isEmptyDirectory(keepData)) {
-        throw new ReplayInputException(keepData, null, "--keep-data needs a new or empty directory");
+        throw new ReplayInputException(
+            keepData, null, "--keep-data needs a new or empty directory");
       }
-      request = new ReplayRequest(files.policy, files.platformPolicy, files.attestors, files.attestations,
-          files.imageMetadata, cluster, pods,
-          audit, policyUpdate, attestationsUpdate, keepData);
+      request =
+          new ReplayRequest(
+              files.policy,
+              files.platformPolicy,
+              files.attestors,
+              files.attestations,
+              files.imageMetadata,
+              cluster,
+              pods,
+              audit,
+              policyUpdate,
+              attestationsUpdate,
+              keepData);
       inputs = ReplayInputs.read(request, Instant.now());
     } catch (ReplayInputException e) {
       err.println("vigil replay: " + e.getMessage());
@@ -107,13 +137,22 @@ final class ReplayCommand implements Callable<Integer> {
       err.println("vigil replay: interrupted");
       return 1;
     } catch (Exception e) {
-      err.println("vigil replay: " + (e.getMessage() == null ? e.toString() : e.getMessage()).replace('\n', ' '));
+      err.println(
+          "vigil replay: "
+              + (e.getMessage() == null ? e.toString() : e.getMessage()).replace('\n', ' '));
       err.flush();
       return 1;
     }
     for (DeadLetter d : result.deadLetters()) {
-      err.println("vigil replay: warning: dead letter from " + d.component() + " (" + d.source() + ", key "
-          + d.key() + "): " + d.errorType());
+      err.println(
+          "vigil replay: warning: dead letter from "
+              + d.component()
+              + " ("
+              + d.source()
+              + ", key "
+              + d.key()
+              + "): "
+              + d.errorType());
     }
     for (String line : ReplayOutput.lines(result)) {
       out.println(line);

@@ -62,65 +62,119 @@ final class ReportCommand implements Callable<Integer> {
   static final int UNUSABLE_ARGUMENTS = 2;
   static final int TOPICS_UNREADABLE = 3;
 
-  @Option(names = "--from", required = true, converter = InstantConverter.class, paramLabel = "ISO-8601",
-      description = "Start of the period, included: 2026-11-01T00:00:00Z, an offset time, or a date (midnight UTC). "
-          + "The period is one of event time: records count by when what caused them happened, so a back-fill "
-          + "is reported in the period it covers.")
+  @Option(
+      names = "--from",
+      required = true,
+      converter = InstantConverter.class,
+      paramLabel = "ISO-8601",
+      description =
+          "Start of the period, included: 2026-11-01T00:00:00Z, an offset time, or a date (midnight UTC). "
+              + "The period is one of event time: records count by when what caused them happened, so a back-fill "
+              + "is reported in the period it covers.")
   Instant from;
 
-  @Option(names = "--to", required = true, converter = InstantConverter.class, paramLabel = "ISO-8601",
+  @Option(
+      names = "--to",
+      required = true,
+      converter = InstantConverter.class,
+      paramLabel = "ISO-8601",
       description = "End of the period, excluded.")
   Instant to;
 
-  @Option(names = "--cluster", split = ",", paramLabel = "ID",
+  @Option(
+      names = "--cluster",
+      split = ",",
+      paramLabel = "ID",
       description = "Only this cluster (repeatable, or comma-separated). Default: all.")
   List<String> clusters = List.of();
 
-  @Option(names = "--namespace", split = ",", paramLabel = "NS",
+  @Option(
+      names = "--namespace",
+      split = ",",
+      paramLabel = "NS",
       description = "Only this namespace (repeatable, or comma-separated). Default: all.")
   List<String> namespaces = List.of();
 
-  @Option(names = "--format", defaultValue = "markdown", converter = FormatConverter.class,
-      paramLabel = "FORMAT", description = "markdown, html, csv (one row per follow-up) or json (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--format",
+      defaultValue = "markdown",
+      converter = FormatConverter.class,
+      paramLabel = "FORMAT",
+      description =
+          "markdown, html, csv (one row per follow-up) or json (default ${DEFAULT-VALUE}).")
   ReportFormat format;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FILE",
       description = "Write the report to FILE (replaced atomically) instead of standard output.")
   Path output;
 
-  @Option(names = "--deadline", defaultValue = "72h", converter = DurationConverter.class, paramLabel = "DURATION",
-      description = "Follow-ups open longer than this, or closed after it, are past their deadline (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--deadline",
+      defaultValue = "72h",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description =
+          "Follow-ups open longer than this, or closed after it, are past their deadline (default ${DEFAULT-VALUE}).")
   Duration deadline;
 
-  @Option(names = "--outage-gap", defaultValue = "10m", converter = DurationConverter.class, paramLabel = "DURATION",
-      description = "Fail-open admissions closer than this form one outage (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--outage-gap",
+      defaultValue = "10m",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description =
+          "Fail-open admissions closer than this form one outage (default ${DEFAULT-VALUE}).")
   Duration outageGap;
 
-  @Option(names = "--lookback", defaultValue = "365d", converter = DurationConverter.class, paramLabel = "DURATION",
-      description = "How far before --from to read follow-ups and violations, to know what was already open "
-          + "(default ${DEFAULT-VALUE}, the retention of those topics).")
+  @Option(
+      names = "--lookback",
+      defaultValue = "365d",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description =
+          "How far before --from to read follow-ups and violations, to know what was already open "
+              + "(default ${DEFAULT-VALUE}, the retention of those topics).")
   Duration lookback;
 
-  @Option(names = "--severity", paramLabel = "LEVEL",
-      description = "Only violations of at least this severity: critical, high, medium or low (violations without "
-          + "a severity, from v1 records, are kept: they read as unknown). Default: all.")
+  @Option(
+      names = "--severity",
+      paramLabel = "LEVEL",
+      description =
+          "Only violations of at least this severity: critical, high, medium or low (violations without "
+              + "a severity, from v1 records, are kept: they read as unknown). Default: all.")
   String severity;
 
-  @Option(names = "--timeout", defaultValue = "30s", converter = DurationConverter.class, paramLabel = "DURATION",
-      description = "How long Kafka may take to answer, or a read may stall, before giving up with exit 3 (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description =
+          "How long Kafka may take to answer, or a read may stall, before giving up with exit 3 (default ${DEFAULT-VALUE}).")
   Duration timeout;
 
-  @Option(names = "--bootstrap-servers", defaultValue = "${env:VIGIL_BOOTSTRAP_SERVERS}", paramLabel = "HOST:PORT",
+  @Option(
+      names = "--bootstrap-servers",
+      defaultValue = "${env:VIGIL_BOOTSTRAP_SERVERS}",
+      paramLabel = "HOST:PORT",
       description = "Kafka bootstrap servers, host:port[,host:port] (env VIGIL_BOOTSTRAP_SERVERS).")
   String bootstrapServers;
 
-  @Option(names = "--command-config", paramLabel = "FILE",
-      description = "A properties file of Kafka client settings (security.protocol, ssl.*, sasl.*).")
+  @Option(
+      names = "--command-config",
+      paramLabel = "FILE",
+      description =
+          "A properties file of Kafka client settings (security.protocol, ssl.*, sasl.*).")
   Path commandConfig;
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
-      description = "Instead of a running Kafka, start the embedded broker on this data directory "
-          + "(of a stopped `vigil broker` or `vigil run`) and read it.")
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Instead of a running Kafka, start the embedded broker on this data directory "
+              + "(of a stopped `vigil broker` or `vigil run`) and read it.")
   Path dataDir;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -130,8 +184,16 @@ final class ReportCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     ReportSettings settings;
     try {
-      settings = new ReportSettings(from, to, new LinkedHashSet<>(clusters), new LinkedHashSet<>(namespaces),
-          deadline, outageGap, lookback, severity == null ? null : Severity.parse(severity));
+      settings =
+          new ReportSettings(
+              from,
+              to,
+              new LinkedHashSet<>(clusters),
+              new LinkedHashSet<>(namespaces),
+              deadline,
+              outageGap,
+              lookback,
+              severity == null ? null : Severity.parse(severity));
       checkArguments();
     } catch (IllegalArgumentException e) {
       err.println("vigil report: " + e.getMessage());
@@ -156,23 +218,32 @@ final class ReportCommand implements Callable<Integer> {
       return 1;
     }
     if (System.console() != null && output != null) {
-      err.printf("vigil report: %s written to %s (%d follow-ups, %d still open)%n",
-          format.name().toLowerCase(Locale.ROOT), output, report.followUps().size(), report.stillOpen().size());
+      err.printf(
+          "vigil report: %s written to %s (%d follow-ups, %d still open)%n",
+          format.name().toLowerCase(Locale.ROOT),
+          output,
+          report.followUps().size(),
+          report.stillOpen().size());
     }
     return WRITTEN;
   }
 
   private void checkArguments() {
-    boolean bootstrapGiven = spec.commandLine().getParseResult().hasMatchedOption("--bootstrap-servers");
+    boolean bootstrapGiven =
+        spec.commandLine().getParseResult().hasMatchedOption("--bootstrap-servers");
     if (dataDir != null && bootstrapGiven) {
       throw new IllegalArgumentException("give --bootstrap-servers or --data-dir, not both");
     }
     if (dataDir == null && (bootstrapServers == null || bootstrapServers.isBlank())) {
-      throw new IllegalArgumentException("no Kafka to read: give --bootstrap-servers, set VIGIL_BOOTSTRAP_SERVERS, or --data-dir");
+      throw new IllegalArgumentException(
+          "no Kafka to read: give --bootstrap-servers, set VIGIL_BOOTSTRAP_SERVERS, or --data-dir");
     }
-    if (dataDir != null && !Files.isRegularFile(dataDir.resolve("data").resolve("meta.properties"))) {
-      // Starting the embedded broker on any other directory would format a new, empty cluster there.
-      throw new IllegalArgumentException("--data-dir " + dataDir + " holds no embedded broker's data (no data/meta.properties)");
+    if (dataDir != null
+        && !Files.isRegularFile(dataDir.resolve("data").resolve("meta.properties"))) {
+      // Starting the embedded broker on any other directory would format a new, empty cluster
+      // there.
+      throw new IllegalArgumentException(
+          "--data-dir " + dataDir + " holds no embedded broker's data (no data/meta.properties)");
     }
     if (commandConfig != null && !Files.isReadable(commandConfig)) {
       throw new IllegalArgumentException("cannot read --command-config " + commandConfig);
@@ -180,7 +251,10 @@ final class ReportCommand implements Callable<Integer> {
     if (output != null) {
       Path parent = output.toAbsolutePath().getParent();
       if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
-        throw new IllegalArgumentException("cannot write --output " + output + ": its directory does not exist or is not writable");
+        throw new IllegalArgumentException(
+            "cannot write --output "
+                + output
+                + ": its directory does not exist or is not writable");
       }
       if (Files.isDirectory(output)) {
         throw new IllegalArgumentException("--output " + output + " is a directory");
@@ -200,13 +274,16 @@ final class ReportCommand implements Callable<Integer> {
       try {
         kafka = EmbeddedKafka.start(dataDir);
       } catch (RuntimeException e) {
-        throw new TopicsUnreadableException("cannot start the embedded broker on " + dataDir + ": " + e.getMessage(), e);
+        throw new TopicsUnreadableException(
+            "cannot start the embedded broker on " + dataDir + ": " + e.getMessage(), e);
       }
       try (kafka) {
-        new KafkaReportSource(clientProperties(kafka.bootstrapServers()), timeout).readInto(builder, progress);
+        new KafkaReportSource(clientProperties(kafka.bootstrapServers()), timeout)
+            .readInto(builder, progress);
       }
     } else {
-      new KafkaReportSource(clientProperties(bootstrapServers), timeout).readInto(builder, progress);
+      new KafkaReportSource(clientProperties(bootstrapServers), timeout)
+          .readInto(builder, progress);
     }
     return builder.build();
   }
@@ -217,7 +294,8 @@ final class ReportCommand implements Callable<Integer> {
       try (var in = Files.newBufferedReader(commandConfig)) {
         p.load(in);
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read --command-config " + commandConfig + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "cannot read --command-config " + commandConfig + ": " + e.getMessage(), e);
       }
     }
     p.put("bootstrap.servers", bootstrap);
@@ -235,10 +313,17 @@ final class ReportCommand implements Callable<Integer> {
     replace(target, w -> format.render(report, w));
     String hex = sha256Of(target);
     // In sha256sum's format, so `sha256sum -c FILE.sha256` checks the report.
-    replace(target.resolveSibling(target.getFileName() + ".sha256"),
+    replace(
+        target.resolveSibling(target.getFileName() + ".sha256"),
         w -> w.write(hex + "  " + target.getFileName() + "\n"));
     PrintWriter err = spec.commandLine().getErr();
-    err.println("vigil report: sha256 " + hex + " " + output + "; input offsets sha256 " + report.input().sha256());
+    err.println(
+        "vigil report: sha256 "
+            + hex
+            + " "
+            + output
+            + "; input offsets sha256 "
+            + report.input().sha256());
     err.flush();
   }
 
@@ -252,14 +337,21 @@ final class ReportCommand implements Callable<Integer> {
    * created (not {@code createTempFile}, which makes it 0600) so its mode follows the umask.
    */
   private static void replace(Path target, Content content) throws IOException {
-    Path temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+    Path temp =
+        target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
     try {
-      try (Writer w = new BufferedWriter(Files.newBufferedWriter(temp, StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))) {
+      try (Writer w =
+          new BufferedWriter(
+              Files.newBufferedWriter(
+                  temp,
+                  StandardCharsets.UTF_8,
+                  StandardOpenOption.CREATE_NEW,
+                  StandardOpenOption.WRITE))) {
         content.writeTo(w);
       }
       try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
       }
@@ -302,8 +394,13 @@ final class ReportCommand implements Callable<Integer> {
       }
       lastDraw = now;
       int filled = total == 0 ? WIDTH : (int) (WIDTH * Math.min(1.0, (double) read / total));
-      err.printf("\rreading [%s%s] %3d%% %,d/%,d records", "#".repeat(filled), " ".repeat(WIDTH - filled),
-          total == 0 ? 100 : (int) (100 * Math.min(1.0, (double) read / total)), read, total);
+      err.printf(
+          "\rreading [%s%s] %3d%% %,d/%,d records",
+          "#".repeat(filled),
+          " ".repeat(WIDTH - filled),
+          total == 0 ? 100 : (int) (100 * Math.min(1.0, (double) read / total)),
+          read,
+          total);
       if (complete || total == 0) {
         err.println();
         done = true;
@@ -330,8 +427,10 @@ final class ReportCommand implements Callable<Integer> {
       try {
         return LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant();
       } catch (DateTimeParseException e) {
-        throw new CommandLine.TypeConversionException("'" + value
-            + "' is not an ISO-8601 time with a zone (2026-11-01T00:00:00Z, 2026-11-01T01:00:00+01:00) or a date (2026-11-01)");
+        throw new CommandLine.TypeConversionException(
+            "'"
+                + value
+                + "' is not an ISO-8601 time with a zone (2026-11-01T00:00:00Z, 2026-11-01T01:00:00+01:00) or a date (2026-11-01)");
       }
     }
   }
@@ -364,7 +463,8 @@ final class ReportCommand implements Callable<Integer> {
         }
         return Duration.parse(value.trim());
       } catch (DateTimeParseException | ArithmeticException | NumberFormatException e) {
-        throw new CommandLine.TypeConversionException("'" + value + "' is not a duration: use 90s, 30m, 72h, 7d or PT72H");
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is not a duration: use 90s, 30m, 72h, 7d or PT72H");
       }
     }
   }

@@ -61,21 +61,33 @@ final class RevokeCommand implements Callable<Integer> {
 
   /** One attestation, or all of a digest. */
   static final class Target {
-    @Option(names = "--attestation", paramLabel = "KEY",
+    @Option(
+        names = "--attestation",
+        paramLabel = "KEY",
         description = "The attestation's key, sha256:<64 hex>/<occurrence name>.")
     String attestation;
 
-    @Option(names = "--digest", paramLabel = "DIGEST", description = "Every attestation of this image digest.")
+    @Option(
+        names = "--digest",
+        paramLabel = "DIGEST",
+        description = "Every attestation of this image digest.")
     String digest;
   }
 
-  @Option(names = "--by", paramLabel = "NAME", description = "Who revokes (recorded in the tombstones' origin header).")
+  @Option(
+      names = "--by",
+      paramLabel = "NAME",
+      description = "Who revokes (recorded in the tombstones' origin header).")
   String by;
 
   @Mixin KafkaOptions kafka;
 
-  @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS",
-      description = "How long to wait for Kafka to read the topic and to acknowledge the tombstones (default 30).")
+  @Option(
+      names = "--timeout",
+      defaultValue = "30",
+      paramLabel = "SECONDS",
+      description =
+          "How long to wait for Kafka to read the topic and to acknowledge the tombstones (default 30).")
   int timeoutSeconds;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -102,20 +114,32 @@ final class RevokeCommand implements Callable<Integer> {
     try {
       Map<String, Object> consumer = new HashMap<>();
       kafka.clientProperties().forEach((k, v) -> consumer.put(k.toString(), v));
-      Map<String, String> live = TopicIndex.liveKeys(kafka.bootstrapServers, consumer, Topics.ATTESTATIONS.name(),
-          Duration.ofSeconds(timeoutSeconds));
-      live.forEach((key, origin) -> {
-        if (target.attestation != null ? key.equals(target.attestation) : key.startsWith(target.digest + "/")) {
-          chosen.put(key, origin);
-        }
-      });
+      Map<String, String> live =
+          TopicIndex.liveKeys(
+              kafka.bootstrapServers,
+              consumer,
+              Topics.ATTESTATIONS.name(),
+              Duration.ofSeconds(timeoutSeconds));
+      live.forEach(
+          (key, origin) -> {
+            if (target.attestation != null
+                ? key.equals(target.attestation)
+                : key.startsWith(target.digest + "/")) {
+              chosen.put(key, origin);
+            }
+          });
     } catch (RuntimeException e) {
-      err.println("vigil revoke: cannot read " + Topics.ATTESTATIONS.name() + ": " + e.getMessage());
+      err.println(
+          "vigil revoke: cannot read " + Topics.ATTESTATIONS.name() + ": " + e.getMessage());
       return 1;
     }
     if (chosen.isEmpty()) {
-      err.println("vigil revoke: " + Topics.ATTESTATIONS.name() + " holds no attestation "
-          + (target.attestation != null ? target.attestation : "of " + target.digest) + "; nothing written");
+      err.println(
+          "vigil revoke: "
+              + Topics.ATTESTATIONS.name()
+              + " holds no attestation "
+              + (target.attestation != null ? target.attestation : "of " + target.digest)
+              + "; nothing written");
       return 3;
     }
     Instant at = clock.instant();
@@ -125,10 +149,15 @@ final class RevokeCommand implements Callable<Integer> {
         new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
       Map<String, Future<RecordMetadata>> sent = new LinkedHashMap<>();
       for (String key : chosen.keySet()) {
-        Headers h = CloudEvents.headers(Topics.ATTESTATIONS, UUID.randomUUID().toString(), "/vigil/cli/revoke", at);
+        Headers h =
+            CloudEvents.headers(
+                Topics.ATTESTATIONS, UUID.randomUUID().toString(), "/vigil/cli/revoke", at);
         h.add(Outgoing.ORIGIN_HEADER, origin.getBytes(StandardCharsets.UTF_8));
-        sent.put(key, producer.send(new ProducerRecord<>(Topics.ATTESTATIONS.name(), null, at.toEpochMilli(), key,
-            null, h)));
+        sent.put(
+            key,
+            producer.send(
+                new ProducerRecord<>(
+                    Topics.ATTESTATIONS.name(), null, at.toEpochMilli(), key, null, h)));
       }
       for (Map.Entry<String, Future<RecordMetadata>> s : sent.entrySet()) {
         RecordMetadata m = s.getValue().get(timeoutSeconds + 5L, TimeUnit.SECONDS);
@@ -139,9 +168,16 @@ final class RevokeCommand implements Callable<Integer> {
         line.put("revoked", s.getKey());
         String from = chosen.get(s.getKey());
         line.put("source", from);
-        if (from != null && (from.startsWith("file:") || from.startsWith("grafeas:") || from.startsWith("cosign:"))) {
-          line.put("warning", "still in " + from + ": remove it there, or it is published again when that source"
-              + " changes or ingest restarts");
+        if (from != null
+            && (from.startsWith("file:")
+                || from.startsWith("grafeas:")
+                || from.startsWith("cosign:"))) {
+          line.put(
+              "warning",
+              "still in "
+                  + from
+                  + ": remove it there, or it is published again when that source"
+                  + " changes or ingest restarts");
         }
         lines.add(line);
       }
@@ -163,13 +199,17 @@ final class RevokeCommand implements Callable<Integer> {
   private String check() {
     if (target.attestation != null) {
       int slash = target.attestation.indexOf('/');
-      if (slash < 0 || !DIGEST.matcher(target.attestation.substring(0, slash)).matches()
+      if (slash < 0
+          || !DIGEST.matcher(target.attestation.substring(0, slash)).matches()
           || slash == target.attestation.length() - 1) {
-        return "--attestation: '" + target.attestation.replace('\n', ' ')
+        return "--attestation: '"
+            + target.attestation.replace('\n', ' ')
             + "' is not sha256:<64 lower-case hex>/<occurrence name>";
       }
     } else if (!DIGEST.matcher(target.digest).matches()) {
-      return "--digest: '" + target.digest.replace('\n', ' ') + "' is not sha256:<64 lower-case hex>";
+      return "--digest: '"
+          + target.digest.replace('\n', ' ')
+          + "' is not sha256:<64 lower-case hex>";
     }
     if (timeoutSeconds <= 0) {
       return "--timeout: must be positive";

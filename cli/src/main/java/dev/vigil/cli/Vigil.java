@@ -13,10 +13,20 @@ import picocli.CommandLine.Command;
     name = "vigil",
     mixinStandardHelpOptions = true,
     versionProvider = Vigil.Version.class,
-    description = "Audits how container images get into Kubernetes clusters and keeps validating them while they run.",
-    subcommands = {ServiceCommand.Run.class, ServiceCommand.Ingest.class,
-      ServiceCommand.Streams.class, EvaluateCommand.class, ReportCommand.class, TopicsCommand.class,
-      ReplayCommand.class, AckCommand.class, RevokeCommand.class, CommandLine.HelpCommand.class})
+    description =
+        "Audits how container images get into Kubernetes clusters and keeps validating them while they run.",
+    subcommands = {
+      ServiceCommand.Run.class,
+      ServiceCommand.Ingest.class,
+      ServiceCommand.Streams.class,
+      EvaluateCommand.class,
+      ReportCommand.class,
+      TopicsCommand.class,
+      ReplayCommand.class,
+      AckCommand.class,
+      RevokeCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Vigil implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -47,7 +57,10 @@ public final class Vigil implements Runnable {
         .execute(args);
   }
 
-  /** The command line with every subcommand and its options (those of settings derived from their declarations). */
+  /**
+   * The command line with every subcommand and its options (those of settings derived from their
+   * declarations).
+   */
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Vigil());
     // demo, broker, bench: only in the developer build (DevTools, ADR 0080).

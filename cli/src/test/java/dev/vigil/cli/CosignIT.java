@@ -1,13 +1,13 @@
 package dev.vigil.cli;
 
-import dev.vigil.ingest.app.IngestSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.vigil.cli.FeedRevocationIT.Verdicts;
-import dev.vigil.ingest.app.IngestPlan;
-import dev.vigil.ingest.app.IngestApp;
 import dev.vigil.cli.run.KafkaAccess;
 import dev.vigil.cli.run.StreamsRuntime;
+import dev.vigil.ingest.app.IngestApp;
+import dev.vigil.ingest.app.IngestPlan;
+import dev.vigil.ingest.app.IngestSettings;
 import dev.vigil.ingest.cosign.LocalRegistry;
 import dev.vigil.kafka.KafkaCluster;
 import dev.vigil.kafka.KafkaClusters;
@@ -45,36 +45,76 @@ class CosignIT {
   KubernetesClient client;
 
   @Test
-  void aSignatureInTheRegistryAllowsOneByAnotherKeyDeniesAndAnUnreachableRegistryIsUnknown(@TempDir Path dir)
-      throws Exception {
+  void aSignatureInTheRegistryAllowsOneByAnotherKeyDeniesAndAnUnreachableRegistryIsUnknown(
+      @TempDir Path dir) throws Exception {
     MOCK_LOG.setLevel(Level.WARNING);
-    Path policy = Files.writeString(dir.resolve("policy.yaml"), """
+    Path policy =
+        Files.writeString(
+            dir.resolve("policy.yaml"),
+            """
         defaultAdmissionRule:
           evaluationMode: ALWAYS_ALLOW
           enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
         """);
-    Path platform = Files.writeString(dir.resolve("platform.yaml"), LocalRegistry.platformPolicyRequiringCosignPub());
+    Path platform =
+        Files.writeString(
+            dir.resolve("platform.yaml"), LocalRegistry.platformPolicyRequiringCosignPub());
     try (LocalRegistry registry = LocalRegistry.start(dir);
         KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
       registry.pushSignature("acme/api", DIGEST, "/cosign/valid.signature");
       KafkaAccess access = KafkaAccess.of(kafka.bootstrapServers());
       access.createTopicsNow();
-      IngestPlan plan = new IngestPlan(List.of(new IngestPlan.Watch("us-central1-a.test", client)), List.of(), null,
-          new IngestSettings.Feeds(policy, platform, null, "*", null, null, Duration.ofMillis(500), null,
-              new IngestSettings.Cosign(Duration.ofSeconds(2), null, List.of(registry.host()))));
-      try (StreamsRuntime streams = StreamsRuntime.start(access, dir.resolve("state"),
-              Map.of(StreamsSettings.APPLICATION_ID.key(), "vigil-cosign-it"), new SimpleMeterRegistry());
-          IngestApp ingest = IngestApp.start(plan, access.settings(), new SimpleMeterRegistry(), null,
-              Clock.systemUTC());
+      IngestPlan plan =
+          new IngestPlan(
+              List.of(new IngestPlan.Watch("us-central1-a.test", client)),
+              List.of(),
+              null,
+              new IngestSettings.Feeds(
+                  policy,
+                  platform,
+                  null,
+                  "*",
+                  null,
+                  null,
+                  Duration.ofMillis(500),
+                  null,
+                  new IngestSettings.Cosign(
+                      Duration.ofSeconds(2), null, List.of(registry.host()))));
+      try (StreamsRuntime streams =
+              StreamsRuntime.start(
+                  access,
+                  dir.resolve("state"),
+                  Map.of(StreamsSettings.APPLICATION_ID.key(), "vigil-cosign-it"),
+                  new SimpleMeterRegistry());
+          IngestApp ingest =
+              IngestApp.start(
+                  plan, access.settings(), new SimpleMeterRegistry(), null, Clock.systemUTC());
           Verdicts verdicts = new Verdicts(kafka.bootstrapServers())) {
         streams.awaitRunning(FeedRevocationIT.WAIT);
         String image = registry.host() + "/acme/api@" + DIGEST;
-        client.resource(new PodBuilder()
-            .withNewMetadata().withNamespace("payments").withName("api").withUid("uid-api").endMetadata()
-            .withNewSpec().withContainers(new ContainerBuilder().withName("api").withImage(image).build()).endSpec()
-            .withNewStatus().withPhase("Running").withContainerStatuses(new ContainerStatusBuilder().withName("api")
-                .withImage(image).withImageID(image).withReady(true).build()).endStatus()
-            .build()).create();
+        client
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withNamespace("payments")
+                    .withName("api")
+                    .withUid("uid-api")
+                    .endMetadata()
+                    .withNewSpec()
+                    .withContainers(new ContainerBuilder().withName("api").withImage(image).build())
+                    .endSpec()
+                    .withNewStatus()
+                    .withPhase("Running")
+                    .withContainerStatuses(
+                        new ContainerStatusBuilder()
+                            .withName("api")
+                            .withImage(image)
+                            .withImageID(image)
+                            .withReady(true)
+                            .build())
+                    .endStatus()
+                    .build())
+            .create();
 
         Verdict signed = verdicts.await("api", v -> v.decision() == Decision.ALLOW);
         registry.pushSignature("acme/api", DIGEST, "/cosign/unknown-cosign-key.signature");
@@ -85,7 +125,10 @@ class CosignIT {
         assertEquals(Decision.ALLOW, signed.decision());
         assertEquals(Decision.DENY, other.decision());
         assertEquals(Verdict.Trigger.ATTESTATION_CHANGE, other.trigger());
-        assertEquals(Decision.UNKNOWN, unreadable.decision(), "a registry that cannot be read is never ALLOW");
+        assertEquals(
+            Decision.UNKNOWN,
+            unreadable.decision(),
+            "a registry that cannot be read is never ALLOW");
       }
     }
   }

@@ -27,9 +27,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code vigil evaluate} judges what production judges: the same pods, read once by the command
- * and once by the path the watchers and the audit receiver take (PodTranslator, PodContext,
- * Evaluator), give the same decisions and the same per-image results in the same order.
+ * {@code vigil evaluate} judges what production judges: the same pods, read once by the command and
+ * once by the path the watchers and the audit receiver take (PodTranslator, PodContext, Evaluator),
+ * give the same decisions and the same per-image results in the same order.
  */
 class EvaluateParityTest {
 
@@ -38,8 +38,9 @@ class EvaluateParityTest {
 
   @Test
   void evaluateAndTheProductionPathGiveTheSameVerdicts() throws Exception {
-    List<JsonNode> pods = Documents.readAll(Files.readString(Path.of(file("parity-pods.yaml"))),
-        PolicyDocument.Format.YAML);
+    List<JsonNode> pods =
+        Documents.readAll(
+            Files.readString(Path.of(file("parity-pods.yaml"))), PolicyDocument.Format.YAML);
     VigilRun run = evaluate("parity-pods.yaml");
     List<JsonNode> cli = run.jsonLines();
 
@@ -47,22 +48,31 @@ class EvaluateParityTest {
     PolicySet policies = policies();
     Facts facts = facts();
     for (int i = 0; i < pods.size(); i++) {
-      PodEvent event = PodTranslator.translate(CLUSTER, PodEvent.Type.ADDED, pods.get(i), OwnerLookup.NONE, AT);
-      Evaluation production = Evaluator.create().evaluate(PodContext.of(event), policies, facts, AT);
+      PodEvent event =
+          PodTranslator.translate(CLUSTER, PodEvent.Type.ADDED, pods.get(i), OwnerLookup.NONE, AT);
+      Evaluation production =
+          Evaluator.create().evaluate(PodContext.of(event), policies, facts, AT);
       String pod = event.namespace() + "/" + event.name();
 
-      assertEquals(pod, cli.get(i).get("namespace").asText() + "/" + cli.get(i).get("name").asText());
+      assertEquals(
+          pod, cli.get(i).get("namespace").asText() + "/" + cli.get(i).get("name").asText());
       assertEquals(production.decision().name(), cli.get(i).get("decision").asText(), pod);
       assertEquals(Json.mapper().valueToTree(production.images()), cli.get(i).get("images"), pod);
     }
-    // The cases the two parsers used to disagree on, pinned so the comparison cannot pass vacuously.
-    assertEquals("migrate", cli.get(0).get("images").get(2).get("container").asText(), cli.get(0).toString());
+    // The cases the two parsers used to disagree on, pinned so the comparison cannot pass
+    // vacuously.
+    assertEquals(
+        "migrate",
+        cli.get(0).get("images").get(2).get("container").asText(),
+        cli.get(0).toString());
     assertEquals("UNKNOWN", cli.get(1).get("decision").asText(), cli.get(1).toString());
     assertEquals(1, run.code(), run.err());
   }
 
   private static PolicySet policies() throws Exception {
-    return PolicySet.parse(document("policy.yaml", PolicyDocument.Kind.BINAUTHZ_POLICY), null,
+    return PolicySet.parse(
+        document("policy.yaml", PolicyDocument.Kind.BINAUTHZ_POLICY),
+        null,
         List.of(document("attestor.yaml", PolicyDocument.Kind.ATTESTOR)));
   }
 
@@ -74,7 +84,9 @@ class EvaluateParityTest {
   private static Facts facts() throws Exception {
     Map<String, List<dev.vigil.schemas.Attestation>> byDigest = new HashMap<>();
     String content = Files.readString(Path.of(file("attestations.json")));
-    for (var a : GrafeasOccurrences.read("attestations.json", content, PolicyDocument.Format.JSON).attestations()) {
+    for (var a :
+        GrafeasOccurrences.read("attestations.json", content, PolicyDocument.Format.JSON)
+            .attestations()) {
       byDigest.computeIfAbsent(a.imageDigest(), k -> new ArrayList<>()).add(a);
     }
     return Facts.of(byDigest, Map.of());

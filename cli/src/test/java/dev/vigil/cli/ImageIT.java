@@ -44,28 +44,39 @@ class ImageIT {
     Files.createDirectories(rootfs);
     for (JsonNode layer : manifest.path("Layers")) {
       String layerFile = image.resolve(layer.asText()).toString();
-      files.addAll(run(List.of("tar", "--warning=no-unknown-keyword", "-tzf", layerFile)).lines().toList());
-      run(List.of("tar", "--warning=no-unknown-keyword", "-xzf", layerFile, "-C", rootfs.toString()));
+      files.addAll(
+          run(List.of("tar", "--warning=no-unknown-keyword", "-tzf", layerFile)).lines().toList());
+      run(
+          List.of(
+              "tar", "--warning=no-unknown-keyword", "-xzf", layerFile, "-C", rootfs.toString()));
     }
   }
 
   @Test
   void runsAsANonRootUserWithVigilAsEntrypoint() {
     assertEquals("10001:10001", config.at("/config/User").asText());
-    assertEquals("[\"/opt/java/openjdk/bin/java\",\"-XX:MaxRAMPercentage=75\",\"-cp\",\"@/app/jib-classpath-file\","
-        + "\"dev.vigil.cli.Vigil\"]", config.at("/config/Entrypoint").toString());
+    assertEquals(
+        "[\"/opt/java/openjdk/bin/java\",\"-XX:MaxRAMPercentage=75\",\"-cp\",\"@/app/jib-classpath-file\","
+            + "\"dev.vigil.cli.Vigil\"]",
+        config.at("/config/Entrypoint").toString());
     assertEquals("/var/lib/vigil", config.at("/config/WorkingDir").asText());
     assertTrue(files.contains("etc/passwd"), "user vigil is known");
   }
 
   @Test
   void carriesTheProductionArtifactOnly() throws IOException {
-    List<String> forbidden = files.stream().filter(f -> ProductionArtifactIT.FORBIDDEN.stream().anyMatch(f::contains)).toList();
+    List<String> forbidden =
+        files.stream()
+            .filter(f -> ProductionArtifactIT.FORBIDDEN.stream().anyMatch(f::contains))
+            .toList();
     assertEquals(List.of(), forbidden, "development tools in the image");
-    assertTrue(files.stream().anyMatch(f -> f.startsWith("app/libs/kafka-streams-")), "the production libraries are in");
+    assertTrue(
+        files.stream().anyMatch(f -> f.startsWith("app/libs/kafka-streams-")),
+        "the production libraries are in");
     try (ZipFile jar = new ZipFile(rootfs.resolve("app/classpath/vigil.jar").toFile())) {
       assertTrue(jar.getEntry("dev/vigil/cli/Vigil.class") != null);
-      List<String> devClasses = jar.stream().map(e -> e.getName()).filter(ProductionArtifactIT::devClass).toList();
+      List<String> devClasses =
+          jar.stream().map(e -> e.getName()).filter(ProductionArtifactIT::devClass).toList();
       assertEquals(List.of(), devClasses, "bench or demo classes in the image's jar");
     }
   }
@@ -81,18 +92,23 @@ class ImageIT {
 
     ProcessResult demo = chroot(entrypoint, "demo");
     assertEquals(2, demo.code(), demo.output());
-    assertTrue(demo.output().contains("vigil demo: a development tool this build leaves out"), demo.output());
+    assertTrue(
+        demo.output().contains("vigil demo: a development tool this build leaves out"),
+        demo.output());
 
     ProcessResult embedded = chroot(entrypoint, "run", "--embedded");
     assertEquals(2, embedded.code(), embedded.output());
-    assertTrue(embedded.output().contains("--embedded needs the embedded Kafka broker"), embedded.output());
+    assertTrue(
+        embedded.output().contains("--embedded needs the embedded Kafka broker"),
+        embedded.output());
   }
 
   record ProcessResult(int code, String output) {}
 
   /** The image's entrypoint with {@code args}, as uid 10001 in the unpacked root file system. */
   private static ProcessResult chroot(List<String> entrypoint, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("chroot", "--userspec=10001:10001", rootfs.toString()));
+    List<String> cmd =
+        new ArrayList<>(List.of("chroot", "--userspec=10001:10001", rootfs.toString()));
     cmd.addAll(entrypoint);
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile());

@@ -29,13 +29,29 @@ class PolicyReportsCommandIT {
   @TempDir Path dir;
 
   static void runPod(ApplyingMockServer api, String ns, String name) {
-    api.client.resource(new PodBuilder()
-        .withNewMetadata().withNamespace(ns).withName(name).withUid(UUID.randomUUID().toString()).endMetadata()
-        .withNewSpec().withContainers(new ContainerBuilder().withName("app").withImage(IMAGE).build()).endSpec()
-        .withNewStatus().withPhase("Running")
-        .withContainerStatuses(new ContainerStatusBuilder().withName("app").withImage(IMAGE).withImageID(IMAGE)
-            .withReady(true).build())
-        .endStatus().build()).create();
+    api.client
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withNamespace(ns)
+                .withName(name)
+                .withUid(UUID.randomUUID().toString())
+                .endMetadata()
+                .withNewSpec()
+                .withContainers(new ContainerBuilder().withName("app").withImage(IMAGE).build())
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .withContainerStatuses(
+                    new ContainerStatusBuilder()
+                        .withName("app")
+                        .withImage(IMAGE)
+                        .withImageID(IMAGE)
+                        .withReady(true)
+                        .build())
+                .endStatus()
+                .build())
+        .create();
   }
 
   static String result(ApplyingMockServer api, String ns) {
@@ -50,24 +66,48 @@ class PolicyReportsCommandIT {
       runPod(api, "shop", "web");
       Path home = Files.createDirectories(dir.resolve("home"));
       Files.createDirectories(home.resolve(".kube"));
-      Files.writeString(home.resolve(".kube/config"), """
+      Files.writeString(
+          home.resolve(".kube/config"),
+          """
           apiVersion: v1
           kind: Config
           clusters: [{name: mock, cluster: {server: "%s"}}]
           users: [{name: vigil, user: {token: test}}]
           contexts: [{name: policy-reports, context: {cluster: mock, user: vigil}}]
           current-context: policy-reports
-          """.formatted(api.url()));
+          """
+              .formatted(api.url()));
       Path policy = Files.writeString(dir.resolve("policy.yaml"), Records.POLICY);
 
-      try (VigilProcess run = VigilProcess.start(List.of("run", "--embedded", "--embedded-port", "0",
-          "--data-dir", dir.resolve("data").toString(), "--policy", policy.toString(), "--cluster-id", "test.mock",
-          "--policy-reports", "--policy-reports-interval", "1s", "--metrics-listen", "127.0.0.1:0", "--feed", "false"),
-          Map.of(), home)) {
-        run.awaitOut("policy-reports: one PolicyReport per namespace in each of 1 watched cluster", Duration.ofSeconds(120));
+      try (VigilProcess run =
+          VigilProcess.start(
+              List.of(
+                  "run",
+                  "--embedded",
+                  "--embedded-port",
+                  "0",
+                  "--data-dir",
+                  dir.resolve("data").toString(),
+                  "--policy",
+                  policy.toString(),
+                  "--cluster-id",
+                  "test.mock",
+                  "--policy-reports",
+                  "--policy-reports-interval",
+                  "1s",
+                  "--metrics-listen",
+                  "127.0.0.1:0",
+                  "--feed",
+                  "false"),
+              Map.of(),
+              home)) {
+        run.awaitOut(
+            "policy-reports: one PolicyReport per namespace in each of 1 watched cluster",
+            Duration.ofSeconds(120));
 
-        await().atMost(Duration.ofSeconds(120)).until(() -> "fail".equals(result(api, "prod"))
-            && "pass".equals(result(api, "shop")));
+        await()
+            .atMost(Duration.ofSeconds(120))
+            .until(() -> "fail".equals(result(api, "prod")) && "pass".equals(result(api, "shop")));
         var bad = ApplyingMockServer.results(api.report("prod")).get(0);
         assertEquals("kubernetesNamespaceAdmissionRules[prod]", bad.get("rule"));
         assertEquals("api", ((Map<?, ?>) ((List<?>) bad.get("resources")).get(0)).get("name"));

@@ -1,7 +1,6 @@
 package dev.vigil.cli;
 
 import static dev.vigil.cli.VigilRun.vigil;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,8 +28,12 @@ class ReplayScenariosIT {
 
   static Stream<String> scenarios() throws IOException {
     try (Stream<Path> s = Files.list(ROOT)) {
-      return s.filter(p -> Files.isRegularFile(p.resolve("policy.yaml"))).map(p -> p.getFileName().toString())
-          .sorted().toList().stream();
+      return s
+          .filter(p -> Files.isRegularFile(p.resolve("policy.yaml")))
+          .map(p -> p.getFileName().toString())
+          .sorted()
+          .toList()
+          .stream();
     }
   }
 
@@ -38,10 +41,17 @@ class ReplayScenariosIT {
   static List<String> arguments(Path folder) {
     List<String> args = new ArrayList<>(List.of("replay", "--cluster", CLUSTER));
     String[][] files = {
-      {"--policy", "policy.yaml"}, {"--platform-policy", "platform-policy.yaml"}, {"--attestors", "attestors.yaml"},
-      {"--attestations", "attestations.json"}, {"--image-metadata", "image-metadata.json"},
-      {"--pods", "pods.jsonl"}, {"--pods", "pods.json"}, {"--audit", "audit.jsonl"}, {"--policy-update", "policy-update.yaml"},
-      {"--attestations-update", "attestations-update.json"}};
+      {"--policy", "policy.yaml"},
+      {"--platform-policy", "platform-policy.yaml"},
+      {"--attestors", "attestors.yaml"},
+      {"--attestations", "attestations.json"},
+      {"--image-metadata", "image-metadata.json"},
+      {"--pods", "pods.jsonl"},
+      {"--pods", "pods.json"},
+      {"--audit", "audit.jsonl"},
+      {"--policy-update", "policy-update.yaml"},
+      {"--attestations-update", "attestations-update.json"}
+    };
     for (String[] f : files) {
       if (Files.exists(folder.resolve(f[1]))) {
         args.add(f[0]);
@@ -50,8 +60,6 @@ class ReplayScenariosIT {
     }
     return args;
   }
-
-
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("scenarios")
@@ -65,7 +73,10 @@ class ReplayScenariosIT {
     List<String> actual = run.out().lines().filter(l -> !l.isBlank()).toList();
     Path expectedFile = folder.resolve("expected.jsonl");
     if (Boolean.getBoolean("vigil.update-scenarios")) {
-      Files.writeString(expectedFile, actual.isEmpty() ? "" : String.join("\n", actual) + "\n", StandardCharsets.UTF_8);
+      Files.writeString(
+          expectedFile,
+          actual.isEmpty() ? "" : String.join("\n", actual) + "\n",
+          StandardCharsets.UTF_8);
     }
     List<JsonNode> expected = new ArrayList<>();
     for (String l : Files.readAllLines(expectedFile, StandardCharsets.UTF_8)) {

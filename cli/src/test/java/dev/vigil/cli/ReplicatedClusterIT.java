@@ -14,6 +14,9 @@ import dev.vigil.kafka.EmbeddedKafkaCluster;
 import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.Topics;
+import dev.vigil.streams.StreamsSettings;
+import dev.vigil.streams.VigilStreamsApp;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,23 +35,21 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import dev.vigil.streams.StreamsSettings;
-import dev.vigil.streams.VigilStreamsApp;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Vigil's topics on a replicated cluster (one controller and three brokers, in process): {@code vigil
- * topics create --replication-factor 3 --min-insync-replicas 2} gives every topic three replicas and
- * the min ISR as a topic config, and ingest's producer (acks=all, idempotent) keeps every record it
- * acknowledges while one broker is down, and refuses (never pretends) while two are; Kafka Streams
- * creates its changelogs with {@code streams.replication-factor} 3 and min ISR 2.
+ * Vigil's topics on a replicated cluster (one controller and three brokers, in process): {@code
+ * vigil topics create --replication-factor 3 --min-insync-replicas 2} gives every topic three
+ * replicas and the min ISR as a topic config, and ingest's producer (acks=all, idempotent) keeps
+ * every record it acknowledges while one broker is down, and refuses (never pretends) while two
+ * are; Kafka Streams creates its changelogs with {@code streams.replication-factor} 3 and min ISR
+ * 2.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReplicatedClusterIT {
@@ -78,22 +79,44 @@ class ReplicatedClusterIT {
   void topicsAreReplicatedAndAcknowledgedWritesSurviveABrokerGoingAway() throws Exception {
     assertEquals(3, admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size());
 
-    VigilRun refused = vigil("topics", "create", "--bootstrap-servers", cluster.bootstrapServers(),
-        "--replication-factor", "3", "--min-insync-replicas", "4");
+    VigilRun refused =
+        vigil(
+            "topics",
+            "create",
+            "--bootstrap-servers",
+            cluster.bootstrapServers(),
+            "--replication-factor",
+            "3",
+            "--min-insync-replicas",
+            "4");
     assertEquals(2, refused.code(), refused.out() + refused.err());
-    assertTrue(refused.err().contains("min.insync.replicas must be between 1 and the replication factor 3"),
+    assertTrue(
+        refused
+            .err()
+            .contains("min.insync.replicas must be between 1 and the replication factor 3"),
         refused.err());
 
-    VigilRun created = vigil("topics", "create", "--bootstrap-servers", cluster.bootstrapServers(),
-        "--replication-factor", "3", "--min-insync-replicas", "2");
+    VigilRun created =
+        vigil(
+            "topics",
+            "create",
+            "--bootstrap-servers",
+            cluster.bootstrapServers(),
+            "--replication-factor",
+            "3",
+            "--min-insync-replicas",
+            "2");
     assertEquals(0, created.code(), created.out() + created.err());
-    assertTrue(created.out().startsWith("replication factor 3, min.insync.replicas 2"), created.out());
+    assertTrue(
+        created.out().startsWith("replication factor 3, min.insync.replicas 2"), created.out());
 
     List<String> names = Topics.ALL.stream().map(Topic::name).toList();
-    Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+    Map<String, TopicDescription> described =
+        admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
     List<ConfigResource> resources =
         names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
-    Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+    Map<ConfigResource, Config> configs =
+        admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
     for (Topic<?> t : Topics.ALL) {
       TopicDescription d = described.get(t.name());
       assertEquals(t.partitions(), d.partitions().size(), t.name());
@@ -115,13 +138,17 @@ class ReplicatedClusterIT {
       publisher.publishAll(letters(50, 100));
     }
     assertTrue(leaderOf(topic) != leader, "leadership moved away from stopped broker " + leader);
-    assertEquals(100, readAll(topic), "every acknowledged record is there after the leader went away");
+    assertEquals(
+        100, readAll(topic), "every acknowledged record is there after the leader went away");
 
-    // Two of three brokers down: acks=all with min.insync.replicas=2 refuses rather than keep one copy.
+    // Two of three brokers down: acks=all with min.insync.replicas=2 refuses rather than keep one
+    // copy.
     int second = cluster.runningBrokers().get(0);
     cluster.stopBroker(second);
     try (RecordPublisher publisher = publisher(Duration.ofSeconds(2))) {
-      assertThrows(dev.vigil.ingest.kafka.PublishException.class, () -> publisher.publishAll(letters(100, 101)));
+      assertThrows(
+          dev.vigil.ingest.kafka.PublishException.class,
+          () -> publisher.publishAll(letters(100, 101)));
     }
     cluster.startBroker(second);
     try (RecordPublisher publisher = publisher(Duration.ofSeconds(60))) {
@@ -134,39 +161,74 @@ class ReplicatedClusterIT {
   @Test
   @Order(2)
   void streamsReplicatesItsChangelogsAsConfigured() throws Exception {
-    VigilStreamsApp.start(StreamsSettings.fromMap(Map.of(
-        StreamsSettings.APPLICATION_ID.key(), "replicated",
-        StreamsSettings.REPLICATION_FACTOR.key(), "3"), cluster.bootstrapServers(), dir.resolve("streams-state")),
-        new SimpleMeterRegistry())
-        .awaitRunning(Duration.ofSeconds(90)).close();
+    VigilStreamsApp.start(
+            StreamsSettings.fromMap(
+                Map.of(
+                    StreamsSettings.APPLICATION_ID.key(), "replicated",
+                    StreamsSettings.REPLICATION_FACTOR.key(), "3"),
+                cluster.bootstrapServers(),
+                dir.resolve("streams-state")),
+            new SimpleMeterRegistry())
+        .awaitRunning(Duration.ofSeconds(90))
+        .close();
 
-    List<String> internal = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-        .filter(n -> n.startsWith("replicated-")).sorted().toList();
-    assertTrue(internal.stream().anyMatch(n -> n.endsWith("pods-store-changelog")), internal.toString());
-    Map<String, TopicDescription> described = admin.describeTopics(internal).allTopicNames().get(30, TimeUnit.SECONDS);
-    Map<ConfigResource, Config> configs = admin.describeConfigs(internal.stream()
-        .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList()).all().get(30, TimeUnit.SECONDS);
+    List<String> internal =
+        admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+            .filter(n -> n.startsWith("replicated-"))
+            .sorted()
+            .toList();
+    assertTrue(
+        internal.stream().anyMatch(n -> n.endsWith("pods-store-changelog")), internal.toString());
+    Map<String, TopicDescription> described =
+        admin.describeTopics(internal).allTopicNames().get(30, TimeUnit.SECONDS);
+    Map<ConfigResource, Config> configs =
+        admin
+            .describeConfigs(
+                internal.stream()
+                    .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n))
+                    .toList())
+            .all()
+            .get(30, TimeUnit.SECONDS);
     for (String name : internal) {
       assertEquals(3, described.get(name).partitions().get(0).replicas().size(), name);
-      assertEquals("2", configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name)).get("min.insync.replicas").value(),
+      assertEquals(
+          "2",
+          configs
+              .get(new ConfigResource(ConfigResource.Type.TOPIC, name))
+              .get("min.insync.replicas")
+              .value(),
           name);
     }
   }
 
   private static RecordPublisher publisher(Duration ackTimeout) {
-    return new KafkaRecordPublisher(cluster.bootstrapServers(), Map.of(), "/vigil/test/replicated",
-        ackTimeout, IngestMetrics.NOOP);
+    return new KafkaRecordPublisher(
+        cluster.bootstrapServers(),
+        Map.of(),
+        "/vigil/test/replicated",
+        ackTimeout,
+        IngestMetrics.NOOP);
   }
 
   private static List<Outgoing<DeadLetter>> letters(int from, int to) {
     return IntStream.range(from, to)
-        .mapToObj(i -> DeadLetters.of("test", "record-" + i, "payload " + i, "Test", "number " + i, Instant.now()))
+        .mapToObj(
+            i ->
+                DeadLetters.of(
+                    "test", "record-" + i, "payload " + i, "Test", "number " + i, Instant.now()))
         .toList();
   }
 
   private static int leaderOf(String topic) throws Exception {
-    return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
-        .get(topic).partitions().get(0).leader().id();
+    return admin
+        .describeTopics(List.of(topic))
+        .allTopicNames()
+        .get(30, TimeUnit.SECONDS)
+        .get(topic)
+        .partitions()
+        .get(0)
+        .leader()
+        .id();
   }
 
   private static int readAll(String topic) {

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * The long-running commands take the settings the modules declare: every key reaches the part
- * that reads it through the real command line, and a Kafka client config cannot reset one.
+ * The long-running commands take the settings the modules declare: every key reaches the part that
+ * reads it through the real command line, and a Kafka client config cannot reset one.
  */
 class ServiceCommandSettingsTest {
 
@@ -41,7 +41,10 @@ class ServiceCommandSettingsTest {
     return SettingOptions.resolve(parsed.subcommand().commandSpec(), settings, Map.of());
   }
 
-  /** A value of {@code s} other than its default: a duration, else a number, else a word, a switch or a severity entry. */
+  /**
+   * A value of {@code s} other than its default: a duration, else a number, else a word, a switch
+   * or a severity entry.
+   */
   static String otherValue(Setting<?> s) {
     for (String candidate : List.of("7m", "7", "false", "DENY=critical")) {
       try {
@@ -53,20 +56,30 @@ class ServiceCommandSettingsTest {
         // try the next
       }
     }
-    throw new AssertionError("no test value for " + s.key() + ": add a candidate that its parser accepts");
+    throw new AssertionError(
+        "no test value for " + s.key() + ": add a candidate that its parser accepts");
   }
 
   @Test
   void everyStreamsKeyGivenToVigilStreamsChangesTheStreamsSettings() {
-    StreamsSettings defaults = ServiceCommand.streamsSettings(
-        resolve("streams", CommandSettings.streams(), "--bootstrap-servers", "k:9092"), "k:9092");
+    StreamsSettings defaults =
+        ServiceCommand.streamsSettings(
+            resolve("streams", CommandSettings.streams(), "--bootstrap-servers", "k:9092"),
+            "k:9092");
 
     for (Setting<?> s : StreamsSettings.SETTINGS) {
-      Config config = resolve("streams", CommandSettings.streams(),
-          "--bootstrap-servers", "k:9092", s.flag(), otherValue(s));
+      Config config =
+          resolve(
+              "streams",
+              CommandSettings.streams(),
+              "--bootstrap-servers",
+              "k:9092",
+              s.flag(),
+              otherValue(s));
       StreamsSettings given = ServiceCommand.streamsSettings(config, "k:9092");
 
-      assertNotEquals(defaults, given, s.flag() + " did not reach the streams settings of vigil streams");
+      assertNotEquals(
+          defaults, given, s.flag() + " did not reach the streams settings of vigil streams");
     }
   }
 
@@ -82,28 +95,46 @@ class ServiceCommandSettingsTest {
   @Test
   void everyDeclaredSettingIsInItsModulesList() throws Exception {
     List<String> missing = new ArrayList<>();
-    for (Class<?> declaring : List.of(KafkaSettings.class, IngestSettings.class, StreamsSettings.class,
-        ProcessSettings.class)) {
+    for (Class<?> declaring :
+        List.of(
+            KafkaSettings.class,
+            IngestSettings.class,
+            StreamsSettings.class,
+            ProcessSettings.class)) {
       for (Field f : declaring.getFields()) {
-        if (Modifier.isStatic(f.getModifiers()) && f.getType() == Setting.class
+        if (Modifier.isStatic(f.getModifiers())
+            && f.getType() == Setting.class
             && !CommandSettings.run().contains(f.get(null))) {
           missing.add(declaring.getSimpleName() + "." + f.getName());
         }
       }
     }
 
-    assertEquals(List.of(), missing, "declared but in no command: add them to their class's SETTINGS list");
+    assertEquals(
+        List.of(), missing, "declared but in no command: add them to their class's SETTINGS list");
   }
 
   @Test
   void numStreamThreadsInTheKafkaClientConfigStopsStartUpNamingTheSettingToUse() throws Exception {
-    Path clientConfig = Files.writeString(dir.resolve("client.properties"),
-        "security.protocol=PLAINTEXT\nnum.stream.threads=4\n");
+    Path clientConfig =
+        Files.writeString(
+            dir.resolve("client.properties"),
+            "security.protocol=PLAINTEXT\nnum.stream.threads=4\n");
     StringWriter err = new StringWriter();
 
-    int exit = Vigil.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true), "streams",
-        "--bootstrap-servers", "127.0.0.1:1", "--kafka-config", clientConfig.toString(),
-        "--data-dir", dir.resolve("data").toString(), "--metrics-listen", "127.0.0.1:0");
+    int exit =
+        Vigil.execute(
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err, true),
+            "streams",
+            "--bootstrap-servers",
+            "127.0.0.1:1",
+            "--kafka-config",
+            clientConfig.toString(),
+            "--data-dir",
+            dir.resolve("data").toString(),
+            "--metrics-listen",
+            "127.0.0.1:0");
 
     assertEquals(2, exit, err.toString());
     assertTrue(err.toString().contains("num.stream.threads=4"), err.toString());
@@ -112,9 +143,19 @@ class ServiceCommandSettingsTest {
 
   @Test
   void streamThreadsGivenAsASettingReachNumStreamThreads() {
-    Config config = resolve("streams", CommandSettings.streams(), "--bootstrap-servers", "k:9092",
-        "--stream-threads", "3");
+    Config config =
+        resolve(
+            "streams",
+            CommandSettings.streams(),
+            "--bootstrap-servers",
+            "k:9092",
+            "--stream-threads",
+            "3");
 
-    assertEquals(3, ServiceCommand.streamsSettings(config, "k:9092").streamsProperties().get("num.stream.threads"));
+    assertEquals(
+        3,
+        ServiceCommand.streamsSettings(config, "k:9092")
+            .streamsProperties()
+            .get("num.stream.threads"));
   }
 }

@@ -19,7 +19,9 @@ class VersionTest {
     VigilRun run = vigil("--version");
 
     assertEquals(0, run.code(), run.err());
-    Matcher m = Pattern.compile("^vigil (\\S+) \\(commit ([0-9a-f]{12})(, modified)?\\)$").matcher(run.out().strip());
+    Matcher m =
+        Pattern.compile("^vigil (\\S+) \\(commit ([0-9a-f]{12})(, modified)?\\)$")
+            .matcher(run.out().strip());
     assertTrue(m.matches(), run.out());
     assertEquals(projectVersion(), m.group(1));
     assertTrue(git("rev-parse", "HEAD").startsWith(m.group(2)), m.group(2) + " is not HEAD");
@@ -31,13 +33,16 @@ class VersionTest {
     BuildInfo info = BuildInfo.of("0.3.0", "${git.commit.id.abbrev}", "${git.dirty}");
 
     assertEquals("vigil 0.3.0 (unknown commit)", info.toString());
-    assertEquals("vigil 0.3.0 (commit 0123456789ab, modified)", BuildInfo.of("0.3.0", "0123456789ab", "true").toString());
+    assertEquals(
+        "vigil 0.3.0 (commit 0123456789ab, modified)",
+        BuildInfo.of("0.3.0", "0123456789ab", "true").toString());
   }
 
   /** The version in the module's pom (its parent's, which it inherits). */
   private static String projectVersion() throws Exception {
     String pom = Files.readString(Path.of("pom.xml"), StandardCharsets.UTF_8);
-    Matcher m = Pattern.compile("<parent>.*?<version>([^<]+)</version>", Pattern.DOTALL).matcher(pom);
+    Matcher m =
+        Pattern.compile("<parent>.*?<version>([^<]+)</version>", Pattern.DOTALL).matcher(pom);
     assertTrue(m.find(), "no parent version in cli/pom.xml");
     return m.group(1).strip();
   }

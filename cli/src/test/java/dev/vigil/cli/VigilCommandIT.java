@@ -1,7 +1,6 @@
 package dev.vigil.cli;
 
 import static dev.vigil.cli.VigilRun.vigil;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,8 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class VigilCommandIT {
-
-
 
   @Test
   void helpListsTheSubCommands() {
@@ -44,9 +41,14 @@ class VigilCommandIT {
       VigilRun list = vigil("topics", "list", "--bootstrap-servers", kafka.bootstrapServers());
 
       assertEquals(0, first.code(), first.err());
-      assertEquals(Topics.ALL.size(), first.out().lines().filter(l -> l.contains(" created ")).count(), first.out());
+      assertEquals(
+          Topics.ALL.size(),
+          first.out().lines().filter(l -> l.contains(" created ")).count(),
+          first.out());
       assertEquals(0, second.code(), second.err());
-      assertEquals(Topics.ALL.size(), second.out().lines().filter(l -> l.contains("already exists")).count());
+      assertEquals(
+          Topics.ALL.size(),
+          second.out().lines().filter(l -> l.contains("already exists")).count());
       assertEquals(0, list.code(), list.out());
       assertTrue(list.out().contains("vigil.policies"), list.out());
       assertTrue(list.out().lines().noneMatch(l -> l.contains(" NO ")), list.out());

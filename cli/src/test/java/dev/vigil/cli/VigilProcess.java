@@ -37,12 +37,16 @@ public final class VigilProcess implements AutoCloseable {
     pumps.add(pump(process.getErrorStream(), err));
   }
 
-  /** Starts {@code vigil args} with exactly {@code env} (plus PATH) and {@code home} as its home. */
-  public static VigilProcess start(List<String> args, Map<String, String> env, Path home, String... jvmOptions)
+  /**
+   * Starts {@code vigil args} with exactly {@code env} (plus PATH) and {@code home} as its home.
+   */
+  public static VigilProcess start(
+      List<String> args, Map<String, String> env, Path home, String... jvmOptions)
       throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Duser.home=" + home));
+    cmd.addAll(
+        List.of("-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Duser.home=" + home));
     cmd.addAll(List.of(jvmOptions));
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Vigil.class.getName()));
     cmd.addAll(args);
@@ -56,7 +60,9 @@ public final class VigilProcess implements AutoCloseable {
     return new VigilProcess(pb.start());
   }
 
-  /** Waits until standard output has a line matching {@code regex}; its first group, or the line. */
+  /**
+   * Waits until standard output has a line matching {@code regex}; its first group, or the line.
+   */
   public String awaitOut(String regex, Duration timeout) throws InterruptedException {
     Pattern p = Pattern.compile(regex);
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -70,7 +76,15 @@ public final class VigilProcess implements AutoCloseable {
       }
       Thread.sleep(100);
     }
-    fail("no line matching " + regex + " (alive " + process.isAlive() + ")\nout:\n" + out + "\nerr:\n" + err);
+    fail(
+        "no line matching "
+            + regex
+            + " (alive "
+            + process.isAlive()
+            + ")\nout:\n"
+            + out
+            + "\nerr:\n"
+            + err);
     return null;
   }
 
@@ -81,15 +95,27 @@ public final class VigilProcess implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     String last = "";
     while (System.nanoTime() < deadline && process.isAlive()) {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + address + "/readyz"))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://" + address + "/readyz"))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() == 200) {
         return;
       }
       last = r.statusCode() + " " + r.body();
       Thread.sleep(250);
     }
-    fail("/readyz never 200 (last: " + last + ", alive " + process.isAlive() + ")\nout:\n" + out + "\nerr:\n" + err);
+    fail(
+        "/readyz never 200 (last: "
+            + last
+            + ", alive "
+            + process.isAlive()
+            + ")\nout:\n"
+            + out
+            + "\nerr:\n"
+            + err);
   }
 
   /** Waits for the process to end by itself; its exit code. */
@@ -126,16 +152,19 @@ public final class VigilProcess implements AutoCloseable {
   }
 
   private static Thread pump(InputStream in, StringBuffer into) {
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[8192];
-      try {
-        for (int n; (n = in.read(buf)) > 0; ) {
-          into.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-        }
-      } catch (IOException e) {
-        // the process ended
-      }
-    }, "vigil-process-output");
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[8192];
+              try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                  into.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                }
+              } catch (IOException e) {
+                // the process ended
+              }
+            },
+            "vigil-process-output");
     t.setDaemon(true);
     t.start();
     return t;

@@ -23,9 +23,9 @@ import org.apache.kafka.common.utils.Time;
  *
  * <p>It formats its storage with Kafka's own {@code StorageTool} and starts Kafka's own {@code
  * KafkaRaftServer}: no fake, no Docker. Settings are those a single broker needs for idempotent
- * producers, transactions and exactly-once Streams (replication factor 1 for the internal
- * topics), with the log cleaner's dedupe buffer cut from 128 MiB to 4 MiB so that it fits small
- * heaps. Data stays in the directory given; nothing is deleted on close.
+ * producers, transactions and exactly-once Streams (replication factor 1 for the internal topics),
+ * with the log cleaner's dedupe buffer cut from 128 MiB to 4 MiB so that it fits small heaps. Data
+ * stays in the directory given; nothing is deleted on close.
  */
 public final class EmbeddedKafka implements KafkaCluster {
 
@@ -59,7 +59,9 @@ public final class EmbeddedKafka implements KafkaCluster {
       p.put("process.roles", "broker,controller");
       p.put("node.id", "1");
       p.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
-      p.put("listeners", "PLAINTEXT://127.0.0.1:" + clientPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+      p.put(
+          "listeners",
+          "PLAINTEXT://127.0.0.1:" + clientPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
       p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + clientPort);
       p.put("inter.broker.listener.name", "PLAINTEXT");
       p.put("log.dirs", dataDir.resolve("data").toString());
@@ -108,7 +110,8 @@ public final class EmbeddedKafka implements KafkaCluster {
    * Writes {@code p} to {@code dir/server.properties} and formats the node's storage with Kafka's
    * {@code StorageTool} unless {@code dir/data} is formatted already (a restart keeps its data).
    */
-  static void format(Path dir, Properties p, String clusterId, String... extraArgs) throws IOException {
+  static void format(Path dir, Properties p, String clusterId, String... extraArgs)
+      throws IOException {
     Path config = dir.resolve("server.properties");
     try (Writer w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
       p.store(w, "written by Vigil's embedded broker");

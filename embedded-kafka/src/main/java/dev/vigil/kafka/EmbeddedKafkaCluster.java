@@ -27,8 +27,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 
 /**
- * A replicated Apache Kafka cluster in KRaft mode, in this JVM: one controller-only node and
- * {@code n} brokers, each with its own data directory and loopback port, all of Kafka's own {@code
+ * A replicated Apache Kafka cluster in KRaft mode, in this JVM: one controller-only node and {@code
+ * n} brokers, each with its own data directory and loopback port, all of Kafka's own {@code
  * KafkaRaftServer}.
  *
  * <p>The controller is a node of its own so that stopping a broker (to test what a producer or
@@ -36,14 +36,14 @@ import org.apache.kafka.common.utils.Time;
  * topics (consumer offsets, transaction state, share state) are created with replication factor
  * {@code min(3, n)} and {@code min.insync.replicas} one less (at least 1), as a production cluster
  * has them; {@code default.replication.factor} is the same, on the brokers and on the controller
- * (which applies it in KRaft), so Kafka Streams' internal topics are replicated when Streams
- * leaves their replication factor to the cluster. Brokers keep their ports
- * and data across {@link #stopBroker}/{@link #startBroker}.
+ * (which applies it in KRaft), so Kafka Streams' internal topics are replicated when Streams leaves
+ * their replication factor to the cluster. Brokers keep their ports and data across {@link
+ * #stopBroker}/{@link #startBroker}.
  *
  * <p>The brokers run in this JVM ({@link Brokers#IN_PROCESS}, the default) or each in a JVM of its
  * own ({@link Brokers#SEPARATE_JVMS}: Kafka's {@code kafka.Kafka} on this JVM's class path), where
- * {@link #killBroker} kills one with SIGKILL: no controlled shutdown, its leaderships move only once
- * the controller notices it is gone, and it recovers its logs when started again.
+ * {@link #killBroker} kills one with SIGKILL: no controlled shutdown, its leaderships move only
+ * once the controller notices it is gone, and it recovers its logs when started again.
  */
 public final class EmbeddedKafkaCluster implements KafkaCluster {
 
@@ -66,7 +66,8 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
   private final Brokers mode;
   private final Map<Integer, RunningBroker> running = new LinkedHashMap<>();
 
-  private EmbeddedKafkaCluster(KafkaRaftServer controller, Map<Integer, Properties> brokerSettings, Brokers mode) {
+  private EmbeddedKafkaCluster(
+      KafkaRaftServer controller, Map<Integer, Properties> brokerSettings, Brokers mode) {
     this.controller = controller;
     this.brokerSettings = brokerSettings;
     this.mode = mode;
@@ -183,7 +184,9 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
     return new ArrayList<>(running.keySet());
   }
 
-  /** Stops broker {@code id} with a controlled shutdown (its partitions' leadership moves first). */
+  /**
+   * Stops broker {@code id} with a controlled shutdown (its partitions' leadership moves first).
+   */
   public void stopBroker(int id) {
     RunningBroker broker = remove(id);
     if (broker != null) {
@@ -199,8 +202,9 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
    */
   public void killBroker(int id) {
     if (mode != Brokers.SEPARATE_JVMS) {
-      throw new UnsupportedOperationException("brokers run in this JVM and cannot be killed; start the cluster with "
-          + "Brokers.SEPARATE_JVMS");
+      throw new UnsupportedOperationException(
+          "brokers run in this JVM and cannot be killed; start the cluster with "
+              + "Brokers.SEPARATE_JVMS");
     }
     RunningBroker broker = remove(id);
     if (broker != null) {
@@ -236,14 +240,15 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
   }
 
   /**
-   * Stops the brokers, then the controller. Brokers in this JVM get a controlled shutdown;
-   * brokers in JVMs of their own are killed (SIGKILL, immediate: a closed cluster is not started
-   * again, and a controlled shutdown of every broker at once took seconds each).
+   * Stops the brokers, then the controller. Brokers in this JVM get a controlled shutdown; brokers
+   * in JVMs of their own are killed (SIGKILL, immediate: a closed cluster is not started again, and
+   * a controlled shutdown of every broker at once took seconds each).
    */
   @Override
   public void close() {
     try {
-      eachAtOnce(runningBrokers(), mode == Brokers.SEPARATE_JVMS ? this::killBroker : this::stopBroker);
+      eachAtOnce(
+          runningBrokers(), mode == Brokers.SEPARATE_JVMS ? this::killBroker : this::stopBroker);
     } catch (CompletionException e) {
       // best effort, as for a single broker
     }
@@ -254,12 +259,15 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
    * Runs {@code action} for every id at the same time, a thread each (the common pool runs one task
    * at a time on a 2-core machine), and waits for all.
    */
-  private static void eachAtOnce(java.util.Collection<Integer> ids, java.util.function.IntConsumer action) {
+  private static void eachAtOnce(
+      java.util.Collection<Integer> ids, java.util.function.IntConsumer action) {
     ExecutorService threads = Executors.newFixedThreadPool(Math.max(1, ids.size()));
     try {
-      CompletableFuture.allOf(ids.stream()
-          .map(id -> CompletableFuture.runAsync(() -> action.accept(id), threads))
-          .toArray(CompletableFuture<?>[]::new)).join();
+      CompletableFuture.allOf(
+              ids.stream()
+                  .map(id -> CompletableFuture.runAsync(() -> action.accept(id), threads))
+                  .toArray(CompletableFuture<?>[]::new))
+          .join();
     } finally {
       threads.shutdown();
     }
@@ -268,7 +276,8 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
   private Properties settings(int id) {
     Properties p = brokerSettings.get(id);
     if (p == null) {
-      throw new IllegalArgumentException("no broker " + id + "; brokers are " + brokerSettings.keySet());
+      throw new IllegalArgumentException(
+          "no broker " + id + "; brokers are " + brokerSettings.keySet());
     }
     return p;
   }
@@ -311,19 +320,30 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
 
     static BrokerProcess start(int id, Properties settings, String address) {
       Path brokerDir = Path.of(settings.getProperty("log.dirs")).getParent();
-      List<String> command = new ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Xmx512m",
+                  "-XX:+UseSerialGC",
+                  "-XX:TieredStopAtLevel=1"));
       String logging = System.getProperty("log4j2.configurationFile");
       if (logging != null) {
         command.add("-Dlog4j2.configurationFile=" + logging);
       }
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), BrokerProcessMain.class.getName(),
-          brokerDir.resolve("server.properties").toString()));
+      command.addAll(
+          List.of(
+              "-cp",
+              System.getProperty("java.class.path"),
+              BrokerProcessMain.class.getName(),
+              brokerDir.resolve("server.properties").toString()));
       Process p;
       try {
-        p = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(Redirect.appendTo(brokerDir.resolve("broker.log").toFile())).start();
+        p =
+            new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(Redirect.appendTo(brokerDir.resolve("broker.log").toFile()))
+                .start();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot start broker " + id, e);
       }
@@ -340,15 +360,27 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
     /** Waits until the broker lists itself among the cluster's (unfenced) brokers. */
     private void awaitUnfenced(String address) {
       long deadline = System.nanoTime() + BROKER_START_TIMEOUT.toNanos();
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", address, "request.timeout.ms", 5000,
-          "default.api.timeout.ms", 10000))) {
+      try (Admin admin =
+          Admin.create(
+              Map.of(
+                  "bootstrap.servers",
+                  address,
+                  "request.timeout.ms",
+                  5000,
+                  "default.api.timeout.ms",
+                  10000))) {
         while (System.nanoTime() < deadline) {
           if (!process.isAlive()) {
-            throw new IllegalStateException("broker " + id + " exited with " + process.exitValue()
-                + " while starting; see broker.log in its directory");
+            throw new IllegalStateException(
+                "broker "
+                    + id
+                    + " exited with "
+                    + process.exitValue()
+                    + " while starting; see broker.log in its directory");
           }
           try {
-            if (admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).stream().map(Node::id)
+            if (admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).stream()
+                .map(Node::id)
                 .anyMatch(n -> n == id)) {
               return;
             }

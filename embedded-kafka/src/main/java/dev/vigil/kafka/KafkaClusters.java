@@ -17,7 +17,9 @@ public final class KafkaClusters {
 
   private KafkaClusters() {}
 
-  /** Starts the cluster selected by {@value #PROPERTY}, keeping any local data under {@code dir}. */
+  /**
+   * Starts the cluster selected by {@value #PROPERTY}, keeping any local data under {@code dir}.
+   */
   public static KafkaCluster forTests(Path dir) {
     String kind = System.getProperty(PROPERTY, "embedded").trim().toLowerCase(Locale.ROOT);
     switch (kind) {

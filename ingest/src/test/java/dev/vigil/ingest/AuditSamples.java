@@ -7,12 +7,13 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Audit events for tests: the real falco samples (see resources/k8s-audit/README.md), and
- * variants made from them in code with a new auditID.
+ * Audit events for tests: the real falco samples (see resources/k8s-audit/README.md), and variants
+ * made from them in code with a new auditID.
  */
 public final class AuditSamples {
 
-  public static final String NGINX_PRIVILEGED = "/k8s-audit/create_nginx_pod_privileged_2nd_container.json";
+  public static final String NGINX_PRIVILEGED =
+      "/k8s-audit/create_nginx_pod_privileged_2nd_container.json";
   public static final String KUBE_SYSTEM = "/k8s-audit/create_pod_kube_system_namespace.json";
 
   private AuditSamples() {}
@@ -59,8 +60,13 @@ public final class AuditSamples {
     return e -> {
       e.remove("responseObject");
       ObjectNode status = e.putObject("responseStatus");
-      status.put("code", 403).put("status", "Failure").put("reason", "Forbidden")
-          .put("message", "admission webhook \"" + webhook + "\" denied the request: image is not attested");
+      status
+          .put("code", 403)
+          .put("status", "Failure")
+          .put("reason", "Forbidden")
+          .put(
+              "message",
+              "admission webhook \"" + webhook + "\" denied the request: image is not attested");
     };
   }
 

@@ -30,17 +30,40 @@ public final class ReceiverFixture implements AutoCloseable {
   public final HttpClient withToken;
   public final HttpClient withCertificate;
 
-  public ReceiverFixture(RecordPublisher publisher, IngestMetrics metrics, Set<String> clusters,
+  public ReceiverFixture(
+      RecordPublisher publisher,
+      IngestMetrics metrics,
+      Set<String> clusters,
       dev.vigil.ingest.gke.PubSubPushHandler pubsub) {
-    AuditWebhookHandler audit = new AuditWebhookHandler(publisher, new Deduplicator(10_000), metrics,
-        Clock.systemUTC(), MAX_BODY);
-    IngestRouter router = new IngestRouter(new Authenticator(Set.of(TOKEN), true), clusters, audit, pubsub,
-        () -> "vigil_ingest_test 1\n", metrics);
-    server = HttpsReceiverServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-        Tls.serverContext(pki.serverKey.getPrivate(), pki.serverChain(), List.of(pki.ca)), true, router,
-        MAX_BODY, 4);
-    withToken = HttpClient.newBuilder().sslContext(pki.clientContext(false)).connectTimeout(Duration.ofSeconds(5)).build();
-    withCertificate = HttpClient.newBuilder().sslContext(pki.clientContext(true)).connectTimeout(Duration.ofSeconds(5)).build();
+    AuditWebhookHandler audit =
+        new AuditWebhookHandler(
+            publisher, new Deduplicator(10_000), metrics, Clock.systemUTC(), MAX_BODY);
+    IngestRouter router =
+        new IngestRouter(
+            new Authenticator(Set.of(TOKEN), true),
+            clusters,
+            audit,
+            pubsub,
+            () -> "vigil_ingest_test 1\n",
+            metrics);
+    server =
+        HttpsReceiverServer.start(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+            Tls.serverContext(pki.serverKey.getPrivate(), pki.serverChain(), List.of(pki.ca)),
+            true,
+            router,
+            MAX_BODY,
+            4);
+    withToken =
+        HttpClient.newBuilder()
+            .sslContext(pki.clientContext(false))
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    withCertificate =
+        HttpClient.newBuilder()
+            .sslContext(pki.clientContext(true))
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
   }
 
   public URI uri(String path) {
@@ -49,8 +72,11 @@ public final class ReceiverFixture implements AutoCloseable {
 
   /** POSTs with the bearer token (or {@code token} when not null), returning the response. */
   public HttpResponse<String> post(String path, byte[] body, String token) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri(path))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }

@@ -23,7 +23,10 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/** A throwaway CA with a server certificate for 127.0.0.1/localhost and a client certificate, made at test time. */
+/**
+ * A throwaway CA with a server certificate for 127.0.0.1/localhost and a client certificate, made
+ * at test time.
+ */
 public final class TestPki {
 
   public final KeyPair caKey;
@@ -38,30 +41,44 @@ public final class TestPki {
       caKey = ecKey();
       ca = sign("CN=vigil test CA", caKey, "CN=vigil test CA", caKey.getPrivate(), true, null);
       serverKey = ecKey();
-      server = sign("CN=vigil-ingest", serverKey, "CN=vigil test CA", caKey.getPrivate(), false,
-          new GeneralNames(new GeneralName[] {
-              new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-              new GeneralName(GeneralName.dNSName, "localhost")}));
+      server =
+          sign(
+              "CN=vigil-ingest",
+              serverKey,
+              "CN=vigil test CA",
+              caKey.getPrivate(),
+              false,
+              new GeneralNames(
+                  new GeneralName[] {
+                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                    new GeneralName(GeneralName.dNSName, "localhost")
+                  }));
       clientKey = ecKey();
-      client = sign("CN=kube-apiserver", clientKey, "CN=vigil test CA", caKey.getPrivate(), false, null);
+      client =
+          sign("CN=kube-apiserver", clientKey, "CN=vigil test CA", caKey.getPrivate(), false, null);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
   }
 
-  /** A client context that trusts the CA, presenting the client certificate when {@code withCertificate}. */
+  /**
+   * A client context that trusts the CA, presenting the client certificate when {@code
+   * withCertificate}.
+   */
   public SSLContext clientContext(boolean withCertificate) {
     try {
       KeyStore trust = KeyStore.getInstance("JKS");
       trust.load(null, null);
       trust.setCertificateEntry("ca", ca);
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(trust);
       KeyManagerFactory kmf = null;
       if (withCertificate) {
         KeyStore keys = KeyStore.getInstance("JKS");
         keys.load(null, null);
-        keys.setKeyEntry("client", clientKey.getPrivate(), new char[0], new X509Certificate[] {client, ca});
+        keys.setKeyEntry(
+            "client", clientKey.getPrivate(), new char[0], new X509Certificate[] {client, ca});
         kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(keys, new char[0]);
       }
@@ -83,18 +100,29 @@ public final class TestPki {
     return g.generateKeyPair();
   }
 
-  private static X509Certificate sign(String subject, KeyPair subjectKey, String issuer, PrivateKey issuerKey,
-      boolean isCa, GeneralNames san) throws Exception {
+  private static X509Certificate sign(
+      String subject,
+      KeyPair subjectKey,
+      String issuer,
+      PrivateKey issuerKey,
+      boolean isCa,
+      GeneralNames san)
+      throws Exception {
     Instant now = Instant.now();
-    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name(issuer),
-        BigInteger.valueOf(now.toEpochMilli()).add(BigInteger.valueOf(System.nanoTime() & 0xffff)),
-        Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(1))),
-        new X500Name(subject), subjectKey.getPublic());
+    JcaX509v3CertificateBuilder b =
+        new JcaX509v3CertificateBuilder(
+            new X500Name(issuer),
+            BigInteger.valueOf(now.toEpochMilli())
+                .add(BigInteger.valueOf(System.nanoTime() & 0xffff)),
+            Date.from(now.minus(Duration.ofHours(1))),
+            Date.from(now.plus(Duration.ofDays(1))),
+            new X500Name(subject),
+            subjectKey.getPublic());
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(isCa));
     if (san != null) {
       b.addExtension(Extension.subjectAlternativeName, false, san);
     }
-    return new JcaX509CertificateConverter().getCertificate(
-        b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey)));
+    return new JcaX509CertificateConverter()
+        .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey)));
   }
 }

@@ -8,17 +8,22 @@ import java.util.Map;
 
 /**
  * Writes each namespace's PolicyReport to the API server of the cluster it belongs to, by
- * server-side apply with the field manager {@code vigil} (forcing conflicts: Vigil owns the
- * report it names), and deletes the report of a namespace left without pods.
+ * server-side apply with the field manager {@code vigil} (forcing conflicts: Vigil owns the report
+ * it names), and deletes the report of a namespace left without pods.
  */
 public final class KubernetesReportSink implements ReportSink {
 
   /** The field manager of every apply: the report's fields belong to Vigil. */
   public static final String FIELD_MANAGER = "vigil";
 
-  static final ResourceDefinitionContext POLICY_REPORTS = new ResourceDefinitionContext.Builder()
-      .withGroup("wgpolicyk8s.io").withVersion("v1alpha2").withKind(NamespaceReport.KIND)
-      .withPlural("policyreports").withNamespaced(true).build();
+  static final ResourceDefinitionContext POLICY_REPORTS =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("wgpolicyk8s.io")
+          .withVersion("v1alpha2")
+          .withKind(NamespaceReport.KIND)
+          .withPlural("policyreports")
+          .withNamespaced(true)
+          .build();
 
   private final Map<String, KubernetesClient> clients;
   private final KubernetesSerialization serialization = new KubernetesSerialization();
@@ -39,7 +44,8 @@ public final class KubernetesReportSink implements ReportSink {
       reports.withName(NamespaceReport.NAME).delete();
       return Outcome.DELETED;
     }
-    GenericKubernetesResource doc = serialization.convertValue(report.document(), GenericKubernetesResource.class);
+    GenericKubernetesResource doc =
+        serialization.convertValue(report.document(), GenericKubernetesResource.class);
     reports.resource(doc).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
     return Outcome.APPLIED;
   }

@@ -10,16 +10,18 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Everything one namespace's PolicyReport says, built from the pods' entries: a snapshot the
- * writer applies as a whole. {@link #document()} is the {@code wgpolicyk8s.io/v1alpha2}
- * PolicyReport object (field names as the Policy WG's CRD declares them).
+ * Everything one namespace's PolicyReport says, built from the pods' entries: a snapshot the writer
+ * applies as a whole. {@link #document()} is the {@code wgpolicyk8s.io/v1alpha2} PolicyReport
+ * object (field names as the Policy WG's CRD declares them).
  */
 public record NamespaceReport(String clusterId, String namespace, List<PodEntry> pods) {
 
   public static final String API_VERSION = "wgpolicyk8s.io/v1alpha2";
   public static final String KIND = "PolicyReport";
+
   /** One report per namespace, always this name: a restart applies over it, never beside it. */
   public static final String NAME = "vigil-binary-authorization";
+
   public static final String POLICY = "binary-authorization";
   public static final String SOURCE = "vigil";
   public static final String CATEGORY = "image-policy";
@@ -27,7 +29,11 @@ public record NamespaceReport(String clusterId, String namespace, List<PodEntry>
   public NamespaceReport {
     Objects.requireNonNull(clusterId, "clusterId");
     Objects.requireNonNull(namespace, "namespace");
-    pods = pods.stream().filter(PodEntry::reportable).sorted(Comparator.comparing(PodEntry::pod)).toList();
+    pods =
+        pods.stream()
+            .filter(PodEntry::reportable)
+            .sorted(Comparator.comparing(PodEntry::pod))
+            .toList();
   }
 
   /** The key of the namespace on the repartition topic and in the writer's queue. */
@@ -72,8 +78,15 @@ public record NamespaceReport(String clusterId, String namespace, List<PodEntry>
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("apiVersion", API_VERSION);
     doc.put("kind", KIND);
-    doc.put("metadata", Map.of("name", NAME, "namespace", namespace,
-        "labels", Map.of("app.kubernetes.io/managed-by", "vigil")));
+    doc.put(
+        "metadata",
+        Map.of(
+            "name",
+            NAME,
+            "namespace",
+            namespace,
+            "labels",
+            Map.of("app.kubernetes.io/managed-by", "vigil")));
     doc.put("summary", summary);
     doc.put("results", results);
     return doc;

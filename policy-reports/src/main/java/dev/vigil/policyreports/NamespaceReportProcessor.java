@@ -76,8 +76,9 @@ final class NamespaceReportProcessor implements Processor<String, PodChange, Voi
     List<PodEntry> entries = new ArrayList<>();
     List<String> forget = new ArrayList<>();
     long horizon = now - PolicyReportSettings.GONE_RETENTION.toMillis();
-    try (KeyValueIterator<String, PodEntry> it = pods.prefixScan(namespaceKey + "/",
-        new org.apache.kafka.common.serialization.StringSerializer())) {
+    try (KeyValueIterator<String, PodEntry> it =
+        pods.prefixScan(
+            namespaceKey + "/", new org.apache.kafka.common.serialization.StringSerializer())) {
       while (it.hasNext()) {
         KeyValue<String, PodEntry> kv = it.next();
         if (kv.value.gone() && kv.value.goneAt().toEpochMilli() < horizon) {
@@ -89,6 +90,7 @@ final class NamespaceReportProcessor implements Processor<String, PodChange, Voi
     }
     forget.forEach(pods::delete);
     int slash = namespaceKey.lastIndexOf('/');
-    return new NamespaceReport(namespaceKey.substring(0, slash), namespaceKey.substring(slash + 1), entries);
+    return new NamespaceReport(
+        namespaceKey.substring(0, slash), namespaceKey.substring(slash + 1), entries);
   }
 }

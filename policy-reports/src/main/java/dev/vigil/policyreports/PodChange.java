@@ -28,7 +28,8 @@ public record PodChange(String pod, Verdict verdict, ViolationTransition violati
     Objects.requireNonNull(pod, "pod");
     int given = (verdict == null ? 0 : 1) + (violation == null ? 0 : 1) + (gone == null ? 0 : 1);
     if (given != 1) {
-      throw new IllegalArgumentException("a pod change holds exactly one of verdict, violation, gone");
+      throw new IllegalArgumentException(
+          "a pod change holds exactly one of verdict, violation, gone");
     }
   }
 

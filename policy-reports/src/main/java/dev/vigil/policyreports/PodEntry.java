@@ -50,7 +50,8 @@ public record PodEntry(
 
   public PodEntry {
     Objects.requireNonNull(pod, "pod");
-    properties = properties == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(properties));
+    properties =
+        properties == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(properties));
   }
 
   /** True when the pod is gone and has no result in the report. */
@@ -66,8 +67,18 @@ public record PodEntry(
   /** The entry after {@code change}; {@code current} may be {@code null} (nothing known yet). */
   public static PodEntry apply(PodEntry current, PodChange change) {
     if (change.gone() != null) {
-      return new PodEntry(change.pod(), null, null, null, null, Map.of(), null, null, null,
-          change.gone().at(), change.gone().uid());
+      return new PodEntry(
+          change.pod(),
+          null,
+          null,
+          null,
+          null,
+          Map.of(),
+          null,
+          null,
+          null,
+          change.gone().at(),
+          change.gone().uid());
     }
     if (change.verdict() != null) {
       return withVerdict(current, change.verdict());
@@ -78,36 +89,64 @@ public record PodEntry(
   private static PodEntry withVerdict(PodEntry current, Verdict v) {
     if (current != null && current.gone()) {
       boolean samePod = v.podUid() != null && v.podUid().equals(current.goneUid());
-      boolean older = (v.podUid() == null || current.goneUid() == null)
-          && !v.evaluatedAt().isAfter(current.goneAt());
+      boolean older =
+          (v.podUid() == null || current.goneUid() == null)
+              && !v.evaluatedAt().isAfter(current.goneAt());
       if (samePod || older) {
         return current; // a late verdict of the pod that went
       }
       current = null;
     }
-    if (current != null && current.evaluatedAt() != null && v.evaluatedAt().isBefore(current.evaluatedAt())) {
+    if (current != null
+        && current.evaluatedAt() != null
+        && v.evaluatedAt().isBefore(current.evaluatedAt())) {
       return current;
     }
     OpenViolation open = current == null ? null : current.violation();
     Instant openAt = current == null ? null : current.violationAt();
-    return new PodEntry(v.podName(), v.podUid(), v.decision(), rule(v), message(v), properties(v),
-        v.evaluatedAt(), open, openAt, null, null);
+    return new PodEntry(
+        v.podName(),
+        v.podUid(),
+        v.decision(),
+        rule(v),
+        message(v),
+        properties(v),
+        v.evaluatedAt(),
+        open,
+        openAt,
+        null,
+        null);
   }
 
   private static PodEntry withViolation(PodEntry current, ViolationTransition t) {
     if (current != null && current.gone()) {
       return current; // the transition that resolved the violation of a pod that went
     }
-    if (current != null && current.violationAt() != null && t.at().isBefore(current.violationAt())) {
+    if (current != null
+        && current.violationAt() != null
+        && t.at().isBefore(current.violationAt())) {
       return current;
     }
-    OpenViolation open = t.transition() == ViolationTransition.Transition.RESOLVED ? null
-        : new OpenViolation(t.severity(), t.rules(), t.summary());
+    OpenViolation open =
+        t.transition() == ViolationTransition.Transition.RESOLVED
+            ? null
+            : new OpenViolation(t.severity(), t.rules(), t.summary());
     if (current == null) {
-      return new PodEntry(t.podName(), null, null, null, null, Map.of(), null, open, t.at(), null, null);
+      return new PodEntry(
+          t.podName(), null, null, null, null, Map.of(), null, open, t.at(), null, null);
     }
-    return new PodEntry(current.pod(), current.uid(), current.decision(), current.rule(), current.message(),
-        current.properties(), current.evaluatedAt(), open, t.at(), null, null);
+    return new PodEntry(
+        current.pod(),
+        current.uid(),
+        current.decision(),
+        current.rule(),
+        current.message(),
+        current.properties(),
+        current.evaluatedAt(),
+        open,
+        t.at(),
+        null,
+        null);
   }
 
   /** The rules that judged the images whose result is the pod's decision, in container order. */

@@ -32,15 +32,30 @@ public record PolicyReportSettings(
     Path stateDir,
     int replicationFactor) {
 
-  public static final Setting<Boolean> ENABLED = new Setting<>("policy-reports.enabled", "--policy-reports",
-      "VIGIL_POLICY_REPORTS", Parsers.BOOL, "false",
-      "keep one PolicyReport per namespace in each watched cluster (needs the PolicyReport CRD and RBAC)");
-  public static final Setting<Duration> INTERVAL = new Setting<>("policy-reports.interval",
-      "--policy-reports-interval", "VIGIL_POLICY_REPORTS_INTERVAL", Parsers::duration, "5s",
-      "changes to a namespace within this long become one write of its PolicyReport");
-  public static final Setting<Integer> RATE = new Setting<>("policy-reports.writes-per-second",
-      "--policy-reports-rate", "VIGIL_POLICY_REPORTS_RATE", Parsers::positive, "5",
-      "most PolicyReport writes per second to the API servers, over all clusters");
+  public static final Setting<Boolean> ENABLED =
+      new Setting<>(
+          "policy-reports.enabled",
+          "--policy-reports",
+          "VIGIL_POLICY_REPORTS",
+          Parsers.BOOL,
+          "false",
+          "keep one PolicyReport per namespace in each watched cluster (needs the PolicyReport CRD and RBAC)");
+  public static final Setting<Duration> INTERVAL =
+      new Setting<>(
+          "policy-reports.interval",
+          "--policy-reports-interval",
+          "VIGIL_POLICY_REPORTS_INTERVAL",
+          Parsers::duration,
+          "5s",
+          "changes to a namespace within this long become one write of its PolicyReport");
+  public static final Setting<Integer> RATE =
+      new Setting<>(
+          "policy-reports.writes-per-second",
+          "--policy-reports-rate",
+          "VIGIL_POLICY_REPORTS_RATE",
+          Parsers::positive,
+          "5",
+          "most PolicyReport writes per second to the API servers, over all clusters");
 
   /** Every setting of the PolicyReport writer, in the order of the README's table. */
   public static final List<Setting<?>> SETTINGS = List.of(ENABLED, INTERVAL, RATE);
@@ -58,27 +73,45 @@ public record PolicyReportSettings(
     Objects.requireNonNull(applicationId, "applicationId");
     Objects.requireNonNull(stateDir, "stateDir");
     if (flushInterval.isNegative() || flushInterval.isZero()) {
-      throw new IllegalArgumentException("policy-reports flush interval must be positive, was " + flushInterval);
+      throw new IllegalArgumentException(
+          "policy-reports flush interval must be positive, was " + flushInterval);
     }
     if (!(writesPerSecond > 0)) {
-      throw new IllegalArgumentException("policy-reports writes per second must be positive, was " + writesPerSecond);
+      throw new IllegalArgumentException(
+          "policy-reports writes per second must be positive, was " + writesPerSecond);
     }
   }
 
-  /** The settings {@code values} give (flags, file, environment), for the writer's Kafka and state. */
-  public static PolicyReportSettings from(SettingValues values, String bootstrapServers, Path stateDir,
-      int replicationFactor) {
-    return new PolicyReportSettings(bootstrapServers, DEFAULT_APPLICATION_ID, values.require(INTERVAL),
-        values.require(RATE), DEFAULT_RETRY_BACKOFF, stateDir, replicationFactor);
+  /**
+   * The settings {@code values} give (flags, file, environment), for the writer's Kafka and state.
+   */
+  public static PolicyReportSettings from(
+      SettingValues values, String bootstrapServers, Path stateDir, int replicationFactor) {
+    return new PolicyReportSettings(
+        bootstrapServers,
+        DEFAULT_APPLICATION_ID,
+        values.require(INTERVAL),
+        values.require(RATE),
+        DEFAULT_RETRY_BACKOFF,
+        stateDir,
+        replicationFactor);
   }
 
   /** The defaults, for {@code bootstrapServers} and {@code stateDir}. */
   public static PolicyReportSettings defaults(String bootstrapServers, Path stateDir) {
-    return new PolicyReportSettings(bootstrapServers, DEFAULT_APPLICATION_ID, DEFAULT_FLUSH_INTERVAL,
-        DEFAULT_WRITES_PER_SECOND, DEFAULT_RETRY_BACKOFF, stateDir, -1);
+    return new PolicyReportSettings(
+        bootstrapServers,
+        DEFAULT_APPLICATION_ID,
+        DEFAULT_FLUSH_INTERVAL,
+        DEFAULT_WRITES_PER_SECOND,
+        DEFAULT_RETRY_BACKOFF,
+        stateDir,
+        -1);
   }
 
-  /** The Kafka Streams properties; {@code client} (security settings) goes first and is overridden. */
+  /**
+   * The Kafka Streams properties; {@code client} (security settings) goes first and is overridden.
+   */
   public Properties streamsProperties(Map<String, String> client) {
     Properties p = new Properties();
     p.putAll(client);
@@ -90,7 +123,9 @@ public record PolicyReportSettings(
     p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     // The inputs are written by Vigil's own producers and dead-lettered upstream when unreadable;
     // here an unreadable record is logged, counted by Kafka Streams and skipped.
-    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+    p.put(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueExceptionHandler.class);
     return p;
   }
 }

@@ -26,16 +26,26 @@ public final class PolicyReportsApp implements AutoCloseable {
     this.streams = streams;
   }
 
-  /** Starts the application; {@code sink} writes the reports, {@code clientProperties} are Kafka security settings. */
-  public static PolicyReportsApp start(PolicyReportSettings settings, ReportSink sink, MeterRegistry registry,
+  /**
+   * Starts the application; {@code sink} writes the reports, {@code clientProperties} are Kafka
+   * security settings.
+   */
+  public static PolicyReportsApp start(
+      PolicyReportSettings settings,
+      ReportSink sink,
+      MeterRegistry registry,
       Map<String, String> clientProperties) {
-    ReportWriter writer = new ReportWriter(sink, settings.writesPerSecond(), settings.retryBackoff(), registry);
-    KafkaStreams streams = new KafkaStreams(PolicyReportTopology.build(settings.flushInterval(), writer::offer),
-        settings.streamsProperties(clientProperties));
-    streams.setUncaughtExceptionHandler(e -> {
-      LOG.error("policy-report stream thread failed; replacing it", e);
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
+    ReportWriter writer =
+        new ReportWriter(sink, settings.writesPerSecond(), settings.retryBackoff(), registry);
+    KafkaStreams streams =
+        new KafkaStreams(
+            PolicyReportTopology.build(settings.flushInterval(), writer::offer),
+            settings.streamsProperties(clientProperties));
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("policy-report stream thread failed; replacing it", e);
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
     streams.start();
     return new PolicyReportsApp(writer, streams);
   }
@@ -62,8 +72,11 @@ public final class PolicyReportsApp implements AutoCloseable {
       case PENDING_ERROR:
       case NOT_RUNNING:
       case PENDING_SHUTDOWN:
-        return Map.of("policy-reports", state + ": the PolicyReport writer's Kafka Streams stopped (see the log); "
-            + "PolicyReports are no longer updated");
+        return Map.of(
+            "policy-reports",
+            state
+                + ": the PolicyReport writer's Kafka Streams stopped (see the log); "
+                + "PolicyReports are no longer updated");
       default:
         return Map.of();
     }

@@ -16,7 +16,8 @@ public interface ReportSink {
   /**
    * Applies {@code report}, or deletes it when it is empty.
    *
-   * @throws RuntimeException when the API server refused or could not be reached; the writer retries
+   * @throws RuntimeException when the API server refused or could not be reached; the writer
+   *     retries
    */
   Outcome write(NamespaceReport report);
 }

@@ -32,23 +32,31 @@ public final class ReportWriter implements AutoCloseable {
   private final Thread thread;
   private volatile boolean closed;
 
-  public ReportWriter(ReportSink sink, double writesPerSecond, Duration retryBackoff, MeterRegistry registry) {
+  public ReportWriter(
+      ReportSink sink, double writesPerSecond, Duration retryBackoff, MeterRegistry registry) {
     if (!(writesPerSecond > 0)) {
-      throw new IllegalArgumentException("writes per second must be positive, was " + writesPerSecond);
+      throw new IllegalArgumentException(
+          "writes per second must be positive, was " + writesPerSecond);
     }
     this.sink = sink;
     this.gapNanos = (long) (1_000_000_000L / writesPerSecond);
     this.retryNanos = retryBackoff.toNanos();
     for (ReportSink.Outcome o : ReportSink.Outcome.values()) {
-      written.put(o, Counter.builder("vigil.policy.reports.writes")
-          .description("PolicyReport writes to the API servers, by outcome")
-          .tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
+      written.put(
+          o,
+          Counter.builder("vigil.policy.reports.writes")
+              .description("PolicyReport writes to the API servers, by outcome")
+              .tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT))
+              .register(registry));
     }
-    failed = Counter.builder("vigil.policy.reports.writes")
-        .description("PolicyReport writes to the API servers, by outcome")
-        .tag("outcome", "failed").register(registry);
+    failed =
+        Counter.builder("vigil.policy.reports.writes")
+            .description("PolicyReport writes to the API servers, by outcome")
+            .tag("outcome", "failed")
+            .register(registry);
     Gauge.builder("vigil.policy.reports.pending", this, ReportWriter::pending)
-        .description("namespace reports waiting to be written").register(registry);
+        .description("namespace reports waiting to be written")
+        .register(registry);
     thread = new Thread(this::run, "vigil-policy-report-writer");
     thread.setDaemon(true);
     thread.start();
@@ -92,8 +100,11 @@ public final class ReportWriter implements AutoCloseable {
         written.get(sink.write(report)).increment();
       } catch (RuntimeException e) {
         failed.increment();
-        LOG.warn("could not write the PolicyReport of {}: {}; retrying in {} s", report.key(),
-            e.getMessage(), retryNanos / 1_000_000_000L);
+        LOG.warn(
+            "could not write the PolicyReport of {}: {}; retrying in {} s",
+            report.key(),
+            e.getMessage(),
+            retryNanos / 1_000_000_000L);
         synchronized (pending) {
           if (!pending.containsKey(report.key())) {
             pending.put(report.key(), report);
@@ -112,7 +123,8 @@ public final class ReportWriter implements AutoCloseable {
       }
       long now = System.nanoTime();
       long soonest = Long.MAX_VALUE;
-      for (Iterator<Map.Entry<String, NamespaceReport>> it = pending.entrySet().iterator(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<String, NamespaceReport>> it = pending.entrySet().iterator();
+          it.hasNext(); ) {
         Map.Entry<String, NamespaceReport> e = it.next();
         Long due = retryAt.get(e.getKey());
         if (due == null || due - now <= 0) {

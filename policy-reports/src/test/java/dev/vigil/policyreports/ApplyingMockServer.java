@@ -26,7 +26,8 @@ import java.util.logging.Logger;
  * apply: the CRUD mock answers {@code application/apply-patch+yaml} with 415 (and 404 for an object
  * that does not exist yet), so this dispatcher serves it as a real API server does when one field
  * manager owns every field of the object: create it when absent, else replace its fields by the
- * applied ones (the CRD's lists, such as {@code results}, are atomic: replaced whole). Every apply request is recorded, with its field manager.
+ * applied ones (the CRD's lists, such as {@code results}, are atomic: replaced whole). Every apply
+ * request is recorded, with its field manager.
  */
 public final class ApplyingMockServer implements AutoCloseable {
 
@@ -42,36 +43,52 @@ public final class ApplyingMockServer implements AutoCloseable {
 
   public ApplyingMockServer() {
     MOCK_LOG.setLevel(Level.WARNING);
-    KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        if (down.get()) {
-          return new MockResponse().setResponseCode(503).setBody("{\"kind\":\"Status\",\"code\":503}");
-        }
-        return super.dispatch(request);
-      }
+    KubernetesCrudDispatcher crud =
+        new KubernetesCrudDispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            if (down.get()) {
+              return new MockResponse()
+                  .setResponseCode(503)
+                  .setBody("{\"kind\":\"Status\",\"code\":503}");
+            }
+            return super.dispatch(request);
+          }
 
-      @Override
-      public MockResponse handlePatch(RecordedRequest request) {
-        String type = request.getHeader("Content-Type");
-        if (type == null || !type.startsWith("application/apply-patch+yaml")) {
-          return super.handlePatch(request);
-        }
-        String path = request.getPath();
-        String query = path.contains("?") ? path.substring(path.indexOf('?') + 1) : "";
-        String object = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
-        applies.add(new Apply(object, param(query, "fieldManager"), "true".equals(param(query, "force"))));
-        String body = request.getBody().readUtf8();
-        if (handleGet(object).code() == 404) {
-          String collection = object.substring(0, object.lastIndexOf('/'));
-          return handleCreate(new RecordedRequest("HTTP/1.1", HttpMethod.POST, collection,
-              Headers.builder().add("Content-Type", "application/json").build(), new Buffer().writeUtf8(body)));
-        }
-        return handleUpdate(new RecordedRequest("HTTP/1.1", HttpMethod.PUT, object,
-            Headers.builder().add("Content-Type", "application/json").build(), new Buffer().writeUtf8(body)));
-      }
-    };
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), crud, false);
+          @Override
+          public MockResponse handlePatch(RecordedRequest request) {
+            String type = request.getHeader("Content-Type");
+            if (type == null || !type.startsWith("application/apply-patch+yaml")) {
+              return super.handlePatch(request);
+            }
+            String path = request.getPath();
+            String query = path.contains("?") ? path.substring(path.indexOf('?') + 1) : "";
+            String object = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+            applies.add(
+                new Apply(
+                    object, param(query, "fieldManager"), "true".equals(param(query, "force"))));
+            String body = request.getBody().readUtf8();
+            if (handleGet(object).code() == 404) {
+              String collection = object.substring(0, object.lastIndexOf('/'));
+              return handleCreate(
+                  new RecordedRequest(
+                      "HTTP/1.1",
+                      HttpMethod.POST,
+                      collection,
+                      Headers.builder().add("Content-Type", "application/json").build(),
+                      new Buffer().writeUtf8(body)));
+            }
+            return handleUpdate(
+                new RecordedRequest(
+                    "HTTP/1.1",
+                    HttpMethod.PUT,
+                    object,
+                    Headers.builder().add("Content-Type", "application/json").build(),
+                    new Buffer().writeUtf8(body)));
+          }
+        };
+    server =
+        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), crud, false);
     server.init(java.net.InetAddress.getLoopbackAddress(), 0);
     client = server.createClient();
     client.apiextensions().v1().customResourceDefinitions().resource(policyReportCrd()).create();
@@ -86,30 +103,55 @@ public final class ApplyingMockServer implements AutoCloseable {
     return null;
   }
 
-  /** The PolicyReport CRD's identity (group, version, names, namespaced), as upstream declares it. */
+  /**
+   * The PolicyReport CRD's identity (group, version, names, namespaced), as upstream declares it.
+   */
   static CustomResourceDefinition policyReportCrd() {
     return new CustomResourceDefinitionBuilder()
-        .withNewMetadata().withName("policyreports.wgpolicyk8s.io").endMetadata()
-        .withNewSpec().withGroup("wgpolicyk8s.io").withScope("Namespaced")
-        .withNewNames().withKind("PolicyReport").withListKind("PolicyReportList").withPlural("policyreports")
-        .withSingular("policyreport").withShortNames("polr").endNames()
-        .addNewVersion().withName("v1alpha2").withServed(true).withStorage(true)
-        .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)
-        .endOpenAPIV3Schema().endSchema().endVersion()
-        .endSpec().build();
+        .withNewMetadata()
+        .withName("policyreports.wgpolicyk8s.io")
+        .endMetadata()
+        .withNewSpec()
+        .withGroup("wgpolicyk8s.io")
+        .withScope("Namespaced")
+        .withNewNames()
+        .withKind("PolicyReport")
+        .withListKind("PolicyReportList")
+        .withPlural("policyreports")
+        .withSingular("policyreport")
+        .withShortNames("polr")
+        .endNames()
+        .addNewVersion()
+        .withName("v1alpha2")
+        .withServed(true)
+        .withStorage(true)
+        .withNewSchema()
+        .withNewOpenAPIV3Schema()
+        .withType("object")
+        .withXKubernetesPreserveUnknownFields(true)
+        .endOpenAPIV3Schema()
+        .endSchema()
+        .endVersion()
+        .endSpec()
+        .build();
   }
 
   /** The namespace's Vigil report, or {@code null}. */
   public GenericKubernetesResource report(String namespace) {
     // from the listing, which would also show a second report, should one ever be created
-    return reports(namespace).stream().filter(r -> NamespaceReport.NAME.equals(r.getMetadata().getName()))
-        .findFirst().orElse(null);
+    return reports(namespace).stream()
+        .filter(r -> NamespaceReport.NAME.equals(r.getMetadata().getName()))
+        .findFirst()
+        .orElse(null);
   }
 
   /** Every PolicyReport in the namespace. */
   List<GenericKubernetesResource> reports(String namespace) {
-    return client.genericKubernetesResources(KubernetesReportSink.POLICY_REPORTS).inNamespace(namespace)
-        .list().getItems();
+    return client
+        .genericKubernetesResources(KubernetesReportSink.POLICY_REPORTS)
+        .inNamespace(namespace)
+        .list()
+        .getItems();
   }
 
   @SuppressWarnings("unchecked")
@@ -133,7 +175,8 @@ public final class ApplyingMockServer implements AutoCloseable {
     try {
       server.destroy();
     } catch (IllegalStateException slowShutdown) {
-      // the mock's own teardown on a loaded machine ("Unable to close MockWebServer"): not under test
+      // the mock's own teardown on a loaded machine ("Unable to close MockWebServer"): not under
+      // test
     }
   }
 }

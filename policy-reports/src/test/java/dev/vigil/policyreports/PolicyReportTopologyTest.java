@@ -92,7 +92,10 @@ class PolicyReportTopologyTest {
   }
 
   static Map<String, Object> resultOf(NamespaceReport r, String pod) {
-    return results(r).stream().filter(x -> pod.equals(resource(x).get("name"))).findFirst().orElse(null);
+    return results(r).stream()
+        .filter(x -> pod.equals(resource(x).get("name")))
+        .findFirst()
+        .orElse(null);
   }
 
   @SuppressWarnings("unchecked")
@@ -107,11 +110,15 @@ class PolicyReportTopologyTest {
 
   @Test
   void everyProcessorStoreAndInternalTopicIsNamed() {
-    String described = PolicyReportTopology.build(FLUSH, r -> { }).describe().toString();
+    String described = PolicyReportTopology.build(FLUSH, r -> {}).describe().toString();
 
     assertFalse(described.contains("KSTREAM-") || described.contains("KTABLE-"), described);
-    for (String name : List.of("policy-report-by-namespace", PolicyReportTopology.PODS_STORE,
-        PolicyReportTopology.DIRTY_STORE, "policy-report-namespaces")) {
+    for (String name :
+        List.of(
+            "policy-report-by-namespace",
+            PolicyReportTopology.PODS_STORE,
+            PolicyReportTopology.DIRTY_STORE,
+            "policy-report-namespaces")) {
       assertTrue(described.contains(name), name + " in " + described);
     }
   }
@@ -120,29 +127,51 @@ class PolicyReportTopologyTest {
   void eachDecisionBecomesItsResultWithTheViolationsSeverityAndRule() {
     verdict("prod", "ok", Decision.ALLOW, Duration.ZERO);
     verdict("prod", "unsigned", Decision.DENY, Duration.ZERO);
-    violation("prod", "unsigned", Transition.OPENED, Decision.DENY, Severity.HIGH, Duration.ofSeconds(1));
+    violation(
+        "prod", "unsigned", Transition.OPENED, Decision.DENY, Severity.HIGH, Duration.ofSeconds(1));
     verdict("prod", "trial", Decision.DRYRUN_DENY, Duration.ZERO);
-    violation("prod", "trial", Transition.OPENED, Decision.DRYRUN_DENY, Severity.LOW, Duration.ofSeconds(1));
+    violation(
+        "prod",
+        "trial",
+        Transition.OPENED,
+        Decision.DRYRUN_DENY,
+        Severity.LOW,
+        Duration.ofSeconds(1));
     verdict("prod", "unjudged", Decision.UNKNOWN, Duration.ZERO);
 
     NamespaceReport r = flush();
 
-    assertEquals(Map.of("pass", 1, "fail", 1, "warn", 1, "error", 1, "skip", 0), r.document().get("summary"));
+    assertEquals(
+        Map.of("pass", 1, "fail", 1, "warn", 1, "error", 1, "skip", 0),
+        r.document().get("summary"));
     Map<String, Object> fail = resultOf(r, "unsigned");
     assertEquals("fail", fail.get("result"));
     assertEquals("high", fail.get("severity"));
     assertEquals("kubernetesNamespaceAdmissionRules[prod]", fail.get("rule"));
     assertEquals("binary-authorization", fail.get("policy"));
     assertEquals("vigil", fail.get("source"));
-    assertEquals(Map.of("apiVersion", "v1", "kind", "Pod", "name", "unsigned", "namespace", "prod",
-        "uid", "uid-unsigned"), resource(fail));
-    assertEquals("sha256:" + "a".repeat(64), ((Map<?, ?>) fail.get("properties")).get("digest.app"));
+    assertEquals(
+        Map.of(
+            "apiVersion",
+            "v1",
+            "kind",
+            "Pod",
+            "name",
+            "unsigned",
+            "namespace",
+            "prod",
+            "uid",
+            "uid-unsigned"),
+        resource(fail));
+    assertEquals(
+        "sha256:" + "a".repeat(64), ((Map<?, ?>) fail.get("properties")).get("digest.app"));
     assertEquals(Map.of("seconds", T0.getEpochSecond(), "nanos", 0), fail.get("timestamp"));
     assertEquals("warn", resultOf(r, "trial").get("result"));
     assertEquals("low", resultOf(r, "trial").get("severity"));
     assertEquals(false, resultOf(r, "trial").get("scored"));
     assertEquals("error", resultOf(r, "unjudged").get("result"));
-    assertNull(resultOf(r, "unjudged").get("severity"), "no violation record: no severity invented");
+    assertNull(
+        resultOf(r, "unjudged").get("severity"), "no violation record: no severity invented");
     Map<String, Object> pass = resultOf(r, "ok");
     assertEquals("pass", pass.get("result"));
     assertEquals("defaultAdmissionRule", pass.get("rule"), "the rule that passed");
@@ -155,11 +184,29 @@ class PolicyReportTopologyTest {
     violation("prod", "a", Transition.OPENED, Decision.DENY, Severity.HIGH, Duration.ofSeconds(1));
     flush();
 
-    ViolationTransition policy = Records.violation("prod", "a", Transition.OPENED, Decision.DENY, Severity.HIGH, T0);
-    ViolationTransition hygiene = new ViolationTransition("hygiene/image-by-tag/" + policy.key(), policy.clusterId(),
-        "prod", "a", policy.owner(), ViolationCategory.HYGIENE, Severity.LOW,
-        List.of("hygiene/image-by-tag"), Transition.OPENED, null, null, "app names its image by tag", List.of(),
-        List.of(), List.of("by tag"), null, T0.plusSeconds(2), T0.plusSeconds(2), T0.plusSeconds(2));
+    ViolationTransition policy =
+        Records.violation("prod", "a", Transition.OPENED, Decision.DENY, Severity.HIGH, T0);
+    ViolationTransition hygiene =
+        new ViolationTransition(
+            "hygiene/image-by-tag/" + policy.key(),
+            policy.clusterId(),
+            "prod",
+            "a",
+            policy.owner(),
+            ViolationCategory.HYGIENE,
+            Severity.LOW,
+            List.of("hygiene/image-by-tag"),
+            Transition.OPENED,
+            null,
+            null,
+            "app names its image by tag",
+            List.of(),
+            List.of(),
+            List.of("by tag"),
+            null,
+            T0.plusSeconds(2),
+            T0.plusSeconds(2),
+            T0.plusSeconds(2));
     violations.pipeInput(hygiene.key(), hygiene);
     handed.clear();
     driver.advanceWallClockTime(FLUSH);
@@ -177,7 +224,8 @@ class PolicyReportTopologyTest {
     driver.advanceWallClockTime(FLUSH);
 
     assertEquals(2, handed.size());
-    assertEquals(List.of("us-central1-a.prod/dev", "us-central1-a.prod/prod"),
+    assertEquals(
+        List.of("us-central1-a.prod/dev", "us-central1-a.prod/prod"),
         handed.stream().map(NamespaceReport::key).sorted().toList());
     handed.clear();
     driver.advanceWallClockTime(FLUSH);
@@ -205,12 +253,20 @@ class PolicyReportTopologyTest {
   @Test
   void aResolvedViolationTakesTheSeverityAwayAndAnOlderTransitionIsIgnored() {
     verdict("prod", "a", Decision.DENY, Duration.ZERO);
-    violation("prod", "a", Transition.OPENED, Decision.DENY, Severity.CRITICAL, Duration.ofSeconds(1));
+    violation(
+        "prod", "a", Transition.OPENED, Decision.DENY, Severity.CRITICAL, Duration.ofSeconds(1));
     assertEquals("critical", resultOf(flush(), "a").get("severity"));
 
     verdict("prod", "a", Decision.ALLOW, Duration.ofSeconds(20));
-    violation("prod", "a", Transition.RESOLVED, Decision.DENY, Severity.CRITICAL, Duration.ofSeconds(21));
-    violation("prod", "a", Transition.OPENED, Decision.DENY, Severity.CRITICAL, Duration.ofSeconds(1)); // replayed
+    violation(
+        "prod", "a", Transition.RESOLVED, Decision.DENY, Severity.CRITICAL, Duration.ofSeconds(21));
+    violation(
+        "prod",
+        "a",
+        Transition.OPENED,
+        Decision.DENY,
+        Severity.CRITICAL,
+        Duration.ofSeconds(1)); // replayed
     verdict("prod", "a", Decision.DENY, Duration.ofSeconds(2)); // older than the ALLOW
 
     Map<String, Object> r = resultOf(flush(), "a");
@@ -221,20 +277,28 @@ class PolicyReportTopologyTest {
   @Test
   void theReportsReachTheApiServerAndFollowThePods() {
     try (ApplyingMockServer api = new ApplyingMockServer();
-        ReportWriter writer = new ReportWriter(new KubernetesReportSink(Map.of(Records.CLUSTER, api.client)), 100,
-            Duration.ofMillis(100), new SimpleMeterRegistry())) {
+        ReportWriter writer =
+            new ReportWriter(
+                new KubernetesReportSink(Map.of(Records.CLUSTER, api.client)),
+                100,
+                Duration.ofMillis(100),
+                new SimpleMeterRegistry())) {
       driver.close();
       driver = driver(PolicyReportTopology.build(FLUSH, writer::offer));
       verdict("prod", "a", Decision.ALLOW, Duration.ZERO);
       verdict("prod", "b", Decision.DENY, Duration.ZERO);
-      violation("prod", "b", Transition.OPENED, Decision.DENY, Severity.HIGH, Duration.ofSeconds(1));
+      violation(
+          "prod", "b", Transition.OPENED, Decision.DENY, Severity.HIGH, Duration.ofSeconds(1));
       driver.advanceWallClockTime(FLUSH);
 
       GenericKubernetesResource report = await(api, "prod", 2);
-      assertEquals(Map.of("pass", 1, "fail", 1, "warn", 0, "error", 0, "skip", 0), ApplyingMockServer.summary(report));
+      assertEquals(
+          Map.of("pass", 1, "fail", 1, "warn", 0, "error", 0, "skip", 0),
+          ApplyingMockServer.summary(report));
       assertEquals("wgpolicyk8s.io/v1alpha2", report.getApiVersion());
       assertFalse(api.applies.isEmpty());
-      assertTrue(api.applies.stream().allMatch(a -> "vigil".equals(a.fieldManager()) && a.force()),
+      assertTrue(
+          api.applies.stream().allMatch(a -> "vigil".equals(a.fieldManager()) && a.force()),
           "server-side apply by field manager vigil: " + api.applies);
 
       podEvents.pipeInput(Records.CLUSTER + "/prod/a", deleted("prod", "a", T0.plusSeconds(10)));
@@ -246,10 +310,13 @@ class PolicyReportTopologyTest {
   }
 
   static GenericKubernetesResource await(ApplyingMockServer api, String ns, int results) {
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
-      GenericKubernetesResource r = api.report(ns);
-      return r != null && ApplyingMockServer.results(r).size() == results;
-    });
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              GenericKubernetesResource r = api.report(ns);
+              return r != null && ApplyingMockServer.results(r).size() == results;
+            });
     return api.report(ns);
   }
 }

@@ -12,11 +12,17 @@ class PolicyReportsAppTest {
   @Test
   void onlyAStopNobodyAskedForIsUnhealthy() {
     for (State s : State.values()) {
-      boolean stopped = s == State.ERROR || s == State.PENDING_ERROR || s == State.NOT_RUNNING
-          || s == State.PENDING_SHUTDOWN;
+      boolean stopped =
+          s == State.ERROR
+              || s == State.PENDING_ERROR
+              || s == State.NOT_RUNNING
+              || s == State.PENDING_SHUTDOWN;
       assertEquals(stopped, !PolicyReportsApp.unhealthy(s, false).isEmpty(), s.toString());
       assertTrue(PolicyReportsApp.unhealthy(s, true).isEmpty(), "closing: " + s);
     }
-    assertTrue(PolicyReportsApp.unhealthy(State.ERROR, false).get("policy-reports").contains("no longer updated"));
+    assertTrue(
+        PolicyReportsApp.unhealthy(State.ERROR, false)
+            .get("policy-reports")
+            .contains("no longer updated"));
   }
 }

@@ -8,14 +8,23 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * An inline SVG chart of follow-ups over the period: bars of follow-ups first seen in each slice
- * of time, stacked by kind, and a line of how many were open at the end of each slice.
+ * An inline SVG chart of follow-ups over the period: bars of follow-ups first seen in each slice of
+ * time, stacked by kind, and a line of how many were open at the end of each slice.
  */
 final class FollowUpChart {
 
-  private static final List<Duration> STEPS = List.of(Duration.ofMinutes(10), Duration.ofHours(1),
-      Duration.ofHours(3), Duration.ofHours(6), Duration.ofHours(12), Duration.ofDays(1), Duration.ofDays(7),
-      Duration.ofDays(30), Duration.ofDays(91), Duration.ofDays(365));
+  private static final List<Duration> STEPS =
+      List.of(
+          Duration.ofMinutes(10),
+          Duration.ofHours(1),
+          Duration.ofHours(3),
+          Duration.ofHours(6),
+          Duration.ofHours(12),
+          Duration.ofDays(1),
+          Duration.ofDays(7),
+          Duration.ofDays(30),
+          Duration.ofDays(91),
+          Duration.ofDays(365));
   private static final int MAX_BARS = 60;
   private static final FollowUp.Kind[] KINDS = FollowUp.Kind.values();
   private static final String[] COLOURS = {"#d9480f", "#5f3dc4", "#1971c2"};
@@ -51,7 +60,10 @@ final class FollowUpChart {
     long[] openAtEnd = new long[bars];
     for (FollowUpEntry f : report.followUps()) {
       if (!f.firstSeen().isBefore(from) && f.firstSeen().isBefore(to)) {
-        int i = (int) Math.min(bars - 1, Duration.between(from, f.firstSeen()).toMillis() / step.toMillis());
+        int i =
+            (int)
+                Math.min(
+                    bars - 1, Duration.between(from, f.firstSeen()).toMillis() / step.toMillis());
         opened[i][f.kind().ordinal()]++;
       }
       for (int i = 0; i < bars; i++) {
@@ -76,11 +88,19 @@ final class FollowUpChart {
     double plotH = HEIGHT - TOP - BOTTOM;
     double barW = plotW / bars;
     StringBuilder b = new StringBuilder();
-    b.append("<svg id=\"followup-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH)
-        .append("\" height=\"").append(HEIGHT).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(HEIGHT)
-        .append("\" role=\"img\" aria-label=\"Follow-ups first seen per ").append(HtmlRenderer.escape(Text.duration(step)))
+    b.append("<svg id=\"followup-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+        .append(WIDTH)
+        .append("\" height=\"")
+        .append(HEIGHT)
+        .append("\" viewBox=\"0 0 ")
+        .append(WIDTH)
+        .append(' ')
+        .append(HEIGHT)
+        .append("\" role=\"img\" aria-label=\"Follow-ups first seen per ")
+        .append(HtmlRenderer.escape(Text.duration(step)))
         .append(" by kind, and follow-ups open\">\n");
-    b.append("<title>Follow-ups first seen per ").append(HtmlRenderer.escape(Text.duration(step)))
+    b.append("<title>Follow-ups first seen per ")
+        .append(HtmlRenderer.escape(Text.duration(step)))
         .append(", stacked by kind; the line shows how many were open</title>\n");
     // Axes and the y scale.
     b.append(line(LEFT, TOP, LEFT, TOP + plotH, "#98a2b3"));
@@ -97,23 +117,44 @@ final class FollowUpChart {
         }
         double h = plotH * opened[i][k] / max;
         y -= h;
-        b.append(String.format(Locale.ROOT,
-            "<rect class=\"bar %s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s: %d %s</title></rect>\n",
-            Text.kind(KINDS[k]), LEFT + i * barW + 1, y, Math.max(1, barW - 2), h, COLOURS[k],
-            HtmlRenderer.escape(Text.time(from.plus(step.multipliedBy(i)))), opened[i][k], Text.kind(KINDS[k])));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "<rect class=\"bar %s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s: %d %s</title></rect>\n",
+                Text.kind(KINDS[k]),
+                LEFT + i * barW + 1,
+                y,
+                Math.max(1, barW - 2),
+                h,
+                COLOURS[k],
+                HtmlRenderer.escape(Text.time(from.plus(step.multipliedBy(i)))),
+                opened[i][k],
+                Text.kind(KINDS[k])));
       }
     }
     StringBuilder points = new StringBuilder();
     for (int i = 0; i < bars; i++) {
-      points.append(String.format(Locale.ROOT, "%.1f,%.1f ", LEFT + (i + 0.5) * barW,
-          TOP + plotH - plotH * openAtEnd[i] / max));
+      points.append(
+          String.format(
+              Locale.ROOT,
+              "%.1f,%.1f ",
+              LEFT + (i + 0.5) * barW,
+              TOP + plotH - plotH * openAtEnd[i] / max));
     }
-    b.append("<polyline class=\"open-line\" fill=\"none\" stroke=\"").append(OPEN_COLOUR)
-        .append("\" stroke-width=\"2\" points=\"").append(points.toString().trim()).append("\"/>\n");
+    b.append("<polyline class=\"open-line\" fill=\"none\" stroke=\"")
+        .append(OPEN_COLOUR)
+        .append("\" stroke-width=\"2\" points=\"")
+        .append(points.toString().trim())
+        .append("\"/>\n");
     // Legend.
     int x = LEFT;
     for (int k = 0; k < KINDS.length; k++) {
-      b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"8\" width=\"10\" height=\"10\" fill=\"%s\"/>", x, COLOURS[k]));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<rect x=\"%d\" y=\"8\" width=\"10\" height=\"10\" fill=\"%s\"/>",
+              x,
+              COLOURS[k]));
       b.append(text(x + 14, 17, "start", Text.kind(KINDS[k]) + " first seen"));
       x += 150;
     }
@@ -128,12 +169,23 @@ final class FollowUpChart {
   }
 
   private static String line(double x1, double y1, double x2, double y2, String colour) {
-    return String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\"/>\n",
-        x1, y1, x2, y2, colour);
+    return String.format(
+        Locale.ROOT,
+        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\"/>\n",
+        x1,
+        y1,
+        x2,
+        y2,
+        colour);
   }
 
   private static String text(double x, double y, String anchor, String s) {
-    return String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>\n", x, y, anchor,
+    return String.format(
+        Locale.ROOT,
+        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>\n",
+        x,
+        y,
+        anchor,
         HtmlRenderer.escape(s));
   }
 }

@@ -98,7 +98,8 @@ final class JsonRenderer {
     g.writeArrayFieldStart("violatingAtEnd");
     for (Report.ViolatingWorkload w : r.violatingAtEnd()) {
       g.writeStartObject();
-      violatingPods(g, w.clusterId(), w.owner(), w.decision(), w.severity(), w.pods(), w.podNames());
+      violatingPods(
+          g, w.clusterId(), w.owner(), w.decision(), w.severity(), w.pods(), w.podNames());
       strings(g, "reasons", w.reasons());
       time(g, "openSince", w.openSince());
       g.writeEndObject();
@@ -136,7 +137,8 @@ final class JsonRenderer {
     g.writeArrayFieldStart("violationsInPeriod");
     for (Report.PeriodViolations w : r.violationsInPeriod()) {
       g.writeStartObject();
-      violatingPods(g, w.clusterId(), w.owner(), w.decision(), w.severity(), w.pods(), w.podNames());
+      violatingPods(
+          g, w.clusterId(), w.owner(), w.decision(), w.severity(), w.pods(), w.podNames());
       time(g, "firstOpened", w.firstOpened());
       g.writeNumberField("openAtEnd", w.openAtEnd());
       g.writeEndObject();
@@ -182,8 +184,15 @@ final class JsonRenderer {
   }
 
   /** The fields a workload with violating pods has in both violation lists. */
-  private static void violatingPods(JsonGenerator g, String clusterId, WorkloadRef owner, Decision decision,
-      Severity severity, int pods, List<String> podNames) throws IOException {
+  private static void violatingPods(
+      JsonGenerator g,
+      String clusterId,
+      WorkloadRef owner,
+      Decision decision,
+      Severity severity,
+      int pods,
+      List<String> podNames)
+      throws IOException {
     g.writeStringField("clusterId", clusterId);
     workload(g, owner);
     g.writeStringField("decision", decision.name());
@@ -273,7 +282,8 @@ final class JsonRenderer {
     }
   }
 
-  private static void strings(JsonGenerator g, String field, List<String> values) throws IOException {
+  private static void strings(JsonGenerator g, String field, List<String> values)
+      throws IOException {
     g.writeArrayFieldStart(field);
     for (String v : values) {
       g.writeString(v);

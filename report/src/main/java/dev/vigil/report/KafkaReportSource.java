@@ -1,12 +1,9 @@
 package dev.vigil.report;
 
-import dev.vigil.schemas.AdmissionEvent;
-import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.UnreadableMessageException;
-import dev.vigil.schemas.ViolationTransition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,8 +37,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * because a record's Kafka timestamp may be a little earlier than the event time it carries. It
  * stops at the end offsets taken when the read began, so records written meanwhile are not read.
  * Whether a record belongs to the period is decided by the time in the record (its event time), not
- * by its Kafka timestamp. Heartbeats ({@code vigil.heartbeats}, when the topic exists) are read from
- * {@link #HEARTBEAT_LOOKBACK} before the period.
+ * by its Kafka timestamp. Heartbeats ({@code vigil.heartbeats}, when the topic exists) are read
+ * from {@link #HEARTBEAT_LOOKBACK} before the period.
  */
 public final class KafkaReportSource {
 
@@ -83,20 +80,33 @@ public final class KafkaReportSource {
 
     // Read when they exist. The policy topics are compacted: read whole, they hold the last
     // revision of each policy and whatever compaction has not yet removed.
-    Map<String, Instant> optional = Map.of(
-        Topics.DEAD_LETTER.name(), s.from().minus(TIMESTAMP_SLACK),
-        Topics.HEARTBEATS.name(), s.from().minus(HEARTBEAT_LOOKBACK),
-        Topics.POLICIES.name(), Instant.EPOCH,
-        ACCEPTED_POLICIES, Instant.EPOCH);
+    Map<String, Instant> optional =
+        Map.of(
+            Topics.DEAD_LETTER.name(),
+            s.from().minus(TIMESTAMP_SLACK),
+            Topics.HEARTBEATS.name(),
+            s.from().minus(HEARTBEAT_LOOKBACK),
+            Topics.POLICIES.name(),
+            Instant.EPOCH,
+            ACCEPTED_POLICIES,
+            Instant.EPOCH);
 
-    Map<String, Consumer<byte[]>> handlers = Map.of(
-        Topics.ADMISSION_EVENTS.name(), bytes -> builder.admission(read(bytes, Topics.ADMISSION_EVENTS)),
-        Topics.VIOLATIONS.name(), bytes -> builder.violation(read(bytes, Topics.VIOLATIONS)),
-        Topics.FOLLOWUPS.name(), bytes -> builder.followUp(read(bytes, Topics.FOLLOWUPS)),
-        Topics.DEAD_LETTER.name(), bytes -> builder.deadLetter(read(bytes, Topics.DEAD_LETTER)),
-        Topics.HEARTBEATS.name(), bytes -> builder.heartbeat(read(bytes, Topics.HEARTBEATS)),
-        Topics.POLICIES.name(), bytes -> builder.policy(read(bytes, Topics.POLICIES)),
-        ACCEPTED_POLICIES, bytes -> builder.policy(read(bytes, Topics.POLICIES_ACCEPTED)));
+    Map<String, Consumer<byte[]>> handlers =
+        Map.of(
+            Topics.ADMISSION_EVENTS.name(),
+            bytes -> builder.admission(read(bytes, Topics.ADMISSION_EVENTS)),
+            Topics.VIOLATIONS.name(),
+            bytes -> builder.violation(read(bytes, Topics.VIOLATIONS)),
+            Topics.FOLLOWUPS.name(),
+            bytes -> builder.followUp(read(bytes, Topics.FOLLOWUPS)),
+            Topics.DEAD_LETTER.name(),
+            bytes -> builder.deadLetter(read(bytes, Topics.DEAD_LETTER)),
+            Topics.HEARTBEATS.name(),
+            bytes -> builder.heartbeat(read(bytes, Topics.HEARTBEATS)),
+            Topics.POLICIES.name(),
+            bytes -> builder.policy(read(bytes, Topics.POLICIES)),
+            ACCEPTED_POLICIES,
+            bytes -> builder.policy(read(bytes, Topics.POLICIES_ACCEPTED)));
 
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties())) {
       Map<TopicPartition, Long> start = new HashMap<>();
@@ -162,45 +172,66 @@ public final class KafkaReportSource {
           lastProgress = System.nanoTime();
           progress.update(read, total);
         } else if (System.nanoTime() - lastProgress > timeout.toNanos()) {
-          throw new TopicsUnreadableException("no records could be read for " + timeout.toSeconds()
-              + " s from " + bootstrap() + " (still to read: " + active + ")", null);
+          throw new TopicsUnreadableException(
+              "no records could be read for "
+                  + timeout.toSeconds()
+                  + " s from "
+                  + bootstrap()
+                  + " (still to read: "
+                  + active
+                  + ")",
+              null);
         }
       }
       progress.update(total, total);
     } catch (TimeoutException e) {
-      throw new TopicsUnreadableException("Kafka at " + bootstrap() + " did not answer within "
-          + timeout.toSeconds() + " s", e);
+      throw new TopicsUnreadableException(
+          "Kafka at " + bootstrap() + " did not answer within " + timeout.toSeconds() + " s", e);
     } catch (KafkaException e) {
-      throw new TopicsUnreadableException("cannot read from Kafka at " + bootstrap() + ": " + e.getMessage(), e);
+      throw new TopicsUnreadableException(
+          "cannot read from Kafka at " + bootstrap() + ": " + e.getMessage(), e);
     }
   }
 
   /** Finds the partitions of the three topics and the offsets to read each from and to. */
-  private void plan(KafkaConsumer<byte[], byte[]> consumer, Map<String, Instant> startAt,
-      Map<String, Instant> optional, Map<TopicPartition, Long> start, Map<TopicPartition, Long> end)
+  private void plan(
+      KafkaConsumer<byte[], byte[]> consumer,
+      Map<String, Instant> startAt,
+      Map<String, Instant> optional,
+      Map<TopicPartition, Long> start,
+      Map<TopicPartition, Long> end)
       throws TopicsUnreadableException {
     Map<String, List<PartitionInfo>> topics = consumer.listTopics(timeout);
-    List<String> missing = startAt.keySet().stream().filter(t -> !topics.containsKey(t)).sorted().toList();
+    List<String> missing =
+        startAt.keySet().stream().filter(t -> !topics.containsKey(t)).sorted().toList();
     if (!missing.isEmpty()) {
-      throw new TopicsUnreadableException("missing topic" + (missing.size() > 1 ? "s " : " ")
-          + String.join(", ", missing) + " on " + bootstrap() + " (vigil topics create makes them)", null);
+      throw new TopicsUnreadableException(
+          "missing topic"
+              + (missing.size() > 1 ? "s " : " ")
+              + String.join(", ", missing)
+              + " on "
+              + bootstrap()
+              + " (vigil topics create makes them)",
+          null);
     }
     Map<String, Instant> read = new HashMap<>(startAt);
-    optional.forEach((topic, at) -> {
-      if (topics.containsKey(topic)) {
-        read.put(topic, at);
-      }
-    });
+    optional.forEach(
+        (topic, at) -> {
+          if (topics.containsKey(topic)) {
+            read.put(topic, at);
+          }
+        });
     if (read.containsKey(ACCEPTED_POLICIES)) {
       // What streams accepted is what was in force; vigil.policies also holds rejected revisions.
       read.remove(Topics.POLICIES.name());
     }
     Map<TopicPartition, Long> query = new HashMap<>();
-    read.forEach((topic, at) -> {
-      for (PartitionInfo p : topics.get(topic)) {
-        query.put(new TopicPartition(topic, p.partition()), Math.max(0, at.toEpochMilli()));
-      }
-    });
+    read.forEach(
+        (topic, at) -> {
+          for (PartitionInfo p : topics.get(topic)) {
+            query.put(new TopicPartition(topic, p.partition()), Math.max(0, at.toEpochMilli()));
+          }
+        });
     end.putAll(consumer.endOffsets(query.keySet(), timeout));
     Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(query, timeout);
     for (TopicPartition tp : query.keySet()) {

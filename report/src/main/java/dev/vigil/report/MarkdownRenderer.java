@@ -6,8 +6,8 @@ import java.util.List;
 import org.owasp.encoder.Encode;
 
 /**
- * Writes a report as GitHub-flavoured Markdown. Values come from clusters and may be hostile:
- * every cell is escaped so it can neither break the table nor become a link, image or HTML.
+ * Writes a report as GitHub-flavoured Markdown. Values come from clusters and may be hostile: every
+ * cell is escaped so it can neither break the table nor become a link, image or HTML.
  */
 final class MarkdownRenderer {
 

@@ -69,7 +69,8 @@ public record Report(
   public List<FollowUpEntry> stillOpen() {
     return followUps.stream()
         .filter(FollowUpEntry::open)
-        .sorted(Comparator.comparing(FollowUpEntry::firstSeen).thenComparing(FollowUpEntry::followUpId))
+        .sorted(
+            Comparator.comparing(FollowUpEntry::firstSeen).thenComparing(FollowUpEntry::followUpId))
         .toList();
   }
 
@@ -82,18 +83,26 @@ public record Report(
    * Orders by severity, gravest first, unknown (no severity: v1 records) last: the violation lists
    * are sorted by it before their own order.
    */
-  public static final Comparator<Severity> GRAVEST_FIRST = Comparator.nullsLast(Comparator.naturalOrder());
+  public static final Comparator<Severity> GRAVEST_FIRST =
+      Comparator.nullsLast(Comparator.naturalOrder());
 
-  /** Follow-ups flagged as a suspected bypass, or with denials before their admission, oldest first. */
+  /**
+   * Follow-ups flagged as a suspected bypass, or with denials before their admission, oldest first.
+   */
   public List<FollowUpEntry> bypassAttempts() {
-    return followUps.stream().filter(f -> Boolean.TRUE.equals(f.suspectedBypass()) || f.priorDenials() != null)
+    return followUps.stream()
+        .filter(f -> Boolean.TRUE.equals(f.suspectedBypass()) || f.priorDenials() != null)
         .toList();
   }
 
-  /** Follow-ups acknowledged until a time at {@code asOf} (they re-open when it passes), oldest first. */
+  /**
+   * Follow-ups acknowledged until a time at {@code asOf} (they re-open when it passes), oldest
+   * first.
+   */
   public List<FollowUpEntry> acknowledgedWithExpiry() {
     return followUps.stream()
-        .filter(f -> f.state() == FollowUp.State.ACKNOWLEDGED && f.acknowledgedUntil() != null).toList();
+        .filter(f -> f.state() == FollowUp.State.ACKNOWLEDGED && f.acknowledgedUntil() != null)
+        .toList();
   }
 
   /** Follow-ups of one kind. */
@@ -214,8 +223,14 @@ public record Report(
       List<String> reasons,
       Instant openSince,
       Severity severity) {
-    public ViolatingWorkload(String clusterId, WorkloadRef owner, Decision decision, int pods,
-        List<String> podNames, List<String> reasons, Instant openSince) {
+    public ViolatingWorkload(
+        String clusterId,
+        WorkloadRef owner,
+        Decision decision,
+        int pods,
+        List<String> podNames,
+        List<String> reasons,
+        Instant openSince) {
       this(clusterId, owner, decision, pods, podNames, reasons, openSince, null);
     }
 
@@ -246,8 +261,14 @@ public record Report(
       Instant firstOpened,
       int openAtEnd,
       Severity severity) {
-    public PeriodViolations(String clusterId, WorkloadRef owner, Decision decision, int pods,
-        List<String> podNames, Instant firstOpened, int openAtEnd) {
+    public PeriodViolations(
+        String clusterId,
+        WorkloadRef owner,
+        Decision decision,
+        int pods,
+        List<String> podNames,
+        Instant firstOpened,
+        int openAtEnd) {
       this(clusterId, owner, decision, pods, podNames, firstOpened, openAtEnd, null);
     }
 
@@ -260,9 +281,15 @@ public record Report(
    * One revision of a policy document.
    *
    * @param key {@code KIND/scope/name}
-   * @param inForceAtStart the revision that was in force when the period began (published before it)
+   * @param inForceAtStart the revision that was in force when the period began (published before
+   *     it)
    */
-  public record PolicyRevision(String key, long version, String sha256, String source, Instant publishedAt,
+  public record PolicyRevision(
+      String key,
+      long version,
+      String sha256,
+      String source,
+      Instant publishedAt,
       boolean inForceAtStart) {}
 
   /**
@@ -272,8 +299,8 @@ public record Report(
    * @param first the time of the first
    * @param last the time of the last
    */
-  public record DeadLetters(String component, String source, String errorType, long count, Instant first,
-      Instant last) {}
+  public record DeadLetters(
+      String component, String source, String errorType, long count, Instant first, Instant last) {}
 
   /**
    * How long follow-ups closed within the period took to close. {@code mean} and {@code p95}
@@ -294,9 +321,11 @@ public record Report(
       long duplicateAdmissionEvents,
       List<OffsetRange> ranges) {
     public Input {
-      ranges = ranges.stream()
-          .sorted(Comparator.comparing(OffsetRange::topic).thenComparingInt(OffsetRange::partition))
-          .toList();
+      ranges =
+          ranges.stream()
+              .sorted(
+                  Comparator.comparing(OffsetRange::topic).thenComparingInt(OffsetRange::partition))
+              .toList();
     }
 
     /** Every record read. */
@@ -314,8 +343,10 @@ public record Report(
         b.append(r).append('\n');
       }
       try {
-        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-            .digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return java.util.HexFormat.of()
+            .formatHex(
+                java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
       } catch (java.security.NoSuchAlgorithmException e) {
         throw new IllegalStateException("every JVM has SHA-256", e);
       }
@@ -324,15 +355,16 @@ public record Report(
 
   /**
    * What the report's times rest on and when Vigil was not running. The period is one of event
-   * time: admission events count by when the request was received, violations and follow-ups by
-   * the event time they carry (the admission, pod event, policy change, attestation or sweep that
+   * time: admission events count by when the request was received, violations and follow-ups by the
+   * event time they carry (the admission, pod event, policy change, attestation or sweep that
    * caused them), and records written before event times were kept by when streams processed them.
    *
    * @param datedByProcessingTime violation and follow-up records in the period that carry no event
    *     time, so are placed and dated by processing time
    * @param heartbeatsRead whether Vigil's heartbeats were read; without them, when Vigil was down
    *     is not known and {@code gaps} is empty
-   * @param gaps periods of {@code [from, asOf)} in which a component sent no heartbeat, oldest first
+   * @param gaps periods of {@code [from, asOf)} in which a component sent no heartbeat, oldest
+   *     first
    */
   public record Coverage(long datedByProcessingTime, boolean heartbeatsRead, List<Gap> gaps) {
     public Coverage {
@@ -341,8 +373,8 @@ public record Report(
   }
 
   /**
-   * A period in which no instance of a component sent a heartbeat: it was not running (or could
-   * not reach Kafka), so what happened then was not watched live.
+   * A period in which no instance of a component sent a heartbeat: it was not running (or could not
+   * reach Kafka), so what happened then was not watched live.
    *
    * @param component {@code ingest}, {@code streams}, or {@code vigil} when no component sent any
    *     heartbeat in or around the period
@@ -362,7 +394,10 @@ public record Report(
     }
   }
 
-  /** The records read from one partition: offsets {@code start} (included) to {@code end} (excluded). */
+  /**
+   * The records read from one partition: offsets {@code start} (included) to {@code end}
+   * (excluded).
+   */
   public record OffsetRange(String topic, int partition, long start, long end) {
     public OffsetRange {
       Objects.requireNonNull(topic, "topic");

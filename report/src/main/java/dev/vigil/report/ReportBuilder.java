@@ -27,13 +27,13 @@ import java.util.TreeSet;
 
 /**
  * Aggregates admission events, violation transitions and follow-ups into a {@link Report} as they
- * are read, in any interleaving of the three topics (records of one key must come in the order
- * of their partition).
+ * are read, in any interleaving of the three topics (records of one key must come in the order of
+ * their partition).
  *
  * <p>Memory is bounded by the size of the clusters, not by the number of records: it keeps counts
  * per namespace, one bucket per outage gap that saw a fail-open admission, the latest state of each
- * follow-up that can still be part of the report, the latest transition of each pod whose
- * violation is open, and a window of recent audit ids to drop redelivered admission events.
+ * follow-up that can still be part of the report, the latest transition of each pod whose violation
+ * is open, and a window of recent audit ids to drop redelivered admission events.
  *
  * <p>Not thread-safe: feed it from one thread.
  */
@@ -53,8 +53,10 @@ public final class ReportBuilder {
   private final Map<String, TreeMap<Long, Bucket>> failOpenBuckets = new TreeMap<>();
   private final Map<String, FollowUpState> followUps = new HashMap<>();
   private final Map<String, OpenViolation> openViolations = new HashMap<>();
+
   /** One instance per distinct value, so the state of 100,000 open violations stays small. */
   private final Map<Object, Object> canonical = new HashMap<>();
+
   private final Map<String, Boolean> recentAuditIds =
       new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
@@ -68,19 +70,32 @@ public final class ReportBuilder {
   private long followUpsRead;
   private long unreadable;
   private long duplicates;
+
   /** Violation and follow-up records in the period that carry no event time. */
   private long datedByProcessingTime;
+
   private final List<Report.OffsetRange> ranges = new ArrayList<>();
-  /** Per workload ({@code cluster/Kind/namespace/name}), the violations that changed in the period. */
+
+  /**
+   * Per workload ({@code cluster/Kind/namespace/name}), the violations that changed in the period.
+   */
   private final Map<String, PeriodAggregate> inPeriod = new TreeMap<>();
+
   /** Per policy key, the revision in force at the start and those published in the period. */
   private final Map<String, List<Report.PolicyRevision>> policies = new TreeMap<>();
+
   /** Dead letters in the period per component, source and error type. */
-  private final Map<List<String>, long[]> deadLetters = new TreeMap<>(
-      Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)).thenComparing(k -> k.get(2)));
+  private final Map<List<String>, long[]> deadLetters =
+      new TreeMap<>(
+          Comparator.comparing((List<String> k) -> k.get(0))
+              .thenComparing(k -> k.get(1))
+              .thenComparing(k -> k.get(2)));
+
   private String generator;
+
   /** Heartbeat times per component, from a little before the period to its end. */
   private final Map<String, HeartbeatTimes> heartbeats = new TreeMap<>();
+
   private boolean heartbeatsRead;
 
   public ReportBuilder(ReportSettings settings) {
@@ -99,13 +114,14 @@ public final class ReportBuilder {
   }
 
   /**
-   * Counts one admission decision if it was received in the period and is in scope. Only the
-   * {@code ResponseComplete} stage (or events without a stage, as GKE's) carries a decision;
-   * redeliveries of the same {@code (auditID, stage)} are dropped.
+   * Counts one admission decision if it was received in the period and is in scope. Only the {@code
+   * ResponseComplete} stage (or events without a stage, as GKE's) carries a decision; redeliveries
+   * of the same {@code (auditID, stage)} are dropped.
    */
   public void admission(AdmissionEvent e) {
     admissionEventsRead++;
-    if (!settings.inPeriod(e.requestReceivedAt()) || !settings.inScope(e.clusterId(), e.namespace())) {
+    if (!settings.inPeriod(e.requestReceivedAt())
+        || !settings.inScope(e.clusterId(), e.namespace())) {
       return;
     }
     if (e.stage() != null && !e.stage().isBlank() && !"ResponseComplete".equals(e.stage())) {
@@ -177,14 +193,22 @@ public final class ReportBuilder {
     if (v.transition() == ViolationTransition.Transition.RESOLVED || !v.current().isViolation()) {
       openViolations.remove(v.key());
     } else {
-      openViolations.put(v.key(), new OpenViolation(canonical(v.clusterId()), canonical(v.owner()), v.podName(),
-          v.current(), opened, canonical(v.reasons()), v.severity()));
+      openViolations.put(
+          v.key(),
+          new OpenViolation(
+              canonical(v.clusterId()),
+              canonical(v.owner()),
+              v.podName(),
+              v.current(),
+              opened,
+              canonical(v.reasons()),
+              v.severity()));
     }
   }
 
   /**
-   * When the violation opened, in event time: the event time of its OPENED transition, else what
-   * an earlier transition of the open violation gave, else its {@code openedAt} (processing time).
+   * When the violation opened, in event time: the event time of its OPENED transition, else what an
+   * earlier transition of the open violation gave, else its {@code openedAt} (processing time).
    */
   private Instant openedAt(ViolationTransition v) {
     if (v.transition() == ViolationTransition.Transition.OPENED) {
@@ -208,16 +232,19 @@ public final class ReportBuilder {
       return;
     }
     boolean before = p.publishedAt().isBefore(settings.from());
-    List<Report.PolicyRevision> revisions = policies.computeIfAbsent(p.key(), k -> new ArrayList<>());
-    Report.PolicyRevision r = new Report.PolicyRevision(p.key(), p.version(), p.sha256(), p.source(),
-        p.publishedAt(), before);
+    List<Report.PolicyRevision> revisions =
+        policies.computeIfAbsent(p.key(), k -> new ArrayList<>());
+    Report.PolicyRevision r =
+        new Report.PolicyRevision(
+            p.key(), p.version(), p.sha256(), p.source(), p.publishedAt(), before);
     if (before) {
       // Only the latest revision before the period is in force at its start.
       revisions.removeIf(x -> x.inForceAtStart() && !x.publishedAt().isAfter(p.publishedAt()));
       if (revisions.stream().anyMatch(x -> x.inForceAtStart())) {
         return;
       }
-    } else if (revisions.stream().anyMatch(x -> x.version() == p.version() && x.sha256().equals(p.sha256()))) {
+    } else if (revisions.stream()
+        .anyMatch(x -> x.version() == p.version() && x.sha256().equals(p.sha256()))) {
       return; // the same revision again (a re-publication)
     }
     revisions.add(r);
@@ -232,8 +259,9 @@ public final class ReportBuilder {
       return;
     }
     long at = d.at().toEpochMilli();
-    long[] c = deadLetters.computeIfAbsent(List.of(d.component(), d.source(), d.errorType()),
-        k -> new long[] {0, at, at});
+    long[] c =
+        deadLetters.computeIfAbsent(
+            List.of(d.component(), d.source(), d.errorType()), k -> new long[] {0, at, at});
     c[0]++;
     c[1] = Math.min(c[1], at);
     c[2] = Math.max(c[2], at);
@@ -299,7 +327,9 @@ public final class ReportBuilder {
     if (!h.at().isBefore(settings.to())) {
       return;
     }
-    heartbeats.computeIfAbsent(h.component(), k -> new HeartbeatTimes()).add(h.at(), h.intervalSeconds());
+    heartbeats
+        .computeIfAbsent(h.component(), k -> new HeartbeatTimes())
+        .add(h.at(), h.intervalSeconds());
   }
 
   /** Records that the records of one partition were read from {@code start} to {@code end}. */
@@ -328,10 +358,18 @@ public final class ReportBuilder {
     perNamespace.forEach(
         (cluster, namespaces) ->
             namespaces.forEach(
-                (ns, counts) -> byNamespace.add(new Report.NamespaceCounts(cluster, ns,
-                    counts.freeze(outages.stream()
-                        .filter(o -> o.clusterId().equals(cluster) && o.namespaces().contains(ns))
-                        .count())))));
+                (ns, counts) ->
+                    byNamespace.add(
+                        new Report.NamespaceCounts(
+                            cluster,
+                            ns,
+                            counts.freeze(
+                                outages.stream()
+                                    .filter(
+                                        o ->
+                                            o.clusterId().equals(cluster)
+                                                && o.namespaces().contains(ns))
+                                    .count())))));
 
     List<Report.FollowUpEntry> entries = new ArrayList<>();
     for (FollowUpState st : followUps.values()) {
@@ -339,8 +377,9 @@ public final class ReportBuilder {
         entries.add(st.entry(asOf, settings.deadline()));
       }
     }
-    entries.sort(Comparator.comparing(Report.FollowUpEntry::firstSeen)
-        .thenComparing(Report.FollowUpEntry::followUpId));
+    entries.sort(
+        Comparator.comparing(Report.FollowUpEntry::firstSeen)
+            .thenComparing(Report.FollowUpEntry::followUpId));
 
     return new Report(
         generatedAt,
@@ -356,7 +395,8 @@ public final class ReportBuilder {
         policyRevisions(),
         deadLetterGroups(),
         closeTimes(entries),
-        new Report.Input(admissionEventsRead, violationsRead, followUpsRead, unreadable, duplicates, ranges),
+        new Report.Input(
+            admissionEventsRead, violationsRead, followUpsRead, unreadable, duplicates, ranges),
         new Report.Coverage(datedByProcessingTime, heartbeatsRead, gaps(asOf)));
   }
 
@@ -375,78 +415,98 @@ public final class ReportBuilder {
     }
     long from = settings.from().toEpochMilli();
     long end = asOf.toEpochMilli();
-    heartbeats.forEach((component, times) -> {
-      long tolerance = times.tolerance();
-      long last = Long.MIN_VALUE; // the last heartbeat seen, if any
-      for (long t : times.sorted()) {
-        if (t >= end) {
-          break;
-        }
-        long since = last == Long.MIN_VALUE ? from : Math.max(last, from);
-        if (t > from && t - (last == Long.MIN_VALUE ? from : last) > tolerance) {
-          out.add(new Report.Gap(component, Instant.ofEpochMilli(since), Instant.ofEpochMilli(t)));
-        }
-        last = t;
-      }
-      if (last == Long.MIN_VALUE || end - last > tolerance) {
-        long since = last == Long.MIN_VALUE ? from : Math.max(last, from);
-        out.add(new Report.Gap(component, Instant.ofEpochMilli(since), asOf));
-      }
-    });
+    heartbeats.forEach(
+        (component, times) -> {
+          long tolerance = times.tolerance();
+          long last = Long.MIN_VALUE; // the last heartbeat seen, if any
+          for (long t : times.sorted()) {
+            if (t >= end) {
+              break;
+            }
+            long since = last == Long.MIN_VALUE ? from : Math.max(last, from);
+            if (t > from && t - (last == Long.MIN_VALUE ? from : last) > tolerance) {
+              out.add(
+                  new Report.Gap(component, Instant.ofEpochMilli(since), Instant.ofEpochMilli(t)));
+            }
+            last = t;
+          }
+          if (last == Long.MIN_VALUE || end - last > tolerance) {
+            long since = last == Long.MIN_VALUE ? from : Math.max(last, from);
+            out.add(new Report.Gap(component, Instant.ofEpochMilli(since), asOf));
+          }
+        });
     out.sort(Comparator.comparing(Report.Gap::start).thenComparing(Report.Gap::component));
     return out;
   }
 
   private MutableCounts namespace(String cluster, String namespace) {
-    return perNamespace.computeIfAbsent(cluster, k -> new TreeMap<>())
+    return perNamespace
+        .computeIfAbsent(cluster, k -> new TreeMap<>())
         .computeIfAbsent(namespace, k -> new MutableCounts());
   }
 
   private List<Report.Outage> outages() {
     long gap = settings.outageGap().toMillis();
     List<Report.Outage> out = new ArrayList<>();
-    failOpenBuckets.forEach((cluster, buckets) -> {
-      Bucket current = null;
-      for (Bucket b : buckets.values()) {
-        if (current != null && b.min.toEpochMilli() - current.max.toEpochMilli() <= gap) {
-          current.merge(b);
-        } else {
+    failOpenBuckets.forEach(
+        (cluster, buckets) -> {
+          Bucket current = null;
+          for (Bucket b : buckets.values()) {
+            if (current != null && b.min.toEpochMilli() - current.max.toEpochMilli() <= gap) {
+              current.merge(b);
+            } else {
+              if (current != null) {
+                out.add(current.outage(cluster));
+              }
+              current = b.copy();
+            }
+          }
           if (current != null) {
             out.add(current.outage(cluster));
           }
-          current = b.copy();
-        }
-      }
-      if (current != null) {
-        out.add(current.outage(cluster));
-      }
-    });
+        });
     out.sort(Comparator.comparing(Report.Outage::start).thenComparing(Report.Outage::clusterId));
     return out;
   }
 
   private PeriodAggregate periodAggregate(String clusterId, WorkloadRef owner) {
-    return inPeriod.computeIfAbsent(clusterId + "/" + owner.key(),
+    return inPeriod.computeIfAbsent(
+        clusterId + "/" + owner.key(),
         k -> new PeriodAggregate(canonical(clusterId), canonical(owner)));
   }
 
   private List<Report.PolicyRevision> policyRevisions() {
     List<Report.PolicyRevision> out = new ArrayList<>();
-    policies.values().forEach(revisions -> revisions.stream()
-        .sorted(Comparator.comparing(Report.PolicyRevision::publishedAt)
-            .thenComparingLong(Report.PolicyRevision::version))
-        .forEach(out::add));
+    policies
+        .values()
+        .forEach(
+            revisions ->
+                revisions.stream()
+                    .sorted(
+                        Comparator.comparing(Report.PolicyRevision::publishedAt)
+                            .thenComparingLong(Report.PolicyRevision::version))
+                    .forEach(out::add));
     return out;
   }
 
   private List<Report.DeadLetters> deadLetterGroups() {
     List<Report.DeadLetters> out = new ArrayList<>();
-    deadLetters.forEach((k, c) -> out.add(new Report.DeadLetters(k.get(0), k.get(1), k.get(2), c[0],
-        Instant.ofEpochMilli(c[1]), Instant.ofEpochMilli(c[2]))));
+    deadLetters.forEach(
+        (k, c) ->
+            out.add(
+                new Report.DeadLetters(
+                    k.get(0),
+                    k.get(1),
+                    k.get(2),
+                    c[0],
+                    Instant.ofEpochMilli(c[1]),
+                    Instant.ofEpochMilli(c[2]))));
     return out;
   }
 
-  /** Workloads with violations in the period: those that changed in it and those open through it. */
+  /**
+   * Workloads with violations in the period: those that changed in it and those open through it.
+   */
   private List<Report.PeriodViolations> violationsInPeriod() {
     Map<String, PeriodAggregate> all = new TreeMap<>();
     inPeriod.forEach((k, a) -> all.put(k, a.copy()));
@@ -454,19 +514,30 @@ public final class ReportBuilder {
       if (!settings.shows(v.severity())) {
         continue;
       }
-      PeriodAggregate a = all.computeIfAbsent(v.clusterId() + "/" + v.owner().key(),
-          k -> new PeriodAggregate(v.clusterId(), v.owner()));
+      PeriodAggregate a =
+          all.computeIfAbsent(
+              v.clusterId() + "/" + v.owner().key(),
+              k -> new PeriodAggregate(v.clusterId(), v.owner()));
       a.add(v.podName(), v.current(), v.openedAt(), v.severity());
       a.openAtEnd++;
     }
     List<Report.PeriodViolations> out = new ArrayList<>();
     for (PeriodAggregate a : all.values()) {
-      out.add(new Report.PeriodViolations(a.clusterId, a.owner, a.worst, a.pods.size(),
-          a.pods.stream().limit(MAX_LISTED).toList(), a.firstOpened, a.openAtEnd, a.severity));
+      out.add(
+          new Report.PeriodViolations(
+              a.clusterId,
+              a.owner,
+              a.worst,
+              a.pods.size(),
+              a.pods.stream().limit(MAX_LISTED).toList(),
+              a.firstOpened,
+              a.openAtEnd,
+              a.severity));
     }
-    out.sort(Comparator.comparing(Report.PeriodViolations::severity, Report.GRAVEST_FIRST)
-        .thenComparing(Report.PeriodViolations::firstOpened)
-        .thenComparing(w -> w.clusterId() + "/" + w.owner().key()));
+    out.sort(
+        Comparator.comparing(Report.PeriodViolations::severity, Report.GRAVEST_FIRST)
+            .thenComparing(Report.PeriodViolations::firstOpened)
+            .thenComparing(w -> w.clusterId() + "/" + w.owner().key()));
     return out;
   }
 
@@ -510,7 +581,9 @@ public final class ReportBuilder {
       if (!settings.shows(v.severity())) {
         continue;
       }
-      byWorkload.computeIfAbsent(v.clusterId() + "/" + v.owner().key(), k -> new ArrayList<>()).add(v);
+      byWorkload
+          .computeIfAbsent(v.clusterId() + "/" + v.owner().key(), k -> new ArrayList<>())
+          .add(v);
     }
     List<Report.ViolatingWorkload> out = new ArrayList<>();
     for (List<OpenViolation> pods : byWorkload.values()) {
@@ -526,22 +599,31 @@ public final class ReportBuilder {
         reasons.addAll(v.reasons());
       }
       OpenViolation first = pods.get(0);
-      out.add(new Report.ViolatingWorkload(first.clusterId(), first.owner(), worst, pods.size(),
-          pods.stream().limit(MAX_LISTED).map(OpenViolation::podName).toList(),
-          reasons.stream().limit(MAX_LISTED).toList(), since, severity));
+      out.add(
+          new Report.ViolatingWorkload(
+              first.clusterId(),
+              first.owner(),
+              worst,
+              pods.size(),
+              pods.stream().limit(MAX_LISTED).map(OpenViolation::podName).toList(),
+              reasons.stream().limit(MAX_LISTED).toList(),
+              since,
+              severity));
     }
-    out.sort(Comparator.comparing(Report.ViolatingWorkload::severity, Report.GRAVEST_FIRST)
-        .thenComparing(Report.ViolatingWorkload::openSince)
-        .thenComparing(w -> w.clusterId() + "/" + w.owner().key()));
+    out.sort(
+        Comparator.comparing(Report.ViolatingWorkload::severity, Report.GRAVEST_FIRST)
+            .thenComparing(Report.ViolatingWorkload::openSince)
+            .thenComparing(w -> w.clusterId() + "/" + w.owner().key()));
     return out;
   }
 
   private Report.CloseTimes closeTimes(List<Report.FollowUpEntry> entries) {
-    List<Duration> times = entries.stream()
-        .filter(e -> e.closedAt() != null && settings.inPeriod(e.closedAt()))
-        .map(Report.FollowUpEntry::timeToClose)
-        .sorted()
-        .toList();
+    List<Duration> times =
+        entries.stream()
+            .filter(e -> e.closedAt() != null && settings.inPeriod(e.closedAt()))
+            .map(Report.FollowUpEntry::timeToClose)
+            .sorted()
+            .toList();
     if (times.isEmpty()) {
       return new Report.CloseTimes(0, null, null);
     }
@@ -550,7 +632,8 @@ public final class ReportBuilder {
       sum += d.toMillis();
     }
     int rank = (int) Math.ceil(0.95 * times.size());
-    return new Report.CloseTimes(times.size(), Duration.ofMillis(sum / times.size()), times.get(rank - 1));
+    return new Report.CloseTimes(
+        times.size(), Duration.ofMillis(sum / times.size()), times.get(rank - 1));
   }
 
   @SuppressWarnings("unchecked")
@@ -587,8 +670,14 @@ public final class ReportBuilder {
   }
 
   /** What the report needs of a pod's open violation. */
-  private record OpenViolation(String clusterId, WorkloadRef owner, String podName, Decision current,
-      Instant openedAt, List<String> reasons, Severity severity) {}
+  private record OpenViolation(
+      String clusterId,
+      WorkloadRef owner,
+      String podName,
+      Decision current,
+      Instant openedAt,
+      List<String> reasons,
+      Severity severity) {}
 
   private static final class MutableCounts {
     long admissions;
@@ -601,8 +690,16 @@ public final class ReportBuilder {
     long violationsResolved;
 
     Report.Counts freeze(long outages) {
-      return new Report.Counts(admissions, admitted, denials, dryRunDenials, failOpen, outages,
-          breakglass, violationsOpened, violationsResolved);
+      return new Report.Counts(
+          admissions,
+          admitted,
+          denials,
+          dryRunDenials,
+          failOpen,
+          outages,
+          breakglass,
+          violationsOpened,
+          violationsResolved);
     }
   }
 
@@ -641,7 +738,8 @@ public final class ReportBuilder {
     }
 
     Report.Outage outage(String cluster) {
-      return new Report.Outage(cluster, min, max, count, List.copyOf(namespaces), List.copyOf(mechanisms));
+      return new Report.Outage(
+          cluster, min, max, count, List.copyOf(namespaces), List.copyOf(mechanisms));
     }
   }
 
@@ -674,13 +772,39 @@ public final class ReportBuilder {
       FollowUp f = latest;
       boolean open = f.state().isOpen();
       Duration age = open ? nonNegative(Duration.between(firstSeen, asOf)) : null;
-      Duration toClose = closedAt == null ? null : nonNegative(Duration.between(firstSeen, closedAt));
-      boolean late = open ? age.compareTo(deadline) > 0 : toClose != null && toClose.compareTo(deadline) > 0;
-      return new Report.FollowUpEntry(f.followUpId(), f.clusterId(), f.owner(), f.kind(), f.state(), open,
-          f.cause(), f.reevaluation(), f.podCount(), f.pods(), f.imageNames(), f.users(), f.detail(),
-          firstSeen, lastSeen, changedAt, closedAt, toClose, age,
-          acknowledgedBy, acknowledgedAt, note, late, f.suspectedBypass(), f.priorDenials(),
-          f.state() == FollowUp.State.ACKNOWLEDGED ? f.acknowledgedUntil() : null, f.ticket(), f.severity());
+      Duration toClose =
+          closedAt == null ? null : nonNegative(Duration.between(firstSeen, closedAt));
+      boolean late =
+          open ? age.compareTo(deadline) > 0 : toClose != null && toClose.compareTo(deadline) > 0;
+      return new Report.FollowUpEntry(
+          f.followUpId(),
+          f.clusterId(),
+          f.owner(),
+          f.kind(),
+          f.state(),
+          open,
+          f.cause(),
+          f.reevaluation(),
+          f.podCount(),
+          f.pods(),
+          f.imageNames(),
+          f.users(),
+          f.detail(),
+          firstSeen,
+          lastSeen,
+          changedAt,
+          closedAt,
+          toClose,
+          age,
+          acknowledgedBy,
+          acknowledgedAt,
+          note,
+          late,
+          f.suspectedBypass(),
+          f.priorDenials(),
+          f.state() == FollowUp.State.ACKNOWLEDGED ? f.acknowledgedUntil() : null,
+          f.ticket(),
+          f.severity());
     }
 
     private static Duration nonNegative(Duration d) {

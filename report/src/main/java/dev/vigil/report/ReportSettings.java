@@ -38,8 +38,14 @@ public record ReportSettings(
   public static final Duration DEFAULT_LOOKBACK = Duration.ofDays(365);
 
   /** The settings without a severity filter. */
-  public ReportSettings(Instant from, Instant to, Set<String> clusters, Set<String> namespaces, Duration deadline,
-      Duration outageGap, Duration lookback) {
+  public ReportSettings(
+      Instant from,
+      Instant to,
+      Set<String> clusters,
+      Set<String> namespaces,
+      Duration deadline,
+      Duration outageGap,
+      Duration lookback) {
     this(from, to, clusters, namespaces, deadline, outageGap, lookback, null);
   }
 
@@ -47,7 +53,8 @@ public record ReportSettings(
     Objects.requireNonNull(from, "from");
     Objects.requireNonNull(to, "to");
     if (!from.isBefore(to)) {
-      throw new IllegalArgumentException("the period must end after it starts: from " + from + " is not before to " + to);
+      throw new IllegalArgumentException(
+          "the period must end after it starts: from " + from + " is not before to " + to);
     }
     clusters = Set.copyOf(new TreeSet<>(Objects.requireNonNullElse(clusters, Set.of())));
     namespaces = Set.copyOf(new TreeSet<>(Objects.requireNonNullElse(namespaces, Set.of())));
@@ -72,7 +79,9 @@ public record ReportSettings(
         && (namespaces.isEmpty() || namespaces.contains(namespace));
   }
 
-  /** True when a violation of {@code severity} ({@code null}: unknown) passes the severity filter. */
+  /**
+   * True when a violation of {@code severity} ({@code null}: unknown) passes the severity filter.
+   */
   public boolean shows(Severity severity) {
     return minSeverity == null || severity == null || severity.atLeast(minSeverity);
   }

@@ -20,8 +20,14 @@ final class Tables {
    * @param numeric indexes of columns that hold numbers (aligned right)
    * @param empty what to say when there are no rows
    */
-  record Table(String id, String title, String description, List<String> headers, Set<Integer> numeric,
-      List<List<String>> rows, String empty) {
+  record Table(
+      String id,
+      String title,
+      String description,
+      List<String> headers,
+      Set<Integer> numeric,
+      List<List<String>> rows,
+      String empty) {
 
     /** Whether column {@code i} holds long free text (images, users, notes, reasons). */
     boolean wraps(int i) {
@@ -39,27 +45,60 @@ final class Tables {
     ReportSettings s = r.settings();
     List<String> lines = new ArrayList<>();
     lines.add("Period: " + Text.time(s.from()) + " to " + Text.time(s.to()) + " (end excluded)");
-    lines.add("Clusters: " + Text.scope(s.sortedClusters()) + "; namespaces: " + Text.scope(s.sortedNamespaces()));
-    lines.add("States and ages as of " + Text.time(r.asOf()) + "; generated " + Text.time(r.generatedAt())
-        + (r.generator() == null ? "" : " by " + r.generator()));
+    lines.add(
+        "Clusters: "
+            + Text.scope(s.sortedClusters())
+            + "; namespaces: "
+            + Text.scope(s.sortedNamespaces()));
+    lines.add(
+        "States and ages as of "
+            + Text.time(r.asOf())
+            + "; generated "
+            + Text.time(r.generatedAt())
+            + (r.generator() == null ? "" : " by " + r.generator()));
     long byProcessing = r.coverage().datedByProcessingTime();
-    lines.add("Times are event times (when the admission, pod event, policy change or fact happened), which "
-        + "also place records in the period" + (byProcessing == 0 ? ""
-            : "; " + Text.count(byProcessing) + " violation and follow-up records carry none and are placed and "
-                + "dated by when Vigil processed them"));
-    lines.add("Deadline to close a follow-up: " + Text.duration(s.deadline())
-        + "; fail-open admissions less than " + Text.duration(s.outageGap()) + " apart count as one outage");
+    lines.add(
+        "Times are event times (when the admission, pod event, policy change or fact happened), which "
+            + "also place records in the period"
+            + (byProcessing == 0
+                ? ""
+                : "; "
+                    + Text.count(byProcessing)
+                    + " violation and follow-up records carry none and are placed and "
+                    + "dated by when Vigil processed them"));
+    lines.add(
+        "Deadline to close a follow-up: "
+            + Text.duration(s.deadline())
+            + "; fail-open admissions less than "
+            + Text.duration(s.outageGap())
+            + " apart count as one outage");
     if (s.minSeverity() != null) {
-      lines.add("Violations of severity " + s.minSeverity().wire() + " or graver, and of unknown severity (records"
-          + " without one)");
+      lines.add(
+          "Violations of severity "
+              + s.minSeverity().wire()
+              + " or graver, and of unknown severity (records"
+              + " without one)");
     }
     return lines;
   }
 
   static List<Table> all(Report r) {
-    return List.of(summary(r), namespaces(r), outages(r), gaps(r), followUps(r), stillOpen(r), pastDeadline(r),
-        bypassAttempts(r), acknowledgedWithExpiry(r),
-        violationsInPeriod(r), violating(r), policies(r), deadLetters(r), input(r), inputOffsets(r));
+    return List.of(
+        summary(r),
+        namespaces(r),
+        outages(r),
+        gaps(r),
+        followUps(r),
+        stillOpen(r),
+        pastDeadline(r),
+        bypassAttempts(r),
+        acknowledgedWithExpiry(r),
+        violationsInPeriod(r),
+        violating(r),
+        policies(r),
+        deadLetters(r),
+        input(r),
+        inputOffsets(r));
   }
 
   static Table summary(Report r) {
@@ -74,218 +113,461 @@ final class Tables {
     rows.add(List.of("Breakglass uses", Text.count(c.breakglassUses())));
     rows.add(List.of("Violations opened", Text.count(c.violationsOpened())));
     rows.add(List.of("Violations resolved", Text.count(c.violationsResolved())));
-    rows.add(List.of("Follow-ups", Text.count(r.followUps().size()) + " (fail-open "
-        + r.followUpsOf(FollowUp.Kind.FAIL_OPEN) + ", breakglass " + r.followUpsOf(FollowUp.Kind.BREAKGLASS)
-        + ", dry-run " + r.followUpsOf(FollowUp.Kind.DRY_RUN) + ")"));
+    rows.add(
+        List.of(
+            "Follow-ups",
+            Text.count(r.followUps().size())
+                + " (fail-open "
+                + r.followUpsOf(FollowUp.Kind.FAIL_OPEN)
+                + ", breakglass "
+                + r.followUpsOf(FollowUp.Kind.BREAKGLASS)
+                + ", dry-run "
+                + r.followUpsOf(FollowUp.Kind.DRY_RUN)
+                + ")"));
     rows.add(List.of("Follow-ups still open at the end", Text.count(r.stillOpen().size())));
-    rows.add(List.of("Follow-ups past the deadline of " + Text.duration(r.settings().deadline()),
-        Text.count(r.pastDeadline().size())));
-    rows.add(List.of("Suspected bypasses (denials, then fail-open by the same principal)",
-        Text.count(r.bypassAttempts().stream().filter(f -> Boolean.TRUE.equals(f.suspectedBypass())).count())));
-    rows.add(List.of("Acknowledged until a time at the end", Text.count(r.acknowledgedWithExpiry().size())));
+    rows.add(
+        List.of(
+            "Follow-ups past the deadline of " + Text.duration(r.settings().deadline()),
+            Text.count(r.pastDeadline().size())));
+    rows.add(
+        List.of(
+            "Suspected bypasses (denials, then fail-open by the same principal)",
+            Text.count(
+                r.bypassAttempts().stream()
+                    .filter(f -> Boolean.TRUE.equals(f.suspectedBypass()))
+                    .count())));
+    rows.add(
+        List.of(
+            "Acknowledged until a time at the end", Text.count(r.acknowledgedWithExpiry().size())));
     rows.add(List.of("Follow-ups closed in the period", Text.count(r.timeToClose().closed())));
     rows.add(List.of("Mean time to close", orDash(Text.duration(r.timeToClose().mean()))));
-    rows.add(List.of("95th-percentile time to close", orDash(Text.duration(r.timeToClose().p95()))));
+    rows.add(
+        List.of("95th-percentile time to close", orDash(Text.duration(r.timeToClose().p95()))));
     rows.add(List.of("Workloads violating at the end", Text.count(r.violatingAtEnd().size())));
-    return new Table("summary", "Summary", null, List.of("Measure", "Value"), Set.of(1), rows, null);
+    return new Table(
+        "summary", "Summary", null, List.of("Measure", "Value"), Set.of(1), rows, null);
   }
 
   static Table namespaces(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (Report.NamespaceCounts n : r.byNamespace()) {
       Counts c = n.counts();
-      rows.add(List.of(n.clusterId(), n.namespace(), Text.count(c.admissions()), Text.count(c.denials()),
-          Text.count(c.dryRunDenials()), Text.count(c.failOpenAdmissions()), Text.count(c.failOpenOutages()),
-          Text.count(c.breakglassUses()), Text.count(c.violationsOpened()), Text.count(c.violationsResolved())));
+      rows.add(
+          List.of(
+              n.clusterId(),
+              n.namespace(),
+              Text.count(c.admissions()),
+              Text.count(c.denials()),
+              Text.count(c.dryRunDenials()),
+              Text.count(c.failOpenAdmissions()),
+              Text.count(c.failOpenOutages()),
+              Text.count(c.breakglassUses()),
+              Text.count(c.violationsOpened()),
+              Text.count(c.violationsResolved())));
     }
-    return new Table("namespaces", "Per cluster and namespace",
+    return new Table(
+        "namespaces",
+        "Per cluster and namespace",
         "Outages counts the outages that touched the namespace.",
-        List.of("Cluster", "Namespace", "Admissions", "Denied", "Dry-run denials", "Fail-open", "Outages",
-            "Breakglass", "Violations opened", "Violations resolved"),
-        Set.of(2, 3, 4, 5, 6, 7, 8, 9), rows, "Nothing was admitted and no violation changed in the period.");
+        List.of(
+            "Cluster",
+            "Namespace",
+            "Admissions",
+            "Denied",
+            "Dry-run denials",
+            "Fail-open",
+            "Outages",
+            "Breakglass",
+            "Violations opened",
+            "Violations resolved"),
+        Set.of(2, 3, 4, 5, 6, 7, 8, 9),
+        rows,
+        "Nothing was admitted and no violation changed in the period.");
   }
 
   static Table outages(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (Report.Outage o : r.outages()) {
-      rows.add(List.of(o.clusterId(), Text.time(o.start()), Text.time(o.end()), Text.duration(o.duration()),
-          Text.count(o.failOpenAdmissions()), Text.list(o.namespaces()), Text.list(o.mechanisms())));
+      rows.add(
+          List.of(
+              o.clusterId(),
+              Text.time(o.start()),
+              Text.time(o.end()),
+              Text.duration(o.duration()),
+              Text.count(o.failOpenAdmissions()),
+              Text.list(o.namespaces()),
+              Text.list(o.mechanisms())));
     }
-    return new Table("outages", "Fail-open outages",
-        "Fail-open admissions of one cluster less than " + Text.duration(r.settings().outageGap())
+    return new Table(
+        "outages",
+        "Fail-open outages",
+        "Fail-open admissions of one cluster less than "
+            + Text.duration(r.settings().outageGap())
             + " apart are grouped as one outage.",
-        List.of("Cluster", "Start", "End", "Duration", "Fail-open admissions", "Namespaces", "Mechanisms"),
-        Set.of(4), rows, "No admission failed open in the period.");
+        List.of(
+            "Cluster",
+            "Start",
+            "End",
+            "Duration",
+            "Fail-open admissions",
+            "Namespaces",
+            "Mechanisms"),
+        Set.of(4),
+        rows,
+        "No admission failed open in the period.");
   }
 
   static Table gaps(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (Report.Gap g : r.coverage().gaps()) {
-      rows.add(List.of(g.component(), Text.time(g.start()), Text.time(g.end()), Text.duration(g.duration())));
+      rows.add(
+          List.of(
+              g.component(),
+              Text.time(g.start()),
+              Text.time(g.end()),
+              Text.duration(g.duration())));
     }
-    return new Table("gaps", "When Vigil was down",
+    return new Table(
+        "gaps",
+        "When Vigil was down",
         "Periods in which a component sent no heartbeat (on vigil.heartbeats) for more than three of its "
             + "intervals: what happened then was not watched live, and records of it came late or not at all. "
             + "A back-filled or replayed period shows as one.",
-        List.of("Component", "From", "To", "Duration"), Set.of(), rows,
-        r.coverage().heartbeatsRead() ? "Every component sent heartbeats throughout the period."
+        List.of("Component", "From", "To", "Duration"),
+        Set.of(),
+        rows,
+        r.coverage().heartbeatsRead()
+            ? "Every component sent heartbeats throughout the period."
             : "Not known: no heartbeat was read (the topic vigil.heartbeats does not exist).");
   }
 
   static Table followUps(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (FollowUpEntry f : r.followUps()) {
-      rows.add(List.of(f.followUpId(), Text.kind(f.kind()), Text.severity(f.severity()), f.clusterId(),
-          Text.workload(f.owner()), Text.images(f.images()), Text.list(f.users()), Text.count(f.podCount()), Text.time(f.firstSeen()),
-          Text.time(f.lastSeen()), Text.lower(f.state()), Text.lower(f.reevaluation()),
-          nullToEmpty(f.acknowledgedBy()), nullToEmpty(f.note()), Text.time(f.closedAt()),
-          Text.duration(f.timeToClose())));
+      rows.add(
+          List.of(
+              f.followUpId(),
+              Text.kind(f.kind()),
+              Text.severity(f.severity()),
+              f.clusterId(),
+              Text.workload(f.owner()),
+              Text.images(f.images()),
+              Text.list(f.users()),
+              Text.count(f.podCount()),
+              Text.time(f.firstSeen()),
+              Text.time(f.lastSeen()),
+              Text.lower(f.state()),
+              Text.lower(f.reevaluation()),
+              nullToEmpty(f.acknowledgedBy()),
+              nullToEmpty(f.note()),
+              Text.time(f.closedAt()),
+              Text.duration(f.timeToClose())));
     }
-    return new Table("followups", "Follow-ups",
+    return new Table(
+        "followups",
+        "Follow-ups",
         "Every follow-up whose life overlaps the period, oldest first, as it stood at the end. "
             + "Digests are shortened here; the CSV and JSON forms carry them whole.",
-        List.of("Id", "Kind", "Severity", "Cluster", "Workload", "Images", "Users", "Pods", "First seen",
-            "Last seen", "State", "Re-evaluation", "Acknowledged by", "Note", "Closed", "Time to close"),
-        Set.of(7), rows, "No follow-up in the period.");
+        List.of(
+            "Id",
+            "Kind",
+            "Severity",
+            "Cluster",
+            "Workload",
+            "Images",
+            "Users",
+            "Pods",
+            "First seen",
+            "Last seen",
+            "State",
+            "Re-evaluation",
+            "Acknowledged by",
+            "Note",
+            "Closed",
+            "Time to close"),
+        Set.of(7),
+        rows,
+        "No follow-up in the period.");
   }
 
   static Table stillOpen(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (FollowUpEntry f : r.stillOpen()) {
-      rows.add(List.of(f.followUpId(), Text.kind(f.kind()), Text.severity(f.severity()), f.clusterId(),
-          Text.workload(f.owner()), Text.lower(f.state()), Text.time(f.firstSeen()), Text.duration(f.age()),
-          f.pastDeadline() ? "yes" : "no"));
+      rows.add(
+          List.of(
+              f.followUpId(),
+              Text.kind(f.kind()),
+              Text.severity(f.severity()),
+              f.clusterId(),
+              Text.workload(f.owner()),
+              Text.lower(f.state()),
+              Text.time(f.firstSeen()),
+              Text.duration(f.age()),
+              f.pastDeadline() ? "yes" : "no"));
     }
-    return new Table("still-open", "Still open at the end of the period",
+    return new Table(
+        "still-open",
+        "Still open at the end of the period",
         "Oldest first; age at " + Text.time(r.asOf()) + ".",
-        List.of("Id", "Kind", "Severity", "Cluster", "Workload", "State", "First seen", "Age", "Past deadline"),
-        Set.of(7), rows, "Every follow-up was closed.");
+        List.of(
+            "Id",
+            "Kind",
+            "Severity",
+            "Cluster",
+            "Workload",
+            "State",
+            "First seen",
+            "Age",
+            "Past deadline"),
+        Set.of(7),
+        rows,
+        "Every follow-up was closed.");
   }
 
   static Table pastDeadline(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (FollowUpEntry f : r.pastDeadline()) {
-      rows.add(List.of(f.followUpId(), Text.kind(f.kind()), f.clusterId(), Text.workload(f.owner()),
-          Text.lower(f.state()), Text.time(f.firstSeen()),
-          f.open() ? "open for " + Text.duration(f.age()) : "closed after " + Text.duration(f.timeToClose())));
+      rows.add(
+          List.of(
+              f.followUpId(),
+              Text.kind(f.kind()),
+              f.clusterId(),
+              Text.workload(f.owner()),
+              Text.lower(f.state()),
+              Text.time(f.firstSeen()),
+              f.open()
+                  ? "open for " + Text.duration(f.age())
+                  : "closed after " + Text.duration(f.timeToClose())));
     }
-    return new Table("past-deadline", "Past the deadline of " + Text.duration(r.settings().deadline()),
+    return new Table(
+        "past-deadline",
+        "Past the deadline of " + Text.duration(r.settings().deadline()),
         "Follow-ups still open after the deadline, or closed later than it.",
-        List.of("Id", "Kind", "Cluster", "Workload", "State", "First seen", "Open for / closed after"),
-        Set.of(), rows, "No follow-up went past the deadline.");
+        List.of(
+            "Id", "Kind", "Cluster", "Workload", "State", "First seen", "Open for / closed after"),
+        Set.of(),
+        rows,
+        "No follow-up went past the deadline.");
   }
 
   static Table bypassAttempts(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (FollowUpEntry f : r.bypassAttempts()) {
-      rows.add(List.of(f.followUpId(), Text.kind(f.kind()), f.clusterId(), Text.workload(f.owner()),
-          Text.list(f.users()), Text.images(f.images()), Text.count(f.priorDenials() == null ? 0 : f.priorDenials()),
-          Boolean.TRUE.equals(f.suspectedBypass()) ? "yes" : "no", Text.lower(f.state()), Text.time(f.firstSeen())));
+      rows.add(
+          List.of(
+              f.followUpId(),
+              Text.kind(f.kind()),
+              f.clusterId(),
+              Text.workload(f.owner()),
+              Text.list(f.users()),
+              Text.images(f.images()),
+              Text.count(f.priorDenials() == null ? 0 : f.priorDenials()),
+              Boolean.TRUE.equals(f.suspectedBypass()) ? "yes" : "no",
+              Text.lower(f.state()),
+              Text.time(f.firstSeen())));
     }
-    return new Table("bypass-attempts", "Suspected bypasses",
+    return new Table(
+        "bypass-attempts",
+        "Suspected bypasses",
         "Fail-open and breakglass follow-ups whose admission came after denials of the same image by the same "
             + "principal. Suspected bypass: a fail-open admission after at least the configured number of denials "
             + "(exhausting the enforcer's quota makes it fail open).",
-        List.of("Id", "Kind", "Cluster", "Workload", "Users", "Images", "Prior denials", "Suspected bypass",
-            "State", "First seen"),
-        Set.of(6), rows, "No fail-open or breakglass admission came after denials.");
+        List.of(
+            "Id",
+            "Kind",
+            "Cluster",
+            "Workload",
+            "Users",
+            "Images",
+            "Prior denials",
+            "Suspected bypass",
+            "State",
+            "First seen"),
+        Set.of(6),
+        rows,
+        "No fail-open or breakglass admission came after denials.");
   }
 
   static Table acknowledgedWithExpiry(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (FollowUpEntry f : r.acknowledgedWithExpiry()) {
-      rows.add(List.of(f.followUpId(), Text.kind(f.kind()), f.clusterId(), Text.workload(f.owner()),
-          nullToEmpty(f.acknowledgedBy()), Text.time(f.acknowledgedUntil()), nullToEmpty(f.ticket()),
-          nullToEmpty(f.note())));
+      rows.add(
+          List.of(
+              f.followUpId(),
+              Text.kind(f.kind()),
+              f.clusterId(),
+              Text.workload(f.owner()),
+              nullToEmpty(f.acknowledgedBy()),
+              Text.time(f.acknowledgedUntil()),
+              nullToEmpty(f.ticket()),
+              nullToEmpty(f.note())));
     }
-    return new Table("acknowledged-until", "Acknowledged until a time",
+    return new Table(
+        "acknowledged-until",
+        "Acknowledged until a time",
         "Acknowledgements that expire (vigil ack --until): the follow-up re-opens then, in the state it was "
             + "acknowledged from. Permanent acknowledgements are not listed here.",
         List.of("Id", "Kind", "Cluster", "Workload", "Acknowledged by", "Until", "Ticket", "Note"),
-        Set.of(), rows, "No acknowledgement with an expiry at the end of the period.");
+        Set.of(),
+        rows,
+        "No acknowledgement with an expiry at the end of the period.");
   }
 
   static Table violationsInPeriod(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (Report.PeriodViolations w : r.violationsInPeriod()) {
-      rows.add(List.of(Text.severity(w.severity()), w.clusterId(), Text.workload(w.owner()), Text.lower(w.decision()),
-          Text.count(w.pods()), someOf(w.podNames(), w.pods()), Text.time(w.firstOpened()),
-          Text.count(w.openAtEnd())));
+      rows.add(
+          List.of(
+              Text.severity(w.severity()),
+              w.clusterId(),
+              Text.workload(w.owner()),
+              Text.lower(w.decision()),
+              Text.count(w.pods()),
+              someOf(w.podNames(), w.pods()),
+              Text.time(w.firstOpened()),
+              Text.count(w.openAtEnd())));
     }
-    return new Table("violations-in-period", "Violations in the period",
+    return new Table(
+        "violations-in-period",
+        "Violations in the period",
         "Workloads with pods that violated the policy at any time in the period (opened, changed or resolved "
             + "in it, or open through it), with the most severe decision and the gravest severity they had, "
             + "gravest first (unknown: records without a severity).",
-        List.of("Severity", "Cluster", "Workload", "Worst decision", "Pods", "Pod names", "First opened",
+        List.of(
+            "Severity",
+            "Cluster",
+            "Workload",
+            "Worst decision",
+            "Pods",
+            "Pod names",
+            "First opened",
             "Open at the end"),
-        Set.of(4, 7), rows, "No pod violated the policy in the period.");
+        Set.of(4, 7),
+        rows,
+        "No pod violated the policy in the period.");
   }
 
   static Table policies(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (Report.PolicyRevision p : r.policies()) {
-      rows.add(List.of(p.key(), String.valueOf(p.version()), Text.time(p.publishedAt()),
-          p.inForceAtStart() ? "in force at the start" : "changed in the period", p.sha256(),
-          p.source() == null ? "" : p.source()));
+      rows.add(
+          List.of(
+              p.key(),
+              String.valueOf(p.version()),
+              Text.time(p.publishedAt()),
+              p.inForceAtStart() ? "in force at the start" : "changed in the period",
+              p.sha256(),
+              p.source() == null ? "" : p.source()));
     }
-    return new Table("policies", "Policy versions",
+    return new Table(
+        "policies",
+        "Policy versions",
         "Per policy, the revision in force when the period began and every revision published in it "
             + "(from vigil.policies.accepted where streams runs its policy gate, else vigil.policies). Both "
             + "topics are compacted, so older revisions may be gone.",
-        List.of("Policy", "Version", "Published", "When", "SHA-256", "Source"), Set.of(1), rows,
+        List.of("Policy", "Version", "Published", "When", "SHA-256", "Source"),
+        Set.of(1),
+        rows,
         "No policy revision found on the policy topics.");
   }
 
   static Table deadLetters(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (Report.DeadLetters d : r.deadLetters()) {
-      rows.add(List.of(d.component(), d.source(), d.errorType(), Text.count(d.count()), Text.time(d.first()),
-          Text.time(d.last())));
+      rows.add(
+          List.of(
+              d.component(),
+              d.source(),
+              d.errorType(),
+              Text.count(d.count()),
+              Text.time(d.first()),
+              Text.time(d.last())));
     }
-    return new Table("dead-letters", "Dead letters in the period",
+    return new Table(
+        "dead-letters",
+        "Dead letters in the period",
         "Records Vigil could not process (on vigil.dead-letter), by component, source and error; the records "
             + "themselves stay on the topic. Dead letters carry no cluster: the scope does not narrow them.",
-        List.of("Component", "Source", "Error", "Count", "First", "Last"), Set.of(3), rows,
+        List.of("Component", "Source", "Error", "Count", "First", "Last"),
+        Set.of(3),
+        rows,
         "No dead letter in the period.");
   }
 
   static Table violating(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (Report.ViolatingWorkload w : r.violatingAtEnd()) {
-      rows.add(List.of(Text.severity(w.severity()), w.clusterId(), Text.workload(w.owner()), Text.lower(w.decision()),
-          Text.count(w.pods()), someOf(w.podNames(), w.pods()), Text.time(w.openSince()),
-          Text.list(w.reasons())));
+      rows.add(
+          List.of(
+              Text.severity(w.severity()),
+              w.clusterId(),
+              Text.workload(w.owner()),
+              Text.lower(w.decision()),
+              Text.count(w.pods()),
+              someOf(w.podNames(), w.pods()),
+              Text.time(w.openSince()),
+              Text.list(w.reasons())));
     }
-    return new Table("violating", "Workloads violating at the end of the period",
-        "Running pods whose violation of the policy was open at " + Text.time(r.asOf()) + ", by workload, "
+    return new Table(
+        "violating",
+        "Workloads violating at the end of the period",
+        "Running pods whose violation of the policy was open at "
+            + Text.time(r.asOf())
+            + ", by workload, "
             + "gravest severity first (unknown: records without a severity).",
-        List.of("Severity", "Cluster", "Workload", "Decision", "Pods", "Pod names", "Open since", "Reasons"),
-        Set.of(4), rows, "No workload violated the policy at the end of the period.");
+        List.of(
+            "Severity",
+            "Cluster",
+            "Workload",
+            "Decision",
+            "Pods",
+            "Pod names",
+            "Open since",
+            "Reasons"),
+        Set.of(4),
+        rows,
+        "No workload violated the policy at the end of the period.");
   }
 
   static Table input(Report r) {
     Report.Input in = r.input();
-    List<List<String>> rows = List.of(
-        List.of("Admission events read", Text.count(in.admissionEventsRead())),
-        List.of("Violation transitions read", Text.count(in.violationsRead())),
-        List.of("Follow-up changes read", Text.count(in.followUpsRead())),
-        List.of("Unreadable records skipped", Text.count(in.unreadable())),
-        List.of("Redelivered admission events dropped", Text.count(in.duplicateAdmissionEvents())),
-        List.of("SHA-256 of the offsets read", in.sha256()));
-    return new Table("input", "Input",
+    List<List<String>> rows =
+        List.of(
+            List.of("Admission events read", Text.count(in.admissionEventsRead())),
+            List.of("Violation transitions read", Text.count(in.violationsRead())),
+            List.of("Follow-up changes read", Text.count(in.followUpsRead())),
+            List.of("Unreadable records skipped", Text.count(in.unreadable())),
+            List.of(
+                "Redelivered admission events dropped", Text.count(in.duplicateAdmissionEvents())),
+            List.of("SHA-256 of the offsets read", in.sha256()));
+    return new Table(
+        "input",
+        "Input",
         "Records read, including those before the period that tell what was already open. A re-run "
             + "with the same offsets digest read the same records.",
-        List.of("Records", "Count"), Set.of(), rows, null);
+        List.of("Records", "Count"),
+        Set.of(),
+        rows,
+        null);
   }
 
   static Table inputOffsets(Report r) {
     List<List<String>> rows = new ArrayList<>();
     for (Report.OffsetRange o : r.input().ranges()) {
-      rows.add(List.of(o.topic(), String.valueOf(o.partition()), String.valueOf(o.start()), String.valueOf(o.end())));
+      rows.add(
+          List.of(
+              o.topic(),
+              String.valueOf(o.partition()),
+              String.valueOf(o.start()),
+              String.valueOf(o.end())));
     }
-    return new Table("input-offsets", "Offsets read",
+    return new Table(
+        "input-offsets",
+        "Offsets read",
         "Per partition, the first offset read and the end offset (excluded), taken when the read began.",
-        List.of("Topic", "Partition", "Start", "End"), Set.of(1, 2, 3), rows,
+        List.of("Topic", "Partition", "Start", "End"),
+        Set.of(1, 2, 3),
+        rows,
         "No partition was read (the report was built without Kafka).");
   }
 

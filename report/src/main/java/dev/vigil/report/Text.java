@@ -19,7 +19,10 @@ final class Text {
     return t == null ? "" : DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.SECONDS));
   }
 
-  /** A duration for people, to two units: {@code 2d 3h}, {@code 5h 20m}, {@code 4m 10s}; empty for null. */
+  /**
+   * A duration for people, to two units: {@code 2d 3h}, {@code 5h 20m}, {@code 4m 10s}; empty for
+   * null.
+   */
   static String duration(Duration d) {
     if (d == null) {
       return "";

@@ -39,30 +39,35 @@ class HeartbeatGapsIT {
       Map<String, Object> client = Map.of("bootstrap.servers", kafka.bootstrapServers());
 
       Instant from = Instant.now();
-      try (Heartbeats h = Heartbeats.start(client, "streams", "test", Duration.ofSeconds(1), () -> true)) {
+      try (Heartbeats h =
+          Heartbeats.start(client, "streams", "test", Duration.ofSeconds(1), () -> true)) {
         Thread.sleep(3_000);
       }
       Instant stopped = Instant.now();
       Thread.sleep(8_000);
       Instant restarted = Instant.now();
-      try (Heartbeats h = Heartbeats.start(client, "streams", "test", Duration.ofSeconds(1), () -> true)) {
+      try (Heartbeats h =
+          Heartbeats.start(client, "streams", "test", Duration.ofSeconds(1), () -> true)) {
         Thread.sleep(3_000);
       }
       Instant to = Instant.now();
 
       ReportBuilder builder = new ReportBuilder(ReportSettings.of(from, to), Clock.systemUTC());
-      new KafkaReportSource(p, Duration.ofSeconds(30)).readInto(builder, (read, total) -> { });
+      new KafkaReportSource(p, Duration.ofSeconds(30)).readInto(builder, (read, total) -> {});
       Report r = builder.build();
 
       assertTrue(r.coverage().heartbeatsRead());
-      List<Report.Gap> covering = r.coverage().gaps().stream()
-          .filter(g -> !g.start().isAfter(stopped) && !g.end().isBefore(restarted)).toList();
+      List<Report.Gap> covering =
+          r.coverage().gaps().stream()
+              .filter(g -> !g.start().isAfter(stopped) && !g.end().isBefore(restarted))
+              .toList();
       assertEquals(1, covering.size(), "the stop is one gap: " + r.coverage().gaps());
       Report.Gap gap = covering.get(0);
       assertEquals("streams", gap.component());
       assertTrue(gap.start().isAfter(from), "heartbeats came before the stop: " + gap);
       assertTrue(gap.duration().compareTo(Duration.ofSeconds(8)) >= 0, gap.toString());
-      assertTrue(Tables.gaps(r).rows().stream().anyMatch(row -> row.get(0).equals("streams")),
+      assertTrue(
+          Tables.gaps(r).rows().stream().anyMatch(row -> row.get(0).equals("streams")),
           Tables.gaps(r).rows().toString());
     }
   }

@@ -21,17 +21,19 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The HTML report an auditor prints: headless Chromium prints it to PDF on A4 and on Letter, and
  * poppler's {@code pdftoppm} and {@code pdftotext} (Debian's {@code poppler-utils}, installed by
- * {@code .ci/run}) show that nothing lies beyond the right margin and no column is cut; on a
- * 2,400 px screen no section scrolls sideways.
+ * {@code .ci/run}) show that nothing lies beyond the right margin and no column is cut; on a 2,400
+ * px screen no section scrolls sideways.
  */
 class HtmlPrintIT {
 
   /** Page images at this resolution; the report's right margin (10 mm) is about 24 px. */
   private static final int DPI = 60;
+
   /** The part of the right margin that must stay blank, in pixels at {@link #DPI}. */
   private static final int BLANK_RIGHT_PX = 20;
 
-  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path dir;
 
   @Test
   void printsOnA4AndLetterWithNothingBeyondTheRightMarginAndEveryColumnWhole() throws Exception {
@@ -40,7 +42,8 @@ class HtmlPrintIT {
     for (String paper : List.of("A4", "letter")) {
       Path file = dir.resolve("report-" + paper + ".html");
       // The report does not choose the paper (the printer does); the test chooses each in turn.
-      Files.writeString(file, html.replace("</head>", "<style>@page{size:" + paper + "}</style></head>"));
+      Files.writeString(
+          file, html.replace("</head>", "<style>@page{size:" + paper + "}</style></head>"));
       Path pdf = dir.resolve("report-" + paper + ".pdf");
 
       Chromium.printToPdf(file, pdf, dir);
@@ -50,28 +53,44 @@ class HtmlPrintIT {
       for (Path page : pages) {
         BufferedImage image = ImageIO.read(page.toFile());
         int inked = inkedColumnsAtRight(image, BLANK_RIGHT_PX);
-        assertEquals(0, inked, paper + " " + page.getFileName() + ": content in the right margin ("
-            + inked + " of the last " + BLANK_RIGHT_PX + " pixel columns are not blank)");
+        assertEquals(
+            0,
+            inked,
+            paper
+                + " "
+                + page.getFileName()
+                + ": content in the right margin ("
+                + inked
+                + " of the last "
+                + BLANK_RIGHT_PX
+                + " pixel columns are not blank)");
       }
       String text = squeeze(run("pdftotext", "-raw", pdf.toString(), "-"));
-      for (String header : List.of("Id", "Kind", "Images", "Acknowledgedby", "Note", "Closed", "Timetoclose")) {
-        assertTrue(text.contains(header), paper + ": column header " + header + " missing from the PDF");
+      for (String header :
+          List.of("Id", "Kind", "Images", "Acknowledgedby", "Note", "Closed", "Timetoclose")) {
+        assertTrue(
+            text.contains(header), paper + ": column header " + header + " missing from the PDF");
       }
       for (Report.FollowUpEntry f : report.followUps()) {
-        assertTrue(text.contains(squeeze(f.followUpId())), paper + ": follow-up id " + f.followUpId()
-            + " is cut or missing in the PDF");
+        assertTrue(
+            text.contains(squeeze(f.followUpId())),
+            paper + ": follow-up id " + f.followUpId() + " is cut or missing in the PDF");
       }
     }
   }
 
   @Test
   void noSectionScrollsSidewaysOnAWideScreen() throws Exception {
-    String html = render(ReportBuilderTest.scenarioReport())
-        // The test's copy may run a script (the report itself allows none): mark sections wider than their box.
-        .replaceFirst("<meta http-equiv=\"Content-Security-Policy\"[^>]*>", "")
-        .replace("</body>", "<script>for(const s of document.querySelectorAll('section')){"
-            + "if(s.scrollWidth>s.clientWidth+1){s.setAttribute('data-overflows',s.scrollWidth+'>'+s.clientWidth)}}"
-            + "document.body.setAttribute('data-checked','yes')</script></body>");
+    String html =
+        render(ReportBuilderTest.scenarioReport())
+            // The test's copy may run a script (the report itself allows none): mark sections wider
+            // than their box.
+            .replaceFirst("<meta http-equiv=\"Content-Security-Policy\"[^>]*>", "")
+            .replace(
+                "</body>",
+                "<script>for(const s of document.querySelectorAll('section')){"
+                    + "if(s.scrollWidth>s.clientWidth+1){s.setAttribute('data-overflows',s.scrollWidth+'>'+s.clientWidth)}}"
+                    + "document.body.setAttribute('data-checked','yes')</script></body>");
     Path file = dir.resolve("report-wide.html");
     Files.writeString(file, html);
 
@@ -79,8 +98,13 @@ class HtmlPrintIT {
 
     assertTrue(dom.contains("data-checked=\"yes\""), "the check did not run");
     int overflow = dom.indexOf("data-overflows=\"");
-    assertTrue(overflow < 0, "a section scrolls sideways at 2,400 px: "
-        + (overflow < 0 ? "" : dom.substring(Math.max(0, overflow - 80), Math.min(dom.length(), overflow + 60))));
+    assertTrue(
+        overflow < 0,
+        "a section scrolls sideways at 2,400 px: "
+            + (overflow < 0
+                ? ""
+                : dom.substring(
+                    Math.max(0, overflow - 80), Math.min(dom.length(), overflow + 60))));
   }
 
   private static String render(Report r) throws IOException {
@@ -111,7 +135,10 @@ class HtmlPrintIT {
     Path prefix = dir.resolve("page-" + paper);
     run("pdftoppm", "-r", String.valueOf(DPI), "-png", pdf.toString(), prefix.toString());
     try (Stream<Path> files = Files.list(dir)) {
-      return files.filter(p -> p.getFileName().toString().startsWith("page-" + paper + "-")).sorted().toList();
+      return files
+          .filter(p -> p.getFileName().toString().startsWith("page-" + paper + "-"))
+          .sorted()
+          .toList();
     }
   }
 
@@ -123,10 +150,16 @@ class HtmlPrintIT {
     Path out = Files.createTempFile(dir, "poppler", ".out");
     Process p;
     try {
-      p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(out.toFile())
+              .start();
     } catch (IOException e) {
-      return fail(command[0] + " is needed to check the printed report: apt-get install -y poppler-utils"
-          + " (.ci/run does it)");
+      return fail(
+          command[0]
+              + " is needed to check the printed report: apt-get install -y poppler-utils"
+              + " (.ci/run does it)");
     }
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();

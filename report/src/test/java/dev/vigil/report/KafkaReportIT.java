@@ -44,11 +44,18 @@ class KafkaReportIT {
     Properties p = TestTopics.producer(kafka.bootstrapServers());
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
       for (Scenario.Rec r : Scenario.records()) {
-        producer.send(new ProducerRecord<>(r.topic().name(), null, r.timestamp().toEpochMilli(), r.key(),
-            Json.write(r.value())));
+        producer.send(
+            new ProducerRecord<>(
+                r.topic().name(),
+                null,
+                r.timestamp().toEpochMilli(),
+                r.key(),
+                Json.write(r.value())));
       }
       // A record no reader can make sense of, and a tombstone: skipped, the first one counted.
-      producer.send(new ProducerRecord<>(Topics.FOLLOWUPS.name(), "garbage", "{not json".getBytes(StandardCharsets.UTF_8)));
+      producer.send(
+          new ProducerRecord<>(
+              Topics.FOLLOWUPS.name(), "garbage", "{not json".getBytes(StandardCharsets.UTF_8)));
       producer.send(new ProducerRecord<>(Topics.FOLLOWUPS.name(), "gone", null));
       producer.flush();
     }
@@ -66,7 +73,8 @@ class KafkaReportIT {
     p.put("bootstrap.servers", kafka.bootstrapServers());
     ReportBuilder builder = new ReportBuilder(settings, ReportBuilderTest.LATER);
     List<long[]> updates = new java.util.ArrayList<>();
-    new KafkaReportSource(p, Duration.ofSeconds(30)).readInto(builder, (read, total) -> updates.add(new long[] {read, total}));
+    new KafkaReportSource(p, Duration.ofSeconds(30))
+        .readInto(builder, (read, total) -> updates.add(new long[] {read, total}));
     long[] last = updates.get(updates.size() - 1);
     assertEquals(last[1], last[0], "progress ends complete");
     return builder.build();
@@ -88,7 +96,8 @@ class KafkaReportIT {
   void seekingByTimeSkipsAdmissionsBeforeThePeriodButStillSeesWhatWasOpen() throws Exception {
     // A period that begins after most of the week: admissions before it are not even read, but the
     // follow-ups and violations opened before it are, so what was open is still right.
-    Report r = readReport(ReportSettings.of(java.time.Instant.parse("2026-11-06T00:00:00Z"), Scenario.TO));
+    Report r =
+        readReport(ReportSettings.of(java.time.Instant.parse("2026-11-06T00:00:00Z"), Scenario.TO));
 
     assertTrue(r.input().admissionEventsRead() < 10, "read " + r.input().admissionEventsRead());
     assertEquals(2, r.summary().dryRunDenials());
@@ -101,8 +110,14 @@ class KafkaReportIT {
     try (KafkaCluster empty = KafkaClusters.forTests(other)) {
       Properties p = new Properties();
       p.put("bootstrap.servers", empty.bootstrapServers());
-      var e = assertThrows(TopicsUnreadableException.class, () -> new KafkaReportSource(p, Duration.ofSeconds(20))
-          .readInto(new ReportBuilder(ReportSettings.of(Scenario.FROM, Scenario.TO)), Progress.NONE));
+      var e =
+          assertThrows(
+              TopicsUnreadableException.class,
+              () ->
+                  new KafkaReportSource(p, Duration.ofSeconds(20))
+                      .readInto(
+                          new ReportBuilder(ReportSettings.of(Scenario.FROM, Scenario.TO)),
+                          Progress.NONE));
       assertTrue(e.getMessage().contains("vigil.followups"), e.getMessage());
     }
   }
@@ -131,19 +146,32 @@ class KafkaReportIT {
       }
     }
     assertTrue(colours.size() > 20, "the screenshot looks blank: " + colours.size() + " colours");
-    for (String id : List.of("summary", "namespaces", "outages", "followups", "still-open", "past-deadline",
-        "violating")) {
-      assertTrue(dom.contains("<table id=\"" + id + "\">"), "no table " + id + " in the rendered DOM");
+    for (String id :
+        List.of(
+            "summary",
+            "namespaces",
+            "outages",
+            "followups",
+            "still-open",
+            "past-deadline",
+            "violating")) {
+      assertTrue(
+          dom.contains("<table id=\"" + id + "\">"), "no table " + id + " in the rendered DOM");
     }
     assertEquals(8, rowsOf(dom, "followups"));
     assertEquals(3, rowsOf(dom, "still-open"));
     assertTrue(dom.contains("<svg id=\"followup-chart\""));
     assertTrue(!dom.contains("<script>alert"), "the hostile note stayed text");
-    Files.copy(png, Path.of("target", "report-screenshot.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        png,
+        Path.of("target", "report-screenshot.png"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static int rowsOf(String dom, String tableId) {
-    Matcher m = Pattern.compile("<table id=\"" + tableId + "\">.*?<tbody>(.*?)</tbody>", Pattern.DOTALL).matcher(dom);
+    Matcher m =
+        Pattern.compile("<table id=\"" + tableId + "\">.*?<tbody>(.*?)</tbody>", Pattern.DOTALL)
+            .matcher(dom);
     assertTrue(m.find(), "table " + tableId);
     return m.group(1).split("<tr>", -1).length - 1;
   }

@@ -127,7 +127,8 @@ class RenderersTest {
     }
     List<String> d = rows.stream().filter(r -> r.get(0).equals("fu-d")).findFirst().orElseThrow();
     int note = CsvRenderer.HEADER.indexOf("note");
-    assertEquals("'" + Scenario.HOSTILE_NOTE, d.get(note), "formula neutralised, text otherwise intact");
+    assertEquals(
+        "'" + Scenario.HOSTILE_NOTE, d.get(note), "formula neutralised, text otherwise intact");
     assertEquals("carol@acme.example", d.get(CsvRenderer.HEADER.indexOf("acknowledged_by")));
     assertEquals("3600", d.get(CsvRenderer.HEADER.indexOf("time_to_close_seconds")));
     assertEquals("BREAKGLASS", d.get(CsvRenderer.HEADER.indexOf("kind")));
@@ -144,8 +145,9 @@ class RenderersTest {
 
   @Test
   void schemaRejectsAReportWithoutAVersionOrWithAnUndeclaredField() throws IOException {
-    var doc = (com.fasterxml.jackson.databind.node.ObjectNode) Json.mapper()
-        .readTree(render(ReportBuilderTest.scenarioReport(), ReportFormat.JSON));
+    var doc =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            Json.mapper().readTree(render(ReportBuilderTest.scenarioReport(), ReportFormat.JSON));
     var extra = doc.deepCopy();
     extra.put("surprise", 1);
     doc.remove("version");
@@ -159,15 +161,34 @@ class RenderersTest {
     assertScenarioCsv(render(ReportBuilderTest.scenarioReport(), ReportFormat.CSV));
   }
 
-  /** A follow-up whose every free-text field is hostile: quotes, commas, line breaks, markup, formulas. */
+  /**
+   * A follow-up whose every free-text field is hostile: quotes, commas, line breaks, markup,
+   * formulas.
+   */
   static Report hostileReport() {
     Instant seen = Scenario.FROM.plusSeconds(3600);
-    FollowUp f = new FollowUp("c,\"1\"/ns/DEPLOYMENT/<b>x</b>/BREAKGLASS#1", "c,\"1\"",
-        new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "ns", "<script>alert(1)</script>"), FollowUp.Kind.BREAKGLASS,
-        FollowUp.State.ACKNOWLEDGED, "line one\r\nline \"two\", three", null, 1, List.of("p"),
-        List.of("evil.example/a,b:\"1\""), List.of("=cmd|' /C calc'!A0", "-1+1"), null, seen, seen, seen,
-        "@mallory", "<img src=x onerror=alert(2)>\n| a | b |", null);
-    ReportBuilder builder = new ReportBuilder(ReportSettings.of(Scenario.FROM, Scenario.TO), ReportBuilderTest.LATER);
+    FollowUp f =
+        new FollowUp(
+            "c,\"1\"/ns/DEPLOYMENT/<b>x</b>/BREAKGLASS#1",
+            "c,\"1\"",
+            new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "ns", "<script>alert(1)</script>"),
+            FollowUp.Kind.BREAKGLASS,
+            FollowUp.State.ACKNOWLEDGED,
+            "line one\r\nline \"two\", three",
+            null,
+            1,
+            List.of("p"),
+            List.of("evil.example/a,b:\"1\""),
+            List.of("=cmd|' /C calc'!A0", "-1+1"),
+            null,
+            seen,
+            seen,
+            seen,
+            "@mallory",
+            "<img src=x onerror=alert(2)>\n| a | b |",
+            null);
+    ReportBuilder builder =
+        new ReportBuilder(ReportSettings.of(Scenario.FROM, Scenario.TO), ReportBuilderTest.LATER);
     builder.followUp(f);
     return builder.build();
   }
@@ -176,10 +197,12 @@ class RenderersTest {
   void hostileValuesStayInTheirCellsInEveryFormat() throws IOException {
     Report r = hostileReport();
 
-    // CSV, read back by Jackson's CSV parser: one header and one row, every value intact in its column.
+    // CSV, read back by Jackson's CSV parser: one header and one row, every value intact in its
+    // column.
     CsvMapper csv = CsvMapper.builder().enable(CsvParser.Feature.WRAP_AS_ARRAY).build();
     List<String[]> rows;
-    try (MappingIterator<String[]> it = csv.readerFor(String[].class).readValues(render(r, ReportFormat.CSV))) {
+    try (MappingIterator<String[]> it =
+        csv.readerFor(String[].class).readValues(render(r, ReportFormat.CSV))) {
       rows = it.readAll();
     }
     assertEquals(2, rows.size());
@@ -190,9 +213,14 @@ class RenderersTest {
     assertEquals("<script>alert(1)</script>", row.get(CsvRenderer.HEADER.indexOf("workload")));
     assertEquals("line one\r\nline \"two\", three", row.get(CsvRenderer.HEADER.indexOf("cause")));
     assertEquals("evil.example/a,b:\"1\"", row.get(CsvRenderer.HEADER.indexOf("images")));
-    assertEquals("'=cmd|' /C calc'!A0 -1+1", row.get(CsvRenderer.HEADER.indexOf("users")), "formula neutralised");
-    assertEquals("'@mallory", row.get(CsvRenderer.HEADER.indexOf("acknowledged_by")), "formula neutralised");
-    assertEquals("<img src=x onerror=alert(2)>\n| a | b |", row.get(CsvRenderer.HEADER.indexOf("note")));
+    assertEquals(
+        "'=cmd|' /C calc'!A0 -1+1",
+        row.get(CsvRenderer.HEADER.indexOf("users")),
+        "formula neutralised");
+    assertEquals(
+        "'@mallory", row.get(CsvRenderer.HEADER.indexOf("acknowledged_by")), "formula neutralised");
+    assertEquals(
+        "<img src=x onerror=alert(2)>\n| a | b |", row.get(CsvRenderer.HEADER.indexOf("note")));
 
     // HTML: no markup from the data, the text escaped.
     String html = render(r, ReportFormat.HTML);
@@ -216,9 +244,15 @@ class RenderersTest {
   void markdownShowsEverySectionAndEscapesHostileText() {
     String md = render(ReportBuilderTest.scenarioReport(), ReportFormat.MARKDOWN);
 
-    for (String heading : List.of("## Summary", "## Per cluster and namespace", "## Fail-open outages",
-        "## Follow-ups", "## Still open at the end of the period", "## Past the deadline of 3d",
-        "## Workloads violating at the end of the period")) {
+    for (String heading :
+        List.of(
+            "## Summary",
+            "## Per cluster and namespace",
+            "## Fail-open outages",
+            "## Follow-ups",
+            "## Still open at the end of the period",
+            "## Past the deadline of 3d",
+            "## Workloads violating at the end of the period")) {
       assertTrue(md.contains(heading + "\n"), heading);
     }
     assertTrue(md.contains("| Admissions seen | 34 |"), md);
@@ -231,12 +265,23 @@ class RenderersTest {
     assertTrue(row.contains("see, \"INC-9\" end"), row);
     assertTrue(row.contains("\\| see"), row);
     assertFalse(md.contains("<script>"));
-    long columns = md.lines().filter(l -> l.startsWith("| Id | Kind | Severity | Cluster | Workload | Images")).findFirst()
-        .orElseThrow().chars().filter(ch -> ch == '|').count();
+    long columns =
+        md.lines()
+            .filter(l -> l.startsWith("| Id | Kind | Severity | Cluster | Workload | Images"))
+            .findFirst()
+            .orElseThrow()
+            .chars()
+            .filter(ch -> ch == '|')
+            .count();
     assertEquals(columns, row.chars().filter(ch -> ch == '|').count() - countEscapedPipes(row));
     // Still open, oldest first.
-    List<String> open = md.lines().dropWhile(l -> !l.startsWith("## Still open")).skip(6)
-        .takeWhile(l -> l.startsWith("| fu-")).map(l -> l.split(" ")[1]).toList();
+    List<String> open =
+        md.lines()
+            .dropWhile(l -> !l.startsWith("## Still open"))
+            .skip(6)
+            .takeWhile(l -> l.startsWith("| fu-"))
+            .map(l -> l.split(" ")[1])
+            .toList();
     assertEquals(List.of("fu-f", "fu-e", "fu-i"), open);
   }
 
@@ -245,8 +290,15 @@ class RenderersTest {
     String html = render(ReportBuilderTest.scenarioReport(), ReportFormat.HTML);
 
     assertTrue(html.startsWith("<!DOCTYPE html>"));
-    for (String id : List.of("summary", "namespaces", "outages", "followups", "still-open", "past-deadline",
-        "violating")) {
+    for (String id :
+        List.of(
+            "summary",
+            "namespaces",
+            "outages",
+            "followups",
+            "still-open",
+            "past-deadline",
+            "violating")) {
       assertTrue(html.contains("<table id=\"" + id + "\">"), id);
     }
     assertTrue(html.contains("<svg id=\"followup-chart\""));
@@ -259,24 +311,29 @@ class RenderersTest {
 
   @Test
   void htmlEscapeCoversTextAndAttributes() {
-    assertEquals("&lt;a href=&#34;x&#34; title=&#39;y&#39;&gt;&amp;", HtmlRenderer.escape("<a href=\"x\" title='y'>&"));
+    assertEquals(
+        "&lt;a href=&#34;x&#34; title=&#39;y&#39;&gt;&amp;",
+        HtmlRenderer.escape("<a href=\"x\" title='y'>&"));
     assertEquals("a b", HtmlRenderer.escape("a\u0000b"));
   }
 
   @Test
   void markdownEscapeFoldsLinesAndDisarmsSyntax() {
-    assertEquals("a\\|b c \\[x\\](y) &lt;b&gt; \\*", MarkdownRenderer.escape("a|b\nc [x](y) <b> *"));
+    assertEquals(
+        "a\\|b c \\[x\\](y) &lt;b&gt; \\*", MarkdownRenderer.escape("a|b\nc [x](y) <b> *"));
   }
 
   @Test
   void anEmptyPeriodRendersInEveryFormat() throws IOException {
-    ReportBuilder empty = new ReportBuilder(ReportSettings.of(Scenario.FROM, Scenario.TO), ReportBuilderTest.LATER);
+    ReportBuilder empty =
+        new ReportBuilder(ReportSettings.of(Scenario.FROM, Scenario.TO), ReportBuilderTest.LATER);
     Report r = empty.build();
 
     for (ReportFormat f : ReportFormat.values()) {
       assertFalse(render(r, f).isEmpty(), f.name());
     }
-    assertTrue(reportSchema().validate(Json.mapper().readTree(render(r, ReportFormat.JSON))).isEmpty());
+    assertTrue(
+        reportSchema().validate(Json.mapper().readTree(render(r, ReportFormat.JSON))).isEmpty());
     assertTrue(render(r, ReportFormat.MARKDOWN).contains("_No follow-up in the period._"));
   }
 

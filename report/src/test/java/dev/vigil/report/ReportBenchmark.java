@@ -53,7 +53,8 @@ public final class ReportBenchmark {
   static final Instant TO = Instant.parse("2026-10-31T00:00:00Z");
 
   /** What a run found. */
-  record Result(long records, double fillSeconds, double reportSeconds, String childOutput, int childExit) {}
+  record Result(
+      long records, double fillSeconds, double reportSeconds, String childOutput, int childExit) {}
 
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = options(args);
@@ -74,22 +75,33 @@ public final class ReportBenchmark {
     } else if (opts.containsKey("--bootstrap-servers")) {
       r = run(opts.get("--bootstrap-servers"), records, heap, dir);
     } else {
-      try (KafkaCluster kafka = EmbeddedKafka.start(dir.resolve("kafka-" + System.currentTimeMillis()))) {
+      try (KafkaCluster kafka =
+          EmbeddedKafka.start(dir.resolve("kafka-" + System.currentTimeMillis()))) {
         r = run(kafka.bootstrapServers(), records, heap, dir);
       }
     }
     if (r.records() > 0) {
-      System.out.printf("records written      %,d in %.1f s (%,.0f records/s)%n", r.records(), r.fillSeconds(),
-          r.records() / r.fillSeconds());
+      System.out.printf(
+          "records written      %,d in %.1f s (%,.0f records/s)%n",
+          r.records(), r.fillSeconds(), r.records() / r.fillSeconds());
     }
-    System.out.printf("report (child JVM)   -Xmx%s, wall %.1f s, exit %d%n", heap, r.reportSeconds(), r.childExit());
+    System.out.printf(
+        "report (child JVM)   -Xmx%s, wall %.1f s, exit %d%n",
+        heap, r.reportSeconds(), r.childExit());
     System.out.print(r.childOutput());
-    System.out.printf("machine              %d cores, %s, Java %s, %s%n", Runtime.getRuntime().availableProcessors(),
-        cpu(), System.getProperty("java.version"), Instant.now());
+    System.out.printf(
+        "machine              %d cores, %s, Java %s, %s%n",
+        Runtime.getRuntime().availableProcessors(),
+        cpu(),
+        System.getProperty("java.version"),
+        Instant.now());
     System.exit(r.childExit());
   }
 
-  /** Fills the topics at {@code bootstrap} with {@code records} records and reports them under {@code heap}. */
+  /**
+   * Fills the topics at {@code bootstrap} with {@code records} records and reports them under
+   * {@code heap}.
+   */
   static Result run(String bootstrap, long records, String heap, Path dir) throws Exception {
     long t0 = System.nanoTime();
     if (records > 0) {
@@ -97,13 +109,24 @@ public final class ReportBenchmark {
     }
     double fill = (System.nanoTime() - t0) / 1e9;
 
-    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + heap, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-        ReportBenchmark.class.getName(), "--child", "--bootstrap-servers", bootstrap, "--dir", dir.toString());
+    List<String> command =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx" + heap,
+            "-XX:+UseSerialGC",
+            "-cp",
+            System.getProperty("java.class.path"),
+            ReportBenchmark.class.getName(),
+            "--child",
+            "--bootstrap-servers",
+            bootstrap,
+            "--dir",
+            dir.toString());
     long t1 = System.nanoTime();
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     StringBuilder out = new StringBuilder();
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = in.readLine()) != null; ) {
         out.append(line).append('\n');
       }
@@ -125,14 +148,17 @@ public final class ReportBenchmark {
     Report report = builder.build();
     double read = (System.nanoTime() - t0) / 1e9;
     long total = report.input().total();
-    System.out.printf("records read         %,d in %.1f s (%,.0f records/s)%n", total, read, total / read);
+    System.out.printf(
+        "records read         %,d in %.1f s (%,.0f records/s)%n", total, read, total / read);
     System.gc();
-    System.out.printf("heap after reading   %d MiB live after a full GC (the report and the aggregation state)%n",
+    System.out.printf(
+        "heap after reading   %d MiB live after a full GC (the report and the aggregation state)%n",
         ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20);
     System.out.flush();
     long t1 = System.nanoTime();
     for (ReportFormat f : ReportFormat.values()) {
-      try (Writer w = new BufferedWriter(Files.newBufferedWriter(dir.resolve("report." + f.extension())))) {
+      try (Writer w =
+          new BufferedWriter(Files.newBufferedWriter(dir.resolve("report." + f.extension())))) {
         f.render(report, w);
       }
     }
@@ -144,12 +170,18 @@ public final class ReportBenchmark {
       }
     }
     System.out.printf("rendering            4 formats in %.1f s%n", render);
-    System.out.printf("heap                 max %d MiB, peak used (sum of pool peaks) %d MiB%n",
+    System.out.printf(
+        "heap                 max %d MiB, peak used (sum of pool peaks) %d MiB%n",
         Runtime.getRuntime().maxMemory() >> 20, peak >> 20);
-    System.out.printf("report               %,d admissions, %,d outages, %,d follow-ups (%,d still open), "
+    System.out.printf(
+        "report               %,d admissions, %,d outages, %,d follow-ups (%,d still open), "
             + "%,d workloads violating at the end, %,d unreadable%n",
-        report.summary().admissions(), report.outages().size(), report.followUps().size(),
-        report.stillOpen().size(), report.violatingAtEnd().size(), report.input().unreadable());
+        report.summary().admissions(),
+        report.outages().size(),
+        report.followUps().size(),
+        report.stillOpen().size(),
+        report.violatingAtEnd().size(),
+        report.input().unreadable());
   }
 
   /** Writes {@code n} records of the period: 80 % admissions, 15 % violations, 5 % follow-ups. */
@@ -170,50 +202,130 @@ public final class ReportBenchmark {
         Instant at = FROM.plusMillis(span * i / n);
         String cluster = clusters[random.nextInt(clusters.length)];
         String ns = "team-" + random.nextInt(40);
-        WorkloadRef owner = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, ns, "svc-" + random.nextInt(50));
+        WorkloadRef owner =
+            new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, ns, "svc-" + random.nextInt(50));
         int roll = random.nextInt(100);
         if (roll < 80) {
           boolean failOpen = random.nextInt(1000) < 5;
-          AdmissionEvent e = new AdmissionEvent("e" + i, cluster, AdmissionEvent.Source.KUBERNETES_AUDIT, "a" + i,
-              "ResponseComplete", "create", ns, owner.name() + "-" + Long.toString(i, 36), "u" + i,
-              "system:serviceaccount:kube-system:replicaset-controller", "default", owner,
-              List.of(new ContainerImage("main", ContainerImage.Kind.CONTAINER,
-                  "us-docker.pkg.dev/acme/" + ns + "/" + owner.name() + "@sha256:" + "ab".repeat(32), null)),
-              random.nextInt(100) < 2, random.nextInt(100) < 1, random.nextInt(1000) < 2,
-              failOpen ? new AdmissionEvent.FailedOpen(AdmissionEvent.FailedOpen.Mechanism.IMAGE_POLICY_WEBHOOK, null) : null,
-              201, "Created", Map.of(), at);
+          AdmissionEvent e =
+              new AdmissionEvent(
+                  "e" + i,
+                  cluster,
+                  AdmissionEvent.Source.KUBERNETES_AUDIT,
+                  "a" + i,
+                  "ResponseComplete",
+                  "create",
+                  ns,
+                  owner.name() + "-" + Long.toString(i, 36),
+                  "u" + i,
+                  "system:serviceaccount:kube-system:replicaset-controller",
+                  "default",
+                  owner,
+                  List.of(
+                      new ContainerImage(
+                          "main",
+                          ContainerImage.Kind.CONTAINER,
+                          "us-docker.pkg.dev/acme/"
+                              + ns
+                              + "/"
+                              + owner.name()
+                              + "@sha256:"
+                              + "ab".repeat(32),
+                          null)),
+                  random.nextInt(100) < 2,
+                  random.nextInt(100) < 1,
+                  random.nextInt(1000) < 2,
+                  failOpen
+                      ? new AdmissionEvent.FailedOpen(
+                          AdmissionEvent.FailedOpen.Mechanism.IMAGE_POLICY_WEBHOOK, null)
+                      : null,
+                  201,
+                  "Created",
+                  Map.of(),
+                  at);
           send(producer, Topics.ADMISSION_EVENTS.name(), e.key(), e, at);
         } else if (roll < 95) {
           String pod = owner.name() + "-" + random.nextInt(20);
           String key = cluster + "/" + ns + "/" + pod;
           int step = violationStep.merge(key, 1, Integer::sum);
           boolean open = step % 2 == 1;
-          String image = "us-docker.pkg.dev/acme/" + ns + "/" + owner.name() + "@sha256:" + "ab".repeat(32);
-          ViolationTransition v = new ViolationTransition("v" + i, cluster, ns, pod, owner, ViolationCategory.POLICY,
-              random.nextInt(10) == 0 ? Severity.CRITICAL : Severity.HIGH, List.of("defaultAdmissionRule"),
-              open ? ViolationTransition.Transition.OPENED : ViolationTransition.Transition.RESOLVED,
-              open ? null : Decision.DENY, open ? Decision.DENY : Decision.ALLOW,
-              ns + "/" + pod + ": " + (open ? "DENY: main fails defaultAdmissionRule" : "RESOLVED"),
-              List.of(new ViolationTransition.ImageFinding("main", image, "sha256:" + "ab".repeat(32),
-                  "defaultAdmissionRule", Decision.DENY, List.of("projects/acme/attestors/built-by-ci"), List.of(),
-                  List.of())),
-              List.of("BINAUTHZ_POLICY/*/projects/acme/policy@1"),
-              open ? List.of("no attestation by projects/acme/attestors/built-by-ci") : List.of(), "vd" + i, at, at, null);
+          String image =
+              "us-docker.pkg.dev/acme/" + ns + "/" + owner.name() + "@sha256:" + "ab".repeat(32);
+          ViolationTransition v =
+              new ViolationTransition(
+                  "v" + i,
+                  cluster,
+                  ns,
+                  pod,
+                  owner,
+                  ViolationCategory.POLICY,
+                  random.nextInt(10) == 0 ? Severity.CRITICAL : Severity.HIGH,
+                  List.of("defaultAdmissionRule"),
+                  open
+                      ? ViolationTransition.Transition.OPENED
+                      : ViolationTransition.Transition.RESOLVED,
+                  open ? null : Decision.DENY,
+                  open ? Decision.DENY : Decision.ALLOW,
+                  ns
+                      + "/"
+                      + pod
+                      + ": "
+                      + (open ? "DENY: main fails defaultAdmissionRule" : "RESOLVED"),
+                  List.of(
+                      new ViolationTransition.ImageFinding(
+                          "main",
+                          image,
+                          "sha256:" + "ab".repeat(32),
+                          "defaultAdmissionRule",
+                          Decision.DENY,
+                          List.of("projects/acme/attestors/built-by-ci"),
+                          List.of(),
+                          List.of())),
+                  List.of("BINAUTHZ_POLICY/*/projects/acme/policy@1"),
+                  open
+                      ? List.of("no attestation by projects/acme/attestors/built-by-ci")
+                      : List.of(),
+                  "vd" + i,
+                  at,
+                  at,
+                  null);
           send(producer, Topics.VIOLATIONS.name(), v.key(), v, at);
         } else {
           FollowUp.Kind kind = FollowUp.Kind.values()[random.nextInt(3)];
           String base = FollowUp.key(cluster, owner, kind);
           int step = followUpStep.merge(base, 1, Integer::sum);
           int cycle = (step - 1) / 4;
-          FollowUp.State state = List.of(FollowUp.State.OPEN, FollowUp.State.ESCALATED, FollowUp.State.ACKNOWLEDGED,
-              FollowUp.State.RESOLVED).get((step - 1) % 4);
-          Instant first = state == FollowUp.State.OPEN ? at : at.minus(Duration.ofHours((step - 1) % 4));
-          FollowUp f = new FollowUp(base + "#" + cycle, cluster, owner, kind, state, "benchmark " + state,
-              state == FollowUp.State.OPEN ? null : Decision.DENY, 3, List.of("p-1", "p-2", "p-3"),
-              List.of("us-docker.pkg.dev/acme/app@sha256:" + "cd".repeat(32)), List.of("alice@acme.example"), null,
-              first, first, at, state == FollowUp.State.ACKNOWLEDGED || state == FollowUp.State.RESOLVED
-                  ? "bob@acme.example" : null,
-              state == FollowUp.State.ACKNOWLEDGED ? "benchmark note " + i : null, null);
+          FollowUp.State state =
+              List.of(
+                      FollowUp.State.OPEN,
+                      FollowUp.State.ESCALATED,
+                      FollowUp.State.ACKNOWLEDGED,
+                      FollowUp.State.RESOLVED)
+                  .get((step - 1) % 4);
+          Instant first =
+              state == FollowUp.State.OPEN ? at : at.minus(Duration.ofHours((step - 1) % 4));
+          FollowUp f =
+              new FollowUp(
+                  base + "#" + cycle,
+                  cluster,
+                  owner,
+                  kind,
+                  state,
+                  "benchmark " + state,
+                  state == FollowUp.State.OPEN ? null : Decision.DENY,
+                  3,
+                  List.of("p-1", "p-2", "p-3"),
+                  List.of("us-docker.pkg.dev/acme/app@sha256:" + "cd".repeat(32)),
+                  List.of("alice@acme.example"),
+                  null,
+                  first,
+                  first,
+                  at,
+                  state == FollowUp.State.ACKNOWLEDGED || state == FollowUp.State.RESOLVED
+                      ? "bob@acme.example"
+                      : null,
+                  state == FollowUp.State.ACKNOWLEDGED ? "benchmark note " + i : null,
+                  null);
           send(producer, Topics.FOLLOWUPS.name(), f.key(), f, at);
         }
       }
@@ -221,7 +333,8 @@ public final class ReportBenchmark {
     }
   }
 
-  private static void send(KafkaProducer<String, byte[]> producer, String topic, String key, Object value, Instant at) {
+  private static void send(
+      KafkaProducer<String, byte[]> producer, String topic, String key, Object value, Instant at) {
     producer.send(new ProducerRecord<>(topic, null, at.toEpochMilli(), key, Json.write(value)));
   }
 
@@ -241,8 +354,11 @@ public final class ReportBenchmark {
 
   private static String cpu() {
     try {
-      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-          .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+          .filter(l -> l.startsWith("model name"))
+          .findFirst()
+          .map(l -> l.substring(l.indexOf(':') + 1).trim())
+          .orElse("unknown CPU");
     } catch (IOException e) {
       return "unknown CPU";
     }

@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A tiny run of the bounded-heap benchmark, so the harness keeps working; the real run is by hand. */
+/**
+ * A tiny run of the bounded-heap benchmark, so the harness keeps working; the real run is by hand.
+ */
 class ReportBenchmarkIT {
 
   @Test

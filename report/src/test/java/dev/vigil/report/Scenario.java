@@ -28,8 +28,8 @@ import java.util.Map;
  *       namespaces admitted fail-open (gaps of at most 8 minutes: one outage); a lone fail-open on
  *       5 November at 14:00 (a second outage).
  *   <li>20 ordinary admissions, 3 denials, 2 dry-run denials, 1 breakglass, 2 admissions on the
- *       staging cluster, one redelivered audit event and one RequestReceived stage (neither counts);
- *       admissions just before and at the end of the period (they do not count).
+ *       staging cluster, one redelivered audit event and one RequestReceived stage (neither
+ *       counts); admissions just before and at the end of the period (they do not count).
  *   <li>Violations: 4 opened and 2 resolved in the period; at the end Deployment payments/api (3
  *       pods) and Deployment checkout/web (opened before the period) still violate.
  *   <li>Follow-ups: fail-open payments/api escalated then acknowledged by bob after 5 h; fail-open
@@ -89,123 +89,417 @@ final class Scenario {
     failOpen(PROD, web, "web-1", "2026-11-03T10:12:00Z");
     failOpen(PROD, web, "web-2", "2026-11-03T10:20:00Z");
     // A second, lone outage two days later.
-    failOpen(PROD, new WorkloadRef(WorkloadRef.Kind.JOB, "payments", "batch"), "batch-x1", "2026-11-05T14:00:00Z");
+    failOpen(
+        PROD,
+        new WorkloadRef(WorkloadRef.Kind.JOB, "payments", "batch"),
+        "batch-x1",
+        "2026-11-05T14:00:00Z");
     for (int i = 0; i < 20; i++) {
       String ns = i % 2 == 0 ? "payments" : "checkout";
-      admission(PROD, deployment(ns, "svc" + i), "svc" + i + "-a", "2026-11-02T0" + (i % 10) + ":30:00Z",
-          false, false, false, null, "ResponseComplete");
+      admission(
+          PROD,
+          deployment(ns, "svc" + i),
+          "svc" + i + "-a",
+          "2026-11-02T0" + (i % 10) + ":30:00Z",
+          false,
+          false,
+          false,
+          null,
+          "ResponseComplete");
     }
     for (int i = 0; i < 3; i++) {
-      admission(PROD, deployment("checkout", "unsigned"), "unsigned-" + i, "2026-11-04T1" + i + ":00:00Z",
-          true, false, false, null, "ResponseComplete");
+      admission(
+          PROD,
+          deployment("checkout", "unsigned"),
+          "unsigned-" + i,
+          "2026-11-04T1" + i + ":00:00Z",
+          true,
+          false,
+          false,
+          null,
+          "ResponseComplete");
     }
     for (int i = 0; i < 2; i++) {
-      admission(PROD, deployment("sandbox", "tool"), "tool-" + i, "2026-11-07T2" + i + ":00:00Z",
-          false, true, false, null, "ResponseComplete");
+      admission(
+          PROD,
+          deployment("sandbox", "tool"),
+          "tool-" + i,
+          "2026-11-07T2" + i + ":00:00Z",
+          false,
+          true,
+          false,
+          null,
+          "ResponseComplete");
     }
-    admission(PROD, deployment("payments", "hotfix"), "hotfix-1", "2026-11-04T09:00:00Z", false, false, true, null,
+    admission(
+        PROD,
+        deployment("payments", "hotfix"),
+        "hotfix-1",
+        "2026-11-04T09:00:00Z",
+        false,
+        false,
+        true,
+        null,
         "ResponseComplete");
-    admission(STAGING, deployment("default", "smoke"), "smoke-1", "2026-11-02T00:00:00Z", false, false, false,
-        null, "ResponseComplete");
-    admission(STAGING, deployment("default", "smoke"), "smoke-2", "2026-11-02T00:05:00Z", false, false, false,
-        null, "ResponseComplete");
+    admission(
+        STAGING,
+        deployment("default", "smoke"),
+        "smoke-1",
+        "2026-11-02T00:00:00Z",
+        false,
+        false,
+        false,
+        null,
+        "ResponseComplete");
+    admission(
+        STAGING,
+        deployment("default", "smoke"),
+        "smoke-2",
+        "2026-11-02T00:05:00Z",
+        false,
+        false,
+        false,
+        null,
+        "ResponseComplete");
     // The audit webhook delivered the first ordinary admission twice.
-    AdmissionEvent first = (AdmissionEvent) records.stream()
-        .filter(r -> r.value() instanceof AdmissionEvent e && e.name().equals("svc0-a")).findFirst().orElseThrow().value();
+    AdmissionEvent first =
+        (AdmissionEvent)
+            records.stream()
+                .filter(r -> r.value() instanceof AdmissionEvent e && e.name().equals("svc0-a"))
+                .findFirst()
+                .orElseThrow()
+                .value();
     records.add(new Rec(Topics.ADMISSION_EVENTS, first.key(), first, first.requestReceivedAt()));
     // The RequestReceived stage of a request carries no decision.
-    admission(PROD, deployment("payments", "svc0"), "svc0-b", "2026-11-02T00:31:00Z", false, false, false, null,
+    admission(
+        PROD,
+        deployment("payments", "svc0"),
+        "svc0-b",
+        "2026-11-02T00:31:00Z",
+        false,
+        false,
+        false,
+        null,
         "RequestReceived");
     // Outside the period.
     failOpen(PROD, api, "api-0", "2026-10-31T23:50:00Z");
     failOpen(PROD, api, "api-9", "2026-11-08T00:00:00Z");
-    admission(PROD, deployment("payments", "later"), "later-1", "2026-11-09T00:00:00Z", false, false, false, null,
+    admission(
+        PROD,
+        deployment("payments", "later"),
+        "later-1",
+        "2026-11-09T00:00:00Z",
+        false,
+        false,
+        false,
+        null,
         "ResponseComplete");
   }
 
   private void violations() {
     WorkloadRef api = deployment("payments", "api");
-    violation(api, "api-1", Transition.OPENED, null, Decision.DENY, "2026-11-03T11:00:00Z", "2026-11-03T11:00:00Z");
-    violation(api, "api-2", Transition.OPENED, null, Decision.DENY, "2026-11-03T11:00:00Z", "2026-11-03T11:00:00Z");
-    violation(api, "api-3", Transition.OPENED, null, Decision.DENY, "2026-11-03T11:00:00Z", "2026-11-03T11:00:00Z");
-    violation(api, "api-1", Transition.RESOLVED, Decision.DENY, Decision.ALLOW, "2026-11-03T11:00:00Z",
+    violation(
+        api,
+        "api-1",
+        Transition.OPENED,
+        null,
+        Decision.DENY,
+        "2026-11-03T11:00:00Z",
+        "2026-11-03T11:00:00Z");
+    violation(
+        api,
+        "api-2",
+        Transition.OPENED,
+        null,
+        Decision.DENY,
+        "2026-11-03T11:00:00Z",
+        "2026-11-03T11:00:00Z");
+    violation(
+        api,
+        "api-3",
+        Transition.OPENED,
+        null,
+        Decision.DENY,
+        "2026-11-03T11:00:00Z",
+        "2026-11-03T11:00:00Z");
+    violation(
+        api,
+        "api-1",
+        Transition.RESOLVED,
+        Decision.DENY,
+        Decision.ALLOW,
+        "2026-11-03T11:00:00Z",
         "2026-11-04T12:00:00Z");
-    violation(api, "api-4", Transition.OPENED, null, Decision.DRYRUN_DENY, "2026-11-06T00:00:00Z",
+    violation(
+        api,
+        "api-4",
+        Transition.OPENED,
+        null,
+        Decision.DRYRUN_DENY,
+        "2026-11-06T00:00:00Z",
         "2026-11-06T00:00:00Z");
-    violation(api, "api-4", Transition.CHANGED, Decision.DRYRUN_DENY, Decision.DENY, "2026-11-06T00:00:00Z",
+    violation(
+        api,
+        "api-4",
+        Transition.CHANGED,
+        Decision.DRYRUN_DENY,
+        Decision.DENY,
+        "2026-11-06T00:00:00Z",
         "2026-11-07T00:00:00Z");
     WorkloadRef web = deployment("checkout", "web");
-    violation(web, "web-1", Transition.OPENED, null, Decision.UNKNOWN, "2026-10-20T00:00:00Z", "2026-10-20T00:00:00Z");
+    violation(
+        web,
+        "web-1",
+        Transition.OPENED,
+        null,
+        Decision.UNKNOWN,
+        "2026-10-20T00:00:00Z",
+        "2026-10-20T00:00:00Z");
     WorkloadRef legacy = deployment("checkout", "legacy");
-    violation(legacy, "legacy-1", Transition.OPENED, null, Decision.DENY, "2026-10-15T00:00:00Z",
+    violation(
+        legacy,
+        "legacy-1",
+        Transition.OPENED,
+        null,
+        Decision.DENY,
+        "2026-10-15T00:00:00Z",
         "2026-10-15T00:00:00Z");
-    violation(legacy, "legacy-1", Transition.RESOLVED, Decision.DENY, Decision.ALLOW, "2026-10-15T00:00:00Z",
+    violation(
+        legacy,
+        "legacy-1",
+        Transition.RESOLVED,
+        Decision.DENY,
+        Decision.ALLOW,
+        "2026-10-15T00:00:00Z",
         "2026-11-02T00:00:00Z");
     WorkloadRef tool = deployment("sandbox", "tool");
-    violation(tool, "tool-9", Transition.OPENED, null, Decision.DENY, "2026-11-09T00:00:00Z", "2026-11-09T00:00:00Z");
+    violation(
+        tool,
+        "tool-9",
+        Transition.OPENED,
+        null,
+        Decision.DENY,
+        "2026-11-09T00:00:00Z",
+        "2026-11-09T00:00:00Z");
   }
 
   private void followUps() {
     String ackNote = "enforcer outage INC-7; images rebuilt and signed";
     // A: fail-open payments/api, escalated, acknowledged by bob after 5 h, resolved the next day.
-    FollowUpBuilder a = new FollowUpBuilder("fu-a", PROD, deployment("payments", "api"), Kind.FAIL_OPEN,
-        "2026-11-03T10:00:00Z", "2026-11-03T10:05:00Z", 3, List.of("api-1", "api-2", "api-3"),
-        "system:serviceaccount:kube-system:replicaset-controller");
+    FollowUpBuilder a =
+        new FollowUpBuilder(
+            "fu-a",
+            PROD,
+            deployment("payments", "api"),
+            Kind.FAIL_OPEN,
+            "2026-11-03T10:00:00Z",
+            "2026-11-03T10:05:00Z",
+            3,
+            List.of("api-1", "api-2", "api-3"),
+            "system:serviceaccount:kube-system:replicaset-controller");
     a.change(State.OPEN, "admission failed open", null, "2026-11-03T10:00:00Z", null, null);
-    a.change(State.ESCALATED, "re-evaluation denied 3 pods", Decision.DENY, "2026-11-03T11:00:00Z", null, null);
-    a.change(State.ACKNOWLEDGED, "acknowledged", Decision.DENY, "2026-11-03T15:00:00Z", "bob@acme.example", ackNote);
-    a.change(State.RESOLVED, "workload made compliant", Decision.ALLOW, "2026-11-04T12:00:00Z", "bob@acme.example",
+    a.change(
+        State.ESCALATED,
+        "re-evaluation denied 3 pods",
+        Decision.DENY,
+        "2026-11-03T11:00:00Z",
+        null,
+        null);
+    a.change(
+        State.ACKNOWLEDGED,
+        "acknowledged",
+        Decision.DENY,
+        "2026-11-03T15:00:00Z",
+        "bob@acme.example",
+        ackNote);
+    a.change(
+        State.RESOLVED,
+        "workload made compliant",
+        Decision.ALLOW,
+        "2026-11-04T12:00:00Z",
+        "bob@acme.example",
         ackNote);
     // B: fail-open checkout/web verified after 28 min.
-    FollowUpBuilder b = new FollowUpBuilder("fu-b", PROD, deployment("checkout", "web"), Kind.FAIL_OPEN,
-        "2026-11-03T10:12:00Z", "2026-11-03T10:20:00Z", 2, List.of("web-1", "web-2"),
-        "system:serviceaccount:kube-system:replicaset-controller");
+    FollowUpBuilder b =
+        new FollowUpBuilder(
+            "fu-b",
+            PROD,
+            deployment("checkout", "web"),
+            Kind.FAIL_OPEN,
+            "2026-11-03T10:12:00Z",
+            "2026-11-03T10:20:00Z",
+            2,
+            List.of("web-1", "web-2"),
+            "system:serviceaccount:kube-system:replicaset-controller");
     b.change(State.OPEN, "admission failed open", null, "2026-11-03T10:12:00Z", null, null);
-    b.change(State.VERIFIED, "re-evaluation allowed every image", Decision.ALLOW, "2026-11-03T10:40:00Z", null, null);
+    b.change(
+        State.VERIFIED,
+        "re-evaluation allowed every image",
+        Decision.ALLOW,
+        "2026-11-03T10:40:00Z",
+        null,
+        null);
     // C: fail-open payments/batch verified after 30 min.
-    FollowUpBuilder c = new FollowUpBuilder("fu-c", PROD, new WorkloadRef(WorkloadRef.Kind.JOB, "payments", "batch"),
-        Kind.FAIL_OPEN, "2026-11-05T14:00:00Z", "2026-11-05T14:00:00Z", 1, List.of("batch-x1"),
-        "system:serviceaccount:kube-system:job-controller");
+    FollowUpBuilder c =
+        new FollowUpBuilder(
+            "fu-c",
+            PROD,
+            new WorkloadRef(WorkloadRef.Kind.JOB, "payments", "batch"),
+            Kind.FAIL_OPEN,
+            "2026-11-05T14:00:00Z",
+            "2026-11-05T14:00:00Z",
+            1,
+            List.of("batch-x1"),
+            "system:serviceaccount:kube-system:job-controller");
     c.change(State.OPEN, "admission failed open", null, "2026-11-05T14:00:00Z", null, null);
-    c.change(State.VERIFIED, "re-evaluation allowed every image", Decision.ALLOW, "2026-11-05T14:30:00Z", null, null);
-    // D: breakglass payments/hotfix, escalated, acknowledged by carol after 1 h with a hostile note.
-    FollowUpBuilder d = new FollowUpBuilder("fu-d", PROD, deployment("payments", "hotfix"), Kind.BREAKGLASS,
-        "2026-11-04T09:00:00Z", "2026-11-04T09:00:00Z", 1, List.of("hotfix-1"), "alice@acme.example");
+    c.change(
+        State.VERIFIED,
+        "re-evaluation allowed every image",
+        Decision.ALLOW,
+        "2026-11-05T14:30:00Z",
+        null,
+        null);
+    // D: breakglass payments/hotfix, escalated, acknowledged by carol after 1 h with a hostile
+    // note.
+    FollowUpBuilder d =
+        new FollowUpBuilder(
+            "fu-d",
+            PROD,
+            deployment("payments", "hotfix"),
+            Kind.BREAKGLASS,
+            "2026-11-04T09:00:00Z",
+            "2026-11-04T09:00:00Z",
+            1,
+            List.of("hotfix-1"),
+            "alice@acme.example");
     d.change(State.OPEN, "breakglass admission", null, "2026-11-04T09:00:00Z", null, null);
-    d.change(State.ESCALATED, "re-evaluation denied 1 pod", Decision.DENY, "2026-11-04T09:05:00Z", null, null);
-    d.change(State.ACKNOWLEDGED, "acknowledged", Decision.DENY, "2026-11-04T10:00:00Z", "carol@acme.example",
+    d.change(
+        State.ESCALATED,
+        "re-evaluation denied 1 pod",
+        Decision.DENY,
+        "2026-11-04T09:05:00Z",
+        null,
+        null);
+    d.change(
+        State.ACKNOWLEDGED,
+        "acknowledged",
+        Decision.DENY,
+        "2026-11-04T10:00:00Z",
+        "carol@acme.example",
         HOSTILE_NOTE);
     // E: breakglass checkout/debug, escalated, still open at the end (40 h old).
-    FollowUpBuilder e = new FollowUpBuilder("fu-e", PROD, deployment("checkout", "debug"), Kind.BREAKGLASS,
-        "2026-11-06T08:00:00Z", "2026-11-06T08:00:00Z", 1, List.of("debug-1"), "dave@acme.example");
+    FollowUpBuilder e =
+        new FollowUpBuilder(
+            "fu-e",
+            PROD,
+            deployment("checkout", "debug"),
+            Kind.BREAKGLASS,
+            "2026-11-06T08:00:00Z",
+            "2026-11-06T08:00:00Z",
+            1,
+            List.of("debug-1"),
+            "dave@acme.example");
     e.change(State.OPEN, "breakglass admission", null, "2026-11-06T08:00:00Z", null, null);
-    e.change(State.ESCALATED, "re-evaluation denied 1 pod", Decision.DENY, "2026-11-06T08:10:00Z", null, null);
+    e.change(
+        State.ESCALATED,
+        "re-evaluation denied 1 pod",
+        Decision.DENY,
+        "2026-11-06T08:10:00Z",
+        null,
+        null);
     // F: fail-open checkout/db open since before the period: past the deadline.
-    FollowUpBuilder f = new FollowUpBuilder("fu-f", PROD, new WorkloadRef(WorkloadRef.Kind.STATEFUL_SET, "checkout", "db"),
-        Kind.FAIL_OPEN, "2026-10-25T00:00:00Z", "2026-10-25T00:00:00Z", 1, List.of("db-0"),
-        "system:serviceaccount:kube-system:statefulset-controller");
+    FollowUpBuilder f =
+        new FollowUpBuilder(
+            "fu-f",
+            PROD,
+            new WorkloadRef(WorkloadRef.Kind.STATEFUL_SET, "checkout", "db"),
+            Kind.FAIL_OPEN,
+            "2026-10-25T00:00:00Z",
+            "2026-10-25T00:00:00Z",
+            1,
+            List.of("db-0"),
+            "system:serviceaccount:kube-system:statefulset-controller");
     f.change(State.OPEN, "admission failed open", null, "2026-10-25T00:00:00Z", null, null);
-    f.change(State.ESCALATED, "re-evaluation could not judge the pod", Decision.UNKNOWN, "2026-10-25T01:00:00Z", null,
+    f.change(
+        State.ESCALATED,
+        "re-evaluation could not judge the pod",
+        Decision.UNKNOWN,
+        "2026-10-25T01:00:00Z",
+        null,
         null);
     // G: closed long before the period.
-    FollowUpBuilder g = new FollowUpBuilder("fu-g", PROD, deployment("payments", "old"), Kind.FAIL_OPEN,
-        "2026-10-10T00:00:00Z", "2026-10-10T00:00:00Z", 1, List.of("old-1"), "erin@acme.example");
+    FollowUpBuilder g =
+        new FollowUpBuilder(
+            "fu-g",
+            PROD,
+            deployment("payments", "old"),
+            Kind.FAIL_OPEN,
+            "2026-10-10T00:00:00Z",
+            "2026-10-10T00:00:00Z",
+            1,
+            List.of("old-1"),
+            "erin@acme.example");
     g.change(State.OPEN, "admission failed open", null, "2026-10-10T00:00:00Z", null, null);
-    g.change(State.VERIFIED, "re-evaluation allowed every image", Decision.ALLOW, "2026-10-10T00:20:00Z", null, null);
+    g.change(
+        State.VERIFIED,
+        "re-evaluation allowed every image",
+        Decision.ALLOW,
+        "2026-10-10T00:20:00Z",
+        null,
+        null);
     // H: opened after the period.
-    FollowUpBuilder h = new FollowUpBuilder("fu-h", PROD, deployment("payments", "api"), Kind.BREAKGLASS,
-        "2026-11-08T03:00:00Z", "2026-11-08T03:00:00Z", 1, List.of("api-7"), "alice@acme.example");
+    FollowUpBuilder h =
+        new FollowUpBuilder(
+            "fu-h",
+            PROD,
+            deployment("payments", "api"),
+            Kind.BREAKGLASS,
+            "2026-11-08T03:00:00Z",
+            "2026-11-08T03:00:00Z",
+            1,
+            List.of("api-7"),
+            "alice@acme.example");
     h.change(State.OPEN, "breakglass admission", null, "2026-11-08T03:00:00Z", null, null);
     // I: dry-run sandbox/tool, open at the end of the period, resolved after it.
-    FollowUpBuilder i = new FollowUpBuilder("fu-i", PROD, deployment("sandbox", "tool"), Kind.DRY_RUN,
-        "2026-11-07T20:00:00Z", "2026-11-07T21:00:00Z", 2, List.of("tool-0", "tool-1"), "frank@acme.example");
-    i.change(State.OPEN, "dry-run rule would have denied", Decision.DRYRUN_DENY, "2026-11-07T20:00:00Z", null, null);
+    FollowUpBuilder i =
+        new FollowUpBuilder(
+            "fu-i",
+            PROD,
+            deployment("sandbox", "tool"),
+            Kind.DRY_RUN,
+            "2026-11-07T20:00:00Z",
+            "2026-11-07T21:00:00Z",
+            2,
+            List.of("tool-0", "tool-1"),
+            "frank@acme.example");
+    i.change(
+        State.OPEN,
+        "dry-run rule would have denied",
+        Decision.DRYRUN_DENY,
+        "2026-11-07T20:00:00Z",
+        null,
+        null);
     i.change(State.RESOLVED, "workload deleted", null, "2026-11-08T02:00:00Z", null, null);
     // S: staging, verified after 10 min.
-    FollowUpBuilder s = new FollowUpBuilder("fu-s", STAGING, deployment("default", "smoke"), Kind.FAIL_OPEN,
-        "2026-11-02T00:00:00Z", "2026-11-02T00:05:00Z", 2, List.of("smoke-1", "smoke-2"), "ci@acme.example");
+    FollowUpBuilder s =
+        new FollowUpBuilder(
+            "fu-s",
+            STAGING,
+            deployment("default", "smoke"),
+            Kind.FAIL_OPEN,
+            "2026-11-02T00:00:00Z",
+            "2026-11-02T00:05:00Z",
+            2,
+            List.of("smoke-1", "smoke-2"),
+            "ci@acme.example");
     s.change(State.OPEN, "admission failed open", null, "2026-11-02T00:00:00Z", null, null);
-    s.change(State.VERIFIED, "re-evaluation allowed every image", Decision.ALLOW, "2026-11-02T00:10:00Z", null, null);
+    s.change(
+        State.VERIFIED,
+        "re-evaluation allowed every image",
+        Decision.ALLOW,
+        "2026-11-02T00:10:00Z",
+        null,
+        null);
   }
 
   private final class FollowUpBuilder {
@@ -219,8 +513,16 @@ final class Scenario {
     final List<String> pods;
     final String user;
 
-    FollowUpBuilder(String id, String cluster, WorkloadRef owner, Kind kind, String firstSeen, String lastSeen,
-        int podCount, List<String> pods, String user) {
+    FollowUpBuilder(
+        String id,
+        String cluster,
+        WorkloadRef owner,
+        Kind kind,
+        String firstSeen,
+        String lastSeen,
+        int podCount,
+        List<String> pods,
+        String user) {
       this.id = id;
       this.cluster = cluster;
       this.owner = owner;
@@ -232,51 +534,141 @@ final class Scenario {
       this.user = user;
     }
 
-    void change(State state, String cause, Decision reevaluation, String at, String by, String note) {
-      FollowUp f = new FollowUp(id, cluster, owner, kind, state, cause, reevaluation, podCount, pods,
-          List.of(image(owner.name())), List.of(user), kind == Kind.FAIL_OPEN ? "IMAGE_POLICY_WEBHOOK" : null,
-          firstSeen, lastSeen, Instant.parse(at), by, note, null);
+    void change(
+        State state, String cause, Decision reevaluation, String at, String by, String note) {
+      FollowUp f =
+          new FollowUp(
+              id,
+              cluster,
+              owner,
+              kind,
+              state,
+              cause,
+              reevaluation,
+              podCount,
+              pods,
+              List.of(image(owner.name())),
+              List.of(user),
+              kind == Kind.FAIL_OPEN ? "IMAGE_POLICY_WEBHOOK" : null,
+              firstSeen,
+              lastSeen,
+              Instant.parse(at),
+              by,
+              note,
+              null);
       records.add(new Rec(Topics.FOLLOWUPS, f.key(), f, f.changedAt()));
     }
   }
 
   private void failOpen(String cluster, WorkloadRef owner, String pod, String at) {
-    admission(cluster, owner, pod, at, false, false, false,
-        new FailedOpen(FailedOpen.Mechanism.IMAGE_POLICY_WEBHOOK, "imagepolicywebhook.image-policy.k8s.io/failed-open=true"),
+    admission(
+        cluster,
+        owner,
+        pod,
+        at,
+        false,
+        false,
+        false,
+        new FailedOpen(
+            FailedOpen.Mechanism.IMAGE_POLICY_WEBHOOK,
+            "imagepolicywebhook.image-policy.k8s.io/failed-open=true"),
         "ResponseComplete");
   }
 
-  private void admission(String cluster, WorkloadRef owner, String pod, String at, boolean blocked, boolean dryRun,
-      boolean breakglass, FailedOpen failedOpen, String stage) {
+  private void admission(
+      String cluster,
+      WorkloadRef owner,
+      String pod,
+      String at,
+      boolean blocked,
+      boolean dryRun,
+      boolean breakglass,
+      FailedOpen failedOpen,
+      String stage) {
     seq++;
-    Map<String, String> annotations = failedOpen != null
-        ? Map.of("imagepolicywebhook.image-policy.k8s.io/failed-open", "true")
-        : breakglass ? Map.of("imagepolicywebhook.image-policy.k8s.io/break-glass", "true")
-        : dryRun ? Map.of("imagepolicywebhook.image-policy.k8s.io/dry-run", "true") : Map.of();
-    AdmissionEvent e = new AdmissionEvent("evt-" + seq, cluster, AdmissionEvent.Source.KUBERNETES_AUDIT,
-        "audit-" + seq, stage, "create", owner.namespace(), pod, "uid-" + seq,
-        breakglass ? "alice@acme.example" : "system:serviceaccount:kube-system:replicaset-controller", "default", owner,
-        List.of(new ContainerImage("main", ContainerImage.Kind.CONTAINER, image(owner.name()), null)),
-        blocked, dryRun, breakglass, failedOpen, blocked ? 400 : 201, blocked ? "VIOLATES_POLICY" : "Created",
-        annotations, Instant.parse(at));
+    Map<String, String> annotations =
+        failedOpen != null
+            ? Map.of("imagepolicywebhook.image-policy.k8s.io/failed-open", "true")
+            : breakglass
+                ? Map.of("imagepolicywebhook.image-policy.k8s.io/break-glass", "true")
+                : dryRun
+                    ? Map.of("imagepolicywebhook.image-policy.k8s.io/dry-run", "true")
+                    : Map.of();
+    AdmissionEvent e =
+        new AdmissionEvent(
+            "evt-" + seq,
+            cluster,
+            AdmissionEvent.Source.KUBERNETES_AUDIT,
+            "audit-" + seq,
+            stage,
+            "create",
+            owner.namespace(),
+            pod,
+            "uid-" + seq,
+            breakglass
+                ? "alice@acme.example"
+                : "system:serviceaccount:kube-system:replicaset-controller",
+            "default",
+            owner,
+            List.of(
+                new ContainerImage(
+                    "main", ContainerImage.Kind.CONTAINER, image(owner.name()), null)),
+            blocked,
+            dryRun,
+            breakglass,
+            failedOpen,
+            blocked ? 400 : 201,
+            blocked ? "VIOLATES_POLICY" : "Created",
+            annotations,
+            Instant.parse(at));
     records.add(new Rec(Topics.ADMISSION_EVENTS, e.key(), e, e.requestReceivedAt()));
   }
 
-  private void violation(WorkloadRef owner, String pod, Transition t, Decision previous, Decision current,
-      String openedAt, String at) {
+  private void violation(
+      WorkloadRef owner,
+      String pod,
+      Transition t,
+      Decision previous,
+      Decision current,
+      String openedAt,
+      String at) {
     seq++;
     String attestor = "projects/acme/attestors/built-by-ci";
     Decision failing = current.isViolation() ? current : previous;
-    List<ViolationTransition.ImageFinding> images = failing == null ? List.of()
-        : List.of(new ViolationTransition.ImageFinding("main", image(owner.name()), "sha256:" + "ab".repeat(32),
-            "defaultAdmissionRule", failing, List.of(attestor), List.of(), List.of("attestor " + attestor + ": missing")));
-    ViolationTransition v = new ViolationTransition("viol-" + seq, PROD, owner.namespace(), pod, owner,
-        ViolationCategory.POLICY, failing == Decision.DRYRUN_DENY ? Severity.LOW : Severity.HIGH,
-        List.of("defaultAdmissionRule"), t, previous, current,
-        owner.namespace() + "/" + pod + ": " + t + ": main fails defaultAdmissionRule", images,
-        List.of("BINAUTHZ_POLICY/*/projects/acme/policy@1"),
-        current.isViolation() ? List.of("no attestation by " + attestor) : List.of(),
-        "verdict-" + seq, Instant.parse(openedAt), Instant.parse(at), null);
+    List<ViolationTransition.ImageFinding> images =
+        failing == null
+            ? List.of()
+            : List.of(
+                new ViolationTransition.ImageFinding(
+                    "main",
+                    image(owner.name()),
+                    "sha256:" + "ab".repeat(32),
+                    "defaultAdmissionRule",
+                    failing,
+                    List.of(attestor),
+                    List.of(),
+                    List.of("attestor " + attestor + ": missing")));
+    ViolationTransition v =
+        new ViolationTransition(
+            "viol-" + seq,
+            PROD,
+            owner.namespace(),
+            pod,
+            owner,
+            ViolationCategory.POLICY,
+            failing == Decision.DRYRUN_DENY ? Severity.LOW : Severity.HIGH,
+            List.of("defaultAdmissionRule"),
+            t,
+            previous,
+            current,
+            owner.namespace() + "/" + pod + ": " + t + ": main fails defaultAdmissionRule",
+            images,
+            List.of("BINAUTHZ_POLICY/*/projects/acme/policy@1"),
+            current.isViolation() ? List.of("no attestation by " + attestor) : List.of(),
+            "verdict-" + seq,
+            Instant.parse(openedAt),
+            Instant.parse(at),
+            null);
     records.add(new Rec(Topics.VIOLATIONS, v.key(), v, v.at()));
   }
 

@@ -18,10 +18,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * The report's topics and a producer for them, in tests.
  *
- * <p>Topics get unlimited retention: the records carry fixed dates, which the catalogue's
- * retention (30 days for admission events) would soon delete. Creation waits until every partition
- * has a leader, and the producer is not idempotent (one request in flight keeps the order): on a
- * freshly created topic an idempotent producer was seen to retry {@code OUT_OF_ORDER_SEQUENCE_NUMBER}
+ * <p>Topics get unlimited retention: the records carry fixed dates, which the catalogue's retention
+ * (30 days for admission events) would soon delete. Creation waits until every partition has a
+ * leader, and the producer is not idempotent (one request in flight keeps the order): on a freshly
+ * created topic an idempotent producer was seen to retry {@code OUT_OF_ORDER_SEQUENCE_NUMBER}
  * forever after a first {@code NOT_LEADER_OR_FOLLOWER}.
  */
 final class TestTopics {
@@ -43,7 +43,8 @@ final class TestTopics {
       }
       admin.createTopics(topics).all().get(READY.toSeconds(), TimeUnit.SECONDS);
       // Produce only once every partition is served (TopicAdmin.awaitServed says why).
-      new TopicAdmin(admin, (short) 1).awaitServed(wanted.stream().map(Topic::name).toList(), READY);
+      new TopicAdmin(admin, (short) 1)
+          .awaitServed(wanted.stream().map(Topic::name).toList(), READY);
     }
   }
 

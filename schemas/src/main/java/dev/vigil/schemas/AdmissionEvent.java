@@ -7,8 +7,8 @@ import java.util.Objects;
 
 /**
  * An admission decision for a pod, read from an API server audit event or a GKE Cloud Audit Log
- * entry, with the enforcement signals it carried. Topic {@code vigil.admission-events}, key
- * {@code cluster/namespace/name}.
+ * entry, with the enforcement signals it carried. Topic {@code vigil.admission-events}, key {@code
+ * cluster/namespace/name}.
  *
  * @param auditId the audit event's {@code auditID} (or the log entry's {@code insertId}); with
  *     {@code stage} it de-duplicates redelivered events

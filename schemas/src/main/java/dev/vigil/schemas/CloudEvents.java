@@ -9,8 +9,8 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * CloudEvents 1.0 attributes as Kafka headers, binary content mode: the value is the event data
- * and {@code ce_*} headers carry the attributes, so CloudEvents SDKs can read Vigil's topics.
+ * CloudEvents 1.0 attributes as Kafka headers, binary content mode: the value is the event data and
+ * {@code ce_*} headers carry the attributes, so CloudEvents SDKs can read Vigil's topics.
  */
 public final class CloudEvents {
 

@@ -42,13 +42,18 @@ public record DeadLetter(
    * the payload or the key; text the error quotes (parsers copy tokens of the input into their
    * messages) is replaced by {@code ***}, line breaks by spaces.
    *
-   * @param reason why it was dead-lettered ({@code unreadable}, {@code processing_failed}); null
-   *     to use the error type
+   * @param reason why it was dead-lettered ({@code unreadable}, {@code processing_failed}); null to
+   *     use the error type
    */
   public String logLine(String reason) {
     StringBuilder b = new StringBuilder("dead letter: component=").append(component);
     if (partition != null || offset != null) {
-      b.append(" topic=").append(source).append(" partition=").append(partition).append(" offset=").append(offset);
+      b.append(" topic=")
+          .append(source)
+          .append(" partition=")
+          .append(partition)
+          .append(" offset=")
+          .append(offset);
     } else {
       b.append(" source=").append(source);
     }
@@ -70,9 +75,15 @@ public record DeadLetter(
   /** {@code error} without the input's text: quoted tokens become {@code ***}, on one line. */
   static String redacted(String error) {
     String s = CHAR_CODE.matcher(error).replaceAll("(code $1)");
-    s = QUOTED.matcher(s).replaceAll(m -> KEYWORDS.contains(m.group()) ? m.group()
-        : Matcher.quoteReplacement(m.group().charAt(0) + "***" + m.group().charAt(0)));
+    s =
+        QUOTED
+            .matcher(s)
+            .replaceAll(
+                m ->
+                    KEYWORDS.contains(m.group())
+                        ? m.group()
+                        : Matcher.quoteReplacement(
+                            m.group().charAt(0) + "***" + m.group().charAt(0)));
     return s.replaceAll("[\\r\\n\\t]+", " ");
   }
 }
-

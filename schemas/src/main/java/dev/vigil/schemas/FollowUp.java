@@ -18,14 +18,14 @@ import java.util.Objects;
  * @param severity how urgent, by the rule in {@link FollowUpSeverity}; derived by that rule when
  *     read from a v1 record
  * @param images the images of the pods, one entry per container and image (at most 50)
- * @param cause what made this change (e.g. "admission failed open", "re-evaluation under policy
- *     v3 allowed every image", "acknowledged")
+ * @param cause what made this change (e.g. "admission failed open", "re-evaluation under policy v3
+ *     allowed every image", "acknowledged")
  * @param reevaluation what re-evaluating the workload's pods under the current policy found, or
  *     {@code null} before the first evaluation
  * @param pods names of affected pods, at most {@link #MAX_PODS_LISTED}; {@code podCount} is all
  * @param users who created the pods, from the admission events
- * @param firstSeen when Vigil first processed a pod of it (processing time, as {@code lastSeen}
- *     and {@code changedAt})
+ * @param firstSeen when Vigil first processed a pod of it (processing time, as {@code lastSeen} and
+ *     {@code changedAt})
  * @param suspectedBypass {@code true} when a fail-open admission of the workload came after at
  *     least the configured number of denials of the same image (or workload) by the same principal
  *     within the configured window: the quota-exhaustion bypass; absent otherwise
@@ -94,7 +94,10 @@ public record FollowUp(
     /** The image of a container: the digest its reference names, else the one it runs. */
     public static Image of(ContainerImage c) {
       String d = digestOf(c.image());
-      return new Image(c.container(), c.image(), d != null ? d : c.imageId() == null ? null : digestOf(c.imageId()));
+      return new Image(
+          c.container(),
+          c.image(),
+          d != null ? d : c.imageId() == null ? null : digestOf(c.imageId()));
     }
 
     /** The {@code algorithm:hex} after the last {@code @} of a reference or image id, or null. */
@@ -157,7 +160,8 @@ public record FollowUp(
     images = List.copyOf(Objects.requireNonNullElse(images, List.of()));
     users = List.copyOf(Objects.requireNonNullElse(users, List.of()));
     if (severity == null) {
-      severity = FollowUpSeverity.of(kind, state, reevaluation, suspectedBypass != null, priorDenials);
+      severity =
+          FollowUpSeverity.of(kind, state, reevaluation, suspectedBypass != null, priorDenials);
     }
   }
 
@@ -168,13 +172,49 @@ public record FollowUp(
    * @deprecated build the v2 record
    */
   @Deprecated
-  public FollowUp(String followUpId, String clusterId, WorkloadRef owner, Kind kind, State state,
-      String cause, Decision reevaluation, int podCount, List<String> pods, List<String> images,
-      List<String> users, String detail, Instant firstSeen, Instant lastSeen, Instant changedAt,
-      String acknowledgedBy, String note, Instant eventTime) {
-    this(followUpId, clusterId, owner, kind, state, null, cause, reevaluation, podCount, pods,
-        Objects.requireNonNullElse(images, List.<String>of()).stream().map(Image::of).toList(), users,
-        detail, null, null, firstSeen, lastSeen, changedAt, acknowledgedBy, note, null, null, eventTime);
+  public FollowUp(
+      String followUpId,
+      String clusterId,
+      WorkloadRef owner,
+      Kind kind,
+      State state,
+      String cause,
+      Decision reevaluation,
+      int podCount,
+      List<String> pods,
+      List<String> images,
+      List<String> users,
+      String detail,
+      Instant firstSeen,
+      Instant lastSeen,
+      Instant changedAt,
+      String acknowledgedBy,
+      String note,
+      Instant eventTime) {
+    this(
+        followUpId,
+        clusterId,
+        owner,
+        kind,
+        state,
+        null,
+        cause,
+        reevaluation,
+        podCount,
+        pods,
+        Objects.requireNonNullElse(images, List.<String>of()).stream().map(Image::of).toList(),
+        users,
+        detail,
+        null,
+        null,
+        firstSeen,
+        lastSeen,
+        changedAt,
+        acknowledgedBy,
+        note,
+        null,
+        null,
+        eventTime);
   }
 
   /** True when the follow-up is flagged as a suspected quota-exhaustion bypass. */

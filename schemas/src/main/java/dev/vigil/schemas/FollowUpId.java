@@ -16,8 +16,9 @@ public record FollowUpId(String clusterId, WorkloadRef owner, FollowUp.Kind kind
   public static final String FORMAT = "<cluster>/<namespace>/<Kind>/<name>/<KIND>#<cycle>";
 
   /** The cluster id may itself contain slashes, so the other segments are matched from the end. */
-  private static final Pattern ID = Pattern.compile(
-      "^(?<cluster>.+)/(?<namespace>[^/#]+)/(?<owner>[A-Z_]+)/(?<name>[^/#]+)/(?<kind>[A-Z_]+)#(?<cycle>[1-9][0-9]*)$");
+  private static final Pattern ID =
+      Pattern.compile(
+          "^(?<cluster>.+)/(?<namespace>[^/#]+)/(?<owner>[A-Z_]+)/(?<name>[^/#]+)/(?<kind>[A-Z_]+)#(?<cycle>[1-9][0-9]*)$");
 
   public FollowUpId {
     Objects.requireNonNull(clusterId, "clusterId");
@@ -59,8 +60,8 @@ public record FollowUpId(String clusterId, WorkloadRef owner, FollowUp.Kind kind
     try {
       kind = FollowUp.Kind.valueOf(m.group("kind"));
     } catch (IllegalArgumentException e) {
-      throw new InvalidFollowUpIdException(id, "unknown follow-up kind " + m.group("kind")
-          + " (FAIL_OPEN, BREAKGLASS or DRY_RUN)");
+      throw new InvalidFollowUpIdException(
+          id, "unknown follow-up kind " + m.group("kind") + " (FAIL_OPEN, BREAKGLASS or DRY_RUN)");
     }
     int cycle;
     try {
@@ -68,8 +69,11 @@ public record FollowUpId(String clusterId, WorkloadRef owner, FollowUp.Kind kind
     } catch (NumberFormatException e) {
       throw new InvalidFollowUpIdException(id, "cycle " + m.group("cycle") + " is too large");
     }
-    return new FollowUpId(m.group("cluster"), new WorkloadRef(owner, m.group("namespace"), m.group("name")),
-        kind, cycle);
+    return new FollowUpId(
+        m.group("cluster"),
+        new WorkloadRef(owner, m.group("namespace"), m.group("name")),
+        kind,
+        cycle);
   }
 
   private static String oneLine(String s) {

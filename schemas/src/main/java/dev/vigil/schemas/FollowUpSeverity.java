@@ -5,8 +5,8 @@ package dev.vigil.schemas;
  *
  * <ul>
  *   <li>{@code high}: a fail-open or breakglass follow-up whose pods run images the policy denies
- *       (re-evaluation {@code DENY}) or that was ESCALATED (also: still OPEN past the maximum
- *       age); {@code medium} for a dry-run follow-up in that case.
+ *       (re-evaluation {@code DENY}) or that was ESCALATED (also: still OPEN past the maximum age);
+ *       {@code medium} for a dry-run follow-up in that case.
  *   <li>{@code medium}: a fail-open or breakglass follow-up not judged yet or that could not be
  *       judged (re-evaluation absent or {@code UNKNOWN}); {@code low} for a dry-run one.
  *   <li>{@code low}: the images comply (re-evaluation {@code ALLOW} or {@code DRYRUN_DENY}, or
@@ -25,13 +25,18 @@ public final class FollowUpSeverity {
   private FollowUpSeverity() {}
 
   /** The severity of a follow-up of {@code kind} in {@code state}; see the class comment. */
-  public static Severity of(FollowUp.Kind kind, FollowUp.State state, Decision reevaluation,
-      boolean suspectedBypass, Integer priorDenials) {
+  public static Severity of(
+      FollowUp.Kind kind,
+      FollowUp.State state,
+      Decision reevaluation,
+      boolean suspectedBypass,
+      Integer priorDenials) {
     boolean dryRun = kind == FollowUp.Kind.DRY_RUN;
     Severity s;
     if (reevaluation == Decision.DENY || state == FollowUp.State.ESCALATED) {
       s = dryRun ? Severity.MEDIUM : Severity.HIGH;
-    } else if (reevaluation == Decision.ALLOW || reevaluation == Decision.DRYRUN_DENY
+    } else if (reevaluation == Decision.ALLOW
+        || reevaluation == Decision.DRYRUN_DENY
         || state == FollowUp.State.VERIFIED) {
       s = Severity.LOW;
     } else {
@@ -46,7 +51,9 @@ public final class FollowUpSeverity {
     return s;
   }
 
-  /** The severity of {@code f} by this rule (what its {@code severity} says when written by Vigil). */
+  /**
+   * The severity of {@code f} by this rule (what its {@code severity} says when written by Vigil).
+   */
   public static Severity of(FollowUp f) {
     return of(f.kind(), f.state(), f.reevaluation(), f.bypassSuspected(), f.priorDenials());
   }

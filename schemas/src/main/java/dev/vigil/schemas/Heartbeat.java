@@ -15,7 +15,12 @@ import java.util.Objects;
  * @param at when this heartbeat was sent
  * @param intervalSeconds how often the instance sends one
  */
-public record Heartbeat(String component, String instance, String version, Instant startedAt, Instant at,
+public record Heartbeat(
+    String component,
+    String instance,
+    String version,
+    Instant startedAt,
+    Instant at,
     long intervalSeconds) {
 
   public Heartbeat {

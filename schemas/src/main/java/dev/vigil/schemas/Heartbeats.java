@@ -45,8 +45,13 @@ public final class Heartbeats implements AutoCloseable {
   private final Clock clock;
   private final AtomicBoolean failing = new AtomicBoolean();
 
-  private Heartbeats(Map<String, Object> clientConfig, String component, String version, Duration interval,
-      BooleanSupplier working, Clock clock) {
+  private Heartbeats(
+      Map<String, Object> clientConfig,
+      String component,
+      String version,
+      Duration interval,
+      BooleanSupplier working,
+      Clock clock) {
     this.component = Objects.requireNonNull(component, "component");
     this.version = version;
     this.working = Objects.requireNonNull(working, "working");
@@ -65,11 +70,13 @@ public final class Heartbeats implements AutoCloseable {
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, ms);
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, ms);
     this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "vigil-heartbeat-" + component);
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "vigil-heartbeat-" + component);
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
@@ -79,9 +86,14 @@ public final class Heartbeats implements AutoCloseable {
    * @param clientConfig Kafka client settings: {@code bootstrap.servers} and any security settings
    * @param version the tool's version, or {@code null}
    */
-  public static Heartbeats start(Map<String, Object> clientConfig, String component, String version,
-      Duration interval, BooleanSupplier working) {
-    Heartbeats h = new Heartbeats(clientConfig, component, version, interval, working, Clock.systemUTC());
+  public static Heartbeats start(
+      Map<String, Object> clientConfig,
+      String component,
+      String version,
+      Duration interval,
+      BooleanSupplier working) {
+    Heartbeats h =
+        new Heartbeats(clientConfig, component, version, interval, working, Clock.systemUTC());
     h.timer.scheduleAtFixedRate(h::beat, 0, h.intervalSeconds, TimeUnit.SECONDS);
     return h;
   }
@@ -91,19 +103,34 @@ public final class Heartbeats implements AutoCloseable {
       if (!working.getAsBoolean()) {
         return;
       }
-      Heartbeat h = new Heartbeat(component, instance, version, startedAt, clock.instant(), intervalSeconds);
-      producer.send(new ProducerRecord<>(Topics.HEARTBEATS.name(), null, h.at().toEpochMilli(), h.key(),
-          Json.write(h), CloudEvents.headers(Topics.HEARTBEATS, h.key() + "/" + h.at().toEpochMilli(),
-              "vigil/" + component, h.at())), (metadata, e) -> {
-                if (e == null) {
-                  if (failing.compareAndSet(true, false)) {
-                    LOG.info("heartbeats of {} are written to {} again", h.key(), Topics.HEARTBEATS.name());
-                  }
-                } else if (failing.compareAndSet(false, true)) {
-                  LOG.warn("heartbeat of {} not written to {}: {} (the report will show a gap)", h.key(),
-                      Topics.HEARTBEATS.name(), e.toString());
-                }
-              });
+      Heartbeat h =
+          new Heartbeat(component, instance, version, startedAt, clock.instant(), intervalSeconds);
+      producer.send(
+          new ProducerRecord<>(
+              Topics.HEARTBEATS.name(),
+              null,
+              h.at().toEpochMilli(),
+              h.key(),
+              Json.write(h),
+              CloudEvents.headers(
+                  Topics.HEARTBEATS,
+                  h.key() + "/" + h.at().toEpochMilli(),
+                  "vigil/" + component,
+                  h.at())),
+          (metadata, e) -> {
+            if (e == null) {
+              if (failing.compareAndSet(true, false)) {
+                LOG.info(
+                    "heartbeats of {} are written to {} again", h.key(), Topics.HEARTBEATS.name());
+              }
+            } else if (failing.compareAndSet(false, true)) {
+              LOG.warn(
+                  "heartbeat of {} not written to {}: {} (the report will show a gap)",
+                  h.key(),
+                  Topics.HEARTBEATS.name(),
+                  e.toString());
+            }
+          });
     } catch (RuntimeException e) {
       if (failing.compareAndSet(false, true)) {
         LOG.warn("heartbeat of {}/{} not written: {}", component, instance, e.toString());

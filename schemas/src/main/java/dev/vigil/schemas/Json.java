@@ -12,8 +12,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /**
- * The one Jackson configuration for Vigil's messages, with read limits that bound what a hostile
- * or broken producer can make a reader allocate.
+ * The one Jackson configuration for Vigil's messages, with read limits that bound what a hostile or
+ * broken producer can make a reader allocate.
  */
 public final class Json {
 

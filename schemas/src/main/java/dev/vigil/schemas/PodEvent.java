@@ -6,12 +6,12 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A pod as a cluster watcher saw it: added, changed in a way that matters, or deleted. Topic
- * {@code vigil.pod-events}, key {@code cluster/namespace/name}. Schema v2 ({@code pod-event/v2})
- * adds {@code imagePullSecrets}; a v1 record reads with none.
+ * A pod as a cluster watcher saw it: added, changed in a way that matters, or deleted. Topic {@code
+ * vigil.pod-events}, key {@code cluster/namespace/name}. Schema v2 ({@code pod-event/v2}) adds
+ * {@code imagePullSecrets}; a v1 record reads with none.
  *
- * @param images every container's image as the spec names it, with the running image id the
- *     kubelet reported ({@code status.*ContainerStatuses[].imageID}) once known
+ * @param images every container's image as the spec names it, with the running image id the kubelet
+ *     reported ({@code status.*ContainerStatuses[].imageID}) once known
  * @param imagePullSecrets the names in {@code spec.imagePullSecrets} (names only: never a secret's
  *     contents), in spec order
  */
@@ -54,12 +54,37 @@ public record PodEvent(
   }
 
   /** A pod event without image pull secrets (the v1 shape; tests, benchmarks). */
-  public PodEvent(String eventId, String clusterId, Type type, String namespace, String name,
-      String uid, String serviceAccount, String phase, WorkloadRef owner, List<ContainerImage> images,
-      Map<String, String> labels, Map<String, String> annotations, String resourceVersion,
+  public PodEvent(
+      String eventId,
+      String clusterId,
+      Type type,
+      String namespace,
+      String name,
+      String uid,
+      String serviceAccount,
+      String phase,
+      WorkloadRef owner,
+      List<ContainerImage> images,
+      Map<String, String> labels,
+      Map<String, String> annotations,
+      String resourceVersion,
       Instant observedAt) {
-    this(eventId, clusterId, type, namespace, name, uid, serviceAccount, phase, owner, images,
-        List.of(), labels, annotations, resourceVersion, observedAt);
+    this(
+        eventId,
+        clusterId,
+        type,
+        namespace,
+        name,
+        uid,
+        serviceAccount,
+        phase,
+        owner,
+        images,
+        List.of(),
+        labels,
+        annotations,
+        resourceVersion,
+        observedAt);
   }
 
   /** The Kafka key: {@code cluster/namespace/name}. */

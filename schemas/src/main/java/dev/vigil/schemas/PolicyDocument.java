@@ -55,24 +55,43 @@ public record PolicyDocument(
     }
     String actual = sha256Of(content);
     if (!actual.equals(sha256)) {
-      throw new IllegalArgumentException("sha256 " + sha256 + " of " + kind + "/" + scope + "/" + name
-          + " is not the SHA-256 of its content (" + actual + ")");
+      throw new IllegalArgumentException(
+          "sha256 "
+              + sha256
+              + " of "
+              + kind
+              + "/"
+              + scope
+              + "/"
+              + name
+              + " is not the SHA-256 of its content ("
+              + actual
+              + ")");
     }
   }
 
   /** A document with its {@link #sha256()} computed from {@code content}. */
-  public static PolicyDocument of(String scope, Kind kind, String name, long version, Format format,
-      String content, String source, Instant publishedAt) {
+  public static PolicyDocument of(
+      String scope,
+      Kind kind,
+      String name,
+      long version,
+      Format format,
+      String content,
+      String source,
+      Instant publishedAt) {
     Objects.requireNonNull(content, "content");
-    return new PolicyDocument(scope, kind, name, version, format, content, sha256Of(content), source,
-        publishedAt);
+    return new PolicyDocument(
+        scope, kind, name, version, format, content, sha256Of(content), source, publishedAt);
   }
 
   /** Lower-case hex SHA-256 of {@code content}'s UTF-8 bytes, as {@link #sha256()} holds it. */
   public static String sha256Of(String content) {
     try {
-      return HexFormat.of().formatHex(
-          MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256")
+                  .digest(content.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every Java platform", e);
     }

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
- * How urgently security operations should look at a finding, in the words SIEMs and the Policy
- * WG's PolicyReport use: {@code critical}, {@code high}, {@code medium}, {@code low} (lower case on
- * the wire). Declared from the gravest down, so {@link #compareTo} orders by urgency.
+ * How urgently security operations should look at a finding, in the words SIEMs and the Policy WG's
+ * PolicyReport use: {@code critical}, {@code high}, {@code medium}, {@code low} (lower case on the
+ * wire). Declared from the gravest down, so {@link #compareTo} orders by urgency.
  */
 public enum Severity {
   CRITICAL,
@@ -31,7 +31,8 @@ public enum Severity {
         }
       }
     }
-    throw new IllegalArgumentException("severity '" + text + "' is not one of critical, high, medium, low");
+    throw new IllegalArgumentException(
+        "severity '" + text + "' is not one of critical, high, medium, low");
   }
 
   /** True when this is at least as grave as {@code other}. */

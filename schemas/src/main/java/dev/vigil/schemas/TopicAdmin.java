@@ -47,8 +47,8 @@ public final class TopicAdmin {
   private final int minInsyncReplicas;
 
   /**
-   * Creates topics with {@code replicationFactor} replicas and {@link #defaultMinInsyncReplicas
-   * the default} {@code min.insync.replicas} for it.
+   * Creates topics with {@code replicationFactor} replicas and {@link #defaultMinInsyncReplicas the
+   * default} {@code min.insync.replicas} for it.
    */
   public TopicAdmin(Admin admin, short replicationFactor) {
     this(admin, replicationFactor, defaultMinInsyncReplicas(replicationFactor));
@@ -74,18 +74,22 @@ public final class TopicAdmin {
    */
   public static void checkReplication(int replicationFactor, int minInsyncReplicas) {
     if (replicationFactor < 1) {
-      throw new IllegalArgumentException("replication factor must be at least 1, not " + replicationFactor);
+      throw new IllegalArgumentException(
+          "replication factor must be at least 1, not " + replicationFactor);
     }
     if (minInsyncReplicas < 1 || minInsyncReplicas > replicationFactor) {
-      throw new IllegalArgumentException("min.insync.replicas must be between 1 and the replication factor "
-          + replicationFactor + ", not " + minInsyncReplicas);
+      throw new IllegalArgumentException(
+          "min.insync.replicas must be between 1 and the replication factor "
+              + replicationFactor
+              + ", not "
+              + minInsyncReplicas);
     }
   }
 
   /**
    * {@code min.insync.replicas} for a replication factor: one replica may be missing (a broker
-   * restarting) without refusing writes, and never fewer than two copies once there are three:
-   * 1 → 1, 2 → 1, 3 → 2, 5 → 2.
+   * restarting) without refusing writes, and never fewer than two copies once there are three: 1 →
+   * 1, 2 → 1, 3 → 2, 5 → 2.
    */
   public static int defaultMinInsyncReplicas(int replicationFactor) {
     return Math.max(1, Math.min(2, replicationFactor - 1));
@@ -131,9 +135,9 @@ public final class TopicAdmin {
   }
 
   /**
-   * Waits until every partition of the topics named {@code names} has a leader that serves it: the cluster's
-   * metadata names a leader, and that leader answers a list-offsets request for the partition (it
-   * does so only once it has applied the partition, as a produce request needs).
+   * Waits until every partition of the topics named {@code names} has a leader that serves it: the
+   * cluster's metadata names a leader, and that leader answers a list-offsets request for the
+   * partition (it does so only once it has applied the partition, as a produce request needs).
    *
    * @throws TimeoutException naming a partition that was not served in time
    */
@@ -149,13 +153,15 @@ public final class TopicAdmin {
           return;
         }
       } catch (ExecutionException e) {
-        // Not known or not led yet (UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, ...): retry.
+        // Not known or not led yet (UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, ...):
+        // retry.
         waitingFor = names + " (" + e.getCause().getMessage() + ")";
       } catch (TimeoutException e) {
         waitingFor = names + " (no answer)";
       }
       if (System.nanoTime() > deadline) {
-        throw new TimeoutException("partition " + waitingFor + " has no serving leader after " + timeout);
+        throw new TimeoutException(
+            "partition " + waitingFor + " has no serving leader after " + timeout);
       }
       Thread.sleep(pause);
       pause = Math.min(500, pause * 2);

@@ -3,8 +3,8 @@ package dev.vigil.schemas;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
- * Input that cannot be read as the message type it claims to be: malformed JSON, a missing
- * required field, or a document beyond the read limits. The message says which type and why.
+ * Input that cannot be read as the message type it claims to be: malformed JSON, a missing required
+ * field, or a document beyond the read limits. The message says which type and why.
  */
 public class UnreadableMessageException extends SerializationException {
 

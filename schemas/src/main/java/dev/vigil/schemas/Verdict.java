@@ -39,8 +39,8 @@ public record Verdict(
   /**
    * The judgement of one image, and the reasons for it.
    *
-   * @param attestorsMissing the attestors {@code rule} required that attested no valid signature
-   *     of {@code digest} (empty when the rule requires none, or all attested); absent in verdicts
+   * @param attestorsMissing the attestors {@code rule} required that attested no valid signature of
+   *     {@code digest} (empty when the rule requires none, or all attested); absent in verdicts
    *     written before it was kept
    */
   public record ImageResult(
@@ -62,8 +62,14 @@ public record Verdict(
     }
 
     /** An image result that names no missing attestor (the rule required none, or all attested). */
-    public ImageResult(String container, String image, String digest, Decision result, String rule,
-        List<String> reasons, List<CheckResult> checkResults) {
+    public ImageResult(
+        String container,
+        String image,
+        String digest,
+        Decision result,
+        String rule,
+        List<String> reasons,
+        List<CheckResult> checkResults) {
       this(container, image, digest, result, rule, reasons, checkResults, List.of());
     }
   }

@@ -16,8 +16,8 @@ import java.util.Objects;
  * @param severity how urgent, from the configured severity mapping; {@code null} only when read
  *     from a v1 record
  * @param rules the failing rules and checks as the policy names them (e.g. {@code
- *     kubernetesNamespaceAdmissionRules[prod]}, a check's name), or the hygiene rule id (e.g. {@code
- *     hygiene/image-by-tag}); on RESOLVED, the rules that were failing
+ *     kubernetesNamespaceAdmissionRules[prod]}, a check's name), or the hygiene rule id (e.g.
+ *     {@code hygiene/image-by-tag}); on RESOLVED, the rules that were failing
  * @param previous the decision before this transition, {@code null} when the violation opens (and
  *     on hygiene findings)
  * @param current the policy decision now; {@code ALLOW} when resolved by a passing evaluation;
@@ -29,8 +29,8 @@ import java.util.Objects;
  * @param reasons human-readable reasons, one per line
  * @param openedAt when the violation opened (processing time, as {@code at})
  * @param eventTime the event time of the input that caused this transition: the pod event's
- *     observation time, the publish time of the policy revision a re-evaluation ran under;
- *     {@code null} when none is known. Reports date violations by it.
+ *     observation time, the publish time of the policy revision a re-evaluation ran under; {@code
+ *     null} when none is known. Reports date violations by it.
  */
 public record ViolationTransition(
     String violationId,

@@ -20,10 +20,12 @@ class BootstrapProbeTest {
     try (ServerSocket listening = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       String open = "127.0.0.1:" + listening.getLocalPort();
       assertNull(BootstrapProbe.unreachable(open, Duration.ofSeconds(5)));
-      assertNull(BootstrapProbe.unreachable("127.0.0.1:" + closed + ", " + open, Duration.ofSeconds(5)),
+      assertNull(
+          BootstrapProbe.unreachable("127.0.0.1:" + closed + ", " + open, Duration.ofSeconds(5)),
           "one address that answers is enough");
     }
-    assertEquals("127.0.0.1:" + closed + ": connection refused, nothing listens there",
+    assertEquals(
+        "127.0.0.1:" + closed + ": connection refused, nothing listens there",
         BootstrapProbe.unreachable("127.0.0.1:" + closed, Duration.ofSeconds(5)));
   }
 

@@ -12,21 +12,25 @@ class FollowUpIdTest {
 
   @Test
   void parsesWhatItWritesAndItsKeyIsTheFollowUpsKafkaKey() {
-    FollowUpId id = FollowUpId.of("projects/acme/locations/us-central1/clusters/prod", API,
-        FollowUp.Kind.BREAKGLASS, 3);
+    FollowUpId id =
+        FollowUpId.of(
+            "projects/acme/locations/us-central1/clusters/prod", API, FollowUp.Kind.BREAKGLASS, 3);
 
-    assertEquals("projects/acme/locations/us-central1/clusters/prod/payments/DEPLOYMENT/api/BREAKGLASS#3",
+    assertEquals(
+        "projects/acme/locations/us-central1/clusters/prod/payments/DEPLOYMENT/api/BREAKGLASS#3",
         id.toString());
     assertEquals(id, FollowUpId.parse(id.toString()));
     assertEquals(FollowUp.key(id.clusterId(), API, FollowUp.Kind.BREAKGLASS), id.key());
-    assertEquals("projects/acme/locations/us-central1/clusters/prod/payments/DEPLOYMENT/api/BREAKGLASS#4",
+    assertEquals(
+        "projects/acme/locations/us-central1/clusters/prod/payments/DEPLOYMENT/api/BREAKGLASS#4",
         id.next().toString());
   }
 
   @Test
   void malformedIdsAreRejectedNamingTheInputAndTheProblem() {
-    assertTrue(problem("x/DEPLOYMENT/api/BREAKGLASS#1").contains("'x/DEPLOYMENT/api/BREAKGLASS#1' is not "
-        + FollowUpId.FORMAT));
+    assertTrue(
+        problem("x/DEPLOYMENT/api/BREAKGLASS#1")
+            .contains("'x/DEPLOYMENT/api/BREAKGLASS#1' is not " + FollowUpId.FORMAT));
     assertTrue(problem("c/ns/DEPLOYMENT/api/BREAKGLASS#0").contains("is not"));
     assertTrue(problem("c/ns/DEPLOYMENT/api/BREAKGLASS").contains("is not"));
     assertTrue(problem("c/ns/GADGET/api/BREAKGLASS#1").contains("unknown workload kind GADGET"));

@@ -40,16 +40,25 @@ class FollowUpV1CompatibilityTest {
   @Test
   void anImageByTagHasNoDigestAndAnImageIdGivesTheRunningOne() {
     assertNull(FollowUp.Image.of("nginx:1.27").digest());
-    ContainerImage running = new ContainerImage("web", ContainerImage.Kind.CONTAINER, "nginx:1.27",
-        "docker-pullable://nginx@sha256:" + "cd".repeat(32));
-    assertEquals(new FollowUp.Image("web", "nginx:1.27", "sha256:" + "cd".repeat(32)), FollowUp.Image.of(running));
+    ContainerImage running =
+        new ContainerImage(
+            "web",
+            ContainerImage.Kind.CONTAINER,
+            "nginx:1.27",
+            "docker-pullable://nginx@sha256:" + "cd".repeat(32));
+    assertEquals(
+        new FollowUp.Image("web", "nginx:1.27", "sha256:" + "cd".repeat(32)),
+        FollowUp.Image.of(running));
   }
 
   @Test
   void aV1AcknowledgementReadsWithoutExpiry() {
-    FollowUpAck a = Json.read(("{\"followUpId\":\"c/ns/DEPLOYMENT/api/FAIL_OPEN#1\",\"action\":\"ACKNOWLEDGE\","
-        + "\"by\":\"alice\",\"at\":\"2026-11-20T11:00:00Z\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8),
-        FollowUpAck.class);
+    FollowUpAck a =
+        Json.read(
+            ("{\"followUpId\":\"c/ns/DEPLOYMENT/api/FAIL_OPEN#1\",\"action\":\"ACKNOWLEDGE\","
+                    + "\"by\":\"alice\",\"at\":\"2026-11-20T11:00:00Z\"}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            FollowUpAck.class);
     assertNull(a.acknowledgedUntil());
     assertNull(a.ticket());
   }

@@ -15,7 +15,10 @@ class JsonLimitsTest {
   private UnreadableMessageException refuse(String json) {
     return assertThrows(
         UnreadableMessageException.class,
-        () -> serde.deserializer().deserialize("vigil.pod-events", json.getBytes(StandardCharsets.UTF_8)));
+        () ->
+            serde
+                .deserializer()
+                .deserialize("vigil.pod-events", json.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
@@ -32,14 +35,19 @@ class JsonLimitsTest {
 
   @Test
   void unknownEnumValueIsRefused() {
-    String json = new String(Samples.bytes("samples/pod-event.json"), StandardCharsets.UTF_8)
-        .replace("\"ADDED\"", "\"EXPLODED\"");
+    String json =
+        new String(Samples.bytes("samples/pod-event.json"), StandardCharsets.UTF_8)
+            .replace("\"ADDED\"", "\"EXPLODED\"");
     assertTrue(refuse(json).getMessage().contains("EXPLODED"));
   }
 
   @Test
   void deepNestingIsRefused() {
-    String json = "{\"padding\":" + "[".repeat(Json.MAX_NESTING_DEPTH + 10) + "]".repeat(Json.MAX_NESTING_DEPTH + 10) + "}";
+    String json =
+        "{\"padding\":"
+            + "[".repeat(Json.MAX_NESTING_DEPTH + 10)
+            + "]".repeat(Json.MAX_NESTING_DEPTH + 10)
+            + "}";
     assertTrue(refuse(json).getMessage().toLowerCase().contains("nesting"), "names the limit");
   }
 
@@ -53,7 +61,8 @@ class JsonLimitsTest {
   void oversizedDocumentIsRefused() {
     var small = Json.create(1024);
     String json = new String(Samples.bytes("samples/pod-event.json"), StandardCharsets.UTF_8);
-    String padded = json.replace("\"labels\"", "\"padding\":\"" + "p".repeat(2048) + "\",\"labels\"");
+    String padded =
+        json.replace("\"labels\"", "\"padding\":\"" + "p".repeat(2048) + "\",\"labels\"");
     assertThrows(
         UnreadableMessageException.class,
         () -> Json.read(small, padded.getBytes(StandardCharsets.UTF_8), PodEvent.class));

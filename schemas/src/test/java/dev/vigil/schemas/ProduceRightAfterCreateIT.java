@@ -54,12 +54,21 @@ class ProduceRightAfterCreateIT {
       try (KafkaProducer<String, String> producer =
           new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer())) {
         for (int round = 0; round < ROUNDS; round++) {
-          Topic<String> topic = new Topic<>("vigil.test.fresh-" + round, "n", String.class, "none.json",
-              "dev.vigil.test", 6, Topic.Cleanup.DELETE, Duration.ofHours(1));
+          Topic<String> topic =
+              new Topic<>(
+                  "vigil.test.fresh-" + round,
+                  "n",
+                  String.class,
+                  "none.json",
+                  "dev.vigil.test",
+                  6,
+                  Topic.Cleanup.DELETE,
+                  Duration.ofHours(1));
           new TopicAdmin(admin, (short) 1).create(List.of(topic));
           List<Future<RecordMetadata>> sent = new ArrayList<>();
           for (int i = 0; i < RECORDS; i++) {
-            sent.add(producer.send(new ProducerRecord<>(topic.name(), "k" + i, "v".repeat(100) + i)));
+            sent.add(
+                producer.send(new ProducerRecord<>(topic.name(), "k" + i, "v".repeat(100) + i)));
           }
           producer.flush();
           for (Future<RecordMetadata> f : sent) {
@@ -72,7 +81,8 @@ class ProduceRightAfterCreateIT {
           }
         }
       }
-      System.out.printf("create then produce: %d rounds of %d records to a new 6-partition topic; failed %d %s%n",
+      System.out.printf(
+          "create then produce: %d rounds of %d records to a new 6-partition topic; failed %d %s%n",
           ROUNDS, RECORDS, failed, failedByError);
       assertEquals(0, failed, "records not acknowledged: " + failedByError);
     }

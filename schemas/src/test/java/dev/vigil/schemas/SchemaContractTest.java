@@ -36,7 +36,8 @@ class SchemaContractTest {
 
   static JsonSchema schemaOf(Topic<?> topic) {
     JsonNode node = schemaNode(topic);
-    SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
+    SchemaValidatorsConfig config =
+        SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
     return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(node, config);
   }
 
@@ -56,7 +57,9 @@ class SchemaContractTest {
 
     Set<ValidationMessage> errors = schemaOf(topic).validate(written);
 
-    assertTrue(errors.isEmpty(), topic.schema() + " rejects a " + topic.valueType().getSimpleName() + ": " + errors);
+    assertTrue(
+        errors.isEmpty(),
+        topic.schema() + " rejects a " + topic.valueType().getSimpleName() + ": " + errors);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -90,8 +93,10 @@ class SchemaContractTest {
   void schemaCarriesAVersionAndIsStrict(Topic<?> topic) {
     JsonNode schema = schemaNode(topic);
     assertEquals("https://json-schema.org/draft/2020-12/schema", schema.path("$schema").asText());
-    // The version is the last segment of $id (.../pod-event/v1): a keyword of our own fails strict validators.
-    assertTrue(schema.path("$id").asText().matches("https://vigil\\.dev/schemas/[a-z-]+/v[1-9][0-9]*"),
+    // The version is the last segment of $id (.../pod-event/v1): a keyword of our own fails strict
+    // validators.
+    assertTrue(
+        schema.path("$id").asText().matches("https://vigil\\.dev/schemas/[a-z-]+/v[1-9][0-9]*"),
         topic.schema() + " has no version in its $id");
     assertFalse(schema.path("additionalProperties").asBoolean(true));
   }
@@ -120,25 +125,36 @@ class SchemaContractTest {
 
   @org.junit.jupiter.api.Test
   void aV1PodEventWithoutImagePullSecretsStillReadsWithNone() throws Exception {
-    ObjectNode v1 = (ObjectNode) Json.mapper().readTree(Samples.bytes(Samples.fileFor(Topics.POD_EVENTS)));
+    ObjectNode v1 =
+        (ObjectNode) Json.mapper().readTree(Samples.bytes(Samples.fileFor(Topics.POD_EVENTS)));
     v1.remove("imagePullSecrets");
 
-    PodEvent read = Topics.POD_EVENTS.valueSerde().deserializer()
-        .deserialize(Topics.POD_EVENTS.name(), Json.mapper().writeValueAsBytes(v1));
+    PodEvent read =
+        Topics.POD_EVENTS
+            .valueSerde()
+            .deserializer()
+            .deserialize(Topics.POD_EVENTS.name(), Json.mapper().writeValueAsBytes(v1));
 
     assertEquals(List.of(), read.imagePullSecrets());
     assertEquals(List.of("regcred"), Samples.sample(Topics.POD_EVENTS).imagePullSecrets());
-    assertEquals("https://vigil.dev/schemas/pod-event/v2", schemaNode(Topics.POD_EVENTS).path("$id").asText());
+    assertEquals(
+        "https://vigil.dev/schemas/pod-event/v2",
+        schemaNode(Topics.POD_EVENTS).path("$id").asText());
   }
 
   /** Compares a record's components with the schema's properties, following nested records. */
   private static void assertSameFields(Class<?> type, JsonNode node, JsonNode root, String where) {
     JsonNode resolved = resolve(node, root);
     Set<String> recordFields =
-        Arrays.stream(type.getRecordComponents()).map(RecordComponent::getName).collect(Collectors.toCollection(TreeSet::new));
+        Arrays.stream(type.getRecordComponents())
+            .map(RecordComponent::getName)
+            .collect(Collectors.toCollection(TreeSet::new));
     Set<String> schemaFields = new TreeSet<>();
     resolved.path("properties").fieldNames().forEachRemaining(schemaFields::add);
-    assertEquals(recordFields, schemaFields, where + " and " + type.getSimpleName() + " declare different fields");
+    assertEquals(
+        recordFields,
+        schemaFields,
+        where + " and " + type.getSimpleName() + " declare different fields");
 
     for (RecordComponent c : type.getRecordComponents()) {
       Class<?> nested = recordType(c.getGenericType());

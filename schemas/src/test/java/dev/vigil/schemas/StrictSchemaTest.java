@@ -27,17 +27,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The schemas pass a validator in strict mode, as consumers outside Java use them (ajv refuses
  * unknown keywords by default): every keyword is a JSON Schema 2020-12 keyword, the schema is valid
- * against the 2020-12 meta-schema, and the version lives in {@code $id}
- * ({@code https://vigil.dev/schemas/<name>/v<N>}), not in a keyword of our own.
+ * against the 2020-12 meta-schema, and the version lives in {@code $id} ({@code
+ * https://vigil.dev/schemas/<name>/v<N>}), not in a keyword of our own.
  */
 class StrictSchemaTest {
 
   static final Path DIR = Path.of("src/main/resources/schemas");
 
   /** 2020-12, where a keyword no vocabulary defines is an error instead of an annotation. */
-  static final JsonSchemaFactory STRICT = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
-      b -> b.metaSchema(JsonMetaSchema.builder(JsonMetaSchema.getV202012())
-          .unknownKeywordFactory(DisallowUnknownKeywordFactory.getInstance()).build()));
+  static final JsonSchemaFactory STRICT =
+      JsonSchemaFactory.getInstance(
+          SpecVersion.VersionFlag.V202012,
+          b ->
+              b.metaSchema(
+                  JsonMetaSchema.builder(JsonMetaSchema.getV202012())
+                      .unknownKeywordFactory(DisallowUnknownKeywordFactory.getInstance())
+                      .build()));
 
   static Stream<Path> schemaFiles() throws IOException {
     return Files.list(DIR).filter(p -> p.toString().endsWith(".schema.json")).sorted();
@@ -66,13 +71,18 @@ class StrictSchemaTest {
   @MethodSource("schemaFiles")
   void isValidAgainstTheMetaSchemaAndVersionedInItsId(Path file) {
     JsonNode schema = read(file);
-    JsonSchema meta = STRICT.getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
+    JsonSchema meta =
+        STRICT.getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
 
     Set<ValidationMessage> errors = meta.validate(schema);
 
     assertTrue(errors.isEmpty(), file + ": " + errors);
     String name = file.getFileName().toString().replace(".schema.json", "");
-    assertTrue(schema.path("$id").asText().matches("https://vigil\\.dev/schemas/" + name + "/v[1-9][0-9]*"),
+    assertTrue(
+        schema
+            .path("$id")
+            .asText()
+            .matches("https://vigil\\.dev/schemas/" + name + "/v[1-9][0-9]*"),
         file + " $id " + schema.path("$id"));
     assertFalse(schema.has("version"), file + " keeps a non-standard top-level version keyword");
   }
@@ -89,7 +99,8 @@ class StrictSchemaTest {
 
   @Test
   void everyTopicsSchemaIsAmongTheCheckedFiles() throws IOException {
-    Set<String> files = new java.util.TreeSet<>(schemaFiles().map(p -> p.getFileName().toString()).toList());
+    Set<String> files =
+        new java.util.TreeSet<>(schemaFiles().map(p -> p.getFileName().toString()).toList());
     for (Topic<?> t : Topics.ALL) {
       assertTrue(files.contains(t.schema()), t.schema());
     }

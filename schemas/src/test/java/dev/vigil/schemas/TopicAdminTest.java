@@ -19,7 +19,8 @@ class TopicAdminTest {
   @Test
   void aMinIsrAboveTheReplicationFactorIsRefusedBeforeKafkaTakesIt() {
     var e = assertThrows(IllegalArgumentException.class, () -> TopicAdmin.checkReplication(3, 4));
-    assertTrue(e.getMessage().contains("between 1 and the replication factor 3, not 4"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("between 1 and the replication factor 3, not 4"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> TopicAdmin.checkReplication(0, 1));
     assertThrows(IllegalArgumentException.class, () -> TopicAdmin.checkReplication(3, 0));
     TopicAdmin.checkReplication(3, 2);

@@ -62,15 +62,23 @@ class TopicsRoundTripIT {
   @Test
   void policiesAcceptedPoliciesAttestationsAndImageMetadataAreCompacted() throws Exception {
     List<ConfigResource> resources =
-        Topics.ALL.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t.name())).toList();
-    Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+        Topics.ALL.stream()
+            .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t.name()))
+            .toList();
+    Map<ConfigResource, Config> configs =
+        admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
     Set<String> compacted =
         configs.entrySet().stream()
             .filter(e -> e.getValue().get("cleanup.policy").value().equals("compact"))
             .map(e -> e.getKey().name())
             .collect(Collectors.toSet());
 
-    assertEquals(Set.of("vigil.policies", "vigil.policies.accepted", "vigil.attestations", "vigil.image-metadata"),
+    assertEquals(
+        Set.of(
+            "vigil.policies",
+            "vigil.policies.accepted",
+            "vigil.attestations",
+            "vigil.image-metadata"),
         compacted);
   }
 
@@ -85,21 +93,36 @@ class TopicsRoundTripIT {
     V sample = Samples.sample(topic);
     Instant time = Instant.parse("2026-11-20T10:00:00Z");
     Map<String, Object> producerProps =
-        Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all", "enable.idempotence", "true");
+        Map.of(
+            "bootstrap.servers",
+            kafka.bootstrapServers(),
+            "acks",
+            "all",
+            "enable.idempotence",
+            "true");
     try (KafkaProducer<String, V> producer =
-        new KafkaProducer<>(producerProps, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
-      producer.send(new ProducerRecord<>(topic.name(), null, "key-1", sample,
-          CloudEvents.headers(topic, "id-" + topic.name(), "/vigil/test", time)));
+        new KafkaProducer<>(
+            producerProps, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
+      producer.send(
+          new ProducerRecord<>(
+              topic.name(),
+              null,
+              "key-1",
+              sample,
+              CloudEvents.headers(topic, "id-" + topic.name(), "/vigil/test", time)));
       producer.flush();
     }
 
     List<ConsumerRecord<String, V>> got = new ArrayList<>();
     try (KafkaConsumer<String, V> consumer =
-        new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
-            topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
+        new KafkaConsumer<>(
+            Map.of("bootstrap.servers", kafka.bootstrapServers()),
+            topic.keySerde().deserializer(),
+            topic.valueSerde().deserializer())) {
       List<TopicPartition> parts =
           consumer.partitionsFor(topic.name()).stream()
-              .map(p -> new TopicPartition(topic.name(), p.partition())).toList();
+              .map(p -> new TopicPartition(topic.name(), p.partition()))
+              .toList();
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

@@ -20,8 +20,8 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * Suspected quota-exhaustion bypasses: correlates denied admissions with later fail-open and
  * breakglass admissions of the same image by the same principal. Its input is re-keyed by {@code
  * cluster|principal|subject} ({@link #subjects}): the subject is the image's digest, or the
- * workload when the image is named by tag, so that the denials of generated pod names (another
- * name at every attempt) meet their fail-open admission in one task.
+ * workload when the image is named by tag, so that the denials of generated pod names (another name
+ * at every attempt) meet their fail-open admission in one task.
  *
  * <p>Every admission is kept in a window store by its request time (event time), so the outcome
  * does not depend on arrival order: a fail-open admission counts the denials before it, and a
@@ -42,13 +42,15 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
 
   /** Whether the admission takes part: denied, failed open or breakglass, by a known principal. */
   static boolean correlated(AdmissionEvent a) {
-    return a.user() != null && !a.user().isBlank() && (a.blocked() || a.failedOpen() != null || a.breakglass());
+    return a.user() != null
+        && !a.user().isBlank()
+        && (a.blocked() || a.failedOpen() != null || a.breakglass());
   }
 
   /**
    * The correlation keys of an admission: {@code cluster|principal|digest sha256:…} for each image
-   * named by digest, and {@code cluster|principal|workload ns/KIND/name} once if any is named by tag
-   * (or the admission carries no images).
+   * named by digest, and {@code cluster|principal|workload ns/KIND/name} once if any is named by
+   * tag (or the admission carries no images).
    */
   static List<KeyValue<String, AdmissionEvent>> subjects(AdmissionEvent a) {
     Set<String> subjects = new LinkedHashSet<>();
@@ -73,7 +75,9 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
 
   /** The workload an admission's follow-up is about (the pod itself when ingest found no owner). */
   static WorkloadRef owner(AdmissionEvent a) {
-    return a.owner() != null ? a.owner() : new WorkloadRef(WorkloadRef.Kind.POD, a.namespace(), a.name());
+    return a.owner() != null
+        ? a.owner()
+        : new WorkloadRef(WorkloadRef.Kind.POD, a.namespace(), a.name());
   }
 
   /** Retention of the window store: the window, and the correlation skew for late arrivals. */
@@ -101,11 +105,12 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
       // a denial that came late: the bypasses within the window after it count it now
       List<AdmissionEvent> later = new ArrayList<>();
       try (WindowStoreIterator<AdmissionEvent> it = store.fetch(key, t + 1, t + window)) {
-        it.forEachRemaining(kv -> {
-          if (!kv.value.blocked()) {
-            later.add(kv.value);
-          }
-        });
+        it.forEachRemaining(
+            kv -> {
+              if (!kv.value.blocked()) {
+                later.add(kv.value);
+              }
+            });
       }
       later.forEach(b -> emit(key, b, record));
     } else {
@@ -124,17 +129,20 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
     return false;
   }
 
-  /** Counts the denials before bypass admission {@code b} and sends evidence when there are some. */
+  /**
+   * Counts the denials before bypass admission {@code b} and sends evidence when there are some.
+   */
   private void emit(String key, AdmissionEvent b, Record<String, AdmissionEvent> cause) {
     long t = b.requestReceivedAt().toEpochMilli();
     Set<String> denials = new LinkedHashSet<>();
     try (WindowStoreIterator<AdmissionEvent> it =
         store.fetch(key, t - settings.bypassWindow().toMillis(), t - 1)) {
-      it.forEachRemaining(kv -> {
-        if (kv.value.blocked()) {
-          denials.add(kv.value.auditId());
-        }
-      });
+      it.forEachRemaining(
+          kv -> {
+            if (kv.value.blocked()) {
+              denials.add(kv.value.auditId());
+            }
+          });
     }
     if (denials.isEmpty()) {
       return;
@@ -149,9 +157,19 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
       kinds.add(FollowUp.Kind.BREAKGLASS);
     }
     for (FollowUp.Kind kind : kinds) {
-      boolean suspected = kind == FollowUp.Kind.FAIL_OPEN && denials.size() >= settings.bypassDenials();
-      BypassEvidence e = new BypassEvidence(b.clusterId(), owner, kind, b.auditId(), b.user(), subject,
-          denials.size(), suspected, b.requestReceivedAt());
+      boolean suspected =
+          kind == FollowUp.Kind.FAIL_OPEN && denials.size() >= settings.bypassDenials();
+      BypassEvidence e =
+          new BypassEvidence(
+              b.clusterId(),
+              owner,
+              kind,
+              b.auditId(),
+              b.user(),
+              subject,
+              denials.size(),
+              suspected,
+              b.requestReceivedAt());
       context.forward(new Record<>(e.followUpKey(), e, cause.timestamp()));
     }
   }

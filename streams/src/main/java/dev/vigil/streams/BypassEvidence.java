@@ -48,8 +48,16 @@ public record BypassEvidence(
 
   /** One line for the follow-up's cause. */
   String describe(java.time.Duration window) {
-    return priorDenials + (priorDenials == 1 ? " denial" : " denials") + " of " + subject + " by "
-        + principal + " within " + window + " before the "
-        + (kind == FollowUp.Kind.BREAKGLASS ? "breakglass" : "fail-open") + " admission";
+    return priorDenials
+        + (priorDenials == 1 ? " denial" : " denials")
+        + " of "
+        + subject
+        + " by "
+        + principal
+        + " within "
+        + window
+        + " before the "
+        + (kind == FollowUp.Kind.BREAKGLASS ? "breakglass" : "fail-open")
+        + " admission";
   }
 }

@@ -15,16 +15,21 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * The topics one validation or follow-up task reads together must have the same partition count:
- * pod events and admission events (one task per pod partition), the acknowledgements (read with
- * the follow-up signals, re-partitioned to that count) and the outputs keyed by pod. Kafka Streams
- * does not check this for merged streams; with a mismatch an admission would be correlated in
- * another task than its pod. {@link VigilStreamsApp} refuses to start then.
+ * pod events and admission events (one task per pod partition), the acknowledgements (read with the
+ * follow-up signals, re-partitioned to that count) and the outputs keyed by pod. Kafka Streams does
+ * not check this for merged streams; with a mismatch an admission would be correlated in another
+ * task than its pod. {@link VigilStreamsApp} refuses to start then.
  */
 public final class CoPartitioning {
 
   /** Every topic that must share the pod-events partition count. */
-  public static final List<Topic<?>> KEYED_BY_POD = List.of(Topics.POD_EVENTS, Topics.ADMISSION_EVENTS,
-      Topics.VERDICTS, Topics.VIOLATIONS, Topics.FOLLOWUP_ACKS);
+  public static final List<Topic<?>> KEYED_BY_POD =
+      List.of(
+          Topics.POD_EVENTS,
+          Topics.ADMISSION_EVENTS,
+          Topics.VERDICTS,
+          Topics.VIOLATIONS,
+          Topics.FOLLOWUP_ACKS);
 
   private CoPartitioning() {}
 
@@ -48,23 +53,32 @@ public final class CoPartitioning {
     if (sorted.values().stream().distinct().count() > 1) {
       List<String> named = new ArrayList<>();
       sorted.forEach((t, n) -> named.add(t + " has " + n));
-      throw new MismatchException("topics keyed by pod must have the same partition count, but "
-          + String.join(", ", named) + " partitions; recreate them with one count (vigil topics create)");
+      throw new MismatchException(
+          "topics keyed by pod must have the same partition count, but "
+              + String.join(", ", named)
+              + " partitions; recreate them with one count (vigil topics create)");
     }
     return sorted.isEmpty() ? fallback : sorted.values().iterator().next();
   }
 
-  /** Reads the partition counts of {@link #KEYED_BY_POD} from the cluster and {@link #check}s them. */
+  /**
+   * Reads the partition counts of {@link #KEYED_BY_POD} from the cluster and {@link #check}s them.
+   */
   public static int check(Admin admin) throws InterruptedException, TimeoutException {
     Map<String, Integer> counts = new TreeMap<>();
     for (Topic<?> t : KEYED_BY_POD) {
       try {
-        TopicDescription d = admin.describeTopics(List.of(t.name())).topicNameValues().get(t.name())
-            .get(30, TimeUnit.SECONDS);
+        TopicDescription d =
+            admin
+                .describeTopics(List.of(t.name()))
+                .topicNameValues()
+                .get(t.name())
+                .get(30, TimeUnit.SECONDS);
         counts.put(t.name(), d.partitions().size());
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-          throw new IllegalStateException("cannot describe " + t.name() + ": " + e.getCause(), e.getCause());
+          throw new IllegalStateException(
+              "cannot describe " + t.name() + ": " + e.getCause(), e.getCause());
         }
       }
     }

@@ -4,11 +4,9 @@ import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.Attestation;
 import dev.vigil.schemas.CloudEvents;
 import dev.vigil.schemas.ContainerImage;
-import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.DeadLetter;
+import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
-import dev.vigil.schemas.ImageMetadata;
-import dev.vigil.schemas.Json;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topic;
@@ -22,7 +20,6 @@ import dev.vigil.validator.PodContext;
 import dev.vigil.validator.PolicySet;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -31,7 +28,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -42,18 +38,19 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Continuous validation for the pods of one partition: keeps the running pods, evaluates each on
  * every pod event and whenever a policy version, an attestation, image metadata or time changes,
- * publishes every verdict and the violation transitions, and correlates admission events with
- * pods to feed the follow-ups.
+ * publishes every verdict and the violation transitions, and correlates admission events with pods
+ * to feed the follow-ups.
  *
  * <p>Everything that decides what to re-judge is in the task's stores, written in the same
- * transaction as the pods: every {@code changePollInterval} the task compares the policies in
- * force (global store) with the policy fingerprint it last reconciled, and reads the fact changes
- * logged in the global fact stores after its cursors ({@link FactChanges}); the scans they start
- * and their cursors are kept in the progress store ({@link Reevaluations}). {@link #init} rebuilds
- * everything else from the stores, so a task Kafka Streams revives after its stores rolled back
- * carries on from what they say (ADR 0011).
+ * transaction as the pods: every {@code changePollInterval} the task compares the policies in force
+ * (global store) with the policy fingerprint it last reconciled, and reads the fact changes logged
+ * in the global fact stores after its cursors ({@link FactChanges}); the scans they start and their
+ * cursors are kept in the progress store ({@link Reevaluations}). {@link #init} rebuilds everything
+ * else from the stores, so a task Kafka Streams revives after its stores rolled back carries on
+ * from what they say (ADR 0011).
  */
-final class ContinuousValidationProcessor implements Processor<String, PodInput, String, ValidationOutput> {
+final class ContinuousValidationProcessor
+    implements Processor<String, PodInput, String, ValidationOutput> {
 
   static final String SOURCE = "urn:vigil:streams";
 
@@ -89,8 +86,8 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   /** The policies in force for a cluster, or why there are none. */
   private record Policies(PolicySet set, String problem, List<String> versions) {}
 
-  ContinuousValidationProcessor(StreamsSettings settings, ValidationEngine engine,
-      VigilMetrics metrics, FactsCache cache) {
+  ContinuousValidationProcessor(
+      StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics, FactsCache cache) {
     this.settings = settings;
     this.engine = engine;
     this.metrics = metrics;
@@ -108,7 +105,8 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     attestations = context.getStateStore(StoreNames.ATTESTATIONS);
     metadata = context.getStateStore(StoreNames.IMAGE_METADATA);
     facts = new StoreFacts(attestations, metadata, cache);
-    reevaluations = new Reevaluations(pods, podsByDigest, progress, metrics, Reevaluations.Limits.DEFAULT);
+    reevaluations =
+        new Reevaluations(pods, podsByDigest, progress, metrics, Reevaluations.Limits.DEFAULT);
     book = null;
     bookFingerprint = null;
     policyCache.clear();
@@ -116,20 +114,39 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     // The open-violation gauges count what this task holds (again, if the task is revived).
     metrics.forgetViolations(violatingPods);
     violatingPods.clear();
-    forEachPod(s -> !s.deleted() && s.violation() != null, (key, s) -> {
-      violatingPods.add(key);
-      metrics.violation(key, s.pod().clusterId(), s.pod().namespace(), s.violation().decision(),
-          Violations.severity(s.violation(), s.pod().namespace(), settings.severity()), s.violation().rules());
-    });
-    context.schedule(settings.changePollInterval(), PunctuationType.WALL_CLOCK_TIME,
+    forEachPod(
+        s -> !s.deleted() && s.violation() != null,
+        (key, s) -> {
+          violatingPods.add(key);
+          metrics.violation(
+              key,
+              s.pod().clusterId(),
+              s.pod().namespace(),
+              s.violation().decision(),
+              Violations.severity(s.violation(), s.pod().namespace(), settings.severity()),
+              s.violation().rules());
+        });
+    context.schedule(
+        settings.changePollInterval(),
+        PunctuationType.WALL_CLOCK_TIME,
         ts -> step(() -> pollChanges(ts)));
-    context.schedule(settings.freshnessInterval(), PunctuationType.WALL_CLOCK_TIME,
+    context.schedule(
+        settings.freshnessInterval(),
+        PunctuationType.WALL_CLOCK_TIME,
         ts -> step(() -> freshness(ts)));
-    context.schedule(settings.fullReevaluationInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> step(() -> {
-      reevaluations.everyPod(PERIODIC, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
-      continueReevaluations(ts);
-    }));
-    context.schedule(Reevaluations.CONTINUE_INTERVAL, PunctuationType.WALL_CLOCK_TIME,
+    context.schedule(
+        settings.fullReevaluationInterval(),
+        PunctuationType.WALL_CLOCK_TIME,
+        ts ->
+            step(
+                () -> {
+                  reevaluations.everyPod(
+                      PERIODIC, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
+                  continueReevaluations(ts);
+                }));
+    context.schedule(
+        Reevaluations.CONTINUE_INTERVAL,
+        PunctuationType.WALL_CLOCK_TIME,
         ts -> step(() -> continueReevaluations(ts)));
   }
 
@@ -140,14 +157,15 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
 
   @Override
   public void process(Record<String, PodInput> record) {
-    step(() -> {
-      PodInput in = record.value();
-      if (in.pod() != null) {
-        onPodEvent(in.pod(), record.timestamp());
-      } else if (in.admission() != null) {
-        onAdmission(in.admission(), record.timestamp());
-      }
-    });
+    step(
+        () -> {
+          PodInput in = record.value();
+          if (in.pod() != null) {
+            onPodEvent(in.pod(), record.timestamp());
+          } else if (in.admission() != null) {
+            onAdmission(in.admission(), record.timestamp());
+          }
+        });
   }
 
   /** Runs one step: computes (store writes at its end), then forwards and moves the gauges. */
@@ -173,8 +191,10 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       return;
     }
     Instant now = now();
-    boolean terminal = e.type() == PodEvent.Type.DELETED
-        || "Succeeded".equals(e.phase()) || "Failed".equals(e.phase());
+    boolean terminal =
+        e.type() == PodEvent.Type.DELETED
+            || "Succeeded".equals(e.phase())
+            || "Failed".equals(e.phase());
     if (terminal) {
       if (state == null || state.deleted()) {
         pods.put(key, (state == null ? PodState.fresh(e) : state).deleted(e, now));
@@ -182,13 +202,24 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       }
       String why = e.type() == PodEvent.Type.DELETED ? "pod deleted" : "pod " + e.phase();
       if (state.violation() != null) {
-        ViolationTransition resolved = Violations.gone(state, why, now, e.observedAt(), settings.severity());
+        ViolationTransition resolved =
+            Violations.gone(state, why, now, e.observedAt(), settings.severity());
         forward(key, ValidationOutput.of(resolved), ts);
         setViolationMetric(key, state.pod(), null, resolved);
       }
       for (FollowUp.Kind kind : state.followUpKinds()) {
-        forward(signalKey(state.pod(), kind), ValidationOutput.of(signal(FollowUpSignal.Type.GONE,
-            state.withPod(e), kind, null, why, now, e.observedAt())), ts);
+        forward(
+            signalKey(state.pod(), kind),
+            ValidationOutput.of(
+                signal(
+                    FollowUpSignal.Type.GONE,
+                    state.withPod(e),
+                    kind,
+                    null,
+                    why,
+                    now,
+                    e.observedAt())),
+            ts);
       }
       PodState gone = state.deleted(e, now);
       index(key, StoreFacts.digests(state.pod()), List.of());
@@ -196,12 +227,22 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       return;
     }
     boolean created = state == null || state.deleted();
-    PodState base = state == null ? PodState.fresh(e)
-        : created ? PodState.recreated(e, state) : state.withPod(e);
+    PodState base =
+        state == null
+            ? PodState.fresh(e)
+            : created ? PodState.recreated(e, state) : state.withPod(e);
     PodState evaluated = evaluate(key, base, Verdict.Trigger.POD_EVENT, e.observedAt(), ts);
-    if (created && e.type() == PodEvent.Type.ADDED && evaluated.decision() == Decision.DRYRUN_DENY) {
-      evaluated = join(evaluated, FollowUp.Kind.DRY_RUN, null,
-          "a dry-run rule would have denied the pod when it was created", e.observedAt(), ts);
+    if (created
+        && e.type() == PodEvent.Type.ADDED
+        && evaluated.decision() == Decision.DRYRUN_DENY) {
+      evaluated =
+          join(
+              evaluated,
+              FollowUp.Kind.DRY_RUN,
+              null,
+              "a dry-run rule would have denied the pod when it was created",
+              e.observedAt(),
+              ts);
     }
     PendingAdmissions waiting = pending.get(key);
     if (waiting != null) {
@@ -271,8 +312,8 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     }
     String key = a.key();
     PodState state = pods.get(key);
-    boolean forLaterPod = state != null && state.deleted()
-        && a.requestReceivedAt().isAfter(state.pod().observedAt());
+    boolean forLaterPod =
+        state != null && state.deleted() && a.requestReceivedAt().isAfter(state.pod().observedAt());
     if (state != null && !forLaterPod) {
       pods.put(key, correlate(state, a, ts));
       return;
@@ -284,8 +325,10 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     }
     events.add(a);
     // A new admission for a pod already announced without a verdict is announced again (once).
-    pending.put(key, new PendingAdmissions(events, waiting == null ? Instant.ofEpochMilli(ts) : waiting.since(),
-        false));
+    pending.put(
+        key,
+        new PendingAdmissions(
+            events, waiting == null ? Instant.ofEpochMilli(ts) : waiting.since(), false));
   }
 
   private static List<FollowUp.Kind> kinds(AdmissionEvent a) {
@@ -304,8 +347,10 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
 
   private static String detail(AdmissionEvent a, FollowUp.Kind kind) {
     return switch (kind) {
-      case FAIL_OPEN -> "admission failed open: " + a.failedOpen().mechanism()
-          + (a.failedOpen().detail() == null ? "" : " (" + a.failedOpen().detail() + ")");
+      case FAIL_OPEN ->
+          "admission failed open: "
+              + a.failedOpen().mechanism()
+              + (a.failedOpen().detail() == null ? "" : " (" + a.failedOpen().detail() + ")");
       case BREAKGLASS -> "pod admitted with breakglass";
       case DRY_RUN -> "admitted while a dry-run rule would deny it";
     };
@@ -332,18 +377,42 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
    * Makes the pod part of the follow-up of {@code kind} for its workload, if not already; {@code
    * eventTime} is when the admission (or the pod event) that does it happened.
    */
-  private PodState join(PodState s, FollowUp.Kind kind, String user, String detail, Instant eventTime,
-      long ts) {
+  private PodState join(
+      PodState s, FollowUp.Kind kind, String user, String detail, Instant eventTime, long ts) {
     if (s.followUpKinds().contains(kind)) {
       return s;
     }
     Instant now = now();
-    forward(signalKey(s.pod(), kind), ValidationOutput.of(new FollowUpSignal(
-        FollowUpSignal.Type.ADMITTED, s.pod().clusterId(), s.pod().owner(), kind, s.pod().name(),
-        images(s.pod()), user, detail, s.decision(), s.policyVersions(), now, eventTime)), ts);
+    forward(
+        signalKey(s.pod(), kind),
+        ValidationOutput.of(
+            new FollowUpSignal(
+                FollowUpSignal.Type.ADMITTED,
+                s.pod().clusterId(),
+                s.pod().owner(),
+                kind,
+                s.pod().name(),
+                images(s.pod()),
+                user,
+                detail,
+                s.decision(),
+                s.policyVersions(),
+                now,
+                eventTime)),
+        ts);
     if (s.deleted()) {
-      forward(signalKey(s.pod(), kind), ValidationOutput.of(
-          signal(FollowUpSignal.Type.GONE, s, kind, null, "pod deleted", now, s.pod().observedAt())), ts);
+      forward(
+          signalKey(s.pod(), kind),
+          ValidationOutput.of(
+              signal(
+                  FollowUpSignal.Type.GONE,
+                  s,
+                  kind,
+                  null,
+                  "pod deleted",
+                  now,
+                  s.pod().observedAt())),
+          ts);
     }
     List<FollowUp.Kind> kinds = new ArrayList<>(s.followUpKinds());
     kinds.add(kind);
@@ -352,8 +421,11 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
 
   // ---- evaluation ------------------------------------------------------------------------
 
-  /** Judges the pod now, for an input of {@code eventTime} (null: unknown), which its records carry. */
-  private PodState evaluate(String key, PodState s, Verdict.Trigger trigger, Instant eventTime, long ts) {
+  /**
+   * Judges the pod now, for an input of {@code eventTime} (null: unknown), which its records carry.
+   */
+  private PodState evaluate(
+      String key, PodState s, Verdict.Trigger trigger, Instant eventTime, long ts) {
     Instant now = now();
     PodEvent p = s.pod();
     // Before evaluating: if the facts change meanwhile, the stored fingerprint is the older one and
@@ -377,22 +449,29 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     PodState out = s.evaluated(v.decision(), v.policyVersions(), factsFingerprint, open);
     if (!out.followUpKinds().isEmpty() && out.decision() != out.signaledDecision()) {
       for (FollowUp.Kind kind : out.followUpKinds()) {
-        forward(signalKey(p, kind), ValidationOutput.of(
-            signal(FollowUpSignal.Type.EVALUATED, out, kind, null, null, now, eventTime)), ts);
+        forward(
+            signalKey(p, kind),
+            ValidationOutput.of(
+                signal(FollowUpSignal.Type.EVALUATED, out, kind, null, null, now, eventTime)),
+            ts);
       }
       out = out.withFollowUps(out.followUpKinds(), out.decision(), out.seenAdmissions());
     }
     return out;
   }
 
-  /** After the step: the open-violations gauge, and the transitions counter when {@code t} is one. */
-  private void setViolationMetric(String key, PodEvent p, PodState.OpenViolation open, ViolationTransition t) {
-    gauges.add(() -> {
-      moveViolationGauge(key, p, open);
-      if (t != null) {
-        metrics.violationTransition(t.transition(), t.severity());
-      }
-    });
+  /**
+   * After the step: the open-violations gauge, and the transitions counter when {@code t} is one.
+   */
+  private void setViolationMetric(
+      String key, PodEvent p, PodState.OpenViolation open, ViolationTransition t) {
+    gauges.add(
+        () -> {
+          moveViolationGauge(key, p, open);
+          if (t != null) {
+            metrics.violationTransition(t.transition(), t.severity());
+          }
+        });
   }
 
   private void moveViolationGauge(String key, PodEvent p, PodState.OpenViolation open) {
@@ -401,11 +480,15 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       metrics.violation(key, p.clusterId(), p.namespace(), null, null, List.of());
     } else {
       violatingPods.add(key);
-      metrics.violation(key, p.clusterId(), p.namespace(), open.decision(), open.severity(), open.rules());
+      metrics.violation(
+          key, p.clusterId(), p.namespace(), open.decision(), open.severity(), open.rules());
     }
   }
 
-  /** What the policies in force say of a pod's images; UNKNOWN, never allowed, when it cannot be judged. */
+  /**
+   * What the policies in force say of a pod's images; UNKNOWN, never allowed, when it cannot be
+   * judged.
+   */
   private Evaluation judge(PodContext pod, Instant now) {
     Policies policies = policiesFor(pod.clusterId());
     if (policies.set() == null) {
@@ -418,11 +501,20 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     }
   }
 
-  private static Evaluation unknown(List<ContainerImage> containers, String reason, List<String> versions) {
+  private static Evaluation unknown(
+      List<ContainerImage> containers, String reason, List<String> versions) {
     List<Verdict.ImageResult> images = new ArrayList<>();
     for (ContainerImage c : containers) {
-      images.add(new Verdict.ImageResult(c.container(), c.image(), digestOf(c), Decision.UNKNOWN,
-          null, List.of(reason), List.of(), List.of()));
+      images.add(
+          new Verdict.ImageResult(
+              c.container(),
+              c.image(),
+              digestOf(c),
+              Decision.UNKNOWN,
+              null,
+              List.of(reason),
+              List.of(),
+              List.of()));
     }
     return new Evaluation(Decision.UNKNOWN, images, versions);
   }
@@ -438,17 +530,20 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       versions.add(d.key() + "@" + d.version());
     }
     if (e.policy() == null) {
-      return new Policies(null, "no Binary Authorization policy in force for cluster " + clusterId,
-          List.of());
+      return new Policies(
+          null, "no Binary Authorization policy in force for cluster " + clusterId, List.of());
     }
-    return policyCache.computeIfAbsent(e.fingerprint(), fp -> {
-      try {
-        PolicySet set = engine.parser().parse(e.policy(), e.platformPolicy(), e.attestors());
-        return new Policies(set, null, set.versions());
-      } catch (InvalidPolicyException | RuntimeException ex) {
-        return new Policies(null, "the policies in force cannot be used: " + ex.getMessage(), versions);
-      }
-    });
+    return policyCache.computeIfAbsent(
+        e.fingerprint(),
+        fp -> {
+          try {
+            PolicySet set = engine.parser().parse(e.policy(), e.platformPolicy(), e.attestors());
+            return new Policies(set, null, set.versions());
+          } catch (InvalidPolicyException | RuntimeException ex) {
+            return new Policies(
+                null, "the policies in force cannot be used: " + ex.getMessage(), versions);
+          }
+        });
   }
 
   private static List<PolicyDocument> documents(PolicyBook.Effective e) {
@@ -481,10 +576,15 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   static final String FACTS_CHANGE = "facts_change";
   static final String PERIODIC = "periodic";
   static final String FRESHNESS = "freshness";
+
   /** A task's first poll ever: pods whose policies or facts differ from those now in force. */
   static final String STARTUP = "startup";
-  /** Progress-store key of the fingerprint of the policies the task last reconciled its pods with. */
+
+  /**
+   * Progress-store key of the fingerprint of the policies the task last reconciled its pods with.
+   */
   static final String RECONCILED = "policy/reconciled";
+
   /** Fact-change entries read per store and partition per poll at most. */
   static final int MAX_FACT_CHANGES_PER_POLL = 10_000;
 
@@ -497,11 +597,15 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       reevaluations.everyPod(POLICY_CHANGE, Verdict.Trigger.POLICY_CHANGE, true, ts);
     }
     if (!bookFingerprint.equals(reconciled)) {
-      progress.put(RECONCILED, bookFingerprint); // written only on a change: every write is a changelog record
+      progress.put(
+          RECONCILED,
+          bookFingerprint); // written only on a change: every write is a changelog record
     }
     boolean first = reconciled == null;
-    readFactChanges(attestations, StoreNames.ATTESTATIONS, Verdict.Trigger.ATTESTATION_CHANGE, first, ts);
-    readFactChanges(metadata, StoreNames.IMAGE_METADATA, Verdict.Trigger.IMAGE_METADATA_CHANGE, first, ts);
+    readFactChanges(
+        attestations, StoreNames.ATTESTATIONS, Verdict.Trigger.ATTESTATION_CHANGE, first, ts);
+    readFactChanges(
+        metadata, StoreNames.IMAGE_METADATA, Verdict.Trigger.IMAGE_METADATA_CHANGE, first, ts);
     continueReevaluations(ts);
     expirePendingAdmissions(ts);
     if (context.taskId().partition() == 0) {
@@ -511,26 +615,37 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   }
 
   /**
-   * Starts a scan of the pods of every digest whose facts changed after this task's cursor for
-   * each partition of the fact topic. On its first poll ever ({@code first}: the startup scan
-   * compares every pod) or when its cursor is older than what the store still logs, the task
-   * compares the facts fingerprint of every pod instead.
+   * Starts a scan of the pods of every digest whose facts changed after this task's cursor for each
+   * partition of the fact topic. On its first poll ever ({@code first}: the startup scan compares
+   * every pod) or when its cursor is older than what the store still logs, the task compares the
+   * facts fingerprint of every pod instead.
    */
-  private void readFactChanges(KeyValueStore<String, byte[]> store, String name, Verdict.Trigger trigger,
-      boolean first, long ts) {
+  private void readFactChanges(
+      KeyValueStore<String, byte[]> store,
+      String name,
+      Verdict.Trigger trigger,
+      boolean first,
+      long ts) {
     for (int p : FactChanges.partitions(store)) {
       String cursorKey = "facts/" + name + "/" + p;
       String cursor = progress.get(cursorKey);
       long last;
-      if (first || cursor != null && Long.parseLong(cursor) < FactChanges.pruned(store, FactChanges.CHANGE, p)) {
+      if (first
+          || cursor != null
+              && Long.parseLong(cursor) < FactChanges.pruned(store, FactChanges.CHANGE, p)) {
         if (!first) {
           reevaluations.everyPod(FACTS_CHANGE, trigger, false, ts);
         }
         last = FactChanges.newest(store, FactChanges.CHANGE, p);
       } else {
-        last = FactChanges.after(store, FactChanges.CHANGE, p, cursor == null ? -1 : Long.parseLong(cursor),
-            MAX_FACT_CHANGES_PER_POLL,
-            (offset, e) -> reevaluations.podsOf(e.digest(), FACTS_CHANGE, trigger, ts));
+        last =
+            FactChanges.after(
+                store,
+                FactChanges.CHANGE,
+                p,
+                cursor == null ? -1 : Long.parseLong(cursor),
+                MAX_FACT_CHANGES_PER_POLL,
+                (offset, e) -> reevaluations.podsOf(e.digest(), FACTS_CHANGE, trigger, ts));
       }
       putIfChanged(cursorKey, cursor, last);
     }
@@ -545,13 +660,22 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       String cursorKey = "rejected/" + name + "/" + p;
       String cursor = progress.get(cursorKey);
       List<DeadLetter> letters = new ArrayList<>();
-      long last = FactChanges.after(store, FactChanges.REJECTED, p, cursor == null ? -1 : Long.parseLong(cursor),
-          MAX_FACT_CHANGES_PER_POLL, (offset, e) -> letters.add(e.deadLetter()));
+      long last =
+          FactChanges.after(
+              store,
+              FactChanges.REJECTED,
+              p,
+              cursor == null ? -1 : Long.parseLong(cursor),
+              MAX_FACT_CHANGES_PER_POLL,
+              (offset, e) -> letters.add(e.deadLetter()));
       putIfChanged(cursorKey, cursor, last);
       for (DeadLetter d : letters) {
         forward(DeadLetterHandlers.key(d), ValidationOutput.of(d), ts);
-        metrics.deadLetter(d.source(), GlobalStoreProcessors.KeyMismatchException.class.getSimpleName()
-            .equals(d.errorType()) ? "key_mismatch" : "unreadable");
+        metrics.deadLetter(
+            d.source(),
+            GlobalStoreProcessors.KeyMismatchException.class.getSimpleName().equals(d.errorType())
+                ? "key_mismatch"
+                : "unreadable");
       }
     }
   }
@@ -570,25 +694,30 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   }
 
   /** Which pods each kind of scan judges. */
-  private final Reevaluations.Rules rules = new Reevaluations.Rules() {
-    @Override
-    public Verdict.Trigger which(Reevaluations.Scan scan, PodState s) {
-      return switch (scan.reason()) {
-        case POLICY_CHANGE -> policyChanged(s) ? Verdict.Trigger.POLICY_CHANGE : null;
-        case FACTS_CHANGE -> factsChanged(s) ? scan.trigger() : null;
-        case STARTUP -> policyChanged(s) ? Verdict.Trigger.POLICY_CHANGE
-            : factsChanged(s) ? Verdict.Trigger.ATTESTATION_CHANGE : null;
-        case FRESHNESS -> facts.hasUploadTime(StoreFacts.digests(s.pod())) ? scan.trigger() : null;
-        default -> scan.trigger();
-      };
-    }
+  private final Reevaluations.Rules rules =
+      new Reevaluations.Rules() {
+        @Override
+        public Verdict.Trigger which(Reevaluations.Scan scan, PodState s) {
+          return switch (scan.reason()) {
+            case POLICY_CHANGE -> policyChanged(s) ? Verdict.Trigger.POLICY_CHANGE : null;
+            case FACTS_CHANGE -> factsChanged(s) ? scan.trigger() : null;
+            case STARTUP ->
+                policyChanged(s)
+                    ? Verdict.Trigger.POLICY_CHANGE
+                    : factsChanged(s) ? Verdict.Trigger.ATTESTATION_CHANGE : null;
+            case FRESHNESS ->
+                facts.hasUploadTime(StoreFacts.digests(s.pod())) ? scan.trigger() : null;
+            default -> scan.trigger();
+          };
+        }
 
-    @Override
-    public boolean forget(Reevaluations.Scan scan, PodState s) {
-      return scan.reason().equals(FRESHNESS) && s.deletedAt() != null
-          && s.deletedAt().isBefore(now().minus(settings.deletedPodRetention()));
-    }
-  };
+        @Override
+        public boolean forget(Reevaluations.Scan scan, PodState s) {
+          return scan.reason().equals(FRESHNESS)
+              && s.deletedAt() != null
+              && s.deletedAt().isBefore(now().minus(settings.deletedPodRetention()));
+        }
+      };
 
   private boolean policyChanged(PodState s) {
     return !policiesFor(s.pod().clusterId()).versions().equals(s.policyVersions());
@@ -610,34 +739,55 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
    * pod is dead-lettered and the scan moves on; a pod whose stored state no longer reads is
    * dead-lettered and forgotten (its next pod event starts it afresh).
    */
-  private final Reevaluations.Judge judge = new Reevaluations.Judge() {
-    @Override
-    public void reevaluate(String key, PodState s, Verdict.Trigger trigger, Reevaluations.Scan scan, long ts) {
-      int forwarded = outbox.size();
-      int moved = gauges.size();
-      try {
-        pods.put(key, evaluate(key, s, trigger, reevaluationEventTime(s, trigger, scan), ts));
-      } catch (RuntimeException e) {
-        outbox.subList(forwarded, outbox.size()).clear();
-        gauges.subList(moved, gauges.size()).clear();
-        deadLetterPod(key, e.getClass().getSimpleName(), "re-evaluating pod " + key + " failed, the scan goes on: " + e, ts);
-        metrics.deadLetter(StoreNames.PODS, "processing_failed");
-      }
-    }
+  private final Reevaluations.Judge judge =
+      new Reevaluations.Judge() {
+        @Override
+        public void reevaluate(
+            String key, PodState s, Verdict.Trigger trigger, Reevaluations.Scan scan, long ts) {
+          int forwarded = outbox.size();
+          int moved = gauges.size();
+          try {
+            pods.put(key, evaluate(key, s, trigger, reevaluationEventTime(s, trigger, scan), ts));
+          } catch (RuntimeException e) {
+            outbox.subList(forwarded, outbox.size()).clear();
+            gauges.subList(moved, gauges.size()).clear();
+            deadLetterPod(
+                key,
+                e.getClass().getSimpleName(),
+                "re-evaluating pod " + key + " failed, the scan goes on: " + e,
+                ts);
+            metrics.deadLetter(StoreNames.PODS, "processing_failed");
+          }
+        }
 
-    @Override
-    public void unreadable(String key, long ts) {
-      pods.delete(key);
-      deadLetterPod(key, "UnreadableMessageException", "the stored state of pod " + key
-          + " no longer reads; it is forgotten until its next pod event", ts);
-      metrics.deadLetter(StoreNames.PODS, "unreadable");
-    }
-  };
+        @Override
+        public void unreadable(String key, long ts) {
+          pods.delete(key);
+          deadLetterPod(
+              key,
+              "UnreadableMessageException",
+              "the stored state of pod "
+                  + key
+                  + " no longer reads; it is forgotten until its next pod event",
+              ts);
+          metrics.deadLetter(StoreNames.PODS, "unreadable");
+        }
+      };
 
   private void deadLetterPod(String key, String errorType, String message, long ts) {
     Instant now = now();
-    DeadLetter d = new DeadLetter(DeadLetterHandlers.COMPONENT, StoreNames.PODS, null, null, key, "", 0,
-        errorType, message, now);
+    DeadLetter d =
+        new DeadLetter(
+            DeadLetterHandlers.COMPONENT,
+            StoreNames.PODS,
+            null,
+            null,
+            key,
+            "",
+            0,
+            errorType,
+            message,
+            now);
     forward(key, ValidationOutput.of(d), ts);
   }
 
@@ -686,17 +836,35 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
       PendingAdmissions waiting = pending.get(key);
       for (AdmissionEvent a : waiting.events()) {
         // ingest resolved the owner from the request (controller reference, pod-template-hash)
-        WorkloadRef owner = a.owner() != null ? a.owner()
-            : new WorkloadRef(WorkloadRef.Kind.POD, a.namespace(), a.name());
+        WorkloadRef owner =
+            a.owner() != null
+                ? a.owner()
+                : new WorkloadRef(WorkloadRef.Kind.POD, a.namespace(), a.name());
         Evaluation ev = a.images().isEmpty() ? null : judge(admittedPod(a), now);
-        String why = "; no pod event within " + settings.correlationSkew()
-            + (ev == null ? ", and no images in the admission to judge" : ": judged from the images in the admission");
+        String why =
+            "; no pod event within "
+                + settings.correlationSkew()
+                + (ev == null
+                    ? ", and no images in the admission to judge"
+                    : ": judged from the images in the admission");
         for (FollowUp.Kind kind : kinds(a)) {
-          forward(FollowUp.key(a.clusterId(), owner, kind), ValidationOutput.of(new FollowUpSignal(
-              FollowUpSignal.Type.ADMITTED, a.clusterId(), owner, kind, a.name(),
-              a.images().stream().map(FollowUp.Image::of).toList(), a.user(), detail(a, kind) + why,
-              ev == null ? null : ev.decision(), ev == null ? List.of() : ev.policyVersions(), now,
-              a.requestReceivedAt())), ts);
+          forward(
+              FollowUp.key(a.clusterId(), owner, kind),
+              ValidationOutput.of(
+                  new FollowUpSignal(
+                      FollowUpSignal.Type.ADMITTED,
+                      a.clusterId(),
+                      owner,
+                      kind,
+                      a.name(),
+                      a.images().stream().map(FollowUp.Image::of).toList(),
+                      a.user(),
+                      detail(a, kind) + why,
+                      ev == null ? null : ev.decision(),
+                      ev == null ? List.of() : ev.policyVersions(),
+                      now,
+                      a.requestReceivedAt())),
+              ts);
         }
       }
       pending.put(key, new PendingAdmissions(waiting.events(), waiting.since(), true));
@@ -704,17 +872,18 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   }
 
   /**
-   * The pod an admission request created, as far as the event tells: its images and service
-   * account (its annotations are the audit event's, not the pod's, and it carries no labels).
+   * The pod an admission request created, as far as the event tells: its images and service account
+   * (its annotations are the audit event's, not the pod's, and it carries no labels).
    */
   private static PodContext admittedPod(AdmissionEvent a) {
-    return new PodContext(a.clusterId(), a.namespace(), a.name(), a.serviceAccount(), a.images(),
-        Map.of(), Map.of());
+    return new PodContext(
+        a.clusterId(), a.namespace(), a.name(), a.serviceAccount(), a.images(), Map.of(), Map.of());
   }
 
   // ---- helpers ---------------------------------------------------------------------------
 
-  private void forEachPod(Predicate<PodState> which, java.util.function.BiConsumer<String, PodState> action) {
+  private void forEachPod(
+      Predicate<PodState> which, java.util.function.BiConsumer<String, PodState> action) {
     List<Map.Entry<String, PodState>> matches = new ArrayList<>();
     try (KeyValueIterator<String, PodState> it = pods.all()) {
       while (it.hasNext()) {
@@ -727,10 +896,27 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
     matches.forEach(e -> action.accept(e.getKey(), e.getValue()));
   }
 
-  private FollowUpSignal signal(FollowUpSignal.Type type, PodState s, FollowUp.Kind kind,
-      String user, String detail, Instant now, Instant eventTime) {
-    return new FollowUpSignal(type, s.pod().clusterId(), s.pod().owner(), kind, s.pod().name(),
-        images(s.pod()), user, detail, s.decision(), s.policyVersions(), now, eventTime);
+  private FollowUpSignal signal(
+      FollowUpSignal.Type type,
+      PodState s,
+      FollowUp.Kind kind,
+      String user,
+      String detail,
+      Instant now,
+      Instant eventTime) {
+    return new FollowUpSignal(
+        type,
+        s.pod().clusterId(),
+        s.pod().owner(),
+        kind,
+        s.pod().name(),
+        images(s.pod()),
+        user,
+        detail,
+        s.decision(),
+        s.policyVersions(),
+        now,
+        eventTime);
   }
 
   /**
@@ -741,21 +927,31 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
    * sweep (periodic, freshness, start-up) or a fact that is gone, the task's stream time (none
    * before the task has processed a record).
    */
-  private Instant reevaluationEventTime(PodState s, Verdict.Trigger trigger, Reevaluations.Scan scan) {
+  private Instant reevaluationEventTime(
+      PodState s, Verdict.Trigger trigger, Reevaluations.Scan scan) {
     if (trigger == Verdict.Trigger.POLICY_CHANGE) {
-      return documents(book.effective(s.pod().clusterId())).stream().map(PolicyDocument::publishedAt)
-          .max(Instant::compareTo).orElse(null);
+      return documents(book.effective(s.pod().clusterId())).stream()
+          .map(PolicyDocument::publishedAt)
+          .max(Instant::compareTo)
+          .orElse(null);
     }
     long streamMs = context.currentStreamTimeMs();
-    Instant streamTime = streamMs > 0 ? Instant.ofEpochMilli(streamMs) : null; // null: no record yet
+    Instant streamTime =
+        streamMs > 0 ? Instant.ofEpochMilli(streamMs) : null; // null: no record yet
     if (scan == null || !FACTS_CHANGE.equals(scan.reason()) || scan.digest() == null) {
       return streamTime;
     }
-    Instant fact = trigger == Verdict.Trigger.ATTESTATION_CHANGE
-        ? facts.attestations(scan.digest()).stream().map(Attestation::createTime).filter(Objects::nonNull)
-            .max(Instant::compareTo).orElse(null)
-        : facts.metadata(scan.digest()).map(m -> m.scannedAt() != null ? m.scannedAt() : m.uploadTime())
-            .orElse(null);
+    Instant fact =
+        trigger == Verdict.Trigger.ATTESTATION_CHANGE
+            ? facts.attestations(scan.digest()).stream()
+                .map(Attestation::createTime)
+                .filter(Objects::nonNull)
+                .max(Instant::compareTo)
+                .orElse(null)
+            : facts
+                .metadata(scan.digest())
+                .map(m -> m.scannedAt() != null ? m.scannedAt() : m.uploadTime())
+                .orElse(null);
     if (fact == null) {
       return streamTime;
     }
@@ -777,13 +973,23 @@ final class ContinuousValidationProcessor implements Processor<String, PodInput,
   private void forward(String key, ValidationOutput out, long ts) {
     Headers headers = null;
     if (out.verdict() != null) {
-      headers = CloudEvents.headers(Topics.VERDICTS, out.verdict().verdictId(), SOURCE, out.verdict().evaluatedAt());
+      headers =
+          CloudEvents.headers(
+              Topics.VERDICTS, out.verdict().verdictId(), SOURCE, out.verdict().evaluatedAt());
     } else if (out.violation() != null) {
-      headers = CloudEvents.headers(Topics.VIOLATIONS,
-          out.violation().violationId() + "/" + out.violation().transition() + "/" + out.violation().verdictId(),
-          SOURCE, out.violation().at());
+      headers =
+          CloudEvents.headers(
+              Topics.VIOLATIONS,
+              out.violation().violationId()
+                  + "/"
+                  + out.violation().transition()
+                  + "/"
+                  + out.violation().verdictId(),
+              SOURCE,
+              out.violation().at());
     } else if (out.deadLetter() != null) {
-      headers = ceHeaders(Topics.DEAD_LETTER, key + "/" + out.deadLetter().at(), out.deadLetter().at());
+      headers =
+          ceHeaders(Topics.DEAD_LETTER, key + "/" + out.deadLetter().at(), out.deadLetter().at());
     }
     outbox.add(headers == null ? new Record<>(key, out, ts) : new Record<>(key, out, ts, headers));
   }

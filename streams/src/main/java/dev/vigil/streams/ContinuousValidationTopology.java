@@ -1,11 +1,8 @@
 package dev.vigil.streams;
 
 import dev.vigil.schemas.AdmissionEvent;
-import dev.vigil.schemas.Attestation;
-import dev.vigil.schemas.ImageMetadata;
 import dev.vigil.schemas.JsonSerde;
 import dev.vigil.schemas.PodEvent;
-import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.Topics;
 import org.apache.kafka.common.serialization.Serdes;
@@ -20,9 +17,8 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * Continuous validation: global stores for policies, attestations and image metadata; the
- * per-partition validation processor over pod and admission events; verdicts, violation
- * transitions and dead letters out; follow-up signals re-keyed by workload for {@link
- * FollowUpTopology}.
+ * per-partition validation processor over pod and admission events; verdicts, violation transitions
+ * and dead letters out; follow-up signals re-keyed by workload for {@link FollowUpTopology}.
  */
 public final class ContinuousValidationTopology {
 
@@ -32,70 +28,119 @@ public final class ContinuousValidationTopology {
    * What continuous validation hands to the follow-ups: the signals, already re-partitioned by
    * follow-up key, and the admission events as read (for the bypass correlation).
    */
-  public record Outputs(KStream<String, FollowUpSignal> signals, KStream<String, AdmissionEvent> admissions) {}
+  public record Outputs(
+      KStream<String, FollowUpSignal> signals, KStream<String, AdmissionEvent> admissions) {}
 
   /** Adds continuous validation to {@code builder}. */
-  public static Outputs addTo(StreamsBuilder builder, StreamsSettings settings,
-      ValidationEngine engine, VigilMetrics metrics, FactsCache cache, int podPartitions) {
+  public static Outputs addTo(
+      StreamsBuilder builder,
+      StreamsSettings settings,
+      ValidationEngine engine,
+      VigilMetrics metrics,
+      FactsCache cache,
+      int podPartitions) {
     builder.addGlobalStore(
-        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.POLICIES),
-            Serdes.String(), Topics.POLICIES_ACCEPTED.valueSerde()).withLoggingDisabled(),
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(StoreNames.POLICIES),
+                Serdes.String(),
+                Topics.POLICIES_ACCEPTED.valueSerde())
+            .withLoggingDisabled(),
         Topics.POLICIES_ACCEPTED.name(),
         consumed(Topics.POLICIES_ACCEPTED, "accepted-policies-source"),
         GlobalStoreProcessors.PolicyKeeper::new);
     builder.addGlobalStore(
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ATTESTATIONS),
-            Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(StoreNames.ATTESTATIONS),
+                Serdes.String(),
+                Serdes.ByteArray())
+            .withLoggingDisabled(),
         Topics.ATTESTATIONS.name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("attestation-keeper"),
         () -> GlobalStoreProcessors.FactKeeper.attestations(cache));
     builder.addGlobalStore(
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.IMAGE_METADATA),
-            Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(StoreNames.IMAGE_METADATA),
+                Serdes.String(),
+                Serdes.ByteArray())
+            .withLoggingDisabled(),
         Topics.IMAGE_METADATA.name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("image-metadata-keeper"),
         () -> GlobalStoreProcessors.FactKeeper.metadata(cache));
 
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(StoreNames.PODS), Serdes.String(), new PodStateSerde()));
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(StoreNames.PODS_BY_DIGEST), Serdes.String(), Serdes.String()));
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(StoreNames.PENDING_ADMISSIONS), Serdes.String(),
-        new JsonSerde<>(PendingAdmissions.class)));
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(StoreNames.PROGRESS), Serdes.String(), Serdes.String()));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.PODS), Serdes.String(), new PodStateSerde()));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.PODS_BY_DIGEST),
+            Serdes.String(),
+            Serdes.String()));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.PENDING_ADMISSIONS),
+            Serdes.String(),
+            new JsonSerde<>(PendingAdmissions.class)));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.PROGRESS), Serdes.String(), Serdes.String()));
 
     KStream<String, PodEvent> podEvents =
         builder.stream(Topics.POD_EVENTS.name(), consumed(Topics.POD_EVENTS, "pod-events-source"));
-    KStream<String, AdmissionEvent> admissions = builder.stream(Topics.ADMISSION_EVENTS.name(),
-        consumed(Topics.ADMISSION_EVENTS, "admission-events-source"));
+    KStream<String, AdmissionEvent> admissions =
+        builder.stream(
+            Topics.ADMISSION_EVENTS.name(),
+            consumed(Topics.ADMISSION_EVENTS, "admission-events-source"));
 
-    KStream<String, ValidationOutput> out = podEvents
-        .mapValues(PodInput::of, Named.as("pod-event-as-input"))
-        .merge(admissions.mapValues(PodInput::of, Named.as("admission-event-as-input")),
-            Named.as("pod-inputs"))
-        .process(() -> new ContinuousValidationProcessor(settings, engine, metrics, cache),
-            Named.as("continuous-validation"),
-            StoreNames.PODS, StoreNames.PODS_BY_DIGEST, StoreNames.PENDING_ADMISSIONS,
-            StoreNames.PROGRESS);
+    KStream<String, ValidationOutput> out =
+        podEvents
+            .mapValues(PodInput::of, Named.as("pod-event-as-input"))
+            .merge(
+                admissions.mapValues(PodInput::of, Named.as("admission-event-as-input")),
+                Named.as("pod-inputs"))
+            .process(
+                () -> new ContinuousValidationProcessor(settings, engine, metrics, cache),
+                Named.as("continuous-validation"),
+                StoreNames.PODS,
+                StoreNames.PODS_BY_DIGEST,
+                StoreNames.PENDING_ADMISSIONS,
+                StoreNames.PROGRESS);
 
-    var branches = out.split(Named.as("validation-output-"))
-        .branch((k, v) -> v.verdict() != null, Branched.withConsumer(s -> s
-            .mapValues(ValidationOutput::verdict, Named.as("verdict-value"))
-            .to(Topics.VERDICTS.name(), produced(Topics.VERDICTS, "verdicts-sink")), "verdicts"))
-        .branch((k, v) -> v.violation() != null, Branched.withConsumer(s -> s
-            .mapValues(ValidationOutput::violation, Named.as("violation-value"))
-            .to(Topics.VIOLATIONS.name(), produced(Topics.VIOLATIONS, "violations-sink")), "violations"))
-        .branch((k, v) -> v.deadLetter() != null, Branched.withConsumer(s -> s
-            .mapValues(ValidationOutput::deadLetter, Named.as("dead-letter-value"))
-            .to(Topics.DEAD_LETTER.name(), produced(Topics.DEAD_LETTER, "dead-letters-sink")), "dead-letters"))
-        .defaultBranch(Branched.withFunction(s -> s, "signals"));
-    KStream<String, FollowUpSignal> signals = branches.get("validation-output-signals")
-        .mapValues(ValidationOutput::signal, Named.as("signal-value"))
-        .repartition(Repartitioned.with(Serdes.String(), new JsonSerde<>(FollowUpSignal.class))
-            .withName(StoreNames.FOLLOWUP_SIGNALS)
-            .withNumberOfPartitions(podPartitions));
+    var branches =
+        out.split(Named.as("validation-output-"))
+            .branch(
+                (k, v) -> v.verdict() != null,
+                Branched.withConsumer(
+                    s ->
+                        s.mapValues(ValidationOutput::verdict, Named.as("verdict-value"))
+                            .to(Topics.VERDICTS.name(), produced(Topics.VERDICTS, "verdicts-sink")),
+                    "verdicts"))
+            .branch(
+                (k, v) -> v.violation() != null,
+                Branched.withConsumer(
+                    s ->
+                        s.mapValues(ValidationOutput::violation, Named.as("violation-value"))
+                            .to(
+                                Topics.VIOLATIONS.name(),
+                                produced(Topics.VIOLATIONS, "violations-sink")),
+                    "violations"))
+            .branch(
+                (k, v) -> v.deadLetter() != null,
+                Branched.withConsumer(
+                    s ->
+                        s.mapValues(ValidationOutput::deadLetter, Named.as("dead-letter-value"))
+                            .to(
+                                Topics.DEAD_LETTER.name(),
+                                produced(Topics.DEAD_LETTER, "dead-letters-sink")),
+                    "dead-letters"))
+            .defaultBranch(Branched.withFunction(s -> s, "signals"));
+    KStream<String, FollowUpSignal> signals =
+        branches
+            .get("validation-output-signals")
+            .mapValues(ValidationOutput::signal, Named.as("signal-value"))
+            .repartition(
+                Repartitioned.with(Serdes.String(), new JsonSerde<>(FollowUpSignal.class))
+                    .withName(StoreNames.FOLLOWUP_SIGNALS)
+                    .withNumberOfPartitions(podPartitions));
     // Registry hygiene reads the same pod events and never changes the decisions above. Added
     // after the follow-up signals, so that the follow-up sub-topology keeps its number.
     HygieneTopology.addTo(builder, podEvents, settings, metrics, podPartitions);
@@ -109,18 +154,40 @@ public final class ContinuousValidationTopology {
    * their numbers (task ids, state directories).
    */
   static void addPolicyGate(StreamsBuilder builder, ValidationEngine engine, VigilMetrics metrics) {
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.POLICY_GATE),
-        Serdes.String(), Topics.POLICIES.valueSerde()));
-    builder.stream(Topics.POLICIES.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("policies-source"))
-        .process(() -> new PolicyGate(engine.parser(), metrics), Named.as("policy-gate"), StoreNames.POLICY_GATE)
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.POLICY_GATE),
+            Serdes.String(),
+            Topics.POLICIES.valueSerde()));
+    builder.stream(
+            Topics.POLICIES.name(),
+            Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("policies-source"))
+        .process(
+            () -> new PolicyGate(engine.parser(), metrics),
+            Named.as("policy-gate"),
+            StoreNames.POLICY_GATE)
         .split(Named.as("policy-gate-"))
-        .branch((k, v) -> v instanceof PolicyGate.Rejected, Branched.withConsumer(s -> s
-            .mapValues(v -> ((PolicyGate.Rejected) v).deadLetter(), Named.as("rejected-policy-value"))
-            .to(Topics.DEAD_LETTER.name(), produced(Topics.DEAD_LETTER, "rejected-policies-sink")), "rejected"))
-        .defaultBranch(Branched.withConsumer(s -> s
-            .mapValues(v -> v instanceof PolicyGate.Accepted a ? a.document() : null, Named.as("accepted-policy-value"))
-            .to(Topics.POLICIES_ACCEPTED.name(), produced(Topics.POLICIES_ACCEPTED, "accepted-policies-sink")),
-            "accepted"));
+        .branch(
+            (k, v) -> v instanceof PolicyGate.Rejected,
+            Branched.withConsumer(
+                s ->
+                    s.mapValues(
+                            v -> ((PolicyGate.Rejected) v).deadLetter(),
+                            Named.as("rejected-policy-value"))
+                        .to(
+                            Topics.DEAD_LETTER.name(),
+                            produced(Topics.DEAD_LETTER, "rejected-policies-sink")),
+                "rejected"))
+        .defaultBranch(
+            Branched.withConsumer(
+                s ->
+                    s.mapValues(
+                            v -> v instanceof PolicyGate.Accepted a ? a.document() : null,
+                            Named.as("accepted-policy-value"))
+                        .to(
+                            Topics.POLICIES_ACCEPTED.name(),
+                            produced(Topics.POLICIES_ACCEPTED, "accepted-policies-sink")),
+                "accepted"));
   }
 
   /** How Vigil reads a catalogue topic, with a named source. */

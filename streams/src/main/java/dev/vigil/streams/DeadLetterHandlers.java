@@ -35,22 +35,42 @@ public final class DeadLetterHandlers {
   private DeadLetterHandlers() {}
 
   /** A dead letter for the raw record {@code key}/{@code value} read from {@code source}. */
-  static DeadLetter deadLetter(String source, Integer partition, Long offset, byte[] key,
-      byte[] value, Exception error, Instant at) {
+  static DeadLetter deadLetter(
+      String source,
+      Integer partition,
+      Long offset,
+      byte[] key,
+      byte[] value,
+      Exception error,
+      Instant at) {
     byte[] payload = value == null ? new byte[0] : value;
-    byte[] kept = payload.length > DeadLetter.MAX_PAYLOAD_BYTES
-        ? Arrays.copyOf(payload, DeadLetter.MAX_PAYLOAD_BYTES) : payload;
+    byte[] kept =
+        payload.length > DeadLetter.MAX_PAYLOAD_BYTES
+            ? Arrays.copyOf(payload, DeadLetter.MAX_PAYLOAD_BYTES)
+            : payload;
     String message = error.getMessage() == null ? error.getClass().getName() : error.getMessage();
-    return new DeadLetter(COMPONENT, source == null ? "unknown" : source, partition, offset,
+    return new DeadLetter(
+        COMPONENT,
+        source == null ? "unknown" : source,
+        partition,
+        offset,
         key == null ? null : new String(key, StandardCharsets.UTF_8),
-        Base64.getEncoder().encodeToString(kept), payload.length, error.getClass().getSimpleName(),
-        message, at);
+        Base64.getEncoder().encodeToString(kept),
+        payload.length,
+        error.getClass().getSimpleName(),
+        message,
+        at);
   }
 
   /** The dead letter as a record for the dead-letter topic, keyed by the original key. */
   static ProducerRecord<byte[], byte[]> toRecord(DeadLetter d) {
-    return new ProducerRecord<>(Topics.DEAD_LETTER.name(), null, null,
-        key(d).getBytes(StandardCharsets.UTF_8), Json.write(d), headers(d));
+    return new ProducerRecord<>(
+        Topics.DEAD_LETTER.name(),
+        null,
+        null,
+        key(d).getBytes(StandardCharsets.UTF_8),
+        Json.write(d),
+        headers(d));
   }
 
   /** The record key of a dead letter: the original key, else where it came from. */
@@ -60,14 +80,16 @@ public final class DeadLetterHandlers {
 
   /**
    * The CloudEvents headers of a dead letter written by streams, as ingest writes them: the id is
-   * where the record came from when known (so a repeated dead letter keeps its id), else its key and
-   * time.
+   * where the record came from when known (so a repeated dead letter keeps its id), else its key
+   * and time.
    */
   static Headers headers(DeadLetter d) {
-    String id = d.partition() != null && d.offset() != null
-        ? COMPONENT + "/" + d.source() + "-" + d.partition() + "@" + d.offset()
-        : COMPONENT + "/" + d.source() + "/" + key(d) + "/" + d.at().toEpochMilli();
-    return CloudEvents.headers(Topics.DEAD_LETTER, id, ContinuousValidationProcessor.SOURCE, d.at());
+    String id =
+        d.partition() != null && d.offset() != null
+            ? COMPONENT + "/" + d.source() + "-" + d.partition() + "@" + d.offset()
+            : COMPONENT + "/" + d.source() + "/" + key(d) + "/" + d.at().toEpochMilli();
+    return CloudEvents.headers(
+        Topics.DEAD_LETTER, id, ContinuousValidationProcessor.SOURCE, d.at());
   }
 
   /**
@@ -77,16 +99,26 @@ public final class DeadLetterHandlers {
   static void log(DeadLetter d, String reason, Exception error) {
     LOG.warn(d.logLine(reason));
     if (LOG.isDebugEnabled()) {
-      LOG.debug("stack trace of the dead letter from {}-{}@{}", d.source(), d.partition(), d.offset(), error);
+      LOG.debug(
+          "stack trace of the dead letter from {}-{}@{}",
+          d.source(),
+          d.partition(),
+          d.offset(),
+          error);
     }
   }
 
   /** Topics read by global stores, whose records are deserialised on the global thread. */
   static final java.util.Set<String> GLOBAL_TOPICS =
-      java.util.Set.of(Topics.POLICIES_ACCEPTED.name(), Topics.ATTESTATIONS.name(), Topics.IMAGE_METADATA.name());
+      java.util.Set.of(
+          Topics.POLICIES_ACCEPTED.name(),
+          Topics.ATTESTATIONS.name(),
+          Topics.IMAGE_METADATA.name());
 
   static boolean isGlobal(ErrorHandlerContext context, String topic) {
-    return GLOBAL_TOPICS.contains(topic) || context.taskId() == null || context.taskId().subtopology() < 0;
+    return GLOBAL_TOPICS.contains(topic)
+        || context.taskId() == null
+        || context.taskId().subtopology() < 0;
   }
 
   private static VigilMetrics metrics(Map<String, ?> configs) {
@@ -104,10 +136,17 @@ public final class DeadLetterHandlers {
     }
 
     @Override
-    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
-        Exception exception) {
-      DeadLetter d = deadLetter(record.topic(), record.partition(), record.offset(), record.key(),
-          record.value(), exception, Instant.now());
+    public Response handleError(
+        ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+      DeadLetter d =
+          deadLetter(
+              record.topic(),
+              record.partition(),
+              record.offset(),
+              record.key(),
+              record.value(),
+              exception,
+              Instant.now());
       log(d, "unreadable", exception);
       if (metrics != null) {
         metrics.deadLetter(record.topic(), "unreadable");
@@ -132,10 +171,19 @@ public final class DeadLetterHandlers {
     }
 
     @Override
-    public Response handleError(ErrorHandlerContext context,
-        org.apache.kafka.streams.processor.api.Record<?, ?> record, Exception exception) {
-      DeadLetter d = deadLetter(context.topic(), context.partition(), context.offset(),
-          context.sourceRawKey(), context.sourceRawValue(), exception, Instant.now());
+    public Response handleError(
+        ErrorHandlerContext context,
+        org.apache.kafka.streams.processor.api.Record<?, ?> record,
+        Exception exception) {
+      DeadLetter d =
+          deadLetter(
+              context.topic(),
+              context.partition(),
+              context.offset(),
+              context.sourceRawKey(),
+              context.sourceRawValue(),
+              exception,
+              Instant.now());
       log(d, "processing_failed", exception);
       if (metrics != null) {
         metrics.deadLetter(context.topic(), "processing_failed");

@@ -12,13 +12,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The log of changes a global fact store keeps beside its facts, keyed by the offset of the record
- * that made each change: {@code ~c/<partition>/<offset>} holds the image digest whose facts changed,
- * {@code ~r/<partition>/<offset>} the dead letter of a record that was not taken. The global-store
- * processor writes both in the same store as the fact itself (and Kafka Streams re-creates them on
- * restore, with the same offsets); each validation task reads the entries after its own cursors,
- * which it keeps in its changelogged progress store. So a task revived or moved to another instance
- * carries on from the cursor it committed with its pods, and nothing that decides what to re-judge
- * lives in memory (ADR 0011).
+ * that made each change: {@code ~c/<partition>/<offset>} holds the image digest whose facts
+ * changed, {@code ~r/<partition>/<offset>} the dead letter of a record that was not taken. The
+ * global-store processor writes both in the same store as the fact itself (and Kafka Streams
+ * re-creates them on restore, with the same offsets); each validation task reads the entries after
+ * its own cursors, which it keeps in its changelogged progress store. So a task revived or moved to
+ * another instance carries on from the cursor it committed with its pods, and nothing that decides
+ * what to re-judge lives in memory (ADR 0011).
  *
  * <p>Keys start with {@code ~}, after every {@code sha256:} fact key. Each partition keeps its
  * newest {@link #KEEP} entries of each kind; {@code ~f/<partition>} records the newest offset
@@ -28,6 +28,7 @@ final class FactChanges {
 
   /** Entries kept per partition and kind. */
   static final int KEEP = 100_000;
+
   /** Prune every this many entries written. */
   private static final int PRUNE_EVERY = 1_000;
 
@@ -53,18 +54,23 @@ final class FactChanges {
     return String.format("%s%05d/%020d", kind, partition, offset);
   }
 
-  /** Records that the record at {@code partition}/{@code offset} changed the facts of {@code digest}. */
-  static void changed(KeyValueStore<String, byte[]> store, int partition, long offset, String digest) {
+  /**
+   * Records that the record at {@code partition}/{@code offset} changed the facts of {@code
+   * digest}.
+   */
+  static void changed(
+      KeyValueStore<String, byte[]> store, int partition, long offset, String digest) {
     append(store, CHANGE, partition, offset, digest.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Records that the record at {@code partition}/{@code offset} was not taken. */
-  static void rejected(KeyValueStore<String, byte[]> store, int partition, long offset, DeadLetter d) {
+  static void rejected(
+      KeyValueStore<String, byte[]> store, int partition, long offset, DeadLetter d) {
     append(store, REJECTED, partition, offset, Json.write(d));
   }
 
-  private static void append(KeyValueStore<String, byte[]> store, String kind, int partition, long offset,
-      byte[] value) {
+  private static void append(
+      KeyValueStore<String, byte[]> store, String kind, int partition, long offset, byte[] value) {
     store.put(PARTITION + String.format("%05d", partition), new byte[0]);
     store.put(key(kind, partition, offset), value);
     if (offset % PRUNE_EVERY == 0) {
@@ -85,7 +91,8 @@ final class FactChanges {
       }
     }
     if (!keys.isEmpty()) {
-      store.put(PRUNED + kind + String.format("%05d", partition),
+      store.put(
+          PRUNED + kind + String.format("%05d", partition),
           String.valueOf(offsetOf(keys.get(0))).getBytes(StandardCharsets.UTF_8));
       keys.forEach(store::delete);
     }
@@ -94,7 +101,8 @@ final class FactChanges {
   /** The partitions that have entries. */
   static List<Integer> partitions(KeyValueStore<String, byte[]> store) {
     List<Integer> out = new ArrayList<>();
-    try (KeyValueIterator<String, byte[]> it = store.prefixScan(PARTITION, new StringSerializer())) {
+    try (KeyValueIterator<String, byte[]> it =
+        store.prefixScan(PARTITION, new StringSerializer())) {
       while (it.hasNext()) {
         out.add(Integer.parseInt(it.next().key.substring(PARTITION.length())));
       }
@@ -113,7 +121,12 @@ final class FactChanges {
    * each}, oldest first, at most {@code max}; returns the offset of the last one handed (or {@code
    * after}).
    */
-  static long after(KeyValueStore<String, byte[]> store, String kind, int partition, long after, int max,
+  static long after(
+      KeyValueStore<String, byte[]> store,
+      String kind,
+      int partition,
+      long after,
+      int max,
       BiConsumer<Long, Entry> each) {
     String from = key(kind, partition, after + 1);
     String to = String.format("%s%05d/~", kind, partition);

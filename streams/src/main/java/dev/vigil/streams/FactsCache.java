@@ -8,14 +8,14 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * What the global stores hold about each image digest, read and parsed once and then shared by
- * the tasks of one application instance: attestations change rarely, while every evaluation of a
- * pod needs them (before this cache, each evaluation scanned RocksDB and parsed every attestation
+ * What the global stores hold about each image digest, read and parsed once and then shared by the
+ * tasks of one application instance: attestations change rarely, while every evaluation of a pod
+ * needs them (before this cache, each evaluation scanned RocksDB and parsed every attestation
  * twice: a quarter of the stream thread's time, see docs/benchmarks.md).
  *
  * <p>The global-store processors call {@link #invalidate} right after they write a digest's
- * attestations or metadata, before they log the change. A load that overlaps an
- * invalidation is returned but not kept, so the cache never holds facts older than the store.
+ * attestations or metadata, before they log the change. A load that overlaps an invalidation is
+ * returned but not kept, so the cache never holds facts older than the store.
  *
  * <p>A pure cache: what it holds is always in the global stores too, and a digest it does not hold
  * is read from them again. It is bounded by size ({@link #MAX_ENTRIES} digests) with Caffeine's
@@ -48,7 +48,9 @@ final class FactsCache {
     entries = Caffeine.newBuilder().maximumSize(maxEntries).executor(Runnable::run).build();
   }
 
-  /** The cached entry for {@code digest}, or {@code load}'s (kept unless facts changed meanwhile). */
+  /**
+   * The cached entry for {@code digest}, or {@code load}'s (kept unless facts changed meanwhile).
+   */
   Entry get(String digest, Function<String, Entry> load) {
     Entry e = entries.getIfPresent(digest);
     if (e != null) {

@@ -35,7 +35,8 @@ import java.util.TreeMap;
  *   <li>DRY_RUN: VERIFIED when the pods are allowed outright, ESCALATED when an enforced rule now
  *       denies them, RESOLVED when an escalated workload is made compliant.
  *   <li>FAIL_OPEN and DRY_RUN: RESOLVED when every pod it covers is gone. Any kind: ACKNOWLEDGED,
- *       RESOLVED or reopened by a person ({@link FollowUpAck}). A bypass after the follow-up closed starts a new one (new id).
+ *       RESOLVED or reopened by a person ({@link FollowUpAck}). A bypass after the follow-up closed
+ *       starts a new one (new id).
  * </ul>
  */
 final class FollowUpLifecycle {
@@ -61,8 +62,13 @@ final class FollowUpLifecycle {
    * bypass evidence that came for the workload before its follow-up opened (applied when this
    * signal opens one), {@code window} the bypass window it was counted in.
    */
-  static Result onSignal(FollowUpState s, FollowUpSignal sig, Instant now, Duration settle,
-      List<BypassEvidence> waiting, Duration window) {
+  static Result onSignal(
+      FollowUpState s,
+      FollowUpSignal sig,
+      Instant now,
+      Duration settle,
+      List<BypassEvidence> waiting,
+      Duration window) {
     List<FollowUp> out = new ArrayList<>();
     switch (sig.type()) {
       case ADMITTED -> {
@@ -83,27 +89,69 @@ final class FollowUpLifecycle {
           if (strongest != null) {
             cause += (suspected ? "; suspected bypass: " : "; ") + strongest.describe(window);
           }
-          FollowUp f = new FollowUp(FollowUpId.of(sig.clusterId(), sig.owner(), sig.kind(), cycle).toString(),
-              sig.clusterId(), sig.owner(), sig.kind(), State.OPEN,
-              FollowUpSeverity.of(sig.kind(), State.OPEN, null, suspected, prior), cause, null, 1,
-              List.of(sig.pod()), union(List.of(), sig.images(), FollowUp.MAX_IMAGES_LISTED),
-              sig.user() == null ? List.of() : List.of(sig.user()), sig.detail(), suspected ? true : null, prior,
-              sig.at(), sig.at(), now, null, null, null, null, sig.eventTime());
+          FollowUp f =
+              new FollowUp(
+                  FollowUpId.of(sig.clusterId(), sig.owner(), sig.kind(), cycle).toString(),
+                  sig.clusterId(),
+                  sig.owner(),
+                  sig.kind(),
+                  State.OPEN,
+                  FollowUpSeverity.of(sig.kind(), State.OPEN, null, suspected, prior),
+                  cause,
+                  null,
+                  1,
+                  List.of(sig.pod()),
+                  union(List.of(), sig.images(), FollowUp.MAX_IMAGES_LISTED),
+                  sig.user() == null ? List.of() : List.of(sig.user()),
+                  sig.detail(),
+                  suspected ? true : null,
+                  prior,
+                  sig.at(),
+                  sig.at(),
+                  now,
+                  null,
+                  null,
+                  null,
+                  null,
+                  sig.eventTime());
           out.add(f);
           s = new FollowUpState(f, cycle, pods, sig.policyVersions(), null, now, false);
         } else {
           s = causedAt(s, sig.eventTime());
           Map<String, FollowUpState.PodEntry> pods = new TreeMap<>(s.pods());
           FollowUpState.PodEntry before = pods.get(sig.pod());
-          pods.put(sig.pod(), new FollowUpState.PodEntry(true,
-              sig.decision() != null ? sig.decision() : before == null ? null : before.decision()));
+          pods.put(
+              sig.pod(),
+              new FollowUpState.PodEntry(
+                  true,
+                  sig.decision() != null
+                      ? sig.decision()
+                      : before == null ? null : before.decision()));
           FollowUp c = s.current();
-          FollowUp f = copy(c, c.state(), c.cause(), c.reevaluation(), pods,
-              union(c.images(), sig.images(), FollowUp.MAX_IMAGES_LISTED), union(c.users(),
-                  sig.user() == null ? List.of() : List.of(sig.user()), 20),
-              max(c.lastSeen(), sig.at()), c.changedAt(), c.acknowledgedBy(), c.note());
+          FollowUp f =
+              copy(
+                  c,
+                  c.state(),
+                  c.cause(),
+                  c.reevaluation(),
+                  pods,
+                  union(c.images(), sig.images(), FollowUp.MAX_IMAGES_LISTED),
+                  union(c.users(), sig.user() == null ? List.of() : List.of(sig.user()), 20),
+                  max(c.lastSeen(), sig.at()),
+                  c.changedAt(),
+                  c.acknowledgedBy(),
+                  c.note());
           String pending = before == null ? (pods.size() + " pods admitted") : s.pendingCause();
-          s = new FollowUpState(f, s.cycle(), pods, versions(s, sig), pending, now, s.held(), s.acknowledgedFrom());
+          s =
+              new FollowUpState(
+                  f,
+                  s.cycle(),
+                  pods,
+                  versions(s, sig),
+                  pending,
+                  now,
+                  s.held(),
+                  s.acknowledgedFrom());
         }
         return judge(s, out, now, settle);
       }
@@ -121,8 +169,15 @@ final class FollowUpLifecycle {
         s = causedAt(s, sig.eventTime());
         Map<String, FollowUpState.PodEntry> pods = new TreeMap<>(s.pods());
         pods.put(sig.pod(), new FollowUpState.PodEntry(pods.get(sig.pod()).live(), sig.decision()));
-        s = new FollowUpState(s.current(), s.cycle(), pods, versions(s, sig), s.pendingCause(),
-            s.lastAdmittedAt(), s.held());
+        s =
+            new FollowUpState(
+                s.current(),
+                s.cycle(),
+                pods,
+                versions(s, sig),
+                s.pendingCause(),
+                s.lastAdmittedAt(),
+                s.held());
         return judge(s, out, now, settle);
       }
       case GONE -> {
@@ -146,18 +201,48 @@ final class FollowUpLifecycle {
           }
           FollowUp c = s.current();
           // breakglass waits for a person: the pods going is recorded, and nothing forbidden runs
-          FollowUp f = c.kind() == Kind.BREAKGLASS
-              ? copy(c, State.OPEN, "every pod admitted with breakglass is gone; breakglass stays open until "
-                  + "acknowledged", c.reevaluation(), pods, c.images(), c.users(), c.lastSeen(), now,
-                  c.acknowledgedBy(), c.note())
-              : copy(c, State.RESOLVED, "every pod admitted this way is gone", c.reevaluation(),
-                  pods, c.images(), c.users(), c.lastSeen(), now, c.acknowledgedBy(), c.note());
+          FollowUp f =
+              c.kind() == Kind.BREAKGLASS
+                  ? copy(
+                      c,
+                      State.OPEN,
+                      "every pod admitted with breakglass is gone; breakglass stays open until "
+                          + "acknowledged",
+                      c.reevaluation(),
+                      pods,
+                      c.images(),
+                      c.users(),
+                      c.lastSeen(),
+                      now,
+                      c.acknowledgedBy(),
+                      c.note())
+                  : copy(
+                      c,
+                      State.RESOLVED,
+                      "every pod admitted this way is gone",
+                      c.reevaluation(),
+                      pods,
+                      c.images(),
+                      c.users(),
+                      c.lastSeen(),
+                      now,
+                      c.acknowledgedBy(),
+                      c.note());
           out.add(f);
-          return new Result(new FollowUpState(f, s.cycle(), pods, s.policyVersions(), null,
-              s.lastAdmittedAt(), false), out);
+          return new Result(
+              new FollowUpState(
+                  f, s.cycle(), pods, s.policyVersions(), null, s.lastAdmittedAt(), false),
+              out);
         }
-        s = new FollowUpState(s.current(), s.cycle(), pods, s.policyVersions(),
-            "pod " + sig.pod() + " gone, " + live + " of " + pods.size() + " pods remain", s.lastAdmittedAt(), s.held());
+        s =
+            new FollowUpState(
+                s.current(),
+                s.cycle(),
+                pods,
+                s.policyVersions(),
+                "pod " + sig.pod() + " gone, " + live + " of " + pods.size() + " pods remain",
+                s.lastAdmittedAt(),
+                s.held());
         return judge(s, out, now, settle);
       }
       default -> throw new IllegalArgumentException("unknown signal " + sig.type());
@@ -171,46 +256,76 @@ final class FollowUpLifecycle {
     }
     FollowUp c = s.current();
     String who = ack.by() + (ack.note() == null ? "" : ": " + ack.note());
-    boolean renewed = ack.action() == FollowUpAck.Action.ACKNOWLEDGE && c.state() == State.ACKNOWLEDGED
-        && (c.acknowledgedUntil() != null || ack.acknowledgedUntil() != null)
-        && !(Objects.equals(c.acknowledgedUntil(), ack.acknowledgedUntil())
-            && Objects.equals(c.ticket(), ack.ticket()) && Objects.equals(c.acknowledgedBy(), ack.by()));
-    State target = switch (ack.action()) {
-      case ACKNOWLEDGE -> c.state() == State.RESOLVED || c.state() == State.ACKNOWLEDGED && !renewed
-          ? null : State.ACKNOWLEDGED;
-      case RESOLVE -> c.state() == State.RESOLVED ? null : State.RESOLVED;
-      case REOPEN -> isClosed(s) ? State.OPEN : null;
-    };
+    boolean renewed =
+        ack.action() == FollowUpAck.Action.ACKNOWLEDGE
+            && c.state() == State.ACKNOWLEDGED
+            && (c.acknowledgedUntil() != null || ack.acknowledgedUntil() != null)
+            && !(Objects.equals(c.acknowledgedUntil(), ack.acknowledgedUntil())
+                && Objects.equals(c.ticket(), ack.ticket())
+                && Objects.equals(c.acknowledgedBy(), ack.by()));
+    State target =
+        switch (ack.action()) {
+          case ACKNOWLEDGE ->
+              c.state() == State.RESOLVED || c.state() == State.ACKNOWLEDGED && !renewed
+                  ? null
+                  : State.ACKNOWLEDGED;
+          case RESOLVE -> c.state() == State.RESOLVED ? null : State.RESOLVED;
+          case REOPEN -> isClosed(s) ? State.OPEN : null;
+        };
     if (target == null) {
       return new Result(s, out);
     }
     s = causedAt(s, ack.at());
     c = s.current();
-    String terms = (ack.acknowledgedUntil() == null ? "" : ", until " + ack.acknowledgedUntil())
-        + (ack.ticket() == null ? "" : ", ticket " + ack.ticket());
-    String cause = switch (ack.action()) {
-      case ACKNOWLEDGE -> (renewed ? "acknowledgement renewed by " : "acknowledged by ") + who + terms;
-      case RESOLVE -> "resolved by " + who + terms;
-      case REOPEN -> "reopened by " + who + terms;
-    };
+    String terms =
+        (ack.acknowledgedUntil() == null ? "" : ", until " + ack.acknowledgedUntil())
+            + (ack.ticket() == null ? "" : ", ticket " + ack.ticket());
+    String cause =
+        switch (ack.action()) {
+          case ACKNOWLEDGE ->
+              (renewed ? "acknowledgement renewed by " : "acknowledged by ") + who + terms;
+          case RESOLVE -> "resolved by " + who + terms;
+          case REOPEN -> "reopened by " + who + terms;
+        };
     // the state a time-limited acknowledgement goes back to: kept through renewals
-    State from = ack.action() != FollowUpAck.Action.ACKNOWLEDGE || ack.acknowledgedUntil() == null ? null
-        : c.state() == State.ACKNOWLEDGED ? (s.acknowledgedFrom() == null ? State.OPEN : s.acknowledgedFrom())
-        : c.state();
-    FollowUp f = new Draft(copy(c, target, cause, c.reevaluation(), s.pods(), c.images(), c.users(),
-        c.lastSeen(), now, ack.by(), ack.note()))
-        .ack(ack.action() == FollowUpAck.Action.ACKNOWLEDGE ? ack.acknowledgedUntil() : null,
-            ack.ticket() != null ? ack.ticket() : c.ticket())
-        .build();
+    State from =
+        ack.action() != FollowUpAck.Action.ACKNOWLEDGE || ack.acknowledgedUntil() == null
+            ? null
+            : c.state() == State.ACKNOWLEDGED
+                ? (s.acknowledgedFrom() == null ? State.OPEN : s.acknowledgedFrom())
+                : c.state();
+    FollowUp f =
+        new Draft(
+                copy(
+                    c,
+                    target,
+                    cause,
+                    c.reevaluation(),
+                    s.pods(),
+                    c.images(),
+                    c.users(),
+                    c.lastSeen(),
+                    now,
+                    ack.by(),
+                    ack.note()))
+            .ack(
+                ack.action() == FollowUpAck.Action.ACKNOWLEDGE ? ack.acknowledgedUntil() : null,
+                ack.ticket() != null ? ack.ticket() : c.ticket())
+            .build();
     out.add(f);
-    s = new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(), false, from);
-    return ack.action() == FollowUpAck.Action.REOPEN ? judge(s, out, now, Duration.ZERO) : new Result(s, out);
+    s =
+        new FollowUpState(
+            f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(), false, from);
+    return ack.action() == FollowUpAck.Action.REOPEN
+        ? judge(s, out, now, Duration.ZERO)
+        : new Result(s, out);
   }
 
   /**
    * An acknowledgement with an expiry that has passed at {@code now}: the follow-up goes back to
-   * the state it was acknowledged from (RESOLVED instead, for fail-open and dry-run follow-ups whose
-   * pods are all gone), with the reason, and is judged again from what its pods did meanwhile.
+   * the state it was acknowledged from (RESOLVED instead, for fail-open and dry-run follow-ups
+   * whose pods are all gone), with the reason, and is judged again from what its pods did
+   * meanwhile.
    */
   static Result expire(FollowUpState s, Instant now) {
     if (s == null || !s.ackExpires() || s.current().acknowledgedUntil().isAfter(now)) {
@@ -219,20 +334,48 @@ final class FollowUpLifecycle {
     FollowUp c = s.current();
     boolean gone = s.pods().values().stream().noneMatch(FollowUpState.PodEntry::live);
     State back = s.acknowledgedFrom() == null ? State.OPEN : s.acknowledgedFrom();
-    String why = "acknowledgement by " + c.acknowledgedBy() + " expired at " + c.acknowledgedUntil()
-        + (c.ticket() == null ? "" : " (ticket " + c.ticket() + ")");
+    String why =
+        "acknowledgement by "
+            + c.acknowledgedBy()
+            + " expired at "
+            + c.acknowledgedUntil()
+            + (c.ticket() == null ? "" : " (ticket " + c.ticket() + ")");
     List<FollowUp> out = new ArrayList<>();
     FollowUp f;
     if (gone && c.kind() != Kind.BREAKGLASS) {
-      f = copy(c, State.RESOLVED, why + "; every pod admitted this way is gone", c.reevaluation(), s.pods(),
-          c.images(), c.users(), c.lastSeen(), now, c.acknowledgedBy(), c.note());
+      f =
+          copy(
+              c,
+              State.RESOLVED,
+              why + "; every pod admitted this way is gone",
+              c.reevaluation(),
+              s.pods(),
+              c.images(),
+              c.users(),
+              c.lastSeen(),
+              now,
+              c.acknowledgedBy(),
+              c.note());
     } else {
-      f = copy(c, back, why + "; back to " + back, c.reevaluation(), s.pods(), c.images(), c.users(),
-          c.lastSeen(), now, c.acknowledgedBy(), c.note());
+      f =
+          copy(
+              c,
+              back,
+              why + "; back to " + back,
+              c.reevaluation(),
+              s.pods(),
+              c.images(),
+              c.users(),
+              c.lastSeen(),
+              now,
+              c.acknowledgedBy(),
+              c.note());
     }
     f = new Draft(f).ack(null, c.ticket()).build();
     out.add(f);
-    s = new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(), false, null);
+    s =
+        new FollowUpState(
+            f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(), false, null);
     return f.state() == State.RESOLVED ? new Result(s, out) : judge(s, out, now, Duration.ZERO);
   }
 
@@ -254,20 +397,43 @@ final class FollowUpLifecycle {
     s = causedAt(s, e.admittedAt());
     c = s.current();
     String cause = (e.suspectedBypass() ? "suspected bypass: " : "") + e.describe(window);
-    FollowUp f = new Draft(copy(c, c.state(), cause, c.reevaluation(), s.pods(), c.images(), c.users(),
-        c.lastSeen(), now, c.acknowledgedBy(), c.note()))
-        .bypass(suspected, Math.max(prior, e.priorDenials()))
-        .build();
-    return new Result(new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), s.pendingCause(),
-        s.lastAdmittedAt(), s.held(), s.acknowledgedFrom()), List.of(f));
+    FollowUp f =
+        new Draft(
+                copy(
+                    c,
+                    c.state(),
+                    cause,
+                    c.reevaluation(),
+                    s.pods(),
+                    c.images(),
+                    c.users(),
+                    c.lastSeen(),
+                    now,
+                    c.acknowledgedBy(),
+                    c.note()))
+            .bypass(suspected, Math.max(prior, e.priorDenials()))
+            .build();
+    return new Result(
+        new FollowUpState(
+            f,
+            s.cycle(),
+            s.pods(),
+            s.policyVersions(),
+            s.pendingCause(),
+            s.lastAdmittedAt(),
+            s.held(),
+            s.acknowledgedFrom()),
+        List.of(f));
   }
 
   /** The evidence with the most denials, a suspected bypass first; null when none. */
   private static BypassEvidence strongest(List<BypassEvidence> evidence) {
     BypassEvidence best = null;
     for (BypassEvidence e : evidence) {
-      if (best == null || Boolean.compare(e.suspectedBypass(), best.suspectedBypass()) > 0
-          || e.suspectedBypass() == best.suspectedBypass() && e.priorDenials() > best.priorDenials()) {
+      if (best == null
+          || Boolean.compare(e.suspectedBypass(), best.suspectedBypass()) > 0
+          || e.suspectedBypass() == best.suspectedBypass()
+              && e.priorDenials() > best.priorDenials()) {
         best = e;
       }
     }
@@ -275,14 +441,23 @@ final class FollowUpLifecycle {
   }
 
   /** The state with one pod's liveness or decision updated and nothing published. */
-  private static FollowUpState quietly(FollowUpState s, String pod, Boolean live, Decision decision,
-      List<String> versions) {
+  private static FollowUpState quietly(
+      FollowUpState s, String pod, Boolean live, Decision decision, List<String> versions) {
     Map<String, FollowUpState.PodEntry> pods = new TreeMap<>(s.pods());
     FollowUpState.PodEntry p = pods.get(pod);
-    pods.put(pod, new FollowUpState.PodEntry(live == null ? p.live() : live,
-        decision == null ? p.decision() : decision));
-    return new FollowUpState(s.current(), s.cycle(), pods, versions, s.pendingCause(), s.lastAdmittedAt(),
-        s.held(), s.acknowledgedFrom());
+    pods.put(
+        pod,
+        new FollowUpState.PodEntry(
+            live == null ? p.live() : live, decision == null ? p.decision() : decision));
+    return new FollowUpState(
+        s.current(),
+        s.cycle(),
+        pods,
+        versions,
+        s.pendingCause(),
+        s.lastAdmittedAt(),
+        s.held(),
+        s.acknowledgedFrom());
   }
 
   /**
@@ -301,31 +476,65 @@ final class FollowUpLifecycle {
       return new Result(s, out);
     }
     FollowUp c = s.current();
-    FollowUp f = copy(c, c.state(), s.pendingCause(), c.reevaluation(), s.pods(), c.images(),
-        c.users(), c.lastSeen(), now, c.acknowledgedBy(), c.note());
+    FollowUp f =
+        copy(
+            c,
+            c.state(),
+            s.pendingCause(),
+            c.reevaluation(),
+            s.pods(),
+            c.images(),
+            c.users(),
+            c.lastSeen(),
+            now,
+            c.acknowledgedBy(),
+            c.note());
     out.add(f);
-    return new Result(new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(),
-        s.held()), out);
+    return new Result(
+        new FollowUpState(
+            f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(), s.held()),
+        out);
   }
 
   /**
    * Escalates a fail-open or dry-run follow-up still OPEN {@code maxAge} after it opened (a pod
-   * that was never judged, or whose verdict never settles it); breakglass stays open until a
-   * person acknowledges it, by design.
+   * that was never judged, or whose verdict never settles it); breakglass stays open until a person
+   * acknowledges it, by design.
    */
   static Result escalateIfStale(FollowUpState s, Instant now, Duration maxAge) {
-    if (s == null || s.current().state() != State.OPEN || s.current().kind() == Kind.BREAKGLASS
+    if (s == null
+        || s.current().state() != State.OPEN
+        || s.current().kind() == Kind.BREAKGLASS
         || s.current().firstSeen().plus(maxAge).isAfter(now)) {
       return new Result(s, List.of());
     }
     FollowUp c = s.current();
-    long unjudged = s.pods().values().stream().filter(p -> p.live() && p.decision() == null).count();
-    String cause = "still OPEN " + maxAge + " after it opened: " + (unjudged > 0
-        ? unjudged + " of " + s.pods().size() + " pods never judged" : "its pods' verdicts do not settle it");
-    FollowUp f = copy(c, State.ESCALATED, cause, c.reevaluation(), s.pods(), c.images(), c.users(),
-        c.lastSeen(), now, c.acknowledgedBy(), c.note());
-    return new Result(new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(),
-        false), List.of(f));
+    long unjudged =
+        s.pods().values().stream().filter(p -> p.live() && p.decision() == null).count();
+    String cause =
+        "still OPEN "
+            + maxAge
+            + " after it opened: "
+            + (unjudged > 0
+                ? unjudged + " of " + s.pods().size() + " pods never judged"
+                : "its pods' verdicts do not settle it");
+    FollowUp f =
+        copy(
+            c,
+            State.ESCALATED,
+            cause,
+            c.reevaluation(),
+            s.pods(),
+            c.images(),
+            c.users(),
+            c.lastSeen(),
+            now,
+            c.acknowledgedBy(),
+            c.note());
+    return new Result(
+        new FollowUpState(
+            f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(), false),
+        List.of(f));
   }
 
   /** Moves the follow-up on when what its live pods' evaluations say calls for it. */
@@ -345,13 +554,27 @@ final class FollowUpLifecycle {
     if (s.lastAdmittedAt() != null && now.isBefore(s.lastAdmittedAt().plus(settle))) {
       return new Result(s.holding(true), out); // another pod of the burst may still come
     }
-    String under = s.policyVersions().isEmpty() ? "" : " under " + String.join(", ", s.policyVersions());
+    String under =
+        s.policyVersions().isEmpty() ? "" : " under " + String.join(", ", s.policyVersions());
     String cause = cause(c.kind(), c.state(), target, agg, s.pods(), under);
-    FollowUp f = copy(c, target, cause, agg, s.pods(), c.images(), c.users(), c.lastSeen(), now,
-        c.acknowledgedBy(), c.note());
+    FollowUp f =
+        copy(
+            c,
+            target,
+            cause,
+            agg,
+            s.pods(),
+            c.images(),
+            c.users(),
+            c.lastSeen(),
+            now,
+            c.acknowledgedBy(),
+            c.note());
     out.add(f);
-    return new Result(new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(),
-        false), out);
+    return new Result(
+        new FollowUpState(
+            f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(), false),
+        out);
   }
 
   private static State target(Kind kind, State state, Decision agg) {
@@ -384,24 +607,33 @@ final class FollowUpLifecycle {
     };
   }
 
-  private static String cause(Kind kind, State from, State to, Decision agg,
-      Map<String, FollowUpState.PodEntry> pods, String under) {
+  private static String cause(
+      Kind kind,
+      State from,
+      State to,
+      Decision agg,
+      Map<String, FollowUpState.PodEntry> pods,
+      String under) {
     long live = pods.values().stream().filter(FollowUpState.PodEntry::live).count();
-    long denied = pods.values().stream()
-        .filter(p -> p.live() && p.decision() == Decision.DENY).count();
+    long denied =
+        pods.values().stream().filter(p -> p.live() && p.decision() == Decision.DENY).count();
     String head = "re-evaluation" + under + ": ";
     if (to == State.ESCALATED && from != State.ESCALATED) {
       return head + denied + " of " + live + " pods run images the policy denies";
     }
     if (to == State.VERIFIED) {
-      return head + "every pod complies" + (agg == Decision.DRYRUN_DENY ? " (dry-run findings only)" : "");
+      return head
+          + "every pod complies"
+          + (agg == Decision.DRYRUN_DENY ? " (dry-run findings only)" : "");
     }
     if (to == State.RESOLVED) {
       return head + "the workload was made compliant";
     }
     if (kind == Kind.BREAKGLASS) {
-      return head + (agg == Decision.DENY ? denied + " of " + live + " pods run images the policy denies"
-          : agg == Decision.UNKNOWN ? "the images could not be judged" : "the images comply")
+      return head
+          + (agg == Decision.DENY
+              ? denied + " of " + live + " pods run images the policy denies"
+              : agg == Decision.UNKNOWN ? "the images could not be judged" : "the images comply")
           + "; breakglass stays open until acknowledged";
     }
     return head + "decision " + agg;
@@ -449,14 +681,43 @@ final class FollowUpLifecycle {
     return sig.policyVersions().isEmpty() ? s.policyVersions() : sig.policyVersions();
   }
 
-  private static FollowUp copy(FollowUp c, State state, String cause, Decision reevaluation,
-      Map<String, FollowUpState.PodEntry> pods, List<FollowUp.Image> images, List<String> users,
-      Instant lastSeen, Instant changedAt, String ackBy, String note) {
+  private static FollowUp copy(
+      FollowUp c,
+      State state,
+      String cause,
+      Decision reevaluation,
+      Map<String, FollowUpState.PodEntry> pods,
+      List<FollowUp.Image> images,
+      List<String> users,
+      Instant lastSeen,
+      Instant changedAt,
+      String ackBy,
+      String note) {
     List<String> names = pods.keySet().stream().limit(FollowUp.MAX_PODS_LISTED).toList();
-    return new FollowUp(c.followUpId(), c.clusterId(), c.owner(), c.kind(), state,
-        FollowUpSeverity.of(c.kind(), state, reevaluation, c.bypassSuspected(), c.priorDenials()), cause,
-        reevaluation, pods.size(), names, images, users, c.detail(), c.suspectedBypass(), c.priorDenials(),
-        c.firstSeen(), lastSeen, changedAt, ackBy, note, c.acknowledgedUntil(), c.ticket(), c.eventTime());
+    return new FollowUp(
+        c.followUpId(),
+        c.clusterId(),
+        c.owner(),
+        c.kind(),
+        state,
+        FollowUpSeverity.of(c.kind(), state, reevaluation, c.bypassSuspected(), c.priorDenials()),
+        cause,
+        reevaluation,
+        pods.size(),
+        names,
+        images,
+        users,
+        c.detail(),
+        c.suspectedBypass(),
+        c.priorDenials(),
+        c.firstSeen(),
+        lastSeen,
+        changedAt,
+        ackBy,
+        note,
+        c.acknowledgedUntil(),
+        c.ticket(),
+        c.eventTime());
   }
 
   /** A follow-up record with its bypass or acknowledgement fields changed; the severity follows. */
@@ -488,29 +749,76 @@ final class FollowUpLifecycle {
     }
 
     FollowUp build() {
-      return new FollowUp(c.followUpId(), c.clusterId(), c.owner(), c.kind(), c.state(),
-          FollowUpSeverity.of(c.kind(), c.state(), c.reevaluation(), suspected, prior), c.cause(),
-          c.reevaluation(), c.podCount(), c.pods(), c.images(), c.users(), c.detail(), suspected ? true : null,
-          prior, c.firstSeen(), c.lastSeen(), c.changedAt(), c.acknowledgedBy(), c.note(), until, ticket,
+      return new FollowUp(
+          c.followUpId(),
+          c.clusterId(),
+          c.owner(),
+          c.kind(),
+          c.state(),
+          FollowUpSeverity.of(c.kind(), c.state(), c.reevaluation(), suspected, prior),
+          c.cause(),
+          c.reevaluation(),
+          c.podCount(),
+          c.pods(),
+          c.images(),
+          c.users(),
+          c.detail(),
+          suspected ? true : null,
+          prior,
+          c.firstSeen(),
+          c.lastSeen(),
+          c.changedAt(),
+          c.acknowledgedBy(),
+          c.note(),
+          until,
+          ticket,
           c.eventTime());
     }
   }
 
   /**
-   * The state taking an input of {@code eventTime}: the records it causes, now or when held
-   * changes are published, carry that event time (null: unknown, the last one known stays).
+   * The state taking an input of {@code eventTime}: the records it causes, now or when held changes
+   * are published, carry that event time (null: unknown, the last one known stays).
    */
   private static FollowUpState causedAt(FollowUpState s, Instant eventTime) {
     FollowUp c = s.current();
     if (eventTime == null || eventTime.equals(c.eventTime())) {
       return s;
     }
-    FollowUp f = new FollowUp(c.followUpId(), c.clusterId(), c.owner(), c.kind(), c.state(), c.severity(),
-        c.cause(), c.reevaluation(), c.podCount(), c.pods(), c.images(), c.users(), c.detail(),
-        c.suspectedBypass(), c.priorDenials(), c.firstSeen(), c.lastSeen(), c.changedAt(), c.acknowledgedBy(),
-        c.note(), c.acknowledgedUntil(), c.ticket(), eventTime);
-    return new FollowUpState(f, s.cycle(), s.pods(), s.policyVersions(), s.pendingCause(), s.lastAdmittedAt(),
-        s.held(), s.acknowledgedFrom());
+    FollowUp f =
+        new FollowUp(
+            c.followUpId(),
+            c.clusterId(),
+            c.owner(),
+            c.kind(),
+            c.state(),
+            c.severity(),
+            c.cause(),
+            c.reevaluation(),
+            c.podCount(),
+            c.pods(),
+            c.images(),
+            c.users(),
+            c.detail(),
+            c.suspectedBypass(),
+            c.priorDenials(),
+            c.firstSeen(),
+            c.lastSeen(),
+            c.changedAt(),
+            c.acknowledgedBy(),
+            c.note(),
+            c.acknowledgedUntil(),
+            c.ticket(),
+            eventTime);
+    return new FollowUpState(
+        f,
+        s.cycle(),
+        s.pods(),
+        s.policyVersions(),
+        s.pendingCause(),
+        s.lastAdmittedAt(),
+        s.held(),
+        s.acknowledgedFrom());
   }
 
   private static <T> List<T> union(List<T> a, List<T> b, int max) {

@@ -24,10 +24,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * followUpFlushInterval}, so an outage that admits 500 pods of one Deployment is one follow-up with
  * a count, not 500 records.
  *
- * <p>Bypass evidence that comes before its follow-up opens waits in a store until one opens (or
- * the maximum open age passes, in stream time). Acknowledgements with an expiry are indexed by
- * expiry time in a store that a wall-clock punctuator reads from its start: one seek when nothing
- * expires, and a revived or restarted task finds every expiry in its changelog.
+ * <p>Bypass evidence that comes before its follow-up opens waits in a store until one opens (or the
+ * maximum open age passes, in stream time). Acknowledgements with an expiry are indexed by expiry
+ * time in a store that a wall-clock punctuator reads from its start: one seek when nothing expires,
+ * and a revived or restarted task finds every expiry in its changelog.
  */
 final class FollowUpProcessor implements Processor<String, FollowUpInput, String, FollowUp> {
 
@@ -70,14 +70,21 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
         }
       }
     }
-    context.schedule(settings.followUpFlushInterval(), PunctuationType.WALL_CLOCK_TIME, this::flush);
-    Duration staleCheck = settings.followUpMaxOpenAge().compareTo(STALE_CHECK) < 0
-        ? settings.followUpMaxOpenAge() : STALE_CHECK;
-    context.schedule(staleCheck, PunctuationType.WALL_CLOCK_TIME, ts -> {
-      escalateStale(ts);
-      forgetWaitingEvidence();
-    });
-    context.schedule(settings.followUpFlushInterval(), PunctuationType.WALL_CLOCK_TIME, this::expireAcks);
+    context.schedule(
+        settings.followUpFlushInterval(), PunctuationType.WALL_CLOCK_TIME, this::flush);
+    Duration staleCheck =
+        settings.followUpMaxOpenAge().compareTo(STALE_CHECK) < 0
+            ? settings.followUpMaxOpenAge()
+            : STALE_CHECK;
+    context.schedule(
+        staleCheck,
+        PunctuationType.WALL_CLOCK_TIME,
+        ts -> {
+          escalateStale(ts);
+          forgetWaitingEvidence();
+        });
+    context.schedule(
+        settings.followUpFlushInterval(), PunctuationType.WALL_CLOCK_TIME, this::expireAcks);
   }
 
   @Override
@@ -96,16 +103,25 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
       FollowUpState before = store.get(key);
       List<String> used = new ArrayList<>();
       List<BypassEvidence> evidence = new ArrayList<>();
-      if (in.signal().type() == FollowUpSignal.Type.ADMITTED && (before == null || FollowUpLifecycle.isClosed(before))) {
-        try (KeyValueIterator<String, BypassEvidence> it = waiting.prefixScan(key + "|", new StringSerializer())) {
-          it.forEachRemaining(kv -> {
-            used.add(kv.key);
-            evidence.add(kv.value);
-          });
+      if (in.signal().type() == FollowUpSignal.Type.ADMITTED
+          && (before == null || FollowUpLifecycle.isClosed(before))) {
+        try (KeyValueIterator<String, BypassEvidence> it =
+            waiting.prefixScan(key + "|", new StringSerializer())) {
+          it.forEachRemaining(
+              kv -> {
+                used.add(kv.key);
+                evidence.add(kv.value);
+              });
         }
       }
-      r = FollowUpLifecycle.onSignal(before, in.signal(), now, settings.followUpFlushInterval(), evidence,
-          settings.bypassWindow());
+      r =
+          FollowUpLifecycle.onSignal(
+              before,
+              in.signal(),
+              now,
+              settings.followUpFlushInterval(),
+              evidence,
+              settings.bypassWindow());
       if (r.state() != null && r.state() != before && !FollowUpLifecycle.isClosed(r.state())) {
         used.forEach(waiting::delete);
       }
@@ -138,7 +154,8 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     List<String> keys = new ArrayList<>(dirty);
     dirty.clear();
     for (String key : keys) {
-      apply(key, FollowUpLifecycle.flush(store.get(key), now, settings.followUpFlushInterval()), ts);
+      apply(
+          key, FollowUpLifecycle.flush(store.get(key), now, settings.followUpFlushInterval()), ts);
     }
   }
 
@@ -154,7 +171,8 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
       }
     }
     for (String key : open) {
-      FollowUpLifecycle.Result r = FollowUpLifecycle.escalateIfStale(store.get(key), now, settings.followUpMaxOpenAge());
+      FollowUpLifecycle.Result r =
+          FollowUpLifecycle.escalateIfStale(store.get(key), now, settings.followUpMaxOpenAge());
       if (!r.emitted().isEmpty()) {
         apply(key, r, ts);
       }
@@ -165,7 +183,8 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
   private void expireAcks(long ts) {
     Instant now = Instant.ofEpochMilli(ts);
     List<String> due = new ArrayList<>();
-    try (KeyValueIterator<String, String> it = expiries.range(expiryKey(0, ""), expiryKey(ts, "\uffff"))) {
+    try (KeyValueIterator<String, String> it =
+        expiries.range(expiryKey(0, ""), expiryKey(ts, "\uffff"))) {
       it.forEachRemaining(kv -> due.add(kv.key));
     }
     for (String entry : due) {
@@ -179,16 +198,20 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     }
   }
 
-  /** Evidence still waiting {@code followUpMaxOpenAge} (stream time) after its admission is dropped. */
+  /**
+   * Evidence still waiting {@code followUpMaxOpenAge} (stream time) after its admission is dropped.
+   */
   private void forgetWaitingEvidence() {
-    Instant before = Instant.ofEpochMilli(context.currentStreamTimeMs()).minus(settings.followUpMaxOpenAge());
+    Instant before =
+        Instant.ofEpochMilli(context.currentStreamTimeMs()).minus(settings.followUpMaxOpenAge());
     List<String> old = new ArrayList<>();
     try (KeyValueIterator<String, BypassEvidence> it = waiting.all()) {
-      it.forEachRemaining(kv -> {
-        if (kv.value == null || kv.value.admittedAt().isBefore(before)) {
-          old.add(kv.key);
-        }
-      });
+      it.forEachRemaining(
+          kv -> {
+            if (kv.value == null || kv.value.admittedAt().isBefore(before)) {
+              old.add(kv.key);
+            }
+          });
     }
     old.forEach(waiting::delete);
   }
@@ -203,7 +226,8 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
       return;
     }
     FollowUpState before = store.get(key);
-    Instant was = before == null || !before.ackExpires() ? null : before.current().acknowledgedUntil();
+    Instant was =
+        before == null || !before.ackExpires() ? null : before.current().acknowledgedUntil();
     Instant is = r.state().ackExpires() ? r.state().current().acknowledgedUntil() : null;
     if (was != null && !was.equals(is)) {
       expiries.delete(expiryKey(was.toEpochMilli(), key));
@@ -211,8 +235,10 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     if (is != null && !is.equals(was)) {
       expiries.put(expiryKey(is.toEpochMilli(), key), r.state().current().followUpId());
     }
-    boolean wasSuspected = before != null && before.current().bypassSuspected()
-        && before.current().followUpId().equals(r.state().current().followUpId());
+    boolean wasSuspected =
+        before != null
+            && before.current().bypassSuspected()
+            && before.current().followUpId().equals(r.state().current().followUpId());
     if (r.state().current().bypassSuspected() && !wasSuspected) {
       metrics.bypassSuspected();
     }
@@ -222,9 +248,16 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
       dirty.add(key);
     }
     for (FollowUp f : r.emitted()) {
-      context.forward(new Record<>(key, f, ts, CloudEvents.headers(Topics.FOLLOWUPS,
-          f.followUpId() + "/" + f.changedAt().toEpochMilli() + "/" + f.state(),
-          ContinuousValidationProcessor.SOURCE, f.changedAt())));
+      context.forward(
+          new Record<>(
+              key,
+              f,
+              ts,
+              CloudEvents.headers(
+                  Topics.FOLLOWUPS,
+                  f.followUpId() + "/" + f.changedAt().toEpochMilli() + "/" + f.state(),
+                  ContinuousValidationProcessor.SOURCE,
+                  f.changedAt())));
     }
   }
 

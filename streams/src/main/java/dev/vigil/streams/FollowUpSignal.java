@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What the validation task tells the follow-up task about one pod of a workload: it was admitted
- * by a bypass, it was (re-)evaluated, or it is gone. Internal topic {@value
+ * What the validation task tells the follow-up task about one pod of a workload: it was admitted by
+ * a bypass, it was (re-)evaluated, or it is gone. Internal topic {@value
  * StoreNames#FOLLOWUP_SIGNALS}, key {@link FollowUp#key}.
  *
  * @param decision the pod's latest decision, or {@code null} when not evaluated yet

@@ -8,9 +8,9 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * What the follow-up task remembers about one follow-up: the record last published, which cycle
- * it is (a bypass after it closed opens the next), every pod it covers with its latest decision,
- * and a change not yet published ({@code pendingCause}, for pod-count updates).
+ * What the follow-up task remembers about one follow-up: the record last published, which cycle it
+ * is (a bypass after it closed opens the next), every pod it covers with its latest decision, and a
+ * change not yet published ({@code pendingCause}, for pod-count updates).
  *
  * @param lastAdmittedAt when a pod last joined (admitted by the bypass); null in states written
  *     before it was kept
@@ -40,21 +40,31 @@ public record FollowUpState(
   }
 
   /** A state with nothing held and no admission time. */
-  public FollowUpState(FollowUp current, int cycle, Map<String, PodEntry> pods, List<String> policyVersions,
+  public FollowUpState(
+      FollowUp current,
+      int cycle,
+      Map<String, PodEntry> pods,
+      List<String> policyVersions,
       String pendingCause) {
     this(current, cycle, pods, policyVersions, pendingCause, null, false, null);
   }
 
   /** A state without a time-limited acknowledgement. */
-  public FollowUpState(FollowUp current, int cycle, Map<String, PodEntry> pods, List<String> policyVersions,
-      String pendingCause, java.time.Instant lastAdmittedAt, boolean held) {
+  public FollowUpState(
+      FollowUp current,
+      int cycle,
+      Map<String, PodEntry> pods,
+      List<String> policyVersions,
+      String pendingCause,
+      java.time.Instant lastAdmittedAt,
+      boolean held) {
     this(current, cycle, pods, policyVersions, pendingCause, lastAdmittedAt, held, null);
   }
 
   /** This state, with a change held or not. */
   FollowUpState holding(boolean h) {
-    return new FollowUpState(current, cycle, pods, policyVersions, pendingCause, lastAdmittedAt, h,
-        acknowledgedFrom);
+    return new FollowUpState(
+        current, cycle, pods, policyVersions, pendingCause, lastAdmittedAt, h, acknowledgedFrom);
   }
 
   /** True while acknowledged with an expiry. */
@@ -64,6 +74,7 @@ public record FollowUpState(
 
   /** This state, with a pod admitted at {@code at}. */
   FollowUpState admittedAt(java.time.Instant at) {
-    return new FollowUpState(current, cycle, pods, policyVersions, pendingCause, at, held, acknowledgedFrom);
+    return new FollowUpState(
+        current, cycle, pods, policyVersions, pendingCause, at, held, acknowledgedFrom);
   }
 }

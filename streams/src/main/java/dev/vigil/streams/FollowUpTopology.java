@@ -26,41 +26,73 @@ public final class FollowUpTopology {
    * correlation, fed by {@code admissions}; the internal topics have {@code podPartitions}
    * partitions (the acknowledgements are read with them).
    */
-  public static void addTo(StreamsBuilder builder, KStream<String, FollowUpSignal> signals,
-      KStream<String, AdmissionEvent> admissions, StreamsSettings settings, VigilMetrics metrics,
+  public static void addTo(
+      StreamsBuilder builder,
+      KStream<String, FollowUpSignal> signals,
+      KStream<String, AdmissionEvent> admissions,
+      StreamsSettings settings,
+      VigilMetrics metrics,
       int podPartitions) {
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(StoreNames.FOLLOWUPS), Serdes.String(),
-        new JsonSerde<>(FollowUpState.class)));
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(StoreNames.FOLLOWUP_EVIDENCE_WAITING), Serdes.String(),
-        new JsonSerde<>(BypassEvidence.class)));
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(StoreNames.FOLLOWUP_ACK_EXPIRY), Serdes.String(), Serdes.String()));
-    builder.addStateStore(Stores.windowStoreBuilder(
-        Stores.persistentWindowStore(StoreNames.BYPASS_ADMISSIONS, BypassCorrelator.retention(settings),
-            settings.bypassWindow(), true),
-        Serdes.String(), Topics.ADMISSION_EVENTS.valueSerde()));
-    KStream<String, FollowUpAck> acks = builder.stream(Topics.FOLLOWUP_ACKS.name(),
-        ContinuousValidationTopology.consumed(Topics.FOLLOWUP_ACKS, "followup-acks-source"));
-    KStream<String, BypassEvidence> evidence = admissions
-        .filter((k, a) -> BypassCorrelator.correlated(a), Named.as("bypass-candidates"))
-        .flatMap((k, a) -> BypassCorrelator.subjects(a), Named.as("bypass-subjects"))
-        .repartition(Repartitioned.with(Serdes.String(), Topics.ADMISSION_EVENTS.valueSerde())
-            .withName(StoreNames.BYPASS_CORRELATION)
-            .withNumberOfPartitions(podPartitions))
-        .process(() -> new BypassCorrelator(settings), Named.as("bypass-correlation"),
-            StoreNames.BYPASS_ADMISSIONS)
-        .repartition(Repartitioned.with(Serdes.String(), new JsonSerde<>(BypassEvidence.class))
-            .withName(StoreNames.FOLLOWUP_EVIDENCE)
-            .withNumberOfPartitions(podPartitions));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.FOLLOWUPS),
+            Serdes.String(),
+            new JsonSerde<>(FollowUpState.class)));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.FOLLOWUP_EVIDENCE_WAITING),
+            Serdes.String(),
+            new JsonSerde<>(BypassEvidence.class)));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.FOLLOWUP_ACK_EXPIRY),
+            Serdes.String(),
+            Serdes.String()));
+    builder.addStateStore(
+        Stores.windowStoreBuilder(
+            Stores.persistentWindowStore(
+                StoreNames.BYPASS_ADMISSIONS,
+                BypassCorrelator.retention(settings),
+                settings.bypassWindow(),
+                true),
+            Serdes.String(),
+            Topics.ADMISSION_EVENTS.valueSerde()));
+    KStream<String, FollowUpAck> acks =
+        builder.stream(
+            Topics.FOLLOWUP_ACKS.name(),
+            ContinuousValidationTopology.consumed(Topics.FOLLOWUP_ACKS, "followup-acks-source"));
+    KStream<String, BypassEvidence> evidence =
+        admissions
+            .filter((k, a) -> BypassCorrelator.correlated(a), Named.as("bypass-candidates"))
+            .flatMap((k, a) -> BypassCorrelator.subjects(a), Named.as("bypass-subjects"))
+            .repartition(
+                Repartitioned.with(Serdes.String(), Topics.ADMISSION_EVENTS.valueSerde())
+                    .withName(StoreNames.BYPASS_CORRELATION)
+                    .withNumberOfPartitions(podPartitions))
+            .process(
+                () -> new BypassCorrelator(settings),
+                Named.as("bypass-correlation"),
+                StoreNames.BYPASS_ADMISSIONS)
+            .repartition(
+                Repartitioned.with(Serdes.String(), new JsonSerde<>(BypassEvidence.class))
+                    .withName(StoreNames.FOLLOWUP_EVIDENCE)
+                    .withNumberOfPartitions(podPartitions));
     signals
         .mapValues(FollowUpInput::of, Named.as("signal-as-input"))
-        .merge(acks.mapValues(FollowUpInput::of, Named.as("ack-as-input")), Named.as("followup-inputs"))
-        .merge(evidence.mapValues(FollowUpInput::of, Named.as("evidence-as-input")), Named.as("followup-all-inputs"))
-        .process(() -> new FollowUpProcessor(settings, metrics), Named.as("followup-lifecycle"),
-            StoreNames.FOLLOWUPS, StoreNames.FOLLOWUP_EVIDENCE_WAITING, StoreNames.FOLLOWUP_ACK_EXPIRY)
-        .to(Topics.FOLLOWUPS.name(),
+        .merge(
+            acks.mapValues(FollowUpInput::of, Named.as("ack-as-input")),
+            Named.as("followup-inputs"))
+        .merge(
+            evidence.mapValues(FollowUpInput::of, Named.as("evidence-as-input")),
+            Named.as("followup-all-inputs"))
+        .process(
+            () -> new FollowUpProcessor(settings, metrics),
+            Named.as("followup-lifecycle"),
+            StoreNames.FOLLOWUPS,
+            StoreNames.FOLLOWUP_EVIDENCE_WAITING,
+            StoreNames.FOLLOWUP_ACK_EXPIRY)
+        .to(
+            Topics.FOLLOWUPS.name(),
             ContinuousValidationTopology.produced(Topics.FOLLOWUPS, "followups-sink"));
   }
 }

@@ -13,9 +13,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The processors that keep the global stores: every instance reads the whole policy, attestation
- * and image-metadata topics, so every task can judge any pod. Kafka Streams re-runs them on
- * restore ({@code addGlobalStore}), so the change log beside the facts ({@link FactChanges}) is
- * rebuilt with the same offsets.
+ * and image-metadata topics, so every task can judge any pod. Kafka Streams re-runs them on restore
+ * ({@code addGlobalStore}), so the change log beside the facts ({@link FactChanges}) is rebuilt
+ * with the same offsets.
  */
 final class GlobalStoreProcessors {
 
@@ -34,7 +34,8 @@ final class GlobalStoreProcessors {
     }
 
     @Override
-    public void process(org.apache.kafka.streams.processor.api.Record<String, PolicyDocument> record) {
+    public void process(
+        org.apache.kafka.streams.processor.api.Record<String, PolicyDocument> record) {
       if (record.key() == null) {
         return;
       }
@@ -62,8 +63,12 @@ final class GlobalStoreProcessors {
     private ProcessorContext<Void, Void> context;
     private KeyValueStore<String, byte[]> store;
 
-    private FactKeeper(String storeName, Class<T> type, Function<T, String> storeKey,
-        Function<String, String> digestOfKey, FactsCache cache) {
+    private FactKeeper(
+        String storeName,
+        Class<T> type,
+        Function<T, String> storeKey,
+        Function<String, String> digestOfKey,
+        FactsCache cache) {
       this.storeName = storeName;
       this.type = type;
       this.storeKey = storeKey;
@@ -73,14 +78,22 @@ final class GlobalStoreProcessors {
 
     /** Attestations by {@code imageDigest/occurrence}. */
     static FactKeeper<Attestation> attestations(FactsCache cache) {
-      return new FactKeeper<>(StoreNames.ATTESTATIONS, Attestation.class, Attestation::key,
-          key -> key.indexOf('/') < 0 ? key : key.substring(0, key.indexOf('/')), cache);
+      return new FactKeeper<>(
+          StoreNames.ATTESTATIONS,
+          Attestation.class,
+          Attestation::key,
+          key -> key.indexOf('/') < 0 ? key : key.substring(0, key.indexOf('/')),
+          cache);
     }
 
     /** Image metadata by digest. */
     static FactKeeper<ImageMetadata> metadata(FactsCache cache) {
-      return new FactKeeper<>(StoreNames.IMAGE_METADATA, ImageMetadata.class, ImageMetadata::imageDigest,
-          key -> key, cache);
+      return new FactKeeper<>(
+          StoreNames.IMAGE_METADATA,
+          ImageMetadata.class,
+          ImageMetadata::imageDigest,
+          key -> key,
+          cache);
     }
 
     @Override
@@ -110,8 +123,16 @@ final class GlobalStoreProcessors {
       }
       String key = storeKey.apply(fact);
       if (!key.equals(record.key())) {
-        reject(record, partition, offset, new KeyMismatchException("record key " + record.key()
-            + " is not the key its value implies (" + key + "); the record is not used"));
+        reject(
+            record,
+            partition,
+            offset,
+            new KeyMismatchException(
+                "record key "
+                    + record.key()
+                    + " is not the key its value implies ("
+                    + key
+                    + "); the record is not used"));
         return;
       }
       store.put(key, record.value());
@@ -123,18 +144,32 @@ final class GlobalStoreProcessors {
       FactChanges.changed(store, partition, offset, digest);
     }
 
-    private void reject(org.apache.kafka.streams.processor.api.Record<String, byte[]> record, int partition,
-        long offset, Exception e) {
+    private void reject(
+        org.apache.kafka.streams.processor.api.Record<String, byte[]> record,
+        int partition,
+        long offset,
+        Exception e) {
       String topic = context.recordMetadata().map(m -> m.topic()).orElse(null);
-      DeadLetter d = DeadLetterHandlers.deadLetter(topic, partition, offset,
-          record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-          record.value(), e, java.time.Instant.ofEpochMilli(record.timestamp()));
-      DeadLetterHandlers.log(d, e instanceof KeyMismatchException ? "key_mismatch" : "unreadable", e);
+      DeadLetter d =
+          DeadLetterHandlers.deadLetter(
+              topic,
+              partition,
+              offset,
+              record.key() == null
+                  ? null
+                  : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+              record.value(),
+              e,
+              java.time.Instant.ofEpochMilli(record.timestamp()));
+      DeadLetterHandlers.log(
+          d, e instanceof KeyMismatchException ? "key_mismatch" : "unreadable", e);
       FactChanges.rejected(store, partition, offset, d);
     }
   }
 
-  /** A fact whose record key is not the key its value implies (it would be stored under another). */
+  /**
+   * A fact whose record key is not the key its value implies (it would be stored under another).
+   */
   static final class KeyMismatchException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

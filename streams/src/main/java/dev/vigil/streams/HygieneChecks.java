@@ -36,9 +36,16 @@ final class HygieneChecks {
         continue;
       }
       String digest = ImageReference.digestFromImageId(c.imageId());
-      out.add(finding(HygieneRule.IMAGE_BY_TAG, c, digest, c.container() + " names " + c.image()
-          + " by tag, not by digest: attestations are looked up by digest"
-          + (digest == null ? "" : " (it runs " + digest + ")")));
+      out.add(
+          finding(
+              HygieneRule.IMAGE_BY_TAG,
+              c,
+              digest,
+              c.container()
+                  + " names "
+                  + c.image()
+                  + " by tag, not by digest: attestations are looked up by digest"
+                  + (digest == null ? "" : " (it runs " + digest + ")")));
     }
     return out;
   }
@@ -55,24 +62,41 @@ final class HygieneChecks {
     for (ContainerImage c : pod.images()) {
       ImageReference ref = parse(c.image());
       if (ref != null && HygieneSettings.matches(registries, ref.registry())) {
-        out.add(finding(HygieneRule.PULL_SECRET_FOR_ARTIFACT_REGISTRY, c, digest(ref, c), c.container()
-            + " pulls " + c.image() + " from " + ref.registry() + " with imagePullSecrets "
-            + pod.imagePullSecrets() + ": GKE pulls from Artifact Registry with the node's service account "
-            + "or Workload Identity, so a pull secret is a long-lived credential that should not exist"));
+        out.add(
+            finding(
+                HygieneRule.PULL_SECRET_FOR_ARTIFACT_REGISTRY,
+                c,
+                digest(ref, c),
+                c.container()
+                    + " pulls "
+                    + c.image()
+                    + " from "
+                    + ref.registry()
+                    + " with imagePullSecrets "
+                    + pod.imagePullSecrets()
+                    + ": GKE pulls from Artifact Registry with the node's service account "
+                    + "or Workload Identity, so a pull secret is a long-lived credential that should not exist"));
       }
     }
     return out;
   }
 
-  /** The containers that run an image named by tag whose running digest is known, each tag once per container. */
+  /**
+   * The containers that run an image named by tag whose running digest is known, each tag once per
+   * container.
+   */
   static List<RunningTag> runningTags(PodEvent pod) {
     Set<RunningTag> out = new LinkedHashSet<>();
     for (ContainerImage c : pod.images()) {
       ImageReference ref = parse(c.image());
       String digest = ImageReference.digestFromImageId(c.imageId());
       if (ref != null && ref.digest() == null && digest != null) {
-        out.add(new RunningTag(c.container(), c.image(),
-            ref.name() + ":" + (ref.tag() == null ? "latest" : ref.tag()), digest));
+        out.add(
+            new RunningTag(
+                c.container(),
+                c.image(),
+                ref.name() + ":" + (ref.tag() == null ? "latest" : ref.tag()),
+                digest));
       }
     }
     return List.copyOf(out);
@@ -80,14 +104,30 @@ final class HygieneChecks {
 
   /** A {@code hygiene/tag-moved} finding for one container. */
   static ImageFinding tagMoved(RunningTag t, Set<String> otherDigests, String workload) {
-    return new ImageFinding(t.container(), t.image(), t.digest(), HygieneRule.TAG_MOVED.id(), null,
-        List.of(), List.of(), List.of(t.container() + " runs " + t.reference() + " as " + t.digest()
-            + " while other pods of " + workload + " run it as " + String.join(", ", otherDigests)));
+    return new ImageFinding(
+        t.container(),
+        t.image(),
+        t.digest(),
+        HygieneRule.TAG_MOVED.id(),
+        null,
+        List.of(),
+        List.of(),
+        List.of(
+            t.container()
+                + " runs "
+                + t.reference()
+                + " as "
+                + t.digest()
+                + " while other pods of "
+                + workload
+                + " run it as "
+                + String.join(", ", otherDigests)));
   }
 
-  private static ImageFinding finding(HygieneRule rule, ContainerImage c, String digest, String reason) {
-    return new ImageFinding(c.container(), c.image(), digest, rule.id(), null, List.of(), List.of(),
-        List.of(reason));
+  private static ImageFinding finding(
+      HygieneRule rule, ContainerImage c, String digest, String reason) {
+    return new ImageFinding(
+        c.container(), c.image(), digest, rule.id(), null, List.of(), List.of(), List.of(reason));
   }
 
   /** Pinned: the reference names a digest (an unreadable one counts when it has an {@code @}). */
@@ -104,7 +144,8 @@ final class HygieneChecks {
     try {
       return ImageReference.parse(image);
     } catch (InvalidImageReferenceException e) {
-      return null; // the policy side judges it UNKNOWN; hygiene has nothing to add about its registry
+      return null; // the policy side judges it UNKNOWN; hygiene has nothing to add about its
+      // registry
     }
   }
 }

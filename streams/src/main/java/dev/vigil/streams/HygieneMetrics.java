@@ -29,7 +29,8 @@ final class HygieneMetrics {
       open.put(rule, pods);
       Gauge.builder("vigil.hygiene.findings.open", pods, Set::size)
           .description("pods with an open registry-hygiene finding")
-          .tag("rule", rule.id()).register(registry);
+          .tag("rule", rule.id())
+          .register(registry);
       for (ViolationTransition.Transition t : ViolationTransition.Transition.values()) {
         counter(rule, t);
       }

@@ -4,7 +4,10 @@ import dev.vigil.schemas.ViolationTransition;
 import java.time.Instant;
 import java.util.List;
 
-/** One record the hygiene processor emits: a finding's transition, or a pod's running tags for its workload. */
+/**
+ * One record the hygiene processor emits: a finding's transition, or a pod's running tags for its
+ * workload.
+ */
 record HygieneOutput(ViolationTransition violation, WorkloadTags tags) {
 
   /**
@@ -13,8 +16,12 @@ record HygieneOutput(ViolationTransition violation, WorkloadTags tags) {
    *
    * @param gone the pod is deleted or finished ({@code tags} empty then); {@code why} says which
    */
-  record WorkloadTags(HygieneFindings.PodRef pod, List<HygieneChecks.RunningTag> tags, boolean gone,
-      String why, Instant eventTime) {
+  record WorkloadTags(
+      HygieneFindings.PodRef pod,
+      List<HygieneChecks.RunningTag> tags,
+      boolean gone,
+      String why,
+      Instant eventTime) {
     WorkloadTags {
       tags = List.copyOf(tags);
     }

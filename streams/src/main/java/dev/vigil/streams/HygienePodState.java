@@ -11,8 +11,11 @@ import java.util.Objects;
  * version only, to ignore duplicate and out-of-order events), the open finding of each rule (by
  * rule id), the tags it was last reported running to the workload side, and when it was deleted.
  */
-record HygienePodState(PodEvent pod, Map<String, HygieneFindings.Open> open,
-    List<HygieneChecks.RunningTag> tags, Instant deletedAt) {
+record HygienePodState(
+    PodEvent pod,
+    Map<String, HygieneFindings.Open> open,
+    List<HygieneChecks.RunningTag> tags,
+    Instant deletedAt) {
 
   HygienePodState {
     Objects.requireNonNull(pod, "pod");
@@ -22,9 +25,22 @@ record HygienePodState(PodEvent pod, Map<String, HygieneFindings.Open> open,
 
   /** The event with only what ordering and findings need (no images, labels or annotations). */
   static PodEvent trimmed(PodEvent e) {
-    return new PodEvent(e.eventId(), e.clusterId(), e.type(), e.namespace(), e.name(), e.uid(),
-        e.serviceAccount(), e.phase(), e.owner(), List.of(), List.of(), Map.of(), Map.of(),
-        e.resourceVersion(), e.observedAt());
+    return new PodEvent(
+        e.eventId(),
+        e.clusterId(),
+        e.type(),
+        e.namespace(),
+        e.name(),
+        e.uid(),
+        e.serviceAccount(),
+        e.phase(),
+        e.owner(),
+        List.of(),
+        List.of(),
+        Map.of(),
+        Map.of(),
+        e.resourceVersion(),
+        e.observedAt());
   }
 
   boolean deleted() {

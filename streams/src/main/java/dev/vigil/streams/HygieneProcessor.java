@@ -23,10 +23,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The per-pod hygiene rules over {@code vigil.pod-events} ({@code hygiene/image-by-tag}, {@code
- * hygiene/pull-secret-for-artifact-registry}): opens, changes and resolves each pod's findings
- * from the open ones kept in {@code hygiene-pods-store}, and reports the tags each pod runs to
- * its workload for {@code hygiene/tag-moved} when they change. Never looks at a policy, and a pod
- * event that changes nothing hygiene sees publishes nothing. Duplicate and out-of-order events are
+ * hygiene/pull-secret-for-artifact-registry}): opens, changes and resolves each pod's findings from
+ * the open ones kept in {@code hygiene-pods-store}, and reports the tags each pod runs to its
+ * workload for {@code hygiene/tag-moved} when they change. Never looks at a policy, and a pod event
+ * that changes nothing hygiene sees publishes nothing. Duplicate and out-of-order events are
  * ignored as continuous validation ignores them; a deleted or finished pod resolves its findings.
  */
 final class HygieneProcessor implements Processor<String, PodEvent, String, HygieneOutput> {
@@ -40,6 +40,7 @@ final class HygieneProcessor implements Processor<String, PodEvent, String, Hygi
   private final List<Pattern> registries;
   private ProcessorContext<String, HygieneOutput> context;
   private KeyValueStore<String, HygienePodState> pods;
+
   /** Only for the open-findings gauge: the pods of this task it counts. Decides nothing. */
   private final Map<HygieneRule, Set<String>> counted = new HashMap<>();
 
@@ -90,20 +91,28 @@ final class HygieneProcessor implements Processor<String, PodEvent, String, Hygi
     List<HygieneOutput> out = new ArrayList<>();
     Map<String, HygieneFindings.Open> open = new HashMap<>();
     List<HygieneChecks.RunningTag> tags;
-    HygieneFindings.PodRef pod = new HygieneFindings.PodRef(e.clusterId(), e.namespace(), e.name(), e.owner());
-    boolean terminal = e.type() == PodEvent.Type.DELETED || "Succeeded".equals(e.phase())
-        || "Failed".equals(e.phase());
+    HygieneFindings.PodRef pod =
+        new HygieneFindings.PodRef(e.clusterId(), e.namespace(), e.name(), e.owner());
+    boolean terminal =
+        e.type() == PodEvent.Type.DELETED
+            || "Succeeded".equals(e.phase())
+            || "Failed".equals(e.phase());
     if (terminal) {
       String why = e.type() == PodEvent.Type.DELETED ? "pod deleted" : "pod " + e.phase();
       if (live) {
         for (HygieneRule rule : POD_RULES) {
           HygieneFindings.Open was = state.open().get(rule.id());
           if (was != null) {
-            out.add(HygieneOutput.of(HygieneFindings.resolved(rule, pod, was, why, now, e.observedAt()).transition()));
+            out.add(
+                HygieneOutput.of(
+                    HygieneFindings.resolved(rule, pod, was, why, now, e.observedAt())
+                        .transition()));
           }
         }
         if (!state.tags().isEmpty()) {
-          out.add(HygieneOutput.of(new HygieneOutput.WorkloadTags(pod, List.of(), true, why, e.observedAt())));
+          out.add(
+              HygieneOutput.of(
+                  new HygieneOutput.WorkloadTags(pod, List.of(), true, why, e.observedAt())));
         }
       }
       tags = List.of();
@@ -111,8 +120,12 @@ final class HygieneProcessor implements Processor<String, PodEvent, String, Hygi
       for (HygieneRule rule : POD_RULES) {
         HygieneFindings.Open was = live ? state.open().get(rule.id()) : null;
         List<ImageFinding> found = settings.hygiene().enabled(rule) ? findings(rule, e) : List.of();
-        String why = settings.hygiene().enabled(rule) ? resolvedWhy(rule) : "rule " + rule.id() + " is switched off";
-        Optional<HygieneFindings.Step> step = HygieneFindings.next(rule, pod, was, found, why, now, e.observedAt());
+        String why =
+            settings.hygiene().enabled(rule)
+                ? resolvedWhy(rule)
+                : "rule " + rule.id() + " is switched off";
+        Optional<HygieneFindings.Step> step =
+            HygieneFindings.next(rule, pod, was, found, why, now, e.observedAt());
         step.ifPresent(s -> out.add(HygieneOutput.of(s.transition())));
         HygieneFindings.Open after = step.isPresent() ? step.get().open() : was;
         if (after != null) {
@@ -121,13 +134,18 @@ final class HygieneProcessor implements Processor<String, PodEvent, String, Hygi
       }
       tags = settings.hygiene().tagMoved() ? HygieneChecks.runningTags(e) : List.of();
       if (!tags.equals(live ? state.tags() : List.of())) {
-        String why = !settings.hygiene().tagMoved() ? "rule " + HygieneRule.TAG_MOVED.id() + " is switched off"
-            : tags.isEmpty() ? "no container runs an image by tag any more" : "tags changed";
-        out.add(HygieneOutput.of(new HygieneOutput.WorkloadTags(pod, tags, false, why, e.observedAt())));
+        String why =
+            !settings.hygiene().tagMoved()
+                ? "rule " + HygieneRule.TAG_MOVED.id() + " is switched off"
+                : tags.isEmpty() ? "no container runs an image by tag any more" : "tags changed";
+        out.add(
+            HygieneOutput.of(
+                new HygieneOutput.WorkloadTags(pod, tags, false, why, e.observedAt())));
       }
     }
     // Computed: write, then forward.
-    pods.put(key, new HygienePodState(HygienePodState.trimmed(e), open, tags, terminal ? now : null));
+    pods.put(
+        key, new HygienePodState(HygienePodState.trimmed(e), open, tags, terminal ? now : null));
     for (HygieneOutput o : out) {
       if (o.violation() != null) {
         ViolationTransition t = o.violation();
@@ -142,12 +160,14 @@ final class HygieneProcessor implements Processor<String, PodEvent, String, Hygi
   }
 
   private List<ImageFinding> findings(HygieneRule rule, PodEvent e) {
-    return rule == HygieneRule.IMAGE_BY_TAG ? HygieneChecks.imageByTag(e)
+    return rule == HygieneRule.IMAGE_BY_TAG
+        ? HygieneChecks.imageByTag(e)
         : HygieneChecks.pullSecretForArtifactRegistry(e, registries);
   }
 
   private static String resolvedWhy(HygieneRule rule) {
-    return rule == HygieneRule.IMAGE_BY_TAG ? "every container names its image by digest"
+    return rule == HygieneRule.IMAGE_BY_TAG
+        ? "every container names its image by digest"
         : "no image pulled with a pull secret comes from Artifact Registry or Container Registry";
   }
 
@@ -160,7 +180,10 @@ final class HygieneProcessor implements Processor<String, PodEvent, String, Hygi
     throw new IllegalArgumentException("not a hygiene finding: " + t.rules());
   }
 
-  /** Forgets deleted pods kept longer than {@code deleted-pod-retention}, and states that no longer read. */
+  /**
+   * Forgets deleted pods kept longer than {@code deleted-pod-retention}, and states that no longer
+   * read.
+   */
   private void purge(long ts) {
     Instant cutoff = Instant.ofEpochMilli(ts).minus(settings.deletedPodRetention());
     List<String> gone = new ArrayList<>();

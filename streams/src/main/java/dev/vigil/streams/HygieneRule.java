@@ -9,14 +9,17 @@ import dev.vigil.schemas.ViolationTransition.ImageFinding;
  * changes a policy decision.
  */
 enum HygieneRule {
-  /** A container's spec names its image by tag, not by digest (attestations are looked up by digest). */
+  /**
+   * A container's spec names its image by tag, not by digest (attestations are looked up by
+   * digest).
+   */
   IMAGE_BY_TAG("hygiene/image-by-tag", Severity.LOW),
   /** Pods of one workload run different digests under the same tag reference: the tag moved. */
   TAG_MOVED("hygiene/tag-moved", Severity.MEDIUM),
   /**
-   * A pod with {@code imagePullSecrets} pulls from Artifact Registry or Container Registry, which GKE
-   * reaches with the node's service account or Workload Identity: the secret is a long-lived static
-   * credential that should not exist.
+   * A pod with {@code imagePullSecrets} pulls from Artifact Registry or Container Registry, which
+   * GKE reaches with the node's service account or Workload Identity: the secret is a long-lived
+   * static credential that should not exist.
    */
   PULL_SECRET_FOR_ARTIFACT_REGISTRY("hygiene/pull-secret-for-artifact-registry", Severity.MEDIUM);
 
@@ -37,7 +40,9 @@ enum HygieneRule {
     return severity;
   }
 
-  /** The finding's violation id: one per rule and pod, {@code <rule id>/<cluster/namespace/name>}. */
+  /**
+   * The finding's violation id: one per rule and pod, {@code <rule id>/<cluster/namespace/name>}.
+   */
   String violationId(String podKey) {
     return id + "/" + podKey;
   }

@@ -8,13 +8,16 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Which registry-hygiene rules run, and which registry hosts count as Artifact Registry /
- * Container Registry for {@code hygiene/pull-secret-for-artifact-registry}.
+ * Which registry-hygiene rules run, and which registry hosts count as Artifact Registry / Container
+ * Registry for {@code hygiene/pull-secret-for-artifact-registry}.
  *
  * @param googleRegistries host patterns; {@code *} stands for one or more characters other than
  *     {@code .}, e.g. {@code *-docker.pkg.dev}, {@code gcr.io}, {@code *.gcr.io}
  */
-public record HygieneSettings(boolean imageByTag, boolean tagMoved, boolean pullSecretForArtifactRegistry,
+public record HygieneSettings(
+    boolean imageByTag,
+    boolean tagMoved,
+    boolean pullSecretForArtifactRegistry,
     List<String> googleRegistries) {
 
   private static final Pattern HOST_PATTERN = Pattern.compile("[a-z0-9*]([a-z0-9*.-]*[a-z0-9*])?");
@@ -23,16 +26,23 @@ public record HygieneSettings(boolean imageByTag, boolean tagMoved, boolean pull
     googleRegistries = List.copyOf(Objects.requireNonNull(googleRegistries, "googleRegistries"));
     for (String p : googleRegistries) {
       if (!HOST_PATTERN.matcher(p).matches()) {
-        throw new IllegalArgumentException("'" + p + "' is not a registry host pattern (lower-case host, "
-            + "* for any characters but a dot, e.g. *-docker.pkg.dev)");
+        throw new IllegalArgumentException(
+            "'"
+                + p
+                + "' is not a registry host pattern (lower-case host, "
+                + "* for any characters but a dot, e.g. *-docker.pkg.dev)");
       }
     }
   }
 
   /** Parses comma-separated host patterns, refusing one that is not a lower-case host pattern. */
   static List<String> hostPatterns(String text) {
-    return new HygieneSettings(true, true, true, Arrays.stream(text.split(",")).map(String::trim)
-        .filter(p -> !p.isEmpty()).toList()).googleRegistries();
+    return new HygieneSettings(
+            true,
+            true,
+            true,
+            Arrays.stream(text.split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList())
+        .googleRegistries();
   }
 
   /** Whether {@code rule} is switched on. */
@@ -47,8 +57,12 @@ public record HygieneSettings(boolean imageByTag, boolean tagMoved, boolean pull
   /** The host patterns as expressions over a registry host without its port. */
   List<Pattern> registryPatterns() {
     return googleRegistries.stream()
-        .map(p -> Pattern.compile(Arrays.stream(p.split("\\*", -1)).map(Pattern::quote)
-            .collect(Collectors.joining("[^.]+"))))
+        .map(
+            p ->
+                Pattern.compile(
+                    Arrays.stream(p.split("\\*", -1))
+                        .map(Pattern::quote)
+                        .collect(Collectors.joining("[^.]+"))))
         .toList();
   }
 

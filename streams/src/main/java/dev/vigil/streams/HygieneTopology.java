@@ -16,42 +16,72 @@ import org.apache.kafka.streams.state.Stores;
  * beside continuous validation and never changing its decisions. {@code hygiene-rules} judges each
  * pod event ({@code hygiene/image-by-tag}, {@code hygiene/pull-secret-for-artifact-registry}) in
  * the pod-events task; the pods' running tags go, re-keyed by workload through {@code
- * hygiene-workload-tags}, to {@code tag-moved} ({@code hygiene/tag-moved}) in a sub-topology of
- * its own.
+ * hygiene-workload-tags}, to {@code tag-moved} ({@code hygiene/tag-moved}) in a sub-topology of its
+ * own.
  */
 final class HygieneTopology {
 
   private HygieneTopology() {}
 
-  /** Adds the hygiene rules over {@code podEvents}, for pod topics of {@code podPartitions} partitions. */
-  static void addTo(StreamsBuilder builder, KStream<String, PodEvent> podEvents, StreamsSettings settings,
-      VigilMetrics vigilMetrics, int podPartitions) {
+  /**
+   * Adds the hygiene rules over {@code podEvents}, for pod topics of {@code podPartitions}
+   * partitions.
+   */
+  static void addTo(
+      StreamsBuilder builder,
+      KStream<String, PodEvent> podEvents,
+      StreamsSettings settings,
+      VigilMetrics vigilMetrics,
+      int podPartitions) {
     HygieneMetrics metrics = new HygieneMetrics(vigilMetrics.registry());
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HYGIENE_PODS),
-        Serdes.String(), new ForgivingJsonSerde<>(HygienePodState.class)));
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(StoreNames.HYGIENE_WORKLOAD_PODS), Serdes.String(),
-        new ForgivingJsonSerde<>(TagMovedProcessor.WorkloadPod.class)));
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(StoreNames.HYGIENE_TAG_DIGESTS), Serdes.String(),
-        new ForgivingJsonSerde<>(TagMovedProcessor.TagDigests.class)));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.HYGIENE_PODS),
+            Serdes.String(),
+            new ForgivingJsonSerde<>(HygienePodState.class)));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.HYGIENE_WORKLOAD_PODS),
+            Serdes.String(),
+            new ForgivingJsonSerde<>(TagMovedProcessor.WorkloadPod.class)));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.HYGIENE_TAG_DIGESTS),
+            Serdes.String(),
+            new ForgivingJsonSerde<>(TagMovedProcessor.TagDigests.class)));
 
-    var branches = podEvents
-        .process(() -> new HygieneProcessor(settings, metrics), Named.as("hygiene-rules"), StoreNames.HYGIENE_PODS)
-        .split(Named.as("hygiene-output-"))
-        .branch((k, v) -> v.violation() != null, Branched.withConsumer(s -> s
-            .mapValues(HygieneOutput::violation, Named.as("hygiene-violation-value"))
-            .to(Topics.VIOLATIONS.name(),
-                ContinuousValidationTopology.produced(Topics.VIOLATIONS, "hygiene-violations-sink")), "violations"))
-        .defaultBranch(Branched.withFunction(s -> s, "tags"));
-    branches.get("hygiene-output-tags")
+    var branches =
+        podEvents
+            .process(
+                () -> new HygieneProcessor(settings, metrics),
+                Named.as("hygiene-rules"),
+                StoreNames.HYGIENE_PODS)
+            .split(Named.as("hygiene-output-"))
+            .branch(
+                (k, v) -> v.violation() != null,
+                Branched.withConsumer(
+                    s ->
+                        s.mapValues(HygieneOutput::violation, Named.as("hygiene-violation-value"))
+                            .to(
+                                Topics.VIOLATIONS.name(),
+                                ContinuousValidationTopology.produced(
+                                    Topics.VIOLATIONS, "hygiene-violations-sink")),
+                    "violations"))
+            .defaultBranch(Branched.withFunction(s -> s, "tags"));
+    branches
+        .get("hygiene-output-tags")
         .mapValues(HygieneOutput::tags, Named.as("hygiene-tags-value"))
-        .repartition(Repartitioned.with(Serdes.String(), new JsonSerde<>(HygieneOutput.WorkloadTags.class))
-            .withName(StoreNames.HYGIENE_WORKLOAD_TAGS)
-            .withNumberOfPartitions(podPartitions))
-        .process(() -> new TagMovedProcessor(metrics), Named.as("tag-moved"), StoreNames.HYGIENE_WORKLOAD_PODS,
+        .repartition(
+            Repartitioned.with(Serdes.String(), new JsonSerde<>(HygieneOutput.WorkloadTags.class))
+                .withName(StoreNames.HYGIENE_WORKLOAD_TAGS)
+                .withNumberOfPartitions(podPartitions))
+        .process(
+            () -> new TagMovedProcessor(metrics),
+            Named.as("tag-moved"),
+            StoreNames.HYGIENE_WORKLOAD_PODS,
             StoreNames.HYGIENE_TAG_DIGESTS)
-        .to(Topics.VIOLATIONS.name(),
+        .to(
+            Topics.VIOLATIONS.name(),
             ContinuousValidationTopology.produced(Topics.VIOLATIONS, "tag-moved-violations-sink"));
   }
 }

@@ -48,7 +48,11 @@ public record PodState(
    * @param images the failing images, without their reasons (kept small)
    */
   public record OpenViolation(
-      String violationId, Decision decision, List<String> rules, Instant openedAt, Severity severity,
+      String violationId,
+      Decision decision,
+      List<String> rules,
+      Instant openedAt,
+      Severity severity,
       List<ViolationTransition.ImageFinding> images) {
     public OpenViolation {
       Objects.requireNonNull(violationId, "violationId");
@@ -72,7 +76,8 @@ public record PodState(
 
   /** A pod seen for the first time. */
   static PodState fresh(PodEvent pod) {
-    return new PodState(pod, false, null, 0, null, List.of(), null, null, List.of(), null, List.of());
+    return new PodState(
+        pod, false, null, 0, null, List.of(), null, null, List.of(), null, List.of());
   }
 
   /**
@@ -80,27 +85,77 @@ public record PodState(
    * correlated carry over, nothing else does.
    */
   static PodState recreated(PodEvent pod, PodState old) {
-    return new PodState(pod, false, null, old.evaluations(), null, List.of(), null, null, List.of(),
-        null, old.seenAdmissions());
+    return new PodState(
+        pod,
+        false,
+        null,
+        old.evaluations(),
+        null,
+        List.of(),
+        null,
+        null,
+        List.of(),
+        null,
+        old.seenAdmissions());
   }
 
   PodState withPod(PodEvent p) {
-    return new PodState(p, deleted, deletedAt, evaluations, decision, policyVersions,
-        factsFingerprint, violation, followUpKinds, signaledDecision, seenAdmissions);
+    return new PodState(
+        p,
+        deleted,
+        deletedAt,
+        evaluations,
+        decision,
+        policyVersions,
+        factsFingerprint,
+        violation,
+        followUpKinds,
+        signaledDecision,
+        seenAdmissions);
   }
 
   PodState deleted(PodEvent p, Instant at) {
-    return new PodState(p, true, at, evaluations, decision, policyVersions, factsFingerprint, null,
-        followUpKinds, signaledDecision, seenAdmissions);
+    return new PodState(
+        p,
+        true,
+        at,
+        evaluations,
+        decision,
+        policyVersions,
+        factsFingerprint,
+        null,
+        followUpKinds,
+        signaledDecision,
+        seenAdmissions);
   }
 
   PodState evaluated(Decision d, List<String> versions, String fingerprint, OpenViolation open) {
-    return new PodState(pod, deleted, deletedAt, evaluations + 1, d, versions, fingerprint, open,
-        followUpKinds, signaledDecision, seenAdmissions);
+    return new PodState(
+        pod,
+        deleted,
+        deletedAt,
+        evaluations + 1,
+        d,
+        versions,
+        fingerprint,
+        open,
+        followUpKinds,
+        signaledDecision,
+        seenAdmissions);
   }
 
   PodState withFollowUps(List<FollowUp.Kind> kinds, Decision signaled, List<String> seen) {
-    return new PodState(pod, deleted, deletedAt, evaluations, decision, policyVersions,
-        factsFingerprint, violation, kinds, signaled, seen);
+    return new PodState(
+        pod,
+        deleted,
+        deletedAt,
+        evaluations,
+        decision,
+        policyVersions,
+        factsFingerprint,
+        violation,
+        kinds,
+        signaled,
+        seen);
   }
 }

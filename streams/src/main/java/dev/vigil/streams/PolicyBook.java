@@ -97,8 +97,16 @@ public final class PolicyBook {
   /** Identifies the whole book; changes whenever any document does. */
   public String fingerprint() {
     StringBuilder b = new StringBuilder();
-    byKey.values().forEach(d -> b.append(d.key()).append('@').append(d.version()).append('#')
-        .append(d.sha256()).append(';'));
+    byKey
+        .values()
+        .forEach(
+            d ->
+                b.append(d.key())
+                    .append('@')
+                    .append(d.version())
+                    .append('#')
+                    .append(d.sha256())
+                    .append(';'));
     return b.toString();
   }
 

@@ -69,11 +69,16 @@ final class PolicyGate implements Processor<String, byte[], String, PolicyGate.O
       context.forward(record.withKey(w.key()).withValue(out));
     } else if (out instanceof Rejected r) {
       DeadLetter d = r.deadLetter();
-      String reason = d.errorType().equals(InvalidPolicyException.class.getSimpleName()) ? "invalid_policy" : "unreadable";
+      String reason =
+          d.errorType().equals(InvalidPolicyException.class.getSimpleName())
+              ? "invalid_policy"
+              : "unreadable";
       DeadLetterHandlers.log(d, reason, null);
       metrics.policyRejected();
       metrics.deadLetter(Topics.POLICIES.name(), reason);
-      context.forward(new Record<String, Output>(d.key(), out, record.timestamp(), DeadLetterHandlers.headers(d)));
+      context.forward(
+          new Record<String, Output>(
+              d.key(), out, record.timestamp(), DeadLetterHandlers.headers(d)));
     }
   }
 
@@ -82,26 +87,43 @@ final class PolicyGate implements Processor<String, byte[], String, PolicyGate.O
     String key = record.key() == null ? "(no key)" : record.key();
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
     if (record.value() == null) {
-      return record.key() != null && store.get(record.key()) != null ? new Withdrawn(record.key()) : null;
+      return record.key() != null && store.get(record.key()) != null
+          ? new Withdrawn(record.key())
+          : null;
     }
     PolicyDocument doc;
     try {
       doc = Json.read(record.value(), PolicyDocument.class);
     } catch (UnreadableMessageException e) {
-      byte[] payload = record.value().length > DeadLetter.MAX_PAYLOAD_BYTES
-          ? Arrays.copyOf(record.value(), DeadLetter.MAX_PAYLOAD_BYTES) : record.value();
-      return new Rejected(deadLetter(key, payload, record.value().length, "UnreadableMessageException",
-          "policy " + key + " unreadable, the last good one stays in force: " + e.getMessage(), record, now));
+      byte[] payload =
+          record.value().length > DeadLetter.MAX_PAYLOAD_BYTES
+              ? Arrays.copyOf(record.value(), DeadLetter.MAX_PAYLOAD_BYTES)
+              : record.value();
+      return new Rejected(
+          deadLetter(
+              key,
+              payload,
+              record.value().length,
+              "UnreadableMessageException",
+              "policy " + key + " unreadable, the last good one stays in force: " + e.getMessage(),
+              record,
+              now));
     }
     PolicyBook book = PolicyBook.of(accepted(store));
     PolicyDocument current = book.get(doc.key());
-    if (current != null && current.sha256().equals(doc.sha256()) && current.version() == doc.version()) {
+    if (current != null
+        && current.sha256().equals(doc.sha256())
+        && current.version() == doc.version()) {
       return null; // the same revision again
     }
     String problem;
     if (current != null && doc.version() <= current.version()) {
-      problem = doc.key() + ": version " + doc.version() + " is not newer than the accepted version "
-          + current.version();
+      problem =
+          doc.key()
+              + ": version "
+              + doc.version()
+              + " is not newer than the accepted version "
+              + current.version();
     } else {
       problem = validate(book.with(doc), doc);
     }
@@ -109,22 +131,49 @@ final class PolicyGate implements Processor<String, byte[], String, PolicyGate.O
       return new Accepted(doc);
     }
     byte[] payload = Json.write(doc);
-    return new Rejected(deadLetter(doc.key(), payload, payload.length,
-        InvalidPolicyException.class.getSimpleName(), "policy " + doc.key() + " version " + doc.version()
-            + " rejected, the last good one stays in force: " + problem, record, now));
+    return new Rejected(
+        deadLetter(
+            doc.key(),
+            payload,
+            payload.length,
+            InvalidPolicyException.class.getSimpleName(),
+            "policy "
+                + doc.key()
+                + " version "
+                + doc.version()
+                + " rejected, the last good one stays in force: "
+                + problem,
+            record,
+            now));
   }
 
-  private DeadLetter deadLetter(String key, byte[] payload, int size, String error, String message,
-      Record<String, byte[]> record, Instant now) {
+  private DeadLetter deadLetter(
+      String key,
+      byte[] payload,
+      int size,
+      String error,
+      String message,
+      Record<String, byte[]> record,
+      Instant now) {
     var meta = context.recordMetadata();
-    return new DeadLetter(DeadLetterHandlers.COMPONENT, Topics.POLICIES.name(),
-        meta.map(m -> m.partition()).orElse(null), meta.map(m -> m.offset()).orElse(null), key,
-        Base64.getEncoder().encodeToString(payload), size, error, message, now);
+    return new DeadLetter(
+        DeadLetterHandlers.COMPONENT,
+        Topics.POLICIES.name(),
+        meta.map(m -> m.partition()).orElse(null),
+        meta.map(m -> m.offset()).orElse(null),
+        key,
+        Base64.getEncoder().encodeToString(payload),
+        size,
+        error,
+        message,
+        now);
   }
 
   private String validate(PolicyBook candidate, PolicyDocument doc) {
-    List<String> scopes = doc.scope().equals(PolicyBook.ANY_CLUSTER)
-        ? new ArrayList<>(candidate.scopes()) : List.of(doc.scope());
+    List<String> scopes =
+        doc.scope().equals(PolicyBook.ANY_CLUSTER)
+            ? new ArrayList<>(candidate.scopes())
+            : List.of(doc.scope());
     for (String scope : scopes) {
       PolicyBook.Effective e = candidate.effective(scope);
       if (e.policy() == null) {

@@ -32,20 +32,32 @@ final class PolicyGateWatch {
       long end = endOffset(admin, policies);
       while (end > 0 && committed(admin, gateGroup, policies) < end) {
         if (System.nanoTime() > deadline) {
-          throw new TimeoutException("the policy gate did not take the " + end + " records of "
-              + policies.topic() + " within " + timeout);
+          throw new TimeoutException(
+              "the policy gate did not take the "
+                  + end
+                  + " records of "
+                  + policies.topic()
+                  + " within "
+                  + timeout);
         }
         Thread.sleep(50);
       }
     } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot read the offsets of " + policies.topic() + ": " + e.getCause(), e);
+      throw new IllegalStateException(
+          "cannot read the offsets of " + policies.topic() + ": " + e.getCause(), e);
     }
   }
 
-  private static long endOffset(Admin admin, TopicPartition tp) throws ExecutionException, InterruptedException {
+  private static long endOffset(Admin admin, TopicPartition tp)
+      throws ExecutionException, InterruptedException {
     try {
-      return admin.listOffsets(Map.of(tp, OffsetSpec.latest()),
-          new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).partitionResult(tp).get().offset();
+      return admin
+          .listOffsets(
+              Map.of(tp, OffsetSpec.latest()),
+              new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+          .partitionResult(tp)
+          .get()
+          .offset();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof UnknownTopicOrPartitionException) {
         return 0;

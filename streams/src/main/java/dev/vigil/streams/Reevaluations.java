@@ -11,20 +11,20 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The re-evaluations over many pods one validation task has to do (after a policy change, a
- * changed attestation, for freshness, periodically), done a bounded batch at a time.
+ * The re-evaluations over many pods one validation task has to do (after a policy change, a changed
+ * attestation, for freshness, periodically), done a bounded batch at a time.
  *
  * <p>Each run does at most {@link #MAX_PODS_PER_RUN} pods and stops after {@link #TIME_PER_RUN}
- * once it has done {@link #MIN_PODS_PER_RUN}, then carries on at the next punctuation from where
- * it stopped. So a policy change over a million pods is many short transactions instead of one
- * that outlives {@code transaction.timeout.ms}, and the stream thread keeps polling and committing
- * in between.
+ * once it has done {@link #MIN_PODS_PER_RUN}, then carries on at the next punctuation from where it
+ * stopped. So a policy change over a million pods is many short transactions instead of one that
+ * outlives {@code transaction.timeout.ms}, and the stream thread keeps polling and committing in
+ * between.
  *
  * <p>Every scan and its cursor live in the task's progress store ({@value StoreNames#PROGRESS}),
  * written in the same transaction as the pods they judged: a task that Kafka Streams revives
  * (stores rolled back, {@code init()} called again) or that moves to another instance resumes each
- * scan from the cursor committed with the pods, never loses one and never keeps one the pods do
- * not reflect.
+ * scan from the cursor committed with the pods, never loses one and never keeps one the pods do not
+ * reflect.
  *
  * <p>What a scan re-evaluates is decided per pod when the cursor reaches it ({@link Rules#which}
  * returns the trigger, or null to skip), against the state at that moment: a pod already judged
@@ -35,7 +35,9 @@ final class Reevaluations {
 
   /** Judges one pod again and stores the result. */
   interface Judge {
-    /** Judges pod {@code key} again for {@code scan} (its reason and, for a fact change, digest). */
+    /**
+     * Judges pod {@code key} again for {@code scan} (its reason and, for a fact change, digest).
+     */
     void reevaluate(String key, PodState state, Verdict.Trigger trigger, Scan scan, long ts);
 
     /** The stored state of pod {@code key} no longer reads (its serde gave null). */
@@ -61,7 +63,8 @@ final class Reevaluations {
    * @param after the last pod key examined; null: from the start
    * @param startedAtMs when the cause was noticed (wall clock), for the duration metric
    */
-  record Scan(String reason, String digest, Verdict.Trigger trigger, String after, long startedAtMs) {
+  record Scan(
+      String reason, String digest, Verdict.Trigger trigger, String after, long startedAtMs) {
     Scan from(String key) {
       return new Scan(reason, digest, trigger, key, startedAtMs);
     }
@@ -78,8 +81,10 @@ final class Reevaluations {
   static final int MIN_PODS_PER_RUN = 1_000;
   static final int MAX_PODS_PER_RUN = 20_000;
   static final Duration TIME_PER_RUN = Duration.ofMillis(500);
+
   /** How often a task with a re-evaluation under way runs the next batch. */
   static final Duration CONTINUE_INTERVAL = Duration.ofMillis(10);
+
   /** Pods read and skipped per batch at most (a scan that matches few pods still yields). */
   private static final int MAX_EXAMINED_PER_BATCH = 20_000;
 
@@ -94,8 +99,12 @@ final class Reevaluations {
   private final VigilMetrics metrics;
   private final Limits limits;
 
-  Reevaluations(KeyValueStore<String, PodState> pods, KeyValueStore<String, String> podsByDigest,
-      KeyValueStore<String, String> progress, VigilMetrics metrics, Limits limits) {
+  Reevaluations(
+      KeyValueStore<String, PodState> pods,
+      KeyValueStore<String, String> podsByDigest,
+      KeyValueStore<String, String> progress,
+      VigilMetrics metrics,
+      Limits limits) {
     this.pods = pods;
     this.podsByDigest = podsByDigest;
     this.progress = progress;
@@ -112,7 +121,9 @@ final class Reevaluations {
     enqueue(new Scan(reason, null, trigger, null, nowMs), restart);
   }
 
-  /** Re-evaluates the running pods of image {@code digest} that the rules for {@code reason} pick. */
+  /**
+   * Re-evaluates the running pods of image {@code digest} that the rules for {@code reason} pick.
+   */
   void podsOf(String digest, String reason, Verdict.Trigger trigger, long nowMs) {
     enqueue(new Scan(reason, digest, trigger, null, nowMs), true);
   }
@@ -134,7 +145,8 @@ final class Reevaluations {
   /** The scans under way, in the order they run. */
   List<Scan> scans() {
     List<Scan> out = new ArrayList<>();
-    try (KeyValueIterator<String, String> it = progress.prefixScan(SCAN_PREFIX, new StringSerializer())) {
+    try (KeyValueIterator<String, String> it =
+        progress.prefixScan(SCAN_PREFIX, new StringSerializer())) {
       while (it.hasNext()) {
         out.add(fromJson(it.next().value, Scan.class));
       }
@@ -144,7 +156,8 @@ final class Reevaluations {
 
   /** True while some scan is unfinished. */
   boolean pending() {
-    try (KeyValueIterator<String, String> it = progress.prefixScan(SCAN_PREFIX, new StringSerializer())) {
+    try (KeyValueIterator<String, String> it =
+        progress.prefixScan(SCAN_PREFIX, new StringSerializer())) {
       return it.hasNext();
     }
   }
@@ -164,8 +177,10 @@ final class Reevaluations {
       List<String> forgotten = new ArrayList<>();
       List<String> unreadable = new ArrayList<>();
       Scan[] cursor = {scan};
-      boolean finished = scan.digest() == null
-          ? nextOfAll(cursor, rules, room, batch, forgotten, unreadable) : nextOfDigest(cursor, rules, room, batch);
+      boolean finished =
+          scan.digest() == null
+              ? nextOfAll(cursor, rules, room, batch, forgotten, unreadable)
+              : nextOfDigest(cursor, rules, room, batch);
       forgotten.forEach(pods::delete);
       unreadable.forEach(k -> judge.unreadable(k, ts));
       for (Pick p : batch) {
@@ -174,7 +189,8 @@ final class Reevaluations {
       done += batch.size();
       if (finished) {
         progress.delete(keyOf(scan));
-        metrics.reevaluationRun(scan.reason(), Duration.ofMillis(Math.max(0, ts - scan.startedAtMs())));
+        metrics.reevaluationRun(
+            scan.reason(), Duration.ofMillis(Math.max(0, ts - scan.startedAtMs())));
       } else {
         progress.put(keyOf(scan), json(cursor[0]));
       }
@@ -182,17 +198,24 @@ final class Reevaluations {
   }
 
   private Scan first() {
-    try (KeyValueIterator<String, String> it = progress.prefixScan(SCAN_PREFIX, new StringSerializer())) {
+    try (KeyValueIterator<String, String> it =
+        progress.prefixScan(SCAN_PREFIX, new StringSerializer())) {
       return it.hasNext() ? fromJson(it.next().value, Scan.class) : null;
     }
   }
 
   /** Fills {@code batch} from the pods after the cursor; true when the store is exhausted. */
-  private boolean nextOfAll(Scan[] cursor, Rules rules, int room, List<Pick> batch, List<String> forgotten,
+  private boolean nextOfAll(
+      Scan[] cursor,
+      Rules rules,
+      int room,
+      List<Pick> batch,
+      List<String> forgotten,
       List<String> unreadable) {
     int examined = 0;
     String after = cursor[0].after();
-    try (KeyValueIterator<String, PodState> it = after == null ? pods.all() : pods.range(after, null)) {
+    try (KeyValueIterator<String, PodState> it =
+        after == null ? pods.all() : pods.range(after, null)) {
       while (it.hasNext()) {
         if (batch.size() >= room || examined >= MAX_EXAMINED_PER_BATCH) {
           return false;
@@ -222,9 +245,10 @@ final class Reevaluations {
     String after = cursor[0].after();
     int examined = 0;
     // '}' follows '|': the range ends after every key with the prefix.
-    try (KeyValueIterator<String, String> it = after == null
-        ? podsByDigest.prefixScan(prefix, new StringSerializer())
-        : podsByDigest.range(prefix + after, digest + "}")) {
+    try (KeyValueIterator<String, String> it =
+        after == null
+            ? podsByDigest.prefixScan(prefix, new StringSerializer())
+            : podsByDigest.range(prefix + after, digest + "}")) {
       while (it.hasNext()) {
         if (batch.size() >= room || examined >= MAX_EXAMINED_PER_BATCH) {
           return false;

@@ -10,12 +10,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * How grave a policy violation is, from configuration: a severity per decision (defaults:
- * enforced {@code DENY} high, {@code UNKNOWN} high, {@code DRYRUN_DENY} low), overridden for
- * findings in a namespace, and for findings that fail a rule or check. The most specific wins: a
- * failing rule's override (the gravest, when several failing rules have one), else the
- * namespace's, else the decision's. Each setting is a comma-separated list of {@code name=severity}.
- * Pure.
+ * How grave a policy violation is, from configuration: a severity per decision (defaults: enforced
+ * {@code DENY} high, {@code UNKNOWN} high, {@code DRYRUN_DENY} low), overridden for findings in a
+ * namespace, and for findings that fail a rule or check. The most specific wins: a failing rule's
+ * override (the gravest, when several failing rules have one), else the namespace's, else the
+ * decision's. Each setting is a comma-separated list of {@code name=severity}. Pure.
  */
 public final class SeverityMapping {
 
@@ -29,7 +28,9 @@ public final class SeverityMapping {
   private final Map<String, Severity> byNamespace;
   private final Map<String, Severity> byRule;
 
-  private SeverityMapping(Map<Decision, Severity> byDecision, Map<String, Severity> byNamespace,
+  private SeverityMapping(
+      Map<Decision, Severity> byDecision,
+      Map<String, Severity> byNamespace,
       Map<String, Severity> byRule) {
     this.byDecision = byDecision;
     this.byNamespace = byNamespace;
@@ -49,21 +50,29 @@ public final class SeverityMapping {
   }
 
   private static void decisions(String text, Map<Decision, Severity> out) {
-    entries(text).forEach((name, severity) -> {
-      Decision decision;
-      try {
-        decision = Decision.valueOf(name.toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("'" + name + "' is not one of DENY, UNKNOWN, DRYRUN_DENY");
-      }
-      if (!decision.isViolation()) {
-        throw new IllegalArgumentException("'" + name + "' is not a violation: only DENY, UNKNOWN, DRYRUN_DENY have a severity");
-      }
-      out.put(decision, severity);
-    });
+    entries(text)
+        .forEach(
+            (name, severity) -> {
+              Decision decision;
+              try {
+                decision = Decision.valueOf(name.toUpperCase(Locale.ROOT));
+              } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                    "'" + name + "' is not one of DENY, UNKNOWN, DRYRUN_DENY");
+              }
+              if (!decision.isViolation()) {
+                throw new IllegalArgumentException(
+                    "'"
+                        + name
+                        + "' is not a violation: only DENY, UNKNOWN, DRYRUN_DENY have a severity");
+              }
+              out.put(decision, severity);
+            });
   }
 
-  /** The severity of a violation with {@code decision} in {@code namespace} failing {@code rules}. */
+  /**
+   * The severity of a violation with {@code decision} in {@code namespace} failing {@code rules}.
+   */
   public Severity of(Decision decision, String namespace, Collection<String> rules) {
     Objects.requireNonNull(decision, "decision");
     Severity byRules = null;
@@ -93,7 +102,8 @@ public final class SeverityMapping {
       }
       int eq = e.lastIndexOf('=');
       if (eq <= 0 || eq == e.length() - 1) {
-        throw new IllegalArgumentException("'" + e + "' is not name=severity (severity: critical, high, medium, low)");
+        throw new IllegalArgumentException(
+            "'" + e + "' is not name=severity (severity: critical, high, medium, low)");
       }
       String name = e.substring(0, eq).trim();
       if (out.put(name, Severity.parse(e.substring(eq + 1))) != null) {
@@ -105,8 +115,10 @@ public final class SeverityMapping {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof SeverityMapping m && byDecision.equals(m.byDecision)
-        && byNamespace.equals(m.byNamespace) && byRule.equals(m.byRule);
+    return o instanceof SeverityMapping m
+        && byDecision.equals(m.byDecision)
+        && byNamespace.equals(m.byNamespace)
+        && byRule.equals(m.byRule);
   }
 
   @Override
@@ -116,6 +128,12 @@ public final class SeverityMapping {
 
   @Override
   public String toString() {
-    return "SeverityMapping[decisions=" + byDecision + ", namespaces=" + byNamespace + ", rules=" + byRule + "]";
+    return "SeverityMapping[decisions="
+        + byDecision
+        + ", namespaces="
+        + byNamespace
+        + ", rules="
+        + byRule
+        + "]";
   }
 }

@@ -18,8 +18,8 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * {@link Facts} read from the global attestation and image-metadata stores, through the
- * instance's {@link FactsCache}: parsed once per digest, not once per evaluation.
+ * {@link Facts} read from the global attestation and image-metadata stores, through the instance's
+ * {@link FactsCache}: parsed once per digest, not once per evaluation.
  */
 final class StoreFacts implements Facts {
 
@@ -30,7 +30,9 @@ final class StoreFacts implements Facts {
   private final FactsCache cache;
 
   /** Facts from the global stores, which hold each fact as its record's bytes. */
-  StoreFacts(KeyValueStore<String, byte[]> attestations, KeyValueStore<String, byte[]> metadata,
+  StoreFacts(
+      KeyValueStore<String, byte[]> attestations,
+      KeyValueStore<String, byte[]> metadata,
       FactsCache cache) {
     this.attestations = attestations;
     this.metadata = metadata;
@@ -64,7 +66,8 @@ final class StoreFacts implements Facts {
   private FactsCache.Entry load(String digest) {
     MessageDigest sha = sha256();
     List<Attestation> found = new ArrayList<>();
-    try (KeyValueIterator<String, byte[]> it = attestations.prefixScan(digest + "/", new StringSerializer())) {
+    try (KeyValueIterator<String, byte[]> it =
+        attestations.prefixScan(digest + "/", new StringSerializer())) {
       while (it.hasNext()) {
         byte[] a = it.next().value;
         if (a != null) {
@@ -129,7 +132,9 @@ final class StoreFacts implements Facts {
     return found != null ? found : find(c.image());
   }
 
-  /** The first {@code sha256:<64 lowercase hex>} in {@code s}, or null (as the regex, without one). */
+  /**
+   * The first {@code sha256:<64 lowercase hex>} in {@code s}, or null (as the regex, without one).
+   */
   static String find(String s) {
     if (s == null) {
       return null;
@@ -152,5 +157,4 @@ final class StoreFacts implements Facts {
     }
     return true;
   }
-
 }

@@ -11,7 +11,9 @@ public final class StoreNames {
   /** Policy gate task: the accepted revision of every policy document (changelogged). */
   public static final String POLICY_GATE = "policy-gate-store";
 
-  /** Global: attestations by {@code imageDigest/occurrence} (record bytes), and their change log. */
+  /**
+   * Global: attestations by {@code imageDigest/occurrence} (record bytes), and their change log.
+   */
   public static final String ATTESTATIONS = "attestations-store";
 
   /** Global: image metadata by digest (record bytes), and its change log. */
@@ -27,8 +29,8 @@ public final class StoreNames {
   public static final String PENDING_ADMISSIONS = "pending-admissions-store";
 
   /**
-   * Per task: the policy fingerprint last reconciled, the cursors over the fact change logs and
-   * the dead letters, and the re-evaluation scans under way with theirs.
+   * Per task: the policy fingerprint last reconciled, the cursors over the fact change logs and the
+   * dead letters, and the re-evaluation scans under way with theirs.
    */
   public static final String PROGRESS = "validation-progress-store";
 
@@ -41,7 +43,9 @@ public final class StoreNames {
    */
   public static final String FOLLOWUP_EVIDENCE_WAITING = "followup-evidence-store";
 
-  /** Per task: {@code expiryMillis(19 digits)|followUpKey} for every acknowledgement with an expiry. */
+  /**
+   * Per task: {@code expiryMillis(19 digits)|followUpKey} for every acknowledgement with an expiry.
+   */
   public static final String FOLLOWUP_ACK_EXPIRY = "followup-ack-expiry-store";
 
   /**
@@ -50,7 +54,9 @@ public final class StoreNames {
    */
   public static final String BYPASS_ADMISSIONS = "bypass-admissions-store";
 
-  /** Internal topic: denied and bypassing admissions, re-keyed by {@code cluster|principal|subject}. */
+  /**
+   * Internal topic: denied and bypassing admissions, re-keyed by {@code cluster|principal|subject}.
+   */
   public static final String BYPASS_CORRELATION = "bypass-correlation";
 
   /** Internal topic: bypass evidence, re-keyed by follow-up. */

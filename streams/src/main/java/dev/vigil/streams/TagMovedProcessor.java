@@ -24,20 +24,22 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * {@code hygiene/tag-moved}, per workload (input re-keyed by {@code cluster/namespace/Kind/name}):
  * a pod whose container runs a tag reference that other pods of the same workload run as another
- * digest has a finding listing those containers. State: each pod's running tags and open finding
- * in {@code hygiene-workload-pods-store} ({@code <workload key>|<pod key>}), and how many pods run
+ * digest has a finding listing those containers. State: each pod's running tags and open finding in
+ * {@code hygiene-workload-pods-store} ({@code <workload key>|<pod key>}), and how many pods run
  * each digest of each tag in {@code hygiene-tag-digests-store} ({@code <workload key>|<tag
  * reference>}). A tag that starts or stops having several digests re-judges every pod of the
  * workload; any other change only the pod that changed.
  */
-final class TagMovedProcessor implements Processor<String, HygieneOutput.WorkloadTags, String, ViolationTransition> {
+final class TagMovedProcessor
+    implements Processor<String, HygieneOutput.WorkloadTags, String, ViolationTransition> {
 
   /**
    * One pod of a workload as the tag-moved rule sees it.
    *
    * @param open its open finding, {@code null} when none
    */
-  record WorkloadPod(HygieneFindings.PodRef pod, List<HygieneChecks.RunningTag> tags, HygieneFindings.Open open) {
+  record WorkloadPod(
+      HygieneFindings.PodRef pod, List<HygieneChecks.RunningTag> tags, HygieneFindings.Open open) {
     WorkloadPod {
       Objects.requireNonNull(pod, "pod");
       tags = List.copyOf(tags);
@@ -57,6 +59,7 @@ final class TagMovedProcessor implements Processor<String, HygieneOutput.Workloa
   private ProcessorContext<String, ViolationTransition> context;
   private KeyValueStore<String, WorkloadPod> pods;
   private KeyValueStore<String, TagDigests> digests;
+
   /** Only for the open-findings gauge: the pods of this task it counts. Decides nothing. */
   private final Set<String> counted = new HashSet<>();
 
@@ -111,41 +114,67 @@ final class TagMovedProcessor implements Processor<String, HygieneOutput.Workloa
     touched.forEach(ref -> movedBefore.put(ref, counts.of(ref).size() > 1));
     pairs(was).forEach(p -> counts.add(p.get(0), p.get(1), -1));
     pairs(now).forEach(p -> counts.add(p.get(0), p.get(1), +1));
-    touched.forEach(ref -> {
-      if (movedBefore.get(ref) != counts.of(ref).size() > 1) {
-        flipped.add(ref);
-      }
-    });
+    touched.forEach(
+        ref -> {
+          if (movedBefore.get(ref) != counts.of(ref).size() > 1) {
+            flipped.add(ref);
+          }
+        });
 
     Instant at = Instant.ofEpochMilli(context.currentSystemTimeMs());
-    String owner = in.pod().owner().kind() + " " + in.pod().owner().namespace() + "/" + in.pod().owner().name();
+    String owner =
+        in.pod().owner().kind()
+            + " "
+            + in.pod().owner().namespace()
+            + "/"
+            + in.pod().owner().name();
     List<ViolationTransition> out = new ArrayList<>();
     Map<String, WorkloadPod> writes = new LinkedHashMap<>();
     // The pod that changed.
     if (in.gone()) {
       if (before != null && before.open() != null) {
-        out.add(HygieneFindings.resolved(RULE, before.pod(), before.open(), in.why(), at, in.eventTime()).transition());
+        out.add(
+            HygieneFindings.resolved(
+                    RULE, before.pod(), before.open(), in.why(), at, in.eventTime())
+                .transition());
       }
       writes.put(entry, null);
     } else {
       HygieneFindings.Open open = before == null ? null : before.open();
-      var step = HygieneFindings.next(RULE, in.pod(), open, findings(now, counts, owner),
-          now.isEmpty() ? in.why() : resolvedWhy(), at, in.eventTime());
+      var step =
+          HygieneFindings.next(
+              RULE,
+              in.pod(),
+              open,
+              findings(now, counts, owner),
+              now.isEmpty() ? in.why() : resolvedWhy(),
+              at,
+              in.eventTime());
       step.ifPresent(s -> out.add(s.transition()));
-      writes.put(entry, new WorkloadPod(in.pod(), now, step.isPresent() ? step.get().open() : open));
+      writes.put(
+          entry, new WorkloadPod(in.pod(), now, step.isPresent() ? step.get().open() : open));
     }
     // Every other pod of the workload, when a tag started or stopped having several digests.
     if (!flipped.isEmpty()) {
-      try (KeyValueIterator<String, WorkloadPod> it = pods.prefixScan(workload + "|", new StringSerializer())) {
+      try (KeyValueIterator<String, WorkloadPod> it =
+          pods.prefixScan(workload + "|", new StringSerializer())) {
         while (it.hasNext()) {
           KeyValue<String, WorkloadPod> kv = it.next();
           WorkloadPod other = kv.value;
-          if (kv.key.equals(entry) || other == null
+          if (kv.key.equals(entry)
+              || other == null
               || other.tags().stream().noneMatch(t -> flipped.contains(t.reference()))) {
             continue;
           }
-          var step = HygieneFindings.next(RULE, other.pod(), other.open(), findings(other.tags(), counts, owner),
-              resolvedWhy(), at, in.eventTime());
+          var step =
+              HygieneFindings.next(
+                  RULE,
+                  other.pod(),
+                  other.open(),
+                  findings(other.tags(), counts, owner),
+                  resolvedWhy(),
+                  at,
+                  in.eventTime());
           if (step.isPresent()) {
             out.add(step.get().transition());
             writes.put(kv.key, new WorkloadPod(other.pod(), other.tags(), step.get().open()));
@@ -155,13 +184,14 @@ final class TagMovedProcessor implements Processor<String, HygieneOutput.Workloa
     }
     // Computed: write, then forward.
     counts.write();
-    writes.forEach((k, v) -> {
-      if (v == null) {
-        pods.delete(k);
-      } else {
-        pods.put(k, v);
-      }
-    });
+    writes.forEach(
+        (k, v) -> {
+          if (v == null) {
+            pods.delete(k);
+          } else {
+            pods.put(k, v);
+          }
+        });
     for (ViolationTransition t : out) {
       metrics.published(RULE, t);
       if (t.transition() == ViolationTransition.Transition.RESOLVED) {
@@ -177,8 +207,11 @@ final class TagMovedProcessor implements Processor<String, HygieneOutput.Workloa
     return "every pod of the workload runs its tags as one digest";
   }
 
-  /** The findings of a pod running {@code tags}: the containers whose tag runs as several digests. */
-  private static List<ImageFinding> findings(List<HygieneChecks.RunningTag> tags, Counts counts, String owner) {
+  /**
+   * The findings of a pod running {@code tags}: the containers whose tag runs as several digests.
+   */
+  private static List<ImageFinding> findings(
+      List<HygieneChecks.RunningTag> tags, Counts counts, String owner) {
     List<ImageFinding> out = new ArrayList<>();
     for (HygieneChecks.RunningTag t : tags) {
       Map<String, Integer> running = counts.of(t.reference());
@@ -198,7 +231,9 @@ final class TagMovedProcessor implements Processor<String, HygieneOutput.Workloa
     return out;
   }
 
-  /** The digest counts of a workload's tags, read from the store once and written back at the end. */
+  /**
+   * The digest counts of a workload's tags, read from the store once and written back at the end.
+   */
   private final class Counts {
     private final String workload;
     private final Map<String, TreeMap<String, Integer>> read = new LinkedHashMap<>();
@@ -209,10 +244,12 @@ final class TagMovedProcessor implements Processor<String, HygieneOutput.Workloa
     }
 
     Map<String, Integer> of(String ref) {
-      return read.computeIfAbsent(ref, r -> {
-        TagDigests stored = digests.get(workload + "|" + r);
-        return stored == null ? new TreeMap<>() : new TreeMap<>(stored.counts());
-      });
+      return read.computeIfAbsent(
+          ref,
+          r -> {
+            TagDigests stored = digests.get(workload + "|" + r);
+            return stored == null ? new TreeMap<>() : new TreeMap<>(stored.counts());
+          });
     }
 
     void add(String ref, String digest, int delta) {

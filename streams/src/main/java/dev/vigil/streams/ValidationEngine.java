@@ -16,7 +16,8 @@ public record ValidationEngine(Parser parser, Evaluator evaluator) {
   /** Turns the documents in force into a policy set, or says why they cannot be used. */
   @FunctionalInterface
   public interface Parser {
-    PolicySet parse(PolicyDocument policy, PolicyDocument platformPolicy, List<PolicyDocument> attestors)
+    PolicySet parse(
+        PolicyDocument policy, PolicyDocument platformPolicy, List<PolicyDocument> attestors)
         throws InvalidPolicyException;
   }
 

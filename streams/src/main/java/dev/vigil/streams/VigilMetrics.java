@@ -26,13 +26,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * Vigil's stream metrics on a Micrometer registry. Prometheus names: {@code
  * vigil_evaluations_total{trigger}}, {@code vigil_decisions_total{decision}}, {@code
  * vigil_violations_open{cluster,namespace,rule,decision,severity}}, {@code
- * vigil_violation_transitions_total{transition,severity}}, {@code vigil_followups_open{kind,state}},
- * {@code vigil_followups_oldest_open_age_seconds}, {@code vigil_reevaluations_total{reason}},
- * {@code vigil_reevaluation_duration_seconds{reason}}, {@code vigil_dead_letters_total{source,reason}},
- * {@code vigil_policies_rejected_total}, {@code vigil_pod_events_ignored_total{reason}}, {@code
- * vigil_followups_suspected_bypass_total}, {@code vigil_followups_acknowledged_expiring} (follow-ups
- * acknowledged until a time), {@code vigil_followups_acknowledgements_expired_total}. No label
- * ever holds a pod name. Thread-safe: every stream thread of an instance shares one.
+ * vigil_violation_transitions_total{transition,severity}}, {@code
+ * vigil_followups_open{kind,state}}, {@code vigil_followups_oldest_open_age_seconds}, {@code
+ * vigil_reevaluations_total{reason}}, {@code vigil_reevaluation_duration_seconds{reason}}, {@code
+ * vigil_dead_letters_total{source,reason}}, {@code vigil_policies_rejected_total}, {@code
+ * vigil_pod_events_ignored_total{reason}}, {@code vigil_followups_suspected_bypass_total}, {@code
+ * vigil_followups_acknowledged_expiring} (follow-ups acknowledged until a time), {@code
+ * vigil_followups_acknowledgements_expired_total}. No label ever holds a pod name. Thread-safe:
+ * every stream thread of an instance shares one.
  */
 public final class VigilMetrics {
 
@@ -42,7 +43,8 @@ public final class VigilMetrics {
   private final MeterRegistry registry;
   private final Clock clock;
 
-  private record ViolationLabel(String cluster, String namespace, String rule, String decision, String severity) {}
+  private record ViolationLabel(
+      String cluster, String namespace, String rule, String decision, String severity) {}
 
   private record FollowUpLabel(String kind, String state) {}
 
@@ -68,21 +70,26 @@ public final class VigilMetrics {
   }
 
   /** The topics streams reads, as the {@code source} of {@code vigil_dead_letters_total}. */
-  static final List<String> INPUT_TOPICS = List.of(Topics.POD_EVENTS.name(), Topics.ADMISSION_EVENTS.name(),
-      Topics.POLICIES.name(), Topics.ATTESTATIONS.name(), Topics.IMAGE_METADATA.name(),
-      Topics.FOLLOWUP_ACKS.name());
+  static final List<String> INPUT_TOPICS =
+      List.of(
+          Topics.POD_EVENTS.name(),
+          Topics.ADMISSION_EVENTS.name(),
+          Topics.POLICIES.name(),
+          Topics.ATTESTATIONS.name(),
+          Topics.IMAGE_METADATA.name(),
+          Topics.FOLLOWUP_ACKS.name());
 
   /** The {@code reason}s of {@code vigil_dead_letters_total}. */
-  static final List<String> DEAD_LETTER_REASONS = List.of("unreadable", "processing_failed", "invalid_policy");
+  static final List<String> DEAD_LETTER_REASONS =
+      List.of("unreadable", "processing_failed", "invalid_policy");
 
   /**
    * Registers {@code vigil_component_info{component="streams"}} and, at 0, every counter and
    * follow-up gauge whose label values are known before the first event (triggers, decisions,
    * dead-letter sources and reasons, rejected policies, violation transitions by severity,
-   * follow-up kinds and open states). A series
-   * born at its first change starts above 0, and Prometheus' {@code increase()} never sees that
-   * change: the first dead letters and the first rejected policy fired no alert (issue 21).
-   * Idempotent.
+   * follow-up kinds and open states). A series born at its first change starts above 0, and
+   * Prometheus' {@code increase()} never sees that change: the first dead letters and the first
+   * rejected policy fired no alert (issue 21). Idempotent.
    */
   public void registerKnownSeries() {
     String version = VigilMetrics.class.getPackage().getImplementationVersion();
@@ -91,17 +98,23 @@ public final class VigilMetrics {
         .tags("component", "streams", "version", version == null ? "development" : version)
         .register(registry);
     for (Verdict.Trigger t : Verdict.Trigger.values()) {
-      Counter.builder("vigil.evaluations").description("pod evaluations")
-          .tag("trigger", lower(t.name())).register(registry);
+      Counter.builder("vigil.evaluations")
+          .description("pod evaluations")
+          .tag("trigger", lower(t.name()))
+          .register(registry);
     }
     for (Decision d : Decision.values()) {
-      Counter.builder("vigil.decisions").description("evaluation outcomes")
-          .tag("decision", lower(d.name())).register(registry);
+      Counter.builder("vigil.decisions")
+          .description("evaluation outcomes")
+          .tag("decision", lower(d.name()))
+          .register(registry);
     }
     for (String source : INPUT_TOPICS) {
       for (String reason : DEAD_LETTER_REASONS) {
-        Counter.builder("vigil.dead.letters").description("records sent to the dead-letter topic")
-            .tags(Tags.of("source", source, "reason", reason)).register(registry);
+        Counter.builder("vigil.dead.letters")
+            .description("records sent to the dead-letter topic")
+            .tags(Tags.of("source", source, "reason", reason))
+            .register(registry);
       }
     }
     Counter.builder("vigil.policies.rejected")
@@ -129,45 +142,78 @@ public final class VigilMetrics {
   }
 
   void evaluated(Verdict.Trigger trigger, Decision decision) {
-    Counter.builder("vigil.evaluations").description("pod evaluations")
-        .tag("trigger", lower(trigger.name())).register(registry).increment();
-    Counter.builder("vigil.decisions").description("evaluation outcomes")
-        .tag("decision", lower(decision.name())).register(registry).increment();
+    Counter.builder("vigil.evaluations")
+        .description("pod evaluations")
+        .tag("trigger", lower(trigger.name()))
+        .register(registry)
+        .increment();
+    Counter.builder("vigil.decisions")
+        .description("evaluation outcomes")
+        .tag("decision", lower(decision.name()))
+        .register(registry)
+        .increment();
   }
 
   void reevaluationRun(String reason, Duration took) {
-    Counter.builder("vigil.reevaluations").description("re-evaluations over many pods, finished")
-        .tag("reason", reason).register(registry).increment();
-    Timer.builder("vigil.reevaluation.duration").description("time from a re-evaluation's cause to its last pod")
-        .tag("reason", reason).register(registry).record(took);
+    Counter.builder("vigil.reevaluations")
+        .description("re-evaluations over many pods, finished")
+        .tag("reason", reason)
+        .register(registry)
+        .increment();
+    Timer.builder("vigil.reevaluation.duration")
+        .description("time from a re-evaluation's cause to its last pod")
+        .tag("reason", reason)
+        .register(registry)
+        .record(took);
   }
 
   /** A record went to the dead-letter topic. */
   public void deadLetter(String source, String reason) {
-    Counter.builder("vigil.dead.letters").description("records sent to the dead-letter topic")
+    Counter.builder("vigil.dead.letters")
+        .description("records sent to the dead-letter topic")
         .tags(Tags.of("source", source == null ? "unknown" : source, "reason", reason))
-        .register(registry).increment();
+        .register(registry)
+        .increment();
   }
 
   void policyRejected() {
     Counter.builder("vigil.policies.rejected")
         .description("policy documents rejected; the last good set stays in force")
-        .register(registry).increment();
+        .register(registry)
+        .increment();
   }
 
   void podEventIgnored(String reason) {
     Counter.builder("vigil.pod.events.ignored")
         .description("pod events ignored as duplicate or out of order")
-        .tag("reason", reason).register(registry).increment();
+        .tag("reason", reason)
+        .register(registry)
+        .increment();
   }
 
   /** Sets the open violation of {@code podKey} ({@code rules} empty or decision null: none). */
-  void violation(String podKey, String cluster, String namespace, Decision decision, Severity severity,
+  void violation(
+      String podKey,
+      String cluster,
+      String namespace,
+      Decision decision,
+      Severity severity,
       List<String> rules) {
-    List<ViolationLabel> now = decision == null ? List.of()
-        : rules.stream().map(r -> new ViolationLabel(cluster, namespace, r, lower(decision.name()),
-            severity == null ? "none" : severity.wire())).toList();
-    List<ViolationLabel> before = now.isEmpty() ? violationsByPod.remove(podKey) : violationsByPod.put(podKey, now);
+    List<ViolationLabel> now =
+        decision == null
+            ? List.of()
+            : rules.stream()
+                .map(
+                    r ->
+                        new ViolationLabel(
+                            cluster,
+                            namespace,
+                            r,
+                            lower(decision.name()),
+                            severity == null ? "none" : severity.wire()))
+                .toList();
+    List<ViolationLabel> before =
+        now.isEmpty() ? violationsByPod.remove(podKey) : violationsByPod.put(podKey, now);
     if (before != null) {
       before.forEach(l -> violationCount(l).decrementAndGet());
     }
@@ -184,10 +230,15 @@ public final class VigilMetrics {
     violationTransitions(transition, severity).increment();
   }
 
-  private Counter violationTransitions(ViolationTransition.Transition transition, Severity severity) {
+  private Counter violationTransitions(
+      ViolationTransition.Transition transition, Severity severity) {
     return Counter.builder("vigil.violation.transitions")
         .description("violation transitions published on vigil.violations, by severity")
-        .tags("transition", lower(transition.name()), "severity", severity == null ? "none" : severity.wire())
+        .tags(
+            "transition",
+            lower(transition.name()),
+            "severity",
+            severity == null ? "none" : severity.wire())
         .register(registry);
   }
 
@@ -203,13 +254,15 @@ public final class VigilMetrics {
 
   private Counter suspectedBypasses() {
     return Counter.builder("vigil.followups.suspected.bypass")
-        .description("follow-ups flagged as a suspected bypass: denials, then a fail-open admission by the same principal")
+        .description(
+            "follow-ups flagged as a suspected bypass: denials, then a fail-open admission by the same principal")
         .register(registry);
   }
 
   private Counter acknowledgementsExpired() {
     return Counter.builder("vigil.followups.acknowledgements.expired")
-        .description("acknowledgements whose expiry passed: the follow-up went back to its previous state")
+        .description(
+            "acknowledgements whose expiry passed: the follow-up went back to its previous state")
         .register(registry);
   }
 
@@ -217,7 +270,8 @@ public final class VigilMetrics {
    * Sets the state of follow-up {@code key}; a closed one is no longer counted as open, and one
    * acknowledged until a time ({@code expiring}) is counted as such.
    */
-  void followUp(String key, FollowUp.Kind kind, FollowUp.State state, Instant firstSeen, boolean expiring) {
+  void followUp(
+      String key, FollowUp.Kind kind, FollowUp.State state, Instant firstSeen, boolean expiring) {
     if (expiring) {
       acknowledgedUntil.add(key);
     } else {
@@ -228,8 +282,10 @@ public final class VigilMetrics {
 
   /** Sets the state of follow-up {@code key}; a closed one is no longer counted. */
   void followUp(String key, FollowUp.Kind kind, FollowUp.State state, Instant firstSeen) {
-    OpenFollowUp now = state != null && state.isOpen()
-        ? new OpenFollowUp(new FollowUpLabel(kind.name(), state.name()), firstSeen) : null;
+    OpenFollowUp now =
+        state != null && state.isOpen()
+            ? new OpenFollowUp(new FollowUpLabel(kind.name(), state.name()), firstSeen)
+            : null;
     OpenFollowUp before = now == null ? followUpsByKey.remove(key) : followUpsByKey.put(key, now);
     if (before != null) {
       followUpCount(before.label()).decrementAndGet();
@@ -245,26 +301,39 @@ public final class VigilMetrics {
   }
 
   private AtomicLong violationCount(ViolationLabel l) {
-    return violationCounts.computeIfAbsent(l, x -> {
-      AtomicLong v = new AtomicLong();
-      Gauge.builder("vigil.violations.open", v, AtomicLong::get)
-          .description("pods with an open violation")
-          .tags("cluster", x.cluster(), "namespace", x.namespace(), "rule", x.rule(), "decision", x.decision(),
-              "severity", x.severity())
-          .register(registry);
-      return v;
-    });
+    return violationCounts.computeIfAbsent(
+        l,
+        x -> {
+          AtomicLong v = new AtomicLong();
+          Gauge.builder("vigil.violations.open", v, AtomicLong::get)
+              .description("pods with an open violation")
+              .tags(
+                  "cluster",
+                  x.cluster(),
+                  "namespace",
+                  x.namespace(),
+                  "rule",
+                  x.rule(),
+                  "decision",
+                  x.decision(),
+                  "severity",
+                  x.severity())
+              .register(registry);
+          return v;
+        });
   }
 
   private AtomicLong followUpCount(FollowUpLabel l) {
-    return followUpCounts.computeIfAbsent(l, x -> {
-      AtomicLong v = new AtomicLong();
-      Gauge.builder("vigil.followups.open", v, AtomicLong::get)
-          .description("follow-ups still open")
-          .tags("kind", x.kind(), "state", x.state())
-          .register(registry);
-      return v;
-    });
+    return followUpCounts.computeIfAbsent(
+        l,
+        x -> {
+          AtomicLong v = new AtomicLong();
+          Gauge.builder("vigil.followups.open", v, AtomicLong::get)
+              .description("follow-ups still open")
+              .tags("kind", x.kind(), "state", x.state())
+              .register(registry);
+          return v;
+        });
   }
 
   private double oldestOpenFollowUpSeconds() {
@@ -274,7 +343,9 @@ public final class VigilMetrics {
         oldest = f.firstSeen();
       }
     }
-    return oldest == null ? 0 : Math.max(0, Duration.between(oldest, clock.instant()).toMillis() / 1000.0);
+    return oldest == null
+        ? 0
+        : Math.max(0, Duration.between(oldest, clock.instant()).toMillis() / 1000.0);
   }
 
   private static String lower(String s) {

@@ -7,10 +7,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
@@ -19,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running instance of Vigil's streams application. Several instances with the same
- * application id (and their own state directories) share the work; {@code vigil run} and the
- * integration tests start it here.
+ * One running instance of Vigil's streams application. Several instances with the same application
+ * id (and their own state directories) share the work; {@code vigil run} and the integration tests
+ * start it here.
  */
 public final class VigilStreamsApp implements AutoCloseable {
 
@@ -36,7 +36,11 @@ public final class VigilStreamsApp implements AutoCloseable {
   /** The component name on the heartbeats streams writes. */
   public static final String HEARTBEAT_COMPONENT = "streams";
 
-  private VigilStreamsApp(StreamsSettings settings, VigilMetrics metrics, KafkaStreams gate, KafkaStreams streams,
+  private VigilStreamsApp(
+      StreamsSettings settings,
+      VigilMetrics metrics,
+      KafkaStreams gate,
+      KafkaStreams streams,
       Heartbeats heartbeats) {
     this.heartbeats = heartbeats;
     this.settings = settings;
@@ -51,7 +55,8 @@ public final class VigilStreamsApp implements AutoCloseable {
   }
 
   /** Builds and starts an instance with the given validation engine. */
-  public static VigilStreamsApp start(StreamsSettings settings, ValidationEngine engine, MeterRegistry registry) {
+  public static VigilStreamsApp start(
+      StreamsSettings settings, ValidationEngine engine, MeterRegistry registry) {
     return start(settings, engine, registry, Map.of());
   }
 
@@ -62,13 +67,16 @@ public final class VigilStreamsApp implements AutoCloseable {
    * dir): one that tries fails start-up naming the setting to use ({@link
    * StreamsSettings#rejectOverrides}).
    *
-   * <p>Two applications start: the policy gate, then, once the gate has taken every record that
-   * was on {@code vigil.policies}, the main application, whose global policy store is then filled
-   * with the accepted policies before it judges any pod (ADR 0010).
+   * <p>Two applications start: the policy gate, then, once the gate has taken every record that was
+   * on {@code vigil.policies}, the main application, whose global policy store is then filled with
+   * the accepted policies before it judges any pod (ADR 0010).
    *
    * @throws CoPartitioning.MismatchException when the topics keyed by pod are not co-partitioned
    */
-  public static VigilStreamsApp start(StreamsSettings settings, ValidationEngine engine, MeterRegistry registry,
+  public static VigilStreamsApp start(
+      StreamsSettings settings,
+      ValidationEngine engine,
+      MeterRegistry registry,
       Map<String, String> clientProperties) {
     settings.rejectOverrides(clientProperties);
     VigilMetrics metrics = new VigilMetrics(registry, Clock.systemUTC());
@@ -76,12 +84,14 @@ public final class VigilStreamsApp implements AutoCloseable {
     props.putAll(clientProperties);
     props.putAll(settings.streamsProperties());
     Map<String, Object> adminConfig = adminConfig(props);
-    Topology topology = VigilTopology.validation(settings, engine, metrics, podPartitions(adminConfig));
+    Topology topology =
+        VigilTopology.validation(settings, engine, metrics, podPartitions(adminConfig));
     props.put(VigilMetrics.CONFIG_KEY, metrics);
     Properties gateProps = new Properties();
     gateProps.putAll(props);
     gateProps.putAll(settings.policyGateProperties());
-    KafkaStreams gate = started(new KafkaStreams(VigilTopology.policyGate(settings, engine, metrics), gateProps));
+    KafkaStreams gate =
+        started(new KafkaStreams(VigilTopology.policyGate(settings, engine, metrics), gateProps));
     try {
       PolicyGateWatch.await(adminConfig, settings.policyGateApplicationId(), GATE_TIMEOUT);
     } catch (InterruptedException e) {
@@ -95,20 +105,29 @@ public final class VigilStreamsApp implements AutoCloseable {
     KafkaStreams streams = started(new KafkaStreams(topology, props));
     // A sign of life while the instance processes (RUNNING, or REBALANCING between runs): ADR 0092.
     Map<String, Object> producerConfig = new HashMap<>(adminConfig);
-    Heartbeats heartbeats = Heartbeats.start(producerConfig, HEARTBEAT_COMPONENT,
-        VigilStreamsApp.class.getPackage().getImplementationVersion(), settings.heartbeatInterval(),
-        () -> streams.state() == KafkaStreams.State.RUNNING || streams.state() == KafkaStreams.State.REBALANCING);
+    Heartbeats heartbeats =
+        Heartbeats.start(
+            producerConfig,
+            HEARTBEAT_COMPONENT,
+            VigilStreamsApp.class.getPackage().getImplementationVersion(),
+            settings.heartbeatInterval(),
+            () ->
+                streams.state() == KafkaStreams.State.RUNNING
+                    || streams.state() == KafkaStreams.State.REBALANCING);
     return new VigilStreamsApp(settings, metrics, gate, streams, heartbeats);
   }
 
-  /** How long {@link #start} waits for the policy gate to take what is on {@code vigil.policies}. */
+  /**
+   * How long {@link #start} waits for the policy gate to take what is on {@code vigil.policies}.
+   */
   static final Duration GATE_TIMEOUT = Duration.ofSeconds(120);
 
   private static KafkaStreams started(KafkaStreams s) {
-    s.setUncaughtExceptionHandler(e -> {
-      LOG.error("stream thread failed; replacing it", e);
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
+    s.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("stream thread failed; replacing it", e);
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
     s.start();
     return s;
   }
@@ -125,7 +144,8 @@ public final class VigilStreamsApp implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while checking the topics", e);
     } catch (TimeoutException e) {
-      throw new IllegalStateException("cannot check the partition counts of the topics keyed by pod: " + e, e);
+      throw new IllegalStateException(
+          "cannot check the partition counts of the topics keyed by pod: " + e, e);
     }
   }
 
@@ -133,18 +153,22 @@ public final class VigilStreamsApp implements AutoCloseable {
   private static Map<String, Object> adminConfig(Properties props) {
     Map<String, Object> all = new HashMap<>();
     props.forEach((k, v) -> all.put((String) k, v));
-    return AdminClientConfig.configNames().stream().filter(all::containsKey)
+    return AdminClientConfig.configNames().stream()
+        .filter(all::containsKey)
         .collect(Collectors.toMap(k -> k, all::get));
   }
 
   /** Waits until the instance is RUNNING. */
-  public VigilStreamsApp awaitRunning(Duration timeout) throws TimeoutException, InterruptedException {
+  public VigilStreamsApp awaitRunning(Duration timeout)
+      throws TimeoutException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (streams.state() != KafkaStreams.State.RUNNING) {
       if (System.nanoTime() > deadline) {
-        throw new TimeoutException("streams not RUNNING after " + timeout + " (state " + streams.state() + ")");
+        throw new TimeoutException(
+            "streams not RUNNING after " + timeout + " (state " + streams.state() + ")");
       }
-      if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+      if (streams.state() == KafkaStreams.State.ERROR
+          || streams.state() == KafkaStreams.State.NOT_RUNNING) {
         throw new IllegalStateException("streams stopped: " + streams.state());
       }
       Thread.sleep(50);
@@ -188,9 +212,11 @@ public final class VigilStreamsApp implements AutoCloseable {
   @Override
   public void close() {
     heartbeats.close();
-    streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-        .withTimeout(Duration.ofSeconds(30)));
-    gate.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-        .withTimeout(Duration.ofSeconds(30)));
+    streams.close(
+        CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+            .withTimeout(Duration.ofSeconds(30)));
+    gate.close(
+        CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+            .withTimeout(Duration.ofSeconds(30)));
   }
 }

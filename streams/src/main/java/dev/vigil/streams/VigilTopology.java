@@ -21,7 +21,8 @@ public final class VigilTopology {
 
   /** The topology with the real validator and metrics in {@code registry}. */
   public static Topology build(StreamsSettings settings, MeterRegistry registry) {
-    return build(settings, ValidationEngine.standard(), new VigilMetrics(registry, Clock.systemUTC()));
+    return build(
+        settings, ValidationEngine.standard(), new VigilMetrics(registry, Clock.systemUTC()));
   }
 
   /**
@@ -29,7 +30,8 @@ public final class VigilTopology {
    * and {@code docs/streams-topology.md} pins. {@link VigilStreamsApp} runs them as two
    * applications, {@link #policyGate} first (ADR 0010).
    */
-  public static Topology build(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics) {
+  public static Topology build(
+      StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics) {
     StreamsBuilder builder = new StreamsBuilder();
     addValidation(builder, settings, engine, metrics, Topics.POD_PARTITIONS);
     ContinuousValidationTopology.addPolicyGate(builder, engine, metrics);
@@ -41,24 +43,31 @@ public final class VigilTopology {
    * podPartitions} partitions (the internal topics read with them are created with as many; {@link
    * CoPartitioning}). Its global policy store reads what {@link #policyGate} accepted.
    */
-  public static Topology validation(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics,
-      int podPartitions) {
+  public static Topology validation(
+      StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics, int podPartitions) {
     StreamsBuilder builder = new StreamsBuilder();
     addValidation(builder, settings, engine, metrics, podPartitions);
     return builder.build(settings.streamsProperties());
   }
 
   /** The policy gate application ({@code vigil.policies} → {@code vigil.policies.accepted}). */
-  public static Topology policyGate(StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics) {
+  public static Topology policyGate(
+      StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics) {
     StreamsBuilder builder = new StreamsBuilder();
     ContinuousValidationTopology.addPolicyGate(builder, engine, metrics);
     return builder.build(settings.policyGateProperties());
   }
 
-  private static void addValidation(StreamsBuilder builder, StreamsSettings settings, ValidationEngine engine,
-      VigilMetrics metrics, int podPartitions) {
-    var validation = ContinuousValidationTopology.addTo(builder, settings, engine, metrics, new FactsCache(),
-        podPartitions);
-    FollowUpTopology.addTo(builder, validation.signals(), validation.admissions(), settings, metrics, podPartitions);
+  private static void addValidation(
+      StreamsBuilder builder,
+      StreamsSettings settings,
+      ValidationEngine engine,
+      VigilMetrics metrics,
+      int podPartitions) {
+    var validation =
+        ContinuousValidationTopology.addTo(
+            builder, settings, engine, metrics, new FactsCache(), podPartitions);
+    FollowUpTopology.addTo(
+        builder, validation.signals(), validation.admissions(), settings, metrics, podPartitions);
   }
 }

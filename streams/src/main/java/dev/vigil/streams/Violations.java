@@ -20,9 +20,9 @@ import java.util.Set;
  * Turns a pod's successive verdicts into policy violation transitions ({@code category=policy}):
  * OPENED when a pod starts to violate, CHANGED when the decision, the failing images (container,
  * image, digest, with their result, missing attestors and failed checks) or the failing rules and
- * checks change, RESOLVED when it complies again or is gone. Nothing else makes a transition: a
- * new policy version that judges the pod the same way, a new timestamp or other wording of the
- * reasons yield nothing, though every record carries the policy versions it was judged under.
+ * checks change, RESOLVED when it complies again or is gone. Nothing else makes a transition: a new
+ * policy version that judges the pod the same way, a new timestamp or other wording of the reasons
+ * yield nothing, though every record carries the policy versions it was judged under.
  *
  * <p>A dry-run finding ({@code DRYRUN_DENY}) is a violation that security operations see, with
  * {@code current = DRYRUN_DENY}; it is never reported as {@code DENY} (the pod was not, and would
@@ -45,45 +45,104 @@ final class Violations {
    * The step {@code verdict} causes when {@code open} is the violation open before it, at {@code
    * now} (processing time), caused by an input of {@code eventTime} (null: unknown).
    */
-  static Step next(PodState.OpenViolation open, Verdict verdict, Instant now, Instant eventTime,
+  static Step next(
+      PodState.OpenViolation open,
+      Verdict verdict,
+      Instant now,
+      Instant eventTime,
       SeverityMapping severities) {
     if (!verdict.decision().isViolation()) {
       if (open == null) {
         return new Step(null, null);
       }
       String why = "compliant under " + policy(verdict.policyVersions());
-      return new Step(new ViolationTransition(open.violationId(), verdict.clusterId(), verdict.namespace(),
-          verdict.podName(), verdict.owner(), ViolationCategory.POLICY,
-          severity(open, verdict.namespace(), severities), open.rules(), Transition.RESOLVED, open.decision(),
-          Decision.ALLOW, summary(verdict.namespace(), verdict.podName(), "RESOLVED: " + why),
-          open.images(), verdict.policyVersions(), List.of(why), verdict.verdictId(), open.openedAt(), now,
-          eventTime), null);
+      return new Step(
+          new ViolationTransition(
+              open.violationId(),
+              verdict.clusterId(),
+              verdict.namespace(),
+              verdict.podName(),
+              verdict.owner(),
+              ViolationCategory.POLICY,
+              severity(open, verdict.namespace(), severities),
+              open.rules(),
+              Transition.RESOLVED,
+              open.decision(),
+              Decision.ALLOW,
+              summary(verdict.namespace(), verdict.podName(), "RESOLVED: " + why),
+              open.images(),
+              verdict.policyVersions(),
+              List.of(why),
+              verdict.verdictId(),
+              open.openedAt(),
+              now,
+              eventTime),
+          null);
     }
     List<ImageFinding> images = images(verdict);
     List<String> rules = rules(verdict);
     Severity severity = severities.of(verdict.decision(), verdict.namespace(), rules);
-    PodState.OpenViolation after = new PodState.OpenViolation(
-        open == null ? "violation/" + verdict.verdictId() : open.violationId(), verdict.decision(), rules,
-        open == null ? now : open.openedAt(), severity, images.stream().map(Violations::withoutReasons).toList());
+    PodState.OpenViolation after =
+        new PodState.OpenViolation(
+            open == null ? "violation/" + verdict.verdictId() : open.violationId(),
+            verdict.decision(),
+            rules,
+            open == null ? now : open.openedAt(),
+            severity,
+            images.stream().map(Violations::withoutReasons).toList());
     if (open != null && sameFinding(open, after)) {
-      return new Step(null, after); // quiet: kept up to date (severity settings, a state of before v2)
+      return new Step(
+          null, after); // quiet: kept up to date (severity settings, a state of before v2)
     }
-    return new Step(new ViolationTransition(after.violationId(), verdict.clusterId(), verdict.namespace(),
-        verdict.podName(), verdict.owner(), ViolationCategory.POLICY, severity, rules,
-        open == null ? Transition.OPENED : Transition.CHANGED, open == null ? null : open.decision(),
-        verdict.decision(), summary(verdict, images), images, verdict.policyVersions(), reasons(verdict),
-        verdict.verdictId(), after.openedAt(), now, eventTime), after);
+    return new Step(
+        new ViolationTransition(
+            after.violationId(),
+            verdict.clusterId(),
+            verdict.namespace(),
+            verdict.podName(),
+            verdict.owner(),
+            ViolationCategory.POLICY,
+            severity,
+            rules,
+            open == null ? Transition.OPENED : Transition.CHANGED,
+            open == null ? null : open.decision(),
+            verdict.decision(),
+            summary(verdict, images),
+            images,
+            verdict.policyVersions(),
+            reasons(verdict),
+            verdict.verdictId(),
+            after.openedAt(),
+            now,
+            eventTime),
+        after);
   }
 
   /** The RESOLVED transition of a pod that is gone. */
-  static ViolationTransition gone(PodState state, String why, Instant now, Instant eventTime,
-      SeverityMapping severities) {
+  static ViolationTransition gone(
+      PodState state, String why, Instant now, Instant eventTime, SeverityMapping severities) {
     PodState.OpenViolation open = state.violation();
     PodEvent p = state.pod();
-    return new ViolationTransition(open.violationId(), p.clusterId(), p.namespace(), p.name(), p.owner(),
-        ViolationCategory.POLICY, severity(open, p.namespace(), severities), open.rules(), Transition.RESOLVED,
-        open.decision(), open.decision(), summary(p.namespace(), p.name(), "RESOLVED: " + why), open.images(),
-        state.policyVersions(), List.of(why), null, open.openedAt(), now, eventTime);
+    return new ViolationTransition(
+        open.violationId(),
+        p.clusterId(),
+        p.namespace(),
+        p.name(),
+        p.owner(),
+        ViolationCategory.POLICY,
+        severity(open, p.namespace(), severities),
+        open.rules(),
+        Transition.RESOLVED,
+        open.decision(),
+        open.decision(),
+        summary(p.namespace(), p.name(), "RESOLVED: " + why),
+        open.images(),
+        state.policyVersions(),
+        List.of(why),
+        null,
+        open.openedAt(),
+        now,
+        eventTime);
   }
 
   /**
@@ -99,22 +158,39 @@ final class Violations {
   }
 
   /** The severity of an open violation; one stored before schema v2 has none and gets it now. */
-  static Severity severity(PodState.OpenViolation open, String namespace, SeverityMapping severities) {
-    return open.severity() != null ? open.severity() : severities.of(open.decision(), namespace, open.rules());
+  static Severity severity(
+      PodState.OpenViolation open, String namespace, SeverityMapping severities) {
+    return open.severity() != null
+        ? open.severity()
+        : severities.of(open.decision(), namespace, open.rules());
   }
 
   private static Set<List<Object>> identities(List<ImageFinding> images) {
     Set<List<Object>> out = new HashSet<>();
     for (ImageFinding i : images) {
-      out.add(List.of(i.container(), i.image(), Objects.toString(i.digest()), Objects.toString(i.rule()),
-          Objects.toString(i.result()), new HashSet<>(i.attestorsMissing()), new HashSet<>(i.checksFailed())));
+      out.add(
+          List.of(
+              i.container(),
+              i.image(),
+              Objects.toString(i.digest()),
+              Objects.toString(i.rule()),
+              Objects.toString(i.result()),
+              new HashSet<>(i.attestorsMissing()),
+              new HashSet<>(i.checksFailed())));
     }
     return out;
   }
 
   private static ImageFinding withoutReasons(ImageFinding i) {
-    return new ImageFinding(i.container(), i.image(), i.digest(), i.rule(), i.result(), i.attestorsMissing(),
-        i.checksFailed(), List.of());
+    return new ImageFinding(
+        i.container(),
+        i.image(),
+        i.digest(),
+        i.rule(),
+        i.result(),
+        i.attestorsMissing(),
+        i.checksFailed(),
+        List.of());
   }
 
   /** One finding per failing image: what it runs, the rule or check set that failed it, and why. */
@@ -131,11 +207,20 @@ final class Violations {
         String name = (c.checkSet() == null ? "" : c.checkSet() + "/") + c.check();
         checks.add(name);
         reasons.add(name + ": " + (c.reason() == null ? c.result() : c.reason()));
-        checkSet = checkSet == null ? Objects.requireNonNullElse(c.checkSet(), "gkePolicy") : checkSet;
+        checkSet =
+            checkSet == null ? Objects.requireNonNullElse(c.checkSet(), "gkePolicy") : checkSet;
       }
       String rule = ruleFailed(r) || checkSet == null ? r.rule() : checkSet;
-      out.add(new ImageFinding(r.container(), r.image(), r.digest(), rule, r.result(), r.attestorsMissing(),
-          checks, reasons));
+      out.add(
+          new ImageFinding(
+              r.container(),
+              r.image(),
+              r.digest(),
+              rule,
+              r.result(),
+              r.attestorsMissing(),
+              checks,
+              reasons));
     }
     return out;
   }
@@ -143,7 +228,8 @@ final class Violations {
   /**
    * The rules and checks that failed, as the policy names them: the admission rule (e.g. {@code
    * kubernetesNamespaceAdmissionRules[prod]}) and the checks (e.g. {@code imageFreshnessCheck});
-   * {@code unknown} when nothing names one. Also the {@code rule} label of the open-violations metric.
+   * {@code unknown} when nothing names one. Also the {@code rule} label of the open-violations
+   * metric.
    */
   static List<String> rules(Verdict v) {
     Set<String> out = new LinkedHashSet<>();
@@ -184,8 +270,8 @@ final class Violations {
   }
 
   /**
-   * The reasons, one line per failing image and rule or check, naming the container, the image,
-   * the rule and why, followed by the policy versions (the lines v1 consumers read).
+   * The reasons, one line per failing image and rule or check, naming the container, the image, the
+   * rule and why, followed by the policy versions (the lines v1 consumers read).
    */
   static List<String> reasons(Verdict v) {
     List<String> out = new ArrayList<>();
@@ -193,7 +279,8 @@ final class Violations {
       if (!r.result().isViolation()) {
         continue;
       }
-      String image = r.container() + " " + r.image() + (r.digest() == null ? "" : " (" + r.digest() + ")");
+      String image =
+          r.container() + " " + r.image() + (r.digest() == null ? "" : " (" + r.digest() + ")");
       String rule = r.rule() == null ? "?" : r.rule();
       if (r.reasons().isEmpty() && r.checkResults().isEmpty()) {
         out.add(image + ": " + rule + ": " + r.result());
@@ -203,8 +290,15 @@ final class Violations {
         out.add(image + ": " + (reason.startsWith(rule) ? reason : rule + ": " + reason));
       }
       for (Verdict.CheckResult c : failedChecks(r)) {
-        out.add(r.container() + " " + r.image() + ": " + (c.checkSet() == null ? "" : c.checkSet() + "/")
-            + c.check() + ": " + (c.reason() == null ? c.result() : c.reason()));
+        out.add(
+            r.container()
+                + " "
+                + r.image()
+                + ": "
+                + (c.checkSet() == null ? "" : c.checkSet() + "/")
+                + c.check()
+                + ": "
+                + (c.reason() == null ? c.result() : c.reason()));
       }
     }
     if (out.isEmpty()) {
@@ -231,7 +325,8 @@ final class Violations {
           s.append(": ").append(first.reasons().get(0));
         }
       } else {
-        Verdict.ImageResult r = v.images().stream().filter(x -> x.result().isViolation()).findFirst().orElseThrow();
+        Verdict.ImageResult r =
+            v.images().stream().filter(x -> x.result().isViolation()).findFirst().orElseThrow();
         List<String> failing = new ArrayList<>();
         if (ruleFailed(r)) {
           failing.add(Objects.requireNonNullElse(r.rule(), "?"));
@@ -240,12 +335,17 @@ final class Violations {
         s.append(" fails ").append(String.join(", ", failing));
         if (!first.attestorsMissing().isEmpty()) {
           s.append(" (no attestation by ")
-              .append(String.join(", ", first.attestorsMissing().stream().map(Violations::lastSegment).toList()))
+              .append(
+                  String.join(
+                      ", ",
+                      first.attestorsMissing().stream().map(Violations::lastSegment).toList()))
               .append(')');
         }
       }
       if (images.size() > 1) {
-        s.append(" and ").append(images.size() - 1).append(images.size() == 2 ? " more image" : " more images");
+        s.append(" and ")
+            .append(images.size() - 1)
+            .append(images.size() == 2 ? " more image" : " more images");
       }
     }
     return summary(v.namespace(), v.podName(), s.toString());

@@ -46,7 +46,10 @@ class AckExpiryTest {
 
   /** A fail-open Deployment whose image the policy denies: ESCALATED. */
   private FollowUp escalated() {
-    h.send(Topics.POLICIES, Fixtures.enforced(1, "ALWAYS_DENY").key(), Fixtures.enforced(1, "ALWAYS_DENY"));
+    h.send(
+        Topics.POLICIES,
+        Fixtures.enforced(1, "ALWAYS_DENY").key(),
+        Fixtures.enforced(1, "ALWAYS_DENY"));
     var admission = Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a'));
     h.send(Topics.ADMISSION_EVENTS, admission.key(), admission);
     PodEvent p = added("payments", "api-1", 10, OWNER, image(API, 'a'));
@@ -59,8 +62,17 @@ class AckExpiryTest {
   }
 
   private void ack(FollowUp f, Instant until, String ticket) {
-    h.send(Topics.FOLLOWUP_ACKS, KEY, new FollowUpAck(f.followUpId(), FollowUpAck.Action.ACKNOWLEDGE,
-        "alice@acme.example", "known outage", T0.plusSeconds(60), until, ticket));
+    h.send(
+        Topics.FOLLOWUP_ACKS,
+        KEY,
+        new FollowUpAck(
+            f.followUpId(),
+            FollowUpAck.Action.ACKNOWLEDGE,
+            "alice@acme.example",
+            "known outage",
+            T0.plusSeconds(60),
+            until,
+            ticket));
   }
 
   @Test
@@ -85,8 +97,14 @@ class AckExpiryTest {
     FollowUp reopened = out.get(0);
     assertEquals(State.ESCALATED, reopened.state(), "back to the state it was acknowledged from");
     assertEquals(f.followUpId(), reopened.followUpId());
-    assertTrue(reopened.cause().startsWith("acknowledgement by alice@acme.example expired at " + until
-        + " (ticket SEC-42); back to ESCALATED"), reopened.cause());
+    assertTrue(
+        reopened
+            .cause()
+            .startsWith(
+                "acknowledgement by alice@acme.example expired at "
+                    + until
+                    + " (ticket SEC-42); back to ESCALATED"),
+        reopened.cause());
     assertNull(reopened.acknowledgedUntil());
     assertEquals("SEC-42", reopened.ticket(), "the ticket travels on");
     assertEquals(1, h.counter("vigil.followups.acknowledgements.expired"));
@@ -114,14 +132,17 @@ class AckExpiryTest {
     h.newFollowUps();
     ack(f, T0.plus(Duration.ofHours(5)), "SEC-2");
     FollowUp renewed = h.newFollowUps().get(0);
-    assertTrue(renewed.cause().startsWith("acknowledgement renewed by alice@acme.example"), renewed.cause());
+    assertTrue(
+        renewed.cause().startsWith("acknowledgement renewed by alice@acme.example"),
+        renewed.cause());
     assertEquals("SEC-2", renewed.ticket());
 
     h.advance(Duration.ofHours(2));
     assertTrue(h.newFollowUps().isEmpty(), "the first expiry no longer applies");
     h.advance(Duration.ofHours(4));
     FollowUp reopened = h.newFollowUps().get(0);
-    assertEquals(State.ESCALATED, reopened.state(), "back to the state before the first acknowledgement");
+    assertEquals(
+        State.ESCALATED, reopened.state(), "back to the state before the first acknowledgement");
   }
 
   @Test
@@ -129,14 +150,17 @@ class AckExpiryTest {
     FollowUp f = escalated();
     ack(f, T0.plus(Duration.ofHours(1)), null);
     h.newFollowUps();
-    PodEvent gone = Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 11, OWNER, image(API, 'a'));
+    PodEvent gone =
+        Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 11, OWNER, image(API, 'a'));
     h.send(Topics.POD_EVENTS, gone.key(), gone);
     assertTrue(h.newFollowUps().isEmpty(), "followed quietly while acknowledged");
 
     h.advance(Duration.ofHours(2));
     FollowUp closed = h.newFollowUps().get(0);
     assertEquals(State.RESOLVED, closed.state());
-    assertTrue(closed.cause().contains("expired") && closed.cause().contains("every pod admitted this way is gone"),
+    assertTrue(
+        closed.cause().contains("expired")
+            && closed.cause().contains("every pod admitted this way is gone"),
         closed.cause());
   }
 
@@ -145,13 +169,18 @@ class AckExpiryTest {
     FollowUp f = escalated();
     ack(f, T0.plus(Duration.ofHours(1)), null);
     h.newFollowUps();
-    h.send(Topics.POLICIES, Fixtures.enforced(2, "ALWAYS_ALLOW").key(), Fixtures.enforced(2, "ALWAYS_ALLOW"));
+    h.send(
+        Topics.POLICIES,
+        Fixtures.enforced(2, "ALWAYS_ALLOW").key(),
+        Fixtures.enforced(2, "ALWAYS_ALLOW"));
     h.advance(Duration.ofSeconds(2));
     assertTrue(h.newFollowUps().isEmpty());
 
     h.advance(Duration.ofHours(1));
     List<FollowUp> out = h.newFollowUps();
-    assertEquals(List.of(State.ESCALATED, State.RESOLVED), out.stream().map(FollowUp::state).toList(),
+    assertEquals(
+        List.of(State.ESCALATED, State.RESOLVED),
+        out.stream().map(FollowUp::state).toList(),
         "re-opened, then judged from what its pods did meanwhile");
   }
 }

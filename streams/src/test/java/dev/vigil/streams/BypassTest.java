@@ -43,7 +43,10 @@ class BypassTest {
   @BeforeEach
   void start() {
     h = new TopologyHarness(dir);
-    h.send(Topics.POLICIES, Fixtures.enforced(1, "ALWAYS_DENY").key(), Fixtures.enforced(1, "ALWAYS_DENY"));
+    h.send(
+        Topics.POLICIES,
+        Fixtures.enforced(1, "ALWAYS_DENY").key(),
+        Fixtures.enforced(1, "ALWAYS_DENY"));
   }
 
   @AfterEach
@@ -51,16 +54,43 @@ class BypassTest {
     h.close();
   }
 
-  /** An admission by {@code user} at {@code T0 + minute} minutes: denied, failed open or breakglass. */
-  private AdmissionEvent admission(String user, String pod, WorkloadRef owner, String image, double minute,
-      boolean denied, boolean failedOpen, boolean breakglass) {
+  /**
+   * An admission by {@code user} at {@code T0 + minute} minutes: denied, failed open or breakglass.
+   */
+  private AdmissionEvent admission(
+      String user,
+      String pod,
+      WorkloadRef owner,
+      String image,
+      double minute,
+      boolean denied,
+      boolean failedOpen,
+      boolean breakglass) {
     String id = "audit-" + (++audit);
-    return new AdmissionEvent("ev-" + id, Fixtures.CLUSTER, AdmissionEvent.Source.KUBERNETES_AUDIT, id,
-        "ResponseComplete", "create", owner.namespace(), pod, null, user, "default", owner,
-        List.of(new ContainerImage("c0", ContainerImage.Kind.CONTAINER, image, null)), denied, false, breakglass,
-        failedOpen ? new AdmissionEvent.FailedOpen(AdmissionEvent.FailedOpen.Mechanism.GKE_BINARY_AUTHORIZATION,
-            "quota exceeded") : null,
-        denied ? 400 : 201, denied ? "VIOLATES_POLICY" : "Created", Map.of(),
+    return new AdmissionEvent(
+        "ev-" + id,
+        Fixtures.CLUSTER,
+        AdmissionEvent.Source.KUBERNETES_AUDIT,
+        id,
+        "ResponseComplete",
+        "create",
+        owner.namespace(),
+        pod,
+        null,
+        user,
+        "default",
+        owner,
+        List.of(new ContainerImage("c0", ContainerImage.Kind.CONTAINER, image, null)),
+        denied,
+        false,
+        breakglass,
+        failedOpen
+            ? new AdmissionEvent.FailedOpen(
+                AdmissionEvent.FailedOpen.Mechanism.GKE_BINARY_AUTHORIZATION, "quota exceeded")
+            : null,
+        denied ? 400 : 201,
+        denied ? "VIOLATES_POLICY" : "Created",
+        Map.of(),
         T0.plusMillis((long) (minute * 60_000)));
   }
 
@@ -84,8 +114,11 @@ class BypassTest {
 
   private FollowUp latest(WorkloadRef owner, Kind kind) {
     h.newFollowUps();
-    return h.allFollowUps.stream().filter(f -> f.owner().equals(owner) && f.kind() == kind)
-        .reduce((a, b) -> b).orElseThrow(() -> new AssertionError("no follow-up for " + owner + " in " + h.allFollowUps));
+    return h.allFollowUps.stream()
+        .filter(f -> f.owner().equals(owner) && f.kind() == kind)
+        .reduce((a, b) -> b)
+        .orElseThrow(
+            () -> new AssertionError("no follow-up for " + owner + " in " + h.allFollowUps));
   }
 
   @Test
@@ -103,8 +136,16 @@ class BypassTest {
     assertEquals(Boolean.TRUE, bypass.suspectedBypass(), bypass.toString());
     assertEquals(4, bypass.priorDenials());
     assertTrue(bypass.severity().atLeast(Severity.HIGH), bypass.severity().wire());
-    assertTrue(bypass.cause().contains("suspected bypass: 4 denials of digest " + Fixtures.digest('e')
-        + " by " + MALLORY + " within PT10M"), bypass.cause());
+    assertTrue(
+        bypass
+            .cause()
+            .contains(
+                "suspected bypass: 4 denials of digest "
+                    + Fixtures.digest('e')
+                    + " by "
+                    + MALLORY
+                    + " within PT10M"),
+        bypass.cause());
     assertEquals(1, h.counter("vigil.followups.suspected.bypass"));
 
     FollowUp other = latest(web, Kind.FAIL_OPEN);
@@ -180,9 +221,12 @@ class BypassTest {
   @Test
   void denialsThatArriveAfterTheFailOpenStillMakeItASuspectedBypass() {
     WorkloadRef probe = new WorkloadRef(WorkloadRef.Kind.POD, "payments", "probe");
-    AdmissionEvent late1 = admission(MALLORY, "probe", probe, image(PROBE, 'e'), 0, true, false, false);
-    AdmissionEvent late2 = admission(MALLORY, "probe", probe, image(PROBE, 'e'), 1, true, false, false);
-    AdmissionEvent late3 = admission(MALLORY, "probe", probe, image(PROBE, 'e'), 2, true, false, false);
+    AdmissionEvent late1 =
+        admission(MALLORY, "probe", probe, image(PROBE, 'e'), 0, true, false, false);
+    AdmissionEvent late2 =
+        admission(MALLORY, "probe", probe, image(PROBE, 'e'), 1, true, false, false);
+    AdmissionEvent late3 =
+        admission(MALLORY, "probe", probe, image(PROBE, 'e'), 2, true, false, false);
     failedOpen(MALLORY, "probe", probe, image(PROBE, 'e'), 3);
     FollowUp first = latest(probe, Kind.FAIL_OPEN);
     assertNull(first.suspectedBypass());
@@ -206,7 +250,9 @@ class BypassTest {
     for (int i = 0; i < 3; i++) {
       denied(MALLORY, "probe", probe, image(PROBE, 'e'), i);
     }
-    send(admission(MALLORY, "probe", probe, image(PROBE, 'e'), 3, false, true, false)); // no pod event yet
+    send(
+        admission(
+            MALLORY, "probe", probe, image(PROBE, 'e'), 3, false, true, false)); // no pod event yet
     h.newFollowUps();
     assertTrue(h.allFollowUps.isEmpty(), "the follow-up waits for its pod");
 
@@ -221,12 +267,18 @@ class BypassTest {
 
   @Test
   void theSettingsAreTyped() {
-    var s = StreamsSettings.fromMap(Map.of("streams.bypass-denials", "5", "streams.bypass-window", "30m"),
-        "127.0.0.1:9", dir);
+    var s =
+        StreamsSettings.fromMap(
+            Map.of("streams.bypass-denials", "5", "streams.bypass-window", "30m"),
+            "127.0.0.1:9",
+            dir);
     assertEquals(5, s.bypassDenials());
     assertEquals(Duration.ofMinutes(30), s.bypassWindow());
-    var ex = org.junit.jupiter.api.Assertions.assertThrows(dev.vigil.schemas.settings.SettingException.class,
-        () -> StreamsSettings.fromMap(Map.of("streams.bypass-denials", "0"), "127.0.0.1:9", dir));
+    var ex =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            dev.vigil.schemas.settings.SettingException.class,
+            () ->
+                StreamsSettings.fromMap(Map.of("streams.bypass-denials", "0"), "127.0.0.1:9", dir));
     assertTrue(ex.getMessage().contains("streams.bypass-denials"), ex.getMessage());
   }
 }

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.DeadLetter;
+import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.ImageMetadata;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.Topics;
@@ -86,14 +86,29 @@ class ContinuousValidationTest {
     // then every pod is judged again under the new version
     List<Verdict> v = h.newVerdicts();
     assertEquals(3, v.size());
-    assertTrue(v.stream().allMatch(x -> x.trigger() == Verdict.Trigger.POLICY_CHANGE && x.decision() == Decision.DENY));
-    assertTrue(v.get(0).policyVersions().get(0).endsWith("@2"), v.get(0).policyVersions().toString());
+    assertTrue(
+        v.stream()
+            .allMatch(
+                x ->
+                    x.trigger() == Verdict.Trigger.POLICY_CHANGE && x.decision() == Decision.DENY));
+    assertTrue(
+        v.get(0).policyVersions().get(0).endsWith("@2"), v.get(0).policyVersions().toString());
     List<ViolationTransition> t = h.newViolations();
     assertEquals(3, t.size());
-    assertTrue(t.stream().allMatch(x -> x.transition() == Transition.OPENED && x.current() == Decision.DENY));
+    assertTrue(
+        t.stream()
+            .allMatch(x -> x.transition() == Transition.OPENED && x.current() == Decision.DENY));
     assertEquals(1, h.counter("vigil.reevaluations", "reason", "policy_change"));
-    assertEquals(3, h.gauge("vigil.violations.open", "cluster", Fixtures.CLUSTER, "namespace", "payments",
-        "decision", "deny"));
+    assertEquals(
+        3,
+        h.gauge(
+            "vigil.violations.open",
+            "cluster",
+            Fixtures.CLUSTER,
+            "namespace",
+            "payments",
+            "decision",
+            "deny"));
 
     // and nothing more while nothing changes
     h.advance(POLL).advance(POLL);
@@ -219,7 +234,9 @@ class ContinuousValidationTest {
     policy(Fixtures.enforced(2, "ALWAYS_DENY", "gcr.io/unrelated/**"));
     h.advance(POLL);
     List<Verdict> rejudged = h.newVerdicts();
-    assertTrue(rejudged.get(rejudged.size() - 1).policyVersions().get(0).endsWith("@2"), rejudged.toString());
+    assertTrue(
+        rejudged.get(rejudged.size() - 1).policyVersions().get(0).endsWith("@2"),
+        rejudged.toString());
     assertTrue(h.newViolations().isEmpty(), "a version alone changes nothing");
 
     // the version in force still travels with the next transition
@@ -228,7 +245,8 @@ class ContinuousValidationTest {
     assertEquals(1, t.size());
     assertEquals(Transition.RESOLVED, t.get(0).transition());
     assertEquals(opened.violationId(), t.get(0).violationId());
-    assertTrue(t.get(0).policyVersions().get(0).endsWith("@2"), t.get(0).policyVersions().toString());
+    assertTrue(
+        t.get(0).policyVersions().get(0).endsWith("@2"), t.get(0).policyVersions().toString());
   }
 
   @Test
@@ -238,15 +256,27 @@ class ContinuousValidationTest {
     pod(a10);
     pod(a10); // redelivered
     pod(Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-1", 12, OWNER, image(API, 'a')));
-    pod(Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-1", 11, OWNER, image(API, 'a'))); // late
-    PodEvent deleted = Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 13, OWNER, image(API, 'a'));
+    pod(
+        Fixtures.pod(
+            PodEvent.Type.MODIFIED, "payments", "api-1", 11, OWNER, image(API, 'a'))); // late
+    PodEvent deleted =
+        Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 13, OWNER, image(API, 'a'));
     pod(deleted);
     pod(deleted);
-    pod(Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-1", 12, OWNER, image(API, 'a'))); // after delete
+    pod(
+        Fixtures.pod(
+            PodEvent.Type.MODIFIED,
+            "payments",
+            "api-1",
+            12,
+            OWNER,
+            image(API, 'a'))); // after delete
 
     assertEquals(2, h.newVerdicts().size());
     List<ViolationTransition> t = h.newViolations();
-    assertEquals(List.of(Transition.OPENED, Transition.RESOLVED), t.stream().map(ViolationTransition::transition).toList());
+    assertEquals(
+        List.of(Transition.OPENED, Transition.RESOLVED),
+        t.stream().map(ViolationTransition::transition).toList());
     assertEquals(List.of("pod deleted"), t.get(1).reasons());
     assertEquals(2, h.counter("vigil.pod.events.ignored", "reason", "duplicate"));
     assertEquals(2, h.counter("vigil.pod.events.ignored", "reason", "out_of_order"));
@@ -260,7 +290,9 @@ class ContinuousValidationTest {
     pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 10, OWNER, image(API, 'a')));
 
     List<ViolationTransition> t = h.newViolations();
-    assertEquals(List.of(Transition.OPENED, Transition.RESOLVED), t.stream().map(ViolationTransition::transition).toList());
+    assertEquals(
+        List.of(Transition.OPENED, Transition.RESOLVED),
+        t.stream().map(ViolationTransition::transition).toList());
     assertEquals(0, h.gauge("vigil.violations.open", "decision", "deny"));
   }
 
@@ -289,7 +321,10 @@ class ContinuousValidationTest {
     assertEquals(Topics.POLICIES.name(), dl.get(0).source());
     assertTrue(dl.get(0).error().contains("version 2"), dl.get(0).error());
     assertEquals(1, h.counter("vigil.policies.rejected"));
-    assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.POLICIES.name(), "reason", "invalid_policy"));
+    assertEquals(
+        1,
+        h.counter(
+            "vigil.dead.letters", "source", Topics.POLICIES.name(), "reason", "invalid_policy"));
     assertTrue(h.newVerdicts().isEmpty(), "pods are not re-judged by a rejected policy");
     h.advance(POLL);
     assertTrue(h.newDeadLetters().isEmpty(), "a rejection is dead-lettered once");
@@ -316,8 +351,14 @@ class ContinuousValidationTest {
     // The dead-letter record itself is checked through a real broker in VigilStreamsIT:
     // TopologyTestDriver does not capture records that exception handlers return.
     policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
-    h.sendRaw(Topics.POD_EVENTS, "us-central1-a.prod/payments/x", "{not json".getBytes(StandardCharsets.UTF_8));
-    assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.POD_EVENTS.name(), "reason", "unreadable"));
+    h.sendRaw(
+        Topics.POD_EVENTS,
+        "us-central1-a.prod/payments/x",
+        "{not json".getBytes(StandardCharsets.UTF_8));
+    assertEquals(
+        1,
+        h.counter(
+            "vigil.dead.letters", "source", Topics.POD_EVENTS.name(), "reason", "unreadable"));
     // and the application carries on
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
     assertEquals(1, h.newVerdicts().size());
@@ -333,16 +374,31 @@ class ContinuousValidationTest {
     // each is dead-lettered by the task of partition 0, with the original key and payload; an
     // unreadable policy is reported like an unusable one, and the last good one stays
     List<DeadLetter> dl = h.newDeadLetters();
-    assertEquals(List.of("BINAUTHZ_POLICY/*/x", "sha256:x/occ", "sha256:x"),
+    assertEquals(
+        List.of("BINAUTHZ_POLICY/*/x", "sha256:x/occ", "sha256:x"),
         dl.stream().map(DeadLetter::key).toList());
-    assertTrue(dl.stream().allMatch(d -> d.errorType().equals("UnreadableMessageException")), dl.toString());
-    assertEquals(List.of(Topics.POLICIES.name(), Topics.ATTESTATIONS.name(), Topics.IMAGE_METADATA.name()),
+    assertTrue(
+        dl.stream().allMatch(d -> d.errorType().equals("UnreadableMessageException")),
+        dl.toString());
+    assertEquals(
+        List.of(Topics.POLICIES.name(), Topics.ATTESTATIONS.name(), Topics.IMAGE_METADATA.name()),
         dl.stream().map(DeadLetter::source).toList());
-    assertEquals("[]", new String(java.util.Base64.getDecoder().decode(dl.get(1).payloadBase64()),
-        StandardCharsets.UTF_8));
-    assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.POLICIES.name(), "reason", "unreadable"));
-    assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.ATTESTATIONS.name(), "reason", "unreadable"));
-    assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.IMAGE_METADATA.name(), "reason", "unreadable"));
+    assertEquals(
+        "[]",
+        new String(
+            java.util.Base64.getDecoder().decode(dl.get(1).payloadBase64()),
+            StandardCharsets.UTF_8));
+    assertEquals(
+        1,
+        h.counter("vigil.dead.letters", "source", Topics.POLICIES.name(), "reason", "unreadable"));
+    assertEquals(
+        1,
+        h.counter(
+            "vigil.dead.letters", "source", Topics.ATTESTATIONS.name(), "reason", "unreadable"));
+    assertEquals(
+        1,
+        h.counter(
+            "vigil.dead.letters", "source", Topics.IMAGE_METADATA.name(), "reason", "unreadable"));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
     assertEquals(Decision.DENY, h.newVerdicts().get(0).decision());
     h.advance(POLL);
@@ -363,7 +419,10 @@ class ContinuousValidationTest {
     assertEquals(wrongKey, dl.get(0).key());
     assertEquals(Topics.ATTESTATIONS.name(), dl.get(0).source());
     assertTrue(dl.get(0).error().contains(att.key()), dl.get(0).error());
-    assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.ATTESTATIONS.name(), "reason", "key_mismatch"));
+    assertEquals(
+        1,
+        h.counter(
+            "vigil.dead.letters", "source", Topics.ATTESTATIONS.name(), "reason", "key_mismatch"));
     pod(added("payments", "api-2", 11, OWNER, image(API, 'a')));
     assertEquals(Decision.DENY, h.newVerdicts().get(0).decision(), "the attestation is not used");
     h.advance(POLL);
@@ -390,14 +449,34 @@ class ContinuousValidationTest {
   void aFinishedPodIsNoLongerJudged() {
     policy(Fixtures.enforced(1, "ALWAYS_DENY"));
     pod(added("payments", "job-1", 10, OWNER, image(API, 'a')));
-    PodEvent done = Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "job-1", 11, OWNER, image(API, 'a'));
-    pod(new PodEvent(done.eventId(), done.clusterId(), done.type(), done.namespace(), done.name(), done.uid(),
-        done.serviceAccount(), "Succeeded", done.owner(), done.images(), done.labels(), done.annotations(),
-        done.resourceVersion(), done.observedAt()));
+    PodEvent done =
+        Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "job-1", 11, OWNER, image(API, 'a'));
+    pod(
+        new PodEvent(
+            done.eventId(),
+            done.clusterId(),
+            done.type(),
+            done.namespace(),
+            done.name(),
+            done.uid(),
+            done.serviceAccount(),
+            "Succeeded",
+            done.owner(),
+            done.images(),
+            done.labels(),
+            done.annotations(),
+            done.resourceVersion(),
+            done.observedAt()));
     List<ViolationTransition> t = h.newViolations();
-    assertEquals(List.of(Transition.OPENED, Transition.RESOLVED), t.stream().map(ViolationTransition::transition).toList());
+    assertEquals(
+        List.of(Transition.OPENED, Transition.RESOLVED),
+        t.stream().map(ViolationTransition::transition).toList());
     assertEquals(List.of("pod Succeeded"), t.get(1).reasons());
-    assertTrue(t.get(0).reasons().get(0).startsWith("c0 " + image(API, 'a') + " (" + digest('a') + "): defaultAdmissionRule"),
+    assertTrue(
+        t.get(0)
+            .reasons()
+            .get(0)
+            .startsWith("c0 " + image(API, 'a') + " (" + digest('a') + "): defaultAdmissionRule"),
         t.get(0).reasons().toString());
   }
 

@@ -23,15 +23,50 @@ class DeadLetterHandlersTest {
 
   static ErrorHandlerContext context(String topic, TaskId task, byte[] key, byte[] value) {
     return new ErrorHandlerContext() {
-      @Override public String topic() { return topic; }
-      @Override public int partition() { return 2; }
-      @Override public long offset() { return 42; }
-      @Override public Headers headers() { return new RecordHeaders(); }
-      @Override public String processorNodeId() { return "continuous-validation"; }
-      @Override public TaskId taskId() { return task; }
-      @Override public long timestamp() { return 0; }
-      @Override public byte[] sourceRawKey() { return key; }
-      @Override public byte[] sourceRawValue() { return value; }
+      @Override
+      public String topic() {
+        return topic;
+      }
+
+      @Override
+      public int partition() {
+        return 2;
+      }
+
+      @Override
+      public long offset() {
+        return 42;
+      }
+
+      @Override
+      public Headers headers() {
+        return new RecordHeaders();
+      }
+
+      @Override
+      public String processorNodeId() {
+        return "continuous-validation";
+      }
+
+      @Override
+      public TaskId taskId() {
+        return task;
+      }
+
+      @Override
+      public long timestamp() {
+        return 0;
+      }
+
+      @Override
+      public byte[] sourceRawKey() {
+        return key;
+      }
+
+      @Override
+      public byte[] sourceRawValue() {
+        return value;
+      }
     };
   }
 
@@ -39,10 +74,18 @@ class DeadLetterHandlersTest {
   void aRecordWhoseProcessingFailsBecomesADeadLetterAndProcessingContinues() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     var handler = new DeadLetterHandlers.Processing();
-    handler.configure(Map.of(VigilMetrics.CONFIG_KEY, new VigilMetrics(registry, Clock.systemUTC())));
+    handler.configure(
+        Map.of(VigilMetrics.CONFIG_KEY, new VigilMetrics(registry, Clock.systemUTC())));
     byte[] key = "c/ns/pod".getBytes(StandardCharsets.UTF_8);
-    var response = handler.handleError(context(Topics.POD_EVENTS.name(), new TaskId(3, 2), key, "{}".getBytes(StandardCharsets.UTF_8)),
-        null, new IllegalStateException("boom"));
+    var response =
+        handler.handleError(
+            context(
+                Topics.POD_EVENTS.name(),
+                new TaskId(3, 2),
+                key,
+                "{}".getBytes(StandardCharsets.UTF_8)),
+            null,
+            new IllegalStateException("boom"));
     assertEquals(ProcessingExceptionHandler.Result.RESUME, response.result());
     assertEquals(1, response.deadLetterQueueRecords().size());
     var r = response.deadLetterQueueRecords().get(0);
@@ -53,8 +96,13 @@ class DeadLetterHandlersTest {
     assertEquals(42L, d.offset());
     assertEquals("IllegalStateException", d.errorType());
     assertEquals("boom", d.error());
-    assertEquals(1, registry.find("vigil.dead.letters")
-        .tags("source", Topics.POD_EVENTS.name(), "reason", "processing_failed").counter().count());
+    assertEquals(
+        1,
+        registry
+            .find("vigil.dead.letters")
+            .tags("source", Topics.POD_EVENTS.name(), "reason", "processing_failed")
+            .counter()
+            .count());
   }
 
   @Test
@@ -62,15 +110,23 @@ class DeadLetterHandlersTest {
     var handler = new DeadLetterHandlers.Deserialization();
     handler.configure(Map.of());
     byte[] v = "{x".getBytes(StandardCharsets.UTF_8);
-    var global = handler.handleError(context(Topics.ATTESTATIONS.name(), null, null, v),
-        new ConsumerRecord<>(Topics.ATTESTATIONS.name(), 0, 1, null, v), new RuntimeException("bad"));
+    var global =
+        handler.handleError(
+            context(Topics.ATTESTATIONS.name(), null, null, v),
+            new ConsumerRecord<>(Topics.ATTESTATIONS.name(), 0, 1, null, v),
+            new RuntimeException("bad"));
     assertEquals(DeserializationExceptionHandler.Result.RESUME, global.result());
     assertTrue(global.deadLetterQueueRecords().isEmpty());
-    var task = handler.handleError(context(Topics.POD_EVENTS.name(), new TaskId(3, 0), null, v),
-        new ConsumerRecord<>(Topics.POD_EVENTS.name(), 0, 1, null, v), new RuntimeException("bad"));
+    var task =
+        handler.handleError(
+            context(Topics.POD_EVENTS.name(), new TaskId(3, 0), null, v),
+            new ConsumerRecord<>(Topics.POD_EVENTS.name(), 0, 1, null, v),
+            new RuntimeException("bad"));
     assertEquals(1, task.deadLetterQueueRecords().size());
     DeadLetter d = Json.read(task.deadLetterQueueRecords().get(0).value(), DeadLetter.class);
-    assertEquals("streams/vigil.pod-events", new String(task.deadLetterQueueRecords().get(0).key(), StandardCharsets.UTF_8));
+    assertEquals(
+        "streams/vigil.pod-events",
+        new String(task.deadLetterQueueRecords().get(0).key(), StandardCharsets.UTF_8));
     assertEquals(2, d.payloadBytes());
   }
 }

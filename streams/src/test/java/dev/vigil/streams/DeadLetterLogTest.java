@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DeadLetterLogTest {
 
-  static final URI SHIPPED = Path.of("../cli/src/main/resources/log4j2.xml").toAbsolutePath().toUri();
+  static final URI SHIPPED =
+      Path.of("../cli/src/main/resources/log4j2.xml").toAbsolutePath().toUri();
 
   final List<String> lines = new CopyOnWriteArrayList<>();
   LoggerContext context;
@@ -43,13 +44,15 @@ class DeadLetterLogTest {
 
   /** Captures everything the shipped configuration lets through, as the console would print it. */
   void capture() {
-    PatternLayout layout = PatternLayout.newBuilder().withPattern("%-5level %c{1} - %msg%n%throwable").build();
-    AbstractAppender appender = new AbstractAppender("capture", null, layout, true, Property.EMPTY_ARRAY) {
-      @Override
-      public void append(LogEvent event) {
-        lines.addAll(List.of(layout.toSerializable(event).split("\n")));
-      }
-    };
+    PatternLayout layout =
+        PatternLayout.newBuilder().withPattern("%-5level %c{1} - %msg%n%throwable").build();
+    AbstractAppender appender =
+        new AbstractAppender("capture", null, layout, true, Property.EMPTY_ARRAY) {
+          @Override
+          public void append(LogEvent event) {
+            lines.addAll(List.of(layout.toSerializable(event).split("\n")));
+          }
+        };
     appender.start();
     // On the root only: events of every (additive) logger reach it once they pass their level.
     context.getConfiguration().getRootLogger().addAppender(appender, null, null);
@@ -66,10 +69,15 @@ class DeadLetterLogTest {
     try (TopologyHarness h = new TopologyHarness(dir)) {
       capture();
       for (int i = 0; i < 3; i++) {
-        h.sendRaw(Topics.POD_EVENTS, "us-central1-a.prod/payments/p" + i,
+        h.sendRaw(
+            Topics.POD_EVENTS,
+            "us-central1-a.prod/payments/p" + i,
             ("{\"token\": hunter2-secret-" + i + "}").getBytes(StandardCharsets.UTF_8));
       }
-      assertEquals(3, h.counter("vigil.dead.letters", "source", Topics.POD_EVENTS.name(), "reason", "unreadable"));
+      assertEquals(
+          3,
+          h.counter(
+              "vigil.dead.letters", "source", Topics.POD_EVENTS.name(), "reason", "unreadable"));
     }
 
     List<String> deadLetterLines = lines.stream().filter(l -> l.contains("dead letter:")).toList();
@@ -78,7 +86,8 @@ class DeadLetterLogTest {
     for (int i = 0; i < 3; i++) {
       String line = deadLetterLines.get(i);
       assertTrue(line.startsWith("WARN "), line);
-      assertTrue(line.contains("component=streams topic=vigil.pod-events partition=0 offset=" + i), line);
+      assertTrue(
+          line.contains("component=streams topic=vigil.pod-events partition=0 offset=" + i), line);
       assertTrue(line.contains("reason=unreadable"), line);
       assertFalse(line.contains("hunter2"), "payload text in the log: " + line);
     }
@@ -89,11 +98,19 @@ class DeadLetterLogTest {
     try (TopologyHarness h = new TopologyHarness(dir)) {
       context.getConfiguration().getLoggerConfig("dev.vigil").setLevel(Level.DEBUG);
       capture();
-      h.sendRaw(Topics.POD_EVENTS, "us-central1-a.prod/payments/p", "{not json".getBytes(StandardCharsets.UTF_8));
-      assertEquals(1, h.counter("vigil.dead.letters", "source", Topics.POD_EVENTS.name(), "reason", "unreadable"));
+      h.sendRaw(
+          Topics.POD_EVENTS,
+          "us-central1-a.prod/payments/p",
+          "{not json".getBytes(StandardCharsets.UTF_8));
+      assertEquals(
+          1,
+          h.counter(
+              "vigil.dead.letters", "source", Topics.POD_EVENTS.name(), "reason", "unreadable"));
     }
 
-    assertTrue(lines.stream().anyMatch(l -> l.startsWith("DEBUG") && l.contains("stack trace of the dead letter")),
+    assertTrue(
+        lines.stream()
+            .anyMatch(l -> l.startsWith("DEBUG") && l.contains("stack trace of the dead letter")),
         String.join("\n", lines));
     assertTrue(lines.stream().anyMatch(l -> l.trim().startsWith("at ")), String.join("\n", lines));
   }

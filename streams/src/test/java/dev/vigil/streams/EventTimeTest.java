@@ -54,7 +54,8 @@ class EventTimeTest {
   void followUpsAndViolationsCarryTheTimesOfTheEventsThatCausedThem() {
     policy(publishedAt(Fixtures.enforced(1, "ALWAYS_DENY"), POLICY_V1));
     h.advance(Duration.ofSeconds(1));
-    AdmissionEvent a = at(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')), ADMITTED);
+    AdmissionEvent a =
+        at(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')), ADMITTED);
     h.send(Topics.ADMISSION_EVENTS, a.key(), a);
     PodEvent p = at(added("payments", "api-1", 10, OWNER, image(API, 'a')), POD_SEEN);
     h.send(Topics.POD_EVENTS, p.key(), p);
@@ -65,15 +66,21 @@ class EventTimeTest {
     h.drain();
 
     List<ViolationTransition> v = h.allViolations;
-    assertEquals(List.of(ViolationTransition.Transition.OPENED, ViolationTransition.Transition.RESOLVED),
+    assertEquals(
+        List.of(ViolationTransition.Transition.OPENED, ViolationTransition.Transition.RESOLVED),
         v.stream().map(ViolationTransition::transition).toList());
-    assertEquals(List.of(POD_SEEN, POLICY_V2), v.stream().map(ViolationTransition::eventTime).toList(),
+    assertEquals(
+        List.of(POD_SEEN, POLICY_V2),
+        v.stream().map(ViolationTransition::eventTime).toList(),
         "opened by the pod event, resolved by the policy revision");
 
     List<FollowUp> f = h.allFollowUps;
-    assertEquals(List.of(FollowUp.State.OPEN, FollowUp.State.ESCALATED, FollowUp.State.RESOLVED),
+    assertEquals(
+        List.of(FollowUp.State.OPEN, FollowUp.State.ESCALATED, FollowUp.State.RESOLVED),
         f.stream().map(FollowUp::state).toList());
-    assertEquals(List.of(ADMITTED, ADMITTED, POLICY_V2), f.stream().map(FollowUp::eventTime).toList(),
+    assertEquals(
+        List.of(ADMITTED, ADMITTED, POLICY_V2),
+        f.stream().map(FollowUp::eventTime).toList(),
         "opened and judged on the admission, resolved by the policy revision");
 
     // beside the processing times, which are the driver's wall clock, days later
@@ -84,7 +91,8 @@ class EventTimeTest {
   @Test
   void theAcknowledgementIsDatedByItsOwnTime() {
     policy(publishedAt(Fixtures.enforced(1, "ALWAYS_DENY"), POLICY_V1));
-    AdmissionEvent a = at(Fixtures.breakglass("a-1", "payments", "api-1", OWNER, image(API, 'a')), ADMITTED);
+    AdmissionEvent a =
+        at(Fixtures.breakglass("a-1", "payments", "api-1", OWNER, image(API, 'a')), ADMITTED);
     h.send(Topics.ADMISSION_EVENTS, a.key(), a);
     PodEvent p = at(added("payments", "api-1", 10, OWNER, image(API, 'a')), POD_SEEN);
     h.send(Topics.POD_EVENTS, p.key(), p);
@@ -119,8 +127,16 @@ class EventTimeTest {
 
     Instant attested = POD_SEEN.plus(Duration.ofHours(20));
     Attestation signed = ci.attest(API, Fixtures.digest('a'), "occ-1");
-    Attestation att = new Attestation(signed.occurrence(), signed.noteName(), signed.resourceUri(), signed.imageDigest(),
-        signed.serializedPayload(), signed.signatures(), signed.pgpSignedAttestation(), attested);
+    Attestation att =
+        new Attestation(
+            signed.occurrence(),
+            signed.noteName(),
+            signed.resourceUri(),
+            signed.imageDigest(),
+            signed.serializedPayload(),
+            signed.signatures(),
+            signed.pgpSignedAttestation(),
+            attested);
     h.send(Topics.ATTESTATIONS, att.key(), att);
     h.advance(Duration.ofSeconds(1));
     h.send(Topics.ATTESTATIONS, att.key(), null);
@@ -128,9 +144,15 @@ class EventTimeTest {
     h.drain();
 
     List<ViolationTransition> v = h.allViolations;
-    assertEquals(List.of(ViolationTransition.Transition.OPENED, ViolationTransition.Transition.RESOLVED,
-        ViolationTransition.Transition.OPENED), v.stream().map(ViolationTransition::transition).toList());
-    assertEquals(List.of(POD_SEEN, attested, podRecord), v.stream().map(ViolationTransition::eventTime).toList(),
+    assertEquals(
+        List.of(
+            ViolationTransition.Transition.OPENED,
+            ViolationTransition.Transition.RESOLVED,
+            ViolationTransition.Transition.OPENED),
+        v.stream().map(ViolationTransition::transition).toList());
+    assertEquals(
+        List.of(POD_SEEN, attested, podRecord),
+        v.stream().map(ViolationTransition::eventTime).toList(),
         "opened by the pod event, resolved by the attestation, reopened by its revocation at stream time");
   }
 
@@ -139,18 +161,58 @@ class EventTimeTest {
   }
 
   private static PolicyDocument publishedAt(PolicyDocument d, Instant t) {
-    return new PolicyDocument(d.scope(), d.kind(), d.name(), d.version(), d.format(), d.content(), d.sha256(),
-        d.source(), t);
+    return new PolicyDocument(
+        d.scope(),
+        d.kind(),
+        d.name(),
+        d.version(),
+        d.format(),
+        d.content(),
+        d.sha256(),
+        d.source(),
+        t);
   }
 
   private static AdmissionEvent at(AdmissionEvent a, Instant t) {
-    return new AdmissionEvent(a.eventId(), a.clusterId(), a.source(), a.auditId(), a.stage(), a.verb(),
-        a.namespace(), a.name(), a.uid(), a.user(), a.serviceAccount(), a.owner(), a.images(), a.blocked(),
-        a.dryRun(), a.breakglass(), a.failedOpen(), a.responseCode(), a.responseReason(), a.annotations(), t);
+    return new AdmissionEvent(
+        a.eventId(),
+        a.clusterId(),
+        a.source(),
+        a.auditId(),
+        a.stage(),
+        a.verb(),
+        a.namespace(),
+        a.name(),
+        a.uid(),
+        a.user(),
+        a.serviceAccount(),
+        a.owner(),
+        a.images(),
+        a.blocked(),
+        a.dryRun(),
+        a.breakglass(),
+        a.failedOpen(),
+        a.responseCode(),
+        a.responseReason(),
+        a.annotations(),
+        t);
   }
 
   private static PodEvent at(PodEvent e, Instant t) {
-    return new PodEvent(e.eventId(), e.clusterId(), e.type(), e.namespace(), e.name(), e.uid(),
-        e.serviceAccount(), e.phase(), e.owner(), e.images(), e.labels(), e.annotations(), e.resourceVersion(), t);
+    return new PodEvent(
+        e.eventId(),
+        e.clusterId(),
+        e.type(),
+        e.namespace(),
+        e.name(),
+        e.uid(),
+        e.serviceAccount(),
+        e.phase(),
+        e.owner(),
+        e.images(),
+        e.labels(),
+        e.annotations(),
+        e.resourceVersion(),
+        t);
   }
 }

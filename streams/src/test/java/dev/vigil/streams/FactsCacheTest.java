@@ -25,7 +25,8 @@ class FactsCacheTest {
     assertEquals(1, loads.get());
 
     cache.invalidate("sha256:b");
-    assertSame(first, cache.get("sha256:a", this::load), "another digest's change keeps this entry");
+    assertSame(
+        first, cache.get("sha256:a", this::load), "another digest's change keeps this entry");
 
     cache.invalidate("sha256:a");
     assertNotEquals(first.fingerprint(), cache.get("sha256:a", this::load).fingerprint());
@@ -36,11 +37,14 @@ class FactsCacheTest {
   void aLoadThatOverlapsAChangeIsUsedOnceButNotKept() {
     // The global thread writes the store and invalidates while a stream thread is loading: what
     // that thread read may be older than the store, so it must not stay in the cache.
-    FactsCache.Entry raced = cache.get("sha256:a", d -> {
-      FactsCache.Entry e = load(d);
-      cache.invalidate("sha256:a");
-      return e;
-    });
+    FactsCache.Entry raced =
+        cache.get(
+            "sha256:a",
+            d -> {
+              FactsCache.Entry e = load(d);
+              cache.invalidate("sha256:a");
+              return e;
+            });
     assertEquals(0, cache.size());
     FactsCache.Entry next = cache.get("sha256:a", this::load);
     assertNotEquals(raced.fingerprint(), next.fingerprint());
@@ -61,7 +65,8 @@ class FactsCacheTest {
       small.get("sha256:cold-" + i, this::load); // a scan of digests read once
     }
     assertTrue(small.size() <= 100, "bounded: " + small.size());
-    assertTrue(small.size() >= 90, "evicts some, not all (it was emptied at the bound): " + small.size());
+    assertTrue(
+        small.size() >= 90, "evicts some, not all (it was emptied at the bound): " + small.size());
     int before = loads.get();
     assertSame(hot, small.get("sha256:hot", this::load), "the often-used digest stayed");
     assertEquals(before, loads.get());

@@ -45,15 +45,32 @@ final class Fixtures {
   }
 
   /** A running pod event with one container per image (image ids as the kubelet reports them). */
-  static PodEvent pod(PodEvent.Type type, String ns, String name, long resourceVersion,
-      WorkloadRef owner, String... images) {
+  static PodEvent pod(
+      PodEvent.Type type,
+      String ns,
+      String name,
+      long resourceVersion,
+      WorkloadRef owner,
+      String... images) {
     List<ContainerImage> cs = new ArrayList<>();
     for (int i = 0; i < images.length; i++) {
       cs.add(new ContainerImage("c" + i, ContainerImage.Kind.CONTAINER, images[i], images[i]));
     }
-    return new PodEvent(name + "@" + resourceVersion + "/" + type, CLUSTER, type, ns, name,
-        "uid-" + name, "default", "Running", owner, cs, Map.of(), Map.of(),
-        String.valueOf(resourceVersion), T0.plusSeconds(resourceVersion));
+    return new PodEvent(
+        name + "@" + resourceVersion + "/" + type,
+        CLUSTER,
+        type,
+        ns,
+        name,
+        "uid-" + name,
+        "default",
+        "Running",
+        owner,
+        cs,
+        Map.of(),
+        Map.of(),
+        String.valueOf(resourceVersion),
+        T0.plusSeconds(resourceVersion));
   }
 
   static PodEvent added(String ns, String name, long rv, WorkloadRef owner, String... images) {
@@ -61,37 +78,67 @@ final class Fixtures {
   }
 
   /** An admission of a pod create; set the flags for the bypass wanted. */
-  static AdmissionEvent admission(String auditId, String ns, String name, WorkloadRef owner,
-      boolean failedOpen, boolean breakglass, boolean dryRun, String... images) {
+  static AdmissionEvent admission(
+      String auditId,
+      String ns,
+      String name,
+      WorkloadRef owner,
+      boolean failedOpen,
+      boolean breakglass,
+      boolean dryRun,
+      String... images) {
     List<ContainerImage> cs = new ArrayList<>();
     for (int i = 0; i < images.length; i++) {
       cs.add(new ContainerImage("c" + i, ContainerImage.Kind.CONTAINER, images[i], null));
     }
-    return new AdmissionEvent("ev-" + auditId, CLUSTER, AdmissionEvent.Source.KUBERNETES_AUDIT,
-        auditId, "ResponseComplete", "create", ns, name, null,
-        "system:serviceaccount:kube-system:replicaset-controller", "default", owner, cs, false,
-        dryRun, breakglass,
-        failedOpen ? new AdmissionEvent.FailedOpen(AdmissionEvent.FailedOpen.Mechanism.IMAGE_POLICY_WEBHOOK,
-            "imagepolicywebhook.image-policy.k8s.io/failed-open=true") : null,
-        201, "Created", Map.of(), T0);
+    return new AdmissionEvent(
+        "ev-" + auditId,
+        CLUSTER,
+        AdmissionEvent.Source.KUBERNETES_AUDIT,
+        auditId,
+        "ResponseComplete",
+        "create",
+        ns,
+        name,
+        null,
+        "system:serviceaccount:kube-system:replicaset-controller",
+        "default",
+        owner,
+        cs,
+        false,
+        dryRun,
+        breakglass,
+        failedOpen
+            ? new AdmissionEvent.FailedOpen(
+                AdmissionEvent.FailedOpen.Mechanism.IMAGE_POLICY_WEBHOOK,
+                "imagepolicywebhook.image-policy.k8s.io/failed-open=true")
+            : null,
+        201,
+        "Created",
+        Map.of(),
+        T0);
   }
 
-  static AdmissionEvent failedOpen(String auditId, String ns, String name, WorkloadRef owner, String... images) {
+  static AdmissionEvent failedOpen(
+      String auditId, String ns, String name, WorkloadRef owner, String... images) {
     return admission(auditId, ns, name, owner, true, false, false, images);
   }
 
-  static AdmissionEvent breakglass(String auditId, String ns, String name, WorkloadRef owner, String... images) {
+  static AdmissionEvent breakglass(
+      String auditId, String ns, String name, WorkloadRef owner, String... images) {
     return admission(auditId, ns, name, owner, false, true, false, images);
   }
 
   static FollowUpAck ack(String followUpId, FollowUpAck.Action action) {
-    return new FollowUpAck(followUpId, action, "alice@acme.example", "enforcer outage SEC-42", T0.plusSeconds(3600));
+    return new FollowUpAck(
+        followUpId, action, "alice@acme.example", "enforcer outage SEC-42", T0.plusSeconds(3600));
   }
 
   // ---- policies ------------------------------------------------------------------------------
 
   /** A Binary Authorization policy of scope {@code *} whose default rule is as given. */
-  static PolicyDocument policy(long version, String evaluationMode, String enforcementMode, String... allowlist) {
+  static PolicyDocument policy(
+      long version, String evaluationMode, String enforcementMode, String... allowlist) {
     StringBuilder y = new StringBuilder();
     y.append("name: projects/acme/policy\n");
     y.append("globalPolicyEvaluationMode: DISABLE\n");
@@ -107,7 +154,8 @@ final class Fixtures {
     if (evaluationMode.equals("REQUIRE_ATTESTATION")) {
       y.append("  requireAttestationsBy:\n  - ").append(ATTESTOR).append('\n');
     }
-    return document(PolicyDocument.Kind.BINAUTHZ_POLICY, "projects/acme/policy", version, y.toString());
+    return document(
+        PolicyDocument.Kind.BINAUTHZ_POLICY, "projects/acme/policy", version, y.toString());
   }
 
   static PolicyDocument enforced(long version, String evaluationMode, String... allowlist) {
@@ -120,12 +168,17 @@ final class Fixtures {
 
   /** A policy document that cannot be read. */
   static PolicyDocument broken(long version) {
-    return document(PolicyDocument.Kind.BINAUTHZ_POLICY, "projects/acme/policy", version,
+    return document(
+        PolicyDocument.Kind.BINAUTHZ_POLICY,
+        "projects/acme/policy",
+        version,
         "defaultAdmissionRule:\n  evaluationMode: SOMETIMES\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n");
   }
 
-  static PolicyDocument document(PolicyDocument.Kind kind, String name, long version, String content) {
-    return PolicyDocument.of("*", kind, name, version, PolicyDocument.Format.YAML, content, "test", T0);
+  static PolicyDocument document(
+      PolicyDocument.Kind kind, String name, long version, String content) {
+    return PolicyDocument.of(
+        "*", kind, name, version, PolicyDocument.Format.YAML, content, "test", T0);
   }
 
   // ---- attestations --------------------------------------------------------------------------
@@ -146,10 +199,11 @@ final class Fixtures {
 
     /** The attestor document, as {@code gcloud container binauthz attestors describe} writes it. */
     PolicyDocument attestor(long version) {
-      String pem = "-----BEGIN PUBLIC KEY-----\n"
-          + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-              .encodeToString(keys.getPublic().getEncoded())
-          + "\n-----END PUBLIC KEY-----\n";
+      String pem =
+          "-----BEGIN PUBLIC KEY-----\n"
+              + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                  .encodeToString(keys.getPublic().getEncoded())
+              + "\n-----END PUBLIC KEY-----\n";
       StringBuilder y = new StringBuilder();
       y.append("name: ").append(ATTESTOR).append('\n');
       y.append("userOwnedGrafeasNote:\n");
@@ -167,18 +221,29 @@ final class Fixtures {
 
     /** A signed simple-signing attestation for {@code repo@digest}. */
     Attestation attest(String repo, String digest, String occurrence) {
-      String payload = "{\"critical\":{\"identity\":{\"docker-reference\":\"" + repo + "\"},"
-          + "\"image\":{\"docker-manifest-digest\":\"" + digest + "\"},"
-          + "\"type\":\"Google cloud binauthz container signature\"}}";
+      String payload =
+          "{\"critical\":{\"identity\":{\"docker-reference\":\""
+              + repo
+              + "\"},"
+              + "\"image\":{\"docker-manifest-digest\":\""
+              + digest
+              + "\"},"
+              + "\"type\":\"Google cloud binauthz container signature\"}}";
       byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
       try {
         Signature s = Signature.getInstance("SHA256withECDSA");
         s.initSign(keys.getPrivate());
         s.update(bytes);
         byte[] sig = s.sign(); // DER, as PKIX ECDSA attestations carry it
-        return new Attestation("projects/acme/occurrences/" + occurrence, NOTE,
-            "https://" + repo + "@" + digest, digest, Base64.getEncoder().encodeToString(bytes),
-            List.of(new Attestation.Signature(KEY_ID, Base64.getEncoder().encodeToString(sig))), null, T0);
+        return new Attestation(
+            "projects/acme/occurrences/" + occurrence,
+            NOTE,
+            "https://" + repo + "@" + digest,
+            digest,
+            Base64.getEncoder().encodeToString(bytes),
+            List.of(new Attestation.Signature(KEY_ID, Base64.getEncoder().encodeToString(sig))),
+            null,
+            T0);
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }

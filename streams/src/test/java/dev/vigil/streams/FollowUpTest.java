@@ -71,7 +71,8 @@ class FollowUpTest {
     // the audit event may come before the pod event
     admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a')));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
-    assertEquals(List.of(State.OPEN), states(h.newFollowUps()), "VERIFIED waits for the burst to end");
+    assertEquals(
+        List.of(State.OPEN), states(h.newFollowUps()), "VERIFIED waits for the burst to end");
 
     h.advance(FLUSH);
     h.newFollowUps();
@@ -93,7 +94,8 @@ class FollowUpTest {
     policy(Fixtures.enforced(1, "ALWAYS_DENY"));
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
     admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER, image(API, 'a'))); // pod first
-    assertEquals(List.of(State.OPEN), states(h.newFollowUps()), "the judgement waits for the burst to end");
+    assertEquals(
+        List.of(State.OPEN), states(h.newFollowUps()), "the judgement waits for the burst to end");
     h.advance(FLUSH);
 
     List<FollowUp> f = h.allFollowUps;
@@ -126,7 +128,9 @@ class FollowUpTest {
     h.advance(Duration.ofHours(1)); // periodic re-evaluation changes nothing
     assertTrue(h.newFollowUps().isEmpty());
 
-    h.send(Topics.FOLLOWUP_ACKS, FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS),
+    h.send(
+        Topics.FOLLOWUP_ACKS,
+        FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS),
         Fixtures.ack(f.get(1).followUpId(), FollowUpAck.Action.ACKNOWLEDGE));
     f = h.newFollowUps();
     assertEquals(List.of(State.ACKNOWLEDGED), states(f));
@@ -139,8 +143,12 @@ class FollowUpTest {
   void anAckWhoseIdIsNotAFollowUpIdIsDeadLetteredAndTheNextAckStillCounts() {
     FollowUp escalated = anEscalatedBreakglass();
 
-    h.send(Topics.FOLLOWUP_ACKS, FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS),
-        Fixtures.ack(FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS) + "#first", FollowUpAck.Action.ACKNOWLEDGE));
+    h.send(
+        Topics.FOLLOWUP_ACKS,
+        FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS),
+        Fixtures.ack(
+            FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS) + "#first",
+            FollowUpAck.Action.ACKNOWLEDGE));
     List<DeadLetter> dead = h.newDeadLetters();
     assertTrue(h.newFollowUps().isEmpty());
     acknowledge(escalated);
@@ -162,18 +170,25 @@ class FollowUpTest {
     return f.get(1);
   }
 
-  /** Pods api-0 … api-(n-1) of payments/api, each admitted by a bypass of {@code kind}, then started. */
+  /**
+   * Pods api-0 … api-(n-1) of payments/api, each admitted by a bypass of {@code kind}, then
+   * started.
+   */
   private void admitted(Kind kind, int n, long firstVersion) {
     for (int i = 0; i < n; i++) {
       String pod = "api-" + i;
-      admission(kind == Kind.BREAKGLASS ? Fixtures.breakglass("b-" + i, "payments", pod, OWNER, image(API, 'a'))
-          : Fixtures.failedOpen("a-" + i, "payments", pod, OWNER, image(API, 'a')));
+      admission(
+          kind == Kind.BREAKGLASS
+              ? Fixtures.breakglass("b-" + i, "payments", pod, OWNER, image(API, 'a'))
+              : Fixtures.failedOpen("a-" + i, "payments", pod, OWNER, image(API, 'a')));
       pod(added("payments", pod, firstVersion + i, OWNER, image(API, 'a')));
     }
   }
 
   private void acknowledge(FollowUp f) {
-    h.send(Topics.FOLLOWUP_ACKS, FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS),
+    h.send(
+        Topics.FOLLOWUP_ACKS,
+        FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS),
         Fixtures.ack(f.followUpId(), FollowUpAck.Action.ACKNOWLEDGE));
   }
 
@@ -184,9 +199,11 @@ class FollowUpTest {
     policy(Fixtures.enforced(2, "ALWAYS_ALLOW"));
     h.advance(Duration.ofSeconds(1));
     List<FollowUp> f = h.newFollowUps();
-    assertEquals(List.of(State.OPEN), states(f), "the critical alert stops, the follow-up stays open");
+    assertEquals(
+        List.of(State.OPEN), states(f), "the critical alert stops, the follow-up stays open");
     assertEquals(Decision.ALLOW, f.get(0).reevaluation());
-    assertTrue(f.get(0).cause().contains("the images comply; breakglass stays open until acknowledged"),
+    assertTrue(
+        f.get(0).cause().contains("the images comply; breakglass stays open until acknowledged"),
         f.get(0).cause());
     assertEquals(0, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "ESCALATED"));
     assertEquals(1, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "OPEN"));
@@ -202,7 +219,8 @@ class FollowUpTest {
     h.advance(Duration.ofSeconds(1));
     assertEquals(List.of(State.OPEN), states(h.newFollowUps()));
     h.advance(h.settings.followUpMaxOpenAge().plusHours(1));
-    assertTrue(h.newFollowUps().isEmpty(), "complying for a long time does not close it, nor escalate it");
+    assertTrue(
+        h.newFollowUps().isEmpty(), "complying for a long time does not close it, nor escalate it");
   }
 
   @Test
@@ -212,10 +230,13 @@ class FollowUpTest {
     pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 20, OWNER, image(API, 'a')));
     List<FollowUp> f = h.newFollowUps();
     assertEquals(List.of(State.OPEN), states(f), "not RESOLVED: nobody has reviewed it");
-    assertEquals("every pod admitted with breakglass is gone; breakglass stays open until acknowledged",
+    assertEquals(
+        "every pod admitted with breakglass is gone; breakglass stays open until acknowledged",
         f.get(0).cause());
     assertEquals(List.of("api-1"), f.get(0).pods(), "the pods it covered are still listed");
-    assertEquals(0, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "ESCALATED"),
+    assertEquals(
+        0,
+        h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "ESCALATED"),
         "nothing forbidden runs any more");
     assertEquals(1, h.gauge("vigil.followups.open", "kind", "BREAKGLASS", "state", "OPEN"));
 
@@ -238,20 +259,27 @@ class FollowUpTest {
     List<FollowUp> f = h.newFollowUps();
     assertEquals(State.OPEN, f.get(f.size() - 1).state());
     for (int i = 0; i < 2; i++) {
-      pod(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-" + i, 20 + i, OWNER, image(API, 'a')));
+      pod(
+          Fixtures.pod(
+              PodEvent.Type.DELETED, "payments", "api-" + i, 20 + i, OWNER, image(API, 'a')));
     }
     h.advance(FLUSH);
     f = h.newFollowUps();
-    assertTrue(f.stream().noneMatch(x -> x.state() == State.RESOLVED || x.state() == State.VERIFIED), f.toString());
+    assertTrue(
+        f.stream().noneMatch(x -> x.state() == State.RESOLVED || x.state() == State.VERIFIED),
+        f.toString());
     assertEquals(State.OPEN, f.get(f.size() - 1).state());
-    assertTrue(f.get(f.size() - 1).cause().startsWith("every pod admitted with breakglass is gone"));
+    assertTrue(
+        f.get(f.size() - 1).cause().startsWith("every pod admitted with breakglass is gone"));
 
     // a new breakglass pod of the same workload joins the follow-up still awaiting review
     admission(Fixtures.breakglass("b-2", "payments", "api-2", OWNER, image(API, 'a')));
     pod(added("payments", "api-2", 30, OWNER, image(API, 'a')));
     h.advance(FLUSH);
     f = h.newFollowUps();
-    assertEquals(FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS) + "#1", f.get(f.size() - 1).followUpId());
+    assertEquals(
+        FollowUp.key(Fixtures.CLUSTER, OWNER, Kind.BREAKGLASS) + "#1",
+        f.get(f.size() - 1).followUpId());
     assertEquals(3, f.get(f.size() - 1).podCount());
 
     acknowledge(f.get(0));
@@ -322,9 +350,12 @@ class FollowUpTest {
   @Test
   void anAdmissionWhosePodNeverShowsUpIsFollowedUpAfterTheSkewInStreamTime() {
     policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
-    admission(Fixtures.failedOpen("a-1", "payments", "api-1", OWNER)); // no images: nothing to judge
+    admission(
+        Fixtures.failedOpen("a-1", "payments", "api-1", OWNER)); // no images: nothing to judge
     h.advance(Duration.ofMinutes(6));
-    assertTrue(h.newFollowUps().isEmpty(), "the skew is measured in stream time: no later record, no expiry");
+    assertTrue(
+        h.newFollowUps().isEmpty(),
+        "the skew is measured in stream time: no later record, no expiry");
     h.later(Duration.ofMinutes(1));
     pod(added("payments", "other-1", 10, deployment("payments", "other"), image(API, 'a')));
     assertTrue(h.newFollowUps().isEmpty(), "waits for the pod event");
@@ -345,12 +376,16 @@ class FollowUpTest {
     String allowed = "us-docker.pkg.dev/acme/app/web";
     WorkloadRef web = deployment("payments", "web");
     policy(Fixtures.enforced(1, "ALWAYS_DENY", allowed + "@*"));
-    admission(Fixtures.failedOpen("a-web", "payments", "web-7d9f8c6b5-x1", web, image(allowed, 'b')));
-    admission(Fixtures.failedOpen("a-api", "payments", "api-7d9f8c6b5-h0tf1", OWNER, image(API, 'd')));
+    admission(
+        Fixtures.failedOpen("a-web", "payments", "web-7d9f8c6b5-x1", web, image(allowed, 'b')));
+    admission(
+        Fixtures.failedOpen("a-api", "payments", "api-7d9f8c6b5-h0tf1", OWNER, image(API, 'd')));
     h.advance(Duration.ofMinutes(1));
     assertTrue(h.newFollowUps().isEmpty(), "within the skew the pod events may still come");
     h.later(h.settings.correlationSkew().plusSeconds(1));
-    admission(Fixtures.failedOpen("a-other", "shop", "cart-1", deployment("shop", "cart"))); // stream time moves
+    admission(
+        Fixtures.failedOpen(
+            "a-other", "shop", "cart-1", deployment("shop", "cart"))); // stream time moves
     h.advance(Duration.ofSeconds(1));
     List<FollowUp> opened = h.newFollowUps();
     assertEquals(List.of(State.OPEN, State.OPEN), states(opened));
@@ -358,21 +393,28 @@ class FollowUpTest {
     h.advance(FLUSH).advance(FLUSH);
     List<FollowUp> f = h.newFollowUps();
     FollowUp webF = f.stream().filter(x -> x.owner().equals(web)).reduce((a, b) -> b).orElseThrow();
-    FollowUp apiF = f.stream().filter(x -> x.owner().equals(OWNER)).reduce((a, b) -> b).orElseThrow();
+    FollowUp apiF =
+        f.stream().filter(x -> x.owner().equals(OWNER)).reduce((a, b) -> b).orElseThrow();
     assertEquals(State.VERIFIED, webF.state(), f.toString());
     assertEquals(Decision.ALLOW, webF.reevaluation());
     assertEquals(State.ESCALATED, apiF.state(), f.toString());
     assertEquals(Decision.DENY, apiF.reevaluation());
-    assertEquals("us-central1-a.prod/payments/DEPLOYMENT/api/FAIL_OPEN#1", apiF.followUpId(),
+    assertEquals(
+        "us-central1-a.prod/payments/DEPLOYMENT/api/FAIL_OPEN#1",
+        apiF.followUpId(),
         "the owner is the Deployment, resolved from the request");
     assertEquals(List.of("api-7d9f8c6b5-h0tf1"), apiF.pods());
-    assertEquals(List.of(new FollowUp.Image("c0", image(API, 'd'), Fixtures.digest('d'))), apiF.images(),
+    assertEquals(
+        List.of(new FollowUp.Image("c0", image(API, 'd'), Fixtures.digest('d'))),
+        apiF.images(),
         "each container's image with the digest it names");
     assertEquals(Severity.HIGH, apiF.severity(), "an escalated fail-open");
     assertEquals(Severity.LOW, webF.severity(), "a verified fail-open");
     assertTrue(apiF.detail().contains("judged from the images in the admission"), apiF.detail());
-    assertTrue(apiF.cause().startsWith("re-evaluation under ")
-        && apiF.cause().endsWith(": 1 of 1 pods run images the policy denies"), apiF.cause());
+    assertTrue(
+        apiF.cause().startsWith("re-evaluation under ")
+            && apiF.cause().endsWith(": 1 of 1 pods run images the policy denies"),
+        apiF.cause());
     assertEquals(1, h.gauge("vigil.followups.open", "kind", "FAIL_OPEN", "state", "ESCALATED"));
   }
 
@@ -422,14 +464,16 @@ class FollowUpTest {
     // event are on its own partition, so either may reach the follow-up first.
     String allowed = "us-docker.pkg.dev/acme/app/api-ok";
     PolicyDocument p = Fixtures.enforced(1, "ALWAYS_DENY", allowed + "@*");
-    Runnable ok = () -> {
-      admission(Fixtures.failedOpen("a-ok", "payments", "api-ok", OWNER, image(allowed, 'a')));
-      pod(added("payments", "api-ok", 10, OWNER, image(allowed, 'a')));
-    };
-    Runnable bad = () -> {
-      admission(Fixtures.failedOpen("a-bad", "payments", "api-bad", OWNER, image(API, 'b')));
-      pod(added("payments", "api-bad", 11, OWNER, image(API, 'b')));
-    };
+    Runnable ok =
+        () -> {
+          admission(Fixtures.failedOpen("a-ok", "payments", "api-ok", OWNER, image(allowed, 'a')));
+          pod(added("payments", "api-ok", 10, OWNER, image(allowed, 'a')));
+        };
+    Runnable bad =
+        () -> {
+          admission(Fixtures.failedOpen("a-bad", "payments", "api-bad", OWNER, image(API, 'b')));
+          pod(added("payments", "api-bad", 11, OWNER, image(API, 'b')));
+        };
     List<List<String>> published = new java.util.ArrayList<>();
     for (Runnable[] order : List.of(new Runnable[] {ok, bad}, new Runnable[] {bad, ok})) {
       h.close();
@@ -438,9 +482,13 @@ class FollowUpTest {
       order[0].run();
       order[1].run();
       h.advance(FLUSH).advance(FLUSH);
-      published.add(h.newFollowUps().stream().map(f -> f.state() + "/" + f.reevaluation()).toList());
+      published.add(
+          h.newFollowUps().stream().map(f -> f.state() + "/" + f.reevaluation()).toList());
     }
-    assertEquals(List.of("OPEN/null", "ESCALATED/DENY"), published.get(0), "no VERIFIED while a pod of the burst is unjudged");
+    assertEquals(
+        List.of("OPEN/null", "ESCALATED/DENY"),
+        published.get(0),
+        "no VERIFIED while a pod of the burst is unjudged");
     assertEquals(published.get(0), published.get(1));
   }
 

@@ -46,9 +46,10 @@ class FollowUpsSchemaIT {
 
   @Test
   void everyFollowUpRecordIsSchemaV2() throws Exception {
-    StreamsSettings settings = StreamsSettings.defaults(broker.bootstrapServers(), dir.resolve("state"))
-        .withApplicationId("vigil-followups-schema-it")
-        .withChangePollInterval(Duration.ofMillis(500));
+    StreamsSettings settings =
+        StreamsSettings.defaults(broker.bootstrapServers(), dir.resolve("state"))
+            .withApplicationId("vigil-followups-schema-it")
+            .withChangePollInterval(Duration.ofMillis(500));
     WorkloadRef owner = deployment("billing", "ledger");
     Predicate<FollowUp> ledger = f -> f.owner().equals(owner);
     try (VigilStreamsApp app = VigilStreamsApp.start(settings, new SimpleMeterRegistry());
@@ -56,22 +57,43 @@ class FollowUpsSchemaIT {
       // given a policy that denies every image, a fail-open admission and its pod
       PolicyDocument deny = Fixtures.enforced(1, "ALWAYS_DENY");
       broker.send(Topics.POLICIES, deny.key(), deny);
-      AdmissionEvent a = Fixtures.failedOpen("schema-1", "billing", "ledger-1", owner, image(API, 'c'));
+      AdmissionEvent a =
+          Fixtures.failedOpen("schema-1", "billing", "ledger-1", owner, image(API, 'c'));
       broker.send(Topics.ADMISSION_EVENTS, a.key(), a);
       PodEvent p = added("billing", "ledger-1", 500, owner, image(API, 'c'));
       broker.send(Topics.POD_EVENTS, p.key(), p);
-      FollowUp escalated = out.await(Topics.FOLLOWUPS, FollowUp.class, 1,
-          ledger.and(f -> f.state() == FollowUp.State.ESCALATED)).get(0);
+      FollowUp escalated =
+          out.await(
+                  Topics.FOLLOWUPS,
+                  FollowUp.class,
+                  1,
+                  ledger.and(f -> f.state() == FollowUp.State.ESCALATED))
+              .get(0);
       assertEquals(Severity.HIGH, escalated.severity());
 
       // when someone acknowledges it until a time, with a ticket
       Instant until = Instant.now().plusSeconds(3600);
-      broker.send(Topics.FOLLOWUP_ACKS, escalated.key(), new FollowUpAck(escalated.followUpId(),
-          FollowUpAck.Action.ACKNOWLEDGE, "alice", "maintenance window", Instant.now(), until, "OPS-7"));
-      out.await(Topics.FOLLOWUPS, FollowUp.class, 1, ledger.and(f -> f.state() == FollowUp.State.ACKNOWLEDGED));
+      broker.send(
+          Topics.FOLLOWUP_ACKS,
+          escalated.key(),
+          new FollowUpAck(
+              escalated.followUpId(),
+              FollowUpAck.Action.ACKNOWLEDGE,
+              "alice",
+              "maintenance window",
+              Instant.now(),
+              until,
+              "OPS-7"));
+      out.await(
+          Topics.FOLLOWUPS,
+          FollowUp.class,
+          1,
+          ledger.and(f -> f.state() == FollowUp.State.ACKNOWLEDGED));
 
-      // then every record on the topic, as written, is a v2 document and says so in its CloudEvents type
-      JsonSchema schema = ViolationsIT.schemaOf(Topics.FOLLOWUPS, "https://vigil.dev/schemas/follow-up/v2");
+      // then every record on the topic, as written, is a v2 document and says so in its CloudEvents
+      // type
+      JsonSchema schema =
+          ViolationsIT.schemaOf(Topics.FOLLOWUPS, "https://vigil.dev/schemas/follow-up/v2");
       List<ConsumerRecord<byte[], byte[]>> records = out.records(Topics.FOLLOWUPS.name());
       assertTrue(records.size() >= 2, records.size() + " records");
       for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -80,7 +102,10 @@ class FollowUpsSchemaIT {
         assertTrue(errors.isEmpty(), errors + " in " + doc);
         assertEquals("dev.vigil.follow-up.v2", CloudEvents.get(r.headers(), CloudEvents.TYPE));
         assertTrue(doc.has("severity"), doc.toString());
-        assertEquals(64 + "sha256:".length(), doc.get("images").get(0).get("digest").asText().length(), doc.toString());
+        assertEquals(
+            64 + "sha256:".length(),
+            doc.get("images").get(0).get("digest").asText().length(),
+            doc.toString());
       }
       JsonNode acked = Json.mapper().readTree(records.get(records.size() - 1).value());
       assertEquals("ACKNOWLEDGED", acked.get("state").asText());

@@ -21,7 +21,6 @@ import dev.vigil.schemas.ViolationTransition.Transition;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -51,38 +50,74 @@ class HygieneIT {
       Properties p = new Properties();
       p.put("bootstrap.servers", kafka.bootstrapServers());
       p.put("acks", "all");
-      StreamsSettings settings = StreamsSettings.defaults(kafka.bootstrapServers(), dir.resolve("state"))
-          .withApplicationId("vigil-hygiene-it");
-      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      StreamsSettings settings =
+          StreamsSettings.defaults(kafka.bootstrapServers(), dir.resolve("state"))
+              .withApplicationId("vigil-hygiene-it");
+      try (KafkaProducer<byte[], byte[]> producer =
+          new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
         // The policy first: the application starts once the policy gate has taken it.
-        PolicyDocument allowlist = Fixtures.enforced(1, "ALWAYS_DENY", "us-docker.pkg.dev/acme/**", "ghcr.io/acme/**");
+        PolicyDocument allowlist =
+            Fixtures.enforced(1, "ALWAYS_DENY", "us-docker.pkg.dev/acme/**", "ghcr.io/acme/**");
         send(producer, allowlist.key(), Json.write(allowlist), Topics.POLICIES.name());
         try (VigilStreamsApp app = VigilStreamsApp.start(settings, new SimpleMeterRegistry());
-            TestBroker.Outputs out = new TestBroker.Outputs(kafka.bootstrapServers(),
-                List.of(Topics.VERDICTS, Topics.VIOLATIONS))) {
-          PodEvent ar = pod(PodEvent.Type.ADDED, "api-1", 10, deployment("payments", "api"), List.of("ar-key"),
-              container("api", HygieneTest.AR + ":2.0", 'a'));
-          PodEvent thirdParty = pod(PodEvent.Type.ADDED, "tool-1", 10, deployment("tools", "tool"), List.of("ghcr-key"),
-              container("cli", "ghcr.io/acme/cli:1", 'c'));
-          PodEvent moved = pod(PodEvent.Type.ADDED, "api-2", 10, deployment("payments", "api"), List.of(),
-              container("api", HygieneTest.AR + ":2.0", 'b'));
+            TestBroker.Outputs out =
+                new TestBroker.Outputs(
+                    kafka.bootstrapServers(), List.of(Topics.VERDICTS, Topics.VIOLATIONS))) {
+          PodEvent ar =
+              pod(
+                  PodEvent.Type.ADDED,
+                  "api-1",
+                  10,
+                  deployment("payments", "api"),
+                  List.of("ar-key"),
+                  container("api", HygieneTest.AR + ":2.0", 'a'));
+          PodEvent thirdParty =
+              pod(
+                  PodEvent.Type.ADDED,
+                  "tool-1",
+                  10,
+                  deployment("tools", "tool"),
+                  List.of("ghcr-key"),
+                  container("cli", "ghcr.io/acme/cli:1", 'c'));
+          PodEvent moved =
+              pod(
+                  PodEvent.Type.ADDED,
+                  "api-2",
+                  10,
+                  deployment("payments", "api"),
+                  List.of(),
+                  container("api", HygieneTest.AR + ":2.0", 'b'));
           for (PodEvent e : List.of(ar, thirdParty, moved)) {
             send(producer, e.key(), Json.write(e), Topics.POD_EVENTS.name());
           }
 
-          List<ViolationTransition> hygiene = out.await(Topics.VIOLATIONS, ViolationTransition.class, 6,
-              v -> v.category() == ViolationCategory.HYGIENE);
+          List<ViolationTransition> hygiene =
+              out.await(
+                  Topics.VIOLATIONS,
+                  ViolationTransition.class,
+                  6,
+                  v -> v.category() == ViolationCategory.HYGIENE);
 
-          assertEquals(List.of(HygieneTest.BY_TAG, HygieneTest.PULL_SECRET, HygieneTest.TAG_MOVED),
+          assertEquals(
+              List.of(HygieneTest.BY_TAG, HygieneTest.PULL_SECRET, HygieneTest.TAG_MOVED),
               rules(hygiene, "api-1"));
-          assertEquals(List.of(HygieneTest.BY_TAG), rules(hygiene, "tool-1"), "a third-party registry's pull secret is fine");
+          assertEquals(
+              List.of(HygieneTest.BY_TAG),
+              rules(hygiene, "tool-1"),
+              "a third-party registry's pull secret is fine");
           assertEquals(List.of(HygieneTest.BY_TAG, HygieneTest.TAG_MOVED), rules(hygiene, "api-2"));
           assertTrue(hygiene.stream().allMatch(v -> v.transition() == Transition.OPENED));
           // The allowlist decides the policy: every pod allowed, none with a policy violation.
           List<Verdict> verdicts = out.await(Topics.VERDICTS, Verdict.class, 3, v -> true);
-          assertTrue(verdicts.stream().allMatch(v -> v.decision() == Decision.ALLOW), verdicts.toString());
-          assertEquals(List.of(), out.await(Topics.VIOLATIONS, ViolationTransition.class, 0,
-              v -> v.category() == ViolationCategory.POLICY));
+          assertTrue(
+              verdicts.stream().allMatch(v -> v.decision() == Decision.ALLOW), verdicts.toString());
+          assertEquals(
+              List.of(),
+              out.await(
+                  Topics.VIOLATIONS,
+                  ViolationTransition.class,
+                  0,
+                  v -> v.category() == ViolationCategory.POLICY));
           assertTrue(app.state().isRunningOrRebalancing());
         }
       }
@@ -90,10 +125,15 @@ class HygieneIT {
   }
 
   private static List<String> rules(List<ViolationTransition> all, String pod) {
-    return all.stream().filter(v -> v.podName().equals(pod)).map(v -> v.rules().get(0)).sorted().toList();
+    return all.stream()
+        .filter(v -> v.podName().equals(pod))
+        .map(v -> v.rules().get(0))
+        .sorted()
+        .toList();
   }
 
-  private static void send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value, String topic)
+  private static void send(
+      KafkaProducer<byte[], byte[]> producer, String key, byte[] value, String topic)
       throws Exception {
     producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
   }

@@ -61,7 +61,10 @@ class HygieneTest {
   private TopologyHarness start(Map<String, String> settings) {
     h = new TopologyHarness(dir, settings);
     // Every image allowed by the policy: hygiene must not depend on, or change, the decision.
-    h.send(Topics.POLICIES, Fixtures.enforced(1, "ALWAYS_ALLOW").key(), Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    h.send(
+        Topics.POLICIES,
+        Fixtures.enforced(1, "ALWAYS_ALLOW").key(),
+        Fixtures.enforced(1, "ALWAYS_ALLOW"));
     return h;
   }
 
@@ -70,21 +73,43 @@ class HygieneTest {
   }
 
   static ContainerImage container(String name, String image, char runs) {
-    String repo = image.contains("@") ? image.substring(0, image.indexOf('@')) : image.substring(0, image.lastIndexOf(':'));
-    return new ContainerImage(name, ContainerImage.Kind.CONTAINER, image, runs == 0 ? null : repo + "@" + digest(runs));
+    String repo =
+        image.contains("@")
+            ? image.substring(0, image.indexOf('@'))
+            : image.substring(0, image.lastIndexOf(':'));
+    return new ContainerImage(
+        name, ContainerImage.Kind.CONTAINER, image, runs == 0 ? null : repo + "@" + digest(runs));
   }
 
-  static PodEvent pod(PodEvent.Type type, String name, long rv, WorkloadRef owner, List<String> secrets,
+  static PodEvent pod(
+      PodEvent.Type type,
+      String name,
+      long rv,
+      WorkloadRef owner,
+      List<String> secrets,
       ContainerImage... images) {
-    return new PodEvent(name + "@" + rv + "/" + type, CLUSTER, type, owner.namespace(), name, "uid-" + name,
-        "default", "Running", owner, List.of(images), secrets, Map.of(), Map.of(), String.valueOf(rv),
+    return new PodEvent(
+        name + "@" + rv + "/" + type,
+        CLUSTER,
+        type,
+        owner.namespace(),
+        name,
+        "uid-" + name,
+        "default",
+        "Running",
+        owner,
+        List.of(images),
+        secrets,
+        Map.of(),
+        Map.of(),
+        String.valueOf(rv),
         T0.plusSeconds(rv));
   }
 
   private List<ViolationTransition> send(PodEvent e) {
     h.send(Topics.POD_EVENTS, e.key(), e);
-    List<ViolationTransition> got = h.newViolations().stream()
-        .filter(v -> v.category() == ViolationCategory.HYGIENE).toList();
+    List<ViolationTransition> got =
+        h.newViolations().stream().filter(v -> v.category() == ViolationCategory.HYGIENE).toList();
     hygiene.addAll(got);
     return got;
   }
@@ -96,7 +121,8 @@ class HygieneTest {
   @Test
   void anAllowedImageByTagOpensAFindingOnceAndResolvesWhenPinned() {
     start();
-    PodEvent first = pod(PodEvent.Type.ADDED, "api-1", 10, API, List.of(), container("api", AR + ":2.0", 'a'));
+    PodEvent first =
+        pod(PodEvent.Type.ADDED, "api-1", 10, API, List.of(), container("api", AR + ":2.0", 'a'));
 
     List<ViolationTransition> opened = send(first);
 
@@ -116,18 +142,35 @@ class HygieneTest {
     assertEquals(digest('a'), o.images().get(0).digest());
     assertEquals(BY_TAG, o.images().get(0).rule());
     assertNull(o.images().get(0).result());
-    assertTrue(o.summary().startsWith("payments/api-1: hygiene/image-by-tag: api " + AR + ":2.0"), o.summary());
+    assertTrue(
+        o.summary().startsWith("payments/api-1: hygiene/image-by-tag: api " + AR + ":2.0"),
+        o.summary());
     // The policy decision is untouched: the pod is allowed and has no policy violation.
     assertEquals(List.of(Decision.ALLOW), h.newVerdicts().stream().map(v -> v.decision()).toList());
     assertTrue(h.allViolations.stream().noneMatch(v -> v.category() == ViolationCategory.POLICY));
 
     // The same pod again (a duplicate, then a newer version that changes nothing hygiene sees).
     assertEquals(List.of(), send(first));
-    assertEquals(List.of(), send(pod(PodEvent.Type.MODIFIED, "api-1", 11, API, List.of(),
-        container("api", AR + ":2.0", 'a'))));
+    assertEquals(
+        List.of(),
+        send(
+            pod(
+                PodEvent.Type.MODIFIED,
+                "api-1",
+                11,
+                API,
+                List.of(),
+                container("api", AR + ":2.0", 'a'))));
 
-    List<ViolationTransition> resolved = send(pod(PodEvent.Type.MODIFIED, "api-1", 12, API, List.of(),
-        container("api", AR + "@" + digest('a'), 'a')));
+    List<ViolationTransition> resolved =
+        send(
+            pod(
+                PodEvent.Type.MODIFIED,
+                "api-1",
+                12,
+                API,
+                List.of(),
+                container("api", AR + "@" + digest('a'), 'a')));
 
     assertEquals(1, resolved.size(), resolved.toString());
     assertEquals(Transition.RESOLVED, resolved.get(0).transition());
@@ -135,23 +178,48 @@ class HygieneTest {
     assertEquals(o.openedAt(), resolved.get(0).openedAt());
     assertEquals(o.images(), resolved.get(0).images(), "a resolution names what was failing");
     assertEquals(1, h.counter("vigil.hygiene.transitions", "rule", BY_TAG, "transition", "opened"));
-    assertEquals(1, h.counter("vigil.hygiene.transitions", "rule", BY_TAG, "transition", "resolved"));
+    assertEquals(
+        1, h.counter("vigil.hygiene.transitions", "rule", BY_TAG, "transition", "resolved"));
     assertEquals(0, h.gauge("vigil.hygiene.findings.open", "rule", BY_TAG));
   }
 
   @Test
   void changedOnlyWhenTheSetOfFindingsChanges() {
     start();
-    send(pod(PodEvent.Type.ADDED, "api-1", 10, API, List.of(),
-        container("api", AR + ":2.0", (char) 0), container("proxy", "envoyproxy/envoy:v1.30", (char) 0)));
+    send(
+        pod(
+            PodEvent.Type.ADDED,
+            "api-1",
+            10,
+            API,
+            List.of(),
+            container("api", AR + ":2.0", (char) 0),
+            container("proxy", "envoyproxy/envoy:v1.30", (char) 0)));
     assertEquals(1, h.gauge("vigil.hygiene.findings.open", "rule", BY_TAG));
 
     // The kubelet reports the running digests: the same two containers by tag, so nothing new.
-    assertEquals(List.of(), send(pod(PodEvent.Type.MODIFIED, "api-1", 11, API, List.of(),
-        container("api", AR + ":2.0", 'a'), container("proxy", "envoyproxy/envoy:v1.30", 'e'))));
+    assertEquals(
+        List.of(),
+        send(
+            pod(
+                PodEvent.Type.MODIFIED,
+                "api-1",
+                11,
+                API,
+                List.of(),
+                container("api", AR + ":2.0", 'a'),
+                container("proxy", "envoyproxy/envoy:v1.30", 'e'))));
 
-    List<ViolationTransition> changed = send(pod(PodEvent.Type.MODIFIED, "api-1", 12, API, List.of(),
-        container("api", AR + ":2.0", 'a'), container("proxy", "envoyproxy/envoy@" + digest('e'), 'e')));
+    List<ViolationTransition> changed =
+        send(
+            pod(
+                PodEvent.Type.MODIFIED,
+                "api-1",
+                12,
+                API,
+                List.of(),
+                container("api", AR + ":2.0", 'a'),
+                container("proxy", "envoyproxy/envoy@" + digest('e'), 'e')));
 
     assertEquals(1, changed.size(), changed.toString());
     assertEquals(Transition.CHANGED, changed.get(0).transition());
@@ -162,117 +230,297 @@ class HygieneTest {
   @Test
   void artifactRegistryImageByTagWithAPullSecretYieldsBothFindingsAndDeletionResolvesThem() {
     start();
-    List<ViolationTransition> opened = send(pod(PodEvent.Type.ADDED, "api-1", 10, API, List.of("ar-key"),
-        container("api", AR + ":2.0", 'a')));
+    List<ViolationTransition> opened =
+        send(
+            pod(
+                PodEvent.Type.ADDED,
+                "api-1",
+                10,
+                API,
+                List.of("ar-key"),
+                container("api", AR + ":2.0", 'a')));
 
-    assertEquals(List.of(BY_TAG, PULL_SECRET), opened.stream().map(v -> v.rules().get(0)).sorted().toList());
+    assertEquals(
+        List.of(BY_TAG, PULL_SECRET), opened.stream().map(v -> v.rules().get(0)).sorted().toList());
     ViolationTransition secret = of(opened, PULL_SECRET).get(0);
     assertEquals(Severity.MEDIUM, secret.severity());
     assertEquals(PULL_SECRET + "/us-central1-a.prod/payments/api-1", secret.violationId());
     assertTrue(secret.reasons().get(0).contains("[ar-key]"), secret.reasons().toString());
 
     // A newer version of the pod that changes nothing either rule sees.
-    assertEquals(List.of(), send(pod(PodEvent.Type.MODIFIED, "api-1", 11, API, List.of("ar-key"),
-        container("api", AR + ":2.0", 'a'))));
+    assertEquals(
+        List.of(),
+        send(
+            pod(
+                PodEvent.Type.MODIFIED,
+                "api-1",
+                11,
+                API,
+                List.of("ar-key"),
+                container("api", AR + ":2.0", 'a'))));
 
-    List<ViolationTransition> gone = send(pod(PodEvent.Type.DELETED, "api-1", 12, API, List.of("ar-key"),
-        container("api", AR + ":2.0", 'a')));
+    List<ViolationTransition> gone =
+        send(
+            pod(
+                PodEvent.Type.DELETED,
+                "api-1",
+                12,
+                API,
+                List.of("ar-key"),
+                container("api", AR + ":2.0", 'a')));
 
     assertEquals(2, gone.size(), gone.toString());
-    assertTrue(gone.stream().allMatch(v -> v.transition() == Transition.RESOLVED
-        && v.reasons().equals(List.of("pod deleted"))), gone.toString());
+    assertTrue(
+        gone.stream()
+            .allMatch(
+                v ->
+                    v.transition() == Transition.RESOLVED
+                        && v.reasons().equals(List.of("pod deleted"))),
+        gone.toString());
     // Late and replayed events of the deleted pod open nothing again.
-    assertEquals(List.of(), send(pod(PodEvent.Type.MODIFIED, "api-1", 10, API, List.of("ar-key"),
-        container("api", AR + ":2.0", 'a'))));
+    assertEquals(
+        List.of(),
+        send(
+            pod(
+                PodEvent.Type.MODIFIED,
+                "api-1",
+                10,
+                API,
+                List.of("ar-key"),
+                container("api", AR + ":2.0", 'a'))));
     assertEquals(0, h.gauge("vigil.hygiene.findings.open", "rule", PULL_SECRET));
   }
 
   @Test
   void aPullSecretIsFineForThirdPartyRegistriesAndFlaggedForEveryGoogleHostPattern() {
     start();
-    assertEquals(List.of(), send(pod(PodEvent.Type.ADDED, "hub", 10, deployment("tools", "hub"),
-        List.of("dockerhub"), container("a", "docker.io/acme/tool@" + digest('1'), '1'),
-        container("b", "ghcr.io/acme/cli@" + digest('2'), '2'),
-        container("c", "evil-gcr.io.example.com/x@" + digest('3'), '3'))));
-    assertEquals(List.of(), send(pod(PodEvent.Type.ADDED, "ar-no-secret", 10, deployment("tools", "ar"),
-        List.of(), container("a", AR + "@" + digest('4'), '4'))));
+    assertEquals(
+        List.of(),
+        send(
+            pod(
+                PodEvent.Type.ADDED,
+                "hub",
+                10,
+                deployment("tools", "hub"),
+                List.of("dockerhub"),
+                container("a", "docker.io/acme/tool@" + digest('1'), '1'),
+                container("b", "ghcr.io/acme/cli@" + digest('2'), '2'),
+                container("c", "evil-gcr.io.example.com/x@" + digest('3'), '3'))));
+    assertEquals(
+        List.of(),
+        send(
+            pod(
+                PodEvent.Type.ADDED,
+                "ar-no-secret",
+                10,
+                deployment("tools", "ar"),
+                List.of(),
+                container("a", AR + "@" + digest('4'), '4'))));
 
-    List<ViolationTransition> google = send(pod(PodEvent.Type.ADDED, "google", 10, deployment("tools", "g"),
-        List.of("gcr-json-key"), container("a", "eu.gcr.io/acme/x@" + digest('5'), '5'),
-        container("b", "gcr.io/acme/y@" + digest('6'), '6'),
-        container("c", "europe-west1-docker.pkg.dev/acme/z@" + digest('7'), '7'),
-        container("d", "quay.io/acme/w@" + digest('8'), '8')));
+    List<ViolationTransition> google =
+        send(
+            pod(
+                PodEvent.Type.ADDED,
+                "google",
+                10,
+                deployment("tools", "g"),
+                List.of("gcr-json-key"),
+                container("a", "eu.gcr.io/acme/x@" + digest('5'), '5'),
+                container("b", "gcr.io/acme/y@" + digest('6'), '6'),
+                container("c", "europe-west1-docker.pkg.dev/acme/z@" + digest('7'), '7'),
+                container("d", "quay.io/acme/w@" + digest('8'), '8')));
 
     assertEquals(1, google.size(), google.toString());
-    assertEquals(List.of("a", "b", "c"), google.get(0).images().stream().map(i -> i.container()).toList());
+    assertEquals(
+        List.of("a", "b", "c"), google.get(0).images().stream().map(i -> i.container()).toList());
     assertEquals(digest('5'), google.get(0).images().get(0).digest());
   }
 
   @Test
   void aTagThatMovesUnderAWorkloadFlagsEveryPodRunningItUntilOneDigestIsLeft() {
     start(Map.of("hygiene.image-by-tag", "false"));
-    assertEquals(List.of(), send(pod(PodEvent.Type.ADDED, "api-1", 10, API, List.of(), container("api", AR + ":2.0", 'a'))));
-    assertEquals(List.of(), send(pod(PodEvent.Type.ADDED, "api-2", 10, API, List.of(), container("api", AR + ":2.0", 'a'))));
+    assertEquals(
+        List.of(),
+        send(
+            pod(
+                PodEvent.Type.ADDED,
+                "api-1",
+                10,
+                API,
+                List.of(),
+                container("api", AR + ":2.0", 'a'))));
+    assertEquals(
+        List.of(),
+        send(
+            pod(
+                PodEvent.Type.ADDED,
+                "api-2",
+                10,
+                API,
+                List.of(),
+                container("api", AR + ":2.0", 'a'))));
     // Another workload running the tag as another digest is no concern of this one.
-    assertEquals(List.of(), send(pod(PodEvent.Type.ADDED, "web-1", 10, deployment("payments", "web"), List.of(),
-        container("api", AR + ":2.0", 'b'))));
+    assertEquals(
+        List.of(),
+        send(
+            pod(
+                PodEvent.Type.ADDED,
+                "web-1",
+                10,
+                deployment("payments", "web"),
+                List.of(),
+                container("api", AR + ":2.0", 'b'))));
 
-    List<ViolationTransition> moved = send(pod(PodEvent.Type.ADDED, "api-3", 10, API, List.of(),
-        container("api", "us-docker.pkg.dev/acme/app/api:2.0", 'b')));
+    List<ViolationTransition> moved =
+        send(
+            pod(
+                PodEvent.Type.ADDED,
+                "api-3",
+                10,
+                API,
+                List.of(),
+                container("api", "us-docker.pkg.dev/acme/app/api:2.0", 'b')));
 
-    assertEquals(List.of("api-1", "api-2", "api-3"), moved.stream().map(ViolationTransition::podName).sorted().toList());
-    assertTrue(moved.stream().allMatch(v -> v.transition() == Transition.OPENED && v.rules().equals(List.of(TAG_MOVED))
-        && v.severity() == Severity.MEDIUM), moved.toString());
-    ViolationTransition third = moved.stream().filter(v -> v.podName().equals("api-3")).findFirst().orElseThrow();
+    assertEquals(
+        List.of("api-1", "api-2", "api-3"),
+        moved.stream().map(ViolationTransition::podName).sorted().toList());
+    assertTrue(
+        moved.stream()
+            .allMatch(
+                v ->
+                    v.transition() == Transition.OPENED
+                        && v.rules().equals(List.of(TAG_MOVED))
+                        && v.severity() == Severity.MEDIUM),
+        moved.toString());
+    ViolationTransition third =
+        moved.stream().filter(v -> v.podName().equals("api-3")).findFirst().orElseThrow();
     assertEquals(digest('b'), third.images().get(0).digest());
     assertTrue(third.reasons().get(0).contains(digest('a')), third.reasons().toString());
     assertEquals(3, h.gauge("vigil.hygiene.findings.open", "rule", TAG_MOVED));
 
     // Nothing hygiene sees changed.
-    assertEquals(List.of(), send(pod(PodEvent.Type.MODIFIED, "api-1", 11, API, List.of(), container("api", AR + ":2.0", 'a'))));
+    assertEquals(
+        List.of(),
+        send(
+            pod(
+                PodEvent.Type.MODIFIED,
+                "api-1",
+                11,
+                API,
+                List.of(),
+                container("api", AR + ":2.0", 'a'))));
 
-    List<ViolationTransition> settled = send(pod(PodEvent.Type.DELETED, "api-3", 11, API, List.of(),
-        container("api", AR + ":2.0", 'b')));
+    List<ViolationTransition> settled =
+        send(
+            pod(
+                PodEvent.Type.DELETED,
+                "api-3",
+                11,
+                API,
+                List.of(),
+                container("api", AR + ":2.0", 'b')));
 
-    assertEquals(List.of("api-1", "api-2", "api-3"), settled.stream().map(ViolationTransition::podName).sorted().toList());
-    assertTrue(settled.stream().allMatch(v -> v.transition() == Transition.RESOLVED), settled.toString());
-    assertEquals(List.of("pod deleted"), settled.stream().filter(v -> v.podName().equals("api-3")).findFirst()
-        .orElseThrow().reasons());
+    assertEquals(
+        List.of("api-1", "api-2", "api-3"),
+        settled.stream().map(ViolationTransition::podName).sorted().toList());
+    assertTrue(
+        settled.stream().allMatch(v -> v.transition() == Transition.RESOLVED), settled.toString());
+    assertEquals(
+        List.of("pod deleted"),
+        settled.stream()
+            .filter(v -> v.podName().equals("api-3"))
+            .findFirst()
+            .orElseThrow()
+            .reasons());
     assertEquals(0, h.gauge("vigil.hygiene.findings.open", "rule", TAG_MOVED));
   }
 
   @Test
   void switchedOffRulesPublishNothingAndRegistryPatternsAreConfigurable() {
-    start(Map.of("hygiene.image-by-tag", "false", "hygiene.tag-moved", "false",
-        "hygiene.google-registries", "registry.acme.example"));
+    start(
+        Map.of(
+            "hygiene.image-by-tag",
+            "false",
+            "hygiene.tag-moved",
+            "false",
+            "hygiene.google-registries",
+            "registry.acme.example"));
 
-    assertEquals(List.of(), send(pod(PodEvent.Type.ADDED, "api-1", 10, API, List.of("key"),
-        container("api", AR + ":2.0", 'a'))));
-    assertEquals(List.of(), send(pod(PodEvent.Type.ADDED, "api-2", 10, API, List.of(), container("api", AR + ":2.0", 'b'))));
-    List<ViolationTransition> own = send(pod(PodEvent.Type.ADDED, "own", 10, API, List.of("key"),
-        container("api", "registry.acme.example/app@" + digest('c'), 'c')));
+    assertEquals(
+        List.of(),
+        send(
+            pod(
+                PodEvent.Type.ADDED,
+                "api-1",
+                10,
+                API,
+                List.of("key"),
+                container("api", AR + ":2.0", 'a'))));
+    assertEquals(
+        List.of(),
+        send(
+            pod(
+                PodEvent.Type.ADDED,
+                "api-2",
+                10,
+                API,
+                List.of(),
+                container("api", AR + ":2.0", 'b'))));
+    List<ViolationTransition> own =
+        send(
+            pod(
+                PodEvent.Type.ADDED,
+                "own",
+                10,
+                API,
+                List.of("key"),
+                container("api", "registry.acme.example/app@" + digest('c'), 'c')));
     assertEquals(List.of(PULL_SECRET), own.get(0).rules());
   }
 
   @Test
   void unusableHygieneSettingsFailNamingTheKey() {
-    var bool = assertThrows(SettingException.class,
-        () -> StreamsSettings.fromMap(Map.of("hygiene.tag-moved", "sometimes"), "127.0.0.1:9", dir));
+    var bool =
+        assertThrows(
+            SettingException.class,
+            () ->
+                StreamsSettings.fromMap(
+                    Map.of("hygiene.tag-moved", "sometimes"), "127.0.0.1:9", dir));
     assertTrue(bool.getMessage().startsWith("hygiene.tag-moved=sometimes"), bool.getMessage());
-    var pattern = assertThrows(SettingException.class,
-        () -> StreamsSettings.fromMap(Map.of("hygiene.google-registries", "gcr.io/acme"), "127.0.0.1:9", dir));
-    assertTrue(pattern.getMessage().startsWith("hygiene.google-registries=gcr.io/acme"),
+    var pattern =
+        assertThrows(
+            SettingException.class,
+            () ->
+                StreamsSettings.fromMap(
+                    Map.of("hygiene.google-registries", "gcr.io/acme"), "127.0.0.1:9", dir));
+    assertTrue(
+        pattern.getMessage().startsWith("hygiene.google-registries=gcr.io/acme"),
         pattern.getMessage());
   }
 
   @Test
   void aHygieneStateThatNoLongerReadsStartsAfreshInsteadOfFailingItsPodForGood() {
     ForgivingJsonSerde<HygienePodState> serde = new ForgivingJsonSerde<>(HygienePodState.class);
-    HygienePodState state = new HygienePodState(HygienePodState.trimmed(pod(PodEvent.Type.ADDED, "api-1", 10, API,
-        List.of(), container("api", AR + ":2.0", 'a'))), Map.of(), List.of(), null);
+    HygienePodState state =
+        new HygienePodState(
+            HygienePodState.trimmed(
+                pod(
+                    PodEvent.Type.ADDED,
+                    "api-1",
+                    10,
+                    API,
+                    List.of(),
+                    container("api", AR + ":2.0", 'a'))),
+            Map.of(),
+            List.of(),
+            null);
 
-    assertEquals(state, serde.deserializer().deserialize("s", serde.serializer().serialize("s", state)));
-    assertNull(serde.deserializer().deserialize("s", "{\"pod\": 42}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertEquals(
+        state, serde.deserializer().deserialize("s", serde.serializer().serialize("s", state)));
+    assertNull(
+        serde
+            .deserializer()
+            .deserialize("s", "{\"pod\": 42}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   @Test
@@ -280,31 +528,59 @@ class HygieneTest {
     start();
     for (String rule : List.of(BY_TAG, TAG_MOVED, PULL_SECRET)) {
       for (String t : List.of("opened", "changed", "resolved")) {
-        assertTrue(h.registry.find("vigil.hygiene.transitions").tags("rule", rule, "transition", t).counter() != null,
+        assertTrue(
+            h.registry
+                    .find("vigil.hygiene.transitions")
+                    .tags("rule", rule, "transition", t)
+                    .counter()
+                != null,
             rule + " " + t);
       }
-      assertTrue(h.registry.find("vigil.hygiene.findings.open").tags("rule", rule).gauge() != null, rule);
+      assertTrue(
+          h.registry.find("vigil.hygiene.findings.open").tags("rule", rule).gauge() != null, rule);
     }
   }
 
   @Test
   void findingsAreValidViolationTransitionV2Records() throws Exception {
     start();
-    send(pod(PodEvent.Type.ADDED, "api-1", 10, API, List.of("ar-key"), container("api", AR + ":2.0", 'a')));
+    send(
+        pod(
+            PodEvent.Type.ADDED,
+            "api-1",
+            10,
+            API,
+            List.of("ar-key"),
+            container("api", AR + ":2.0", 'a')));
     send(pod(PodEvent.Type.ADDED, "api-2", 10, API, List.of(), container("api", AR + ":2.0", 'b')));
-    send(pod(PodEvent.Type.DELETED, "api-1", 11, API, List.of("ar-key"), container("api", AR + ":2.0", 'a')));
+    send(
+        pod(
+            PodEvent.Type.DELETED,
+            "api-1",
+            11,
+            API,
+            List.of("ar-key"),
+            container("api", AR + ":2.0", 'a')));
     JsonSchema schema;
-    try (InputStream in = Topics.class.getClassLoader().getResourceAsStream("schemas/" + Topics.VIOLATIONS.schema())) {
-      schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(Json.mapper().readTree(in),
-          SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build());
+    try (InputStream in =
+        Topics.class
+            .getClassLoader()
+            .getResourceAsStream("schemas/" + Topics.VIOLATIONS.schema())) {
+      schema =
+          JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+              .getSchema(
+                  Json.mapper().readTree(in),
+                  SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build());
     }
 
     // Both per-pod rules and tag-moved, opened and resolved.
     assertEquals(9, hygiene.size());
-    assertEquals(List.of(BY_TAG, PULL_SECRET, TAG_MOVED), hygiene.stream().map(v -> v.rules().get(0)).distinct()
-        .sorted().toList());
+    assertEquals(
+        List.of(BY_TAG, PULL_SECRET, TAG_MOVED),
+        hygiene.stream().map(v -> v.rules().get(0)).distinct().sorted().toList());
     for (ViolationTransition v : hygiene) {
-      JsonNode doc = Json.mapper().readTree(Topics.VIOLATIONS.valueSerde().serializer().serialize("t", v));
+      JsonNode doc =
+          Json.mapper().readTree(Topics.VIOLATIONS.valueSerde().serializer().serialize("t", v));
       assertEquals(List.of(), List.copyOf(schema.validate(doc)), doc.toString());
       assertEquals("hygiene", doc.path("category").asText());
     }

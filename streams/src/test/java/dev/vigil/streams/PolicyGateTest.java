@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.schemas.CloudEvents;
-import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.DeadLetter;
+import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.WorkloadRef;
@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The last good policy survives compaction: only accepted revisions reach {@code
- * vigil.policies.accepted}, which the global policy store reads; rejected ones go to the dead-letter
- * topic only.
+ * vigil.policies.accepted}, which the global policy store reads; rejected ones go to the
+ * dead-letter topic only.
  */
 class PolicyGateTest {
 
@@ -44,20 +44,33 @@ class PolicyGateTest {
       h.send(Topics.POLICIES, good.key(), good).send(Topics.POLICIES, bad.key(), bad);
       policiesCompacted.put(bad.key(), bad); // compaction keeps the last record per key
 
-      var accepted = h.driver.createOutputTopic(Topics.POLICIES_ACCEPTED.name(), new StringDeserializer(),
-          Topics.POLICIES_ACCEPTED.valueSerde().deserializer()).readRecordsToList();
-      assertEquals(List.of(1L), accepted.stream().map(r -> r.value().version()).toList(),
+      var accepted =
+          h.driver
+              .createOutputTopic(
+                  Topics.POLICIES_ACCEPTED.name(),
+                  new StringDeserializer(),
+                  Topics.POLICIES_ACCEPTED.valueSerde().deserializer())
+              .readRecordsToList();
+      assertEquals(
+          List.of(1L),
+          accepted.stream().map(r -> r.value().version()).toList(),
           "only the accepted revision is on vigil.policies.accepted");
       accepted.forEach(r -> acceptedCompacted.put(r.key(), r.value()));
 
-      var dead = h.driver.createOutputTopic(Topics.DEAD_LETTER.name(), new StringDeserializer(),
-          Topics.DEAD_LETTER.valueSerde().deserializer()).readRecordsToList();
+      var dead =
+          h.driver
+              .createOutputTopic(
+                  Topics.DEAD_LETTER.name(),
+                  new StringDeserializer(),
+                  Topics.DEAD_LETTER.valueSerde().deserializer())
+              .readRecordsToList();
       assertEquals(1, dead.size(), "the rejected revision is dead-lettered at once, once");
       DeadLetter d = dead.get(0).value();
       assertEquals(Topics.POLICIES.name(), d.source());
       assertEquals(bad.key(), dead.get(0).key());
       assertTrue(d.error().contains("version 2"), d.error());
-      assertEquals(Topics.DEAD_LETTER.ceType(),
+      assertEquals(
+          Topics.DEAD_LETTER.ceType(),
           new String(dead.get(0).headers().lastHeader(CloudEvents.TYPE).value()));
     }
 
@@ -65,12 +78,15 @@ class PolicyGateTest {
     try (TopologyHarness h = new TopologyHarness(dir.resolve("second"))) {
       acceptedCompacted.forEach((k, v) -> h.send(Topics.POLICIES_ACCEPTED, k, v));
       policiesCompacted.forEach((k, v) -> h.send(Topics.POLICIES, k, v));
-      h.send(Topics.POD_EVENTS, "us-central1-a.prod/payments/api-1",
+      h.send(
+          Topics.POD_EVENTS,
+          "us-central1-a.prod/payments/api-1",
           added("payments", "api-1", 10, OWNER, image(API, 'a')));
       h.advance(Duration.ofSeconds(1));
       var v = h.newVerdicts();
       assertEquals(Decision.ALLOW, v.get(0).decision(), v.toString());
-      assertTrue(v.get(0).policyVersions().get(0).endsWith("@1"), v.get(0).policyVersions().toString());
+      assertTrue(
+          v.get(0).policyVersions().get(0).endsWith("@1"), v.get(0).policyVersions().toString());
     }
   }
 
@@ -79,11 +95,18 @@ class PolicyGateTest {
     PolicyDocument good = Fixtures.enforced(1, "ALWAYS_ALLOW");
     try (TopologyHarness h = new TopologyHarness(dir)) {
       h.send(Topics.POLICIES, good.key(), good).send(Topics.POLICIES, good.key(), null);
-      var accepted = h.driver.createOutputTopic(Topics.POLICIES_ACCEPTED.name(), new StringDeserializer(),
-          Topics.POLICIES_ACCEPTED.valueSerde().deserializer()).readRecordsToList();
+      var accepted =
+          h.driver
+              .createOutputTopic(
+                  Topics.POLICIES_ACCEPTED.name(),
+                  new StringDeserializer(),
+                  Topics.POLICIES_ACCEPTED.valueSerde().deserializer())
+              .readRecordsToList();
       assertEquals(2, accepted.size());
       assertEquals(null, accepted.get(1).value());
-      h.send(Topics.POD_EVENTS, "us-central1-a.prod/payments/api-1",
+      h.send(
+          Topics.POD_EVENTS,
+          "us-central1-a.prod/payments/api-1",
           added("payments", "api-1", 10, OWNER, image(API, 'a')));
       assertEquals(Decision.UNKNOWN, h.newVerdicts().get(0).decision(), "no policy in force");
     }

@@ -55,8 +55,10 @@ class QuietViolationsTest {
    * the CI attestation; {@code sandbox} denied with {@code sandboxEnforcement}; and, when {@code
    * serviceAccountRule}, every pod of {@code payments:default} denied.
    */
-  static PolicyDocument policy(long version, String sandboxEnforcement, boolean serviceAccountRule) {
-    String y = """
+  static PolicyDocument policy(
+      long version, String sandboxEnforcement, boolean serviceAccountRule) {
+    String y =
+        """
         name: projects/acme/policy
         globalPolicyEvaluationMode: DISABLE
         defaultAdmissionRule:
@@ -70,16 +72,19 @@ class QuietViolationsTest {
           sandbox:
             evaluationMode: ALWAYS_DENY
             enforcementMode: %s
-        """.formatted(Fixtures.ATTESTOR, sandboxEnforcement);
+        """
+            .formatted(Fixtures.ATTESTOR, sandboxEnforcement);
     if (serviceAccountRule) {
-      y += """
+      y +=
+          """
           kubernetesServiceAccountAdmissionRules:
             payments:default:
               evaluationMode: ALWAYS_DENY
               enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
           """;
     }
-    return Fixtures.document(PolicyDocument.Kind.BINAUTHZ_POLICY, "projects/acme/policy", version, y);
+    return Fixtures.document(
+        PolicyDocument.Kind.BINAUTHZ_POLICY, "projects/acme/policy", version, y);
   }
 
   private void send(PolicyDocument p) {
@@ -122,15 +127,39 @@ class QuietViolationsTest {
     assertEquals(List.of(Fixtures.ATTESTOR), i.attestorsMissing());
     assertEquals(List.of(), i.checksFailed());
     assertTrue(i.reasons().stream().anyMatch(r -> r.contains("missing")), i.reasons().toString());
-    assertTrue(t.policyVersions().stream().anyMatch(v -> v.endsWith("projects/acme/policy@1")), t.policyVersions().toString());
-    assertEquals("payments/api-1: DENY: c0 " + API + "@sha256:aaaa… fails " + PAYMENTS_RULE
-        + " (no attestation by built-by-ci)", t.summary());
-    assertEquals(1, h.gauge("vigil.violations.open", "namespace", "payments", "rule", PAYMENTS_RULE,
-        "decision", "deny", "severity", "high"));
-    assertEquals(1, h.counter("vigil.violation.transitions", "transition", "opened", "severity", "high"));
-    assertEquals(0, h.counter("vigil.violation.transitions", "transition", "opened", "severity", "critical"));
-    assertNotNull(h.registry.find("vigil.violation.transitions").tags("transition", "changed", "severity", "critical")
-        .counter(), "counters are born at zero for every transition and severity");
+    assertTrue(
+        t.policyVersions().stream().anyMatch(v -> v.endsWith("projects/acme/policy@1")),
+        t.policyVersions().toString());
+    assertEquals(
+        "payments/api-1: DENY: c0 "
+            + API
+            + "@sha256:aaaa… fails "
+            + PAYMENTS_RULE
+            + " (no attestation by built-by-ci)",
+        t.summary());
+    assertEquals(
+        1,
+        h.gauge(
+            "vigil.violations.open",
+            "namespace",
+            "payments",
+            "rule",
+            PAYMENTS_RULE,
+            "decision",
+            "deny",
+            "severity",
+            "high"));
+    assertEquals(
+        1, h.counter("vigil.violation.transitions", "transition", "opened", "severity", "high"));
+    assertEquals(
+        0,
+        h.counter("vigil.violation.transitions", "transition", "opened", "severity", "critical"));
+    assertNotNull(
+        h.registry
+            .find("vigil.violation.transitions")
+            .tags("transition", "changed", "severity", "critical")
+            .counter(),
+        "counters are born at zero for every transition and severity");
   }
 
   @Test
@@ -144,19 +173,34 @@ class QuietViolationsTest {
     // then every pod is judged again under version 2, and nothing is published about it
     List<Verdict> rejudged = h.newVerdicts();
     assertEquals(2, rejudged.size(), rejudged.toString());
-    assertTrue(rejudged.stream().allMatch(v -> v.trigger() == Verdict.Trigger.POLICY_CHANGE
-        && v.policyVersions().stream().anyMatch(x -> x.endsWith("policy@2"))), rejudged.toString());
+    assertTrue(
+        rejudged.stream()
+            .allMatch(
+                v ->
+                    v.trigger() == Verdict.Trigger.POLICY_CHANGE
+                        && v.policyVersions().stream().anyMatch(x -> x.endsWith("policy@2"))),
+        rejudged.toString());
     assertEquals(List.of(), h.newViolations());
 
     // and a later transition carries the version in force and the same violation id
-    send(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 12, deployment("payments", "api"), image(API, 'a')));
+    send(
+        Fixtures.pod(
+            PodEvent.Type.DELETED,
+            "payments",
+            "api-1",
+            12,
+            deployment("payments", "api"),
+            image(API, 'a')));
     List<ViolationTransition> resolved = h.newViolations();
     assertEquals(1, resolved.size());
     assertEquals(Transition.RESOLVED, resolved.get(0).transition());
     assertEquals(open.violationId(), resolved.get(0).violationId());
-    assertTrue(resolved.get(0).policyVersions().stream().anyMatch(v -> v.endsWith("policy@2")),
+    assertTrue(
+        resolved.get(0).policyVersions().stream().anyMatch(v -> v.endsWith("policy@2")),
         resolved.get(0).policyVersions().toString());
-    assertEquals(open.images().get(0).digest(), resolved.get(0).images().get(0).digest(),
+    assertEquals(
+        open.images().get(0).digest(),
+        resolved.get(0).images().get(0).digest(),
         "RESOLVED names the images that were failing");
     assertEquals(Severity.HIGH, resolved.get(0).severity());
     assertEquals(0, h.gauge("vigil.violations.open", "namespace", "payments", "severity", "high"));
@@ -177,7 +221,8 @@ class QuietViolationsTest {
     assertEquals(open.violationId(), changed.violationId());
     assertEquals(Decision.DENY, changed.previous());
     assertEquals(Decision.DENY, changed.current());
-    assertEquals(List.of("kubernetesServiceAccountAdmissionRules[payments:default]"), changed.rules());
+    assertEquals(
+        List.of("kubernetesServiceAccountAdmissionRules[payments:default]"), changed.rules());
     assertEquals(List.of(), changed.images().get(0).attestorsMissing());
 
     // and nothing more while nothing changes
@@ -187,19 +232,29 @@ class QuietViolationsTest {
 
   @Test
   void severityFollowsTheConfiguredOverrides() {
-    ViolationTransition t = opened(Map.of(
-        StreamsSettings.SEVERITY_NAMESPACES.key(), "payments=critical, sandbox=low",
-        StreamsSettings.SEVERITY_RULES.key(), "kubernetesServiceAccountAdmissionRules[payments:default]=medium"));
+    ViolationTransition t =
+        opened(
+            Map.of(
+                StreamsSettings.SEVERITY_NAMESPACES.key(), "payments=critical, sandbox=low",
+                StreamsSettings.SEVERITY_RULES.key(),
+                    "kubernetesServiceAccountAdmissionRules[payments:default]=medium"));
     assertEquals(Severity.CRITICAL, t.severity());
-    assertEquals(1, h.counter("vigil.violation.transitions", "transition", "opened", "severity", "critical"));
+    assertEquals(
+        1,
+        h.counter("vigil.violation.transitions", "transition", "opened", "severity", "critical"));
 
     send(policy(2, "DRYRUN_AUDIT_LOG_ONLY", true));
     h.advance(POLL).advance(POLL);
     List<ViolationTransition> changed = h.newViolations();
     assertEquals(1, changed.size());
-    assertEquals(Severity.MEDIUM, changed.get(0).severity(), "a rule's override comes before the namespace's");
-    assertEquals(1, h.gauge("vigil.violations.open", "namespace", "payments", "severity", "medium"));
-    assertEquals(0, h.gauge("vigil.violations.open", "namespace", "payments", "severity", "critical"));
+    assertEquals(
+        Severity.MEDIUM,
+        changed.get(0).severity(),
+        "a rule's override comes before the namespace's");
+    assertEquals(
+        1, h.gauge("vigil.violations.open", "namespace", "payments", "severity", "medium"));
+    assertEquals(
+        0, h.gauge("vigil.violations.open", "namespace", "payments", "severity", "critical"));
   }
 
   @Test
@@ -220,7 +275,8 @@ class QuietViolationsTest {
     send(new Fixtures.Signer().attestor(1));
     send(policy(1, "DRYRUN_AUDIT_LOG_ONLY", false));
     h.advance(POLL);
-    // given the pod state the previous version wrote (open violation with reasons, no severity or images)
+    // given the pod state the previous version wrote (open violation with reasons, no severity or
+    // images)
     PodState before;
     try (InputStream in = getClass().getResourceAsStream("PodStateSerdeTest.before-v2.json")) {
       before = new PodStateSerde().deserializer().deserialize(StoreNames.PODS, in.readAllBytes());
@@ -237,7 +293,8 @@ class QuietViolationsTest {
     // then it is judged the same: no transition; the state takes the v2 shape
     assertEquals(1, h.newVerdicts().size());
     assertEquals(List.of(), h.newViolations());
-    PodState after = h.driver.<String, PodState>getKeyValueStore(StoreNames.PODS).get(before.pod().key());
+    PodState after =
+        h.driver.<String, PodState>getKeyValueStore(StoreNames.PODS).get(before.pod().key());
     assertEquals(Severity.HIGH, after.violation().severity());
     assertEquals(before.violation().violationId(), after.violation().violationId());
     assertEquals(digest('a'), after.violation().images().get(0).digest());

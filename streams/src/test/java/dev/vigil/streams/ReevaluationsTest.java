@@ -8,8 +8,8 @@ import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.JsonSerde;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.Verdict;
-import java.time.Clock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,35 +23,51 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Re-evaluations over many pods are done in bounded runs that together judge every pod a scan
- * picks exactly once, in the store's key order, resuming where the last run stopped.
+ * Re-evaluations over many pods are done in bounded runs that together judge every pod a scan picks
+ * exactly once, in the store's key order, resuming where the last run stopped.
  */
 class ReevaluationsTest {
 
-  static final Reevaluations.Limits SMALL = new Reevaluations.Limits(100, 100, Duration.ofHours(1), 30);
+  static final Reevaluations.Limits SMALL =
+      new Reevaluations.Limits(100, 100, Duration.ofHours(1), 30);
 
   KeyValueStore<String, PodState> pods;
   KeyValueStore<String, String> byDigest;
   KeyValueStore<String, String> progress;
   SimpleMeterRegistry registry = new SimpleMeterRegistry();
   Reevaluations work;
+
   /** What the judge saw, in order: key and trigger. */
   List<String> judged = new ArrayList<>();
+
   Map<String, Integer> timesJudged = new HashMap<>();
 
   @BeforeEach
   void stores() {
     MockProcessorContext<String, String> ctx = new MockProcessorContext<>();
-    pods = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("pods"), Serdes.String(),
-        new JsonSerde<>(PodState.class)).withLoggingDisabled().build();
+    pods =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore("pods"),
+                Serdes.String(),
+                new JsonSerde<>(PodState.class))
+            .withLoggingDisabled()
+            .build();
     pods.init(ctx.getStateStoreContext(), pods);
-    byDigest = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("by-digest"), Serdes.String(),
-        Serdes.String()).withLoggingDisabled().build();
+    byDigest =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore("by-digest"), Serdes.String(), Serdes.String())
+            .withLoggingDisabled()
+            .build();
     byDigest.init(ctx.getStateStoreContext(), byDigest);
-    progress = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("progress"), Serdes.String(),
-        Serdes.String()).withLoggingDisabled().build();
+    progress =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore("progress"), Serdes.String(), Serdes.String())
+            .withLoggingDisabled()
+            .build();
     progress.init(ctx.getStateStoreContext(), progress);
-    work = new Reevaluations(pods, byDigest, progress, new VigilMetrics(registry, Clock.systemUTC()), SMALL);
+    work =
+        new Reevaluations(
+            pods, byDigest, progress, new VigilMetrics(registry, Clock.systemUTC()), SMALL);
   }
 
   /** Stores {@code n} running pods p0000..; every third runs image b, the others image a. */
@@ -59,8 +75,14 @@ class ReevaluationsTest {
     for (int i = 0; i < n; i++) {
       String name = String.format("p%04d", i);
       char img = i % 3 == 0 ? 'b' : 'a';
-      PodEvent e = Fixtures.pod(PodEvent.Type.ADDED, "shop", name, 1, Fixtures.deployment("shop", "web"),
-          Fixtures.image("us-docker.pkg.dev/acme/prod/web", img));
+      PodEvent e =
+          Fixtures.pod(
+              PodEvent.Type.ADDED,
+              "shop",
+              name,
+              1,
+              Fixtures.deployment("shop", "web"),
+              Fixtures.image("us-docker.pkg.dev/acme/prod/web", img));
       PodState s = PodState.fresh(e).evaluated(Decision.ALLOW, List.of("policy@1"), "fp", null);
       pods.put(e.key(), s);
       byDigest.put(Fixtures.digest(img) + "|" + e.key(), "");
@@ -78,22 +100,27 @@ class ReevaluationsTest {
     return s.policyVersions().equals(List.of("policy@1")) ? Verdict.Trigger.POLICY_CHANGE : null;
   }
 
-  /** As the processor's: policy scans pick pods under policy 1, sweeps forget pods deleted before T0 + 1 h. */
-  static final Reevaluations.Rules RULES = new Reevaluations.Rules() {
-    @Override
-    public Verdict.Trigger which(Reevaluations.Scan scan, PodState s) {
-      return switch (scan.reason()) {
-        case "policy_change" -> underPolicy1(s);
-        case "freshness" -> null;
-        default -> scan.trigger();
-      };
-    }
+  /**
+   * As the processor's: policy scans pick pods under policy 1, sweeps forget pods deleted before T0
+   * + 1 h.
+   */
+  static final Reevaluations.Rules RULES =
+      new Reevaluations.Rules() {
+        @Override
+        public Verdict.Trigger which(Reevaluations.Scan scan, PodState s) {
+          return switch (scan.reason()) {
+            case "policy_change" -> underPolicy1(s);
+            case "freshness" -> null;
+            default -> scan.trigger();
+          };
+        }
 
-    @Override
-    public boolean forget(Reevaluations.Scan scan, PodState s) {
-      return scan.reason().equals("freshness") && s.deletedAt().isBefore(Fixtures.T0.plusSeconds(3600));
-    }
-  };
+        @Override
+        public boolean forget(Reevaluations.Scan scan, PodState s) {
+          return scan.reason().equals("freshness")
+              && s.deletedAt().isBefore(Fixtures.T0.plusSeconds(3600));
+        }
+      };
 
   void run() {
     work.run(0, RULES, this::judge);
@@ -118,8 +145,10 @@ class ReevaluationsTest {
 
     assertFalse(work.pending());
     assertEquals(250, timesJudged.size());
-    assertTrue(timesJudged.values().stream().allMatch(n -> n == 1), "each pod once: " + timesJudged);
-    assertEquals(1, completedRuns("policy_change"), "the duration is recorded once, when the scan ends");
+    assertTrue(
+        timesJudged.values().stream().allMatch(n -> n == 1), "each pod once: " + timesJudged);
+    assertEquals(
+        1, completedRuns("policy_change"), "the duration is recorded once, when the scan ends");
   }
 
   @Test
@@ -130,13 +159,16 @@ class ReevaluationsTest {
     assertEquals(100, judged.size());
     // Kafka Streams revives the task: the stores keep what was committed, and a new processor
     // (init() again) builds its re-evaluations from them; nothing is kept in memory.
-    work = new Reevaluations(pods, byDigest, progress, new VigilMetrics(registry, Clock.systemUTC()), SMALL);
+    work =
+        new Reevaluations(
+            pods, byDigest, progress, new VigilMetrics(registry, Clock.systemUTC()), SMALL);
     assertTrue(work.pending(), "the scan under way is in the progress store");
     while (work.pending()) {
       run();
     }
     assertEquals(250, timesJudged.size());
-    assertTrue(timesJudged.values().stream().allMatch(n -> n == 1), "each pod once: " + timesJudged);
+    assertTrue(
+        timesJudged.values().stream().allMatch(n -> n == 1), "each pod once: " + timesJudged);
   }
 
   @Test
@@ -244,7 +276,13 @@ class ReevaluationsTest {
   }
 
   private String key(int i) {
-    return Fixtures.pod(PodEvent.Type.ADDED, "shop", String.format("p%04d", i), 1,
-        Fixtures.deployment("shop", "web"), Fixtures.image("us-docker.pkg.dev/acme/prod/web", 'a')).key();
+    return Fixtures.pod(
+            PodEvent.Type.ADDED,
+            "shop",
+            String.format("p%04d", i),
+            1,
+            Fixtures.deployment("shop", "web"),
+            Fixtures.image("us-docker.pkg.dev/acme/prod/web", 'a'))
+        .key();
   }
 }

@@ -24,8 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Runs every scenario folder under {@code src/test/resources/scenarios/}: feeds its input files
- * (one Vigil record per line, one file per topic) through the topology, then the files under
- * {@code later/}, and compares the violation transitions and follow-up changes with {@code
+ * (one Vigil record per line, one file per topic) through the topology, then the files under {@code
+ * later/}, and compares the violation transitions and follow-up changes with {@code
  * expected-violations.jsonl} and {@code expected-followups.jsonl} (the fields listed there, in
  * order). To re-record the expectations after a deliberate change: {@code
  * -Dvigil.update-scenarios=true}, then review the diff.
@@ -33,20 +33,35 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ScenarioTest {
 
   static final Path ROOT = Path.of("src", "test", "resources", "scenarios");
-  static final List<Topic<?>> INPUT_ORDER = List.of(Topics.POLICIES, Topics.ATTESTATIONS,
-      Topics.IMAGE_METADATA, Topics.POD_EVENTS, Topics.ADMISSION_EVENTS, Topics.FOLLOWUP_ACKS);
-  static final List<String> VIOLATION_FIELDS = List.of("transition", "namespace", "podName", "previous", "current");
-  static final List<String> FOLLOWUP_FIELDS = List.of("followUpId", "kind", "state", "podCount", "reevaluation");
+  static final List<Topic<?>> INPUT_ORDER =
+      List.of(
+          Topics.POLICIES,
+          Topics.ATTESTATIONS,
+          Topics.IMAGE_METADATA,
+          Topics.POD_EVENTS,
+          Topics.ADMISSION_EVENTS,
+          Topics.FOLLOWUP_ACKS);
+  static final List<String> VIOLATION_FIELDS =
+      List.of("transition", "namespace", "podName", "previous", "current");
+  static final List<String> FOLLOWUP_FIELDS =
+      List.of("followUpId", "kind", "state", "podCount", "reevaluation");
 
   @TempDir Path dir;
 
   static Stream<String> scenarios() throws IOException {
     try (Stream<Path> s = Files.list(ROOT)) {
-      return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList().stream();
+      return s
+          .filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .sorted()
+          .toList()
+          .stream();
     }
   }
 
-  /** The file of a topic in a scenario folder: {@code vigil.pod-events} → {@code pod-events.jsonl}. */
+  /**
+   * The file of a topic in a scenario folder: {@code vigil.pod-events} → {@code pod-events.jsonl}.
+   */
   static String fileName(Topic<?> t) {
     return t.name().substring("vigil.".length()) + ".jsonl";
   }
@@ -65,12 +80,24 @@ class ScenarioTest {
       }
       h.drain();
       if (Boolean.getBoolean("vigil.print-scenarios")) {
-        h.allViolations.forEach(v -> System.out.println("VIOLATION " + new String(Json.write(v), StandardCharsets.UTF_8)));
-        h.allVerdicts.forEach(v -> System.out.println("VERDICT " + new String(Json.write(v), StandardCharsets.UTF_8)));
-        h.allFollowUps.forEach(v -> System.out.println("FOLLOWUP " + new String(Json.write(v), StandardCharsets.UTF_8)));
-        h.allDeadLetters.forEach(v -> System.out.println("DEADLETTER " + new String(Json.write(v), StandardCharsets.UTF_8)));
+        h.allViolations.forEach(
+            v ->
+                System.out.println(
+                    "VIOLATION " + new String(Json.write(v), StandardCharsets.UTF_8)));
+        h.allVerdicts.forEach(
+            v ->
+                System.out.println("VERDICT " + new String(Json.write(v), StandardCharsets.UTF_8)));
+        h.allFollowUps.forEach(
+            v ->
+                System.out.println(
+                    "FOLLOWUP " + new String(Json.write(v), StandardCharsets.UTF_8)));
+        h.allDeadLetters.forEach(
+            v ->
+                System.out.println(
+                    "DEADLETTER " + new String(Json.write(v), StandardCharsets.UTF_8)));
       }
-      check(folder.resolve("expected-violations.jsonl"), project(h.allViolations, VIOLATION_FIELDS));
+      check(
+          folder.resolve("expected-violations.jsonl"), project(h.allViolations, VIOLATION_FIELDS));
       check(folder.resolve("expected-followups.jsonl"), project(h.allFollowUps, FOLLOWUP_FIELDS));
     }
   }
@@ -84,7 +111,8 @@ class ScenarioTest {
     }
   }
 
-  private static <V> void feedFile(TopologyHarness h, Topic<V> topic, Path file) throws IOException {
+  private static <V> void feedFile(TopologyHarness h, Topic<V> topic, Path file)
+      throws IOException {
     for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
       if (line.isBlank()) {
         continue;
@@ -139,11 +167,17 @@ class ScenarioTest {
 
   private static void check(Path expectedFile, List<String> actual) throws IOException {
     if (Boolean.getBoolean("vigil.update-scenarios")) {
-      Files.writeString(expectedFile, actual.isEmpty() ? "" : String.join("\n", actual) + "\n", StandardCharsets.UTF_8);
+      Files.writeString(
+          expectedFile,
+          actual.isEmpty() ? "" : String.join("\n", actual) + "\n",
+          StandardCharsets.UTF_8);
     }
-    List<String> expected = Files.exists(expectedFile)
-        ? Files.readAllLines(expectedFile, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList()
-        : List.of();
+    List<String> expected =
+        Files.exists(expectedFile)
+            ? Files.readAllLines(expectedFile, StandardCharsets.UTF_8).stream()
+                .filter(l -> !l.isBlank())
+                .toList()
+            : List.of();
     List<JsonNode> e = new ArrayList<>();
     for (String l : expected) {
       e.add(Json.mapper().readTree(l));

@@ -24,12 +24,14 @@ class StoreFactsTest {
       "sha256:" + HEX,
       "containerd://sha256:" + HEX,
       "us-docker.pkg.dev/acme/prod/api:1.2",
-      "repo@sha256:" + HEX.substring(1),                      // 63 digits
-      "repo@sha256:" + HEX.toUpperCase(),                     // upper case is not a digest here
-      "sha256:xyz sha256:" + HEX,                             // the second occurrence
-      "sha256:" + HEX + "ff",                                 // longer: the first 64
+      "repo@sha256:" + HEX.substring(1), // 63 digits
+      "repo@sha256:" + HEX.toUpperCase(), // upper case is not a digest here
+      "sha256:xyz sha256:" + HEX, // the second occurrence
+      "sha256:" + HEX + "ff", // longer: the first 64
       "sha256:sha256:" + HEX,
-      "", "sha256:", "sha256",
+      "",
+      "sha256:",
+      "sha256",
     };
     for (String c : cases) {
       assertEquals(byRegex(c), StoreFacts.find(c), c);

@@ -22,13 +22,17 @@ class StreamsSettingsTest {
 
   @Test
   void settingsFailNamingTheKey() {
-    var ex = assertThrows(SettingException.class, () -> of(Map.of("streams.change-poll-interval", "soon")));
+    var ex =
+        assertThrows(
+            SettingException.class, () -> of(Map.of("streams.change-poll-interval", "soon")));
     var unknown = assertThrows(SettingException.class, () -> of(Map.of("streams.thread", "2")));
 
     assertTrue(ex.getMessage().startsWith("streams.change-poll-interval=soon"), ex.getMessage());
-    assertTrue(unknown.getMessage().contains("unknown setting streams.thread"), unknown.getMessage());
+    assertTrue(
+        unknown.getMessage().contains("unknown setting streams.thread"), unknown.getMessage());
     assertEquals("exactly_once_v2", of(Map.of()).streamsProperties().get("processing.guarantee"));
-    assertEquals(true, of(Map.of()).streamsProperties().get("ensure.explicit.internal.resource.naming"));
+    assertEquals(
+        true, of(Map.of()).streamsProperties().get("ensure.explicit.internal.resource.naming"));
   }
 
   @Test
@@ -50,21 +54,25 @@ class StreamsSettingsTest {
     var three = of(Map.of("streams.replication-factor", "3")).streamsProperties();
     assertEquals(3, three.get("replication.factor"));
     assertEquals("2", three.get("topic.min.insync.replicas"));
-    var ex = assertThrows(SettingException.class, () -> of(Map.of("streams.replication-factor", "0")));
+    var ex =
+        assertThrows(SettingException.class, () -> of(Map.of("streams.replication-factor", "0")));
     assertTrue(ex.getMessage().startsWith("streams.replication-factor=0"), ex.getMessage());
   }
 
   @Test
   void streamThreadsBecomeNumStreamThreads() {
-    assertEquals(4, of(Map.of("streams.threads", "4")).streamsProperties().get("num.stream.threads"));
+    assertEquals(
+        4, of(Map.of("streams.threads", "4")).streamsProperties().get("num.stream.threads"));
   }
 
   @Test
   void aClientConfigSettingNumStreamThreadsIsRefusedNamingTheSettingToUse() {
     StreamsSettings s = of(Map.of());
 
-    var ex = assertThrows(SettingException.class,
-        () -> s.rejectOverrides(Map.of("num.stream.threads", "4", "security.protocol", "SSL")));
+    var ex =
+        assertThrows(
+            SettingException.class,
+            () -> s.rejectOverrides(Map.of("num.stream.threads", "4", "security.protocol", "SSL")));
 
     assertTrue(ex.getMessage().contains("num.stream.threads=4"), ex.getMessage());
     assertTrue(ex.getMessage().contains("--stream-threads"), ex.getMessage());
@@ -75,16 +83,30 @@ class StreamsSettingsTest {
   void aClientConfigThatAgreesWithTheSettingsIsAccepted() {
     StreamsSettings s = of(Map.of("streams.threads", "4"));
 
-    assertDoesNotThrow(() -> s.rejectOverrides(Map.of("num.stream.threads", "4", "bootstrap.servers", "127.0.0.1:9",
-        "security.protocol", "SSL", "processing.guarantee", "exactly_once_v2")));
+    assertDoesNotThrow(
+        () ->
+            s.rejectOverrides(
+                Map.of(
+                    "num.stream.threads",
+                    "4",
+                    "bootstrap.servers",
+                    "127.0.0.1:9",
+                    "security.protocol",
+                    "SSL",
+                    "processing.guarantee",
+                    "exactly_once_v2")));
   }
 
   @Test
   void aClientConfigCannotTurnOffExactlyOnce() {
-    var ex = assertThrows(SettingException.class,
-        () -> of(Map.of()).rejectOverrides(Map.of("processing.guarantee", "at_least_once")));
+    var ex =
+        assertThrows(
+            SettingException.class,
+            () -> of(Map.of()).rejectOverrides(Map.of("processing.guarantee", "at_least_once")));
 
-    assertTrue(ex.getMessage().contains("processing.guarantee=at_least_once (Vigil sets it to exactly_once_v2)"),
+    assertTrue(
+        ex.getMessage()
+            .contains("processing.guarantee=at_least_once (Vigil sets it to exactly_once_v2)"),
         ex.getMessage());
   }
 }

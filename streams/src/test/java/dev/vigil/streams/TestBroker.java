@@ -80,16 +80,28 @@ final class TestBroker implements BeforeAllCallback, AfterAllCallback {
     return kafka.bootstrapServers();
   }
 
-  /** Writes {@code value} as JSON (null: a tombstone) and waits for the broker's acknowledgement. */
+  /**
+   * Writes {@code value} as JSON (null: a tombstone) and waits for the broker's acknowledgement.
+   */
   <V> void send(Topic<V> topic, String key, V value) throws Exception {
-    producer.send(new ProducerRecord<>(topic.name(), key.getBytes(StandardCharsets.UTF_8),
-        value == null ? null : Json.write(value))).get();
+    producer
+        .send(
+            new ProducerRecord<>(
+                topic.name(),
+                key.getBytes(StandardCharsets.UTF_8),
+                value == null ? null : Json.write(value)))
+        .get();
   }
 
   /** Writes raw text (for unreadable input). */
   void sendRaw(String topic, String key, String value) throws Exception {
-    producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
-        value.getBytes(StandardCharsets.UTF_8))).get();
+    producer
+        .send(
+            new ProducerRecord<>(
+                topic,
+                key.getBytes(StandardCharsets.UTF_8),
+                value.getBytes(StandardCharsets.UTF_8)))
+        .get();
   }
 
   /** A reader of {@code topics} from their beginning. */
@@ -133,7 +145,13 @@ final class TestBroker implements BeforeAllCallback, AfterAllCallback {
           return matching;
         }
         if (System.nanoTime() > deadline) {
-          throw new AssertionError("timed out: " + matching.size() + " of " + n + " matching records on " + topic.name());
+          throw new AssertionError(
+              "timed out: "
+                  + matching.size()
+                  + " of "
+                  + n
+                  + " matching records on "
+                  + topic.name());
         }
         poll();
       }
@@ -144,7 +162,8 @@ final class TestBroker implements BeforeAllCallback, AfterAllCallback {
       Set<TopicPartition> parts = consumer.assignment();
       Map<TopicPartition, Long> end = consumer.endOffsets(parts);
       long deadline = System.nanoTime() + WAIT.toNanos();
-      while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+      while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
+          && System.nanoTime() < deadline) {
         poll();
       }
       return seen.getOrDefault(topic, List.of());

@@ -25,8 +25,11 @@ class TopologyDescriptionTest {
 
   static String describe() {
     StreamsSettings s = StreamsSettings.defaults("127.0.0.1:9", Path.of("target", "unused"));
-    Topology t = VigilTopology.build(s, ValidationEngine.standard(),
-        new VigilMetrics(new SimpleMeterRegistry(), Clock.systemUTC()));
+    Topology t =
+        VigilTopology.build(
+            s,
+            ValidationEngine.standard(),
+            new VigilMetrics(new SimpleMeterRegistry(), Clock.systemUTC()));
     return t.describe().toString();
   }
 
@@ -39,10 +42,15 @@ class TopologyDescriptionTest {
     assertTrue(b >= 0 && e > b, DOC + " must hold the description between the topology markers");
     String documented = doc.substring(b + BEGIN.length(), e);
     if (Boolean.getBoolean("vigil.update-topology-doc") && !documented.equals(actual)) {
-      Files.writeString(DOC, doc.substring(0, b + BEGIN.length()) + actual + doc.substring(e), StandardCharsets.UTF_8);
+      Files.writeString(
+          DOC,
+          doc.substring(0, b + BEGIN.length()) + actual + doc.substring(e),
+          StandardCharsets.UTF_8);
       documented = actual;
     }
-    assertEquals(documented, actual,
+    assertEquals(
+        documented,
+        actual,
         "the topology changed: if intended, run with -Dvigil.update-topology-doc=true and review docs/streams-topology.md");
   }
 

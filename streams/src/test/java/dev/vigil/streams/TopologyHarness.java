@@ -63,13 +63,15 @@ final class TopologyHarness implements AutoCloseable {
   }
 
   private <V> TestOutputTopic<String, V> output(Topic<V> t) {
-    return driver.createOutputTopic(t.name(), new StringDeserializer(), t.valueSerde().deserializer());
+    return driver.createOutputTopic(
+        t.name(), new StringDeserializer(), t.valueSerde().deserializer());
   }
 
   /** Sends {@code value} to {@code topic} with key {@code key} (null value: tombstone). */
   <V> TopologyHarness send(Topic<V> topic, String key, V value) {
     Serde<V> serde = topic.valueSerde();
-    TestInputTopic<String, V> in = driver.createInputTopic(topic.name(), new StringSerializer(), serde.serializer());
+    TestInputTopic<String, V> in =
+        driver.createInputTopic(topic.name(), new StringSerializer(), serde.serializer());
     recordTime = recordTime.plusMillis(1);
     in.pipeInput(key, value, recordTime);
     return this;
@@ -88,8 +90,11 @@ final class TopologyHarness implements AutoCloseable {
 
   /** Sends raw bytes (for unreadable input). */
   TopologyHarness sendRaw(Topic<?> topic, String key, byte[] value) {
-    TestInputTopic<String, byte[]> in = driver.createInputTopic(topic.name(), new StringSerializer(),
-        new org.apache.kafka.common.serialization.ByteArraySerializer());
+    TestInputTopic<String, byte[]> in =
+        driver.createInputTopic(
+            topic.name(),
+            new StringSerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer());
     in.pipeInput(key, value, recordTime);
     return this;
   }

@@ -51,25 +51,31 @@ class ValidationTaskTest {
 
   @TempDir Path dir;
   final StreamsSettings settings = StreamsSettings.defaults("127.0.0.1:9", Path.of("unused"));
+
   /** A registry that fails to count decisions while {@code failDecisions} is set. */
   boolean failDecisions;
-  final SimpleMeterRegistry registry = new SimpleMeterRegistry() {
-    @Override
-    protected io.micrometer.core.instrument.Counter newCounter(io.micrometer.core.instrument.Meter.Id id) {
-      return new io.micrometer.core.instrument.cumulative.CumulativeCounter(id) {
+
+  final SimpleMeterRegistry registry =
+      new SimpleMeterRegistry() {
         @Override
-        public void increment(double amount) {
-          if (failDecisions && id.getName().equals("vigil.decisions")) {
-            throw new IllegalStateException("injected failure while counting the decision");
-          }
-          super.increment(amount);
+        protected io.micrometer.core.instrument.Counter newCounter(
+            io.micrometer.core.instrument.Meter.Id id) {
+          return new io.micrometer.core.instrument.cumulative.CumulativeCounter(id) {
+            @Override
+            public void increment(double amount) {
+              if (failDecisions && id.getName().equals("vigil.decisions")) {
+                throw new IllegalStateException("injected failure while counting the decision");
+              }
+              super.increment(amount);
+            }
+          };
         }
       };
-    }
-  };
   final VigilMetrics metrics = new VigilMetrics(registry, Clock.systemUTC());
+
   /** Pods whose state the pods store writes as bytes that do not read back. */
   static final String POISON = "api-poison";
+
   final FactsCache cache = new FactsCache();
 
   // Task stores (rolled back on revive) and global stores (not).
@@ -87,36 +93,53 @@ class ValidationTaskTest {
     policies = store(globalContext, StoreNames.POLICIES, Topics.POLICIES.valueSerde());
     attestations = store(globalContext, StoreNames.ATTESTATIONS, Serdes.ByteArray());
     metadata = store(globalContext, StoreNames.IMAGE_METADATA, Serdes.ByteArray());
-    processor = new ContinuousValidationProcessor(settings, ValidationEngine.standard(), metrics, cache);
+    processor =
+        new ContinuousValidationProcessor(settings, ValidationEngine.standard(), metrics, cache);
     init(Map.of());
   }
 
-  private static <V> KeyValueStore<String, V> store(MockProcessorContext<?, ?> ctx, String name, Serde<V> serde) {
-    KeyValueStore<String, V> s = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), serde)
-        .withLoggingDisabled().build();
+  private static <V> KeyValueStore<String, V> store(
+      MockProcessorContext<?, ?> ctx, String name, Serde<V> serde) {
+    KeyValueStore<String, V> s =
+        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), serde)
+            .withLoggingDisabled()
+            .build();
     s.init(ctx.getStateStoreContext(), s);
     return s;
   }
 
-  /** (Re-)initialises the same processor on a new context, with task stores holding {@code committed}. */
+  /**
+   * (Re-)initialises the same processor on a new context, with task stores holding {@code
+   * committed}.
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void init(Map<String, Map<String, Object>> committed) {
     context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(Fixtures.T0.toEpochMilli());
     context.setCurrentStreamTimeMs(Fixtures.T0.toEpochMilli());
-    Map<String, Serde<?>> serdes = Map.of(StoreNames.PODS, Serdes.serdeFrom(
-        (topic, state) -> state.pod().name().equals(POISON) ? "{\"pod\": 42".getBytes()
-            : new PodStateSerde().serializer().serialize(topic, state),
-        new PodStateSerde().deserializer()),
-        StoreNames.PODS_BY_DIGEST, Serdes.String(), StoreNames.PENDING_ADMISSIONS,
-        new JsonSerde<>(PendingAdmissions.class), StoreNames.PROGRESS, Serdes.String());
+    Map<String, Serde<?>> serdes =
+        Map.of(
+            StoreNames.PODS,
+            Serdes.serdeFrom(
+                (topic, state) ->
+                    state.pod().name().equals(POISON)
+                        ? "{\"pod\": 42".getBytes()
+                        : new PodStateSerde().serializer().serialize(topic, state),
+                new PodStateSerde().deserializer()),
+            StoreNames.PODS_BY_DIGEST,
+            Serdes.String(),
+            StoreNames.PENDING_ADMISSIONS,
+            new JsonSerde<>(PendingAdmissions.class),
+            StoreNames.PROGRESS,
+            Serdes.String());
     task.clear();
-    serdes.forEach((name, serde) -> {
-      KeyValueStore s = store(context, name, serde);
-      committed.getOrDefault(name, Map.of()).forEach(s::put);
-      task.put(name, s);
-      context.addStateStore(s);
-    });
+    serdes.forEach(
+        (name, serde) -> {
+          KeyValueStore s = store(context, name, serde);
+          committed.getOrDefault(name, Map.of()).forEach(s::put);
+          task.put(name, s);
+          context.addStateStore(s);
+        });
     context.addStateStore(policies);
     context.addStateStore(attestations);
     context.addStateStore(metadata);
@@ -126,13 +149,14 @@ class ValidationTaskTest {
   /** What the task stores hold now, as Kafka Streams would have committed it. */
   private Map<String, Map<String, Object>> commit() {
     Map<String, Map<String, Object>> out = new HashMap<>();
-    task.forEach((name, s) -> {
-      Map<String, Object> m = new HashMap<>();
-      try (var it = s.all()) {
-        it.forEachRemaining(kv -> m.put(kv.key, kv.value));
-      }
-      out.put(name, m);
-    });
+    task.forEach(
+        (name, s) -> {
+          Map<String, Object> m = new HashMap<>();
+          try (var it = s.all()) {
+            it.forEachRemaining(kv -> m.put(kv.key, kv.value));
+          }
+          out.put(name, m);
+        });
     return out;
   }
 
@@ -155,7 +179,8 @@ class ValidationTaskTest {
 
   private void pods() {
     for (int i = 0; i < PODS; i++) {
-      PodEvent e = added("payments", "api-" + i, 10 + i, deployment("payments", "api"), image(API, 'a'));
+      PodEvent e =
+          added("payments", "api-" + i, 10 + i, deployment("payments", "api"), image(API, 'a'));
       processor.process(new Record<>(e.key(), PodInput.of(e), Fixtures.T0.toEpochMilli()));
     }
   }
@@ -183,11 +208,13 @@ class ValidationTaskTest {
     poll(); // the task judges every pod under v2 ...
     assertEquals(PODS, verdicts().stream().filter(v -> v.decision() == Decision.DENY).count());
 
-    init(committed); // ... but the transaction is aborted: the stores roll back, the task is revived
+    init(
+        committed); // ... but the transaction is aborted: the stores roll back, the task is revived
     poll();
 
     List<Verdict> again = verdicts();
-    assertEquals(PODS, again.stream().filter(v -> v.decision() == Decision.DENY).count(), again.toString());
+    assertEquals(
+        PODS, again.stream().filter(v -> v.decision() == Decision.DENY).count(), again.toString());
     assertTrue(again.stream().allMatch(v -> v.trigger() == Verdict.Trigger.POLICY_CHANGE));
   }
 
@@ -211,7 +238,8 @@ class ValidationTaskTest {
     poll();
 
     List<Verdict> again = verdicts();
-    assertEquals(PODS, again.stream().filter(v -> v.decision() == Decision.ALLOW).count(), again.toString());
+    assertEquals(
+        PODS, again.stream().filter(v -> v.decision() == Decision.ALLOW).count(), again.toString());
     assertTrue(again.stream().allMatch(v -> v.trigger() == Verdict.Trigger.ATTESTATION_CHANGE));
   }
 
@@ -239,7 +267,8 @@ class ValidationTaskTest {
     PodEvent e = added("payments", "api-1", 10, deployment("payments", "api"), image(API, 'a'));
     failDecisions = true;
 
-    assertThrows(IllegalStateException.class,
+    assertThrows(
+        IllegalStateException.class,
         () -> processor.process(new Record<>(e.key(), PodInput.of(e), Fixtures.T0.toEpochMilli())));
 
     assertEquals(List.of(), context.forwarded(), "no verdict or violation without the pod's state");
@@ -274,13 +303,18 @@ class ValidationTaskTest {
     policies.put(v2.key(), v2);
     poll();
     List<ValidationOutput> out = forwarded();
-    assertEquals(PODS, out.stream().filter(o -> o.verdict() != null && o.verdict().decision() == Decision.DENY).count(),
+    assertEquals(
+        PODS,
+        out.stream()
+            .filter(o -> o.verdict() != null && o.verdict().decision() == Decision.DENY)
+            .count(),
         "the scans go on: every other pod is judged");
     assertTrue(out.stream().noneMatch(o -> o.deadLetter() != null), "dead-lettered once");
   }
 
   private List<ValidationOutput> forwarded() {
-    List<ValidationOutput> out = context.forwarded().stream().map(f -> (ValidationOutput) f.record().value()).toList();
+    List<ValidationOutput> out =
+        context.forwarded().stream().map(f -> (ValidationOutput) f.record().value()).toList();
     context.resetForwards();
     return out;
   }

@@ -15,20 +15,43 @@ class VigilMetricsTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     new VigilMetrics(registry, Clock.systemUTC());
 
-    assertEquals(0.0, registry.find("vigil.dead.letters").tags("source", Topics.POD_EVENTS.name(),
-        "reason", "unreadable").counter().count());
-    assertEquals(0.0, registry.find("vigil.dead.letters").tags("source", Topics.POLICIES.name(),
-        "reason", "invalid_policy").counter().count());
+    assertEquals(
+        0.0,
+        registry
+            .find("vigil.dead.letters")
+            .tags("source", Topics.POD_EVENTS.name(), "reason", "unreadable")
+            .counter()
+            .count());
+    assertEquals(
+        0.0,
+        registry
+            .find("vigil.dead.letters")
+            .tags("source", Topics.POLICIES.name(), "reason", "invalid_policy")
+            .counter()
+            .count());
     assertEquals(0.0, registry.find("vigil.policies.rejected").counter().count());
-    assertEquals(0.0, registry.find("vigil.evaluations").tag("trigger", "pod_event").counter().count());
+    assertEquals(
+        0.0, registry.find("vigil.evaluations").tag("trigger", "pod_event").counter().count());
     assertEquals(0.0, registry.find("vigil.decisions").tag("decision", "deny").counter().count());
-    assertEquals(0.0, registry.find("vigil.followups.open").tags("kind", "BREAKGLASS", "state", "ESCALATED")
-        .gauge().value());
-    assertEquals(1.0, registry.find("vigil.component.info").tag("component", "streams").gauge().value());
+    assertEquals(
+        0.0,
+        registry
+            .find("vigil.followups.open")
+            .tags("kind", "BREAKGLASS", "state", "ESCALATED")
+            .gauge()
+            .value());
+    assertEquals(
+        1.0, registry.find("vigil.component.info").tag("component", "streams").gauge().value());
     for (String t : new String[] {"opened", "changed", "resolved"}) {
       for (String severity : new String[] {"critical", "high", "medium", "low"}) {
-        assertEquals(0.0, registry.find("vigil.violation.transitions").tags("transition", t, "severity", severity)
-            .counter().count(), t + "/" + severity);
+        assertEquals(
+            0.0,
+            registry
+                .find("vigil.violation.transitions")
+                .tags("transition", t, "severity", severity)
+                .counter()
+                .count(),
+            t + "/" + severity);
       }
     }
   }
@@ -41,10 +64,20 @@ class VigilMetricsTest {
     metrics.deadLetter(Topics.POD_EVENTS.name(), "unreadable");
     metrics.policyRejected();
 
-    assertEquals(1, registry.find("vigil.dead.letters").tags("source", Topics.POD_EVENTS.name(),
-        "reason", "unreadable").counters().size());
-    assertEquals(1.0, registry.find("vigil.dead.letters").tags("source", Topics.POD_EVENTS.name(),
-        "reason", "unreadable").counter().count());
+    assertEquals(
+        1,
+        registry
+            .find("vigil.dead.letters")
+            .tags("source", Topics.POD_EVENTS.name(), "reason", "unreadable")
+            .counters()
+            .size());
+    assertEquals(
+        1.0,
+        registry
+            .find("vigil.dead.letters")
+            .tags("source", Topics.POD_EVENTS.name(), "reason", "unreadable")
+            .counter()
+            .count());
     assertEquals(1.0, registry.find("vigil.policies.rejected").counter().count());
   }
 }

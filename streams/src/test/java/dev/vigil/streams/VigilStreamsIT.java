@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.schemas.AdmissionEvent;
-import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.DeadLetter;
+import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.FollowUpAck;
 import dev.vigil.schemas.Heartbeat;
@@ -35,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two instances of the application (same application id, their own state directories) against a
- * real broker, exactly-once: a new policy version re-evaluates the pods held by both. The tests share
- * the broker and its policy topic, so they run in name order (the policy-change test first).
+ * real broker, exactly-once: a new policy version re-evaluates the pods held by both. The tests
+ * share the broker and its policy topic, so they run in name order (the policy-change test first).
  */
 @TestMethodOrder(MethodOrderer.MethodName.class)
 class VigilStreamsIT {
@@ -54,17 +54,26 @@ class VigilStreamsIT {
 
   @Test
   void aPolicyChangeReevaluatesPodsHeldByBothInstances() throws Exception {
-    StreamsSettings base = StreamsSettings.defaults(broker.bootstrapServers(), dir.resolve("state-a"))
-        .withApplicationId("vigil-it")
-        .withChangePollInterval(Duration.ofMillis(500));
+    StreamsSettings base =
+        StreamsSettings.defaults(broker.bootstrapServers(), dir.resolve("state-a"))
+            .withApplicationId("vigil-it")
+            .withChangePollInterval(Duration.ofMillis(500));
     SimpleMeterRegistry regA = new SimpleMeterRegistry();
     SimpleMeterRegistry regB = new SimpleMeterRegistry();
     try (VigilStreamsApp a = VigilStreamsApp.start(base, regA);
         VigilStreamsApp b = VigilStreamsApp.start(base.withStateDir(dir.resolve("state-b")), regB);
-        TestBroker.Outputs out = broker.outputs(
-            List.of(Topics.VERDICTS, Topics.VIOLATIONS, Topics.FOLLOWUPS, Topics.DEAD_LETTER, Topics.HEARTBEATS))) {
+        TestBroker.Outputs out =
+            broker.outputs(
+                List.of(
+                    Topics.VERDICTS,
+                    Topics.VIOLATIONS,
+                    Topics.FOLLOWUPS,
+                    Topics.DEAD_LETTER,
+                    Topics.HEARTBEATS))) {
       // given both instances run and each holds some of the pod partitions
-      await("both instances hold validation tasks", () -> holdsValidationTasks(a) && holdsValidationTasks(b));
+      await(
+          "both instances hold validation tasks",
+          () -> holdsValidationTasks(a) && holdsValidationTasks(b));
 
       // unreadable records on the global topics must not stop the global thread
       for (Topic<?> t : List.of(Topics.POLICIES, Topics.ATTESTATIONS, Topics.IMAGE_METADATA)) {
@@ -73,7 +82,8 @@ class VigilStreamsIT {
       PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_ALLOW");
       send(Topics.POLICIES, v1.key(), v1);
       for (int i = 0; i < PODS; i++) {
-        PodEvent e = added("payments", "api-" + i, 100 + i, deployment("payments", "api"), image(API, 'a'));
+        PodEvent e =
+            added("payments", "api-" + i, 100 + i, deployment("payments", "api"), image(API, 'a'));
         send(Topics.POD_EVENTS, e.key(), e);
       }
       out.await(Topics.VERDICTS, Verdict.class, PODS, v -> v.decision() == Decision.ALLOW);
@@ -83,13 +93,23 @@ class VigilStreamsIT {
       send(Topics.POLICIES, v2.key(), v2);
 
       // then every pod is judged again, by whichever instance holds it
-      List<Verdict> rejudged = out.await(Topics.VERDICTS, Verdict.class, PODS,
-          v -> v.trigger() == Verdict.Trigger.POLICY_CHANGE && v.decision() == Decision.DENY);
+      List<Verdict> rejudged =
+          out.await(
+              Topics.VERDICTS,
+              Verdict.class,
+              PODS,
+              v -> v.trigger() == Verdict.Trigger.POLICY_CHANGE && v.decision() == Decision.DENY);
       assertEquals(PODS, rejudged.stream().map(Verdict::podName).distinct().count());
       // (a pod event that overtook policy version 1 into an instance's global store was UNKNOWN
       // for a moment: its UNKNOWN violation opened and resolved before; only DENY counts here)
-      List<ViolationTransition> opened = out.await(Topics.VIOLATIONS, ViolationTransition.class, PODS,
-          t -> t.transition() == ViolationTransition.Transition.OPENED && t.current() == Decision.DENY);
+      List<ViolationTransition> opened =
+          out.await(
+              Topics.VIOLATIONS,
+              ViolationTransition.class,
+              PODS,
+              t ->
+                  t.transition() == ViolationTransition.Transition.OPENED
+                      && t.current() == Decision.DENY);
       assertEquals(PODS, opened.size(), opened.toString());
       assertEquals(PODS, opened.stream().map(ViolationTransition::podName).distinct().count());
       double byA = count(regA, "policy_change");
@@ -100,19 +120,29 @@ class VigilStreamsIT {
 
       // and a record that cannot be read goes to the dead-letter topic, and processing goes on
       broker.sendRaw(Topics.POD_EVENTS.name(), "us-central1-a.prod/payments/bad", "{not json");
-      List<DeadLetter> dl = out.await(Topics.DEAD_LETTER, DeadLetter.class, 1,
-          d -> d.source().equals(Topics.POD_EVENTS.name()));
+      List<DeadLetter> dl =
+          out.await(
+              Topics.DEAD_LETTER,
+              DeadLetter.class,
+              1,
+              d -> d.source().equals(Topics.POD_EVENTS.name()));
       assertEquals("us-central1-a.prod/payments/bad", dl.get(0).key());
       assertEquals("UnreadableMessageException", dl.get(0).errorType());
       for (Topic<?> t : List.of(Topics.POLICIES, Topics.ATTESTATIONS, Topics.IMAGE_METADATA)) {
         // read by the global thread of both instances, written once by the task of partition 0
-        assertEquals("junk", out.await(Topics.DEAD_LETTER, DeadLetter.class, 1,
-            d -> d.source().equals(t.name())).get(0).key(), t.name());
+        assertEquals(
+            "junk",
+            out.await(Topics.DEAD_LETTER, DeadLetter.class, 1, d -> d.source().equals(t.name()))
+                .get(0)
+                .key(),
+            t.name());
       }
       assertTrue(a.state().isRunningOrRebalancing() && b.state().isRunningOrRebalancing());
 
       // and each running instance writes heartbeats, which the report's gaps are made of (ADR 0092)
-      Heartbeat beat = out.await(Topics.HEARTBEATS, Heartbeat.class, 2, h -> h.component().equals("streams")).get(0);
+      Heartbeat beat =
+          out.await(Topics.HEARTBEATS, Heartbeat.class, 2, h -> h.component().equals("streams"))
+              .get(0);
       assertEquals(30, beat.intervalSeconds());
       assertTrue(beat.instance().endsWith("/" + ProcessHandle.current().pid()), beat.instance());
     }
@@ -120,9 +150,10 @@ class VigilStreamsIT {
 
   @Test
   void anAcknowledgementThatExpiresReopensItsFollowUpAfterARestart() throws Exception {
-    StreamsSettings settings = StreamsSettings.defaults(broker.bootstrapServers(), dir.resolve("state-ack"))
-        .withApplicationId("vigil-it-ack")
-        .withChangePollInterval(Duration.ofMillis(500));
+    StreamsSettings settings =
+        StreamsSettings.defaults(broker.bootstrapServers(), dir.resolve("state-ack"))
+            .withApplicationId("vigil-it-ack")
+            .withChangePollInterval(Duration.ofMillis(500));
     WorkloadRef owner = deployment("billing", "ledger");
     Predicate<FollowUp> ledger = f -> f.owner().equals(owner);
     FollowUp escalated;
@@ -130,26 +161,51 @@ class VigilStreamsIT {
         TestBroker.Outputs out = broker.outputs(List.of(Topics.FOLLOWUPS))) {
       PolicyDocument deny = Fixtures.enforced(7, "ALWAYS_DENY");
       send(Topics.POLICIES, deny.key(), deny);
-      AdmissionEvent a = Fixtures.failedOpen("ack-1", "billing", "ledger-1", owner, image(API, 'c'));
+      AdmissionEvent a =
+          Fixtures.failedOpen("ack-1", "billing", "ledger-1", owner, image(API, 'c'));
       send(Topics.ADMISSION_EVENTS, a.key(), a);
       PodEvent p = added("billing", "ledger-1", 500, owner, image(API, 'c'));
       send(Topics.POD_EVENTS, p.key(), p);
-      escalated = out.await(Topics.FOLLOWUPS, FollowUp.class, 1,
-          ledger.and(f -> f.state() == FollowUp.State.ESCALATED)).get(0);
+      escalated =
+          out.await(
+                  Topics.FOLLOWUPS,
+                  FollowUp.class,
+                  1,
+                  ledger.and(f -> f.state() == FollowUp.State.ESCALATED))
+              .get(0);
 
       // acknowledged for a few seconds, with a ticket
       Instant until = Instant.now().plusSeconds(8);
-      send(Topics.FOLLOWUP_ACKS, escalated.key(), new FollowUpAck(escalated.followUpId(),
-          FollowUpAck.Action.ACKNOWLEDGE, "alice", "maintenance", Instant.now(), until, "OPS-9"));
-      FollowUp acked = out.await(Topics.FOLLOWUPS, FollowUp.class, 1,
-          ledger.and(f -> f.state() == FollowUp.State.ACKNOWLEDGED)).get(0);
+      send(
+          Topics.FOLLOWUP_ACKS,
+          escalated.key(),
+          new FollowUpAck(
+              escalated.followUpId(),
+              FollowUpAck.Action.ACKNOWLEDGE,
+              "alice",
+              "maintenance",
+              Instant.now(),
+              until,
+              "OPS-9"));
+      FollowUp acked =
+          out.await(
+                  Topics.FOLLOWUPS,
+                  FollowUp.class,
+                  1,
+                  ledger.and(f -> f.state() == FollowUp.State.ACKNOWLEDGED))
+              .get(0);
       assertEquals(until, acked.acknowledgedUntil());
     }
     // the instance stops before the expiry; the one started after it finds the expiry in its stores
     try (VigilStreamsApp app = VigilStreamsApp.start(settings, new SimpleMeterRegistry());
         TestBroker.Outputs out = broker.outputs(List.of(Topics.FOLLOWUPS))) {
-      FollowUp reopened = out.await(Topics.FOLLOWUPS, FollowUp.class, 1,
-          ledger.and(f -> f.cause().contains("expired"))).get(0);
+      FollowUp reopened =
+          out.await(
+                  Topics.FOLLOWUPS,
+                  FollowUp.class,
+                  1,
+                  ledger.and(f -> f.cause().contains("expired")))
+              .get(0);
       assertEquals(FollowUp.State.ESCALATED, reopened.state());
       assertEquals(escalated.followUpId(), reopened.followUpId());
       assertEquals("OPS-9", reopened.ticket());

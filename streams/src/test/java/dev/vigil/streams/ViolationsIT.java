@@ -63,7 +63,8 @@ class ViolationsIT {
 
   /** The JSON Schema of {@code topic}'s values, as shipped; it must have the {@code $id} given. */
   static JsonSchema schemaOf(Topic<?> topic, String id) throws Exception {
-    try (InputStream in = ViolationsIT.class.getClassLoader().getResourceAsStream("schemas/" + topic.schema())) {
+    try (InputStream in =
+        ViolationsIT.class.getClassLoader().getResourceAsStream("schemas/" + topic.schema())) {
       JsonNode node = Json.mapper().readTree(in);
       assertEquals(id, node.get("$id").asText());
       return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
@@ -73,44 +74,66 @@ class ViolationsIT {
 
   @Test
   void aSiemSeesOnlyRealChangesAndEveryRecordIsSchemaV2() throws Exception {
-    StreamsSettings settings = StreamsSettings.defaults(broker.bootstrapServers(), dir.resolve("state"))
-        .withApplicationId("vigil-violations-it")
-        .withChangePollInterval(Duration.ofMillis(500));
+    StreamsSettings settings =
+        StreamsSettings.defaults(broker.bootstrapServers(), dir.resolve("state"))
+            .withApplicationId("vigil-violations-it")
+            .withChangePollInterval(Duration.ofMillis(500));
     try (VigilStreamsApp app = VigilStreamsApp.start(settings, new SimpleMeterRegistry());
         TestBroker.Outputs out = broker.outputs(List.of(Topics.VERDICTS, Topics.VIOLATIONS))) {
       // given the policy is in force (a compliant pod is judged ALLOW) and one pod violates it
       send(new Fixtures.Signer().attestor(1));
       send(QuietViolationsTest.policy(1, "DRYRUN_AUDIT_LOG_ONLY", false));
       send(added("web", "web-1", 10, deployment("web", "web"), image(WEB, 'b')));
-      out.await(Topics.VERDICTS, Verdict.class, 1, v -> v.podName().equals("web-1") && v.decision() == Decision.ALLOW);
+      out.await(
+          Topics.VERDICTS,
+          Verdict.class,
+          1,
+          v -> v.podName().equals("web-1") && v.decision() == Decision.ALLOW);
       send(added("payments", "api-1", 11, deployment("payments", "api"), image(API, 'a')));
-      ViolationTransition opened = out.await(Topics.VIOLATIONS, ViolationTransition.class, 1, x -> true).get(0);
+      ViolationTransition opened =
+          out.await(Topics.VIOLATIONS, ViolationTransition.class, 1, x -> true).get(0);
       assertEquals(Transition.OPENED, opened.transition());
       assertEquals(Decision.DENY, opened.current());
       assertEquals(Severity.HIGH, opened.severity());
 
       // when a policy edit concerns another namespace
       send(QuietViolationsTest.policy(2, "ENFORCED_BLOCK_AND_AUDIT_LOG", false));
-      // then both pods are judged again under it (in the transaction that would hold any transition) ...
+      // then both pods are judged again under it (in the transaction that would hold any
+      // transition) ...
       out.await(Topics.VERDICTS, Verdict.class, 2, judgedUnder("policy@2"));
       // ... and the violations topic holds nothing new
-      assertEquals(1, out.records(Topics.VIOLATIONS.name()).size(), out.records(Topics.VIOLATIONS.name()).toString());
+      assertEquals(
+          1,
+          out.records(Topics.VIOLATIONS.name()).size(),
+          out.records(Topics.VIOLATIONS.name()).toString());
 
       // when an edit changes the violating pod's failing rule
       send(QuietViolationsTest.policy(3, "ENFORCED_BLOCK_AND_AUDIT_LOG", true));
       out.await(Topics.VERDICTS, Verdict.class, 2, judgedUnder("policy@3"));
       // then exactly one CHANGED
-      List<ViolationTransition> all = out.await(Topics.VIOLATIONS, ViolationTransition.class, 2, x -> true);
+      List<ViolationTransition> all =
+          out.await(Topics.VIOLATIONS, ViolationTransition.class, 2, x -> true);
       assertEquals(2, all.size(), all.toString());
       assertEquals(Transition.CHANGED, all.get(1).transition());
-      assertEquals(List.of("kubernetesServiceAccountAdmissionRules[payments:default]"), all.get(1).rules());
+      assertEquals(
+          List.of("kubernetesServiceAccountAdmissionRules[payments:default]"), all.get(1).rules());
       assertEquals(opened.violationId(), all.get(1).violationId());
 
       // and a deleted pod resolves it
-      send(Fixtures.pod(PodEvent.Type.DELETED, "payments", "api-1", 12, deployment("payments", "api"), image(API, 'a')));
-      ViolationTransition resolved = out.await(Topics.VIOLATIONS, ViolationTransition.class, 3, x -> true).get(2);
+      send(
+          Fixtures.pod(
+              PodEvent.Type.DELETED,
+              "payments",
+              "api-1",
+              12,
+              deployment("payments", "api"),
+              image(API, 'a')));
+      ViolationTransition resolved =
+          out.await(Topics.VIOLATIONS, ViolationTransition.class, 3, x -> true).get(2);
       assertEquals(Transition.RESOLVED, resolved.transition());
-      assertTrue(resolved.policyVersions().stream().anyMatch(v -> v.endsWith("policy@3")), resolved.toString());
+      assertTrue(
+          resolved.policyVersions().stream().anyMatch(v -> v.endsWith("policy@3")),
+          resolved.toString());
 
       // every record on the topic, as written, is a v2 document and says so in its CloudEvents type
       JsonSchema schema = violationSchema();
@@ -120,17 +143,23 @@ class ViolationsIT {
         JsonNode doc = Json.mapper().readTree(r.value());
         Set<ValidationMessage> errors = schema.validate(doc);
         assertTrue(errors.isEmpty(), errors + " in " + doc);
-        assertEquals("dev.vigil.violation-transition.v2", CloudEvents.get(r.headers(), CloudEvents.TYPE));
-        for (String field : List.of("category", "severity", "rules", "summary", "images", "policyVersions")) {
+        assertEquals(
+            "dev.vigil.violation-transition.v2", CloudEvents.get(r.headers(), CloudEvents.TYPE));
+        for (String field :
+            List.of("category", "severity", "rules", "summary", "images", "policyVersions")) {
           assertTrue(doc.has(field), field + " in " + doc);
         }
-        assertEquals(64 + "sha256:".length(), doc.get("images").get(0).get("digest").asText().length(), doc.toString());
+        assertEquals(
+            64 + "sha256:".length(),
+            doc.get("images").get(0).get("digest").asText().length(),
+            doc.toString());
       }
     }
   }
 
   static Predicate<Verdict> judgedUnder(String version) {
-    return v -> v.trigger() == Verdict.Trigger.POLICY_CHANGE
-        && v.policyVersions().stream().anyMatch(x -> x.endsWith(version));
+    return v ->
+        v.trigger() == Verdict.Trigger.POLICY_CHANGE
+            && v.policyVersions().stream().anyMatch(x -> x.endsWith(version));
   }
 }

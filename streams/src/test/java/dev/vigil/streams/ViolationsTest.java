@@ -29,18 +29,36 @@ class ViolationsTest {
     for (ImageResult i : images) {
       d = Decision.worst(d, i.result());
     }
-    return new Verdict("us-central1-a.prod/payments/api-1#" + n, Fixtures.CLUSTER, "payments", "api-1", "uid-1",
-        "default", Fixtures.deployment("payments", "api"), d, List.of(images), List.of(policyVersion),
-        Verdict.Trigger.POLICY_CHANGE, NOW);
+    return new Verdict(
+        "us-central1-a.prod/payments/api-1#" + n,
+        Fixtures.CLUSTER,
+        "payments",
+        "api-1",
+        "uid-1",
+        "default",
+        Fixtures.deployment("payments", "api"),
+        d,
+        List.of(images),
+        List.of(policyVersion),
+        Verdict.Trigger.POLICY_CHANGE,
+        NOW);
   }
 
   static ImageResult unattested(String container, String image, String digest, String wording) {
-    return new ImageResult(container, image, digest, Decision.DENY, NS_RULE,
-        List.of("attestor " + Fixtures.ATTESTOR + ": " + wording), List.of(), List.of(Fixtures.ATTESTOR));
+    return new ImageResult(
+        container,
+        image,
+        digest,
+        Decision.DENY,
+        NS_RULE,
+        List.of("attestor " + Fixtures.ATTESTOR + ": " + wording),
+        List.of(),
+        List.of(Fixtures.ATTESTOR));
   }
 
   static ImageResult allowed(String container, String image) {
-    return new ImageResult(container, image, null, Decision.ALLOW, NS_RULE, List.of("ok"), List.of(), List.of());
+    return new ImageResult(
+        container, image, null, Decision.ALLOW, NS_RULE, List.of("ok"), List.of(), List.of());
   }
 
   static Violations.Step next(PodState.OpenViolation open, Verdict v) {
@@ -49,11 +67,24 @@ class ViolationsTest {
 
   @Test
   void onlyWordingAndPolicyVersionDifferingIsNotAChange() {
-    PodState.OpenViolation open = next(null, verdict(1, "P@1",
-        unattested("api", API, Fixtures.digest('a'), "missing"), allowed("proxy", SIDECAR))).open();
+    PodState.OpenViolation open =
+        next(
+                null,
+                verdict(
+                    1,
+                    "P@1",
+                    unattested("api", API, Fixtures.digest('a'), "missing"),
+                    allowed("proxy", SIDECAR)))
+            .open();
 
-    Violations.Step step = next(open, verdict(2, "P@2",
-        allowed("proxy", SIDECAR), unattested("api", API, Fixtures.digest('a'), "missing (no valid attestation)")));
+    Violations.Step step =
+        next(
+            open,
+            verdict(
+                2,
+                "P@2",
+                allowed("proxy", SIDECAR),
+                unattested("api", API, Fixtures.digest('a'), "missing (no valid attestation)")));
 
     assertNull(step.transition());
     assertEquals(open, step.open());
@@ -61,18 +92,39 @@ class ViolationsTest {
 
   @Test
   void aDifferentDigestOrANewFailingImageIsAChange() {
-    PodState.OpenViolation open = next(null, verdict(1, "P@1",
-        unattested("api", API, Fixtures.digest('a'), "missing"), allowed("proxy", SIDECAR))).open();
+    PodState.OpenViolation open =
+        next(
+                null,
+                verdict(
+                    1,
+                    "P@1",
+                    unattested("api", API, Fixtures.digest('a'), "missing"),
+                    allowed("proxy", SIDECAR)))
+            .open();
 
     String rebuilt = "us-docker.pkg.dev/acme/app/api@" + Fixtures.digest('d');
-    ViolationTransition digest = next(open, verdict(2, "P@1",
-        unattested("api", rebuilt, Fixtures.digest('d'), "missing"), allowed("proxy", SIDECAR))).transition();
+    ViolationTransition digest =
+        next(
+                open,
+                verdict(
+                    2,
+                    "P@1",
+                    unattested("api", rebuilt, Fixtures.digest('d'), "missing"),
+                    allowed("proxy", SIDECAR)))
+            .transition();
     assertNotNull(digest);
     assertEquals(Transition.CHANGED, digest.transition());
     assertEquals(Fixtures.digest('d'), digest.images().get(0).digest());
 
-    ViolationTransition second = next(open, verdict(2, "P@1", unattested("api", API, Fixtures.digest('a'), "missing"),
-        unattested("proxy", SIDECAR, Fixtures.digest('c'), "missing"))).transition();
+    ViolationTransition second =
+        next(
+                open,
+                verdict(
+                    2,
+                    "P@1",
+                    unattested("api", API, Fixtures.digest('a'), "missing"),
+                    unattested("proxy", SIDECAR, Fixtures.digest('c'), "missing")))
+            .transition();
     assertNotNull(second);
     assertEquals(2, second.images().size());
     assertTrue(second.summary().endsWith(" and 1 more image"), second.summary());
@@ -80,27 +132,45 @@ class ViolationsTest {
 
   @Test
   void aFailedCheckIsNamedWithItsCheckSet() {
-    ImageResult stale = new ImageResult("api", API, Fixtures.digest('a'), Decision.DENY, "defaultAdmissionRule",
-        List.of("defaultAdmissionRule: ALWAYS_ALLOW"),
-        List.of(new CheckResult("prod", "trustedDirectoryCheck", Decision.ALLOW, null),
-            new CheckResult("prod", "imageFreshnessCheck", Decision.DENY, "uploaded 40 days ago, more than 30")),
-        List.of());
+    ImageResult stale =
+        new ImageResult(
+            "api",
+            API,
+            Fixtures.digest('a'),
+            Decision.DENY,
+            "defaultAdmissionRule",
+            List.of("defaultAdmissionRule: ALWAYS_ALLOW"),
+            List.of(
+                new CheckResult("prod", "trustedDirectoryCheck", Decision.ALLOW, null),
+                new CheckResult(
+                    "prod",
+                    "imageFreshnessCheck",
+                    Decision.DENY,
+                    "uploaded 40 days ago, more than 30")),
+            List.of());
 
     ViolationTransition t = next(null, verdict(1, "P@1", stale)).transition();
 
-    assertEquals(List.of("imageFreshnessCheck"), t.rules(), "the rule allowed it: only the check failed");
+    assertEquals(
+        List.of("imageFreshnessCheck"), t.rules(), "the rule allowed it: only the check failed");
     assertEquals("prod", t.images().get(0).rule(), "the check set that judged it");
     assertEquals(List.of("prod/imageFreshnessCheck"), t.images().get(0).checksFailed());
-    assertTrue(t.images().get(0).reasons().contains("prod/imageFreshnessCheck: uploaded 40 days ago, more than 30"),
+    assertTrue(
+        t.images()
+            .get(0)
+            .reasons()
+            .contains("prod/imageFreshnessCheck: uploaded 40 days ago, more than 30"),
         t.images().get(0).reasons().toString());
-    assertEquals("payments/api-1: DENY: api us-docker.pkg.dev/acme/app/api@sha256:aaaa… fails prod/imageFreshnessCheck",
+    assertEquals(
+        "payments/api-1: DENY: api us-docker.pkg.dev/acme/app/api@sha256:aaaa… fails prod/imageFreshnessCheck",
         t.summary());
   }
 
   @Test
   void aStateWrittenBeforeV2ComparesByDecisionAndRules() {
-    PodState.OpenViolation legacy = new PodState.OpenViolation("violation/x#1", Decision.DENY, List.of(NS_RULE),
-        Fixtures.T0, null, null);
+    PodState.OpenViolation legacy =
+        new PodState.OpenViolation(
+            "violation/x#1", Decision.DENY, List.of(NS_RULE), Fixtures.T0, null, null);
     Verdict same = verdict(5, "P@2", unattested("api", API, Fixtures.digest('a'), "missing"));
 
     Violations.Step quiet = next(legacy, same);
@@ -109,15 +179,29 @@ class ViolationsTest {
     assertEquals(Fixtures.T0, quiet.open().openedAt());
     assertEquals("violation/x#1", quiet.open().violationId());
 
-    PodState.OpenViolation otherRule = new PodState.OpenViolation("violation/x#1", Decision.DENY,
-        List.of("defaultAdmissionRule"), Fixtures.T0, null, null);
+    PodState.OpenViolation otherRule =
+        new PodState.OpenViolation(
+            "violation/x#1",
+            Decision.DENY,
+            List.of("defaultAdmissionRule"),
+            Fixtures.T0,
+            null,
+            null);
     assertEquals(Transition.CHANGED, next(otherRule, same).transition().transition());
   }
 
   @Test
   void theSummaryIsOneBoundedLine() {
-    ImageResult odd = new ImageResult("api", "x".repeat(400), null, Decision.UNKNOWN, null,
-        List.of("cannot parse\nthe reference"), List.of(), List.of());
+    ImageResult odd =
+        new ImageResult(
+            "api",
+            "x".repeat(400),
+            null,
+            Decision.UNKNOWN,
+            null,
+            List.of("cannot parse\nthe reference"),
+            List.of(),
+            List.of());
     String summary = next(null, verdict(1, "P@1", odd)).transition().summary();
     assertTrue(summary.length() <= Violations.MAX_SUMMARY, summary);
     assertTrue(!summary.contains("\n"), summary);

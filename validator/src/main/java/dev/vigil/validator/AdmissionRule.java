@@ -9,7 +9,10 @@ import java.util.Objects;
  * @param id where the rule is in the policy, e.g. {@code defaultAdmissionRule} or {@code
  *     kubernetesNamespaceAdmissionRules[sandbox]}; verdicts name it
  */
-public record AdmissionRule(String id, EvaluationMode evaluationMode, EnforcementMode enforcementMode,
+public record AdmissionRule(
+    String id,
+    EvaluationMode evaluationMode,
+    EnforcementMode enforcementMode,
     List<String> requireAttestationsBy) {
 
   /** What the rule requires of an image. */

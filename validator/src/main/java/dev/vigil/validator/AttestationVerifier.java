@@ -40,7 +40,9 @@ public final class AttestationVerifier {
 
     /** Why the outcome does not count at {@code now}; expiry is said first, as gpg does. */
     public String reasonAt(java.time.Instant now) {
-      return notAfter != null && now.isAfter(notAfter) ? "OpenPGP signature or its key expired at " + notAfter : reason;
+      return notAfter != null && now.isAfter(notAfter)
+          ? "OpenPGP signature or its key expired at " + notAfter
+          : reason;
     }
   }
 
@@ -84,7 +86,9 @@ public final class AttestationVerifier {
       if (!(o instanceof Key k)) {
         return false;
       }
-      return hash == k.hash && signatureIndex == k.signatureIndex && digest.equals(k.digest)
+      return hash == k.hash
+          && signatureIndex == k.signatureIndex
+          && digest.equals(k.digest)
           && keyFingerprint.equals(k.keyFingerprint)
           && (attestation == k.attestation || attestation.equals(k.attestation));
     }
@@ -115,7 +119,8 @@ public final class AttestationVerifier {
    * Verifies signature {@code signatureIndex} of {@code attestation} (or its {@code
    * pgpSignedAttestation} when -1) with {@code key}, for an image with manifest {@code digest}.
    */
-  public Outcome verify(String digest, Attestation attestation, int signatureIndex, VerificationKey key) {
+  public Outcome verify(
+      String digest, Attestation attestation, int signatureIndex, VerificationKey key) {
     Key k = new Key(digest, attestation, signatureIndex, key.fingerprint());
     Outcome cached = cache.get(k);
     if (cached != null) {
@@ -141,7 +146,8 @@ public final class AttestationVerifier {
     }
   }
 
-  static Outcome verifyUncached(String digest, Attestation attestation, int signatureIndex, VerificationKey key) {
+  static Outcome verifyUncached(
+      String digest, Attestation attestation, int signatureIndex, VerificationKey key) {
     Objects.requireNonNull(digest, "digest");
     if (!attestation.imageDigest().equals(digest)) {
       return Outcome.invalid("attestation is for " + attestation.imageDigest() + ", not " + digest);
@@ -161,7 +167,8 @@ public final class AttestationVerifier {
         return Outcome.invalid("no pgpSignedAttestation");
       }
       if (!(key instanceof VerificationKey.Pgp pgpKey)) {
-        return Outcome.invalid("a pgpSignedAttestation needs a PGP key, key " + key.id() + " is PKIX");
+        return Outcome.invalid(
+            "a pgpSignedAttestation needs a PGP key, key " + key.id() + " is PKIX");
       }
       byte[] sig = signatureBytes(pgp.signature());
       if (sig == null) {

@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A Binary Authorization attestor: its name, the Grafeas note its attestations are attached to,
- * and the keys that may sign them.
+ * A Binary Authorization attestor: its name, the Grafeas note its attestations are attached to, and
+ * the keys that may sign them.
  *
  * @param noteReference {@code projects/P/notes/N}; attestations on other notes do not count
  */

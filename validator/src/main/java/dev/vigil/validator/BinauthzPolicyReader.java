@@ -18,11 +18,21 @@ import java.util.regex.Pattern;
  */
 public final class BinauthzPolicyReader {
 
-  private static final Set<String> TOP = Set.of("name", "description", "etag", "updateTime",
-      "globalPolicyEvaluationMode", "admissionWhitelistPatterns", "defaultAdmissionRule",
-      "clusterAdmissionRules", "kubernetesNamespaceAdmissionRules",
-      "kubernetesServiceAccountAdmissionRules", "istioServiceIdentityAdmissionRules");
-  private static final Set<String> RULE = Set.of("evaluationMode", "enforcementMode", "requireAttestationsBy");
+  private static final Set<String> TOP =
+      Set.of(
+          "name",
+          "description",
+          "etag",
+          "updateTime",
+          "globalPolicyEvaluationMode",
+          "admissionWhitelistPatterns",
+          "defaultAdmissionRule",
+          "clusterAdmissionRules",
+          "kubernetesNamespaceAdmissionRules",
+          "kubernetesServiceAccountAdmissionRules",
+          "istioServiceIdentityAdmissionRules");
+  private static final Set<String> RULE =
+      Set.of("evaluationMode", "enforcementMode", "requireAttestationsBy");
   private static final Set<String> PATTERN = Set.of("namePattern");
   private static final Set<String> UNSPECIFIED_EVAL = Set.of("EVALUATION_MODE_UNSPECIFIED");
   private static final Set<String> UNSPECIFIED_ENF = Set.of("ENFORCEMENT_MODE_UNSPECIFIED");
@@ -31,9 +41,11 @@ public final class BinauthzPolicyReader {
   private static final Pattern SERVICE_ACCOUNT =
       Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
   private static final Pattern CLUSTER = Pattern.compile("[^.\\s]+\\.[^.\\s]+");
+
   /**
    * An Istio service identity as the REST Policy reference gives it: {@code
-   * spiffe://<domain>/ns/<namespace>/sa/<serviceaccount> or <domain>/ns/<namespace>/sa/<serviceaccount>}.
+   * spiffe://<domain>/ns/<namespace>/sa/<serviceaccount> or
+   * <domain>/ns/<namespace>/sa/<serviceaccount>}.
    */
   private static final Pattern SPIFFE =
       Pattern.compile("(?:spiffe://)?[^/:\\s]+/ns/([^/\\s]+)/sa/([^/\\s]+)");
@@ -58,7 +70,8 @@ public final class BinauthzPolicyReader {
   }
 
   /** Reads a policy, adding problems and lint warnings to {@code c}. */
-  static Optional<BinauthzPolicy> read(String content, PolicyDocument.Format format, ProblemCollector c) {
+  static Optional<BinauthzPolicy> read(
+      String content, PolicyDocument.Format format, ProblemCollector c) {
     JsonNode root;
     try {
       root = Documents.read(content, format);
@@ -79,7 +92,8 @@ public final class BinauthzPolicyReader {
       return Optional.empty();
     }
     String name = c.text(root, "name", "", false);
-    GlobalMode global = c.enumValue(root, "globalPolicyEvaluationMode", "", GlobalMode.class, false, Set.of());
+    GlobalMode global =
+        c.enumValue(root, "globalPolicyEvaluationMode", "", GlobalMode.class, false, Set.of());
     List<NamePattern> allowlist = new ArrayList<>();
     JsonNode patterns = c.array(root, "admissionWhitelistPatterns", "", false);
     if (patterns != null) {
@@ -91,7 +105,8 @@ public final class BinauthzPolicyReader {
         }
         String text = c.text(entry, "namePattern", path, true);
         if (text != null) {
-          compilePattern(text, ProblemCollector.join(path, "namePattern"), c).ifPresent(allowlist::add);
+          compilePattern(text, ProblemCollector.join(path, "namePattern"), c)
+              .ifPresent(allowlist::add);
         }
       }
     }
@@ -101,41 +116,74 @@ public final class BinauthzPolicyReader {
     } else {
       defaultRule = rule(root.get("defaultAdmissionRule"), "defaultAdmissionRule", c);
     }
-    Map<String, AdmissionRule> clusters = rules(root, "clusterAdmissionRules", c, (key, path) -> {
-      if (!CLUSTER.matcher(key).matches()) {
-        c.warning(path, "key should be location.clusterId (e.g. us-central1-a.prod); it is compared with the pod's cluster id as written");
-      }
-      return true;
-    });
-    Map<String, AdmissionRule> namespaces = rules(root, "kubernetesNamespaceAdmissionRules", c, (key, path) -> {
-      if (!NAMESPACE.matcher(key).matches()) {
-        c.problem(path, "key must be a Kubernetes namespace name");
-        return false;
-      }
-      return true;
-    });
-    Map<String, AdmissionRule> serviceAccounts = rules(root, "kubernetesServiceAccountAdmissionRules", c, (key, path) -> {
-      int colon = key.indexOf(':');
-      if (colon < 0 || !NAMESPACE.matcher(key.substring(0, colon)).matches()
-          || !SERVICE_ACCOUNT.matcher(key.substring(colon + 1)).matches()) {
-        c.problem(path, "key must be namespace:serviceaccount");
-        return false;
-      }
-      return true;
-    });
-    Map<String, AdmissionRule> istio = rules(root, "istioServiceIdentityAdmissionRules", c, (key, path) -> {
-      if (!SPIFFE.matcher(key).matches()) {
-        c.problem(path, "key must be a service identity spiffe://DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT"
-            + " or DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT");
-        return false;
-      }
-      return true;
-    });
+    Map<String, AdmissionRule> clusters =
+        rules(
+            root,
+            "clusterAdmissionRules",
+            c,
+            (key, path) -> {
+              if (!CLUSTER.matcher(key).matches()) {
+                c.warning(
+                    path,
+                    "key should be location.clusterId (e.g. us-central1-a.prod); it is compared with the pod's cluster id as written");
+              }
+              return true;
+            });
+    Map<String, AdmissionRule> namespaces =
+        rules(
+            root,
+            "kubernetesNamespaceAdmissionRules",
+            c,
+            (key, path) -> {
+              if (!NAMESPACE.matcher(key).matches()) {
+                c.problem(path, "key must be a Kubernetes namespace name");
+                return false;
+              }
+              return true;
+            });
+    Map<String, AdmissionRule> serviceAccounts =
+        rules(
+            root,
+            "kubernetesServiceAccountAdmissionRules",
+            c,
+            (key, path) -> {
+              int colon = key.indexOf(':');
+              if (colon < 0
+                  || !NAMESPACE.matcher(key.substring(0, colon)).matches()
+                  || !SERVICE_ACCOUNT.matcher(key.substring(colon + 1)).matches()) {
+                c.problem(path, "key must be namespace:serviceaccount");
+                return false;
+              }
+              return true;
+            });
+    Map<String, AdmissionRule> istio =
+        rules(
+            root,
+            "istioServiceIdentityAdmissionRules",
+            c,
+            (key, path) -> {
+              if (!SPIFFE.matcher(key).matches()) {
+                c.problem(
+                    path,
+                    "key must be a service identity spiffe://DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT"
+                        + " or DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT");
+                return false;
+              }
+              return true;
+            });
     if (c.problems.size() > before || defaultRule == null) {
       return Optional.empty();
     }
-    return Optional.of(new BinauthzPolicy(name, global == GlobalMode.ENABLE, allowlist, defaultRule, clusters,
-        namespaces, serviceAccounts, istio));
+    return Optional.of(
+        new BinauthzPolicy(
+            name,
+            global == GlobalMode.ENABLE,
+            allowlist,
+            defaultRule,
+            clusters,
+            namespaces,
+            serviceAccounts,
+            istio));
   }
 
   /** Compiles a name pattern, reporting problems and lint warnings at {@code path}. */
@@ -154,7 +202,8 @@ public final class BinauthzPolicyReader {
     boolean ok(String key, String path);
   }
 
-  private static Map<String, AdmissionRule> rules(JsonNode root, String field, ProblemCollector c, KeyCheck check) {
+  private static Map<String, AdmissionRule> rules(
+      JsonNode root, String field, ProblemCollector c, KeyCheck check) {
     Map<String, AdmissionRule> out = new LinkedHashMap<>();
     JsonNode map = root.get(field);
     if (map == null || map.isNull()) {
@@ -182,15 +231,29 @@ public final class BinauthzPolicyReader {
     if (!c.object(node, path, RULE)) {
       return null;
     }
-    AdmissionRule.EvaluationMode eval = c.enumValue(node, "evaluationMode", path,
-        AdmissionRule.EvaluationMode.class, true, UNSPECIFIED_EVAL);
-    AdmissionRule.EnforcementMode enf = c.enumValue(node, "enforcementMode", path,
-        AdmissionRule.EnforcementMode.class, true, UNSPECIFIED_ENF);
+    AdmissionRule.EvaluationMode eval =
+        c.enumValue(
+            node,
+            "evaluationMode",
+            path,
+            AdmissionRule.EvaluationMode.class,
+            true,
+            UNSPECIFIED_EVAL);
+    AdmissionRule.EnforcementMode enf =
+        c.enumValue(
+            node,
+            "enforcementMode",
+            path,
+            AdmissionRule.EnforcementMode.class,
+            true,
+            UNSPECIFIED_ENF);
     List<String> attestors = c.strings(node, "requireAttestationsBy", path, false);
     String attPath = ProblemCollector.join(path, "requireAttestationsBy");
     for (int i = 0; i < attestors.size(); i++) {
       if (!ATTESTOR.matcher(attestors.get(i)).matches()) {
-        c.problem(ProblemCollector.index(attPath, i), "must name an attestor: projects/PROJECT/attestors/NAME");
+        c.problem(
+            ProblemCollector.index(attPath, i),
+            "must name an attestor: projects/PROJECT/attestors/NAME");
       }
     }
     if (new java.util.HashSet<>(attestors).size() != attestors.size()) {
@@ -199,13 +262,18 @@ public final class BinauthzPolicyReader {
     if (eval == AdmissionRule.EvaluationMode.REQUIRE_ATTESTATION && attestors.isEmpty()) {
       c.problem(attPath, "REQUIRE_ATTESTATION needs at least one attestor");
     }
-    if (eval != null && eval != AdmissionRule.EvaluationMode.REQUIRE_ATTESTATION && !attestors.isEmpty()) {
+    if (eval != null
+        && eval != AdmissionRule.EvaluationMode.REQUIRE_ATTESTATION
+        && !attestors.isEmpty()) {
       c.warning(attPath, "ignored: evaluationMode is " + eval);
     }
     if (c.problems.size() > before || eval == null || enf == null) {
       return null;
     }
-    return new AdmissionRule(path, eval, enf,
+    return new AdmissionRule(
+        path,
+        eval,
+        enf,
         eval == AdmissionRule.EvaluationMode.REQUIRE_ATTESTATION ? attestors : List.of());
   }
 

@@ -18,9 +18,9 @@ import org.yaml.snakeyaml.LoaderOptions;
 
 /**
  * Reads policy, attestor and manifest documents (YAML or JSON) into trees, with limits that bound
- * what a hostile document can make the reader allocate: size, nesting, string length, YAML
- * aliases (no "billion laughs"), and duplicate keys rejected (a duplicated rule must not silently
- * replace another).
+ * what a hostile document can make the reader allocate: size, nesting, string length, YAML aliases
+ * (no "billion laughs"), and duplicate keys rejected (a duplicated rule must not silently replace
+ * another).
  */
 public final class Documents {
 
@@ -57,8 +57,11 @@ public final class Documents {
     options.setNestingDepthLimit(MAX_DEPTH);
     options.setCodePointLimit(MAX_DOCUMENT_CHARS);
     options.setAllowRecursiveKeys(false);
-    return YAMLFactory.builder().loaderOptions(options).streamReadConstraints(LIMITS)
-        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    return YAMLFactory.builder()
+        .loaderOptions(options)
+        .streamReadConstraints(LIMITS)
+        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+        .build();
   }
 
   /** A document that could not be read at all (syntax, limits), with a one-line reason. */
@@ -71,7 +74,8 @@ public final class Documents {
   }
 
   /** Reads one document of {@code format}; an empty document is {@link MissingNode}. */
-  public static JsonNode read(String content, PolicyDocument.Format format) throws UnreadableDocumentException {
+  public static JsonNode read(String content, PolicyDocument.Format format)
+      throws UnreadableDocumentException {
     List<JsonNode> all = readAll(content, format);
     if (all.size() > 1) {
       throw new UnreadableDocumentException("expected one document, found " + all.size(), null);
@@ -83,7 +87,8 @@ public final class Documents {
   public static List<JsonNode> readAll(String content, PolicyDocument.Format format)
       throws UnreadableDocumentException {
     if (content.length() > MAX_DOCUMENT_CHARS) {
-      throw new UnreadableDocumentException("document larger than " + MAX_DOCUMENT_CHARS + " characters", null);
+      throw new UnreadableDocumentException(
+          "document larger than " + MAX_DOCUMENT_CHARS + " characters", null);
     }
     if (format == PolicyDocument.Format.YAML) {
       refuseAliases(content);
@@ -115,11 +120,20 @@ public final class Documents {
     options.setCodePointLimit(MAX_DOCUMENT_CHARS);
     options.setNestingDepthLimit(MAX_DEPTH);
     try {
-      for (org.yaml.snakeyaml.events.Event e : new org.yaml.snakeyaml.Yaml(options).parse(new java.io.StringReader(content))) {
+      for (org.yaml.snakeyaml.events.Event e :
+          new org.yaml.snakeyaml.Yaml(options).parse(new java.io.StringReader(content))) {
         if (e instanceof org.yaml.snakeyaml.events.AliasEvent) {
           var mark = e.getStartMark();
-          throw new UnreadableDocumentException("YAML aliases (*name) are not supported"
-              + (mark == null ? "" : " (line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ")"), null);
+          throw new UnreadableDocumentException(
+              "YAML aliases (*name) are not supported"
+                  + (mark == null
+                      ? ""
+                      : " (line "
+                          + (mark.getLine() + 1)
+                          + ", column "
+                          + (mark.getColumn() + 1)
+                          + ")"),
+              null);
         }
       }
     } catch (RuntimeException e) {
@@ -147,7 +161,8 @@ public final class Documents {
       }
     }
     Throwable t = e;
-    if (t instanceof com.fasterxml.jackson.databind.RuntimeJsonMappingException && t.getCause() != null) {
+    if (t instanceof com.fasterxml.jackson.databind.RuntimeJsonMappingException
+        && t.getCause() != null) {
       t = t.getCause();
     }
     String m;
@@ -184,7 +199,11 @@ public final class Documents {
     }
     var mark = y.getProblemMark() != null ? y.getProblemMark() : y.getContextMark();
     if (mark != null) {
-      m.append(" (line ").append(mark.getLine() + 1).append(", column ").append(mark.getColumn() + 1).append(')');
+      m.append(" (line ")
+          .append(mark.getLine() + 1)
+          .append(", column ")
+          .append(mark.getColumn() + 1)
+          .append(')');
     }
     return m.toString().replace('\n', ' ').replace('\r', ' ');
   }

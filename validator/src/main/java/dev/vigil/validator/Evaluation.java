@@ -13,7 +13,8 @@ import java.util.Objects;
  *
  * @param policyVersions the versions of the documents the evaluation used
  */
-public record Evaluation(Decision decision, List<Verdict.ImageResult> images, List<String> policyVersions) {
+public record Evaluation(
+    Decision decision, List<Verdict.ImageResult> images, List<String> policyVersions) {
 
   public Evaluation {
     Objects.requireNonNull(decision, "decision");
@@ -22,9 +23,25 @@ public record Evaluation(Decision decision, List<Verdict.ImageResult> images, Li
   }
 
   /** This evaluation as a verdict record for the verdicts topic. */
-  public Verdict toVerdict(String verdictId, PodContext pod, String podUid, WorkloadRef owner,
-      Verdict.Trigger trigger, Instant evaluatedAt) {
-    return new Verdict(verdictId, pod.clusterId(), pod.namespace(), pod.name(), podUid,
-        pod.serviceAccount(), owner, decision, images, policyVersions, trigger, evaluatedAt);
+  public Verdict toVerdict(
+      String verdictId,
+      PodContext pod,
+      String podUid,
+      WorkloadRef owner,
+      Verdict.Trigger trigger,
+      Instant evaluatedAt) {
+    return new Verdict(
+        verdictId,
+        pod.clusterId(),
+        pod.namespace(),
+        pod.name(),
+        podUid,
+        pod.serviceAccount(),
+        owner,
+        decision,
+        images,
+        policyVersions,
+        trigger,
+        evaluatedAt);
   }
 }

@@ -3,8 +3,8 @@ package dev.vigil.validator;
 import java.time.Instant;
 
 /**
- * Decides whether a pod's images satisfy the policies in force, and says exactly why. Pure: no
- * I/O, no clock (the caller passes {@code now}), no Kafka or Kubernetes. Thread-safe.
+ * Decides whether a pod's images satisfy the policies in force, and says exactly why. Pure: no I/O,
+ * no clock (the caller passes {@code now}), no Kafka or Kubernetes. Thread-safe.
  *
  * <p>CONTRACT for callers (streams, cli): keep this signature.
  */

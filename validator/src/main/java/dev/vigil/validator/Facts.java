@@ -22,7 +22,8 @@ public interface Facts {
   Facts NONE = of(Map.of(), Map.of());
 
   /** Facts held in maps keyed by digest. */
-  static Facts of(Map<String, List<Attestation>> attestations, Map<String, ImageMetadata> metadata) {
+  static Facts of(
+      Map<String, List<Attestation>> attestations, Map<String, ImageMetadata> metadata) {
     return new Facts() {
       @Override
       public List<Attestation> attestations(String digest) {

@@ -21,15 +21,32 @@ import java.util.Set;
  */
 public final class GrafeasOccurrences {
 
-  private static final Set<String> TOP = Set.of("name", "kind", "noteName", "resourceUri", "resource",
-      "attestation", "createTime", "updateTime", "remediation", "envelope");
+  private static final Set<String> TOP =
+      Set.of(
+          "name",
+          "kind",
+          "noteName",
+          "resourceUri",
+          "resource",
+          "attestation",
+          "createTime",
+          "updateTime",
+          "remediation",
+          "envelope");
+
   /** v1 AttestationOccurrence. */
-  private static final Set<String> ATTESTATION_V1 = Set.of("serializedPayload", "signatures", "jwts");
+  private static final Set<String> ATTESTATION_V1 =
+      Set.of("serializedPayload", "signatures", "jwts");
+
   /** v1beta1 Details: {@code {"attestation": Attestation}}. */
   private static final Set<String> DETAILS_V1BETA1 = Set.of("attestation");
+
   /** v1beta1 Attestation: one of the two. */
-  private static final Set<String> ATTESTATION_V1BETA1 = Set.of("pgpSignedAttestation", "genericSignedAttestation");
-  private static final Set<String> GENERIC = Set.of("contentType", "serializedPayload", "signatures");
+  private static final Set<String> ATTESTATION_V1BETA1 =
+      Set.of("pgpSignedAttestation", "genericSignedAttestation");
+
+  private static final Set<String> GENERIC =
+      Set.of("contentType", "serializedPayload", "signatures");
   private static final Set<String> SIGNATURE = Set.of("publicKeyId", "signature");
   private static final Set<String> PGP = Set.of("signature", "contentType", "pgpKeyId");
 
@@ -41,7 +58,8 @@ public final class GrafeasOccurrences {
    * @param skipped one problem per line of the reason an occurrence was skipped; an occurrence may
    *     have several
    */
-  public record Occurrences(List<Attestation> attestations, List<InvalidPolicyException.Problem> skipped) {
+  public record Occurrences(
+      List<Attestation> attestations, List<InvalidPolicyException.Problem> skipped) {
     public Occurrences {
       attestations = List.copyOf(attestations);
       skipped = List.copyOf(skipped);
@@ -61,8 +79,11 @@ public final class GrafeasOccurrences {
     try {
       docs = Documents.readAll(content, format);
     } catch (Documents.UnreadableDocumentException e) {
-      throw new InvalidPolicyException(documentName,
-          List.of(new InvalidPolicyException.Problem("(document)", "unreadable " + format + ": " + e.getMessage())));
+      throw new InvalidPolicyException(
+          documentName,
+          List.of(
+              new InvalidPolicyException.Problem(
+                  "(document)", "unreadable " + format + ": " + e.getMessage())));
     }
     int n = 0;
     for (JsonNode root : docs) {
@@ -78,8 +99,8 @@ public final class GrafeasOccurrences {
   }
 
   /**
-   * Reads one occurrence already parsed (an element of a Grafeas listing or of an ingest feed file):
-   * it is in {@code attestations}, or in {@code skipped} with every reason.
+   * Reads one occurrence already parsed (an element of a Grafeas listing or of an ingest feed
+   * file): it is in {@code attestations}, or in {@code skipped} with every reason.
    */
   public static Occurrences occurrence(JsonNode occurrence) {
     ProblemCollector c = new ProblemCollector();
@@ -113,7 +134,8 @@ public final class GrafeasOccurrences {
       int at = uri.lastIndexOf('@');
       digest = at < 0 ? null : uri.substring(at + 1);
       if (!ImageReference.isDigest(digest)) {
-        c.problem(ProblemCollector.join(path, "resourceUri"), "must end in @sha256:<64 lower-case hex>");
+        c.problem(
+            ProblemCollector.join(path, "resourceUri"), "must end in @sha256:<64 lower-case hex>");
         digest = null;
       }
     }
@@ -151,7 +173,11 @@ public final class GrafeasOccurrences {
     } else if (c.object(att, ap, ATTESTATION_V1)) {
       payload = signatures(att, ap, c, sigs);
       if (sigs.isEmpty()) {
-        c.problem(ap, att.has("jwts") ? "has no signatures (JWT attestations are not supported)" : "has no signatures");
+        c.problem(
+            ap,
+            att.has("jwts")
+                ? "has no signatures (JWT attestations are not supported)"
+                : "has no signatures");
       }
     }
     if (c.problems.size() == before) {
@@ -159,8 +185,12 @@ public final class GrafeasOccurrences {
     }
   }
 
-  /** Reads {@code signatures[]} of {@code node} into {@code sigs}; returns its {@code serializedPayload}. */
-  private static String signatures(JsonNode node, String path, ProblemCollector c, List<Attestation.Signature> sigs) {
+  /**
+   * Reads {@code signatures[]} of {@code node} into {@code sigs}; returns its {@code
+   * serializedPayload}.
+   */
+  private static String signatures(
+      JsonNode node, String path, ProblemCollector c, List<Attestation.Signature> sigs) {
     String payload = c.text(node, "serializedPayload", path, false);
     JsonNode list = c.array(node, "signatures", path, false);
     for (int i = 0; list != null && i < list.size(); i++) {
@@ -178,14 +208,17 @@ public final class GrafeasOccurrences {
   }
 
   /** The {@code pgpSignedAttestation} of {@code node}, or null. */
-  private static Attestation.PgpSignedAttestation pgp(JsonNode node, String path, ProblemCollector c) {
+  private static Attestation.PgpSignedAttestation pgp(
+      JsonNode node, String path, ProblemCollector c) {
     JsonNode p = node.get("pgpSignedAttestation");
     String pp = ProblemCollector.join(path, "pgpSignedAttestation");
     if (p == null || !c.object(p, pp, PGP)) {
       return null;
     }
     String sig = c.text(p, "signature", pp, true);
-    return sig == null ? null
-        : new Attestation.PgpSignedAttestation(sig, c.text(p, "contentType", pp, false), c.text(p, "pgpKeyId", pp, false));
+    return sig == null
+        ? null
+        : new Attestation.PgpSignedAttestation(
+            sig, c.text(p, "contentType", pp, false), c.text(p, "pgpKeyId", pp, false));
   }
 }

@@ -54,7 +54,8 @@ public record ImageReference(String registry, String repository, String tag, Str
       throw new InvalidImageReferenceException(reference, "empty");
     }
     if (reference.length() > MAX_LENGTH) {
-      throw new InvalidImageReferenceException(reference, "longer than " + MAX_LENGTH + " characters");
+      throw new InvalidImageReferenceException(
+          reference, "longer than " + MAX_LENGTH + " characters");
     }
     String rest = reference;
     String digest = null;
@@ -77,13 +78,15 @@ public record ImageReference(String registry, String repository, String tag, Str
       throw new InvalidImageReferenceException(reference, "no repository name");
     }
     if (rest.length() > MAX_NAME_LENGTH) {
-      throw new InvalidImageReferenceException(reference, "repository name longer than " + MAX_NAME_LENGTH);
+      throw new InvalidImageReferenceException(
+          reference, "repository name longer than " + MAX_NAME_LENGTH);
     }
     String registry;
     String path;
     int slash = rest.indexOf('/');
     String first = slash < 0 ? rest : rest.substring(0, slash);
-    if (slash >= 0 && (first.indexOf('.') >= 0 || first.indexOf(':') >= 0 || first.equals("localhost"))) {
+    if (slash >= 0
+        && (first.indexOf('.') >= 0 || first.indexOf(':') >= 0 || first.equals("localhost"))) {
       registry = parseDomain(reference, first);
       path = rest.substring(slash + 1);
     } else {
@@ -108,8 +111,11 @@ public record ImageReference(String registry, String repository, String tag, Str
         throw new InvalidImageReferenceException(reference, "empty path component");
       }
       if (!PATH_COMPONENT.matcher(component).matches()) {
-        throw new InvalidImageReferenceException(reference,
-            "invalid path component \"" + component + "\" (lower-case letters, digits and separators . _ __ - only)");
+        throw new InvalidImageReferenceException(
+            reference,
+            "invalid path component \""
+                + component
+                + "\" (lower-case letters, digits and separators . _ __ - only)");
       }
       components++;
       if (end < 0) {
@@ -123,7 +129,8 @@ public record ImageReference(String registry, String repository, String tag, Str
     return new ImageReference(registry, path, tag, digest);
   }
 
-  private static String parseDomain(String reference, String domain) throws InvalidImageReferenceException {
+  private static String parseDomain(String reference, String domain)
+      throws InvalidImageReferenceException {
     String host = domain;
     String port = null;
     if (domain.startsWith("[")) {
@@ -133,12 +140,14 @@ public record ImageReference(String registry, String repository, String tag, Str
       }
       host = domain.substring(0, close + 1);
       if (!IPV6.matcher(host).matches()) {
-        throw new InvalidImageReferenceException(reference, "invalid IPv6 address \"" + host + "\"");
+        throw new InvalidImageReferenceException(
+            reference, "invalid IPv6 address \"" + host + "\"");
       }
       String after = domain.substring(close + 1);
       if (!after.isEmpty()) {
         if (!after.startsWith(":")) {
-          throw new InvalidImageReferenceException(reference, "invalid registry \"" + domain + "\"");
+          throw new InvalidImageReferenceException(
+              reference, "invalid registry \"" + domain + "\"");
         }
         port = after.substring(1);
       }
@@ -156,7 +165,8 @@ public record ImageReference(String registry, String repository, String tag, Str
         int end = host.indexOf('.', start);
         String label = end < 0 ? host.substring(start) : host.substring(start, end);
         if (!DOMAIN_COMPONENT.matcher(label).matches()) {
-          throw new InvalidImageReferenceException(reference, "invalid registry host \"" + host + "\"");
+          throw new InvalidImageReferenceException(
+              reference, "invalid registry host \"" + host + "\"");
         }
         if (end < 0) {
           break;
@@ -171,7 +181,8 @@ public record ImageReference(String registry, String repository, String tag, Str
     return port == null ? lower : lower + ":" + port;
   }
 
-  private static String parseDigest(String reference, String digest) throws InvalidImageReferenceException {
+  private static String parseDigest(String reference, String digest)
+      throws InvalidImageReferenceException {
     int colon = digest.indexOf(':');
     if (colon <= 0) {
       throw new InvalidImageReferenceException(reference, "digest must be algorithm:hex");
@@ -179,28 +190,34 @@ public record ImageReference(String registry, String repository, String tag, Str
     String algorithm = digest.substring(0, colon);
     String hex = digest.substring(colon + 1);
     if (!ALGORITHM.matcher(algorithm).matches()) {
-      throw new InvalidImageReferenceException(reference, "invalid digest algorithm \"" + algorithm + "\"");
+      throw new InvalidImageReferenceException(
+          reference, "invalid digest algorithm \"" + algorithm + "\"");
     }
     if (!algorithm.equals("sha256")) {
-      throw new InvalidImageReferenceException(reference,
+      throw new InvalidImageReferenceException(
+          reference,
           "unsupported digest algorithm \"" + algorithm + "\" (only sha256 is accepted)");
     }
     if (!SHA256_HEX.matcher(hex).matches()) {
-      throw new InvalidImageReferenceException(reference, "sha256 digest must be 64 lower-case hex characters");
+      throw new InvalidImageReferenceException(
+          reference, "sha256 digest must be 64 lower-case hex characters");
     }
     return digest;
   }
 
   /** True when {@code s} is {@code sha256:} followed by 64 lower-case hex characters. */
   public static boolean isDigest(String s) {
-    return s != null && s.length() == 71 && s.startsWith("sha256:") && SHA256_HEX.matcher(s.substring(7)).matches();
+    return s != null
+        && s.length() == 71
+        && s.startsWith("sha256:")
+        && SHA256_HEX.matcher(s.substring(7)).matches();
   }
 
   /**
    * The manifest digest in a container status {@code imageID}: {@code
-   * docker-pullable://repo@sha256:...} or {@code repo@sha256:...}. Returns {@code null} for a
-   * bare {@code sha256:...} or {@code docker://sha256:...}, which is the local image (config) id,
-   * not a manifest digest, and for anything unreadable.
+   * docker-pullable://repo@sha256:...} or {@code repo@sha256:...}. Returns {@code null} for a bare
+   * {@code sha256:...} or {@code docker://sha256:...}, which is the local image (config) id, not a
+   * manifest digest, and for anything unreadable.
    */
   public static String digestFromImageId(String imageId) {
     if (imageId == null) {

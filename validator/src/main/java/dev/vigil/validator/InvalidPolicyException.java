@@ -23,7 +23,10 @@ public class InvalidPolicyException extends Exception {
   private final transient List<Problem> problems;
 
   public InvalidPolicyException(String document, List<Problem> problems) {
-    super(document + ": " + problems.stream().map(Problem::toString).collect(Collectors.joining("; ")));
+    super(
+        document
+            + ": "
+            + problems.stream().map(Problem::toString).collect(Collectors.joining("; ")));
     this.document = document;
     this.problems = List.copyOf(problems);
   }

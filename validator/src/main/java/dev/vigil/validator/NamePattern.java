@@ -11,12 +11,12 @@ import java.util.Optional;
  * <ul>
  *   <li>no wildcard: the exact string;
  *   <li>trailing {@code *}: the prefix, then any characters except {@code /};
- *   <li>trailing {@code **}: a plain prefix match with NO directory boundary ({@code
- *       gcr.io/acme**} also matches {@code gcr.io/acme-evil/x}); {@link #lint} warns about it.
+ *   <li>trailing {@code **}: a plain prefix match with NO directory boundary ({@code gcr.io/acme**}
+ *       also matches {@code gcr.io/acme-evil/x}); {@link #lint} warns about it.
  * </ul>
  *
- * Wildcards are accepted only at the end and only after the registry part. The registry part of
- * the pattern is compared lower-case, as the image's registry is normalised lower-case.
+ * Wildcards are accepted only at the end and only after the registry part. The registry part of the
+ * pattern is compared lower-case, as the image's registry is normalised lower-case.
  */
 public final class NamePattern {
 
@@ -72,7 +72,10 @@ public final class NamePattern {
       problem[0] = "pattern must start with a registry host";
       return Optional.empty();
     }
-    if (literal.contains("/../") || literal.endsWith("/..") || literal.contains("/./") || literal.contains("//")) {
+    if (literal.contains("/../")
+        || literal.endsWith("/..")
+        || literal.contains("/./")
+        || literal.contains("//")) {
       problem[0] = "pattern contains an empty, '.' or '..' path segment";
       return Optional.empty();
     }
@@ -82,7 +85,10 @@ public final class NamePattern {
     return Optional.of(new NamePattern(pattern, literal, kind));
   }
 
-  /** What makes {@code pattern} unusable as text (empty, too long, blanks), or null; for every pattern kind. */
+  /**
+   * What makes {@code pattern} unusable as text (empty, too long, blanks), or null; for every
+   * pattern kind.
+   */
   static String textProblem(String pattern) {
     if (pattern == null || pattern.isBlank()) {
       return "empty pattern";
@@ -102,7 +108,8 @@ public final class NamePattern {
   /** Compiles {@code pattern}, throwing {@link IllegalArgumentException} if it is unusable. */
   public static NamePattern of(String pattern) {
     String[] problem = new String[1];
-    return compile(pattern, problem).orElseThrow(() -> new IllegalArgumentException(pattern + ": " + problem[0]));
+    return compile(pattern, problem)
+        .orElseThrow(() -> new IllegalArgumentException(pattern + ": " + problem[0]));
   }
 
   /** True when the pattern matches {@code image}, the normalised image string. */
@@ -127,17 +134,36 @@ public final class NamePattern {
     int slash = literal.indexOf('/');
     String first = slash < 0 ? literal : literal.substring(0, slash);
     if (!first.contains(".") && !first.contains(":") && !first.equals("localhost")) {
-      return Optional.of("'" + text + "' does not start with a registry host: images are matched in their normalised"
-          + " form (docker.io/library/nginx, docker.io/istio/proxyv2), so this pattern matches nothing; write the"
-          + " registry, e.g. 'docker.io/" + (slash < 0 ? "library/" : "") + text + "'");
+      return Optional.of(
+          "'"
+              + text
+              + "' does not start with a registry host: images are matched in their normalised"
+              + " form (docker.io/library/nginx, docker.io/istio/proxyv2), so this pattern matches nothing; write the"
+              + " registry, e.g. 'docker.io/"
+              + (slash < 0 ? "library/" : "")
+              + text
+              + "'");
     }
     if (kind == Kind.EXACT && literal.endsWith("/")) {
-      return Optional.of("'" + text + "' ends in an empty path segment: it names no image, so it matches nothing;"
-          + " write '" + text + "*' for the images in that directory or '" + text + "**' for everything below it");
+      return Optional.of(
+          "'"
+              + text
+              + "' ends in an empty path segment: it names no image, so it matches nothing;"
+              + " write '"
+              + text
+              + "*' for the images in that directory or '"
+              + text
+              + "**' for everything below it");
     }
     if (kind == Kind.PREFIX && !literal.endsWith("/")) {
-      return Optional.of("'" + text + "' ends in ** without a '/' before it: it also matches sibling names such as '"
-          + literal + "-other/...'; write '" + literal + "/**' to stay inside the directory");
+      return Optional.of(
+          "'"
+              + text
+              + "' ends in ** without a '/' before it: it also matches sibling names such as '"
+              + literal
+              + "-other/...'; write '"
+              + literal
+              + "/**' to stay inside the directory");
     }
     return Optional.empty();
   }

@@ -46,20 +46,24 @@ final class Pgp {
     if (armored == null || armored.isBlank()) {
       throw new PublicKeys.BadKeyException("no PGP public key");
     }
-    try (InputStream in = PGPUtil.getDecoderStream(
-        new ByteArrayInputStream(armored.getBytes(StandardCharsets.UTF_8)))) {
-      PGPPublicKeyRingCollection rings = new PGPPublicKeyRingCollection(in, new JcaKeyFingerprintCalculator());
+    try (InputStream in =
+        PGPUtil.getDecoderStream(
+            new ByteArrayInputStream(armored.getBytes(StandardCharsets.UTF_8)))) {
+      PGPPublicKeyRingCollection rings =
+          new PGPPublicKeyRingCollection(in, new JcaKeyFingerprintCalculator());
       Iterator<PGPPublicKeyRing> it = rings.getKeyRings();
       if (!it.hasNext()) {
         throw new PublicKeys.BadKeyException("no PGP public key in the block");
       }
       PGPPublicKeyRing ring = it.next();
       if (it.hasNext()) {
-        throw new PublicKeys.BadKeyException("more than one PGP key in the block; give one key per entry");
+        throw new PublicKeys.BadKeyException(
+            "more than one PGP key in the block; give one key per entry");
       }
       return ring;
     } catch (IOException | PGPException | RuntimeException e) {
-      throw new PublicKeys.BadKeyException("not a readable ASCII-armoured PGP public key (" + e.getClass().getSimpleName() + ")");
+      throw new PublicKeys.BadKeyException(
+          "not a readable ASCII-armoured PGP public key (" + e.getClass().getSimpleName() + ")");
     }
   }
 
@@ -76,11 +80,13 @@ final class Pgp {
     try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(signature))) {
       return verify(ring, new JcaPGPObjectFactory(in), detachedContent, 0);
     } catch (IOException | PGPException | RuntimeException e) {
-      return Result.invalid("OpenPGP signature is malformed (" + e.getClass().getSimpleName() + ")");
+      return Result.invalid(
+          "OpenPGP signature is malformed (" + e.getClass().getSimpleName() + ")");
     }
   }
 
-  private static Result verify(PGPPublicKeyRing ring, JcaPGPObjectFactory factory, byte[] detached, int depth)
+  private static Result verify(
+      PGPPublicKeyRing ring, JcaPGPObjectFactory factory, byte[] detached, int depth)
       throws IOException, PGPException {
     if (depth > 2) {
       return Result.invalid("OpenPGP message nested too deeply");
@@ -98,7 +104,8 @@ final class Pgp {
       }
       if (o instanceof PGPOnePassSignatureList list) {
         if (list.size() != 1) {
-          return Result.invalid("expected one signature in the OpenPGP message, found " + list.size());
+          return Result.invalid(
+              "expected one signature in the OpenPGP message, found " + list.size());
         }
         ops = list.get(0);
         opsKey = ring.getPublicKey(ops.getKeyID());
@@ -128,7 +135,8 @@ final class Pgp {
           if (keyProblem != null) {
             return Result.invalid(keyProblem);
           }
-          return ops.verify(sig) ? new Result(true, content, "valid", notAfter(ring, opsKey, sig))
+          return ops.verify(sig)
+              ? new Result(true, content, "valid", notAfter(ring, opsKey, sig))
               : Result.invalid("OpenPGP signature does not verify");
         }
         if (detached == null) {
@@ -144,7 +152,8 @@ final class Pgp {
         }
         sig.init(new JcaPGPContentVerifierBuilderProvider().setProvider(PROVIDER), key);
         sig.update(detached);
-        return sig.verify() ? new Result(true, detached, "valid", notAfter(ring, key, sig))
+        return sig.verify()
+            ? new Result(true, detached, "valid", notAfter(ring, key, sig))
             : Result.invalid("OpenPGP signature does not verify");
       } else {
         return Result.invalid("unexpected OpenPGP packet " + o.getClass().getSimpleName());
@@ -156,13 +165,19 @@ final class Pgp {
   /** Null when the key was valid when it made {@code sig}: not expired, not revoked. */
   private static String keyProblem(PGPPublicKeyRing ring, PGPPublicKey key, PGPSignature sig) {
     int hash = sig.getHashAlgorithm();
-    if (hash == org.bouncycastle.bcpg.HashAlgorithmTags.MD5 || hash == org.bouncycastle.bcpg.HashAlgorithmTags.SHA1
+    if (hash == org.bouncycastle.bcpg.HashAlgorithmTags.MD5
+        || hash == org.bouncycastle.bcpg.HashAlgorithmTags.SHA1
         || hash == org.bouncycastle.bcpg.HashAlgorithmTags.RIPEMD160
         || hash == org.bouncycastle.bcpg.HashAlgorithmTags.MD2) {
-      return "OpenPGP signature uses a weak hash algorithm (" + hash + "); SHA-224 or stronger is required";
+      return "OpenPGP signature uses a weak hash algorithm ("
+          + hash
+          + "); SHA-224 or stronger is required";
     }
     Date made = sig.getCreationTime();
-    for (PGPPublicKey k : key.isMasterKey() ? new PGPPublicKey[] {key} : new PGPPublicKey[] {ring.getPublicKey(), key}) {
+    for (PGPPublicKey k :
+        key.isMasterKey()
+            ? new PGPPublicKey[] {key}
+            : new PGPPublicKey[] {ring.getPublicKey(), key}) {
       if (k.hasRevocation()) {
         return "key " + keyId(k.getKeyID()) + " is revoked";
       }
@@ -181,7 +196,8 @@ final class Pgp {
    * When the signature stops counting: its own expiration time, or when the signing key (or its
    * primary key) expires, whichever is first; null when neither expires.
    */
-  private static java.time.Instant notAfter(PGPPublicKeyRing ring, PGPPublicKey key, PGPSignature sig) {
+  private static java.time.Instant notAfter(
+      PGPPublicKeyRing ring, PGPPublicKey key, PGPSignature sig) {
     long limit = Long.MAX_VALUE;
     if (sig.getHashedSubPackets() != null) {
       long exp = sig.getHashedSubPackets().getSignatureExpirationTime();
@@ -189,7 +205,10 @@ final class Pgp {
         limit = Math.min(limit, sig.getCreationTime().getTime() + exp * 1000);
       }
     }
-    for (PGPPublicKey k : key.isMasterKey() ? new PGPPublicKey[] {key} : new PGPPublicKey[] {ring.getPublicKey(), key}) {
+    for (PGPPublicKey k :
+        key.isMasterKey()
+            ? new PGPPublicKey[] {key}
+            : new PGPPublicKey[] {ring.getPublicKey(), key}) {
       long valid = k.getValidSeconds();
       if (valid > 0) {
         limit = Math.min(limit, k.getCreationTime().getTime() + valid * 1000);

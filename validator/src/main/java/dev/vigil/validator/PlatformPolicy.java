@@ -17,7 +17,8 @@ public record PlatformPolicy(String name, List<NamePattern> allowlist, List<Chec
   }
 
   /** A check set: its scope, its own allowlist, and checks that must all pass. */
-  public record CheckSet(String displayName, Scope scope, List<NamePattern> allowlist, List<Check> checks) {
+  public record CheckSet(
+      String displayName, Scope scope, List<NamePattern> allowlist, List<Check> checks) {
     public CheckSet {
       Objects.requireNonNull(displayName, "displayName");
       Objects.requireNonNull(scope, "scope");
@@ -36,12 +37,15 @@ public record PlatformPolicy(String name, List<NamePattern> allowlist, List<Chec
         return namespace.equals(pod.namespace());
       }
       if (serviceAccount != null) {
-        return serviceAccountNamespace.equals(pod.namespace()) && serviceAccount.equals(pod.serviceAccount());
+        return serviceAccountNamespace.equals(pod.namespace())
+            && serviceAccount.equals(pod.serviceAccount());
       }
       return true;
     }
 
-    /** 2 for a service account, 1 for a namespace, 0 for every pod: the most specific match wins. */
+    /**
+     * 2 for a service account, 1 for a namespace, 0 for every pod: the most specific match wins.
+     */
     public int specificity() {
       return serviceAccount != null ? 2 : namespace != null ? 1 : 0;
     }
@@ -53,7 +57,8 @@ public record PlatformPolicy(String name, List<NamePattern> allowlist, List<Chec
 
     /** As the policy writes it. */
     String describe() {
-      return serviceAccount != null ? "kubernetesServiceAccount " + serviceAccountNamespace + ":" + serviceAccount
+      return serviceAccount != null
+          ? "kubernetesServiceAccount " + serviceAccountNamespace + ":" + serviceAccount
           : namespace != null ? "kubernetesNamespace " + namespace : "no scope";
     }
   }
@@ -66,7 +71,8 @@ public record PlatformPolicy(String name, List<NamePattern> allowlist, List<Chec
   public CheckSet checkSetFor(PodContext pod) {
     CheckSet best = null;
     for (CheckSet s : checkSets) {
-      if (s.scope().matches(pod) && (best == null || s.scope().specificity() > best.scope().specificity())) {
+      if (s.scope().matches(pod)
+          && (best == null || s.scope().specificity() > best.scope().specificity())) {
         best = s;
       }
     }
@@ -81,31 +87,39 @@ public record PlatformPolicy(String name, List<NamePattern> allowlist, List<Chec
   }
 
   /** The image must be in one of the trusted directories. */
-  public record TrustedDirectoryCheck(String name, List<NamePattern> allowlist,
-      List<TrustedDirectoryPattern> trustedDirPatterns) implements Check {}
+  public record TrustedDirectoryCheck(
+      String name, List<NamePattern> allowlist, List<TrustedDirectoryPattern> trustedDirPatterns)
+      implements Check {}
 
   /** The image must have been uploaded at most {@code maxUploadAgeDays} ago. */
-  public record ImageFreshnessCheck(String name, List<NamePattern> allowlist, int maxUploadAgeDays) implements Check {}
+  public record ImageFreshnessCheck(String name, List<NamePattern> allowlist, int maxUploadAgeDays)
+      implements Check {}
 
   /** The image digest must have an attestation verified by one of the keys. */
-  public record SimpleSigningAttestationCheck(String name, List<NamePattern> allowlist, List<VerificationKey> keys)
-      implements Check {}
+  public record SimpleSigningAttestationCheck(
+      String name, List<NamePattern> allowlist, List<VerificationKey> keys) implements Check {}
 
   /**
    * The image digest must have a cosign (keyed) signature verified by one of the keys. An
-   * attestation with note {@link #UNREADABLE_NOTE} (no signature) says the image's signatures
-   * could not be read; without a verified signature the check is then UNKNOWN, not DENY.
+   * attestation with note {@link #UNREADABLE_NOTE} (no signature) says the image's signatures could
+   * not be read; without a verified signature the check is then UNKNOWN, not DENY.
    */
-  public record SigstoreSignatureCheck(String name, List<NamePattern> allowlist, List<VerificationKey> keys)
-      implements Check {
+  public record SigstoreSignatureCheck(
+      String name, List<NamePattern> allowlist, List<VerificationKey> keys) implements Check {
 
     /** Note name of the fact "the registry holding this image's signatures could not be read". */
     public static final String UNREADABLE_NOTE = "cosign/unreadable";
   }
 
   /** Vulnerability thresholds; severities above the maximum fail, blocked CVEs always fail. */
-  public record VulnerabilityCheck(String name, List<NamePattern> allowlist, Threshold maximumFixableSeverity,
-      Threshold maximumUnfixableSeverity, Set<String> allowedCves, Set<String> blockedCves) implements Check {
+  public record VulnerabilityCheck(
+      String name,
+      List<NamePattern> allowlist,
+      Threshold maximumFixableSeverity,
+      Threshold maximumUnfixableSeverity,
+      Set<String> allowedCves,
+      Set<String> blockedCves)
+      implements Check {
 
     /** True when a vulnerability breaks the check. */
     public boolean fails(ImageMetadata.Vulnerability v) {
@@ -115,7 +129,8 @@ public record PlatformPolicy(String name, List<NamePattern> allowlist, List<Chec
       if (allowedCves.contains(v.cve())) {
         return false;
       }
-      return (v.fixable() ? maximumFixableSeverity : maximumUnfixableSeverity).exceededBy(v.severity());
+      return (v.fixable() ? maximumFixableSeverity : maximumUnfixableSeverity)
+          .exceededBy(v.severity());
     }
   }
 

@@ -23,7 +23,8 @@ public record PodContext(
     Objects.requireNonNull(clusterId, "clusterId");
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(name, "name");
-    serviceAccount = serviceAccount == null || serviceAccount.isEmpty() ? "default" : serviceAccount;
+    serviceAccount =
+        serviceAccount == null || serviceAccount.isEmpty() ? "default" : serviceAccount;
     images = List.copyOf(Objects.requireNonNullElse(images, List.of()));
     labels = Map.copyOf(Objects.requireNonNullElse(labels, Map.of()));
     annotations = Map.copyOf(Objects.requireNonNullElse(annotations, Map.of()));
@@ -31,7 +32,13 @@ public record PodContext(
 
   /** The pod a watcher reported. */
   public static PodContext of(PodEvent e) {
-    return new PodContext(e.clusterId(), e.namespace(), e.name(), e.serviceAccount(), e.images(),
-        e.labels(), e.annotations());
+    return new PodContext(
+        e.clusterId(),
+        e.namespace(),
+        e.name(),
+        e.serviceAccount(),
+        e.images(),
+        e.labels(),
+        e.annotations());
   }
 }

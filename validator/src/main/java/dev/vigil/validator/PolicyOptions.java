@@ -19,14 +19,16 @@ import java.util.Objects;
 public record PolicyOptions(List<RuleScope> rulePrecedence, List<String> systemImagePatterns) {
 
   /** Default precedence, no system images. */
-  public static final PolicyOptions DEFAULTS = new PolicyOptions(RuleScope.DEFAULT_PRECEDENCE, List.of());
+  public static final PolicyOptions DEFAULTS =
+      new PolicyOptions(RuleScope.DEFAULT_PRECEDENCE, List.of());
 
   public PolicyOptions {
     rulePrecedence = List.copyOf(rulePrecedence);
     systemImagePatterns = List.copyOf(systemImagePatterns);
     if (EnumSet.copyOf(Objects.requireNonNull(rulePrecedence)).size() != RuleScope.values().length
         || rulePrecedence.size() != RuleScope.values().length) {
-      throw new IllegalArgumentException("rulePrecedence must name every RuleScope exactly once: " + rulePrecedence);
+      throw new IllegalArgumentException(
+          "rulePrecedence must name every RuleScope exactly once: " + rulePrecedence);
     }
   }
 

@@ -8,8 +8,8 @@ import java.util.List;
  * continuous-validation platform policy, and the attestors they name. Immutable and thread-safe;
  * build a new one when a document changes.
  *
- * <p>Callers (ingest, streams, cli) rely on the signatures of {@link #parse} and {@link
- * #versions}; {@link PolicySets} implements them.
+ * <p>Callers (ingest, streams, cli) rely on the signatures of {@link #parse} and {@link #versions};
+ * {@link PolicySets} implements them.
  */
 public interface PolicySet {
 
@@ -21,14 +21,22 @@ public interface PolicySet {
    * @param attestors attestor documents, possibly empty
    * @throws InvalidPolicyException listing every problem, when any document cannot be used
    */
-  static PolicySet parse(PolicyDocument policy, PolicyDocument platformPolicy, List<PolicyDocument> attestors)
+  static PolicySet parse(
+      PolicyDocument policy, PolicyDocument platformPolicy, List<PolicyDocument> attestors)
       throws InvalidPolicyException {
     return PolicySets.parse(policy, platformPolicy, attestors);
   }
 
-  /** As {@link #parse(PolicyDocument, PolicyDocument, List)}, with rule precedence and system images chosen. */
-  static PolicySet parse(PolicyDocument policy, PolicyDocument platformPolicy, List<PolicyDocument> attestors,
-      PolicyOptions options) throws InvalidPolicyException {
+  /**
+   * As {@link #parse(PolicyDocument, PolicyDocument, List)}, with rule precedence and system images
+   * chosen.
+   */
+  static PolicySet parse(
+      PolicyDocument policy,
+      PolicyDocument platformPolicy,
+      List<PolicyDocument> attestors,
+      PolicyOptions options)
+      throws InvalidPolicyException {
     return PolicySets.parse(policy, platformPolicy, attestors, options);
   }
 
@@ -36,8 +44,8 @@ public interface PolicySet {
   List<String> versions();
 
   /**
-   * Lint findings: legal but probably unintended ({@code **} patterns without a directory
-   * boundary, attestors the policy names but nobody supplied, ...). Never a reason to reject.
+   * Lint findings: legal but probably unintended ({@code **} patterns without a directory boundary,
+   * attestors the policy names but nobody supplied, ...). Never a reason to reject.
    */
   default List<InvalidPolicyException.Problem> warnings() {
     return List.of();

@@ -14,13 +14,18 @@ final class PolicySets {
 
   private PolicySets() {}
 
-  static PolicySet parse(PolicyDocument policy, PolicyDocument platformPolicy, List<PolicyDocument> attestors)
+  static PolicySet parse(
+      PolicyDocument policy, PolicyDocument platformPolicy, List<PolicyDocument> attestors)
       throws InvalidPolicyException {
     return parse(policy, platformPolicy, attestors, PolicyOptions.DEFAULTS);
   }
 
-  static PolicySet parse(PolicyDocument policy, PolicyDocument platformPolicy, List<PolicyDocument> attestors,
-      PolicyOptions options) throws InvalidPolicyException {
+  static PolicySet parse(
+      PolicyDocument policy,
+      PolicyDocument platformPolicy,
+      List<PolicyDocument> attestors,
+      PolicyOptions options)
+      throws InvalidPolicyException {
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(options, "options");
     List<PolicyDocument> attestorDocs = attestors == null ? List.of() : attestors;
@@ -29,11 +34,15 @@ final class PolicySets {
     List<List<InvalidPolicyException.Problem>> failedProblems = new ArrayList<>();
 
     if (policy.kind() != PolicyDocument.Kind.BINAUTHZ_POLICY) {
-      throw new InvalidPolicyException(policy.key(),
-          List.of(new InvalidPolicyException.Problem("kind", "expected BINAUTHZ_POLICY, got " + policy.kind())));
+      throw new InvalidPolicyException(
+          policy.key(),
+          List.of(
+              new InvalidPolicyException.Problem(
+                  "kind", "expected BINAUTHZ_POLICY, got " + policy.kind())));
     }
     ProblemCollector pc = new ProblemCollector();
-    Optional<BinauthzPolicy> binauthz = BinauthzPolicyReader.read(policy.content(), policy.format(), pc);
+    Optional<BinauthzPolicy> binauthz =
+        BinauthzPolicyReader.read(policy.content(), policy.format(), pc);
     collect(policy, pc, warnings, failedDocs, failedProblems);
 
     PlatformPolicy platform = null;
@@ -42,7 +51,9 @@ final class PolicySets {
       if (platformPolicy.kind() != PolicyDocument.Kind.PLATFORM_POLICY) {
         c.problem("kind", "expected PLATFORM_POLICY, got " + platformPolicy.kind());
       } else {
-        platform = PlatformPolicyReader.read(platformPolicy.content(), platformPolicy.format(), c).orElse(null);
+        platform =
+            PlatformPolicyReader.read(platformPolicy.content(), platformPolicy.format(), c)
+                .orElse(null);
       }
       collect(platformPolicy, c, warnings, failedDocs, failedProblems);
     }
@@ -60,7 +71,10 @@ final class PolicySets {
     Map<String, Attestor> byName = Attestor.byName(all);
     if (byName.size() != all.size()) {
       failedDocs.add("attestors");
-      failedProblems.add(List.of(new InvalidPolicyException.Problem("name", "an attestor is defined in two documents")));
+      failedProblems.add(
+          List.of(
+              new InvalidPolicyException.Problem(
+                  "name", "an attestor is defined in two documents")));
     }
 
     if (!failedDocs.isEmpty()) {
@@ -70,7 +84,8 @@ final class PolicySets {
       List<InvalidPolicyException.Problem> merged = new ArrayList<>();
       for (int i = 0; i < failedDocs.size(); i++) {
         for (InvalidPolicyException.Problem p : failedProblems.get(i)) {
-          merged.add(new InvalidPolicyException.Problem(failedDocs.get(i) + ": " + p.path(), p.message()));
+          merged.add(
+              new InvalidPolicyException.Problem(failedDocs.get(i) + ": " + p.path(), p.message()));
         }
       }
       throw new InvalidPolicyException(String.join(", ", failedDocs), merged);
@@ -80,15 +95,20 @@ final class PolicySets {
     for (AdmissionRule r : binauthz.orElseThrow().allRules()) {
       for (String a : r.requireAttestationsBy()) {
         if (!byName.containsKey(a) && named.add(a)) {
-          warnings.add(new InvalidPolicyException.Problem(r.id() + ".requireAttestationsBy",
-              "attestor " + a + " was not supplied: images under this rule will be UNKNOWN"));
+          warnings.add(
+              new InvalidPolicyException.Problem(
+                  r.id() + ".requireAttestationsBy",
+                  "attestor " + a + " was not supplied: images under this rule will be UNKNOWN"));
         }
       }
     }
-    if (binauthz.orElseThrow().globalPolicyEvaluation() && options.systemImagePatterns().isEmpty()) {
-      warnings.add(new InvalidPolicyException.Problem(policy.key() + ": globalPolicyEvaluationMode",
-          "ENABLE exempts Google-maintained system images, but no system image patterns were supplied"
-              + " (PolicyOptions.systemImagePatterns, vigil evaluate --system-image): system images are judged by the rules"));
+    if (binauthz.orElseThrow().globalPolicyEvaluation()
+        && options.systemImagePatterns().isEmpty()) {
+      warnings.add(
+          new InvalidPolicyException.Problem(
+              policy.key() + ": globalPolicyEvaluationMode",
+              "ENABLE exempts Google-maintained system images, but no system image patterns were supplied"
+                  + " (PolicyOptions.systemImagePatterns, vigil evaluate --system-image): system images are judged by the rules"));
     }
     List<NamePattern> system = new ArrayList<>();
     for (String s : options.systemImagePatterns()) {
@@ -100,12 +120,22 @@ final class PolicySets {
       versions.add(version(platformPolicy));
     }
     attestorDocs.stream().map(PolicySets::version).sorted().forEach(versions::add);
-    return new ParsedPolicySet(binauthz.orElseThrow(), platform, byName, system, options.rulePrecedence(), versions,
+    return new ParsedPolicySet(
+        binauthz.orElseThrow(),
+        platform,
+        byName,
+        system,
+        options.rulePrecedence(),
+        versions,
         warnings);
   }
 
-  private static void collect(PolicyDocument doc, ProblemCollector c, List<InvalidPolicyException.Problem> warnings,
-      List<String> failedDocs, List<List<InvalidPolicyException.Problem>> failedProblems) {
+  private static void collect(
+      PolicyDocument doc,
+      ProblemCollector c,
+      List<InvalidPolicyException.Problem> warnings,
+      List<String> failedDocs,
+      List<List<InvalidPolicyException.Problem>> failedProblems) {
     for (InvalidPolicyException.Problem w : c.warnings) {
       warnings.add(new InvalidPolicyException.Problem(doc.key() + ": " + w.path(), w.message()));
     }

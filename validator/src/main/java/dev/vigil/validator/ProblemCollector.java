@@ -43,8 +43,10 @@ final class ProblemCollector {
     while (names.hasNext()) {
       String n = names.next();
       if (!allowed.contains(n)) {
-        problem(join(path, n), "unknown field (a misspelt field could silently change the policy); known fields: "
-            + String.join(", ", new java.util.TreeSet<>(allowed)));
+        problem(
+            join(path, n),
+            "unknown field (a misspelt field could silently change the policy); known fields: "
+                + String.join(", ", new java.util.TreeSet<>(allowed)));
       }
     }
     return true;
@@ -68,7 +70,12 @@ final class ProblemCollector {
   }
 
   /** An enum field; null when absent or wrong (reported). */
-  <E extends Enum<E>> E enumValue(JsonNode parent, String field, String path, Class<E> type, boolean required,
+  <E extends Enum<E>> E enumValue(
+      JsonNode parent,
+      String field,
+      String path,
+      Class<E> type,
+      boolean required,
       Set<String> unspecified) {
     String s = text(parent, field, path, required);
     if (s == null) {

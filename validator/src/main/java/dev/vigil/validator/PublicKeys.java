@@ -50,11 +50,14 @@ final class PublicKeys {
       throw new BadKeyException("not a readable PEM public key: " + firstLine(e.getMessage()));
     }
     if (object == null) {
-      throw new BadKeyException("not a PEM public key (expected -----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)");
+      throw new BadKeyException(
+          "not a PEM public key (expected -----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)");
     }
     if (!(object instanceof SubjectPublicKeyInfo spki)) {
-      throw new BadKeyException("the PEM holds a " + object.getClass().getSimpleName()
-          + ", not a public key (expected -----BEGIN PUBLIC KEY-----)");
+      throw new BadKeyException(
+          "the PEM holds a "
+              + object.getClass().getSimpleName()
+              + ", not a public key (expected -----BEGIN PUBLIC KEY-----)");
     }
     ASN1ObjectIdentifier algorithm = spki.getAlgorithm().getAlgorithm();
     String type;
@@ -63,10 +66,12 @@ final class PublicKeys {
     } else if (PKCSObjectIdentifiers.rsaEncryption.equals(algorithm)) {
       type = "RSA";
     } else {
-      throw new BadKeyException("PEM is neither an EC nor an RSA public key (algorithm " + algorithm.getId() + ")");
+      throw new BadKeyException(
+          "PEM is neither an EC nor an RSA public key (algorithm " + algorithm.getId() + ")");
     }
     try {
-      return KeyFactory.getInstance(type).generatePublic(new X509EncodedKeySpec(spki.getEncoded(ASN1Encoding.DER)));
+      return KeyFactory.getInstance(type)
+          .generatePublic(new X509EncodedKeySpec(spki.getEncoded(ASN1Encoding.DER)));
     } catch (GeneralSecurityException | IOException | RuntimeException e) {
       throw new BadKeyException("unusable " + type + " public key: " + firstLine(e.getMessage()));
     }
@@ -108,8 +113,12 @@ final class PublicKeys {
           || !named.getCurve().equals(actual.getCurve())
           || !named.getGenerator().equals(actual.getGenerator())
           || !named.getOrder().equals(actual.getOrder())) {
-        return algorithm + " needs a key on " + algorithm.curve() + ", the key is on a "
-            + actual.getCurve().getField().getFieldSize() + "-bit curve";
+        return algorithm
+            + " needs a key on "
+            + algorithm.curve()
+            + ", the key is on a "
+            + actual.getCurve().getField().getFieldSize()
+            + "-bit curve";
       }
       return null;
     }
@@ -118,17 +127,26 @@ final class PublicKeys {
     }
     int bits = rsa.getModulus().bitLength();
     if (bits != algorithm.keyBits()) {
-      return algorithm + " needs a " + algorithm.keyBits() + "-bit RSA key, the key has " + bits + " bits";
+      return algorithm
+          + " needs a "
+          + algorithm.keyBits()
+          + "-bit RSA key, the key has "
+          + bits
+          + " bits";
     }
     return null;
   }
 
-  /** The algorithm cosign uses for a bare key: ECDSA with SHA-256 (any curve), or RSA PKCS#1 v1.5 SHA-256. */
+  /**
+   * The algorithm cosign uses for a bare key: ECDSA with SHA-256 (any curve), or RSA PKCS#1 v1.5
+   * SHA-256.
+   */
   static String cosignJcaName(PublicKey key) {
     return key instanceof ECPublicKey ? "SHA256withECDSA" : "SHA256withRSA";
   }
 
-  private static final java.util.Map<String, ECParameterSpec> CURVES = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.util.Map<String, ECParameterSpec> CURVES =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   static ECParameterSpec curve(String name) {
     ECParameterSpec cached = CURVES.get(name);

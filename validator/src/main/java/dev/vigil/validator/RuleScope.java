@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * The kinds of specific admission rule. Binary Authorization does not document which wins when
- * several match a pod; Vigil's default order is {@link #DEFAULT_PRECEDENCE} (most specific
- * first) and callers may choose another.
+ * several match a pod; Vigil's default order is {@link #DEFAULT_PRECEDENCE} (most specific first)
+ * and callers may choose another.
  */
 public enum RuleScope {
   /** {@code kubernetesServiceAccountAdmissionRules}, key {@code namespace:serviceaccount}. */
@@ -18,7 +18,10 @@ public enum RuleScope {
   ISTIO_SERVICE_IDENTITY,
   /** {@code kubernetesNamespaceAdmissionRules}, key the namespace. */
   NAMESPACE,
-  /** {@code clusterAdmissionRules}, key {@code location.clusterId}, compared with the pod's cluster id. */
+  /**
+   * {@code clusterAdmissionRules}, key {@code location.clusterId}, compared with the pod's cluster
+   * id.
+   */
   CLUSTER;
 
   /** Service account, then Istio identity, then namespace, then cluster. */

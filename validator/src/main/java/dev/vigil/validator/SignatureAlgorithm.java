@@ -21,10 +21,14 @@ public enum SignatureAlgorithm {
   RSA_SIGN_PKCS1_3072_SHA256("SHA256withRSA", KeyType.RSA, null, 3072, null),
   RSA_SIGN_PKCS1_4096_SHA256("SHA256withRSA", KeyType.RSA, null, 4096, null),
   RSA_SIGN_PKCS1_4096_SHA512("SHA512withRSA", KeyType.RSA, null, 4096, null),
-  RSA_PSS_2048_SHA256("RSASSA-PSS", KeyType.RSA, null, 2048, pss("SHA-256", MGF1ParameterSpec.SHA256, 32)),
-  RSA_PSS_3072_SHA256("RSASSA-PSS", KeyType.RSA, null, 3072, pss("SHA-256", MGF1ParameterSpec.SHA256, 32)),
-  RSA_PSS_4096_SHA256("RSASSA-PSS", KeyType.RSA, null, 4096, pss("SHA-256", MGF1ParameterSpec.SHA256, 32)),
-  RSA_PSS_4096_SHA512("RSASSA-PSS", KeyType.RSA, null, 4096, pss("SHA-512", MGF1ParameterSpec.SHA512, 64));
+  RSA_PSS_2048_SHA256(
+      "RSASSA-PSS", KeyType.RSA, null, 2048, pss("SHA-256", MGF1ParameterSpec.SHA256, 32)),
+  RSA_PSS_3072_SHA256(
+      "RSASSA-PSS", KeyType.RSA, null, 3072, pss("SHA-256", MGF1ParameterSpec.SHA256, 32)),
+  RSA_PSS_4096_SHA256(
+      "RSASSA-PSS", KeyType.RSA, null, 4096, pss("SHA-256", MGF1ParameterSpec.SHA256, 32)),
+  RSA_PSS_4096_SHA512(
+      "RSASSA-PSS", KeyType.RSA, null, 4096, pss("SHA-512", MGF1ParameterSpec.SHA512, 64));
 
   /** The kind of key an algorithm needs. */
   public enum KeyType {
@@ -53,7 +57,8 @@ public enum SignatureAlgorithm {
   private final int keyBits;
   private final PSSParameterSpec pss;
 
-  SignatureAlgorithm(String jcaName, KeyType keyType, String curve, int keyBits, PSSParameterSpec pss) {
+  SignatureAlgorithm(
+      String jcaName, KeyType keyType, String curve, int keyBits, PSSParameterSpec pss) {
     this.jcaName = jcaName;
     this.keyType = keyType;
     this.curve = curve;
@@ -67,7 +72,9 @@ public enum SignatureAlgorithm {
 
   /** The algorithm named {@code name} (either spelling, any case), if it is one. */
   public static Optional<SignatureAlgorithm> named(String name) {
-    return name == null ? Optional.empty() : Optional.ofNullable(BY_NAME.get(name.toUpperCase(Locale.ROOT)));
+    return name == null
+        ? Optional.empty()
+        : Optional.ofNullable(BY_NAME.get(name.toUpperCase(Locale.ROOT)));
   }
 
   /** Every accepted spelling, for error messages. */

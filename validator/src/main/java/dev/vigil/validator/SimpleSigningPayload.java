@@ -10,13 +10,15 @@ import java.util.Set;
  * A "simple signing" payload: {@code critical.type}, {@code critical.image.docker-manifest-digest}
  * and {@code critical.identity.docker-reference}. The type is compared without regard to case.
  */
-public record SimpleSigningPayload(String type, String dockerManifestDigest, String dockerReference) {
+public record SimpleSigningPayload(
+    String type, String dockerManifestDigest, String dockerReference) {
 
   /** The payload types Vigil accepts, lower-case. */
-  public static final Set<String> TYPES = Set.of(
-      "google cloud binauthz container signature",
-      "atomic container signature",
-      "cosign container image signature");
+  public static final Set<String> TYPES =
+      Set.of(
+          "google cloud binauthz container signature",
+          "atomic container signature",
+          "cosign container image signature");
 
   /** Largest payload read. */
   public static final int MAX_BYTES = 64 * 1024;
@@ -40,7 +42,8 @@ public record SimpleSigningPayload(String type, String dockerManifestDigest, Str
     }
     JsonNode root;
     try {
-      root = Documents.read(new String(payload, StandardCharsets.UTF_8), PolicyDocument.Format.JSON);
+      root =
+          Documents.read(new String(payload, StandardCharsets.UTF_8), PolicyDocument.Format.JSON);
     } catch (Documents.UnreadableDocumentException e) {
       throw new MalformedPayloadException("payload is not JSON: " + e.getMessage());
     }
@@ -53,7 +56,8 @@ public record SimpleSigningPayload(String type, String dockerManifestDigest, Str
     }
     String type = text(critical, "type", "critical.type");
     if (!TYPES.contains(type.toLowerCase(Locale.ROOT))) {
-      throw new MalformedPayloadException("critical.type \"" + type + "\" is not a container signature type");
+      throw new MalformedPayloadException(
+          "critical.type \"" + type + "\" is not a container signature type");
     }
     JsonNode image = critical.get("image");
     if (image == null || !image.isObject()) {
@@ -62,7 +66,9 @@ public record SimpleSigningPayload(String type, String dockerManifestDigest, Str
     String digest = text(image, "docker-manifest-digest", "critical.image.docker-manifest-digest");
     if (!ImageReference.isDigest(digest)) {
       throw new MalformedPayloadException(
-          "critical.image.docker-manifest-digest is not sha256:<64 lower-case hex>: \"" + abbreviate(digest) + "\"");
+          "critical.image.docker-manifest-digest is not sha256:<64 lower-case hex>: \""
+              + abbreviate(digest)
+              + "\"");
     }
     JsonNode identity = critical.get("identity");
     if (identity == null || !identity.isObject()) {
@@ -72,12 +78,14 @@ public record SimpleSigningPayload(String type, String dockerManifestDigest, Str
     try {
       ImageReference.parse(reference);
     } catch (InvalidImageReferenceException e) {
-      throw new MalformedPayloadException("critical.identity.docker-reference is invalid: " + e.getMessage());
+      throw new MalformedPayloadException(
+          "critical.identity.docker-reference is invalid: " + e.getMessage());
     }
     return new SimpleSigningPayload(type, digest, reference);
   }
 
-  private static String text(JsonNode node, String field, String path) throws MalformedPayloadException {
+  private static String text(JsonNode node, String field, String path)
+      throws MalformedPayloadException {
     JsonNode v = node.get(field);
     if (v == null || !v.isTextual()) {
       throw new MalformedPayloadException(path + " is missing or not a string");

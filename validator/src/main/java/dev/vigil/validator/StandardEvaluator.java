@@ -80,21 +80,32 @@ final class StandardEvaluator implements Evaluator {
     return p;
   }
 
-  private Verdict.ImageResult judge(ParsedPolicySet ps, AdmissionRule rule, PlatformPolicy.CheckSet checkSet,
-      ContainerImage ci, Facts facts, Instant now) {
+  private Verdict.ImageResult judge(
+      ParsedPolicySet ps,
+      AdmissionRule rule,
+      PlatformPolicy.CheckSet checkSet,
+      ContainerImage ci,
+      Facts facts,
+      Instant now) {
     Parsed p = parse(ci.image());
     if (p.error != null) {
-      return new Verdict.ImageResult(ci.container(), ci.image(), null, Decision.UNKNOWN, null, List.of(p.error), null,
-          null);
+      return new Verdict.ImageResult(
+          ci.container(), ci.image(), null, Decision.UNKNOWN, null, List.of(p.error), null, null);
     }
     String runningDigest = ImageReference.digestFromImageId(ci.imageId());
     String digest = p.ref.digest() != null ? p.ref.digest() : runningDigest;
     List<String> reasons = new ArrayList<>(4);
     List<String> missing = new ArrayList<>(1);
     if (!p.ref.isPinned()) {
-      reasons.add(digest == null ? NOT_PINNED_NO_DIGEST : "not pinned by digest; judged by the running digest " + digest);
+      reasons.add(
+          digest == null
+              ? NOT_PINNED_NO_DIGEST
+              : "not pinned by digest; judged by the running digest " + digest);
     } else if (runningDigest != null && !runningDigest.equals(digest)) {
-      reasons.add("the running digest " + runningDigest + " differs from the pinned digest; judged by the pinned one");
+      reasons.add(
+          "the running digest "
+              + runningDigest
+              + " differs from the pinned digest; judged by the pinned one");
     }
     String ruleId;
     Decision admission;
@@ -118,7 +129,8 @@ final class StandardEvaluator implements Evaluator {
       Decision platform = applyPlatform(ps.platform, checkSet, p, digest, facts, now, checks);
       admission = Decision.worst(admission, platform);
     }
-    return new Verdict.ImageResult(ci.container(), ci.image(), digest, admission, ruleId, reasons, checks, missing);
+    return new Verdict.ImageResult(
+        ci.container(), ci.image(), digest, admission, ruleId, reasons, checks, missing);
   }
 
   private static List<Attestation> nonNull(List<Attestation> list) {
@@ -148,8 +160,14 @@ final class StandardEvaluator implements Evaluator {
    * The rule's decision for one image; why goes to {@code reasons}, and the required attestors
    * without a valid attestation of the digest to {@code missingAttestors}.
    */
-  private Decision applyRule(ParsedPolicySet ps, AdmissionRule rule, String digest, Facts facts, Instant now,
-      List<String> reasons, List<String> missingAttestors) {
+  private Decision applyRule(
+      ParsedPolicySet ps,
+      AdmissionRule rule,
+      String digest,
+      Facts facts,
+      Instant now,
+      List<String> reasons,
+      List<String> missingAttestors) {
     Decision fail = rule.dryRun() ? Decision.DRYRUN_DENY : Decision.DENY;
     switch (rule.evaluationMode()) {
       case ALWAYS_ALLOW:
@@ -174,7 +192,8 @@ final class StandardEvaluator implements Evaluator {
       Attestor attestor = ps.attestors.get(name);
       if (attestor == null) {
         unknown = true;
-        reasons.add("attestor " + name + ": not known (its document was not supplied), cannot judge");
+        reasons.add(
+            "attestor " + name + ": not known (its document was not supplied), cannot judge");
         continue;
       }
       String satisfiedBy = satisfiedBy(attestor, digest, attestations, now, reasons);
@@ -196,7 +215,11 @@ final class StandardEvaluator implements Evaluator {
   }
 
   /** The occurrence that satisfies {@code attestor}, or null; failures are added to reasons. */
-  private String satisfiedBy(Attestor attestor, String digest, List<Attestation> attestations, Instant now,
+  private String satisfiedBy(
+      Attestor attestor,
+      String digest,
+      List<Attestation> attestations,
+      Instant now,
       List<String> reasons) {
     List<String> failures = null;
     for (int a = 0, n = attestations.size(); a < n; a++) {
@@ -254,12 +277,22 @@ final class StandardEvaluator implements Evaluator {
     return f;
   }
 
-  private Decision applyPlatform(PlatformPolicy platform, PlatformPolicy.CheckSet set, Parsed p, String digest,
-      Facts facts, Instant now, List<Verdict.CheckResult> out) {
+  private Decision applyPlatform(
+      PlatformPolicy platform,
+      PlatformPolicy.CheckSet set,
+      Parsed p,
+      String digest,
+      Facts facts,
+      Instant now,
+      List<Verdict.CheckResult> out) {
     NamePattern allowed = firstMatch(platform.allowlist(), p.normalised);
     if (allowed != null) {
-      out.add(new Verdict.CheckResult(null, "imageAllowlist", Decision.ALLOW,
-          "matches gkePolicy.imageAllowlist '" + allowed.text() + "'"));
+      out.add(
+          new Verdict.CheckResult(
+              null,
+              "imageAllowlist",
+              Decision.ALLOW,
+              "matches gkePolicy.imageAllowlist '" + allowed.text() + "'"));
       return Decision.ALLOW;
     }
     if (set == null) {
@@ -267,8 +300,12 @@ final class StandardEvaluator implements Evaluator {
     }
     allowed = firstMatch(set.allowlist(), p.normalised);
     if (allowed != null) {
-      out.add(new Verdict.CheckResult(set.displayName(), "imageAllowlist", Decision.ALLOW,
-          "matches the check set's imageAllowlist '" + allowed.text() + "'"));
+      out.add(
+          new Verdict.CheckResult(
+              set.displayName(),
+              "imageAllowlist",
+              Decision.ALLOW,
+              "matches the check set's imageAllowlist '" + allowed.text() + "'"));
       return Decision.ALLOW;
     }
     Decision d = Decision.ALLOW;
@@ -276,8 +313,12 @@ final class StandardEvaluator implements Evaluator {
       Verdict.CheckResult r;
       NamePattern exempt = firstMatch(check.allowlist(), p.normalised);
       if (exempt != null) {
-        r = new Verdict.CheckResult(set.displayName(), check.name(), Decision.ALLOW,
-            "exempt: matches the check's imageAllowlist '" + exempt.text() + "'");
+        r =
+            new Verdict.CheckResult(
+                set.displayName(),
+                check.name(),
+                Decision.ALLOW,
+                "exempt: matches the check's imageAllowlist '" + exempt.text() + "'");
       } else {
         r = runCheck(set.displayName(), check, p, digest, facts, now);
       }
@@ -287,21 +328,28 @@ final class StandardEvaluator implements Evaluator {
     return d;
   }
 
-  /** An age to the second, without zero parts: "30 days 1 hour", "29 days 23 hours 59 minutes 59 seconds". */
+  /**
+   * An age to the second, without zero parts: "30 days 1 hour", "29 days 23 hours 59 minutes 59
+   * seconds".
+   */
   static String describeAge(Duration age) {
     long[] parts = {age.toDaysPart(), age.toHoursPart(), age.toMinutesPart(), age.toSecondsPart()};
     String[] units = {"day", "hour", "minute", "second"};
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < parts.length; i++) {
       if (parts[i] != 0) {
-        b.append(b.length() == 0 ? "" : " ").append(parts[i]).append(' ').append(units[i]).append(parts[i] == 1 ? "" : "s");
+        b.append(b.length() == 0 ? "" : " ")
+            .append(parts[i])
+            .append(' ')
+            .append(units[i])
+            .append(parts[i] == 1 ? "" : "s");
       }
     }
     return b.length() == 0 ? "0 seconds" : b.toString();
   }
 
-  private Verdict.CheckResult runCheck(String set, PlatformPolicy.Check check, Parsed p, String digest, Facts facts,
-      Instant now) {
+  private Verdict.CheckResult runCheck(
+      String set, PlatformPolicy.Check check, Parsed p, String digest, Facts facts, Instant now) {
     String name = check.name();
     if (check instanceof PlatformPolicy.AlwaysDeny) {
       return new Verdict.CheckResult(set, name, Decision.DENY, "alwaysDeny");
@@ -310,37 +358,56 @@ final class StandardEvaluator implements Evaluator {
       String directory = TrustedDirectoryPattern.directoryOf(p.name);
       for (TrustedDirectoryPattern dir : t.trustedDirPatterns()) {
         if (dir.matches(directory)) {
-          return new Verdict.CheckResult(set, name, Decision.ALLOW,
+          return new Verdict.CheckResult(
+              set,
+              name,
+              Decision.ALLOW,
               "directory " + directory + " matches trusted directory pattern '" + dir.text() + "'");
         }
       }
-      return new Verdict.CheckResult(set, name, Decision.DENY,
+      return new Verdict.CheckResult(
+          set,
+          name,
+          Decision.DENY,
           "directory " + directory + " (of " + p.name + ") matches no trusted directory pattern");
     }
     if (digest == null) {
-      boolean signatures = check instanceof PlatformPolicy.SimpleSigningAttestationCheck
-          || check instanceof PlatformPolicy.SigstoreSignatureCheck;
-      return new Verdict.CheckResult(set, name, signatures ? Decision.DENY : Decision.UNKNOWN, NOT_PINNED_NO_DIGEST);
+      boolean signatures =
+          check instanceof PlatformPolicy.SimpleSigningAttestationCheck
+              || check instanceof PlatformPolicy.SigstoreSignatureCheck;
+      return new Verdict.CheckResult(
+          set, name, signatures ? Decision.DENY : Decision.UNKNOWN, NOT_PINNED_NO_DIGEST);
     }
     if (check instanceof PlatformPolicy.ImageFreshnessCheck f) {
       Optional<ImageMetadata> m = Optional.ofNullable(facts.metadata(digest)).flatMap(x -> x);
       if (m.isEmpty() || m.get().uploadTime() == null) {
-        return new Verdict.CheckResult(set, name, Decision.UNKNOWN, "upload time of " + digest + " is unknown");
+        return new Verdict.CheckResult(
+            set, name, Decision.UNKNOWN, "upload time of " + digest + " is unknown");
       }
       Duration age = Duration.between(m.get().uploadTime(), now);
-      String uploaded = "uploaded " + m.get().uploadTime() + ", " + (age.isNegative()
-          ? "after the time of judgement" : describeAge(age) + " ago");
+      String uploaded =
+          "uploaded "
+              + m.get().uploadTime()
+              + ", "
+              + (age.isNegative() ? "after the time of judgement" : describeAge(age) + " ago");
       if (age.compareTo(Duration.ofDays(f.maxUploadAgeDays())) > 0) {
-        return new Verdict.CheckResult(set, name, Decision.DENY,
+        return new Verdict.CheckResult(
+            set,
+            name,
+            Decision.DENY,
             uploaded + ": older than maxUploadAgeDays " + f.maxUploadAgeDays());
       }
-      return new Verdict.CheckResult(set, name, Decision.ALLOW,
+      return new Verdict.CheckResult(
+          set,
+          name,
+          Decision.ALLOW,
           uploaded + ": within maxUploadAgeDays " + f.maxUploadAgeDays());
     }
     if (check instanceof PlatformPolicy.VulnerabilityCheck v) {
       Optional<ImageMetadata> m = Optional.ofNullable(facts.metadata(digest)).flatMap(x -> x);
       if (m.isEmpty() || m.get().scannedAt() == null) {
-        return new Verdict.CheckResult(set, name, Decision.UNKNOWN, digest + " has not been scanned");
+        return new Verdict.CheckResult(
+            set, name, Decision.UNKNOWN, digest + " has not been scanned");
       }
       StringBuilder failing = null;
       int count = 0;
@@ -350,7 +417,11 @@ final class StandardEvaluator implements Evaluator {
             failing = new StringBuilder("vulnerabilities over the threshold: ");
           }
           if (count++ < 10) {
-            failing.append(count > 1 ? ", " : "").append(vuln.cve()).append(" (").append(vuln.severity())
+            failing
+                .append(count > 1 ? ", " : "")
+                .append(vuln.cve())
+                .append(" (")
+                .append(vuln.severity())
                 .append(vuln.fixable() ? ", fixable)" : ", unfixable)");
           }
         }
@@ -361,7 +432,8 @@ final class StandardEvaluator implements Evaluator {
         }
         return new Verdict.CheckResult(set, name, Decision.DENY, failing.toString());
       }
-      return new Verdict.CheckResult(set, name, Decision.ALLOW, "no vulnerability over the thresholds");
+      return new Verdict.CheckResult(
+          set, name, Decision.ALLOW, "no vulnerability over the thresholds");
     }
     List<VerificationKey> keys;
     if (check instanceof PlatformPolicy.SimpleSigningAttestationCheck s) {
@@ -376,7 +448,8 @@ final class StandardEvaluator implements Evaluator {
     String unreadable = null;
     List<Attestation> attestations = nonNull(facts.attestations(digest));
     for (Attestation att : attestations) {
-      if (anyKeyName && PlatformPolicy.SigstoreSignatureCheck.UNREADABLE_NOTE.equals(att.noteName())) {
+      if (anyKeyName
+          && PlatformPolicy.SigstoreSignatureCheck.UNREADABLE_NOTE.equals(att.noteName())) {
         unreadable = att.occurrence();
       }
       List<Attestation.Signature> sigs = att.signatures();
@@ -387,16 +460,22 @@ final class StandardEvaluator implements Evaluator {
           }
           AttestationVerifier.Outcome o = verifier.verify(digest, att, i, key);
           if (o.validAt(now)) {
-            return new Verdict.CheckResult(set, name, Decision.ALLOW, "verified: " + att.occurrence());
+            return new Verdict.CheckResult(
+                set, name, Decision.ALLOW, "verified: " + att.occurrence());
           }
           lastFailure = att.occurrence() + ": " + o.reasonAt(now);
         }
       }
     }
     if (unreadable != null) {
-      return new Verdict.CheckResult(set, name, Decision.UNKNOWN, "signatures could not be read: " + unreadable);
+      return new Verdict.CheckResult(
+          set, name, Decision.UNKNOWN, "signatures could not be read: " + unreadable);
     }
-    return new Verdict.CheckResult(set, name, Decision.DENY,
-        "no signature verified by the check's keys" + (lastFailure == null ? "" : " (" + lastFailure + ")"));
+    return new Verdict.CheckResult(
+        set,
+        name,
+        Decision.DENY,
+        "no signature verified by the check's keys"
+            + (lastFailure == null ? "" : " (" + lastFailure + ")"));
   }
 }

@@ -22,9 +22,9 @@ import java.util.Optional;
  *   <li>{@code gcr.io/my-project/**} "would match all directories in my-project" (any characters
  *       after the prefix, {@code /} included), and {@code gcr.io/my-project} itself: {@code /**} is
  *       zero or more directories;
- *   <li>{@code *-docker.pkg.dev/my-project/my-repo}, {@code *.gcr.io/my-project}: the leading {@code
- *       *} stands for one or more characters of the registry's first DNS label (no {@code .}, so
- *       {@code evil.com-docker.pkg.dev} does not match).
+ *   <li>{@code *-docker.pkg.dev/my-project/my-repo}, {@code *.gcr.io/my-project}: the leading
+ *       {@code *} stands for one or more characters of the registry's first DNS label (no {@code
+ *       .}, so {@code evil.com-docker.pkg.dev} does not match).
  * </ul>
  *
  * See docs/adr/0020-trusted-directory-patterns.md for what the text leaves open.
@@ -38,14 +38,21 @@ public final class TrustedDirectoryPattern {
   }
 
   private final String text;
-  /** The registry after a leading {@code *} (e.g. {@code -docker.pkg.dev}), or the whole registry. */
+
+  /**
+   * The registry after a leading {@code *} (e.g. {@code -docker.pkg.dev}), or the whole registry.
+   */
   private final String registry;
+
   private final boolean registryWildcard;
+
   /** The path without the trailing wildcard (e.g. {@code my-project/} for {@code my-project/*}). */
   private final String path;
+
   private final End end;
 
-  private TrustedDirectoryPattern(String text, String registry, boolean registryWildcard, String path, End end) {
+  private TrustedDirectoryPattern(
+      String text, String registry, boolean registryWildcard, String path, End end) {
     this.text = text;
     this.registry = registry;
     this.registryWildcard = registryWildcard;
@@ -66,7 +73,8 @@ public final class TrustedDirectoryPattern {
     boolean wildcardRegistry = pattern.startsWith("*");
     String rest = wildcardRegistry ? pattern.substring(1) : pattern;
     if (rest.startsWith("*")) {
-      problem[0] = "only one leading * is allowed, and it cannot match '/' (e.g. *-docker.pkg.dev/my-project/my-repo)";
+      problem[0] =
+          "only one leading * is allowed, and it cannot match '/' (e.g. *-docker.pkg.dev/my-project/my-repo)";
       return Optional.empty();
     }
     int slash = rest.indexOf('/');
@@ -77,17 +85,19 @@ public final class TrustedDirectoryPattern {
     String host = rest.substring(0, slash).toLowerCase(Locale.ROOT);
     String dir = rest.substring(slash + 1);
     if (host.indexOf('*') >= 0) {
-      problem[0] = "only a leading * (registry subdomain) or a trailing * or ** after registry/ is allowed";
+      problem[0] =
+          "only a leading * (registry subdomain) or a trailing * or ** after registry/ is allowed";
       return Optional.empty();
     }
     String hostName = host.indexOf(':') < 0 ? host : host.substring(0, host.indexOf(':'));
     String[] words = hostName.split("\\.", -1);
     int fixedFrom = wildcardRegistry ? 1 : 0;
     if (words.length - fixedFrom < 2) {
-      problem[0] = wildcardRegistry
-          ? "a leading * can only match a registry subdomain: two or more dot-separated words must follow it"
-              + " (e.g. *-docker.pkg.dev, *.gcr.io)"
-          : "the registry must be two or more dot-separated words (e.g. gcr.io, us-docker.pkg.dev)";
+      problem[0] =
+          wildcardRegistry
+              ? "a leading * can only match a registry subdomain: two or more dot-separated words must follow it"
+                  + " (e.g. *-docker.pkg.dev, *.gcr.io)"
+              : "the registry must be two or more dot-separated words (e.g. gcr.io, us-docker.pkg.dev)";
       return Optional.empty();
     }
     for (int i = fixedFrom; i < words.length; i++) {
@@ -107,7 +117,8 @@ public final class TrustedDirectoryPattern {
       end = End.EXACT;
     }
     if (dir.indexOf('*') >= 0) {
-      problem[0] = "only a leading * (registry subdomain) or a trailing * or ** after registry/ is allowed";
+      problem[0] =
+          "only a leading * (registry subdomain) or a trailing * or ** after registry/ is allowed";
       return Optional.empty();
     }
     String check = end == End.EXACT ? dir : dir + "x";
@@ -123,10 +134,14 @@ public final class TrustedDirectoryPattern {
   /** Compiles {@code pattern}, throwing {@link IllegalArgumentException} if it is not valid. */
   public static TrustedDirectoryPattern of(String pattern) {
     String[] problem = new String[1];
-    return compile(pattern, problem).orElseThrow(() -> new IllegalArgumentException(pattern + ": " + problem[0]));
+    return compile(pattern, problem)
+        .orElseThrow(() -> new IllegalArgumentException(pattern + ": " + problem[0]));
   }
 
-  /** The directory of a normalised repository name ({@code registry/path}): without its last component. */
+  /**
+   * The directory of a normalised repository name ({@code registry/path}): without its last
+   * component.
+   */
   public static String directoryOf(String name) {
     int last = name.lastIndexOf('/');
     return last < 0 ? name : name.substring(0, last);
@@ -148,7 +163,8 @@ public final class TrustedDirectoryPattern {
       case SEGMENT:
         return dir.startsWith(path) && dir.indexOf('/', path.length()) < 0;
       case ANY:
-        // "/**" is zero or more directories: gcr.io/my-project/** covers gcr.io/my-project itself (where
+        // "/**" is zero or more directories: gcr.io/my-project/** covers gcr.io/my-project itself
+        // (where
         // gcr.io/my-project/app lives) and every directory below it (ADR 0020).
         return dir.startsWith(path)
             || (path.endsWith("/") && dir.length() == path.length() - 1 && path.startsWith(dir));

@@ -20,8 +20,14 @@ public sealed interface VerificationKey permits VerificationKey.Pkix, Verificati
    * @param algorithm the declared algorithm, or {@code null} for a sigstore (cosign) key
    * @param jcaName the JCA signature algorithm used to verify
    */
-  record Pkix(String id, PublicKey key, SignatureAlgorithm algorithm, String jcaName,
-      AlgorithmParameterSpec parameters, String fingerprint) implements VerificationKey {
+  record Pkix(
+      String id,
+      PublicKey key,
+      SignatureAlgorithm algorithm,
+      String jcaName,
+      AlgorithmParameterSpec parameters,
+      String fingerprint)
+      implements VerificationKey {
     public Pkix {
       Objects.requireNonNull(id, "id");
       Objects.requireNonNull(key, "key");

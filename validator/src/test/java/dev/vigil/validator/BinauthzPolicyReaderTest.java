@@ -23,8 +23,13 @@ class BinauthzPolicyReaderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"allow_all_policy.yaml", "deny_all_policy.yaml", "example-cluster-policy.yaml",
-      "updated_policy.yaml"})
+  @ValueSource(
+      strings = {
+        "allow_all_policy.yaml",
+        "deny_all_policy.yaml",
+        "example-cluster-policy.yaml",
+        "updated_policy.yaml"
+      })
   void readsTheCodelabPolicies(String file) throws Exception {
     BinauthzPolicy p = BinauthzPolicyReader.read(Docs.policy(codelab(file)));
 
@@ -33,20 +38,24 @@ class BinauthzPolicyReaderTest {
 
   @Test
   void readsEveryFieldOfAnExport() throws Exception {
-    BinauthzPolicy p = BinauthzPolicyReader.read(Docs.policy(codelab("example-cluster-policy.yaml")));
+    BinauthzPolicy p =
+        BinauthzPolicyReader.read(Docs.policy(codelab("example-cluster-policy.yaml")));
 
-    assertEquals(List.of("docker.io/istio/*"), p.allowlist().stream().map(NamePattern::text).toList());
+    assertEquals(
+        List.of("docker.io/istio/*"), p.allowlist().stream().map(NamePattern::text).toList());
     assertEquals(AdmissionRule.EvaluationMode.ALWAYS_DENY, p.defaultRule().evaluationMode());
     AdmissionRule prod = p.clusterRules().get("us-central1.prod-cluster");
     assertEquals(AdmissionRule.EvaluationMode.REQUIRE_ATTESTATION, prod.evaluationMode());
-    assertEquals(List.of("projects/acme/attestors/vulnz-attestor", "projects/acme/attestors/qa-attestor"),
+    assertEquals(
+        List.of("projects/acme/attestors/vulnz-attestor", "projects/acme/attestors/qa-attestor"),
         prod.requireAttestationsBy());
     assertEquals("clusterAdmissionRules[us-central1.prod-cluster]", prod.id());
   }
 
   @Test
   void readsTheSamePolicyAsJson() throws Exception {
-    String json = """
+    String json =
+        """
         {"name": "projects/acme/policy", "globalPolicyEvaluationMode": "DISABLE",
          "admissionWhitelistPatterns": [{"namePattern": "gcr.io/acme-infra/*"}],
          "defaultAdmissionRule": {"evaluationMode": "REQUIRE_ATTESTATION",
@@ -71,7 +80,8 @@ class BinauthzPolicyReaderTest {
 
   @Test
   void listsEveryProblemWithItsPath() {
-    String yaml = """
+    String yaml =
+        """
         globalPolicyEvaluationMode: enable
         admissionWhitelistPatterns:
         - namePattern: gcr.io*
@@ -88,46 +98,53 @@ class BinauthzPolicyReaderTest {
             requireAttestationsBy: [built-by-ci]}
         """;
 
-    InvalidPolicyException e = assertThrows(InvalidPolicyException.class,
-        () -> BinauthzPolicyReader.read(Docs.policy(yaml)));
+    InvalidPolicyException e =
+        assertThrows(
+            InvalidPolicyException.class, () -> BinauthzPolicyReader.read(Docs.policy(yaml)));
 
     List<String> paths = e.problems().stream().map(InvalidPolicyException.Problem::path).toList();
-    assertEquals(List.of(
-        "kubernetesNamespaceAdmisionRules",
-        "globalPolicyEvaluationMode",
-        "admissionWhitelistPatterns[0].namePattern",
-        "admissionWhitelistPatterns[1].namePatern",
-        "admissionWhitelistPatterns[1].namePattern",
-        "defaultAdmissionRule.requireAttestationsBy",
-        "clusterAdmissionRules[us-central1-a.prod].evaluationMode",
-        "clusterAdmissionRules[us-central1-a.prod].requireAttestationsBy[0]",
-        "kubernetesServiceAccountAdmissionRules[payments-deployer]"), paths,
+    assertEquals(
+        List.of(
+            "kubernetesNamespaceAdmisionRules",
+            "globalPolicyEvaluationMode",
+            "admissionWhitelistPatterns[0].namePattern",
+            "admissionWhitelistPatterns[1].namePatern",
+            "admissionWhitelistPatterns[1].namePattern",
+            "defaultAdmissionRule.requireAttestationsBy",
+            "clusterAdmissionRules[us-central1-a.prod].evaluationMode",
+            "clusterAdmissionRules[us-central1-a.prod].requireAttestationsBy[0]",
+            "kubernetesServiceAccountAdmissionRules[payments-deployer]"),
+        paths,
         e.problems().stream().map(Object::toString).collect(Collectors.joining("\n")));
     assertTrue(e.problems().get(1).message().contains("upper-case"), e.problems().get(1).message());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "",
-      "[]",
-      "just a string",
-      "defaultAdmissionRule: {evaluationMode: ALWAYS_ALLOW}",
-      "defaultAdmissionRule: {evaluationMode: EVALUATION_MODE_UNSPECIFIED, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}",
-      "defaultAdmissionRule: {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\ndefaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}",
-      "defaultAdmissionRule: [1, 2]",
-      "a: &a [x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]",
-      "{\"defaultAdmissionRule\": {\"evaluationMode\": \"ALWAYS_ALLOW\", \"evaluationMode\": \"ALWAYS_DENY\", \"enforcementMode\": \"ENFORCED_BLOCK_AND_AUDIT_LOG\"}}",
-  })
+  @ValueSource(
+      strings = {
+        "",
+        "[]",
+        "just a string",
+        "defaultAdmissionRule: {evaluationMode: ALWAYS_ALLOW}",
+        "defaultAdmissionRule: {evaluationMode: EVALUATION_MODE_UNSPECIFIED, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}",
+        "defaultAdmissionRule: {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\ndefaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}",
+        "defaultAdmissionRule: [1, 2]",
+        "a: &a [x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]",
+        "{\"defaultAdmissionRule\": {\"evaluationMode\": \"ALWAYS_ALLOW\", \"evaluationMode\": \"ALWAYS_DENY\", \"enforcementMode\": \"ENFORCED_BLOCK_AND_AUDIT_LOG\"}}",
+      })
   void neverTurnsAnUnusableDocumentIntoAllowAll(String content) {
-    InvalidPolicyException e = assertThrows(InvalidPolicyException.class,
-        () -> PolicySet.parse(Docs.policy(content), null, List.of()));
+    InvalidPolicyException e =
+        assertThrows(
+            InvalidPolicyException.class,
+            () -> PolicySet.parse(Docs.policy(content), null, List.of()));
 
     assertFalse(e.problems().isEmpty());
   }
 
   @Test
   void warnsAboutDoubleStarPatternsAndMissingAttestorsWithoutRejecting() throws Exception {
-    String yaml = """
+    String yaml =
+        """
         admissionWhitelistPatterns:
         - namePattern: gcr.io/my-project**
         defaultAdmissionRule:
@@ -155,7 +172,8 @@ class BinauthzPolicyReaderTest {
 
   @Test
   void anAllowlistPatternEndingInAnEmptySegmentIsALintWarningNotARejection() throws Exception {
-    String yaml = """
+    String yaml =
+        """
         admissionWhitelistPatterns:
         - namePattern: gcr.io/acme-infra/
         defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}
@@ -163,7 +181,12 @@ class BinauthzPolicyReaderTest {
 
     PolicySet set = PolicySet.parse(Docs.policy(yaml), null, List.of());
 
-    assertTrue(set.warnings().toString().contains("admissionWhitelistPatterns[0].namePattern: 'gcr.io/acme-infra/'"
-        + " ends in an empty path segment"), set.warnings().toString());
+    assertTrue(
+        set.warnings()
+            .toString()
+            .contains(
+                "admissionWhitelistPatterns[0].namePattern: 'gcr.io/acme-infra/'"
+                    + " ends in an empty path segment"),
+        set.warnings().toString());
   }
 }

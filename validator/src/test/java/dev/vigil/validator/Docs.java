@@ -28,8 +28,8 @@ final class Docs {
   private Docs() {}
 
   static PolicyDocument doc(PolicyDocument.Kind kind, String name, String content) {
-    return new PolicyDocument("*", kind, name, 1, Documents.sniff(content), content, sha256(content), "test",
-        NOW);
+    return new PolicyDocument(
+        "*", kind, name, 1, Documents.sniff(content), content, sha256(content), "test", NOW);
   }
 
   static PolicyDocument policy(String yaml) {
@@ -41,7 +41,8 @@ final class Docs {
   }
 
   static PolicyDocument attestor(String yaml) {
-    return doc(PolicyDocument.Kind.ATTESTOR, "attestor-" + Integer.toHexString(yaml.hashCode()), yaml);
+    return doc(
+        PolicyDocument.Kind.ATTESTOR, "attestor-" + Integer.toHexString(yaml.hashCode()), yaml);
   }
 
   static String resource(String path) {
@@ -78,7 +79,8 @@ final class Docs {
     }
   }
 
-  static PodContext podIn(String cluster, String namespace, String serviceAccount, String... images) {
+  static PodContext podIn(
+      String cluster, String namespace, String serviceAccount, String... images) {
     List<ContainerImage> list = new java.util.ArrayList<>();
     for (int i = 0; i < images.length; i++) {
       list.add(new ContainerImage("c" + i, ContainerImage.Kind.CONTAINER, images[i], null));
@@ -91,8 +93,12 @@ final class Docs {
   }
 
   static String payload(String reference, String digest) {
-    return "{\"critical\":{\"identity\":{\"docker-reference\":\"" + reference + "\"},"
-        + "\"image\":{\"docker-manifest-digest\":\"" + digest + "\"},"
+    return "{\"critical\":{\"identity\":{\"docker-reference\":\""
+        + reference
+        + "\"},"
+        + "\"image\":{\"docker-manifest-digest\":\""
+        + digest
+        + "\"},"
         + "\"type\":\"Google cloud binauthz container signature\"}}";
   }
 
@@ -120,9 +126,14 @@ final class Docs {
   static KeyPair fixtureRsa4096() {
     try {
       java.security.KeyFactory f = java.security.KeyFactory.getInstance("RSA");
-      var priv = (java.security.interfaces.RSAPrivateCrtKey) f.generatePrivate(
-          new java.security.spec.PKCS8EncodedKeySpec(resourceBytes("/fixtures/signatures/rsa4096.pk8")));
-      var pub = f.generatePublic(new java.security.spec.RSAPublicKeySpec(priv.getModulus(), priv.getPublicExponent()));
+      var priv =
+          (java.security.interfaces.RSAPrivateCrtKey)
+              f.generatePrivate(
+                  new java.security.spec.PKCS8EncodedKeySpec(
+                      resourceBytes("/fixtures/signatures/rsa4096.pk8")));
+      var pub =
+          f.generatePublic(
+              new java.security.spec.RSAPublicKeySpec(priv.getModulus(), priv.getPublicExponent()));
       return new KeyPair(pub, priv);
     } catch (Exception e) {
       throw new IllegalStateException(e);
@@ -144,8 +155,10 @@ final class Docs {
   }
 
   static String pem(java.security.PublicKey key) {
-    return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-        .encodeToString(key.getEncoded()) + "\n-----END PUBLIC KEY-----\n";
+    return "-----BEGIN PUBLIC KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(key.getEncoded())
+        + "\n-----END PUBLIC KEY-----\n";
   }
 
   static String indent(String text, int spaces) {
@@ -154,22 +167,42 @@ final class Docs {
   }
 
   /** An attestor document with one PKIX key. */
-  static String pkixAttestor(String name, String keyId, java.security.PublicKey key, String algorithm) {
-    return "name: projects/acme/attestors/" + name + "\n"
+  static String pkixAttestor(
+      String name, String keyId, java.security.PublicKey key, String algorithm) {
+    return "name: projects/acme/attestors/"
+        + name
+        + "\n"
         + "userOwnedGrafeasNote:\n"
-        + "  noteReference: projects/acme/notes/" + name + "\n"
+        + "  noteReference: projects/acme/notes/"
+        + name
+        + "\n"
         + "  publicKeys:\n"
-        + "  - id: " + keyId + "\n"
+        + "  - id: "
+        + keyId
+        + "\n"
         + "    pkixPublicKey:\n"
-        + "      signatureAlgorithm: " + algorithm + "\n"
+        + "      signatureAlgorithm: "
+        + algorithm
+        + "\n"
         + "      publicKeyPem: |\n"
         + indent(pem(key), 8);
   }
 
-  static Attestation attestation(String note, String occurrence, String digest, byte[] payload, String keyId,
+  static Attestation attestation(
+      String note,
+      String occurrence,
+      String digest,
+      byte[] payload,
+      String keyId,
       byte[] signature) {
-    return new Attestation("projects/acme/occurrences/" + occurrence, "projects/acme/notes/" + note,
-        "https://us-docker.pkg.dev/acme/app/api@" + digest, digest, Base64.getEncoder().encodeToString(payload),
-        List.of(new Attestation.Signature(keyId, Base64.getEncoder().encodeToString(signature))), null, NOW);
+    return new Attestation(
+        "projects/acme/occurrences/" + occurrence,
+        "projects/acme/notes/" + note,
+        "https://us-docker.pkg.dev/acme/app/api@" + digest,
+        digest,
+        Base64.getEncoder().encodeToString(payload),
+        List.of(new Attestation.Signature(keyId, Base64.getEncoder().encodeToString(signature))),
+        null,
+        NOW);
   }
 }

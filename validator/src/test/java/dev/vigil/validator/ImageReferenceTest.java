@@ -13,7 +13,11 @@ class ImageReferenceTest {
   static final String HEX = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
   @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "-",
+      textBlock =
+          """
       nginx                                   | docker.io/library/nginx                 | -
       nginx:1.25                              | docker.io/library/nginx:1.25            | -
       library/nginx                           | docker.io/library/nginx                 | -
@@ -30,7 +34,8 @@ class ImageReferenceTest {
       us-docker.pkg.dev/acme/app/api:v1.2.3   | us-docker.pkg.dev/acme/app/api:v1.2.3   | -
       a/b/c/d__e-f.g                          | docker.io/a/b/c/d__e-f.g                | -
       """)
-  void normalisesByTheDistributionGrammar(String input, String expected, String unused) throws Exception {
+  void normalisesByTheDistributionGrammar(String input, String expected, String unused)
+      throws Exception {
     ImageReference ref = ImageReference.parse(input);
 
     assertEquals(expected, ref.toString());
@@ -38,7 +43,11 @@ class ImageReferenceTest {
   }
 
   @ParameterizedTest(name = "{0} -> tag {1}, digest {2}")
-  @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "-",
+      textBlock =
+          """
       gcr.io/acme/app                                     | -    | false
       gcr.io/acme/app:v1                                  | v1   | false
       gcr.io/acme/app@sha256:HEX                          | -    | true
@@ -57,7 +66,10 @@ class ImageReferenceTest {
   }
 
   @ParameterizedTest(name = "rejects \"{0}\"")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       ''                                     | empty
       Nginx                                  | lower-case
       gcr.io/Acme/app                        | invalid path component
@@ -75,15 +87,19 @@ class ImageReferenceTest {
       gcr.io/                                | no repository path
       """)
   void rejectsWhatTheGrammarRejects(String input, String why) {
-    InvalidImageReferenceException e = assertThrows(InvalidImageReferenceException.class,
-        () -> ImageReference.parse(input));
+    InvalidImageReferenceException e =
+        assertThrows(InvalidImageReferenceException.class, () -> ImageReference.parse(input));
 
     assertEquals(input, e.input());
     assertTrue(e.getMessage().contains(why) || e.getMessage().contains("invalid"), e.getMessage());
   }
 
   @ParameterizedTest(name = "imageID {0}")
-  @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "-",
+      textBlock =
+          """
       docker-pullable://nginx@sha256:HEX                   | sha256:HEX
       docker.io/library/nginx@sha256:HEX                   | sha256:HEX
       us-docker.pkg.dev/acme/app/api@sha256:HEX            | sha256:HEX
@@ -95,6 +111,8 @@ class ImageReferenceTest {
   void theRunningDigestComesOnlyFromARepoDigest(String imageId, String expected) {
     String id = imageId == null ? null : imageId.replace("HEX", HEX);
 
-    assertEquals(expected == null ? null : expected.replace("HEX", HEX), ImageReference.digestFromImageId(id));
+    assertEquals(
+        expected == null ? null : expected.replace("HEX", HEX),
+        ImageReference.digestFromImageId(id));
   }
 }

@@ -11,7 +11,10 @@ class NamePatternTest {
 
   /** Image strings are the normalised references the evaluator matches. */
   @ParameterizedTest(name = "{0} vs {1} -> {2}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       gcr.io/nginx*                    | gcr.io/nginx:latest                    | true
       gcr.io/nginx*                    | gcr.io/nginx-proxy                     | true
       gcr.io/nginx*                    | gcr.io/nginx/image                     | false
@@ -37,7 +40,10 @@ class NamePatternTest {
   }
 
   @ParameterizedTest(name = "rejects {0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       gcr.io*                  | after the registry
       *                        | after the registry
       gcr.io/*/app             | only at the end
@@ -55,7 +61,10 @@ class NamePatternTest {
   }
 
   @ParameterizedTest(name = "{0} lint={1}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       gcr.io/my-project**     | true
       gcr.io/my-project/**    | false
       gcr.io/my-project/*     | false

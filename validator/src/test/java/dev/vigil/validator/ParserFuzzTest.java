@@ -19,8 +19,13 @@ import org.junit.jupiter.api.Test;
 class ParserFuzzTest {
 
   static final String ALPHABET = "abcAZ09._-:/@*+ \t\n[]{}\"'!\\é\u0000sha256";
-  static final List<String> SEEDS = List.of("nginx", "gcr.io/acme/app:v1",
-      "localhost:5000/a/b@sha256:" + "0".repeat(64), "[::1]:5000/x", "docker.io/library/busybox:1.36");
+  static final List<String> SEEDS =
+      List.of(
+          "nginx",
+          "gcr.io/acme/app:v1",
+          "localhost:5000/a/b@sha256:" + "0".repeat(64),
+          "[::1]:5000/x",
+          "docker.io/library/busybox:1.36");
 
   static String mutate(Random r, String s) {
     StringBuilder b = new StringBuilder(s);
@@ -44,7 +49,10 @@ class ParserFuzzTest {
     int n = r.nextInt(max);
     StringBuilder b = new StringBuilder(n);
     for (int i = 0; i < n; i++) {
-      b.append(r.nextInt(8) == 0 ? (char) r.nextInt(0x3000) : ALPHABET.charAt(r.nextInt(ALPHABET.length())));
+      b.append(
+          r.nextInt(8) == 0
+              ? (char) r.nextInt(0x3000)
+              : ALPHABET.charAt(r.nextInt(ALPHABET.length())));
     }
     return b.toString();
   }
@@ -68,7 +76,8 @@ class ParserFuzzTest {
   @Test
   void policyReaderThrowsOnlyInvalidPolicyException() throws Exception {
     String seed = RulePrecedenceTest.POLICY;
-    String json = """
+    String json =
+        """
         {"defaultAdmissionRule": {"evaluationMode": "REQUIRE_ATTESTATION",
           "enforcementMode": "ENFORCED_BLOCK_AND_AUDIT_LOG", "requireAttestationsBy": ["projects/a/attestors/b"]},
          "admissionWhitelistPatterns": [{"namePattern": "gcr.io/x/*"}]}""";
@@ -86,7 +95,9 @@ class ParserFuzzTest {
       try {
         PolicySet set = PolicySet.parse(doc, null, List.of());
         accepted++;
-        Evaluation e = evaluator.evaluate(Docs.pod("gcr.io/x/y", mutate(r, "gcr.io/x/y")), set, Facts.NONE, Docs.NOW);
+        Evaluation e =
+            evaluator.evaluate(
+                Docs.pod("gcr.io/x/y", mutate(r, "gcr.io/x/y")), set, Facts.NONE, Docs.NOW);
         if (e.decision() == null) {
           fail("no decision");
         }
@@ -105,8 +116,10 @@ class ParserFuzzTest {
 
   @Test
   void attestorAndPlatformReadersThrowOnlyInvalidPolicyException() {
-    String attestor = Docs.pkixAttestor("a", "k", Docs.ec("secp256r1").getPublic(), "ECDSA_P256_SHA256");
-    String platform = """
+    String attestor =
+        Docs.pkixAttestor("a", "k", Docs.ec("secp256r1").getPublic(), "ECDSA_P256_SHA256");
+    String platform =
+        """
         gkePolicy:
           imageAllowlist: {allowPattern: ["gcr.io/gke-release/*"]}
           checkSets:
@@ -123,7 +136,9 @@ class ParserFuzzTest {
       String a = mutate(r, mutate(r, attestor));
       String p = mutate(r, mutate(r, platform));
       try {
-        PolicySet.parse(Docs.policy(PlatformPolicyChecksTest.ALLOW_ALL), Docs.platform(p),
+        PolicySet.parse(
+            Docs.policy(PlatformPolicyChecksTest.ALLOW_ALL),
+            Docs.platform(p),
             List.of(Docs.attestor(a)));
       } catch (InvalidPolicyException expected) {
         // fine
@@ -139,13 +154,34 @@ class ParserFuzzTest {
     Evaluator evaluator = Evaluator.create();
     Random r = new Random(99L);
     for (int i = 0; i < 500; i++) {
-      Attestation att = new Attestation("o" + i, "projects/acme/notes/built-by-ci", "u", Docs.DIGEST,
-          random(r, 60), List.of(new Attestation.Signature("key-1", random(r, 100))),
-          i % 2 == 0 ? new Attestation.PgpSignedAttestation(random(r, 200), null, null) : null, Docs.NOW);
-      PodContext pod = new PodContext("c", "n", "p", null, List.of(new ContainerImage("c",
-          ContainerImage.Kind.CONTAINER, "us-docker.pkg.dev/acme/app/api@" + Docs.DIGEST, null)), Map.of(), Map.of());
+      Attestation att =
+          new Attestation(
+              "o" + i,
+              "projects/acme/notes/built-by-ci",
+              "u",
+              Docs.DIGEST,
+              random(r, 60),
+              List.of(new Attestation.Signature("key-1", random(r, 100))),
+              i % 2 == 0 ? new Attestation.PgpSignedAttestation(random(r, 200), null, null) : null,
+              Docs.NOW);
+      PodContext pod =
+          new PodContext(
+              "c",
+              "n",
+              "p",
+              null,
+              List.of(
+                  new ContainerImage(
+                      "c",
+                      ContainerImage.Kind.CONTAINER,
+                      "us-docker.pkg.dev/acme/app/api@" + Docs.DIGEST,
+                      null)),
+              Map.of(),
+              Map.of());
 
-      Evaluation e = evaluator.evaluate(pod, set, Facts.of(Map.of(Docs.DIGEST, List.of(att)), Map.of()), Docs.NOW);
+      Evaluation e =
+          evaluator.evaluate(
+              pod, set, Facts.of(Map.of(Docs.DIGEST, List.of(att)), Map.of()), Docs.NOW);
 
       assertEquals(Decision.DENY, e.decision());
     }

@@ -26,18 +26,23 @@ class PlatformPolicyChecksTest {
   static final String PINNED = "us-docker.pkg.dev/acme/prod/api@" + Docs.DIGEST;
 
   static Evaluation evaluate(String checks, PodContext pod, Facts facts) throws Exception {
-    String platform = "gkePolicy:\n  checkSets:\n  - displayName: prod\n    checks:\n" + Docs.indent(checks, 4);
+    String platform =
+        "gkePolicy:\n  checkSets:\n  - displayName: prod\n    checks:\n" + Docs.indent(checks, 4);
     PolicySet set = PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform(platform), List.of());
     return Evaluator.create().evaluate(pod, set, facts, Docs.NOW);
   }
 
   static Verdict.CheckResult only(Evaluation e) {
-    assertEquals(1, e.images().get(0).checkResults().size(), e.images().get(0).checkResults().toString());
+    assertEquals(
+        1, e.images().get(0).checkResults().size(), e.images().get(0).checkResults().toString());
     return e.images().get(0).checkResults().get(0);
   }
 
   @ParameterizedTest(name = "{0} in {1} -> {2}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       us-docker.pkg.dev/acme/prod/api:v1           | us-docker.pkg.dev/acme/prod/**  | ALLOW
       us-docker.pkg.dev/acme/prod/team/api:v1      | us-docker.pkg.dev/acme/prod/**  | ALLOW
       us-docker.pkg.dev/acme/prod-evil/api:v1      | us-docker.pkg.dev/acme/prod/**  | DENY
@@ -54,53 +59,91 @@ class PlatformPolicyChecksTest {
       """)
   void trustedDirectoryCheck(String image, String dir, Decision expected) throws Exception {
     // The issue's case: "us-docker.pkg.dev/acme/prod" trusts "us-docker.pkg.dev/acme/prod/api", as
-    // "gcr.io/my-project/my-repo is valid to match a single directory" (TrustedDirectoryCheck reference).
-    Evaluation e = evaluate("- trustedDirectoryCheck: {trustedDirPatterns: [\"" + dir + "\"]}", Docs.pod(image),
-        Facts.NONE);
+    // "gcr.io/my-project/my-repo is valid to match a single directory" (TrustedDirectoryCheck
+    // reference).
+    Evaluation e =
+        evaluate(
+            "- trustedDirectoryCheck: {trustedDirPatterns: [\"" + dir + "\"]}",
+            Docs.pod(image),
+            Facts.NONE);
 
     assertEquals(expected, only(e).result(), only(e).reason());
     assertEquals(expected, e.decision());
   }
 
   @ParameterizedTest(name = "uploaded {0} days ago, max {1} -> {2}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       1   | 30 | ALLOW
       30  | 30 | ALLOW
       31  | 30 | DENY
       -1  | 30 | UNKNOWN
       """)
   void imageFreshnessCheck(int ageDays, int max, Decision expected) throws Exception {
-    Map<String, ImageMetadata> meta = ageDays < 0 ? Map.of() : Map.of(Docs.DIGEST, new ImageMetadata(Docs.DIGEST,
-        "us-docker.pkg.dev/acme/prod/api", Docs.NOW.minus(Duration.ofDays(ageDays)), List.of(), null, "test"));
+    Map<String, ImageMetadata> meta =
+        ageDays < 0
+            ? Map.of()
+            : Map.of(
+                Docs.DIGEST,
+                new ImageMetadata(
+                    Docs.DIGEST,
+                    "us-docker.pkg.dev/acme/prod/api",
+                    Docs.NOW.minus(Duration.ofDays(ageDays)),
+                    List.of(),
+                    null,
+                    "test"));
 
-    Evaluation e = evaluate("- imageFreshnessCheck: {maxUploadAgeDays: " + max + "}", Docs.pod(PINNED),
-        Facts.of(Map.of(), meta));
+    Evaluation e =
+        evaluate(
+            "- imageFreshnessCheck: {maxUploadAgeDays: " + max + "}",
+            Docs.pod(PINNED),
+            Facts.of(Map.of(), meta));
 
     assertEquals(expected, only(e).result(), only(e).reason());
   }
 
   /** The reason says the exact age: 30 days and 1 hour is over 30 days, and is not "30 days". */
   @ParameterizedTest(name = "uploaded {0} ago, max {1} -> {2}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       PT721H      | 30 | DENY  | uploaded 2026-10-26T11:00:00Z, 30 days 1 hour ago: older than maxUploadAgeDays 30
       PT720H1S    | 30 | DENY  | uploaded 2026-10-26T11:59:59Z, 30 days 1 second ago: older than maxUploadAgeDays 30
       PT719H59M   | 30 | ALLOW | uploaded 2026-10-26T12:01:00Z, 29 days 23 hours 59 minutes ago: within maxUploadAgeDays 30
       PT0S        | 1  | ALLOW | uploaded 2026-11-25T12:00:00Z, 0 seconds ago: within maxUploadAgeDays 1
       -PT1H       | 1  | ALLOW | uploaded 2026-11-25T13:00:00Z, after the time of judgement: within maxUploadAgeDays 1
       """)
-  void imageFreshnessReasonsSayTheExactAge(String age, int max, Decision expected, String reason) throws Exception {
-    Map<String, ImageMetadata> meta = Map.of(Docs.DIGEST, new ImageMetadata(Docs.DIGEST,
-        "us-docker.pkg.dev/acme/prod/api", Docs.NOW.minus(Duration.parse(age)), List.of(), null, "test"));
+  void imageFreshnessReasonsSayTheExactAge(String age, int max, Decision expected, String reason)
+      throws Exception {
+    Map<String, ImageMetadata> meta =
+        Map.of(
+            Docs.DIGEST,
+            new ImageMetadata(
+                Docs.DIGEST,
+                "us-docker.pkg.dev/acme/prod/api",
+                Docs.NOW.minus(Duration.parse(age)),
+                List.of(),
+                null,
+                "test"));
 
-    Evaluation e = evaluate("- imageFreshnessCheck: {maxUploadAgeDays: " + max + "}", Docs.pod(PINNED),
-        Facts.of(Map.of(), meta));
+    Evaluation e =
+        evaluate(
+            "- imageFreshnessCheck: {maxUploadAgeDays: " + max + "}",
+            Docs.pod(PINNED),
+            Facts.of(Map.of(), meta));
 
     assertEquals(expected, only(e).result());
     assertEquals(reason, only(e).reason());
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       no vulnerabilities                        | MEDIUM    | HIGH     | ''                 | ''           | ALLOW
       fixable HIGH over MEDIUM                  | MEDIUM    | HIGH     | ''                 | CVE-1:HIGH:F | DENY
       fixable MEDIUM at MEDIUM                  | MEDIUM    | HIGH     | ''                 | CVE-1:MEDIUM:F | ALLOW
@@ -112,17 +155,36 @@ class PlatformPolicyChecksTest {
       ALLOW_ALL allows CRITICAL                 | ALLOW_ALL | ALLOW_ALL | ''                | CVE-1:CRITICAL:F | ALLOW
       not scanned                               | MEDIUM    | HIGH     | ''                 | unscanned    | UNKNOWN
       """)
-  void vulnerabilityCheck(String scenario, String fixable, String unfixable, String extra, String vuln,
-      Decision expected) throws Exception {
+  void vulnerabilityCheck(
+      String scenario,
+      String fixable,
+      String unfixable,
+      String extra,
+      String vuln,
+      Decision expected)
+      throws Exception {
     List<ImageMetadata.Vulnerability> vulns = new java.util.ArrayList<>();
     if (!vuln.isEmpty() && !vuln.equals("unscanned")) {
       String[] v = vuln.split(":");
-      vulns.add(new ImageMetadata.Vulnerability(v[0], Severity.valueOf(v[1]), v[2].equals("F"), "openssl"));
+      vulns.add(
+          new ImageMetadata.Vulnerability(
+              v[0], Severity.valueOf(v[1]), v[2].equals("F"), "openssl"));
     }
-    ImageMetadata m = new ImageMetadata(Docs.DIGEST, "r", Docs.NOW, vulns,
-        vuln.equals("unscanned") ? null : Docs.NOW, "scanner");
-    String check = "- vulnerabilityCheck: {maximumFixableSeverity: " + fixable + ", maximumUnfixableSeverity: "
-        + unfixable + (extra.isEmpty() ? "" : ", " + extra) + "}";
+    ImageMetadata m =
+        new ImageMetadata(
+            Docs.DIGEST,
+            "r",
+            Docs.NOW,
+            vulns,
+            vuln.equals("unscanned") ? null : Docs.NOW,
+            "scanner");
+    String check =
+        "- vulnerabilityCheck: {maximumFixableSeverity: "
+            + fixable
+            + ", maximumUnfixableSeverity: "
+            + unfixable
+            + (extra.isEmpty() ? "" : ", " + extra)
+            + "}";
 
     Evaluation e = evaluate(check, Docs.pod(PINNED), Facts.of(Map.of(), Map.of(Docs.DIGEST, m)));
 
@@ -131,7 +193,8 @@ class PlatformPolicyChecksTest {
 
   @Test
   void alwaysDenyDeniesUnlessTheCheckAllowlistExempts() throws Exception {
-    String check = "- displayName: nothing-runs\n  alwaysDeny: true\n  imageAllowlist: {allowPattern: [\"gcr.io/gke-release/*\"]}";
+    String check =
+        "- displayName: nothing-runs\n  alwaysDeny: true\n  imageAllowlist: {allowPattern: [\"gcr.io/gke-release/*\"]}";
 
     Evaluation denied = evaluate(check, Docs.pod(PINNED), Facts.NONE);
     Evaluation exempt = evaluate(check, Docs.pod("gcr.io/gke-release/pause:3.9"), Facts.NONE);
@@ -145,22 +208,36 @@ class PlatformPolicyChecksTest {
   @Test
   void simpleSigningAttestationCheckVerifiesWithTheAuthenticatorsKeys() throws Exception {
     KeyPair key = Docs.ec("secp256r1");
-    byte[] payload = Docs.payload("us-docker.pkg.dev/acme/prod/api", Docs.DIGEST).getBytes(StandardCharsets.UTF_8);
-    Attestation good = Docs.attestation("any", "o1", Docs.DIGEST, payload, "k1",
-        Docs.sign(SignatureAlgorithm.ECDSA_P256_SHA256, key.getPrivate(), payload));
-    String check = "- simpleSigningAttestationCheck:\n"
-        + "    containerAnalysisAttestationProjects: [projects/acme]\n"
-        + "    attestationAuthenticators:\n"
-        + "    - pkixPublicKeySet:\n"
-        + "        pkixPublicKeys:\n"
-        + "        - keyId: k1\n"
-        + "          signatureAlgorithm: ECDSA_P256_SHA256\n"
-        + "          publicKeyPem: |\n" + Docs.indent(Docs.pem(key.getPublic()), 12);
+    byte[] payload =
+        Docs.payload("us-docker.pkg.dev/acme/prod/api", Docs.DIGEST)
+            .getBytes(StandardCharsets.UTF_8);
+    Attestation good =
+        Docs.attestation(
+            "any",
+            "o1",
+            Docs.DIGEST,
+            payload,
+            "k1",
+            Docs.sign(SignatureAlgorithm.ECDSA_P256_SHA256, key.getPrivate(), payload));
+    String check =
+        "- simpleSigningAttestationCheck:\n"
+            + "    containerAnalysisAttestationProjects: [projects/acme]\n"
+            + "    attestationAuthenticators:\n"
+            + "    - pkixPublicKeySet:\n"
+            + "        pkixPublicKeys:\n"
+            + "        - keyId: k1\n"
+            + "          signatureAlgorithm: ECDSA_P256_SHA256\n"
+            + "          publicKeyPem: |\n"
+            + Docs.indent(Docs.pem(key.getPublic()), 12);
 
-    Evaluation signed = evaluate(check, Docs.pod(PINNED), Facts.of(Map.of(Docs.DIGEST, List.of(good)), Map.of()));
+    Evaluation signed =
+        evaluate(check, Docs.pod(PINNED), Facts.of(Map.of(Docs.DIGEST, List.of(good)), Map.of()));
     Evaluation unsigned = evaluate(check, Docs.pod(PINNED), Facts.NONE);
-    Evaluation byTag = evaluate(check, Docs.pod("us-docker.pkg.dev/acme/prod/api:v1"),
-        Facts.of(Map.of(Docs.DIGEST, List.of(good)), Map.of()));
+    Evaluation byTag =
+        evaluate(
+            check,
+            Docs.pod("us-docker.pkg.dev/acme/prod/api:v1"),
+            Facts.of(Map.of(Docs.DIGEST, List.of(good)), Map.of()));
 
     assertEquals(Decision.ALLOW, signed.decision(), only(signed).reason());
     assertEquals(Decision.DENY, unsigned.decision());
@@ -174,13 +251,18 @@ class PlatformPolicyChecksTest {
    * kubernetes_namespace scope for the same namespace".
    */
   @ParameterizedTest(name = "{0}/{1} -> {2}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       prod    | ci      | ci-account
       prod    | default | prod-namespace
       staging | ci      | catch-all
       """)
-  void theCheckSetWithTheMostSpecificScopeApplies(String namespace, String sa, String expectedSet) throws Exception {
-    String platform = """
+  void theCheckSetWithTheMostSpecificScopeApplies(String namespace, String sa, String expectedSet)
+      throws Exception {
+    String platform =
+        """
         gkePolicy:
           checkSets:
           - displayName: ci-account
@@ -194,24 +276,30 @@ class PlatformPolicyChecksTest {
         """;
     PolicySet set = PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform(platform), List.of());
 
-    Evaluation e = Evaluator.create().evaluate(Docs.podIn("c", namespace, sa, PINNED), set, Facts.NONE, Docs.NOW);
+    Evaluation e =
+        Evaluator.create()
+            .evaluate(Docs.podIn("c", namespace, sa, PINNED), set, Facts.NONE, Docs.NOW);
 
     assertEquals(expectedSet, only(e).checkSet());
   }
 
   @Test
   void theMostSpecificScopeWinsWhateverTheOrderOfTheList() {
-    PlatformPolicy.CheckSet namespace = new PlatformPolicy.CheckSet("prod-namespace",
-        new PlatformPolicy.Scope("prod", null, null), List.of(), List.of());
-    PlatformPolicy.CheckSet account = new PlatformPolicy.CheckSet("ci-account",
-        new PlatformPolicy.Scope(null, "prod", "ci"), List.of(), List.of());
-    PlatformPolicy.CheckSet all = new PlatformPolicy.CheckSet("catch-all", PlatformPolicy.Scope.ALL, List.of(),
-        List.of());
+    PlatformPolicy.CheckSet namespace =
+        new PlatformPolicy.CheckSet(
+            "prod-namespace", new PlatformPolicy.Scope("prod", null, null), List.of(), List.of());
+    PlatformPolicy.CheckSet account =
+        new PlatformPolicy.CheckSet(
+            "ci-account", new PlatformPolicy.Scope(null, "prod", "ci"), List.of(), List.of());
+    PlatformPolicy.CheckSet all =
+        new PlatformPolicy.CheckSet("catch-all", PlatformPolicy.Scope.ALL, List.of(), List.of());
     PlatformPolicy p = new PlatformPolicy("p", List.of(), List.of(all, namespace, account));
 
     assertEquals("ci-account", p.checkSetFor(Docs.podIn("c", "prod", "ci", PINNED)).displayName());
-    assertEquals("prod-namespace", p.checkSetFor(Docs.podIn("c", "prod", "web", PINNED)).displayName());
-    assertEquals("catch-all", p.checkSetFor(Docs.podIn("c", "staging", "ci", PINNED)).displayName());
+    assertEquals(
+        "prod-namespace", p.checkSetFor(Docs.podIn("c", "prod", "web", PINNED)).displayName());
+    assertEquals(
+        "catch-all", p.checkSetFor(Docs.podIn("c", "staging", "ci", PINNED)).displayName());
   }
 
   /**
@@ -221,24 +309,40 @@ class PlatformPolicyChecksTest {
    * server-side validation."
    */
   @ParameterizedTest(name = "{0} then {1}: {2}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       'kubernetesNamespace: prod'        | 'kubernetesServiceAccount: "prod:ci"' | refused
       ''                                 | 'kubernetesNamespace: prod'           | refused
       ''                                 | 'kubernetesServiceAccount: "prod:ci"' | refused
       'kubernetesNamespace: staging'     | 'kubernetesServiceAccount: "prod:ci"' | accepted
       'kubernetesServiceAccount: "prod:ci"' | 'kubernetesNamespace: prod'        | accepted
       """)
-  void anOrderGoogleRefusesIsAPolicyProblem(String first, String second, String outcome) throws Exception {
-    String platform = "gkePolicy:\n  checkSets:\n"
-        + "  - displayName: first\n    scope: {" + first + "}\n    checks: [{alwaysDeny: true}]\n"
-        + "  - displayName: second\n    scope: {" + second + "}\n    checks: [{alwaysDeny: true}]\n"
-        + "  - displayName: catch-all\n    checks: [{alwaysDeny: true}]\n";
+  void anOrderGoogleRefusesIsAPolicyProblem(String first, String second, String outcome)
+      throws Exception {
+    String platform =
+        "gkePolicy:\n  checkSets:\n"
+            + "  - displayName: first\n    scope: {"
+            + first
+            + "}\n    checks: [{alwaysDeny: true}]\n"
+            + "  - displayName: second\n    scope: {"
+            + second
+            + "}\n    checks: [{alwaysDeny: true}]\n"
+            + "  - displayName: catch-all\n    checks: [{alwaysDeny: true}]\n";
 
     if (outcome.equals("refused")) {
-      InvalidPolicyException e = assertThrows(InvalidPolicyException.class,
-          () -> PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform(platform), List.of()));
-      assertTrue(e.problems().toString().contains("gkePolicy.checkSets[1]: CheckSet objects must be listed in order"
-          + " of decreasing specificity"), e.problems().toString());
+      InvalidPolicyException e =
+          assertThrows(
+              InvalidPolicyException.class,
+              () -> PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform(platform), List.of()));
+      assertTrue(
+          e.problems()
+              .toString()
+              .contains(
+                  "gkePolicy.checkSets[1]: CheckSet objects must be listed in order"
+                      + " of decreasing specificity"),
+          e.problems().toString());
     } else {
       PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform(platform), List.of());
     }
@@ -246,7 +350,8 @@ class PlatformPolicyChecksTest {
 
   @Test
   void warnsAboutACheckSetNeverEvaluatedAndAMissingCatchAll() throws Exception {
-    String platform = """
+    String platform =
+        """
         gkePolicy:
           checkSets:
           - scope: {kubernetesNamespace: prod}
@@ -255,8 +360,10 @@ class PlatformPolicyChecksTest {
             checks: [{alwaysDeny: true}]
         """;
 
-    String warnings = PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform(platform), List.of()).warnings()
-        .toString();
+    String warnings =
+        PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform(platform), List.of())
+            .warnings()
+            .toString();
 
     assertTrue(warnings.contains("gkePolicy.checkSets[1]: has the same scope"), warnings);
     assertTrue(warnings.contains("must always be a CheckSet with no scope set"), warnings);
@@ -265,8 +372,9 @@ class PlatformPolicyChecksTest {
   /** GkePolicy reference: "If check_sets is empty, the default behavior is to allow all images." */
   @Test
   void noCheckSetsAllowsEveryImage() throws Exception {
-    PolicySet set = PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform("gkePolicy:\n  checkSets: []\n"),
-        List.of());
+    PolicySet set =
+        PolicySet.parse(
+            Docs.policy(ALLOW_ALL), Docs.platform("gkePolicy:\n  checkSets: []\n"), List.of());
 
     Evaluation e = Evaluator.create().evaluate(Docs.pod(PINNED), set, Facts.NONE, Docs.NOW);
 
@@ -275,7 +383,8 @@ class PlatformPolicyChecksTest {
 
   @Test
   void theGlobalImageAllowlistExemptsFromEveryCheck() throws Exception {
-    String platform = """
+    String platform =
+        """
         gkePolicy:
           imageAllowlist: {allowPattern: ["gcr.io/gke-release/*"]}
           checkSets:
@@ -283,8 +392,9 @@ class PlatformPolicyChecksTest {
         """;
     PolicySet set = PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform(platform), List.of());
 
-    Evaluation e = Evaluator.create().evaluate(Docs.pod("gcr.io/gke-release/pause:3.9", PINNED), set, Facts.NONE,
-        Docs.NOW);
+    Evaluation e =
+        Evaluator.create()
+            .evaluate(Docs.pod("gcr.io/gke-release/pause:3.9", PINNED), set, Facts.NONE, Docs.NOW);
 
     assertEquals(Decision.ALLOW, e.images().get(0).result());
     assertEquals(Decision.DENY, e.images().get(1).result());
@@ -293,7 +403,8 @@ class PlatformPolicyChecksTest {
 
   @Test
   void listsEveryProblemOfAPlatformPolicy() {
-    String platform = """
+    String platform =
+        """
         gkePolicy:
           checkSets:
           - scope: {kubernetesServiceAccount: nocolon}
@@ -305,14 +416,21 @@ class PlatformPolicyChecksTest {
             - sigstoreSignatureCheck: {sigstoreAuthorities: [{publicKeySet: {publicKeys: [{publicKeyPem: nope}]}}]}
         """;
 
-    InvalidPolicyException e = assertThrows(InvalidPolicyException.class,
-        () -> PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform(platform), List.of()));
+    InvalidPolicyException e =
+        assertThrows(
+            InvalidPolicyException.class,
+            () -> PolicySet.parse(Docs.policy(ALLOW_ALL), Docs.platform(platform), List.of()));
 
     String all = e.problems().toString();
-    for (String path : List.of("scope.kubernetesServiceAccount", "checks[0].imageFreshnessCheck.maxUploadAgeDays",
-        "checks[1].vulnerabilityCheck.maximumFixableSeverity", "checks[1].vulnerabilityCheck.maximumUnfixableSeverity",
-        "checks[2].trustedDirectoryCheck.trustedDirPatterns[0]", "checks[3].slsaCheck",
-        "checks[4].sigstoreSignatureCheck.sigstoreAuthorities[0].publicKeySet.publicKeys[0].publicKeyPem")) {
+    for (String path :
+        List.of(
+            "scope.kubernetesServiceAccount",
+            "checks[0].imageFreshnessCheck.maxUploadAgeDays",
+            "checks[1].vulnerabilityCheck.maximumFixableSeverity",
+            "checks[1].vulnerabilityCheck.maximumUnfixableSeverity",
+            "checks[2].trustedDirectoryCheck.trustedDirPatterns[0]",
+            "checks[3].slsaCheck",
+            "checks[4].sigstoreSignatureCheck.sigstoreAuthorities[0].publicKeySet.publicKeys[0].publicKeyPem")) {
       assertTrue(all.contains("gkePolicy.checkSets[0]." + path), path + " in " + all);
     }
   }

@@ -13,14 +13,19 @@ import org.junit.jupiter.params.provider.CsvSource;
  * gcr.io/my-project/* will match all direct directories in my-project -- gcr.io/my-project/** would
  * match all directories in my-project -- gcr.i* is not allowed since the registry is not completely
  * specified -- sub*domain.gcr.io/nginx is not valid because only leading * or trailing * are
- * allowed. -- *pkg.dev/my-project/my-repo is not valid because leading * can only match subdomain --
- * **-docker.pkg.dev is not valid because one leading * is allowed, and that it cannot match /".
+ * allowed. -- *pkg.dev/my-project/my-repo is not valid because leading * can only match subdomain
+ * -- **-docker.pkg.dev is not valid because one leading * is allowed, and that it cannot match /".
  */
 class TrustedDirectoryPatternTest {
 
-  /** Images as the evaluator normalises them; the pattern is matched against the image's directory. */
+  /**
+   * Images as the evaluator normalises them; the pattern is matched against the image's directory.
+   */
   @ParameterizedTest(name = "{0} vs {1} -> {2}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       gcr.io/my-project/my-repo              | gcr.io/my-project/my-repo/app                  | true
       gcr.io/my-project/my-repo              | gcr.io/my-project/my-repo                      | false
       gcr.io/my-project/my-repo              | gcr.io/my-project/my-repo/team/app             | false
@@ -48,11 +53,16 @@ class TrustedDirectoryPatternTest {
       GCR.IO/my-project/my-repo              | gcr.io/my-project/my-repo/app                  | true
       """)
   void matchesTheImagesDirectory(String pattern, String image, boolean expected) {
-    assertEquals(expected, TrustedDirectoryPattern.of(pattern).matches(TrustedDirectoryPattern.directoryOf(image)));
+    assertEquals(
+        expected,
+        TrustedDirectoryPattern.of(pattern).matches(TrustedDirectoryPattern.directoryOf(image)));
   }
 
   @ParameterizedTest(name = "refuses {0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       gcr.i*                          | not completely specified
       sub*domain.gcr.io/nginx         | only a leading *
       *pkg.dev/my-project/my-repo     | can only match a registry subdomain

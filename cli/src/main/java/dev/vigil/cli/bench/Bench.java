@@ -64,19 +64,30 @@ import org.apache.kafka.streams.kstream.Produced;
 public final class Bench {
 
   /** The command's options. */
-  public record Options(int pods, long events, int rate, int latencySeconds, int partitions, int instances,
-      Path output, String bootstrapServers, Path dataDir, boolean keepData) {}
+  public record Options(
+      int pods,
+      long events,
+      int rate,
+      int latencySeconds,
+      int partitions,
+      int instances,
+      Path output,
+      String bootstrapServers,
+      Path dataDir,
+      boolean keepData) {}
 
   static final String PASSTHROUGH_TOPIC = "vigil-bench.passthrough";
   static final String LATENCY_PREFIX = "lat-";
-  private static final byte[] POLICY_CHANGE = "\"trigger\":\"POLICY_CHANGE\"".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] POLICY_CHANGE =
+      "\"trigger\":\"POLICY_CHANGE\"".getBytes(StandardCharsets.UTF_8);
 
   /** Validator figures from docs/benchmarks.md ("validator", 2026-11-25, load average 11–15). */
   static final Map<String, Object> VALIDATOR_FIGURES = validatorFigures();
 
   /** Where {@link #VALIDATOR_FIGURES} come from. */
-  static final String VALIDATOR_SOURCE = "docs/benchmarks.md, section 'validator' (JMH EvaluationBenchmark"
-      + " and EvaluationCpuTime, 2026-11-25, same machine, load average 11-15)";
+  static final String VALIDATOR_SOURCE =
+      "docs/benchmarks.md, section 'validator' (JMH EvaluationBenchmark"
+          + " and EvaluationCpuTime, 2026-11-25, same machine, load average 11-15)";
 
   private final Options o;
   private final PrintWriter out;
@@ -101,14 +112,18 @@ public final class Bench {
   }
 
   private int run() throws Exception {
-    dir = o.dataDir() != null ? Files.createDirectories(o.dataDir()) : Files.createTempDirectory("vigil-bench-");
+    dir =
+        o.dataDir() != null
+            ? Files.createDirectories(o.dataDir())
+            : Files.createTempDirectory("vigil-bench-");
     results.parameter("pods", o.pods());
     results.parameter("events", o.events());
     results.parameter("rate", o.rate());
     results.parameter("latencySeconds", o.latencySeconds());
     results.parameter("partitions", o.partitions());
     results.parameter("instances", o.instances());
-    results.parameter("broker", o.bootstrapServers() == null ? "embedded (same JVM)" : o.bootstrapServers());
+    results.parameter(
+        "broker", o.bootstrapServers() == null ? "embedded (same JVM)" : o.bootstrapServers());
     results.parameter("dataDir", dir.toString());
     EmbeddedKafka kafka = null;
     try {
@@ -152,8 +167,11 @@ public final class Bench {
   // ---- setup ---------------------------------------------------------------------------------
 
   private void createTopics() throws Exception {
-    short rf = (short) (o.bootstrapServers() == null ? 1
-        : Math.min(3, admin.describeCluster().nodes().get().size()));
+    short rf =
+        (short)
+            (o.bootstrapServers() == null
+                ? 1
+                : Math.min(3, admin.describeCluster().nodes().get().size()));
     List<NewTopic> mine = new ArrayList<>();
     for (Topic<?> t : Topics.ALL) {
       if (t.partitions() == Topics.POD_PARTITIONS) {
@@ -174,12 +192,17 @@ public final class Bench {
     new TopicAdmin(admin, rf).create(Topics.ALL);
     // The pod topics above may have fewer partitions than the catalogue's; wait for them and the
     // passthrough topic to be served too before producing.
-    new TopicAdmin(admin, rf).awaitServed(mine.stream().map(NewTopic::name).toList(), TopicAdmin.READY_TIMEOUT);
+    new TopicAdmin(admin, rf)
+        .awaitServed(mine.stream().map(NewTopic::name).toList(), TopicAdmin.READY_TIMEOUT);
     // Log-append time on the pod events and verdicts: latency is measured append to append.
     Map<ConfigResource, java.util.Collection<AlterConfigOp>> ops = new HashMap<>();
     for (String t : List.of(Topics.POD_EVENTS.name(), Topics.VERDICTS.name())) {
-      ops.put(new ConfigResource(ConfigResource.Type.TOPIC, t), List.of(new AlterConfigOp(
-          new ConfigEntry("message.timestamp.type", "LogAppendTime"), AlterConfigOp.OpType.SET)));
+      ops.put(
+          new ConfigResource(ConfigResource.Type.TOPIC, t),
+          List.of(
+              new AlterConfigOp(
+                  new ConfigEntry("message.timestamp.type", "LogAppendTime"),
+                  AlterConfigOp.OpType.SET)));
     }
     admin.incrementalAlterConfigs(ops).all().get(30, TimeUnit.SECONDS);
   }
@@ -195,11 +218,15 @@ public final class Bench {
   }
 
   private void send(String topic, String key, Object value) {
-    producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), Json.write(value)));
+    producer.send(
+        new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), Json.write(value)));
   }
 
   private void produceWorkload() throws Exception {
-    log("publishing the attestor, policy version 1 and " + (Workload.SIGNED_REPOS + 2) + " signed attestations");
+    log(
+        "publishing the attestor, policy version 1 and "
+            + (Workload.SIGNED_REPOS + 2)
+            + " signed attestations");
     PolicyDocument attestor = workload.attestor();
     send(Topics.POLICIES.name(), attestor.key(), attestor);
     PolicyDocument v1 = workload.policy(1);
@@ -231,7 +258,9 @@ public final class Bench {
       PodEvent e = workload.podEvent("", idx, type, rv++);
       byte[] v = Json.write(e);
       bytes += v.length;
-      producer.send(new ProducerRecord<>(Topics.POD_EVENTS.name(), e.key().getBytes(StandardCharsets.UTF_8), v));
+      producer.send(
+          new ProducerRecord<>(
+              Topics.POD_EVENTS.name(), e.key().getBytes(StandardCharsets.UTF_8), v));
     }
     producer.flush();
     double secs = (System.nanoTime() - start) / 1e9;
@@ -242,7 +271,9 @@ public final class Bench {
     f.put("meanPodEventBytes", bytes / Math.max(1, o.events()));
     f.put("seconds", secs);
     f.put("recordsPerSecond", (o.events() + admissions) / secs);
-    f.put("note", "producer (acks=all, idempotent, linger 10 ms) incl. generating and serialising the events");
+    f.put(
+        "note",
+        "producer (acks=all, idempotent, linger 10 ms) incl. generating and serialising the events");
     results.add("produce", f);
   }
 
@@ -250,13 +281,18 @@ public final class Bench {
 
   private void passthrough() throws Exception {
     String appId = "vigil-bench-passthrough-" + run;
-    log("(1) passthrough: " + o.instances() + " instance(s) of a plain Streams app, exactly_once_v2");
+    log(
+        "(1) passthrough: "
+            + o.instances()
+            + " instance(s) of a plain Streams app, exactly_once_v2");
     Map<TopicPartition, Long> targets = endOffsets(Topics.POD_EVENTS.name());
     List<KafkaStreams> apps = new ArrayList<>();
     long t0 = System.nanoTime();
     for (int i = 0; i < o.instances(); i++) {
       StreamsBuilder b = new StreamsBuilder();
-      b.stream(Topics.POD_EVENTS.name(), Consumed.with(Serdes.String(), Topics.POD_EVENTS.valueSerde()))
+      b.stream(
+              Topics.POD_EVENTS.name(),
+              Consumed.with(Serdes.String(), Topics.POD_EVENTS.valueSerde()))
           .mapValues(v -> v)
           .to(PASSTHROUGH_TOPIC, Produced.with(Serdes.String(), Topics.POD_EVENTS.valueSerde()));
       Properties p = new Properties();
@@ -276,8 +312,11 @@ public final class Bench {
       f.put("secondsFromStart", pr.seconds());
       f.put("recordsPerSecond", sum(targets) / pr.seconds());
       f.put("recordsPerSecondAfterFirstCommit", pr.steadyRate());
-      f.put("what", "Streams app pod-events -> mapValues(identity) -> " + PASSTHROUGH_TOPIC
-          + ", PodEvent JSON serde both ways, exactly_once_v2; from start() until the group's committed offsets reach the end");
+      f.put(
+          "what",
+          "Streams app pod-events -> mapValues(identity) -> "
+              + PASSTHROUGH_TOPIC
+              + ", PodEvent JSON serde both ways, exactly_once_v2; from start() until the group's committed offsets reach the end");
       results.add("passthrough", f);
     } finally {
       for (KafkaStreams ks : apps) {
@@ -304,13 +343,23 @@ public final class Bench {
         stateDirs.add(state);
         SimpleMeterRegistry reg = new SimpleMeterRegistry();
         registries.add(reg);
-        apps.add(VigilStreamsApp.start(StreamsSettings.defaults(bootstrap, state).withApplicationId(appId), reg));
+        apps.add(
+            VigilStreamsApp.start(
+                StreamsSettings.defaults(bootstrap, state).withApplicationId(appId), reg));
       }
       Progress pr = awaitGroup(appId, targets, t0);
-      double passthrough = results.measurements().stream().filter(m -> m.name().equals("passthrough"))
-          .map(m -> (Double) m.figures().get("recordsPerSecond")).findFirst().orElse(Double.NaN);
-      double passSteady = results.measurements().stream().filter(m -> m.name().equals("passthrough"))
-          .map(m -> (Double) m.figures().get("recordsPerSecondAfterFirstCommit")).findFirst().orElse(Double.NaN);
+      double passthrough =
+          results.measurements().stream()
+              .filter(m -> m.name().equals("passthrough"))
+              .map(m -> (Double) m.figures().get("recordsPerSecond"))
+              .findFirst()
+              .orElse(Double.NaN);
+      double passSteady =
+          results.measurements().stream()
+              .filter(m -> m.name().equals("passthrough"))
+              .map(m -> (Double) m.figures().get("recordsPerSecondAfterFirstCommit"))
+              .findFirst()
+              .orElse(Double.NaN);
       Map<String, Object> f = new LinkedHashMap<>();
       f.put("podEvents", podEvents);
       f.put("admissionEvents", sum(targets) - podEvents);
@@ -319,11 +368,15 @@ public final class Bench {
       f.put("inputRecordsPerSecond", sum(targets) / pr.seconds());
       f.put("ratioToPassthrough", podEvents / pr.seconds() / passthrough);
       f.put("podEventsPerSecondAfterFirstCommit", pr.steadyRate() * podEvents / sum(targets));
-      f.put("ratioToPassthroughAfterFirstCommit", pr.steadyRate() * podEvents / sum(targets) / passSteady);
+      f.put(
+          "ratioToPassthroughAfterFirstCommit",
+          pr.steadyRate() * podEvents / sum(targets) / passSteady);
       f.put("evaluations", counter(registries, "vigil.evaluations", null));
       f.put("target", "ratio >= 0.7");
-      f.put("what", "VigilStreamsApp on the same pod events (plus the admission events); from start() until the group's "
-          + "committed offsets reach the end of both input topics (exactly_once_v2: outputs committed with them)");
+      f.put(
+          "what",
+          "VigilStreamsApp on the same pod events (plus the admission events); from start() until the group's "
+              + "committed offsets reach the end of both input topics (exactly_once_v2: outputs committed with them)");
       results.add("vigil", f);
 
       latency();
@@ -336,7 +389,9 @@ public final class Bench {
     }
   }
 
-  /** (3) Pod events at a fixed rate for new pods; append time of each pod event to its verdict's. */
+  /**
+   * (3) Pod events at a fixed rate for new pods; append time of each pod event to its verdict's.
+   */
   private void latency() throws Exception {
     long n = (long) o.rate() * o.latencySeconds();
     log("(3) latency: " + n + " pod events at " + o.rate() + "/s");
@@ -351,21 +406,24 @@ public final class Bench {
     consumer.assign(parts);
     consumer.seekToEnd(parts);
     parts.forEach(consumer::position);
-    Thread reader = new Thread(() -> {
-      while (!stop.get()) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-          long now = System.currentTimeMillis();
-          String key = new String(r.key(), StandardCharsets.UTF_8);
-          if (key.substring(key.lastIndexOf('/') + 1).startsWith(LATENCY_PREFIX)) {
-            if (r.timestampType() != TimestampType.LOG_APPEND_TIME) {
-              logAppend.set(false);
-            }
-            verdictAppend.putIfAbsent(key, r.timestamp());
-            verdictSeen.putIfAbsent(key, now);
-          }
-        }
-      }
-    }, "bench-verdict-reader");
+    Thread reader =
+        new Thread(
+            () -> {
+              while (!stop.get()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                  long now = System.currentTimeMillis();
+                  String key = new String(r.key(), StandardCharsets.UTF_8);
+                  if (key.substring(key.lastIndexOf('/') + 1).startsWith(LATENCY_PREFIX)) {
+                    if (r.timestampType() != TimestampType.LOG_APPEND_TIME) {
+                      logAppend.set(false);
+                    }
+                    verdictAppend.putIfAbsent(key, r.timestamp());
+                    verdictSeen.putIfAbsent(key, now);
+                  }
+                }
+              }
+            },
+            "bench-verdict-reader");
     reader.start();
     long sent = 0;
     long rv = 1_000_000_000L;
@@ -378,7 +436,9 @@ public final class Bench {
           PodEvent e = workload.podEvent(LATENCY_PREFIX, idx, PodEvent.Type.ADDED, rv++);
           String key = e.key();
           podSent.put(key, System.currentTimeMillis());
-          p.send(new ProducerRecord<>(Topics.POD_EVENTS.name(), key.getBytes(StandardCharsets.UTF_8), Json.write(e)),
+          p.send(
+              new ProducerRecord<>(
+                  Topics.POD_EVENTS.name(), key.getBytes(StandardCharsets.UTF_8), Json.write(e)),
               (md, ex) -> {
                 if (ex == null) {
                   podAppend.put(key, md.timestamp());
@@ -396,19 +456,35 @@ public final class Bench {
       stop.set(true);
       reader.join(5000);
       consumer.close();
-      long[] appendToAppend = podAppend.entrySet().stream().filter(e -> verdictAppend.containsKey(e.getKey()))
-          .mapToLong(e -> verdictAppend.get(e.getKey()) - e.getValue()).sorted().toArray();
-      long[] appendToVisible = podAppend.entrySet().stream().filter(e -> verdictSeen.containsKey(e.getKey()))
-          .mapToLong(e -> verdictSeen.get(e.getKey()) - e.getValue()).sorted().toArray();
-      long[] sendToVisible = podSent.entrySet().stream().filter(e -> verdictSeen.containsKey(e.getKey()))
-          .mapToLong(e -> verdictSeen.get(e.getKey()) - e.getValue()).sorted().toArray();
+      long[] appendToAppend =
+          podAppend.entrySet().stream()
+              .filter(e -> verdictAppend.containsKey(e.getKey()))
+              .mapToLong(e -> verdictAppend.get(e.getKey()) - e.getValue())
+              .sorted()
+              .toArray();
+      long[] appendToVisible =
+          podAppend.entrySet().stream()
+              .filter(e -> verdictSeen.containsKey(e.getKey()))
+              .mapToLong(e -> verdictSeen.get(e.getKey()) - e.getValue())
+              .sorted()
+              .toArray();
+      long[] sendToVisible =
+          podSent.entrySet().stream()
+              .filter(e -> verdictSeen.containsKey(e.getKey()))
+              .mapToLong(e -> verdictSeen.get(e.getKey()) - e.getValue())
+              .sorted()
+              .toArray();
       podsCreated += n;
       Map<String, Object> f = new LinkedHashMap<>();
       f.put("targetRate", o.rate());
       f.put("achievedRate", achieved);
       f.put("podEvents", n);
       f.put("verdictsSeen", (long) verdictSeen.size());
-      f.put("timestamps", logAppend.get() ? "LogAppendTime on both topics" : "CreateTime (broker did not apply LogAppendTime)");
+      f.put(
+          "timestamps",
+          logAppend.get()
+              ? "LogAppendTime on both topics"
+              : "CreateTime (broker did not apply LogAppendTime)");
       f.put("appendToAppendP50Ms", pct(appendToAppend, 50));
       f.put("appendToAppendP99Ms", pct(appendToAppend, 99));
       f.put("appendToAppendP999Ms", pct(appendToAppend, 99.9));
@@ -418,8 +494,10 @@ public final class Bench {
       f.put("appendToCommittedVisibleP999Ms", pct(appendToVisible, 99.9));
       f.put("sendToCommittedVisibleP99Ms", pct(sendToVisible, 99));
       f.put("target", "p99 < 100 ms at 5,000 events/s");
-      f.put("what", "new pods (ADDED) at a fixed rate into the caught-up app; pod event's log-append time to its verdict's "
-          + "log-append time; 'committed visible' = when a read_committed consumer got the verdict (EOS commit interval 100 ms)");
+      f.put(
+          "what",
+          "new pods (ADDED) at a fixed rate into the caught-up app; pod event's log-append time to its verdict's "
+              + "log-append time; 'committed visible' = when a read_committed consumer got the verdict (EOS commit interval 100 ms)");
       results.add("latency", f);
     } finally {
       stop.set(true);
@@ -436,8 +514,11 @@ public final class Bench {
     PolicyDocument v2 = workload.policy(2);
     long t0 = System.currentTimeMillis();
     long n0 = System.nanoTime();
-    producer.send(new ProducerRecord<>(Topics.POLICIES.name(), v2.key().getBytes(StandardCharsets.UTF_8),
-        Json.write(v2))).get();
+    producer
+        .send(
+            new ProducerRecord<>(
+                Topics.POLICIES.name(), v2.key().getBytes(StandardCharsets.UTF_8), Json.write(v2)))
+        .get();
     long timeout = TimeUnit.SECONDS.toNanos(Math.max(300, m / 100));
     while (counter(registries, "vigil.evaluations", "policy_change") - before < m
         && System.nanoTime() - n0 < timeout) {
@@ -468,7 +549,8 @@ public final class Bench {
       violationsFrom.forEach(c::seek);
       Map<TopicPartition, Long> end = c.endOffsets(violationsFrom.keySet());
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (System.nanoTime() < deadline && end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())) {
+      while (System.nanoTime() < deadline
+          && end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
           String v = r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8);
           for (String t : List.of("OPENED", "CHANGED", "RESOLVED")) {
@@ -489,20 +571,29 @@ public final class Bench {
     f.put("violationsOpened", transitions.getOrDefault("OPENED", 0L));
     f.put("violationsChanged", transitions.getOrDefault("CHANGED", 0L));
     f.put("violationsResolved", transitions.getOrDefault("RESOLVED", 0L));
-    Timer timer = registries.stream().map(r -> r.find("vigil.reevaluation.duration").tag("reason", "policy_change").timer())
-        .filter(java.util.Objects::nonNull).max(Comparator.comparingDouble(t -> t.max(TimeUnit.SECONDS))).orElse(null);
+    Timer timer =
+        registries.stream()
+            .map(r -> r.find("vigil.reevaluation.duration").tag("reason", "policy_change").timer())
+            .filter(java.util.Objects::nonNull)
+            .max(Comparator.comparingDouble(t -> t.max(TimeUnit.SECONDS)))
+            .orElse(null);
     if (timer != null) {
-      f.put("longestTaskScanSeconds", timer.max(TimeUnit.SECONDS)); // per task: noticed the change .. its last pod
+      f.put(
+          "longestTaskScanSeconds",
+          timer.max(TimeUnit.SECONDS)); // per task: noticed the change .. its last pod
     }
     f.put("changePollInterval", "PT1S (default; part of the figure)");
     f.put("target", "1,000,000 pods in < 10 s");
-    f.put("what", "policy v2 (tools namespace no longer ALWAYS_ALLOW) sent at t0 (wall clock before send); "
-        + "last POLICY_CHANGE verdict's log-append time minus t0");
+    f.put(
+        "what",
+        "policy v2 (tools namespace no longer ALWAYS_ALLOW) sent at t0 (wall clock before send); "
+            + "last POLICY_CHANGE verdict's log-append time minus t0");
     results.add("revalidation", f);
   }
 
   /** (5) Heap after a full GC and the state stores on disk. */
-  private void footprint(long baselineHeap, List<Path> stateDirs, EmbeddedKafka kafka) throws Exception {
+  private void footprint(long baselineHeap, List<Path> stateDirs, EmbeddedKafka kafka)
+      throws Exception {
     log("(5) footprint");
     long heap = heapAfterFullGc();
     long state = 0;
@@ -521,8 +612,10 @@ public final class Bench {
     }
     f.put("processRssMiB", rssKiB() / 1024.0);
     f.put("target", "< 1 GiB heap for 1,000,000 pods");
-    f.put("what", "used heap after System.gc() (full GC); the JVM also runs the broker, so 'vigilHeapMiB' is the growth "
-        + "since before Vigil started; RocksDB memory is off-heap and shows only in RSS");
+    f.put(
+        "what",
+        "used heap after System.gc() (full GC); the JVM also runs the broker, so 'vigilHeapMiB' is the growth "
+            + "since before Vigil started; RocksDB memory is off-heap and shows only in RSS");
     results.add("footprint", f);
   }
 
@@ -545,14 +638,18 @@ public final class Bench {
   record Progress(double seconds, double steadyRate) {}
 
   /** Waits until the group's committed offsets reach {@code targets}; times from {@code t0}. */
-  private Progress awaitGroup(String group, Map<TopicPartition, Long> targets, long t0) throws Exception {
+  private Progress awaitGroup(String group, Map<TopicPartition, Long> targets, long t0)
+      throws Exception {
     long total = sum(targets);
     long firstAt = 0;
     long firstCommitted = 0;
     long timeout = TimeUnit.SECONDS.toNanos(Math.max(300, total / 50));
     while (true) {
       Map<TopicPartition, OffsetAndMetadata> c =
-          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+          admin
+              .listConsumerGroupOffsets(group)
+              .partitionsToOffsetAndMetadata()
+              .get(30, TimeUnit.SECONDS);
       long now = System.nanoTime();
       long done = 0;
       for (TopicPartition tp : targets.keySet()) {
@@ -565,19 +662,37 @@ public final class Bench {
       }
       if (done >= total) {
         double secs = (now - t0) / 1e9;
-        double steady = now > firstAt && total > firstCommitted ? (total - firstCommitted) / ((now - firstAt) / 1e9) : total / secs;
+        double steady =
+            now > firstAt && total > firstCommitted
+                ? (total - firstCommitted) / ((now - firstAt) / 1e9)
+                : total / secs;
         return new Progress(secs, steady);
       }
       if (now - t0 > timeout) {
-        throw new IllegalStateException("group " + group + " committed " + done + " of " + total + " records in "
-            + (now - t0) / 1_000_000_000 + " s");
+        throw new IllegalStateException(
+            "group "
+                + group
+                + " committed "
+                + done
+                + " of "
+                + total
+                + " records in "
+                + (now - t0) / 1_000_000_000
+                + " s");
       }
       Thread.sleep(25);
     }
   }
 
   private List<TopicPartition> partitions(String topic) throws Exception {
-    int n = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size();
+    int n =
+        admin
+            .describeTopics(List.of(topic))
+            .allTopicNames()
+            .get(30, TimeUnit.SECONDS)
+            .get(topic)
+            .partitions()
+            .size();
     List<TopicPartition> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       out.add(new TopicPartition(topic, i));
@@ -591,7 +706,11 @@ public final class Bench {
       q.put(tp, OffsetSpec.latest());
     }
     Map<TopicPartition, Long> out = new HashMap<>();
-    admin.listOffsets(q).all().get(30, TimeUnit.SECONDS).forEach((tp, r) -> out.put(tp, r.offset()));
+    admin
+        .listOffsets(q)
+        .all()
+        .get(30, TimeUnit.SECONDS)
+        .forEach((tp, r) -> out.put(tp, r.offset()));
     return out;
   }
 
@@ -653,8 +772,11 @@ public final class Bench {
 
   private static long rssKiB() {
     try {
-      return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
-          .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1L);
+      return Files.readAllLines(Path.of("/proc/self/status")).stream()
+          .filter(l -> l.startsWith("VmRSS:"))
+          .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+          .findFirst()
+          .orElse(-1L);
     } catch (IOException | RuntimeException e) {
       return -1;
     }
@@ -670,13 +792,17 @@ public final class Bench {
       return 0;
     }
     try (Stream<Path> s = Files.walk(p)) {
-      return s.filter(Files::isRegularFile).filter(f -> f.getFileName().toString().endsWith(suffix)).mapToLong(f -> {
-        try {
-          return Files.size(f);
-        } catch (IOException e) {
-          return 0;
-        }
-      }).sum();
+      return s.filter(Files::isRegularFile)
+          .filter(f -> f.getFileName().toString().endsWith(suffix))
+          .mapToLong(
+              f -> {
+                try {
+                  return Files.size(f);
+                } catch (IOException e) {
+                  return 0;
+                }
+              })
+          .sum();
     }
   }
 
@@ -689,8 +815,9 @@ public final class Bench {
   }
 
   private void log(String msg) {
-    out.printf("[bench %s load %s] %s%n", java.time.LocalTime.now().withNano(0), Results.loadAverage(), msg);
+    out.printf(
+        "[bench %s load %s] %s%n",
+        java.time.LocalTime.now().withNano(0), Results.loadAverage(), msg);
     out.flush();
   }
-
 }

@@ -47,8 +47,18 @@ import org.apache.kafka.clients.admin.Admin;
 public final class IngestBench {
 
   /** What to run. */
-  public record Options(int seconds, int rounds, int clients, int batch, int bodies, int threads, int watchPods,
-      Path output, String bootstrapServers, Path dataDir, boolean keepData) {}
+  public record Options(
+      int seconds,
+      int rounds,
+      int clients,
+      int batch,
+      int bodies,
+      int threads,
+      int watchPods,
+      Path output,
+      String bootstrapServers,
+      Path dataDir,
+      boolean keepData) {}
 
   private static final Pattern PUBLISHED = Pattern.compile("\"published\":(\\d+)");
   private static final int CLUSTERS = 500;
@@ -68,14 +78,23 @@ public final class IngestBench {
   }
 
   private int run() throws Exception {
-    Path dir = o.dataDir() != null ? Files.createDirectories(o.dataDir())
-        : Files.createTempDirectory("vigil-bench-ingest-");
-    for (var p : List.<Map.Entry<String, Object>>of(Map.entry("seconds", o.seconds()), Map.entry("rounds", o.rounds()),
-        Map.entry("clients", o.clients()), Map.entry("batch", o.batch()), Map.entry("bodies", o.bodies()),
-        Map.entry("threads", o.threads()), Map.entry("watchPods", o.watchPods()))) {
+    Path dir =
+        o.dataDir() != null
+            ? Files.createDirectories(o.dataDir())
+            : Files.createTempDirectory("vigil-bench-ingest-");
+    for (var p :
+        List.<Map.Entry<String, Object>>of(
+            Map.entry("seconds", o.seconds()),
+            Map.entry("rounds", o.rounds()),
+            Map.entry("clients", o.clients()),
+            Map.entry("batch", o.batch()),
+            Map.entry("bodies", o.bodies()),
+            Map.entry("threads", o.threads()),
+            Map.entry("watchPods", o.watchPods()))) {
       results.parameter(p.getKey(), p.getValue());
     }
-    results.parameter("broker", o.bootstrapServers() == null ? "embedded (same JVM)" : o.bootstrapServers());
+    results.parameter(
+        "broker", o.bootstrapServers() == null ? "embedded (same JVM)" : o.bootstrapServers());
     EmbeddedKafka kafka = null;
     KafkaRecordPublisher publisher = null;
     HttpsReceiverServer server = null;
@@ -87,33 +106,71 @@ public final class IngestBench {
         bootstrap = kafka.bootstrapServers();
       }
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-        short rf = (short) (o.bootstrapServers() == null ? 1 : Math.min(3, admin.describeCluster().nodes().get().size()));
+        short rf =
+            (short)
+                (o.bootstrapServers() == null
+                    ? 1
+                    : Math.min(3, admin.describeCluster().nodes().get().size()));
         new TopicAdmin(admin, rf).create(Topics.ALL);
       }
-      publisher = new KafkaRecordPublisher(bootstrap, Map.of(), "/vigil/bench-ingest", Duration.ofSeconds(30),
-          IngestMetrics.NOOP);
+      publisher =
+          new KafkaRecordPublisher(
+              bootstrap,
+              Map.of(),
+              "/vigil/bench-ingest",
+              Duration.ofSeconds(30),
+              IngestMetrics.NOOP);
 
       log("building " + o.bodies() + " batches of " + o.batch() + " audit events");
       AuditMix.Batches batches = AuditMix.batches(o.bodies(), o.batch(), 16);
       LoopbackTls tls = LoopbackTls.create("vigil-bench-receiver");
-      Path cert = Files.writeString(dir.resolve("receiver.crt"), Pem.encode("CERTIFICATE", tls.certificate.getEncoded()));
-      Path key = Files.writeString(dir.resolve("receiver.key"),
-          Pem.encode("PRIVATE KEY", tls.key.getPrivate().getEncoded()));
+      Path cert =
+          Files.writeString(
+              dir.resolve("receiver.crt"), Pem.encode("CERTIFICATE", tls.certificate.getEncoded()));
+      Path key =
+          Files.writeString(
+              dir.resolve("receiver.key"),
+              Pem.encode("PRIVATE KEY", tls.key.getPrivate().getEncoded()));
       Set<String> clusters = new LinkedHashSet<>();
       for (int i = 0; i < CLUSTERS; i++) {
         clusters.add("bench-" + i);
       }
       String token = "bench-" + Long.toHexString(new java.security.SecureRandom().nextLong());
-      ReceiverSettings settings = new ReceiverSettings("127.0.0.1", 0, cert, key, null, Set.of(token), clusters,
-          ReceiverSettings.DEFAULT_MAX_BODY_BYTES, ReceiverSettings.DEFAULT_DEDUP_WINDOW, o.threads(), false, null);
-      IngestRouter router = IngestReceivers.router(settings, publisher, IngestMetrics.NOOP, null, Clock.systemUTC());
-      server = HttpsReceiverServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-          Tls.fromPem(cert, key, null), false, router, settings.maxBodyBytes(), settings.threads(), settings.limits(),
-          IngestMetrics.NOOP, true);
+      ReceiverSettings settings =
+          new ReceiverSettings(
+              "127.0.0.1",
+              0,
+              cert,
+              key,
+              null,
+              Set.of(token),
+              clusters,
+              ReceiverSettings.DEFAULT_MAX_BODY_BYTES,
+              ReceiverSettings.DEFAULT_DEDUP_WINDOW,
+              o.threads(),
+              false,
+              null);
+      IngestRouter router =
+          IngestReceivers.router(settings, publisher, IngestMetrics.NOOP, null, Clock.systemUTC());
+      server =
+          HttpsReceiverServer.start(
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+              Tls.fromPem(cert, key, null),
+              false,
+              router,
+              settings.maxBodyBytes(),
+              settings.threads(),
+              settings.limits(),
+              IngestMetrics.NOOP,
+              true);
       List<HttpClient> clients = new ArrayList<>();
       for (int i = 0; i < o.clients(); i++) {
-        clients.add(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(tls.clientContext())
-            .connectTimeout(Duration.ofSeconds(10)).build());
+        clients.add(
+            HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .sslContext(tls.clientContext())
+                .connectTimeout(Duration.ofSeconds(10))
+                .build());
       }
       Poster poster = new Poster(server.port(), token, clients, batches);
 
@@ -124,12 +181,20 @@ public final class IngestBench {
       Phase receiver = Phase.EMPTY;
       Phase discard = Phase.EMPTY;
       for (int r = 0; r < o.rounds(); r++) {
-        log("round " + (r + 1) + " of " + o.rounds() + ": discard endpoint, then the receiver, " + phase + " s each");
+        log(
+            "round "
+                + (r + 1)
+                + " of "
+                + o.rounds()
+                + ": discard endpoint, then the receiver, "
+                + phase
+                + " s each");
         discard = discard.plus(poster.run(true, phase));
         receiver = receiver.plus(poster.run(false, phase));
       }
       if (!receiver.failures().isEmpty() || !discard.failures().isEmpty()) {
-        throw new IllegalStateException("posts failed: " + receiver.failures() + " " + discard.failures());
+        throw new IllegalStateException(
+            "posts failed: " + receiver.failures() + " " + discard.failures());
       }
       double events = receiver.perSecond(batches.eventsPerBatch());
       double limit = discard.perSecond(batches.eventsPerBatch());
@@ -143,15 +208,23 @@ public final class IngestBench {
       // their ratio is what the receiver's own work costs next to TLS and HTTP.
       f.put("cpuMsPerBatch", round2(receiver.cpuMsPerBatch()));
       f.put("discardCpuMsPerBatch", round2(discard.cpuMsPerBatch()));
-      f.put("cpuRatioToDiscard", receiver.cpuMsPerBatch() == 0 ? 0
-          : Math.round(discard.cpuMsPerBatch() / receiver.cpuMsPerBatch() * 1000) / 1000.0);
+      f.put(
+          "cpuRatioToDiscard",
+          receiver.cpuMsPerBatch() == 0
+              ? 0
+              : Math.round(discard.cpuMsPerBatch() / receiver.cpuMsPerBatch() * 1000) / 1000.0);
       f.put("batches", receiver.batches());
       f.put("eventsPerBatch", batches.eventsPerBatch());
       f.put("podAdmissionsPublished", receiver.published());
       f.put("podAdmissionsPerSecond", round(receiver.published() / receiver.seconds()));
       f.put("averageBatchKiB", round(batches.bytes() / 1024.0 / batches.bodies().size()));
-      f.put("receiverMiBPerSecond", round(receiver.batches() * (batches.bytes() / (double) batches.bodies().size())
-          / 1048576.0 / receiver.seconds()));
+      f.put(
+          "receiverMiBPerSecond",
+          round(
+              receiver.batches()
+                  * (batches.bytes() / (double) batches.bodies().size())
+                  / 1048576.0
+                  / receiver.seconds()));
       results.add("ingest", f);
       server.close();
       server = null;
@@ -181,7 +254,12 @@ public final class IngestBench {
   }
 
   /** What one phase (or several added up) saw. */
-  record Phase(long batches, long published, double seconds, double cpuSeconds, long[] latenciesMicros,
+  record Phase(
+      long batches,
+      long published,
+      double seconds,
+      double cpuSeconds,
+      long[] latenciesMicros,
       List<String> failures) {
     static final Phase EMPTY = new Phase(0, 0, 0, 0, new long[0], List.of());
 
@@ -190,8 +268,13 @@ public final class IngestBench {
       System.arraycopy(p.latenciesMicros, 0, l, latenciesMicros.length, p.latenciesMicros.length);
       List<String> f = new ArrayList<>(failures);
       f.addAll(p.failures);
-      return new Phase(batches + p.batches, published + p.published, seconds + p.seconds, cpuSeconds + p.cpuSeconds,
-          l, f);
+      return new Phase(
+          batches + p.batches,
+          published + p.published,
+          seconds + p.seconds,
+          cpuSeconds + p.cpuSeconds,
+          l,
+          f);
     }
 
     /** CPU time of the whole process (receiver, broker and clients) per batch, in milliseconds. */
@@ -209,7 +292,8 @@ public final class IngestBench {
       }
       long[] sorted = latenciesMicros.clone();
       Arrays.sort(sorted);
-      return sorted[(int) Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] / 1000.0;
+      return sorted[(int) Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]
+          / 1000.0;
     }
   }
 
@@ -251,7 +335,8 @@ public final class IngestBench {
       for (Phase p : phases) {
         sum = sum.plus(p);
       }
-      return new Phase(sum.batches(), sum.published(), took, cpu, sum.latenciesMicros(), sum.failures());
+      return new Phase(
+          sum.batches(), sum.published(), took, cpu, sum.latenciesMicros(), sum.failures());
     }
 
     private Phase post(HttpClient client, boolean discard, long end) {
@@ -262,10 +347,17 @@ public final class IngestBench {
       while (System.nanoTime() < end && failures.size() < 10) {
         int i = (discard ? nextDiscard : next).getAndIncrement() & Integer.MAX_VALUE;
         byte[] body = batches.bodies().get(i % batches.bodies().size());
-        String path = discard ? HttpsReceiverServer.DISCARD_PATH : "/audit/bench-" + (i / batches.bodies().size()) % CLUSTERS;
-        HttpRequest request = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + token)
-            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        String path =
+            discard
+                ? HttpsReceiverServer.DISCARD_PATH
+                : "/audit/bench-" + (i / batches.bodies().size()) % CLUSTERS;
+        HttpRequest request =
+            HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
         long t0 = System.nanoTime();
         try {
           HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
@@ -290,8 +382,10 @@ public final class IngestBench {
 
   /** CPU time this process used so far (all threads), or 0 when the JVM does not say. */
   private static long processCpuNanos() {
-    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-        ? Math.max(0, os.getProcessCpuTime()) : 0;
+    return ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? Math.max(0, os.getProcessCpuTime())
+        : 0;
   }
 
   private static double round(double v) {

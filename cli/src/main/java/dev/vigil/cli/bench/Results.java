@@ -13,10 +13,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What the benchmark measured: one entry per measurement, the machine it ran on, a table and JSON. */
+/**
+ * What the benchmark measured: one entry per measurement, the machine it ran on, a table and JSON.
+ */
 final class Results {
 
-  /** One measurement: its name, its figures (in insertion order) and the load average when taken. */
+  /**
+   * One measurement: its name, its figures (in insertion order) and the load average when taken.
+   */
   record Measurement(String name, Map<String, Object> figures) {}
 
   /** The figure that marks a measurement as quoted, and names where from. */
@@ -83,13 +87,20 @@ final class Results {
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), toJson());
+    new ObjectMapper()
+        .enable(SerializationFeature.INDENT_OUTPUT)
+        .writeValue(file.toFile(), toJson());
   }
 
   /** A plain-text table: one line per figure, grouped by measurement. */
   void print(PrintWriter out) {
-    out.printf("%nvigil bench — %s; %s cores, %s MiB RAM, %s, max heap %s MiB%n", started,
-        machine.get("cores"), machine.get("memoryMiB"), machine.get("jvm"), machine.get("maxHeapMiB"));
+    out.printf(
+        "%nvigil bench — %s; %s cores, %s MiB RAM, %s, max heap %s MiB%n",
+        started,
+        machine.get("cores"),
+        machine.get("memoryMiB"),
+        machine.get("jvm"),
+        machine.get("maxHeapMiB"));
     out.printf("%-14s %-44s %s%n", "measurement", "figure", "value");
     out.println("-".repeat(96));
     for (Measurement m : measurements) {
@@ -98,7 +109,8 @@ final class Results {
         if (e.getKey().equals("measurement") || e.getKey().equals("at")) {
           continue;
         }
-        String figure = e.getKey().equals(QUOTED) ? "QUOTED FROM DOCS, not measured by this run" : e.getKey();
+        String figure =
+            e.getKey().equals(QUOTED) ? "QUOTED FROM DOCS, not measured by this run" : e.getKey();
         out.printf("%-14s %-44s %s%n", first ? m.name() : "", figure, format(e.getValue()));
         first = false;
       }
@@ -129,12 +141,15 @@ final class Results {
   private static Map<String, Object> machine() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("cores", Runtime.getRuntime().availableProcessors());
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
       m.put("memoryMiB", os.getTotalMemorySize() / (1024 * 1024));
     }
     m.put("cpu", cpuModel());
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-    m.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    m.put(
+        "jvm",
+        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
     m.put("maxHeapMiB", Runtime.getRuntime().maxMemory() / (1024 * 1024));
     m.put("jvmArgs", ManagementFactory.getRuntimeMXBean().getInputArguments());
     m.put("loadAverageAtStart", loadAverage());
@@ -144,8 +159,10 @@ final class Results {
   private static String cpuModel() {
     try {
       return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-          .filter(l -> l.startsWith("model name")).findFirst()
-          .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown");
+          .filter(l -> l.startsWith("model name"))
+          .findFirst()
+          .map(l -> l.substring(l.indexOf(':') + 1).trim())
+          .orElse("unknown");
     } catch (IOException | RuntimeException e) {
       return "unknown";
     }

@@ -31,7 +31,15 @@ final class Workload {
   static final int UNSIGNED_REPOS = 20;
 
   /** What kind of pod, which decides its images, namespace and admission event. */
-  enum Profile { COMPLIANT, UNSIGNED, TAG_ONLY, TOOLS, SANDBOX, BREAKGLASS, FAIL_OPEN }
+  enum Profile {
+    COMPLIANT,
+    UNSIGNED,
+    TAG_ONLY,
+    TOOLS,
+    SANDBOX,
+    BREAKGLASS,
+    FAIL_OPEN
+  }
 
   private final CiAttestor ci = CiAttestor.generate("bench");
   private final Instant t0 = Instant.now();
@@ -64,8 +72,11 @@ final class Workload {
 
   static String digest(String repo) {
     try {
-      return "sha256:" + HexFormat.of().formatHex(
-          MessageDigest.getInstance("SHA-256").digest(repo.getBytes(StandardCharsets.UTF_8)));
+      return "sha256:"
+          + HexFormat.of()
+              .formatHex(
+                  MessageDigest.getInstance("SHA-256")
+                      .digest(repo.getBytes(StandardCharsets.UTF_8)));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -92,26 +103,47 @@ final class Workload {
     Profile profile = profile(podIndex);
     String ns = namespace(prefix, podIndex);
     String name = podName(prefix, podIndex);
-    WorkloadRef owner = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, ns, prefix + "svc-" + (podIndex / 10));
-    return new PodEvent(name + "@" + resourceVersion, CLUSTER, type, ns, name, "uid-" + prefix + podIndex,
-        "default", "Running", owner, images(profile, podIndex, true),
-        Map.of("app", owner.name(), "tier", "backend"), Map.of(), String.valueOf(resourceVersion), Instant.now());
+    WorkloadRef owner =
+        new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, ns, prefix + "svc-" + (podIndex / 10));
+    return new PodEvent(
+        name + "@" + resourceVersion,
+        CLUSTER,
+        type,
+        ns,
+        name,
+        "uid-" + prefix + podIndex,
+        "default",
+        "Running",
+        owner,
+        images(profile, podIndex, true),
+        Map.of("app", owner.name(), "tier", "backend"),
+        Map.of(),
+        String.valueOf(resourceVersion),
+        Instant.now());
   }
 
   private List<ContainerImage> images(Profile profile, long podIndex, boolean running) {
     List<ContainerImage> cs = new ArrayList<>(3);
     String init = pinned(REGISTRY + "/migrate");
-    cs.add(new ContainerImage("migrate", ContainerImage.Kind.INIT_CONTAINER, init, running ? init : null));
-    String app = switch (profile) {
-      case COMPLIANT, SANDBOX -> pinned(signedRepo(podIndex / 10));
-      case FAIL_OPEN -> podIndex % 2 == 0 ? pinned(signedRepo(podIndex / 10)) : pinned(unsignedRepo(podIndex / 10));
-      case TAG_ONLY -> signedRepo(podIndex / 10) + ":1." + Math.floorMod(podIndex / 10, 7);
-      case UNSIGNED, TOOLS, BREAKGLASS -> pinned(unsignedRepo(podIndex / 10));
-    };
+    cs.add(
+        new ContainerImage(
+            "migrate", ContainerImage.Kind.INIT_CONTAINER, init, running ? init : null));
+    String app =
+        switch (profile) {
+          case COMPLIANT, SANDBOX -> pinned(signedRepo(podIndex / 10));
+          case FAIL_OPEN ->
+              podIndex % 2 == 0
+                  ? pinned(signedRepo(podIndex / 10))
+                  : pinned(unsignedRepo(podIndex / 10));
+          case TAG_ONLY -> signedRepo(podIndex / 10) + ":1." + Math.floorMod(podIndex / 10, 7);
+          case UNSIGNED, TOOLS, BREAKGLASS -> pinned(unsignedRepo(podIndex / 10));
+        };
     String appId = profile == Profile.TAG_ONLY ? null : (running ? app : null);
     cs.add(new ContainerImage("app", ContainerImage.Kind.CONTAINER, app, appId));
     String sidecar = pinned(REGISTRY + "/envoy");
-    cs.add(new ContainerImage("envoy", ContainerImage.Kind.CONTAINER, sidecar, running ? sidecar : null));
+    cs.add(
+        new ContainerImage(
+            "envoy", ContainerImage.Kind.CONTAINER, sidecar, running ? sidecar : null));
     return cs;
   }
 
@@ -123,21 +155,46 @@ final class Workload {
     }
     String ns = namespace(prefix, podIndex);
     String name = podName(prefix, podIndex);
-    WorkloadRef owner = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, ns, prefix + "svc-" + (podIndex / 10));
+    WorkloadRef owner =
+        new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, ns, prefix + "svc-" + (podIndex / 10));
     boolean breakglass = profile == Profile.BREAKGLASS;
-    return new AdmissionEvent("adm-" + prefix + podIndex, CLUSTER, AdmissionEvent.Source.KUBERNETES_AUDIT,
-        "audit-" + prefix + podIndex, "ResponseComplete", "create", ns, name, null,
-        "system:serviceaccount:kube-system:replicaset-controller", "default", owner,
-        images(profile, podIndex, false), false, false, breakglass,
-        breakglass ? null : new AdmissionEvent.FailedOpen(AdmissionEvent.FailedOpen.Mechanism.VALIDATING_WEBHOOK,
-            "webhook timeout; failurePolicy: Ignore"),
-        201, "Created", breakglass ? Map.of("alpha.image-policy.k8s.io/break-glass", "true") : Map.of(),
+    return new AdmissionEvent(
+        "adm-" + prefix + podIndex,
+        CLUSTER,
+        AdmissionEvent.Source.KUBERNETES_AUDIT,
+        "audit-" + prefix + podIndex,
+        "ResponseComplete",
+        "create",
+        ns,
+        name,
+        null,
+        "system:serviceaccount:kube-system:replicaset-controller",
+        "default",
+        owner,
+        images(profile, podIndex, false),
+        false,
+        false,
+        breakglass,
+        breakglass
+            ? null
+            : new AdmissionEvent.FailedOpen(
+                AdmissionEvent.FailedOpen.Mechanism.VALIDATING_WEBHOOK,
+                "webhook timeout; failurePolicy: Ignore"),
+        201,
+        "Created",
+        breakglass ? Map.of("alpha.image-policy.k8s.io/break-glass", "true") : Map.of(),
         Instant.now());
   }
 
-  /** The Binary Authorization policy: version 1 lets {@code tools} run anything, version 2 does not. */
+  /**
+   * The Binary Authorization policy: version 1 lets {@code tools} run anything, version 2 does not.
+   */
   PolicyDocument policy(long version) {
-    return document(PolicyDocument.Kind.BINAUTHZ_POLICY, "projects/bench/policy", version, ci.policyYaml(version < 2));
+    return document(
+        PolicyDocument.Kind.BINAUTHZ_POLICY,
+        "projects/bench/policy",
+        version,
+        ci.policyYaml(version < 2));
   }
 
   /** The attestor with the benchmark's public key. */
@@ -160,8 +217,16 @@ final class Workload {
     return out;
   }
 
-  private PolicyDocument document(PolicyDocument.Kind kind, String name, long version, String content) {
-    return PolicyDocument.of("*", kind, name, version, PolicyDocument.Format.YAML, content, "vigil bench",
+  private PolicyDocument document(
+      PolicyDocument.Kind kind, String name, long version, String content) {
+    return PolicyDocument.of(
+        "*",
+        kind,
+        name,
+        version,
+        PolicyDocument.Format.YAML,
+        content,
+        "vigil bench",
         Instant.now());
   }
 }

@@ -16,13 +16,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Resolved configuration: each {@link Setting} takes its value from the command line, else the
- * YAML config file, else the environment, else its default. Every value is parsed and checked at
- * start-up; the first problem stops start-up with a message naming the key and where it came
- * from. One file may be shared by several Vigil commands: keys that belong to another command
- * ({@code kube.watch} read by {@code vigil streams}) are set aside and reported by {@link
- * #foreignKeys()}; keys no command knows are refused (a typo must not silently fall back to a
- * default).
+ * Resolved configuration: each {@link Setting} takes its value from the command line, else the YAML
+ * config file, else the environment, else its default. Every value is parsed and checked at
+ * start-up; the first problem stops start-up with a message naming the key and where it came from.
+ * One file may be shared by several Vigil commands: keys that belong to another command ({@code
+ * kube.watch} read by {@code vigil streams}) are set aside and reported by {@link #foreignKeys()};
+ * keys no command knows are refused (a typo must not silently fall back to a default).
  */
 public final class Config implements SettingValues {
 
@@ -54,7 +53,8 @@ public final class Config implements SettingValues {
    * @param file the YAML config file, or {@code null}
    * @param env the environment
    */
-  public static Config resolve(List<Setting<?>> settings, Map<String, String> flags, Path file, Map<String, String> env) {
+  public static Config resolve(
+      List<Setting<?>> settings, Map<String, String> flags, Path file, Map<String, String> env) {
     return resolve(settings, List.of(), flags, file, env);
   }
 
@@ -62,11 +62,16 @@ public final class Config implements SettingValues {
    * Resolves {@code settings} from a file that may also hold {@code otherCommandsSettings}: those
    * keys are not read, and listed by {@link #foreignKeys()}.
    */
-  public static Config resolve(List<Setting<?>> settings, List<Setting<?>> otherCommandsSettings,
-      Map<String, String> flags, Path file, Map<String, String> env) {
+  public static Config resolve(
+      List<Setting<?>> settings,
+      List<Setting<?>> otherCommandsSettings,
+      Map<String, String> flags,
+      Path file,
+      Map<String, String> env) {
     Map<String, String> fromFile = file == null ? Map.of() : readFile(file);
     List<String> own = settings.stream().map(Setting::key).toList();
-    List<String> others = otherCommandsSettings.stream().map(Setting::key).filter(k -> !own.contains(k)).toList();
+    List<String> others =
+        otherCommandsSettings.stream().map(Setting::key).filter(k -> !own.contains(k)).toList();
     List<String> foreign = new ArrayList<>();
     List<String> unknown = new ArrayList<>();
     for (String k : fromFile.keySet()) {
@@ -77,8 +82,14 @@ public final class Config implements SettingValues {
       }
     }
     if (!unknown.isEmpty()) {
-      throw new ConfigException(file + ": unknown settings " + unknown + " (known: " + own
-          + (others.isEmpty() ? "" : ", and of other vigil commands: " + others) + ")");
+      throw new ConfigException(
+          file
+              + ": unknown settings "
+              + unknown
+              + " (known: "
+              + own
+              + (others.isEmpty() ? "" : ", and of other vigil commands: " + others)
+              + ")");
     }
     Map<Setting<?>, Value> values = new LinkedHashMap<>();
     for (Setting<?> s : settings) {
@@ -126,7 +137,10 @@ public final class Config implements SettingValues {
     return Optional.ofNullable((T) v.value());
   }
 
-  /** Where each setting's value came from, for a start-up log line (values of secrets are not in it). */
+  /**
+   * Where each setting's value came from, for a start-up log line (values of secrets are not in
+   * it).
+   */
   public Map<String, Source> sources() {
     Map<String, Source> m = new LinkedHashMap<>();
     values.forEach((s, v) -> m.put(s.key(), v.source()));

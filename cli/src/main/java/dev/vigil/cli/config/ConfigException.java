@@ -3,8 +3,8 @@ package dev.vigil.cli.config;
 import dev.vigil.schemas.settings.SettingException;
 
 /**
- * A configuration value that cannot be used, found while resolving flags, file and environment;
- * the message names the key, its source and why.
+ * A configuration value that cannot be used, found while resolving flags, file and environment; the
+ * message names the key, its source and why.
  */
 public class ConfigException extends SettingException {
 

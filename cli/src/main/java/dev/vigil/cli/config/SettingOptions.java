@@ -9,7 +9,9 @@ import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
-/** Turns {@link Setting} declarations into picocli options, and the parsed flags back into values. */
+/**
+ * Turns {@link Setting} declarations into picocli options, and the parsed flags back into values.
+ */
 public final class SettingOptions {
 
   /** The option naming the YAML config file. */
@@ -19,12 +21,20 @@ public final class SettingOptions {
 
   /** Adds one option per setting, plus {@code --config FILE}. */
   public static void addTo(CommandSpec spec, List<Setting<?>> settings) {
-    spec.addOption(OptionSpec.builder(CONFIG_FLAG).paramLabel("FILE").type(Path.class)
-        .description("YAML config file (flags win over it; it wins over VIGIL_* environment variables).").build());
+    spec.addOption(
+        OptionSpec.builder(CONFIG_FLAG)
+            .paramLabel("FILE")
+            .type(Path.class)
+            .description(
+                "YAML config file (flags win over it; it wins over VIGIL_* environment variables).")
+            .build());
     for (Setting<?> s : settings) {
       String def = s.defaultValue() == null ? "" : " (default: " + s.defaultValue() + ")";
-      OptionSpec.Builder option = OptionSpec.builder(s.flag()).paramLabel(label(s)).type(String.class)
-          .description(s.doc() + def + "; env " + s.env() + ", file key " + s.key() + ".");
+      OptionSpec.Builder option =
+          OptionSpec.builder(s.flag())
+              .paramLabel(label(s))
+              .type(String.class)
+              .description(s.doc() + def + "; env " + s.env() + ", file key " + s.key() + ".");
       if (s.parser() == Parsers.BOOL) {
         option.arity("0..1").fallbackValue("true").paramLabel("true|false");
       }
@@ -37,7 +47,8 @@ public final class SettingOptions {
    * file may also hold settings of the other Vigil commands (one file for a whole deployment):
    * those are left to them.
    */
-  public static Config resolve(CommandSpec spec, List<Setting<?>> settings, Map<String, String> env) {
+  public static Config resolve(
+      CommandSpec spec, List<Setting<?>> settings, Map<String, String> env) {
     Map<String, String> flags = new LinkedHashMap<>();
     for (Setting<?> s : settings) {
       OptionSpec o = spec.findOption(s.flag());

@@ -59,8 +59,11 @@ final class DemoWorld {
   /** A digest for a made-up image, stable per name. */
   static String digest(String name) {
     try {
-      return "sha256:" + HexFormat.of().formatHex(
-          MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8)));
+      return "sha256:"
+          + HexFormat.of()
+              .formatHex(
+                  MessageDigest.getInstance("SHA-256")
+                      .digest(name.getBytes(StandardCharsets.UTF_8)));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -71,16 +74,25 @@ final class DemoWorld {
     String yaml = ci.policyYaml(!tightened);
     Path tmp = policy.resolveSibling("policy.yaml.tmp");
     Files.writeString(tmp, yaml);
-    Files.move(tmp, policy, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+    Files.move(
+        tmp,
+        policy,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** Signs a simple-signing payload for {@code repository@digest} and writes the Grafeas occurrence. */
+  /**
+   * Signs a simple-signing payload for {@code repository@digest} and writes the Grafeas occurrence.
+   */
   void attest(String repository, String digest) throws Exception {
-    String json = CiAttestor.grafeasJson(ci.attest(repository, digest, Instant.now().truncatedTo(ChronoUnit.SECONDS)));
+    String json =
+        CiAttestor.grafeasJson(
+            ci.attest(repository, digest, Instant.now().truncatedTo(ChronoUnit.SECONDS)));
     Path tmp = attestations.resolve(digest.substring(7) + ".json.tmp");
     Files.writeString(tmp, json);
-    Files.move(tmp, attestations.resolve(digest.substring(7) + ".json"),
+    Files.move(
+        tmp,
+        attestations.resolve(digest.substring(7) + ".json"),
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 

@@ -23,10 +23,10 @@ import java.util.function.Supplier;
 
 /**
  * The operations endpoints of every Vigil process: {@code /metrics} (Prometheus text, or
- * OpenMetrics when asked), {@code /healthz} (the process still does its work: 503 with the
- * reasons when a component has stopped for good, so that a liveness probe restarts it) and {@code
- * /readyz} (every component is ready; 503 with the reasons otherwise). Read-only; takes no data
- * from clusters.
+ * OpenMetrics when asked), {@code /healthz} (the process still does its work: 503 with the reasons
+ * when a component has stopped for good, so that a liveness probe restarts it) and {@code /readyz}
+ * (every component is ready; 503 with the reasons otherwise). Read-only; takes no data from
+ * clusters.
  */
 public final class OpsServer implements AutoCloseable {
 
@@ -63,7 +63,8 @@ public final class OpsServer implements AutoCloseable {
   }
 
   /** Starts serving on {@code address} (port 0 picks a free one), always healthy. */
-  public static OpsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, Readiness readiness)
+  public static OpsServer start(
+      InetSocketAddress address, PrometheusMeterRegistry registry, Readiness readiness)
       throws IOException {
     return start(address, "--metrics-listen", registry, Map::of, readiness);
   }
@@ -72,42 +73,62 @@ public final class OpsServer implements AutoCloseable {
    * Starts serving on {@code address} (port 0 picks a free one). When the address is taken, fails
    * with one line naming it and {@code flag}, the option that chooses another.
    */
-  public static OpsServer start(InetSocketAddress address, String flag, PrometheusMeterRegistry registry,
-      Health health, Readiness readiness) throws IOException {
+  public static OpsServer start(
+      InetSocketAddress address,
+      String flag,
+      PrometheusMeterRegistry registry,
+      Health health,
+      Readiness readiness)
+      throws IOException {
     HttpServer http;
     try {
       http = HttpServer.create(address, 16);
     } catch (BindException e) {
-      throw new ConfigException(address.getHostString() + ":" + address.getPort()
-          + " is in use (or not an address of this machine): choose another with " + flag + " HOST:PORT");
+      throw new ConfigException(
+          address.getHostString()
+              + ":"
+              + address.getPort()
+              + " is in use (or not an address of this machine): choose another with "
+              + flag
+              + " HOST:PORT");
     }
-    ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "vigil-ops-http");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService executor =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "vigil-ops-http");
+              t.setDaemon(true);
+              return t;
+            });
     http.setExecutor(executor);
-    http.createContext("/metrics", ex -> {
-      if (!allowGet(ex)) {
-        return;
-      }
-      String accept = ex.getRequestHeaders().getFirst("Accept");
-      boolean openMetrics = accept != null && accept.contains("application/openmetrics-text");
-      String contentType = openMetrics
-          ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
-          : "text/plain; version=0.0.4; charset=utf-8";
-      respond(ex, 200, contentType, registry.scrape(contentType));
-    });
-    http.createContext("/healthz", ex -> {
-      if (allowGet(ex)) {
-        respondWithProblems(ex, health.get(), "ok\n");
-      }
-    });
-    http.createContext("/readyz", ex -> {
-      if (allowGet(ex)) {
-        respondWithProblems(ex, readiness.get(), "ready\n");
-      }
-    });
+    http.createContext(
+        "/metrics",
+        ex -> {
+          if (!allowGet(ex)) {
+            return;
+          }
+          String accept = ex.getRequestHeaders().getFirst("Accept");
+          boolean openMetrics = accept != null && accept.contains("application/openmetrics-text");
+          String contentType =
+              openMetrics
+                  ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+                  : "text/plain; version=0.0.4; charset=utf-8";
+          respond(ex, 200, contentType, registry.scrape(contentType));
+        });
+    http.createContext(
+        "/healthz",
+        ex -> {
+          if (allowGet(ex)) {
+            respondWithProblems(ex, health.get(), "ok\n");
+          }
+        });
+    http.createContext(
+        "/readyz",
+        ex -> {
+          if (allowGet(ex)) {
+            respondWithProblems(ex, readiness.get(), "ready\n");
+          }
+        });
     http.createContext("/", ex -> respond(ex, 404, "text/plain; charset=utf-8", "not found\n"));
     http.start();
     return new OpsServer(http, executor, registry);
@@ -129,8 +150,8 @@ public final class OpsServer implements AutoCloseable {
     executor.shutdownNow();
   }
 
-  private static void respondWithProblems(HttpExchange ex, Map<String, String> problems, String fine)
-      throws IOException {
+  private static void respondWithProblems(
+      HttpExchange ex, Map<String, String> problems, String fine) throws IOException {
     if (problems.isEmpty()) {
       respond(ex, 200, "text/plain; charset=utf-8", fine);
     } else {
@@ -150,7 +171,8 @@ public final class OpsServer implements AutoCloseable {
     return false;
   }
 
-  private static void respond(HttpExchange ex, int status, String contentType, String body) throws IOException {
+  private static void respond(HttpExchange ex, int status, String contentType, String body)
+      throws IOException {
     try (ex) {
       // The request body, if any, is never read: these endpoints take no input.
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

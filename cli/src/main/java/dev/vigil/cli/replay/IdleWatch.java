@@ -17,20 +17,27 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Decides when the pipeline is idle: the streams application has committed every record of its
- * input topics (consumer group lag 0), and for a quiet period no topic grew and no committed
- * offset moved (so repartitioned signals, punctuations and re-evaluations have run their course).
+ * input topics (consumer group lag 0), and for a quiet period no topic grew and no committed offset
+ * moved (so repartitioned signals, punctuations and re-evaluations have run their course).
  */
 final class IdleWatch implements AutoCloseable {
 
-  private static final Set<String> SOURCES = Set.of(Topics.POD_EVENTS.name(), Topics.ADMISSION_EVENTS.name(),
-      Topics.FOLLOWUP_ACKS.name());
+  private static final Set<String> SOURCES =
+      Set.of(Topics.POD_EVENTS.name(), Topics.ADMISSION_EVENTS.name(), Topics.FOLLOWUP_ACKS.name());
 
   private final Admin admin;
   private final String groupId;
 
   IdleWatch(String bootstrapServers, String groupId) {
-    this.admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers, "request.timeout.ms", 10_000,
-        "default.api.timeout.ms", 15_000));
+    this.admin =
+        Admin.create(
+            Map.of(
+                "bootstrap.servers",
+                bootstrapServers,
+                "request.timeout.ms",
+                10_000,
+                "default.api.timeout.ms",
+                15_000));
     this.groupId = groupId;
   }
 
@@ -54,14 +61,19 @@ final class IdleWatch implements AutoCloseable {
     Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames().get();
     Map<TopicPartition, OffsetSpec> request = new HashMap<>();
     for (TopicDescription d : topics.values()) {
-      d.partitions().forEach(p -> request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest()));
+      d.partitions()
+          .forEach(
+              p -> request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest()));
     }
-    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(request).all().get();
+    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+        admin.listOffsets(request).all().get();
     Map<TopicPartition, OffsetAndMetadata> committed =
         admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
     return new Snapshot(
-        ends.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())),
-        committed.entrySet().stream().filter(e -> e.getValue() != null)
+        ends.entrySet().stream()
+            .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())),
+        committed.entrySet().stream()
+            .filter(e -> e.getValue() != null)
             .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())));
   }
 
@@ -71,7 +83,8 @@ final class IdleWatch implements AutoCloseable {
    *
    * @throws TimeoutException when that did not happen within {@code timeout}
    */
-  void await(Duration quiet, long notBeforeNanos, Duration timeout, Duration poll) throws Exception {
+  void await(Duration quiet, long notBeforeNanos, Duration timeout, Duration poll)
+      throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     Snapshot last = null;
     long stableSince = System.nanoTime();
@@ -86,8 +99,13 @@ final class IdleWatch implements AutoCloseable {
         return;
       }
       if (t > deadline) {
-        throw new TimeoutException("the pipeline did not become idle within " + timeout + " (records not yet"
-            + " processed: " + now.sourceLag() + ")");
+        throw new TimeoutException(
+            "the pipeline did not become idle within "
+                + timeout
+                + " (records not yet"
+                + " processed: "
+                + now.sourceLag()
+                + ")");
       }
       Thread.sleep(poll.toMillis());
     }

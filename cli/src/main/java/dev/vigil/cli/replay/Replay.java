@@ -46,10 +46,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * One replay: an embedded broker in a temporary directory, ingest's publishers and the real
- * streams topology, fed in phases (policies, attestations and metadata before the topology starts;
- * then pods and audit events; then the policy update and late attestations), each phase run until
- * the pipeline is idle. Returns what the violations and follow-ups topics hold.
+ * One replay: an embedded broker in a temporary directory, ingest's publishers and the real streams
+ * topology, fed in phases (policies, attestations and metadata before the topology starts; then
+ * pods and audit events; then the policy update and late attestations), each phase run until the
+ * pipeline is idle. Returns what the violations and follow-ups topics hold.
  */
 public final class Replay {
 
@@ -61,18 +61,21 @@ public final class Replay {
 
   /** Timing of a replay; {@link #DEFAULTS} suits tests and small inputs. */
   public record Timing(Duration quiet, Duration phaseTimeout, Duration startTimeout) {
-    public static final Timing DEFAULTS = new Timing(Duration.ofMillis(2000), Duration.ofSeconds(120),
-        Duration.ofSeconds(120));
+    public static final Timing DEFAULTS =
+        new Timing(Duration.ofMillis(2000), Duration.ofSeconds(120), Duration.ofSeconds(120));
   }
 
   /** What the replay produced, in topic order; dead letters are reported apart. */
-  public record Result(List<FollowUp> followUps, List<ViolationTransition> violations, List<DeadLetter> deadLetters) {}
+  public record Result(
+      List<FollowUp> followUps,
+      List<ViolationTransition> violations,
+      List<DeadLetter> deadLetters) {}
 
   private Replay() {}
 
   /** Runs the replay. @throws ReplayInputException for a policy (update) that ingest rejects */
-  public static Result run(ReplayRequest request, ReplayInputs inputs, Timing timing, PrintWriter err)
-      throws Exception {
+  public static Result run(
+      ReplayRequest request, ReplayInputs inputs, Timing timing, PrintWriter err) throws Exception {
     dev.vigil.cli.DevTools.requireEmbeddedKafka("vigil replay");
     Deque<AutoCloseable> open = new ArrayDeque<>();
     Path work = Files.createTempDirectory("vigil-replay-");
@@ -84,19 +87,38 @@ public final class Replay {
       createTopicsKeepingEverything(broker.bootstrapServers());
       KafkaAccess kafka = KafkaAccess.of(broker.bootstrapServers());
       kafka.createTopicsNow();
-      KafkaRecordPublisher publisher = new KafkaRecordPublisher(broker.bootstrapServers(), Map.of(),
-          "/vigil/replay", Duration.ofSeconds(30), IngestMetrics.NOOP);
+      KafkaRecordPublisher publisher =
+          new KafkaRecordPublisher(
+              broker.bootstrapServers(),
+              Map.of(),
+              "/vigil/replay",
+              Duration.ofSeconds(30),
+              IngestMetrics.NOOP);
       open.push(publisher);
 
       // Phase 0: what the global stores hold before the first pod is judged.
-      PolicyDocument policy = publishPolicy(request.policy(), PolicyDocument.Kind.BINAUTHZ_POLICY,
-          request.policy().getFileName().toString(), publisher, null);
+      PolicyDocument policy =
+          publishPolicy(
+              request.policy(),
+              PolicyDocument.Kind.BINAUTHZ_POLICY,
+              request.policy().getFileName().toString(),
+              publisher,
+              null);
       if (request.platformPolicy() != null) {
-        publishPolicy(request.platformPolicy(), PolicyDocument.Kind.PLATFORM_POLICY,
-            request.platformPolicy().getFileName().toString(), publisher, null);
+        publishPolicy(
+            request.platformPolicy(),
+            PolicyDocument.Kind.PLATFORM_POLICY,
+            request.platformPolicy().getFileName().toString(),
+            publisher,
+            null);
       }
       for (Path attestor : request.attestors()) {
-        publishPolicy(attestor, PolicyDocument.Kind.ATTESTOR, attestor.getFileName().toString(), publisher, null);
+        publishPolicy(
+            attestor,
+            PolicyDocument.Kind.ATTESTOR,
+            attestor.getFileName().toString(),
+            publisher,
+            null);
       }
       publishAll(publisher, inputs.attestations);
       publishAll(publisher, inputs.imageMetadata);
@@ -106,8 +128,9 @@ public final class Replay {
       overrides.put(StreamsSettings.CORRELATION_SKEW.key(), CORRELATION_SKEW.toString());
       overrides.put(StreamsSettings.FOLLOWUP_FLUSH_INTERVAL.key(), "PT0.5S");
       overrides.put(StreamsSettings.CHANGE_POLL_INTERVAL.key(), "PT0.25S");
-      StreamsRuntime streams = StreamsRuntime.start(kafka, work.resolve("streams-state"), overrides,
-          new SimpleMeterRegistry());
+      StreamsRuntime streams =
+          StreamsRuntime.start(
+              kafka, work.resolve("streams-state"), overrides, new SimpleMeterRegistry());
       open.push(streams);
       streams.awaitRunning(timing.startTimeout());
       long t1 = System.nanoTime();
@@ -118,18 +141,25 @@ public final class Replay {
         publishAll(publisher, inputs.audit);
         awaitIdle(idle, timing, !inputs.audit.isEmpty());
         long t2 = System.nanoTime();
-        err.printf("vigil replay: broker and topology running after %d ms; %d pod events and %d admissions"
-            + " processed after %d ms more%n", ms(t1 - t0), inputs.pods.size(), inputs.audit.size(), ms(t2 - t1));
+        err.printf(
+            "vigil replay: broker and topology running after %d ms; %d pod events and %d admissions"
+                + " processed after %d ms more%n",
+            ms(t1 - t0), inputs.pods.size(), inputs.audit.size(), ms(t2 - t1));
 
         // Phase 2: the policy update (version 2 of the same policy) and late attestations.
         if (request.policyUpdate() != null || !inputs.laterAttestations.isEmpty()) {
           if (request.policyUpdate() != null) {
-            publishPolicy(request.policyUpdate(), PolicyDocument.Kind.BINAUTHZ_POLICY,
-                request.policy().getFileName().toString(), publisher, policy);
+            publishPolicy(
+                request.policyUpdate(),
+                PolicyDocument.Kind.BINAUTHZ_POLICY,
+                request.policy().getFileName().toString(),
+                publisher,
+                policy);
           }
           publishAll(publisher, inputs.laterAttestations);
           awaitIdle(idle, timing, false);
-          err.printf("vigil replay: update processed after %d ms more%n", ms(System.nanoTime() - t2));
+          err.printf(
+              "vigil replay: update processed after %d ms more%n", ms(System.nanoTime() - t2));
         }
       }
       return collect(broker.bootstrapServers());
@@ -161,9 +191,10 @@ public final class Replay {
         topics.add(new NewTopic(t.name(), t.partitions(), (short) 1).configs(configs));
       }
       admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
-      // Inputs are published at once: wait until the broker serves every new partition (TopicAdmin).
-      new TopicAdmin(admin, (short) 1).awaitServed(topics.stream().map(NewTopic::name).toList(),
-          TopicAdmin.READY_TIMEOUT);
+      // Inputs are published at once: wait until the broker serves every new partition
+      // (TopicAdmin).
+      new TopicAdmin(admin, (short) 1)
+          .awaitServed(topics.stream().map(NewTopic::name).toList(), TopicAdmin.READY_TIMEOUT);
     }
   }
 
@@ -171,32 +202,52 @@ public final class Replay {
     return nanos / 1_000_000;
   }
 
-  private static void awaitIdle(IdleWatch idle, Replay.Timing timing, boolean admissions) throws Exception {
+  private static void awaitIdle(IdleWatch idle, Replay.Timing timing, boolean admissions)
+      throws Exception {
     // An admission whose pod never comes is opened after the correlation skew: give it that long.
-    long notBefore = System.nanoTime() + (admissions ? CORRELATION_SKEW.plusMillis(500).toNanos() : 0);
+    long notBefore =
+        System.nanoTime() + (admissions ? CORRELATION_SKEW.plusMillis(500).toNanos() : 0);
     idle.await(timing.quiet(), notBefore, timing.phaseTimeout(), Duration.ofMillis(200));
   }
 
-  private static PolicyDocument publishPolicy(Path file, PolicyDocument.Kind kind, String name,
-      KafkaRecordPublisher publisher, PolicyDocument previous) throws Exception {
-    PolicyFilePublisher p = new PolicyFilePublisher(file, kind, "*", name, PolicyValidator.standard(), publisher,
-        IngestMetrics.NOOP, Clock.systemUTC(), previous);
+  private static PolicyDocument publishPolicy(
+      Path file,
+      PolicyDocument.Kind kind,
+      String name,
+      KafkaRecordPublisher publisher,
+      PolicyDocument previous)
+      throws Exception {
+    PolicyFilePublisher p =
+        new PolicyFilePublisher(
+            file,
+            kind,
+            "*",
+            name,
+            PolicyValidator.standard(),
+            publisher,
+            IngestMetrics.NOOP,
+            Clock.systemUTC(),
+            previous);
     PolicyFilePublisher.Outcome outcome = p.check();
     if (outcome instanceof PolicyFilePublisher.Published published) {
       return published.document();
     }
     if (outcome instanceof PolicyFilePublisher.Rejected rejected) {
       var problems = rejected.reason().problems();
-      throw new ReplayInputException(file, problems.isEmpty() ? null : problems.get(0).path(),
+      throw new ReplayInputException(
+          file,
+          problems.isEmpty() ? null : problems.get(0).path(),
           problems.isEmpty() ? rejected.reason().getMessage() : problems.get(0).message());
     }
     if (outcome instanceof PolicyFilePublisher.Unchanged) {
       throw new ReplayInputException(file, null, "the same content as the policy it updates");
     }
-    throw new IllegalStateException(file + " was not published: " + ((PolicyFilePublisher.Failed) outcome).reason());
+    throw new IllegalStateException(
+        file + " was not published: " + ((PolicyFilePublisher.Failed) outcome).reason());
   }
 
-  private static void publishAll(KafkaRecordPublisher publisher, List<Outgoing<?>> records) throws Exception {
+  private static void publishAll(KafkaRecordPublisher publisher, List<Outgoing<?>> records)
+      throws Exception {
     for (int i = 0; i < records.size(); i += 500) {
       publisher.publishAll(records.subList(i, Math.min(records.size(), i + 500)));
     }
@@ -248,19 +299,22 @@ public final class Replay {
       return;
     }
     try {
-      Files.walkFileTree(root, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.deleteIfExists(file);
-          return FileVisitResult.CONTINUE;
-        }
+      Files.walkFileTree(
+          root,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                throws IOException {
+              Files.deleteIfExists(file);
+              return FileVisitResult.CONTINUE;
+            }
 
-        @Override
-        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-          Files.deleteIfExists(dir);
-          return FileVisitResult.CONTINUE;
-        }
-      });
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+              Files.deleteIfExists(dir);
+              return FileVisitResult.CONTINUE;
+            }
+          });
     } catch (IOException e) {
       // A temporary directory left behind is not worth failing the replay for.
     }

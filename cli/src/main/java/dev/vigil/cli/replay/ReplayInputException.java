@@ -7,7 +7,10 @@ public final class ReplayInputException extends Exception {
   private static final long serialVersionUID = 1L;
 
   public ReplayInputException(Path file, String field, String message) {
-    super(file + ": " + (field == null || field.isEmpty() ? "" : field + ": ")
-        + (message == null ? "unusable" : message.replace('\n', ' ').replace('\r', ' ')));
+    super(
+        file
+            + ": "
+            + (field == null || field.isEmpty() ? "" : field + ": ")
+            + (message == null ? "unusable" : message.replace('\n', ' ').replace('\r', ' ')));
   }
 }

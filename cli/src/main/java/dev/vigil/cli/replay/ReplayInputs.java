@@ -65,7 +65,8 @@ public final class ReplayInputs {
    *
    * @param start the time used where an input carries none (pods without creationTimestamp)
    */
-  public static ReplayInputs read(ReplayRequest request, Instant start) throws ReplayInputException {
+  public static ReplayInputs read(ReplayRequest request, Instant start)
+      throws ReplayInputException {
     ReplayInputs in = new ReplayInputs(request, start);
     in.checkPolicies();
     Clock fixed = Clock.fixed(start, ZoneOffset.UTC);
@@ -117,29 +118,49 @@ public final class ReplayInputs {
     } catch (InvalidPolicyException e) {
       Path file = files.getOrDefault(e.document(), binauthzFile);
       InvalidPolicyException.Problem first = e.problems().isEmpty() ? null : e.problems().get(0);
-      String rest = e.problems().size() > 1 ? " (and " + (e.problems().size() - 1) + " more: "
-          + e.problems().subList(1, e.problems().size()).stream().map(Object::toString)
-              .collect(Collectors.joining("; ")) + ")" : "";
-      throw new ReplayInputException(file, first == null ? null : first.path(),
+      String rest =
+          e.problems().size() > 1
+              ? " (and "
+                  + (e.problems().size() - 1)
+                  + " more: "
+                  + e.problems().subList(1, e.problems().size()).stream()
+                      .map(Object::toString)
+                      .collect(Collectors.joining("; "))
+                  + ")"
+              : "";
+      throw new ReplayInputException(
+          file,
+          first == null ? null : first.path(),
           (first == null ? "invalid" : first.message()) + rest);
     }
   }
 
   private PolicyDocument document(Path file, PolicyDocument.Kind kind) throws ReplayInputException {
     String content = text(file);
-    return PolicyDocument.of("*", kind, file.getFileName().toString(), 1, PolicyFilePublisher.format(file, content), content,
-        "file:" + file, start);
+    return PolicyDocument.of(
+        "*",
+        kind,
+        file.getFileName().toString(),
+        1,
+        PolicyFilePublisher.format(file, content),
+        content,
+        "file:" + file,
+        start);
   }
 
   // ---- attestations and image metadata ----------------------------------------------------
 
-  private static List<Outgoing<?>> feed(Path file, boolean attestations, Clock clock) throws ReplayInputException {
+  private static List<Outgoing<?>> feed(Path file, boolean attestations, Clock clock)
+      throws ReplayInputException {
     byte[] content = bytes(file);
     try {
-      return attestations ? Attestations.parse(content, clock) : ImageMetadataFiles.parse(content, clock);
+      return attestations
+          ? Attestations.parse(content, clock)
+          : ImageMetadataFiles.parse(content, clock);
     } catch (IllegalArgumentException | NullPointerException e) {
       String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      // Attestations name the occurrence first ("projects/p/occurrences/o: ..."), metadata "entry N: ...".
+      // Attestations name the occurrence first ("projects/p/occurrences/o: ..."), metadata "entry
+      // N: ...".
       int colon = m.indexOf(": ");
       if (colon > 0 && !m.startsWith("not JSON") && !m.startsWith("expected")) {
         throw new ReplayInputException(file, m.substring(0, colon), m.substring(colon + 2));
@@ -157,15 +178,21 @@ public final class ReplayInputs {
       JsonNode doc = d.node();
       try {
         if (!doc.isObject()) {
-          throw new ReplayInputException(file, d.where(), "expected a watch event, a Pod or a PodList object");
+          throw new ReplayInputException(
+              file, d.where(), "expected a watch event, a Pod or a PodList object");
         }
         if (doc.has("type") && doc.has("object")) {
           String type = doc.path("type").asText();
           if (!List.of("ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR").contains(type)) {
-            throw new ReplayInputException(file, d.where() + ".type", "unknown watch event type '" + type + "'");
+            throw new ReplayInputException(
+                file, d.where() + ".type", "unknown watch event type '" + type + "'");
           }
-          for (PodEvent e : PodTranslator.translateDocument(request.cluster(), doc, OwnerLookup.NONE,
-              observedAt(doc.get("object"), type.equals("DELETED")))) {
+          for (PodEvent e :
+              PodTranslator.translateDocument(
+                  request.cluster(),
+                  doc,
+                  OwnerLookup.NONE,
+                  observedAt(doc.get("object"), type.equals("DELETED")))) {
             add(e);
           }
         } else if (doc.has("items")) {
@@ -179,17 +206,29 @@ public final class ReplayInputs {
               continue;
             }
             try {
-              add(PodTranslator.translate(request.cluster(), PodEvent.Type.ADDED, item, OwnerLookup.NONE,
-                  observedAt(item, false)));
+              add(
+                  PodTranslator.translate(
+                      request.cluster(),
+                      PodEvent.Type.ADDED,
+                      item,
+                      OwnerLookup.NONE,
+                      observedAt(item, false)));
             } catch (TranslationException e) {
               throw new ReplayInputException(file, d.where() + ".items[" + i + "]", e.getMessage());
             }
           }
         } else if ("Pod".equals(doc.path("kind").asText())) {
-          add(PodTranslator.translate(request.cluster(), PodEvent.Type.ADDED, doc, OwnerLookup.NONE,
-              observedAt(doc, false)));
+          add(
+              PodTranslator.translate(
+                  request.cluster(),
+                  PodEvent.Type.ADDED,
+                  doc,
+                  OwnerLookup.NONE,
+                  observedAt(doc, false)));
         } else {
-          throw new ReplayInputException(file, d.where(),
+          throw new ReplayInputException(
+              file,
+              d.where(),
               "neither a watch event {\"type\",\"object\"}, nor a Pod, nor a PodList");
         }
       } catch (TranslationException e) {
@@ -207,7 +246,8 @@ public final class ReplayInputs {
 
   /**
    * When the pod was observed, from the pod itself so that a replay does not depend on the day it
-   * runs: its deletionTimestamp for a deletion, else its creationTimestamp, else the replay's start.
+   * runs: its deletionTimestamp for a deletion, else its creationTimestamp, else the replay's
+   * start.
    */
   private Instant observedAt(JsonNode pod, boolean deleted) throws ReplayInputException {
     JsonNode meta = pod == null ? null : pod.path("metadata");
@@ -239,21 +279,28 @@ public final class ReplayInputs {
     for (Doc d : documents(file)) {
       n++;
       JsonNode doc = d.node();
-      List<JsonNode> events = "EventList".equals(doc.path("kind").asText()) ? AuditEventTranslator.events(doc)
-          : List.of(doc);
+      List<JsonNode> events =
+          "EventList".equals(doc.path("kind").asText())
+              ? AuditEventTranslator.events(doc)
+              : List.of(doc);
       for (int i = 0; i < events.size(); i++) {
         JsonNode event = events.get(i);
-        String where = events.size() == 1 && event == doc ? d.where() : d.where() + ".items[" + i + "]";
-        // v1beta1 events written by older log backends carry no apiVersion; an auditID they all have.
-        if (!event.isObject() || !(event.path("apiVersion").asText().startsWith("audit.k8s.io/")
-            || event.has("auditID"))) {
+        String where =
+            events.size() == 1 && event == doc ? d.where() : d.where() + ".items[" + i + "]";
+        // v1beta1 events written by older log backends carry no apiVersion; an auditID they all
+        // have.
+        if (!event.isObject()
+            || !(event.path("apiVersion").asText().startsWith("audit.k8s.io/")
+                || event.has("auditID"))) {
           throw new ReplayInputException(file, where + ".apiVersion", "not an audit.k8s.io Event");
         }
         try {
           var a = AuditEventTranslator.translate(request.cluster(), event, OwnerLookup.NONE);
           if (a.isPresent()) {
             AdmissionEvent e = a.get();
-            audit.add(new Outgoing<>(Topics.ADMISSION_EVENTS, e.key(), e, e.eventId(), e.requestReceivedAt()));
+            audit.add(
+                new Outgoing<>(
+                    Topics.ADMISSION_EVENTS, e.key(), e, e.eventId(), e.requestReceivedAt()));
           } else {
             auditSkipped++;
           }
@@ -273,8 +320,8 @@ public final class ReplayInputs {
   record Doc(JsonNode node, String where) {}
 
   /**
-   * The documents of a file: JSON lines, concatenated (pretty-printed) JSON values as {@code kubectl
-   * get --watch -o json} writes them, one JSON document, or YAML documents.
+   * The documents of a file: JSON lines, concatenated (pretty-printed) JSON values as {@code
+   * kubectl get --watch -o json} writes them, one JSON document, or YAML documents.
    */
   static List<Doc> documents(Path file) throws ReplayInputException {
     String content = new String(bytes(file), StandardCharsets.UTF_8);
@@ -322,7 +369,8 @@ public final class ReplayInputs {
   static String text(Path file) throws ReplayInputException {
     byte[] b = bytes(file);
     if (b.length > Documents.MAX_DOCUMENT_CHARS) {
-      throw new ReplayInputException(file, null, "larger than " + Documents.MAX_DOCUMENT_CHARS + " bytes");
+      throw new ReplayInputException(
+          file, null, "larger than " + Documents.MAX_DOCUMENT_CHARS + " bytes");
     }
     return new String(b, StandardCharsets.UTF_8);
   }

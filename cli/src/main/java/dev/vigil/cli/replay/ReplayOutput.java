@@ -27,8 +27,8 @@ import java.util.Map;
  * <p>Follow-up pod counts are published every flush interval, so how many intermediate counts a
  * follow-up goes through depends on timing. A run of records of one follow-up in one state is
  * therefore printed once, as its last record: every state a follow-up went through is printed, in
- * order, with the images and users it had when it left that state; the pods and their count only
- * on a follow-up's last record (earlier ones depend on how pods' events interleaved), and so are
+ * order, with the images and users it had when it left that state; the pods and their count only on
+ * a follow-up's last record (earlier ones depend on how pods' events interleaved), and so are
  * {@code suspectedBypass} and {@code priorDenials} (the bypass evidence may reach the follow-up
  * before or after it leaves its first state).
  */
@@ -42,7 +42,8 @@ public final class ReplayOutput {
     List<FollowUp> followUps = collapse(sortedByKey(result.followUps(), FollowUp::key));
     for (int i = 0; i < followUps.size(); i++) {
       FollowUp f = followUps.get(i);
-      boolean last = i + 1 == followUps.size() || !followUps.get(i + 1).followUpId().equals(f.followUpId());
+      boolean last =
+          i + 1 == followUps.size() || !followUps.get(i + 1).followUpId().equals(f.followUpId());
       Map<String, Object> m = followUp(f);
       if (!last) {
         // Which pods had joined when a follow-up left a state depends on how the pods' events
@@ -57,21 +58,25 @@ public final class ReplayOutput {
       out.add(write(m));
     }
     // Per key, policy transitions first, then each hygiene rule's: tag-moved findings come through
-    // another sub-topology, so how they interleave with a pod's other records varies from run to run.
+    // another sub-topology, so how they interleave with a pod's other records varies from run to
+    // run.
     for (ViolationTransition v : sortedByKey(result.violations(), ReplayOutput::violationOrder)) {
       out.add(write(violation(v)));
     }
     return out;
   }
 
-  private static <T> List<T> sortedByKey(List<T> records, java.util.function.Function<T, String> key) {
+  private static <T> List<T> sortedByKey(
+      List<T> records, java.util.function.Function<T, String> key) {
     List<T> sorted = new ArrayList<>(records);
     sorted.sort(Comparator.comparing(key)); // stable: records of one key keep their topic order
     return sorted;
   }
 
   private static String violationOrder(ViolationTransition v) {
-    return v.key() + " " + (v.category() == ViolationCategory.HYGIENE ? String.join(",", v.rules()) : "");
+    return v.key()
+        + " "
+        + (v.category() == ViolationCategory.HYGIENE ? String.join(",", v.rules()) : "");
   }
 
   static List<FollowUp> collapse(List<FollowUp> sorted) {

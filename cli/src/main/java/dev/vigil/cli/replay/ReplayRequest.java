@@ -7,9 +7,11 @@ import java.util.Objects;
 /**
  * What {@code vigil replay} was asked to replay.
  *
- * @param policyUpdate a second version of {@code policy}, applied once the first inputs are processed
+ * @param policyUpdate a second version of {@code policy}, applied once the first inputs are
+ *     processed
  * @param attestationsUpdate occurrences that arrive late, applied with {@code policyUpdate}
- * @param keepData where to leave the broker's data ({@code vigil report --data-dir}), or {@code null}
+ * @param keepData where to leave the broker's data ({@code vigil report --data-dir}), or {@code
+ *     null}
  */
 public record ReplayRequest(
     Path policy,

@@ -30,7 +30,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 public final class ConsoleFeed implements AutoCloseable {
 
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
   private static final String RESET = "\u001b[0m";
 
   private final KafkaConsumer<String, byte[]> consumer;
@@ -42,7 +43,12 @@ public final class ConsoleFeed implements AutoCloseable {
   private final AtomicLong lines = new AtomicLong();
   private final Thread thread;
 
-  private ConsoleFeed(KafkaAccess kafka, PrintWriter out, boolean colour, MeterRegistry registry, Duration summaryEvery) {
+  private ConsoleFeed(
+      KafkaAccess kafka,
+      PrintWriter out,
+      boolean colour,
+      MeterRegistry registry,
+      Duration summaryEvery) {
     Map<String, Object> p = new HashMap<>(kafka.clientProperties());
     p.put("bootstrap.servers", kafka.bootstrapServers());
     p.put("isolation.level", "read_committed");
@@ -57,7 +63,11 @@ public final class ConsoleFeed implements AutoCloseable {
   }
 
   /** Starts following the violations and follow-ups topics from their current end. */
-  public static ConsoleFeed start(KafkaAccess kafka, PrintWriter out, boolean colour, MeterRegistry registry,
+  public static ConsoleFeed start(
+      KafkaAccess kafka,
+      PrintWriter out,
+      boolean colour,
+      MeterRegistry registry,
       Duration summaryEvery) {
     ConsoleFeed feed = new ConsoleFeed(kafka, out, colour, registry, summaryEvery);
     feed.thread.start();
@@ -73,7 +83,9 @@ public final class ConsoleFeed implements AutoCloseable {
     try {
       List<TopicPartition> parts = new java.util.ArrayList<>();
       for (String topic : List.of(Topics.VIOLATIONS.name(), Topics.FOLLOWUPS.name())) {
-        consumer.partitionsFor(topic).forEach(pi -> parts.add(new TopicPartition(topic, pi.partition())));
+        consumer
+            .partitionsFor(topic)
+            .forEach(pi -> parts.add(new TopicPartition(topic, pi.partition())));
       }
       consumer.assign(parts);
       consumer.seekToEnd(parts);
@@ -118,11 +130,12 @@ public final class ConsoleFeed implements AutoCloseable {
   }
 
   String violation(ViolationTransition v) {
-    String colourCode = switch (v.transition()) {
-      case OPENED -> "\u001b[31m";
-      case CHANGED -> "\u001b[33m";
-      case RESOLVED -> "\u001b[32m";
-    };
+    String colourCode =
+        switch (v.transition()) {
+          case OPENED -> "\u001b[31m";
+          case CHANGED -> "\u001b[33m";
+          case RESOLVED -> "\u001b[32m";
+        };
     return paint(colourCode, violationText(v));
   }
 
@@ -133,39 +146,86 @@ public final class ConsoleFeed implements AutoCloseable {
    */
   static String violationText(ViolationTransition v) {
     boolean hygiene = v.category() == ViolationCategory.HYGIENE;
-    String head = TIME.format(v.at()) + (hygiene ? " HYGIENE   " : " VIOLATION ") + pad(v.transition().name(), 9)
-        + v.clusterId() + "/" + v.namespace() + "/" + v.podName() + " (" + v.owner().kind() + " "
-        + v.owner().name() + ") ";
+    String head =
+        TIME.format(v.at())
+            + (hygiene ? " HYGIENE   " : " VIOLATION ")
+            + pad(v.transition().name(), 9)
+            + v.clusterId()
+            + "/"
+            + v.namespace()
+            + "/"
+            + v.podName()
+            + " ("
+            + v.owner().kind()
+            + " "
+            + v.owner().name()
+            + ") ";
     if (hygiene) {
       String reasons = v.reasons().isEmpty() ? "" : ": " + String.join("; ", v.reasons());
-      return head + String.join(",", v.rules()) + " (" + v.severity().wire() + ")" + truncate(reasons, 240);
+      return head
+          + String.join(",", v.rules())
+          + " ("
+          + v.severity().wire()
+          + ")"
+          + truncate(reasons, 240);
     }
     String pod = v.namespace() + "/" + v.podName() + ": ";
-    String what = v.summary() == null ? String.join("; ", v.reasons())
-        : v.summary().startsWith(pod) ? v.summary().substring(pod.length()) : v.summary();
-    return head + (v.severity() == null ? "" : v.severity().wire() + " ")
-        + (v.summary() == null ? v.current() + (what.isEmpty() ? "" : ": ") : "") + truncate(what, 240);
+    String what =
+        v.summary() == null
+            ? String.join("; ", v.reasons())
+            : v.summary().startsWith(pod) ? v.summary().substring(pod.length()) : v.summary();
+    return head
+        + (v.severity() == null ? "" : v.severity().wire() + " ")
+        + (v.summary() == null ? v.current() + (what.isEmpty() ? "" : ": ") : "")
+        + truncate(what, 240);
   }
 
   String followUp(FollowUp f) {
-    String colourCode = switch (f.state()) {
-      case ESCALATED -> "\u001b[31m";
-      case OPEN -> "\u001b[33m";
-      default -> "\u001b[32m";
-    };
-    return paint(colourCode, TIME.format(f.changedAt()) + " FOLLOW-UP " + pad(f.kind().name(), 11)
-        + pad(f.state().name(), 13) + f.clusterId() + "/" + f.owner().namespace() + " " + f.owner().kind() + "/"
-        + f.owner().name() + " (" + f.podCount() + (f.podCount() == 1 ? " pod" : " pods") + ")"
-        + (f.bypassSuspected() ? " SUSPECTED BYPASS (" + f.priorDenials() + " prior denials)" : "")
-        + " id=" + f.followUpId()
-        + ": " + truncate(f.cause(), 200));
+    String colourCode =
+        switch (f.state()) {
+          case ESCALATED -> "\u001b[31m";
+          case OPEN -> "\u001b[33m";
+          default -> "\u001b[32m";
+        };
+    return paint(
+        colourCode,
+        TIME.format(f.changedAt())
+            + " FOLLOW-UP "
+            + pad(f.kind().name(), 11)
+            + pad(f.state().name(), 13)
+            + f.clusterId()
+            + "/"
+            + f.owner().namespace()
+            + " "
+            + f.owner().kind()
+            + "/"
+            + f.owner().name()
+            + " ("
+            + f.podCount()
+            + (f.podCount() == 1 ? " pod" : " pods")
+            + ")"
+            + (f.bypassSuspected()
+                ? " SUSPECTED BYPASS (" + f.priorDenials() + " prior denials)"
+                : "")
+            + " id="
+            + f.followUpId()
+            + ": "
+            + truncate(f.cause(), 200));
   }
 
   private void summary() {
-    out.println(paint("\u001b[36m", TIME.format(java.time.Instant.now()) + " SUMMARY   pods evaluated "
-        + (long) sum("vigil.evaluations") + ", open violations " + (long) gauges("vigil.violations.open")
-        + ", open follow-ups " + (long) gauges("vigil.followups.open") + ", dead letters "
-        + (long) sum("vigil.dead.letters")));
+    out.println(
+        paint(
+            "\u001b[36m",
+            TIME.format(java.time.Instant.now())
+                + " SUMMARY   pods evaluated "
+                + (long) sum("vigil.evaluations")
+                + ", open violations "
+                + (long) gauges("vigil.violations.open")
+                + ", open follow-ups "
+                + (long) gauges("vigil.followups.open")
+                + ", dead letters "
+                + (long) sum("vigil.dead.letters")));
     out.flush();
   }
 
@@ -174,7 +234,10 @@ public final class ConsoleFeed implements AutoCloseable {
   }
 
   private double gauges(String gauge) {
-    return registry.find(gauge).gauges().stream().mapToDouble(Gauge::value).filter(d -> !Double.isNaN(d)).sum();
+    return registry.find(gauge).gauges().stream()
+        .mapToDouble(Gauge::value)
+        .filter(d -> !Double.isNaN(d))
+        .sum();
   }
 
   private String paint(String code, String s) {

@@ -31,7 +31,8 @@ public final class KafkaAccess implements AutoCloseable {
   private final Map<String, String> clientProperties;
   private final EmbeddedKafka embedded;
 
-  private KafkaAccess(String bootstrapServers, Map<String, String> clientProperties, EmbeddedKafka embedded) {
+  private KafkaAccess(
+      String bootstrapServers, Map<String, String> clientProperties, EmbeddedKafka embedded) {
     this.bootstrapServers = bootstrapServers;
     this.clientProperties = Map.copyOf(clientProperties);
     this.embedded = embedded;
@@ -42,7 +43,8 @@ public final class KafkaAccess implements AutoCloseable {
 
   /** Connects to the configured Kafka and creates the topics. */
   public static KafkaAccess open(KafkaSettings settings) throws Exception {
-    KafkaAccess access = new KafkaAccess(settings.bootstrapServers(), settings.clientProperties(), null);
+    KafkaAccess access =
+        new KafkaAccess(settings.bootstrapServers(), settings.clientProperties(), null);
     access.createTopics();
     return access;
   }
@@ -71,16 +73,28 @@ public final class KafkaAccess implements AutoCloseable {
     boolean embedded = mayEmbed && config.require(ProcessSettings.EMBEDDED);
     Optional<String> servers = config.get(KafkaSettings.BOOTSTRAP_SERVERS);
     if (embedded && servers.isPresent()) {
-      throw new ConfigException(ProcessSettings.EMBEDDED.flag() + " and " + KafkaSettings.BOOTSTRAP_SERVERS.flag()
-          + " exclude each other: give one");
+      throw new ConfigException(
+          ProcessSettings.EMBEDDED.flag()
+              + " and "
+              + KafkaSettings.BOOTSTRAP_SERVERS.flag()
+              + " exclude each other: give one");
     }
     if (!embedded && servers.isEmpty()) {
-      throw new ConfigException("no Kafka: give " + KafkaSettings.BOOTSTRAP_SERVERS.flag() + " HOST:PORT (or "
-          + KafkaSettings.BOOTSTRAP_SERVERS.env() + ")" + (mayEmbed ? ", or " + ProcessSettings.EMBEDDED.flag()
-          + " for a one-broker Kafka inside this process (development only)" : ""));
+      throw new ConfigException(
+          "no Kafka: give "
+              + KafkaSettings.BOOTSTRAP_SERVERS.flag()
+              + " HOST:PORT (or "
+              + KafkaSettings.BOOTSTRAP_SERVERS.env()
+              + ")"
+              + (mayEmbed
+                  ? ", or "
+                      + ProcessSettings.EMBEDDED.flag()
+                      + " for a one-broker Kafka inside this process (development only)"
+                  : ""));
     }
     if (embedded) {
-      // Before the cluster checks: the production build says at once that it has no embedded broker.
+      // Before the cluster checks: the production build says at once that it has no embedded
+      // broker.
       dev.vigil.cli.DevTools.requireEmbeddedKafka(ProcessSettings.EMBEDDED.flag());
     }
     return embedded;
@@ -102,7 +116,8 @@ public final class KafkaAccess implements AutoCloseable {
     // Few reconnection attempts (each logs a warning) while nothing answers.
     p.putIfAbsent("reconnect.backoff.ms", "2000");
     p.putIfAbsent("reconnect.backoff.max.ms", "4000");
-    String refused = embedded != null ? null : BootstrapProbe.unreachable(bootstrapServers, REACH_TIMEOUT);
+    String refused =
+        embedded != null ? null : BootstrapProbe.unreachable(bootstrapServers, REACH_TIMEOUT);
     if (refused != null) {
       throw unreachable(refused); // at once, where the client would retry until its timeout
     }
@@ -114,29 +129,47 @@ public final class KafkaAccess implements AutoCloseable {
     }
     try {
       int brokers = brokers(admin);
-      new TopicAdmin(admin, (short) (embedded != null ? 1 : Math.min(3, Math.max(1, brokers)))).create(Topics.ALL);
+      new TopicAdmin(admin, (short) (embedded != null ? 1 : Math.min(3, Math.max(1, brokers))))
+          .create(Topics.ALL);
     } finally {
       admin.close(Duration.ZERO); // every call made was awaited: nothing to wait for
     }
   }
 
-  /** Asks the cluster for its brokers, failing in one line when none answers within {@link #REACH_TIMEOUT}. */
+  /**
+   * Asks the cluster for its brokers, failing in one line when none answers within {@link
+   * #REACH_TIMEOUT}.
+   */
   private int brokers(Admin admin) throws InterruptedException {
     try {
-      return admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) REACH_TIMEOUT.toMillis()))
-          .nodes().get().size();
+      return admin
+          .describeCluster(new DescribeClusterOptions().timeoutMs((int) REACH_TIMEOUT.toMillis()))
+          .nodes()
+          .get()
+          .size();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof TimeoutException) {
         throw unreachable("no broker answered within " + REACH_TIMEOUT.toSeconds() + " s");
       }
-      throw new StartupException("Kafka at " + bootstrapServers + " refused Vigil: " + rootMessage(e)
-          + " (check " + KafkaSettings.CLIENT_CONFIG.flag() + ": security.protocol, ssl.*, sasl.*)");
+      throw new StartupException(
+          "Kafka at "
+              + bootstrapServers
+              + " refused Vigil: "
+              + rootMessage(e)
+              + " (check "
+              + KafkaSettings.CLIENT_CONFIG.flag()
+              + ": security.protocol, ssl.*, sasl.*)");
     }
   }
 
   private StartupException unreachable(String why) {
-    return new StartupException("Kafka unreachable at " + bootstrapServers + " (check "
-        + KafkaSettings.BOOTSTRAP_SERVERS.flag() + "): " + why);
+    return new StartupException(
+        "Kafka unreachable at "
+            + bootstrapServers
+            + " (check "
+            + KafkaSettings.BOOTSTRAP_SERVERS.flag()
+            + "): "
+            + why);
   }
 
   private static String rootMessage(Throwable e) {

@@ -24,18 +24,21 @@ public final class Lifecycle implements AutoCloseable {
   public Lifecycle(CountDownLatch stop, PrintWriter err) {
     this.stop = stop;
     this.err = err;
-    this.hook = new Thread(() -> {
-      stop.countDown();
-      try {
-        if (stopped.await(60, TimeUnit.SECONDS)) {
-          // SIGTERM after a clean stop is a success: exit 0, not the JVM's 143.
-          err.flush();
-          Runtime.getRuntime().halt(0);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "vigil-shutdown");
+    this.hook =
+        new Thread(
+            () -> {
+              stop.countDown();
+              try {
+                if (stopped.await(60, TimeUnit.SECONDS)) {
+                  // SIGTERM after a clean stop is a success: exit 0, not the JVM's 143.
+                  err.flush();
+                  Runtime.getRuntime().halt(0);
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "vigil-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
   }
 

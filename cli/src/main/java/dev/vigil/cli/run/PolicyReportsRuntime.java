@@ -18,10 +18,11 @@ public final class PolicyReportsRuntime {
   private PolicyReportsRuntime() {}
 
   /** Starts it with the watchers' clients. */
-  public static PolicyReportsApp start(PolicyReportSettings settings, IngestPlan plan, KafkaAccess kafka,
-      MeterRegistry registry) {
+  public static PolicyReportsApp start(
+      PolicyReportSettings settings, IngestPlan plan, KafkaAccess kafka, MeterRegistry registry) {
     Map<String, KubernetesClient> clients = new LinkedHashMap<>();
     plan.watches().forEach(w -> clients.put(w.clusterId(), w.client()));
-    return PolicyReportsApp.start(settings, new KubernetesReportSink(clients), registry, kafka.clientProperties());
+    return PolicyReportsApp.start(
+        settings, new KubernetesReportSink(clients), registry, kafka.clientProperties());
   }
 }

@@ -25,15 +25,21 @@ public final class StreamsRuntime implements AutoCloseable {
    * Starts one instance with the declared defaults but for {@code overrides} (text by key, e.g.
    * {@code streams.correlation-skew} → {@code 30s}); metrics go to {@code registry}.
    */
-  public static StreamsRuntime start(KafkaAccess kafka, Path stateDir, Map<String, String> overrides,
-      MeterRegistry registry) {
-    return start(kafka, StreamsSettings.fromMap(overrides, kafka.bootstrapServers(), stateDir), registry);
+  public static StreamsRuntime start(
+      KafkaAccess kafka, Path stateDir, Map<String, String> overrides, MeterRegistry registry) {
+    return start(
+        kafka, StreamsSettings.fromMap(overrides, kafka.bootstrapServers(), stateDir), registry);
   }
 
   /** Starts one instance; Kafka Streams and client metrics go to {@code registry}. */
-  public static StreamsRuntime start(KafkaAccess kafka, StreamsSettings settings, MeterRegistry registry) {
-    VigilStreamsApp app = VigilStreamsApp.start(settings, dev.vigil.streams.ValidationEngine.standard(), registry,
-        kafka.clientProperties());
+  public static StreamsRuntime start(
+      KafkaAccess kafka, StreamsSettings settings, MeterRegistry registry) {
+    VigilStreamsApp app =
+        VigilStreamsApp.start(
+            settings,
+            dev.vigil.streams.ValidationEngine.standard(),
+            registry,
+            kafka.clientProperties());
     KafkaStreamsMetrics kafkaMetrics = new KafkaStreamsMetrics(app.kafkaStreams());
     kafkaMetrics.bindTo(registry);
     return new StreamsRuntime(app, kafkaMetrics);
@@ -52,16 +58,17 @@ public final class StreamsRuntime implements AutoCloseable {
 
   /**
    * Empty while the instance works or may still work; else why it stopped for good. Both
-   * applications count: with the policy gate stopped, validation would go on under a policy that
-   * no edit can change any more, so a restart is due as surely as when validation stops.
+   * applications count: with the policy gate stopped, validation would go on under a policy that no
+   * edit can change any more, so a restart is due as surely as when validation stops.
    */
   public Map<String, String> unhealthy() {
     if (closing) {
       return Map.of();
     }
     Map<String, String> out = new LinkedHashMap<>(StreamsHealth.unhealthy(app.kafkaStreams()));
-    out.putAll(StreamsHealth.unhealthy("policy-gate", app.policyGate(),
-        "policy edits are no longer accepted or rejected"));
+    out.putAll(
+        StreamsHealth.unhealthy(
+            "policy-gate", app.policyGate(), "policy edits are no longer accepted or rejected"));
     return out;
   }
 

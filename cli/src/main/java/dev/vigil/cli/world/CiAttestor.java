@@ -48,7 +48,8 @@ public final class CiAttestor {
 
   /** The attestor as {@code gcloud container binauthz attestors describe} writes it. */
   public String attestorYaml() {
-    String pem = Pem.encode("PUBLIC KEY", key.getPublic().getEncoded()).strip().replace("\n", "\n        ");
+    String pem =
+        Pem.encode("PUBLIC KEY", key.getPublic().getEncoded()).strip().replace("\n", "\n        ");
     return """
         name: %s
         userOwnedGrafeasNote:
@@ -59,20 +60,24 @@ public final class CiAttestor {
               signatureAlgorithm: ECDSA_P256_SHA256
               publicKeyPem: |
                 %s
-        """.formatted(name(), note(), keyId, pem);
+        """
+        .formatted(name(), note(), keyId, pem);
   }
 
   /**
    * The Binary Authorization policy requiring this attestor, with a pause-image allowlist and a
-   * dry-run deny for {@code sandbox}; while {@code toolsExempt}, the {@code tools} namespace may run
-   * anything.
+   * dry-run deny for {@code sandbox}; while {@code toolsExempt}, the {@code tools} namespace may
+   * run anything.
    */
   public String policyYaml(boolean toolsExempt) {
-    String tools = toolsExempt ? """
+    String tools =
+        toolsExempt
+            ? """
           tools:
             evaluationMode: ALWAYS_ALLOW
             enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
-        """ : "";
+        """
+            : "";
     return """
         name: projects/%s/policy
         globalPolicyEvaluationMode: DISABLE
@@ -87,33 +92,63 @@ public final class CiAttestor {
         %s  sandbox:
             evaluationMode: ALWAYS_DENY
             enforcementMode: DRYRUN_AUDIT_LOG_ONLY
-        """.formatted(project, name(), tools);
+        """
+        .formatted(project, name(), tools);
   }
 
   /** A signed attestation that {@code repository@digest} was built by CI. */
   public Attestation attest(String repository, String digest, Instant created) {
-    byte[] payload = ("{\"critical\":{\"identity\":{\"docker-reference\":\"" + repository + "\"},"
-        + "\"image\":{\"docker-manifest-digest\":\"" + digest + "\"},"
-        + "\"type\":\"Google cloud binauthz container signature\"}}").getBytes(StandardCharsets.UTF_8);
+    byte[] payload =
+        ("{\"critical\":{\"identity\":{\"docker-reference\":\""
+                + repository
+                + "\"},"
+                + "\"image\":{\"docker-manifest-digest\":\""
+                + digest
+                + "\"},"
+                + "\"type\":\"Google cloud binauthz container signature\"}}")
+            .getBytes(StandardCharsets.UTF_8);
     try {
       Signature s = Signature.getInstance("SHA256withECDSA");
       s.initSign(key.getPrivate());
       s.update(payload);
-      return new Attestation("projects/" + project + "/occurrences/" + digest.substring(7, 23), note(),
-          "https://" + repository + "@" + digest, digest, Base64.getEncoder().encodeToString(payload),
-          List.of(new Attestation.Signature(keyId, Base64.getEncoder().encodeToString(s.sign()))), null, created);
+      return new Attestation(
+          "projects/" + project + "/occurrences/" + digest.substring(7, 23),
+          note(),
+          "https://" + repository + "@" + digest,
+          digest,
+          Base64.getEncoder().encodeToString(payload),
+          List.of(new Attestation.Signature(keyId, Base64.getEncoder().encodeToString(s.sign()))),
+          null,
+          created);
     } catch (Exception e) {
       throw new IllegalStateException("cannot sign an attestation", e);
     }
   }
 
-  /** {@code a} as a Grafeas ATTESTATION occurrence, as {@code gcloud ... attestations list} writes it. */
+  /**
+   * {@code a} as a Grafeas ATTESTATION occurrence, as {@code gcloud ... attestations list} writes
+   * it.
+   */
   public static String grafeasJson(Attestation a) {
     Attestation.Signature sig = a.signatures().get(0);
-    return "{\"name\":\"" + a.occurrence() + "\",\"kind\":\"ATTESTATION\",\"noteName\":\"" + a.noteName() + "\","
-        + "\"resourceUri\":\"" + a.resourceUri() + "\","
-        + "\"attestation\":{\"serializedPayload\":\"" + a.serializedPayload() + "\","
-        + "\"signatures\":[{\"publicKeyId\":\"" + sig.publicKeyId() + "\",\"signature\":\"" + sig.signature() + "\"}]},"
-        + "\"createTime\":\"" + a.createTime() + "\"}";
+    return "{\"name\":\""
+        + a.occurrence()
+        + "\",\"kind\":\"ATTESTATION\",\"noteName\":\""
+        + a.noteName()
+        + "\","
+        + "\"resourceUri\":\""
+        + a.resourceUri()
+        + "\","
+        + "\"attestation\":{\"serializedPayload\":\""
+        + a.serializedPayload()
+        + "\","
+        + "\"signatures\":[{\"publicKeyId\":\""
+        + sig.publicKeyId()
+        + "\",\"signature\":\""
+        + sig.signature()
+        + "\"}]},"
+        + "\"createTime\":\""
+        + a.createTime()
+        + "\"}";
   }
 }

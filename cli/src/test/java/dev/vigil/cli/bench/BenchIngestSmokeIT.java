@@ -26,22 +26,51 @@ class BenchIngestSmokeIT {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
 
-    int code = Vigil.execute(new PrintWriter(out, true), new PrintWriter(err, true), "bench", "ingest",
-        "--seconds", "2", "--rounds", "1", "--clients", "2", "--batch", "40", "--bodies", "20", "--watch-pods", "50",
-        "--data-dir", dir.resolve("data").toString(), "--output", json.toString());
+    int code =
+        Vigil.execute(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            "bench",
+            "ingest",
+            "--seconds",
+            "2",
+            "--rounds",
+            "1",
+            "--clients",
+            "2",
+            "--batch",
+            "40",
+            "--bodies",
+            "20",
+            "--watch-pods",
+            "50",
+            "--data-dir",
+            dir.resolve("data").toString(),
+            "--output",
+            json.toString());
 
     assertEquals(0, code, out + "\n" + err);
     JsonNode m = new ObjectMapper().readTree(Files.readString(json)).get("measurements").get(0);
     assertEquals("ingest", m.get("measurement").asText());
-    for (String key : new String[] {"eventsPerSecond", "discardLimitEventsPerSecond", "ratioToDiscard", "batchP99Ms",
-        "cpuMsPerBatch", "discardCpuMsPerBatch", "cpuRatioToDiscard"}) {
+    for (String key :
+        new String[] {
+          "eventsPerSecond",
+          "discardLimitEventsPerSecond",
+          "ratioToDiscard",
+          "batchP99Ms",
+          "cpuMsPerBatch",
+          "discardCpuMsPerBatch",
+          "cpuRatioToDiscard"
+        }) {
       assertTrue(m.get(key).asDouble() > 0, key + " in " + m);
     }
     // A tenth of each batch is a pod create at ResponseComplete, and each of them reaches Kafka
     // (20 bodies x 500 cluster ids: no batch repeats within 2 s, so none is de-duplicated).
-    assertEquals(m.get("batches").asLong() * 4, m.get("podAdmissionsPublished").asLong(), m.toString());
+    assertEquals(
+        m.get("batches").asLong() * 4, m.get("podAdmissionsPublished").asLong(), m.toString());
     assertTrue(out.toString().contains("discardLimitEventsPerSecond"), out.toString());
-    // The watcher listed the 50 pods of the mock API server (and each reached Kafka), and its heap was measured.
+    // The watcher listed the 50 pods of the mock API server (and each reached Kafka), and its heap
+    // was measured.
     JsonNode w = new ObjectMapper().readTree(Files.readString(json)).get("measurements").get(1);
     assertEquals("watch", w.get("measurement").asText());
     assertEquals(50, w.get("pods").asInt());

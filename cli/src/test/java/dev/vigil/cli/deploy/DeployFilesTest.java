@@ -25,10 +25,12 @@ class DeployFilesTest {
 
   @Test
   void chartCarriesTheShippedRulesAndDashboardUnchanged() throws Exception {
-    assertEquals(Files.readString(ROOT.resolve("monitoring/prometheus/vigil-rules.yml")),
+    assertEquals(
+        Files.readString(ROOT.resolve("monitoring/prometheus/vigil-rules.yml")),
         Files.readString(ROOT.resolve("deploy/helm/vigil/files/vigil-rules.yml")),
         "copy monitoring/prometheus/vigil-rules.yml to deploy/helm/vigil/files/");
-    assertEquals(Files.readString(ROOT.resolve("monitoring/grafana/vigil-dashboard.json")),
+    assertEquals(
+        Files.readString(ROOT.resolve("monitoring/grafana/vigil-dashboard.json")),
         Files.readString(ROOT.resolve("deploy/helm/vigil/files/vigil-dashboard.json")),
         "copy monitoring/grafana/vigil-dashboard.json to deploy/helm/vigil/files/");
   }
@@ -48,12 +50,15 @@ class DeployFilesTest {
     Map<String, Map<String, Object>> shipped = new TreeMap<>();
     for (JsonNode d : docs(ROOT.resolve("deploy/strimzi/kafka-topics.yaml"))) {
       assertEquals("KafkaTopic", d.path("kind").asText());
-      assertEquals("vigil-kafka", d.at("/metadata/labels/strimzi.io~1cluster").asText(), d.toString());
+      assertEquals(
+          "vigil-kafka", d.at("/metadata/labels/strimzi.io~1cluster").asText(), d.toString());
       Map<String, Object> spec = new LinkedHashMap<>();
       spec.put("partitions", d.at("/spec/partitions").asInt());
       spec.put("replicas", d.at("/spec/replicas").asInt());
       Map<String, String> config = new TreeMap<>();
-      d.at("/spec/config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
+      d.at("/spec/config")
+          .fields()
+          .forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
       spec.put("config", config);
       shipped.put(d.at("/spec/topicName").asText(), spec);
     }
@@ -80,8 +85,12 @@ class DeployFilesTest {
     assertEquals(false, config.path("auto.create.topics.enable").asBoolean(true));
     // The chart's default bootstrap address is this cluster's plain listener.
     JsonNode values = YAML.readTree(ROOT.resolve("deploy/helm/vigil/values.yaml").toFile());
-    assertEquals("vigil-kafka-kafka-bootstrap." + kafka.at("/metadata/namespace").asText() + ".svc:"
-        + kafka.at("/spec/kafka/listeners/0/port").asInt(), values.at("/kafka/bootstrapServers").asText());
+    assertEquals(
+        "vigil-kafka-kafka-bootstrap."
+            + kafka.at("/metadata/namespace").asText()
+            + ".svc:"
+            + kafka.at("/spec/kafka/listeners/0/port").asInt(),
+        values.at("/kafka/bootstrapServers").asText());
   }
 
   static List<JsonNode> docs(Path file) throws Exception {

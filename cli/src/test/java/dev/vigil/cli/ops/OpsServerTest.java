@@ -18,7 +18,8 @@ class OpsServerTest {
   private final HttpClient client = HttpClient.newHttpClient();
 
   private HttpResponse<String> get(OpsServer s, String path, String accept) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.address().getPort() + path));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.address().getPort() + path));
     if (accept != null) {
       b.header("Accept", accept);
     }
@@ -34,17 +35,26 @@ class OpsServerTest {
       HttpResponse<String> open = get(s, "/metrics", "application/openmetrics-text; version=1.0.0");
 
       assertEquals(200, text.statusCode());
-      assertTrue(text.body().contains("vigil_test_events_total{topic=\"vigil.pod-events\"} 3.0"), text.body());
+      assertTrue(
+          text.body().contains("vigil_test_events_total{topic=\"vigil.pod-events\"} 3.0"),
+          text.body());
       assertTrue(text.body().contains("jvm_memory_used_bytes"));
-      assertTrue(text.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+      assertTrue(
+          text.headers()
+              .firstValue("Content-Type")
+              .orElse("")
+              .startsWith("text/plain; version=0.0.4"));
       assertTrue(open.body().trim().endsWith("# EOF"), "OpenMetrics ends with # EOF");
     }
   }
 
   @Test
   void readinessReportsWhatIsNotReadyUntilItIs() throws Exception {
-    AtomicReference<Map<String, String>> state = new AtomicReference<>(Map.of("streams", "REBALANCING"));
-    try (OpsServer s = OpsServer.start(new InetSocketAddress("127.0.0.1", 0), OpsServer.newRegistry(), state::get)) {
+    AtomicReference<Map<String, String>> state =
+        new AtomicReference<>(Map.of("streams", "REBALANCING"));
+    try (OpsServer s =
+        OpsServer.start(
+            new InetSocketAddress("127.0.0.1", 0), OpsServer.newRegistry(), state::get)) {
       HttpResponse<String> notReady = get(s, "/readyz", null);
       state.set(Map.of());
       HttpResponse<String> ready = get(s, "/readyz", null);
@@ -59,11 +69,15 @@ class OpsServerTest {
 
   @Test
   void refusesWrites() throws Exception {
-    try (OpsServer s = OpsServer.start(new InetSocketAddress("127.0.0.1", 0), OpsServer.newRegistry(), Map::of)) {
-      HttpResponse<String> r = client.send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.address().getPort() + "/metrics"))
-              .POST(HttpRequest.BodyPublishers.ofString("x")).build(),
-          HttpResponse.BodyHandlers.ofString());
+    try (OpsServer s =
+        OpsServer.start(new InetSocketAddress("127.0.0.1", 0), OpsServer.newRegistry(), Map::of)) {
+      HttpResponse<String> r =
+          client.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + s.address().getPort() + "/metrics"))
+                  .POST(HttpRequest.BodyPublishers.ofString("x"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(405, r.statusCode());
     }
   }

@@ -25,19 +25,25 @@ class PolicyGateHealthIT {
     try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
       KafkaAccess access = KafkaAccess.of(kafka.bootstrapServers());
       access.createTopicsNow();
-      try (StreamsRuntime streams = StreamsRuntime.start(access, dir.resolve("state"), Map.of(),
-          OpsServer.newRegistry())) {
+      try (StreamsRuntime streams =
+          StreamsRuntime.start(access, dir.resolve("state"), Map.of(), OpsServer.newRegistry())) {
         streams.awaitRunning(Duration.ofSeconds(90));
         Map<String, String> running = streams.unhealthy();
 
         streams.app().policyGate().close(Duration.ofSeconds(30));
 
         assertEquals(Map.of(), running);
-        assertEquals(KafkaStreams.State.RUNNING, streams.app().state(), "validation itself still runs");
+        assertEquals(
+            KafkaStreams.State.RUNNING, streams.app().state(), "validation itself still runs");
         Map<String, String> gateStopped = streams.unhealthy();
         assertEquals(1, gateStopped.size(), gateStopped.toString());
-        assertTrue(gateStopped.getOrDefault("policy-gate", "").startsWith("NOT_RUNNING: Kafka Streams stopped; "
-            + "policy edits are no longer accepted or rejected"), gateStopped.toString());
+        assertTrue(
+            gateStopped
+                .getOrDefault("policy-gate", "")
+                .startsWith(
+                    "NOT_RUNNING: Kafka Streams stopped; "
+                        + "policy edits are no longer accepted or rejected"),
+            gateStopped.toString());
       }
     }
   }

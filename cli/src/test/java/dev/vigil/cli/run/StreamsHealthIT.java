@@ -38,9 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code /healthz} and {@code /readyz} tell the truth about a real Kafka Streams instance: ready
  * and alive while RUNNING; once its global thread dies (the fate of a global-store processor that
- * throws, as Vigil's policy, attestation and metadata stores have), Kafka Streams goes to ERROR
- * and the liveness probe fails, so Kubernetes restarts the process instead of keeping a pod that
- * no longer validates anything.
+ * throws, as Vigil's policy, attestation and metadata stores have), Kafka Streams goes to ERROR and
+ * the liveness probe fails, so Kubernetes restarts the process instead of keeping a pod that no
+ * longer validates anything.
  */
 class StreamsHealthIT {
 
@@ -52,20 +52,31 @@ class StreamsHealthIT {
   void healthFailsOnceTheGlobalThreadDiesAndTheInstanceIsInError() throws Exception {
     try (KafkaCluster kafka = KafkaClusters.forTests(dir.resolve("kafka"))) {
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-        admin.createTopics(List.of(new NewTopic("facts", 1, (short) 1), new NewTopic("pods", 1, (short) 1)))
-            .all().get();
+        admin
+            .createTopics(
+                List.of(new NewTopic("facts", 1, (short) 1), new NewTopic("pods", 1, (short) 1)))
+            .all()
+            .get();
       }
       KafkaStreams streams = poisonableApp(kafka.bootstrapServers());
-      try (OpsServer ops = OpsServer.start(new InetSocketAddress("127.0.0.1", 0), "--metrics-listen",
-          OpsServer.newRegistry(), () -> StreamsHealth.unhealthy(streams), () -> StreamsHealth.notReady(streams))) {
+      try (OpsServer ops =
+          OpsServer.start(
+              new InetSocketAddress("127.0.0.1", 0),
+              "--metrics-listen",
+              OpsServer.newRegistry(),
+              () -> StreamsHealth.unhealthy(streams),
+              () -> StreamsHealth.notReady(streams))) {
         HttpResponse<String> notStarted = get(ops, "/readyz");
         streams.start();
         await(streams, KafkaStreams.State.RUNNING);
         HttpResponse<String> runningHealth = get(ops, "/healthz");
         HttpResponse<String> runningReady = get(ops, "/readyz");
 
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers",
-            kafka.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> p =
+            new KafkaProducer<>(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new StringSerializer(),
+                new StringSerializer())) {
           p.send(new ProducerRecord<>("facts", "policy", "poison")).get();
         }
         await(streams, KafkaStreams.State.ERROR);
@@ -77,7 +88,8 @@ class StreamsHealthIT {
         assertEquals(200, runningHealth.statusCode(), runningHealth.body());
         assertEquals(200, runningReady.statusCode(), runningReady.body());
         assertEquals(503, errorHealth.statusCode());
-        assertTrue(errorHealth.body().startsWith("streams: ERROR: Kafka Streams stopped after a failure"),
+        assertTrue(
+            errorHealth.body().startsWith("streams: ERROR: Kafka Streams stopped after a failure"),
             errorHealth.body());
         assertEquals(503, errorReady.statusCode());
       } finally {
@@ -99,28 +111,35 @@ class StreamsHealthIT {
     }
   }
 
-  /** A global store fed from "facts" whose processor throws on "poison", and a stream over "pods". */
+  /**
+   * A global store fed from "facts" whose processor throws on "poison", and a stream over "pods".
+   */
   private KafkaStreams poisonableApp(String bootstrapServers) {
     StreamsBuilder b = new StreamsBuilder();
-    b.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("facts-store"), Serdes.String(),
-            Serdes.String()).withLoggingDisabled(), "facts", Consumed.with(Serdes.String(), Serdes.String()),
-        () -> new Processor<String, String, Void, Void>() {
-          private KeyValueStore<String, String> store;
+    b.addGlobalStore(
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore("facts-store"), Serdes.String(), Serdes.String())
+            .withLoggingDisabled(),
+        "facts",
+        Consumed.with(Serdes.String(), Serdes.String()),
+        () ->
+            new Processor<String, String, Void, Void>() {
+              private KeyValueStore<String, String> store;
 
-          @Override
-          public void init(ProcessorContext<Void, Void> context) {
-            store = context.getStateStore("facts-store");
-          }
+              @Override
+              public void init(ProcessorContext<Void, Void> context) {
+                store = context.getStateStore("facts-store");
+              }
 
-          @Override
-          public void process(Record<String, String> r) {
-            if ("poison".equals(r.value())) {
-              throw new IllegalStateException("unusable fact");
-            }
-            store.put(r.key(), r.value());
-          }
-        });
-    b.stream("pods", Consumed.with(Serdes.String(), Serdes.String())).foreach((k, v) -> { });
+              @Override
+              public void process(Record<String, String> r) {
+                if ("poison".equals(r.value())) {
+                  throw new IllegalStateException("unusable fact");
+                }
+                store.put(r.key(), r.value());
+              }
+            });
+    b.stream("pods", Consumed.with(Serdes.String(), Serdes.String())).foreach((k, v) -> {});
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "health-" + System.nanoTime());
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -132,7 +151,8 @@ class StreamsHealthIT {
     return streams;
   }
 
-  private static void await(KafkaStreams streams, KafkaStreams.State state) throws InterruptedException {
+  private static void await(KafkaStreams streams, KafkaStreams.State state)
+      throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (streams.state() != state && System.nanoTime() < deadline) {
       Thread.sleep(50);
@@ -141,7 +161,9 @@ class StreamsHealthIT {
   }
 
   private HttpResponse<String> get(OpsServer ops, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.address().getPort() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.address().getPort() + path))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -50,8 +50,12 @@ public final class IngestApp implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final List<PolicyFilePublisher> policies;
 
-  private IngestApp(KafkaRecordPublisher publisher, List<PodWatcher> watchers, HttpsReceiverServer receiver,
-      ScheduledExecutorService scheduler, List<PolicyFilePublisher> policies) {
+  private IngestApp(
+      KafkaRecordPublisher publisher,
+      List<PodWatcher> watchers,
+      HttpsReceiverServer receiver,
+      ScheduledExecutorService scheduler,
+      List<PolicyFilePublisher> policies) {
     this.publisher = publisher;
     this.watchers = watchers;
     this.receiver = receiver;
@@ -64,21 +68,34 @@ public final class IngestApp implements AutoCloseable {
    * registry}, and the receivers serve {@code metricsText} (or nothing when {@code null}) on {@code
    * /metrics}.
    */
-  public static IngestApp start(IngestPlan plan, KafkaSettings kafka, MeterRegistry registry,
-      Supplier<String> metricsText, Clock clock) {
+  public static IngestApp start(
+      IngestPlan plan,
+      KafkaSettings kafka,
+      MeterRegistry registry,
+      Supplier<String> metricsText,
+      Clock clock) {
     IngestSettings.Feeds feeds = plan.feeds();
-    MicrometerIngestMetrics metrics = new MicrometerIngestMetrics(registry).knownClusters(plan.clusterIds());
+    MicrometerIngestMetrics metrics =
+        new MicrometerIngestMetrics(registry).knownClusters(plan.clusterIds());
     if (plan.receiver() != null) {
       metrics.auditReceiver();
     }
-    KafkaRecordPublisher publisher = new KafkaRecordPublisher(kafka.bootstrapServers(), kafka.clientProperties(),
-        "/vigil/ingest", Duration.ofSeconds(10), metrics);
+    KafkaRecordPublisher publisher =
+        new KafkaRecordPublisher(
+            kafka.bootstrapServers(),
+            kafka.clientProperties(),
+            "/vigil/ingest",
+            Duration.ofSeconds(10),
+            metrics);
     // Two threads: a Grafeas listing that waits out its retries does not hold up the file feeds.
-    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
-      Thread t = new Thread(r, "vigil-ingest-feeds");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService scheduler =
+        Executors.newScheduledThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "vigil-ingest-feeds");
+              t.setDaemon(true);
+              return t;
+            });
     List<PodWatcher> watchers = new ArrayList<>();
     List<PolicyFilePublisher> policies = new ArrayList<>();
     HttpsReceiverServer receiver = null;
@@ -97,17 +114,36 @@ public final class IngestApp implements AutoCloseable {
       for (Map.Entry<PolicyDocument.Kind, Path> f : files.entrySet()) {
         String name = f.getValue().getFileName().toString();
         String key = f.getKey() + "/" + feeds.policyScope() + "/" + name;
-        PolicyDocument last = PolicyTopic.latest(kafka.bootstrapServers(), kafka.clientProperties(), key,
-            Duration.ofSeconds(15));
-        PolicyFilePublisher p = new PolicyFilePublisher(f.getValue(), f.getKey(), feeds.policyScope(), name,
-            PolicyValidator.standard(), publisher, metrics, clock, last);
+        PolicyDocument last =
+            PolicyTopic.latest(
+                kafka.bootstrapServers(), kafka.clientProperties(), key, Duration.ofSeconds(15));
+        PolicyFilePublisher p =
+            new PolicyFilePublisher(
+                f.getValue(),
+                f.getKey(),
+                feeds.policyScope(),
+                name,
+                PolicyValidator.standard(),
+                publisher,
+                metrics,
+                clock,
+                last);
         p.check();
         p.watch(scheduler, feeds.interval());
         policies.add(p);
       }
-      Map<String, Map<String, String>> onTopics = new HashMap<>(); // what each feed restores from, read once
-      Function<String, Map<String, String>> liveKeys = topic -> onTopics.computeIfAbsent(topic,
-          t -> TopicIndex.liveKeys(kafka.bootstrapServers(), kafka.clientProperties(), t, Duration.ofSeconds(15)));
+      Map<String, Map<String, String>> onTopics =
+          new HashMap<>(); // what each feed restores from, read once
+      Function<String, Map<String, String>> liveKeys =
+          topic ->
+              onTopics.computeIfAbsent(
+                  topic,
+                  t ->
+                      TopicIndex.liveKeys(
+                          kafka.bootstrapServers(),
+                          kafka.clientProperties(),
+                          t,
+                          Duration.ofSeconds(15)));
       List<JsonFileFeed> fileFeeds = new ArrayList<>();
       if (feeds.attestations() != null) {
         fileFeeds.add(JsonFileFeed.attestations(feeds.attestations(), publisher, metrics, clock));
@@ -124,33 +160,57 @@ public final class IngestApp implements AutoCloseable {
       if (feeds.grafeas() != null) {
         IngestSettings.Grafeas g = feeds.grafeas();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        GrafeasPoller.Tokens tokens = g.googleCredentials() ? GoogleTokens.fromEnvironment(http, clock) : () -> null;
-        GrafeasPoller poller = new GrafeasPoller(g.endpoint(), g.project(), tokens, http, GrafeasPoller.Retry.STANDARD,
-            publisher, metrics, clock);
+        GrafeasPoller.Tokens tokens =
+            g.googleCredentials() ? GoogleTokens.fromEnvironment(http, clock) : () -> null;
+        GrafeasPoller poller =
+            new GrafeasPoller(
+                g.endpoint(),
+                g.project(),
+                tokens,
+                http,
+                GrafeasPoller.Retry.STANDARD,
+                publisher,
+                metrics,
+                clock);
         poller.restore(liveKeys.apply(Topics.ATTESTATIONS.name()));
         poller.watch(scheduler, g.interval());
       }
       RecordPublisher podPublisher = publisher;
       if (feeds.cosign() != null) {
         IngestSettings.Cosign c = feeds.cosign();
-        // A docker config's credentials first; Google's registries then get an ADC token; others anonymous.
+        // A docker config's credentials first; Google's registries then get an ADC token; others
+        // anonymous.
         var google = CosignSignatures.anonymous();
         try {
-          google = CosignSignatures.google(GoogleTokens.fromEnvironment(HttpClient.newHttpClient(), clock));
+          google =
+              CosignSignatures.google(
+                  GoogleTokens.fromEnvironment(HttpClient.newHttpClient(), clock));
         } catch (java.io.IOException e) {
           LOG.warn("cosign: Google's registries are read anonymously: {}", e.getMessage());
         }
-        CosignSignatures registries = new CosignSignatures(c.dockerConfig() == null ? google
-            : CosignSignatures.either(CosignSignatures.dockerConfig(c.dockerConfig()), google),
-            c.plainHttpRegistries()::contains);
-        CosignFeed cosign = new CosignFeed(registries, publisher, metrics, clock, c.ttl(), 100_000)
-            .restore(liveKeys.apply(Topics.ATTESTATIONS.name()));
+        CosignSignatures registries =
+            new CosignSignatures(
+                c.dockerConfig() == null
+                    ? google
+                    : CosignSignatures.either(
+                        CosignSignatures.dockerConfig(c.dockerConfig()), google),
+                c.plainHttpRegistries()::contains);
+        CosignFeed cosign =
+            new CosignFeed(registries, publisher, metrics, clock, c.ttl(), 100_000)
+                .restore(liveKeys.apply(Topics.ATTESTATIONS.name()));
         cosign.watch(scheduler, feeds.interval());
         podPublisher = cosign.tap(publisher); // learns the images pods run from the pod events
       }
       for (IngestPlan.Watch w : plan.watches()) {
-        PodWatcher watcher = new PodWatcher(w.clusterId(), w.client(), plan.namespaces(), podPublisher, metrics, clock,
-            Duration.ofMinutes(10));
+        PodWatcher watcher =
+            new PodWatcher(
+                w.clusterId(),
+                w.client(),
+                plan.namespaces(),
+                podPublisher,
+                metrics,
+                clock,
+                Duration.ofMinutes(10));
         watcher.start(Duration.ofSeconds(60));
         watchers.add(watcher);
       }

@@ -15,7 +15,10 @@ import java.util.Set;
  * the {@link IngestSettings}; tests and the demo build it directly with their own clients.
  */
 public record IngestPlan(
-    List<Watch> watches, List<String> namespaces, ReceiverSettings receiver, IngestSettings.Feeds feeds) {
+    List<Watch> watches,
+    List<String> namespaces,
+    ReceiverSettings receiver,
+    IngestSettings.Feeds feeds) {
 
   /** One cluster to watch. */
   public record Watch(String clusterId, KubernetesClient client) {}
@@ -36,7 +39,8 @@ public record IngestPlan(
       if (contexts.isEmpty()) {
         ClusterChecks.requireSomeConfig();
       }
-      for (String context : contexts.isEmpty() ? Collections.<String>singletonList(null) : contexts) {
+      for (String context :
+          contexts.isEmpty() ? Collections.<String>singletonList(null) : contexts) {
         KubernetesClient client = ClusterClients.forContext(context);
         try {
           String current = ClusterChecks.contextOf(client, context);
@@ -52,8 +56,11 @@ public record IngestPlan(
     }
     Set<String> watched = new LinkedHashSet<>();
     watches.forEach(w -> watched.add(w.clusterId()));
-    return new IngestPlan(watches, settings.namespaces(),
-        settings.audit() == null ? null : settings.audit().receiver(watched), settings.feeds());
+    return new IngestPlan(
+        watches,
+        settings.namespaces(),
+        settings.audit() == null ? null : settings.audit().receiver(watched),
+        settings.feeds());
   }
 
   /** The ids of the clusters watched or received from, for the metrics registered at start-up. */

@@ -10,11 +10,12 @@ import java.util.List;
 
 /**
  * Reads an audit {@code EventList} as a stream of bytes and keeps only the events Vigil needs (pod
- * admissions, {@link AuditEventTranslator#isPodAdmission}). Whether an event matters is decided from
- * its {@code stage}, {@code verb} and {@code objectRef} as they pass; an event that does not matter
- * costs a validating skip of its bytes ({@link RawJson}), and no tree or string is built for it. An
- * event that matters is read into a tree by Jackson from its own bytes, once its end is reached. A
- * document that is not an {@code EventList} (a single {@code Event}) is read whole, as before.
+ * admissions, {@link AuditEventTranslator#isPodAdmission}). Whether an event matters is decided
+ * from its {@code stage}, {@code verb} and {@code objectRef} as they pass; an event that does not
+ * matter costs a validating skip of its bytes ({@link RawJson}), and no tree or string is built for
+ * it. An event that matters is read into a tree by Jackson from its own bytes, once its end is
+ * reached. A document that is not an {@code EventList} (a single {@code Event}) is read whole, as
+ * before.
  */
 public final class AuditEventStream {
 
@@ -53,8 +54,8 @@ public final class AuditEventStream {
   private static final byte[][] VERBS = {ascii("create"), ascii("update"), ascii("patch")};
 
   /**
-   * Reads {@code body} with {@code mapper}'s read limits (the skipped events are checked by
-   * {@link RawJson} against the same limits).
+   * Reads {@code body} with {@code mapper}'s read limits (the skipped events are checked by {@link
+   * RawJson} against the same limits).
    *
    * @throws IOException when it is not JSON or breaks a read limit
    * @throws TranslationException when it is JSON but not an audit EventList or Event
@@ -67,7 +68,8 @@ public final class AuditEventStream {
         return events;
       }
     }
-    // Not an EventList: read it whole and let the translator say what it is (a single Event, or an error).
+    // Not an EventList: read it whole and let the translator say what it is (a single Event, or an
+    // error).
     List<JsonNode> all = AuditEventTranslator.events(mapper.readTree(body));
     List<Kept> kept = new ArrayList<>();
     for (JsonNode e : all) {
@@ -158,7 +160,11 @@ public final class AuditEventStream {
     return new Events(received, kept);
   }
 
-  private enum Decision { KEEP, DROP, UNSURE }
+  private enum Decision {
+    KEEP,
+    DROP,
+    UNSURE
+  }
 
   /**
    * Scans one event (the scanner is on its '{'): whether it is a pod admission, from its stage,
@@ -198,7 +204,10 @@ public final class AuditEventStream {
         unsure = true;
         r.skipValue(3);
       }
-      if (!unsure && Boolean.TRUE.equals(stage) && Boolean.TRUE.equals(verb) && Boolean.TRUE.equals(ref)) {
+      if (!unsure
+          && Boolean.TRUE.equals(stage)
+          && Boolean.TRUE.equals(verb)
+          && Boolean.TRUE.equals(ref)) {
         return Decision.KEEP;
       }
     } while (r.more('}'));
@@ -206,14 +215,16 @@ public final class AuditEventStream {
       return Decision.UNSURE;
     }
     return Boolean.TRUE.equals(stage) && Boolean.TRUE.equals(verb) && Boolean.TRUE.equals(ref)
-        ? Decision.KEEP : Decision.DROP;
+        ? Decision.KEEP
+        : Decision.DROP;
   }
 
   /**
    * Reads a field name and its colon: 1, 2 or 4 for the first, second or third name given, 0 for
    * another; a name already {@code seen} (as those bits) is refused, as Jackson refuses duplicates.
    */
-  private static int field(RawJson r, int seen, byte[] first, byte[] second, byte[] third) throws IOException {
+  private static int field(RawJson r, int seen, byte[] first, byte[] second, byte[] third)
+      throws IOException {
     int key = r.string();
     int which = r.is(key, first) ? 1 : r.is(key, second) ? 2 : r.is(key, third) ? 4 : 0;
     if ((seen & which) != 0) {
@@ -242,7 +253,10 @@ public final class AuditEventStream {
     return false;
   }
 
-  /** Scans an objectRef value: KEEP when it names pods (or their ephemeral containers) of the core group. */
+  /**
+   * Scans an objectRef value: KEEP when it names pods (or their ephemeral containers) of the core
+   * group.
+   */
   private static Decision objectRef(RawJson r) throws IOException {
     if (r.peek() != '{') {
       r.skipValue(3);

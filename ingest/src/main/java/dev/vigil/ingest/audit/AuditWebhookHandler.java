@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes one {@code EventList} from a kube-apiserver's audit webhook backend: keeps the pod
- * admissions (deciding as the events stream past, {@link AuditEventStream}), drops redeliveries, publishes admission events (and dead letters for events that
- * cannot be read) and answers 200 only once Kafka acknowledged all of them.
+ * admissions (deciding as the events stream past, {@link AuditEventStream}), drops redeliveries,
+ * publishes admission events (and dead letters for events that cannot be read) and answers 200 only
+ * once Kafka acknowledged all of them.
  */
 public final class AuditWebhookHandler {
 
@@ -44,7 +45,11 @@ public final class AuditWebhookHandler {
   private final ObjectMapper mapper;
 
   public AuditWebhookHandler(
-      RecordPublisher publisher, Deduplicator dedup, IngestMetrics metrics, Clock clock, long maxBodyBytes) {
+      RecordPublisher publisher,
+      Deduplicator dedup,
+      IngestMetrics metrics,
+      Clock clock,
+      long maxBodyBytes) {
     this.publisher = Objects.requireNonNull(publisher, "publisher");
     this.dedup = Objects.requireNonNull(dedup, "dedup");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -73,11 +78,18 @@ public final class AuditWebhookHandler {
     for (AuditEventStream.Kept event : events.kept()) {
       AdmissionEvent admission;
       try {
-        admission = AuditEventTranslator.translate(clusterId, event.tree(), OwnerLookup.NONE).orElse(null);
+        admission =
+            AuditEventTranslator.translate(clusterId, event.tree(), OwnerLookup.NONE).orElse(null);
       } catch (TranslationException e) {
         // The event as the API server sent it (the tree holds only what the translator reads).
-        out.add(DeadLetters.of(COMPONENT, SOURCE + "/" + clusterId, Arrays.copyOfRange(body, event.from(), event.to()),
-            "TranslationException", e.getMessage(), now));
+        out.add(
+            DeadLetters.of(
+                COMPONENT,
+                SOURCE + "/" + clusterId,
+                Arrays.copyOfRange(body, event.from(), event.to()),
+                "TranslationException",
+                e.getMessage(),
+                now));
         deadLetters++;
         continue;
       }
@@ -90,31 +102,47 @@ public final class AuditWebhookHandler {
         continue;
       }
       ids.add(id);
-      out.add(new Outgoing<>(Topics.ADMISSION_EVENTS, admission.key(), admission, admission.eventId(),
-          admission.requestReceivedAt()));
+      out.add(
+          new Outgoing<>(
+              Topics.ADMISSION_EVENTS,
+              admission.key(),
+              admission,
+              admission.eventId(),
+              admission.requestReceivedAt()));
     }
     try {
       publisher.publishAll(out);
     } catch (PublishException e) {
-      LOG.warn("cluster {}: batch of {} events not acknowledged by Kafka ({}); answering 503",
-          clusterId, events.received(), e.reason());
-      return HttpResponse.text(503, "Kafka unavailable: " + e.getMessage()).withHeader("Retry-After", "1");
+      LOG.warn(
+          "cluster {}: batch of {} events not acknowledged by Kafka ({}); answering 503",
+          clusterId,
+          events.received(),
+          e.reason());
+      return HttpResponse.text(503, "Kafka unavailable: " + e.getMessage())
+          .withHeader("Retry-After", "1");
     }
     dedup.remember(ids);
     metrics.duplicatesDropped(SOURCE, duplicates);
     metrics.deadLettered(SOURCE, deadLetters);
-    return HttpResponse.json(200, String.format(
-        "{\"received\":%d,\"published\":%d,\"duplicates\":%d,\"deadLettered\":%d}",
-        events.received(), ids.size(), duplicates, deadLetters));
+    return HttpResponse.json(
+        200,
+        String.format(
+            "{\"received\":%d,\"published\":%d,\"duplicates\":%d,\"deadLettered\":%d}",
+            events.received(), ids.size(), duplicates, deadLetters));
   }
 
   private HttpResponse malformed(String clusterId, byte[] body, String reason, Instant now) {
     try {
-      publisher.publishAll(List.of(DeadLetters.of(COMPONENT, SOURCE + "/" + clusterId, body,
-          "MalformedEventList", reason, now)));
+      publisher.publishAll(
+          List.of(
+              DeadLetters.of(
+                  COMPONENT, SOURCE + "/" + clusterId, body, "MalformedEventList", reason, now)));
       metrics.deadLettered(SOURCE, 1);
     } catch (PublishException e) {
-      LOG.warn("cluster {}: dead letter for a malformed body not published: {}", clusterId, e.getMessage());
+      LOG.warn(
+          "cluster {}: dead letter for a malformed body not published: {}",
+          clusterId,
+          e.getMessage());
     }
     return HttpResponse.text(400, "not an audit EventList: " + reason);
   }

@@ -18,14 +18,15 @@ public final class Deduplicator {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be at least 1");
     }
-    this.seen = new LinkedHashMap<>(Math.min(capacity, 1 << 16), 0.75f, true) {
-      private static final long serialVersionUID = 1L;
+    this.seen =
+        new LinkedHashMap<>(Math.min(capacity, 1 << 16), 0.75f, true) {
+          private static final long serialVersionUID = 1L;
 
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-        return size() > capacity;
-      }
-    };
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > capacity;
+          }
+        };
   }
 
   /** Whether {@code id} was published recently. */

@@ -27,14 +27,17 @@ import java.util.Map;
  * ({@code KeptFieldsTest} checks it on every sample event): a field the translator starts to read
  * must be added to {@link #EVENT} below. Where a value is not of the expected shape (an object
  * where an object is expected, an array of them where an array is expected), it is kept whole, so
- * the translator sees what it would have seen. Strings with escapes or non-ASCII bytes, and
- * numbers other than small integers, are read by Jackson from their own bytes (its unescaping,
- * UTF-8 checks and number types); duplicate names are refused in every object that is built, as
- * Jackson refuses them.
+ * the translator sees what it would have seen. Strings with escapes or non-ASCII bytes, and numbers
+ * other than small integers, are read by Jackson from their own bytes (its unescaping, UTF-8 checks
+ * and number types); duplicate names are refused in every object that is built, as Jackson refuses
+ * them.
  */
 final class KeptFields {
 
-  /** What is kept of a value: some fields of an object, each element of an array as one shape, or all of it. */
+  /**
+   * What is kept of a value: some fields of an object, each element of an array as one shape, or
+   * all of it.
+   */
   private static final class Shape {
     /** The whole value. */
     static final Shape ALL = new Shape(null, null);
@@ -84,43 +87,73 @@ final class KeptFields {
     }
   }
 
-  private static final Shape CONTAINER = Shape.object(Map.of("name", Shape.ALL, "image", Shape.ALL));
-  private static final Shape CONTAINER_STATUS = Shape.object(Map.of("name", Shape.ALL, "imageID", Shape.ALL));
+  private static final Shape CONTAINER =
+      Shape.object(Map.of("name", Shape.ALL, "image", Shape.ALL));
+  private static final Shape CONTAINER_STATUS =
+      Shape.object(Map.of("name", Shape.ALL, "imageID", Shape.ALL));
 
   /** A pod, as {@code PodJson} reads it (or a patch body: the same shapes, only fewer of them). */
-  private static final Shape POD = Shape.object(Map.of(
-      "kind", Shape.ALL,
-      "apiVersion", Shape.ALL,
-      "metadata", Shape.object(Map.of(
-          "name", Shape.ALL, "generateName", Shape.ALL, "namespace", Shape.ALL, "uid", Shape.ALL,
-          "labels", Shape.ALL, "annotations", Shape.ALL, "ownerReferences", Shape.ALL)),
-      "spec", Shape.object(Map.of(
-          "serviceAccountName", Shape.ALL, "serviceAccount", Shape.ALL,
-          "containers", Shape.arrayOf(CONTAINER),
-          "initContainers", Shape.arrayOf(CONTAINER),
-          "ephemeralContainers", Shape.arrayOf(CONTAINER))),
-      "status", Shape.object(Map.of(
-          "containerStatuses", Shape.arrayOf(CONTAINER_STATUS),
-          "initContainerStatuses", Shape.arrayOf(CONTAINER_STATUS),
-          "ephemeralContainerStatuses", Shape.arrayOf(CONTAINER_STATUS)))));
+  private static final Shape POD =
+      Shape.object(
+          Map.of(
+              "kind", Shape.ALL,
+              "apiVersion", Shape.ALL,
+              "metadata",
+                  Shape.object(
+                      Map.of(
+                          "name",
+                          Shape.ALL,
+                          "generateName",
+                          Shape.ALL,
+                          "namespace",
+                          Shape.ALL,
+                          "uid",
+                          Shape.ALL,
+                          "labels",
+                          Shape.ALL,
+                          "annotations",
+                          Shape.ALL,
+                          "ownerReferences",
+                          Shape.ALL)),
+              "spec",
+                  Shape.object(
+                      Map.of(
+                          "serviceAccountName",
+                          Shape.ALL,
+                          "serviceAccount",
+                          Shape.ALL,
+                          "containers",
+                          Shape.arrayOf(CONTAINER),
+                          "initContainers",
+                          Shape.arrayOf(CONTAINER),
+                          "ephemeralContainers",
+                          Shape.arrayOf(CONTAINER))),
+              "status",
+                  Shape.object(
+                      Map.of(
+                          "containerStatuses", Shape.arrayOf(CONTAINER_STATUS),
+                          "initContainerStatuses", Shape.arrayOf(CONTAINER_STATUS),
+                          "ephemeralContainerStatuses", Shape.arrayOf(CONTAINER_STATUS)))));
 
   /** An audit event, as {@link AuditEventTranslator#translate} reads it. */
-  private static final Shape EVENT = Shape.object(Map.ofEntries(
-      Map.entry("kind", Shape.ALL),
-      Map.entry("apiVersion", Shape.ALL),
-      Map.entry("level", Shape.ALL),
-      Map.entry("auditID", Shape.ALL),
-      Map.entry("stage", Shape.ALL),
-      Map.entry("verb", Shape.ALL),
-      Map.entry("user", Shape.ALL),
-      Map.entry("objectRef", Shape.ALL),
-      Map.entry("responseStatus", Shape.ALL),
-      Map.entry("annotations", Shape.ALL),
-      Map.entry("requestReceivedTimestamp", Shape.ALL),
-      Map.entry("timestamp", Shape.ALL),
-      Map.entry("stageTimestamp", Shape.ALL),
-      Map.entry("requestObject", POD),
-      Map.entry("responseObject", POD)));
+  private static final Shape EVENT =
+      Shape.object(
+          Map.ofEntries(
+              Map.entry("kind", Shape.ALL),
+              Map.entry("apiVersion", Shape.ALL),
+              Map.entry("level", Shape.ALL),
+              Map.entry("auditID", Shape.ALL),
+              Map.entry("stage", Shape.ALL),
+              Map.entry("verb", Shape.ALL),
+              Map.entry("user", Shape.ALL),
+              Map.entry("objectRef", Shape.ALL),
+              Map.entry("responseStatus", Shape.ALL),
+              Map.entry("annotations", Shape.ALL),
+              Map.entry("requestReceivedTimestamp", Shape.ALL),
+              Map.entry("timestamp", Shape.ALL),
+              Map.entry("stageTimestamp", Shape.ALL),
+              Map.entry("requestObject", POD),
+              Map.entry("responseObject", POD)));
 
   private final ObjectMapper mapper;
   private final JsonNodeFactory nodes;
@@ -216,7 +249,10 @@ final class KeptFields {
     return TextNode.valueOf(r.text(start));
   }
 
-  /** A number: up to nine digits without a leading zero is an {@code int}; others are read by Jackson. */
+  /**
+   * A number: up to nine digits without a leading zero is an {@code int}; others are read by
+   * Jackson.
+   */
   private JsonNode number(int start, int end) throws IOException {
     boolean negative = b[start] == '-';
     int i = negative ? start + 1 : start;
@@ -234,7 +270,10 @@ final class KeptFields {
     return mapper.readTree(b, start, end - start);
   }
 
-  /** A field name with escapes or non-ASCII bytes (its bytes from the opening to past the closing quote). */
+  /**
+   * A field name with escapes or non-ASCII bytes (its bytes from the opening to past the closing
+   * quote).
+   */
   private String decoded(int from, int to) throws IOException {
     JsonNode text = mapper.readTree(b, from, to - from);
     if (!text.isTextual()) {
@@ -242,5 +281,4 @@ final class KeptFields {
     }
     return text.textValue();
   }
-
 }

@@ -9,11 +9,11 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A validating JSON scanner over bytes that builds nothing: it checks the grammar (objects,
- * arrays, strings and their escapes, numbers, literals) and Vigil's read limits (nesting depth,
- * string and number length) while it skips values, and hands out string contents as byte ranges.
- * {@link AuditEventStream} skips the audit events it does not keep with it, several times faster
- * than tokenizing them. Not checked here, unlike Jackson: that skipped strings are valid UTF-8, and
+ * A validating JSON scanner over bytes that builds nothing: it checks the grammar (objects, arrays,
+ * strings and their escapes, numbers, literals) and Vigil's read limits (nesting depth, string and
+ * number length) while it skips values, and hands out string contents as byte ranges. {@link
+ * AuditEventStream} skips the audit events it does not keep with it, several times faster than
+ * tokenizing them. Not checked here, unlike Jackson: that skipped strings are valid UTF-8, and
  * duplicate keys other than the ones the caller reads.
  */
 final class RawJson {
@@ -29,7 +29,8 @@ final class RawJson {
     SPECIAL['\\'] = true;
   }
 
-  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long ONES = 0x0101010101010101L;
   private static final long HIGH_BITS = 0x8080808080808080L;
   private static final long QUOTES = ONES * '"';
@@ -39,10 +40,13 @@ final class RawJson {
   private final byte[] b;
   private final int end;
   private int pos;
+
   /** Whether the last string read had an escape (its bytes are then not its text). */
   boolean escaped;
+
   /** Whether the last string read had a byte outside ASCII. */
   boolean nonAscii;
+
   /** The bytes {@link #plain} passed, or-ed together. */
   private long plainHigh;
 
@@ -87,7 +91,8 @@ final class RawJson {
    * Enters an object or array that opens with {@code open} at nesting {@code depth} (checked
    * against the limit); false, having taken its {@code close} too, when it is empty.
    */
-  boolean enter(char open, char close, int depth) throws JsonParseException, StreamConstraintsException {
+  boolean enter(char open, char close, int depth)
+      throws JsonParseException, StreamConstraintsException {
     checkDepth(depth);
     expect(open);
     if (peek() == close) {
@@ -97,7 +102,10 @@ final class RawJson {
     return true;
   }
 
-  /** After a member or element: takes a comma and returns true, or takes {@code close} and returns false. */
+  /**
+   * After a member or element: takes a comma and returns true, or takes {@code close} and returns
+   * false.
+   */
   boolean more(char close) throws JsonParseException {
     int c = peek();
     if (c == ',') {
@@ -111,7 +119,10 @@ final class RawJson {
     throw error("expected ',' or '" + close + "'");
   }
 
-  /** Reads a string (after whitespace); returns its start, with {@link #pos()} after the closing quote. */
+  /**
+   * Reads a string (after whitespace); returns its start, with {@link #pos()} after the closing
+   * quote.
+   */
   int string() throws JsonParseException, StreamConstraintsException {
     expect('"');
     int start = pos;
@@ -177,7 +188,8 @@ final class RawJson {
       long w = (long) LONGS.get(b, p);
       long quote = w ^ QUOTES;
       long slash = w ^ BACKSLASHES;
-      long flagged = ((quote - ONES) & ~quote | (slash - ONES) & ~slash | (w - SPACES) & ~w) & HIGH_BITS;
+      long flagged =
+          ((quote - ONES) & ~quote | (slash - ONES) & ~slash | (w - SPACES) & ~w) & HIGH_BITS;
       if (flagged != 0) {
         plainHigh = seen | w & ((flagged & -flagged) - 1); // the bytes before the one flagged
         return p + (Long.numberOfTrailingZeros(flagged) >>> 3);
@@ -189,7 +201,9 @@ final class RawJson {
     return p;
   }
 
-  /** Whether the string just read (from {@code start}) is exactly {@code text}, which must be ASCII. */
+  /**
+   * Whether the string just read (from {@code start}) is exactly {@code text}, which must be ASCII.
+   */
   boolean is(int start, byte[] text) {
     int len = pos - 1 - start;
     if (escaped || len != text.length) {
@@ -205,7 +219,8 @@ final class RawJson {
 
   /** The text of the string just read from {@code start} (only when not {@link #escaped}). */
   String text(int start) {
-    return new String(b, start, pos - 1 - start, nonAscii ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+    return new String(
+        b, start, pos - 1 - start, nonAscii ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
   }
 
   /** Skips one value; {@code depth} is the nesting depth of the container it is in. */
@@ -255,7 +270,8 @@ final class RawJson {
 
   void checkDepth(int depth) throws StreamConstraintsException {
     if (depth > Json.MAX_NESTING_DEPTH) {
-      throw new StreamConstraintsException("nesting depth exceeds the maximum of " + Json.MAX_NESTING_DEPTH);
+      throw new StreamConstraintsException(
+          "nesting depth exceeds the maximum of " + Json.MAX_NESTING_DEPTH);
     }
   }
 

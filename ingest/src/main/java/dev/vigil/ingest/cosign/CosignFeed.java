@@ -34,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * {@code ttl} has passed, and its signatures are published as attestations with origin {@code
  * cosign:<repository>@<digest>}. A signature gone from the registry is revoked (tombstone). When an
  * image's answer has expired and its registry cannot be reached, its signatures are replaced by an
- * "unreadable" fact (note {@link PlatformPolicy.SigstoreSignatureCheck#UNREADABLE_NOTE}), which makes
- * {@code sigstoreSignatureCheck} UNKNOWN, never ALLOW; it is counted in {@code
- * vigil_ingest_feed_failures{feed="ingest.cosign"}} and the registry is asked again at every refresh.
+ * "unreadable" fact (note {@link PlatformPolicy.SigstoreSignatureCheck#UNREADABLE_NOTE}), which
+ * makes {@code sigstoreSignatureCheck} UNKNOWN, never ALLOW; it is counted in {@code
+ * vigil_ingest_feed_failures{feed="ingest.cosign"}} and the registry is asked again at every
+ * refresh.
  *
  * <p>Images are learnt from the pod events ingest itself publishes ({@link #tap}); at most {@code
  * maxImages} are kept, the ones seen longest ago dropped first (their signatures stay published).
@@ -64,12 +65,19 @@ public final class CosignFeed {
   private final Duration ttl;
   private final int maxImages;
   private final Contributions contributions = new Contributions(Topics.ATTESTATIONS);
+
   /** origin → image, in the order last seen (access order), with when it was last read. */
   private final LinkedHashMap<String, Image> images = new LinkedHashMap<>(16, 0.75f, true);
+
   private final Map<String, Instant> checkedAt = new HashMap<>();
 
-  public CosignFeed(CosignSignatures registry, RecordPublisher publisher, IngestMetrics metrics, Clock clock,
-      Duration ttl, int maxImages) {
+  public CosignFeed(
+      CosignSignatures registry,
+      RecordPublisher publisher,
+      IngestMetrics metrics,
+      Clock clock,
+      Duration ttl,
+      int maxImages) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.publisher = Objects.requireNonNull(publisher, "publisher");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -81,18 +89,22 @@ public final class CosignFeed {
     this.maxImages = maxImages;
   }
 
-  /** Takes over the signatures published before a restart ({@code TopicIndex.liveKeys}); they are read again first. */
+  /**
+   * Takes over the signatures published before a restart ({@code TopicIndex.liveKeys}); they are
+   * read again first.
+   */
   public synchronized CosignFeed restore(Map<String, String> liveKeys) {
     Map<String, String> mine = new HashMap<>();
-    liveKeys.forEach((key, origin) -> {
-      if (origin != null && origin.startsWith(ORIGIN)) {
-        mine.put(key, origin);
-        int at = origin.lastIndexOf('@');
-        if (at > ORIGIN.length()) {
-          remember(new Image(origin.substring(ORIGIN.length(), at), origin.substring(at + 1)));
-        }
-      }
-    });
+    liveKeys.forEach(
+        (key, origin) -> {
+          if (origin != null && origin.startsWith(ORIGIN)) {
+            mine.put(key, origin);
+            int at = origin.lastIndexOf('@');
+            if (at > ORIGIN.length()) {
+              remember(new Image(origin.substring(ORIGIN.length(), at), origin.substring(at + 1)));
+            }
+          }
+        });
     contributions.restore(mine);
     return this;
   }
@@ -105,7 +117,8 @@ public final class CosignFeed {
     for (ContainerImage c : event.images()) {
       try {
         ImageReference ref = ImageReference.parse(c.image());
-        String digest = ref.digest() != null ? ref.digest() : ImageReference.digestFromImageId(c.imageId());
+        String digest =
+            ref.digest() != null ? ref.digest() : ImageReference.digestFromImageId(c.imageId());
         if (digest != null) {
           remember(new Image(ref.name(), digest));
         }
@@ -127,7 +140,10 @@ public final class CosignFeed {
     }
   }
 
-  /** A publisher that passes everything to {@code inner} and notes the images of the pod events among it. */
+  /**
+   * A publisher that passes everything to {@code inner} and notes the images of the pod events
+   * among it.
+   */
   public RecordPublisher tap(RecordPublisher inner) {
     return new RecordPublisher() {
       @Override
@@ -163,12 +179,13 @@ public final class CosignFeed {
     List<Image> due = new ArrayList<>();
     Instant now = clock.instant();
     synchronized (this) {
-      images.forEach((origin, image) -> {
-        Instant last = checkedAt.get(origin);
-        if (last == null || !now.isBefore(last.plus(ttl))) {
-          due.add(image);
-        }
-      });
+      images.forEach(
+          (origin, image) -> {
+            Instant last = checkedAt.get(origin);
+            if (last == null || !now.isBefore(last.plus(ttl))) {
+              due.add(image);
+            }
+          });
     }
     Map<String, List<? extends Outgoing<?>>> updates = new HashMap<>();
     int unreachable = 0;
@@ -179,13 +196,27 @@ public final class CosignFeed {
         // registry answers (tried again at every refresh).
         unreachable++;
         metrics.feedFailed(COMPONENT, "unreachable");
-        LOG.warn("{}: signatures of {}@{} could not be read: {}", COMPONENT, image.repository(), image.digest(),
+        LOG.warn(
+            "{}: signatures of {}@{} could not be read: {}",
+            COMPONENT,
+            image.repository(),
+            image.digest(),
             u.reason());
-        Attestation marker = new Attestation(image.origin() + "/unreadable",
-            PlatformPolicy.SigstoreSignatureCheck.UNREADABLE_NOTE, "https://" + image.repository() + "@"
-            + image.digest(), image.digest(), null, List.of(), null, now);
-        updates.put(image.origin(), List.of(new Outgoing<>(Topics.ATTESTATIONS, marker.key(), marker,
-            marker.occurrence(), now)));
+        Attestation marker =
+            new Attestation(
+                image.origin() + "/unreadable",
+                PlatformPolicy.SigstoreSignatureCheck.UNREADABLE_NOTE,
+                "https://" + image.repository() + "@" + image.digest(),
+                image.digest(),
+                null,
+                List.of(),
+                null,
+                now);
+        updates.put(
+            image.origin(),
+            List.of(
+                new Outgoing<>(
+                    Topics.ATTESTATIONS, marker.key(), marker, marker.occurrence(), now)));
         continue;
       }
       List<Outgoing<?>> records = new ArrayList<>();
@@ -210,28 +241,39 @@ public final class CosignFeed {
       publisher.publishAll(out);
       plan.commit();
       // An unreadable image is asked again at the next refresh; the others after the TTL.
-      due.stream().filter(i -> !isUnreadable(updates.get(i.origin()))).forEach(i -> checkedAt.put(i.origin(), now));
+      due.stream()
+          .filter(i -> !isUnreadable(updates.get(i.origin())))
+          .forEach(i -> checkedAt.put(i.origin(), now));
       if (plan.revoked() > 0) {
         metrics.revoked(Topics.ATTESTATIONS.name(), plan.revoked());
       }
-      return new Summary(updates.size(), (int) out.stream().filter(o -> o.value() != null).count(),
-          plan.revoked(), unreachable);
+      return new Summary(
+          updates.size(),
+          (int) out.stream().filter(o -> o.value() != null).count(),
+          plan.revoked(),
+          unreachable);
     }
   }
 
   private static boolean isUnreadable(List<? extends Outgoing<?>> records) {
-    return records != null && records.size() == 1 && records.get(0).value() instanceof Attestation a
+    return records != null
+        && records.size() == 1
+        && records.get(0).value() instanceof Attestation a
         && PlatformPolicy.SigstoreSignatureCheck.UNREADABLE_NOTE.equals(a.noteName());
   }
 
   /** Refreshes now and then every {@code interval}. */
   public ScheduledFuture<?> watch(ScheduledExecutorService scheduler, Duration interval) {
-    return scheduler.scheduleWithFixedDelay(() -> {
-      try {
-        refresh();
-      } catch (PublishException | RuntimeException e) {
-        LOG.warn("{}: refresh failed, will retry: {}", COMPONENT, e.getMessage());
-      }
-    }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    return scheduler.scheduleWithFixedDelay(
+        () -> {
+          try {
+            refresh();
+          } catch (PublishException | RuntimeException e) {
+            LOG.warn("{}: refresh failed, will retry: {}", COMPONENT, e.getMessage());
+          }
+        },
+        0,
+        interval.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 }

@@ -31,10 +31,10 @@ import java.util.regex.Pattern;
 /**
  * Reads the cosign signatures stored next to an image in its OCI registry: the manifest tagged
  * {@code sha256-<hex>.sig} in the image's repository, whose layers are simple-signing payloads
- * carrying the signature in the {@code dev.cosignproject.cosign/signature} annotation. Each
- * becomes an {@link Attestation} (payload and signature, no key id), which the validator's
- * {@code sigstoreSignatureCheck} verifies with the keys its policy names, as for attestations.
- * The registry protocol is Jib's {@link RegistryClient}; nothing here speaks HTTP itself.
+ * carrying the signature in the {@code dev.cosignproject.cosign/signature} annotation. Each becomes
+ * an {@link Attestation} (payload and signature, no key id), which the validator's {@code
+ * sigstoreSignatureCheck} verifies with the keys its policy names, as for attestations. The
+ * registry protocol is Jib's {@link RegistryClient}; nothing here speaks HTTP itself.
  *
  * <p>Not verified here: that is the validator's job (with the policy's keys). Checked here: every
  * payload's bytes match the layer digest the signature manifest names.
@@ -43,8 +43,10 @@ public final class CosignSignatures {
 
   /** The annotation cosign writes the base64 signature into. */
   public static final String SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
+
   /** The note name of the attestations made from cosign signatures. */
   public static final String NOTE = "cosign";
+
   private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
   private static final int MAX_PAYLOAD_BYTES = 1024 * 1024;
   private static final int MAX_LAYERS = 100;
@@ -70,12 +72,16 @@ public final class CosignSignatures {
    * @param plainHttp the registries (host[:port]) that may be reached over plain HTTP when HTTPS
    *     fails (test registries); all others only over verified HTTPS
    */
-  public CosignSignatures(Function<String, Optional<Credential>> credentials, Predicate<String> plainHttp) {
+  public CosignSignatures(
+      Function<String, Optional<Credential>> credentials, Predicate<String> plainHttp) {
     this.credentials = Objects.requireNonNull(credentials, "credentials");
     this.plainHttp = Objects.requireNonNull(plainHttp, "plainHttp");
   }
 
-  /** Credentials from a docker config file ({@code auths}, credential helpers), as {@code docker login} writes it. */
+  /**
+   * Credentials from a docker config file ({@code auths}, credential helpers), as {@code docker
+   * login} writes it.
+   */
   public static Function<String, Optional<Credential>> dockerConfig(Path file) {
     return registry -> {
       try {
@@ -94,12 +100,16 @@ public final class CosignSignatures {
    */
   public static Function<String, Optional<Credential>> google(GrafeasPoller.Tokens tokens) {
     return registry -> {
-      if (!(registry.endsWith("-docker.pkg.dev") || registry.equals("gcr.io") || registry.endsWith(".gcr.io"))) {
+      if (!(registry.endsWith("-docker.pkg.dev")
+          || registry.equals("gcr.io")
+          || registry.endsWith(".gcr.io"))) {
         return Optional.empty();
       }
       try {
         String token = tokens.accessToken();
-        return token == null ? Optional.empty() : Optional.of(Credential.from("oauth2accesstoken", token));
+        return token == null
+            ? Optional.empty()
+            : Optional.of(Credential.from("oauth2accesstoken", token));
       } catch (IOException e) {
         return Optional.empty();
       }
@@ -112,8 +122,8 @@ public final class CosignSignatures {
   }
 
   /** {@code first}'s credential, or else {@code second}'s. */
-  public static Function<String, Optional<Credential>> either(Function<String, Optional<Credential>> first,
-      Function<String, Optional<Credential>> second) {
+  public static Function<String, Optional<Credential>> either(
+      Function<String, Optional<Credential>> first, Function<String, Optional<Credential>> second) {
     return registry -> first.apply(registry).or(() -> second.apply(registry));
   }
 
@@ -130,12 +140,14 @@ public final class CosignSignatures {
       throw new IllegalArgumentException("not host/repository: " + repository);
     }
     String registry = repository.substring(0, slash);
-    String server = registry.equals("docker.io") ? "registry-1.docker.io" : registry; // Docker Hub's API host
+    String server =
+        registry.equals("docker.io") ? "registry-1.docker.io" : registry; // Docker Hub's API host
     String path = repository.substring(slash + 1);
     String tag = digest.replace(':', '-') + ".sig";
     FailoverHttpClient http = new FailoverHttpClient(plainHttp.test(registry), false, event -> {});
     try {
-      RegistryClient.Factory factory = RegistryClient.factory(EventHandlers.NONE, server, path, http);
+      RegistryClient.Factory factory =
+          RegistryClient.factory(EventHandlers.NONE, server, path, http);
       credentials.apply(server).ifPresent(factory::setCredential);
       RegistryClient client = factory.setUserAgent("vigil").newRegistryClient();
       client.doPullBearerAuth();
@@ -159,23 +171,34 @@ public final class CosignSignatures {
           continue;
         }
         if (layer.getSize() > MAX_PAYLOAD_BYTES) {
-          skipped.add(tag + " layer " + i + ": payload of " + layer.getSize() + " bytes is too large");
+          skipped.add(
+              tag + " layer " + i + ": payload of " + layer.getSize() + " bytes is too large");
           continue;
         }
-        byte[] payload = Blobs.writeToByteArray(client.pullBlob(layer.getDigest(), size -> {}, read -> {}));
+        byte[] payload =
+            Blobs.writeToByteArray(client.pullBlob(layer.getDigest(), size -> {}, read -> {}));
         if (!sha256(payload).equals(layer.getDigest().toString())) {
-          skipped.add(tag + " layer " + i + ": payload does not match its digest " + layer.getDigest());
+          skipped.add(
+              tag + " layer " + i + ": payload does not match its digest " + layer.getDigest());
           continue;
         }
-        out.add(new Attestation(occurrence(repository, digest, layer.getDigest(), signature), NOTE,
-            "https://" + repository + "@" + digest, digest, Base64.getEncoder().encodeToString(payload),
-            List.of(new Attestation.Signature("", signature)), null, null));
+        out.add(
+            new Attestation(
+                occurrence(repository, digest, layer.getDigest(), signature),
+                NOTE,
+                "https://" + repository + "@" + digest,
+                digest,
+                Base64.getEncoder().encodeToString(payload),
+                List.of(new Attestation.Signature("", signature)),
+                null,
+                null));
       }
       return new Found(out, skipped);
     } catch (RegistryUnauthorizedException e) {
       return new Unreachable(registry + " refused access to " + path + ": " + e.getMessage());
     } catch (IOException | RegistryException | RuntimeException e) {
-      return new Unreachable(registry + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
+      return new Unreachable(
+          registry + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
     } finally {
       try {
         http.shutDown();
@@ -186,17 +209,25 @@ public final class CosignSignatures {
   }
 
   /**
-   * The occurrence name of one signature: where it was read, and a short hash of the signature
-   * (one payload can carry several signatures, by several keys).
+   * The occurrence name of one signature: where it was read, and a short hash of the signature (one
+   * payload can carry several signatures, by several keys).
    */
-  static String occurrence(String repository, String digest, DescriptorDigest layer, String signature) {
-    return "cosign:" + repository + ":" + digest.replace(':', '-') + ".sig/" + layer + "/"
+  static String occurrence(
+      String repository, String digest, DescriptorDigest layer, String signature) {
+    return "cosign:"
+        + repository
+        + ":"
+        + digest.replace(':', '-')
+        + ".sig/"
+        + layer
+        + "/"
         + sha256(signature.getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(7, 23);
   }
 
   private static String sha256(byte[] bytes) {
     try {
-      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+      return "sha256:"
+          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -27,8 +27,10 @@ import java.util.UUID;
 public final class Contributions {
 
   private final Topic<?> topic;
+
   /** origin → key → the record last published for it, or null when known only from the topic. */
   private Map<String, Map<String, Outgoing<?>>> byOrigin = new HashMap<>();
+
   /** key → the origin whose record was published last. */
   private Map<String, String> owner = new HashMap<>();
 
@@ -41,10 +43,11 @@ public final class Contributions {
    * its latest record ({@link TopicIndex}); the values stay unknown until the origin is read again.
    */
   public void restore(Map<String, String> keyOrigins) {
-    keyOrigins.forEach((key, origin) -> {
-      byOrigin.computeIfAbsent(origin, o -> new HashMap<>()).put(key, null);
-      owner.put(key, origin);
-    });
+    keyOrigins.forEach(
+        (key, origin) -> {
+          byOrigin.computeIfAbsent(origin, o -> new HashMap<>()).put(key, null);
+          owner.put(key, origin);
+        });
   }
 
   /** The origins that contribute at least one key. */
@@ -57,7 +60,9 @@ public final class Contributions {
     return Collections.unmodifiableSet(byOrigin.getOrDefault(origin, Map.of()).keySet());
   }
 
-  /** The records and tombstones that replace the contributions of the origins in {@code updates}. */
+  /**
+   * The records and tombstones that replace the contributions of the origins in {@code updates}.
+   */
   public Plan plan(Map<String, List<? extends Outgoing<?>>> updates, Instant now) {
     return plan(updates, now, false);
   }
@@ -70,17 +75,20 @@ public final class Contributions {
     return plan(Map.of(origin, records), now, true);
   }
 
-  private Plan plan(Map<String, List<? extends Outgoing<?>>> updates, Instant now, boolean additive) {
+  private Plan plan(
+      Map<String, List<? extends Outgoing<?>>> updates, Instant now, boolean additive) {
     Map<String, Map<String, Outgoing<?>>> nextBy = new HashMap<>(byOrigin);
     Map<String, String> nextOwner = new HashMap<>(owner);
     List<Outgoing<?>> out = new ArrayList<>();
     int published = 0;
     for (Map.Entry<String, List<? extends Outgoing<?>>> u : updates.entrySet()) {
-      Map<String, Outgoing<?>> kept = additive ? byOrigin.getOrDefault(u.getKey(), Map.of()) : Map.of();
+      Map<String, Outgoing<?>> kept =
+          additive ? byOrigin.getOrDefault(u.getKey(), Map.of()) : Map.of();
       Map<String, Outgoing<?>> records = new LinkedHashMap<>();
       for (Outgoing<?> r : u.getValue()) {
         if (r.topic() != topic) {
-          throw new IllegalArgumentException(r.topic().name() + " record given to the index of " + topic.name());
+          throw new IllegalArgumentException(
+              r.topic().name() + " record given to the index of " + topic.name());
         }
         records.put(r.key(), r.from(u.getKey()));
       }
@@ -128,8 +136,13 @@ public final class Contributions {
 
   private static Map<String, List<String>> originsByKey(Map<String, Map<String, Outgoing<?>>> by) {
     Map<String, List<String>> m = new HashMap<>();
-    by.entrySet().stream().sorted(Map.Entry.comparingByKey())
-        .forEach(e -> e.getValue().keySet().forEach(k -> m.computeIfAbsent(k, x -> new ArrayList<>()).add(e.getKey())));
+    by.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(
+            e ->
+                e.getValue()
+                    .keySet()
+                    .forEach(k -> m.computeIfAbsent(k, x -> new ArrayList<>()).add(e.getKey())));
     return m;
   }
 
@@ -141,8 +154,12 @@ public final class Contributions {
     private final Map<String, Map<String, Outgoing<?>>> nextBy;
     private final Map<String, String> nextOwner;
 
-    private Plan(List<Outgoing<?>> records, int published, int revoked,
-        Map<String, Map<String, Outgoing<?>>> nextBy, Map<String, String> nextOwner) {
+    private Plan(
+        List<Outgoing<?>> records,
+        int published,
+        int revoked,
+        Map<String, Map<String, Outgoing<?>>> nextBy,
+        Map<String, String> nextOwner) {
       this.records = List.copyOf(records);
       this.published = published;
       this.revoked = revoked;

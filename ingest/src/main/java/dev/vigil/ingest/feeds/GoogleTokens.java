@@ -66,15 +66,22 @@ public final class GoogleTokens implements GrafeasPoller.Tokens {
       return fromFile(Path.of(file), http, clock);
     }
     String config = System.getenv("CLOUDSDK_CONFIG");
-    Path gcloud = config != null ? Path.of(config) : System.getenv("APPDATA") != null
-        ? Path.of(System.getenv("APPDATA"), "gcloud") : Path.of(System.getProperty("user.home"), ".config", "gcloud");
+    Path gcloud =
+        config != null
+            ? Path.of(config)
+            : System.getenv("APPDATA") != null
+                ? Path.of(System.getenv("APPDATA"), "gcloud")
+                : Path.of(System.getProperty("user.home"), ".config", "gcloud");
     Path adc = gcloud.resolve("application_default_credentials.json");
     if (Files.isRegularFile(adc)) {
       return fromFile(adc, http, clock);
     }
     String host = System.getenv("GCE_METADATA_HOST");
-    return metadataServer(URI.create("http://" + (host == null || host.isBlank() ? "metadata.google.internal" : host)),
-        http, clock);
+    return metadataServer(
+        URI.create(
+            "http://" + (host == null || host.isBlank() ? "metadata.google.internal" : host)),
+        http,
+        clock);
   }
 
   /** A service-account key or {@code authorized_user} JSON file. */
@@ -92,29 +99,72 @@ public final class GoogleTokens implements GrafeasPoller.Tokens {
         String email = required(json, "client_email", file);
         PrivateKey key = privateKey(required(json, "private_key", file), file);
         String keyId = json.path("private_key_id").asText(null);
-        yield new GoogleTokens(http, clock, (h, now) -> exchange(h, tokenUri, Map.of(
-            "grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer",
-            "assertion", jwt(email, keyId, key, tokenUri, now)), now), "service account " + email);
+        yield new GoogleTokens(
+            http,
+            clock,
+            (h, now) ->
+                exchange(
+                    h,
+                    tokenUri,
+                    Map.of(
+                        "grant_type",
+                        "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                        "assertion",
+                        jwt(email, keyId, key, tokenUri, now)),
+                    now),
+            "service account " + email);
       }
       case "authorized_user" -> {
         String clientId = required(json, "client_id", file);
         String secret = required(json, "client_secret", file);
         String refresh = required(json, "refresh_token", file);
-        yield new GoogleTokens(http, clock, (h, now) -> exchange(h, tokenUri, Map.of(
-            "grant_type", "refresh_token", "client_id", clientId, "client_secret", secret, "refresh_token", refresh),
-            now), "authorized user of " + file);
+        yield new GoogleTokens(
+            http,
+            clock,
+            (h, now) ->
+                exchange(
+                    h,
+                    tokenUri,
+                    Map.of(
+                        "grant_type",
+                        "refresh_token",
+                        "client_id",
+                        clientId,
+                        "client_secret",
+                        secret,
+                        "refresh_token",
+                        refresh),
+                    now),
+            "authorized user of " + file);
       }
-      default -> throw new IOException("Google credentials " + file + ": type '" + type
-          + "' is not supported (service_account or authorized_user)");
+      default ->
+          throw new IOException(
+              "Google credentials "
+                  + file
+                  + ": type '"
+                  + type
+                  + "' is not supported (service_account or authorized_user)");
     };
   }
 
   /** The metadata server's token for the instance's (or the Workload Identity) service account. */
   public static GoogleTokens metadataServer(URI root, HttpClient http, Clock clock) {
     URI uri = root.resolve("/computeMetadata/v1/instance/service-accounts/default/token");
-    return new GoogleTokens(http, clock, (h, now) -> token(send(h, HttpRequest.newBuilder(uri)
-        .header("Metadata-Flavor", "Google").timeout(Duration.ofSeconds(10)).GET().build(), "the metadata server"),
-        now), "metadata server " + root.getHost());
+    return new GoogleTokens(
+        http,
+        clock,
+        (h, now) ->
+            token(
+                send(
+                    h,
+                    HttpRequest.newBuilder(uri)
+                        .header("Metadata-Flavor", "Google")
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
+                    "the metadata server"),
+                now),
+        "metadata server " + root.getHost());
   }
 
   @Override
@@ -131,18 +181,30 @@ public final class GoogleTokens implements GrafeasPoller.Tokens {
     return "GoogleTokens[" + description + "]";
   }
 
-  private static Token exchange(HttpClient http, String tokenUri, Map<String, String> form, Instant now)
-      throws IOException {
-    String body = form.entrySet().stream()
-        .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(),
-            StandardCharsets.UTF_8))
-        .collect(Collectors.joining("&"));
-    return token(send(http, HttpRequest.newBuilder(URI.create(tokenUri))
-        .header("Content-Type", "application/x-www-form-urlencoded").timeout(Duration.ofSeconds(30))
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), tokenUri), now);
+  private static Token exchange(
+      HttpClient http, String tokenUri, Map<String, String> form, Instant now) throws IOException {
+    String body =
+        form.entrySet().stream()
+            .map(
+                e ->
+                    URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)
+                        + "="
+                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+            .collect(Collectors.joining("&"));
+    return token(
+        send(
+            http,
+            HttpRequest.newBuilder(URI.create(tokenUri))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            tokenUri),
+        now);
   }
 
-  private static JsonNode send(HttpClient http, HttpRequest request, String what) throws IOException {
+  private static JsonNode send(HttpClient http, HttpRequest request, String what)
+      throws IOException {
     HttpResponse<byte[]> r;
     try {
       r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
@@ -157,18 +219,27 @@ public final class GoogleTokens implements GrafeasPoller.Tokens {
       json = null;
     }
     if (r.statusCode() != 200 || json == null || !json.hasNonNull("access_token")) {
-      String why = json == null ? "" : json.path("error_description").asText(json.path("error").asText(""));
-      throw new IOException(what + " gave no access token: HTTP " + r.statusCode() + (why.isEmpty() ? "" : " " + why));
+      String why =
+          json == null ? "" : json.path("error_description").asText(json.path("error").asText(""));
+      throw new IOException(
+          what
+              + " gave no access token: HTTP "
+              + r.statusCode()
+              + (why.isEmpty() ? "" : " " + why));
     }
     return json;
   }
 
   private static Token token(JsonNode json, Instant now) {
-    return new Token(json.get("access_token").asText(), now.plusSeconds(json.path("expires_in").asLong(3600)));
+    return new Token(
+        json.get("access_token").asText(), now.plusSeconds(json.path("expires_in").asLong(3600)));
   }
 
-  /** A signed JWT asking for a cloud-platform token (RFC 7523), as Google's token endpoint expects. */
-  static String jwt(String email, String keyId, PrivateKey key, String audience, Instant now) throws IOException {
+  /**
+   * A signed JWT asking for a cloud-platform token (RFC 7523), as Google's token endpoint expects.
+   */
+  static String jwt(String email, String keyId, PrivateKey key, String audience, Instant now)
+      throws IOException {
     Map<String, Object> header = new LinkedHashMap<>();
     header.put("alg", "RS256");
     header.put("typ", "JWT");
@@ -182,7 +253,8 @@ public final class GoogleTokens implements GrafeasPoller.Tokens {
     claims.put("iat", now.getEpochSecond());
     claims.put("exp", now.getEpochSecond() + 3600);
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    String signingInput = b64.encodeToString(Json.write(header)) + "." + b64.encodeToString(Json.write(claims));
+    String signingInput =
+        b64.encodeToString(Json.write(header)) + "." + b64.encodeToString(Json.write(claims));
     try {
       Signature s = Signature.getInstance("SHA256withRSA");
       s.initSign(key);
@@ -194,10 +266,13 @@ public final class GoogleTokens implements GrafeasPoller.Tokens {
   }
 
   private static PrivateKey privateKey(String pem, Path file) throws IOException {
-    String base64 = pem.replace("-----BEGIN PRIVATE KEY-----", "").replace("-----END PRIVATE KEY-----", "")
-        .replaceAll("\\s", "");
+    String base64 =
+        pem.replace("-----BEGIN PRIVATE KEY-----", "")
+            .replace("-----END PRIVATE KEY-----", "")
+            .replaceAll("\\s", "");
     try {
-      return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
+      return KeyFactory.getInstance("RSA")
+          .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       throw new IOException("Google credentials " + file + ": private_key is not a PKCS#8 RSA key");
     }

@@ -39,25 +39,31 @@ import org.slf4j.LoggerFactory;
  * occurrence missing from a complete listing is revoked with a tombstone.
  *
  * <p>Only a complete listing revokes. A 429, a 5xx or a network error is retried with exponential
- * backoff; when the retries run out, or another error status comes back, the poll publishes
- * nothing and the next poll starts again. An occurrence that cannot be read is dead-lettered, and
- * that listing publishes what it could read but revokes nothing.
+ * backoff; when the retries run out, or another error status comes back, the poll publishes nothing
+ * and the next poll starts again. An occurrence that cannot be read is dead-lettered, and that
+ * listing publishes what it could read but revokes nothing.
  */
 public final class GrafeasPoller {
 
   private static final Logger LOG = LoggerFactory.getLogger(GrafeasPoller.class);
   private static final String COMPONENT = "ingest.grafeas";
-  private static final Pattern PROJECT = Pattern.compile("[a-z][a-z0-9-]{4,28}[a-z0-9]|[a-z0-9.:-]{1,100}");
+  private static final Pattern PROJECT =
+      Pattern.compile("[a-z][a-z0-9-]{4,28}[a-z0-9]|[a-z0-9.:-]{1,100}");
   private static final Set<Integer> RETRIED = Set.of(408, 429, 500, 502, 503, 504);
   static final int PAGE_SIZE = 500;
 
-  /** Where the API's access tokens come from ({@link GoogleTokens}); {@code null} means anonymous. */
+  /**
+   * Where the API's access tokens come from ({@link GoogleTokens}); {@code null} means anonymous.
+   */
   @FunctionalInterface
   public interface Tokens {
     String accessToken() throws IOException;
   }
 
-  /** Retries of one request: how many attempts, and the first wait (doubled each time, at most 30 s). */
+  /**
+   * Retries of one request: how many attempts, and the first wait (doubled each time, at most 30
+   * s).
+   */
   public record Retry(int attempts, Duration firstBackoff) {
     public static final Retry STANDARD = new Retry(5, Duration.ofSeconds(1));
 
@@ -69,7 +75,8 @@ public final class GrafeasPoller {
   }
 
   /** What one poll did. */
-  public record Summary(boolean complete, int pages, int occurrences, int published, int revoked, int unreadable) {}
+  public record Summary(
+      boolean complete, int pages, int occurrences, int published, int revoked, int unreadable) {}
 
   private final URI endpoint;
   private final String project;
@@ -81,15 +88,26 @@ public final class GrafeasPoller {
   private final IngestMetrics metrics;
   private final Clock clock;
   private final Contributions contributions = new Contributions(Topics.ATTESTATIONS);
-  /** occurrence key → the JSON last published for it, so an unchanged occurrence is not published again. */
+
+  /**
+   * occurrence key → the JSON last published for it, so an unchanged occurrence is not published
+   * again.
+   */
   private Map<String, String> publishedJson = new HashMap<>();
 
   /**
    * @param endpoint the API root, {@code https://containeranalysis.googleapis.com} for Google
    * @param project the project holding the occurrences
    */
-  public GrafeasPoller(URI endpoint, String project, Tokens tokens, HttpClient http, Retry retry,
-      RecordPublisher publisher, IngestMetrics metrics, Clock clock) {
+  public GrafeasPoller(
+      URI endpoint,
+      String project,
+      Tokens tokens,
+      HttpClient http,
+      Retry retry,
+      RecordPublisher publisher,
+      IngestMetrics metrics,
+      Clock clock) {
     this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
     this.project = Objects.requireNonNull(project, "project");
     if (!PROJECT.matcher(project).matches()) {
@@ -109,14 +127,17 @@ public final class GrafeasPoller {
     return origin;
   }
 
-  /** Takes over the keys this project contributed before a restart ({@link TopicIndex#liveKeys}). */
+  /**
+   * Takes over the keys this project contributed before a restart ({@link TopicIndex#liveKeys}).
+   */
   public synchronized GrafeasPoller restore(Map<String, String> liveKeys) {
     Map<String, String> mine = new HashMap<>();
-    liveKeys.forEach((key, o) -> {
-      if (origin.equals(o)) {
-        mine.put(key, o);
-      }
-    });
+    liveKeys.forEach(
+        (key, o) -> {
+          if (origin.equals(o)) {
+            mine.put(key, o);
+          }
+        });
     contributions.restore(mine);
     return this;
   }
@@ -147,18 +168,30 @@ public final class GrafeasPoller {
       }
       try {
         Attestation a = Attestations.attestation(o);
-        records.add(new Outgoing<>(Topics.ATTESTATIONS, a.key(), a, a.occurrence(),
-            a.createTime() != null ? a.createTime() : clock.instant()));
+        records.add(
+            new Outgoing<>(
+                Topics.ATTESTATIONS,
+                a.key(),
+                a,
+                a.occurrence(),
+                a.createTime() != null ? a.createTime() : clock.instant()));
         json.put(a.key(), o.toString());
       } catch (IllegalArgumentException e) {
         LOG.warn("{}: occurrence of {} not published: {}", COMPONENT, project, e.getMessage());
-        deadLetters.add(DeadLetters.of(COMPONENT, origin, Json.write(o), "UnreadableOccurrence", e.getMessage(),
-            clock.instant()));
+        deadLetters.add(
+            DeadLetters.of(
+                COMPONENT,
+                origin,
+                Json.write(o),
+                "UnreadableOccurrence",
+                e.getMessage(),
+                clock.instant()));
       }
     }
-    Contributions.Plan plan = deadLetters.isEmpty()
-        ? contributions.plan(Map.of(origin, records), clock.instant())
-        : contributions.planAdditions(origin, records, clock.instant());
+    Contributions.Plan plan =
+        deadLetters.isEmpty()
+            ? contributions.plan(Map.of(origin, records), clock.instant())
+            : contributions.planAdditions(origin, records, clock.instant());
     // Publish only what changed: the plan holds every occurrence of the listing.
     List<Outgoing<?>> out = new ArrayList<>();
     int published = 0;
@@ -182,36 +215,54 @@ public final class GrafeasPoller {
       metrics.revoked(Topics.ATTESTATIONS.name(), plan.revoked());
       LOG.info("{}: revoked {} occurrences no longer in {}", COMPONENT, plan.revoked(), project);
     }
-    return new Summary(true, pages, occurrences.size(), published, plan.revoked(), deadLetters.size());
+    return new Summary(
+        true, pages, occurrences.size(), published, plan.revoked(), deadLetters.size());
   }
 
   /** Polls now and then every {@code interval}. */
   public ScheduledFuture<?> watch(ScheduledExecutorService scheduler, Duration interval) {
-    return scheduler.scheduleWithFixedDelay(() -> {
-      try {
-        poll();
-      } catch (ListingException | PublishException | RuntimeException e) {
-        LOG.warn("{}: poll of {} failed, nothing revoked, will retry: {}", COMPONENT, project, e.getMessage());
-      }
-    }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    return scheduler.scheduleWithFixedDelay(
+        () -> {
+          try {
+            poll();
+          } catch (ListingException | PublishException | RuntimeException e) {
+            LOG.warn(
+                "{}: poll of {} failed, nothing revoked, will retry: {}",
+                COMPONENT,
+                project,
+                e.getMessage());
+          }
+        },
+        0,
+        interval.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   private JsonNode fetch(String pageToken) throws ListingException {
-    String query = "filter=" + enc("kind=\"ATTESTATION\"") + "&pageSize=" + PAGE_SIZE
-        + (pageToken == null ? "" : "&pageToken=" + enc(pageToken));
+    String query =
+        "filter="
+            + enc("kind=\"ATTESTATION\"")
+            + "&pageSize="
+            + PAGE_SIZE
+            + (pageToken == null ? "" : "&pageToken=" + enc(pageToken));
     URI uri = endpoint.resolve("/v1/projects/" + project + "/occurrences?" + query);
     Duration backoff = retry.firstBackoff();
     String last = null;
     for (int attempt = 1; attempt <= retry.attempts(); attempt++) {
       if (attempt > 1) {
         sleep(backoff);
-        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30)
-            : backoff.multipliedBy(2);
+        backoff =
+            backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0
+                ? Duration.ofSeconds(30)
+                : backoff.multipliedBy(2);
       }
       HttpResponse<InputStream> response;
       try {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-            .header("Accept", "application/json").GET();
+        HttpRequest.Builder request =
+            HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json")
+                .GET();
         String token = tokens.accessToken();
         if (token != null) {
           request.header("Authorization", "Bearer " + token);
@@ -219,7 +270,13 @@ public final class GrafeasPoller {
         response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
       } catch (IOException e) {
         last = e.toString();
-        LOG.warn("{}: listing {} (attempt {} of {}): {}", COMPONENT, project, attempt, retry.attempts(), last);
+        LOG.warn(
+            "{}: listing {} (attempt {} of {}): {}",
+            COMPONENT,
+            project,
+            attempt,
+            retry.attempts(),
+            last);
         continue;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -244,14 +301,21 @@ public final class GrafeasPoller {
           }
           return page;
         } catch (IOException e) {
-          throw fail("unreadable", "a page is not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+          throw fail(
+              "unreadable", "a page is not JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
       }
       last = "HTTP " + status + ": " + message(body);
       if (!RETRIED.contains(status)) {
         throw fail("http_" + status, last);
       }
-      LOG.warn("{}: listing {} (attempt {} of {}): {}", COMPONENT, project, attempt, retry.attempts(), last);
+      LOG.warn(
+          "{}: listing {} (attempt {} of {}): {}",
+          COMPONENT,
+          project,
+          attempt,
+          retry.attempts(),
+          last);
     }
     throw fail("unavailable", "gave up after " + retry.attempts() + " attempts: " + last);
   }

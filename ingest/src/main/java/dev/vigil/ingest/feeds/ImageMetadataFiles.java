@@ -24,7 +24,8 @@ public final class ImageMetadataFiles {
 
   /** Parses a document. @throws IllegalArgumentException naming the entry and the reason */
   public static List<Outgoing<?>> parse(byte[] content, Clock clock) {
-    List<JsonNode> items = JsonFileFeed.items(content, null, "expected an image metadata object or an array of them");
+    List<JsonNode> items =
+        JsonFileFeed.items(content, null, "expected an image metadata object or an array of them");
     List<Outgoing<?>> out = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       ImageMetadata m;
@@ -34,13 +35,18 @@ public final class ImageMetadataFiles {
         throw new IllegalArgumentException("entry " + i + ": " + e.getMessage());
       }
       if (!DIGEST.matcher(m.imageDigest()).matches()) {
-        throw new IllegalArgumentException("entry " + i + ": imageDigest must be sha256:<64 lower-case hex>");
+        throw new IllegalArgumentException(
+            "entry " + i + ": imageDigest must be sha256:<64 lower-case hex>");
       }
       String id = UUID.nameUUIDFromBytes(Json.write(m)).toString();
-      out.add(new Outgoing<>(Topics.IMAGE_METADATA, m.imageDigest(), m, id,
-          m.scannedAt() != null ? m.scannedAt() : clock.instant()));
+      out.add(
+          new Outgoing<>(
+              Topics.IMAGE_METADATA,
+              m.imageDigest(),
+              m,
+              id,
+              m.scannedAt() != null ? m.scannedAt() : clock.instant()));
     }
     return out;
   }
-
 }

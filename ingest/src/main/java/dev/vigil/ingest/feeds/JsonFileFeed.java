@@ -18,8 +18,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,31 +32,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes the records held in a JSON file, or in every {@code *.json} file under a directory,
- * and again whenever a file's content changes. A file that cannot be read goes to the dead-letter
- * topic with the reason; the other files are still published, and the unreadable file's earlier
- * records stay.
+ * Publishes the records held in a JSON file, or in every {@code *.json} file under a directory, and
+ * again whenever a file's content changes. A file that cannot be read goes to the dead-letter topic
+ * with the reason; the other files are still published, and the unreadable file's earlier records
+ * stay.
  *
  * <p>The feed revokes: it knows which keys each file contributed ({@link Contributions}), and
- * writes a tombstone for a key that no file holds any more: an entry removed from a file, or a
- * file deleted (a file counts as deleted once it is missing at two scans in a row, so an editor
- * that saves by renaming does not revoke for a moment). Every record carries the file it came
- * from in the {@value Outgoing#ORIGIN_HEADER} header; {@link #restore} rebuilds the index from the
- * topic at start, so files deleted while ingest was down are revoked too.
+ * writes a tombstone for a key that no file holds any more: an entry removed from a file, or a file
+ * deleted (a file counts as deleted once it is missing at two scans in a row, so an editor that
+ * saves by renaming does not revoke for a moment). Every record carries the file it came from in
+ * the {@value Outgoing#ORIGIN_HEADER} header; {@link #restore} rebuilds the index from the topic at
+ * start, so files deleted while ingest was down are revoked too.
  */
 public final class JsonFileFeed {
 
   private static final Logger LOG = LoggerFactory.getLogger(JsonFileFeed.class);
   private static final String FILE = "file:";
 
-  /** Turns one file's bytes into records; throws {@link IllegalArgumentException} with the reason. */
+  /**
+   * Turns one file's bytes into records; throws {@link IllegalArgumentException} with the reason.
+   */
   @FunctionalInterface
   public interface Parser {
     List<Outgoing<?>> parse(byte[] content, Clock clock);
   }
 
-  /** What one scan did: records counts values and dead letters published, revoked the tombstones. */
-  public record Summary(int files, int changedFiles, int records, int unreadableFiles, int revoked) {}
+  /**
+   * What one scan did: records counts values and dead letters published, revoked the tombstones.
+   */
+  public record Summary(
+      int files, int changedFiles, int records, int unreadableFiles, int revoked) {}
 
   private final String component;
   private final Path root;
@@ -66,13 +71,21 @@ public final class JsonFileFeed {
   private final IngestMetrics metrics;
   private final Clock clock;
   private final Contributions contributions;
+
   /** file → sha-256 of the content last published (or dead-lettered). */
   private final Map<Path, String> published = new HashMap<>();
+
   /** origins known to contribute whose file was missing at the last scan. */
   private final Set<String> missing = new HashSet<>();
 
-  public JsonFileFeed(String component, Path root, Topic<?> topic, Parser parser, RecordPublisher publisher,
-      IngestMetrics metrics, Clock clock) {
+  public JsonFileFeed(
+      String component,
+      Path root,
+      Topic<?> topic,
+      Parser parser,
+      RecordPublisher publisher,
+      IngestMetrics metrics,
+      Clock clock) {
     this.component = Objects.requireNonNull(component, "component");
     this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
     this.topic = Objects.requireNonNull(topic, "topic");
@@ -84,15 +97,29 @@ public final class JsonFileFeed {
   }
 
   /** Attestations from Grafeas occurrence JSON ({@link Attestations}). */
-  public static JsonFileFeed attestations(Path root, RecordPublisher publisher, IngestMetrics metrics, Clock clock) {
-    return new JsonFileFeed("ingest.attestations", root, Topics.ATTESTATIONS, Attestations::parse, publisher,
-        metrics, clock);
+  public static JsonFileFeed attestations(
+      Path root, RecordPublisher publisher, IngestMetrics metrics, Clock clock) {
+    return new JsonFileFeed(
+        "ingest.attestations",
+        root,
+        Topics.ATTESTATIONS,
+        Attestations::parse,
+        publisher,
+        metrics,
+        clock);
   }
 
   /** Image metadata ({@link ImageMetadataFiles}). */
-  public static JsonFileFeed imageMetadata(Path root, RecordPublisher publisher, IngestMetrics metrics, Clock clock) {
-    return new JsonFileFeed("ingest.image-metadata", root, Topics.IMAGE_METADATA, ImageMetadataFiles::parse,
-        publisher, metrics, clock);
+  public static JsonFileFeed imageMetadata(
+      Path root, RecordPublisher publisher, IngestMetrics metrics, Clock clock) {
+    return new JsonFileFeed(
+        "ingest.image-metadata",
+        root,
+        Topics.IMAGE_METADATA,
+        ImageMetadataFiles::parse,
+        publisher,
+        metrics,
+        clock);
   }
 
   /** The topic this feed keeps. */
@@ -107,11 +134,12 @@ public final class JsonFileFeed {
    */
   public synchronized JsonFileFeed restore(Map<String, String> liveKeys) {
     Map<String, String> mine = new HashMap<>();
-    liveKeys.forEach((key, origin) -> {
-      if (origin != null && origin.startsWith(FILE) && owns(origin.substring(FILE.length()))) {
-        mine.put(key, origin);
-      }
-    });
+    liveKeys.forEach(
+        (key, origin) -> {
+          if (origin != null && origin.startsWith(FILE) && owns(origin.substring(FILE.length()))) {
+            mine.put(key, origin);
+          }
+        });
     contributions.restore(mine);
     return this;
   }
@@ -126,10 +154,11 @@ public final class JsonFileFeed {
   }
 
   /**
-   * Publishes the files that are new or changed since the last scan, and tombstones for the keys
-   * no file holds any more.
+   * Publishes the files that are new or changed since the last scan, and tombstones for the keys no
+   * file holds any more.
    *
-   * @throws PublishException when Kafka did not take the records; the scan is planned again next time
+   * @throws PublishException when Kafka did not take the records; the scan is planned again next
+   *     time
    */
   public synchronized Summary scan() throws IOException, PublishException {
     List<Path> files = files();
@@ -154,8 +183,14 @@ public final class JsonFileFeed {
         updates.put(FILE + f, parser.parse(content, clock));
       } catch (IllegalArgumentException e) {
         unreadable++;
-        LOG.debug("{}: {} not published, its earlier records stay: {}", component, f, e.getMessage()); // the dead letter logs one line
-        deadLetters.add(DeadLetters.of(component, FILE + f, content, "UnreadableFile", e.getMessage(), clock.instant()));
+        LOG.debug(
+            "{}: {} not published, its earlier records stay: {}",
+            component,
+            f,
+            e.getMessage()); // the dead letter logs one line
+        deadLetters.add(
+            DeadLetters.of(
+                component, FILE + f, content, "UnreadableFile", e.getMessage(), clock.instant()));
       }
     }
     Set<String> present = new HashSet<>();
@@ -165,7 +200,10 @@ public final class JsonFileFeed {
       if (!present.contains(origin)) {
         if (missing.contains(origin)) {
           updates.put(origin, List.of());
-          LOG.info("{}: {} is gone; withdrawing its {} records", component, origin.substring(FILE.length()),
+          LOG.info(
+              "{}: {} is gone; withdrawing its {} records",
+              component,
+              origin.substring(FILE.length()),
               contributions.keys(origin).size());
         } else {
           missingNow.add(origin);
@@ -188,21 +226,32 @@ public final class JsonFileFeed {
       metrics.revoked(topic.name(), plan.revoked());
       LOG.info("{}: revoked {} records no file holds any more", component, plan.revoked());
     }
-    return new Summary(files.size(), shas.size(), plan.published() + deadLetters.size(), unreadable, plan.revoked());
+    return new Summary(
+        files.size(),
+        shas.size(),
+        plan.published() + deadLetters.size(),
+        unreadable,
+        plan.revoked());
   }
 
   /** Scans now and then every {@code interval}. */
   public ScheduledFuture<?> watch(ScheduledExecutorService scheduler, Duration interval) {
-    return scheduler.scheduleWithFixedDelay(() -> {
-      try {
-        scan();
-      } catch (IOException | PublishException | RuntimeException e) {
-        LOG.warn("{}: scan of {} failed, will retry: {}", component, root, e.toString());
-      }
-    }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    return scheduler.scheduleWithFixedDelay(
+        () -> {
+          try {
+            scan();
+          } catch (IOException | PublishException | RuntimeException e) {
+            LOG.warn("{}: scan of {} failed, will retry: {}", component, root, e.toString());
+          }
+        },
+        0,
+        interval.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
-  /** The files now there; none when the root is missing (its records are withdrawn after two scans). */
+  /**
+   * The files now there; none when the root is missing (its records are withdrawn after two scans).
+   */
   private List<Path> files() throws IOException {
     if (Files.isRegularFile(root)) {
       return List.of(root);
@@ -213,9 +262,12 @@ public final class JsonFileFeed {
     }
     List<Path> out = new ArrayList<>();
     try (Stream<Path> s = Files.walk(root, 8)) {
-      s.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().endsWith(".json"))
-          .filter(p -> !p.getFileName().toString().startsWith(".")).map(p -> p.toAbsolutePath().normalize())
-          .sorted().forEach(out::add);
+      s.filter(Files::isRegularFile)
+          .filter(p -> p.getFileName().toString().endsWith(".json"))
+          .filter(p -> !p.getFileName().toString().startsWith("."))
+          .map(p -> p.toAbsolutePath().normalize())
+          .sorted()
+          .forEach(out::add);
     }
     return out;
   }
@@ -231,7 +283,8 @@ public final class JsonFileFeed {
     try {
       root = Json.mapper().readTree(content);
     } catch (IOException e) {
-      throw new IllegalArgumentException("not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+      throw new IllegalArgumentException(
+          "not JSON: " + e.getMessage().lines().findFirst().orElse(""));
     }
     List<JsonNode> items = new ArrayList<>();
     if (root != null && root.isArray()) {

@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * Publishes a policy file to the compacted {@code vigil.policies} topic whenever its content
  * changes and the new content validates. Each accepted revision gets the next version. A revision
  * that does not validate is rejected (logged with every problem, counted) and the last good one
- * stays on the topic. Works with ConfigMap-mounted files too: it compares content, not
- * modification times.
+ * stays on the topic. Works with ConfigMap-mounted files too: it compares content, not modification
+ * times.
  *
  * <p>An attestor or platform-policy file that is deleted (missing at two checks in a row) is
  * withdrawn: a tombstone for its key. A deleted Binary Authorization policy file is not: the last
@@ -123,21 +123,40 @@ public final class PolicyFilePublisher {
       lastSeenSha = sha;
       return new Unchanged();
     }
-    PolicyDocument doc = PolicyDocument.of(scope, kind, name, version + 1, format(file, content), content,
-        "file:" + file, clock.instant());
+    PolicyDocument doc =
+        PolicyDocument.of(
+            scope,
+            kind,
+            name,
+            version + 1,
+            format(file, content),
+            content,
+            "file:" + file,
+            clock.instant());
     try {
       validator.validate(doc);
     } catch (InvalidPolicyException e) {
       lastSeenSha = sha; // do not log the same rejection on every check
       metrics.policyRejected(kind.name());
-      LOG.error("policy {}: {} rejected, version {} stays: {}", key(), file, version, e.getMessage());
+      LOG.error(
+          "policy {}: {} rejected, version {} stays: {}", key(), file, version, e.getMessage());
       return new Rejected(e);
     }
     try {
-      publisher.publishAll(List.of(new Outgoing<>(Topics.POLICIES, doc.key(), doc, doc.key() + "@" + doc.version(),
-          doc.publishedAt())));
+      publisher.publishAll(
+          List.of(
+              new Outgoing<>(
+                  Topics.POLICIES,
+                  doc.key(),
+                  doc,
+                  doc.key() + "@" + doc.version(),
+                  doc.publishedAt())));
     } catch (PublishException e) {
-      LOG.warn("policy {}: version {} not published, will retry: {}", key(), doc.version(), e.getMessage());
+      LOG.warn(
+          "policy {}: version {} not published, will retry: {}",
+          key(),
+          doc.version(),
+          e.getMessage());
       return new Failed(e.getMessage());
     }
     version = doc.version();
@@ -157,8 +176,15 @@ public final class PolicyFilePublisher {
       return new Failed(file + " is missing");
     }
     try {
-      publisher.publishAll(List.of(new Outgoing<>(Topics.POLICIES, key(), null, key() + "@" + version + "/withdrawn",
-          clock.instant(), "file:" + file.toAbsolutePath().normalize())));
+      publisher.publishAll(
+          List.of(
+              new Outgoing<>(
+                  Topics.POLICIES,
+                  key(),
+                  null,
+                  key() + "@" + version + "/withdrawn",
+                  clock.instant(),
+                  "file:" + file.toAbsolutePath().normalize())));
     } catch (PublishException e) {
       LOG.warn("policy {}: withdrawal not published, will retry: {}", key(), e.getMessage());
       return new Failed(e.getMessage());
@@ -173,7 +199,8 @@ public final class PolicyFilePublisher {
 
   /** Checks now and then every {@code interval}, on {@code scheduler}. */
   public ScheduledFuture<?> watch(ScheduledExecutorService scheduler, Duration interval) {
-    return scheduler.scheduleWithFixedDelay(this::check, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    return scheduler.scheduleWithFixedDelay(
+        this::check, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /**

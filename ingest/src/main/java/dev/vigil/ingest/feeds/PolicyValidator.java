@@ -29,8 +29,9 @@ public interface PolicyValidator {
   /** Implementation of {@link #standard()}. */
   final class Standard {
 
-    private static final String ALLOW_ALL = "defaultAdmissionRule:\n  evaluationMode: ALWAYS_ALLOW\n"
-        + "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n";
+    private static final String ALLOW_ALL =
+        "defaultAdmissionRule:\n  evaluationMode: ALWAYS_ALLOW\n"
+            + "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n";
 
     private Standard() {}
 
@@ -51,8 +52,15 @@ public interface PolicyValidator {
     }
 
     private static PolicyDocument allowAll(PolicyDocument doc) {
-      return PolicyDocument.of(doc.scope(), PolicyDocument.Kind.BINAUTHZ_POLICY, "vigil/allow-all-for-validation",
-          1, PolicyDocument.Format.YAML, ALLOW_ALL, "ingest", Instant.EPOCH);
+      return PolicyDocument.of(
+          doc.scope(),
+          PolicyDocument.Kind.BINAUTHZ_POLICY,
+          "vigil/allow-all-for-validation",
+          1,
+          PolicyDocument.Format.YAML,
+          ALLOW_ALL,
+          "ingest",
+          Instant.EPOCH);
     }
   }
 }

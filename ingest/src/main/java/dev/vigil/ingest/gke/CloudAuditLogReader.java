@@ -43,12 +43,16 @@ public final class CloudAuditLogReader {
   private final int batchSize;
 
   /**
-   * @param defaultClusterId the cluster of entries whose resource labels do not name one, or
-   *     {@code null} to dead-letter them
+   * @param defaultClusterId the cluster of entries whose resource labels do not name one, or {@code
+   *     null} to dead-letter them
    * @param batchSize records published (and waited for) together
    */
   public CloudAuditLogReader(
-      RecordPublisher publisher, String defaultClusterId, IngestMetrics metrics, Clock clock, int batchSize) {
+      RecordPublisher publisher,
+      String defaultClusterId,
+      IngestMetrics metrics,
+      Clock clock,
+      int batchSize) {
     this.publisher = Objects.requireNonNull(publisher, "publisher");
     this.defaultClusterId = defaultClusterId;
     this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -84,8 +88,14 @@ public final class CloudAuditLogReader {
           flushIfFull(pending, c);
         }
       } catch (JsonProcessingException e) {
-        pending.add(DeadLetters.of(COMPONENT, source, new byte[0], "MalformedJson",
-            "reading stopped: " + e.getOriginalMessage(), clock.instant()));
+        pending.add(
+            DeadLetters.of(
+                COMPONENT,
+                source,
+                new byte[0],
+                "MalformedJson",
+                "reading stopped: " + e.getOriginalMessage(),
+                clock.instant()));
         c.deadLettered++;
       }
     } else if (first >= 0) {
@@ -99,7 +109,14 @@ public final class CloudAuditLogReader {
           entry = Json.mapper().readTree(line);
         } catch (JsonProcessingException e) {
           c.entries++;
-          pending.add(DeadLetters.of(COMPONENT, source, line, "MalformedJson", e.getOriginalMessage(), clock.instant()));
+          pending.add(
+              DeadLetters.of(
+                  COMPONENT,
+                  source,
+                  line,
+                  "MalformedJson",
+                  e.getOriginalMessage(),
+                  clock.instant()));
           c.deadLettered++;
           flushIfFull(pending, c);
           continue;
@@ -111,20 +128,31 @@ public final class CloudAuditLogReader {
     flush(pending, c);
     metrics.eventsReceived(SOURCE, c.entries);
     metrics.deadLettered(SOURCE, c.deadLettered);
-    return new Summary(c.entries, c.published, c.entries - c.publishedEntries - c.deadLettered, c.deadLettered);
+    return new Summary(
+        c.entries, c.published, c.entries - c.publishedEntries - c.deadLettered, c.deadLettered);
   }
 
-  private void take(JsonNode entry, String raw, String source, Counts c, List<Outgoing<?>> pending) {
+  private void take(
+      JsonNode entry, String raw, String source, Counts c, List<Outgoing<?>> pending) {
     c.entries++;
     try {
-      AdmissionEvent e = GkeAuditLogTranslator.translate(entry, defaultClusterId, OwnerLookup.NONE).orElse(null);
+      AdmissionEvent e =
+          GkeAuditLogTranslator.translate(entry, defaultClusterId, OwnerLookup.NONE).orElse(null);
       if (e != null) {
-        pending.add(new Outgoing<>(Topics.ADMISSION_EVENTS, e.key(), e, e.eventId(), e.requestReceivedAt()));
+        pending.add(
+            new Outgoing<>(
+                Topics.ADMISSION_EVENTS, e.key(), e, e.eventId(), e.requestReceivedAt()));
         c.publishedEntries++;
       }
     } catch (TranslationException ex) {
-      pending.add(DeadLetters.of(COMPONENT, source, raw != null ? raw : entry.toString(), "TranslationException",
-          ex.getMessage(), clock.instant()));
+      pending.add(
+          DeadLetters.of(
+              COMPONENT,
+              source,
+              raw != null ? raw : entry.toString(),
+              "TranslationException",
+              ex.getMessage(),
+              clock.instant()));
       c.deadLettered++;
     }
   }
@@ -145,7 +173,8 @@ public final class CloudAuditLogReader {
     int b;
     do {
       b = in.read();
-    } while (b == ' ' || b == '\n' || b == '\r' || b == '\t' || b == 0xEF || b == 0xBB || b == 0xBF);
+    } while (b == ' ' || b == '\n' || b == '\r' || b == '\t' || b == 0xEF || b == 0xBB
+        || b == 0xBF);
     if (b >= 0) {
       in.unread(b);
     }

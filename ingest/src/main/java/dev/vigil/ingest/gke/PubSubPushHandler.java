@@ -41,7 +41,8 @@ public final class PubSubPushHandler implements Function<byte[], HttpResponse> {
   private final Clock clock;
   private final ObjectMapper mapper = Json.mapper();
 
-  public PubSubPushHandler(RecordPublisher publisher, String defaultClusterId, IngestMetrics metrics, Clock clock) {
+  public PubSubPushHandler(
+      RecordPublisher publisher, String defaultClusterId, IngestMetrics metrics, Clock clock) {
     this.publisher = Objects.requireNonNull(publisher, "publisher");
     this.defaultClusterId = defaultClusterId;
     this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -65,26 +66,34 @@ public final class PubSubPushHandler implements Function<byte[], HttpResponse> {
     Outgoing<?> record;
     try {
       JsonNode push = mapper.readTree(body);
-      subscription = Objects.requireNonNullElse(push.path("subscription").asText(null), subscription);
+      subscription =
+          Objects.requireNonNullElse(push.path("subscription").asText(null), subscription);
       String data = push.path("message").path("data").asText(null);
       if (data == null) {
         throw new TranslationException("push message without message.data");
       }
       JsonNode entry = mapper.readTree(Base64.getDecoder().decode(data));
       metrics.eventsReceived(CloudAuditLogReader.SOURCE, 1);
-      AdmissionEvent e = GkeAuditLogTranslator.translate(entry, defaultClusterId, OwnerLookup.NONE).orElse(null);
+      AdmissionEvent e =
+          GkeAuditLogTranslator.translate(entry, defaultClusterId, OwnerLookup.NONE).orElse(null);
       if (e == null) {
-        return new HttpResponse(204, "text/plain", new byte[0], java.util.Map.of()); // not a pod admission
+        return new HttpResponse(
+            204, "text/plain", new byte[0], java.util.Map.of()); // not a pod admission
       }
       if (!mayPostFor.test(e.clusterId())) {
         metrics.forbidden("gke-pubsub");
         return dev.vigil.ingest.http.IngestRouter.forbidden();
       }
-      record = new Outgoing<>(Topics.ADMISSION_EVENTS, e.key(), e, e.eventId(), e.requestReceivedAt());
+      record =
+          new Outgoing<>(Topics.ADMISSION_EVENTS, e.key(), e, e.eventId(), e.requestReceivedAt());
     } catch (java.io.IOException | IllegalArgumentException | TranslationException ex) {
-      String reason = ex instanceof com.fasterxml.jackson.core.JsonProcessingException j
-          ? "malformed JSON: " + j.getOriginalMessage() : ex.getMessage();
-      record = DeadLetters.of(COMPONENT, subscription, body, "UnreadablePushMessage", reason, clock.instant());
+      String reason =
+          ex instanceof com.fasterxml.jackson.core.JsonProcessingException j
+              ? "malformed JSON: " + j.getOriginalMessage()
+              : ex.getMessage();
+      record =
+          DeadLetters.of(
+              COMPONENT, subscription, body, "UnreadablePushMessage", reason, clock.instant());
       metrics.deadLettered(CloudAuditLogReader.SOURCE, 1);
     }
     try {

@@ -90,32 +90,40 @@ public record Access(Map<String, Grant> tokens, Map<X500Principal, Grant> subjec
   public static Access read(Path tokenFile, Path subjectFile) {
     Map<String, Grant> tokens = new LinkedHashMap<>();
     if (tokenFile != null) {
-      parse(lines(tokenFile), tokenFile.getFileName().toString(), (credential, grant, where) -> {
-        if (credential.chars().anyMatch(Character::isWhitespace)) {
-          throw new IllegalArgumentException(where + ": a token has no spaces; write clusters after " + ARROW);
-        }
-        if (tokens.put(credential, grant) != null) {
-          throw new IllegalArgumentException(where + ": the same token is on an earlier line");
-        }
-      });
+      parse(
+          lines(tokenFile),
+          tokenFile.getFileName().toString(),
+          (credential, grant, where) -> {
+            if (credential.chars().anyMatch(Character::isWhitespace)) {
+              throw new IllegalArgumentException(
+                  where + ": a token has no spaces; write clusters after " + ARROW);
+            }
+            if (tokens.put(credential, grant) != null) {
+              throw new IllegalArgumentException(where + ": the same token is on an earlier line");
+            }
+          });
       if (tokens.isEmpty()) {
         throw new IllegalArgumentException(tokenFile + " holds no token");
       }
     }
     Map<X500Principal, Grant> subjects = new LinkedHashMap<>();
     if (subjectFile != null) {
-      parse(lines(subjectFile), subjectFile.getFileName().toString(), (credential, grant, where) -> {
-        X500Principal subject;
-        try {
-          subject = new X500Principal(credential);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(where + ": not a subject DN (e.g. CN=kube-apiserver,O=prod): "
-              + e.getMessage());
-        }
-        if (subjects.put(subject, grant) != null) {
-          throw new IllegalArgumentException(where + ": the same subject is on an earlier line");
-        }
-      });
+      parse(
+          lines(subjectFile),
+          subjectFile.getFileName().toString(),
+          (credential, grant, where) -> {
+            X500Principal subject;
+            try {
+              subject = new X500Principal(credential);
+            } catch (IllegalArgumentException e) {
+              throw new IllegalArgumentException(
+                  where + ": not a subject DN (e.g. CN=kube-apiserver,O=prod): " + e.getMessage());
+            }
+            if (subjects.put(subject, grant) != null) {
+              throw new IllegalArgumentException(
+                  where + ": the same subject is on an earlier line");
+            }
+          });
       if (subjects.isEmpty()) {
         throw new IllegalArgumentException(subjectFile + " holds no subject");
       }
@@ -133,7 +141,8 @@ public record Access(Map<String, Grant> tokens, Map<X500Principal, Grant> subjec
 
   /** Every grant, for checks. */
   List<Grant> grants() {
-    return java.util.stream.Stream.concat(tokens.values().stream(), subjects.values().stream()).toList();
+    return java.util.stream.Stream.concat(tokens.values().stream(), subjects.values().stream())
+        .toList();
   }
 
   interface Entry {
@@ -154,8 +163,8 @@ public record Access(Map<String, Grant> tokens, Map<X500Principal, Grant> subjec
         for (String c : line.substring(arrow + ARROW.length()).split(",")) {
           String id = c.trim();
           if (id.isEmpty() || id.chars().anyMatch(Character::isWhitespace)) {
-            throw new IllegalArgumentException(where + ": after " + ARROW + " give cluster ids separated by commas,"
-                + " or *");
+            throw new IllegalArgumentException(
+                where + ": after " + ARROW + " give cluster ids separated by commas," + " or *");
           }
           clusters.add(id);
         }

@@ -16,7 +16,8 @@ import javax.security.auth.x500.X500Principal;
  */
 public final class Authenticator {
 
-  private static final Access.Grant ANY_CERTIFICATE = new Access.Grant("a verified client certificate", Set.of());
+  private static final Access.Grant ANY_CERTIFICATE =
+      new Access.Grant("a verified client certificate", Set.of());
 
   private final List<Map.Entry<byte[], Access.Grant>> tokens;
   private final Map<X500Principal, Access.Grant> subjects;
@@ -32,8 +33,10 @@ public final class Authenticator {
       throw new IllegalArgumentException(
           "no authentication configured: give bearer tokens, a client CA, or both");
     }
-    this.tokens = access.tokens().entrySet().stream()
-        .map(e -> Map.entry(e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue())).toList();
+    this.tokens =
+        access.tokens().entrySet().stream()
+            .map(e -> Map.entry(e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue()))
+            .toList();
     this.subjects = access.subjects();
     this.clientCertificates = clientCertificates;
   }
@@ -62,7 +65,8 @@ public final class Authenticator {
     byte[] presented = auth.substring(7).trim().getBytes(StandardCharsets.UTF_8);
     Access.Grant found = null;
     for (Map.Entry<byte[], Access.Grant> t : tokens) {
-      if (MessageDigest.isEqual(t.getKey(), presented) && found == null) { // constant time, no early exit
+      if (MessageDigest.isEqual(t.getKey(), presented)
+          && found == null) { // constant time, no early exit
         found = t.getValue();
       }
     }

@@ -34,7 +34,8 @@ public record HttpRequest(
   }
 
   /** A request with a body and no client certificate, for tests and in-process callers. */
-  public static HttpRequest of(String method, String path, Map<String, String> headers, byte[] body) {
+  public static HttpRequest of(
+      String method, String path, Map<String, String> headers, byte[] body) {
     Map<String, List<String>> h = new java.util.HashMap<>();
     headers.forEach((k, v) -> h.put(k.toLowerCase(Locale.ROOT), List.of(v)));
     return new HttpRequest(method, path, h, body, false, null);

@@ -5,7 +5,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /** An HTTP response from the routing function. */
-public record HttpResponse(int status, String contentType, byte[] body, Map<String, String> headers) {
+public record HttpResponse(
+    int status, String contentType, byte[] body, Map<String, String> headers) {
 
   public HttpResponse {
     Objects.requireNonNull(contentType, "contentType");
@@ -15,12 +16,17 @@ public record HttpResponse(int status, String contentType, byte[] body, Map<Stri
 
   /** A plain-text response. */
   public static HttpResponse text(int status, String text) {
-    return new HttpResponse(status, "text/plain; charset=utf-8", (text + "\n").getBytes(StandardCharsets.UTF_8), Map.of());
+    return new HttpResponse(
+        status,
+        "text/plain; charset=utf-8",
+        (text + "\n").getBytes(StandardCharsets.UTF_8),
+        Map.of());
   }
 
   /** A JSON response. */
   public static HttpResponse json(int status, String json) {
-    return new HttpResponse(status, "application/json", json.getBytes(StandardCharsets.UTF_8), Map.of());
+    return new HttpResponse(
+        status, "application/json", json.getBytes(StandardCharsets.UTF_8), Map.of());
   }
 
   /** The same response with one more header. */

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,34 +45,44 @@ import org.slf4j.LoggerFactory;
  * <p>Jetty's non-blocking connections mean a slow or silent client holds no thread. Its own limits
  * do the rest: the idle timeout, the request-header size (431 above it), and a cap on open
  * connections ({@link NetworkConnectionLimit}: past it Jetty stops accepting and shortens the idle
- * timeout of the open ones, so idle connections cannot lock an API server out). Deadlines bound what
- * an idle timeout cannot (a client that trickles a byte now and then): the TLS handshake must be
- * done and the first request begun within the idle timeout of the connection's accept, a request
+ * timeout of the open ones, so idle connections cannot lock an API server out). Deadlines bound
+ * what an idle timeout cannot (a client that trickles a byte now and then): the TLS handshake must
+ * be done and the first request begun within the idle timeout of the connection's accept, a request
  * line and headers must arrive within {@link Limits#headerTimeout()} of their first byte (both
  * checked on Jetty's scheduler by {@link HeaderDeadline}), and a body within {@link
  * Limits#requestTimeout()} of its headers; a connection that misses one is closed and counted
- * ({@link IngestMetrics#requestTimedOut}). The router
- * authenticates and routes on the headers before a byte of the body is read.
+ * ({@link IngestMetrics#requestTimedOut}). The router authenticates and routes on the headers
+ * before a byte of the body is read.
  */
 public final class HttpsReceiverServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpsReceiverServer.class);
 
-  /** At most this much of an oversized body is read and discarded, so that the client reads the 413. */
+  /**
+   * At most this much of an oversized body is read and discarded, so that the client reads the 413.
+   */
   static final long DRAIN_LIMIT = 64L * 1024 * 1024;
-  /** At most this much of a body the router answered without (401, 404, ...) is read and discarded. */
+
+  /**
+   * At most this much of a body the router answered without (401, 404, ...) is read and discarded.
+   */
   static final long UNREAD_DRAIN_LIMIT = 64L * 1024;
 
   /** Default time for the TLS handshake, request line and headers. */
   public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+
   /** Default time for a body to arrive after its headers. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
   /** Default time a connection may stay silent (keep-alive, or a stalled read or write). */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+
   /** Default cap on open connections. */
   public static final int DEFAULT_MAX_CONNECTIONS = 1000;
+
   /** Request line and headers larger than this get 431. */
   public static final int MAX_HEADER_BYTES = 16 * 1024;
+
   /** The path of the benchmark's discard endpoint, when it is on. */
   public static final String DISCARD_PATH = "/bench/discard";
 
@@ -86,21 +95,32 @@ public final class HttpsReceiverServer implements AutoCloseable {
    *     and the first request begun within this of the connection's accept
    * @param maxConnections at most this many connections are open at once
    */
-  public record Limits(Duration headerTimeout, Duration requestTimeout, Duration idleTimeout, int maxConnections) {
+  public record Limits(
+      Duration headerTimeout, Duration requestTimeout, Duration idleTimeout, int maxConnections) {
 
     /** The defaults. */
-    public static final Limits DEFAULT = new Limits(DEFAULT_HEADER_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
-        DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS);
+    public static final Limits DEFAULT =
+        new Limits(
+            DEFAULT_HEADER_TIMEOUT,
+            DEFAULT_REQUEST_TIMEOUT,
+            DEFAULT_IDLE_TIMEOUT,
+            DEFAULT_MAX_CONNECTIONS);
 
     public Limits {
       for (Duration d : new Duration[] {headerTimeout, requestTimeout, idleTimeout}) {
         if (d == null || d.isNegative() || d.isZero()) {
-          throw new IllegalArgumentException("headerTimeout, requestTimeout and idleTimeout must be positive, not "
-              + headerTimeout + ", " + requestTimeout + " and " + idleTimeout);
+          throw new IllegalArgumentException(
+              "headerTimeout, requestTimeout and idleTimeout must be positive, not "
+                  + headerTimeout
+                  + ", "
+                  + requestTimeout
+                  + " and "
+                  + idleTimeout);
         }
       }
       if (maxConnections < 1) {
-        throw new IllegalArgumentException("maxConnections must be at least 1, not " + maxConnections);
+        throw new IllegalArgumentException(
+            "maxConnections must be at least 1, not " + maxConnections);
       }
     }
   }
@@ -121,16 +141,24 @@ public final class HttpsReceiverServer implements AutoCloseable {
       IngestRouter router,
       long maxBodyBytes,
       int threads) {
-    return start(address, tls, requestClientCertificates, router, maxBodyBytes, threads, Limits.DEFAULT,
-        IngestMetrics.NOOP, false);
+    return start(
+        address,
+        tls,
+        requestClientCertificates,
+        router,
+        maxBodyBytes,
+        threads,
+        Limits.DEFAULT,
+        IngestMetrics.NOOP,
+        false);
   }
 
   /**
    * Starts serving.
    *
    * @param address where to listen; port 0 picks a free one
-   * @param requestClientCertificates ask clients for a certificate (verified against the
-   *     context's trust managers); clients without one may still use a bearer token
+   * @param requestClientCertificates ask clients for a certificate (verified against the context's
+   *     trust managers); clients without one may still use a bearer token
    * @param maxBodyBytes larger bodies are answered 413 without being kept
    * @param threads request threads (handlers wait for Kafka on them)
    * @param metrics counts connections closed by a deadline
@@ -171,18 +199,22 @@ public final class HttpsReceiverServer implements AutoCloseable {
 
     long headerNanos = limits.headerTimeout().toNanos();
     long firstRequestNanos = limits.idleTimeout().toNanos();
-    HttpConnectionFactory httpFactory = new HttpConnectionFactory(http) {
-      @Override
-      public Connection newConnection(Connector connector, EndPoint endPoint) {
-        Connection c = super.newConnection(connector, endPoint);
-        if (c instanceof HttpConnection h) {
-          c.addEventListener(new HeaderDeadline(h, connector.getScheduler(), headerNanos, firstRequestNanos, metrics));
-        }
-        return c;
-      }
-    };
-    ServerConnector connector = new ServerConnector(server, 1, 1,
-        new SslConnectionFactory(ssl, httpFactory.getProtocol()), httpFactory);
+    HttpConnectionFactory httpFactory =
+        new HttpConnectionFactory(http) {
+          @Override
+          public Connection newConnection(Connector connector, EndPoint endPoint) {
+            Connection c = super.newConnection(connector, endPoint);
+            if (c instanceof HttpConnection h) {
+              c.addEventListener(
+                  new HeaderDeadline(
+                      h, connector.getScheduler(), headerNanos, firstRequestNanos, metrics));
+            }
+            return c;
+          }
+        };
+    ServerConnector connector =
+        new ServerConnector(
+            server, 1, 1, new SslConnectionFactory(ssl, httpFactory.getProtocol()), httpFactory);
     connector.setHost(address.getHostString());
     connector.setPort(address.getPort());
     connector.setIdleTimeout(limits.idleTimeout().toMillis());
@@ -191,8 +223,9 @@ public final class HttpsReceiverServer implements AutoCloseable {
     NetworkConnectionLimit limit = new NetworkConnectionLimit(limits.maxConnections(), connector);
     limit.setEndPointIdleTimeout(Math.min(limits.idleTimeout().toMillis(), 1000));
     server.addBean(limit);
-    server.setHandler(new ReceiverHandler(router, maxBodyBytes, limits.requestTimeout().toNanos(), metrics,
-        discardEndpoint));
+    server.setHandler(
+        new ReceiverHandler(
+            router, maxBodyBytes, limits.requestTimeout().toNanos(), metrics, discardEndpoint));
     server.setStopTimeout(2000);
     try {
       server.start();
@@ -225,10 +258,10 @@ public final class HttpsReceiverServer implements AutoCloseable {
    * Closes a connection that is too slow before its request can be handled: one that has not
    * finished its TLS handshake and started its first request within the idle timeout of being
    * accepted (a client that trickles its handshake), and one whose request line and headers take
-   * longer than the header timeout from their first byte (slowloris). An idle keep-alive
-   * connection is left to the idle timeout. The time spent waiting for a CPU under a burst of
-   * handshakes does not count against the header timeout. It looks at Jetty's request parser a few
-   * times per timeout on Jetty's scheduler, so a connection is closed between 1 and 1.25 timeouts in.
+   * longer than the header timeout from their first byte (slowloris). An idle keep-alive connection
+   * is left to the idle timeout. The time spent waiting for a CPU under a burst of handshakes does
+   * not count against the header timeout. It looks at Jetty's request parser a few times per
+   * timeout on Jetty's scheduler, so a connection is closed between 1 and 1.25 timeouts in.
    */
   static final class HeaderDeadline implements Connection.Listener, Runnable {
     private final HttpConnection connection;
@@ -242,13 +275,18 @@ public final class HttpsReceiverServer implements AutoCloseable {
     private long phaseStart = -1;
     private long phaseRequests;
 
-    HeaderDeadline(HttpConnection connection, Scheduler scheduler, long headerNanos, long firstRequestNanos,
+    HeaderDeadline(
+        HttpConnection connection,
+        Scheduler scheduler,
+        long headerNanos,
+        long firstRequestNanos,
         IngestMetrics metrics) {
       this.connection = connection;
       this.scheduler = scheduler;
       this.headerNanos = headerNanos;
       this.firstRequestNanos = firstRequestNanos;
-      this.periodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50), Math.min(headerNanos, firstRequestNanos) / 4);
+      this.periodNanos =
+          Math.max(TimeUnit.MILLISECONDS.toNanos(50), Math.min(headerNanos, firstRequestNanos) / 4);
       this.metrics = metrics;
     }
 
@@ -304,7 +342,11 @@ public final class HttpsReceiverServer implements AutoCloseable {
     private final IngestMetrics metrics;
     private final boolean discardEndpoint;
 
-    ReceiverHandler(IngestRouter router, long maxBody, long requestNanos, IngestMetrics metrics,
+    ReceiverHandler(
+        IngestRouter router,
+        long maxBody,
+        long requestNanos,
+        IngestMetrics metrics,
         boolean discardEndpoint) {
       super(InvocationType.BLOCKING);
       this.router = router;
@@ -319,17 +361,36 @@ public final class HttpsReceiverServer implements AutoCloseable {
       String path = request.getHttpURI().getDecodedPath();
       long declared = request.getLength();
       if (discardEndpoint && path.equals(DISCARD_PATH)) {
-        new BodyReader(request, callback, maxBody, DRAIN_LIMIT, requestNanos, (body, tooLarge) ->
-            send(response, callback, tooLarge ? HttpResponse.text(413, "request body too large")
-                : HttpResponse.json(200, "{}"), tooLarge), () -> timedOut(response, callback, null, 0)).start();
+        new BodyReader(
+                request,
+                callback,
+                maxBody,
+                DRAIN_LIMIT,
+                requestNanos,
+                (body, tooLarge) ->
+                    send(
+                        response,
+                        callback,
+                        tooLarge
+                            ? HttpResponse.text(413, "request body too large")
+                            : HttpResponse.json(200, "{}"),
+                        tooLarge),
+                () -> timedOut(response, callback, null, 0))
+            .start();
         return true;
       }
       Map<String, List<String>> headers = new HashMap<>();
       for (HttpField f : request.getHeaders()) {
         headers.computeIfAbsent(f.getLowerCaseName(), k -> new ArrayList<>(1)).add(f.getValue());
       }
-      HttpRequest head = new HttpRequest(request.getMethod(), path, headers, null, declared > maxBody,
-          clientCertificate(request));
+      HttpRequest head =
+          new HttpRequest(
+              request.getMethod(),
+              path,
+              headers,
+              null,
+              declared > maxBody,
+              clientCertificate(request));
       IngestRouter.Admission admission;
       try {
         admission = router.admit(head);
@@ -339,34 +400,52 @@ public final class HttpsReceiverServer implements AutoCloseable {
         return true;
       }
       if (admission instanceof IngestRouter.Answer answer) {
-        // The body is not for us. If it is small (or an authenticated client's oversized batch), read
+        // The body is not for us. If it is small (or an authenticated client's oversized batch),
+        // read
         // and drop it, so that the client reads our answer instead of a reset while it still sends;
         // never keep a byte of it, and never drain much for an unauthenticated client.
-        boolean hasBody = declared != 0 && !head.method().equals("GET") && !head.method().equals("HEAD");
+        boolean hasBody =
+            declared != 0 && !head.method().equals("GET") && !head.method().equals("HEAD");
         long drain = answer.response().status() == 413 ? DRAIN_LIMIT : UNREAD_DRAIN_LIMIT;
         if (hasBody && declared <= drain) {
-          new BodyReader(request, callback, 0, drain, requestNanos, (body, tooLarge) ->
-              send(response, callback, answer.response(), true), () -> timedOut(response, callback, null, 0)).start();
+          new BodyReader(
+                  request,
+                  callback,
+                  0,
+                  drain,
+                  requestNanos,
+                  (body, tooLarge) -> send(response, callback, answer.response(), true),
+                  () -> timedOut(response, callback, null, 0))
+              .start();
         } else {
           send(response, callback, answer.response(), hasBody);
         }
         return true;
       }
       IngestRouter.ReadBody read = (IngestRouter.ReadBody) admission;
-      new BodyReader(request, callback, maxBody, DRAIN_LIMIT, requestNanos, (body, tooLarge) -> {
-        HttpResponse r;
-        try {
-          r = router.complete(read, body, tooLarge);
-        } catch (RuntimeException e) {
-          LOG.error("request to {} failed", path, e);
-          r = HttpResponse.text(500, "internal error");
-        }
-        send(response, callback, r, tooLarge);
-      }, () -> timedOut(response, callback, read, read.startedNanos())).start();
+      new BodyReader(
+              request,
+              callback,
+              maxBody,
+              DRAIN_LIMIT,
+              requestNanos,
+              (body, tooLarge) -> {
+                HttpResponse r;
+                try {
+                  r = router.complete(read, body, tooLarge);
+                } catch (RuntimeException e) {
+                  LOG.error("request to {} failed", path, e);
+                  r = HttpResponse.text(500, "internal error");
+                }
+                send(response, callback, r, tooLarge);
+              },
+              () -> timedOut(response, callback, read, read.startedNanos()))
+          .start();
       return true;
     }
 
-    private void timedOut(Response response, Callback callback, IngestRouter.ReadBody read, long started) {
+    private void timedOut(
+        Response response, Callback callback, IngestRouter.ReadBody read, long started) {
       LOG.debug("closing a connection: request body not complete in time");
       metrics.requestTimedOut("body");
       if (read != null) {
@@ -390,7 +469,8 @@ public final class HttpsReceiverServer implements AutoCloseable {
     }
 
     private static X509Certificate clientCertificate(Request request) {
-      if (request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE) instanceof EndPoint.SslSessionData ssl) {
+      if (request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE)
+          instanceof EndPoint.SslSessionData ssl) {
         X509Certificate[] peer = ssl.peerCertificates();
         return peer != null && peer.length > 0 ? peer[0] : null;
       }
@@ -400,7 +480,9 @@ public final class HttpsReceiverServer implements AutoCloseable {
 
   /** What a body read ends with. */
   interface BodyDone {
-    /** @param body the body, or {@code null} when it was larger than the limit */
+    /**
+     * @param body the body, or {@code null} when it was larger than the limit
+     */
     void done(byte[] body, boolean tooLarge);
   }
 
@@ -422,7 +504,13 @@ public final class HttpsReceiverServer implements AutoCloseable {
     private long total;
     private Scheduler.Task deadline;
 
-    BodyReader(Request request, Callback callback, long max, long drainLimit, long requestNanos, BodyDone done,
+    BodyReader(
+        Request request,
+        Callback callback,
+        long max,
+        long drainLimit,
+        long requestNanos,
+        BodyDone done,
         Runnable onTimeout) {
       this.request = request;
       this.callback = callback;
@@ -436,11 +524,18 @@ public final class HttpsReceiverServer implements AutoCloseable {
     }
 
     void start() {
-      deadline = request.getComponents().getScheduler().schedule(() -> {
-        if (finished.compareAndSet(false, true)) {
-          onTimeout.run();
-        }
-      }, requestNanos, TimeUnit.NANOSECONDS);
+      deadline =
+          request
+              .getComponents()
+              .getScheduler()
+              .schedule(
+                  () -> {
+                    if (finished.compareAndSet(false, true)) {
+                      onTimeout.run();
+                    }
+                  },
+                  requestNanos,
+                  TimeUnit.NANOSECONDS);
       run();
     }
 
@@ -466,7 +561,9 @@ public final class HttpsReceiverServer implements AutoCloseable {
         total += n;
         if (total <= max) {
           if (size + n > buffer.length) {
-            buffer = java.util.Arrays.copyOf(buffer, (int) Math.min(max, Math.max(size + n, 2L * buffer.length)));
+            buffer =
+                java.util.Arrays.copyOf(
+                    buffer, (int) Math.min(max, Math.max(size + n, 2L * buffer.length)));
           }
           b.get(buffer, size, n);
           size += n;
@@ -476,7 +573,10 @@ public final class HttpsReceiverServer implements AutoCloseable {
         if (chunk.isLast() || (tooLarge && total > drainLimit)) {
           if (finished.compareAndSet(false, true)) {
             deadline.cancel();
-            done.done(tooLarge ? null : size == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, size),
+            done.done(
+                tooLarge
+                    ? null
+                    : size == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, size),
                 tooLarge);
           }
           return;

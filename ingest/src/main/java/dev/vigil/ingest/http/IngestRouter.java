@@ -24,8 +24,8 @@ import java.util.function.Supplier;
  * <p>It works in two steps so that nothing is read or looked up for an unauthenticated client:
  * {@link #admit} sees the request line and headers only and either answers at once (401 without
  * credentials, then 405, 403 for a cluster the credentials may not post for, 404 and 413 from the
- * declared length) or says which handler takes the
- * body; {@link #complete} then hands the body over. {@link #apply} does both for in-process callers.
+ * declared length) or says which handler takes the body; {@link #complete} then hands the body
+ * over. {@link #apply} does both for in-process callers.
  */
 public final class IngestRouter implements Function<HttpRequest, HttpResponse> {
 
@@ -106,7 +106,10 @@ public final class IngestRouter implements Function<HttpRequest, HttpResponse> {
     return response;
   }
 
-  /** Counts a request to {@code endpoint} answered with {@code status}, e.g. when its body timed out. */
+  /**
+   * Counts a request to {@code endpoint} answered with {@code status}, e.g. when its body timed
+   * out.
+   */
   public void answered(String endpoint, int status, long startedNanos) {
     metrics.httpRequest(endpoint, status, Duration.ofNanos(System.nanoTime() - startedNanos));
   }
@@ -136,10 +139,14 @@ public final class IngestRouter implements Function<HttpRequest, HttpResponse> {
         if (metricsText == null) {
           return new Answer(HttpResponse.text(404, "no metrics here"));
         }
-        return new Answer(get(request)
-            ? new HttpResponse(200, "text/plain; version=0.0.4; charset=utf-8",
-                metricsText.get().getBytes(StandardCharsets.UTF_8), Map.of())
-            : methodNotAllowed("GET"));
+        return new Answer(
+            get(request)
+                ? new HttpResponse(
+                    200,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                    metricsText.get().getBytes(StandardCharsets.UTF_8),
+                    Map.of())
+                : methodNotAllowed("GET"));
       case "audit":
       case "gke-pubsub":
         return post(endpoint, request, start);
@@ -148,13 +155,16 @@ public final class IngestRouter implements Function<HttpRequest, HttpResponse> {
     }
   }
 
-  /** Authentication first: an unauthenticated client learns nothing about methods or cluster ids. */
+  /**
+   * Authentication first: an unauthenticated client learns nothing about methods or cluster ids.
+   */
   private Admission post(String endpoint, HttpRequest request, long start) {
     Access.Grant grant = auth.authenticate(request).orElse(null);
     if (grant == null) {
       metrics.unauthenticated(endpoint);
-      return new Answer(HttpResponse.text(401, "authentication required: a client certificate or a bearer token")
-          .withHeader("WWW-Authenticate", "Bearer"));
+      return new Answer(
+          HttpResponse.text(401, "authentication required: a client certificate or a bearer token")
+              .withHeader("WWW-Authenticate", "Bearer"));
     }
     if (!request.method().equals("POST")) {
       return new Answer(methodNotAllowed("POST"));

@@ -14,21 +14,22 @@ import java.util.Set;
  * @param certificatePem the server's certificate chain (PEM)
  * @param privateKeyPem the server's private key (PEM, unencrypted)
  * @param clientCaPem CA bundle whose client certificates are accepted, or {@code null}
- * @param access accepted bearer tokens and client-certificate subjects, each with the clusters it may
- *     post for (tokens may be empty when a client CA is given)
+ * @param access accepted bearer tokens and client-certificate subjects, each with the clusters it
+ *     may post for (tokens may be empty when a client CA is given)
  * @param clusters cluster ids that may post to {@code /audit/<id>}
  * @param maxBodyBytes larger request bodies get 413
  * @param dedupWindow how many {@code (auditID, stage)} pairs are remembered
  * @param threads request threads
  * @param gkePubSub whether {@code /gke/pubsub} is on
  * @param gkeDefaultCluster cluster id for GKE entries that do not name theirs, or {@code null}
- * @param headerTimeout a connection whose request line and headers take longer from their first byte is
- *     closed
+ * @param headerTimeout a connection whose request line and headers take longer from their first
+ *     byte is closed
  * @param requestTimeout a connection whose body takes longer than this after its headers is closed
  * @param idleTimeout a connection silent for this long (idle keep-alive, stalled read or write), or
- *     whose TLS handshake and first request have not begun this long after it was accepted, is closed
- * @param maxConnections at most this many connections are open at once; past it new ones wait in the
- *     accept queue while idle ones are closed sooner
+ *     whose TLS handshake and first request have not begun this long after it was accepted, is
+ *     closed
+ * @param maxConnections at most this many connections are open at once; past it new ones wait in
+ *     the accept queue while idle ones are closed sooner
  */
 public record ReceiverSettings(
     String host,
@@ -50,47 +51,130 @@ public record ReceiverSettings(
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final int DEFAULT_PORT = 8443;
+
   /** The API server's default batch (400 events) at level RequestResponse stays well below this. */
   public static final long DEFAULT_MAX_BODY_BYTES = 16L * 1024 * 1024;
+
   public static final int DEFAULT_DEDUP_WINDOW = 100_000;
   public static final int DEFAULT_THREADS = 8;
+
   /** Slow clients (slowloris) hold a request thread at most this long before the body. */
   public static final Duration DEFAULT_HEADER_TIMEOUT = HttpsReceiverServer.DEFAULT_HEADER_TIMEOUT;
+
   /** A 16 MiB batch needs about 4.5 Mbit/s to arrive in time. */
-  public static final Duration DEFAULT_REQUEST_TIMEOUT = HttpsReceiverServer.DEFAULT_REQUEST_TIMEOUT;
+  public static final Duration DEFAULT_REQUEST_TIMEOUT =
+      HttpsReceiverServer.DEFAULT_REQUEST_TIMEOUT;
+
   public static final Duration DEFAULT_IDLE_TIMEOUT = HttpsReceiverServer.DEFAULT_IDLE_TIMEOUT;
   public static final int DEFAULT_MAX_CONNECTIONS = HttpsReceiverServer.DEFAULT_MAX_CONNECTIONS;
 
   /** Settings with the default header and request timeouts. */
-  public ReceiverSettings(String host, int port, Path certificatePem, Path privateKeyPem, Path clientCaPem,
-      Set<String> bearerTokens, Set<String> clusters, long maxBodyBytes, int dedupWindow, int threads,
-      boolean gkePubSub, String gkeDefaultCluster) {
-    this(host, port, certificatePem, privateKeyPem, clientCaPem, bearerTokens, clusters, maxBodyBytes, dedupWindow,
-        threads, gkePubSub, gkeDefaultCluster, DEFAULT_HEADER_TIMEOUT, DEFAULT_REQUEST_TIMEOUT);
+  public ReceiverSettings(
+      String host,
+      int port,
+      Path certificatePem,
+      Path privateKeyPem,
+      Path clientCaPem,
+      Set<String> bearerTokens,
+      Set<String> clusters,
+      long maxBodyBytes,
+      int dedupWindow,
+      int threads,
+      boolean gkePubSub,
+      String gkeDefaultCluster) {
+    this(
+        host,
+        port,
+        certificatePem,
+        privateKeyPem,
+        clientCaPem,
+        bearerTokens,
+        clusters,
+        maxBodyBytes,
+        dedupWindow,
+        threads,
+        gkePubSub,
+        gkeDefaultCluster,
+        DEFAULT_HEADER_TIMEOUT,
+        DEFAULT_REQUEST_TIMEOUT);
   }
 
   /** Settings with the default idle timeout and connection limit. */
-  public ReceiverSettings(String host, int port, Path certificatePem, Path privateKeyPem, Path clientCaPem,
-      Set<String> bearerTokens, Set<String> clusters, long maxBodyBytes, int dedupWindow, int threads,
-      boolean gkePubSub, String gkeDefaultCluster, Duration headerTimeout, Duration requestTimeout) {
-    this(host, port, certificatePem, privateKeyPem, clientCaPem, bearerTokens, clusters, maxBodyBytes, dedupWindow,
-        threads, gkePubSub, gkeDefaultCluster, headerTimeout, requestTimeout, DEFAULT_IDLE_TIMEOUT,
+  public ReceiverSettings(
+      String host,
+      int port,
+      Path certificatePem,
+      Path privateKeyPem,
+      Path clientCaPem,
+      Set<String> bearerTokens,
+      Set<String> clusters,
+      long maxBodyBytes,
+      int dedupWindow,
+      int threads,
+      boolean gkePubSub,
+      String gkeDefaultCluster,
+      Duration headerTimeout,
+      Duration requestTimeout) {
+    this(
+        host,
+        port,
+        certificatePem,
+        privateKeyPem,
+        clientCaPem,
+        bearerTokens,
+        clusters,
+        maxBodyBytes,
+        dedupWindow,
+        threads,
+        gkePubSub,
+        gkeDefaultCluster,
+        headerTimeout,
+        requestTimeout,
+        DEFAULT_IDLE_TIMEOUT,
         DEFAULT_MAX_CONNECTIONS);
   }
 
   /** Settings whose tokens (and any verified client certificate) may post for every cluster. */
-  public ReceiverSettings(String host, int port, Path certificatePem, Path privateKeyPem, Path clientCaPem,
-      Set<String> bearerTokens, Set<String> clusters, long maxBodyBytes, int dedupWindow, int threads,
-      boolean gkePubSub, String gkeDefaultCluster, Duration headerTimeout, Duration requestTimeout,
-      Duration idleTimeout, int maxConnections) {
-    this(host, port, certificatePem, privateKeyPem, clientCaPem, Access.tokens(bearerTokens), clusters, maxBodyBytes,
-        dedupWindow, threads, gkePubSub, gkeDefaultCluster, headerTimeout, requestTimeout, idleTimeout,
+  public ReceiverSettings(
+      String host,
+      int port,
+      Path certificatePem,
+      Path privateKeyPem,
+      Path clientCaPem,
+      Set<String> bearerTokens,
+      Set<String> clusters,
+      long maxBodyBytes,
+      int dedupWindow,
+      int threads,
+      boolean gkePubSub,
+      String gkeDefaultCluster,
+      Duration headerTimeout,
+      Duration requestTimeout,
+      Duration idleTimeout,
+      int maxConnections) {
+    this(
+        host,
+        port,
+        certificatePem,
+        privateKeyPem,
+        clientCaPem,
+        Access.tokens(bearerTokens),
+        clusters,
+        maxBodyBytes,
+        dedupWindow,
+        threads,
+        gkePubSub,
+        gkeDefaultCluster,
+        headerTimeout,
+        requestTimeout,
+        idleTimeout,
         maxConnections);
   }
 
   /** The server's limits. */
   public HttpsReceiverServer.Limits limits() {
-    return new HttpsReceiverServer.Limits(headerTimeout, requestTimeout, idleTimeout, maxConnections);
+    return new HttpsReceiverServer.Limits(
+        headerTimeout, requestTimeout, idleTimeout, maxConnections);
   }
 
   public ReceiverSettings {
@@ -103,23 +187,27 @@ public record ReceiverSettings(
       throw new IllegalArgumentException("port must be 0..65535, not " + port);
     }
     if (access.tokens().isEmpty() && clientCaPem == null) {
-      throw new IllegalArgumentException("bearerTokens or clientCaPem: the receivers never run unauthenticated");
+      throw new IllegalArgumentException(
+          "bearerTokens or clientCaPem: the receivers never run unauthenticated");
     }
     if (!access.subjects().isEmpty() && clientCaPem == null) {
-      throw new IllegalArgumentException("client-certificate subjects need clientCaPem, the CA that signs them");
+      throw new IllegalArgumentException(
+          "client-certificate subjects need clientCaPem, the CA that signs them");
     }
     if (!gkePubSub) {
       // GKE entries name their own clusters; audit webhooks post only for configured ones.
       for (Access.Grant g : access.grants()) {
         for (String c : g.clusters()) {
           if (!clusters.contains(c)) {
-            throw new IllegalArgumentException(g.name() + ": cluster " + c + " is not one of the clusters " + clusters);
+            throw new IllegalArgumentException(
+                g.name() + ": cluster " + c + " is not one of the clusters " + clusters);
           }
         }
       }
     }
     if (clusters.isEmpty() && !gkePubSub) {
-      throw new IllegalArgumentException("clusters: name at least one cluster that posts audit events");
+      throw new IllegalArgumentException(
+          "clusters: name at least one cluster that posts audit events");
     }
     if (maxBodyBytes < 1024) {
       throw new IllegalArgumentException("maxBodyBytes must be at least 1024, not " + maxBodyBytes);
@@ -127,6 +215,7 @@ public record ReceiverSettings(
     if (dedupWindow < 1 || threads < 1) {
       throw new IllegalArgumentException("dedupWindow and threads must be at least 1");
     }
-    new HttpsReceiverServer.Limits(headerTimeout, requestTimeout, idleTimeout, maxConnections); // checks them
+    new HttpsReceiverServer.Limits(
+        headerTimeout, requestTimeout, idleTimeout, maxConnections); // checks them
   }
 }

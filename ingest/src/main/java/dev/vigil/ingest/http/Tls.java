@@ -40,7 +40,8 @@ public final class Tls {
       KeyStore ks = KeyStore.getInstance("JKS");
       ks.load(null, null);
       ks.setKeyEntry("server", key, pw, chain.toArray(new X509Certificate[0]));
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, pw);
       TrustManagerFactory tmf = null;
       if (!clientCas.isEmpty()) {
@@ -66,14 +67,17 @@ public final class Tls {
    * @param clientCaPem the client CA bundle, or {@code null} for no client certificates
    */
   public static SSLContext fromPem(Path certChainPem, Path keyPem, Path clientCaPem) {
-    return serverContext(readPrivateKey(keyPem), readCertificates(certChainPem),
+    return serverContext(
+        readPrivateKey(keyPem),
+        readCertificates(certChainPem),
         clientCaPem == null ? List.of() : readCertificates(clientCaPem));
   }
 
   /** Every certificate in a PEM file. */
   public static List<X509Certificate> readCertificates(Path pem) {
     List<X509Certificate> out = new ArrayList<>();
-    try (Reader r = Files.newBufferedReader(pem, StandardCharsets.US_ASCII); PEMParser p = new PEMParser(r)) {
+    try (Reader r = Files.newBufferedReader(pem, StandardCharsets.US_ASCII);
+        PEMParser p = new PEMParser(r)) {
       for (Object o = p.readObject(); o != null; o = p.readObject()) {
         if (o instanceof X509CertificateHolder h) {
           out.add(new JcaX509CertificateConverter().getCertificate(h));
@@ -92,11 +96,13 @@ public final class Tls {
 
   /** The private key in a PEM file: PKCS#8, PKCS#1 (RSA) or SEC1 (EC), unencrypted. */
   public static PrivateKey readPrivateKey(Path pem) {
-    try (Reader r = Files.newBufferedReader(pem, StandardCharsets.US_ASCII); PEMParser p = new PEMParser(r)) {
+    try (Reader r = Files.newBufferedReader(pem, StandardCharsets.US_ASCII);
+        PEMParser p = new PEMParser(r)) {
       JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
       for (Object o = p.readObject(); o != null; o = p.readObject()) {
         if (o instanceof PEMKeyPair kp) {
-          return converter.getPrivateKey(kp.getPrivateKeyInfo()); // SEC1 keys may lack the public part
+          return converter.getPrivateKey(
+              kp.getPrivateKeyInfo()); // SEC1 keys may lack the public part
         }
         if (o instanceof PrivateKeyInfo info) {
           return converter.getPrivateKey(info);

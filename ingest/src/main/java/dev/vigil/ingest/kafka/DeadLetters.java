@@ -19,11 +19,23 @@ public final class DeadLetters {
    */
   public static Outgoing<DeadLetter> of(
       String component, String source, byte[] payload, String errorType, String error, Instant at) {
-    byte[] kept = payload.length <= DeadLetter.MAX_PAYLOAD_BYTES
-        ? payload : Arrays.copyOf(payload, DeadLetter.MAX_PAYLOAD_BYTES);
+    byte[] kept =
+        payload.length <= DeadLetter.MAX_PAYLOAD_BYTES
+            ? payload
+            : Arrays.copyOf(payload, DeadLetter.MAX_PAYLOAD_BYTES);
     String key = component + "/" + source;
-    DeadLetter letter = new DeadLetter(component, source, null, null, key,
-        Base64.getEncoder().encodeToString(kept), payload.length, errorType, error, at);
+    DeadLetter letter =
+        new DeadLetter(
+            component,
+            source,
+            null,
+            null,
+            key,
+            Base64.getEncoder().encodeToString(kept),
+            payload.length,
+            errorType,
+            error,
+            at);
     return new Outgoing<>(Topics.DEAD_LETTER, key, letter, UUID.randomUUID().toString(), at);
   }
 

@@ -26,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes to Kafka with an idempotent producer and {@code acks=all}: a record counts as
- * published only when every in-sync replica has it. Every record carries CloudEvents headers.
+ * Publishes to Kafka with an idempotent producer and {@code acks=all}: a record counts as published
+ * only when every in-sync replica has it. Every record carries CloudEvents headers.
  */
 public final class KafkaRecordPublisher implements RecordPublisher {
 
@@ -85,18 +85,22 @@ public final class KafkaRecordPublisher implements RecordPublisher {
           .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       metrics.publishFailed(firstTopic, PublishFailure.TIMEOUT);
-      throw new PublishException(PublishFailure.TIMEOUT,
-          "Kafka did not acknowledge " + records.size() + " records within " + ackTimeout, e);
+      throw new PublishException(
+          PublishFailure.TIMEOUT,
+          "Kafka did not acknowledge " + records.size() + " records within " + ackTimeout,
+          e);
     } catch (ExecutionException e) {
       metrics.publishFailed(firstTopic, PublishFailure.ERROR);
-      throw new PublishException(PublishFailure.ERROR, "Kafka refused a record: " + e.getCause(), e.getCause());
+      throw new PublishException(
+          PublishFailure.ERROR, "Kafka refused a record: " + e.getCause(), e.getCause());
     } catch (KafkaException e) {
       metrics.publishFailed(firstTopic, PublishFailure.ERROR);
       throw new PublishException(PublishFailure.ERROR, "cannot send to Kafka: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       metrics.publishFailed(firstTopic, PublishFailure.INTERRUPTED);
-      throw new PublishException(PublishFailure.INTERRUPTED, "interrupted while waiting for Kafka", e);
+      throw new PublishException(
+          PublishFailure.INTERRUPTED, "interrupted while waiting for Kafka", e);
     }
     perTopic.forEach(metrics::recordsPublished);
     for (Outgoing<?> r : records) {
@@ -112,13 +116,15 @@ public final class KafkaRecordPublisher implements RecordPublisher {
   public CompletableFuture<Void> publishAsync(Outgoing<?> record) {
     CompletableFuture<Void> ack = new CompletableFuture<>();
     try {
-      producer.send(toRecord(record), (meta, error) -> {
-        if (error == null) {
-          ack.complete(null);
-        } else {
-          ack.completeExceptionally(error);
-        }
-      });
+      producer.send(
+          toRecord(record),
+          (meta, error) -> {
+            if (error == null) {
+              ack.complete(null);
+            } else {
+              ack.completeExceptionally(error);
+            }
+          });
     } catch (KafkaException e) {
       ack.completeExceptionally(e);
     }
@@ -127,10 +133,14 @@ public final class KafkaRecordPublisher implements RecordPublisher {
 
   private <V> ProducerRecord<String, byte[]> toRecord(Outgoing<V> r) {
     Topic<V> topic = r.topic();
-    byte[] value = r.value() == null ? null : topic.valueSerde().serializer().serialize(topic.name(), r.value());
+    byte[] value =
+        r.value() == null
+            ? null
+            : topic.valueSerde().serializer().serialize(topic.name(), r.value());
     var headers = CloudEvents.headers(topic, r.ceId(), ceSource, r.time());
     if (r.origin() != null) {
-      headers.add(Outgoing.ORIGIN_HEADER, r.origin().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      headers.add(
+          Outgoing.ORIGIN_HEADER, r.origin().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
     return new ProducerRecord<>(topic.name(), null, r.key(), value, headers);
   }

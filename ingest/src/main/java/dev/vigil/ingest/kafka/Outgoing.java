@@ -9,9 +9,12 @@ import java.util.Objects;
  * time that go into its headers, and the origin it came from (a file, a Grafeas project), written
  * as the {@value #ORIGIN_HEADER} header so that a restarted feed knows which keys it contributed.
  */
-public record Outgoing<V>(Topic<V> topic, String key, V value, String ceId, Instant time, String origin) {
+public record Outgoing<V>(
+    Topic<V> topic, String key, V value, String ceId, Instant time, String origin) {
 
-  /** The header naming where a fact came from, e.g. {@code file:/etc/vigil/attestations/ci.json}. */
+  /**
+   * The header naming where a fact came from, e.g. {@code file:/etc/vigil/attestations/ci.json}.
+   */
   public static final String ORIGIN_HEADER = "vigil_origin";
 
   public Outgoing {

@@ -3,9 +3,9 @@ package dev.vigil.ingest.metrics;
 import java.time.Duration;
 
 /**
- * What ingest counts, as a port with a no-op default ({@link #NOOP}); {@link MicrometerIngestMetrics}
- * records into a Micrometer registry. Every tag takes values from a small fixed set (endpoints,
- * topics, configured clusters, reason enums), never from request content.
+ * What ingest counts, as a port with a no-op default ({@link #NOOP}); {@link
+ * MicrometerIngestMetrics} records into a Micrometer registry. Every tag takes values from a small
+ * fixed set (endpoints, topics, configured clusters, reason enums), never from request content.
  */
 public interface IngestMetrics {
 
@@ -46,9 +46,9 @@ public interface IngestMetrics {
   default void podEventSuppressed(String clusterId) {}
 
   /**
-   * Kafka acknowledged an admission event: counted by cluster and enforcement signal
-   * ({@code failed_open}, {@code breakglass}, {@code dry_run}, {@code blocked}, {@code none}) so
-   * that alerts fire on fail-open and breakglass admissions.
+   * Kafka acknowledged an admission event: counted by cluster and enforcement signal ({@code
+   * failed_open}, {@code breakglass}, {@code dry_run}, {@code blocked}, {@code none}) so that
+   * alerts fire on fail-open and breakglass admissions.
    */
   default void admission(dev.vigil.schemas.AdmissionEvent event) {}
 

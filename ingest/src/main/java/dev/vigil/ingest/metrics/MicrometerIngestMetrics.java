@@ -16,42 +16,64 @@ import java.util.Objects;
 /**
  * {@link IngestMetrics} recorded into a Micrometer registry, as {@code vigil_ingest_*} meters.
  *
- * <p>Every counter whose label values are known before the first event is registered at 0 when
- * this is created ({@link #knownClusters} adds the cluster-labelled ones): a series that appears
- * only on its first change is born at a non-zero value, and Prometheus' {@code increase()} never
- * sees that first change (issue 21: the first dead letters and the first rejected policy fired no
- * alert).
+ * <p>Every counter whose label values are known before the first event is registered at 0 when this
+ * is created ({@link #knownClusters} adds the cluster-labelled ones): a series that appears only on
+ * its first change is born at a non-zero value, and Prometheus' {@code increase()} never sees that
+ * first change (issue 21: the first dead letters and the first rejected policy fired no alert).
  */
 public final class MicrometerIngestMetrics implements IngestMetrics {
 
   /** The audit sources of {@code vigil_ingest_events_received_total} and its siblings. */
   public static final List<String> AUDIT_SOURCES = List.of("k8s-audit", "gke-audit");
 
-  /** The sources of {@code vigil_ingest_dead_lettered_total}: the audit sources and the file feeds. */
+  /**
+   * The sources of {@code vigil_ingest_dead_lettered_total}: the audit sources and the file feeds.
+   */
   public static final List<String> DEAD_LETTER_SOURCES =
       List.of("k8s-audit", "gke-audit", "ingest.attestations", "ingest.image-metadata");
 
-  /** The endpoints of {@code vigil_ingest_http_requests_seconds} and {@code ..._unauthenticated_requests_total}. */
+  /**
+   * The endpoints of {@code vigil_ingest_http_requests_seconds} and {@code
+   * ..._unauthenticated_requests_total}.
+   */
   public static final List<String> ENDPOINTS = List.of("audit", "gke-pubsub");
 
   /** The phases of {@code vigil_ingest_http_timeouts_total}. */
   public static final List<String> TIMEOUT_PHASES = List.of("headers", "body", "response");
 
   /** The topics ingest publishes to. */
-  public static final List<String> TOPICS = List.of(Topics.POD_EVENTS.name(), Topics.ADMISSION_EVENTS.name(),
-      Topics.POLICIES.name(), Topics.ATTESTATIONS.name(), Topics.IMAGE_METADATA.name(), Topics.DEAD_LETTER.name());
+  public static final List<String> TOPICS =
+      List.of(
+          Topics.POD_EVENTS.name(),
+          Topics.ADMISSION_EVENTS.name(),
+          Topics.POLICIES.name(),
+          Topics.ATTESTATIONS.name(),
+          Topics.IMAGE_METADATA.name(),
+          Topics.DEAD_LETTER.name());
 
   /** The signals of {@code vigil_ingest_admissions_total}, besides {@code failed_open}. */
   public static final List<String> SIGNALS = List.of("breakglass", "dry_run", "blocked", "none");
 
   /** Buckets of the request timer: the receiver answers after Kafka acknowledged the batch. */
-  static final Duration[] REQUEST_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
-      Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
-      Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+  static final Duration[] REQUEST_BUCKETS = {
+    Duration.ofMillis(5),
+    Duration.ofMillis(10),
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofMillis(2500),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10)
+  };
 
   private final MeterRegistry registry;
 
-  /** Registers the process' {@code vigil_component_info{component="ingest"}} and the counters at 0. */
+  /**
+   * Registers the process' {@code vigil_component_info{component="ingest"}} and the counters at 0.
+   */
   public MicrometerIngestMetrics(MeterRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
     componentInfo(registry, "ingest", MicrometerIngestMetrics.class);
@@ -85,9 +107,9 @@ public final class MicrometerIngestMetrics implements IngestMetrics {
 
   /**
    * Registers {@code vigil_component_info{component="audit-receiver"}} and, at 0, the receiver's
-   * counters: events received and duplicates dropped per audit source, unauthenticated requests
-   * per endpoint, timeouts per phase. Only a process that runs the receiver has them, so that the
-   * "no audit events" alert does not fire where no receiver is meant to run.
+   * counters: events received and duplicates dropped per audit source, unauthenticated requests per
+   * endpoint, timeouts per phase. Only a process that runs the receiver has them, so that the "no
+   * audit events" alert does not fire where no receiver is meant to run.
    */
   public MicrometerIngestMetrics auditReceiver() {
     componentInfo(registry, "audit-receiver", MicrometerIngestMetrics.class);
@@ -102,8 +124,8 @@ public final class MicrometerIngestMetrics implements IngestMetrics {
 
   /**
    * {@code vigil_component_info{component, version} 1}: which Vigil parts a scrape target runs, so
-   * that alerts find Vigil's targets whatever their job is called (one {@code vigil run}, or
-   * pods found by annotation).
+   * that alerts find Vigil's targets whatever their job is called (one {@code vigil run}, or pods
+   * found by annotation).
    */
   private static void componentInfo(MeterRegistry registry, String component, Class<?> from) {
     String version = from.getPackage().getImplementationVersion();
@@ -131,8 +153,12 @@ public final class MicrometerIngestMetrics implements IngestMetrics {
 
   @Override
   public void forbidden(String endpoint) {
-    counter("vigil_ingest_forbidden_requests", "Requests whose credentials may not post for that cluster",
-        "endpoint", endpoint).increment();
+    counter(
+            "vigil_ingest_forbidden_requests",
+            "Requests whose credentials may not post for that cluster",
+            "endpoint",
+            endpoint)
+        .increment();
   }
 
   @Override
@@ -142,22 +168,26 @@ public final class MicrometerIngestMetrics implements IngestMetrics {
 
   @Override
   public void eventsReceived(String source, int count) {
-    counter("vigil_ingest_events_received", "Events read, before filtering", "source", source).increment(count);
+    counter("vigil_ingest_events_received", "Events read, before filtering", "source", source)
+        .increment(count);
   }
 
   @Override
   public void duplicatesDropped(String source, int count) {
-    counter("vigil_ingest_duplicates_dropped", "Redelivered events dropped", "source", source).increment(count);
+    counter("vigil_ingest_duplicates_dropped", "Redelivered events dropped", "source", source)
+        .increment(count);
   }
 
   @Override
   public void recordsPublished(String topic, int count) {
-    counter("vigil_ingest_records_published", "Records Kafka acknowledged", "topic", topic).increment(count);
+    counter("vigil_ingest_records_published", "Records Kafka acknowledged", "topic", topic)
+        .increment(count);
   }
 
   @Override
   public void deadLettered(String source, int count) {
-    counter("vigil_ingest_dead_lettered", "Inputs sent to the dead-letter topic", "source", source).increment(count);
+    counter("vigil_ingest_dead_lettered", "Inputs sent to the dead-letter topic", "source", source)
+        .increment(count);
   }
 
   @Override
@@ -177,20 +207,33 @@ public final class MicrometerIngestMetrics implements IngestMetrics {
 
   @Override
   public void revoked(String topic, int count) {
-    counter("vigil_ingest_revoked", "Tombstones written for facts (attestations, image metadata, policy documents)"
-        + " their source no longer holds", "topic", topic).increment(count);
+    counter(
+            "vigil_ingest_revoked",
+            "Tombstones written for facts (attestations, image metadata, policy documents)"
+                + " their source no longer holds",
+            "topic",
+            topic)
+        .increment(count);
   }
 
   @Override
   public void feedFailed(String feed, String reason) {
-    Counter.builder("vigil_ingest_feed_failures").description("Polls of a fact source that failed; nothing was revoked")
-        .tag("feed", feed).tag("reason", reason).register(registry).increment();
+    Counter.builder("vigil_ingest_feed_failures")
+        .description("Polls of a fact source that failed; nothing was revoked")
+        .tag("feed", feed)
+        .tag("reason", reason)
+        .register(registry)
+        .increment();
   }
 
   @Override
   public void admission(AdmissionEvent e) {
-    String signal = e.failedOpen() != null ? "failed_open"
-        : e.breakglass() ? "breakglass" : e.dryRun() ? "dry_run" : e.blocked() ? "blocked" : "none";
+    String signal =
+        e.failedOpen() != null
+            ? "failed_open"
+            : e.breakglass()
+                ? "breakglass"
+                : e.dryRun() ? "dry_run" : e.blocked() ? "blocked" : "none";
     String mechanism = e.failedOpen() == null ? "" : lower(e.failedOpen().mechanism().name());
     admissionCounter(e.clusterId(), signal, mechanism).increment();
   }
@@ -210,23 +253,35 @@ public final class MicrometerIngestMetrics implements IngestMetrics {
   }
 
   private Counter podEventsSuppressed(String cluster) {
-    return counter("vigil_ingest_pod_events_suppressed", "Pod updates with no change that matters", "cluster",
+    return counter(
+        "vigil_ingest_pod_events_suppressed",
+        "Pod updates with no change that matters",
+        "cluster",
         cluster);
   }
 
   private Counter policyRejectedCounter(String kind) {
-    return counter("vigil_ingest_policies_rejected", "Policy documents rejected; the last good one stays", "kind",
+    return counter(
+        "vigil_ingest_policies_rejected",
+        "Policy documents rejected; the last good one stays",
+        "kind",
         kind);
   }
 
   private Counter unauthenticatedCounter(String endpoint) {
-    return counter("vigil_ingest_unauthenticated_requests", "Requests without valid credentials", "endpoint",
+    return counter(
+        "vigil_ingest_unauthenticated_requests",
+        "Requests without valid credentials",
+        "endpoint",
         endpoint);
   }
 
   private Counter timeoutCounter(String phase) {
-    return counter("vigil_ingest_http_timeouts",
-        "Connections closed because a request or response missed its deadline", "phase", phase);
+    return counter(
+        "vigil_ingest_http_timeouts",
+        "Connections closed because a request or response missed its deadline",
+        "phase",
+        phase);
   }
 
   private Counter counter(String name, String description, String tag, String value) {

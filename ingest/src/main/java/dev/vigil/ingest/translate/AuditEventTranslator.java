@@ -33,8 +33,8 @@ public final class AuditEventTranslator {
   private AuditEventTranslator() {}
 
   /**
-   * Whether the event is one Vigil keeps: a pod {@code create}, {@code update} or {@code patch}
-   * (of the pod itself or its {@code ephemeralcontainers}) at stage {@code ResponseComplete}.
+   * Whether the event is one Vigil keeps: a pod {@code create}, {@code update} or {@code patch} (of
+   * the pod itself or its {@code ephemeralcontainers}) at stage {@code ResponseComplete}.
    */
   public static boolean isPodAdmission(JsonNode event) {
     if (event == null || !event.isObject()) {
@@ -42,7 +42,10 @@ public final class AuditEventTranslator {
     }
     JsonNode ref = event.path("objectRef");
     return keptStage(PodJson.text(event, "stage"))
-        && isPodRef(PodJson.text(ref, "apiGroup"), PodJson.text(ref, "resource"), PodJson.text(ref, "subresource"))
+        && isPodRef(
+            PodJson.text(ref, "apiGroup"),
+            PodJson.text(ref, "resource"),
+            PodJson.text(ref, "subresource"))
         && keptVerb(PodJson.text(event, "verb"));
   }
 
@@ -70,7 +73,8 @@ public final class AuditEventTranslator {
    * @return empty when the event is not a pod admission ({@link #isPodAdmission})
    * @throws TranslationException when it is one but lacks what an admission event needs
    */
-  public static Optional<AdmissionEvent> translate(String clusterId, JsonNode event, OwnerLookup owners) {
+  public static Optional<AdmissionEvent> translate(
+      String clusterId, JsonNode event, OwnerLookup owners) {
     if (!isPodAdmission(event)) {
       return Optional.empty();
     }
@@ -89,20 +93,22 @@ public final class AuditEventTranslator {
     // fall back to the pod the API server answered with.
     JsonNode pod = requestPod != null ? requestPod : responsePod;
 
-    String namespace = firstNonEmpty(
-        PodJson.text(ref, "namespace"),
-        meta(responsePod, "namespace"),
-        meta(requestPod, "namespace"));
+    String namespace =
+        firstNonEmpty(
+            PodJson.text(ref, "namespace"),
+            meta(responsePod, "namespace"),
+            meta(requestPod, "namespace"));
     if (namespace == null) {
       throw new TranslationException("audit event " + auditId + " without a namespace");
     }
     // A create with generateName has no name in objectRef: the API server chose it, and the
     // response object carries it. A denied create never got one: keep the generateName prefix.
-    String name = firstNonEmpty(
-        PodJson.text(ref, "name"),
-        meta(responsePod, "name"),
-        meta(requestPod, "name"),
-        meta(requestPod, "generateName"));
+    String name =
+        firstNonEmpty(
+            PodJson.text(ref, "name"),
+            meta(responsePod, "name"),
+            meta(requestPod, "name"),
+            meta(requestPod, "generateName"));
     if (name == null) {
       throw new TranslationException("audit event " + auditId + " without a pod name");
     }
@@ -129,7 +135,8 @@ public final class AuditEventTranslator {
     if (pod != null) {
       JsonNode ownerSource = responsePod != null ? responsePod : pod;
       owner = PodJson.owner(ownerSource, namespace, name, owners);
-      serviceAccount = firstNonEmpty(PodJson.serviceAccount(responsePod), PodJson.serviceAccount(pod));
+      serviceAccount =
+          firstNonEmpty(PodJson.serviceAccount(responsePod), PodJson.serviceAccount(pod));
       if (serviceAccount == null) {
         serviceAccount = "default"; // what the ServiceAccount admission plugin sets
       }
@@ -168,7 +175,8 @@ public final class AuditEventTranslator {
    *
    * @throws TranslationException when the document is neither, or an admission cannot be read
    */
-  public static List<AdmissionEvent> translateList(String clusterId, JsonNode document, OwnerLookup owners) {
+  public static List<AdmissionEvent> translateList(
+      String clusterId, JsonNode document, OwnerLookup owners) {
     List<AdmissionEvent> out = new ArrayList<>();
     for (JsonNode event : events(document)) {
       translate(clusterId, event, owners).ifPresent(out::add);
@@ -217,8 +225,10 @@ public final class AuditEventTranslator {
     }
     String m = message == null ? "" : message;
     return code == 403
-        && (m.contains("admission webhook") || m.contains("image policy webhook")
-            || m.contains("denied the request") || m.contains("VIOLATES_POLICY")
+        && (m.contains("admission webhook")
+            || m.contains("image policy webhook")
+            || m.contains("denied the request")
+            || m.contains("VIOLATES_POLICY")
             || m.contains("image-policy"));
   }
 
@@ -229,7 +239,8 @@ public final class AuditEventTranslator {
         try {
           return Timestamps.parse(t);
         } catch (DateTimeParseException e) {
-          throw new TranslationException("audit event " + auditId + ": " + field + " is not a time");
+          throw new TranslationException(
+              "audit event " + auditId + ": " + field + " is not a time");
         }
       }
     }

@@ -21,15 +21,21 @@ public final class GkeAuditLogTranslator {
 
   private GkeAuditLogTranslator() {}
 
-  /** Whether the entry is a pod {@code create}, {@code update} or {@code patch} (or ephemeral containers). */
+  /**
+   * Whether the entry is a pod {@code create}, {@code update} or {@code patch} (or ephemeral
+   * containers).
+   */
   public static boolean isPodAdmission(JsonNode entry) {
     String method = method(entry);
     if (method == null || !method.startsWith(METHOD_PREFIX)) {
       return false;
     }
     String rest = method.substring(METHOD_PREFIX.length());
-    return rest.equals("create") || rest.equals("update") || rest.equals("patch")
-        || rest.equals("ephemeralcontainers.update") || rest.equals("ephemeralcontainers.patch");
+    return rest.equals("create")
+        || rest.equals("update")
+        || rest.equals("patch")
+        || rest.equals("ephemeralcontainers.update")
+        || rest.equals("ephemeralcontainers.patch");
   }
 
   /**
@@ -50,7 +56,8 @@ public final class GkeAuditLogTranslator {
    * @return empty when the entry is not a pod admission
    * @throws TranslationException when it is one but cannot be read
    */
-  public static Optional<AdmissionEvent> translate(JsonNode entry, String defaultClusterId, OwnerLookup owners) {
+  public static Optional<AdmissionEvent> translate(
+      JsonNode entry, String defaultClusterId, OwnerLookup owners) {
     if (entry == null || !entry.isObject() || !isPodAdmission(entry)) {
       return Optional.empty();
     }
@@ -84,13 +91,17 @@ public final class GkeAuditLogTranslator {
         nameFromResource = parts[i + 1];
       }
     }
-    String namespace = AuditEventTranslator.firstNonEmpty(
-        nsFromResource, AuditEventTranslator.meta(responsePod, "namespace"),
-        AuditEventTranslator.meta(requestPod, "namespace"));
-    String name = AuditEventTranslator.firstNonEmpty(
-        nameFromResource, AuditEventTranslator.meta(responsePod, "name"),
-        AuditEventTranslator.meta(requestPod, "name"),
-        AuditEventTranslator.meta(requestPod, "generateName"));
+    String namespace =
+        AuditEventTranslator.firstNonEmpty(
+            nsFromResource,
+            AuditEventTranslator.meta(responsePod, "namespace"),
+            AuditEventTranslator.meta(requestPod, "namespace"));
+    String name =
+        AuditEventTranslator.firstNonEmpty(
+            nameFromResource,
+            AuditEventTranslator.meta(responsePod, "name"),
+            AuditEventTranslator.meta(requestPod, "name"),
+            AuditEventTranslator.meta(requestPod, "generateName"));
     if (namespace == null || name == null) {
       throw new TranslationException("log entry " + insertId + " does not name the pod");
     }
@@ -106,20 +117,25 @@ public final class GkeAuditLogTranslator {
     }
     Signals.Found signals = Signals.read(labels, podAnnotations, podLabels, true);
 
-    Integer code = response != null && response.hasNonNull("code") ? response.get("code").asInt() : null;
+    Integer code =
+        response != null && response.hasNonNull("code") ? response.get("code").asInt() : null;
     String reason = PodJson.nonEmpty(PodJson.text(response, "reason"));
     String message = PodJson.nonEmpty(PodJson.text(response, "message"));
     boolean failure = response != null && "Failure".equals(PodJson.text(response, "status"));
     // Without an HTTP code, judge a Failure by its message as a 403 would be judged.
-    boolean blocked = "VIOLATES_POLICY".equals(reason)
-        || failure && AuditEventTranslator.isBlocked(code == null ? 403 : code, reason, message, labels);
+    boolean blocked =
+        "VIOLATES_POLICY".equals(reason)
+            || failure
+                && AuditEventTranslator.isBlocked(
+                    code == null ? 403 : code, reason, message, labels);
 
     WorkloadRef owner;
     String serviceAccount = null;
     if (pod != null) {
       owner = PodJson.owner(responsePod != null ? responsePod : pod, namespace, name, owners);
-      serviceAccount = AuditEventTranslator.firstNonEmpty(
-          PodJson.serviceAccount(responsePod), PodJson.serviceAccount(pod));
+      serviceAccount =
+          AuditEventTranslator.firstNonEmpty(
+              PodJson.serviceAccount(responsePod), PodJson.serviceAccount(pod));
       if (serviceAccount == null) {
         serviceAccount = "default";
       }

@@ -95,10 +95,20 @@ final class PodJson {
     JsonNode spec = pod.path("spec");
     JsonNode status = pod.path("status");
     List<ContainerImage> out = new ArrayList<>();
-    add(out, spec.get("containers"), status.get("containerStatuses"), ContainerImage.Kind.CONTAINER);
-    add(out, spec.get("initContainers"), status.get("initContainerStatuses"),
+    add(
+        out,
+        spec.get("containers"),
+        status.get("containerStatuses"),
+        ContainerImage.Kind.CONTAINER);
+    add(
+        out,
+        spec.get("initContainers"),
+        status.get("initContainerStatuses"),
         ContainerImage.Kind.INIT_CONTAINER);
-    add(out, spec.get("ephemeralContainers"), status.get("ephemeralContainerStatuses"),
+    add(
+        out,
+        spec.get("ephemeralContainers"),
+        status.get("ephemeralContainerStatuses"),
         ContainerImage.Kind.EPHEMERAL_CONTAINER);
     return out;
   }
@@ -176,7 +186,9 @@ final class PodJson {
       int dash = rsName.lastIndexOf('-');
       if (rsName.endsWith(suffix) && rsName.length() > suffix.length()) {
         return new WorkloadRef(
-            WorkloadRef.Kind.DEPLOYMENT, namespace, rsName.substring(0, rsName.length() - suffix.length()));
+            WorkloadRef.Kind.DEPLOYMENT,
+            namespace,
+            rsName.substring(0, rsName.length() - suffix.length()));
       }
       if (dash > 0 && SAFE_ENCODED.matcher(rsName.substring(dash + 1)).matches()) {
         return new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, namespace, rsName.substring(0, dash));

@@ -23,14 +23,15 @@ public final class PodManifests {
   public static final String DEFAULT_NAMESPACE = "default";
 
   /** Where each workload kind keeps its pod template. */
-  private static final Map<String, List<String>> TEMPLATES = Map.of(
-      "Deployment", List.of("spec", "template"),
-      "ReplicaSet", List.of("spec", "template"),
-      "StatefulSet", List.of("spec", "template"),
-      "DaemonSet", List.of("spec", "template"),
-      "Job", List.of("spec", "template"),
-      "ReplicationController", List.of("spec", "template"),
-      "CronJob", List.of("spec", "jobTemplate", "spec", "template"));
+  private static final Map<String, List<String>> TEMPLATES =
+      Map.of(
+          "Deployment", List.of("spec", "template"),
+          "ReplicaSet", List.of("spec", "template"),
+          "StatefulSet", List.of("spec", "template"),
+          "DaemonSet", List.of("spec", "template"),
+          "Job", List.of("spec", "template"),
+          "ReplicationController", List.of("spec", "template"),
+          "CronJob", List.of("spec", "jobTemplate", "spec", "template"));
 
   private static final List<String> CONTAINER_LISTS =
       List.of("containers", "initContainers", "ephemeralContainers");
@@ -68,8 +69,8 @@ public final class PodManifests {
   /**
    * The Pod object a manifest describes. A workload's pod gets the workload's name and namespace
    * and its template's labels and annotations; a Pod keeps its status (the running image ids). A
-   * manifest without a namespace gets {@link #DEFAULT_NAMESPACE}; one without a name, its
-   * {@code generateName}.
+   * manifest without a namespace gets {@link #DEFAULT_NAMESPACE}; one without a name, its {@code
+   * generateName}.
    *
    * @throws ManifestException when the manifest is not a pod or workload, or has no name, no pod
    *     spec or no containers
@@ -83,8 +84,11 @@ public final class PodManifests {
       throw new ManifestException("kind", "is required");
     }
     if (!isPodOrWorkload(kind)) {
-      throw new ManifestException("kind", "unsupported kind " + kind
-          + " (use Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob or List)");
+      throw new ManifestException(
+          "kind",
+          "unsupported kind "
+              + kind
+              + " (use Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob or List)");
     }
     List<String> path = kind.equals("Pod") ? List.of() : TEMPLATES.get(kind);
     JsonNode template = manifest;
@@ -108,8 +112,10 @@ public final class PodManifests {
     }
     String namespace = PodJson.nonEmpty(PodJson.text(metadata, "namespace"));
     JsonNode templateMeta = template.path("metadata");
-    ObjectNode podMeta = templateMeta.isObject()
-        ? ((ObjectNode) templateMeta).deepCopy() : JsonNodeFactory.instance.objectNode();
+    ObjectNode podMeta =
+        templateMeta.isObject()
+            ? ((ObjectNode) templateMeta).deepCopy()
+            : JsonNodeFactory.instance.objectNode();
     podMeta.put("name", name);
     podMeta.put("namespace", namespace == null ? DEFAULT_NAMESPACE : namespace);
 
@@ -137,7 +143,8 @@ public final class PodManifests {
       }
       for (int i = 0; i < list.size(); i++) {
         if (!list.get(i).isObject()) {
-          throw new ManifestException(specPath + "." + field + "[" + i + "]", "must be a container object");
+          throw new ManifestException(
+              specPath + "." + field + "[" + i + "]", "must be a container object");
         }
       }
       count += list.size();

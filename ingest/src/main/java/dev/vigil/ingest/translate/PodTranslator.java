@@ -84,7 +84,8 @@ public final class PodTranslator {
     if (document.has("type") && document.has("object")) {
       watchType(PodJson.text(document, "type"))
           .filter(t -> PodJson.isPod(document.get("object")))
-          .ifPresent(t -> out.add(translate(clusterId, t, document.get("object"), owners, observedAt)));
+          .ifPresent(
+              t -> out.add(translate(clusterId, t, document.get("object"), owners, observedAt)));
       return out;
     }
     JsonNode items = document.get("items");
@@ -103,8 +104,8 @@ public final class PodTranslator {
   }
 
   /**
-   * What of a pod event matters for judging it: everything except identifiers and times. Two
-   * events with equal fingerprints need not both be published.
+   * What of a pod event matters for judging it: everything except identifiers and times. Two events
+   * with equal fingerprints need not both be published.
    */
   public static Object fingerprint(PodEvent e, boolean terminating) {
     return List.of(
@@ -153,8 +154,15 @@ public final class PodTranslator {
   /** Deterministic, so that replaying the same input yields the same ids. */
   private static String eventId(
       String clusterId, PodEvent.Type type, String ns, String name, String uid, String rv) {
-    String seed = String.join("|", clusterId, type.name(), ns, name, Objects.toString(uid, ""),
-        Objects.toString(rv, ""));
+    String seed =
+        String.join(
+            "|",
+            clusterId,
+            type.name(),
+            ns,
+            name,
+            Objects.toString(uid, ""),
+            Objects.toString(rv, ""));
     return UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
   }
 }

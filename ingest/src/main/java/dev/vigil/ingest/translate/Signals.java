@@ -16,21 +16,31 @@ public final class Signals {
 
   /** Audit annotation: the ImagePolicyWebhook backend answered in dry-run mode. */
   public static final String DRY_RUN = "imagepolicywebhook.image-policy.k8s.io/dry-run";
+
   /** Audit annotation: the ImagePolicyWebhook admitted the pod because of breakglass. */
-  public static final String AUDIT_BREAK_GLASS = "imagepolicywebhook.image-policy.k8s.io/break-glass";
+  public static final String AUDIT_BREAK_GLASS =
+      "imagepolicywebhook.image-policy.k8s.io/break-glass";
+
   /** Pod annotation asking for breakglass (older form, still honoured). */
   public static final String POD_BREAK_GLASS_ANNOTATION = "alpha.image-policy.k8s.io/break-glass";
+
   /** Pod label asking for breakglass (current GKE form). */
   public static final String POD_BREAK_GLASS_LABEL = "image-policy.k8s.io/break-glass";
+
   /** Audit annotation: the ImagePolicyWebhook plugin failed open ({@code defaultAllow: true}). */
-  public static final String AUDIT_FAILED_OPEN = "imagepolicywebhook.image-policy.k8s.io/failed-open";
+  public static final String AUDIT_FAILED_OPEN =
+      "imagepolicywebhook.image-policy.k8s.io/failed-open";
+
   /** Pod annotation the ImagePolicyWebhook plugin sets when it failed open. */
   public static final String POD_FAILED_OPEN = "alpha.image-policy.k8s.io/failed-open";
+
   /** GKE's form of the fail-open label. */
   public static final String GKE_FAILED_OPEN = "image-policy.k8s.io/failed-open";
+
   /** Prefix of {@code round_<r>_index_<i>} annotations of validating webhooks that failed open. */
   public static final String VALIDATING_FAILED_OPEN_PREFIX =
       "failed-open.validating.webhook.admission.k8s.io/";
+
   /** Prefix of {@code round_<r>_index_<i>} annotations of mutating webhooks that failed open. */
   public static final String MUTATING_FAILED_OPEN_PREFIX =
       "failed-open.mutation.webhook.admission.k8s.io/";
@@ -64,7 +74,9 @@ public final class Signals {
   private static FailedOpen failedOpen(
       Map<String, String> audit, Map<String, String> pod, boolean gke) {
     FailedOpen.Mechanism imagePolicy =
-        gke ? FailedOpen.Mechanism.GKE_BINARY_AUTHORIZATION : FailedOpen.Mechanism.IMAGE_POLICY_WEBHOOK;
+        gke
+            ? FailedOpen.Mechanism.GKE_BINARY_AUTHORIZATION
+            : FailedOpen.Mechanism.IMAGE_POLICY_WEBHOOK;
     FailedOpen.Mechanism mechanism = null;
     List<String> details = new ArrayList<>();
     if (isTrue(audit.get(AUDIT_FAILED_OPEN))) {
@@ -84,10 +96,20 @@ public final class Signals {
       String key = e.getKey();
       if (key.startsWith(VALIDATING_FAILED_OPEN_PREFIX)) {
         mechanism = mechanism == null ? FailedOpen.Mechanism.VALIDATING_WEBHOOK : mechanism;
-        details.add("validating webhook " + e.getValue() + " (" + key.substring(VALIDATING_FAILED_OPEN_PREFIX.length()) + ")");
+        details.add(
+            "validating webhook "
+                + e.getValue()
+                + " ("
+                + key.substring(VALIDATING_FAILED_OPEN_PREFIX.length())
+                + ")");
       } else if (key.startsWith(MUTATING_FAILED_OPEN_PREFIX)) {
         mechanism = mechanism == null ? FailedOpen.Mechanism.MUTATING_WEBHOOK : mechanism;
-        details.add("mutating webhook " + e.getValue() + " (" + key.substring(MUTATING_FAILED_OPEN_PREFIX.length()) + ")");
+        details.add(
+            "mutating webhook "
+                + e.getValue()
+                + " ("
+                + key.substring(MUTATING_FAILED_OPEN_PREFIX.length())
+                + ")");
       }
     }
     return mechanism == null ? null : new FailedOpen(mechanism, String.join("; ", details));

@@ -21,8 +21,14 @@ public final class Timestamps {
    */
   public static Instant parse(String text) {
     int n = text.length();
-    if (n >= 20 && n <= 30 && text.charAt(n - 1) == 'Z' && text.charAt(4) == '-' && text.charAt(7) == '-'
-        && text.charAt(10) == 'T' && text.charAt(13) == ':' && text.charAt(16) == ':') {
+    if (n >= 20
+        && n <= 30
+        && text.charAt(n - 1) == 'Z'
+        && text.charAt(4) == '-'
+        && text.charAt(7) == '-'
+        && text.charAt(10) == 'T'
+        && text.charAt(13) == ':'
+        && text.charAt(16) == ':') {
       int year = digits(text, 0, 4);
       int month = digits(text, 5, 7);
       int day = digits(text, 8, 10);
@@ -30,8 +36,16 @@ public final class Timestamps {
       int minute = digits(text, 14, 16);
       int second = digits(text, 17, 19);
       int nanos = 0;
-      boolean ok = year >= 0 && month >= 0 && day >= 0 && hour >= 0 && hour < 24 && minute >= 0 && minute < 60
-          && second >= 0 && second < 60;
+      boolean ok =
+          year >= 0
+              && month >= 0
+              && day >= 0
+              && hour >= 0
+              && hour < 24
+              && minute >= 0
+              && minute < 60
+              && second >= 0
+              && second < 60;
       if (ok && n > 20) {
         // A fraction of 1 to 9 digits after a dot.
         ok = text.charAt(19) == '.' && n - 21 >= 1 && n - 21 <= 9;

@@ -34,13 +34,14 @@ import org.slf4j.LoggerFactory;
  * {@code vigil.pod-events} whenever a pod is added, deleted, or changes in a way that matters
  * (images, running digests, annotations, labels, service account, phase, deletion).
  *
- * <p>ReplicaSet and Job informers resolve each pod's owning workload. The informers re-list after
- * a watch expires (410 Gone) or the connection drops; a pod that vanished meanwhile is reported
- * as {@code DELETED} by the re-list. Handlers only translate; the publisher does the sending.
+ * <p>ReplicaSet and Job informers resolve each pod's owning workload. The informers re-list after a
+ * watch expires (410 Gone) or the connection drops; a pod that vanished meanwhile is reported as
+ * {@code DELETED} by the re-list. Handlers only translate; the publisher does the sending.
  */
 public final class PodWatcher implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(PodWatcher.class);
+
   /** Objects per page when the informers list (the API server's own default is all at once). */
   static final long PAGE = 500;
 
@@ -54,6 +55,7 @@ public final class PodWatcher implements AutoCloseable {
   private final List<SharedIndexInformer<ReplicaSet>> replicaSets = new ArrayList<>();
   private final List<SharedIndexInformer<Job>> jobs = new ArrayList<>();
   private final List<SharedIndexInformer<Pod>> pods = new ArrayList<>();
+
   /**
    * A digest of what was last published per pod key ({@link Fingerprints}); a failed send forgets
    * it so a resync sends again.
@@ -63,8 +65,8 @@ public final class PodWatcher implements AutoCloseable {
   /**
    * @param clusterId the id written on every record (e.g. {@code us-central1-a.prod})
    * @param namespaces the namespaces to watch; empty for all
-   * @param resync how often the informers replay their caches; an update that failed to publish
-   *     is sent again then ({@code Duration.ZERO} turns it off)
+   * @param resync how often the informers replay their caches; an update that failed to publish is
+   *     sent again then ({@code Duration.ZERO} turns it off)
    */
   public PodWatcher(
       String clusterId,
@@ -95,30 +97,64 @@ public final class PodWatcher implements AutoCloseable {
   public void start(Duration syncTimeout) {
     long resyncMs = resync.toMillis();
     if (namespaces.isEmpty()) {
-      replicaSets.add(slim(client.apps().replicaSets().inAnyNamespace().withLimit(PAGE), ReplicaSet.class,
-          SlimStore.OWNED, new Ignore<>(), resyncMs));
-      jobs.add(slim(client.batch().v1().jobs().inAnyNamespace().withLimit(PAGE), Job.class, SlimStore.OWNED,
-          new Ignore<>(), resyncMs));
+      replicaSets.add(
+          slim(
+              client.apps().replicaSets().inAnyNamespace().withLimit(PAGE),
+              ReplicaSet.class,
+              SlimStore.OWNED,
+              new Ignore<>(),
+              resyncMs));
+      jobs.add(
+          slim(
+              client.batch().v1().jobs().inAnyNamespace().withLimit(PAGE),
+              Job.class,
+              SlimStore.OWNED,
+              new Ignore<>(),
+              resyncMs));
     } else {
       for (String ns : namespaces) {
-        replicaSets.add(slim(client.apps().replicaSets().inNamespace(ns).withLimit(PAGE), ReplicaSet.class,
-            SlimStore.OWNED, new Ignore<>(), resyncMs));
-        jobs.add(slim(client.batch().v1().jobs().inNamespace(ns).withLimit(PAGE), Job.class, SlimStore.OWNED,
-            new Ignore<>(), resyncMs));
+        replicaSets.add(
+            slim(
+                client.apps().replicaSets().inNamespace(ns).withLimit(PAGE),
+                ReplicaSet.class,
+                SlimStore.OWNED,
+                new Ignore<>(),
+                resyncMs));
+        jobs.add(
+            slim(
+                client.batch().v1().jobs().inNamespace(ns).withLimit(PAGE),
+                Job.class,
+                SlimStore.OWNED,
+                new Ignore<>(),
+                resyncMs));
       }
     }
     awaitSynced(replicaSets, syncTimeout);
     awaitSynced(jobs, syncTimeout);
     Handler handler = new Handler();
     if (namespaces.isEmpty()) {
-      pods.add(slim(client.pods().inAnyNamespace().withLimit(PAGE), Pod.class, SlimStore.POD, handler, resyncMs));
+      pods.add(
+          slim(
+              client.pods().inAnyNamespace().withLimit(PAGE),
+              Pod.class,
+              SlimStore.POD,
+              handler,
+              resyncMs));
     } else {
       for (String ns : namespaces) {
-        pods.add(slim(client.pods().inNamespace(ns).withLimit(PAGE), Pod.class, SlimStore.POD, handler, resyncMs));
+        pods.add(
+            slim(
+                client.pods().inNamespace(ns).withLimit(PAGE),
+                Pod.class,
+                SlimStore.POD,
+                handler,
+                resyncMs));
       }
     }
     awaitSynced(pods, syncTimeout);
-    LOG.info("watching pods of cluster {} ({})", clusterId,
+    LOG.info(
+        "watching pods of cluster {} ({})",
+        clusterId,
         namespaces.isEmpty() ? "all namespaces" : String.join(",", namespaces));
   }
 
@@ -127,8 +163,12 @@ public final class PodWatcher implements AutoCloseable {
    * object ({@link SlimStore}), without fabric8's namespace index (nothing looks objects up by
    * namespace). Not started: {@link #awaitSynced} starts it.
    */
-  private static <T extends HasMetadata> SharedIndexInformer<T> slim(Informable<T> source, Class<T> type,
-      Map<String, Object> kept, ResourceEventHandler<? super T> handler, long resyncMs) {
+  private static <T extends HasMetadata> SharedIndexInformer<T> slim(
+      Informable<T> source,
+      Class<T> type,
+      Map<String, Object> kept,
+      ResourceEventHandler<? super T> handler,
+      long resyncMs) {
     SharedIndexInformer<T> informer = source.runnableInformer(resyncMs);
     informer.itemStore(new SlimStore<>(type, kept));
     informer.removeNamespaceIndex();
@@ -178,11 +218,13 @@ public final class PodWatcher implements AutoCloseable {
     if (refs == null || refs.isEmpty()) {
       return OwnerLookup.Owner.NONE;
     }
-    OwnerReference ref = refs.stream()
-        .filter(r -> Boolean.TRUE.equals(r.getController()))
-        .findFirst()
-        .orElse(refs.get(0));
-    return new OwnerLookup.Owner(Objects.toString(ref.getKind(), ""), Objects.toString(ref.getName(), ""));
+    OwnerReference ref =
+        refs.stream()
+            .filter(r -> Boolean.TRUE.equals(r.getController()))
+            .findFirst()
+            .orElse(refs.get(0));
+    return new OwnerLookup.Owner(
+        Objects.toString(ref.getKind(), ""), Objects.toString(ref.getName(), ""));
   }
 
   private static <T> void awaitSynced(List<SharedIndexInformer<T>> informers, Duration timeout) {
@@ -191,7 +233,8 @@ public final class PodWatcher implements AutoCloseable {
         inf.start().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while listing " + inf.getApiTypeClass().getSimpleName(), e);
+        throw new IllegalStateException(
+            "interrupted while listing " + inf.getApiTypeClass().getSimpleName(), e);
       } catch (Exception e) {
         throw new IllegalStateException(
             "cannot list " + inf.getApiTypeClass().getSimpleName() + "s: " + e.getMessage(), e);
@@ -244,22 +287,30 @@ public final class PodWatcher implements AutoCloseable {
         return;
       }
       publisher
-          .publishAsync(new Outgoing<>(Topics.POD_EVENTS, key, event, event.eventId(), event.observedAt()))
-          .whenComplete((ok, error) -> {
-            if (error == null) {
-              metrics.recordsPublished(Topics.POD_EVENTS.name(), 1);
-            } else {
-              // Forget it, so that the next update or resync of this pod publishes again.
-              published.remove(key, fingerprint);
-              metrics.publishFailed(Topics.POD_EVENTS.name(),
-                  IngestMetrics.PublishFailure.ERROR);
-              LOG.warn("cluster {}: pod event for {} not published: {}", clusterId, key, error.toString());
-            }
-          });
+          .publishAsync(
+              new Outgoing<>(Topics.POD_EVENTS, key, event, event.eventId(), event.observedAt()))
+          .whenComplete(
+              (ok, error) -> {
+                if (error == null) {
+                  metrics.recordsPublished(Topics.POD_EVENTS.name(), 1);
+                } else {
+                  // Forget it, so that the next update or resync of this pod publishes again.
+                  published.remove(key, fingerprint);
+                  metrics.publishFailed(
+                      Topics.POD_EVENTS.name(), IngestMetrics.PublishFailure.ERROR);
+                  LOG.warn(
+                      "cluster {}: pod event for {} not published: {}",
+                      clusterId,
+                      key,
+                      error.toString());
+                }
+              });
     }
 
     private String name(Pod pod) {
-      return pod.getMetadata() == null ? "?" : pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+      return pod.getMetadata() == null
+          ? "?"
+          : pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
     }
   }
 
@@ -274,5 +325,4 @@ public final class PodWatcher implements AutoCloseable {
     @Override
     public void onDelete(T obj, boolean deletedFinalStateUnknown) {}
   }
-
 }

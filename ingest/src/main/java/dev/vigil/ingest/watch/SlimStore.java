@@ -17,38 +17,95 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
- * An informer cache that keeps, of each object, only the fields Vigil reads, as compact JSON
- * bytes, and rebuilds the object when the informer asks for it (a resync, a re-list, an owner
- * look-up). A pod as the API server sends it carries managedFields, probes, env, volumes and
- * conditions that Vigil never reads; a fabric8 {@code Pod} built from it takes tens of kilobytes
- * of heap, the bytes of what Vigil reads well under one (docs/benchmarks.md, "watch").
+ * An informer cache that keeps, of each object, only the fields Vigil reads, as compact JSON bytes,
+ * and rebuilds the object when the informer asks for it (a resync, a re-list, an owner look-up). A
+ * pod as the API server sends it carries managedFields, probes, env, volumes and conditions that
+ * Vigil never reads; a fabric8 {@code Pod} built from it takes tens of kilobytes of heap, the bytes
+ * of what Vigil reads well under one (docs/benchmarks.md, "watch").
  *
  * <p>Keys are fabric8's {@code namespace/name}, as in its own store, so that look-ups by key work
  * as before. The informer still hands every added or changed object to the handlers whole.
  */
 final class SlimStore<T extends HasMetadata> implements ItemStore<T> {
 
-  /** What is kept: a name maps to the fields kept of its value (of each element of an array), or to {@link #ALL}. */
+  /**
+   * What is kept: a name maps to the fields kept of its value (of each element of an array), or to
+   * {@link #ALL}.
+   */
   static final Map<String, Object> ALL = Map.of();
 
   private static final Map<String, Object> CONTAINER = Map.of("name", ALL, "image", ALL);
   private static final Map<String, Object> CONTAINER_STATUS = Map.of("name", ALL, "imageID", ALL);
-  private static final Map<String, Object> OWNED_METADATA = Map.of("name", ALL, "namespace", ALL, "uid", ALL,
-      "resourceVersion", ALL, "ownerReferences", ALL, "deletionTimestamp", ALL);
+  private static final Map<String, Object> OWNED_METADATA =
+      Map.of(
+          "name",
+          ALL,
+          "namespace",
+          ALL,
+          "uid",
+          ALL,
+          "resourceVersion",
+          ALL,
+          "ownerReferences",
+          ALL,
+          "deletionTimestamp",
+          ALL);
 
-  /** Of a pod: what {@code PodTranslator} reads, and what the informer compares (resourceVersion). */
-  static final Map<String, Object> POD = Map.of(
-      "kind", ALL,
-      "apiVersion", ALL,
-      "metadata", Map.of("name", ALL, "generateName", ALL, "namespace", ALL, "uid", ALL, "resourceVersion", ALL,
-          "labels", ALL, "annotations", ALL, "ownerReferences", ALL, "deletionTimestamp", ALL),
-      "spec", Map.of("serviceAccountName", ALL, "serviceAccount", ALL, "imagePullSecrets", ALL,
-          "containers", CONTAINER, "initContainers", CONTAINER, "ephemeralContainers", CONTAINER),
-      "status", Map.of("phase", ALL, "containerStatuses", CONTAINER_STATUS,
-          "initContainerStatuses", CONTAINER_STATUS, "ephemeralContainerStatuses", CONTAINER_STATUS));
+  /**
+   * Of a pod: what {@code PodTranslator} reads, and what the informer compares (resourceVersion).
+   */
+  static final Map<String, Object> POD =
+      Map.of(
+          "kind", ALL,
+          "apiVersion", ALL,
+          "metadata",
+              Map.of(
+                  "name",
+                  ALL,
+                  "generateName",
+                  ALL,
+                  "namespace",
+                  ALL,
+                  "uid",
+                  ALL,
+                  "resourceVersion",
+                  ALL,
+                  "labels",
+                  ALL,
+                  "annotations",
+                  ALL,
+                  "ownerReferences",
+                  ALL,
+                  "deletionTimestamp",
+                  ALL),
+          "spec",
+              Map.of(
+                  "serviceAccountName",
+                  ALL,
+                  "serviceAccount",
+                  ALL,
+                  "imagePullSecrets",
+                  ALL,
+                  "containers",
+                  CONTAINER,
+                  "initContainers",
+                  CONTAINER,
+                  "ephemeralContainers",
+                  CONTAINER),
+          "status",
+              Map.of(
+                  "phase",
+                  ALL,
+                  "containerStatuses",
+                  CONTAINER_STATUS,
+                  "initContainerStatuses",
+                  CONTAINER_STATUS,
+                  "ephemeralContainerStatuses",
+                  CONTAINER_STATUS));
 
   /** Of a ReplicaSet or Job: who owns it. */
-  static final Map<String, Object> OWNED = Map.of("kind", ALL, "apiVersion", ALL, "metadata", OWNED_METADATA);
+  static final Map<String, Object> OWNED =
+      Map.of("kind", ALL, "apiVersion", ALL, "metadata", OWNED_METADATA);
 
   private final Class<T> type;
   private final Map<String, Object> kept;
@@ -61,7 +118,8 @@ final class SlimStore<T extends HasMetadata> implements ItemStore<T> {
 
   /** {@code object} as JSON with only the fields {@code kept} names. */
   static JsonNode slim(Object object, Map<String, Object> kept) throws IOException {
-    JsonNode tree = Json.mapper().readTree(Serialization.asJson(object)); // as PodTranslator reads it
+    JsonNode tree =
+        Json.mapper().readTree(Serialization.asJson(object)); // as PodTranslator reads it
     prune(tree, kept);
     return tree;
   }
@@ -75,7 +133,9 @@ final class SlimStore<T extends HasMetadata> implements ItemStore<T> {
       array.forEach(e -> prune(e, kept));
     } else if (node instanceof ObjectNode object) {
       object.retain(kept.keySet());
-      object.fields().forEachRemaining(e -> prune(e.getValue(), (Map<String, Object>) kept.get(e.getKey())));
+      object
+          .fields()
+          .forEachRemaining(e -> prune(e.getValue(), (Map<String, Object>) kept.get(e.getKey())));
     }
   }
 

@@ -18,7 +18,9 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Ingest's settings: read from their declarations, checked together, defaults as the receiver's. */
+/**
+ * Ingest's settings: read from their declarations, checked together, defaults as the receiver's.
+ */
 class IngestSettingsTest {
 
   @TempDir Path dir;
@@ -80,28 +82,42 @@ class IngestSettingsTest {
 
     SettingException e = assertThrows(SettingException.class, () -> of(given));
 
-    assertTrue(e.getMessage().startsWith("--audit-tls-cert is required with --audit-listen"), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith("--audit-tls-cert is required with --audit-listen"),
+        e.getMessage());
   }
 
   @Test
   void oneClusterIdForSeveralContextsIsRefused() {
-    SettingException e = assertThrows(SettingException.class,
-        () -> of(Map.of("kube.contexts", "a,b", "kube.cluster-id", "x")));
+    SettingException e =
+        assertThrows(
+            SettingException.class,
+            () -> of(Map.of("kube.contexts", "a,b", "kube.cluster-id", "x")));
 
-    assertTrue(e.getMessage().startsWith("--cluster-id names one cluster but 2 contexts"), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith("--cluster-id names one cluster but 2 contexts"), e.getMessage());
   }
 
   @Test
   void grafeasNeedsAnHttpEndpointAndKnownCredentials() {
-    SettingException endpoint = assertThrows(SettingException.class,
-        () -> of(Map.of("feeds.grafeas-project", "acme", "feeds.grafeas-endpoint", "ftp://x")));
-    SettingException credentials = assertThrows(SettingException.class,
-        () -> of(Map.of("feeds.grafeas-project", "acme", "feeds.grafeas-credentials", "aws")));
-    IngestSettings.Grafeas anonymous = of(Map.of("feeds.grafeas-project", "acme",
-        "feeds.grafeas-credentials", "none")).feeds().grafeas();
+    SettingException endpoint =
+        assertThrows(
+            SettingException.class,
+            () -> of(Map.of("feeds.grafeas-project", "acme", "feeds.grafeas-endpoint", "ftp://x")));
+    SettingException credentials =
+        assertThrows(
+            SettingException.class,
+            () -> of(Map.of("feeds.grafeas-project", "acme", "feeds.grafeas-credentials", "aws")));
+    IngestSettings.Grafeas anonymous =
+        of(Map.of("feeds.grafeas-project", "acme", "feeds.grafeas-credentials", "none"))
+            .feeds()
+            .grafeas();
 
-    assertTrue(endpoint.getMessage().startsWith("--grafeas-endpoint: 'ftp://x'"), endpoint.getMessage());
-    assertTrue(credentials.getMessage().startsWith("--grafeas-credentials: 'aws'"), credentials.getMessage());
+    assertTrue(
+        endpoint.getMessage().startsWith("--grafeas-endpoint: 'ftp://x'"), endpoint.getMessage());
+    assertTrue(
+        credentials.getMessage().startsWith("--grafeas-credentials: 'aws'"),
+        credentials.getMessage());
     assertEquals("acme", anonymous.project());
     assertEquals(false, anonymous.googleCredentials());
     assertEquals(Duration.ofSeconds(60), anonymous.interval());
@@ -109,7 +125,8 @@ class IngestSettingsTest {
 
   @Test
   void aValueThatDoesNotParseNamesTheKey() {
-    SettingException e = assertThrows(SettingException.class, () -> of(Map.of("feeds.interval", "often")));
+    SettingException e =
+        assertThrows(SettingException.class, () -> of(Map.of("feeds.interval", "often")));
 
     assertTrue(e.getMessage().startsWith("feeds.interval=often: "), e.getMessage());
   }

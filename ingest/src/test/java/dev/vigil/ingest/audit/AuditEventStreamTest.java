@@ -25,32 +25,43 @@ class AuditEventStreamTest {
 
   @Test
   void keepsExactlyThePodAdmissionsTheTreeWouldKeepInOrder() throws Exception {
-    List<ObjectNode> events = List.of(
-        pod("kept-create", e -> {}),
-        pod("request-received", e -> e.put("stage", "RequestReceived")),
-        pod("get", e -> e.put("verb", "get")),
-        pod("lease-update", e -> {
-          e.put("verb", "update");
-          e.putObject("objectRef").put("resource", "leases").put("apiGroup", "coordination.k8s.io");
-        }),
-        pod("status-patch", e -> {
-          e.put("verb", "patch");
-          ((ObjectNode) e.get("objectRef")).put("subresource", "status");
-        }),
-        pod("kept-ephemeral", e -> {
-          e.put("verb", "patch");
-          ((ObjectNode) e.get("objectRef")).put("subresource", "ephemeralcontainers");
-        }),
-        pod("kept-ref-last", e -> e.set("objectRef", e.remove("objectRef"))),
-        pod("ref-not-object", e -> e.put("objectRef", "pods")),
-        pod("stage-number", e -> e.put("stage", 3)),
-        pod("no-verb", e -> e.remove("verb")),
-        pod("kept-deep-request-first", e -> {
-          JsonNode request = e.remove("requestObject");
-          ObjectNode reordered = e.objectNode().set("requestObject", request);
-          reordered.setAll(e);
-          e.removeAll().setAll(reordered);
-        }));
+    List<ObjectNode> events =
+        List.of(
+            pod("kept-create", e -> {}),
+            pod("request-received", e -> e.put("stage", "RequestReceived")),
+            pod("get", e -> e.put("verb", "get")),
+            pod(
+                "lease-update",
+                e -> {
+                  e.put("verb", "update");
+                  e.putObject("objectRef")
+                      .put("resource", "leases")
+                      .put("apiGroup", "coordination.k8s.io");
+                }),
+            pod(
+                "status-patch",
+                e -> {
+                  e.put("verb", "patch");
+                  ((ObjectNode) e.get("objectRef")).put("subresource", "status");
+                }),
+            pod(
+                "kept-ephemeral",
+                e -> {
+                  e.put("verb", "patch");
+                  ((ObjectNode) e.get("objectRef")).put("subresource", "ephemeralcontainers");
+                }),
+            pod("kept-ref-last", e -> e.set("objectRef", e.remove("objectRef"))),
+            pod("ref-not-object", e -> e.put("objectRef", "pods")),
+            pod("stage-number", e -> e.put("stage", 3)),
+            pod("no-verb", e -> e.remove("verb")),
+            pod(
+                "kept-deep-request-first",
+                e -> {
+                  JsonNode request = e.remove("requestObject");
+                  ObjectNode reordered = e.objectNode().set("requestObject", request);
+                  reordered.setAll(e);
+                  e.removeAll().setAll(reordered);
+                }));
     byte[] body = withANumberItem(AuditSamples.eventList(events.toArray(ObjectNode[]::new)));
 
     AuditEventStream.Events got = AuditEventStream.read(mapper, body);
@@ -64,10 +75,14 @@ class AuditEventStreamTest {
       }
     }
     assertEquals(events.size() + 1, got.received());
-    assertEquals(List.of("kept-create", "kept-ephemeral", "kept-ref-last", "kept-deep-request-first"),
+    assertEquals(
+        List.of("kept-create", "kept-ephemeral", "kept-ref-last", "kept-deep-request-first"),
         got.kept().stream().map(e -> e.tree().get("auditID").asText()).toList());
-    assertEquals(byTree, got.kept().stream()
-        .map(e -> AuditEventTranslator.translate("c", e.tree(), OwnerLookup.NONE).orElseThrow()).toList());
+    assertEquals(
+        byTree,
+        got.kept().stream()
+            .map(e -> AuditEventTranslator.translate("c", e.tree(), OwnerLookup.NONE).orElseThrow())
+            .toList());
     // Each kept event's byte range is the event as sent.
     for (int i = 0; i < treeEvents.size(); i++) {
       AuditEventStream.Kept k = got.kept().get(i);
@@ -79,51 +94,78 @@ class AuditEventStreamTest {
   void aSingleEventAndAnEmptyListAreReadAsBefore() throws Exception {
     byte[] single = Json.write(pod("single", e -> {}));
     assertEquals(1, AuditEventStream.read(mapper, single).kept().size());
-    AuditEventStream.Events empty = AuditEventStream.read(mapper,
-        "{\"items\":null,\"kind\":\"EventList\"}".getBytes(StandardCharsets.UTF_8));
+    AuditEventStream.Events empty =
+        AuditEventStream.read(
+            mapper, "{\"items\":null,\"kind\":\"EventList\"}".getBytes(StandardCharsets.UTF_8));
     assertEquals(0, empty.received());
   }
 
   @Test
   void documentsThatAreNotEventListsAreRefusedWithTheTranslatorsReasons() {
-    TranslationException notArray = assertThrows(TranslationException.class, () -> AuditEventStream.read(mapper,
-        "{\"kind\":\"EventList\",\"items\":{}}".getBytes(StandardCharsets.UTF_8)));
+    TranslationException notArray =
+        assertThrows(
+            TranslationException.class,
+            () ->
+                AuditEventStream.read(
+                    mapper,
+                    "{\"kind\":\"EventList\",\"items\":{}}".getBytes(StandardCharsets.UTF_8)));
     assertEquals("EventList.items is not an array", notArray.getMessage());
-    TranslationException otherKind = assertThrows(TranslationException.class, () -> AuditEventStream.read(mapper,
-        "{\"items\":[],\"kind\":\"PodList\"}".getBytes(StandardCharsets.UTF_8)));
+    TranslationException otherKind =
+        assertThrows(
+            TranslationException.class,
+            () ->
+                AuditEventStream.read(
+                    mapper,
+                    "{\"items\":[],\"kind\":\"PodList\"}".getBytes(StandardCharsets.UTF_8)));
     assertEquals("expected kind EventList or Event, not PodList", otherKind.getMessage());
-    assertThrows(TranslationException.class, () -> AuditEventStream.read(mapper,
-        "[1]".getBytes(StandardCharsets.UTF_8)));
+    assertThrows(
+        TranslationException.class,
+        () -> AuditEventStream.read(mapper, "[1]".getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
   void readLimitsStillHoldInsideEventsThatAreSkipped() {
     String deep = "[".repeat(1000) + "]".repeat(1000);
-    byte[] body = ("{\"kind\":\"EventList\",\"items\":[{\"stage\":\"RequestReceived\",\"requestObject\":" + deep
-        + "}]}").getBytes(StandardCharsets.UTF_8);
-    assertThrows(com.fasterxml.jackson.core.JsonProcessingException.class, () -> AuditEventStream.read(mapper, body));
+    byte[] body =
+        ("{\"kind\":\"EventList\",\"items\":[{\"stage\":\"RequestReceived\",\"requestObject\":"
+                + deep
+                + "}]}")
+            .getBytes(StandardCharsets.UTF_8);
+    assertThrows(
+        com.fasterxml.jackson.core.JsonProcessingException.class,
+        () -> AuditEventStream.read(mapper, body));
   }
 
   @Test
   void anEventWrittenWithEscapesIsDecidedByTheTree() throws Exception {
-    String event = new String(Json.write(pod("escaped", e -> {})), StandardCharsets.UTF_8)
-        .replace("\"stage\":\"ResponseComplete\"", "\"stage\":\"Response\\u0043omplete\"");
-    byte[] body = ("{\"kind\":\"EventList\",\"items\":[" + event + "]}").getBytes(StandardCharsets.UTF_8);
+    String event =
+        new String(Json.write(pod("escaped", e -> {})), StandardCharsets.UTF_8)
+            .replace("\"stage\":\"ResponseComplete\"", "\"stage\":\"Response\\u0043omplete\"");
+    byte[] body =
+        ("{\"kind\":\"EventList\",\"items\":[" + event + "]}").getBytes(StandardCharsets.UTF_8);
 
-    assertEquals(List.of("escaped"), AuditEventStream.read(mapper, body).kept().stream()
-        .map(e -> e.tree().get("auditID").asText()).toList());
+    assertEquals(
+        List.of("escaped"),
+        AuditEventStream.read(mapper, body).kept().stream()
+            .map(e -> e.tree().get("auditID").asText())
+            .toList());
   }
 
   @Test
   void malformedJsonAndDuplicateFieldsAreRefusedEvenInEventsThatAreSkipped() {
-    for (String item : new String[] {
-        "{\"stage\":\"RequestReceived\",\"x\":tru}",
-        "{\"stage\":\"RequestReceived\",\"x\":[1,]}",
-        "{\"stage\":\"RequestReceived\",\"x\":\"a\\qb\"}",
-        "{\"stage\":\"RequestReceived\",\"stage\":\"ResponseComplete\"}",
-        "{\"stage\":\"RequestReceived\" \"verb\":\"get\"}"}) {
-      byte[] body = ("{\"kind\":\"EventList\",\"items\":[" + item + "]}").getBytes(StandardCharsets.UTF_8);
-      assertThrows(com.fasterxml.jackson.core.JsonProcessingException.class, () -> AuditEventStream.read(mapper, body),
+    for (String item :
+        new String[] {
+          "{\"stage\":\"RequestReceived\",\"x\":tru}",
+          "{\"stage\":\"RequestReceived\",\"x\":[1,]}",
+          "{\"stage\":\"RequestReceived\",\"x\":\"a\\qb\"}",
+          "{\"stage\":\"RequestReceived\",\"stage\":\"ResponseComplete\"}",
+          "{\"stage\":\"RequestReceived\" \"verb\":\"get\"}"
+        }) {
+      byte[] body =
+          ("{\"kind\":\"EventList\",\"items\":[" + item + "]}").getBytes(StandardCharsets.UTF_8);
+      assertThrows(
+          com.fasterxml.jackson.core.JsonProcessingException.class,
+          () -> AuditEventStream.read(mapper, body),
           item);
     }
   }

@@ -63,8 +63,13 @@ class AuditReceiverIT {
       new TopicAdmin(admin, (short) 1).create(Topics.ALL);
     }
     IngestMetrics metrics = new MicrometerIngestMetrics(registry);
-    publisher = new KafkaRecordPublisher(kafka.bootstrapServers(), Map.of(), "/vigil/ingest/test",
-        Duration.ofSeconds(60), metrics);
+    publisher =
+        new KafkaRecordPublisher(
+            kafka.bootstrapServers(),
+            Map.of(),
+            "/vigil/ingest/test",
+            Duration.ofSeconds(60),
+            metrics);
     KafkaTopics.warmUp(publisher, Duration.ofSeconds(120));
     receiver = new ReceiverFixture(publisher, metrics, Set.of("dev-cluster"), null);
   }
@@ -80,15 +85,36 @@ class AuditReceiverIT {
   void realEventListBecomesAdmissionEventsWithEverySignal() {
     ObjectNode[] batch = {
       variant(NGINX_PRIVILEGED, "sig-plain", e -> {}),
-      variant(NGINX_PRIVILEGED, "sig-ipw-audit", auditAnnotation("imagepolicywebhook.image-policy.k8s.io/failed-open", "true")),
-      variant(KUBE_SYSTEM, "sig-ipw-pod", podAnnotation("alpha.image-policy.k8s.io/failed-open", "true")),
-      variant(KUBE_SYSTEM, "sig-validating", auditAnnotation(
-          "failed-open.validating.webhook.admission.k8s.io/round_0_index_1", "policy.sigstore.dev")),
-      variant(KUBE_SYSTEM, "sig-mutating", auditAnnotation(
-          "failed-open.mutation.webhook.admission.k8s.io/round_0_index_0", "defaults.example.com")),
-      variant(NGINX_PRIVILEGED, "sig-bg-annotation", podAnnotation("alpha.image-policy.k8s.io/break-glass", "true")),
-      variant(NGINX_PRIVILEGED, "sig-bg-label", podLabel("image-policy.k8s.io/break-glass", "true")),
-      variant(NGINX_PRIVILEGED, "sig-dry-run", auditAnnotation("imagepolicywebhook.image-policy.k8s.io/dry-run", "true")),
+      variant(
+          NGINX_PRIVILEGED,
+          "sig-ipw-audit",
+          auditAnnotation("imagepolicywebhook.image-policy.k8s.io/failed-open", "true")),
+      variant(
+          KUBE_SYSTEM,
+          "sig-ipw-pod",
+          podAnnotation("alpha.image-policy.k8s.io/failed-open", "true")),
+      variant(
+          KUBE_SYSTEM,
+          "sig-validating",
+          auditAnnotation(
+              "failed-open.validating.webhook.admission.k8s.io/round_0_index_1",
+              "policy.sigstore.dev")),
+      variant(
+          KUBE_SYSTEM,
+          "sig-mutating",
+          auditAnnotation(
+              "failed-open.mutation.webhook.admission.k8s.io/round_0_index_0",
+              "defaults.example.com")),
+      variant(
+          NGINX_PRIVILEGED,
+          "sig-bg-annotation",
+          podAnnotation("alpha.image-policy.k8s.io/break-glass", "true")),
+      variant(
+          NGINX_PRIVILEGED, "sig-bg-label", podLabel("image-policy.k8s.io/break-glass", "true")),
+      variant(
+          NGINX_PRIVILEGED,
+          "sig-dry-run",
+          auditAnnotation("imagepolicywebhook.image-policy.k8s.io/dry-run", "true")),
       variant(NGINX_PRIVILEGED, "sig-denied", deniedBy("imagepolicywebhook.image-policy.k8s.io")),
       variant(NGINX_PRIVILEGED, "sig-not-kept", e -> e.put("stage", "RequestReceived")),
     };
@@ -115,7 +141,8 @@ class AuditReceiverIT {
 
   @Test
   void aRedeliveredBatchIsAcknowledgedButPublishedOnce() {
-    byte[] batch = eventList(variant(KUBE_SYSTEM, "dup-1", e -> {}), variant(KUBE_SYSTEM, "dup-2", e -> {}));
+    byte[] batch =
+        eventList(variant(KUBE_SYSTEM, "dup-1", e -> {}), variant(KUBE_SYSTEM, "dup-2", e -> {}));
 
     HttpResponse<String> first = receiver.post(AUDIT, batch);
     HttpResponse<String> again = receiver.post(AUDIT, batch);
@@ -124,44 +151,81 @@ class AuditReceiverIT {
     assertEquals(200, first.statusCode());
     assertEquals(200, again.statusCode());
     assertTrue(again.body().contains("\"duplicates\":2"), again.body());
-    List<AdmissionEvent> all = KafkaTopics.values(KafkaTopics.readUntil(kafka.bootstrapServers(), Topics.ADMISSION_EVENTS,
-        got -> got.stream().anyMatch(c -> c.value().auditId().equals("dup-marker")), Duration.ofSeconds(60)));
-    assertEquals(2, all.stream().filter(a -> a.auditId().startsWith("dup-") && !a.auditId().equals("dup-marker")).count());
-    assertEquals(2.0, registry.counter("vigil_ingest_duplicates_dropped", "source", "k8s-audit").count());
+    List<AdmissionEvent> all =
+        KafkaTopics.values(
+            KafkaTopics.readUntil(
+                kafka.bootstrapServers(),
+                Topics.ADMISSION_EVENTS,
+                got -> got.stream().anyMatch(c -> c.value().auditId().equals("dup-marker")),
+                Duration.ofSeconds(60)));
+    assertEquals(
+        2,
+        all.stream()
+            .filter(a -> a.auditId().startsWith("dup-") && !a.auditId().equals("dup-marker"))
+            .count());
+    assertEquals(
+        2.0, registry.counter("vigil_ingest_duplicates_dropped", "source", "k8s-audit").count());
   }
 
   @Test
   void aMalformedBodyGets400AndADeadLetter() {
-    byte[] body = "{\"kind\":\"EventList\",\"items\":[{\"auditID\":".getBytes(StandardCharsets.UTF_8);
+    byte[] body =
+        "{\"kind\":\"EventList\",\"items\":[{\"auditID\":".getBytes(StandardCharsets.UTF_8);
 
     HttpResponse<String> r = receiver.post(AUDIT, body);
 
     assertEquals(400, r.statusCode());
     assertTrue(r.body().startsWith("not an audit EventList: malformed JSON"), r.body());
-    List<DeadLetter> letters = KafkaTopics.values(KafkaTopics.readUntil(kafka.bootstrapServers(), Topics.DEAD_LETTER,
-        got -> got.stream().anyMatch(c -> c.value().errorType().equals("MalformedEventList")), Duration.ofSeconds(60)));
-    DeadLetter letter = letters.stream().filter(d -> d.errorType().equals("MalformedEventList")).findFirst().orElseThrow();
-    assertEquals(new String(body, StandardCharsets.UTF_8),
+    List<DeadLetter> letters =
+        KafkaTopics.values(
+            KafkaTopics.readUntil(
+                kafka.bootstrapServers(),
+                Topics.DEAD_LETTER,
+                got ->
+                    got.stream().anyMatch(c -> c.value().errorType().equals("MalformedEventList")),
+                Duration.ofSeconds(60)));
+    DeadLetter letter =
+        letters.stream()
+            .filter(d -> d.errorType().equals("MalformedEventList"))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(
+        new String(body, StandardCharsets.UTF_8),
         new String(Base64.getDecoder().decode(letter.payloadBase64()), StandardCharsets.UTF_8));
     assertEquals("ingest.audit-webhook", letter.component());
   }
 
   @Test
   void anUnreadableEventIsDeadLetteredAndTheRestOfItsBatchPublished() {
-    ObjectNode noTime = variant(NGINX_PRIVILEGED, "bad-no-time", e -> {
-      e.remove("requestReceivedTimestamp");
-      e.remove("timestamp");
-      e.remove("stageTimestamp");
-    });
+    ObjectNode noTime =
+        variant(
+            NGINX_PRIVILEGED,
+            "bad-no-time",
+            e -> {
+              e.remove("requestReceivedTimestamp");
+              e.remove("timestamp");
+              e.remove("stageTimestamp");
+            });
 
-    HttpResponse<String> r = receiver.post(AUDIT, eventList(variant(KUBE_SYSTEM, "good-beside-bad", e -> {}), noTime));
+    HttpResponse<String> r =
+        receiver.post(AUDIT, eventList(variant(KUBE_SYSTEM, "good-beside-bad", e -> {}), noTime));
 
     assertEquals(200, r.statusCode(), r.body());
     assertTrue(r.body().contains("\"deadLettered\":1"), r.body());
-    assertEquals(Set.of("good-beside-bad"), admissions(id -> id.contains("beside-bad") || id.startsWith("bad-"), 1).keySet());
-    List<DeadLetter> letters = KafkaTopics.values(KafkaTopics.readUntil(kafka.bootstrapServers(), Topics.DEAD_LETTER,
-        got -> got.stream().anyMatch(c -> c.value().error().contains("bad-no-time")), Duration.ofSeconds(60)));
-    assertTrue(letters.stream().anyMatch(d -> d.error().equals("audit event bad-no-time without requestReceivedTimestamp")));
+    assertEquals(
+        Set.of("good-beside-bad"),
+        admissions(id -> id.contains("beside-bad") || id.startsWith("bad-"), 1).keySet());
+    List<DeadLetter> letters =
+        KafkaTopics.values(
+            KafkaTopics.readUntil(
+                kafka.bootstrapServers(),
+                Topics.DEAD_LETTER,
+                got -> got.stream().anyMatch(c -> c.value().error().contains("bad-no-time")),
+                Duration.ofSeconds(60)));
+    assertTrue(
+        letters.stream()
+            .anyMatch(
+                d -> d.error().equals("audit event bad-no-time without requestReceivedTimestamp")));
   }
 
   @Test
@@ -174,18 +238,25 @@ class AuditReceiverIT {
 
   @Test
   void requestsWithoutValidCredentialsGet401AndAreCounted() {
-    double before = registry.counter("vigil_ingest_unauthenticated_requests", "endpoint", "audit").count();
+    double before =
+        registry.counter("vigil_ingest_unauthenticated_requests", "endpoint", "audit").count();
     byte[] batch = eventList(variant(KUBE_SYSTEM, "unauth-1", e -> {}));
 
     assertEquals(401, receiver.post(AUDIT, batch, null).statusCode());
     assertEquals(401, receiver.post(AUDIT, batch, "wrong-token").statusCode());
-    assertEquals(before + 2, registry.counter("vigil_ingest_unauthenticated_requests", "endpoint", "audit").count());
+    assertEquals(
+        before + 2,
+        registry.counter("vigil_ingest_unauthenticated_requests", "endpoint", "audit").count());
   }
 
   @Test
   void aClientCertificateSignedByTheClientCaIsEnough() {
-    HttpRequest request = HttpRequest.newBuilder(receiver.uri(AUDIT))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(eventList(variant(KUBE_SYSTEM, "mtls-1", e -> {})))).build();
+    HttpRequest request =
+        HttpRequest.newBuilder(receiver.uri(AUDIT))
+            .POST(
+                HttpRequest.BodyPublishers.ofByteArray(
+                    eventList(variant(KUBE_SYSTEM, "mtls-1", e -> {}))))
+            .build();
 
     HttpResponse<String> r = ReceiverFixture.send(receiver.withCertificate, request);
 
@@ -195,18 +266,26 @@ class AuditReceiverIT {
 
   @Test
   void healthAnswersWithoutCredentialsAndUnknownClustersAre404() {
-    HttpResponse<String> health = ReceiverFixture.send(receiver.withToken,
-        HttpRequest.newBuilder(receiver.uri("/healthz")).GET().build());
+    HttpResponse<String> health =
+        ReceiverFixture.send(
+            receiver.withToken, HttpRequest.newBuilder(receiver.uri("/healthz")).GET().build());
 
     assertEquals(200, health.statusCode());
     assertEquals("ok\n", health.body());
     assertEquals(404, receiver.post("/audit/someone-else", eventList()).statusCode());
   }
 
-  private Map<String, AdmissionEvent> admissions(java.util.function.Predicate<String> auditId, int atLeast) {
-    return KafkaTopics.values(KafkaTopics.readUntil(kafka.bootstrapServers(), Topics.ADMISSION_EVENTS,
-            got -> got.stream().filter(c -> auditId.test(c.value().auditId())).count() >= atLeast, Duration.ofSeconds(60)))
-        .stream().filter(a -> auditId.test(a.auditId()))
+  private Map<String, AdmissionEvent> admissions(
+      java.util.function.Predicate<String> auditId, int atLeast) {
+    return KafkaTopics.values(
+            KafkaTopics.readUntil(
+                kafka.bootstrapServers(),
+                Topics.ADMISSION_EVENTS,
+                got ->
+                    got.stream().filter(c -> auditId.test(c.value().auditId())).count() >= atLeast,
+                Duration.ofSeconds(60)))
+        .stream()
+        .filter(a -> auditId.test(a.auditId()))
         .collect(Collectors.toMap(AdmissionEvent::auditId, Function.identity(), (a, b) -> b));
   }
 }

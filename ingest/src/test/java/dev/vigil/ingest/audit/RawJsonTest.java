@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link RawJson} reads strings eight bytes at a time: a quote, a backslash, a control character
- * or a byte outside ASCII must be found wherever it falls in a word, and near the end of the input.
+ * {@link RawJson} reads strings eight bytes at a time: a quote, a backslash, a control character or
+ * a byte outside ASCII must be found wherever it falls in a word, and near the end of the input.
  */
 class RawJsonTest {
 
@@ -45,7 +45,8 @@ class RawJsonTest {
     }
   }
 
-  private static void check(String json, int contentBytes, boolean escaped, boolean nonAscii) throws Exception {
+  private static void check(String json, int contentBytes, boolean escaped, boolean nonAscii)
+      throws Exception {
     RawJson r = raw(json);
     int start = r.string();
     assertEquals(1, start, json);

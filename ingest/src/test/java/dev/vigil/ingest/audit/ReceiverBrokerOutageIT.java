@@ -3,8 +3,8 @@ package dev.vigil.ingest.audit;
 import static dev.vigil.ingest.AuditSamples.KUBE_SYSTEM;
 import static dev.vigil.ingest.AuditSamples.eventList;
 import static dev.vigil.ingest.AuditSamples.variant;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -50,45 +50,75 @@ class ReceiverBrokerOutageIT {
     }
     Map<Integer, Integer> status = new ConcurrentHashMap<>();
     AtomicBoolean stop = new AtomicBoolean();
-    try (KafkaRecordPublisher publisher = new KafkaRecordPublisher(bootstrap, Map.of(), "/vigil/ingest/test",
-            Duration.ofSeconds(2), IngestMetrics.NOOP);
-        ReceiverFixture receiver = new ReceiverFixture(publisher, IngestMetrics.NOOP, Set.of("c1"), null)) {
-      Thread poster = new Thread(() -> {
-        for (int i = 0; i < 2000 && !stop.get(); i++) {
-          try {
-            status.put(i, receiver.post("/audit/c1", batch(i)).statusCode());
-          } catch (RuntimeException e) {
-            status.put(i, -1); // connection trouble: the API server would retry; not acknowledged
-          }
-        }
-      }, "api-server");
+    try (KafkaRecordPublisher publisher =
+            new KafkaRecordPublisher(
+                bootstrap,
+                Map.of(),
+                "/vigil/ingest/test",
+                Duration.ofSeconds(2),
+                IngestMetrics.NOOP);
+        ReceiverFixture receiver =
+            new ReceiverFixture(publisher, IngestMetrics.NOOP, Set.of("c1"), null)) {
+      Thread poster =
+          new Thread(
+              () -> {
+                for (int i = 0; i < 2000 && !stop.get(); i++) {
+                  try {
+                    status.put(i, receiver.post("/audit/c1", batch(i)).statusCode());
+                  } catch (RuntimeException e) {
+                    status.put(
+                        i, -1); // connection trouble: the API server would retry; not acknowledged
+                  }
+                }
+              },
+              "api-server");
       poster.start();
       try {
         // Given batches are being acknowledged,
-        await("a 200 before the outage").atMost(Duration.ofSeconds(60)).until(() -> count(status, 200) >= 3);
+        await("a 200 before the outage")
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> count(status, 200) >= 3);
         // when the broker stops,
         kafka.close();
         int before = status.size();
         // then the receiver answers 503 rather than 200,
-        await("a 503 during the outage").atMost(Duration.ofSeconds(60)).until(() -> count(status, 503) >= 2);
+        await("a 503 during the outage")
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> count(status, 503) >= 2);
         // and when it comes back on the same data and ports,
         kafka = restart(dir);
         int restartedAt = status.size();
         // batches are acknowledged again.
-        await("a 200 after the broker came back").atMost(Duration.ofSeconds(90)).until(() -> status.entrySet().stream()
-            .anyMatch(e -> e.getKey() > restartedAt && e.getValue() == 200));
+        await("a 200 after the broker came back")
+            .atMost(Duration.ofSeconds(90))
+            .until(
+                () ->
+                    status.entrySet().stream()
+                        .anyMatch(e -> e.getKey() > restartedAt && e.getValue() == 200));
         assertTrue(before < restartedAt);
       } finally {
         stop.set(true);
         poster.join(120_000);
       }
 
-      Set<String> acknowledged = status.entrySet().stream().filter(e -> e.getValue() == 200)
-          .flatMap(e -> ids(e.getKey()).stream()).collect(Collectors.toSet());
-      List<AdmissionEvent> inKafka = KafkaTopics.values(KafkaTopics.readUntil(kafka.bootstrapServers(),
-          Topics.ADMISSION_EVENTS, got -> got.stream().map(r -> r.value().auditId()).collect(Collectors.toSet())
-              .containsAll(acknowledged), Duration.ofSeconds(60)));
-      Set<String> present = inKafka.stream().map(AdmissionEvent::auditId).collect(Collectors.toSet());
+      Set<String> acknowledged =
+          status.entrySet().stream()
+              .filter(e -> e.getValue() == 200)
+              .flatMap(e -> ids(e.getKey()).stream())
+              .collect(Collectors.toSet());
+      List<AdmissionEvent> inKafka =
+          KafkaTopics.values(
+              KafkaTopics.readUntil(
+                  kafka.bootstrapServers(),
+                  Topics.ADMISSION_EVENTS,
+                  got ->
+                      got.stream()
+                          .map(r -> r.value().auditId())
+                          .collect(Collectors.toSet())
+                          .containsAll(acknowledged),
+                  Duration.ofSeconds(60)));
+      Set<String> present =
+          inKafka.stream().map(AdmissionEvent::auditId).collect(Collectors.toSet());
       Set<String> missing = new java.util.TreeSet<>(acknowledged);
       missing.removeAll(present);
       assertEquals(Set.of(), missing, "acknowledged but not in Kafka");
@@ -111,7 +141,8 @@ class ReceiverBrokerOutageIT {
   }
 
   private static byte[] batch(int i) {
-    ObjectNode[] events = ids(i).stream().map(id -> variant(KUBE_SYSTEM, id, e -> {})).toArray(ObjectNode[]::new);
+    ObjectNode[] events =
+        ids(i).stream().map(id -> variant(KUBE_SYSTEM, id, e -> {})).toArray(ObjectNode[]::new);
     return eventList(events);
   }
 
@@ -122,9 +153,15 @@ class ReceiverBrokerOutageIT {
       p.load(r);
     }
     String listeners = p.getProperty("listeners");
-    int port = Integer.parseInt(listeners.replaceAll(".*PLAINTEXT://127\\.0\\.0\\.1:(\\d+).*", "$1"));
-    return EmbeddedKafka.start(dir, port, Map.of(
-        "listeners", listeners,
-        "controller.quorum.bootstrap.servers", p.getProperty("controller.quorum.bootstrap.servers")));
+    int port =
+        Integer.parseInt(listeners.replaceAll(".*PLAINTEXT://127\\.0\\.0\\.1:(\\d+).*", "$1"));
+    return EmbeddedKafka.start(
+        dir,
+        port,
+        Map.of(
+            "listeners",
+            listeners,
+            "controller.quorum.bootstrap.servers",
+            p.getProperty("controller.quorum.bootstrap.servers")));
   }
 }

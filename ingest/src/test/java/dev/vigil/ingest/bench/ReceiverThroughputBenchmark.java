@@ -25,10 +25,10 @@ import org.apache.kafka.clients.admin.Admin;
 
 /**
  * Throughput of the HTTPS audit receiver: concurrent clients post EventList batches of 100 pod
- * create events (made from a real falco audit event, each with its own auditID) over loopback
- * TLS; every batch is answered 200 only after Kafka (embedded broker, acks=all, idempotent)
- * acknowledged it. Bounded: a fixed number of batches, then it stops. Not a unit test: run it by
- * hand, see docs/benchmarks.md.
+ * create events (made from a real falco audit event, each with its own auditID) over loopback TLS;
+ * every batch is answered 200 only after Kafka (embedded broker, acks=all, idempotent) acknowledged
+ * it. Bounded: a fixed number of batches, then it stops. Not a unit test: run it by hand, see
+ * docs/benchmarks.md.
  *
  * <pre>
  * args: [--batches N] [--clients C] [--batch-size S] [--publisher kafka|none]
@@ -51,28 +51,37 @@ public final class ReceiverThroughputBenchmark {
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
         new TopicAdmin(admin, (short) 1).create(Topics.ALL);
       }
-      publisher = new KafkaRecordPublisher(broker.bootstrapServers(), Map.of(), "/vigil/ingest/bench",
-          Duration.ofSeconds(30), IngestMetrics.NOOP);
+      publisher =
+          new KafkaRecordPublisher(
+              broker.bootstrapServers(),
+              Map.of(),
+              "/vigil/ingest/bench",
+              Duration.ofSeconds(30),
+              IngestMetrics.NOOP);
     } else {
-      publisher = new RecordPublisher() {
-        @Override
-        public void publishAll(List<? extends dev.vigil.ingest.kafka.Outgoing<?>> batch) {}
+      publisher =
+          new RecordPublisher() {
+            @Override
+            public void publishAll(List<? extends dev.vigil.ingest.kafka.Outgoing<?>> batch) {}
 
-        @Override
-        public java.util.concurrent.CompletableFuture<Void> publishAsync(dev.vigil.ingest.kafka.Outgoing<?> r) {
-          return java.util.concurrent.CompletableFuture.completedFuture(null);
-        }
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> publishAsync(
+                dev.vigil.ingest.kafka.Outgoing<?> r) {
+              return java.util.concurrent.CompletableFuture.completedFuture(null);
+            }
 
-        @Override
-        public void close() {}
-      };
+            @Override
+            public void close() {}
+          };
     }
-    try (ReceiverFixture receiver = new ReceiverFixture(publisher, IngestMetrics.NOOP, Set.of("bench"), null)) {
+    try (ReceiverFixture receiver =
+        new ReceiverFixture(publisher, IngestMetrics.NOOP, Set.of("bench"), null)) {
       byte[][] bodies = new byte[warmup + batches][];
       for (int i = 0; i < bodies.length; i++) {
         ObjectNode[] events = new ObjectNode[batchSize];
         for (int j = 0; j < batchSize; j++) {
-          events[j] = AuditSamples.variant(AuditSamples.NGINX_PRIVILEGED, "bench-" + i + "-" + j, e -> {});
+          events[j] =
+              AuditSamples.variant(AuditSamples.NGINX_PRIVILEGED, "bench-" + i + "-" + j, e -> {});
         }
         bodies[i] = AuditSamples.eventList(events);
       }
@@ -82,10 +91,20 @@ public final class ReceiverThroughputBenchmark {
       double seconds = (System.nanoTime() - start) / 1e9;
       Collections.sort(latencies);
       long events = (long) batches * batchSize;
-      System.out.printf("publisher=%s clients=%d batches=%d batch-size=%d body=%d bytes%n",
-          kafka ? "kafka(embedded, acks=all, idempotent)" : "none", clients, batches, batchSize, bodies[0].length);
-      System.out.printf("events/s=%.0f batches/s=%.1f elapsed=%.2fs batch latency p50=%.1fms p99=%.1fms max=%.1fms%n",
-          events / seconds, batches / seconds, seconds, ms(latencies, 0.50), ms(latencies, 0.99),
+      System.out.printf(
+          "publisher=%s clients=%d batches=%d batch-size=%d body=%d bytes%n",
+          kafka ? "kafka(embedded, acks=all, idempotent)" : "none",
+          clients,
+          batches,
+          batchSize,
+          bodies[0].length);
+      System.out.printf(
+          "events/s=%.0f batches/s=%.1f elapsed=%.2fs batch latency p50=%.1fms p99=%.1fms max=%.1fms%n",
+          events / seconds,
+          batches / seconds,
+          seconds,
+          ms(latencies, 0.50),
+          ms(latencies, 0.99),
           latencies.get(latencies.size() - 1) / 1e6);
     } finally {
       publisher.close();
@@ -96,24 +115,26 @@ public final class ReceiverThroughputBenchmark {
     System.exit(0);
   }
 
-  private static List<Long> run(ReceiverFixture receiver, byte[][] bodies, int from, int to, int clients)
-      throws Exception {
+  private static List<Long> run(
+      ReceiverFixture receiver, byte[][] bodies, int from, int to, int clients) throws Exception {
     AtomicInteger next = new AtomicInteger(from);
     List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     List<Future<?>> done = new ArrayList<>();
     for (int c = 0; c < clients; c++) {
-      done.add(pool.submit(() -> {
-        for (int i = next.getAndIncrement(); i < to; i = next.getAndIncrement()) {
-          long t = System.nanoTime();
-          int status = receiver.post("/audit/bench", bodies[i]).statusCode();
-          latencies.add(System.nanoTime() - t);
-          if (status != 200) {
-            throw new IllegalStateException("batch " + i + " answered " + status);
-          }
-        }
-        return null;
-      }));
+      done.add(
+          pool.submit(
+              () -> {
+                for (int i = next.getAndIncrement(); i < to; i = next.getAndIncrement()) {
+                  long t = System.nanoTime();
+                  int status = receiver.post("/audit/bench", bodies[i]).statusCode();
+                  latencies.add(System.nanoTime() - t);
+                  if (status != 200) {
+                    throw new IllegalStateException("batch " + i + " answered " + status);
+                  }
+                }
+                return null;
+              }));
     }
     for (Future<?> f : done) {
       f.get();

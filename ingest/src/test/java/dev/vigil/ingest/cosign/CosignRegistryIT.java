@@ -68,37 +68,66 @@ class CosignRegistryIT {
     registry.pushSignature(repository, DIGEST, "/cosign/" + signatureResource);
   }
 
-  /** The pod running {@link #IMAGE} at {@link #DIGEST}, judged under a platform policy requiring cosign.pub. */
+  /**
+   * The pod running {@link #IMAGE} at {@link #DIGEST}, judged under a platform policy requiring
+   * cosign.pub.
+   */
   static Evaluation judge(List<Attestation> signatures) throws Exception {
     String platform = LocalRegistry.platformPolicyRequiringCosignPub();
-    PolicySet set = PolicySet.parse(doc(PolicyDocument.Kind.BINAUTHZ_POLICY,
-        "defaultAdmissionRule: {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n"),
-        doc(PolicyDocument.Kind.PLATFORM_POLICY, platform), List.of());
-    PodContext pod = new PodContext("us-central1-a.test", "default", "pod", "default",
-        List.of(new ContainerImage("c0", ContainerImage.Kind.CONTAINER, IMAGE + "@" + DIGEST, null)), Map.of(),
-        Map.of());
-    return Evaluator.create().evaluate(pod, set, Facts.of(Map.of(DIGEST, signatures), Map.of()), Instant.now());
+    PolicySet set =
+        PolicySet.parse(
+            doc(
+                PolicyDocument.Kind.BINAUTHZ_POLICY,
+                "defaultAdmissionRule: {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n"),
+            doc(PolicyDocument.Kind.PLATFORM_POLICY, platform),
+            List.of());
+    PodContext pod =
+        new PodContext(
+            "us-central1-a.test",
+            "default",
+            "pod",
+            "default",
+            List.of(
+                new ContainerImage(
+                    "c0", ContainerImage.Kind.CONTAINER, IMAGE + "@" + DIGEST, null)),
+            Map.of(),
+            Map.of());
+    return Evaluator.create()
+        .evaluate(pod, set, Facts.of(Map.of(DIGEST, signatures), Map.of()), Instant.now());
   }
 
   static PolicyDocument doc(PolicyDocument.Kind kind, String yaml) throws Exception {
-    return new PolicyDocument("*", kind, kind.name().toLowerCase(), 1, PolicyDocument.Format.YAML, yaml,
-        LocalRegistry.digestOf(yaml.getBytes(StandardCharsets.UTF_8)).getHash(), "test", Instant.now());
+    return new PolicyDocument(
+        "*",
+        kind,
+        kind.name().toLowerCase(),
+        1,
+        PolicyDocument.Format.YAML,
+        yaml,
+        LocalRegistry.digestOf(yaml.getBytes(StandardCharsets.UTF_8)).getHash(),
+        "test",
+        Instant.now());
   }
 
-  final CosignSignatures cosign = new CosignSignatures(registry -> Optional.empty(), registry -> true);
+  final CosignSignatures cosign =
+      new CosignSignatures(registry -> Optional.empty(), registry -> true);
 
   @Test
-  void aSignaturePushedToTheRegistryMakesThePodAllowedUnderSigstoreSignatureCheck() throws Exception {
+  void aSignaturePushedToTheRegistryMakesThePodAllowedUnderSigstoreSignatureCheck()
+      throws Exception {
     pushSignature("signed/app", "valid.signature");
 
-    var found = assertInstanceOf(CosignSignatures.Found.class, cosign.fetch(host + "/signed/app", DIGEST));
+    var found =
+        assertInstanceOf(CosignSignatures.Found.class, cosign.fetch(host + "/signed/app", DIGEST));
     Evaluation e = judge(found.signatures());
 
     assertEquals(1, found.signatures().size(), found.skipped().toString());
     Attestation a = found.signatures().get(0);
     assertEquals(DIGEST, a.imageDigest());
     assertEquals(DIGEST + "/" + a.occurrence(), a.key());
-    assertTrue(a.occurrence().startsWith("cosign:" + host + "/signed/app:sha256-634a8f35"), a.occurrence());
+    assertTrue(
+        a.occurrence().startsWith("cosign:" + host + "/signed/app:sha256-634a8f35"),
+        a.occurrence());
     assertEquals(Decision.ALLOW, e.decision(), e.images().get(0).checkResults().toString());
   }
 
@@ -106,7 +135,9 @@ class CosignRegistryIT {
   void aSignatureByAnotherKeyIsReadButTheCheckDenies() throws Exception {
     pushSignature("tampered/app", "unknown-cosign-key.signature");
 
-    var found = assertInstanceOf(CosignSignatures.Found.class, cosign.fetch(host + "/tampered/app", DIGEST));
+    var found =
+        assertInstanceOf(
+            CosignSignatures.Found.class, cosign.fetch(host + "/tampered/app", DIGEST));
     Evaluation e = judge(found.signatures());
 
     assertEquals(1, found.signatures().size());
@@ -118,7 +149,8 @@ class CosignRegistryIT {
     pushSignature("other/app", "valid.signature");
 
     CosignSignatures.Result r = cosign.fetch(host + "/unsigned/app", DIGEST);
-    CosignSignatures.Result otherDigest = cosign.fetch(host + "/other/app", "sha256:" + "0".repeat(64));
+    CosignSignatures.Result otherDigest =
+        cosign.fetch(host + "/other/app", "sha256:" + "0".repeat(64));
 
     assertInstanceOf(CosignSignatures.Unsigned.class, r);
     assertInstanceOf(CosignSignatures.Unsigned.class, otherDigest);
@@ -137,10 +169,22 @@ class CosignRegistryIT {
 
   /** A pod running {@code image}, as the pod watcher publishes it. */
   static Outgoing<PodEvent> podRunning(String image) {
-    PodEvent e = new PodEvent(java.util.UUID.randomUUID().toString(), "us-central1-a.test", PodEvent.Type.ADDED,
-        "default", "app-1", "uid-1", "default", "Running", new WorkloadRef(WorkloadRef.Kind.POD, "default", "app-1"),
-        List.of(new ContainerImage("app", ContainerImage.Kind.CONTAINER, image, null)), Map.of(), Map.of(), "1",
-        Instant.now());
+    PodEvent e =
+        new PodEvent(
+            java.util.UUID.randomUUID().toString(),
+            "us-central1-a.test",
+            PodEvent.Type.ADDED,
+            "default",
+            "app-1",
+            "uid-1",
+            "default",
+            "Running",
+            new WorkloadRef(WorkloadRef.Kind.POD, "default", "app-1"),
+            List.of(new ContainerImage("app", ContainerImage.Kind.CONTAINER, image, null)),
+            Map.of(),
+            Map.of(),
+            "1",
+            Instant.now());
     return new Outgoing<>(Topics.POD_EVENTS, e.key(), e, e.eventId(), e.observedAt());
   }
 
@@ -150,23 +194,25 @@ class CosignRegistryIT {
     pushSignature("feed/app", "valid.signature");
     RecordingPublisher published = new RecordingPublisher();
     AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-30T12:00:00Z"));
-    Clock clock = new Clock() {
-      @Override
-      public ZoneOffset getZone() {
-        return ZoneOffset.UTC;
-      }
+    Clock clock =
+        new Clock() {
+          @Override
+          public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+          }
 
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
+          @Override
+          public Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
 
-      @Override
-      public Instant instant() {
-        return now.get();
-      }
-    };
-    CosignFeed feed = new CosignFeed(cosign, published, IngestMetrics.NOOP, clock, Duration.ofMinutes(10), 100);
+          @Override
+          public Instant instant() {
+            return now.get();
+          }
+        };
+    CosignFeed feed =
+        new CosignFeed(cosign, published, IngestMetrics.NOOP, clock, Duration.ofMinutes(10), 100);
 
     feed.tap(published).publishAll(List.of(podRunning(host + "/feed/app@" + DIGEST)));
     CosignFeed.Summary first = feed.refresh();
@@ -179,9 +225,13 @@ class CosignRegistryIT {
 
     assertEquals(new CosignFeed.Summary(1, 1, 0, 0), first);
     assertEquals(new CosignFeed.Summary(0, 0, 0, 0), withinTtl);
-    assertEquals(new CosignFeed.Summary(1, 0, 0, 0), unchanged, "an unchanged signature is not published again");
+    assertEquals(
+        new CosignFeed.Summary(1, 0, 0, 0),
+        unchanged,
+        "an unchanged signature is not published again");
     assertEquals(new CosignFeed.Summary(1, 0, 1, 0), removed);
-    List<Attestation> signatures = published.values(Topics.ATTESTATIONS).stream().filter(a -> a != null).toList();
+    List<Attestation> signatures =
+        published.values(Topics.ATTESTATIONS).stream().filter(a -> a != null).toList();
     assertEquals(Decision.ALLOW, judge(signatures).decision());
     String key = signatures.get(0).key();
     assertEquals(Map.of(key, "cosign:" + host + "/feed/app@" + DIGEST), published.tombstones());
@@ -194,13 +244,15 @@ class CosignRegistryIT {
     second.pushSignature("moving/app", DIGEST, "/cosign/valid.signature");
     RecordingPublisher published = new RecordingPublisher();
     AtomicInteger failures = new AtomicInteger();
-    IngestMetrics metrics = new IngestMetrics() {
-      @Override
-      public void feedFailed(String feed, String reason) {
-        failures.incrementAndGet();
-      }
-    };
-    CosignFeed feed = new CosignFeed(cosign, published, metrics, Clock.systemUTC(), Duration.ZERO, 100);
+    IngestMetrics metrics =
+        new IngestMetrics() {
+          @Override
+          public void feedFailed(String feed, String reason) {
+            failures.incrementAndGet();
+          }
+        };
+    CosignFeed feed =
+        new CosignFeed(cosign, published, metrics, Clock.systemUTC(), Duration.ZERO, 100);
     feed.seen(podRunning(second.host() + "/moving/app@" + DIGEST).value());
 
     feed.refresh();
@@ -210,13 +262,18 @@ class CosignRegistryIT {
     CosignFeed.Summary s = feed.refresh();
     CosignFeed.Summary again = feed.refresh();
 
-    assertEquals(new CosignFeed.Summary(1, 1, 1, 1), s, "the signature withdrawn, the unreadable fact published");
+    assertEquals(
+        new CosignFeed.Summary(1, 1, 1, 1),
+        s,
+        "the signature withdrawn, the unreadable fact published");
     assertEquals(new CosignFeed.Summary(1, 0, 0, 1), again, "asked again, nothing new to publish");
     assertEquals(Decision.ALLOW, judge(read).decision());
-    List<Attestation> now = published.values(Topics.ATTESTATIONS).stream().filter(a -> a != null).toList();
+    List<Attestation> now =
+        published.values(Topics.ATTESTATIONS).stream().filter(a -> a != null).toList();
     Evaluation e = judge(now);
     assertEquals(Decision.UNKNOWN, e.decision(), e.images().get(0).checkResults().toString());
-    assertEquals(Map.of(read.get(0).key(), "cosign:" + second.host() + "/moving/app@" + DIGEST),
+    assertEquals(
+        Map.of(read.get(0).key(), "cosign:" + second.host() + "/moving/app@" + DIGEST),
         published.tombstones());
     assertEquals(2, failures.get());
   }
@@ -224,13 +281,17 @@ class CosignRegistryIT {
   @Test
   void googleRegistriesGetTheAccessTokenAsOauth2accesstokenAndOthersNothing() throws Exception {
     AtomicInteger asked = new AtomicInteger();
-    var google = CosignSignatures.google(() -> {
-      asked.incrementAndGet();
-      return "ya29.token";
-    });
-    var broken = CosignSignatures.google(() -> {
-      throw new IOException("no metadata server");
-    });
+    var google =
+        CosignSignatures.google(
+            () -> {
+              asked.incrementAndGet();
+              return "ya29.token";
+            });
+    var broken =
+        CosignSignatures.google(
+            () -> {
+              throw new IOException("no metadata server");
+            });
 
     var ar = google.apply("us-docker.pkg.dev").orElseThrow();
 
@@ -240,6 +301,7 @@ class CosignRegistryIT {
     assertEquals(Optional.empty(), google.apply(host));
     assertEquals(Optional.empty(), google.apply("ghcr.io"));
     assertEquals(2, asked.get(), "no token is asked for registries that are not Google's");
-    assertEquals(Optional.empty(), broken.apply("us-docker.pkg.dev"), "anonymous when no token can be had");
+    assertEquals(
+        Optional.empty(), broken.apply("us-docker.pkg.dev"), "anonymous when no token can be had");
   }
 }

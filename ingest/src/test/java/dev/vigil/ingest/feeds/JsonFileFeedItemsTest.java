@@ -14,24 +14,31 @@ class JsonFileFeedItemsTest {
 
   static List<String> names(String json, String listField) {
     return JsonFileFeed.items(json.getBytes(StandardCharsets.UTF_8), listField, "expected a thing")
-        .stream().map(n -> n.path("name").asText()).toList();
+        .stream()
+        .map(n -> n.path("name").asText())
+        .toList();
   }
 
   @Test
   void anArrayARestListOrOneObject() {
     assertEquals(List.of("a", "b"), names("[{\"name\":\"a\"},{\"name\":\"b\"}]", "occurrences"));
-    assertEquals(List.of("a", "b"), names("{\"occurrences\":[{\"name\":\"a\"},{\"name\":\"b\"}]}", "occurrences"));
+    assertEquals(
+        List.of("a", "b"),
+        names("{\"occurrences\":[{\"name\":\"a\"},{\"name\":\"b\"}]}", "occurrences"));
     assertEquals(List.of("a"), names("{\"name\":\"a\"}", "occurrences"));
     // Without a list field, an object holding one is just an object.
-    List<JsonNode> one = JsonFileFeed.items("{\"occurrences\":[]}".getBytes(StandardCharsets.UTF_8), null, "x");
+    List<JsonNode> one =
+        JsonFileFeed.items("{\"occurrences\":[]}".getBytes(StandardCharsets.UTF_8), null, "x");
     assertEquals(1, one.size());
   }
 
   @Test
   void otherShapesAndBrokenJsonAreRejectedSayingWhy() {
-    IllegalArgumentException scalar = assertThrows(IllegalArgumentException.class, () -> names("42", null));
+    IllegalArgumentException scalar =
+        assertThrows(IllegalArgumentException.class, () -> names("42", null));
     assertEquals("expected a thing", scalar.getMessage());
-    IllegalArgumentException broken = assertThrows(IllegalArgumentException.class, () -> names("[{", null));
+    IllegalArgumentException broken =
+        assertThrows(IllegalArgumentException.class, () -> names("[{", null));
     assertTrue(broken.getMessage().startsWith("not JSON: "), broken.getMessage());
     assertEquals(1, broken.getMessage().lines().count());
   }

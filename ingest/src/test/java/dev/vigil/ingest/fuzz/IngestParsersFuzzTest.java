@@ -33,8 +33,8 @@ import java.util.Set;
  * Jazzer fuzz tests for every ingest parser that reads outside data (issue 9): the audit webhook's
  * EventList handling, GKE Cloud Audit Log entries (translator, file reader and Pub/Sub push body)
  * and pod manifests. Regression mode in {@code verify} (seeds under {@code
- * src/test/resources/dev/vigil/ingest/fuzz/IngestParsersFuzzTestInputs/<method>/}); to fuzz:
- * {@code JAZZER_FUZZ=1 ./mvnw -B -ntp -pl ingest -am test -Dsurefire.failIfNoSpecifiedTests=false
+ * src/test/resources/dev/vigil/ingest/fuzz/IngestParsersFuzzTestInputs/<method>/}); to fuzz: {@code
+ * JAZZER_FUZZ=1 ./mvnw -B -ntp -pl ingest -am test -Dsurefire.failIfNoSpecifiedTests=false
  * -Dtest='IngestParsersFuzzTest#auditEventList'}.
  *
  * <p>The module's own input error is {@link TranslationException}; Jackson's {@link
@@ -49,8 +49,9 @@ class IngestParsersFuzzTest {
   @FuzzTest(maxDuration = "5m")
   void auditEventList(byte[] body) {
     RecordingPublisher publisher = new RecordingPublisher();
-    AuditWebhookHandler handler = new AuditWebhookHandler(publisher, new Deduplicator(1000), IngestMetrics.NOOP,
-        CLOCK, 16L * 1024 * 1024);
+    AuditWebhookHandler handler =
+        new AuditWebhookHandler(
+            publisher, new Deduplicator(1000), IngestMetrics.NOOP, CLOCK, 16L * 1024 * 1024);
 
     HttpResponse r = handler.handle("c1", body);
 
@@ -95,8 +96,8 @@ class IngestParsersFuzzTest {
   @FuzzTest(maxDuration = "5m")
   void cloudAuditLogFile(byte[] data) throws Exception {
     RecordingPublisher publisher = new RecordingPublisher();
-    CloudAuditLogReader reader = new CloudAuditLogReader(publisher, "default-cluster", IngestMetrics.NOOP, CLOCK,
-        100);
+    CloudAuditLogReader reader =
+        new CloudAuditLogReader(publisher, "default-cluster", IngestMetrics.NOOP, CLOCK, 100);
 
     CloudAuditLogReader.Summary s = reader.read(new ByteArrayInputStream(data), "fuzz");
 
@@ -106,7 +107,8 @@ class IngestParsersFuzzTest {
   @FuzzTest(maxDuration = "5m")
   void pubSubPushBody(byte[] body) {
     RecordingPublisher publisher = new RecordingPublisher();
-    PubSubPushHandler handler = new PubSubPushHandler(publisher, "default-cluster", IngestMetrics.NOOP, CLOCK);
+    PubSubPushHandler handler =
+        new PubSubPushHandler(publisher, "default-cluster", IngestMetrics.NOOP, CLOCK);
 
     HttpResponse r = handler.apply(body);
 
@@ -125,7 +127,8 @@ class IngestParsersFuzzTest {
       return;
     }
     try {
-      List<PodEvent> events = PodTranslator.translateDocument("c1", document, OwnerLookup.NONE, NOW);
+      List<PodEvent> events =
+          PodTranslator.translateDocument("c1", document, OwnerLookup.NONE, NOW);
       for (PodEvent e : events) {
         PodTranslator.fingerprint(e, false);
         Json.write(e);

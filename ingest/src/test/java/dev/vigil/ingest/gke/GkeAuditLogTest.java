@@ -7,19 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.ingest.RecordingPublisher;
 import dev.vigil.ingest.TestResources;
+import dev.vigil.ingest.audit.AuditWebhookHandler;
+import dev.vigil.ingest.audit.Deduplicator;
 import dev.vigil.ingest.http.Authenticator;
 import dev.vigil.ingest.http.HttpRequest;
 import dev.vigil.ingest.http.HttpResponse;
 import dev.vigil.ingest.http.IngestRouter;
-import dev.vigil.ingest.audit.AuditWebhookHandler;
-import dev.vigil.ingest.audit.Deduplicator;
 import dev.vigil.ingest.metrics.IngestMetrics;
-import dev.vigil.schemas.Json;
-import dev.vigil.ingest.translate.OwnerLookup;
 import dev.vigil.ingest.translate.GkeAuditLogTranslator;
+import dev.vigil.ingest.translate.OwnerLookup;
 import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.AdmissionEvent.FailedOpen.Mechanism;
 import dev.vigil.schemas.DeadLetter;
+import dev.vigil.schemas.Json;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.WorkloadRef;
 import java.io.ByteArrayInputStream;
@@ -37,18 +37,23 @@ import org.junit.jupiter.api.Test;
 class GkeAuditLogTest {
 
   RecordingPublisher publisher = new RecordingPublisher();
-  CloudAuditLogReader reader = new CloudAuditLogReader(publisher, null, IngestMetrics.NOOP, Clock.systemUTC(), 2);
+  CloudAuditLogReader reader =
+      new CloudAuditLogReader(publisher, null, IngestMetrics.NOOP, Clock.systemUTC(), 2);
 
   Map<String, AdmissionEvent> readJsonLines() throws Exception {
-    reader.read(new ByteArrayInputStream(TestResources.bytes("/gke/cloud-audit-log.jsonl")), "file:test.jsonl");
+    reader.read(
+        new ByteArrayInputStream(TestResources.bytes("/gke/cloud-audit-log.jsonl")),
+        "file:test.jsonl");
     return publisher.values(Topics.ADMISSION_EVENTS).stream()
         .collect(Collectors.toMap(AdmissionEvent::auditId, Function.identity()));
   }
 
   @Test
   void jsonLinesYieldOneAdmissionPerPodCreateAndADeadLetterForTheBrokenLine() throws Exception {
-    CloudAuditLogReader.Summary summary = reader.read(
-        new ByteArrayInputStream(TestResources.bytes("/gke/cloud-audit-log.jsonl")), "file:test.jsonl");
+    CloudAuditLogReader.Summary summary =
+        reader.read(
+            new ByteArrayInputStream(TestResources.bytes("/gke/cloud-audit-log.jsonl")),
+            "file:test.jsonl");
 
     assertEquals(new CloudAuditLogReader.Summary(7, 5, 1, 1), summary);
     List<DeadLetter> letters = publisher.values(Topics.DEAD_LETTER);
@@ -82,27 +87,38 @@ class GkeAuditLogTest {
     assertEquals(400, got.get("gke-blocked").responseCode());
     assertTrue(got.get("gke-breakglass").breakglass());
     assertFalse(got.get("gke-breakglass").blocked());
-    assertEquals(Mechanism.GKE_BINARY_AUTHORIZATION, got.get("gke-failed-open").failedOpen().mechanism());
+    assertEquals(
+        Mechanism.GKE_BINARY_AUTHORIZATION, got.get("gke-failed-open").failedOpen().mechanism());
     assertTrue(got.get("gke-dry-run").dryRun());
     assertFalse(got.containsKey("gke-not-a-pod-admission"));
   }
 
   @Test
   void gcloudJsonArrayReadsTheSameAsJsonLines() throws Exception {
-    CloudAuditLogReader.Summary summary = reader.read(
-        new ByteArrayInputStream(TestResources.bytes("/gke/cloud-audit-log.gcloud.json")), "stdin");
+    CloudAuditLogReader.Summary summary =
+        reader.read(
+            new ByteArrayInputStream(TestResources.bytes("/gke/cloud-audit-log.gcloud.json")),
+            "stdin");
 
     assertEquals(new CloudAuditLogReader.Summary(3, 3, 0, 0), summary);
-    assertEquals(Set.of("gke-allowed", "gke-blocked", "gke-breakglass"),
-        publisher.values(Topics.ADMISSION_EVENTS).stream().map(AdmissionEvent::auditId).collect(Collectors.toSet()));
+    assertEquals(
+        Set.of("gke-allowed", "gke-blocked", "gke-breakglass"),
+        publisher.values(Topics.ADMISSION_EVENTS).stream()
+            .map(AdmissionEvent::auditId)
+            .collect(Collectors.toSet()));
   }
 
   @Test
   void pubSubPushPublishesTheEntryAndAcknowledgesWith204() throws Exception {
-    String line = new String(TestResources.bytes("/gke/cloud-audit-log.jsonl"), StandardCharsets.UTF_8).lines()
-        .filter(l -> l.contains("gke-failed-open")).findFirst().orElseThrow();
+    String line =
+        new String(TestResources.bytes("/gke/cloud-audit-log.jsonl"), StandardCharsets.UTF_8)
+            .lines()
+            .filter(l -> l.contains("gke-failed-open"))
+            .findFirst()
+            .orElseThrow();
     byte[] push = pushMessage(line);
-    PubSubPushHandler handler = new PubSubPushHandler(publisher, null, IngestMetrics.NOOP, Clock.systemUTC());
+    PubSubPushHandler handler =
+        new PubSubPushHandler(publisher, null, IngestMetrics.NOOP, Clock.systemUTC());
 
     HttpResponse ok = handler.apply(push);
     publisher.failing = true;
@@ -110,17 +126,25 @@ class GkeAuditLogTest {
 
     assertEquals(204, ok.status());
     assertEquals(503, down.status());
-    assertEquals(List.of("gke-failed-open"),
+    assertEquals(
+        List.of("gke-failed-open"),
         publisher.values(Topics.ADMISSION_EVENTS).stream().map(AdmissionEvent::auditId).toList());
   }
 
   @Test
   void aPushForAClusterTheCredentialsMayNotPostForGets403AndNothingIsPublished() throws Exception {
-    String line = new String(TestResources.bytes("/gke/cloud-audit-log.jsonl"), StandardCharsets.UTF_8).lines()
-        .filter(l -> l.contains("gke-failed-open")).findFirst().orElseThrow();
-    String cluster = GkeAuditLogTranslator.translate(Json.mapper().readTree(line), null, OwnerLookup.NONE)
-        .orElseThrow().clusterId();
-    PubSubPushHandler handler = new PubSubPushHandler(publisher, null, IngestMetrics.NOOP, Clock.systemUTC());
+    String line =
+        new String(TestResources.bytes("/gke/cloud-audit-log.jsonl"), StandardCharsets.UTF_8)
+            .lines()
+            .filter(l -> l.contains("gke-failed-open"))
+            .findFirst()
+            .orElseThrow();
+    String cluster =
+        GkeAuditLogTranslator.translate(Json.mapper().readTree(line), null, OwnerLookup.NONE)
+            .orElseThrow()
+            .clusterId();
+    PubSubPushHandler handler =
+        new PubSubPushHandler(publisher, null, IngestMetrics.NOOP, Clock.systemUTC());
 
     HttpResponse other = handler.handle(pushMessage(line), c -> !c.equals(cluster));
     HttpResponse own = handler.handle(pushMessage(line), cluster::equals);
@@ -132,34 +156,56 @@ class GkeAuditLogTest {
 
   @Test
   void anUnreadablePushMessageIsDeadLetteredThenAcknowledged() {
-    PubSubPushHandler handler = new PubSubPushHandler(publisher, null, IngestMetrics.NOOP, Clock.systemUTC());
+    PubSubPushHandler handler =
+        new PubSubPushHandler(publisher, null, IngestMetrics.NOOP, Clock.systemUTC());
 
     HttpResponse r = handler.apply(pushMessage("{not json"));
 
     assertEquals(204, r.status());
     assertEquals("UnreadablePushMessage", publisher.values(Topics.DEAD_LETTER).get(0).errorType());
-    assertEquals("projects/acme/subscriptions/vigil", publisher.values(Topics.DEAD_LETTER).get(0).source());
+    assertEquals(
+        "projects/acme/subscriptions/vigil", publisher.values(Topics.DEAD_LETTER).get(0).source());
   }
 
   @Test
   void thePushEndpointNeedsCredentials() {
-    PubSubPushHandler handler = new PubSubPushHandler(publisher, null, IngestMetrics.NOOP, Clock.systemUTC());
-    IngestRouter router = new IngestRouter(new Authenticator(Set.of("t0ken"), false), Set.of(),
-        new AuditWebhookHandler(publisher, new Deduplicator(10), IngestMetrics.NOOP, Clock.systemUTC(), 1024),
-        handler, null, IngestMetrics.NOOP);
+    PubSubPushHandler handler =
+        new PubSubPushHandler(publisher, null, IngestMetrics.NOOP, Clock.systemUTC());
+    IngestRouter router =
+        new IngestRouter(
+            new Authenticator(Set.of("t0ken"), false),
+            Set.of(),
+            new AuditWebhookHandler(
+                publisher, new Deduplicator(10), IngestMetrics.NOOP, Clock.systemUTC(), 1024),
+            handler,
+            null,
+            IngestMetrics.NOOP);
     byte[] body = pushMessage("{}");
 
     assertEquals(401, router.apply(HttpRequest.of("POST", "/gke/pubsub", Map.of(), body)).status());
-    assertEquals(204, router.apply(HttpRequest.of("POST", "/gke/pubsub", Map.of("Authorization", "Bearer t0ken"), body)).status());
+    assertEquals(
+        204,
+        router
+            .apply(
+                HttpRequest.of(
+                    "POST", "/gke/pubsub", Map.of("Authorization", "Bearer t0ken"), body))
+            .status());
     // Credentials come before everything else, the method included.
     assertEquals(401, router.apply(HttpRequest.of("GET", "/gke/pubsub", Map.of(), body)).status());
-    assertEquals(405, router.apply(HttpRequest.of("GET", "/gke/pubsub", Map.of("Authorization", "Bearer t0ken"), body))
-        .status());
+    assertEquals(
+        405,
+        router
+            .apply(
+                HttpRequest.of("GET", "/gke/pubsub", Map.of("Authorization", "Bearer t0ken"), body))
+            .status());
   }
 
   static byte[] pushMessage(String entry) {
     String data = Base64.getEncoder().encodeToString(entry.getBytes(StandardCharsets.UTF_8));
-    return ("{\"message\":{\"data\":\"" + data + "\",\"messageId\":\"1\",\"publishTime\":\"2026-11-20T10:00:02Z\"},"
-        + "\"subscription\":\"projects/acme/subscriptions/vigil\"}").getBytes(StandardCharsets.UTF_8);
+    return ("{\"message\":{\"data\":\""
+            + data
+            + "\",\"messageId\":\"1\",\"publishTime\":\"2026-11-20T10:00:02Z\"},"
+            + "\"subscription\":\"projects/acme/subscriptions/vigil\"}")
+        .getBytes(StandardCharsets.UTF_8);
   }
 }

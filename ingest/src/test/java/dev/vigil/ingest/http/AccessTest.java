@@ -15,9 +15,12 @@ import org.junit.jupiter.api.io.TempDir;
 class AccessTest {
 
   @Test
-  void aBareLineMayPostForEveryClusterAndAnArrowNamesTheClusters(@TempDir Path dir) throws Exception {
-    Path tokens = Files.writeString(dir.resolve("tokens"),
-        "# comment\n  old-style-token  \n\nscoped => prod-eu,prod-us\nstar => *\n");
+  void aBareLineMayPostForEveryClusterAndAnArrowNamesTheClusters(@TempDir Path dir)
+      throws Exception {
+    Path tokens =
+        Files.writeString(
+            dir.resolve("tokens"),
+            "# comment\n  old-style-token  \n\nscoped => prod-eu,prod-us\nstar => *\n");
 
     Access access = Access.read(tokens, null);
 
@@ -30,18 +33,21 @@ class AccessTest {
 
   @Test
   void subjectsCompareAsX500Names(@TempDir Path dir) throws Exception {
-    Path subjects = Files.writeString(dir.resolve("subjects"), "CN=kube-apiserver, O=Prod EU => prod-eu\n");
+    Path subjects =
+        Files.writeString(dir.resolve("subjects"), "CN=kube-apiserver, O=Prod EU => prod-eu\n");
 
     Access access = Access.read(null, subjects);
 
-    assertEquals(Set.of("prod-eu"),
+    assertEquals(
+        Set.of("prod-eu"),
         access.subjects().get(new X500Principal("cn=kube-apiserver,o=Prod EU")).clusters());
   }
 
   @Test
   void mistakesNameTheFileAndLineButNeverTheToken(@TempDir Path dir) throws Exception {
     Path spaced = Files.writeString(dir.resolve("tokens"), "good\nsecret-one secret-two\n");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Access.read(spaced, null));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Access.read(spaced, null));
     assertEquals("tokens line 2: a token has no spaces; write clusters after =>", e.getMessage());
 
     Path emptyList = Files.writeString(dir.resolve("t2"), "secret =>\n");
@@ -56,12 +62,31 @@ class AccessTest {
 
   @Test
   void settingsRefuseAGrantForAClusterThatIsNotConfigured(@TempDir Path dir) throws Exception {
-    Access access = Access.read(Files.writeString(dir.resolve("tokens"), "t => prod-eu, typo\n"), null);
+    Access access =
+        Access.read(Files.writeString(dir.resolve("tokens"), "t => prod-eu, typo\n"), null);
 
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ReceiverSettings("127.0.0.1",
-        0, dir.resolve("c"), dir.resolve("k"), null, access, Set.of("prod-eu"), 1 << 20, 10, 1, false, null,
-        ReceiverSettings.DEFAULT_HEADER_TIMEOUT, ReceiverSettings.DEFAULT_REQUEST_TIMEOUT,
-        ReceiverSettings.DEFAULT_IDLE_TIMEOUT, 10));
-    assertEquals("tokens line 1: cluster typo is not one of the clusters [prod-eu]", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new ReceiverSettings(
+                    "127.0.0.1",
+                    0,
+                    dir.resolve("c"),
+                    dir.resolve("k"),
+                    null,
+                    access,
+                    Set.of("prod-eu"),
+                    1 << 20,
+                    10,
+                    1,
+                    false,
+                    null,
+                    ReceiverSettings.DEFAULT_HEADER_TIMEOUT,
+                    ReceiverSettings.DEFAULT_REQUEST_TIMEOUT,
+                    ReceiverSettings.DEFAULT_IDLE_TIMEOUT,
+                    10));
+    assertEquals(
+        "tokens line 1: cluster typo is not one of the clusters [prod-eu]", e.getMessage());
   }
 }

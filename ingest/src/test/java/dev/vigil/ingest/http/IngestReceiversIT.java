@@ -43,17 +43,33 @@ class IngestReceiversIT {
     Path key = pem(dir.resolve("tls.key"), new JcaPKCS8Generator(pki.serverKey.getPrivate(), null));
     Path clientCa = pem(dir.resolve("client-ca.crt"), pki.ca);
     RecordingPublisher publisher = new RecordingPublisher();
-    ReceiverSettings settings = new ReceiverSettings("127.0.0.1", 0, cert, key, clientCa, Set.of(), Set.of("prod"),
-        ReceiverSettings.DEFAULT_MAX_BODY_BYTES, 1000, 2, true, null);
+    ReceiverSettings settings =
+        new ReceiverSettings(
+            "127.0.0.1",
+            0,
+            cert,
+            key,
+            clientCa,
+            Set.of(),
+            Set.of("prod"),
+            ReceiverSettings.DEFAULT_MAX_BODY_BYTES,
+            1000,
+            2,
+            true,
+            null);
 
-    try (HttpsReceiverServer server = IngestReceivers.start(settings, publisher, IngestMetrics.NOOP, null,
-        Clock.systemUTC())) {
+    try (HttpsReceiverServer server =
+        IngestReceivers.start(settings, publisher, IngestMetrics.NOOP, null, Clock.systemUTC())) {
       HttpClient client = HttpClient.newBuilder().sslContext(pki.clientContext(true)).build();
-      HttpResponse<String> r = client.send(java.net.http.HttpRequest.newBuilder(
-              URI.create("https://127.0.0.1:" + server.port() + "/audit/prod"))
-          .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(
-              AuditSamples.eventList(AuditSamples.real(AuditSamples.KUBE_SYSTEM)))).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          client.send(
+              java.net.http.HttpRequest.newBuilder(
+                      URI.create("https://127.0.0.1:" + server.port() + "/audit/prod"))
+                  .POST(
+                      java.net.http.HttpRequest.BodyPublishers.ofByteArray(
+                          AuditSamples.eventList(AuditSamples.real(AuditSamples.KUBE_SYSTEM))))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
 
       assertEquals(200, r.statusCode(), r.body());
       List<AdmissionEvent> got = publisher.values(Topics.ADMISSION_EVENTS);
@@ -63,36 +79,75 @@ class IngestReceiversIT {
 
   @Test
   void settingsRefuseAnUnauthenticatedReceiver(@TempDir Path dir) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ReceiverSettings(
-        "127.0.0.1", 0, dir.resolve("c"), dir.resolve("k"), null, Set.of(), Set.of("prod"), 1 << 20, 10, 1, false, null));
-    assertEquals("bearerTokens or clientCaPem: the receivers never run unauthenticated", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new ReceiverSettings(
+                    "127.0.0.1",
+                    0,
+                    dir.resolve("c"),
+                    dir.resolve("k"),
+                    null,
+                    Set.of(),
+                    Set.of("prod"),
+                    1 << 20,
+                    10,
+                    1,
+                    false,
+                    null));
+    assertEquals(
+        "bearerTokens or clientCaPem: the receivers never run unauthenticated", e.getMessage());
   }
 
   @Test
-  void slowHandshakesSlowHeadersAndSlowBodiesAreCutOffAtTheirDeadlines(@TempDir Path dir) throws Exception {
+  void slowHandshakesSlowHeadersAndSlowBodiesAreCutOffAtTheirDeadlines(@TempDir Path dir)
+      throws Exception {
     TestPki pki = new TestPki();
     Path cert = pem(dir.resolve("tls.crt"), pki.server, pki.ca);
     Path key = pem(dir.resolve("tls.key"), new JcaPKCS8Generator(pki.serverKey.getPrivate(), null));
     ConcurrentMap<String, AtomicInteger> timedOut = new ConcurrentHashMap<>();
-    IngestMetrics metrics = new IngestMetrics() {
-      @Override
-      public void requestTimedOut(String phase) {
-        timedOut.computeIfAbsent(phase, p -> new AtomicInteger()).incrementAndGet();
-      }
-    };
-    ReceiverSettings settings = new ReceiverSettings("127.0.0.1", 0, cert, key, null, Set.of("t"), Set.of("prod"),
-        ReceiverSettings.DEFAULT_MAX_BODY_BYTES, 1000, 1, false, null, Duration.ofSeconds(1), Duration.ofSeconds(2),
-        Duration.ofSeconds(2), 100);
+    IngestMetrics metrics =
+        new IngestMetrics() {
+          @Override
+          public void requestTimedOut(String phase) {
+            timedOut.computeIfAbsent(phase, p -> new AtomicInteger()).incrementAndGet();
+          }
+        };
+    ReceiverSettings settings =
+        new ReceiverSettings(
+            "127.0.0.1",
+            0,
+            cert,
+            key,
+            null,
+            Set.of("t"),
+            Set.of("prod"),
+            ReceiverSettings.DEFAULT_MAX_BODY_BYTES,
+            1000,
+            1,
+            false,
+            null,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(2),
+            100);
 
-    try (HttpsReceiverServer server = IngestReceivers.start(settings, new RecordingPublisher(), metrics, null,
-        Clock.systemUTC())) {
+    try (HttpsReceiverServer server =
+        IngestReceivers.start(
+            settings, new RecordingPublisher(), metrics, null, Clock.systemUTC())) {
       // Half the headers, then a byte every 100 ms; then all the headers and a trickled body.
-      long headers = secondsUntilClosed(pki, server.port(), "POST /audit/prod HTTP/1.1\r\nHost: x\r\n");
-      long body = secondsUntilClosed(pki, server.port(),
-          "POST /audit/prod HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Length: 1000\r\n\r\n");
+      long headers =
+          secondsUntilClosed(pki, server.port(), "POST /audit/prod HTTP/1.1\r\nHost: x\r\n");
+      long body =
+          secondsUntilClosed(
+              pki,
+              server.port(),
+              "POST /audit/prod HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Length: 1000\r\n\r\n");
 
       // A TLS handshake trickled a byte at a time never finishes: cut off at the idle timeout.
-      long handshake = secondsUntilClosed(server.port(), new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xff});
+      long handshake =
+          secondsUntilClosed(server.port(), new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xff});
 
       assertTrue(headers >= 1 && headers <= 4, "headers cut off after " + headers + " s");
       assertTrue(handshake >= 2 && handshake <= 5, "handshake cut off after " + handshake + " s");
@@ -102,32 +157,45 @@ class IngestReceiversIT {
       assertEquals(1, timedOut.get("body").get());
       // The single request thread is free again.
       HttpClient client = HttpClient.newBuilder().sslContext(pki.clientContext(false)).build();
-      HttpResponse<String> r = client.send(java.net.http.HttpRequest.newBuilder(
-              URI.create("https://127.0.0.1:" + server.port() + "/healthz")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          client.send(
+              java.net.http.HttpRequest.newBuilder(
+                      URI.create("https://127.0.0.1:" + server.port() + "/healthz"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(200, r.statusCode(), r.body());
     }
   }
 
   @Test
   void manyIdleKeptAliveConnectionsDoNotBreakAKeptAliveClient(@TempDir Path dir) throws Exception {
-    // The JDK server closed keep-alive connections past 200 idle ones without a word, and a client's
+    // The JDK server closed keep-alive connections past 200 idle ones without a word, and a
+    // client's
     // next request on one failed (3 of 20 requests with 250 idle connections). Jetty keeps them.
     TestPki pki = new TestPki();
     ReceiverSettings settings = settings(dir, pki, ReceiverSettings.DEFAULT_MAX_CONNECTIONS);
-    try (HttpsReceiverServer server = IngestReceivers.start(settings, new RecordingPublisher(), IngestMetrics.NOOP,
-        null, Clock.systemUTC())) {
+    try (HttpsReceiverServer server =
+        IngestReceivers.start(
+            settings, new RecordingPublisher(), IngestMetrics.NOOP, null, Clock.systemUTC())) {
       URI health = URI.create("https://127.0.0.1:" + server.port() + "/healthz");
       HttpClient good = HttpClient.newBuilder().sslContext(pki.clientContext(false)).build();
-      assertEquals(200, good.send(java.net.http.HttpRequest.newBuilder(health).build(),
-          HttpResponse.BodyHandlers.ofString()).statusCode());
+      assertEquals(
+          200,
+          good.send(
+                  java.net.http.HttpRequest.newBuilder(health).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .statusCode());
       // 250 other clients, one request each on a connection of its own, which they keep open.
       List<HttpClient> flood = new java.util.ArrayList<>();
       for (int i = 0; i < 250; i++) {
         HttpClient c = HttpClient.newBuilder().sslContext(pki.clientContext(false)).build();
         flood.add(c);
-        assertEquals(200, c.send(java.net.http.HttpRequest.newBuilder(health).build(),
-            HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(
+            200,
+            c.send(
+                    java.net.http.HttpRequest.newBuilder(health).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode());
       }
       assertEquals(List.of(), postRepeatedly(good, server.port(), 40));
       assertEquals(250, flood.size());
@@ -135,17 +203,22 @@ class IngestReceiversIT {
   }
 
   @Test
-  void pastTheConnectionLimitIdleConnectionsMakeRoomForAnApiServer(@TempDir Path dir) throws Exception {
+  void pastTheConnectionLimitIdleConnectionsMakeRoomForAnApiServer(@TempDir Path dir)
+      throws Exception {
     TestPki pki = new TestPki();
     ReceiverSettings settings = settings(dir, pki, 20);
-    try (HttpsReceiverServer server = IngestReceivers.start(settings, new RecordingPublisher(), IngestMetrics.NOOP,
-        null, Clock.systemUTC())) {
+    try (HttpsReceiverServer server =
+        IngestReceivers.start(
+            settings, new RecordingPublisher(), IngestMetrics.NOOP, null, Clock.systemUTC())) {
       // 20 connections that finish the TLS handshake and then say nothing fill the limit.
       List<SSLSocket> idle = new java.util.ArrayList<>();
       try {
         for (int i = 0; i < 20; i++) {
-          SSLSocket s = (SSLSocket) pki.clientContext(false).getSocketFactory()
-              .createSocket(InetAddress.getLoopbackAddress(), server.port());
+          SSLSocket s =
+              (SSLSocket)
+                  pki.clientContext(false)
+                      .getSocketFactory()
+                      .createSocket(InetAddress.getLoopbackAddress(), server.port());
           s.startHandshake();
           idle.add(s);
         }
@@ -175,15 +248,22 @@ class IngestReceiversIT {
     }
   }
 
-  /** POSTs an audit batch {@code times} on one client, as an API server's webhook does; returns failures. */
-  private static List<String> postRepeatedly(HttpClient client, int port, int times) throws Exception {
+  /**
+   * POSTs an audit batch {@code times} on one client, as an API server's webhook does; returns
+   * failures.
+   */
+  private static List<String> postRepeatedly(HttpClient client, int port, int times)
+      throws Exception {
     // POST: the HTTP client retries a GET by itself.
-    java.net.http.HttpRequest post = java.net.http.HttpRequest.newBuilder(
-            URI.create("https://127.0.0.1:" + port + "/audit/prod"))
-        .timeout(Duration.ofSeconds(20))
-        .header("Authorization", "Bearer t")
-        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(
-            AuditSamples.eventList(AuditSamples.real(AuditSamples.KUBE_SYSTEM)))).build();
+    java.net.http.HttpRequest post =
+        java.net.http.HttpRequest.newBuilder(
+                URI.create("https://127.0.0.1:" + port + "/audit/prod"))
+            .timeout(Duration.ofSeconds(20))
+            .header("Authorization", "Bearer t")
+            .POST(
+                java.net.http.HttpRequest.BodyPublishers.ofByteArray(
+                    AuditSamples.eventList(AuditSamples.real(AuditSamples.KUBE_SYSTEM))))
+            .build();
     List<String> failures = new java.util.ArrayList<>();
     for (int i = 0; i < times; i++) {
       try {
@@ -198,32 +278,58 @@ class IngestReceiversIT {
     return failures;
   }
 
-  private static ReceiverSettings settings(Path dir, TestPki pki, int maxConnections) throws Exception {
+  private static ReceiverSettings settings(Path dir, TestPki pki, int maxConnections)
+      throws Exception {
     Path cert = pem(dir.resolve("tls.crt"), pki.server, pki.ca);
     Path key = pem(dir.resolve("tls.key"), new JcaPKCS8Generator(pki.serverKey.getPrivate(), null));
-    return new ReceiverSettings("127.0.0.1", 0, cert, key, null, Set.of("t"), Set.of("prod"),
-        ReceiverSettings.DEFAULT_MAX_BODY_BYTES, 1000, 4, false, null, ReceiverSettings.DEFAULT_HEADER_TIMEOUT,
-        ReceiverSettings.DEFAULT_REQUEST_TIMEOUT, ReceiverSettings.DEFAULT_IDLE_TIMEOUT, maxConnections);
+    return new ReceiverSettings(
+        "127.0.0.1",
+        0,
+        cert,
+        key,
+        null,
+        Set.of("t"),
+        Set.of("prod"),
+        ReceiverSettings.DEFAULT_MAX_BODY_BYTES,
+        1000,
+        4,
+        false,
+        null,
+        ReceiverSettings.DEFAULT_HEADER_TIMEOUT,
+        ReceiverSettings.DEFAULT_REQUEST_TIMEOUT,
+        ReceiverSettings.DEFAULT_IDLE_TIMEOUT,
+        maxConnections);
   }
 
-  /** Sends {@code start} over TLS, then trickles bytes; returns the whole seconds until the server closed it. */
+  /**
+   * Sends {@code start} over TLS, then trickles bytes; returns the whole seconds until the server
+   * closed it.
+   */
   private static long secondsUntilClosed(TestPki pki, int port, String start) throws Exception {
-    try (SSLSocket s = (SSLSocket) pki.clientContext(false).getSocketFactory()
-        .createSocket(InetAddress.getLoopbackAddress(), port)) {
+    try (SSLSocket s =
+        (SSLSocket)
+            pki.clientContext(false)
+                .getSocketFactory()
+                .createSocket(InetAddress.getLoopbackAddress(), port)) {
       long t0 = System.nanoTime();
       s.startHandshake();
-      return trickleUntilClosed(s, start.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 'x', t0);
+      return trickleUntilClosed(
+          s, start.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 'x', t0);
     }
   }
 
-  /** Opens plain TCP, sends {@code start} (a TLS record header), then trickles; seconds until closed. */
+  /**
+   * Opens plain TCP, sends {@code start} (a TLS record header), then trickles; seconds until
+   * closed.
+   */
   private static long secondsUntilClosed(int port, byte[] start) throws Exception {
     try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
       return trickleUntilClosed(s, start, 0x01, System.nanoTime());
     }
   }
 
-  private static long trickleUntilClosed(java.net.Socket s, byte[] start, int trickle, long t0) throws Exception {
+  private static long trickleUntilClosed(java.net.Socket s, byte[] start, int trickle, long t0)
+      throws Exception {
     OutputStream out = s.getOutputStream();
     out.write(start);
     out.flush();
@@ -246,7 +352,8 @@ class IngestReceiversIT {
   }
 
   private static Path pem(Path file, Object... objects) throws Exception {
-    try (Writer w = Files.newBufferedWriter(file); JcaPEMWriter pw = new JcaPEMWriter(w)) {
+    try (Writer w = Files.newBufferedWriter(file);
+        JcaPEMWriter pw = new JcaPEMWriter(w)) {
       for (Object o : objects) {
         pw.writeObject(o);
       }

@@ -26,29 +26,64 @@ class MicrometerIngestMetricsTest {
     new MicrometerIngestMetrics(registry).knownClusters(List.of("prod", "staging"));
 
     for (String cluster : List.of("prod", "staging")) {
-      for (String mechanism : List.of("image_policy_webhook", "validating_webhook", "mutating_webhook",
-          "gke_binary_authorization")) {
-        assertEquals(0.0, counter("vigil_ingest_admissions", "cluster", cluster, "signal", "failed_open",
-            "mechanism", mechanism).count(), cluster + " " + mechanism);
+      for (String mechanism :
+          List.of(
+              "image_policy_webhook",
+              "validating_webhook",
+              "mutating_webhook",
+              "gke_binary_authorization")) {
+        assertEquals(
+            0.0,
+            counter(
+                    "vigil_ingest_admissions",
+                    "cluster",
+                    cluster,
+                    "signal",
+                    "failed_open",
+                    "mechanism",
+                    mechanism)
+                .count(),
+            cluster + " " + mechanism);
       }
       for (String signal : List.of("breakglass", "dry_run", "blocked", "none")) {
-        assertEquals(0.0, counter("vigil_ingest_admissions", "cluster", cluster, "signal", signal,
-            "mechanism", "").count(), cluster + " " + signal);
+        assertEquals(
+            0.0,
+            counter(
+                    "vigil_ingest_admissions",
+                    "cluster",
+                    cluster,
+                    "signal",
+                    signal,
+                    "mechanism",
+                    "")
+                .count(),
+            cluster + " " + signal);
       }
     }
-    assertEquals(0.0, counter("vigil_ingest_dead_lettered", "source", "ingest.attestations").count());
+    assertEquals(
+        0.0, counter("vigil_ingest_dead_lettered", "source", "ingest.attestations").count());
     assertEquals(0.0, counter("vigil_ingest_dead_lettered", "source", "k8s-audit").count());
     assertEquals(0.0, counter("vigil_ingest_policies_rejected", "kind", "BINAUTHZ_POLICY").count());
-    assertEquals(0.0, counter("vigil_ingest_records_published", "topic", "vigil.pod-events").count());
-    assertEquals(0.0, counter("vigil_ingest_publish_failures", "topic", "vigil.admission-events",
-        "reason", "timeout").count());
-    assertEquals(1.0, registry.find("vigil.component.info").tag("component", "ingest").gauge().value());
+    assertEquals(
+        0.0, counter("vigil_ingest_records_published", "topic", "vigil.pod-events").count());
+    assertEquals(
+        0.0,
+        counter(
+                "vigil_ingest_publish_failures",
+                "topic",
+                "vigil.admission-events",
+                "reason",
+                "timeout")
+            .count());
+    assertEquals(
+        1.0, registry.find("vigil.component.info").tag("component", "ingest").gauge().value());
   }
 
   @Test
   void theReceiversCountersAndInfoExistOnlyWhereTheReceiverRuns() {
     MicrometerIngestMetrics metrics = new MicrometerIngestMetrics(registry);
-    assertNull(counter("vigil_ingest_events_received", "source", "k8s-audit"),
+    assertNull(
+        counter("vigil_ingest_events_received", "source", "k8s-audit"),
         "a process without a receiver must not look like a silent receiver");
     assertNull(registry.find("vigil.component.info").tag("component", "audit-receiver").gauge());
 
@@ -56,20 +91,24 @@ class MicrometerIngestMetricsTest {
 
     assertEquals(0.0, counter("vigil_ingest_events_received", "source", "k8s-audit").count());
     assertEquals(0.0, counter("vigil_ingest_events_received", "source", "gke-audit").count());
-    assertEquals(0.0, counter("vigil_ingest_unauthenticated_requests", "endpoint", "audit").count());
+    assertEquals(
+        0.0, counter("vigil_ingest_unauthenticated_requests", "endpoint", "audit").count());
     assertNotNull(registry.find("vigil.component.info").tag("component", "audit-receiver").gauge());
   }
 
   @Test
   void theFirstEventCountsOneOnTheSeriesRegisteredAtZero() {
-    MicrometerIngestMetrics metrics = new MicrometerIngestMetrics(registry).knownClusters(List.of("prod"));
+    MicrometerIngestMetrics metrics =
+        new MicrometerIngestMetrics(registry).knownClusters(List.of("prod"));
 
     metrics.policyRejected("ATTESTOR");
     metrics.deadLettered("k8s-audit", 3);
 
     assertEquals(1.0, counter("vigil_ingest_policies_rejected", "kind", "ATTESTOR").count());
     assertEquals(3.0, counter("vigil_ingest_dead_lettered", "source", "k8s-audit").count());
-    assertEquals(1, registry.find("vigil_ingest_policies_rejected").tag("kind", "ATTESTOR").counters().size());
+    assertEquals(
+        1,
+        registry.find("vigil_ingest_policies_rejected").tag("kind", "ATTESTOR").counters().size());
   }
 
   @Test
@@ -78,7 +117,11 @@ class MicrometerIngestMetricsTest {
 
     metrics.httpRequest("audit", 200, Duration.ofMillis(30));
 
-    Timer t = registry.find("vigil_ingest_http_requests").tags("endpoint", "audit", "status", "200").timer();
+    Timer t =
+        registry
+            .find("vigil_ingest_http_requests")
+            .tags("endpoint", "audit", "status", "200")
+            .timer();
     CountAtBucket[] buckets = t.takeSnapshot().histogramCounts();
     assertEquals(MicrometerIngestMetrics.REQUEST_BUCKETS.length, buckets.length);
     for (CountAtBucket b : buckets) {

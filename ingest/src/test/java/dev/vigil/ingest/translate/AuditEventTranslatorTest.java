@@ -45,10 +45,13 @@ class AuditEventTranslatorTest {
     assertEquals("d40dfcd7-d87e-11e8-a473-080027728ac4", e.uid());
     assertEquals("system:serviceaccount:kube-system:replicaset-controller", e.user());
     assertEquals("default", e.serviceAccount());
-    assertEquals(new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "default", "nginx-deployment"), e.owner());
-    assertEquals(List.of(
-        new ContainerImage("nginx1", ContainerImage.Kind.CONTAINER, "nginx", null),
-        new ContainerImage("mysql", ContainerImage.Kind.CONTAINER, "mysql:latest", null)), e.images());
+    assertEquals(
+        new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "default", "nginx-deployment"), e.owner());
+    assertEquals(
+        List.of(
+            new ContainerImage("nginx1", ContainerImage.Kind.CONTAINER, "nginx", null),
+            new ContainerImage("mysql", ContainerImage.Kind.CONTAINER, "mysql:latest", null)),
+        e.images());
     assertEquals(Instant.parse("2018-10-25T17:53:06.995407Z"), e.requestReceivedAt());
     assertEquals(201, e.responseCode());
     assertFalse(e.blocked() || e.dryRun() || e.breakglass());
@@ -73,54 +76,99 @@ class AuditEventTranslatorTest {
 
   @Test
   void imagePolicyWebhookFailOpenFromTheAuditAnnotation() {
-    AdmissionEvent e = translate(variant(NGINX_PRIVILEGED, "a1",
-        auditAnnotation("imagepolicywebhook.image-policy.k8s.io/failed-open", "true")));
+    AdmissionEvent e =
+        translate(
+            variant(
+                NGINX_PRIVILEGED,
+                "a1",
+                auditAnnotation("imagepolicywebhook.image-policy.k8s.io/failed-open", "true")));
 
     assertEquals(Mechanism.IMAGE_POLICY_WEBHOOK, e.failedOpen().mechanism());
-    assertEquals("imagepolicywebhook.image-policy.k8s.io/failed-open=true", e.failedOpen().detail());
+    assertEquals(
+        "imagepolicywebhook.image-policy.k8s.io/failed-open=true", e.failedOpen().detail());
   }
 
   @Test
   void imagePolicyWebhookFailOpenFromThePodAnnotation() {
-    AdmissionEvent e = translate(variant(NGINX_PRIVILEGED, "a2",
-        podAnnotation("alpha.image-policy.k8s.io/failed-open", "true")));
+    AdmissionEvent e =
+        translate(
+            variant(
+                NGINX_PRIVILEGED,
+                "a2",
+                podAnnotation("alpha.image-policy.k8s.io/failed-open", "true")));
 
     assertEquals(Mechanism.IMAGE_POLICY_WEBHOOK, e.failedOpen().mechanism());
   }
 
   @Test
   void validatingWebhookFailOpenNamesTheWebhook() {
-    AdmissionEvent e = translate(variant(NGINX_PRIVILEGED, "a3",
-        auditAnnotation("failed-open.validating.webhook.admission.k8s.io/round_0_index_2", "policy.sigstore.dev")));
+    AdmissionEvent e =
+        translate(
+            variant(
+                NGINX_PRIVILEGED,
+                "a3",
+                auditAnnotation(
+                    "failed-open.validating.webhook.admission.k8s.io/round_0_index_2",
+                    "policy.sigstore.dev")));
 
     assertEquals(Mechanism.VALIDATING_WEBHOOK, e.failedOpen().mechanism());
-    assertEquals("validating webhook policy.sigstore.dev (round_0_index_2)", e.failedOpen().detail());
+    assertEquals(
+        "validating webhook policy.sigstore.dev (round_0_index_2)", e.failedOpen().detail());
   }
 
   @Test
   void mutatingWebhookFailOpen() {
-    AdmissionEvent e = translate(variant(NGINX_PRIVILEGED, "a4",
-        auditAnnotation("failed-open.mutation.webhook.admission.k8s.io/round_1_index_0", "inject.example.com")));
+    AdmissionEvent e =
+        translate(
+            variant(
+                NGINX_PRIVILEGED,
+                "a4",
+                auditAnnotation(
+                    "failed-open.mutation.webhook.admission.k8s.io/round_1_index_0",
+                    "inject.example.com")));
 
     assertEquals(Mechanism.MUTATING_WEBHOOK, e.failedOpen().mechanism());
   }
 
   @Test
   void breakglassFromPodAnnotationPodLabelOrAuditAnnotation() {
-    assertTrue(translate(variant(NGINX_PRIVILEGED, "b1",
-        podAnnotation("alpha.image-policy.k8s.io/break-glass", "true"))).breakglass());
-    assertTrue(translate(variant(NGINX_PRIVILEGED, "b2",
-        podLabel("image-policy.k8s.io/break-glass", "true"))).breakglass());
-    assertTrue(translate(variant(NGINX_PRIVILEGED, "b3",
-        auditAnnotation("imagepolicywebhook.image-policy.k8s.io/break-glass", "true"))).breakglass());
-    assertFalse(translate(variant(NGINX_PRIVILEGED, "b4",
-        podAnnotation("alpha.image-policy.k8s.io/break-glass", "false"))).breakglass());
+    assertTrue(
+        translate(
+                variant(
+                    NGINX_PRIVILEGED,
+                    "b1",
+                    podAnnotation("alpha.image-policy.k8s.io/break-glass", "true")))
+            .breakglass());
+    assertTrue(
+        translate(
+                variant(
+                    NGINX_PRIVILEGED, "b2", podLabel("image-policy.k8s.io/break-glass", "true")))
+            .breakglass());
+    assertTrue(
+        translate(
+                variant(
+                    NGINX_PRIVILEGED,
+                    "b3",
+                    auditAnnotation("imagepolicywebhook.image-policy.k8s.io/break-glass", "true")))
+            .breakglass());
+    assertFalse(
+        translate(
+                variant(
+                    NGINX_PRIVILEGED,
+                    "b4",
+                    podAnnotation("alpha.image-policy.k8s.io/break-glass", "false")))
+            .breakglass());
   }
 
   @Test
   void dryRunFromTheAuditAnnotation() {
-    assertTrue(translate(variant(NGINX_PRIVILEGED, "d1",
-        auditAnnotation("imagepolicywebhook.image-policy.k8s.io/dry-run", "true"))).dryRun());
+    assertTrue(
+        translate(
+                variant(
+                    NGINX_PRIVILEGED,
+                    "d1",
+                    auditAnnotation("imagepolicywebhook.image-policy.k8s.io/dry-run", "true")))
+            .dryRun());
   }
 
   @Test
@@ -138,10 +186,19 @@ class AuditEventTranslatorTest {
   void otherStagesResourcesAndVerbsAreNotAdmissions() {
     ObjectNode started = variant(NGINX_PRIVILEGED, "s1", ev -> ev.put("stage", "ResponseStarted"));
     ObjectNode get = variant(NGINX_PRIVILEGED, "s2", ev -> ev.put("verb", "get"));
-    ObjectNode status = variant(NGINX_PRIVILEGED, "s3",
-        ev -> ((ObjectNode) ev.get("objectRef")).put("subresource", "status"));
-    ObjectNode ephemeral = variant(NGINX_PRIVILEGED, "s4",
-        ev -> ((ObjectNode) ev.get("objectRef")).put("subresource", "ephemeralcontainers").put("name", "p"));
+    ObjectNode status =
+        variant(
+            NGINX_PRIVILEGED,
+            "s3",
+            ev -> ((ObjectNode) ev.get("objectRef")).put("subresource", "status"));
+    ObjectNode ephemeral =
+        variant(
+            NGINX_PRIVILEGED,
+            "s4",
+            ev ->
+                ((ObjectNode) ev.get("objectRef"))
+                    .put("subresource", "ephemeralcontainers")
+                    .put("name", "p"));
 
     assertTrue(AuditEventTranslator.translate(CLUSTER, started, OwnerLookup.NONE).isEmpty());
     assertTrue(AuditEventTranslator.translate(CLUSTER, get, OwnerLookup.NONE).isEmpty());
@@ -151,12 +208,17 @@ class AuditEventTranslatorTest {
 
   @Test
   void eventListYieldsItsAdmissionsInOrder() throws Exception {
-    byte[] list = AuditSamples.eventList(real(NGINX_PRIVILEGED), real(KUBE_SYSTEM),
-        variant(KUBE_SYSTEM, "skip", ev -> ev.put("stage", "RequestReceived")));
+    byte[] list =
+        AuditSamples.eventList(
+            real(NGINX_PRIVILEGED),
+            real(KUBE_SYSTEM),
+            variant(KUBE_SYSTEM, "skip", ev -> ev.put("stage", "RequestReceived")));
 
-    List<AdmissionEvent> got = AuditEventTranslator.translateList(CLUSTER, Json.mapper().readTree(list), OwnerLookup.NONE);
+    List<AdmissionEvent> got =
+        AuditEventTranslator.translateList(CLUSTER, Json.mapper().readTree(list), OwnerLookup.NONE);
 
-    assertEquals(List.of("f83ecd50-5bf4-4fe7-a419-dea22852ca49", "5fad6ec1-4e15-4753-b180-ae9fd096f511"),
+    assertEquals(
+        List.of("f83ecd50-5bf4-4fe7-a419-dea22852ca49", "5fad6ec1-4e15-4753-b180-ae9fd096f511"),
         got.stream().map(AdmissionEvent::auditId).toList());
   }
 
@@ -165,6 +227,8 @@ class AuditEventTranslatorTest {
     ObjectNode noId = real(NGINX_PRIVILEGED);
     noId.remove("auditID");
 
-    assertThrows(TranslationException.class, () -> AuditEventTranslator.translate(CLUSTER, noId, OwnerLookup.NONE));
+    assertThrows(
+        TranslationException.class,
+        () -> AuditEventTranslator.translate(CLUSTER, noId, OwnerLookup.NONE));
   }
 }

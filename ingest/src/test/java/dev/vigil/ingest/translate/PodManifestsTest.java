@@ -21,28 +21,39 @@ class PodManifestsTest {
   }
 
   @Test
-  void aCronJobsPodHasTheWorkloadsNameAndTheTemplatesLabelsAndIsTranslatedLikeAWatchedPod() throws Exception {
-    JsonNode cronJob = json("{'kind':'CronJob','metadata':{'name':'nightly','namespace':'batch'},"
-        + "'spec':{'jobTemplate':{'spec':{'template':{'metadata':{'labels':{'app':'etl'}},"
-        + "'spec':{'serviceAccountName':'etl','initContainers':[{'name':'fetch','image':'busybox'}],"
-        + "'containers':[{'name':'run','image':'etl:1'}]}}}}}}");
+  void aCronJobsPodHasTheWorkloadsNameAndTheTemplatesLabelsAndIsTranslatedLikeAWatchedPod()
+      throws Exception {
+    JsonNode cronJob =
+        json(
+            "{'kind':'CronJob','metadata':{'name':'nightly','namespace':'batch'},"
+                + "'spec':{'jobTemplate':{'spec':{'template':{'metadata':{'labels':{'app':'etl'}},"
+                + "'spec':{'serviceAccountName':'etl','initContainers':[{'name':'fetch','image':'busybox'}],"
+                + "'containers':[{'name':'run','image':'etl:1'}]}}}}}}");
 
-    PodEvent e = PodTranslator.translate("c", PodEvent.Type.ADDED, PodManifests.pod(cronJob), OwnerLookup.NONE, T);
+    PodEvent e =
+        PodTranslator.translate(
+            "c", PodEvent.Type.ADDED, PodManifests.pod(cronJob), OwnerLookup.NONE, T);
 
     assertEquals("batch/nightly", e.namespace() + "/" + e.name());
     assertEquals("etl", e.serviceAccount());
     assertEquals(Map.of("app", "etl"), e.labels());
-    assertEquals(List.of(
-        new ContainerImage("run", ContainerImage.Kind.CONTAINER, "etl:1", null),
-        new ContainerImage("fetch", ContainerImage.Kind.INIT_CONTAINER, "busybox", null)), e.images());
+    assertEquals(
+        List.of(
+            new ContainerImage("run", ContainerImage.Kind.CONTAINER, "etl:1", null),
+            new ContainerImage("fetch", ContainerImage.Kind.INIT_CONTAINER, "busybox", null)),
+        e.images());
   }
 
   @Test
   void aPodWithoutNamespaceOrNameGetsTheDefaultNamespaceAndItsGenerateName() throws Exception {
-    JsonNode pod = json("{'kind':'Pod','metadata':{'generateName':'web-'},"
-        + "'spec':{'containers':[{'name':'web','image':''}]}}");
+    JsonNode pod =
+        json(
+            "{'kind':'Pod','metadata':{'generateName':'web-'},"
+                + "'spec':{'containers':[{'name':'web','image':''}]}}");
 
-    PodEvent e = PodTranslator.translate("c", PodEvent.Type.ADDED, PodManifests.pod(pod), OwnerLookup.NONE, T);
+    PodEvent e =
+        PodTranslator.translate(
+            "c", PodEvent.Type.ADDED, PodManifests.pod(pod), OwnerLookup.NONE, T);
 
     assertEquals("default/web-", e.namespace() + "/" + e.name());
     assertEquals("", e.images().get(0).image());
@@ -51,10 +62,15 @@ class PodManifestsTest {
   @Test
   void manifestsWithoutAPodNameTheField() throws Exception {
     assertEquals("kind", field("{'kind':'Service','metadata':{'name':'x'},'spec':{}}"));
-    assertEquals("spec.template.spec", field("{'kind':'Deployment','metadata':{'name':'x'},'spec':{}}"));
-    assertEquals("spec.containers", field("{'kind':'Pod','metadata':{'name':'x'},'spec':{'containers':[]}}"));
-    assertEquals("spec.initContainers",
-        field("{'kind':'Pod','metadata':{'name':'x'},'spec':{'containers':[{}],'initContainers':{}}}"));
+    assertEquals(
+        "spec.template.spec", field("{'kind':'Deployment','metadata':{'name':'x'},'spec':{}}"));
+    assertEquals(
+        "spec.containers",
+        field("{'kind':'Pod','metadata':{'name':'x'},'spec':{'containers':[]}}"));
+    assertEquals(
+        "spec.initContainers",
+        field(
+            "{'kind':'Pod','metadata':{'name':'x'},'spec':{'containers':[{}],'initContainers':{}}}"));
     assertEquals("metadata.name", field("{'kind':'Pod','spec':{'containers':[{'image':'a'}]}}"));
   }
 

@@ -30,11 +30,13 @@ class PodTranslatorTest {
 
   @Test
   void podJsonBecomesPodEventWithImagesDigestsAndDeploymentOwner() throws Exception {
-    PodEvent got = PodTranslator.translate(CLUSTER, PodEvent.Type.ADDED, deploymentPod(), OwnerLookup.NONE, T);
+    PodEvent got =
+        PodTranslator.translate(CLUSTER, PodEvent.Type.ADDED, deploymentPod(), OwnerLookup.NONE, T);
 
     ObjectNode gotJson = (ObjectNode) Json.mapper().valueToTree(got);
     gotJson.remove("eventId");
-    assertEquals(TestResources.json(DIR + "PodTranslatorTest.deployment-pod-expected.json"), gotJson);
+    assertEquals(
+        TestResources.json(DIR + "PodTranslatorTest.deployment-pod-expected.json"), gotJson);
     assertEquals("us-central1-a.prod/payments/api-7d9f8c6b5-x2x9q", got.key());
   }
 
@@ -42,45 +44,60 @@ class PodTranslatorTest {
   void fabric8PodTranslatesLikeItsJson() {
     Pod pod = Serialization.unmarshal(deploymentPod().toString(), Pod.class);
 
-    PodEvent fromModel = PodTranslator.translate(CLUSTER, PodEvent.Type.ADDED, pod, OwnerLookup.NONE, T);
+    PodEvent fromModel =
+        PodTranslator.translate(CLUSTER, PodEvent.Type.ADDED, pod, OwnerLookup.NONE, T);
 
-    assertEquals(PodTranslator.translate(CLUSTER, PodEvent.Type.ADDED, deploymentPod(), OwnerLookup.NONE, T), fromModel);
+    assertEquals(
+        PodTranslator.translate(CLUSTER, PodEvent.Type.ADDED, deploymentPod(), OwnerLookup.NONE, T),
+        fromModel);
   }
 
   @Test
   void ownerLookupFollowsReplicaSetAndJobControllers() {
-    OwnerLookup owners = (kind, ns, name) -> {
-      if (kind.equals("ReplicaSet") && name.equals("api-7d9f8c6b5")) {
-        return Optional.of(OwnerLookup.Owner.NONE); // a bare ReplicaSet
-      }
-      if (kind.equals("Job") && name.equals("nightly-29000000")) {
-        return Optional.of(new OwnerLookup.Owner("CronJob", "nightly"));
-      }
-      return Optional.empty();
-    };
+    OwnerLookup owners =
+        (kind, ns, name) -> {
+          if (kind.equals("ReplicaSet") && name.equals("api-7d9f8c6b5")) {
+            return Optional.of(OwnerLookup.Owner.NONE); // a bare ReplicaSet
+          }
+          if (kind.equals("Job") && name.equals("nightly-29000000")) {
+            return Optional.of(new OwnerLookup.Owner("CronJob", "nightly"));
+          }
+          return Optional.empty();
+        };
     ObjectNode jobPod = deploymentPod();
-    ((ObjectNode) jobPod.at("/metadata/ownerReferences/0")).put("kind", "Job").put("name", "nightly-29000000");
+    ((ObjectNode) jobPod.at("/metadata/ownerReferences/0"))
+        .put("kind", "Job")
+        .put("name", "nightly-29000000");
 
-    assertEquals(new WorkloadRef(WorkloadRef.Kind.REPLICA_SET, "payments", "api-7d9f8c6b5"),
+    assertEquals(
+        new WorkloadRef(WorkloadRef.Kind.REPLICA_SET, "payments", "api-7d9f8c6b5"),
         PodTranslator.translate(CLUSTER, PodEvent.Type.ADDED, deploymentPod(), owners, T).owner());
-    assertEquals(new WorkloadRef(WorkloadRef.Kind.CRON_JOB, "payments", "nightly"),
+    assertEquals(
+        new WorkloadRef(WorkloadRef.Kind.CRON_JOB, "payments", "nightly"),
         PodTranslator.translate(CLUSTER, PodEvent.Type.ADDED, jobPod, owners, T).owner());
-    assertEquals(new WorkloadRef(WorkloadRef.Kind.JOB, "payments", "nightly-29000000"),
+    assertEquals(
+        new WorkloadRef(WorkloadRef.Kind.JOB, "payments", "nightly-29000000"),
         PodTranslator.translate(CLUSTER, PodEvent.Type.ADDED, jobPod, OwnerLookup.NONE, T).owner());
   }
 
   @Test
   void statefulSetDaemonSetAndBarePodsAreTheirOwnWorkloads() {
     ObjectNode sts = deploymentPod();
-    ((ObjectNode) sts.at("/metadata/ownerReferences/0")).put("kind", "StatefulSet").put("name", "db");
+    ((ObjectNode) sts.at("/metadata/ownerReferences/0"))
+        .put("kind", "StatefulSet")
+        .put("name", "db");
     ObjectNode ds = deploymentPod();
-    ((ObjectNode) ds.at("/metadata/ownerReferences/0")).put("kind", "DaemonSet").put("name", "agent");
+    ((ObjectNode) ds.at("/metadata/ownerReferences/0"))
+        .put("kind", "DaemonSet")
+        .put("name", "agent");
     ObjectNode bare = deploymentPod();
     ((ObjectNode) bare.get("metadata")).remove("ownerReferences");
 
     assertEquals(WorkloadRef.Kind.STATEFUL_SET, translate(sts).owner().kind());
     assertEquals(WorkloadRef.Kind.DAEMON_SET, translate(ds).owner().kind());
-    assertEquals(new WorkloadRef(WorkloadRef.Kind.POD, "payments", "api-7d9f8c6b5-x2x9q"), translate(bare).owner());
+    assertEquals(
+        new WorkloadRef(WorkloadRef.Kind.POD, "payments", "api-7d9f8c6b5-x2x9q"),
+        translate(bare).owner());
   }
 
   @Test
@@ -98,7 +115,8 @@ class PodTranslatorTest {
     List<PodEvent> listed = PodTranslator.translateDocument(CLUSTER, list, OwnerLookup.NONE, T);
 
     assertEquals(PodEvent.Type.DELETED, deleted.get(0).type());
-    assertEquals(List.of(), PodTranslator.translateDocument(CLUSTER, bookmark, OwnerLookup.NONE, T));
+    assertEquals(
+        List.of(), PodTranslator.translateDocument(CLUSTER, bookmark, OwnerLookup.NONE, T));
     assertEquals(1, listed.size());
     assertEquals(PodEvent.Type.ADDED, listed.get(0).type());
   }
@@ -131,8 +149,12 @@ class PodTranslatorTest {
   void somethingThatIsNotAPodIsRefusedWithAReason() {
     JsonNode service = Json.mapper().createObjectNode().put("kind", "Service");
 
-    TranslationException e = assertThrows(TranslationException.class,
-        () -> PodTranslator.translate(CLUSTER, PodEvent.Type.ADDED, service, OwnerLookup.NONE, T));
+    TranslationException e =
+        assertThrows(
+            TranslationException.class,
+            () ->
+                PodTranslator.translate(
+                    CLUSTER, PodEvent.Type.ADDED, service, OwnerLookup.NONE, T));
     assertEquals("not a Pod object", e.getMessage());
   }
 

@@ -60,8 +60,13 @@ class PodWatcherIT {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
       new TopicAdmin(admin, (short) 1).create(Topics.ALL);
     }
-    publisher = new KafkaRecordPublisher(kafka.bootstrapServers(), Map.of(), "/vigil/ingest/test",
-        Duration.ofSeconds(60), IngestMetrics.NOOP);
+    publisher =
+        new KafkaRecordPublisher(
+            kafka.bootstrapServers(),
+            Map.of(),
+            "/vigil/ingest/test",
+            Duration.ofSeconds(60),
+            IngestMetrics.NOOP);
     KafkaTopics.warmUp(publisher, Duration.ofSeconds(120));
   }
 
@@ -74,60 +79,163 @@ class PodWatcherIT {
   @Test
   void podsCreatedChangedAndDeletedAppearWithTheirOwningWorkload() {
     String cluster = "crud-cluster";
-    client.resource(new ReplicaSetBuilder().withNewMetadata().withNamespace("shop").withName("web-5f7b")
-        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("Deployment")
-            .withName("web").withUid("d1").withController(true).build())
-        .endMetadata().build()).create();
-    client.resource(new JobBuilder().withNewMetadata().withNamespace("batch").withName("report-29000000")
-        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("CronJob")
-            .withName("report").withUid("c1").withController(true).build())
-        .endMetadata().build()).create();
+    client
+        .resource(
+            new ReplicaSetBuilder()
+                .withNewMetadata()
+                .withNamespace("shop")
+                .withName("web-5f7b")
+                .withOwnerReferences(
+                    new OwnerReferenceBuilder()
+                        .withApiVersion("apps/v1")
+                        .withKind("Deployment")
+                        .withName("web")
+                        .withUid("d1")
+                        .withController(true)
+                        .build())
+                .endMetadata()
+                .build())
+        .create();
+    client
+        .resource(
+            new JobBuilder()
+                .withNewMetadata()
+                .withNamespace("batch")
+                .withName("report-29000000")
+                .withOwnerReferences(
+                    new OwnerReferenceBuilder()
+                        .withApiVersion("batch/v1")
+                        .withKind("CronJob")
+                        .withName("report")
+                        .withUid("c1")
+                        .withController(true)
+                        .build())
+                .endMetadata()
+                .build())
+        .create();
 
-    try (PodWatcher watcher = new PodWatcher(cluster, client, List.of(), publisher, countingMetrics(),
-        Clock.systemUTC(), Duration.ZERO)) {
+    try (PodWatcher watcher =
+        new PodWatcher(
+            cluster,
+            client,
+            List.of(),
+            publisher,
+            countingMetrics(),
+            Clock.systemUTC(),
+            Duration.ZERO)) {
       watcher.start(Duration.ofSeconds(20));
       try (KubernetesClient other = server.createClient()) {
-        other.resource(pod("shop", "web-5f7b-abcde", "nginx:1.25", "ReplicaSet", "web-5f7b")).create();
-        other.resource(pod("batch", "report-29000000-xyz", "report:1", "Job", "report-29000000")).create();
-        other.resource(new PodBuilder(pod("db", "pg-0", "postgres:16", "StatefulSet", "pg")).editSpec()
-            .addNewImagePullSecret("hub-mirror").endSpec().build()).create();
+        other
+            .resource(pod("shop", "web-5f7b-abcde", "nginx:1.25", "ReplicaSet", "web-5f7b"))
+            .create();
+        other
+            .resource(pod("batch", "report-29000000-xyz", "report:1", "Job", "report-29000000"))
+            .create();
+        other
+            .resource(
+                new PodBuilder(pod("db", "pg-0", "postgres:16", "StatefulSet", "pg"))
+                    .editSpec()
+                    .addNewImagePullSecret("hub-mirror")
+                    .endSpec()
+                    .build())
+            .create();
         other.resource(pod("default", "debug", "busybox", null, null)).create();
         // A change that matters: the image.
-        other.pods().inNamespace("default").withName("debug").edit(p -> new PodBuilder(p).editSpec()
-            .editFirstContainer().withImage("busybox:1.36").endContainer().endSpec().build());
+        other
+            .pods()
+            .inNamespace("default")
+            .withName("debug")
+            .edit(
+                p ->
+                    new PodBuilder(p)
+                        .editSpec()
+                        .editFirstContainer()
+                        .withImage("busybox:1.36")
+                        .endContainer()
+                        .endSpec()
+                        .build());
         // A change that does not: an activeDeadlineSeconds tweak.
-        other.pods().inNamespace("db").withName("pg-0").edit(p -> new PodBuilder(p).editSpec()
-            .withActiveDeadlineSeconds(3600L).endSpec().build());
+        other
+            .pods()
+            .inNamespace("db")
+            .withName("pg-0")
+            .edit(
+                p ->
+                    new PodBuilder(p)
+                        .editSpec()
+                        .withActiveDeadlineSeconds(3600L)
+                        .endSpec()
+                        .build());
         // The kubelet reports the running digest.
-        other.pods().inNamespace("db").withName("pg-0").editStatus(p -> new PodBuilder(p).withNewStatus()
-            .withPhase("Running").addNewContainerStatus().withName("main").withImage("postgres:16")
-            .withImageID("docker.io/library/postgres@sha256:" + "ab".repeat(32)).endContainerStatus()
-            .endStatus().build());
+        other
+            .pods()
+            .inNamespace("db")
+            .withName("pg-0")
+            .editStatus(
+                p ->
+                    new PodBuilder(p)
+                        .withNewStatus()
+                        .withPhase("Running")
+                        .addNewContainerStatus()
+                        .withName("main")
+                        .withImage("postgres:16")
+                        .withImageID("docker.io/library/postgres@sha256:" + "ab".repeat(32))
+                        .endContainerStatus()
+                        .endStatus()
+                        .build());
         other.pods().inNamespace("default").withName("debug").delete();
       }
 
-      List<PodEvent> events = KafkaTopics.values(KafkaTopics.readUntil(kafka.bootstrapServers(), Topics.POD_EVENTS,
-          got -> forCluster(KafkaTopics.values(got), cluster).size() >= 7, Duration.ofSeconds(60)));
+      List<PodEvent> events =
+          KafkaTopics.values(
+              KafkaTopics.readUntil(
+                  kafka.bootstrapServers(),
+                  Topics.POD_EVENTS,
+                  got -> forCluster(KafkaTopics.values(got), cluster).size() >= 7,
+                  Duration.ofSeconds(60)));
       List<PodEvent> mine = forCluster(events, cluster);
 
-      Map<String, List<String>> byPod = mine.stream().collect(Collectors.groupingBy(PodEvent::name,
-          java.util.LinkedHashMap::new, Collectors.mapping(e -> e.type().name(), Collectors.toList())));
-      assertEquals(Map.of(
-          "web-5f7b-abcde", List.of("ADDED"),
-          "report-29000000-xyz", List.of("ADDED"),
-          "pg-0", List.of("ADDED", "MODIFIED"),
-          "debug", List.of("ADDED", "MODIFIED", "DELETED")), Map.copyOf(byPod), "events per pod: " + mine);
-      assertEquals(new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "shop", "web"), owner(mine, "web-5f7b-abcde"));
-      assertEquals(new WorkloadRef(WorkloadRef.Kind.CRON_JOB, "batch", "report"), owner(mine, "report-29000000-xyz"));
+      Map<String, List<String>> byPod =
+          mine.stream()
+              .collect(
+                  Collectors.groupingBy(
+                      PodEvent::name,
+                      java.util.LinkedHashMap::new,
+                      Collectors.mapping(e -> e.type().name(), Collectors.toList())));
+      assertEquals(
+          Map.of(
+              "web-5f7b-abcde", List.of("ADDED"),
+              "report-29000000-xyz", List.of("ADDED"),
+              "pg-0", List.of("ADDED", "MODIFIED"),
+              "debug", List.of("ADDED", "MODIFIED", "DELETED")),
+          Map.copyOf(byPod),
+          "events per pod: " + mine);
+      assertEquals(
+          new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, "shop", "web"),
+          owner(mine, "web-5f7b-abcde"));
+      assertEquals(
+          new WorkloadRef(WorkloadRef.Kind.CRON_JOB, "batch", "report"),
+          owner(mine, "report-29000000-xyz"));
       assertEquals(new WorkloadRef(WorkloadRef.Kind.STATEFUL_SET, "db", "pg"), owner(mine, "pg-0"));
       assertEquals(new WorkloadRef(WorkloadRef.Kind.POD, "default", "debug"), owner(mine, "debug"));
       PodEvent running = last(mine, "pg-0");
       assertEquals("Running", running.phase());
-      assertEquals(List.of(new ContainerImage("main", ContainerImage.Kind.CONTAINER, "postgres:16",
-          "docker.io/library/postgres@sha256:" + "ab".repeat(32))), running.images());
-      assertEquals(List.of("hub-mirror"), running.imagePullSecrets(), "pull secret names travel (never contents)");
+      assertEquals(
+          List.of(
+              new ContainerImage(
+                  "main",
+                  ContainerImage.Kind.CONTAINER,
+                  "postgres:16",
+                  "docker.io/library/postgres@sha256:" + "ab".repeat(32))),
+          running.images());
+      assertEquals(
+          List.of("hub-mirror"),
+          running.imagePullSecrets(),
+          "pull secret names travel (never contents)");
       assertEquals(List.of(), last(mine, "web-5f7b-abcde").imagePullSecrets());
-      assertTrue(mine.stream().allMatch(e -> e.key().equals(cluster + "/" + e.namespace() + "/" + e.name())));
+      assertTrue(
+          mine.stream()
+              .allMatch(e -> e.key().equals(cluster + "/" + e.namespace() + "/" + e.name())));
       assertTrue(suppressed.get() >= 1, "the activeDeadlineSeconds change was not published");
     }
   }
@@ -139,27 +247,53 @@ class PodWatcherIT {
     client.resource(pod("team", "gone", "nginx:1", null, null)).create();
     String rv = client.pods().inAnyNamespace().list().getMetadata().getResourceVersion();
     // The informer's first watch is cut off: nothing arrives for a while, then 410 Gone.
-    server.expect().get()
-        .withPath("/api/v1/pods?allowWatchBookmarks=true&resourceVersion=" + rv + "&timeoutSeconds=600&watch=true")
-        .andUpgradeToWebSocket().open()
-        .waitFor(1500).andEmit(new WatchEvent(new StatusBuilder().withCode(410).withMessage("too old resource version").build(), "ERROR"))
-        .done().once();
+    server
+        .expect()
+        .get()
+        .withPath(
+            "/api/v1/pods?allowWatchBookmarks=true&resourceVersion="
+                + rv
+                + "&timeoutSeconds=600&watch=true")
+        .andUpgradeToWebSocket()
+        .open()
+        .waitFor(1500)
+        .andEmit(
+            new WatchEvent(
+                new StatusBuilder().withCode(410).withMessage("too old resource version").build(),
+                "ERROR"))
+        .done()
+        .once();
 
-    try (PodWatcher watcher = new PodWatcher(cluster, client, List.of(), publisher, IngestMetrics.NOOP,
-        Clock.systemUTC(), Duration.ZERO)) {
+    try (PodWatcher watcher =
+        new PodWatcher(
+            cluster,
+            client,
+            List.of(),
+            publisher,
+            IngestMetrics.NOOP,
+            Clock.systemUTC(),
+            Duration.ZERO)) {
       watcher.start(Duration.ofSeconds(20));
       // Deleted while the watcher's watch is the scripted one: it never hears of it directly.
       client.pods().inNamespace("team").withName("gone").delete();
       // After the 410 the watcher re-lists and watches the CRUD server again.
       client.resource(pod("team", "late", "nginx:2", null, null)).create();
 
-      List<PodEvent> mine = forCluster(KafkaTopics.values(KafkaTopics.readUntil(kafka.bootstrapServers(),
-          Topics.POD_EVENTS, got -> forCluster(KafkaTopics.values(got), cluster).size() >= 4,
-          Duration.ofSeconds(60))), cluster);
+      List<PodEvent> mine =
+          forCluster(
+              KafkaTopics.values(
+                  KafkaTopics.readUntil(
+                      kafka.bootstrapServers(),
+                      Topics.POD_EVENTS,
+                      got -> forCluster(KafkaTopics.values(got), cluster).size() >= 4,
+                      Duration.ofSeconds(60))),
+              cluster);
 
       assertTrue(podListRequests() >= 2, "the watcher re-listed after the 410");
-      assertEquals(List.of("ADDED keep", "ADDED gone", "DELETED gone", "ADDED late"),
-          mine.stream().map(e -> e.type() + " " + e.name()).sorted(this::byScenario).toList(), "events: " + mine);
+      assertEquals(
+          List.of("ADDED keep", "ADDED gone", "DELETED gone", "ADDED late"),
+          mine.stream().map(e -> e.type() + " " + e.name()).sorted(this::byScenario).toList(),
+          "events: " + mine);
     }
   }
 
@@ -185,7 +319,8 @@ class PodWatcherIT {
 
   private int byScenario(String a, String b) {
     List<String> order = List.of("ADDED keep", "ADDED gone", "DELETED gone", "ADDED late");
-    return Integer.compare(order.indexOf(a) < 0 ? 99 : order.indexOf(a), order.indexOf(b) < 0 ? 99 : order.indexOf(b));
+    return Integer.compare(
+        order.indexOf(a) < 0 ? 99 : order.indexOf(a), order.indexOf(b) < 0 ? 99 : order.indexOf(b));
   }
 
   private IngestMetrics countingMetrics() {
@@ -198,12 +333,31 @@ class PodWatcherIT {
   }
 
   static Pod pod(String ns, String name, String image, String ownerKind, String ownerName) {
-    PodBuilder b = new PodBuilder().withNewMetadata().withNamespace(ns).withName(name).withUid(ns + "-" + name)
-        .endMetadata().withNewSpec().withServiceAccountName("runner").addNewContainer().withName("main")
-        .withImage(image).endContainer().endSpec();
+    PodBuilder b =
+        new PodBuilder()
+            .withNewMetadata()
+            .withNamespace(ns)
+            .withName(name)
+            .withUid(ns + "-" + name)
+            .endMetadata()
+            .withNewSpec()
+            .withServiceAccountName("runner")
+            .addNewContainer()
+            .withName("main")
+            .withImage(image)
+            .endContainer()
+            .endSpec();
     if (ownerKind != null) {
-      b.editMetadata().addToOwnerReferences(new OwnerReferenceBuilder().withApiVersion("v1").withKind(ownerKind)
-          .withName(ownerName).withUid("owner-" + ownerName).withController(true).build()).endMetadata();
+      b.editMetadata()
+          .addToOwnerReferences(
+              new OwnerReferenceBuilder()
+                  .withApiVersion("v1")
+                  .withKind(ownerKind)
+                  .withName(ownerName)
+                  .withUid("owner-" + ownerName)
+                  .withController(true)
+                  .build())
+          .endMetadata();
     }
     return b.build();
   }

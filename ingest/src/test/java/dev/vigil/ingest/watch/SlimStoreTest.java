@@ -35,10 +35,12 @@ class SlimStoreTest {
     Pod cached = store.get("shop/web-5f7b-x1");
 
     for (PodEvent.Type type : PodEvent.Type.values()) {
-      assertEquals(PodTranslator.translate("c", type, whole, OwnerLookup.NONE, T),
+      assertEquals(
+          PodTranslator.translate("c", type, whole, OwnerLookup.NONE, T),
           PodTranslator.translate("c", type, cached, OwnerLookup.NONE, T));
     }
-    assertEquals(PodTranslator.isTerminating(PodTranslator.toJson(whole)),
+    assertEquals(
+        PodTranslator.isTerminating(PodTranslator.toJson(whole)),
         PodTranslator.isTerminating(PodTranslator.toJson(cached)));
     assertTrue(PodTranslator.isTerminating(PodTranslator.toJson(cached)));
     assertEquals("7", cached.getMetadata().getResourceVersion()); // what the informer compares
@@ -62,11 +64,31 @@ class SlimStoreTest {
 
   @Test
   void aCachedReplicaSetStillNamesItsOwner() {
-    ReplicaSet rs = new ReplicaSetBuilder().withNewMetadata().withNamespace("shop").withName("web-5f7b")
-        .addNewOwnerReference().withApiVersion("apps/v1").withKind("Deployment").withName("web").withUid("d1")
-        .withController(true).endOwnerReference().endMetadata()
-        .withNewSpec().withReplicas(3).withNewTemplate().withNewSpec().addNewContainer().withName("web")
-        .withImage("nginx").endContainer().endSpec().endTemplate().endSpec().build();
+    ReplicaSet rs =
+        new ReplicaSetBuilder()
+            .withNewMetadata()
+            .withNamespace("shop")
+            .withName("web-5f7b")
+            .addNewOwnerReference()
+            .withApiVersion("apps/v1")
+            .withKind("Deployment")
+            .withName("web")
+            .withUid("d1")
+            .withController(true)
+            .endOwnerReference()
+            .endMetadata()
+            .withNewSpec()
+            .withReplicas(3)
+            .withNewTemplate()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("web")
+            .withImage("nginx")
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
     SlimStore<ReplicaSet> store = new SlimStore<>(ReplicaSet.class, SlimStore.OWNED);
 
     store.put(store.getKey(rs), rs);
@@ -85,36 +107,93 @@ class SlimStoreTest {
     b.put("tier", "front");
     b.put("app", "web");
 
-    assertEquals(Fingerprints.digest(List.of(true, "uid", a)), Fingerprints.digest(List.of(true, "uid", b)));
-    assertNotEquals(Fingerprints.digest(List.of(true, "uid", a)), Fingerprints.digest(List.of(false, "uid", a)));
+    assertEquals(
+        Fingerprints.digest(List.of(true, "uid", a)), Fingerprints.digest(List.of(true, "uid", b)));
+    assertNotEquals(
+        Fingerprints.digest(List.of(true, "uid", a)),
+        Fingerprints.digest(List.of(false, "uid", a)));
     b.put("app", "api");
-    assertNotEquals(Fingerprints.digest(List.of(true, "uid", a)), Fingerprints.digest(List.of(true, "uid", b)));
+    assertNotEquals(
+        Fingerprints.digest(List.of(true, "uid", a)), Fingerprints.digest(List.of(true, "uid", b)));
   }
 
   /** A pod as an API server sends it: managedFields, probes, env, volumes, conditions. */
   static Pod pod(String name, String resourceVersion) {
-    return new PodBuilder().withNewMetadata().withNamespace("shop").withName(name).withUid("u-" + name)
-        .withResourceVersion(resourceVersion).withDeletionTimestamp("2026-11-30T10:00:00Z")
-        .addToLabels("app", "web").addToLabels("pod-template-hash", "5f7b")
+    return new PodBuilder()
+        .withNewMetadata()
+        .withNamespace("shop")
+        .withName(name)
+        .withUid("u-" + name)
+        .withResourceVersion(resourceVersion)
+        .withDeletionTimestamp("2026-11-30T10:00:00Z")
+        .addToLabels("app", "web")
+        .addToLabels("pod-template-hash", "5f7b")
         .addToAnnotations("alpha.image-policy.k8s.io/break-glass", "true")
-        .addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet").withName("web-5f7b").withUid("rs1")
-        .withController(true).endOwnerReference()
-        .withManagedFields(new ManagedFieldsEntryBuilder().withManager("kube-controller-manager").withOperation("Update")
-            .withApiVersion("v1").withTime("2026-11-30T09:00:00Z").withFieldsType("FieldsV1").build())
+        .addNewOwnerReference()
+        .withApiVersion("apps/v1")
+        .withKind("ReplicaSet")
+        .withName("web-5f7b")
+        .withUid("rs1")
+        .withController(true)
+        .endOwnerReference()
+        .withManagedFields(
+            new ManagedFieldsEntryBuilder()
+                .withManager("kube-controller-manager")
+                .withOperation("Update")
+                .withApiVersion("v1")
+                .withTime("2026-11-30T09:00:00Z")
+                .withFieldsType("FieldsV1")
+                .build())
         .endMetadata()
-        .withNewSpec().withServiceAccountName("web").addNewImagePullSecret("regcred")
-        .withContainers(new ContainerBuilder().withName("web").withImage("registry.example/web@sha256:" + "ab".repeat(32))
-            .addNewEnv().withName("LOG_LEVEL").withValue("info").endEnv()
-            .withNewLivenessProbe().withNewHttpGet().withPath("/healthz").withNewPort(8080).endHttpGet().endLivenessProbe()
-            .withNewResources().addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("250m")).endResources()
-            .addNewVolumeMount().withName("data").withMountPath("/data").endVolumeMount().build())
-        .addNewInitContainer().withName("migrate").withImage("registry.example/migrate:1").endInitContainer()
-        .addNewVolume().withName("data").withNewEmptyDir().endEmptyDir().endVolume()
+        .withNewSpec()
+        .withServiceAccountName("web")
+        .addNewImagePullSecret("regcred")
+        .withContainers(
+            new ContainerBuilder()
+                .withName("web")
+                .withImage("registry.example/web@sha256:" + "ab".repeat(32))
+                .addNewEnv()
+                .withName("LOG_LEVEL")
+                .withValue("info")
+                .endEnv()
+                .withNewLivenessProbe()
+                .withNewHttpGet()
+                .withPath("/healthz")
+                .withNewPort(8080)
+                .endHttpGet()
+                .endLivenessProbe()
+                .withNewResources()
+                .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("250m"))
+                .endResources()
+                .addNewVolumeMount()
+                .withName("data")
+                .withMountPath("/data")
+                .endVolumeMount()
+                .build())
+        .addNewInitContainer()
+        .withName("migrate")
+        .withImage("registry.example/migrate:1")
+        .endInitContainer()
+        .addNewVolume()
+        .withName("data")
+        .withNewEmptyDir()
+        .endEmptyDir()
+        .endVolume()
         .endSpec()
-        .withNewStatus().withPhase("Running")
-        .addNewCondition().withType("Ready").withStatus("True").endCondition()
-        .addNewContainerStatus().withName("web").withImage("registry.example/web").withImageID("docker-pullable://registry.example/web@sha256:" + "ab".repeat(32))
-        .withReady(true).withRestartCount(0).endContainerStatus()
-        .endStatus().build();
+        .withNewStatus()
+        .withPhase("Running")
+        .addNewCondition()
+        .withType("Ready")
+        .withStatus("True")
+        .endCondition()
+        .addNewContainerStatus()
+        .withName("web")
+        .withImage("registry.example/web")
+        .withImageID("docker-pullable://registry.example/web@sha256:" + "ab".repeat(32))
+        .withReady(true)
+        .withRestartCount(0)
+        .endContainerStatus()
+        .endStatus()
+        .build();
   }
 }

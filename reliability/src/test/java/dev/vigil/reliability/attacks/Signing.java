@@ -34,7 +34,8 @@ final class Signing {
   static final String IMAGE = REPO + "@" + DIGEST;
   static final String ATTESTOR = "projects/acme/attestors/built-by-ci";
   static final String NOTE = "projects/acme/notes/built-by-ci";
-  static final String POLICY = """
+  static final String POLICY =
+      """
       defaultAdmissionRule:
         evaluationMode: REQUIRE_ATTESTATION
         enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
@@ -75,8 +76,12 @@ final class Signing {
   }
 
   static String payload(String reference, String digest) {
-    return "{\"critical\":{\"identity\":{\"docker-reference\":\"" + reference + "\"},"
-        + "\"image\":{\"docker-manifest-digest\":\"" + digest + "\"},"
+    return "{\"critical\":{\"identity\":{\"docker-reference\":\""
+        + reference
+        + "\"},"
+        + "\"image\":{\"docker-manifest-digest\":\""
+        + digest
+        + "\"},"
         + "\"type\":\"Google cloud binauthz container signature\"}}";
   }
 
@@ -85,45 +90,88 @@ final class Signing {
   }
 
   static String pem(PublicKey key) {
-    return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-        .encodeToString(key.getEncoded()) + "\n-----END PUBLIC KEY-----\n";
+    return "-----BEGIN PUBLIC KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(key.getEncoded())
+        + "\n-----END PUBLIC KEY-----\n";
   }
 
   /** An attestor document with one PKIX key. */
   static String attestor(String name, String keyId, PublicKey key, String algorithm) {
     String pad = " ".repeat(8);
-    return "name: projects/acme/attestors/" + name + "\n"
+    return "name: projects/acme/attestors/"
+        + name
+        + "\n"
         + "userOwnedGrafeasNote:\n"
-        + "  noteReference: projects/acme/notes/" + name + "\n"
+        + "  noteReference: projects/acme/notes/"
+        + name
+        + "\n"
         + "  publicKeys:\n"
-        + "  - id: " + keyId + "\n"
+        + "  - id: "
+        + keyId
+        + "\n"
         + "    pkixPublicKey:\n"
-        + "      signatureAlgorithm: " + algorithm + "\n"
+        + "      signatureAlgorithm: "
+        + algorithm
+        + "\n"
         + "      publicKeyPem: |\n"
-        + pad + pem(key).strip().replace("\n", "\n" + pad) + "\n";
+        + pad
+        + pem(key).strip().replace("\n", "\n" + pad)
+        + "\n";
   }
 
-  static Attestation attestation(String note, String digest, String payload, String keyId, byte[] signature) {
-    return attestation(note, digest, payload.getBytes(StandardCharsets.UTF_8), keyId,
+  static Attestation attestation(
+      String note, String digest, String payload, String keyId, byte[] signature) {
+    return attestation(
+        note,
+        digest,
+        payload.getBytes(StandardCharsets.UTF_8),
+        keyId,
         Base64.getEncoder().encodeToString(signature));
   }
 
-  static Attestation attestation(String note, String digest, byte[] payload, String keyId, String signatureB64) {
-    return new Attestation("projects/acme/occurrences/o1", note, "https://" + REPO + "@" + digest, digest,
-        Base64.getEncoder().encodeToString(payload), List.of(new Attestation.Signature(keyId, signatureB64)), null,
+  static Attestation attestation(
+      String note, String digest, byte[] payload, String keyId, String signatureB64) {
+    return new Attestation(
+        "projects/acme/occurrences/o1",
+        note,
+        "https://" + REPO + "@" + digest,
+        digest,
+        Base64.getEncoder().encodeToString(payload),
+        List.of(new Attestation.Signature(keyId, signatureB64)),
+        null,
         NOW);
   }
 
   static PodContext pod(String image) {
-    return new PodContext("us-central1-a.prod", "default", "pod", "default",
-        List.of(new ContainerImage("c0", ContainerImage.Kind.CONTAINER, image, null)), Map.of(), Map.of());
+    return new PodContext(
+        "us-central1-a.prod",
+        "default",
+        "pod",
+        "default",
+        List.of(new ContainerImage("c0", ContainerImage.Kind.CONTAINER, image, null)),
+        Map.of(),
+        Map.of());
   }
 
-  /** Evaluates {@link #IMAGE} under {@link #POLICY} with these attestors and the attestations keyed by digest. */
-  static Evaluation evaluate(List<String> attestors, Map<String, List<Attestation>> attestations) throws Exception {
-    PolicySet set = PolicySet.parse(doc(PolicyDocument.Kind.BINAUTHZ_POLICY, "policy", POLICY), null,
-        attestors.stream().map(a -> doc(PolicyDocument.Kind.ATTESTOR, "a" + Integer.toHexString(a.hashCode()), a))
-            .toList());
+  /**
+   * Evaluates {@link #IMAGE} under {@link #POLICY} with these attestors and the attestations keyed
+   * by digest.
+   */
+  static Evaluation evaluate(List<String> attestors, Map<String, List<Attestation>> attestations)
+      throws Exception {
+    PolicySet set =
+        PolicySet.parse(
+            doc(PolicyDocument.Kind.BINAUTHZ_POLICY, "policy", POLICY),
+            null,
+            attestors.stream()
+                .map(
+                    a ->
+                        doc(
+                            PolicyDocument.Kind.ATTESTOR,
+                            "a" + Integer.toHexString(a.hashCode()),
+                            a))
+                .toList());
     return Evaluator.create().evaluate(pod(IMAGE), set, Facts.of(attestations, Map.of()), NOW);
   }
 }

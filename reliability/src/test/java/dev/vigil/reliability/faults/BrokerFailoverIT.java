@@ -73,15 +73,19 @@ class BrokerFailoverIT {
   static final String BAD = "us-docker.pkg.dev/acme/bad/api@" + World.digest('b');
   static final String APP = "vigil-failover";
   static final int INSTANCES = 3;
+
   /** Pause between two pods of one ingest instance: about 2 × 10 pods a second. */
   static final Duration PACE = Duration.ofMillis(100);
+
   /** A pod chosen for deletion is deleted this many pods of its ingest instance later. */
   static final int DELETE_LAG = 30;
 
   @TempDir static Path dir;
   static EmbeddedKafkaCluster cluster;
+
   /** Every child JVM ever started, so that {@link #stopEverything} kills any still alive. */
   static final List<Process> children = new CopyOnWriteArrayList<>();
+
   static final AtomicLong resourceVersions = new AtomicLong(1000);
 
   @AfterAll
@@ -98,10 +102,13 @@ class BrokerFailoverIT {
   }
 
   @Test
-  void acknowledgedInputIsJudgedAndEveryTransitionAndFollowUpChangeHappensExactlyOnce() throws Exception {
+  void acknowledgedInputIsJudgedAndEveryTransitionAndFollowUpChangeHappensExactlyOnce()
+      throws Exception {
     long t0 = System.nanoTime();
     List<String> phases = new ArrayList<>();
-    cluster = EmbeddedKafkaCluster.start(dir.resolve("kafka"), 3, EmbeddedKafkaCluster.Brokers.SEPARATE_JVMS);
+    cluster =
+        EmbeddedKafkaCluster.start(
+            dir.resolve("kafka"), 3, EmbeddedKafkaCluster.Brokers.SEPARATE_JVMS);
     String bootstrap = cluster.bootstrapServers();
     phases.add("3 brokers running " + StreamsKillIT.seconds(t0));
     Ingest a = null;
@@ -111,10 +118,17 @@ class BrokerFailoverIT {
       topics.create(Topics.ALL);
       // The controller applies the default replication factor (Kafka Streams' internal topics
       // with replication.factor -1 get it): three copies here too.
-      admin.createTopics(List.of(new NewTopic("failover-default-replication", Optional.empty(), Optional.empty())))
-          .all().get(30, TimeUnit.SECONDS);
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic("failover-default-replication", Optional.empty(), Optional.empty())))
+          .all()
+          .get(30, TimeUnit.SECONDS);
       topics.awaitServed(List.of("failover-default-replication"), Duration.ofSeconds(30));
-      assertEquals(3, replicas(admin, "failover-default-replication"), "replicas of a topic created without a factor");
+      assertEquals(
+          3,
+          replicas(admin, "failover-default-replication"),
+          "replicas of a topic created without a factor");
       phases.add("topics " + StreamsKillIT.seconds(t0));
 
       a = new Ingest("a", bootstrap);
@@ -132,12 +146,14 @@ class BrokerFailoverIT {
       }
       phases.add("3 streams instances running " + StreamsKillIT.seconds(t0));
 
-      try (World.Outputs out = new World.Outputs(bootstrap, List.of(Topics.VERDICTS, Topics.VIOLATIONS,
-          Topics.FOLLOWUPS))) {
+      try (World.Outputs out =
+          new World.Outputs(
+              bootstrap, List.of(Topics.VERDICTS, Topics.VIOLATIONS, Topics.FOLLOWUPS))) {
         // Given steady load from two ingest instances, judged by three streams instances,
         a.start();
         b.start();
-        assertTrue(poll(out, () -> judged(out).size() >= 50, Duration.ofSeconds(120)), "no steady state");
+        assertTrue(
+            poll(out, () -> judged(out).size() >= 50, Duration.ofSeconds(120)), "no steady state");
         phases.add("50 pods judged " + StreamsKillIT.seconds(t0));
 
         // when the leader of the busiest partitions is killed (SIGKILL: no controlled shutdown),
@@ -168,25 +184,32 @@ class BrokerFailoverIT {
 
         // then every acknowledged input is judged and every expected change is there, exactly once.
         Expected expected = Expected.of(a, b);
-        boolean complete = poll(out, () -> compare(expected, out).complete(), Duration.ofSeconds(150));
-        phases.add((complete ? "outputs complete " : "outputs incomplete ") + StreamsKillIT.seconds(t0));
+        boolean complete =
+            poll(out, () -> compare(expected, out).complete(), Duration.ofSeconds(150));
+        phases.add(
+            (complete ? "outputs complete " : "outputs incomplete ") + StreamsKillIT.seconds(t0));
         // (a bounded extra look, for duplicates arriving late)
         poll(out, () -> false, Duration.ofSeconds(5));
         Comparison c = compare(expected, out);
-        System.out.printf("broker failover: acknowledged %d, lost %d, duplicated %d, missing %d%n",
+        System.out.printf(
+            "broker failover: acknowledged %d, lost %d, duplicated %d, missing %d%n",
             expected.acknowledged, c.lost.size(), c.duplicated.size(), c.missing.size());
-        System.out.printf("broker failover: %d pods (%d unlisted image, %d fail-open, %d deleted); expected %d violation"
+        System.out.printf(
+            "broker failover: %d pods (%d unlisted image, %d fail-open, %d deleted); expected %d violation"
                 + " transitions and %d follow-up changes; found %d and %d; unexpected %d; ingest publish failures"
-                + " retried %d; streams instances alive at the end %d of %d%n", expected.pods.size(),
+                + " retried %d; streams instances alive at the end %d of %d%n",
+            expected.pods.size(),
             expected.pods.values().stream().filter(Pod::bad).count(),
             expected.pods.values().stream().filter(Pod::failOpen).count(),
             expected.pods.values().stream().filter(Pod::deleted).count(),
             expected.transitions.values().stream().mapToInt(List::size).sum(),
             expected.followUps.values().stream().mapToInt(List::size).sum(),
             out.values(Topics.VIOLATIONS, ViolationTransition.class).size(),
-            out.values(Topics.FOLLOWUPS, FollowUp.class).size(), c.unexpected.size(),
+            out.values(Topics.FOLLOWUPS, FollowUp.class).size(),
+            c.unexpected.size(),
             a.failures.get() + b.failures.get(),
-            java.util.Arrays.stream(streams).filter(Instance::alive).count(), INSTANCES);
+            java.util.Arrays.stream(streams).filter(Instance::alive).count(),
+            INSTANCES);
         System.out.println("broker failover: times from the start: " + String.join(", ", phases));
         assertTrue(c.lost.isEmpty(), "acknowledged but never judged: " + first(c.lost));
         assertTrue(c.duplicated.isEmpty(), "duplicated: " + first(c.duplicated));
@@ -233,8 +256,13 @@ class BrokerFailoverIT {
 
     Ingest(String name, String bootstrap) {
       this.name = name;
-      this.publisher = new KafkaRecordPublisher(bootstrap, Map.of("client.id", "vigil-ingest-" + name),
-          "/vigil/ingest/failover-" + name, Duration.ofSeconds(10), IngestMetrics.NOOP);
+      this.publisher =
+          new KafkaRecordPublisher(
+              bootstrap,
+              Map.of("client.id", "vigil-ingest-" + name),
+              "/vigil/ingest/failover-" + name,
+              Duration.ofSeconds(10),
+              IngestMetrics.NOOP);
       this.thread = new Thread(this::run, "ingest-" + name);
     }
 
@@ -261,21 +289,36 @@ class BrokerFailoverIT {
           WorkloadRef owner = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, namespace(pod), pod);
           if (failOpen) {
             AdmissionEvent e = admission(pod, owner, image);
-            publish(new Outgoing<>(Topics.ADMISSION_EVENTS, e.key(), e, e.eventId(), e.requestReceivedAt()), true);
+            publish(
+                new Outgoing<>(
+                    Topics.ADMISSION_EVENTS, e.key(), e, e.eventId(), e.requestReceivedAt()),
+                true);
           }
           PodEvent added = podEvent(PodEvent.Type.ADDED, pod, owner, image);
-          publish(new Outgoing<>(Topics.POD_EVENTS, added.key(), added, added.eventId(), added.observedAt()), true);
+          publish(
+              new Outgoing<>(
+                  Topics.POD_EVENTS, added.key(), added, added.eventId(), added.observedAt()),
+              true);
           acknowledged.put(pod, new Pod(pod, bad, failOpen, false));
           int j = i - DELETE_LAG;
           if (j >= 0 && j % 3 == 0 && (j % 2 == 1 || j % 5 == 0)) {
             Pod victim = acknowledged.get(name + "-" + j);
             String victimImage = victim.bad() ? BAD : GOOD;
-            WorkloadRef victimOwner = new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, namespace(victim.name()),
-                victim.name());
-            PodEvent deleted = podEvent(PodEvent.Type.DELETED, victim.name(), victimOwner, victimImage);
-            publish(new Outgoing<>(Topics.POD_EVENTS, deleted.key(), deleted, deleted.eventId(),
-                deleted.observedAt()), true);
-            acknowledged.put(victim.name(), new Pod(victim.name(), victim.bad(), victim.failOpen(), true));
+            WorkloadRef victimOwner =
+                new WorkloadRef(
+                    WorkloadRef.Kind.DEPLOYMENT, namespace(victim.name()), victim.name());
+            PodEvent deleted =
+                podEvent(PodEvent.Type.DELETED, victim.name(), victimOwner, victimImage);
+            publish(
+                new Outgoing<>(
+                    Topics.POD_EVENTS,
+                    deleted.key(),
+                    deleted,
+                    deleted.eventId(),
+                    deleted.observedAt()),
+                true);
+            acknowledged.put(
+                victim.name(), new Pod(victim.name(), victim.bad(), victim.failOpen(), true));
           }
           LockSupport.parkNanos(PACE.toNanos());
         }
@@ -297,8 +340,13 @@ class BrokerFailoverIT {
         } catch (PublishException e) {
           failures.incrementAndGet();
           if (System.nanoTime() > deadline) {
-            throw new AssertionError("ingest " + name + ": Kafka did not acknowledge " + record.ceId()
-                + " within 2 minutes", e);
+            throw new AssertionError(
+                "ingest "
+                    + name
+                    + ": Kafka did not acknowledge "
+                    + record.ceId()
+                    + " within 2 minutes",
+                e);
           }
           Thread.sleep(200);
         }
@@ -324,18 +372,49 @@ class BrokerFailoverIT {
   static PodEvent podEvent(PodEvent.Type type, String pod, WorkloadRef owner, String image) {
     long rv = resourceVersions.incrementAndGet();
     ContainerImage c = new ContainerImage("c0", ContainerImage.Kind.CONTAINER, image, image);
-    return new PodEvent(pod + "@" + rv + "/" + type, World.CLUSTER, type, owner.namespace(), pod, "uid-" + pod,
-        "default", "Running", owner, List.of(c), Map.of(), Map.of(), String.valueOf(rv), Instant.now());
+    return new PodEvent(
+        pod + "@" + rv + "/" + type,
+        World.CLUSTER,
+        type,
+        owner.namespace(),
+        pod,
+        "uid-" + pod,
+        "default",
+        "Running",
+        owner,
+        List.of(c),
+        Map.of(),
+        Map.of(),
+        String.valueOf(rv),
+        Instant.now());
   }
 
   static AdmissionEvent admission(String pod, WorkloadRef owner, String image) {
     ContainerImage c = new ContainerImage("c0", ContainerImage.Kind.CONTAINER, image, null);
-    return new AdmissionEvent("ev-audit-" + pod, World.CLUSTER, AdmissionEvent.Source.KUBERNETES_AUDIT,
-        "audit-" + pod, "ResponseComplete", "create", owner.namespace(), pod, null,
-        "system:serviceaccount:kube-system:replicaset-controller", "default", owner, List.of(c), false, false, false,
-        new AdmissionEvent.FailedOpen(AdmissionEvent.FailedOpen.Mechanism.IMAGE_POLICY_WEBHOOK,
+    return new AdmissionEvent(
+        "ev-audit-" + pod,
+        World.CLUSTER,
+        AdmissionEvent.Source.KUBERNETES_AUDIT,
+        "audit-" + pod,
+        "ResponseComplete",
+        "create",
+        owner.namespace(),
+        pod,
+        null,
+        "system:serviceaccount:kube-system:replicaset-controller",
+        "default",
+        owner,
+        List.of(c),
+        false,
+        false,
+        false,
+        new AdmissionEvent.FailedOpen(
+            AdmissionEvent.FailedOpen.Mechanism.IMAGE_POLICY_WEBHOOK,
             "imagepolicywebhook.image-policy.k8s.io/failed-open=true"),
-        201, "Created", Map.of(), Instant.now());
+        201,
+        "Created",
+        Map.of(),
+        Instant.now());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -344,10 +423,13 @@ class BrokerFailoverIT {
   /** What an undisturbed run publishes for the acknowledged input. */
   static final class Expected {
     final Map<String, Pod> pods = new TreeMap<>();
+
     /** Per pod: the violation transitions, as {@code TRANSITION:current}. */
     final Map<String, List<String>> transitions = new TreeMap<>();
+
     /** Per follow-up key: the states it goes through. */
     final Map<String, List<String>> followUps = new TreeMap<>();
+
     int acknowledged;
 
     static Expected of(Ingest... ingests) {
@@ -358,10 +440,13 @@ class BrokerFailoverIT {
       }
       for (Pod p : x.pods.values()) {
         if (p.bad()) {
-          x.transitions.put(p.name(), p.deleted() ? List.of("OPENED:DENY", "RESOLVED:DENY") : List.of("OPENED:DENY"));
+          x.transitions.put(
+              p.name(),
+              p.deleted() ? List.of("OPENED:DENY", "RESOLVED:DENY") : List.of("OPENED:DENY"));
         }
         if (p.failOpen()) {
-          List<String> states = new ArrayList<>(List.of("OPEN", p.bad() ? "ESCALATED" : "VERIFIED"));
+          List<String> states =
+              new ArrayList<>(List.of("OPEN", p.bad() ? "ESCALATED" : "VERIFIED"));
           if (p.deleted()) {
             states.add("RESOLVED");
           }
@@ -372,7 +457,9 @@ class BrokerFailoverIT {
     }
 
     static String followUpKey(Pod p) {
-      return FollowUp.key(World.CLUSTER, new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, namespace(p.name()), p.name()),
+      return FollowUp.key(
+          World.CLUSTER,
+          new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, namespace(p.name()), p.name()),
           FollowUp.Kind.FAIL_OPEN);
     }
   }
@@ -382,7 +469,8 @@ class BrokerFailoverIT {
    * Missing: expected changes not found. Duplicated: an expected change found more often than
    * expected. Unexpected: a change an undisturbed run does not make.
    */
-  record Comparison(List<String> lost, List<String> duplicated, List<String> missing, List<String> unexpected) {
+  record Comparison(
+      List<String> lost, List<String> duplicated, List<String> missing, List<String> unexpected) {
     boolean complete() {
       return lost.isEmpty() && missing.isEmpty();
     }
@@ -392,7 +480,9 @@ class BrokerFailoverIT {
     Set<String> judged = judged(out);
     Map<String, List<String>> transitions = new HashMap<>();
     for (ViolationTransition t : out.values(Topics.VIOLATIONS, ViolationTransition.class)) {
-      transitions.computeIfAbsent(t.podName(), k -> new ArrayList<>()).add(t.transition() + ":" + t.current());
+      transitions
+          .computeIfAbsent(t.podName(), k -> new ArrayList<>())
+          .add(t.transition() + ":" + t.current());
     }
     Map<String, List<String>> followUps = new HashMap<>();
     for (FollowUp f : out.values(Topics.FOLLOWUPS, FollowUp.class)) {
@@ -415,8 +505,13 @@ class BrokerFailoverIT {
     return new Comparison(lost, duplicated, missing, unexpected);
   }
 
-  private static void diff(String what, Map<String, List<String>> expected, Map<String, List<String>> found,
-      List<String> duplicated, List<String> missing, List<String> unexpected) {
+  private static void diff(
+      String what,
+      Map<String, List<String>> expected,
+      Map<String, List<String>> found,
+      List<String> duplicated,
+      List<String> missing,
+      List<String> unexpected) {
     Set<String> keys = new java.util.TreeSet<>(expected.keySet());
     keys.addAll(found.keySet());
     for (String key : keys) {
@@ -427,7 +522,8 @@ class BrokerFailoverIT {
       for (String e : entries) {
         long w = want.getOrDefault(e, 0L);
         long g = got.getOrDefault(e, 0L);
-        String label = what + " " + key + " " + e + " (found " + found.getOrDefault(key, List.of()) + ")";
+        String label =
+            what + " " + key + " " + e + " (found " + found.getOrDefault(key, List.of()) + ")";
         for (long k = w; k < g; k++) {
           (w == 0 ? unexpected : duplicated).add(label);
         }
@@ -435,7 +531,8 @@ class BrokerFailoverIT {
           missing.add(label);
         }
       }
-      if (want.equals(got) && !expected.getOrDefault(key, List.of()).equals(found.getOrDefault(key, List.of()))) {
+      if (want.equals(got)
+          && !expected.getOrDefault(key, List.of()).equals(found.getOrDefault(key, List.of()))) {
         unexpected.add(what + " " + key + " in another order: " + found.get(key));
       }
     }
@@ -447,7 +544,8 @@ class BrokerFailoverIT {
 
   static Set<String> judged(World.Outputs out) {
     return out.values(Topics.VERDICTS, Verdict.class).stream()
-        .filter(v -> v.trigger() == Verdict.Trigger.POD_EVENT).map(Verdict::podName)
+        .filter(v -> v.trigger() == Verdict.Trigger.POD_EVENT)
+        .map(Verdict::podName)
         .collect(Collectors.toSet());
   }
 
@@ -455,11 +553,14 @@ class BrokerFailoverIT {
     return l.size() + " " + l.subList(0, Math.min(10, l.size()));
   }
 
-  static boolean poll(World.Outputs out, java.util.function.BooleanSupplier done, Duration timeout) {
-    return World.await(() -> {
-      out.poll(Duration.ofMillis(200));
-      return done.getAsBoolean();
-    }, timeout);
+  static boolean poll(
+      World.Outputs out, java.util.function.BooleanSupplier done, Duration timeout) {
+    return World.await(
+        () -> {
+          out.poll(Duration.ofMillis(200));
+          return done.getAsBoolean();
+        },
+        timeout);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -470,10 +571,18 @@ class BrokerFailoverIT {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       try {
-        return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
-            .partitions().get(0).replicas().size();
+        return admin
+            .describeTopics(List.of(topic))
+            .allTopicNames()
+            .get(30, TimeUnit.SECONDS)
+            .get(topic)
+            .partitions()
+            .get(0)
+            .replicas()
+            .size();
       } catch (java.util.concurrent.ExecutionException e) {
-        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+        if (!(e.getCause()
+                instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
             || System.nanoTime() > deadline) {
           throw e;
         }
@@ -487,9 +596,13 @@ class BrokerFailoverIT {
    * streams changelogs and repartition topics, Kafka's offsets and transaction state).
    */
   static int busiestLeader(Admin admin) throws Exception {
-    Set<String> names = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(true))
-        .names().get(30, TimeUnit.SECONDS);
-    Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+    Set<String> names =
+        admin
+            .listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(true))
+            .names()
+            .get(30, TimeUnit.SECONDS);
+    Map<String, TopicDescription> described =
+        admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
     Map<TopicPartition, Integer> leaders = new HashMap<>();
     for (TopicDescription d : described.values()) {
@@ -503,13 +616,24 @@ class BrokerFailoverIT {
       }
     }
     Map<TopicPartition, Long> ends = new HashMap<>();
-    admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
-    List<TopicPartition> busiest = ends.keySet().stream()
-        .sorted(Comparator.comparing((TopicPartition tp) -> ends.get(tp)).reversed()).limit(10).toList();
-    Map<Integer, Long> led = busiest.stream().collect(Collectors.groupingBy(leaders::get, Collectors.counting()));
+    admin
+        .listOffsets(latest)
+        .all()
+        .get(30, TimeUnit.SECONDS)
+        .forEach((tp, info) -> ends.put(tp, info.offset()));
+    List<TopicPartition> busiest =
+        ends.keySet().stream()
+            .sorted(Comparator.comparing((TopicPartition tp) -> ends.get(tp)).reversed())
+            .limit(10)
+            .toList();
+    Map<Integer, Long> led =
+        busiest.stream().collect(Collectors.groupingBy(leaders::get, Collectors.counting()));
     int leader = led.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-    System.out.printf("broker failover: stopping broker %d, leader of %d of the 10 busiest partitions %s%n", leader,
-        led.get(leader), busiest.stream().map(tp -> tp + "=" + ends.get(tp) + "@" + leaders.get(tp)).toList());
+    System.out.printf(
+        "broker failover: stopping broker %d, leader of %d of the 10 busiest partitions %s%n",
+        leader,
+        led.get(leader),
+        busiest.stream().map(tp -> tp + "=" + ends.get(tp) + "@" + leaders.get(tp)).toList());
     return leader;
   }
 
@@ -529,34 +653,51 @@ class BrokerFailoverIT {
     /** Starts instance {@code n} on the test class path and waits until it is RUNNING. */
     static Instance start(int n, String bootstrap) {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      ProcessBuilder b = new ProcessBuilder(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-          "-Dlog4j2.configurationFile=log4j2-test.xml", "-cp", System.getProperty("java.class.path"),
-          StreamsProcessMain.class.getName(), bootstrap, dir.resolve("state-" + n).toString(), APP,
-          "streams.replication-factor=3", "streams.followup-flush-interval=2s")
-          .redirectErrorStream(true);
+      ProcessBuilder b =
+          new ProcessBuilder(
+                  java,
+                  "-Xmx384m",
+                  "-XX:+UseSerialGC",
+                  "-XX:TieredStopAtLevel=1",
+                  "-Dlog4j2.configurationFile=log4j2-test.xml",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  StreamsProcessMain.class.getName(),
+                  bootstrap,
+                  dir.resolve("state-" + n).toString(),
+                  APP,
+                  "streams.replication-factor=3",
+                  "streams.followup-flush-interval=2s")
+              .redirectErrorStream(true);
       try {
         Process p = b.start();
         children.add(p);
         CompletableFuture<Boolean> running = new CompletableFuture<>();
         AtomicInteger shown = new AtomicInteger();
-        Thread reader = new Thread(() -> {
-          try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-              StandardCharsets.UTF_8))) {
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-              if (line.equals("RUNNING")) {
-                running.complete(true);
-              } else if ((line.contains("ERROR") || line.contains("Exception")) && shown.incrementAndGet() <= 20) {
-                System.out.println("[streams " + n + "] " + line);
-              }
-            }
-          } catch (java.io.IOException e) {
-            // the process was killed
-          }
-          running.complete(false);
-        }, "streams-" + n + "-output");
+        Thread reader =
+            new Thread(
+                () -> {
+                  try (BufferedReader r =
+                      new BufferedReader(
+                          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line = r.readLine(); line != null; line = r.readLine()) {
+                      if (line.equals("RUNNING")) {
+                        running.complete(true);
+                      } else if ((line.contains("ERROR") || line.contains("Exception"))
+                          && shown.incrementAndGet() <= 20) {
+                        System.out.println("[streams " + n + "] " + line);
+                      }
+                    }
+                  } catch (java.io.IOException e) {
+                    // the process was killed
+                  }
+                  running.complete(false);
+                },
+                "streams-" + n + "-output");
         reader.setDaemon(true);
         reader.start();
-        assertTrue(running.get(180, TimeUnit.SECONDS), "streams instance " + n + " did not reach RUNNING");
+        assertTrue(
+            running.get(180, TimeUnit.SECONDS), "streams instance " + n + " did not reach RUNNING");
         return new Instance(n, p);
       } catch (Exception e) {
         throw new IllegalStateException("cannot start streams instance " + n, e);
@@ -566,13 +707,16 @@ class BrokerFailoverIT {
     /** {@link #start} on a thread of its own. */
     static CompletableFuture<Instance> startAsync(int n, String bootstrap) {
       CompletableFuture<Instance> f = new CompletableFuture<>();
-      Thread t = new Thread(() -> {
-        try {
-          f.complete(start(n, bootstrap));
-        } catch (Throwable e) {
-          f.completeExceptionally(e);
-        }
-      }, "start-streams-" + n);
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  f.complete(start(n, bootstrap));
+                } catch (Throwable e) {
+                  f.completeExceptionally(e);
+                }
+              },
+              "start-streams-" + n);
       t.setDaemon(true);
       t.start();
       return f;
@@ -581,14 +725,16 @@ class BrokerFailoverIT {
     /** SIGKILL: no shutdown hook, no commit, no close. */
     void kill() throws InterruptedException {
       process.destroyForcibly();
-      assertTrue(process.waitFor(30, TimeUnit.SECONDS), "instance " + n + " still alive after SIGKILL");
+      assertTrue(
+          process.waitFor(30, TimeUnit.SECONDS), "instance " + n + " still alive after SIGKILL");
       assertEquals(137, process.exitValue(), "instance " + n + " killed by SIGKILL");
     }
 
     /** SIGTERM: the instance commits, leaves the group and exits, as in a rolling restart. */
     void stop() throws InterruptedException {
       process.destroy();
-      assertTrue(process.waitFor(90, TimeUnit.SECONDS), "instance " + n + " did not stop after SIGTERM");
+      assertTrue(
+          process.waitFor(90, TimeUnit.SECONDS), "instance " + n + " did not stop after SIGTERM");
       assertEquals(143, process.exitValue(), "instance " + n + " stopped by SIGTERM");
     }
 

@@ -47,8 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>N is 1,000 by default and 200,000 with {@code -Dvigil.reliability.long=true}. Every input
  * record must be acknowledged before the first instance starts: a test that silently lost input
- * would blame Vigil for it (the input topics are new; {@link TopicAdmin#create} waits until they are
- * served, see there why).
+ * would blame Vigil for it (the input topics are new; {@link TopicAdmin#create} waits until they
+ * are served, see there why).
  */
 class StreamsKillIT {
 
@@ -76,17 +76,28 @@ class StreamsKillIT {
       pp.put("linger.ms", "20");
       // A batch that cannot be written fails its send within a minute instead of two.
       pp.put("delivery.timeout.ms", "60000");
-      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),
-              new ByteArraySerializer());
-          World.Outputs out = new World.Outputs(bootstrap, List.of(Topics.VERDICTS, Topics.VIOLATIONS))) {
+      try (KafkaProducer<byte[], byte[]> producer =
+              new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
+          World.Outputs out =
+              new World.Outputs(bootstrap, List.of(Topics.VERDICTS, Topics.VIOLATIONS))) {
         // Given policy v1 (deny all but the good repository) and N pod events, half of them bad,
         PolicyDocument v1 = World.policy(1, "ALWAYS_DENY", "us-docker.pkg.dev/acme/good/*");
         send(producer, Topics.POLICIES.name(), v1.key(), Json.write(v1));
         List<Future<RecordMetadata>> sent = new ArrayList<>(N);
         for (int i = 0; i < N; i++) {
-          PodEvent e = World.pod(PodEvent.Type.ADDED, "ns-" + (i % 50), "pod-" + i, 1000 + i, i % 2 == 0 ? GOOD : BAD);
-          sent.add(producer.send(new ProducerRecord<>(Topics.POD_EVENTS.name(),
-              e.key().getBytes(StandardCharsets.UTF_8), Json.write(e))));
+          PodEvent e =
+              World.pod(
+                  PodEvent.Type.ADDED,
+                  "ns-" + (i % 50),
+                  "pod-" + i,
+                  1000 + i,
+                  i % 2 == 0 ? GOOD : BAD);
+          sent.add(
+              producer.send(
+                  new ProducerRecord<>(
+                      Topics.POD_EVENTS.name(),
+                      e.key().getBytes(StandardCharsets.UTF_8),
+                      Json.write(e))));
         }
         producer.flush();
         assertAllAcknowledged(sent);
@@ -97,19 +108,28 @@ class StreamsKillIT {
         int atFirstKill = killWhen(p, out, () -> judged(out) >= N / 4, () -> judged(out));
         phases.add("first kill " + seconds(t0));
         p = start();
-        assertTrue(poll(out, () -> judged(out) == N, Duration.ofSeconds(World.LONG ? 1800 : 300)),
+        assertTrue(
+            poll(out, () -> judged(out) == N, Duration.ofSeconds(World.LONG ? 1800 : 300)),
             "judged " + judged(out) + " of " + N);
         phases.add("all judged " + seconds(t0));
 
         // and killed again while re-evaluating after a policy change (v2 allows everything),
         PolicyDocument v2 = World.policy(2, "ALWAYS_ALLOW");
         send(producer, Topics.POLICIES.name(), v2.key(), Json.write(v2));
-        int atSecondKill = killWhen(p, out, () -> count(out, Transition.RESOLVED) >= N / 20,
-            () -> count(out, Transition.RESOLVED));
+        int atSecondKill =
+            killWhen(
+                p,
+                out,
+                () -> count(out, Transition.RESOLVED) >= N / 20,
+                () -> count(out, Transition.RESOLVED));
         phases.add("second kill " + seconds(t0));
         p = start();
-        assertTrue(poll(out, () -> count(out, Transition.RESOLVED) >= N / 2, Duration.ofSeconds(World.LONG ? 1800
-            : 300)), "resolved " + count(out, Transition.RESOLVED) + " of " + N / 2);
+        assertTrue(
+            poll(
+                out,
+                () -> count(out, Transition.RESOLVED) >= N / 2,
+                Duration.ofSeconds(World.LONG ? 1800 : 300)),
+            "resolved " + count(out, Transition.RESOLVED) + " of " + N / 2);
         phases.add("all resolved " + seconds(t0));
         // (a bounded extra look, for duplicates arriving late)
         poll(out, () -> false, Duration.ofSeconds(5));
@@ -118,15 +138,25 @@ class StreamsKillIT {
         List<ViolationTransition> all = out.values(Topics.VIOLATIONS, ViolationTransition.class);
         Map<String, List<String>> byPod = new TreeMap<>();
         for (ViolationTransition t : all) {
-          byPod.computeIfAbsent(t.podName(), k -> new ArrayList<>()).add(t.transition() + ":" + t.current());
+          byPod
+              .computeIfAbsent(t.podName(), k -> new ArrayList<>())
+              .add(t.transition() + ":" + t.current());
         }
         Map<String, List<String>> expected = new TreeMap<>();
         for (int i = 1; i < N; i += 2) {
           expected.put("pod-" + i, List.of("OPENED:DENY", "RESOLVED:ALLOW"));
         }
-        System.out.printf("kill: N=%d; first SIGKILL after %d pods judged, second after %d of %d violations resolved;"
-                + " transitions expected %d, found %d (opened %d, resolved %d, changed %d)%n", N, atFirstKill,
-            atSecondKill, N / 2, 2 * (N / 2), all.size(), count(out, Transition.OPENED), count(out, Transition.RESOLVED),
+        System.out.printf(
+            "kill: N=%d; first SIGKILL after %d pods judged, second after %d of %d violations resolved;"
+                + " transitions expected %d, found %d (opened %d, resolved %d, changed %d)%n",
+            N,
+            atFirstKill,
+            atSecondKill,
+            N / 2,
+            2 * (N / 2),
+            all.size(),
+            count(out, Transition.OPENED),
+            count(out, Transition.RESOLVED),
             count(out, Transition.CHANGED));
         System.out.println("kill: times from the start: " + String.join(", ", phases));
         if (!expected.equals(byPod)) {
@@ -141,8 +171,9 @@ class StreamsKillIT {
               }
             }
           }
-          throw new AssertionError("transitions differ from an undisturbed run; first pods that differ (found): "
-              + diff);
+          throw new AssertionError(
+              "transitions differ from an undisturbed run; first pods that differ (found): "
+                  + diff);
         }
         assertEquals(N, all.size());
       }
@@ -171,37 +202,60 @@ class StreamsKillIT {
       }
     }
     if (failed > 0) {
-      throw new AssertionError("the input is incomplete: Kafka did not acknowledge " + failed + " of " + sent.size()
-          + " pod events; first error: " + first, first);
+      throw new AssertionError(
+          "the input is incomplete: Kafka did not acknowledge "
+              + failed
+              + " of "
+              + sent.size()
+              + " pod events; first error: "
+              + first,
+          first);
     }
   }
 
-  static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) throws Exception {
+  static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value)
+      throws Exception {
     producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
   }
 
   static int judged(World.Outputs out) {
-    return (int) out.values(Topics.VERDICTS, Verdict.class).stream()
-        .filter(v -> v.trigger() == Verdict.Trigger.POD_EVENT).map(Verdict::podName).distinct().count();
+    return (int)
+        out.values(Topics.VERDICTS, Verdict.class).stream()
+            .filter(v -> v.trigger() == Verdict.Trigger.POD_EVENT)
+            .map(Verdict::podName)
+            .distinct()
+            .count();
   }
 
   static int count(World.Outputs out, Transition t) {
-    return (int) out.values(Topics.VIOLATIONS, ViolationTransition.class).stream()
-        .filter(v -> v.transition() == t).count();
+    return (int)
+        out.values(Topics.VIOLATIONS, ViolationTransition.class).stream()
+            .filter(v -> v.transition() == t)
+            .count();
   }
 
   static boolean poll(World.Outputs out, java.util.function.BooleanSupplier done, Duration timeout)
       throws InterruptedException {
-    return World.await(() -> {
-      out.poll(Duration.ofMillis(200));
-      return done.getAsBoolean();
-    }, timeout);
+    return World.await(
+        () -> {
+          out.poll(Duration.ofMillis(200));
+          return done.getAsBoolean();
+        },
+        timeout);
   }
 
   /** Waits for {@code when}, then SIGKILLs the process; returns {@code progress} at the kill. */
-  static int killWhen(Process p, World.Outputs out, java.util.function.BooleanSupplier when,
-      java.util.function.IntSupplier progress) throws Exception {
-    assertTrue(poll(out, () -> when.getAsBoolean() || !p.isAlive(), Duration.ofSeconds(World.LONG ? 1800 : 300)),
+  static int killWhen(
+      Process p,
+      World.Outputs out,
+      java.util.function.BooleanSupplier when,
+      java.util.function.IntSupplier progress)
+      throws Exception {
+    assertTrue(
+        poll(
+            out,
+            () -> when.getAsBoolean() || !p.isAlive(),
+            Duration.ofSeconds(World.LONG ? 1800 : 300)),
         "never reached the kill point");
     assertTrue(p.isAlive(), "the instance died by itself");
     int at = progress.getAsInt();
@@ -212,29 +266,45 @@ class StreamsKillIT {
     return at;
   }
 
-  /** Starts {@link StreamsProcessMain} in a new JVM on the test class path and waits until RUNNING. */
+  /**
+   * Starts {@link StreamsProcessMain} in a new JVM on the test class path and waits until RUNNING.
+   */
   static Process start() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder b = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC",
-        "-Dlog4j2.configurationFile=log4j2-test.xml", "-cp", System.getProperty("java.class.path"),
-        StreamsProcessMain.class.getName(), bootstrap, dir.resolve("state").toString(), APP)
-        .redirectErrorStream(true);
+    ProcessBuilder b =
+        new ProcessBuilder(
+                java,
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-Dlog4j2.configurationFile=log4j2-test.xml",
+                "-cp",
+                System.getProperty("java.class.path"),
+                StreamsProcessMain.class.getName(),
+                bootstrap,
+                dir.resolve("state").toString(),
+                APP)
+            .redirectErrorStream(true);
     Process p = b.start();
     CompletableFuture<Boolean> running = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = r.readLine(); line != null; line = r.readLine()) {
-          if (line.equals("RUNNING")) {
-            running.complete(true);
-          } else if (line.contains("ERROR") || line.contains("Exception")) {
-            System.out.println("[streams process] " + line);
-          }
-        }
-      } catch (java.io.IOException e) {
-        // the process was killed
-      }
-      running.complete(false);
-    }, "streams-process-output");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                  if (line.equals("RUNNING")) {
+                    running.complete(true);
+                  } else if (line.contains("ERROR") || line.contains("Exception")) {
+                    System.out.println("[streams process] " + line);
+                  }
+                }
+              } catch (java.io.IOException e) {
+                // the process was killed
+              }
+              running.complete(false);
+            },
+            "streams-process-output");
     reader.setDaemon(true);
     reader.start();
     assertTrue(running.get(120, TimeUnit.SECONDS), "the streams process did not reach RUNNING");

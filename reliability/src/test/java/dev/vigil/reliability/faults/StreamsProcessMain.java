@@ -27,16 +27,26 @@ public final class StreamsProcessMain {
 
   public static void main(String[] args) throws Exception {
     // No orphan: when the JVM that started this one is gone, this one goes too.
-    ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> Runtime.getRuntime().halt(1)));
+    ProcessHandle.current()
+        .parent()
+        .ifPresent(parent -> parent.onExit().thenRun(() -> Runtime.getRuntime().halt(1)));
     Map<String, String> values = new HashMap<>();
     for (int i = 3; i < args.length; i++) {
       int eq = args[i].indexOf('=');
       values.put(args[i].substring(0, eq), args[i].substring(eq + 1));
     }
-    StreamsSettings settings = StreamsSettings.fromMap(values, args[0], Path.of(args[1])).withApplicationId(args[2]);
-    VigilStreamsApp app = VigilStreamsApp.start(settings, ValidationEngine.standard(), new SimpleMeterRegistry(),
-        Map.of(StreamsConfig.consumerPrefix("session.timeout.ms"), "6000",
-            StreamsConfig.consumerPrefix("heartbeat.interval.ms"), "1000"));
+    StreamsSettings settings =
+        StreamsSettings.fromMap(values, args[0], Path.of(args[1])).withApplicationId(args[2]);
+    VigilStreamsApp app =
+        VigilStreamsApp.start(
+            settings,
+            ValidationEngine.standard(),
+            new SimpleMeterRegistry(),
+            Map.of(
+                StreamsConfig.consumerPrefix("session.timeout.ms"),
+                "6000",
+                StreamsConfig.consumerPrefix("heartbeat.interval.ms"),
+                "1000"));
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "close-on-sigterm"));
     app.awaitRunning(Duration.ofMinutes(2));
     System.out.println("RUNNING");

@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 9, fault "two instances, one stopped": both instances hold pods; one is stopped; the
- * other takes over all its partitions, and the re-evaluation after a policy change covers every
- * pod (each pod gets a POLICY_CHANGE verdict under the new policy).
+ * Issue 9, fault "two instances, one stopped": both instances hold pods; one is stopped; the other
+ * takes over all its partitions, and the re-evaluation after a policy change covers every pod (each
+ * pod gets a POLICY_CHANGE verdict under the new policy).
  */
 class StreamsTakeoverIT {
 
@@ -50,48 +50,79 @@ class StreamsTakeoverIT {
     pp.put("bootstrap.servers", bootstrap);
     pp.put("acks", "all");
     pp.put("enable.idempotence", "true");
-    StreamsSettings base = StreamsSettings.defaults(bootstrap, dir.resolve("state-a"))
-        .withApplicationId("vigil-takeover").withChangePollInterval(Duration.ofMillis(500));
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),
-            new ByteArraySerializer());
+    StreamsSettings base =
+        StreamsSettings.defaults(bootstrap, dir.resolve("state-a"))
+            .withApplicationId("vigil-takeover")
+            .withChangePollInterval(Duration.ofMillis(500));
+    try (KafkaProducer<byte[], byte[]> producer =
+            new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
         VigilStreamsApp a = VigilStreamsApp.start(base, new SimpleMeterRegistry());
         World.Outputs out = new World.Outputs(bootstrap, List.of(Topics.VERDICTS))) {
-      VigilStreamsApp b = VigilStreamsApp.start(base.withStateDir(dir.resolve("state-b")), new SimpleMeterRegistry());
+      VigilStreamsApp b =
+          VigilStreamsApp.start(
+              base.withStateDir(dir.resolve("state-b")), new SimpleMeterRegistry());
       try {
-        assertTrue(World.await(() -> validationTasks(a) > 0 && validationTasks(b) > 0, Duration.ofSeconds(90)),
+        assertTrue(
+            World.await(
+                () -> validationTasks(a) > 0 && validationTasks(b) > 0, Duration.ofSeconds(90)),
             "both instances should hold pod partitions");
         PolicyDocument v1 = World.policy(1, "ALWAYS_ALLOW");
         send(producer, Topics.POLICIES.name(), v1.key(), Json.write(v1));
         for (int i = 0; i < PODS; i++) {
-          PodEvent e = World.pod(PodEvent.Type.ADDED, "payments", "api-" + i, 100 + i, World.API + "@"
-              + World.digest('a'));
+          PodEvent e =
+              World.pod(
+                  PodEvent.Type.ADDED,
+                  "payments",
+                  "api-" + i,
+                  100 + i,
+                  World.API + "@" + World.digest('a'));
           send(producer, Topics.POD_EVENTS.name(), e.key(), Json.write(e));
         }
-        assertTrue(World.await(() -> {
-          out.poll(Duration.ofMillis(300));
-          return podsWith(out, v -> v.decision() == Decision.ALLOW).size() == PODS;
-        }, Duration.ofSeconds(90)), "every pod judged ALLOW under v1");
+        assertTrue(
+            World.await(
+                () -> {
+                  out.poll(Duration.ofMillis(300));
+                  return podsWith(out, v -> v.decision() == Decision.ALLOW).size() == PODS;
+                },
+                Duration.ofSeconds(90)),
+            "every pod judged ALLOW under v1");
       } finally {
         // when one instance stops,
         b.close();
       }
       // then the other takes over every pod partition,
       int partitions = Topics.POD_EVENTS.partitions();
-      assertTrue(World.await(() -> validationTasks(a) == partitions
-              && a.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING, Duration.ofSeconds(120)),
+      assertTrue(
+          World.await(
+              () ->
+                  validationTasks(a) == partitions
+                      && a.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING,
+              Duration.ofSeconds(120)),
           "survivor holds " + validationTasks(a) + " of " + partitions);
       // and a policy change re-evaluates every pod, including those the stopped instance held.
       PolicyDocument v2 = World.policy(2, "ALWAYS_DENY");
       send(producer, Topics.POLICIES.name(), v2.key(), Json.write(v2));
-      boolean all = World.await(() -> {
-        out.poll(Duration.ofMillis(300));
-        return podsWith(out, v -> v.trigger() == Verdict.Trigger.POLICY_CHANGE
-            && v.decision() == Decision.DENY).size() == PODS;
-      }, Duration.ofSeconds(120));
-      Set<String> rejudged = podsWith(out, v -> v.trigger() == Verdict.Trigger.POLICY_CHANGE
-          && v.decision() == Decision.DENY);
-      System.out.printf("takeover: %d pods, survivor holds %d/%d pod partitions, re-evaluated after the policy"
-          + " change: %d%n", PODS, validationTasks(a), partitions, rejudged.size());
+      boolean all =
+          World.await(
+              () -> {
+                out.poll(Duration.ofMillis(300));
+                return podsWith(
+                            out,
+                            v ->
+                                v.trigger() == Verdict.Trigger.POLICY_CHANGE
+                                    && v.decision() == Decision.DENY)
+                        .size()
+                    == PODS;
+              },
+              Duration.ofSeconds(120));
+      Set<String> rejudged =
+          podsWith(
+              out,
+              v -> v.trigger() == Verdict.Trigger.POLICY_CHANGE && v.decision() == Decision.DENY);
+      System.out.printf(
+          "takeover: %d pods, survivor holds %d/%d pod partitions, re-evaluated after the policy"
+              + " change: %d%n",
+          PODS, validationTasks(a), partitions, rejudged.size());
       assertEquals(PODS, rejudged.size(), "pods re-evaluated: " + rejudged);
       assertTrue(all);
     } finally {
@@ -100,19 +131,25 @@ class StreamsTakeoverIT {
   }
 
   static Set<String> podsWith(World.Outputs out, java.util.function.Predicate<Verdict> p) {
-    return out.values(Topics.VERDICTS, Verdict.class).stream().filter(p).map(Verdict::podName)
+    return out.values(Topics.VERDICTS, Verdict.class).stream()
+        .filter(p)
+        .map(Verdict::podName)
         .collect(Collectors.toCollection(TreeSet::new));
   }
 
-  static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) throws Exception {
+  static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value)
+      throws Exception {
     producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
   }
 
-  /** Active continuous-validation tasks (sub-topology 3, docs/streams-topology.md) of an instance. */
+  /**
+   * Active continuous-validation tasks (sub-topology 3, docs/streams-topology.md) of an instance.
+   */
   static int validationTasks(VigilStreamsApp app) {
-    return (int) app.kafkaStreams().metadataForLocalThreads().stream()
-        .flatMap(t -> t.activeTasks().stream())
-        .filter(t -> t.taskId().subtopology() == 3)
-        .count();
+    return (int)
+        app.kafkaStreams().metadataForLocalThreads().stream()
+            .flatMap(t -> t.activeTasks().stream())
+            .filter(t -> t.taskId().subtopology() == 3)
+            .count();
   }
 }

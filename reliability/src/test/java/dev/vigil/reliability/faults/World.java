@@ -9,9 +9,9 @@ import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.WorkloadRef;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.BufferedReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,21 +46,46 @@ final class World {
 
   static PodEvent pod(PodEvent.Type type, String ns, String name, long rv, String image) {
     ContainerImage c = new ContainerImage("c0", ContainerImage.Kind.CONTAINER, image, image);
-    return new PodEvent(name + "@" + rv + "/" + type, CLUSTER, type, ns, name, "uid-" + name, "default", "Running",
-        new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, ns, name.replaceAll("-\\d+$", "")), List.of(c), Map.of(),
-        Map.of(), String.valueOf(rv), T0.plusSeconds(rv));
+    return new PodEvent(
+        name + "@" + rv + "/" + type,
+        CLUSTER,
+        type,
+        ns,
+        name,
+        "uid-" + name,
+        "default",
+        "Running",
+        new WorkloadRef(WorkloadRef.Kind.DEPLOYMENT, ns, name.replaceAll("-\\d+$", "")),
+        List.of(c),
+        Map.of(),
+        Map.of(),
+        String.valueOf(rv),
+        T0.plusSeconds(rv));
   }
 
   /** A Binary Authorization policy of scope {@code *} with this default rule. */
   static PolicyDocument policy(long version, String evaluationMode, String... allowlist) {
-    StringBuilder allow = new StringBuilder(allowlist.length == 0 ? "" : "admissionWhitelistPatterns:\n");
+    StringBuilder allow =
+        new StringBuilder(allowlist.length == 0 ? "" : "admissionWhitelistPatterns:\n");
     for (String a : allowlist) {
       allow.append("- namePattern: ").append(a).append('\n');
     }
-    String y = "name: projects/acme/policy\nglobalPolicyEvaluationMode: DISABLE\n" + allow + "defaultAdmissionRule:\n"
-        + "  evaluationMode: " + evaluationMode + "\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n";
-    return PolicyDocument.of("*", PolicyDocument.Kind.BINAUTHZ_POLICY, "projects/acme/policy", version,
-        PolicyDocument.Format.YAML, y, "test", T0);
+    String y =
+        "name: projects/acme/policy\nglobalPolicyEvaluationMode: DISABLE\n"
+            + allow
+            + "defaultAdmissionRule:\n"
+            + "  evaluationMode: "
+            + evaluationMode
+            + "\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n";
+    return PolicyDocument.of(
+        "*",
+        PolicyDocument.Kind.BINAUTHZ_POLICY,
+        "projects/acme/policy",
+        version,
+        PolicyDocument.Format.YAML,
+        y,
+        "test",
+        T0);
   }
 
   /** An audit EventList of real falco pod-create samples with these auditIDs. */
@@ -78,7 +103,8 @@ final class World {
   }
 
   private static ObjectNode sample() {
-    try (InputStream in = World.class.getResourceAsStream("/k8s-audit/create_pod_kube_system_namespace.json")) {
+    try (InputStream in =
+        World.class.getResourceAsStream("/k8s-audit/create_pod_kube_system_namespace.json")) {
       return (ObjectNode) Json.mapper().readTree(in);
     } catch (IOException e) {
       throw new IllegalStateException(e);
@@ -105,10 +131,16 @@ final class World {
       p.load(r);
     }
     String listeners = p.getProperty("listeners");
-    int port = Integer.parseInt(listeners.replaceAll(".*PLAINTEXT://127\\.0\\.0\\.1:(\\d+).*", "$1"));
-    return EmbeddedKafka.start(dir, port, Map.of(
-        "listeners", listeners,
-        "controller.quorum.bootstrap.servers", p.getProperty("controller.quorum.bootstrap.servers")));
+    int port =
+        Integer.parseInt(listeners.replaceAll(".*PLAINTEXT://127\\.0\\.0\\.1:(\\d+).*", "$1"));
+    return EmbeddedKafka.start(
+        dir,
+        port,
+        Map.of(
+            "listeners",
+            listeners,
+            "controller.quorum.bootstrap.servers",
+            p.getProperty("controller.quorum.bootstrap.servers")));
   }
 
   /** Reads topics from the beginning (committed records only), keeping every value seen. */

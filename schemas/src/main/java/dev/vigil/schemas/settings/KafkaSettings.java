@@ -19,12 +19,22 @@ import java.util.Properties;
  */
 public record KafkaSettings(String bootstrapServers, Map<String, String> clientProperties) {
 
-  public static final Setting<String> BOOTSTRAP_SERVERS = new Setting<>("kafka.bootstrap-servers",
-      "--bootstrap-servers", "VIGIL_BOOTSTRAP_SERVERS", Parsers::string, null,
-      "Kafka bootstrap servers, host:port[,host:port] (required unless --embedded)");
-  public static final Setting<Path> CLIENT_CONFIG = new Setting<>("kafka.client-config", "--kafka-config",
-      "VIGIL_KAFKA_CONFIG", Parsers::path, null,
-      "properties file of Kafka client settings (security.protocol, ssl.*, sasl.*)");
+  public static final Setting<String> BOOTSTRAP_SERVERS =
+      new Setting<>(
+          "kafka.bootstrap-servers",
+          "--bootstrap-servers",
+          "VIGIL_BOOTSTRAP_SERVERS",
+          Parsers::string,
+          null,
+          "Kafka bootstrap servers, host:port[,host:port] (required unless --embedded)");
+  public static final Setting<Path> CLIENT_CONFIG =
+      new Setting<>(
+          "kafka.client-config",
+          "--kafka-config",
+          "VIGIL_KAFKA_CONFIG",
+          Parsers::path,
+          null,
+          "properties file of Kafka client settings (security.protocol, ssl.*, sasl.*)");
 
   /** Every Kafka setting, in the order of the README's table. */
   public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP_SERVERS, CLIENT_CONFIG);
@@ -41,7 +51,8 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> clientP
 
   /** Reads the settings; the bootstrap servers are required, the client config file is read now. */
   public static KafkaSettings from(SettingValues values) {
-    Map<String, String> props = values.get(CLIENT_CONFIG).map(KafkaSettings::readProperties).orElse(Map.of());
+    Map<String, String> props =
+        values.get(CLIENT_CONFIG).map(KafkaSettings::readProperties).orElse(Map.of());
     return new KafkaSettings(values.require(BOOTSTRAP_SERVERS), props);
   }
 
@@ -51,7 +62,8 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> clientP
     try (Reader r = Files.newBufferedReader(file)) {
       p.load(r);
     } catch (IOException e) {
-      throw new SettingException(CLIENT_CONFIG.flag() + ": cannot read " + file + ": " + e.getMessage());
+      throw new SettingException(
+          CLIENT_CONFIG.flag() + ": cannot read " + file + ": " + e.getMessage());
     }
     Map<String, String> m = new LinkedHashMap<>();
     p.stringPropertyNames().stream().sorted().forEach(k -> m.put(k, p.getProperty(k)));

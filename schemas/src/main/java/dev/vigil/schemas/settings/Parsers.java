@@ -83,7 +83,8 @@ public final class Parsers {
         case 'h':
           return positive(Duration.ofHours(n), s);
         default:
-          throw new IllegalArgumentException("'" + s + "' is not a duration (e.g. 90s, 5m, 1h, PT1H)");
+          throw new IllegalArgumentException(
+              "'" + s + "' is not a duration (e.g. 90s, 5m, 1h, PT1H)");
       }
     } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
       throw new IllegalArgumentException("'" + s + "' is not a duration (e.g. 90s, 5m, 1h, PT1H)");
@@ -100,7 +101,8 @@ public final class Parsers {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new IllegalArgumentException("'" + s + "' is not a replication factor (1 or more, or -1 for the broker's default)");
+    throw new IllegalArgumentException(
+        "'" + s + "' is not a replication factor (1 or more, or -1 for the broker's default)");
   }
 
   /** A TCP port, 0 to 65535. */

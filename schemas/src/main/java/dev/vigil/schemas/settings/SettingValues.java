@@ -22,9 +22,16 @@ public interface SettingValues {
 
   /** The value of {@code setting}; it must have one. */
   default <T> T require(Setting<T> setting) {
-    return get(setting).orElseThrow(() -> new SettingException(
-        setting.key() + " is required: give " + setting.flag() + ", set " + setting.env()
-            + ", or write it in the config file"));
+    return get(setting)
+        .orElseThrow(
+            () ->
+                new SettingException(
+                    setting.key()
+                        + " is required: give "
+                        + setting.flag()
+                        + ", set "
+                        + setting.env()
+                        + ", or write it in the config file"));
   }
 
   /**

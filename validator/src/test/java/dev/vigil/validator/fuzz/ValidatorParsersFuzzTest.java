@@ -32,8 +32,8 @@ import java.util.Map;
  * Jazzer fuzz tests for every validator parser that reads outside data (issue 9). In {@code verify}
  * they run in regression mode: the seeds under {@code
  * src/test/resources/dev/vigil/validator/fuzz/ValidatorParsersFuzzTestInputs/<method>/} and any
- * crash file Jazzer wrote there. To fuzz one of them (docs/reliability.md):
- * {@code JAZZER_FUZZ=1 ./mvnw -B -ntp -pl validator -am test -Dsurefire.failIfNoSpecifiedTests=false
+ * crash file Jazzer wrote there. To fuzz one of them (docs/reliability.md): {@code JAZZER_FUZZ=1
+ * ./mvnw -B -ntp -pl validator -am test -Dsurefire.failIfNoSpecifiedTests=false
  * -Dtest='ValidatorParsersFuzzTest#imageReference'}.
  *
  * <p>Any exception other than the parser's own input error is a bug: each method lets only that
@@ -50,17 +50,27 @@ class ValidatorParsersFuzzTest {
 
   static PolicyDocument doc(PolicyDocument.Kind kind, String content) {
     try {
-      String sha = HexFormat.of().formatHex(
-          MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8)));
-      return new PolicyDocument("*", kind, "fuzz", 1, Documents.sniff(content), content, sha, "fuzz", NOW);
+      String sha =
+          HexFormat.of()
+              .formatHex(
+                  MessageDigest.getInstance("SHA-256")
+                      .digest(content.getBytes(StandardCharsets.UTF_8)));
+      return new PolicyDocument(
+          "*", kind, "fuzz", 1, Documents.sniff(content), content, sha, "fuzz", NOW);
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
 
   static PodContext pod(String image) {
-    return new PodContext("us-central1-a.prod", "prod", "p", "default",
-        List.of(new ContainerImage("c", ContainerImage.Kind.CONTAINER, image, null)), Map.of(), Map.of());
+    return new PodContext(
+        "us-central1-a.prod",
+        "prod",
+        "p",
+        "default",
+        List.of(new ContainerImage("c", ContainerImage.Kind.CONTAINER, image, null)),
+        Map.of(),
+        Map.of());
   }
 
   @FuzzTest(maxDuration = "5m")
@@ -82,8 +92,9 @@ class ValidatorParsersFuzzTest {
     try {
       BinauthzPolicyReader.read(policy);
       PolicySet set = PolicySet.parse(policy, null, List.of());
-      Evaluation e = Evaluator.create().evaluate(pod("us-docker.pkg.dev/acme/app/api@" + DIGEST), set,
-          Facts.NONE, NOW);
+      Evaluation e =
+          Evaluator.create()
+              .evaluate(pod("us-docker.pkg.dev/acme/app/api@" + DIGEST), set, Facts.NONE, NOW);
       assertNotNull(e.decision());
     } catch (InvalidPolicyException expected) {
       assertFalse(expected.problems().isEmpty(), "an InvalidPolicyException lists its problems");
@@ -105,10 +116,16 @@ class ValidatorParsersFuzzTest {
     PolicyDocument platform = doc(PolicyDocument.Kind.PLATFORM_POLICY, text(data));
     try {
       PlatformPolicyReader.read(platform);
-      PolicySet set = PolicySet.parse(doc(PolicyDocument.Kind.BINAUTHZ_POLICY,
-          "defaultAdmissionRule: {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}"),
-          platform, List.of());
-      Evaluation e = Evaluator.create().evaluate(pod("us-docker.pkg.dev/acme/prod/api:v1"), set, Facts.NONE, NOW);
+      PolicySet set =
+          PolicySet.parse(
+              doc(
+                  PolicyDocument.Kind.BINAUTHZ_POLICY,
+                  "defaultAdmissionRule: {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}"),
+              platform,
+              List.of());
+      Evaluation e =
+          Evaluator.create()
+              .evaluate(pod("us-docker.pkg.dev/acme/prod/api:v1"), set, Facts.NONE, NOW);
       assertNotNull(e.decision());
     } catch (InvalidPolicyException expected) {
       assertFalse(expected.problems().isEmpty(), "an InvalidPolicyException lists its problems");
@@ -130,7 +147,8 @@ class ValidatorParsersFuzzTest {
   void grafeasOccurrences(byte[] data) {
     String content = text(data);
     try {
-      GrafeasOccurrences.Occurrences read = GrafeasOccurrences.read("fuzz", content, Documents.sniff(content));
+      GrafeasOccurrences.Occurrences read =
+          GrafeasOccurrences.read("fuzz", content, Documents.sniff(content));
       assertNotNull(read.attestations());
       read.skipped().forEach(p -> assertNotNull(p.message(), "a skipped occurrence says why"));
     } catch (InvalidPolicyException expected) {
