@@ -38,26 +38,12 @@ public final class AttestorReader {
   /** Reads every attestor in {@code doc}; throws with every problem found. */
   public static List<Attestor> read(PolicyDocument doc) throws InvalidPolicyException {
     ProblemCollector c = new ProblemCollector();
-    List<Attestor> out = read(doc.content(), doc.format(), c);
-    if (!c.problems.isEmpty()) {
-      throw new InvalidPolicyException(doc.key(), c.problems);
-    }
-    return out;
+    return c.orThrow(doc.key(), read(doc.content(), doc.format(), c));
   }
 
   static List<Attestor> read(String content, PolicyDocument.Format format, ProblemCollector c) {
     List<Attestor> out = new ArrayList<>();
-    List<JsonNode> docs;
-    try {
-      docs = Documents.readAll(content, format);
-    } catch (Documents.UnreadableDocumentException e) {
-      c.problem("", "unreadable " + format + ": " + e.getMessage());
-      return out;
-    }
-    if (docs.isEmpty()) {
-      c.problem("", "empty document");
-      return out;
-    }
+    List<JsonNode> docs = c.roots(content, format);
     int n = 0;
     for (JsonNode root : docs) {
       if (root.isArray()) {

@@ -62,28 +62,13 @@ public final class BinauthzPolicyReader {
   /** Reads {@code doc}; throws with every problem found. */
   public static BinauthzPolicy read(PolicyDocument doc) throws InvalidPolicyException {
     ProblemCollector c = new ProblemCollector();
-    Optional<BinauthzPolicy> p = read(doc.content(), doc.format(), c);
-    if (!c.problems.isEmpty()) {
-      throw new InvalidPolicyException(doc.key(), c.problems);
-    }
-    return p.orElseThrow();
+    return c.orThrow(doc.key(), read(doc.content(), doc.format(), c)).orElseThrow();
   }
 
   /** Reads a policy, adding problems and lint warnings to {@code c}. */
   static Optional<BinauthzPolicy> read(
       String content, PolicyDocument.Format format, ProblemCollector c) {
-    JsonNode root;
-    try {
-      root = Documents.read(content, format);
-    } catch (Documents.UnreadableDocumentException e) {
-      c.problem("", "unreadable " + format + ": " + e.getMessage());
-      return Optional.empty();
-    }
-    if (root.isMissingNode()) {
-      c.problem("", "empty document");
-      return Optional.empty();
-    }
-    return read(root, c);
+    return c.root(content, format).flatMap(root -> read(root, c));
   }
 
   static Optional<BinauthzPolicy> read(JsonNode root, ProblemCollector c) {

@@ -42,26 +42,15 @@ public final class PlatformPolicyReader {
   /** Reads {@code doc}; throws with every problem found. */
   public static PlatformPolicy read(PolicyDocument doc) throws InvalidPolicyException {
     ProblemCollector c = new ProblemCollector();
-    Optional<PlatformPolicy> p = read(doc.content(), doc.format(), c);
-    if (!c.problems.isEmpty()) {
-      throw new InvalidPolicyException(doc.key(), c.problems);
-    }
-    return p.orElseThrow();
+    return c.orThrow(doc.key(), read(doc.content(), doc.format(), c)).orElseThrow();
   }
 
   static Optional<PlatformPolicy> read(
       String content, PolicyDocument.Format format, ProblemCollector c) {
-    JsonNode root;
-    try {
-      root = Documents.read(content, format);
-    } catch (Documents.UnreadableDocumentException e) {
-      c.problem("", "unreadable " + format + ": " + e.getMessage());
-      return Optional.empty();
-    }
-    if (root.isMissingNode()) {
-      c.problem("", "empty document");
-      return Optional.empty();
-    }
+    return c.root(content, format).flatMap(root -> read(root, c));
+  }
+
+  private static Optional<PlatformPolicy> read(JsonNode root, ProblemCollector c) {
     int before = c.problems.size();
     if (!c.object(root, "", TOP)) {
       return Optional.empty();

@@ -1,10 +1,12 @@
 package dev.vigil.validator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.schemas.PolicyDocument;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /** Walks a document tree, collecting every problem (and lint warning) with its field path. */
@@ -15,6 +17,51 @@ final class ProblemCollector {
 
   void problem(String path, String message) {
     problems.add(new InvalidPolicyException.Problem(path.isEmpty() ? "(document)" : path, message));
+  }
+
+  /**
+   * The documents of {@code content} (YAML may hold several); empty, with the problem reported,
+   * when it cannot be read or holds none.
+   */
+  List<JsonNode> roots(String content, PolicyDocument.Format format) {
+    List<JsonNode> docs;
+    try {
+      docs = Documents.readAll(content, format);
+    } catch (Documents.UnreadableDocumentException e) {
+      problem("", "unreadable " + format + ": " + e.getMessage());
+      return List.of();
+    }
+    if (docs.isEmpty()) {
+      problem("", "empty document");
+      return List.of();
+    }
+    return docs;
+  }
+
+  /** The one document of {@code content}; empty, with the problem reported, when there is none. */
+  Optional<JsonNode> root(String content, PolicyDocument.Format format) {
+    JsonNode root;
+    try {
+      root = Documents.read(content, format);
+    } catch (Documents.UnreadableDocumentException e) {
+      problem("", "unreadable " + format + ": " + e.getMessage());
+      return Optional.empty();
+    }
+    if (root.isMissingNode()) {
+      problem("", "empty document");
+      return Optional.empty();
+    }
+    return Optional.of(root);
+  }
+
+  /**
+   * {@code value}, unless a problem was found in document {@code key}: then every problem, thrown.
+   */
+  <T> T orThrow(String key, T value) throws InvalidPolicyException {
+    if (!problems.isEmpty()) {
+      throw new InvalidPolicyException(key, problems);
+    }
+    return value;
   }
 
   void warning(String path, String message) {
