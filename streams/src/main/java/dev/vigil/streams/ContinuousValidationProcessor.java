@@ -386,19 +386,7 @@ final class ContinuousValidationProcessor
     forward(
         signalKey(s.pod(), kind),
         ValidationOutput.of(
-            new FollowUpSignal(
-                FollowUpSignal.Type.ADMITTED,
-                s.pod().clusterId(),
-                s.pod().owner(),
-                kind,
-                s.pod().name(),
-                images(s.pod()),
-                user,
-                detail,
-                s.decision(),
-                s.policyVersions(),
-                now,
-                eventTime)),
+            signal(FollowUpSignal.Type.ADMITTED, s, kind, user, detail, now, eventTime)),
         ts);
     if (s.deleted()) {
       forward(
