@@ -306,12 +306,14 @@ class IngestReceiversIT {
    * closed it.
    */
   private static long secondsUntilClosed(TestPki pki, int port, String start) throws Exception {
+    // The clock starts before the connect: the server may accept (and start its own clock) before
+    // this thread runs again after connect returns, so a later start could read 1.99 s as 1 s.
+    long t0 = System.nanoTime();
     try (SSLSocket s =
         (SSLSocket)
             pki.clientContext(false)
                 .getSocketFactory()
                 .createSocket(InetAddress.getLoopbackAddress(), port)) {
-      long t0 = System.nanoTime();
       s.startHandshake();
       return trickleUntilClosed(
           s, start.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 'x', t0);
@@ -323,8 +325,9 @@ class IngestReceiversIT {
    * closed.
    */
   private static long secondsUntilClosed(int port, byte[] start) throws Exception {
+    long t0 = System.nanoTime();
     try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
-      return trickleUntilClosed(s, start, 0x01, System.nanoTime());
+      return trickleUntilClosed(s, start, 0x01, t0);
     }
   }
 
