@@ -81,6 +81,13 @@ class BrokerFailoverIT {
   static final int DELETE_LAG = 30;
 
   @TempDir static Path dir;
+
+  /**
+   * Each streams instance's whole output (Kafka Streams at INFO), one file per instance, kept after
+   * the run for a post-mortem.
+   */
+  static final Path LOGS = Path.of("target", "failover-logs");
+
   static EmbeddedKafkaCluster cluster;
 
   /** Every child JVM ever started, so that {@link #stopEverything} kills any still alive. */
@@ -106,6 +113,7 @@ class BrokerFailoverIT {
       throws Exception {
     long t0 = System.nanoTime();
     List<String> phases = new ArrayList<>();
+    java.nio.file.Files.createDirectories(LOGS);
     cluster =
         EmbeddedKafkaCluster.start(
             dir.resolve("kafka"), 3, EmbeddedKafkaCluster.Brokers.SEPARATE_JVMS);
@@ -188,6 +196,10 @@ class BrokerFailoverIT {
             poll(out, () -> compare(expected, out).complete(), Duration.ofSeconds(150));
         phases.add(
             (complete ? "outputs complete " : "outputs incomplete ") + StreamsKillIT.seconds(t0));
+        if (!complete) {
+          printStall(admin);
+          printWhere(bootstrap, compare(expected, out).lost());
+        }
         // (a bounded extra look, for duplicates arriving late)
         poll(out, () -> false, Duration.ofSeconds(5));
         Comparison c = compare(expected, out);
@@ -592,6 +604,128 @@ class BrokerFailoverIT {
   }
 
   /**
+   * What a stall looks like from the outside, printed when the outputs stay incomplete: every
+   * partition the streams application reads (or Kafka's transaction state) whose committed offset
+   * is behind its last stable offset, or whose last stable offset is behind its high watermark (an
+   * open transaction), and every transaction still open.
+   */
+  static void printStall(Admin admin) {
+    try {
+      Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+          admin
+              .listConsumerGroupOffsets(APP)
+              .partitionsToOffsetAndMetadata()
+              .get(30, TimeUnit.SECONDS);
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      Set<String> names =
+          admin
+              .listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(true))
+              .names()
+              .get(30, TimeUnit.SECONDS);
+      for (TopicDescription d :
+          admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+        for (TopicPartitionInfo p : d.partitions()) {
+          latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
+        }
+      }
+      var stable =
+          admin
+              .listOffsets(
+                  latest,
+                  new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                      org.apache.kafka.common.IsolationLevel.READ_COMMITTED))
+              .all()
+              .get(30, TimeUnit.SECONDS);
+      var high = admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
+      for (TopicPartition tp :
+          latest.keySet().stream()
+              .sorted(Comparator.comparing(TopicPartition::toString))
+              .toList()) {
+        long lso = stable.get(tp).offset();
+        long hw = high.get(tp).offset();
+        var c = committed.get(tp);
+        if (lso < hw || (c != null && c.offset() < lso)) {
+          System.out.printf(
+              "broker failover: stall? %s committed %s, last stable %d, high watermark %d%n",
+              tp, c == null ? "-" : c.offset(), lso, hw);
+        }
+      }
+      var open =
+          admin.listTransactions().all().get(30, TimeUnit.SECONDS).stream()
+              .filter(
+                  t ->
+                      t.state() != org.apache.kafka.clients.admin.TransactionState.COMPLETE_COMMIT
+                          && t.state()
+                              != org.apache.kafka.clients.admin.TransactionState.COMPLETE_ABORT
+                          && t.state() != org.apache.kafka.clients.admin.TransactionState.EMPTY)
+              .map(t -> t.transactionalId())
+              .toList();
+      if (!open.isEmpty()) {
+        admin
+            .describeTransactions(open)
+            .all()
+            .get(30, TimeUnit.SECONDS)
+            .forEach(
+                (id, t) ->
+                    System.out.printf(
+                        "broker failover: open transaction %s %s since %s, partitions %s%n",
+                        id,
+                        t.state(),
+                        t.transactionStartTimeMs().isPresent()
+                            ? Instant.ofEpochMilli(t.transactionStartTimeMs().getAsLong())
+                            : "-",
+                        t.topicPartitions()));
+      }
+      System.out.println("broker failover: open transactions " + open.size());
+    } catch (Exception e) {
+      System.out.println("broker failover: cannot describe the stall: " + e);
+    }
+  }
+
+  /** Where the input of each lost pod ("pod a-266 (no verdict)") is in the pod-events topic. */
+  static void printWhere(String bootstrap, List<String> lost) {
+    Set<String> pods =
+        lost.stream()
+            .filter(l -> l.startsWith("pod "))
+            .map(l -> l.split(" ")[1])
+            .collect(Collectors.toSet());
+    Map<String, Object> config =
+        Map.of(
+            "bootstrap.servers",
+            bootstrap,
+            "isolation.level",
+            "read_committed",
+            "key.deserializer",
+            org.apache.kafka.common.serialization.StringDeserializer.class,
+            "value.deserializer",
+            org.apache.kafka.common.serialization.StringDeserializer.class);
+    try (var consumer =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(config)) {
+      List<TopicPartition> parts =
+          consumer.partitionsFor(Topics.POD_EVENTS.name()).stream()
+              .map(i -> new TopicPartition(i.topic(), i.partition()))
+              .toList();
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(parts);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < deadline
+          && parts.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+        for (var r : consumer.poll(Duration.ofMillis(500))) {
+          String pod = r.key().substring(r.key().lastIndexOf('/') + 1);
+          if (pods.contains(pod)) {
+            System.out.printf(
+                "broker failover: lost input %s at %s-%d offset %d%n",
+                r.key(), r.topic(), r.partition(), r.offset());
+          }
+        }
+      }
+    } catch (Exception e) {
+      System.out.println("broker failover: cannot read the pod events: " + e);
+    }
+  }
+
+  /**
    * The broker that leads most of the ten partitions with the most records (Vigil's topics, the
    * streams changelogs and repartition topics, Kafka's offsets and transaction state).
    */
@@ -659,7 +793,7 @@ class BrokerFailoverIT {
                   "-Xmx384m",
                   "-XX:+UseSerialGC",
                   "-XX:TieredStopAtLevel=1",
-                  "-Dlog4j2.configurationFile=log4j2-test.xml",
+                  "-Dlog4j2.configurationFile=log4j2-failover.xml",
                   "-cp",
                   System.getProperty("java.class.path"),
                   StreamsProcessMain.class.getName(),
@@ -678,9 +812,16 @@ class BrokerFailoverIT {
             new Thread(
                 () -> {
                   try (BufferedReader r =
-                      new BufferedReader(
-                          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                          new BufferedReader(
+                              new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                      java.io.PrintStream log =
+                          new java.io.PrintStream(
+                              new java.io.FileOutputStream(
+                                  LOGS.resolve("streams-" + n + ".log").toFile(), true),
+                              true,
+                              StandardCharsets.UTF_8)) {
                     for (String line = r.readLine(); line != null; line = r.readLine()) {
+                      log.println(line);
                       if (line.equals("RUNNING")) {
                         running.complete(true);
                       } else if ((line.contains("ERROR") || line.contains("Exception"))
