@@ -198,7 +198,10 @@ class BrokerFailoverIT {
             (complete ? "outputs complete " : "outputs incomplete ") + StreamsKillIT.seconds(t0));
         if (!complete) {
           printStall(admin);
-          printWhere(bootstrap, compare(expected, out).lost());
+          Comparison gap = compare(expected, out);
+          List<String> gaps = new ArrayList<>(gap.lost());
+          gaps.addAll(gap.missing());
+          printWhere(bootstrap, gaps);
         }
         // (a bounded extra look, for duplicates arriving late)
         poll(out, () -> false, Duration.ofSeconds(5));
@@ -682,46 +685,92 @@ class BrokerFailoverIT {
     }
   }
 
-  /** Where the input of each lost pod ("pod a-266 (no verdict)") is in the pod-events topic. */
-  static void printWhere(String bootstrap, List<String> lost) {
-    Set<String> pods =
-        lost.stream()
-            .filter(l -> l.startsWith("pod "))
-            .map(l -> l.split(" ")[1])
-            .collect(Collectors.toSet());
-    Map<String, Object> config =
-        Map.of(
-            "bootstrap.servers",
-            bootstrap,
-            "isolation.level",
-            "read_committed",
-            "key.deserializer",
-            org.apache.kafka.common.serialization.StringDeserializer.class,
-            "value.deserializer",
-            org.apache.kafka.common.serialization.StringDeserializer.class);
-    try (var consumer =
-        new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(config)) {
-      List<TopicPartition> parts =
-          consumer.partitionsFor(Topics.POD_EVENTS.name()).stream()
-              .map(i -> new TopicPartition(i.topic(), i.partition()))
-              .toList();
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> ends = consumer.endOffsets(parts);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (System.nanoTime() < deadline
-          && parts.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
-        for (var r : consumer.poll(Duration.ofMillis(500))) {
-          String pod = r.key().substring(r.key().lastIndexOf('/') + 1);
-          if (pods.contains(pod)) {
-            System.out.printf(
-                "broker failover: lost input %s at %s-%d offset %d%n",
-                r.key(), r.topic(), r.partition(), r.offset());
+  /**
+   * Post-mortem of what is lost or missing ("pod a-266 (no verdict)", "violation of a-105 …",
+   * "follow-up …/a-120/FAIL_OPEN …"): for each pod named, its records in the input, the pod-state
+   * changelog, the verdicts, violations and follow-up signals, committed and uncommitted (aborted
+   * transactions included), and in the dead-letter topic. Tells input never processed (no state)
+   * from output lost (state written) from work aborted and never redone (only uncommitted).
+   */
+  static void printWhere(String bootstrap, List<String> gaps) {
+    Set<String> pods = new java.util.TreeSet<>();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\\b([ab]-\\d+)\\b").matcher(String.join(" ", gaps));
+    while (m.find()) {
+      pods.add(m.group(1));
+    }
+    List<String> topics =
+        List.of(
+            Topics.POD_EVENTS.name(),
+            Topics.ADMISSION_EVENTS.name(),
+            APP + "-pods-store-changelog",
+            Topics.VERDICTS.name(),
+            Topics.VIOLATIONS.name(),
+            APP + "-followup-signals-repartition",
+            APP + "-followups-store-changelog",
+            Topics.FOLLOWUPS.name(),
+            Topics.DEAD_LETTER.name());
+    for (String isolation : List.of("read_committed", "read_uncommitted")) {
+      Map<String, Object> config =
+          Map.of(
+              "bootstrap.servers",
+              bootstrap,
+              "isolation.level",
+              isolation,
+              "key.deserializer",
+              org.apache.kafka.common.serialization.StringDeserializer.class,
+              "value.deserializer",
+              org.apache.kafka.common.serialization.StringDeserializer.class);
+      try (var consumer =
+          new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(config)) {
+        List<TopicPartition> parts = new ArrayList<>();
+        for (String t : topics) {
+          var infos = consumer.partitionsFor(t);
+          if (infos != null) {
+            infos.forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
           }
         }
+        consumer.assign(parts);
+        consumer.seekToBeginning(parts);
+        Map<TopicPartition, Long> ends = consumer.endOffsets(parts);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Map<String, List<String>> found = new TreeMap<>();
+        while (System.nanoTime() < deadline
+            && parts.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+          for (var r : consumer.poll(Duration.ofMillis(500))) {
+            String text =
+                (r.key() == null ? "" : r.key()) + " " + (r.value() == null ? "" : r.value());
+            for (String pod : pods) {
+              if (text.matches("(?s).*\\b" + pod + "\\b.*")) {
+                String what =
+                    r.value() == null
+                        ? "tombstone"
+                        : r.value()
+                            .replaceAll(
+                                "(?s).*\\\"(type|transition|status|decision|state)\\\":\\\"([A-Z_]+)\\\".*",
+                                "$2");
+                found
+                    .computeIfAbsent(pod, k -> new ArrayList<>())
+                    .add(
+                        r.topic()
+                            + "-"
+                            + r.partition()
+                            + "@"
+                            + r.offset()
+                            + " "
+                            + (what.length() > 40 ? "" : what));
+              }
+            }
+          }
+        }
+        pods.forEach(
+            pod ->
+                System.out.printf(
+                    "broker failover: post-mortem %s %s: %s%n",
+                    isolation, pod, found.getOrDefault(pod, List.of())));
+      } catch (Exception e) {
+        System.out.println("broker failover: cannot read the topics: " + e);
       }
-    } catch (Exception e) {
-      System.out.println("broker failover: cannot read the pod events: " + e);
     }
   }
 
