@@ -48,9 +48,12 @@ public final class FollowUpTopology {
             Stores.persistentKeyValueStore(StoreNames.FOLLOWUP_ACK_EXPIRY),
             Serdes.String(),
             Serdes.String()));
+    // In memory (ADR 0120): a persistent window store that a partition never wrote to has a
+    // directory and no checkpoint, so under exactly-once every reassignment found it "corrupted",
+    // closed the task dirty and so aborted the transaction that the thread's other tasks shared.
     builder.addStateStore(
         Stores.windowStoreBuilder(
-            Stores.persistentWindowStore(
+            Stores.inMemoryWindowStore(
                 StoreNames.BYPASS_ADMISSIONS,
                 BypassCorrelator.retention(settings),
                 settings.bypassWindow(),

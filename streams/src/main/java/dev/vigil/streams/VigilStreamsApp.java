@@ -2,6 +2,10 @@ package dev.vigil.streams;
 
 import dev.vigil.schemas.Heartbeats;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -13,6 +17,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -91,7 +96,9 @@ public final class VigilStreamsApp implements AutoCloseable {
     gateProps.putAll(props);
     gateProps.putAll(settings.policyGateProperties());
     KafkaStreams gate =
-        started(new KafkaStreams(VigilTopology.policyGate(settings, engine, metrics), gateProps));
+        started(
+            new KafkaStreams(VigilTopology.policyGate(settings, engine, metrics), gateProps),
+            gateProps);
     try {
       PolicyGateWatch.await(adminConfig, settings.policyGateApplicationId(), GATE_TIMEOUT);
     } catch (InterruptedException e) {
@@ -102,7 +109,7 @@ public final class VigilStreamsApp implements AutoCloseable {
       gate.close(Duration.ofSeconds(10));
       throw new IllegalStateException(e.getMessage(), e);
     }
-    KafkaStreams streams = started(new KafkaStreams(topology, props));
+    KafkaStreams streams = started(new KafkaStreams(topology, props), props);
     // A sign of life while the instance processes (RUNNING, or REBALANCING between runs): ADR 0092.
     Map<String, Object> producerConfig = new HashMap<>(adminConfig);
     Heartbeats heartbeats =
@@ -122,7 +129,45 @@ public final class VigilStreamsApp implements AutoCloseable {
    */
   static final Duration GATE_TIMEOUT = Duration.ofSeconds(120);
 
-  private static KafkaStreams started(KafkaStreams s) {
+  /**
+   * A file in an application's state directory ({@code <state.dir>/<application.id>}) from its
+   * start until it closed cleanly.
+   */
+  static final String RUNNING_MARKER = "vigil-running";
+
+  /**
+   * Starts {@code s}; first, if its last run in this state directory did not close cleanly (killed,
+   * crashed: the {@link #RUNNING_MARKER} is still there), wipes the local state so that every task
+   * restores from its changelog (ADR 0120). Under exactly-once such a state has no checkpoint, so
+   * Kafka Streams would find each task "corrupted" as it is assigned and close it dirty, which
+   * aborts the transaction the thread shares with the tasks already running there.
+   */
+  private static KafkaStreams started(KafkaStreams s, Properties props) {
+    Path dir =
+        Path.of(
+            props.getProperty(StreamsConfig.STATE_DIR_CONFIG),
+            props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
+    Path marker = dir.resolve(RUNNING_MARKER);
+    try {
+      if (Files.exists(marker)) {
+        LOG.warn(
+            "{} did not close cleanly last time: wiping its local state in {}; its tasks restore"
+                + " from their changelogs",
+            props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG),
+            dir);
+        try {
+          s.cleanUp();
+        } catch (org.apache.kafka.streams.errors.StreamsException e) {
+          // Still locked (another instance on this directory): Kafka Streams finds the tasks
+          // corrupted and restores them as before.
+          LOG.warn("cannot wipe the local state in {}", dir, e);
+        }
+      }
+      Files.createDirectories(dir);
+      Files.writeString(marker, "");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot mark the state directory " + dir + " as in use", e);
+    }
     s.setUncaughtExceptionHandler(
         e -> {
           LOG.error("stream thread failed; replacing it", e);
@@ -212,11 +257,26 @@ public final class VigilStreamsApp implements AutoCloseable {
   @Override
   public void close() {
     heartbeats.close();
-    streams.close(
-        CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-            .withTimeout(Duration.ofSeconds(30)));
-    gate.close(
-        CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-            .withTimeout(Duration.ofSeconds(30)));
+    closed(streams, settings.streamsProperties());
+    closed(gate, settings.policyGateProperties());
+  }
+
+  /** Closes {@code s}; once it closed cleanly, its state directory is no longer marked in use. */
+  private static void closed(KafkaStreams s, Properties props) {
+    boolean clean =
+        s.close(
+            CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
+    if (clean && s.state() == KafkaStreams.State.NOT_RUNNING) {
+      try {
+        Files.deleteIfExists(
+            Path.of(
+                props.getProperty(StreamsConfig.STATE_DIR_CONFIG),
+                props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG),
+                RUNNING_MARKER));
+      } catch (IOException e) {
+        LOG.warn("cannot unmark the state directory: the next start restores from changelogs", e);
+      }
+    }
   }
 }
