@@ -143,6 +143,21 @@ public final class VigilStreamsApp implements AutoCloseable {
    * aborts the transaction the thread shares with the tasks already running there.
    */
   private static KafkaStreams started(KafkaStreams s, Properties props) {
+    markInUse(s, props);
+    s.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("stream thread failed; replacing it", e);
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    s.start();
+    return s;
+  }
+
+  /**
+   * Before {@code s} starts: wipes its local state if the {@link #RUNNING_MARKER} of a run that did
+   * not close is there, then marks the state directory in use.
+   */
+  static void markInUse(KafkaStreams s, Properties props) {
     Path dir =
         Path.of(
             props.getProperty(StreamsConfig.STATE_DIR_CONFIG),
@@ -168,13 +183,6 @@ public final class VigilStreamsApp implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot mark the state directory " + dir + " as in use", e);
     }
-    s.setUncaughtExceptionHandler(
-        e -> {
-          LOG.error("stream thread failed; replacing it", e);
-          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-    s.start();
-    return s;
   }
 
   /**
@@ -262,7 +270,7 @@ public final class VigilStreamsApp implements AutoCloseable {
   }
 
   /** Closes {@code s}; once it closed cleanly, its state directory is no longer marked in use. */
-  private static void closed(KafkaStreams s, Properties props) {
+  static void closed(KafkaStreams s, Properties props) {
     boolean clean =
         s.close(
             CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
