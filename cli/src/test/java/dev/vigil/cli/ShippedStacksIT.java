@@ -306,11 +306,28 @@ class ShippedStacksIT {
         "helm", List.copyOf(dev.vigil.cli.deploy.HelmChartTest.render(t -> {}).values()));
   }
 
+  @Test
+  void helmChartWithPolicyReportsStartsTheWatcherWritingThem() throws Exception {
+    // policyReports.enabled puts policy-reports.* into the config the watcher and streams share:
+    // the watcher writes the reports, streams ignores the keys, and both still get ready.
+    List<String> out =
+        startWorkloadsAndAwaitReady(
+            "helm-reports",
+            List.copyOf(
+                dev.vigil.cli.deploy.HelmChartTest.render(
+                        t -> t.set("policyReports.enabled", "true"))
+                    .values()));
+    assertTrue(
+        out.get(0).contains("policy-reports: one PolicyReport per namespace in each of 1 watched"),
+        out.get(0));
+  }
+
   /**
    * Starts the Vigil containers of rendered Kubernetes objects (the vigil-config ConfigMap, the
    * Deployments and StatefulSets) with exactly their arguments, environment and mounted config.
    */
-  private void startWorkloadsAndAwaitReady(String label, List<JsonNode> docs) throws Exception {
+  private List<String> startWorkloadsAndAwaitReady(String label, List<JsonNode> docs)
+      throws Exception {
     Map<String, String> configMap = new LinkedHashMap<>();
     List<JsonNode> workloads = new ArrayList<>();
     for (JsonNode d : docs) {
@@ -410,6 +427,7 @@ class ShippedStacksIT {
         ran.get(1).out().contains("ingest: 0 cluster watcher(s), audit receiver on https port"),
         ran.get(1).out());
     assertTrue(ran.get(2).err().contains("not reading [kube.watch"), ran.get(2).err());
+    return ran.stream().map(VigilProcess::out).toList();
   }
 
   /** One container: its arguments and environment as the manifest has them, and its mounts. */
