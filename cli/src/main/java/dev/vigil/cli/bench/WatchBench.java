@@ -83,6 +83,7 @@ final class WatchBench {
     mock.init(InetAddress.getLoopbackAddress(), 0);
     try (KubernetesClient client = mock.createClient()) {
       long before = heapAfterGc();
+      Map<String, Long> classesBefore = HeapHistogram.take();
       log.accept("watching them");
       long t1 = System.nanoTime();
       AtomicLong acked = new AtomicLong();
@@ -137,6 +138,7 @@ final class WatchBench {
                   + " changes watched) reached Kafka");
         }
         long after = heapAfterGc();
+        String grown = HeapHistogram.growth(classesBefore, HeapHistogram.take(), 12);
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("pods", pods);
         f.put("heapMiB", Math.round((after - before) / 1048576.0 * 10) / 10.0);
@@ -149,6 +151,7 @@ final class WatchBench {
         f.put("podWatches", podList.watches());
         f.put("unknownRequests", api.unknownRequests());
         f.put("apiServer", "fabric8 KubernetesMockServer, paged dispatcher (PagedApiServer)");
+        f.put("keptByClassMiB", grown);
         f.put("prepareSeconds", Math.round(prepareSeconds * 10) / 10.0);
         f.put("heapMiBWithMockServer", Math.round(after / 1048576.0 * 10) / 10.0);
         return f;
