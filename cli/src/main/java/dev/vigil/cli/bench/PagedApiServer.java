@@ -16,7 +16,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
  * A dispatcher for fabric8's {@code KubernetesMockServer} that answers an informer as a
@@ -165,14 +167,30 @@ final class PagedApiServer extends Dispatcher {
 
   private final Map<String, Collection> collections = new HashMap<>();
   private final AtomicLong unknown = new AtomicLong();
+  private final Map<String, AtomicLong> shapes = new ConcurrentSkipListMap<>();
 
   PagedApiServer(List<Collection> collections) {
     collections.forEach(c -> this.collections.put(c.path, c));
   }
 
+  /** The collection listed at {@code path}. */
+  Collection collection(String path) {
+    return collections.get(path);
+  }
+
   /** Requests answered 404 (a path this server does not serve): none when the watcher is happy. */
   long unknownRequests() {
     return unknown.get();
+  }
+
+  /**
+   * The requests answered, by method, path and the names of their query parameters in the order
+   * sent, e.g. {@code GET /api/v1/pods?limit&continue 199}.
+   */
+  String requests() {
+    return shapes.entrySet().stream()
+        .map(e -> e.getKey() + " " + e.getValue())
+        .collect(Collectors.joining("; "));
   }
 
   @Override
@@ -181,6 +199,14 @@ final class PagedApiServer extends Dispatcher {
     int q = target.indexOf('?');
     String path = q < 0 ? target : target.substring(0, q);
     Map<String, String> query = query(q < 0 ? "" : target.substring(q + 1));
+    shapes
+        .computeIfAbsent(
+            request.getMethod()
+                + " "
+                + path
+                + (query.isEmpty() ? "" : "?" + String.join("&", query.keySet())),
+            k -> new AtomicLong())
+        .incrementAndGet();
     Collection c = collections.get(path);
     if (c == null || request.method() != HttpMethod.GET) {
       unknown.incrementAndGet();

@@ -53,6 +53,9 @@ final class WatchBench {
   /** The resource version of the lists; objects have lower ones, changes higher. */
   private static final long LIST_VERSION = 1_000_000_000L;
 
+  /** The list of pods of all namespaces. */
+  static final String PODS = "/api/v1/pods";
+
   private WatchBench() {}
 
   /** Measures; returns the figures of measurement {@code watch}. */
@@ -62,21 +65,8 @@ final class WatchBench {
     log.accept("serialising " + pods + " pods for the mock API server");
     long t0 = System.nanoTime();
     int changes = Math.min(CHANGES, pods);
-    PagedApiServer.Collection podList =
-        new PagedApiServer.Collection(
-            "/api/v1/pods", "v1", "PodList", pods(pods), LIST_VERSION, changes(changes));
-    PagedApiServer.Collection replicaSetList =
-        new PagedApiServer.Collection(
-            "/apis/apps/v1/replicasets",
-            "apps/v1",
-            "ReplicaSetList",
-            replicaSets(pods),
-            LIST_VERSION,
-            List.of());
-    PagedApiServer.Collection jobList =
-        new PagedApiServer.Collection(
-            "/apis/batch/v1/jobs", "batch/v1", "JobList", List.of(), LIST_VERSION, List.of());
-    PagedApiServer api = new PagedApiServer(List.of(podList, replicaSetList, jobList));
+    PagedApiServer api = apiServer(pods);
+    PagedApiServer.Collection podList = api.collection(PODS);
     double prepareSeconds = (System.nanoTime() - t0) / 1e9;
     KubernetesMockServer mock =
         new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), api, false);
@@ -150,6 +140,7 @@ final class WatchBench {
         f.put("podListPages", podList.pages());
         f.put("podWatches", podList.watches());
         f.put("unknownRequests", api.unknownRequests());
+        f.put("requests", api.requests());
         f.put("apiServer", "fabric8 KubernetesMockServer, paged dispatcher (PagedApiServer)");
         f.put("keptByClassMiB", grown);
         f.put("prepareSeconds", Math.round(prepareSeconds * 10) / 10.0);
@@ -166,6 +157,36 @@ final class WatchBench {
             "the mock API server did not stop cleanly (" + e.getMessage() + "); the figures stand");
       }
     }
+  }
+
+  /**
+   * The mock API server's dispatcher with {@code pods} pods, their ReplicaSets, no Jobs, and
+   * {@link #CHANGES} changes to make once the pods are watched.
+   */
+  static PagedApiServer apiServer(int pods) {
+    return new PagedApiServer(
+        List.of(
+            new PagedApiServer.Collection(
+                PODS,
+                "v1",
+                "PodList",
+                pods(pods),
+                LIST_VERSION,
+                changes(Math.min(CHANGES, pods))),
+            new PagedApiServer.Collection(
+                "/apis/apps/v1/replicasets",
+                "apps/v1",
+                "ReplicaSetList",
+                replicaSets(pods),
+                LIST_VERSION,
+                List.of()),
+            new PagedApiServer.Collection(
+                "/apis/batch/v1/jobs",
+                "batch/v1",
+                "JobList",
+                List.of(),
+                LIST_VERSION,
+                List.of())));
   }
 
   /** The pods as JSON, ReplicaSet by ReplicaSet. */

@@ -1,12 +1,25 @@
 package dev.vigil.cli.bench;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.ingest.kafka.Outgoing;
 import dev.vigil.ingest.kafka.RecordPublisher;
+import dev.vigil.ingest.metrics.IngestMetrics;
+import dev.vigil.ingest.watch.PodWatcher;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.WorkloadRef;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -14,6 +27,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,23 +43,7 @@ class WatchBenchTest {
 
   @Test
   void theWatcherSeesEveryPodServedAndTheWatchedChanges() throws Exception {
-    ConcurrentLinkedQueue<PodEvent> published = new ConcurrentLinkedQueue<>();
-    RecordPublisher recording =
-        new RecordPublisher() {
-          @Override
-          public void publishAll(List<? extends Outgoing<?>> records) {
-            records.forEach(this::publishAsync);
-          }
-
-          @Override
-          public CompletableFuture<Void> publishAsync(Outgoing<?> record) {
-            published.add((PodEvent) record.value());
-            return CompletableFuture.completedFuture(null);
-          }
-
-          @Override
-          public void close() {}
-        };
+    Recording recording = new Recording();
 
     Map<String, Object> f = WatchBench.run(PODS, recording, System.out::println);
     System.out.println(f);
@@ -55,7 +54,7 @@ class WatchBenchTest {
     }
     Map<String, PodEvent> added = new HashMap<>();
     Set<String> modified = new HashSet<>();
-    for (PodEvent e : published) {
+    for (PodEvent e : recording.published) {
       String pod = e.namespace() + "/" + e.name();
       assertTrue(served.containsKey(pod), "not served: " + pod);
       if (e.type() == PodEvent.Type.ADDED) {
@@ -85,5 +84,77 @@ class WatchBenchTest {
     assertEquals((long) (PODS + 499) / 500, f.get("podListPages"), f.toString());
     assertEquals(0L, f.get("unknownRequests"), f.toString());
     assertTrue(f.get("heapMiB") instanceof Double, f.toString());
+  }
+
+  @Test
+  void podsOfTheFirstPagesArePublishedWhileTheRestOfTheListIsComing() throws Exception {
+    Recording recording = new Recording();
+    PagedApiServer api = WatchBench.apiServer(PODS);
+    AtomicBoolean publishedBeforeLastPage = new AtomicBoolean();
+    // Holds the last page of pods until the watcher has published a pod (or 20 s went by).
+    Dispatcher holding =
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            String path = request.getPath();
+            if (path.startsWith(WatchBench.PODS + "?")
+                && path.contains("continue=")
+                && api.collection(WatchBench.PODS).pages() == (PODS - 1) / 500) {
+              long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+              while (recording.published.isEmpty() && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+              }
+              publishedBeforeLastPage.set(!recording.published.isEmpty());
+            }
+            return api.dispatch(request);
+          }
+        };
+    KubernetesMockServer mock =
+        new KubernetesMockServer(
+            new Context(), new MockWebServer(), new HashMap<>(), holding, false);
+    mock.init(InetAddress.getLoopbackAddress(), 0);
+    try (KubernetesClient client = mock.createClient();
+        PodWatcher watcher =
+            new PodWatcher(
+                "paged",
+                client,
+                List.of(),
+                recording,
+                IngestMetrics.NOOP,
+                Clock.systemUTC(),
+                Duration.ZERO)) {
+      watcher.start(Duration.ofMinutes(2));
+
+      assertTrue(publishedBeforeLastPage.get(), "nothing published before the last page");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> recording.published.size() == PODS + WatchBench.CHANGES);
+      assertEquals(3, api.collection(WatchBench.PODS).pages());
+    } finally {
+      try {
+        mock.destroy();
+      } catch (IllegalStateException e) {
+        // Its web server may time out closing the open watches; what was asserted stands.
+      }
+    }
+  }
+
+  /** Keeps every pod event "published", acknowledged at once. */
+  private static final class Recording implements RecordPublisher {
+    final ConcurrentLinkedQueue<PodEvent> published = new ConcurrentLinkedQueue<>();
+
+    @Override
+    public void publishAll(List<? extends Outgoing<?>> records) {
+      records.forEach(this::publishAsync);
+    }
+
+    @Override
+    public CompletableFuture<Void> publishAsync(Outgoing<?> record) {
+      published.add((PodEvent) record.value());
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void close() {}
   }
 }
