@@ -91,15 +91,19 @@ final class PagedApiServer extends Dispatcher {
 
     private synchronized MockResponse list(Map<String, String> query) {
       int start = 0;
+      long limit;
       String token = query.get("continue");
-      if (token != null && !token.isEmpty()) {
-        try {
+      try {
+        if (token != null && !token.isEmpty()) {
           start = Integer.parseInt(new String(Base64.getUrlDecoder().decode(token), UTF8));
-        } catch (IllegalArgumentException e) {
-          return status(400, "BadRequest", "invalid continue token");
         }
+        limit = Long.parseLong(query.getOrDefault("limit", "0"));
+      } catch (IllegalArgumentException e) { // NumberFormatException too
+        return status(400, "BadRequest", "invalid continue token or limit");
       }
-      long limit = query.containsKey("limit") ? Long.parseLong(query.get("limit")) : 0;
+      if (start < 0 || start > items.length) {
+        return status(400, "BadRequest", "invalid continue token");
+      }
       int end = limit <= 0 ? items.length : (int) Math.min(items.length, start + limit);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       write(
