@@ -12,16 +12,10 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.dsl.HttpMethod;
-import io.fabric8.mockwebserver.http.Buffer;
-import io.fabric8.mockwebserver.http.Headers;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -33,19 +27,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * The {@code watch} measurement of {@code vigil bench ingest --watch-pods N}: the heap the pod
- * watcher keeps for N pods. fabric8's mock API server (CRUD mode, same JVM) is filled with N pods
- * as an API server sends them (managedFields, probes, env, volumes, conditions; ten pods per
- * ReplicaSet, 20 namespaces), the heap is measured after a full GC, then the watcher lists and
- * watches them all (every pod event to Kafka) and the heap is measured again: the difference is
- * what the watcher keeps.
+ * watcher keeps for N pods. fabric8's mock API server (same JVM) serves N pods as an API server
+ * sends them (managedFields, probes, env, volumes, conditions; ten pods per ReplicaSet, 20
+ * namespaces) through a {@link PagedApiServer}: lists in pages that honour {@code limit} and {@code
+ * continue}, and watches that stay open and deliver a few changes. The heap is measured after a
+ * full GC, then the watcher lists and watches them all (every pod event to Kafka) and the heap is
+ * measured again: the difference is what the watcher keeps.
  */
 final class WatchBench {
 
@@ -55,22 +47,33 @@ final class WatchBench {
       java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
   private static final int PODS_PER_REPLICA_SET = 10;
 
+  /** Pods that start terminating once the watch is open (a scale-down): one event each. */
+  static final int CHANGES = 10;
+
+  /** The resource version of the lists; objects have lower ones, changes higher. */
+  private static final long LIST_VERSION = 1_000_000_000L;
+
+  /** The list of pods of all namespaces. */
+  static final String PODS = "/api/v1/pods";
+
   private WatchBench() {}
 
   /** Measures; returns the figures of measurement {@code watch}. */
   static Map<String, Object> run(int pods, RecordPublisher publisher, Consumer<String> log)
       throws Exception {
     MOCK_LOG.setLevel(java.util.logging.Level.WARNING); // one line per request otherwise
-    KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+    log.accept("serialising " + pods + " pods for the mock API server");
+    long t0 = System.nanoTime();
+    int changes = Math.min(CHANGES, pods);
+    PagedApiServer api = apiServer(pods);
+    PagedApiServer.Collection podList = api.collection(PODS);
+    double prepareSeconds = (System.nanoTime() - t0) / 1e9;
     KubernetesMockServer mock =
-        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), crud, false);
+        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), api, false);
     mock.init(InetAddress.getLoopbackAddress(), 0);
     try (KubernetesClient client = mock.createClient()) {
-      log.accept("creating " + pods + " pods in the mock API server");
-      long t0 = System.nanoTime();
-      create(crud, pods);
-      double createSeconds = (System.nanoTime() - t0) / 1e9;
       long before = heapAfterGc();
+      Map<String, Long> classesBefore = HeapHistogram.take();
       log.accept("watching them");
       long t1 = System.nanoTime();
       AtomicLong acked = new AtomicLong();
@@ -104,22 +107,43 @@ final class WatchBench {
       try {
         watcher.start(Duration.ofMinutes(30));
         double syncSeconds = (System.nanoTime() - t1) / 1e9;
-        // Every pod event acknowledged by Kafka, so that no record in flight is counted.
+        // Every pod event (one per pod listed, one per change watched) acknowledged by Kafka, so
+        // that no record in flight is counted.
+        long expected = pods + changes;
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        while (acked.get() < pods && System.nanoTime() < deadline) {
+        while (acked.get() < expected && System.nanoTime() < deadline) {
           Thread.sleep(100);
         }
-        if (acked.get() < pods) {
+        double publishedSeconds = (System.nanoTime() - t1) / 1e9;
+        if (acked.get() < expected) {
           throw new IllegalStateException(
-              "only " + acked.get() + " of " + pods + " pod events reached Kafka");
+              "only "
+                  + acked.get()
+                  + " of "
+                  + expected
+                  + " pod events ("
+                  + pods
+                  + " pods listed, "
+                  + changes
+                  + " changes watched) reached Kafka");
         }
         long after = heapAfterGc();
+        String grown = HeapHistogram.growth(classesBefore, HeapHistogram.take(), 12);
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("pods", pods);
         f.put("heapMiB", Math.round((after - before) / 1048576.0 * 10) / 10.0);
         f.put("heapBytesPerPod", pods == 0 ? 0 : (after - before) / pods);
         f.put("listAndSyncSeconds", Math.round(syncSeconds * 10) / 10.0);
-        f.put("createSeconds", Math.round(createSeconds * 10) / 10.0);
+        f.put("allPublishedSeconds", Math.round(publishedSeconds * 10) / 10.0);
+        f.put("podEventsPublished", acked.get());
+        f.put("watchChanges", changes);
+        f.put("podListPages", podList.pages());
+        f.put("podWatches", podList.watches());
+        f.put("unknownRequests", api.unknownRequests());
+        f.put("requests", api.requests());
+        f.put("apiServer", "fabric8 KubernetesMockServer, paged dispatcher (PagedApiServer)");
+        f.put("keptByClassMiB", grown);
+        f.put("prepareSeconds", Math.round(prepareSeconds * 10) / 10.0);
         f.put("heapMiBWithMockServer", Math.round(after / 1048576.0 * 10) / 10.0);
         return f;
       } finally {
@@ -136,70 +160,120 @@ final class WatchBench {
   }
 
   /**
-   * Creates the pods and their ReplicaSets through the CRUD dispatcher, as a POST would (it sets
-   * uid, resourceVersion and creationTimestamp), without the HTTP round trips.
+   * The mock API server's dispatcher with {@code pods} pods, their ReplicaSets, no Jobs, and
+   * {@link #CHANGES} changes to make once the pods are watched.
    */
-  private static void create(KubernetesCrudDispatcher crud, int pods) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      List<Future<?>> done = new ArrayList<>();
-      int sets = (pods + PODS_PER_REPLICA_SET - 1) / PODS_PER_REPLICA_SET;
-      for (int s = 0; s < sets; s++) {
-        int set = s;
-        done.add(
-            pool.submit(
-                () -> {
-                  String ns = "team-" + set % NAMESPACES;
-                  String rs = "app-" + set + "-7998647bdf";
-                  post(
-                      crud,
-                      "/apis/apps/v1/namespaces/" + ns + "/replicasets",
-                      new ReplicaSetBuilder()
-                          .withNewMetadata()
-                          .withNamespace(ns)
-                          .withName(rs)
-                          .addNewOwnerReference()
-                          .withApiVersion("apps/v1")
-                          .withKind("Deployment")
-                          .withName("app-" + set)
-                          .withUid("d-" + set)
-                          .withController(true)
-                          .endOwnerReference()
-                          .endMetadata()
-                          .build());
-                  for (int i = set * PODS_PER_REPLICA_SET;
-                      i < Math.min(pods, (set + 1) * PODS_PER_REPLICA_SET);
-                      i++) {
-                    post(crud, "/api/v1/namespaces/" + ns + "/pods", pod(ns, rs, i));
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> f : done) {
-        f.get();
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+  static PagedApiServer apiServer(int pods) {
+    return new PagedApiServer(
+        List.of(
+            new PagedApiServer.Collection(
+                PODS,
+                "v1",
+                "PodList",
+                pods(pods),
+                LIST_VERSION,
+                changes(Math.min(CHANGES, pods))),
+            new PagedApiServer.Collection(
+                "/apis/apps/v1/replicasets",
+                "apps/v1",
+                "ReplicaSetList",
+                replicaSets(pods),
+                LIST_VERSION,
+                List.of()),
+            new PagedApiServer.Collection(
+                "/apis/batch/v1/jobs",
+                "batch/v1",
+                "JobList",
+                List.of(),
+                LIST_VERSION,
+                List.of())));
   }
 
-  private static void post(KubernetesCrudDispatcher crud, String path, Object resource) {
-    MockResponse r =
-        crud.handleCreate(
-            new RecordedRequest(
-                "HTTP/1.1",
-                HttpMethod.POST,
-                path,
-                Headers.builder().add("Content-Type", "application/json").build(),
-                new Buffer(Serialization.asJson(resource).getBytes(StandardCharsets.UTF_8))));
-    if (r.code() / 100 != 2) {
-      throw new IllegalStateException("the mock API server refused " + path + ": " + r.code());
+  /** The pods as JSON, ReplicaSet by ReplicaSet. */
+  private static List<byte[]> pods(int pods) {
+    List<byte[]> out = new ArrayList<>(pods);
+    for (int i = 0; i < pods; i++) {
+      out.add(json(pod(i).build()));
     }
+    return out;
   }
 
-  /** A pod as a kube-apiserver returns it (about 4 KB of JSON). */
-  private static Pod pod(String ns, String rs, int i) {
-    String name = rs + "-" + Integer.toString(i, 36);
+  /** The first {@code n} pods start terminating (deletionTimestamp set), one version each. */
+  private static List<PagedApiServer.Change> changes(int n) {
+    List<PagedApiServer.Change> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Pod p =
+          pod(i)
+              .editMetadata()
+              .withResourceVersion(Long.toString(LIST_VERSION + 1 + i))
+              .withDeletionTimestamp("2026-11-30T10:00:00Z")
+              .withDeletionGracePeriodSeconds(30L)
+              .endMetadata()
+              .build();
+      out.add(new PagedApiServer.Change(i, json(p)));
+    }
+    return out;
+  }
+
+  private static List<byte[]> replicaSets(int pods) {
+    int sets = (pods + PODS_PER_REPLICA_SET - 1) / PODS_PER_REPLICA_SET;
+    List<byte[]> out = new ArrayList<>(sets);
+    for (int set = 0; set < sets; set++) {
+      out.add(
+          json(
+              new ReplicaSetBuilder()
+                  .withNewMetadata()
+                  .withNamespace(namespace(set))
+                  .withName(replicaSet(set))
+                  .withUid("rs-" + replicaSet(set))
+                  .withResourceVersion(Long.toString(LIST_VERSION - 1 - set))
+                  .withCreationTimestamp("2026-11-30T08:59:59Z")
+                  .addNewOwnerReference()
+                  .withApiVersion("apps/v1")
+                  .withKind("Deployment")
+                  .withName(podDeployment(set * PODS_PER_REPLICA_SET))
+                  .withUid("d-" + set)
+                  .withController(true)
+                  .endOwnerReference()
+                  .endMetadata()
+                  .build()));
+    }
+    return out;
+  }
+
+  /** The namespace of pod {@code i}. */
+  static String podNamespace(int i) {
+    return namespace(i / PODS_PER_REPLICA_SET);
+  }
+
+  /** The name of pod {@code i}. */
+  static String podName(int i) {
+    return replicaSet(i / PODS_PER_REPLICA_SET) + "-" + Integer.toString(i, 36);
+  }
+
+  /** The Deployment that owns pod {@code i} through its ReplicaSet. */
+  static String podDeployment(int i) {
+    return "app-" + i / PODS_PER_REPLICA_SET;
+  }
+
+  private static String namespace(int set) {
+    return "team-" + set % NAMESPACES;
+  }
+
+  private static String replicaSet(int set) {
+    return "app-" + set + "-7998647bdf";
+  }
+
+  private static byte[] json(Object resource) {
+    return Serialization.asJson(resource).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Pod {@code i} as a kube-apiserver returns it (about 4 KB of JSON). */
+  private static PodBuilder pod(int i) {
+    int set = i / PODS_PER_REPLICA_SET;
+    String ns = namespace(set);
+    String rs = replicaSet(set);
+    String name = podName(i);
     String digest = String.format("%064x", (long) i * 2654435761L);
     PodBuilder b =
         new PodBuilder()
@@ -207,6 +281,8 @@ final class WatchBench {
             .withNamespace(ns)
             .withName(name)
             .withUid(new java.util.UUID(i, 42).toString())
+            .withResourceVersion(Long.toString(LIST_VERSION - 1 - i))
+            .withCreationTimestamp("2026-11-30T09:00:00Z")
             .addToLabels("app", rs.substring(0, rs.lastIndexOf('-')))
             .addToLabels("pod-template-hash", "7998647bdf")
             .addToAnnotations("kubectl.kubernetes.io/restartedAt", "2026-11-30T09:00:00Z")
@@ -340,7 +416,7 @@ final class WatchBench {
         .withRestartCount(0)
         .endContainerStatus()
         .endStatus();
-    return b.build();
+    return b;
   }
 
   /** Heap in use after full collections. */

@@ -69,11 +69,12 @@ class BenchIngestSmokeIT {
     assertEquals(
         m.get("batches").asLong() * 4, m.get("podAdmissionsPublished").asLong(), m.toString());
     assertTrue(out.toString().contains("discardLimitEventsPerSecond"), out.toString());
-    // The watcher listed the 50 pods of the mock API server (and each reached Kafka), and its heap
-    // was measured.
+    // The watcher listed the 50 pods of the paged mock API server and saw the changes its watch
+    // delivered (each pod event reached Kafka), and its heap was measured.
     JsonNode w = new ObjectMapper().readTree(Files.readString(json)).get("measurements").get(1);
     assertEquals("watch", w.get("measurement").asText());
     assertEquals(50, w.get("pods").asInt());
+    assertEquals(50 + WatchBench.CHANGES, w.get("podEventsPublished").asInt(), w.toString());
     assertTrue(w.has("heapMiB") && w.get("heapMiB").isNumber(), w.toString());
   }
 }

@@ -171,6 +171,17 @@ final class SlimStore<T extends HasMetadata> implements ItemStore<T> {
     return items.size();
   }
 
+  /**
+   * No: so that the informer hands each pod of its first list to the handlers as the page arrives,
+   * whole, instead of deferring the adds to the end of the list and then reading every pod back
+   * from this cache, a rebuild per pod on the HTTP client's thread (as fabric8's own {@code
+   * ReducedStateItemStore} does; docs/benchmarks.md, "watch").
+   */
+  @Override
+  public boolean isFullState() {
+    return false;
+  }
+
   @Override
   public T get(String key) {
     byte[] b = items.get(key);
