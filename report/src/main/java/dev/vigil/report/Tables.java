@@ -6,6 +6,7 @@ import dev.vigil.schemas.FollowUp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The report's sections as plain tables of text, shared by the Markdown and HTML renderers so both
@@ -28,6 +29,20 @@ final class Tables {
       Set<Integer> numeric,
       List<List<String>> rows,
       String empty) {
+
+    /** A table with one row per item, {@code row} giving its cells. */
+    static <T> Table of(
+        String id,
+        String title,
+        String description,
+        List<String> headers,
+        Set<Integer> numeric,
+        List<T> items,
+        Function<T, List<String>> row,
+        String empty) {
+      return new Table(
+          id, title, description, headers, numeric, items.stream().map(row).toList(), empty);
+    }
 
     /** Whether column {@code i} holds long free text (images, users, notes, reasons). */
     boolean wraps(int i) {
@@ -186,19 +201,7 @@ final class Tables {
   }
 
   static Table outages(Report r) {
-    List<List<String>> rows = new ArrayList<>();
-    for (Report.Outage o : r.outages()) {
-      rows.add(
-          List.of(
-              o.clusterId(),
-              Text.time(o.start()),
-              Text.time(o.end()),
-              Text.duration(o.duration()),
-              Text.count(o.failOpenAdmissions()),
-              Text.list(o.namespaces()),
-              Text.list(o.mechanisms())));
-    }
-    return new Table(
+    return Table.of(
         "outages",
         "Fail-open outages",
         "Fail-open admissions of one cluster less than "
@@ -213,21 +216,21 @@ final class Tables {
             "Namespaces",
             "Mechanisms"),
         Set.of(4),
-        rows,
+        r.outages(),
+        (Report.Outage o) ->
+            List.of(
+                o.clusterId(),
+                Text.time(o.start()),
+                Text.time(o.end()),
+                Text.duration(o.duration()),
+                Text.count(o.failOpenAdmissions()),
+                Text.list(o.namespaces()),
+                Text.list(o.mechanisms())),
         "No admission failed open in the period.");
   }
 
   static Table gaps(Report r) {
-    List<List<String>> rows = new ArrayList<>();
-    for (Report.Gap g : r.coverage().gaps()) {
-      rows.add(
-          List.of(
-              g.component(),
-              Text.time(g.start()),
-              Text.time(g.end()),
-              Text.duration(g.duration())));
-    }
-    return new Table(
+    return Table.of(
         "gaps",
         "When Vigil was down",
         "Periods in which a component sent no heartbeat (on vigil.heartbeats) for more than three of its "
@@ -235,35 +238,20 @@ final class Tables {
             + "A back-filled or replayed period shows as one.",
         List.of("Component", "From", "To", "Duration"),
         Set.of(),
-        rows,
+        r.coverage().gaps(),
+        (Report.Gap g) ->
+            List.of(
+                g.component(),
+                Text.time(g.start()),
+                Text.time(g.end()),
+                Text.duration(g.duration())),
         r.coverage().heartbeatsRead()
             ? "Every component sent heartbeats throughout the period."
             : "Not known: no heartbeat was read (the topic vigil.heartbeats does not exist).");
   }
 
   static Table followUps(Report r) {
-    List<List<String>> rows = new ArrayList<>();
-    for (FollowUpEntry f : r.followUps()) {
-      rows.add(
-          List.of(
-              f.followUpId(),
-              Text.kind(f.kind()),
-              Text.severity(f.severity()),
-              f.clusterId(),
-              Text.workload(f.owner()),
-              Text.images(f.images()),
-              Text.list(f.users()),
-              Text.count(f.podCount()),
-              Text.time(f.firstSeen()),
-              Text.time(f.lastSeen()),
-              Text.lower(f.state()),
-              Text.lower(f.reevaluation()),
-              nullToEmpty(f.acknowledgedBy()),
-              nullToEmpty(f.note()),
-              Text.time(f.closedAt()),
-              Text.duration(f.timeToClose())));
-    }
-    return new Table(
+    return Table.of(
         "followups",
         "Follow-ups",
         "Every follow-up whose life overlaps the period, oldest first, as it stood at the end. "
@@ -286,26 +274,30 @@ final class Tables {
             "Closed",
             "Time to close"),
         Set.of(7),
-        rows,
+        r.followUps(),
+        (FollowUpEntry f) ->
+            List.of(
+                f.followUpId(),
+                Text.kind(f.kind()),
+                Text.severity(f.severity()),
+                f.clusterId(),
+                Text.workload(f.owner()),
+                Text.images(f.images()),
+                Text.list(f.users()),
+                Text.count(f.podCount()),
+                Text.time(f.firstSeen()),
+                Text.time(f.lastSeen()),
+                Text.lower(f.state()),
+                Text.lower(f.reevaluation()),
+                nullToEmpty(f.acknowledgedBy()),
+                nullToEmpty(f.note()),
+                Text.time(f.closedAt()),
+                Text.duration(f.timeToClose())),
         "No follow-up in the period.");
   }
 
   static Table stillOpen(Report r) {
-    List<List<String>> rows = new ArrayList<>();
-    for (FollowUpEntry f : r.stillOpen()) {
-      rows.add(
-          List.of(
-              f.followUpId(),
-              Text.kind(f.kind()),
-              Text.severity(f.severity()),
-              f.clusterId(),
-              Text.workload(f.owner()),
-              Text.lower(f.state()),
-              Text.time(f.firstSeen()),
-              Text.duration(f.age()),
-              f.pastDeadline() ? "yes" : "no"));
-    }
-    return new Table(
+    return Table.of(
         "still-open",
         "Still open at the end of the period",
         "Oldest first; age at " + Text.time(r.asOf()) + ".",
@@ -320,53 +312,46 @@ final class Tables {
             "Age",
             "Past deadline"),
         Set.of(7),
-        rows,
+        r.stillOpen(),
+        (FollowUpEntry f) ->
+            List.of(
+                f.followUpId(),
+                Text.kind(f.kind()),
+                Text.severity(f.severity()),
+                f.clusterId(),
+                Text.workload(f.owner()),
+                Text.lower(f.state()),
+                Text.time(f.firstSeen()),
+                Text.duration(f.age()),
+                f.pastDeadline() ? "yes" : "no"),
         "Every follow-up was closed.");
   }
 
   static Table pastDeadline(Report r) {
-    List<List<String>> rows = new ArrayList<>();
-    for (FollowUpEntry f : r.pastDeadline()) {
-      rows.add(
-          List.of(
-              f.followUpId(),
-              Text.kind(f.kind()),
-              f.clusterId(),
-              Text.workload(f.owner()),
-              Text.lower(f.state()),
-              Text.time(f.firstSeen()),
-              f.open()
-                  ? "open for " + Text.duration(f.age())
-                  : "closed after " + Text.duration(f.timeToClose())));
-    }
-    return new Table(
+    return Table.of(
         "past-deadline",
         "Past the deadline of " + Text.duration(r.settings().deadline()),
         "Follow-ups still open after the deadline, or closed later than it.",
         List.of(
             "Id", "Kind", "Cluster", "Workload", "State", "First seen", "Open for / closed after"),
         Set.of(),
-        rows,
+        r.pastDeadline(),
+        (FollowUpEntry f) ->
+            List.of(
+                f.followUpId(),
+                Text.kind(f.kind()),
+                f.clusterId(),
+                Text.workload(f.owner()),
+                Text.lower(f.state()),
+                Text.time(f.firstSeen()),
+                f.open()
+                    ? "open for " + Text.duration(f.age())
+                    : "closed after " + Text.duration(f.timeToClose())),
         "No follow-up went past the deadline.");
   }
 
   static Table bypassAttempts(Report r) {
-    List<List<String>> rows = new ArrayList<>();
-    for (FollowUpEntry f : r.bypassAttempts()) {
-      rows.add(
-          List.of(
-              f.followUpId(),
-              Text.kind(f.kind()),
-              f.clusterId(),
-              Text.workload(f.owner()),
-              Text.list(f.users()),
-              Text.images(f.images()),
-              Text.count(f.priorDenials() == null ? 0 : f.priorDenials()),
-              Boolean.TRUE.equals(f.suspectedBypass()) ? "yes" : "no",
-              Text.lower(f.state()),
-              Text.time(f.firstSeen())));
-    }
-    return new Table(
+    return Table.of(
         "bypass-attempts",
         "Suspected bypasses",
         "Fail-open and breakglass follow-ups whose admission came after denials of the same image by the same "
@@ -384,50 +369,46 @@ final class Tables {
             "State",
             "First seen"),
         Set.of(6),
-        rows,
+        r.bypassAttempts(),
+        (FollowUpEntry f) ->
+            List.of(
+                f.followUpId(),
+                Text.kind(f.kind()),
+                f.clusterId(),
+                Text.workload(f.owner()),
+                Text.list(f.users()),
+                Text.images(f.images()),
+                Text.count(f.priorDenials() == null ? 0 : f.priorDenials()),
+                Boolean.TRUE.equals(f.suspectedBypass()) ? "yes" : "no",
+                Text.lower(f.state()),
+                Text.time(f.firstSeen())),
         "No fail-open or breakglass admission came after denials.");
   }
 
   static Table acknowledgedWithExpiry(Report r) {
-    List<List<String>> rows = new ArrayList<>();
-    for (FollowUpEntry f : r.acknowledgedWithExpiry()) {
-      rows.add(
-          List.of(
-              f.followUpId(),
-              Text.kind(f.kind()),
-              f.clusterId(),
-              Text.workload(f.owner()),
-              nullToEmpty(f.acknowledgedBy()),
-              Text.time(f.acknowledgedUntil()),
-              nullToEmpty(f.ticket()),
-              nullToEmpty(f.note())));
-    }
-    return new Table(
+    return Table.of(
         "acknowledged-until",
         "Acknowledged until a time",
         "Acknowledgements that expire (vigil ack --until): the follow-up re-opens then, in the state it was "
             + "acknowledged from. Permanent acknowledgements are not listed here.",
         List.of("Id", "Kind", "Cluster", "Workload", "Acknowledged by", "Until", "Ticket", "Note"),
         Set.of(),
-        rows,
+        r.acknowledgedWithExpiry(),
+        (FollowUpEntry f) ->
+            List.of(
+                f.followUpId(),
+                Text.kind(f.kind()),
+                f.clusterId(),
+                Text.workload(f.owner()),
+                nullToEmpty(f.acknowledgedBy()),
+                Text.time(f.acknowledgedUntil()),
+                nullToEmpty(f.ticket()),
+                nullToEmpty(f.note())),
         "No acknowledgement with an expiry at the end of the period.");
   }
 
   static Table violationsInPeriod(Report r) {
-    List<List<String>> rows = new ArrayList<>();
-    for (Report.PeriodViolations w : r.violationsInPeriod()) {
-      rows.add(
-          List.of(
-              Text.severity(w.severity()),
-              w.clusterId(),
-              Text.workload(w.owner()),
-              Text.lower(w.decision()),
-              Text.count(w.pods()),
-              someOf(w.podNames(), w.pods()),
-              Text.time(w.firstOpened()),
-              Text.count(w.openAtEnd())));
-    }
-    return new Table(
+    return Table.of(
         "violations-in-period",
         "Violations in the period",
         "Workloads with pods that violated the policy at any time in the period (opened, changed or resolved "
@@ -443,23 +424,22 @@ final class Tables {
             "First opened",
             "Open at the end"),
         Set.of(4, 7),
-        rows,
+        r.violationsInPeriod(),
+        (Report.PeriodViolations w) ->
+            List.of(
+                Text.severity(w.severity()),
+                w.clusterId(),
+                Text.workload(w.owner()),
+                Text.lower(w.decision()),
+                Text.count(w.pods()),
+                someOf(w.podNames(), w.pods()),
+                Text.time(w.firstOpened()),
+                Text.count(w.openAtEnd())),
         "No pod violated the policy in the period.");
   }
 
   static Table policies(Report r) {
-    List<List<String>> rows = new ArrayList<>();
-    for (Report.PolicyRevision p : r.policies()) {
-      rows.add(
-          List.of(
-              p.key(),
-              String.valueOf(p.version()),
-              Text.time(p.publishedAt()),
-              p.inForceAtStart() ? "in force at the start" : "changed in the period",
-              p.sha256(),
-              p.source() == null ? "" : p.source()));
-    }
-    return new Table(
+    return Table.of(
         "policies",
         "Policy versions",
         "Per policy, the revision in force when the period began and every revision published in it "
@@ -467,48 +447,40 @@ final class Tables {
             + "topics are compacted, so older revisions may be gone.",
         List.of("Policy", "Version", "Published", "When", "SHA-256", "Source"),
         Set.of(1),
-        rows,
+        r.policies(),
+        (Report.PolicyRevision p) ->
+            List.of(
+                p.key(),
+                String.valueOf(p.version()),
+                Text.time(p.publishedAt()),
+                p.inForceAtStart() ? "in force at the start" : "changed in the period",
+                p.sha256(),
+                p.source() == null ? "" : p.source()),
         "No policy revision found on the policy topics.");
   }
 
   static Table deadLetters(Report r) {
-    List<List<String>> rows = new ArrayList<>();
-    for (Report.DeadLetters d : r.deadLetters()) {
-      rows.add(
-          List.of(
-              d.component(),
-              d.source(),
-              d.errorType(),
-              Text.count(d.count()),
-              Text.time(d.first()),
-              Text.time(d.last())));
-    }
-    return new Table(
+    return Table.of(
         "dead-letters",
         "Dead letters in the period",
         "Records Vigil could not process (on vigil.dead-letter), by component, source and error; the records "
             + "themselves stay on the topic. Dead letters carry no cluster: the scope does not narrow them.",
         List.of("Component", "Source", "Error", "Count", "First", "Last"),
         Set.of(3),
-        rows,
+        r.deadLetters(),
+        (Report.DeadLetters d) ->
+            List.of(
+                d.component(),
+                d.source(),
+                d.errorType(),
+                Text.count(d.count()),
+                Text.time(d.first()),
+                Text.time(d.last())),
         "No dead letter in the period.");
   }
 
   static Table violating(Report r) {
-    List<List<String>> rows = new ArrayList<>();
-    for (Report.ViolatingWorkload w : r.violatingAtEnd()) {
-      rows.add(
-          List.of(
-              Text.severity(w.severity()),
-              w.clusterId(),
-              Text.workload(w.owner()),
-              Text.lower(w.decision()),
-              Text.count(w.pods()),
-              someOf(w.podNames(), w.pods()),
-              Text.time(w.openSince()),
-              Text.list(w.reasons())));
-    }
-    return new Table(
+    return Table.of(
         "violating",
         "Workloads violating at the end of the period",
         "Running pods whose violation of the policy was open at "
@@ -525,7 +497,17 @@ final class Tables {
             "Open since",
             "Reasons"),
         Set.of(4),
-        rows,
+        r.violatingAtEnd(),
+        (Report.ViolatingWorkload w) ->
+            List.of(
+                Text.severity(w.severity()),
+                w.clusterId(),
+                Text.workload(w.owner()),
+                Text.lower(w.decision()),
+                Text.count(w.pods()),
+                someOf(w.podNames(), w.pods()),
+                Text.time(w.openSince()),
+                Text.list(w.reasons())),
         "No workload violated the policy at the end of the period.");
   }
 
@@ -552,22 +534,19 @@ final class Tables {
   }
 
   static Table inputOffsets(Report r) {
-    List<List<String>> rows = new ArrayList<>();
-    for (Report.OffsetRange o : r.input().ranges()) {
-      rows.add(
-          List.of(
-              o.topic(),
-              String.valueOf(o.partition()),
-              String.valueOf(o.start()),
-              String.valueOf(o.end())));
-    }
-    return new Table(
+    return Table.of(
         "input-offsets",
         "Offsets read",
         "Per partition, the first offset read and the end offset (excluded), taken when the read began.",
         List.of("Topic", "Partition", "Start", "End"),
         Set.of(1, 2, 3),
-        rows,
+        r.input().ranges(),
+        (Report.OffsetRange o) ->
+            List.of(
+                o.topic(),
+                String.valueOf(o.partition()),
+                String.valueOf(o.start()),
+                String.valueOf(o.end())),
         "No partition was read (the report was built without Kafka).");
   }
 
