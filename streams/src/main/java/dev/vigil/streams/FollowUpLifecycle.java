@@ -344,32 +344,15 @@ final class FollowUpLifecycle {
     FollowUp f;
     if (gone && c.kind() != Kind.BREAKGLASS) {
       f =
-          copy(
+          moved(
               c,
+              s.pods(),
               State.RESOLVED,
               why + "; every pod admitted this way is gone",
               c.reevaluation(),
-              s.pods(),
-              c.images(),
-              c.users(),
-              c.lastSeen(),
-              now,
-              c.acknowledgedBy(),
-              c.note());
+              now);
     } else {
-      f =
-          copy(
-              c,
-              back,
-              why + "; back to " + back,
-              c.reevaluation(),
-              s.pods(),
-              c.images(),
-              c.users(),
-              c.lastSeen(),
-              now,
-              c.acknowledgedBy(),
-              c.note());
+      f = moved(c, s.pods(), back, why + "; back to " + back, c.reevaluation(), now);
     }
     f = new Draft(f).ack(null, c.ticket()).build();
     out.add(f);
@@ -398,19 +381,7 @@ final class FollowUpLifecycle {
     c = s.current();
     String cause = (e.suspectedBypass() ? "suspected bypass: " : "") + e.describe(window);
     FollowUp f =
-        new Draft(
-                copy(
-                    c,
-                    c.state(),
-                    cause,
-                    c.reevaluation(),
-                    s.pods(),
-                    c.images(),
-                    c.users(),
-                    c.lastSeen(),
-                    now,
-                    c.acknowledgedBy(),
-                    c.note()))
+        new Draft(moved(c, s.pods(), c.state(), cause, c.reevaluation(), now))
             .bypass(suspected, Math.max(prior, e.priorDenials()))
             .build();
     return new Result(
@@ -476,19 +447,7 @@ final class FollowUpLifecycle {
       return new Result(s, out);
     }
     FollowUp c = s.current();
-    FollowUp f =
-        copy(
-            c,
-            c.state(),
-            s.pendingCause(),
-            c.reevaluation(),
-            s.pods(),
-            c.images(),
-            c.users(),
-            c.lastSeen(),
-            now,
-            c.acknowledgedBy(),
-            c.note());
+    FollowUp f = moved(c, s.pods(), c.state(), s.pendingCause(), c.reevaluation(), now);
     out.add(f);
     return new Result(
         new FollowUpState(
@@ -518,19 +477,7 @@ final class FollowUpLifecycle {
             + (unjudged > 0
                 ? unjudged + " of " + s.pods().size() + " pods never judged"
                 : "its pods' verdicts do not settle it");
-    FollowUp f =
-        copy(
-            c,
-            State.ESCALATED,
-            cause,
-            c.reevaluation(),
-            s.pods(),
-            c.images(),
-            c.users(),
-            c.lastSeen(),
-            now,
-            c.acknowledgedBy(),
-            c.note());
+    FollowUp f = moved(c, s.pods(), State.ESCALATED, cause, c.reevaluation(), now);
     return new Result(
         new FollowUpState(
             f, s.cycle(), s.pods(), s.policyVersions(), null, s.lastAdmittedAt(), false),
@@ -557,19 +504,7 @@ final class FollowUpLifecycle {
     String under =
         s.policyVersions().isEmpty() ? "" : " under " + String.join(", ", s.policyVersions());
     String cause = cause(c.kind(), c.state(), target, agg, s.pods(), under);
-    FollowUp f =
-        copy(
-            c,
-            target,
-            cause,
-            agg,
-            s.pods(),
-            c.images(),
-            c.users(),
-            c.lastSeen(),
-            now,
-            c.acknowledgedBy(),
-            c.note());
+    FollowUp f = moved(c, s.pods(), target, cause, agg, now);
     out.add(f);
     return new Result(
         new FollowUpState(
@@ -679,6 +614,31 @@ final class FollowUpLifecycle {
 
   private static List<String> versions(FollowUpState s, FollowUpSignal sig) {
     return sig.policyVersions().isEmpty() ? s.policyVersions() : sig.policyVersions();
+  }
+
+  /**
+   * {@code c} moved to {@code state} at {@code now} for {@code cause}, with its pods as they now
+   * are; the rest (images, users, last seen, acknowledgement) as it was.
+   */
+  private static FollowUp moved(
+      FollowUp c,
+      Map<String, FollowUpState.PodEntry> pods,
+      State state,
+      String cause,
+      Decision reevaluation,
+      Instant now) {
+    return copy(
+        c,
+        state,
+        cause,
+        reevaluation,
+        pods,
+        c.images(),
+        c.users(),
+        c.lastSeen(),
+        now,
+        c.acknowledgedBy(),
+        c.note());
   }
 
   private static FollowUp copy(

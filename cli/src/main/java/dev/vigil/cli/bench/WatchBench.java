@@ -160,19 +160,14 @@ final class WatchBench {
   }
 
   /**
-   * The mock API server's dispatcher with {@code pods} pods, their ReplicaSets, no Jobs, and
-   * {@link #CHANGES} changes to make once the pods are watched.
+   * The mock API server's dispatcher with {@code pods} pods, their ReplicaSets, no Jobs, and {@link
+   * #CHANGES} changes to make once the pods are watched.
    */
   static PagedApiServer apiServer(int pods) {
     return new PagedApiServer(
         List.of(
             new PagedApiServer.Collection(
-                PODS,
-                "v1",
-                "PodList",
-                pods(pods),
-                LIST_VERSION,
-                changes(Math.min(CHANGES, pods))),
+                PODS, "v1", "PodList", pods(pods), LIST_VERSION, changes(Math.min(CHANGES, pods))),
             new PagedApiServer.Collection(
                 "/apis/apps/v1/replicasets",
                 "apps/v1",
@@ -181,12 +176,7 @@ final class WatchBench {
                 LIST_VERSION,
                 List.of()),
             new PagedApiServer.Collection(
-                "/apis/batch/v1/jobs",
-                "batch/v1",
-                "JobList",
-                List.of(),
-                LIST_VERSION,
-                List.of())));
+                "/apis/batch/v1/jobs", "batch/v1", "JobList", List.of(), LIST_VERSION, List.of())));
   }
 
   /** The pods as JSON, ReplicaSet by ReplicaSet. */
