@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -85,34 +86,35 @@ final class PolicyStore {
       return r.minus(key, before);
     }
     // A value that no longer reads (never written by this keeper): count the others afresh.
-    r = Revision.NONE;
-    try (KeyValueIterator<String, byte[]> it = store.all()) {
-      while (it.hasNext()) {
-        var kv = it.next();
-        PolicyDocument d = reserved(kv.key) || kv.key.equals(key) ? null : read(kv.key, kv.value);
-        if (d != null) {
-          r = r.plus(kv.key, d);
-        }
-      }
-    }
-    return r;
+    Revision[] others = {Revision.NONE};
+    forEach(
+        store,
+        (k, d) -> {
+          if (!k.equals(key)) {
+            others[0] = others[0].plus(k, d);
+          }
+        });
+    return others[0];
   }
 
   /** Every document in {@code store} (a value that does not read is left out, and logged). */
   static List<PolicyDocument> documents(KeyValueStore<String, byte[]> store) {
     List<PolicyDocument> out = new ArrayList<>();
+    forEach(store, (k, d) -> out.add(d));
+    return out;
+  }
+
+  private static void forEach(
+      KeyValueStore<String, byte[]> store, BiConsumer<String, PolicyDocument> action) {
     try (KeyValueIterator<String, byte[]> it = store.all()) {
       while (it.hasNext()) {
         var kv = it.next();
-        if (!reserved(kv.key)) {
-          PolicyDocument d = read(kv.key, kv.value);
-          if (d != null) {
-            out.add(d);
-          }
+        PolicyDocument d = reserved(kv.key) ? null : read(kv.key, kv.value);
+        if (d != null) {
+          action.accept(kv.key, d);
         }
       }
     }
-    return out;
   }
 
   /** The revision of a set of documents by key, computed afresh (null for none). */

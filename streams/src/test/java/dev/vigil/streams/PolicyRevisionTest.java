@@ -69,20 +69,6 @@ class PolicyRevisionTest {
     return r == null ? null : new String(r, StandardCharsets.UTF_8);
   }
 
-  /** A Binary Authorization policy for one cluster only. */
-  private static PolicyDocument forCluster(String cluster, long version, String mode) {
-    PolicyDocument star = Fixtures.enforced(version, mode);
-    return PolicyDocument.of(
-        cluster,
-        star.kind(),
-        star.name(),
-        version,
-        star.format(),
-        star.content(),
-        "test",
-        Fixtures.T0);
-  }
-
   @Test
   void aPolicyChangeIsSeenByTheVeryNextPodEvent() {
     try (TopologyHarness h = new TopologyHarness(dir)) {
@@ -163,7 +149,7 @@ class PolicyRevisionTest {
     PolicyDocument p2 = Fixtures.enforced(2, "ALWAYS_DENY");
     PolicyDocument a1 = ci.attestor(1);
     PolicyDocument a2 = ci.attestor(2);
-    PolicyDocument staging = forCluster(STAGING, 1, "ALWAYS_DENY");
+    PolicyDocument staging = Fixtures.enforcedFor(STAGING, 1, "ALWAYS_DENY");
     List<Accepted> history = new ArrayList<>();
     String before;
     try (TopologyHarness h = new TopologyHarness(dir.resolve("first"))) {

@@ -225,9 +225,9 @@ class VigilStreamsIT {
         StreamsSettings.defaults(broker.bootstrapServers(), dir.resolve("state-revision"))
             .withApplicationId("vigil-it-revision")
             .withChangePollInterval(Duration.ofMillis(500));
-    PolicyDocument staging = forCluster("us-east1-b.staging", 1, "ALWAYS_DENY");
-    PolicyDocument batch1 = forCluster("europe-west1-c.batch", 1, "ALWAYS_DENY");
-    PolicyDocument batch2 = forCluster("europe-west1-c.batch", 2, "ALWAYS_ALLOW");
+    PolicyDocument staging = Fixtures.enforcedFor("us-east1-b.staging", 1, "ALWAYS_DENY");
+    PolicyDocument batch1 = Fixtures.enforcedFor("europe-west1-c.batch", 1, "ALWAYS_DENY");
+    PolicyDocument batch2 = Fixtures.enforcedFor("europe-west1-c.batch", 2, "ALWAYS_ALLOW");
     PolicyDocument attestor = new Fixtures.Signer().attestor(1);
     String before;
     try (VigilStreamsApp app = VigilStreamsApp.start(settings, new SimpleMeterRegistry())) {
@@ -252,13 +252,6 @@ class VigilStreamsIT {
       assertEquals(PolicyStore.revisionOf(documents(app)), revision(app));
       assertTrue(documents(app).contains(batch2) && documents(app).contains(attestor));
     }
-  }
-
-  /** A Binary Authorization policy for one cluster only. */
-  static PolicyDocument forCluster(String cluster, long version, String mode) {
-    PolicyDocument any = Fixtures.enforced(version, mode);
-    return PolicyDocument.of(
-        cluster, any.kind(), any.name(), version, any.format(), any.content(), "it", Fixtures.T0);
   }
 
   static ReadOnlyKeyValueStore<String, byte[]> policyStore(VigilStreamsApp app) {
