@@ -64,15 +64,16 @@ final class ContinuousValidationProcessor
   private KeyValueStore<String, String> podsByDigest;
   private KeyValueStore<String, PendingAdmissions> pending;
   private KeyValueStore<String, String> progress;
-  private KeyValueStore<String, PolicyDocument> policyStore;
+  private KeyValueStore<String, byte[]> policyStore;
   private KeyValueStore<String, byte[]> attestations;
   private KeyValueStore<String, byte[]> metadata;
   private StoreFacts facts;
   private Reevaluations reevaluations;
 
-  // Caches of the global policy store (reloaded on every pod event and poll) and of the open
-  // violations for the gauges; init() rebuilds both.
+  // Caches of the global policy store (re-read only when its revision differs from bookRevision)
+  // and of the open violations for the gauges; init() rebuilds both.
   private PolicyBook book;
+  private String bookRevision;
   private String bookFingerprint;
   private final Map<String, Policies> policyCache = new HashMap<>();
   private final Set<String> violatingPods = new HashSet<>();
@@ -108,6 +109,7 @@ final class ContinuousValidationProcessor
     reevaluations =
         new Reevaluations(pods, podsByDigest, progress, metrics, Reevaluations.Limits.DEFAULT);
     book = null;
+    bookRevision = null;
     bookFingerprint = null;
     policyCache.clear();
     refreshPolicies();
@@ -546,9 +548,20 @@ final class ContinuousValidationProcessor
     return out;
   }
 
-  /** Reloads the accepted policies from the global store (a handful of documents). */
+  /**
+   * Reloads the accepted policies from the global store when its revision differs from the one the
+   * book was read at: one store read per pod event and poll while the policies do not change. The
+   * revision is read before the documents, and the keeper writes it after them, so a book is never
+   * older than the revision it is kept under.
+   */
   private void refreshPolicies() {
-    PolicyBook fresh = PolicyBook.of(PolicyGate.accepted(policyStore));
+    String revision = PolicyStore.revision(policyStore);
+    if (book != null && Objects.equals(revision, bookRevision)) {
+      return;
+    }
+    PolicyBook fresh = PolicyBook.of(PolicyStore.documents(policyStore));
+    metrics.policyReload();
+    bookRevision = revision;
     String fp = fresh.fingerprint();
     if (fp.equals(bookFingerprint)) {
       return;

@@ -43,7 +43,7 @@ public final class ContinuousValidationTopology {
         Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(StoreNames.POLICIES),
                 Serdes.String(),
-                Topics.POLICIES_ACCEPTED.valueSerde())
+                Serdes.ByteArray())
             .withLoggingDisabled(),
         Topics.POLICIES_ACCEPTED.name(),
         consumed(Topics.POLICIES_ACCEPTED, "accepted-policies-source"),

@@ -19,14 +19,19 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class GlobalStoreProcessors {
 
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(GlobalStoreProcessors.class);
+
   private GlobalStoreProcessors() {}
 
   /**
    * Keeps the global policy store: a copy of {@code vigil.policies.accepted}, which only the policy
-   * gate writes (a tombstone withdraws a document).
+   * gate writes (a tombstone withdraws a document), and the revision of the set in force beside it
+   * ({@link PolicyStore}), updated with each document. Kafka Streams re-runs it over the compacted
+   * topic on restore, so the revision is derived again, with the same value for the same set.
    */
   static final class PolicyKeeper implements Processor<String, PolicyDocument, Void, Void> {
-    private KeyValueStore<String, PolicyDocument> store;
+    private KeyValueStore<String, byte[]> store;
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
@@ -39,10 +44,17 @@ final class GlobalStoreProcessors {
       if (record.key() == null) {
         return;
       }
+      if (PolicyStore.reserved(record.key())) {
+        LOG.warn(
+            "{}: record with the reserved key {} ignored (the policy gate never writes one)",
+            StoreNames.POLICIES,
+            record.key());
+        return;
+      }
       if (record.value() == null) {
-        store.delete(record.key());
+        PolicyStore.delete(store, record.key());
       } else {
-        store.put(record.key(), record.value());
+        PolicyStore.put(store, record.key(), record.value());
       }
     }
   }

@@ -30,10 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * vigil_followups_open{kind,state}}, {@code vigil_followups_oldest_open_age_seconds}, {@code
  * vigil_reevaluations_total{reason}}, {@code vigil_reevaluation_duration_seconds{reason}}, {@code
  * vigil_dead_letters_total{source,reason}}, {@code vigil_policies_rejected_total}, {@code
- * vigil_pod_events_ignored_total{reason}}, {@code vigil_followups_suspected_bypass_total}, {@code
- * vigil_followups_acknowledged_expiring} (follow-ups acknowledged until a time), {@code
- * vigil_followups_acknowledgements_expired_total}. No label ever holds a pod name. Thread-safe:
- * every stream thread of an instance shares one.
+ * vigil_pod_events_ignored_total{reason}}, {@code vigil_policy_reloads_total}, {@code
+ * vigil_followups_suspected_bypass_total}, {@code vigil_followups_acknowledged_expiring}
+ * (follow-ups acknowledged until a time), {@code vigil_followups_acknowledgements_expired_total}.
+ * No label ever holds a pod name. Thread-safe: every stream thread of an instance shares one.
  */
 public final class VigilMetrics {
 
@@ -120,6 +120,7 @@ public final class VigilMetrics {
     Counter.builder("vigil.policies.rejected")
         .description("policy documents rejected; the last good set stays in force")
         .register(registry);
+    policyReloads();
     suspectedBypasses();
     acknowledgementsExpired();
     for (ViolationTransition.Transition t : ViolationTransition.Transition.values()) {
@@ -181,6 +182,18 @@ public final class VigilMetrics {
         .description("policy documents rejected; the last good set stays in force")
         .register(registry)
         .increment();
+  }
+
+  /** A validation task re-read the policy store: its revision changed (or the task started). */
+  void policyReload() {
+    policyReloads().increment();
+  }
+
+  private Counter policyReloads() {
+    return Counter.builder("vigil.policy.reloads")
+        .description(
+            "times a validation task re-read the policy store because its revision changed")
+        .register(registry);
   }
 
   void podEventIgnored(String reason) {

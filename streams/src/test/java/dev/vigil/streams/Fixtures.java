@@ -162,6 +162,13 @@ final class Fixtures {
     return policy(version, evaluationMode, "ENFORCED_BLOCK_AND_AUDIT_LOG", allowlist);
   }
 
+  /** As {@link #enforced}, for one cluster only (scope {@code cluster}). */
+  static PolicyDocument enforcedFor(String cluster, long version, String evaluationMode) {
+    PolicyDocument any = enforced(version, evaluationMode);
+    return PolicyDocument.of(
+        cluster, any.kind(), any.name(), version, any.format(), any.content(), "test", T0);
+  }
+
   static PolicyDocument dryRun(long version, String evaluationMode) {
     return policy(version, evaluationMode, "DRYRUN_AUDIT_LOG_ONLY");
   }

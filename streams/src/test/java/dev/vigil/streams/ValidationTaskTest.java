@@ -80,7 +80,7 @@ class ValidationTaskTest {
 
   // Task stores (rolled back on revive) and global stores (not).
   final Map<String, KeyValueStore<String, ?>> task = new HashMap<>();
-  KeyValueStore<String, PolicyDocument> policies;
+  KeyValueStore<String, byte[]> policies;
   KeyValueStore<String, byte[]> attestations;
   KeyValueStore<String, byte[]> metadata;
   MockProcessorContext<String, ValidationOutput> context;
@@ -90,7 +90,7 @@ class ValidationTaskTest {
   @BeforeEach
   void start() {
     MockProcessorContext<Void, Void> globalContext = new MockProcessorContext<>();
-    policies = store(globalContext, StoreNames.POLICIES, Topics.POLICIES.valueSerde());
+    policies = store(globalContext, StoreNames.POLICIES, Serdes.ByteArray());
     attestations = store(globalContext, StoreNames.ATTESTATIONS, Serdes.ByteArray());
     metadata = store(globalContext, StoreNames.IMAGE_METADATA, Serdes.ByteArray());
     processor =
@@ -185,6 +185,15 @@ class ValidationTaskTest {
     }
   }
 
+  /** Puts {@code d} in the global policy store as the policy keeper does. */
+  private void policy(PolicyDocument d) {
+    var global = new MockProcessorContext<Void, Void>();
+    global.addStateStore(policies);
+    var keeper = new GlobalStoreProcessors.PolicyKeeper();
+    keeper.init(global);
+    keeper.process(new Record<>(d.key(), d, Fixtures.T0.toEpochMilli()));
+  }
+
   private void attest(Attestation a) {
     var global = new MockProcessorContext<Void, Void>();
     global.addStateStore(attestations);
@@ -197,14 +206,14 @@ class ValidationTaskTest {
   @Test
   void aPolicyChangeSeenBeforeTheRollbackIsActedOnAfterIt() {
     PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_ALLOW");
-    policies.put(v1.key(), v1);
+    policy(v1);
     pods();
     poll();
     assertEquals(PODS, verdicts().stream().filter(v -> v.decision() == Decision.ALLOW).count());
     Map<String, Map<String, Object>> committed = commit();
 
     PolicyDocument v2 = Fixtures.enforced(2, "ALWAYS_DENY");
-    policies.put(v2.key(), v2);
+    policy(v2);
     poll(); // the task judges every pod under v2 ...
     assertEquals(PODS, verdicts().stream().filter(v -> v.decision() == Decision.DENY).count());
 
@@ -223,8 +232,8 @@ class ValidationTaskTest {
     Fixtures.Signer ci = new Fixtures.Signer();
     PolicyDocument attestor = ci.attestor(1);
     PolicyDocument policy = Fixtures.enforced(1, "REQUIRE_ATTESTATION");
-    policies.put(attestor.key(), attestor);
-    policies.put(policy.key(), policy);
+    policy(attestor);
+    policy(policy);
     pods();
     poll();
     assertEquals(PODS, verdicts().stream().filter(v -> v.decision() == Decision.DENY).count());
@@ -246,12 +255,12 @@ class ValidationTaskTest {
   @Test
   void aReviveAfterACommittedScanJudgesNothingTwice() {
     PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_ALLOW");
-    policies.put(v1.key(), v1);
+    policy(v1);
     pods();
     poll();
     verdicts();
     PolicyDocument v2 = Fixtures.enforced(2, "ALWAYS_DENY");
-    policies.put(v2.key(), v2);
+    policy(v2);
     poll();
     verdicts();
     // committed after the scan: nothing left to do after a revive, and nothing is judged twice
@@ -263,7 +272,7 @@ class ValidationTaskTest {
   @Test
   void aStepThatThrowsMidwayForwardsNothingAndWritesNothing() {
     PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_DENY");
-    policies.put(v1.key(), v1);
+    policy(v1);
     PodEvent e = added("payments", "api-1", 10, deployment("payments", "api"), image(API, 'a'));
     failDecisions = true;
 
@@ -285,7 +294,7 @@ class ValidationTaskTest {
   @Test
   void aPodWhoseStoredStateNoLongerReadsIsDeadLetteredByTheScanWhichMovesOn() {
     PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_ALLOW");
-    policies.put(v1.key(), v1);
+    policy(v1);
     PodEvent poison = added("payments", POISON, 99, deployment("payments", "api"), image(API, 'a'));
     processor.process(new Record<>(poison.key(), PodInput.of(poison), Fixtures.T0.toEpochMilli()));
     pods();
@@ -300,7 +309,7 @@ class ValidationTaskTest {
     assertNull(task.get(StoreNames.PODS).get(poison.key()), "forgotten until its next pod event");
 
     PolicyDocument v2 = Fixtures.enforced(2, "ALWAYS_DENY");
-    policies.put(v2.key(), v2);
+    policy(v2);
     poll();
     List<ValidationOutput> out = forwarded();
     assertEquals(

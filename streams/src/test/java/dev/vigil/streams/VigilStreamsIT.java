@@ -12,6 +12,7 @@ import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.FollowUpAck;
 import dev.vigil.schemas.Heartbeat;
+import dev.vigil.schemas.Json;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topic;
@@ -20,13 +21,18 @@ import dev.vigil.schemas.Verdict;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -211,6 +217,66 @@ class VigilStreamsIT {
       assertEquals("OPS-9", reopened.ticket());
       assertTrue(reopened.cause().contains("back to ESCALATED"), reopened.cause());
     }
+  }
+
+  @Test
+  void thePolicyRevisionIsDerivedAgainWhenTheGlobalStoreIsRestoredAfterARestart() throws Exception {
+    StreamsSettings settings =
+        StreamsSettings.defaults(broker.bootstrapServers(), dir.resolve("state-revision"))
+            .withApplicationId("vigil-it-revision")
+            .withChangePollInterval(Duration.ofMillis(500));
+    PolicyDocument staging = Fixtures.enforcedFor("us-east1-b.staging", 1, "ALWAYS_DENY");
+    PolicyDocument batch1 = Fixtures.enforcedFor("europe-west1-c.batch", 1, "ALWAYS_DENY");
+    PolicyDocument batch2 = Fixtures.enforcedFor("europe-west1-c.batch", 2, "ALWAYS_ALLOW");
+    PolicyDocument attestor = new Fixtures.Signer().attestor(1);
+    String before;
+    try (VigilStreamsApp app = VigilStreamsApp.start(settings, new SimpleMeterRegistry())) {
+      app.awaitRunning(WAIT); // interactive queries need it
+      for (PolicyDocument d : List.of(staging, batch1, attestor, batch2)) {
+        send(Topics.POLICIES, d.key(), d);
+      }
+      send(Topics.POLICIES, staging.key(), null); // withdrawn: a tombstone on both topics
+      await(
+          "the global store holds batch@2 and the attestor, not staging",
+          () ->
+              documents(app).contains(batch2)
+                  && documents(app).contains(attestor)
+                  && documents(app).stream().noneMatch(d -> d.key().equals(staging.key())));
+      before = revision(app);
+      assertEquals(PolicyStore.revisionOf(documents(app)), before);
+    }
+    // the in-memory global store is rebuilt from vigil.policies.accepted, through the keeper
+    try (VigilStreamsApp app = VigilStreamsApp.start(settings, new SimpleMeterRegistry())) {
+      app.awaitRunning(WAIT);
+      assertEquals(before, revision(app), "the same set, the same revision");
+      assertEquals(PolicyStore.revisionOf(documents(app)), revision(app));
+      assertTrue(documents(app).contains(batch2) && documents(app).contains(attestor));
+    }
+  }
+
+  static ReadOnlyKeyValueStore<String, byte[]> policyStore(VigilStreamsApp app) {
+    return app.kafkaStreams()
+        .store(
+            StoreQueryParameters.fromNameAndType(
+                StoreNames.POLICIES, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+  }
+
+  static String revision(VigilStreamsApp app) {
+    byte[] r = policyStore(app).get(PolicyStore.REVISION);
+    return r == null ? null : new String(r, StandardCharsets.UTF_8);
+  }
+
+  static List<PolicyDocument> documents(VigilStreamsApp app) {
+    List<PolicyDocument> out = new ArrayList<>();
+    try (var it = policyStore(app).all()) {
+      it.forEachRemaining(
+          kv -> {
+            if (!PolicyStore.reserved(kv.key)) {
+              out.add(Json.read(kv.value, PolicyDocument.class));
+            }
+          });
+    }
+    return out;
   }
 
   static boolean holdsValidationTasks(VigilStreamsApp app) {
