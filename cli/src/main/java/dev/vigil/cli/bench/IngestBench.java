@@ -175,9 +175,8 @@ public final class IngestBench {
       Poster poster = new Poster(server.port(), token, clients, batches);
 
       double phase = Math.max(1.0, (double) o.seconds() / o.rounds());
-      log("warming up");
-      poster.run(false, Math.min(3.0, phase));
-      poster.run(true, Math.min(3.0, phase));
+      double warmup = warmUp(poster, Math.min(3.0, phase));
+      long jitBefore = jitCpuMillis();
       Phase receiver = Phase.EMPTY;
       Phase discard = Phase.EMPTY;
       for (int r = 0; r < o.rounds(); r++) {
@@ -196,6 +195,7 @@ public final class IngestBench {
         throw new IllegalStateException(
             "posts failed: " + receiver.failures() + " " + discard.failures());
       }
+      long jitDuringPhases = Math.max(0, jitCpuMillis() - jitBefore);
       double events = receiver.perSecond(batches.eventsPerBatch());
       double limit = discard.perSecond(batches.eventsPerBatch());
       Map<String, Object> f = new LinkedHashMap<>();
@@ -213,6 +213,9 @@ public final class IngestBench {
           receiver.cpuMsPerBatch() == 0
               ? 0
               : Math.round(discard.cpuMsPerBatch() / receiver.cpuMsPerBatch() * 1000) / 1000.0);
+      f.put("warmupSeconds", round(warmup));
+      // CPU the JIT compiler used during the measured phases (it counts in the CPU per batch).
+      f.put("jitCpuSecondsInPhases", round2(jitDuringPhases / 1000.0));
       f.put("batches", receiver.batches());
       f.put("eventsPerBatch", batches.eventsPerBatch());
       f.put("podAdmissionsPublished", receiver.published());
@@ -251,6 +254,55 @@ public final class IngestBench {
         Bench.deleteTree(dir);
       }
     }
+  }
+
+  /**
+   * Posts to both endpoints in turns, {@code seconds} each, until the JIT compiler is done with the
+   * code they run: at least two turns, then until its threads used less than a tenth of the
+   * process's CPU time in a turn, and at most three times the measured time. Returns how long it
+   * took.
+   */
+  private double warmUp(Poster poster, double seconds) throws InterruptedException {
+    long start = System.nanoTime();
+    double cap = Math.max(4 * seconds, 3.0 * o.seconds());
+    for (int turn = 1; ; turn++) {
+      long jit = jitCpuMillis();
+      long cpu = processCpuNanos();
+      poster.run(false, seconds);
+      poster.run(true, seconds);
+      double share = (jitCpuMillis() - jit) / Math.max(1.0, (processCpuNanos() - cpu) / 1e6);
+      double took = (System.nanoTime() - start) / 1e9;
+      log(String.format("warm-up turn %d: JIT compiler at %.0f %% of the CPU", turn, share * 100));
+      if (turn >= 2 && (share < 0.1 || took >= cap)) {
+        return took;
+      }
+    }
+  }
+
+  /**
+   * CPU time of the JIT compiler's threads so far, in milliseconds, read from {@code /proc} (0
+   * where there is none). Compiler threads that have ended are not counted.
+   */
+  private static long jitCpuMillis() {
+    long ticks = 0;
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          int close = stat.lastIndexOf(')');
+          String name = stat.substring(stat.indexOf('(') + 1, close);
+          if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+            String[] f = stat.substring(close + 2).split(" ");
+            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+          }
+        } catch (java.io.IOException | RuntimeException gone) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (java.io.IOException noProc) {
+      return 0;
+    }
+    return ticks * 10; // USER_HZ is 100 on Linux
   }
 
   /** What one phase (or several added up) saw. */

@@ -60,10 +60,14 @@ class BenchIngestSmokeIT {
           "batchP99Ms",
           "cpuMsPerBatch",
           "discardCpuMsPerBatch",
-          "cpuRatioToDiscard"
+          "cpuRatioToDiscard",
+          "warmupSeconds"
         }) {
       assertTrue(m.get(key).asDouble() > 0, key + " in " + m);
     }
+    // The warm-up ran at least two turns of both endpoints (2 s each here).
+    assertTrue(m.get("warmupSeconds").asDouble() >= 8, m.toString());
+    assertTrue(m.get("jitCpuSecondsInPhases").asDouble() >= 0, m.toString());
     // A tenth of each batch is a pod create at ResponseComplete, and each of them reaches Kafka
     // (20 bodies x 500 cluster ids: no batch repeats within 2 s, so none is de-duplicated).
     assertEquals(

@@ -176,6 +176,69 @@ final class RawJson {
   }
 
   /**
+   * Skips a string from {@code from}, just after its opening quote, checking its escapes, control
+   * characters and length; returns the position after its closing quote. Unlike {@link #string} it
+   * records nothing.
+   */
+  private int skipString(int from) throws JsonParseException, StreamConstraintsException {
+    int p = from;
+    while (true) {
+      p = span(p);
+      byte c = b[p];
+      if (c == '"') {
+        break;
+      }
+      if (c != '\\') {
+        pos = p;
+        throw error("control character in a string");
+      }
+      p++;
+      byte e = p < end ? b[p] : 0;
+      if (e == 'u') {
+        for (int i = 1; i <= 4; i++) {
+          if (p + i >= end || Character.digit(b[p + i], 16) < 0) {
+            pos = p;
+            throw error("bad \\u escape");
+          }
+        }
+        p += 4;
+      } else if (e == 0 || "\"\\/bfnrt".indexOf(e) < 0) {
+        pos = p;
+        throw error(p >= end ? "unterminated string" : "bad escape");
+      }
+      p++;
+    }
+    if (p - from > Json.MAX_STRING_CHARS) {
+      throw new StreamConstraintsException("string longer than " + Json.MAX_STRING_CHARS);
+    }
+    return p + 1;
+  }
+
+  /**
+   * From {@code from}: the position of the first quote, backslash or control character; fails at
+   * the end of the input. Eight bytes at a time while eight are left (as {@link #plain}).
+   */
+  private int span(int from) throws JsonParseException {
+    int p = from;
+    while (p <= end - 8) {
+      long w = (long) LONGS.get(b, p);
+      long flagged = specials(w);
+      if (flagged != 0) {
+        return p + (Long.numberOfTrailingZeros(flagged) >>> 3);
+      }
+      p += 8;
+    }
+    while (p < end) {
+      if (SPECIAL[b[p] & 0xff]) {
+        return p;
+      }
+      p++;
+    }
+    pos = p;
+    throw error("unterminated string");
+  }
+
+  /**
    * From {@code from}, the position of the first quote, backslash or control character, or where
    * fewer than eight bytes are left: eight bytes are tested at once ("has a byte equal to / less
    * than" bit tricks, exact for the lowest byte flagged). The bytes passed are or-ed into {@link
@@ -186,10 +249,7 @@ final class RawJson {
     long seen = 0;
     while (p <= end - 8) {
       long w = (long) LONGS.get(b, p);
-      long quote = w ^ QUOTES;
-      long slash = w ^ BACKSLASHES;
-      long flagged =
-          ((quote - ONES) & ~quote | (slash - ONES) & ~slash | (w - SPACES) & ~w) & HIGH_BITS;
+      long flagged = specials(w);
       if (flagged != 0) {
         plainHigh = seen | w & ((flagged & -flagged) - 1); // the bytes before the one flagged
         return p + (Long.numberOfTrailingZeros(flagged) >>> 3);
@@ -199,6 +259,16 @@ final class RawJson {
     }
     plainHigh = seen;
     return p;
+  }
+
+  /**
+   * The high bit of each byte of {@code w} that may be a quote, a backslash or a control character
+   * ("has a byte equal to / less than" bit tricks): exact for the lowest byte flagged.
+   */
+  private static long specials(long w) {
+    long quote = w ^ QUOTES;
+    long slash = w ^ BACKSLASHES;
+    return ((quote - ONES) & ~quote | (slash - ONES) & ~slash | (w - SPACES) & ~w) & HIGH_BITS;
   }
 
   /**
@@ -235,7 +305,10 @@ final class RawJson {
           return;
         }
         do {
-          string();
+          if (peek() != '"') {
+            throw error("expected '\"'");
+          }
+          pos = skipString(pos + 1);
           expect(':');
           skipValue(depth + 1);
         } while (more('}'));
@@ -252,7 +325,7 @@ final class RawJson {
         } while (more(']'));
         return;
       case '"':
-        string();
+        pos = skipString(pos + 1);
         return;
       case 't':
         literal("true");
