@@ -203,31 +203,21 @@ final class FollowUpLifecycle {
           // breakglass waits for a person: the pods going is recorded, and nothing forbidden runs
           FollowUp f =
               c.kind() == Kind.BREAKGLASS
-                  ? copy(
+                  ? moved(
                       c,
+                      pods,
                       State.OPEN,
                       "every pod admitted with breakglass is gone; breakglass stays open until "
                           + "acknowledged",
                       c.reevaluation(),
-                      pods,
-                      c.images(),
-                      c.users(),
-                      c.lastSeen(),
-                      now,
-                      c.acknowledgedBy(),
-                      c.note())
-                  : copy(
+                      now)
+                  : moved(
                       c,
+                      pods,
                       State.RESOLVED,
                       "every pod admitted this way is gone",
                       c.reevaluation(),
-                      pods,
-                      c.images(),
-                      c.users(),
-                      c.lastSeen(),
-                      now,
-                      c.acknowledgedBy(),
-                      c.note());
+                      now);
           out.add(f);
           return new Result(
               new FollowUpState(
