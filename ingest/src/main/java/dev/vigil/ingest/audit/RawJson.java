@@ -147,21 +147,7 @@ final class RawJson {
       }
       if (c == '\\') {
         escaped = true;
-        pos++;
-        if (pos >= end) {
-          throw error("unterminated string");
-        }
-        byte e = b[pos];
-        if (e == 'u') {
-          for (int i = 1; i <= 4; i++) {
-            if (pos + i >= end || Character.digit(b[pos + i], 16) < 0) {
-              throw error("bad \\u escape");
-            }
-          }
-          pos += 4;
-        } else if ("\"\\/bfnrt".indexOf(e) < 0) {
-          throw error("bad escape");
-        }
+        pos = escape(pos);
       } else if ((c & 0xff) < 0x20) {
         throw error("control character in a string");
       }
@@ -192,26 +178,37 @@ final class RawJson {
         pos = p;
         throw error("control character in a string");
       }
-      p++;
-      byte e = p < end ? b[p] : 0;
-      if (e == 'u') {
-        for (int i = 1; i <= 4; i++) {
-          if (p + i >= end || Character.digit(b[p + i], 16) < 0) {
-            pos = p;
-            throw error("bad \\u escape");
-          }
-        }
-        p += 4;
-      } else if (e == 0 || "\"\\/bfnrt".indexOf(e) < 0) {
-        pos = p;
-        throw error(p >= end ? "unterminated string" : "bad escape");
-      }
-      p++;
+      p = escape(p) + 1;
     }
     if (p - from > Json.MAX_STRING_CHARS) {
       throw new StreamConstraintsException("string longer than " + Json.MAX_STRING_CHARS);
     }
     return p + 1;
+  }
+
+  /**
+   * Checks the escape whose backslash is at {@code backslash} ({@code \n}, {@code \u00e9}, ...);
+   * returns the position of its last byte.
+   */
+  private int escape(int backslash) throws JsonParseException {
+    int p = backslash + 1;
+    pos = p;
+    if (p >= end) {
+      throw error("unterminated string");
+    }
+    byte e = b[p];
+    if (e == 'u') {
+      for (int i = 1; i <= 4; i++) {
+        if (p + i >= end || Character.digit(b[p + i], 16) < 0) {
+          throw error("bad \\u escape");
+        }
+      }
+      return p + 4;
+    }
+    if ("\"\\/bfnrt".indexOf(e) < 0) {
+      throw error("bad escape");
+    }
+    return p;
   }
 
   /**
