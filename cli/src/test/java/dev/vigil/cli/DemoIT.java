@@ -84,6 +84,10 @@ class DemoIT {
                   || failure.get() != null,
           text);
       String log = text.toString();
+      Files.writeString(Path.of("target", "demo-it-output.txt"), log);
+      if (failure.get() != null) {
+        fail("the demo stopped with an error; output so far:\n" + log, failure.get());
+      }
       // Act 1 is true: the attestations are published before the pods, so no violation opens for
       // the compliant workloads, in act 1 or later (payments/api stays signed all day).
       String acts1and2 = log.substring(log.indexOf("\u25b6 1/9"), log.indexOf("\u25b6 3/9"));

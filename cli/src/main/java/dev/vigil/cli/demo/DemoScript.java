@@ -304,7 +304,9 @@ final class DemoScript {
               .withNamespace(ns)
               .withName(podName)
               .withUid(UUID.randomUUID().toString())
-              .withLabels(Map.of("app", name))
+              // As a Deployment's pods carry it: the watcher names the Deployment from this label
+              // even when the pod arrives before its ReplicaSet does.
+              .withLabels(Map.of("app", name, "pod-template-hash", hash))
               .withAnnotations(annotations)
               .addToOwnerReferences(
                   new OwnerReferenceBuilder()
