@@ -1,8 +1,10 @@
 package dev.vigil.policyreports;
 
+import dev.vigil.schemas.settings.RunningMarker;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -19,16 +21,19 @@ public final class PolicyReportsApp implements AutoCloseable {
 
   private final ReportWriter writer;
   private final KafkaStreams streams;
+  private final Properties streamsProperties;
   private volatile boolean closing;
 
-  private PolicyReportsApp(ReportWriter writer, KafkaStreams streams) {
+  private PolicyReportsApp(ReportWriter writer, KafkaStreams streams, Properties props) {
     this.writer = writer;
     this.streams = streams;
+    this.streamsProperties = props;
   }
 
   /**
    * Starts the application; {@code sink} writes the reports, {@code clientProperties} are Kafka
-   * security settings.
+   * security settings. Local state left by a run that did not close cleanly is wiped first and
+   * restored from the changelog ({@link RunningMarker}, ADR 0120).
    */
   public static PolicyReportsApp start(
       PolicyReportSettings settings,
@@ -37,17 +42,18 @@ public final class PolicyReportsApp implements AutoCloseable {
       Map<String, String> clientProperties) {
     ReportWriter writer =
         new ReportWriter(sink, settings.writesPerSecond(), settings.retryBackoff(), registry);
+    Properties props = settings.streamsProperties(clientProperties);
     KafkaStreams streams =
         new KafkaStreams(
-            PolicyReportTopology.build(settings.flushInterval(), writer::offer),
-            settings.streamsProperties(clientProperties));
+            PolicyReportTopology.build(settings.flushInterval(), writer::offer), props);
     streams.setUncaughtExceptionHandler(
         e -> {
           LOG.error("policy-report stream thread failed; replacing it", e);
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+    RunningMarker.markInUse(props, streams::cleanUp);
     streams.start();
-    return new PolicyReportsApp(writer, streams);
+    return new PolicyReportsApp(writer, streams, props);
   }
 
   /** The Kafka Streams state (RUNNING once the stores are restored). */
@@ -85,7 +91,10 @@ public final class PolicyReportsApp implements AutoCloseable {
   @Override
   public void close() {
     closing = true;
-    streams.close(Duration.ofSeconds(30));
+    if (streams.close(Duration.ofSeconds(30))
+        && streams.state() == KafkaStreams.State.NOT_RUNNING) {
+      RunningMarker.unmark(streamsProperties);
+    }
     writer.close();
   }
 }

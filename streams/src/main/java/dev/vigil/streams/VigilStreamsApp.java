@@ -1,11 +1,8 @@
 package dev.vigil.streams;
 
 import dev.vigil.schemas.Heartbeats;
+import dev.vigil.schemas.settings.RunningMarker;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -17,7 +14,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -130,14 +126,8 @@ public final class VigilStreamsApp implements AutoCloseable {
   static final Duration GATE_TIMEOUT = Duration.ofSeconds(120);
 
   /**
-   * A file in an application's state directory ({@code <state.dir>/<application.id>}) from its
-   * start until it closed cleanly.
-   */
-  static final String RUNNING_MARKER = "vigil-running";
-
-  /**
    * Starts {@code s}; first, if its last run in this state directory did not close cleanly (killed,
-   * crashed: the {@link #RUNNING_MARKER} is still there), wipes the local state so that every task
+   * crashed: the {@link RunningMarker} is still there), wipes the local state so that every task
    * restores from its changelog (ADR 0120). Under exactly-once such a state has no checkpoint, so
    * Kafka Streams would find each task "corrupted" as it is assigned and close it dirty, which
    * aborts the transaction the thread shares with the tasks already running there.
@@ -154,35 +144,11 @@ public final class VigilStreamsApp implements AutoCloseable {
   }
 
   /**
-   * Before {@code s} starts: wipes its local state if the {@link #RUNNING_MARKER} of a run that did
-   * not close is there, then marks the state directory in use.
+   * Before {@code s} starts: wipes its local state if a run on this state directory did not close,
+   * then marks the state directory in use ({@link RunningMarker}).
    */
   static void markInUse(KafkaStreams s, Properties props) {
-    Path dir =
-        Path.of(
-            props.getProperty(StreamsConfig.STATE_DIR_CONFIG),
-            props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
-    Path marker = dir.resolve(RUNNING_MARKER);
-    try {
-      if (Files.exists(marker)) {
-        LOG.warn(
-            "{} did not close cleanly last time: wiping its local state in {}; its tasks restore"
-                + " from their changelogs",
-            props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG),
-            dir);
-        try {
-          s.cleanUp();
-        } catch (org.apache.kafka.streams.errors.StreamsException e) {
-          // Still locked (another instance on this directory): Kafka Streams finds the tasks
-          // corrupted and restores them as before.
-          LOG.warn("cannot wipe the local state in {}", dir, e);
-        }
-      }
-      Files.createDirectories(dir);
-      Files.writeString(marker, "");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot mark the state directory " + dir + " as in use", e);
-    }
+    RunningMarker.markInUse(props, s::cleanUp);
   }
 
   /**
@@ -276,15 +242,7 @@ public final class VigilStreamsApp implements AutoCloseable {
             CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
     if (clean && s.state() == KafkaStreams.State.NOT_RUNNING) {
-      try {
-        Files.deleteIfExists(
-            Path.of(
-                props.getProperty(StreamsConfig.STATE_DIR_CONFIG),
-                props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG),
-                RUNNING_MARKER));
-      } catch (IOException e) {
-        LOG.warn("cannot unmark the state directory: the next start restores from changelogs", e);
-      }
+      RunningMarker.unmark(props);
     }
   }
 }

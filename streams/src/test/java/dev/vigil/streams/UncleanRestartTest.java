@@ -38,7 +38,7 @@ class UncleanRestartTest {
             new VigilMetrics(new SimpleMeterRegistry(), java.time.Clock.systemUTC()),
             6);
     Path app = dir.resolve("state").resolve("vigil-unclean");
-    Path marker = app.resolve(VigilStreamsApp.RUNNING_MARKER);
+    Path marker = app.resolve(dev.vigil.schemas.settings.RunningMarker.FILE);
     // Given what a killed run leaves: the marker of a run in progress and local state (a task's,
     // and the global stores', which Kafka Streams itself would keep),
     Path task = app.resolve("3_0").resolve("left-by-the-killed-run");
