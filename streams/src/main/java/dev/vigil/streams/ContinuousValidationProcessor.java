@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.kafka.common.header.Headers;
@@ -148,20 +149,20 @@ final class ContinuousValidationProcessor
   private void countOpenViolations() {
     metrics.forgetViolations(violatingPods);
     violatingPods.clear();
-    List<PodLifecycle.Pod> open = new ArrayList<>();
+    List<Map.Entry<String, PodState>> open = new ArrayList<>();
     try (KeyValueIterator<String, PodState> it = pods.all()) {
       while (it.hasNext()) {
         var kv = it.next();
         if (kv.value != null && !kv.value.deleted() && kv.value.violation() != null) {
-          open.add(new PodLifecycle.Pod(kv.key, kv.value, null));
+          open.add(Map.entry(kv.key, kv.value));
         }
       }
     }
-    for (PodLifecycle.Pod p : open) {
-      PodState s = p.state();
-      violatingPods.add(p.key());
+    for (Map.Entry<String, PodState> e : open) {
+      PodState s = e.getValue();
+      violatingPods.add(e.getKey());
       metrics.violation(
-          p.key(),
+          e.getKey(),
           s.pod().clusterId(),
           s.pod().namespace(),
           s.violation().decision(),
