@@ -83,7 +83,7 @@ final class HygieneProcessor implements Processor<String, PodEvent, String, Hygi
     }
     String key = e.key();
     HygienePodState state = pods.get(key);
-    if (state != null && ContinuousValidationProcessor.compareVersions(state.pod(), e) >= 0) {
+    if (state != null && PodLifecycle.compareVersions(state.pod(), e) >= 0) {
       return; // a duplicate, or older than what was taken
     }
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());

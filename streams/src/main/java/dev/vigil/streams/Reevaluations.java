@@ -78,6 +78,15 @@ final class Reevaluations {
     static final Limits DEFAULT = new Limits(MIN_PODS_PER_RUN, MAX_PODS_PER_RUN, TIME_PER_RUN, 500);
   }
 
+  // Why a scan runs (its reason); what each judges is in RescanPunctuator's rules.
+  static final String POLICY_CHANGE = "policy_change";
+  static final String FACTS_CHANGE = "facts_change";
+  static final String PERIODIC = "periodic";
+  static final String FRESHNESS = "freshness";
+
+  /** A task's first poll ever: pods whose policies or facts differ from those now in force. */
+  static final String STARTUP = "startup";
+
   static final int MIN_PODS_PER_RUN = 1_000;
   static final int MAX_PODS_PER_RUN = 20_000;
   static final Duration TIME_PER_RUN = Duration.ofMillis(500);

@@ -21,7 +21,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@link Facts} read from the global attestation and image-metadata stores, through the instance's
  * {@link FactsCache}: parsed once per digest, not once per evaluation.
  */
-final class StoreFacts implements Facts {
+final class StoreFacts implements PodLifecycle.KnownFacts {
 
   private static final String SHA256 = "sha256:";
 
@@ -49,8 +49,8 @@ final class StoreFacts implements Facts {
     return Optional.ofNullable(entry(digest).metadata());
   }
 
-  /** A short hash of everything known about {@code digests}; changes when any fact does. */
-  String fingerprint(Collection<String> digests) {
+  @Override
+  public String fingerprint(Collection<String> digests) {
     MessageDigest sha = sha256();
     for (String d : new TreeSet<>(digests)) {
       sha.update(d.getBytes(StandardCharsets.UTF_8));

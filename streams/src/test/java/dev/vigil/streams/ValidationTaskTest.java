@@ -76,6 +76,9 @@ class ValidationTaskTest {
   /** Pods whose state the pods store writes as bytes that do not read back. */
   static final String POISON = "api-poison";
 
+  /** A pod whose state the pods store fails to write while set. */
+  String unwritable;
+
   final FactsCache cache = new FactsCache();
 
   // Task stores (rolled back on revive) and global stores (not).
@@ -121,10 +124,14 @@ class ValidationTaskTest {
         Map.of(
             StoreNames.PODS,
             Serdes.serdeFrom(
-                (topic, state) ->
-                    state.pod().name().equals(POISON)
-                        ? "{\"pod\": 42".getBytes()
-                        : new PodStateSerde().serializer().serialize(topic, state),
+                (topic, state) -> {
+                  if (state.pod().name().equals(unwritable)) {
+                    throw new IllegalStateException("injected failure writing " + unwritable);
+                  }
+                  return state.pod().name().equals(POISON)
+                      ? "{\"pod\": 42".getBytes()
+                      : new PodStateSerde().serializer().serialize(topic, state);
+                },
                 new PodStateSerde().deserializer()),
             StoreNames.PODS_BY_DIGEST,
             Serdes.String(),
@@ -319,6 +326,49 @@ class ValidationTaskTest {
             .count(),
         "the scans go on: every other pod is judged");
     assertTrue(out.stream().noneMatch(o -> o.deadLetter() != null), "dead-lettered once");
+  }
+
+  @Test
+  void aPodWhoseReevaluationFailsIsDeadLetteredAndTheScanMovesOn() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    pods();
+    poll();
+    context.resetForwards();
+    String failing = "api-2";
+    unwritable = failing;
+
+    policy(Fixtures.enforced(2, "ALWAYS_DENY"));
+    poll();
+
+    List<ValidationOutput> out = forwarded();
+    List<ValidationOutput> dead = out.stream().filter(o -> o.deadLetter() != null).toList();
+    assertEquals(1, dead.size(), dead.toString());
+    assertEquals(StoreNames.PODS, dead.get(0).deadLetter().source());
+    assertTrue(dead.get(0).deadLetter().key().endsWith(failing), dead.toString());
+    List<Verdict> denied =
+        out.stream().filter(o -> o.verdict() != null).map(ValidationOutput::verdict).toList();
+    assertEquals(PODS - 1, denied.size(), "every other pod is judged");
+    assertTrue(
+        denied.stream().noneMatch(v -> v.podName().equals(failing)),
+        "no verdict without its state");
+    assertTrue(
+        out.stream()
+            .filter(o -> o.violation() != null)
+            .noneMatch(o -> o.violation().podName().equals(failing)));
+    PodState kept =
+        (PodState)
+            task.get(StoreNames.PODS)
+                .get(
+                    added("payments", failing, 12, deployment("payments", "api"), image(API, 'a'))
+                        .key());
+    assertEquals(Decision.ALLOW, kept.decision(), "its state is as before the failed step");
+    assertEquals(
+        1.0,
+        registry
+            .get("vigil.dead.letters")
+            .tags("source", StoreNames.PODS, "reason", "processing_failed")
+            .counter()
+            .count());
   }
 
   private List<ValidationOutput> forwarded() {
