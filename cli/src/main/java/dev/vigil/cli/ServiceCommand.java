@@ -47,10 +47,10 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  private final boolean ingest;
-  private final boolean streams;
+  private final boolean withIngest;
+  private final boolean withStreams;
   private final boolean embeddedAllowed;
-  private final Supplier<List<Setting<?>>> settings;
+  private final Supplier<List<Setting<?>>> declared;
 
   /**
    * @param ingest whether it runs ingest (and, with {@code --policy-reports}, the PolicyReports
@@ -64,23 +64,23 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
       boolean streams,
       boolean embeddedAllowed,
       Supplier<List<Setting<?>>> settings) {
-    this.ingest = ingest;
-    this.streams = streams;
+    this.withIngest = ingest;
+    this.withStreams = streams;
     this.embeddedAllowed = embeddedAllowed;
-    this.settings = settings;
+    this.declared = settings;
   }
 
   boolean runsIngest() {
-    return ingest;
+    return withIngest;
   }
 
   boolean runsStreams() {
-    return streams;
+    return withStreams;
   }
 
   @Override
   public List<Setting<?>> settings() {
-    return settings.get();
+    return declared.get();
   }
 
   @Override
@@ -253,7 +253,7 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
 
   /** Whether this command writes PolicyReports: {@code vigil run|ingest --policy-reports}. */
   boolean runsPolicyReports(Config config) {
-    return ingest && config.require(PolicyReportSettings.ENABLED);
+    return withIngest && config.require(PolicyReportSettings.ENABLED);
   }
 
   /** Only {@code vigil run} may start the embedded broker, and only with {@code --embedded}. */
