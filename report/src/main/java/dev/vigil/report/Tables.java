@@ -89,6 +89,13 @@ final class Tables {
   private static final Column<FollowUpEntry> NOTE =
       new Column<>("Note", f -> nullToEmpty(f.note()));
 
+  /** The first columns of a table of follow-ups: which one, what kind, where. */
+  private static final List<Column<FollowUpEntry>> FOLLOW_UP = List.of(ID, KIND, CLUSTER, WORKLOAD);
+
+  /** The same, with the follow-up's severity. */
+  private static final List<Column<FollowUpEntry>> FOLLOW_UP_AND_SEVERITY =
+      List.of(ID, KIND, SEVERITY, CLUSTER, WORKLOAD);
+
   /**
    * The first columns of a table of workloads with violating pods; {@code decision} heads the
    * decision's column.
@@ -314,12 +321,8 @@ final class Tables {
 
   static Table followUps(Report r) {
     List<Column<? super FollowUpEntry>> columns =
-        List.of(
-            ID,
-            KIND,
-            SEVERITY,
-            CLUSTER,
-            WORKLOAD,
+        columns(
+            FOLLOW_UP_AND_SEVERITY,
             IMAGES,
             USERS,
             new Column<>("Pods", f -> Text.count(f.podCount())),
@@ -345,12 +348,8 @@ final class Tables {
 
   static Table stillOpen(Report r) {
     List<Column<? super FollowUpEntry>> columns =
-        List.of(
-            ID,
-            KIND,
-            SEVERITY,
-            CLUSTER,
-            WORKLOAD,
+        columns(
+            FOLLOW_UP_AND_SEVERITY,
             STATE,
             FIRST_SEEN,
             new Column<>("Age", f -> Text.duration(f.age())),
@@ -368,11 +367,8 @@ final class Tables {
 
   static Table pastDeadline(Report r) {
     List<Column<? super FollowUpEntry>> columns =
-        List.of(
-            ID,
-            KIND,
-            CLUSTER,
-            WORKLOAD,
+        columns(
+            FOLLOW_UP,
             STATE,
             FIRST_SEEN,
             new Column<>(
@@ -394,11 +390,8 @@ final class Tables {
 
   static Table bypassAttempts(Report r) {
     List<Column<? super FollowUpEntry>> columns =
-        List.of(
-            ID,
-            KIND,
-            CLUSTER,
-            WORKLOAD,
+        columns(
+            FOLLOW_UP,
             USERS,
             IMAGES,
             new Column<>(
@@ -422,11 +415,8 @@ final class Tables {
 
   static Table acknowledgedWithExpiry(Report r) {
     List<Column<? super FollowUpEntry>> columns =
-        List.of(
-            ID,
-            KIND,
-            CLUSTER,
-            WORKLOAD,
+        columns(
+            FOLLOW_UP,
             ACKNOWLEDGED_BY,
             new Column<>("Until", f -> Text.time(f.acknowledgedUntil())),
             new Column<>("Ticket", f -> nullToEmpty(f.ticket())),
