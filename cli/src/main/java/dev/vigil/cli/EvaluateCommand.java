@@ -203,16 +203,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   private static PolicyDocument document(Path file, PolicyDocument.Kind kind, Instant at)
       throws InputException {
-    String content = read(file);
-    return PolicyDocument.of(
-        "*",
-        kind,
-        file.getFileName().toString(),
-        1,
-        PolicyFilePublisher.format(file, content),
-        content,
-        file.toString(),
-        at);
+    return PolicyFilePublisher.localDocument(file, read(file), kind, at);
   }
 
   private Facts facts() throws InputException {

@@ -34,6 +34,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /**
@@ -46,12 +47,41 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  abstract boolean runsIngest();
+  private final boolean withIngest;
+  private final boolean withStreams;
+  private final boolean embeddedAllowed;
+  private final Supplier<List<Setting<?>>> declared;
 
-  abstract boolean runsStreams();
+  /**
+   * @param ingest whether it runs ingest (and, with {@code --policy-reports}, the PolicyReports
+   *     beside its watchers)
+   * @param streams whether it runs streams
+   * @param embeddedAllowed whether it may start the embedded broker ({@code --embedded})
+   * @param settings the settings it reads
+   */
+  ServiceCommand(
+      boolean ingest,
+      boolean streams,
+      boolean embeddedAllowed,
+      Supplier<List<Setting<?>>> settings) {
+    this.withIngest = ingest;
+    this.withStreams = streams;
+    this.embeddedAllowed = embeddedAllowed;
+    this.declared = settings;
+  }
+
+  boolean runsIngest() {
+    return withIngest;
+  }
+
+  boolean runsStreams() {
+    return withStreams;
+  }
 
   @Override
-  public abstract List<Setting<?>> settings();
+  public List<Setting<?>> settings() {
+    return declared.get();
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -184,12 +214,7 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
                 + plan.watches().size()
                 + " watched cluster(s)");
       }
-      out.println(
-          "metrics: http://"
-              + ops.address().getHostString()
-              + ":"
-              + ops.address().getPort()
-              + "/metrics");
+      out.println("metrics: " + ops.metricsUrl());
       if (streams.get() != null && config.require(ProcessSettings.FEED)) {
         life.add(
             ConsoleFeed.start(
@@ -228,12 +253,12 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
 
   /** Whether this command writes PolicyReports: {@code vigil run|ingest --policy-reports}. */
   boolean runsPolicyReports(Config config) {
-    return false;
+    return withIngest && config.require(PolicyReportSettings.ENABLED);
   }
 
   /** Only {@code vigil run} may start the embedded broker, and only with {@code --embedded}. */
   boolean embeddedAllowed() {
-    return false;
+    return embeddedAllowed;
   }
 
   private static Map<String, String> unhealthy(StreamsRuntime streams, PolicyReportsApp reports) {
@@ -265,26 +290,8 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
           "Run ingest and streams in one process (the main job). Needs --bootstrap-servers, or "
               + "--embedded for a one-broker Kafka inside the process (development and trials).")
   static final class Run extends ServiceCommand {
-    @Override
-    boolean embeddedAllowed() {
-      return true;
-    }
-
-    @Override
-    boolean runsPolicyReports(Config config) {
-      return config.require(PolicyReportSettings.ENABLED);
-    }
-
-    boolean runsIngest() {
-      return true;
-    }
-
-    boolean runsStreams() {
-      return true;
-    }
-
-    public List<Setting<?>> settings() {
-      return CommandSettings.run();
+    Run() {
+      super(true, true, true, CommandSettings::run);
     }
   }
 
@@ -293,21 +300,8 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
       mixinStandardHelpOptions = true,
       description = "Run only ingest: cluster watchers, audit receiver, feeds.")
   static final class Ingest extends ServiceCommand {
-    @Override
-    boolean runsPolicyReports(Config config) {
-      return config.require(PolicyReportSettings.ENABLED);
-    }
-
-    boolean runsIngest() {
-      return true;
-    }
-
-    boolean runsStreams() {
-      return false;
-    }
-
-    public List<Setting<?>> settings() {
-      return CommandSettings.ingest();
+    Ingest() {
+      super(true, false, false, CommandSettings::ingest);
     }
   }
 
@@ -316,16 +310,8 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
       mixinStandardHelpOptions = true,
       description = "Run only streams: continuous validation and follow-ups.")
   static final class Streams extends ServiceCommand {
-    boolean runsIngest() {
-      return false;
-    }
-
-    boolean runsStreams() {
-      return true;
-    }
-
-    public List<Setting<?>> settings() {
-      return CommandSettings.streams();
+    Streams() {
+      super(false, true, false, CommandSettings::streams);
     }
   }
 }

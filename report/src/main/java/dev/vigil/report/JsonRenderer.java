@@ -3,9 +3,7 @@ package dev.vigil.report;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import dev.vigil.report.Report.FollowUpEntry;
-import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.Json;
-import dev.vigil.schemas.Severity;
 import dev.vigil.schemas.WorkloadRef;
 import java.io.IOException;
 import java.io.Writer;
@@ -98,8 +96,7 @@ final class JsonRenderer {
     g.writeArrayFieldStart("violatingAtEnd");
     for (Report.ViolatingWorkload w : r.violatingAtEnd()) {
       g.writeStartObject();
-      violatingPods(
-          g, w.clusterId(), w.owner(), w.decision(), w.severity(), w.pods(), w.podNames());
+      violatingPods(g, w);
       strings(g, "reasons", w.reasons());
       time(g, "openSince", w.openSince());
       g.writeEndObject();
@@ -137,8 +134,7 @@ final class JsonRenderer {
     g.writeArrayFieldStart("violationsInPeriod");
     for (Report.PeriodViolations w : r.violationsInPeriod()) {
       g.writeStartObject();
-      violatingPods(
-          g, w.clusterId(), w.owner(), w.decision(), w.severity(), w.pods(), w.podNames());
+      violatingPods(g, w);
       time(g, "firstOpened", w.firstOpened());
       g.writeNumberField("openAtEnd", w.openAtEnd());
       g.writeEndObject();
@@ -184,21 +180,14 @@ final class JsonRenderer {
   }
 
   /** The fields a workload with violating pods has in both violation lists. */
-  private static void violatingPods(
-      JsonGenerator g,
-      String clusterId,
-      WorkloadRef owner,
-      Decision decision,
-      Severity severity,
-      int pods,
-      List<String> podNames)
+  private static void violatingPods(JsonGenerator g, Report.WorkloadViolations w)
       throws IOException {
-    g.writeStringField("clusterId", clusterId);
-    workload(g, owner);
-    g.writeStringField("decision", decision.name());
-    g.writeStringField("severity", Text.severity(severity));
-    g.writeNumberField("pods", pods);
-    strings(g, "podNames", podNames);
+    g.writeStringField("clusterId", w.clusterId());
+    workload(g, w.owner());
+    g.writeStringField("decision", w.decision().name());
+    g.writeStringField("severity", Text.severity(w.severity()));
+    g.writeNumberField("pods", w.pods());
+    strings(g, "podNames", w.podNames());
   }
 
   private static void followUp(JsonGenerator g, FollowUpEntry f) throws IOException {

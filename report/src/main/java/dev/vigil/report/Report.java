@@ -203,6 +203,25 @@ public record Report(
     }
   }
 
+  /** What a workload's violating pods are shown by: its own, and theirs. */
+  public interface WorkloadViolations {
+    String clusterId();
+
+    WorkloadRef owner();
+
+    /** The most severe decision of its pods. */
+    Decision decision();
+
+    /** How many of its pods violate. */
+    int pods();
+
+    /** Some of them, at most {@link ReportBuilder#MAX_LISTED}. */
+    List<String> podNames();
+
+    /** The gravest severity of their violations; {@code null} (unknown) when none carries one. */
+    Severity severity();
+  }
+
   /**
    * A workload with pods whose violation was open at the end of the period.
    *
@@ -222,7 +241,8 @@ public record Report(
       List<String> podNames,
       List<String> reasons,
       Instant openSince,
-      Severity severity) {
+      Severity severity)
+      implements WorkloadViolations {
     public ViolatingWorkload(
         String clusterId,
         WorkloadRef owner,
@@ -260,7 +280,8 @@ public record Report(
       List<String> podNames,
       Instant firstOpened,
       int openAtEnd,
-      Severity severity) {
+      Severity severity)
+      implements WorkloadViolations {
     public PeriodViolations(
         String clusterId,
         WorkloadRef owner,

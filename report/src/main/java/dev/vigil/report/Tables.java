@@ -50,6 +50,75 @@ final class Tables {
     }
   }
 
+  /**
+   * A column of a table of {@code T}s: its header, and its cell for one item. A column that several
+   * tables show is declared once below.
+   */
+  record Column<T>(String header, Function<T, String> cell) {}
+
+  private static <T> List<String> headers(List<Column<? super T>> columns) {
+    return columns.stream().map(Column::header).toList();
+  }
+
+  private static <T> Function<T, List<String>> cells(List<Column<? super T>> columns) {
+    return item -> columns.stream().map(c -> cell(c, item)).toList();
+  }
+
+  private static <T> String cell(Column<T> column, T item) {
+    return column.cell().apply(item);
+  }
+
+  private static final Column<FollowUpEntry> ID = new Column<>("Id", FollowUpEntry::followUpId);
+  private static final Column<FollowUpEntry> KIND = new Column<>("Kind", f -> Text.kind(f.kind()));
+  private static final Column<FollowUpEntry> SEVERITY =
+      new Column<>("Severity", f -> Text.severity(f.severity()));
+  private static final Column<FollowUpEntry> CLUSTER =
+      new Column<>("Cluster", FollowUpEntry::clusterId);
+  private static final Column<FollowUpEntry> WORKLOAD =
+      new Column<>("Workload", f -> Text.workload(f.owner()));
+  private static final Column<FollowUpEntry> IMAGES =
+      new Column<>("Images", f -> Text.images(f.images()));
+  private static final Column<FollowUpEntry> USERS =
+      new Column<>("Users", f -> Text.list(f.users()));
+  private static final Column<FollowUpEntry> STATE =
+      new Column<>("State", f -> Text.lower(f.state()));
+  private static final Column<FollowUpEntry> FIRST_SEEN =
+      new Column<>("First seen", f -> Text.time(f.firstSeen()));
+  private static final Column<FollowUpEntry> ACKNOWLEDGED_BY =
+      new Column<>("Acknowledged by", f -> nullToEmpty(f.acknowledgedBy()));
+  private static final Column<FollowUpEntry> NOTE =
+      new Column<>("Note", f -> nullToEmpty(f.note()));
+
+  /** The first columns of a table of follow-ups: which one, what kind, where. */
+  private static final List<Column<FollowUpEntry>> FOLLOW_UP = List.of(ID, KIND, CLUSTER, WORKLOAD);
+
+  /** The same, with the follow-up's severity. */
+  private static final List<Column<FollowUpEntry>> FOLLOW_UP_AND_SEVERITY =
+      List.of(ID, KIND, SEVERITY, CLUSTER, WORKLOAD);
+
+  /**
+   * The first columns of a table of workloads with violating pods; {@code decision} heads the
+   * decision's column.
+   */
+  private static List<Column<Report.WorkloadViolations>> violations(String decision) {
+    return List.of(
+        new Column<>("Severity", w -> Text.severity(w.severity())),
+        new Column<>("Cluster", Report.WorkloadViolations::clusterId),
+        new Column<>("Workload", w -> Text.workload(w.owner())),
+        new Column<>(decision, w -> Text.lower(w.decision())),
+        new Column<>("Pods", w -> Text.count(w.pods())),
+        new Column<>("Pod names", w -> someOf(w.podNames(), w.pods())));
+  }
+
+  /** {@code first}, then {@code more}. */
+  @SafeVarargs
+  private static <T> List<Column<? super T>> columns(
+      List<? extends Column<? super T>> first, Column<? super T>... more) {
+    List<Column<? super T>> all = new ArrayList<>(first);
+    all.addAll(List.of(more));
+    return all;
+  }
+
   private static final Set<String> WRAPPING =
       Set.of("Images", "Users", "Note", "Reasons", "Pod names", "Namespaces", "Workload", "Cause");
 
@@ -251,190 +320,135 @@ final class Tables {
   }
 
   static Table followUps(Report r) {
+    List<Column<? super FollowUpEntry>> columns =
+        columns(
+            FOLLOW_UP_AND_SEVERITY,
+            IMAGES,
+            USERS,
+            new Column<>("Pods", f -> Text.count(f.podCount())),
+            FIRST_SEEN,
+            new Column<>("Last seen", f -> Text.time(f.lastSeen())),
+            STATE,
+            new Column<>("Re-evaluation", f -> Text.lower(f.reevaluation())),
+            ACKNOWLEDGED_BY,
+            NOTE,
+            new Column<>("Closed", f -> Text.time(f.closedAt())),
+            new Column<>("Time to close", f -> Text.duration(f.timeToClose())));
     return Table.of(
         "followups",
         "Follow-ups",
         "Every follow-up whose life overlaps the period, oldest first, as it stood at the end. "
             + "Digests are shortened here; the CSV and JSON forms carry them whole.",
-        List.of(
-            "Id",
-            "Kind",
-            "Severity",
-            "Cluster",
-            "Workload",
-            "Images",
-            "Users",
-            "Pods",
-            "First seen",
-            "Last seen",
-            "State",
-            "Re-evaluation",
-            "Acknowledged by",
-            "Note",
-            "Closed",
-            "Time to close"),
+        headers(columns),
         Set.of(7),
         r.followUps(),
-        (FollowUpEntry f) ->
-            List.of(
-                f.followUpId(),
-                Text.kind(f.kind()),
-                Text.severity(f.severity()),
-                f.clusterId(),
-                Text.workload(f.owner()),
-                Text.images(f.images()),
-                Text.list(f.users()),
-                Text.count(f.podCount()),
-                Text.time(f.firstSeen()),
-                Text.time(f.lastSeen()),
-                Text.lower(f.state()),
-                Text.lower(f.reevaluation()),
-                nullToEmpty(f.acknowledgedBy()),
-                nullToEmpty(f.note()),
-                Text.time(f.closedAt()),
-                Text.duration(f.timeToClose())),
+        cells(columns),
         "No follow-up in the period.");
   }
 
   static Table stillOpen(Report r) {
+    List<Column<? super FollowUpEntry>> columns =
+        columns(
+            FOLLOW_UP_AND_SEVERITY,
+            STATE,
+            FIRST_SEEN,
+            new Column<>("Age", f -> Text.duration(f.age())),
+            new Column<>("Past deadline", f -> f.pastDeadline() ? "yes" : "no"));
     return Table.of(
         "still-open",
         "Still open at the end of the period",
         "Oldest first; age at " + Text.time(r.asOf()) + ".",
-        List.of(
-            "Id",
-            "Kind",
-            "Severity",
-            "Cluster",
-            "Workload",
-            "State",
-            "First seen",
-            "Age",
-            "Past deadline"),
+        headers(columns),
         Set.of(7),
         r.stillOpen(),
-        (FollowUpEntry f) ->
-            List.of(
-                f.followUpId(),
-                Text.kind(f.kind()),
-                Text.severity(f.severity()),
-                f.clusterId(),
-                Text.workload(f.owner()),
-                Text.lower(f.state()),
-                Text.time(f.firstSeen()),
-                Text.duration(f.age()),
-                f.pastDeadline() ? "yes" : "no"),
+        cells(columns),
         "Every follow-up was closed.");
   }
 
   static Table pastDeadline(Report r) {
+    List<Column<? super FollowUpEntry>> columns =
+        columns(
+            FOLLOW_UP,
+            STATE,
+            FIRST_SEEN,
+            new Column<>(
+                "Open for / closed after",
+                f ->
+                    f.open()
+                        ? "open for " + Text.duration(f.age())
+                        : "closed after " + Text.duration(f.timeToClose())));
     return Table.of(
         "past-deadline",
         "Past the deadline of " + Text.duration(r.settings().deadline()),
         "Follow-ups still open after the deadline, or closed later than it.",
-        List.of(
-            "Id", "Kind", "Cluster", "Workload", "State", "First seen", "Open for / closed after"),
+        headers(columns),
         Set.of(),
         r.pastDeadline(),
-        (FollowUpEntry f) ->
-            List.of(
-                f.followUpId(),
-                Text.kind(f.kind()),
-                f.clusterId(),
-                Text.workload(f.owner()),
-                Text.lower(f.state()),
-                Text.time(f.firstSeen()),
-                f.open()
-                    ? "open for " + Text.duration(f.age())
-                    : "closed after " + Text.duration(f.timeToClose())),
+        cells(columns),
         "No follow-up went past the deadline.");
   }
 
   static Table bypassAttempts(Report r) {
+    List<Column<? super FollowUpEntry>> columns =
+        columns(
+            FOLLOW_UP,
+            USERS,
+            IMAGES,
+            new Column<>(
+                "Prior denials", f -> Text.count(f.priorDenials() == null ? 0 : f.priorDenials())),
+            new Column<>(
+                "Suspected bypass", f -> Boolean.TRUE.equals(f.suspectedBypass()) ? "yes" : "no"),
+            STATE,
+            FIRST_SEEN);
     return Table.of(
         "bypass-attempts",
         "Suspected bypasses",
         "Fail-open and breakglass follow-ups whose admission came after denials of the same image by the same "
             + "principal. Suspected bypass: a fail-open admission after at least the configured number of denials "
             + "(exhausting the enforcer's quota makes it fail open).",
-        List.of(
-            "Id",
-            "Kind",
-            "Cluster",
-            "Workload",
-            "Users",
-            "Images",
-            "Prior denials",
-            "Suspected bypass",
-            "State",
-            "First seen"),
+        headers(columns),
         Set.of(6),
         r.bypassAttempts(),
-        (FollowUpEntry f) ->
-            List.of(
-                f.followUpId(),
-                Text.kind(f.kind()),
-                f.clusterId(),
-                Text.workload(f.owner()),
-                Text.list(f.users()),
-                Text.images(f.images()),
-                Text.count(f.priorDenials() == null ? 0 : f.priorDenials()),
-                Boolean.TRUE.equals(f.suspectedBypass()) ? "yes" : "no",
-                Text.lower(f.state()),
-                Text.time(f.firstSeen())),
+        cells(columns),
         "No fail-open or breakglass admission came after denials.");
   }
 
   static Table acknowledgedWithExpiry(Report r) {
+    List<Column<? super FollowUpEntry>> columns =
+        columns(
+            FOLLOW_UP,
+            ACKNOWLEDGED_BY,
+            new Column<>("Until", f -> Text.time(f.acknowledgedUntil())),
+            new Column<>("Ticket", f -> nullToEmpty(f.ticket())),
+            NOTE);
     return Table.of(
         "acknowledged-until",
         "Acknowledged until a time",
         "Acknowledgements that expire (vigil ack --until): the follow-up re-opens then, in the state it was "
             + "acknowledged from. Permanent acknowledgements are not listed here.",
-        List.of("Id", "Kind", "Cluster", "Workload", "Acknowledged by", "Until", "Ticket", "Note"),
+        headers(columns),
         Set.of(),
         r.acknowledgedWithExpiry(),
-        (FollowUpEntry f) ->
-            List.of(
-                f.followUpId(),
-                Text.kind(f.kind()),
-                f.clusterId(),
-                Text.workload(f.owner()),
-                nullToEmpty(f.acknowledgedBy()),
-                Text.time(f.acknowledgedUntil()),
-                nullToEmpty(f.ticket()),
-                nullToEmpty(f.note())),
+        cells(columns),
         "No acknowledgement with an expiry at the end of the period.");
   }
 
   static Table violationsInPeriod(Report r) {
+    List<Column<? super Report.PeriodViolations>> columns =
+        columns(
+            violations("Worst decision"),
+            new Column<Report.PeriodViolations>("First opened", w -> Text.time(w.firstOpened())),
+            new Column<Report.PeriodViolations>("Open at the end", w -> Text.count(w.openAtEnd())));
     return Table.of(
         "violations-in-period",
         "Violations in the period",
         "Workloads with pods that violated the policy at any time in the period (opened, changed or resolved "
             + "in it, or open through it), with the most severe decision and the gravest severity they had, "
             + "gravest first (unknown: records without a severity).",
-        List.of(
-            "Severity",
-            "Cluster",
-            "Workload",
-            "Worst decision",
-            "Pods",
-            "Pod names",
-            "First opened",
-            "Open at the end"),
+        headers(columns),
         Set.of(4, 7),
         r.violationsInPeriod(),
-        (Report.PeriodViolations w) ->
-            List.of(
-                Text.severity(w.severity()),
-                w.clusterId(),
-                Text.workload(w.owner()),
-                Text.lower(w.decision()),
-                Text.count(w.pods()),
-                someOf(w.podNames(), w.pods()),
-                Text.time(w.firstOpened()),
-                Text.count(w.openAtEnd())),
+        cells(columns),
         "No pod violated the policy in the period.");
   }
 
@@ -480,6 +494,11 @@ final class Tables {
   }
 
   static Table violating(Report r) {
+    List<Column<? super Report.ViolatingWorkload>> columns =
+        columns(
+            violations("Decision"),
+            new Column<Report.ViolatingWorkload>("Open since", w -> Text.time(w.openSince())),
+            new Column<Report.ViolatingWorkload>("Reasons", w -> Text.list(w.reasons())));
     return Table.of(
         "violating",
         "Workloads violating at the end of the period",
@@ -487,27 +506,10 @@ final class Tables {
             + Text.time(r.asOf())
             + ", by workload, "
             + "gravest severity first (unknown: records without a severity).",
-        List.of(
-            "Severity",
-            "Cluster",
-            "Workload",
-            "Decision",
-            "Pods",
-            "Pod names",
-            "Open since",
-            "Reasons"),
+        headers(columns),
         Set.of(4),
         r.violatingAtEnd(),
-        (Report.ViolatingWorkload w) ->
-            List.of(
-                Text.severity(w.severity()),
-                w.clusterId(),
-                Text.workload(w.owner()),
-                Text.lower(w.decision()),
-                Text.count(w.pods()),
-                someOf(w.podNames(), w.pods()),
-                Text.time(w.openSince()),
-                Text.list(w.reasons())),
+        cells(columns),
         "No workload violated the policy at the end of the period.");
   }
 

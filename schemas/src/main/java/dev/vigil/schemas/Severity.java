@@ -2,7 +2,6 @@ package dev.vigil.schemas;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Locale;
 
 /**
  * How urgently security operations should look at a finding, in the words SIEMs and the Policy WG's
@@ -18,21 +17,13 @@ public enum Severity {
   /** The name on the wire and in configuration: lower case. */
   @JsonValue
   public String wire() {
-    return name().toLowerCase(Locale.ROOT);
+    return WireNames.of(this);
   }
 
   /** Reads {@code critical|high|medium|low} in any case; anything else is an error naming them. */
   @JsonCreator
   public static Severity parse(String text) {
-    if (text != null) {
-      for (Severity s : values()) {
-        if (s.name().equalsIgnoreCase(text.trim())) {
-          return s;
-        }
-      }
-    }
-    throw new IllegalArgumentException(
-        "severity '" + text + "' is not one of critical, high, medium, low");
+    return WireNames.parse(Severity.class, text, "severity");
   }
 
   /** True when this is at least as grave as {@code other}. */

@@ -2,7 +2,6 @@ package dev.vigil.schemas;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Locale;
 
 /**
  * What kind of finding a record on {@code vigil.violations} is: {@code policy} (the image policy
@@ -15,18 +14,11 @@ public enum ViolationCategory {
 
   @JsonValue
   public String wire() {
-    return name().toLowerCase(Locale.ROOT);
+    return WireNames.of(this);
   }
 
   @JsonCreator
   public static ViolationCategory parse(String text) {
-    if (text != null) {
-      for (ViolationCategory c : values()) {
-        if (c.name().equalsIgnoreCase(text.trim())) {
-          return c;
-        }
-      }
-    }
-    throw new IllegalArgumentException("category '" + text + "' is not one of policy, hygiene");
+    return WireNames.parse(ViolationCategory.class, text, "category");
   }
 }

@@ -126,31 +126,50 @@ public final class DeadLetterHandlers {
     return m instanceof VigilMetrics vm ? vm : null;
   }
 
-  /** Records that cannot be deserialised: dead-letter them and continue. */
-  public static final class Deserialization implements DeserializationExceptionHandler {
+  /** What both handlers do with a record they give up on. */
+  private abstract static class Handler {
     private VigilMetrics metrics;
 
-    @Override
     public void configure(Map<String, ?> configs) {
       metrics = metrics(configs);
     }
 
+    /**
+     * The dead letter for the raw record read from {@code topic}, logged and counted under {@code
+     * reason}.
+     */
+    DeadLetter deadLettered(
+        String topic,
+        Integer partition,
+        Long offset,
+        byte[] key,
+        byte[] value,
+        Exception exception,
+        String reason) {
+      DeadLetter d = deadLetter(topic, partition, offset, key, value, exception, Instant.now());
+      log(d, reason, exception);
+      if (metrics != null) {
+        metrics.deadLetter(topic, reason);
+      }
+      return d;
+    }
+  }
+
+  /** Records that cannot be deserialised: dead-letter them and continue. */
+  public static final class Deserialization extends Handler
+      implements DeserializationExceptionHandler {
     @Override
     public Response handleError(
         ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
       DeadLetter d =
-          deadLetter(
+          deadLettered(
               record.topic(),
               record.partition(),
               record.offset(),
               record.key(),
               record.value(),
               exception,
-              Instant.now());
-      log(d, "unreadable", exception);
-      if (metrics != null) {
-        metrics.deadLetter(record.topic(), "unreadable");
-      }
+              "unreadable");
       if (isGlobal(context, record.topic())) {
         // The global thread has no producer: returning dead-letter records there would fail it.
         // Vigil's global stores read raw bytes and parse them themselves (GlobalStoreProcessors),
@@ -162,32 +181,21 @@ public final class DeadLetterHandlers {
   }
 
   /** Records whose processing threw: dead-letter them and continue. */
-  public static final class Processing implements ProcessingExceptionHandler {
-    private VigilMetrics metrics;
-
-    @Override
-    public void configure(Map<String, ?> configs) {
-      metrics = metrics(configs);
-    }
-
+  public static final class Processing extends Handler implements ProcessingExceptionHandler {
     @Override
     public Response handleError(
         ErrorHandlerContext context,
         org.apache.kafka.streams.processor.api.Record<?, ?> record,
         Exception exception) {
       DeadLetter d =
-          deadLetter(
+          deadLettered(
               context.topic(),
               context.partition(),
               context.offset(),
               context.sourceRawKey(),
               context.sourceRawValue(),
               exception,
-              Instant.now());
-      log(d, "processing_failed", exception);
-      if (metrics != null) {
-        metrics.deadLetter(context.topic(), "processing_failed");
-      }
+              "processing_failed");
       return Response.resume(List.of(toRecord(d)));
     }
   }

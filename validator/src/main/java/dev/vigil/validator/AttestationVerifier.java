@@ -159,21 +159,32 @@ public final class AttestationVerifier {
         return Outcome.invalid("serializedPayload is not base64");
       }
     }
-    byte[] signed;
-    java.time.Instant notAfter = null;
+    byte[] sig;
     if (signatureIndex < 0) {
       Attestation.PgpSignedAttestation pgp = attestation.pgpSignedAttestation();
       if (pgp == null) {
         return Outcome.invalid("no pgpSignedAttestation");
       }
-      if (!(key instanceof VerificationKey.Pgp pgpKey)) {
+      if (!(key instanceof VerificationKey.Pgp)) {
         return Outcome.invalid(
             "a pgpSignedAttestation needs a PGP key, key " + key.id() + " is PKIX");
       }
-      byte[] sig = signatureBytes(pgp.signature());
+      sig = signatureBytes(pgp.signature());
       if (sig == null) {
         return Outcome.invalid("pgpSignedAttestation.signature is neither armoured nor base64");
       }
+    } else {
+      if (signatureIndex >= attestation.signatures().size()) {
+        return Outcome.invalid("no signature " + signatureIndex);
+      }
+      sig = signatureBytes(attestation.signatures().get(signatureIndex).signature());
+      if (sig == null) {
+        return Outcome.invalid("signature is not base64");
+      }
+    }
+    byte[] signed;
+    java.time.Instant notAfter = null;
+    if (key instanceof VerificationKey.Pgp pgpKey) {
       Pgp.Result r = Pgp.verify(pgpKey.ring(), sig, payload);
       if (!r.valid()) {
         return Outcome.invalid(r.reason());
@@ -181,30 +192,14 @@ public final class AttestationVerifier {
       signed = r.signedContent();
       notAfter = r.notAfter();
     } else {
-      if (signatureIndex >= attestation.signatures().size()) {
-        return Outcome.invalid("no signature " + signatureIndex);
+      if (payload == null) {
+        return Outcome.invalid("attestation has no serializedPayload");
       }
-      byte[] sig = signatureBytes(attestation.signatures().get(signatureIndex).signature());
-      if (sig == null) {
-        return Outcome.invalid("signature is not base64");
+      String problem = verifyPkix((VerificationKey.Pkix) key, payload, sig);
+      if (problem != null) {
+        return Outcome.invalid(problem);
       }
-      if (key instanceof VerificationKey.Pgp pgpKey) {
-        Pgp.Result r = Pgp.verify(pgpKey.ring(), sig, payload);
-        if (!r.valid()) {
-          return Outcome.invalid(r.reason());
-        }
-        signed = r.signedContent();
-        notAfter = r.notAfter();
-      } else {
-        if (payload == null) {
-          return Outcome.invalid("attestation has no serializedPayload");
-        }
-        String problem = verifyPkix((VerificationKey.Pkix) key, payload, sig);
-        if (problem != null) {
-          return Outcome.invalid(problem);
-        }
-        signed = payload;
-      }
+      signed = payload;
     }
     if (payload != null && !java.util.Arrays.equals(payload, signed)) {
       return Outcome.invalid("the signed content differs from serializedPayload");

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /** Walks a document tree, collecting every problem (and lint warning) with its field path. */
 final class ProblemCollector {
@@ -101,6 +102,21 @@ final class ProblemCollector {
 
   /** A required or optional string field; null when absent or wrong (reported). */
   String text(JsonNode parent, String field, String path, boolean required) {
+    JsonNode v = field(parent, field, path, required, JsonNode::isTextual, "a string");
+    return v == null ? null : v.textValue();
+  }
+
+  /**
+   * A field whose value {@code is} accepts ({@code kind} names what it must be); null when absent
+   * (reported when {@code required}) or not of that kind (reported).
+   */
+  private JsonNode field(
+      JsonNode parent,
+      String field,
+      String path,
+      boolean required,
+      Predicate<JsonNode> is,
+      String kind) {
     JsonNode v = parent.get(field);
     String p = join(path, field);
     if (v == null || v.isNull()) {
@@ -109,11 +125,11 @@ final class ProblemCollector {
       }
       return null;
     }
-    if (!v.isTextual()) {
-      problem(p, "must be a string, not " + describe(v));
+    if (!is.test(v)) {
+      problem(p, "must be " + kind + ", not " + describe(v));
       return null;
     }
-    return v.textValue();
+    return v;
   }
 
   /** An enum field; null when absent or wrong (reported). */
@@ -152,19 +168,7 @@ final class ProblemCollector {
 
   /** An array field; null when absent (or reported when wrong). */
   JsonNode array(JsonNode parent, String field, String path, boolean required) {
-    JsonNode v = parent.get(field);
-    String p = join(path, field);
-    if (v == null || v.isNull()) {
-      if (required) {
-        problem(p, "is required");
-      }
-      return null;
-    }
-    if (!v.isArray()) {
-      problem(p, "must be a list, not " + describe(v));
-      return null;
-    }
-    return v;
+    return field(parent, field, path, required, JsonNode::isArray, "a list");
   }
 
   /** A list of strings; empty when absent. */

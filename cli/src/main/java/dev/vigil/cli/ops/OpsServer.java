@@ -139,6 +139,13 @@ public final class OpsServer implements AutoCloseable {
     return http.getAddress();
   }
 
+  /**
+   * Where it serves the metrics, as an operator would open it: {@code http://HOST:PORT/metrics}.
+   */
+  public String metricsUrl() {
+    return "http://" + address().getHostString() + ":" + address().getPort() + "/metrics";
+  }
+
   /** The registry it serves. */
   public PrometheusMeterRegistry registry() {
     return registry;

@@ -136,16 +136,7 @@ public final class ReplayInputs {
   }
 
   private PolicyDocument document(Path file, PolicyDocument.Kind kind) throws ReplayInputException {
-    String content = text(file);
-    return PolicyDocument.of(
-        "*",
-        kind,
-        file.getFileName().toString(),
-        1,
-        PolicyFilePublisher.format(file, content),
-        content,
-        "file:" + file,
-        start);
+    return PolicyFilePublisher.localDocument(file, text(file), kind, start);
   }
 
   // ---- attestations and image metadata ----------------------------------------------------

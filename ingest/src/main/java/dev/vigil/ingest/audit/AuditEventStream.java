@@ -86,10 +86,13 @@ public final class AuditEventStream {
     boolean eventList = true; // until a kind says otherwise
     boolean sawItems = false;
     boolean itemsNotArray = false;
+    boolean escapedName = false;
     Events events = new Events(0, List.of());
     if (r.peek() != '}') {
       do {
         int key = r.string();
+        // A name with escapes may be "kind" or "items" written another way: the tree reads it.
+        escapedName |= r.escaped;
         boolean isKind = r.is(key, KIND);
         boolean isItems = !isKind && r.is(key, ITEMS);
         r.expect(':');
@@ -120,7 +123,7 @@ public final class AuditEventStream {
     if (r.peek() != -1) {
       throw r.error("trailing content");
     }
-    if (!sawItems || !eventList) {
+    if (!sawItems || !eventList || escapedName) {
       return null;
     }
     if (itemsNotArray) {
@@ -168,10 +171,10 @@ public final class AuditEventStream {
 
   /**
    * Scans one event (the scanner is on its '{'): whether it is a pod admission, from its stage,
-   * verb and objectRef; UNSURE when one of them is written in a way only the tree reads the same
-   * (escapes, non-string values), so the tree decides. The scanner ends after the event's '}',
-   * except on KEEP, which is answered as soon as the three fields say so (the event is then read
-   * from its start, {@link KeptFields}).
+   * verb and objectRef; UNSURE when one of them, or any field name, is written in a way only the
+   * tree reads the same (escapes, non-string values), so the tree decides. The scanner ends after
+   * the event's '}', except on KEEP, which is answered as soon as the three fields say so (the
+   * event is then read from its start, {@link KeptFields}).
    */
   private static Decision decide(RawJson r) throws IOException {
     Boolean stage = null;
@@ -185,7 +188,10 @@ public final class AuditEventStream {
     do {
       int which = field(r, seen, STAGE, VERB, OBJECT_REF);
       seen |= which;
-      if (which == 0) {
+      if (which == ESCAPED_NAME) {
+        unsure = true;
+        r.skipValue(3);
+      } else if (which == 0) {
         r.skipValue(3);
       } else if (which == 4) {
         Decision d = objectRef(r);
@@ -220,12 +226,23 @@ public final class AuditEventStream {
   }
 
   /**
+   * What {@link #field} answers for a name written with escapes ({@code "st\u0061ge"}): it may be
+   * any of the names, so the tree decides the event.
+   */
+  private static final int ESCAPED_NAME = 8;
+
+  /**
    * Reads a field name and its colon: 1, 2 or 4 for the first, second or third name given, 0 for
-   * another; a name already {@code seen} (as those bits) is refused, as Jackson refuses duplicates.
+   * another, {@link #ESCAPED_NAME} for one with escapes; a name already {@code seen} (as those
+   * bits) is refused, as Jackson refuses duplicates.
    */
   private static int field(RawJson r, int seen, byte[] first, byte[] second, byte[] third)
       throws IOException {
     int key = r.string();
+    if (r.escaped) {
+      r.expect(':');
+      return ESCAPED_NAME;
+    }
     int which = r.is(key, first) ? 1 : r.is(key, second) ? 2 : r.is(key, third) ? 4 : 0;
     if ((seen & which) != 0) {
       throw r.error("duplicate field");
@@ -273,6 +290,11 @@ public final class AuditEventStream {
     do {
       int which = field(r, seen, RESOURCE, API_GROUP, SUBRESOURCE);
       seen |= which;
+      if (which == ESCAPED_NAME) {
+        unsure = true;
+        r.skipValue(4);
+        continue;
+      }
       if (which == 0) {
         r.skipValue(4);
         continue;

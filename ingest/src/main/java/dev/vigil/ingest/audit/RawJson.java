@@ -360,8 +360,14 @@ final class RawJson {
     if (pos < end && b[pos] == '-') {
       pos++;
     }
-    if (digits() == 0) {
+    int first = pos;
+    int n = digits();
+    if (n == 0) {
       throw error("unexpected character");
+    }
+    if (n > 1 && b[first] == '0') {
+      pos = first;
+      throw error("leading zero in a number"); // as Jackson (and JSON) refuse it
     }
     if (pos < end && b[pos] == '.') {
       pos++;

@@ -94,48 +94,38 @@ public final class GoogleTokens implements GrafeasPoller.Tokens {
     }
     String type = json.path("type").asText("");
     String tokenUri = json.path("token_uri").asText(DEFAULT_TOKEN_URI);
-    return switch (type) {
+    Grant grant;
+    String description;
+    switch (type) {
       case "service_account" -> {
         String email = required(json, "client_email", file);
         PrivateKey key = privateKey(required(json, "private_key", file), file);
         String keyId = json.path("private_key_id").asText(null);
-        yield new GoogleTokens(
-            http,
-            clock,
-            (h, now) ->
-                exchange(
-                    h,
-                    tokenUri,
-                    Map.of(
-                        "grant_type",
-                        "urn:ietf:params:oauth:grant-type:jwt-bearer",
-                        "assertion",
-                        jwt(email, keyId, key, tokenUri, now)),
-                    now),
-            "service account " + email);
+        grant =
+            now ->
+                Map.of(
+                    "grant_type",
+                    "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                    "assertion",
+                    jwt(email, keyId, key, tokenUri, now));
+        description = "service account " + email;
       }
       case "authorized_user" -> {
         String clientId = required(json, "client_id", file);
         String secret = required(json, "client_secret", file);
         String refresh = required(json, "refresh_token", file);
-        yield new GoogleTokens(
-            http,
-            clock,
-            (h, now) ->
-                exchange(
-                    h,
-                    tokenUri,
-                    Map.of(
-                        "grant_type",
-                        "refresh_token",
-                        "client_id",
-                        clientId,
-                        "client_secret",
-                        secret,
-                        "refresh_token",
-                        refresh),
-                    now),
-            "authorized user of " + file);
+        grant =
+            now ->
+                Map.of(
+                    "grant_type",
+                    "refresh_token",
+                    "client_id",
+                    clientId,
+                    "client_secret",
+                    secret,
+                    "refresh_token",
+                    refresh);
+        description = "authorized user of " + file;
       }
       default ->
           throw new IOException(
@@ -144,7 +134,10 @@ public final class GoogleTokens implements GrafeasPoller.Tokens {
                   + ": type '"
                   + type
                   + "' is not supported (service_account or authorized_user)");
-    };
+    }
+    // Both post their grant's form to the token endpoint at each fetch.
+    return new GoogleTokens(
+        http, clock, (h, now) -> exchange(h, tokenUri, grant.form(now), now), description);
   }
 
   /** The metadata server's token for the instance's (or the Workload Identity) service account. */
@@ -179,6 +172,12 @@ public final class GoogleTokens implements GrafeasPoller.Tokens {
   @Override
   public String toString() {
     return "GoogleTokens[" + description + "]";
+  }
+
+  /** The form of an OAuth grant, made at each fetch. */
+  @FunctionalInterface
+  private interface Grant {
+    Map<String, String> form(Instant now) throws IOException;
   }
 
   private static Token exchange(

@@ -270,13 +270,7 @@ public final class GrafeasPoller {
         response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
       } catch (IOException e) {
         last = e.toString();
-        LOG.warn(
-            "{}: listing {} (attempt {} of {}): {}",
-            COMPONENT,
-            project,
-            attempt,
-            retry.attempts(),
-            last);
+        retrying(attempt, last);
         continue;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -309,15 +303,20 @@ public final class GrafeasPoller {
       if (!RETRIED.contains(status)) {
         throw fail("http_" + status, last);
       }
-      LOG.warn(
-          "{}: listing {} (attempt {} of {}): {}",
-          COMPONENT,
-          project,
-          attempt,
-          retry.attempts(),
-          last);
+      retrying(attempt, last);
     }
     throw fail("unavailable", "gave up after " + retry.attempts() + " attempts: " + last);
+  }
+
+  /** Says that listing failed at {@code attempt} for {@code why}, and will be tried again. */
+  private void retrying(int attempt, String why) {
+    LOG.warn(
+        "{}: listing {} (attempt {} of {}): {}",
+        COMPONENT,
+        project,
+        attempt,
+        retry.attempts(),
+        why);
   }
 
   private ListingException fail(String reason, String message) {

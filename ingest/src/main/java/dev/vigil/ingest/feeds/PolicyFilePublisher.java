@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -123,16 +124,7 @@ public final class PolicyFilePublisher {
       lastSeenSha = sha;
       return new Unchanged();
     }
-    PolicyDocument doc =
-        PolicyDocument.of(
-            scope,
-            kind,
-            name,
-            version + 1,
-            format(file, content),
-            content,
-            "file:" + file,
-            clock.instant());
+    PolicyDocument doc = document(file, content, scope, kind, name, version + 1, clock.instant());
     try {
       validator.validate(doc);
     } catch (InvalidPolicyException e) {
@@ -201,6 +193,32 @@ public final class PolicyFilePublisher {
   public ScheduledFuture<?> watch(ScheduledExecutorService scheduler, Duration interval) {
     return scheduler.scheduleWithFixedDelay(
         this::check, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * {@code file}'s {@code content} as the document of {@code kind} that the publisher publishes
+   * (its source {@code file:PATH}, its format as {@link #format} says).
+   */
+  public static PolicyDocument document(
+      Path file,
+      String content,
+      String scope,
+      PolicyDocument.Kind kind,
+      String name,
+      long version,
+      Instant publishedAt) {
+    return PolicyDocument.of(
+        scope, kind, name, version, format(file, content), content, "file:" + file, publishedAt);
+  }
+
+  /**
+   * {@code file}'s {@code content} read on its own, as {@code vigil evaluate} and {@code vigil
+   * replay} read local policy files: the first version of a document of every scope, named by the
+   * file's name.
+   */
+  public static PolicyDocument localDocument(
+      Path file, String content, PolicyDocument.Kind kind, Instant at) {
+    return document(file, content, "*", kind, file.getFileName().toString(), 1, at);
   }
 
   /**

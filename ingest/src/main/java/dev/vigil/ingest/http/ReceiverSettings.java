@@ -68,7 +68,10 @@ public record ReceiverSettings(
   public static final Duration DEFAULT_IDLE_TIMEOUT = HttpsReceiverServer.DEFAULT_IDLE_TIMEOUT;
   public static final int DEFAULT_MAX_CONNECTIONS = HttpsReceiverServer.DEFAULT_MAX_CONNECTIONS;
 
-  /** Settings with the default header and request timeouts. */
+  /**
+   * Settings with the default {@link #limits()}, whose tokens (and any verified client certificate)
+   * may post for every cluster; {@link #withLimits} changes the limits.
+   */
   public ReceiverSettings(
       String host,
       int port,
@@ -88,76 +91,6 @@ public record ReceiverSettings(
         certificatePem,
         privateKeyPem,
         clientCaPem,
-        bearerTokens,
-        clusters,
-        maxBodyBytes,
-        dedupWindow,
-        threads,
-        gkePubSub,
-        gkeDefaultCluster,
-        DEFAULT_HEADER_TIMEOUT,
-        DEFAULT_REQUEST_TIMEOUT);
-  }
-
-  /** Settings with the default idle timeout and connection limit. */
-  public ReceiverSettings(
-      String host,
-      int port,
-      Path certificatePem,
-      Path privateKeyPem,
-      Path clientCaPem,
-      Set<String> bearerTokens,
-      Set<String> clusters,
-      long maxBodyBytes,
-      int dedupWindow,
-      int threads,
-      boolean gkePubSub,
-      String gkeDefaultCluster,
-      Duration headerTimeout,
-      Duration requestTimeout) {
-    this(
-        host,
-        port,
-        certificatePem,
-        privateKeyPem,
-        clientCaPem,
-        bearerTokens,
-        clusters,
-        maxBodyBytes,
-        dedupWindow,
-        threads,
-        gkePubSub,
-        gkeDefaultCluster,
-        headerTimeout,
-        requestTimeout,
-        DEFAULT_IDLE_TIMEOUT,
-        DEFAULT_MAX_CONNECTIONS);
-  }
-
-  /** Settings whose tokens (and any verified client certificate) may post for every cluster. */
-  public ReceiverSettings(
-      String host,
-      int port,
-      Path certificatePem,
-      Path privateKeyPem,
-      Path clientCaPem,
-      Set<String> bearerTokens,
-      Set<String> clusters,
-      long maxBodyBytes,
-      int dedupWindow,
-      int threads,
-      boolean gkePubSub,
-      String gkeDefaultCluster,
-      Duration headerTimeout,
-      Duration requestTimeout,
-      Duration idleTimeout,
-      int maxConnections) {
-    this(
-        host,
-        port,
-        certificatePem,
-        privateKeyPem,
-        clientCaPem,
         Access.tokens(bearerTokens),
         clusters,
         maxBodyBytes,
@@ -165,10 +98,31 @@ public record ReceiverSettings(
         threads,
         gkePubSub,
         gkeDefaultCluster,
-        headerTimeout,
-        requestTimeout,
-        idleTimeout,
-        maxConnections);
+        DEFAULT_HEADER_TIMEOUT,
+        DEFAULT_REQUEST_TIMEOUT,
+        DEFAULT_IDLE_TIMEOUT,
+        DEFAULT_MAX_CONNECTIONS);
+  }
+
+  /** These settings with the server's timeouts and connection limit {@code limits}. */
+  public ReceiverSettings withLimits(HttpsReceiverServer.Limits limits) {
+    return new ReceiverSettings(
+        host,
+        port,
+        certificatePem,
+        privateKeyPem,
+        clientCaPem,
+        access,
+        clusters,
+        maxBodyBytes,
+        dedupWindow,
+        threads,
+        gkePubSub,
+        gkeDefaultCluster,
+        limits.headerTimeout(),
+        limits.requestTimeout(),
+        limits.idleTimeout(),
+        limits.maxConnections());
   }
 
   /** The server's limits. */

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -114,16 +113,8 @@ public final class AuditEventTranslator {
     }
     String uid = firstNonEmpty(meta(responsePod, "uid"), PodJson.text(ref, "uid"));
 
-    Map<String, String> podAnnotations = new HashMap<>();
-    Map<String, String> podLabels = new HashMap<>();
-    for (JsonNode p : new JsonNode[] {requestPod, responsePod}) {
-      if (p != null) {
-        podAnnotations.putAll(PodJson.annotations(p));
-        podLabels.putAll(PodJson.labels(p));
-      }
-    }
     Map<String, String> auditAnnotations = PodJson.stringMap(event.get("annotations"));
-    Signals.Found signals = Signals.read(auditAnnotations, podAnnotations, podLabels, false);
+    Signals.Found signals = Signals.read(auditAnnotations, requestPod, responsePod, false);
 
     JsonNode status = event.path("responseStatus");
     Integer code = status.hasNonNull("code") ? status.get("code").asInt() : null;

@@ -5,7 +5,6 @@ import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.WorkloadRef;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -107,15 +106,7 @@ public final class GkeAuditLogTranslator {
     }
 
     Map<String, String> labels = PodJson.stringMap(entry.get("labels"));
-    Map<String, String> podAnnotations = new HashMap<>();
-    Map<String, String> podLabels = new HashMap<>();
-    for (JsonNode p : new JsonNode[] {requestPod, responsePod}) {
-      if (p != null) {
-        podAnnotations.putAll(PodJson.annotations(p));
-        podLabels.putAll(PodJson.labels(p));
-      }
-    }
-    Signals.Found signals = Signals.read(labels, podAnnotations, podLabels, true);
+    Signals.Found signals = Signals.read(labels, requestPod, responsePod, true);
 
     Integer code =
         response != null && response.hasNonNull("code") ? response.get("code").asInt() : null;

@@ -1,7 +1,9 @@
 package dev.vigil.ingest.translate;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.schemas.AdmissionEvent.FailedOpen;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -54,15 +56,24 @@ public final class Signals {
    * Reads the signals.
    *
    * @param auditAnnotations the audit event's annotations, or a log entry's labels
-   * @param podAnnotations the pod's annotations (request and response object merged)
-   * @param podLabels the pod's labels
+   * @param requestPod the request object (a pod or a patch body), or {@code null}
+   * @param responsePod the response object, or {@code null}; its annotations and labels win over
+   *     the request's
    * @param gke whether the admission is from GKE, whose enforcer is Binary Authorization
    */
   public static Found read(
       Map<String, String> auditAnnotations,
-      Map<String, String> podAnnotations,
-      Map<String, String> podLabels,
+      JsonNode requestPod,
+      JsonNode responsePod,
       boolean gke) {
+    Map<String, String> podAnnotations = new HashMap<>();
+    Map<String, String> podLabels = new HashMap<>();
+    for (JsonNode p : new JsonNode[] {requestPod, responsePod}) {
+      if (p != null) {
+        podAnnotations.putAll(PodJson.annotations(p));
+        podLabels.putAll(PodJson.labels(p));
+      }
+    }
     boolean dryRun = isTrue(auditAnnotations.get(DRY_RUN));
     boolean breakglass =
         isTrue(auditAnnotations.get(AUDIT_BREAK_GLASS))

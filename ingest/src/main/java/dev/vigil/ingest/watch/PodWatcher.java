@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Informable;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
@@ -96,66 +97,38 @@ public final class PodWatcher implements AutoCloseable {
    */
   public void start(Duration syncTimeout) {
     long resyncMs = resync.toMillis();
-    if (namespaces.isEmpty()) {
-      replicaSets.add(
-          slim(
-              client.apps().replicaSets().inAnyNamespace().withLimit(PAGE),
-              ReplicaSet.class,
-              SlimStore.OWNED,
-              new Ignore<>(),
-              resyncMs));
-      jobs.add(
-          slim(
-              client.batch().v1().jobs().inAnyNamespace().withLimit(PAGE),
-              Job.class,
-              SlimStore.OWNED,
-              new Ignore<>(),
-              resyncMs));
-    } else {
-      for (String ns : namespaces) {
-        replicaSets.add(
-            slim(
-                client.apps().replicaSets().inNamespace(ns).withLimit(PAGE),
-                ReplicaSet.class,
-                SlimStore.OWNED,
-                new Ignore<>(),
-                resyncMs));
-        jobs.add(
-            slim(
-                client.batch().v1().jobs().inNamespace(ns).withLimit(PAGE),
-                Job.class,
-                SlimStore.OWNED,
-                new Ignore<>(),
-                resyncMs));
-      }
+    for (Informable<ReplicaSet> source : watched(client.apps().replicaSets())) {
+      replicaSets.add(slim(source, ReplicaSet.class, SlimStore.OWNED, new Ignore<>(), resyncMs));
+    }
+    for (Informable<Job> source : watched(client.batch().v1().jobs())) {
+      jobs.add(slim(source, Job.class, SlimStore.OWNED, new Ignore<>(), resyncMs));
     }
     awaitSynced(replicaSets, syncTimeout);
     awaitSynced(jobs, syncTimeout);
     Handler handler = new Handler();
-    if (namespaces.isEmpty()) {
-      pods.add(
-          slim(
-              client.pods().inAnyNamespace().withLimit(PAGE),
-              Pod.class,
-              SlimStore.POD,
-              handler,
-              resyncMs));
-    } else {
-      for (String ns : namespaces) {
-        pods.add(
-            slim(
-                client.pods().inNamespace(ns).withLimit(PAGE),
-                Pod.class,
-                SlimStore.POD,
-                handler,
-                resyncMs));
-      }
+    for (Informable<Pod> source : watched(client.pods())) {
+      pods.add(slim(source, Pod.class, SlimStore.POD, handler, resyncMs));
     }
     awaitSynced(pods, syncTimeout);
     LOG.info(
         "watching pods of cluster {} ({})",
         clusterId,
         namespaces.isEmpty() ? "all namespaces" : String.join(",", namespaces));
+  }
+
+  /**
+   * The resources of {@code kind} this watcher sees, listed in pages of {@link #PAGE}: in any
+   * namespace, or in each of the namespaces it was given.
+   */
+  private <T> List<Informable<T>> watched(MixedOperation<T, ?, ?> kind) {
+    if (namespaces.isEmpty()) {
+      return List.of(kind.inAnyNamespace().withLimit(PAGE));
+    }
+    List<Informable<T>> each = new ArrayList<>();
+    for (String ns : namespaces) {
+      each.add(kind.inNamespace(ns).withLimit(PAGE));
+    }
+    return each;
   }
 
   /**

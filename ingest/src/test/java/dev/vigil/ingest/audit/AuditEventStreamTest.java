@@ -151,6 +151,68 @@ class AuditEventStreamTest {
             .toList());
   }
 
+  /**
+   * A field name may be written with escapes ({@code "st\u0061ge"} is {@code stage} to Jackson):
+   * the events are then decided by the tree, never dropped or kept for a name read as another.
+   */
+  @Test
+  void aFieldNameWrittenWithEscapesIsReadAsTheNameItEscapes() throws Exception {
+    List<ObjectNode> events =
+        List.of(
+            pod("stage", e -> {}),
+            pod("verb", e -> {}),
+            pod("objectRef", e -> {}),
+            pod("resource", e -> {}),
+            pod(
+                "apiGroup",
+                e -> ((ObjectNode) e.get("objectRef")).put("apiGroup", "coordination.k8s.io")),
+            pod(
+                "subresource",
+                e -> ((ObjectNode) e.get("objectRef")).put("subresource", "status")));
+    StringBuilder items = new StringBuilder();
+    for (ObjectNode e : events) {
+      String name = e.get("auditID").asText();
+      String escaped =
+          name.charAt(0) + "\\u00" + Integer.toHexString(name.charAt(1)) + name.substring(2);
+      String json = new String(Json.write(e), StandardCharsets.UTF_8);
+      String edited = json.replace("\"" + name + "\":", "\"" + escaped + "\":");
+      assertEquals(json.length() + 5, edited.length(), name); // exactly one name was escaped
+      items.append(items.length() == 0 ? "" : ",").append(edited);
+    }
+    byte[] body =
+        ("{\"kind\":\"EventList\",\"items\":[" + items + "]}").getBytes(StandardCharsets.UTF_8);
+
+    List<String> byTree = new ArrayList<>();
+    for (JsonNode e : AuditEventTranslator.events(mapper.readTree(body))) {
+      if (AuditEventTranslator.isPodAdmission(e)) {
+        byTree.add(e.get("auditID").asText());
+      }
+    }
+    assertEquals(List.of("stage", "verb", "objectRef", "resource"), byTree);
+    assertEquals(
+        byTree,
+        AuditEventStream.read(mapper, body).kept().stream()
+            .map(e -> e.tree().get("auditID").asText())
+            .toList());
+  }
+
+  @Test
+  void aDocumentWhoseKindOrItemsNameIsEscapedIsReadAsTheTreeReadsIt() throws Exception {
+    TranslationException otherKind =
+        assertThrows(
+            TranslationException.class,
+            () ->
+                AuditEventStream.read(
+                    mapper,
+                    "{\"items\":[],\"k\\u0069nd\":\"PodList\"}".getBytes(StandardCharsets.UTF_8)));
+    assertEquals("expected kind EventList or Event, not PodList", otherKind.getMessage());
+    String event = new String(Json.write(pod("kept", e -> {})), StandardCharsets.UTF_8);
+    byte[] body =
+        ("{\"kind\":\"EventList\",\"\\u0069tems\":[" + event + "]}")
+            .getBytes(StandardCharsets.UTF_8);
+    assertEquals(1, AuditEventStream.read(mapper, body).kept().size());
+  }
+
   @Test
   void malformedJsonAndDuplicateFieldsAreRefusedEvenInEventsThatAreSkipped() {
     for (String item :

@@ -116,22 +116,21 @@ class IngestReceiversIT {
         };
     ReceiverSettings settings =
         new ReceiverSettings(
-            "127.0.0.1",
-            0,
-            cert,
-            key,
-            null,
-            Set.of("t"),
-            Set.of("prod"),
-            ReceiverSettings.DEFAULT_MAX_BODY_BYTES,
-            1000,
-            1,
-            false,
-            null,
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(2),
-            100);
+                "127.0.0.1",
+                0,
+                cert,
+                key,
+                null,
+                Set.of("t"),
+                Set.of("prod"),
+                ReceiverSettings.DEFAULT_MAX_BODY_BYTES,
+                1000,
+                1,
+                false,
+                null)
+            .withLimits(
+                new HttpsReceiverServer.Limits(
+                    Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(2), 100));
 
     try (HttpsReceiverServer server =
         IngestReceivers.start(
@@ -283,22 +282,24 @@ class IngestReceiversIT {
     Path cert = pem(dir.resolve("tls.crt"), pki.server, pki.ca);
     Path key = pem(dir.resolve("tls.key"), new JcaPKCS8Generator(pki.serverKey.getPrivate(), null));
     return new ReceiverSettings(
-        "127.0.0.1",
-        0,
-        cert,
-        key,
-        null,
-        Set.of("t"),
-        Set.of("prod"),
-        ReceiverSettings.DEFAULT_MAX_BODY_BYTES,
-        1000,
-        4,
-        false,
-        null,
-        ReceiverSettings.DEFAULT_HEADER_TIMEOUT,
-        ReceiverSettings.DEFAULT_REQUEST_TIMEOUT,
-        ReceiverSettings.DEFAULT_IDLE_TIMEOUT,
-        maxConnections);
+            "127.0.0.1",
+            0,
+            cert,
+            key,
+            null,
+            Set.of("t"),
+            Set.of("prod"),
+            ReceiverSettings.DEFAULT_MAX_BODY_BYTES,
+            1000,
+            4,
+            false,
+            null)
+        .withLimits(
+            new HttpsReceiverServer.Limits(
+                ReceiverSettings.DEFAULT_HEADER_TIMEOUT,
+                ReceiverSettings.DEFAULT_REQUEST_TIMEOUT,
+                ReceiverSettings.DEFAULT_IDLE_TIMEOUT,
+                maxConnections));
   }
 
   /**

@@ -104,20 +104,24 @@ class ReceiverAbuseIT {
     Path caPem = Files.writeString(dir.resolve("ca.crt"), pem("CERTIFICATE", ca.getEncoded()));
     ReceiverSettings settings =
         new ReceiverSettings(
-            "127.0.0.1",
-            0,
-            crt,
-            key,
-            caPem,
-            Set.of(TOKEN),
-            Set.of("c1"),
-            MAX_BODY,
-            100_000,
-            THREADS,
-            false,
-            null,
-            HEADER_TIMEOUT,
-            REQUEST_TIMEOUT);
+                "127.0.0.1",
+                0,
+                crt,
+                key,
+                caPem,
+                Set.of(TOKEN),
+                Set.of("c1"),
+                MAX_BODY,
+                100_000,
+                THREADS,
+                false,
+                null)
+            .withLimits(
+                new HttpsReceiverServer.Limits(
+                    HEADER_TIMEOUT,
+                    REQUEST_TIMEOUT,
+                    ReceiverSettings.DEFAULT_IDLE_TIMEOUT,
+                    ReceiverSettings.DEFAULT_MAX_CONNECTIONS));
     RecordPublisher counting =
         new RecordPublisher() {
           @Override
