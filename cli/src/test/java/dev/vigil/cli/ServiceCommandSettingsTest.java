@@ -43,10 +43,10 @@ class ServiceCommandSettingsTest {
 
   /**
    * A value of {@code s} other than its default: a duration, else a number, else a word, a switch
-   * or a severity entry.
+   * a severity entry or a choice of words.
    */
   static String otherValue(Setting<?> s) {
-    for (String candidate : List.of("7m", "7", "false", "DENY=critical")) {
+    for (String candidate : List.of("7m", "7", "false", "DENY=critical", "all")) {
       try {
         Object v = s.parser().parse(candidate);
         if (s.defaultValue() == null || !v.equals(s.parser().parse(s.defaultValue()))) {

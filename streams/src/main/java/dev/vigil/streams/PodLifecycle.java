@@ -42,8 +42,18 @@ import java.util.Objects;
  */
 final class PodLifecycle {
 
-  /** What the step is told of the settings. */
-  record Settings(SeverityMapping severity, Duration correlationSkew, Duration followUpMaxOpenAge) {
+  /**
+   * What the step is told of the settings.
+   *
+   * @param verdictsForEveryEvent judge and publish a verdict for every pod event, even one that
+   *     changes nothing the outcome depends on ({@code streams.verdicts=all}); by default such an
+   *     event only updates the pod's state (ADR 0131)
+   */
+  record Settings(
+      SeverityMapping severity,
+      Duration correlationSkew,
+      Duration followUpMaxOpenAge,
+      boolean verdictsForEveryEvent) {
     Settings {
       Objects.requireNonNull(severity, "severity");
       Objects.requireNonNull(correlationSkew, "correlationSkew");
@@ -51,7 +61,11 @@ final class PodLifecycle {
     }
 
     static Settings of(StreamsSettings s) {
-      return new Settings(s.severity(), s.correlationSkew(), s.followUpMaxOpenAge());
+      return new Settings(
+          s.severity(),
+          s.correlationSkew(),
+          s.followUpMaxOpenAge(),
+          s.verdicts() == StreamsSettings.Verdicts.ALL);
     }
   }
 
@@ -154,7 +168,8 @@ final class PodLifecycle {
   /**
    * The pod after the step (write {@code after.state()} and {@code after.waiting()} where they are
    * not the very objects given: null deletes), the records to publish in order, and why the input
-   * was ignored ({@code duplicate}, {@code out_of_order}; null: taken).
+   * was ignored ({@code duplicate}, {@code out_of_order}) or taken without judging ({@link
+   * #UNCHANGED}); null: taken and judged.
    */
   record Result(Pod after, List<Output> outputs, String ignored) {
     Result {
@@ -247,6 +262,11 @@ final class PodLifecycle {
       return new Result(before.withState(state.deleted(e, now)), out, null);
     }
     boolean created = state == null || state.deleted();
+    if (!created && before.waiting() == null && unchangedForJudging(state, e, policies, facts)) {
+      // Nothing the outcome depends on moved (a phase change, a newer resourceVersion): the pod
+      // keeps its judgement and nothing is published (ADR 0131).
+      return new Result(before.withState(state.withPod(e)), List.of(), UNCHANGED);
+    }
     PodState base =
         state == null
             ? PodState.fresh(e)
@@ -273,6 +293,41 @@ final class PodLifecycle {
       }
     }
     return new Result(new Pod(key, evaluated, null), out, null);
+  }
+
+  /**
+   * What {@link Result#ignored()} says of a pod event that was taken (the pod's state keeps it) but
+   * not judged again: nothing its outcome depends on changed.
+   */
+  static final String UNCHANGED = "unchanged";
+
+  /**
+   * Whether judging the pod again for {@code e} would give what it gave last time: the pod (its
+   * cluster, namespace, uid, service account, owner, containers with their image digests, pull
+   * secrets, labels and annotations) is as judged, the policy versions and the facts of its digests
+   * are those it was judged under, and that judgement was not UNKNOWN (which may be a failure worth
+   * retrying). Only the phase, the resourceVersion and the times differ: a status-only event.
+   * Unless {@link Settings#verdictsForEveryEvent()}.
+   */
+  private boolean unchangedForJudging(
+      PodState state, PodEvent e, Policies policies, KnownFacts facts) {
+    if (settings.verdictsForEveryEvent()
+        || state.decision() == null
+        || state.decision() == Decision.UNKNOWN) {
+      return false;
+    }
+    PodEvent was = state.pod();
+    return Objects.equals(was.clusterId(), e.clusterId())
+        && Objects.equals(was.namespace(), e.namespace())
+        && Objects.equals(was.uid(), e.uid())
+        && Objects.equals(was.serviceAccount(), e.serviceAccount())
+        && Objects.equals(was.owner(), e.owner())
+        && Objects.equals(was.images(), e.images())
+        && Objects.equals(was.imagePullSecrets(), e.imagePullSecrets())
+        && Objects.equals(was.labels(), e.labels())
+        && Objects.equals(was.annotations(), e.annotations())
+        && policies.inForce(e.clusterId()).versions().equals(state.policyVersions())
+        && facts.fingerprint(StoreFacts.digests(e)).equals(state.factsFingerprint());
   }
 
   /** Why the event is ignored ({@code duplicate}, {@code out_of_order}), or null to take it. */

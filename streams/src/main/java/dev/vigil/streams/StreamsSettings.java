@@ -53,6 +53,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param hygiene which registry-hygiene rules run, and the Artifact Registry / Container Registry
  *     host patterns (ADR 0115)
  * @param severity the severity of policy violations ({@code streams.severity.*}, ADR 0100)
+ * @param verdicts which pod events publish a verdict ({@code streams.verdicts}, ADR 0131)
  */
 public record StreamsSettings(
     String applicationId,
@@ -71,7 +72,8 @@ public record StreamsSettings(
     int replicationFactor,
     Duration heartbeatInterval,
     HygieneSettings hygiene,
-    SeverityMapping severity) {
+    SeverityMapping severity,
+    Verdicts verdicts) {
 
   public static final Setting<String> APPLICATION_ID =
       new Setting<>(
@@ -245,6 +247,36 @@ public record StreamsSettings(
           "registry hosts GKE pulls from with the node's service account or "
               + "Workload Identity, comma-separated (* is any characters but a dot)");
 
+  /** Which pod events publish a verdict (ADR 0131). */
+  public enum Verdicts {
+    /**
+     * A pod event is judged and its verdict published unless nothing the outcome depends on changed
+     * since the pod was last judged (a status-only event): first judgements, changed pods and
+     * re-evaluations publish.
+     */
+    CHANGES,
+    /** Every pod event is judged and publishes a verdict (the cost is in docs/benchmarks.md). */
+    ALL;
+
+    static Verdicts parse(String text) {
+      return switch (text.trim()) {
+        case "changes" -> CHANGES;
+        case "all" -> ALL;
+        default -> throw new IllegalArgumentException("use changes or all");
+      };
+    }
+  }
+
+  public static final Setting<Verdicts> VERDICTS =
+      new Setting<>(
+          "streams.verdicts",
+          "--verdicts",
+          "VIGIL_VERDICTS",
+          Verdicts::parse,
+          "changes",
+          "`changes`: a pod event that changes nothing the outcome depends on (a status-only update)"
+              + " is not judged again and publishes no verdict; `all`: a verdict for every pod event");
+
   /** Every streams setting, in the order of the README's table. A new one goes here too. */
   public static final List<Setting<?>> SETTINGS =
       List.of(
@@ -267,7 +299,8 @@ public record StreamsSettings(
           HYGIENE_GOOGLE_REGISTRIES,
           SEVERITY_DECISIONS,
           SEVERITY_NAMESPACES,
-          SEVERITY_RULES);
+          SEVERITY_RULES,
+          VERDICTS);
 
   public StreamsSettings {
     Objects.requireNonNull(applicationId, APPLICATION_ID.key());
@@ -296,6 +329,7 @@ public record StreamsSettings(
       throw invalid(STREAM_THREADS, String.valueOf(streamThreads), "must be at least 1");
     }
     Objects.requireNonNull(severity, SEVERITY_DECISIONS.key());
+    Objects.requireNonNull(verdicts, VERDICTS.key());
     if (replicationFactor < 1 && replicationFactor != -1) {
       throw invalid(
           REPLICATION_FACTOR,
@@ -335,7 +369,8 @@ public record StreamsSettings(
         SeverityMapping.parse(
             values.require(SEVERITY_DECISIONS),
             values.get(SEVERITY_NAMESPACES).orElse(""),
-            values.get(SEVERITY_RULES).orElse("")));
+            values.get(SEVERITY_RULES).orElse("")),
+        values.require(VERDICTS));
   }
 
   /**
@@ -366,7 +401,8 @@ public record StreamsSettings(
         replicationFactor,
         heartbeatInterval,
         hygiene,
-        severity);
+        severity,
+        verdicts);
   }
 
   /** A copy with another state directory (a second instance in the same JVM needs its own). */
@@ -388,7 +424,8 @@ public record StreamsSettings(
         replicationFactor,
         heartbeatInterval,
         hygiene,
-        severity);
+        severity,
+        verdicts);
   }
 
   /** A copy with another change-poll interval. */
@@ -410,7 +447,8 @@ public record StreamsSettings(
         replicationFactor,
         heartbeatInterval,
         hygiene,
-        severity);
+        severity,
+        verdicts);
   }
 
   /**

@@ -198,7 +198,9 @@ public final class VigilMetrics {
 
   void podEventIgnored(String reason) {
     Counter.builder("vigil.pod.events.ignored")
-        .description("pod events ignored as duplicate or out of order")
+        .description(
+            "pod events ignored as duplicate or out of order, or taken without judging the pod"
+                + " again (unchanged)")
         .tag("reason", reason)
         .register(registry)
         .increment();

@@ -218,7 +218,10 @@ class ContinuousValidationTest {
     pod(Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-1", 12, OWNER, image(API, 'a')));
     h.advance(Duration.ofHours(1)); // the periodic full re-evaluation runs too
 
-    assertEquals(4, h.newVerdicts().size());
+    // The added pod and the periodic re-evaluation are judged; the two modifications change
+    // nothing the outcome depends on and publish nothing (ADR 0131).
+    assertEquals(2, h.newVerdicts().size());
+    assertEquals(2, h.counter("vigil.pod.events.ignored", "reason", "unchanged"));
     List<ViolationTransition> t = h.newViolations();
     assertEquals(1, t.size());
     assertEquals(Transition.OPENED, t.get(0).transition());
@@ -272,7 +275,9 @@ class ContinuousValidationTest {
             OWNER,
             image(API, 'a'))); // after delete
 
-    assertEquals(2, h.newVerdicts().size());
+    // Judged once: rv 12 changes only the status (ADR 0131), the others are ignored.
+    assertEquals(1, h.newVerdicts().size());
+    assertEquals(1, h.counter("vigil.pod.events.ignored", "reason", "unchanged"));
     List<ViolationTransition> t = h.newViolations();
     assertEquals(
         List.of(Transition.OPENED, Transition.RESOLVED),

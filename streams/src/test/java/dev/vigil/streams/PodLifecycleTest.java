@@ -37,6 +37,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -172,20 +173,89 @@ class PodLifecycleTest {
   }
 
   /**
-   * A pod event that changes only the pod's status is judged again (every verdict is published, ADR
-   * 0130: judging a template once is issue 13's part 2), but repeats no transition or signal.
+   * A pod event that changes only the pod's status (phase, resourceVersion) under the same policies
+   * and facts is not judged again: nothing is published, the newer event is kept for ordering (ADR
+   * 0131).
    */
   @Test
-  void aStatusOnlyChangePublishesNoTransitionOrSignal() {
+  void aStatusOnlyChangeIsNotJudgedAgainAndPublishesNothing() {
     Pod before = judged(enforced(1, "ALWAYS_DENY"));
 
     Result r =
         step(before, new PodChanged(pod(PodEvent.Type.MODIFIED, 11)), enforced(1, "ALWAYS_DENY"));
 
-    assertEquals(List.of(), of(r, Transitioned.class));
-    assertEquals(List.of(), of(r, Signaled.class));
+    assertEquals(List.of(), r.outputs());
+    assertEquals(PodLifecycle.UNCHANGED, r.ignored());
     assertEquals(before.state().violation(), r.after().state().violation());
+    assertEquals(before.state().evaluations(), r.after().state().evaluations());
     assertEquals("11", r.after().state().pod().resourceVersion(), "the newer event is kept");
+    // and an event older than that one is now out of order
+    assertEquals(
+        "out_of_order",
+        step(r.after(), new PodChanged(pod(PodEvent.Type.MODIFIED, 10)), enforced(1, "ALWAYS_DENY"))
+            .ignored());
+  }
+
+  /** With {@code streams.verdicts=all} the same event is judged and its verdict published. */
+  @Test
+  void everyEventPublishesAVerdictWhenAskedTo() {
+    PodLifecycle all =
+        new PodLifecycle(
+            PodLifecycle.Settings.of(
+                StreamsSettings.fromMap(
+                    Map.of("streams.verdicts", "all"), "127.0.0.1:9", Path.of("unused"))),
+            ValidationEngine.standard().evaluator());
+    PodEvent e = added("payments", "api-1", 10, OWNER, image(API, 'a'));
+    Pod before =
+        all.step(empty(e.key()), new PodChanged(e), enforced(1, "ALWAYS_DENY"), facts, NOW).after();
+
+    Result r =
+        all.step(
+            before,
+            new PodChanged(pod(PodEvent.Type.MODIFIED, 11)),
+            enforced(1, "ALWAYS_DENY"),
+            facts,
+            NOW);
+
+    assertEquals(1, of(r, Judged.class).size());
+    assertEquals(List.of(), of(r, Transitioned.class), "the same finding: no transition");
+    assertNull(r.ignored());
+  }
+
+  /** What the outcome depends on moved: the pod is judged again even if its event looks alike. */
+  @Test
+  void aChangedDigestPolicyVersionFactOrUnknownOutcomeIsJudgedAgain() {
+    Pod before = judged(enforced(1, "ALWAYS_DENY"));
+    PodEvent sameStatus = pod(PodEvent.Type.MODIFIED, 11);
+
+    // another digest
+    PodEvent other =
+        Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-1", 11, OWNER, image(API, 'b'));
+    assertEquals(
+        1,
+        of(step(before, new PodChanged(other), enforced(1, "ALWAYS_DENY")), Judged.class).size());
+    // another policy version in force (a re-evaluation has not reached the pod yet)
+    assertEquals(
+        1,
+        of(step(before, new PodChanged(sameStatus), enforced(2, "ALWAYS_DENY")), Judged.class)
+            .size());
+    // other facts for its digests
+    factsVersion = "facts-2";
+    assertEquals(
+        1,
+        of(step(before, new PodChanged(sameStatus), enforced(1, "ALWAYS_DENY")), Judged.class)
+            .size());
+    factsVersion = "facts-1";
+    // a pod judged UNKNOWN (no usable policy then) is judged again at its next event
+    Pod unknown = judged(cluster -> new InForce(null, "no policy in force", List.of()));
+    assertEquals(Decision.UNKNOWN, unknown.state().decision());
+    Result r =
+        step(
+            unknown,
+            new PodChanged(pod(PodEvent.Type.MODIFIED, 11)),
+            cluster -> new InForce(null, "no policy in force", List.of()));
+    assertEquals(1, of(r, Judged.class).size());
+    assertEquals(Decision.UNKNOWN, of(r, Judged.class).get(0).verdict().decision());
   }
 
   @Test

@@ -126,8 +126,9 @@ class PolicyRevisionTest {
       }
       // the same document again, straight onto the accepted topic: the set in force is the same
       h.send(Topics.POLICIES_ACCEPTED, v1.key(), v1);
-      pod(h, pod(0, 300));
-      assertEquals(202, h.newVerdicts().size());
+      pod(h, pod(0, 300)); // changes only pod 0's status: taken, not judged again (ADR 0131)
+      assertEquals(201, h.newVerdicts().size());
+      assertEquals(1, h.counter("vigil.pod.events.ignored", "reason", "unchanged"));
       assertEquals(before, reloads(h), "200 pod events and 5 polls under one revision: no reload");
 
       policy(h, Fixtures.enforced(2, "ALWAYS_DENY"));
