@@ -42,8 +42,8 @@ class ServiceCommandSettingsTest {
   }
 
   /**
-   * A value of {@code s} other than its default: a duration, else a number, else a word, a switch
-   * a severity entry or a choice of words.
+   * A value of {@code s} other than its default: a duration, a number, a switch, a severity entry
+   * or a word of a choice.
    */
   static String otherValue(Setting<?> s) {
     for (String candidate : List.of("7m", "7", "false", "DENY=critical", "all")) {

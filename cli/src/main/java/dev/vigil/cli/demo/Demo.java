@@ -172,12 +172,7 @@ public final class Demo {
           StreamsRuntime.start(kafka, dir.resolve("streams-state"), overrides, registry);
       life.add(streams);
       streamsRef.set(streams);
-      out.println(
-          "metrics: http://"
-              + ops.address().getHostString()
-              + ":"
-              + ops.address().getPort()
-              + "/metrics");
+      out.println("metrics: " + ops.metricsUrl());
       metricsPort.accept(ops.address().getPort());
       streams.awaitRunning(Duration.ofSeconds(120));
       life.add(ConsoleFeed.start(kafka, out, colour, registry, Duration.ofSeconds(15)));
