@@ -82,7 +82,7 @@ public final class PubSubPushHandler implements Function<byte[], HttpResponse> {
       }
       if (!mayPostFor.test(e.clusterId())) {
         metrics.forbidden("gke-pubsub");
-        return dev.vigil.ingest.http.IngestRouter.forbidden();
+        return HttpResponse.forbidden();
       }
       record =
           new Outgoing<>(Topics.ADMISSION_EVENTS, e.key(), e, e.eventId(), e.requestReceivedAt());

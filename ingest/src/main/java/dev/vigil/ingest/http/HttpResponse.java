@@ -23,6 +23,11 @@ public record HttpResponse(
         Map.of());
   }
 
+  /** 403: credentials that may not post for the cluster they posted for (ADR 0041). */
+  public static HttpResponse forbidden() {
+    return text(403, "these credentials may not post for this cluster");
+  }
+
   /** A JSON response. */
   public static HttpResponse json(int status, String json) {
     return new HttpResponse(

@@ -175,7 +175,7 @@ public final class IngestRouter implements Function<HttpRequest, HttpResponse> {
       // Credentials limited to some clusters learn nothing about the others, configured or not.
       if (!grant.mayPostFor(cluster)) {
         metrics.forbidden(endpoint);
-        return new Answer(forbidden());
+        return new Answer(HttpResponse.forbidden());
       }
       if (!clusters.contains(cluster)) {
         return new Answer(HttpResponse.text(404, "unknown cluster; post to /audit/<cluster id>"));
@@ -191,11 +191,6 @@ public final class IngestRouter implements Function<HttpRequest, HttpResponse> {
       return new Answer(tooLarge());
     }
     return new ReadBody(endpoint, start, handler);
-  }
-
-  /** The answer to credentials that may not post for the cluster they posted for. */
-  public static HttpResponse forbidden() {
-    return HttpResponse.text(403, "these credentials may not post for this cluster");
   }
 
   private static HttpResponse tooLarge() {
