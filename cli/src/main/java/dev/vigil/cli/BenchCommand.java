@@ -43,8 +43,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--rate",
       defaultValue = "5000",
-      description =
-          "Watch events per second in the latency run (default ${DEFAULT-VALUE}).")
+      description = "Watch events per second in the latency run (default ${DEFAULT-VALUE}).")
   int rate;
 
   @Option(

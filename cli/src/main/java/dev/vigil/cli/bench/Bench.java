@@ -64,7 +64,8 @@ import org.apache.kafka.streams.kstream.Produced;
 /**
  * {@code vigil bench}: on one broker and in one JVM, measures the Kafka Streams passthrough limit,
  * Vigil's throughput on the same events, latency at a fixed rate, revalidation after a policy
- * change, and footprint. See docs/benchmarks.md ("vigil bench").
+ * change, and footprint, on the pod events of a {@link Fleet} (ADR 0135). See docs/benchmarks.md
+ * ("vigil bench").
  */
 public final class Bench {
 
