@@ -475,6 +475,7 @@ public final class Bench {
             "bench-verdict-reader");
     reader.start();
     List<String> created = new ArrayList<>();
+    long admissionsBefore = admissions;
     try (KafkaProducer<byte[], byte[]> p = producer(1)) {
       long start = System.nanoTime();
       int sent = 0;
@@ -511,6 +512,7 @@ public final class Bench {
       f.put("achievedRate", achieved);
       f.put("podEvents", n);
       f.put("podsCreated", (long) created.size());
+      f.put("admissionEvents", admissions - admissionsBefore);
       f.put("verdictsSeen", created.stream().filter(verdictSeen::containsKey).count()); // of those
       f.put(
           "timestamps",
