@@ -28,20 +28,22 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--pods",
       defaultValue = "10000",
-      description = "Running pods in the store (default ${DEFAULT-VALUE}).")
+      description =
+          "Running pods of the fleet, in Deployments of 1-50 replicas (default ${DEFAULT-VALUE}).")
   int pods;
 
   @Option(
       names = "--events",
       defaultValue = "100000",
       description =
-          "Pod events for the throughput runs: one ADDED per pod, the rest MODIFIED (default ${DEFAULT-VALUE}).")
+          "Pod events for the throughput runs: the list (one ADDED per running pod), then the watch "
+              + "(pods created to ready, restarts, evictions, rollouts) (default ${DEFAULT-VALUE}).")
   long events;
 
   @Option(
       names = "--rate",
       defaultValue = "5000",
-      description = "Pod events per second in the latency run (default ${DEFAULT-VALUE}).")
+      description = "Watch events per second in the latency run (default ${DEFAULT-VALUE}).")
   int rate;
 
   @Option(

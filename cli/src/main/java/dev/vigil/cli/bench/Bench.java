@@ -9,6 +9,8 @@ import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
+import dev.vigil.schemas.ViolationCategory;
+import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.streams.StreamsSettings;
 import dev.vigil.streams.VigilStreamsApp;
 import io.micrometer.core.instrument.Counter;
@@ -23,11 +25,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +64,8 @@ import org.apache.kafka.streams.kstream.Produced;
 /**
  * {@code vigil bench}: on one broker and in one JVM, measures the Kafka Streams passthrough limit,
  * Vigil's throughput on the same events, latency at a fixed rate, revalidation after a policy
- * change, and footprint. See docs/benchmarks.md ("vigil bench").
+ * change, and footprint, on the pod events of a {@link Fleet} (ADR 0135). See docs/benchmarks.md
+ * ("vigil bench").
  */
 public final class Bench {
 
@@ -77,7 +83,13 @@ public final class Bench {
       boolean keepData) {}
 
   static final String PASSTHROUGH_TOPIC = "vigil-bench.passthrough";
-  static final String LATENCY_PREFIX = "lat-";
+
+  /** How long nothing under a new policy may come before a revalidation counts as complete. */
+  static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+  /** The fleet's seed: every run generates the same cluster and the same events. */
+  static final long SEED = 13;
+
   private static final byte[] POLICY_CHANGE =
       "\"trigger\":\"POLICY_CHANGE\"".getBytes(StandardCharsets.UTF_8);
 
@@ -93,13 +105,14 @@ public final class Bench {
   private final PrintWriter out;
   private final Results results = new Results();
   private final Workload workload = new Workload();
+  private final Fleet fleet = new Fleet(SEED);
   private final String run = Long.toString(System.currentTimeMillis(), 36);
   private Path dir;
   private String bootstrap;
   private Admin admin;
   private KafkaProducer<byte[], byte[]> producer;
-  private long podsCreated;
   private long admissions;
+  private long rv = 1000;
 
   private Bench(Options o, PrintWriter out) {
     this.o = o;
@@ -112,66 +125,43 @@ public final class Bench {
   }
 
   private int run() throws Exception {
-    dir =
-        o.dataDir() != null
-            ? Files.createDirectories(o.dataDir())
-            : Files.createTempDirectory("vigil-bench-");
     results.parameter("pods", o.pods());
     results.parameter("events", o.events());
     results.parameter("rate", o.rate());
     results.parameter("latencySeconds", o.latencySeconds());
     results.parameter("partitions", o.partitions());
     results.parameter("instances", o.instances());
-    results.parameter(
-        "broker", o.bootstrapServers() == null ? "embedded (same JVM)" : o.bootstrapServers());
-    results.parameter("dataDir", dir.toString());
-    EmbeddedKafka kafka = null;
-    try {
-      if (o.bootstrapServers() == null) {
-        log("starting the embedded broker in " + dir.resolve("kafka"));
-        kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0, Map.of());
-        bootstrap = kafka.bootstrapServers();
-      } else {
-        bootstrap = o.bootstrapServers();
-      }
-      admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
-      createTopics();
-      producer = producer(10);
-      produceWorkload();
-      passthrough();
-      long baselineHeap = heapAfterFullGc();
-      vigil(baselineHeap, kafka);
-      validator();
-      results.print(out);
-      if (o.output() != null) {
-        results.write(o.output());
-        log("wrote " + o.output().toAbsolutePath());
-      }
-      return 0;
-    } finally {
-      if (producer != null) {
-        producer.close();
-      }
-      if (admin != null) {
-        admin.close();
-      }
-      if (kafka != null) {
-        kafka.close();
-      }
-      if (!o.keepData() && o.dataDir() == null) {
-        deleteTree(dir);
+    results.parameter("workload", "fleet (ADR 0135): list, then the watch stream of a cluster");
+    try (BenchRun env =
+        BenchRun.open(
+            "bench", o.dataDir(), o.keepData(), o.bootstrapServers(), results, this::log)) {
+      dir = env.dir();
+      results.parameter("dataDir", dir.toString());
+      bootstrap = env.bootstrapServers();
+      try {
+        admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+        createTopics(env.replicationFactor(admin));
+        producer = producer(10);
+        produceWorkload();
+        passthrough();
+        long baselineHeap = heapAfterFullGc();
+        vigil(baselineHeap, env.kafka());
+        validator();
+        return BenchRun.finish(results, o.output(), out, this::log);
+      } finally {
+        if (producer != null) {
+          producer.close();
+        }
+        if (admin != null) {
+          admin.close();
+        }
       }
     }
   }
 
   // ---- setup ---------------------------------------------------------------------------------
 
-  private void createTopics() throws Exception {
-    short rf =
-        (short)
-            (o.bootstrapServers() == null
-                ? 1
-                : Math.min(3, admin.describeCluster().nodes().get().size()));
+  private void createTopics(short rf) throws Exception {
     List<NewTopic> mine = new ArrayList<>();
     for (Topic<?> t : Topics.ALL) {
       if (t.partitions() == Topics.POD_PARTITIONS) {
@@ -194,9 +184,11 @@ public final class Bench {
     // passthrough topic to be served too before producing.
     new TopicAdmin(admin, rf)
         .awaitServed(mine.stream().map(NewTopic::name).toList(), TopicAdmin.READY_TIMEOUT);
-    // Log-append time on the pod events and verdicts: latency is measured append to append.
+    // Log-append time on the pod events and the outputs: latency and revalidation are measured
+    // from append times.
     Map<ConfigResource, java.util.Collection<AlterConfigOp>> ops = new HashMap<>();
-    for (String t : List.of(Topics.POD_EVENTS.name(), Topics.VERDICTS.name())) {
+    for (String t :
+        List.of(Topics.POD_EVENTS.name(), Topics.VERDICTS.name(), Topics.VIOLATIONS.name())) {
       ops.put(
           new ConfigResource(ConfigResource.Type.TOPIC, t),
           List.of(
@@ -235,46 +227,102 @@ public final class Bench {
       send(Topics.ATTESTATIONS.name(), a.key(), a);
     }
     producer.flush();
-    podsCreated = Math.min(o.pods(), o.events());
-    log("producing " + o.events() + " pod events for " + podsCreated + " pods");
+    int listed = (int) Math.min(o.pods(), o.events());
+    Fleet.Plan list = fleet.list(listed);
+    Fleet.Plan watch = fleet.watch(o.events() - listed);
+    log(
+        "producing "
+            + o.events()
+            + " pod events: the list of "
+            + listed
+            + " running pods in "
+            + fleet.workloads()
+            + " Deployments, then "
+            + watch.size()
+            + " watch events");
     long start = System.nanoTime();
+    Map<Fleet.Stage, Long> stages = new EnumMap<>(Fleet.Stage.class);
     long bytes = 0;
-    long rv = 1000;
-    for (long j = 0; j < o.events(); j++) {
-      long idx;
-      PodEvent.Type type;
-      if (j < podsCreated) {
-        idx = j;
-        type = PodEvent.Type.ADDED;
-        AdmissionEvent a = workload.admission("", idx);
-        if (a != null) {
-          send(Topics.ADMISSION_EVENTS.name(), a.key(), a);
-          admissions++;
-        }
-      } else {
-        idx = (j - podsCreated) % podsCreated;
-        type = PodEvent.Type.MODIFIED;
+    long admissionsBefore = admissions;
+    for (Fleet.Plan plan : List.of(list, watch)) {
+      for (int i = 0; i < plan.size(); i++) {
+        Fleet.Stage stage = plan.stage(i);
+        stages.merge(stage, 1L, Long::sum);
+        bytes += sendPodEvent(producer, plan.pod(i), stage, null);
       }
-      PodEvent e = workload.podEvent("", idx, type, rv++);
-      byte[] v = Json.write(e);
-      bytes += v.length;
-      producer.send(
-          new ProducerRecord<>(
-              Topics.POD_EVENTS.name(), e.key().getBytes(StandardCharsets.UTF_8), v));
     }
     producer.flush();
     double secs = (System.nanoTime() - start) / 1e9;
+    long statusOnly =
+        stages.entrySet().stream()
+            .filter(e -> e.getKey().statusOnly())
+            .mapToLong(Map.Entry::getValue)
+            .sum();
+    int maxReplicas = 0;
+    for (int w = 0; w < fleet.workloads(); w++) {
+      maxReplicas = Math.max(maxReplicas, fleet.replicasOf(w));
+    }
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("podEvents", o.events());
-    f.put("pods", podsCreated);
-    f.put("admissionEvents", admissions);
+    f.put("pods", (long) fleet.alivePods());
+    f.put("deployments", (long) fleet.workloads());
+    f.put("meanReplicas", fleet.alivePods() / (double) Math.max(1, fleet.workloads()));
+    f.put("maxReplicas", (long) maxReplicas);
+    f.put("podTemplates", (long) fleet.templates());
+    f.put("podsCreated", (long) fleet.podsCreated());
+    for (Fleet.Stage st : Fleet.Stage.values()) {
+      f.put("events" + stageName(st), stages.getOrDefault(st, 0L));
+    }
+    f.put("statusOnlyEvents", statusOnly);
+    f.put("admissionEvents", admissions - admissionsBefore);
     f.put("meanPodEventBytes", bytes / Math.max(1, o.events()));
     f.put("seconds", secs);
-    f.put("recordsPerSecond", (o.events() + admissions) / secs);
+    f.put("recordsPerSecond", (o.events() + admissions - admissionsBefore) / secs);
     f.put(
         "note",
-        "producer (acks=all, idempotent, linger 10 ms) incl. generating and serialising the events");
+        "producer (acks=all, idempotent, linger 10 ms) incl. generating and serialising the events; "
+            + "status-only = scheduled, ready and restart events (only versions and times change)");
     results.add("produce", f);
+  }
+
+  private static String stageName(Fleet.Stage s) {
+    String n = s.name().toLowerCase(java.util.Locale.ROOT);
+    return Character.toUpperCase(n.charAt(0)) + n.substring(1);
+  }
+
+  /**
+   * Sends the event of {@code pod} at {@code stage}, after its admission event when it is created
+   * (or listed) and has one; {@code appended}, if given, gets the pod event's append time. Returns
+   * the pod event's size.
+   */
+  private int sendPodEvent(
+      KafkaProducer<byte[], byte[]> p,
+      int pod,
+      Fleet.Stage stage,
+      java.util.function.LongConsumer appended) {
+    if (stage == Fleet.Stage.LISTED || stage == Fleet.Stage.CREATED) {
+      AdmissionEvent a = fleet.admission(pod);
+      if (a != null) {
+        p.send(
+            new ProducerRecord<>(
+                Topics.ADMISSION_EVENTS.name(),
+                a.key().getBytes(StandardCharsets.UTF_8),
+                Json.write(a)));
+        admissions++;
+      }
+    }
+    PodEvent e = fleet.event(pod, stage, rv++);
+    byte[] v = Json.write(e);
+    p.send(
+        new ProducerRecord<>(Topics.POD_EVENTS.name(), e.key().getBytes(StandardCharsets.UTF_8), v),
+        appended == null
+            ? null
+            : (md, ex) -> {
+              if (ex == null) {
+                appended.accept(md.timestamp());
+              }
+            });
+    return v.length;
   }
 
   // ---- (1) passthrough -----------------------------------------------------------------------
@@ -308,6 +356,7 @@ public final class Bench {
     try {
       Progress pr = awaitGroup(appId, targets, t0);
       Map<String, Object> f = new LinkedHashMap<>();
+      f.put("instances", o.instances());
       f.put("records", sum(targets));
       f.put("secondsFromStart", pr.seconds());
       f.put("recordsPerSecond", sum(targets) / pr.seconds());
@@ -348,19 +397,10 @@ public final class Bench {
                 StreamsSettings.defaults(bootstrap, state).withApplicationId(appId), reg));
       }
       Progress pr = awaitGroup(appId, targets, t0);
-      double passthrough =
-          results.measurements().stream()
-              .filter(m -> m.name().equals("passthrough"))
-              .map(m -> (Double) m.figures().get("recordsPerSecond"))
-              .findFirst()
-              .orElse(Double.NaN);
-      double passSteady =
-          results.measurements().stream()
-              .filter(m -> m.name().equals("passthrough"))
-              .map(m -> (Double) m.figures().get("recordsPerSecondAfterFirstCommit"))
-              .findFirst()
-              .orElse(Double.NaN);
+      double passthrough = passthroughFigure("recordsPerSecond");
+      double passSteady = passthroughFigure("recordsPerSecondAfterFirstCommit");
       Map<String, Object> f = new LinkedHashMap<>();
+      f.put("instances", o.instances());
       f.put("podEvents", podEvents);
       f.put("admissionEvents", sum(targets) - podEvents);
       f.put("secondsFromStart", pr.seconds());
@@ -389,12 +429,22 @@ public final class Bench {
     }
   }
 
+  private double passthroughFigure(String figure) {
+    return results.measurements().stream()
+        .filter(m -> m.name().equals("passthrough"))
+        .map(m -> (Double) m.figures().get(figure))
+        .findFirst()
+        .orElse(Double.NaN);
+  }
+
   /**
-   * (3) Pod events at a fixed rate for new pods; append time of each pod event to its verdict's.
+   * (3) The watch stream goes on at a fixed rate into the caught-up app; for each pod it creates,
+   * the append time of its ADDED to that of its first verdict.
    */
   private void latency() throws Exception {
     long n = (long) o.rate() * o.latencySeconds();
-    log("(3) latency: " + n + " pod events at " + o.rate() + "/s");
+    Fleet.Plan plan = fleet.watch(n);
+    log("(3) latency: " + n + " watch events at " + o.rate() + "/s");
     Map<String, Long> podAppend = new ConcurrentHashMap<>();
     Map<String, Long> podSent = new ConcurrentHashMap<>();
     Map<String, Long> verdictAppend = new ConcurrentHashMap<>();
@@ -413,73 +463,57 @@ public final class Bench {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
                   long now = System.currentTimeMillis();
                   String key = new String(r.key(), StandardCharsets.UTF_8);
-                  if (key.substring(key.lastIndexOf('/') + 1).startsWith(LATENCY_PREFIX)) {
-                    if (r.timestampType() != TimestampType.LOG_APPEND_TIME) {
-                      logAppend.set(false);
-                    }
-                    verdictAppend.putIfAbsent(key, r.timestamp());
-                    verdictSeen.putIfAbsent(key, now);
+                  if (r.timestampType() != TimestampType.LOG_APPEND_TIME) {
+                    logAppend.set(false);
                   }
+                  // A created pod's name is new: its first verdict is its ADDED's.
+                  verdictAppend.putIfAbsent(key, r.timestamp());
+                  verdictSeen.putIfAbsent(key, now);
                 }
               }
             },
             "bench-verdict-reader");
     reader.start();
-    long sent = 0;
-    long rv = 1_000_000_000L;
+    List<String> created = new ArrayList<>();
+    long admissionsBefore = admissions;
     try (KafkaProducer<byte[], byte[]> p = producer(1)) {
       long start = System.nanoTime();
+      int sent = 0;
       while (sent < n) {
         long due = Math.min(n, (long) ((System.nanoTime() - start) / 1e9 * o.rate()) + 1);
         while (sent < due) {
-          long idx = sent++;
-          PodEvent e = workload.podEvent(LATENCY_PREFIX, idx, PodEvent.Type.ADDED, rv++);
-          String key = e.key();
-          podSent.put(key, System.currentTimeMillis());
-          p.send(
-              new ProducerRecord<>(
-                  Topics.POD_EVENTS.name(), key.getBytes(StandardCharsets.UTF_8), Json.write(e)),
-              (md, ex) -> {
-                if (ex == null) {
-                  podAppend.put(key, md.timestamp());
-                }
-              });
+          int pod = plan.pod(sent);
+          Fleet.Stage stage = plan.stage(sent++);
+          if (stage == Fleet.Stage.CREATED) {
+            String key = fleet.key(pod);
+            created.add(key);
+            podSent.put(key, System.currentTimeMillis());
+            sendPodEvent(p, pod, stage, t -> podAppend.put(key, t));
+          } else {
+            sendPodEvent(p, pod, stage, null);
+          }
         }
         Thread.sleep(1);
       }
       p.flush();
       double achieved = n / ((System.nanoTime() - start) / 1e9);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(60, n / 100));
-      while (verdictSeen.size() < n && System.nanoTime() < deadline) {
+      while (!verdictSeen.keySet().containsAll(created) && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
       stop.set(true);
       reader.join(5000);
       consumer.close();
-      long[] appendToAppend =
-          podAppend.entrySet().stream()
-              .filter(e -> verdictAppend.containsKey(e.getKey()))
-              .mapToLong(e -> verdictAppend.get(e.getKey()) - e.getValue())
-              .sorted()
-              .toArray();
-      long[] appendToVisible =
-          podAppend.entrySet().stream()
-              .filter(e -> verdictSeen.containsKey(e.getKey()))
-              .mapToLong(e -> verdictSeen.get(e.getKey()) - e.getValue())
-              .sorted()
-              .toArray();
-      long[] sendToVisible =
-          podSent.entrySet().stream()
-              .filter(e -> verdictSeen.containsKey(e.getKey()))
-              .mapToLong(e -> verdictSeen.get(e.getKey()) - e.getValue())
-              .sorted()
-              .toArray();
-      podsCreated += n;
+      long[] appendToAppend = between(podAppend, verdictAppend);
+      long[] appendToVisible = between(podAppend, verdictSeen);
+      long[] sendToVisible = between(podSent, verdictSeen);
       Map<String, Object> f = new LinkedHashMap<>();
       f.put("targetRate", o.rate());
       f.put("achievedRate", achieved);
       f.put("podEvents", n);
-      f.put("verdictsSeen", (long) verdictSeen.size());
+      f.put("podsCreated", (long) created.size());
+      f.put("admissionEvents", admissions - admissionsBefore);
+      f.put("verdictsSeen", created.stream().filter(verdictSeen::containsKey).count()); // of those
       f.put(
           "timestamps",
           logAppend.get()
@@ -496,22 +530,46 @@ public final class Bench {
       f.put("target", "p99 < 100 ms at 5,000 events/s");
       f.put(
           "what",
-          "new pods (ADDED) at a fixed rate into the caught-up app; pod event's log-append time to its verdict's "
-              + "log-append time; 'committed visible' = when a read_committed consumer got the verdict (EOS commit interval 100 ms)");
+          "the fleet's watch stream (restarts, evictions, rollouts) at a fixed rate into the caught-up app; "
+              + "for each pod it creates, its ADDED's log-append time to its first verdict's log-append time; "
+              + "'committed visible' = when a read_committed consumer got the verdict (EOS commit interval 100 ms)");
       results.add("latency", f);
     } finally {
       stop.set(true);
     }
   }
 
-  /** (4) Policy version 2 with every pod in the store: time to the last re-evaluated verdict. */
+  /** For each key in both maps, {@code to - from}, sorted. */
+  private static long[] between(Map<String, Long> from, Map<String, Long> to) {
+    return from.entrySet().stream()
+        .filter(e -> to.containsKey(e.getKey()))
+        .mapToLong(e -> to.get(e.getKey()) - e.getValue())
+        .sorted()
+        .toArray();
+  }
+
+  /**
+   * (4) Policy version 2 with every pod of the fleet running: the time until every running pod is
+   * judged under it and every transition it causes is published ({@code secondsUntilAllJudged}, ADR
+   * 0135).
+   */
   private void revalidation(List<SimpleMeterRegistry> registries) throws Exception {
-    long m = podsCreated;
-    log("(4) revalidation: policy version 2 with " + m + " running pods in the store");
+    Set<String> running = new HashSet<>(fleet.aliveKeys());
+    // Policy v2 ends the tools namespace's exemption: exactly its pods' outcomes change (to DENY).
+    Set<String> changing = new HashSet<>(fleet.aliveKeys(Workload.Profile.TOOLS));
+    long m = running.size();
+    log(
+        "(4) revalidation: policy version 2 with "
+            + m
+            + " running pods in the store, "
+            + changing.size()
+            + " of them (tools) to be denied now");
     double before = counter(registries, "vigil.evaluations", "policy_change");
-    Map<TopicPartition, Long> verdictsFrom = endOffsets(Topics.VERDICTS.name());
-    Map<TopicPartition, Long> violationsFrom = endOffsets(Topics.VIOLATIONS.name());
+    Map<TopicPartition, Long> from = new HashMap<>(endOffsets(Topics.VERDICTS.name()));
+    from.putAll(endOffsets(Topics.VIOLATIONS.name()));
     PolicyDocument v2 = workload.policy(2);
+    byte[] underV2 = ("\"" + v2.key() + "@" + v2.version() + "\"").getBytes(StandardCharsets.UTF_8);
+    var violations = Topics.VIOLATIONS.valueSerde().deserializer();
     long t0 = System.currentTimeMillis();
     long n0 = System.nanoTime();
     producer
@@ -519,55 +577,84 @@ public final class Bench {
             new ProducerRecord<>(
                 Topics.POLICIES.name(), v2.key().getBytes(StandardCharsets.UTF_8), Json.write(v2)))
         .get();
-    long timeout = TimeUnit.SECONDS.toNanos(Math.max(300, m / 100));
-    while (counter(registries, "vigil.evaluations", "policy_change") - before < m
-        && System.nanoTime() - n0 < timeout) {
-      Thread.sleep(10);
-    }
-    double evaluatedSeconds = (System.nanoTime() - n0) / 1e9;
-    // Read back the committed verdicts of this re-evaluation: the last one's append time.
-    long count = 0;
-    long last = 0;
-    long first = Long.MAX_VALUE;
-    try (KafkaConsumer<byte[], byte[]> c = committedConsumer()) {
-      c.assign(verdictsFrom.keySet());
-      verdictsFrom.forEach(c::seek);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (count < m && System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          if (r.value() != null && indexOf(r.value(), POLICY_CHANGE) >= 0) {
-            count++;
-            last = Math.max(last, r.timestamp());
-            first = Math.min(first, r.timestamp());
-          }
-        }
-      }
-    }
+    Set<String> judged = new HashSet<>();
+    Set<String> opened = new HashSet<>();
     Map<String, Long> transitions = new LinkedHashMap<>();
+    long verdicts = 0;
+    long reevaluated = 0;
+    long firstVerdict = Long.MAX_VALUE;
+    long lastVerdict = 0;
+    long last = 0; // append time of the last record under v2 (verdict or transition)
+    long lastSeenAt = n0;
+    double evaluatedSeconds = Double.NaN;
+    String completedBy = null;
+    long timeout = TimeUnit.SECONDS.toNanos(Math.max(300, m / 100));
     try (KafkaConsumer<byte[], byte[]> c = committedConsumer()) {
-      c.assign(violationsFrom.keySet());
-      violationsFrom.forEach(c::seek);
-      Map<TopicPartition, Long> end = c.endOffsets(violationsFrom.keySet());
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (System.nanoTime() < deadline
-          && end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          String v = r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8);
-          for (String t : List.of("OPENED", "CHANGED", "RESOLVED")) {
-            if (v.contains("\"transition\":\"" + t + "\"")) {
-              transitions.merge(t, 1L, Long::sum);
+      c.assign(from.keySet());
+      from.forEach(c::seek);
+      while (completedBy == null && System.nanoTime() - n0 < timeout) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+          if (r.value() == null || indexOf(r.value(), underV2) < 0) {
+            continue;
+          }
+          last = Math.max(last, r.timestamp());
+          lastSeenAt = System.nanoTime();
+          String key = new String(r.key(), StandardCharsets.UTF_8);
+          if (r.topic().equals(Topics.VERDICTS.name())) {
+            verdicts++;
+            if (indexOf(r.value(), POLICY_CHANGE) >= 0) {
+              reevaluated++;
+            }
+            firstVerdict = Math.min(firstVerdict, r.timestamp());
+            lastVerdict = Math.max(lastVerdict, r.timestamp());
+            if (running.contains(key)) {
+              judged.add(key);
+            }
+          } else {
+            ViolationTransition t = violations.deserialize(r.topic(), r.value());
+            if (t != null && t.category() == ViolationCategory.POLICY) {
+              transitions.merge(t.transition().name(), 1L, Long::sum);
+              if (t.transition() == ViolationTransition.Transition.OPENED
+                  && changing.contains(key)) {
+                opened.add(key);
+              }
             }
           }
         }
+        long now = System.nanoTime();
+        if (Double.isNaN(evaluatedSeconds)
+            && counter(registries, "vigil.evaluations", "policy_change") - before >= m) {
+          evaluatedSeconds = (now - n0) / 1e9;
+        }
+        if (opened.size() == changing.size()) {
+          if (judged.size() == running.size()) {
+            completedBy = "every running pod has a verdict under the new policy";
+          } else if (now - lastSeenAt > QUIET_NANOS) {
+            completedBy =
+                "every expected transition, then "
+                    + TimeUnit.NANOSECONDS.toSeconds(QUIET_NANOS)
+                    + " s without a record under the new policy";
+          }
+        }
       }
     }
+    boolean complete = completedBy != null;
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("runningPods", m);
-    f.put("reevaluatedVerdicts", count);
-    f.put("secondsToLastVerdictAppended", count == 0 ? Double.NaN : (last - t0) / 1000.0);
-    f.put("secondsToFirstVerdictAppended", count == 0 ? Double.NaN : (first - t0) / 1000.0);
+    f.put("secondsUntilAllJudged", complete && last > 0 ? (last - t0) / 1000.0 : Double.NaN);
+    f.put(
+        "completedBy",
+        complete ? completedBy : "not complete after " + timeout / 1_000_000_000 + " s");
+    f.put("podsWithVerdictUnderNewPolicy", (long) judged.size());
+    f.put("expectedTransitions", (long) changing.size());
+    f.put("expectedTransitionsSeen", (long) opened.size());
+    f.put("verdictsUnderNewPolicy", verdicts);
+    f.put("reevaluatedVerdicts", reevaluated);
+    f.put("secondsToLastVerdictAppended", verdicts == 0 ? Double.NaN : (lastVerdict - t0) / 1000.0);
+    f.put(
+        "secondsToFirstVerdictAppended", verdicts == 0 ? Double.NaN : (firstVerdict - t0) / 1000.0);
     f.put("secondsUntilEvaluatedInMemory", evaluatedSeconds);
-    f.put("podsPerSecond", count == 0 ? Double.NaN : count / ((last - t0) / 1000.0));
+    f.put("podsPerSecond", complete && last > t0 ? m / ((last - t0) / 1000.0) : Double.NaN);
     f.put("violationsOpened", transitions.getOrDefault("OPENED", 0L));
     f.put("violationsChanged", transitions.getOrDefault("CHANGED", 0L));
     f.put("violationsResolved", transitions.getOrDefault("RESOLVED", 0L));
@@ -587,7 +674,11 @@ public final class Bench {
     f.put(
         "what",
         "policy v2 (tools namespace no longer ALWAYS_ALLOW) sent at t0 (wall clock before send); "
-            + "last POLICY_CHANGE verdict's log-append time minus t0");
+            + "secondsUntilAllJudged = log-append time of the last verdict or violation transition under v2 "
+            + "minus t0, read (read_committed) until every tools pod has its OPENED transition under v2 and "
+            + "either every running pod has a verdict under v2 or nothing under v2 came for "
+            + TimeUnit.NANOSECONDS.toSeconds(QUIET_NANOS)
+            + " s (ADR 0135)");
     results.add("revalidation", f);
   }
 
@@ -600,13 +691,14 @@ public final class Bench {
     for (Path p : stateDirs) {
       state += size(p);
     }
+    long pods = fleet.alivePods();
     Map<String, Object> f = new LinkedHashMap<>();
-    f.put("runningPods", podsCreated);
+    f.put("runningPods", pods);
     f.put("heapAfterFullGcMiB", heap / 1048576.0);
     f.put("heapBeforeVigilStartedMiB", baselineHeap / 1048576.0);
     f.put("vigilHeapMiB", (heap - baselineHeap) / 1048576.0);
     f.put("stateStoresOnDiskMiB", state / 1048576.0);
-    f.put("bytesOnDiskPerPod", podsCreated == 0 ? 0 : state / podsCreated);
+    f.put("bytesOnDiskPerPod", pods == 0 ? 0 : state / pods);
     if (kafka != null) {
       f.put("brokerSegmentsMiB", size(kafka.dataDir(), ".log") / 1048576.0);
     }
@@ -803,14 +895,6 @@ public final class Bench {
                 }
               })
           .sum();
-    }
-  }
-
-  static void deleteTree(Path p) {
-    try (Stream<Path> s = Files.walk(p)) {
-      s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException | RuntimeException e) {
-      // best effort
     }
   }
 

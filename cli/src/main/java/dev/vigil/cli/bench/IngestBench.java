@@ -9,7 +9,6 @@ import dev.vigil.ingest.http.ReceiverSettings;
 import dev.vigil.ingest.http.Tls;
 import dev.vigil.ingest.kafka.KafkaRecordPublisher;
 import dev.vigil.ingest.metrics.IngestMetrics;
-import dev.vigil.kafka.EmbeddedKafka;
 import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
 import java.io.PrintWriter;
@@ -78,10 +77,6 @@ public final class IngestBench {
   }
 
   private int run() throws Exception {
-    Path dir =
-        o.dataDir() != null
-            ? Files.createDirectories(o.dataDir())
-            : Files.createTempDirectory("vigil-bench-ingest-");
     for (var p :
         List.<Map.Entry<String, Object>>of(
             Map.entry("seconds", o.seconds()),
@@ -93,25 +88,21 @@ public final class IngestBench {
             Map.entry("watchPods", o.watchPods()))) {
       results.parameter(p.getKey(), p.getValue());
     }
-    results.parameter(
-        "broker", o.bootstrapServers() == null ? "embedded (same JVM)" : o.bootstrapServers());
-    EmbeddedKafka kafka = null;
+    try (BenchRun env =
+        BenchRun.open(
+            "bench-ingest", o.dataDir(), o.keepData(), o.bootstrapServers(), results, this::log)) {
+      return run(env);
+    }
+  }
+
+  private int run(BenchRun env) throws Exception {
+    Path dir = env.dir();
+    String bootstrap = env.bootstrapServers();
     KafkaRecordPublisher publisher = null;
     HttpsReceiverServer server = null;
     try {
-      String bootstrap = o.bootstrapServers();
-      if (bootstrap == null) {
-        log("starting the embedded broker in " + dir.resolve("kafka"));
-        kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0, Map.of());
-        bootstrap = kafka.bootstrapServers();
-      }
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-        short rf =
-            (short)
-                (o.bootstrapServers() == null
-                    ? 1
-                    : Math.min(3, admin.describeCluster().nodes().get().size()));
-        new TopicAdmin(admin, rf).create(Topics.ALL);
+        new TopicAdmin(admin, env.replicationFactor(admin)).create(Topics.ALL);
       }
       publisher =
           new KafkaRecordPublisher(
@@ -234,24 +225,13 @@ public final class IngestBench {
       if (o.watchPods() > 0) {
         results.add("watch", WatchBench.run(o.watchPods(), publisher, this::log));
       }
-      results.print(out);
-      if (o.output() != null) {
-        results.write(o.output());
-        log("wrote " + o.output().toAbsolutePath());
-      }
-      return 0;
+      return BenchRun.finish(results, o.output(), out, this::log);
     } finally {
       if (server != null) {
         server.close();
       }
       if (publisher != null) {
         publisher.close();
-      }
-      if (kafka != null) {
-        kafka.close();
-      }
-      if (!o.keepData() && o.dataDir() == null) {
-        Bench.deleteTree(dir);
       }
     }
   }

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code vigil bench} on tiny sizes, so the harness cannot rot: every measurement is taken and
- * written to the JSON. It asserts that the harness works, never a speed.
+ * {@code vigil bench} on tiny sizes, so the harness cannot rot: the fleet's list and watch stream
+ * are produced, every measurement is taken and written to the JSON, and the revalidation completes.
+ * It asserts that the harness works, never a speed.
  */
 class BenchSmokeIT {
 
@@ -65,17 +66,47 @@ class BenchSmokeIT {
     }
     assertEquals(MEASUREMENTS, names);
     JsonNode byName = root.get("measurements");
+    JsonNode produce = byName.get(0);
+    assertEquals(1000, produce.get("podEvents").asLong());
+    assertEquals(300, produce.get("pods").asLong(), "the list: 300 running pods");
+    assertEquals(300, produce.get("eventsListed").asLong());
+    double replicas = produce.get("meanReplicas").asDouble();
+    assertTrue(replicas >= 1 && replicas <= Fleet.MAX_REPLICAS, produce.toString());
+    // then the watch: new pods from ADDED to ready, restarts, deletions
+    assertTrue(produce.get("eventsCreated").asLong() > 0, produce.toString());
+    assertEquals(
+        produce.get("eventsCreated").asLong(), produce.get("eventsReady").asLong(), "all ready");
+    assertTrue(produce.get("eventsRestarted").asLong() > 0, produce.toString());
+    assertTrue(produce.get("eventsDeleted").asLong() > 0, produce.toString());
+    assertTrue(produce.get("statusOnlyEvents").asLong() > 0, produce.toString());
     assertTrue(byName.get(1).get("recordsPerSecond").asDouble() > 0, "passthrough");
     assertTrue(byName.get(2).get("podEventsPerSecond").asDouble() > 0, "vigil");
     assertTrue(byName.get(2).has("ratioToPassthrough"), "ratio");
-    assertEquals(500, byName.get(3).get("podEvents").asLong(), "latency events");
+    assertEquals(1, byName.get(2).get("instances").asInt());
+    JsonNode latency = byName.get(3);
+    assertEquals(500, latency.get("podEvents").asLong(), "latency events");
+    assertTrue(latency.get("podsCreated").asLong() > 0, latency.toString());
     assertEquals(
-        500, byName.get(3).get("verdictsSeen").asLong(), "every latency pod got its verdict");
-    assertTrue(byName.get(3).get("appendToAppendP99Ms").asDouble() >= 0, "latency p99");
-    // 300 pods from the throughput run and 500 from the latency run are all re-evaluated
-    assertEquals(800, byName.get(4).get("runningPods").asLong());
-    assertEquals(800, byName.get(4).get("reevaluatedVerdicts").asLong());
-    assertTrue(byName.get(4).get("violationsOpened").asLong() > 0, "tools pods now violate");
+        latency.get("podsCreated").asLong(),
+        latency.get("verdictsSeen").asLong(),
+        "every pod created in the latency run got its verdict");
+    assertTrue(latency.get("appendToAppendP99Ms").asDouble() >= 0, "latency p99");
+    assertTrue(latency.get("achievedRate").asDouble() > 0, "achieved rate");
+    // evicted and rolled-out pods were replaced: still 300 running pods, all judged under v2
+    JsonNode revalidation = byName.get(4);
+    assertEquals(300, revalidation.get("runningPods").asLong());
+    assertEquals(300, revalidation.get("podsWithVerdictUnderNewPolicy").asLong());
+    assertTrue(
+        revalidation.get("completedBy").asText().startsWith("every running pod"),
+        revalidation.toString());
+    assertTrue(revalidation.get("secondsUntilAllJudged").asDouble() > 0, revalidation.toString());
+    assertTrue(revalidation.get("expectedTransitions").asLong() > 0, "tools pods now violate");
+    assertEquals(
+        revalidation.get("expectedTransitions").asLong(),
+        revalidation.get("expectedTransitionsSeen").asLong(),
+        revalidation.toString());
+    assertEquals(300, byName.get(5).get("runningPods").asLong());
+    assertTrue(byName.get(5).has("bytesOnDiskPerPod") && byName.get(5).has("vigilHeapMiB"));
     assertTrue(byName.get(5).get("heapAfterFullGcMiB").asDouble() > 0);
     assertTrue(byName.get(5).get("stateStoresOnDiskMiB").asDouble() > 0);
     assertTrue(out.toString().contains("revalidation"), out.toString());
