@@ -96,15 +96,20 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
     String key = record.key();
     AdmissionEvent a = record.value();
     long t = a.requestReceivedAt().toEpochMilli();
-    if (seen(key, a, t)) {
+    // Denials under the key, admitted ones beside them: each scan reads only the other kind, so
+    // many fail-open admissions of one image by one principal (a controller's) do not each re-read
+    // all the others in the window.
+    String stored = a.blocked() ? key : admittedKey(key);
+    if (seen(stored, a, t)) {
       return; // the audit webhook may send an event twice
     }
-    store.put(key, a, t);
+    store.put(stored, a, t);
     long window = settings.bypassWindow().toMillis();
     if (a.blocked()) {
       // a denial that came late: the bypasses within the window after it count it now
       List<AdmissionEvent> later = new ArrayList<>();
-      try (WindowStoreIterator<AdmissionEvent> it = store.fetch(key, t + 1, t + window)) {
+      try (WindowStoreIterator<AdmissionEvent> it =
+          store.fetch(admittedKey(key), t + 1, t + window)) {
         it.forEachRemaining(
             kv -> {
               if (!kv.value.blocked()) {
@@ -116,6 +121,15 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
     } else {
       emit(key, a, record);
     }
+  }
+
+  /**
+   * Where the fail-open and breakglass admissions of correlation key {@code key} are kept (denials
+   * are kept under {@code key} itself). A window store written before this split holds both under
+   * {@code key}: the denial scan still keeps only denials, so such a store reads correctly.
+   */
+  static String admittedKey(String key) {
+    return key + "|admitted";
   }
 
   private boolean seen(String key, AdmissionEvent a, long t) {
