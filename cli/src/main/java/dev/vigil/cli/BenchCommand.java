@@ -64,6 +64,14 @@ final class BenchCommand implements Callable<Integer> {
       description = "Streams instances in this JVM, for both apps (default ${DEFAULT-VALUE}).")
   int instances;
 
+  @Option(
+      names = "--verdicts",
+      defaultValue = "changes",
+      description =
+          "Vigil's streams.verdicts: changes (a status-only pod event publishes no verdict) or all"
+              + " (default ${DEFAULT-VALUE}).")
+  String verdicts;
+
   @CommandLine.Mixin Where where = new Where();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -80,6 +88,10 @@ final class BenchCommand implements Callable<Integer> {
           spec.commandLine(),
           "--pods, --events, --rate, --latency-seconds, --partitions and --instances must be at least 1");
     }
+    if (!verdicts.equals("changes") && !verdicts.equals("all")) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--verdicts is changes or all, not " + verdicts);
+    }
     return Bench.run(
         new Bench.Options(
             pods,
@@ -88,6 +100,7 @@ final class BenchCommand implements Callable<Integer> {
             latencySeconds,
             partitions,
             instances,
+            verdicts,
             where.output,
             where.bootstrapServers,
             where.dataDir,

@@ -77,6 +77,7 @@ public final class Bench {
       int latencySeconds,
       int partitions,
       int instances,
+      String verdicts,
       Path output,
       String bootstrapServers,
       Path dataDir,
@@ -131,6 +132,7 @@ public final class Bench {
     results.parameter("latencySeconds", o.latencySeconds());
     results.parameter("partitions", o.partitions());
     results.parameter("instances", o.instances());
+    results.parameter("verdicts", o.verdicts());
     results.parameter("workload", "fleet (ADR 0135): list, then the watch stream of a cluster");
     try (BenchRun env =
         BenchRun.open(
@@ -394,7 +396,10 @@ public final class Bench {
         registries.add(reg);
         apps.add(
             VigilStreamsApp.start(
-                StreamsSettings.defaults(bootstrap, state).withApplicationId(appId), reg));
+                StreamsSettings.fromMap(
+                        Map.of(StreamsSettings.VERDICTS.key(), o.verdicts()), bootstrap, state)
+                    .withApplicationId(appId),
+                reg));
       }
       Progress pr = awaitGroup(appId, targets, t0);
       double passthrough = passthroughFigure("recordsPerSecond");
