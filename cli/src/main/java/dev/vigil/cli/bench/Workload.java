@@ -1,13 +1,11 @@
 package dev.vigil.cli.bench;
 
 import dev.vigil.cli.world.CiAttestor;
+import dev.vigil.cli.world.MadeUpImages;
 import dev.vigil.schemas.Attestation;
 import dev.vigil.schemas.PolicyDocument;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -66,15 +64,7 @@ final class Workload {
   }
 
   static String digest(String repo) {
-    try {
-      return "sha256:"
-          + HexFormat.of()
-              .formatHex(
-                  MessageDigest.getInstance("SHA-256")
-                      .digest(repo.getBytes(StandardCharsets.UTF_8)));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return MadeUpImages.digest(repo);
   }
 
   /**

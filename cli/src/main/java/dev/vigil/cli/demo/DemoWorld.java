@@ -2,17 +2,15 @@ package dev.vigil.cli.demo;
 
 import dev.vigil.cli.world.CiAttestor;
 import dev.vigil.cli.world.LoopbackTls;
+import dev.vigil.cli.world.MadeUpImages;
 import dev.vigil.cli.world.Pem;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
-import java.util.HexFormat;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -58,15 +56,7 @@ final class DemoWorld {
 
   /** A digest for a made-up image, stable per name. */
   static String digest(String name) {
-    try {
-      return "sha256:"
-          + HexFormat.of()
-              .formatHex(
-                  MessageDigest.getInstance("SHA-256")
-                      .digest(name.getBytes(StandardCharsets.UTF_8)));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return MadeUpImages.digest(name);
   }
 
   /** The policy: v1 lets the tools namespace run anything; v2 requires attestations there too. */
