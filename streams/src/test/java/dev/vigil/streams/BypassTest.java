@@ -265,6 +265,33 @@ class BypassTest {
     assertFalse(f.get(0).cause().isEmpty());
   }
 
+  /**
+   * A window store written before admitted ones were kept apart (ADR 0110) holds denials and
+   * fail-open admissions under one key: after an upgrade its denials still count, and its fail-open
+   * admissions are not counted as denials.
+   */
+  @Test
+  void aWindowStoreWrittenBeforeTheSplitStillCountsItsDenials() {
+    WorkloadRef probe = new WorkloadRef(WorkloadRef.Kind.POD, "payments", "probe");
+    String digest = image(PROBE, 'e');
+    var store = h.driver.<String, AdmissionEvent>getWindowStore(StoreNames.BYPASS_ADMISSIONS);
+    for (int i = 0; i < 3; i++) {
+      AdmissionEvent d = admission(MALLORY, "probe", probe, digest, i * 0.5, true, false, false);
+      AdmissionEvent old =
+          admission(MALLORY, "probe", probe, digest, i * 0.5 + 0.1, false, true, false);
+      for (AdmissionEvent a : List.of(d, old)) {
+        String key = BypassCorrelator.subjects(a).get(0).key;
+        store.put(key, a, a.requestReceivedAt().toEpochMilli());
+      }
+    }
+
+    failedOpen(MALLORY, "probe", probe, digest, 2.5);
+
+    FollowUp bypass = latest(probe, Kind.FAIL_OPEN);
+    assertEquals(3, bypass.priorDenials(), "the old fail-open admissions are not denials");
+    assertEquals(Boolean.TRUE, bypass.suspectedBypass(), bypass.toString());
+  }
+
   @Test
   void theSettingsAreTyped() {
     var s =
