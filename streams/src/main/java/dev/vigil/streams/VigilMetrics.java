@@ -86,10 +86,10 @@ public final class VigilMetrics {
   /**
    * Registers {@code vigil_component_info{component="streams"}} and, at 0, every counter and
    * follow-up gauge whose label values are known before the first event (triggers, decisions,
-   * dead-letter sources and reasons, rejected policies, violation transitions by severity,
-   * follow-up kinds and open states). A series born at its first change starts above 0, and
-   * Prometheus' {@code increase()} never sees that change: the first dead letters and the first
-   * rejected policy fired no alert (issue 21). Idempotent.
+   * reasons a pod event is not judged, dead-letter sources and reasons, rejected policies,
+   * violation transitions by severity, follow-up kinds and open states). A series born at its first
+   * change starts above 0, and Prometheus' {@code increase()} never sees that change: the first
+   * dead letters and the first rejected policy fired no alert (issue 21). Idempotent.
    */
   public void registerKnownSeries() {
     String version = VigilMetrics.class.getPackage().getImplementationVersion();
@@ -103,6 +103,7 @@ public final class VigilMetrics {
           .tag("trigger", lower(t.name()))
           .register(registry);
     }
+    POD_EVENT_IGNORED_REASONS.forEach(this::podEventsIgnored);
     for (Decision d : Decision.values()) {
       Counter.builder("vigil.decisions")
           .description("evaluation outcomes")
@@ -196,14 +197,21 @@ public final class VigilMetrics {
         .register(registry);
   }
 
+  /** Why a pod event was not judged: what {@code PodLifecycle.Result#ignored()} says. */
+  static final List<String> POD_EVENT_IGNORED_REASONS =
+      List.of("duplicate", "out_of_order", PodLifecycle.UNCHANGED);
+
   void podEventIgnored(String reason) {
-    Counter.builder("vigil.pod.events.ignored")
+    podEventsIgnored(reason).increment();
+  }
+
+  private Counter podEventsIgnored(String reason) {
+    return Counter.builder("vigil.pod.events.ignored")
         .description(
             "pod events ignored as duplicate or out of order, or taken without judging the pod"
                 + " again (unchanged)")
         .tag("reason", reason)
-        .register(registry)
-        .increment();
+        .register(registry);
   }
 
   /** Sets the open violation of {@code podKey} ({@code rules} empty or decision null: none). */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.vigil.schemas.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Counters exist at 0 before their first event, so that Prometheus' increase() sees that event. */
@@ -33,6 +34,12 @@ class VigilMetricsTest {
     assertEquals(
         0.0, registry.find("vigil.evaluations").tag("trigger", "pod_event").counter().count());
     assertEquals(0.0, registry.find("vigil.decisions").tag("decision", "deny").counter().count());
+    for (String reason : List.of("duplicate", "out_of_order", "unchanged")) {
+      assertEquals(
+          0.0,
+          registry.find("vigil.pod.events.ignored").tag("reason", reason).counter().count(),
+          reason);
+    }
     assertEquals(
         0.0,
         registry
