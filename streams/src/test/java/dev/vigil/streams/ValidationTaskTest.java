@@ -276,6 +276,34 @@ class ValidationTaskTest {
     assertEquals(List.of(), verdicts());
   }
 
+  /**
+   * A revived task reads the policies in force in init(): a punctuation that judges pods before the
+   * first change poll (here the periodic re-evaluation) judges them under the policy, instead of
+   * failing on policies not read yet and dead-lettering every pod.
+   */
+  @Test
+  void aRevivedTaskJudgesUnderThePoliciesInForceBeforeItsFirstPoll() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    pods();
+    poll();
+    Map<String, Map<String, Object>> committed = commit();
+    context.resetForwards();
+
+    init(committed);
+    context.scheduledPunctuators().stream()
+        .filter(p -> p.getInterval().equals(settings.fullReevaluationInterval()))
+        .forEach(p -> p.getPunctuator().punctuate(Fixtures.T0.toEpochMilli()));
+
+    List<ValidationOutput> out = forwarded();
+    assertTrue(out.stream().noneMatch(o -> o.deadLetter() != null), out.toString());
+    assertEquals(
+        PODS,
+        out.stream()
+            .filter(o -> o.verdict() != null && o.verdict().decision() == Decision.DENY)
+            .count(),
+        out.toString());
+  }
+
   @Test
   void aStepThatThrowsMidwayForwardsNothingAndWritesNothing() {
     PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_DENY");
