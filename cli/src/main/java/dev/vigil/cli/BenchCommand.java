@@ -2,6 +2,7 @@ package dev.vigil.cli;
 
 import dev.vigil.cli.bench.Bench;
 import dev.vigil.cli.bench.IngestBench;
+import dev.vigil.streams.StreamsSettings;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -88,9 +89,10 @@ final class BenchCommand implements Callable<Integer> {
           spec.commandLine(),
           "--pods, --events, --rate, --latency-seconds, --partitions and --instances must be at least 1");
     }
-    if (!verdicts.equals("changes") && !verdicts.equals("all")) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "--verdicts is changes or all, not " + verdicts);
+    try {
+      StreamsSettings.VERDICTS.parser().parse(verdicts);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--verdicts: " + e.getMessage());
     }
     return Bench.run(
         new Bench.Options(

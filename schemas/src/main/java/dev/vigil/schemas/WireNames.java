@@ -5,12 +5,12 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /** Enums written in lower case on the wire and in configuration, and read back in any case. */
-final class WireNames {
+public final class WireNames {
 
   private WireNames() {}
 
   /** {@code e}'s name on the wire: lower case. */
-  static String of(Enum<?> e) {
+  public static String of(Enum<?> e) {
     return e.name().toLowerCase(Locale.ROOT);
   }
 
@@ -18,7 +18,7 @@ final class WireNames {
    * The constant of {@code type} named {@code text} in any case (around spaces); anything else is
    * an error naming {@code what} and every wire name.
    */
-  static <E extends Enum<E>> E parse(Class<E> type, String text, String what) {
+  public static <E extends Enum<E>> E parse(Class<E> type, String text, String what) {
     E[] all = type.getEnumConstants();
     if (text != null) {
       for (E e : all) {

@@ -302,6 +302,14 @@ final class PodLifecycle {
   static final String UNCHANGED = "unchanged";
 
   /**
+   * What {@link Result#ignored()} says of an event already taken (the same event id or version).
+   */
+  static final String DUPLICATE = "duplicate";
+
+  /** What {@link Result#ignored()} says of an event older than the one the pod's state keeps. */
+  static final String OUT_OF_ORDER = "out_of_order";
+
+  /**
    * Whether judging the pod again for {@code e} would give what it gave last time: the pod (its
    * cluster, namespace, uid, service account, owner, containers with their image digests, pull
    * secrets, labels and annotations) is as judged, the policy versions and the facts of its digests
@@ -337,13 +345,13 @@ final class PodLifecycle {
     }
     PodEvent prev = state.pod();
     if (prev.eventId().equals(e.eventId())) {
-      return "duplicate";
+      return DUPLICATE;
     }
     int cmp = compareVersions(prev, e);
     if (cmp == 0) {
-      return "duplicate";
+      return DUPLICATE;
     }
-    return cmp > 0 ? "out_of_order" : null;
+    return cmp > 0 ? OUT_OF_ORDER : null;
   }
 
   /** Orders two events of one pod: by resourceVersion when both are numbers, else by time. */

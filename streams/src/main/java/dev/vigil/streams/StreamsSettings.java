@@ -1,6 +1,7 @@
 package dev.vigil.streams;
 
 import dev.vigil.schemas.TopicAdmin;
+import dev.vigil.schemas.WireNames;
 import dev.vigil.schemas.settings.KafkaSettings;
 import dev.vigil.schemas.settings.Parsers;
 import dev.vigil.schemas.settings.Setting;
@@ -259,11 +260,7 @@ public record StreamsSettings(
     ALL;
 
     static Verdicts parse(String text) {
-      return switch (text.trim()) {
-        case "changes" -> CHANGES;
-        case "all" -> ALL;
-        default -> throw new IllegalArgumentException("use changes or all");
-      };
+      return WireNames.parse(Verdicts.class, text, "verdicts");
     }
   }
 

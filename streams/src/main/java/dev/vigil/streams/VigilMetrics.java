@@ -199,7 +199,7 @@ public final class VigilMetrics {
 
   /** Why a pod event was not judged: what {@code PodLifecycle.Result#ignored()} says. */
   static final List<String> POD_EVENT_IGNORED_REASONS =
-      List.of("duplicate", "out_of_order", PodLifecycle.UNCHANGED);
+      List.of(PodLifecycle.DUPLICATE, PodLifecycle.OUT_OF_ORDER, PodLifecycle.UNCHANGED);
 
   void podEventIgnored(String reason) {
     podEventsIgnored(reason).increment();
