@@ -104,8 +104,6 @@ class IngestReceiversIT {
   void slowHandshakesSlowHeadersAndSlowBodiesAreCutOffAtTheirDeadlines(@TempDir Path dir)
       throws Exception {
     TestPki pki = new TestPki();
-    Path cert = pem(dir.resolve("tls.crt"), pki.server, pki.ca);
-    Path key = pem(dir.resolve("tls.key"), new JcaPKCS8Generator(pki.serverKey.getPrivate(), null));
     ConcurrentMap<String, AtomicInteger> timedOut = new ConcurrentHashMap<>();
     IngestMetrics metrics =
         new IngestMetrics() {
@@ -115,22 +113,12 @@ class IngestReceiversIT {
           }
         };
     ReceiverSettings settings =
-        new ReceiverSettings(
-                "127.0.0.1",
-                0,
-                cert,
-                key,
-                null,
-                Set.of("t"),
-                Set.of("prod"),
-                ReceiverSettings.DEFAULT_MAX_BODY_BYTES,
-                1000,
-                1,
-                false,
-                null)
-            .withLimits(
-                new HttpsReceiverServer.Limits(
-                    Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(2), 100));
+        settings(
+            dir,
+            pki,
+            1,
+            new HttpsReceiverServer.Limits(
+                Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(2), 100));
 
     try (HttpsReceiverServer server =
         IngestReceivers.start(
@@ -279,6 +267,23 @@ class IngestReceiversIT {
 
   private static ReceiverSettings settings(Path dir, TestPki pki, int maxConnections)
       throws Exception {
+    return settings(
+        dir,
+        pki,
+        4,
+        new HttpsReceiverServer.Limits(
+            ReceiverSettings.DEFAULT_HEADER_TIMEOUT,
+            ReceiverSettings.DEFAULT_REQUEST_TIMEOUT,
+            ReceiverSettings.DEFAULT_IDLE_TIMEOUT,
+            maxConnections));
+  }
+
+  /**
+   * A receiver for cluster {@code prod} and token {@code t}, with its TLS material in {@code dir}.
+   */
+  private static ReceiverSettings settings(
+      Path dir, TestPki pki, int requestThreads, HttpsReceiverServer.Limits limits)
+      throws Exception {
     Path cert = pem(dir.resolve("tls.crt"), pki.server, pki.ca);
     Path key = pem(dir.resolve("tls.key"), new JcaPKCS8Generator(pki.serverKey.getPrivate(), null));
     return new ReceiverSettings(
@@ -291,15 +296,10 @@ class IngestReceiversIT {
             Set.of("prod"),
             ReceiverSettings.DEFAULT_MAX_BODY_BYTES,
             1000,
-            4,
+            requestThreads,
             false,
             null)
-        .withLimits(
-            new HttpsReceiverServer.Limits(
-                ReceiverSettings.DEFAULT_HEADER_TIMEOUT,
-                ReceiverSettings.DEFAULT_REQUEST_TIMEOUT,
-                ReceiverSettings.DEFAULT_IDLE_TIMEOUT,
-                maxConnections));
+        .withLimits(limits);
   }
 
   /**
