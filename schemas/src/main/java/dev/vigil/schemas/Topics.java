@@ -99,6 +99,22 @@ public final class Topics {
           Topic.Cleanup.DELETE,
           WEEK);
 
+  /**
+   * When a re-evaluation (policy, facts, freshness, periodic) confirms a pod template's outcome:
+   * one record per template and partition, listing the pods it covers, instead of a verdict per pod
+   * (issue 13 part 2). Written only by streams.
+   */
+  public static final Topic<TemplateVerdict> TEMPLATE_VERDICTS =
+      new Topic<>(
+          "vigil.template-verdicts",
+          "template fingerprint",
+          TemplateVerdict.class,
+          "template-verdict.schema.json",
+          "dev.vigil.template-verdict.v1",
+          POD_PARTITIONS,
+          Topic.Cleanup.DELETE,
+          WEEK);
+
   public static final Topic<ViolationTransition> VIOLATIONS =
       new Topic<>(
           "vigil.violations",
@@ -168,6 +184,7 @@ public final class Topics {
           ATTESTATIONS,
           IMAGE_METADATA,
           VERDICTS,
+          TEMPLATE_VERDICTS,
           VIOLATIONS,
           FOLLOWUPS,
           FOLLOWUP_ACKS,

@@ -104,6 +104,6 @@ class StrictSchemaTest {
     for (Topic<?> t : Topics.ALL) {
       assertTrue(files.contains(t.schema()), t.schema());
     }
-    assertEquals(12, files.size(), files.toString());
+    assertEquals(13, files.size(), files.toString());
   }
 }
