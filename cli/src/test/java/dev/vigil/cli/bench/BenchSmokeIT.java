@@ -100,6 +100,12 @@ class BenchSmokeIT {
         revalidation.get("completedBy").asText().startsWith("every running pod"),
         revalidation.toString());
     assertTrue(revalidation.get("secondsUntilAllJudged").asDouble() > 0, revalidation.toString());
+    // pods are judged by their own verdict or by a template verdict listing them (issue 13 part 2)
+    assertTrue(
+        revalidation.has("templateVerdictsUnderNewPolicy")
+            && revalidation.has("podsConfirmedByTemplate")
+            && revalidation.has("secondsUntilEvaluatedInMemory"),
+        revalidation.toString());
     assertTrue(revalidation.get("expectedTransitions").asLong() > 0, "tools pods now violate");
     assertEquals(
         revalidation.get("expectedTransitions").asLong(),
