@@ -59,34 +59,6 @@ public record TemplateVerdict(
     }
   }
 
-  /** A template verdict whose {@code podCount} is the number of {@code pods}. */
-  public TemplateVerdict(
-      String templateVerdictId,
-      String template,
-      String clusterId,
-      String namespace,
-      String serviceAccount,
-      Decision decision,
-      List<Verdict.ImageResult> images,
-      List<String> policyVersions,
-      Verdict.Trigger trigger,
-      List<String> pods,
-      Instant evaluatedAt) {
-    this(
-        templateVerdictId,
-        template,
-        clusterId,
-        namespace,
-        serviceAccount,
-        decision,
-        images,
-        policyVersions,
-        trigger,
-        pods == null ? 0 : pods.size(),
-        pods,
-        evaluatedAt);
-  }
-
   /** The Kafka key: the template fingerprint. */
   public String key() {
     return template;
