@@ -1,6 +1,7 @@
 package dev.vigil.streams;
 
 import dev.vigil.schemas.CloudEvents;
+import dev.vigil.schemas.TemplateVerdict;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.Verdict;
 import dev.vigil.schemas.ViolationTransition;
@@ -46,8 +47,7 @@ final class ContinuousValidationProcessor
   private final PodLifecycle lifecycle;
 
   private ProcessorContext<String, ValidationOutput> context;
-  private KeyValueStore<String, PodState> pods;
-  private KeyValueStore<String, String> podsByDigest;
+  private PodStore pods;
   private KeyValueStore<String, PendingAdmissions> pending;
 
   // Caches and derived values, all made again by init() (ADR 0130): the parsed policies of the
@@ -79,8 +79,12 @@ final class ContinuousValidationProcessor
   public void init(ProcessorContext<String, ValidationOutput> context) {
     this.context = context;
     outbox.clear();
-    pods = context.getStateStore(StoreNames.PODS);
-    podsByDigest = context.getStateStore(StoreNames.PODS_BY_DIGEST);
+    pods =
+        new PodStore(
+            context.getStateStore(StoreNames.PODS),
+            context.getStateStore(StoreNames.TEMPLATES),
+            context.getStateStore(StoreNames.TEMPLATE_PODS),
+            context.getStateStore(StoreNames.TEMPLATES_BY_DIGEST));
     pending = context.getStateStore(StoreNames.PENDING_ADMISSIONS);
     KeyValueStore<String, String> progress = context.getStateStore(StoreNames.PROGRESS);
     KeyValueStore<String, byte[]> attestations = context.getStateStore(StoreNames.ATTESTATIONS);
@@ -88,8 +92,7 @@ final class ContinuousValidationProcessor
     facts = new StoreFacts(attestations, metadata, cache);
     policies =
         new PoliciesInForce(context.getStateStore(StoreNames.POLICIES), engine.parser(), metrics);
-    reevaluations =
-        new Reevaluations(pods, podsByDigest, progress, metrics, Reevaluations.Limits.DEFAULT);
+    reevaluations = new Reevaluations(pods, progress, metrics, Reevaluations.Limits.DEFAULT);
     changes = new ChangePollPunctuator(policies, progress, attestations, metadata, reevaluations);
     rescans =
         new RescanPunctuator(
@@ -124,9 +127,11 @@ final class ContinuousValidationProcessor
         ts ->
             punctuate(
                 () -> {
-                  // Also forgets deleted pods after the retention, on the way.
                   reevaluations.everyPod(
                       Reevaluations.FRESHNESS, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
+                  // and forgets deleted pods after the retention
+                  reevaluations.everyPod(
+                      Reevaluations.FORGET, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
                   rescans.continueScans(ts);
                 }));
     context.schedule(
@@ -150,11 +155,12 @@ final class ContinuousValidationProcessor
     metrics.forgetViolations(violatingPods);
     violatingPods.clear();
     List<Map.Entry<String, PodState>> open = new ArrayList<>();
-    try (KeyValueIterator<String, PodState> it = pods.all()) {
+    try (KeyValueIterator<String, StoredPod> it = pods.pods().all()) {
       while (it.hasNext()) {
         var kv = it.next();
-        if (kv.value != null && !kv.value.deleted() && kv.value.violation() != null) {
-          open.add(Map.entry(kv.key, kv.value));
+        PodState s = kv.value == null ? null : kv.value.state();
+        if (s != null && !s.deleted() && s.violation() != null) {
+          open.add(Map.entry(kv.key, s));
         }
       }
     }
@@ -215,10 +221,40 @@ final class ContinuousValidationProcessor
   public void step(PodLifecycle.Pod before, PodLifecycle.Input input, long ts) {
     PodLifecycle.Result r =
         lifecycle.step(
-            before, input, policies, facts, Instant.ofEpochMilli(context.currentSystemTimeMs()));
+            before,
+            input,
+            policies,
+            facts,
+            pods,
+            Instant.ofEpochMilli(context.currentSystemTimeMs()));
     observe(before, r);
+    for (PodLifecycle.Output o : r.outputs()) {
+      if (o instanceof PodLifecycle.TemplateJudged t) {
+        pods.judged(t.key(), t.template());
+      }
+    }
     write(before, r.after());
     r.outputs().forEach(o -> emit(o, ts));
+  }
+
+  @Override
+  public boolean rejudge(
+      String fingerprint, TemplateState t, Verdict.Trigger trigger, List<String> running, long ts) {
+    PodLifecycle.TemplateResult r =
+        lifecycle.rejudge(
+            fingerprint,
+            t,
+            trigger,
+            running,
+            policies,
+            facts,
+            Instant.ofEpochMilli(context.currentSystemTimeMs()));
+    metrics.evaluated(trigger, r.after().judgement().evaluation().decision());
+    pods.judged(fingerprint, r.after());
+    if (r.confirmed() != null) {
+      emit(r.confirmed(), ts);
+    }
+    return r.walk();
   }
 
   private void observe(PodLifecycle.Pod before, PodLifecycle.Result r) {
@@ -256,27 +292,11 @@ final class ContinuousValidationProcessor
     }
   }
 
-  /** Writes what changed: the pod's state, its entries in the digest index, its admissions. */
+  /** Writes what changed: the pod's state (with its template and indexes), its admissions. */
   private void write(PodLifecycle.Pod before, PodLifecycle.Pod after) {
     String key = before.key();
     if (after.state() != before.state()) {
-      if (after.state() == null) {
-        pods.delete(key);
-      } else {
-        pods.put(key, after.state());
-      }
-      List<String> was = indexed(before.state());
-      List<String> is = indexed(after.state());
-      for (String d : was) {
-        if (!is.contains(d)) {
-          podsByDigest.delete(d + "|" + key);
-        }
-      }
-      for (String d : is) {
-        if (!was.contains(d)) {
-          podsByDigest.put(d + "|" + key, "");
-        }
-      }
+      pods.put(key, before.state(), after.state());
     }
     if (after.waiting() != before.waiting()) {
       if (after.waiting() == null) {
@@ -285,11 +305,6 @@ final class ContinuousValidationProcessor
         pending.put(key, after.waiting());
       }
     }
-  }
-
-  /** The digests under which the pods-by-digest index lists a pod: those of a running pod. */
-  private static List<String> indexed(PodState s) {
-    return s == null || s.deleted() ? List.of() : StoreFacts.digests(s.pod());
   }
 
   @Override
@@ -317,6 +332,14 @@ final class ContinuousValidationProcessor
     } else if (out instanceof PodLifecycle.Signaled s) {
       value = ValidationOutput.of(s.signal());
       headers = null;
+    } else if (out instanceof PodLifecycle.TemplateConfirmed c) {
+      TemplateVerdict v = c.verdict();
+      value = ValidationOutput.of(v);
+      headers =
+          CloudEvents.headers(
+              Topics.TEMPLATE_VERDICTS, v.templateVerdictId(), SOURCE, v.evaluatedAt());
+    } else if (out instanceof PodLifecycle.TemplateJudged) {
+      return; // kept in the templates store by step(), not published
     } else {
       throw new IllegalArgumentException("unknown output " + out);
     }

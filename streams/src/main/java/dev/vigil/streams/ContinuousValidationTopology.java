@@ -69,10 +69,21 @@ public final class ContinuousValidationTopology {
 
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(StoreNames.PODS), Serdes.String(), new PodStateSerde()));
+            Stores.persistentKeyValueStore(StoreNames.PODS), Serdes.String(), new PodStateCodec()));
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(StoreNames.PODS_BY_DIGEST),
+                Stores.persistentKeyValueStore(StoreNames.TEMPLATES),
+                Serdes.String(),
+                new ForgivingJsonSerde<>(TemplateState.class))
+            .withCachingEnabled());
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.TEMPLATE_PODS),
+            Serdes.String(),
+            Serdes.String()));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.TEMPLATES_BY_DIGEST),
             Serdes.String(),
             Serdes.String()));
     builder.addStateStore(
@@ -101,7 +112,9 @@ public final class ContinuousValidationTopology {
                 () -> new ContinuousValidationProcessor(settings, engine, metrics, cache),
                 Named.as("continuous-validation"),
                 StoreNames.PODS,
-                StoreNames.PODS_BY_DIGEST,
+                StoreNames.TEMPLATES,
+                StoreNames.TEMPLATE_PODS,
+                StoreNames.TEMPLATES_BY_DIGEST,
                 StoreNames.PENDING_ADMISSIONS,
                 StoreNames.PROGRESS);
 
@@ -123,6 +136,17 @@ public final class ContinuousValidationTopology {
                                 Topics.VIOLATIONS.name(),
                                 produced(Topics.VIOLATIONS, "violations-sink")),
                     "violations"))
+            .branch(
+                (k, v) -> v.templateVerdict() != null,
+                Branched.withConsumer(
+                    s ->
+                        s.mapValues(
+                                ValidationOutput::templateVerdict,
+                                Named.as("template-verdict-value"))
+                            .to(
+                                Topics.TEMPLATE_VERDICTS.name(),
+                                produced(Topics.TEMPLATE_VERDICTS, "template-verdicts-sink")),
+                    "template-verdicts"))
             .branch(
                 (k, v) -> v.deadLetter() != null,
                 Branched.withConsumer(

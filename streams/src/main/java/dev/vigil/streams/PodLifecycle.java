@@ -6,6 +6,7 @@ import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.PodEvent;
+import dev.vigil.schemas.TemplateVerdict;
 import dev.vigil.schemas.Verdict;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.schemas.WorkloadRef;
@@ -47,17 +48,22 @@ final class PodLifecycle {
    *
    * @param verdictsForEveryEvent judge and publish a verdict for every pod event, even one that
    *     changes nothing the outcome depends on ({@code streams.verdicts=all}); by default such an
-   *     event only updates the pod's state (ADR 0131)
+   *     event only updates the pod's state (ADR 0131), and a re-evaluation that confirms a
+   *     template's outcome publishes one template verdict instead of a verdict per pod (ADR 0150)
+   * @param templateReuse how long a template's judgement serves its new pods (the freshness
+   *     interval: rules that depend on time are noticed as late for running pods)
    */
   record Settings(
       SeverityMapping severity,
       Duration correlationSkew,
       Duration followUpMaxOpenAge,
-      boolean verdictsForEveryEvent) {
+      boolean verdictsForEveryEvent,
+      Duration templateReuse) {
     Settings {
       Objects.requireNonNull(severity, "severity");
       Objects.requireNonNull(correlationSkew, "correlationSkew");
       Objects.requireNonNull(followUpMaxOpenAge, "followUpMaxOpenAge");
+      Objects.requireNonNull(templateReuse, "templateReuse");
     }
 
     static Settings of(StreamsSettings s) {
@@ -65,8 +71,16 @@ final class PodLifecycle {
           s.severity(),
           s.correlationSkew(),
           s.followUpMaxOpenAge(),
-          s.verdicts() == StreamsSettings.Verdicts.ALL);
+          s.verdicts() == StreamsSettings.Verdicts.ALL,
+          s.freshnessInterval());
     }
+  }
+
+  /** The pod templates the task keeps, by fingerprint (ADR 0150). */
+  @FunctionalInterface
+  interface Templates {
+    /** The template and its last judgement, or null when no pod of it is kept. */
+    TemplateState template(String fingerprint);
   }
 
   /** The policies in force, per cluster, as the caller has them. */
@@ -148,10 +162,26 @@ final class PodLifecycle {
     }
   }
 
-  /** One record to publish, under its key. */
-  sealed interface Output permits Judged, Transitioned, Signaled, DeadLettered {
+  /**
+   * One record to publish under its key, or ({@link TemplateJudged}) a template's judgement to
+   * keep.
+   */
+  sealed interface Output
+      permits Judged, Transitioned, Signaled, DeadLettered, TemplateJudged, TemplateConfirmed {
     String key();
   }
+
+  /**
+   * Not published: the judgement of the template {@code key} (a fingerprint) to keep, written
+   * before the pod so that the template's other pods take it (ADR 0150).
+   */
+  record TemplateJudged(String key, TemplateState template) implements Output {}
+
+  /**
+   * A re-evaluation confirmed a template's outcome: one record for its running pods instead of a
+   * verdict each (ADR 0150).
+   */
+  record TemplateConfirmed(String key, TemplateVerdict verdict) implements Output {}
 
   /** A verdict on the pod. */
   record Judged(String key, Verdict verdict) implements Output {}
@@ -191,10 +221,17 @@ final class PodLifecycle {
    * Admitted} and {@link AdmissionsDue}; for a {@link Reevaluate} the caller need not read it and
    * the step leaves it as given.
    */
-  Result step(Pod before, Input input, Policies policies, KnownFacts facts, Instant now) {
+  Result step(
+      Pod before,
+      Input input,
+      Policies policies,
+      KnownFacts facts,
+      Templates templates,
+      Instant now) {
     Objects.requireNonNull(now, "now");
+    Judging j = new Judging(policies, facts, templates, now);
     if (input instanceof PodChanged c) {
-      return onPodEvent(before, c.event(), policies, facts, now);
+      return onPodEvent(before, c.event(), j);
     }
     if (input instanceof Admitted a) {
       return onAdmission(before, a.admission(), a.at(), now);
@@ -205,12 +242,11 @@ final class PodLifecycle {
         return silent(before);
       }
       List<Output> out = new ArrayList<>();
-      PodState after =
-          evaluate(before.key(), s, r.trigger(), r.eventTime(), policies, facts, now, out);
+      PodState after = evaluate(before.key(), s, r.trigger(), r.eventTime(), j, out);
       return new Result(before.withState(after), out, null);
     }
     if (input instanceof AdmissionsDue d) {
-      return onAdmissionsDue(before, d.streamTime(), policies, facts, now);
+      return onAdmissionsDue(before, d.streamTime(), j);
     }
     throw new IllegalArgumentException("unknown input " + input);
   }
@@ -222,8 +258,11 @@ final class PodLifecycle {
 
   // ---- pod events ------------------------------------------------------------------------
 
-  private Result onPodEvent(
-      Pod before, PodEvent e, Policies policies, KnownFacts facts, Instant now) {
+  /** What one step judges with: the policies, facts and templates in force, and the time. */
+  private record Judging(Policies policies, KnownFacts facts, Templates templates, Instant now) {}
+
+  private Result onPodEvent(Pod before, PodEvent e, Judging j) {
+    Instant now = j.now();
     String key = before.key();
     PodState state = before.state();
     String ignored = staleOrDuplicate(state, e);
@@ -262,7 +301,7 @@ final class PodLifecycle {
       return new Result(before.withState(state.deleted(e, now)), out, null);
     }
     boolean created = state == null || state.deleted();
-    if (!created && before.waiting() == null && unchangedForJudging(state, e, policies, facts)) {
+    if (!created && before.waiting() == null && unchangedForJudging(state, e, j)) {
       // Nothing the outcome depends on moved (a phase change, a newer resourceVersion): the pod
       // keeps its judgement and nothing is published (ADR 0131).
       return new Result(before.withState(state.withPod(e)), List.of(), UNCHANGED);
@@ -271,8 +310,7 @@ final class PodLifecycle {
         state == null
             ? PodState.fresh(e)
             : created ? PodState.recreated(e, state) : state.withPod(e);
-    PodState evaluated =
-        evaluate(key, base, Verdict.Trigger.POD_EVENT, e.observedAt(), policies, facts, now, out);
+    PodState evaluated = evaluate(key, base, Verdict.Trigger.POD_EVENT, e.observedAt(), j, out);
     if (created
         && e.type() == PodEvent.Type.ADDED
         && evaluated.decision() == Decision.DRYRUN_DENY) {
@@ -310,32 +348,37 @@ final class PodLifecycle {
   static final String OUT_OF_ORDER = "out_of_order";
 
   /**
-   * Whether judging the pod again for {@code e} would give what it gave last time: the pod (its
-   * cluster, namespace, uid, service account, owner, containers with their image digests, pull
-   * secrets, labels and annotations) is as judged, the policy versions and the facts of its digests
-   * are those it was judged under, and that judgement was not UNKNOWN (which may be a failure worth
-   * retrying). Only the phase, the resourceVersion and the times differ: a status-only event.
-   * Unless {@link Settings#verdictsForEveryEvent()}.
+   * Whether judging the pod again for {@code e} would give what it gave last time: the pod is the
+   * same (uid, owner) with the same template (cluster, namespace, service account, containers with
+   * their image digests: everything the evaluator reads), that template is judged under the policy
+   * versions and facts in force with the pod's decision (or the pod itself was), and that decision
+   * was not UNKNOWN (which may be a failure worth retrying). Only the phase, the resourceVersion,
+   * the times, labels or annotations differ: a status-only event (ADR 0131, 0150). Unless {@link
+   * Settings#verdictsForEveryEvent()}.
    */
-  private boolean unchangedForJudging(
-      PodState state, PodEvent e, Policies policies, KnownFacts facts) {
+  private boolean unchangedForJudging(PodState state, PodEvent e, Judging j) {
     if (settings.verdictsForEveryEvent()
         || state.decision() == null
         || state.decision() == Decision.UNKNOWN) {
       return false;
     }
     PodEvent was = state.pod();
-    return Objects.equals(was.clusterId(), e.clusterId())
-        && Objects.equals(was.namespace(), e.namespace())
-        && Objects.equals(was.uid(), e.uid())
-        && Objects.equals(was.serviceAccount(), e.serviceAccount())
-        && Objects.equals(was.owner(), e.owner())
-        && Objects.equals(was.images(), e.images())
-        && Objects.equals(was.imagePullSecrets(), e.imagePullSecrets())
-        && Objects.equals(was.labels(), e.labels())
-        && Objects.equals(was.annotations(), e.annotations())
-        && policies.inForce(e.clusterId()).versions().equals(state.policyVersions())
-        && facts.fingerprint(StoreFacts.digests(e)).equals(state.factsFingerprint());
+    PodTemplate t = PodTemplate.of(e);
+    if (!Objects.equals(was.uid(), e.uid())
+        || !Objects.equals(was.owner(), e.owner())
+        || !t.equals(PodTemplate.of(was))) {
+      return false;
+    }
+    List<String> versions = j.policies().inForce(e.clusterId()).versions();
+    String facts = j.facts().fingerprint(t.digests());
+    TemplateState known = j.templates().template(t.fingerprint());
+    if (known != null
+        && known.judgement() != null
+        && known.judgement().under(versions, facts)
+        && known.judgement().evaluation().decision() == state.decision()) {
+      return true;
+    }
+    return versions.equals(state.policyVersions()) && facts.equals(state.factsFingerprint());
   }
 
   /** Why the event is ignored ({@code duplicate}, {@code out_of_order}), or null to take it. */
@@ -414,8 +457,8 @@ final class PodLifecycle {
    * follow-up without a verdict, and stay until the follow-up's maximum open age so that a late pod
    * still joins; then they are forgotten.
    */
-  private Result onAdmissionsDue(
-      Pod before, Instant streamTime, Policies policies, KnownFacts facts, Instant now) {
+  private Result onAdmissionsDue(Pod before, Instant streamTime, Judging j) {
+    Instant now = j.now();
     PendingAdmissions waiting = before.waiting();
     if (waiting == null) {
       return silent(before);
@@ -436,7 +479,8 @@ final class PodLifecycle {
           a.owner() != null
               ? a.owner()
               : new WorkloadRef(WorkloadRef.Kind.POD, a.namespace(), a.name());
-      Evaluation ev = a.images().isEmpty() ? null : judge(admittedPod(a), policies, facts, now);
+      Evaluation ev =
+          a.images().isEmpty() ? null : judge(admittedPod(a), j.policies(), j.facts(), now);
       String why =
           "; no pod event within "
               + settings.correlationSkew()
@@ -560,26 +604,55 @@ final class PodLifecycle {
 
   /**
    * Judges the pod now, for an input of {@code eventTime} (null: unknown), which its records carry.
+   * The judgement of the pod's template serves when it is current ({@link
+   * TemplateState.Judgement#reusable}); otherwise the pod is judged, and the template keeps that
+   * judgement when it had none, or had one under the same policies and facts with the same outcome.
+   * A template judged under other policies or facts keeps its judgement: the re-evaluation then due
+   * judges it and brings all its pods along (ADR 0150). A verdict is published when the pod is
+   * judged for a pod event, or when a re-evaluation changes its decision or violation (every time
+   * with {@link Settings#verdictsForEveryEvent()}).
    */
   private PodState evaluate(
       String key,
       PodState s,
       Verdict.Trigger trigger,
       Instant eventTime,
-      Policies policies,
-      KnownFacts facts,
-      Instant now,
+      Judging j,
       List<Output> out) {
+    Instant now = j.now();
     PodEvent p = s.pod();
+    PodTemplate t = PodTemplate.of(p);
+    String fingerprint = t.fingerprint();
     // Before evaluating: if the facts change meanwhile, the stored fingerprint is the older one and
-    // the change's re-evaluation (which skips pods whose fingerprint is current) still judges it.
-    String factsFingerprint = facts.fingerprint(StoreFacts.digests(p));
-    PodContext pod = PodContext.of(p);
-    Evaluation ev = judge(pod, policies, facts, now);
+    // the change's re-evaluation (which skips templates whose fingerprint is current) still judges.
+    String factsFingerprint = j.facts().fingerprint(t.digests());
+    List<String> inForce = j.policies().inForce(p.clusterId()).versions();
+    TemplateState known = j.templates().template(fingerprint);
+    TemplateState.Judgement was = known == null ? null : known.judgement();
+    PodContext pod = t.context(p.name());
+    Evaluation ev;
+    if (was != null && was.reusable(inForce, factsFingerprint, now, settings.templateReuse())) {
+      ev = was.evaluation();
+    } else {
+      ev = judge(pod, j.policies(), j.facts(), now);
+      var judgement = new TemplateState.Judgement(ev, inForce, factsFingerprint, now);
+      if (known == null) {
+        out.add(new TemplateJudged(fingerprint, new TemplateState(t, judgement)));
+      } else if (was == null
+          || was.under(inForce, factsFingerprint)
+              && TemplateState.sameOutcome(was.evaluation(), ev)) {
+        out.add(new TemplateJudged(fingerprint, known.judged(judgement)));
+      }
+    }
     String verdictId = key + "#" + (s.evaluations() + 1);
     Verdict v = ev.toVerdict(verdictId, pod, p.uid(), p.owner(), trigger, now);
-    out.add(new Judged(key, v));
     Violations.Step step = Violations.next(s.violation(), v, now, eventTime, settings.severity());
+    if (trigger == Verdict.Trigger.POD_EVENT
+        || settings.verdictsForEveryEvent()
+        || s.decision() != v.decision()
+        || step.transition() != null) {
+      out.add(new Judged(key, v));
+    }
     if (step.transition() != null) {
       out.add(new Transitioned(key, step.transition()));
     }
@@ -594,6 +667,54 @@ final class PodLifecycle {
       after = after.withFollowUps(after.followUpKinds(), after.decision(), after.seenAdmissions());
     }
     return after;
+  }
+
+  /**
+   * What a re-evaluation of template {@code fingerprint} gives: its new judgement (to keep), and
+   * either a template verdict for its running pods {@code pods} (keys) when the outcome is the one
+   * they were judged with, or {@code walk}: the pods are to be judged one by one (a {@link
+   * Reevaluate} each, which takes the new judgement), because the outcome changed, the template had
+   * no judgement, or every pod gets a verdict ({@link Settings#verdictsForEveryEvent()}).
+   */
+  record TemplateResult(TemplateState after, boolean walk, TemplateConfirmed confirmed) {}
+
+  TemplateResult rejudge(
+      String fingerprint,
+      TemplateState t,
+      Verdict.Trigger trigger,
+      List<String> pods,
+      Policies policies,
+      KnownFacts facts,
+      Instant now) {
+    PodTemplate template = t.template();
+    String factsFingerprint = facts.fingerprint(template.digests());
+    List<String> inForce = policies.inForce(template.clusterId()).versions();
+    Evaluation ev = judge(template.context(fingerprint), policies, facts, now);
+    TemplateState after = t.judged(new TemplateState.Judgement(ev, inForce, factsFingerprint, now));
+    TemplateState.Judgement was = t.judgement();
+    if (settings.verdictsForEveryEvent()
+        || was == null
+        || !TemplateState.sameOutcome(was.evaluation(), ev)) {
+      return new TemplateResult(after, true, null);
+    }
+    if (pods.isEmpty()) {
+      return new TemplateResult(after, false, null);
+    }
+    TemplateVerdict v =
+        new TemplateVerdict(
+            fingerprint + "@" + now.toEpochMilli(),
+            fingerprint,
+            template.clusterId(),
+            template.namespace(),
+            template.serviceAccount(),
+            ev.decision(),
+            ev.images(),
+            ev.policyVersions(),
+            trigger,
+            pods.size(),
+            pods,
+            now);
+    return new TemplateResult(after, false, new TemplateConfirmed(fingerprint, v));
   }
 
   /**

@@ -6,50 +6,55 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The re-evaluations over many pods one validation task has to do (after a policy change, a changed
- * attestation, for freshness, periodically), done a bounded batch at a time.
+ * attestation, for freshness, periodically), done a bounded batch at a time. They go over the
+ * task's pod templates (ADR 0150): each template the rules pick is judged once, and its pods are
+ * walked only when its outcome changed; a {@link #FORGET} scan goes over the pods themselves, to
+ * forget deleted ones after their retention.
  *
- * <p>Each run does at most {@link #MAX_PODS_PER_RUN} pods and stops after {@link #TIME_PER_RUN}
- * once it has done {@link #MIN_PODS_PER_RUN}, then carries on at the next punctuation from where it
- * stopped. So a policy change over a million pods is many short transactions instead of one that
- * outlives {@code transaction.timeout.ms}, and the stream thread keeps polling and committing in
- * between.
+ * <p>Each run does at most {@link #MAX_PODS_PER_RUN} pods (a template counts its pods when they are
+ * walked, one otherwise) and stops after {@link #TIME_PER_RUN} once it has done {@link
+ * #MIN_PODS_PER_RUN}, then carries on at the next punctuation from where it stopped. So a policy
+ * change over a million pods is many short transactions instead of one that outlives {@code
+ * transaction.timeout.ms}, and the stream thread keeps polling and committing in between.
  *
  * <p>Every scan and its cursor live in the task's progress store ({@value StoreNames#PROGRESS}),
- * written in the same transaction as the pods they judged: a task that Kafka Streams revives
- * (stores rolled back, {@code init()} called again) or that moves to another instance resumes each
- * scan from the cursor committed with the pods, never loses one and never keeps one the pods do not
- * reflect.
+ * written in the same transaction as the pods and templates they judged: a task that Kafka Streams
+ * revives (stores rolled back, {@code init()} called again) or that moves to another instance
+ * resumes each scan from the cursor committed with them, never loses one and never keeps one the
+ * stores do not reflect.
  *
- * <p>What a scan re-evaluates is decided per pod when the cursor reaches it ({@link Rules#which}
- * returns the trigger, or null to skip), against the state at that moment: a pod already judged
- * under the new policy by a pod event is not judged again. A new policy change restarts the policy
- * scan from the beginning for the same reason.
+ * <p>What a scan re-evaluates is decided per template when the cursor reaches it ({@link
+ * Rules#which} returns the trigger, or null to skip), against the state at that moment. A new
+ * policy change restarts the policy scan from the beginning.
  */
 final class Reevaluations {
 
-  /** Judges one pod again and stores the result. */
+  /** Judges one template again (and its pods, as needed) and stores the result. */
   interface Judge {
     /**
-     * Judges pod {@code key} again for {@code scan} (its reason and, for a fact change, digest).
+     * Judges template {@code fingerprint} again for {@code scan}; returns how many pods that walked
+     * (0 when it confirmed the template's outcome).
      */
-    void reevaluate(String key, PodState state, Verdict.Trigger trigger, Scan scan, long ts);
+    int reevaluate(
+        String fingerprint, TemplateState template, Verdict.Trigger trigger, Scan scan, long ts);
 
     /** The stored state of pod {@code key} no longer reads (its serde gave null). */
     default void unreadable(String key, long ts) {}
   }
 
-  /** Which pods a scan judges (and which deleted pods it forgets on the way), by its reason. */
+  /** Which templates a scan judges (and which deleted pods it forgets), by its reason. */
   interface Rules {
-    /** The trigger to judge {@code s} with, or null to skip it. */
-    Verdict.Trigger which(Scan scan, PodState s);
+    /** The trigger to judge {@code t} with, or null to skip it. */
+    Verdict.Trigger which(Scan scan, TemplateState t);
 
-    /** True to delete the deleted pod {@code s} from the store. */
+    /** True to forget the deleted pod {@code s}. */
     default boolean forget(Scan scan, PodState s) {
       return false;
     }
@@ -58,9 +63,11 @@ final class Reevaluations {
   /**
    * One scan as the progress store keeps it.
    *
-   * @param digest null: every pod of the task; else the pods of this image digest
-   * @param trigger the trigger of the cause, for scans that judge every pod they pick with it
-   * @param after the last pod key examined; null: from the start
+   * @param digest null: every template of the task (every pod for {@link #FORGET}); else the
+   *     templates of this image digest
+   * @param trigger the trigger of the cause, for scans that judge every template they pick with it
+   * @param after the last template fingerprint (pod key for {@link #FORGET}) examined; null: from
+   *     the start
    * @param startedAtMs when the cause was noticed (wall clock), for the duration metric
    */
   record Scan(
@@ -72,7 +79,7 @@ final class Reevaluations {
 
   /**
    * How much one run does: at least {@code minPods} pods (whatever the time), then more until
-   * {@code time} has passed or {@code maxPods} are done; pods are read {@code batch} at a time.
+   * {@code time} has passed or {@code maxPods} are done; entries are read {@code batch} at a time.
    */
   record Limits(int minPods, int maxPods, Duration time, int batch) {
     static final Limits DEFAULT = new Limits(MIN_PODS_PER_RUN, MAX_PODS_PER_RUN, TIME_PER_RUN, 500);
@@ -84,7 +91,10 @@ final class Reevaluations {
   static final String PERIODIC = "periodic";
   static final String FRESHNESS = "freshness";
 
-  /** A task's first poll ever: pods whose policies or facts differ from those now in force. */
+  /** Over the pods: forgets deleted pods after their retention. */
+  static final String FORGET = "forget";
+
+  /** A task's first poll ever: templates whose policies or facts differ from those now in force. */
   static final String STARTUP = "startup";
 
   static final int MIN_PODS_PER_RUN = 1_000;
@@ -94,45 +104,37 @@ final class Reevaluations {
   /** How often a task with a re-evaluation under way runs the next batch. */
   static final Duration CONTINUE_INTERVAL = Duration.ofMillis(10);
 
-  /** Pods read and skipped per batch at most (a scan that matches few pods still yields). */
+  /** Entries read and skipped per batch at most (a scan that matches few still yields). */
   private static final int MAX_EXAMINED_PER_BATCH = 20_000;
 
   /** Progress-store keys of scans start with this. */
   static final String SCAN_PREFIX = "scan/";
 
-  private record Pick(String key, PodState state, Verdict.Trigger trigger) {}
+  private record Pick(String fingerprint, TemplateState template, Verdict.Trigger trigger) {}
 
-  private final KeyValueStore<String, PodState> pods;
-  private final KeyValueStore<String, String> podsByDigest;
+  private final PodStore store;
   private final KeyValueStore<String, String> progress;
   private final VigilMetrics metrics;
   private final Limits limits;
 
   Reevaluations(
-      KeyValueStore<String, PodState> pods,
-      KeyValueStore<String, String> podsByDigest,
-      KeyValueStore<String, String> progress,
-      VigilMetrics metrics,
-      Limits limits) {
-    this.pods = pods;
-    this.podsByDigest = podsByDigest;
+      PodStore store, KeyValueStore<String, String> progress, VigilMetrics metrics, Limits limits) {
+    this.store = store;
     this.progress = progress;
     this.metrics = metrics;
     this.limits = limits;
   }
 
   /**
-   * Re-evaluates every running pod the rules for {@code reason} pick. If a scan for {@code reason}
-   * is already under way, {@code restart} starts it again from the beginning; otherwise it goes on
-   * as it is.
+   * Re-evaluates every template the rules for {@code reason} pick ({@link #FORGET}: every pod). If
+   * a scan for {@code reason} is already under way, {@code restart} starts it again from the
+   * beginning; otherwise it goes on as it is.
    */
   void everyPod(String reason, Verdict.Trigger trigger, boolean restart, long nowMs) {
     enqueue(new Scan(reason, null, trigger, null, nowMs), restart);
   }
 
-  /**
-   * Re-evaluates the running pods of image {@code digest} that the rules for {@code reason} pick.
-   */
+  /** Re-evaluates the templates of image {@code digest} that the rules for {@code reason} pick. */
   void podsOf(String digest, String reason, Verdict.Trigger trigger, long nowMs) {
     enqueue(new Scan(reason, digest, trigger, null, nowMs), true);
   }
@@ -181,21 +183,29 @@ final class Reevaluations {
       if (scan == null) {
         return;
       }
-      List<Pick> batch = new ArrayList<>();
       int room = Math.min(limits.batch(), limits.maxPods() - done);
-      List<String> forgotten = new ArrayList<>();
-      List<String> unreadable = new ArrayList<>();
       Scan[] cursor = {scan};
-      boolean finished =
-          scan.digest() == null
-              ? nextOfAll(cursor, rules, room, batch, forgotten, unreadable)
-              : nextOfDigest(cursor, rules, room, batch);
-      forgotten.forEach(pods::delete);
-      unreadable.forEach(k -> judge.unreadable(k, ts));
-      for (Pick p : batch) {
-        judge.reevaluate(p.key(), p.state(), p.trigger(), scan, ts);
+      boolean finished;
+      if (FORGET.equals(scan.reason())) {
+        List<String> unreadable = new ArrayList<>();
+        int[] examined = {0};
+        finished = forget(cursor, rules, room, unreadable, examined);
+        unreadable.forEach(k -> judge.unreadable(k, ts));
+        done += Math.max(1, examined[0] / 10);
+      } else {
+        List<Pick> batch = new ArrayList<>();
+        finished =
+            scan.digest() == null
+                ? nextOfAll(cursor, rules, room, batch)
+                : nextOfDigest(cursor, rules, room, batch);
+        for (Pick p : batch) {
+          done +=
+              Math.max(1, judge.reevaluate(p.fingerprint(), p.template(), p.trigger(), scan, ts));
+        }
+        if (batch.isEmpty()) {
+          done++;
+        }
       }
-      done += batch.size();
       if (finished) {
         progress.delete(keyOf(scan));
         metrics.reevaluationRun(
@@ -213,18 +223,13 @@ final class Reevaluations {
     }
   }
 
-  /** Fills {@code batch} from the pods after the cursor; true when the store is exhausted. */
-  private boolean nextOfAll(
-      Scan[] cursor,
-      Rules rules,
-      int room,
-      List<Pick> batch,
-      List<String> forgotten,
-      List<String> unreadable) {
+  /** Fills {@code batch} from the templates after the cursor; true when the store is exhausted. */
+  private boolean nextOfAll(Scan[] cursor, Rules rules, int room, List<Pick> batch) {
     int examined = 0;
     String after = cursor[0].after();
-    try (KeyValueIterator<String, PodState> it =
-        after == null ? pods.all() : pods.range(after, null)) {
+    var templates = store.templates();
+    try (KeyValueIterator<String, TemplateState> it =
+        after == null ? templates.all() : templates.range(after, null)) {
       while (it.hasNext()) {
         if (batch.size() >= room || examined >= MAX_EXAMINED_PER_BATCH) {
           return false;
@@ -235,19 +240,13 @@ final class Reevaluations {
         }
         examined++;
         cursor[0] = cursor[0].from(kv.key);
-        if (kv.value == null) {
-          unreadable.add(kv.key); // a store never holds null: the serde could not read the value
-        } else if (kv.value.deleted() && rules.forget(cursor[0], kv.value)) {
-          forgotten.add(kv.key);
-        } else {
-          take(cursor[0], rules, kv.key, kv.value, batch);
-        }
+        take(cursor[0], rules, kv.key, kv.value, batch);
       }
     }
     return true;
   }
 
-  /** As {@link #nextOfAll}, over the pods-by-digest index of one digest. */
+  /** As {@link #nextOfAll}, over the templates-by-digest index of one digest. */
   private boolean nextOfDigest(Scan[] cursor, Rules rules, int room, List<Pick> batch) {
     String digest = cursor[0].digest();
     String prefix = digest + "|";
@@ -256,22 +255,56 @@ final class Reevaluations {
     // '}' follows '|': the range ends after every key with the prefix.
     try (KeyValueIterator<String, String> it =
         after == null
-            ? podsByDigest.prefixScan(prefix, new StringSerializer())
-            : podsByDigest.range(prefix + after, digest + "}")) {
+            ? store.templatesByDigest().prefixScan(prefix, new StringSerializer())
+            : store.templatesByDigest().range(prefix + after, digest + "}")) {
       while (it.hasNext()) {
         if (batch.size() >= room || examined >= MAX_EXAMINED_PER_BATCH) {
           return false;
         }
-        String key = it.next().key.substring(prefix.length());
-        if (key.equals(after)) {
+        String fingerprint = it.next().key.substring(prefix.length());
+        if (fingerprint.equals(after)) {
           continue;
         }
         examined++;
-        cursor[0] = cursor[0].from(key);
-        take(cursor[0], rules, key, pods.get(key), batch);
+        cursor[0] = cursor[0].from(fingerprint);
+        take(cursor[0], rules, fingerprint, store.template(fingerprint), batch);
       }
     }
     return true;
+  }
+
+  /**
+   * Forgets the deleted pods after the cursor that the rules say to, and reports those whose state
+   * no longer reads; true when the store is exhausted.
+   */
+  private boolean forget(
+      Scan[] cursor, Rules rules, int room, List<String> unreadable, int[] examined) {
+    String after = cursor[0].after();
+    List<Map.Entry<String, StoredPod>> forgotten = new ArrayList<>();
+    boolean finished = true;
+    var pods = store.pods();
+    try (KeyValueIterator<String, StoredPod> it =
+        after == null ? pods.all() : pods.range(after, null)) {
+      while (it.hasNext()) {
+        if (examined[0] >= room * 10) {
+          finished = false;
+          break;
+        }
+        var kv = it.next();
+        if (kv.key.equals(after)) {
+          continue;
+        }
+        examined[0]++;
+        cursor[0] = cursor[0].from(kv.key);
+        if (kv.value == null) {
+          unreadable.add(kv.key); // a store never holds null: the serde could not read the value
+        } else if (kv.value.state().deleted() && rules.forget(cursor[0], kv.value.state())) {
+          forgotten.add(Map.entry(kv.key, kv.value));
+        }
+      }
+    }
+    forgotten.forEach(e -> store.forget(e.getKey(), e.getValue()));
+    return finished;
   }
 
   static String json(Object value) {
@@ -282,10 +315,11 @@ final class Reevaluations {
     return Json.read(json.getBytes(StandardCharsets.UTF_8), type);
   }
 
-  private static void take(Scan scan, Rules rules, String key, PodState s, List<Pick> batch) {
-    Verdict.Trigger trigger = s == null || s.deleted() ? null : rules.which(scan, s);
+  private static void take(
+      Scan scan, Rules rules, String fingerprint, TemplateState t, List<Pick> batch) {
+    Verdict.Trigger trigger = t == null ? null : rules.which(scan, t);
     if (trigger != null) {
-      batch.add(new Pick(key, s, trigger));
+      batch.add(new Pick(fingerprint, t, trigger));
     }
   }
 }

@@ -5,22 +5,23 @@ import dev.vigil.schemas.DeadLetter;
 import dev.vigil.schemas.Verdict;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Runs the next bounded batch of the scans under way ({@link Reevaluations}): picks the pods each
- * scan re-judges, hands each to {@link PodLifecycle} as a {@link PodLifecycle.Reevaluate} of its
- * own, and dead-letters a pod that fails or whose stored state no longer reads, so the scan moves
- * on.
+ * Runs the next bounded batch of the scans under way ({@link Reevaluations}): picks the templates
+ * each scan re-judges, judges each once ({@link PodLifecycle#rejudge}), and when its outcome
+ * changed hands each of its running pods to {@link PodLifecycle} as a {@link
+ * PodLifecycle.Reevaluate} of its own (ADR 0150); dead-letters a template or pod that fails, or a
+ * pod whose stored state no longer reads, so the scan moves on.
  */
 final class RescanPunctuator {
 
   private final Reevaluations reevaluations;
   private final PoliciesInForce policies;
   private final StoreFacts facts;
-  private final KeyValueStore<String, PodState> pods;
+  private final PodStore pods;
   private final PodSteps steps;
   private final VigilMetrics metrics;
   private final LongSupplier systemTimeMs;
@@ -31,7 +32,7 @@ final class RescanPunctuator {
       Reevaluations reevaluations,
       PoliciesInForce policies,
       StoreFacts facts,
-      KeyValueStore<String, PodState> pods,
+      PodStore pods,
       PodSteps steps,
       VigilMetrics metrics,
       LongSupplier systemTimeMs,
@@ -55,93 +56,129 @@ final class RescanPunctuator {
     }
   }
 
-  /** Which pods each kind of scan judges. */
+  /** Which templates each kind of scan judges. */
   private final Reevaluations.Rules rules =
       new Reevaluations.Rules() {
         @Override
-        public Verdict.Trigger which(Reevaluations.Scan scan, PodState s) {
+        public Verdict.Trigger which(Reevaluations.Scan scan, TemplateState t) {
           return switch (scan.reason()) {
             case Reevaluations.POLICY_CHANGE ->
-                policyChanged(s) ? Verdict.Trigger.POLICY_CHANGE : null;
-            case Reevaluations.FACTS_CHANGE -> factsChanged(s) ? scan.trigger() : null;
+                policyChanged(t) ? Verdict.Trigger.POLICY_CHANGE : null;
+            case Reevaluations.FACTS_CHANGE -> factsChanged(t) ? scan.trigger() : null;
             case Reevaluations.STARTUP ->
-                policyChanged(s)
+                policyChanged(t)
                     ? Verdict.Trigger.POLICY_CHANGE
-                    : factsChanged(s) ? Verdict.Trigger.ATTESTATION_CHANGE : null;
+                    : factsChanged(t) ? Verdict.Trigger.ATTESTATION_CHANGE : null;
             case Reevaluations.FRESHNESS ->
-                facts.hasUploadTime(StoreFacts.digests(s.pod())) ? scan.trigger() : null;
+                facts.hasUploadTime(t.template().digests()) ? scan.trigger() : null;
             default -> scan.trigger();
           };
         }
 
         @Override
         public boolean forget(Reevaluations.Scan scan, PodState s) {
-          return scan.reason().equals(Reevaluations.FRESHNESS)
+          return scan.reason().equals(Reevaluations.FORGET)
               && s.deletedAt() != null
               && s.deletedAt().isBefore(now().minus(deletedPodRetention));
         }
       };
 
-  private boolean policyChanged(PodState s) {
-    return !policies.inForce(s.pod().clusterId()).versions().equals(s.policyVersions());
+  private boolean policyChanged(TemplateState t) {
+    return t.judgement() == null
+        || !policies.inForce(t.template().clusterId()).versions().equals(t.judgement().versions());
   }
 
-  private boolean factsChanged(PodState s) {
-    return !facts.fingerprint(StoreFacts.digests(s.pod())).equals(s.factsFingerprint());
+  private boolean factsChanged(TemplateState t) {
+    return t.judgement() == null
+        || !facts.fingerprint(t.template().digests()).equals(t.judgement().factsFingerprint());
   }
 
   /**
-   * Judges one pod of a scan as a step of its own: if that throws, nothing of it is applied, the
-   * pod is dead-lettered and the scan moves on; a pod whose stored state no longer reads is
-   * dead-lettered and forgotten (its next pod event starts it afresh).
+   * Judges one template of a scan, then (when its outcome changed) each of its running pods as a
+   * step of its own: if one throws, nothing of it is applied, it is dead-lettered and the scan
+   * moves on; a pod whose stored state no longer reads is dead-lettered and forgotten (its next pod
+   * event starts it afresh).
    */
   private final Reevaluations.Judge judge =
       new Reevaluations.Judge() {
         @Override
-        public void reevaluate(
-            String key, PodState s, Verdict.Trigger trigger, Reevaluations.Scan scan, long ts) {
-          try {
-            steps.step(
-                new PodLifecycle.Pod(key, s, null),
-                new PodLifecycle.Reevaluate(trigger, eventTime(s, trigger, scan)),
-                ts);
-          } catch (RuntimeException e) {
-            deadLetterPod(
-                key,
-                e.getClass().getSimpleName(),
-                "re-evaluating pod " + key + " failed, the scan goes on: " + e,
-                ts);
-            metrics.deadLetter(StoreNames.PODS, "processing_failed");
+        public int reevaluate(
+            String fingerprint,
+            TemplateState t,
+            Verdict.Trigger trigger,
+            Reevaluations.Scan scan,
+            long ts) {
+          List<String> running = pods.runningPods(fingerprint);
+          if (running.isEmpty()) {
+            return 0; // only deleted pods: nothing to judge (a new pod of it is judged anyway)
           }
+          boolean walk;
+          try {
+            walk = steps.rejudge(fingerprint, t, trigger, running, ts);
+          } catch (RuntimeException e) {
+            deadLetter(
+                fingerprint,
+                StoreNames.TEMPLATES,
+                e.getClass().getSimpleName(),
+                "re-evaluating template " + fingerprint + " failed, the scan goes on: " + e,
+                ts);
+            metrics.deadLetter(StoreNames.TEMPLATES, "processing_failed");
+            return 1;
+          }
+          if (!walk) {
+            return 0;
+          }
+          for (String key : running) {
+            PodState s = pods.get(key);
+            if (s == null) {
+              pods.forget(key, fingerprint);
+              unreadablePod(key, ts);
+              continue;
+            }
+            if (s.deleted()) {
+              continue;
+            }
+            try {
+              steps.step(
+                  new PodLifecycle.Pod(key, s, null),
+                  new PodLifecycle.Reevaluate(trigger, eventTime(s, trigger, scan)),
+                  ts);
+            } catch (RuntimeException e) {
+              deadLetter(
+                  key,
+                  StoreNames.PODS,
+                  e.getClass().getSimpleName(),
+                  "re-evaluating pod " + key + " failed, the scan goes on: " + e,
+                  ts);
+              metrics.deadLetter(StoreNames.PODS, "processing_failed");
+            }
+          }
+          return running.size();
         }
 
         @Override
         public void unreadable(String key, long ts) {
-          pods.delete(key);
-          deadLetterPod(
-              key,
-              "UnreadableMessageException",
-              "the stored state of pod "
-                  + key
-                  + " no longer reads; it is forgotten until its next pod event",
-              ts);
-          metrics.deadLetter(StoreNames.PODS, "unreadable");
+          pods.forget(key, (String) null);
+          unreadablePod(key, ts);
         }
       };
 
-  private void deadLetterPod(String key, String errorType, String message, long ts) {
+  private void unreadablePod(String key, long ts) {
+    deadLetter(
+        key,
+        StoreNames.PODS,
+        "UnreadableMessageException",
+        "the stored state of pod "
+            + key
+            + " no longer reads; it is forgotten until its next pod event",
+        ts);
+    metrics.deadLetter(StoreNames.PODS, "unreadable");
+  }
+
+  private void deadLetter(String key, String store, String errorType, String message, long ts) {
     DeadLetter d =
         new DeadLetter(
-            DeadLetterHandlers.COMPONENT,
-            StoreNames.PODS,
-            null,
-            null,
-            key,
-            "",
-            0,
-            errorType,
-            message,
-            now());
+            DeadLetterHandlers.COMPONENT, store, null, null, key, "", 0, errorType, message, now());
     steps.emit(new PodLifecycle.DeadLettered(key, d), ts);
   }
 

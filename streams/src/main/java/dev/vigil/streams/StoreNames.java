@@ -19,11 +19,23 @@ public final class StoreNames {
   /** Global: image metadata by digest (record bytes), and its change log. */
   public static final String IMAGE_METADATA = "image-metadata-store";
 
-  /** Per task: running (and recently deleted) pods with their last verdict and open violation. */
+  /**
+   * Per task: running (and recently deleted) pods with their last verdict, open violation and
+   * template fingerprint ({@link PodStateCodec}).
+   */
   public static final String PODS = "pods-store";
 
-  /** Per task: {@code digest|podKey} for every image digest a running pod uses. */
-  public static final String PODS_BY_DIGEST = "pods-by-digest-store";
+  /**
+   * Per task: each pod template by fingerprint, with its last judgement ({@link TemplateState}, ADR
+   * 0150).
+   */
+  public static final String TEMPLATES = "templates-store";
+
+  /** Per task: {@code fingerprint|podKey} → {@code r} (running) or {@code d} (deleted). */
+  public static final String TEMPLATE_PODS = "template-pods-store";
+
+  /** Per task: {@code digest|fingerprint} for every image digest a kept template runs. */
+  public static final String TEMPLATES_BY_DIGEST = "templates-by-digest-store";
 
   /** Per task: admission events waiting for their pod event. */
   public static final String PENDING_ADMISSIONS = "pending-admissions-store";

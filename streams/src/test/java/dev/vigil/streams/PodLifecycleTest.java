@@ -95,8 +95,11 @@ class PodLifecycleTest {
     }
   }
 
+  /** No template is known: every pod is judged on its own (the template tests give theirs). */
+  static final PodLifecycle.Templates NO_TEMPLATES = fingerprint -> null;
+
   Result step(Pod before, PodLifecycle.Input in, PodLifecycle.Policies policies) {
-    return lifecycle.step(before, in, policies, facts, NOW);
+    return lifecycle.step(before, in, policies, facts, NO_TEMPLATES, NOW);
   }
 
   static Pod empty(String key) {
@@ -207,7 +210,14 @@ class PodLifecycleTest {
             ValidationEngine.standard().evaluator());
     PodEvent e = added("payments", "api-1", 10, OWNER, image(API, 'a'));
     Pod before =
-        all.step(empty(e.key()), new PodChanged(e), enforced(1, "ALWAYS_DENY"), facts, NOW).after();
+        all.step(
+                empty(e.key()),
+                new PodChanged(e),
+                enforced(1, "ALWAYS_DENY"),
+                facts,
+                NO_TEMPLATES,
+                NOW)
+            .after();
 
     Result r =
         all.step(
@@ -215,6 +225,7 @@ class PodLifecycleTest {
             new PodChanged(pod(PodEvent.Type.MODIFIED, 11)),
             enforced(1, "ALWAYS_DENY"),
             facts,
+            NO_TEMPLATES,
             NOW);
 
     assertEquals(1, of(r, Judged.class).size());
@@ -517,7 +528,13 @@ class PodLifecycleTest {
     PodEvent e = added("payments", "api-1", 10, OWNER, image(API, 'a'));
 
     Result r =
-        failing.step(empty(e.key()), new PodChanged(e), enforced(1, "ALWAYS_ALLOW"), facts, NOW);
+        failing.step(
+            empty(e.key()),
+            new PodChanged(e),
+            enforced(1, "ALWAYS_ALLOW"),
+            facts,
+            NO_TEMPLATES,
+            NOW);
 
     Verdict v = of(r, Judged.class).get(0).verdict();
     assertEquals(Decision.UNKNOWN, v.decision());

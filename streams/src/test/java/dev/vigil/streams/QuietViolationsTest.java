@@ -279,12 +279,16 @@ class QuietViolationsTest {
     // images)
     PodState before;
     try (InputStream in = getClass().getResourceAsStream("PodStateSerdeTest.before-v2.json")) {
-      before = new PodStateSerde().deserializer().deserialize(StoreNames.PODS, in.readAllBytes());
+      StoredPod stored =
+          new PodStateCodec().deserializer().deserialize(StoreNames.PODS, in.readAllBytes());
+      before = stored == null ? null : stored.state();
     }
     assertNotNull(before, "a state written before v2 still reads");
     assertNull(before.violation().severity());
     assertEquals(List.of(PAYMENTS_RULE), before.violation().rules());
-    h.driver.<String, PodState>getKeyValueStore(StoreNames.PODS).put(before.pod().key(), before);
+    h.driver
+        .<String, StoredPod>getKeyValueStore(StoreNames.PODS)
+        .put(before.pod().key(), new StoredPod(before, null));
 
     // when the pod is judged again under a new version that concerns another namespace
     send(policy(2, "ENFORCED_BLOCK_AND_AUDIT_LOG", false));

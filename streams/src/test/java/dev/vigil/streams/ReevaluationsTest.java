@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.schemas.Decision;
-import dev.vigil.schemas.JsonSerde;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.Verdict;
+import dev.vigil.validator.Evaluation;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,21 +23,21 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Re-evaluations over many pods are done in bounded runs that together judge every pod a scan picks
- * exactly once, in the store's key order, resuming where the last run stopped.
+ * Re-evaluations over many pod templates are done in bounded runs that together judge every
+ * template a scan picks exactly once, resuming where the last run stopped (ADR 0150). Here each pod
+ * has a template of its own (its own service account), so templates and pods count alike.
  */
 class ReevaluationsTest {
 
   static final Reevaluations.Limits SMALL =
       new Reevaluations.Limits(100, 100, Duration.ofHours(1), 30);
 
-  KeyValueStore<String, PodState> pods;
-  KeyValueStore<String, String> byDigest;
+  PodStore store;
   KeyValueStore<String, String> progress;
   SimpleMeterRegistry registry = new SimpleMeterRegistry();
   Reevaluations work;
 
-  /** What the judge saw, in order: key and trigger. */
+  /** What the judge saw, in order: pod key and trigger. */
   List<String> judged = new ArrayList<>();
 
   Map<String, Integer> timesJudged = new HashMap<>();
@@ -45,71 +45,81 @@ class ReevaluationsTest {
   @BeforeEach
   void stores() {
     MockProcessorContext<String, String> ctx = new MockProcessorContext<>();
-    pods =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore("pods"),
-                Serdes.String(),
-                new JsonSerde<>(PodState.class))
+    store =
+        new PodStore(
+            store(ctx, "pods", new PodStateCodec()),
+            store(ctx, "templates", new ForgivingJsonSerde<>(TemplateState.class)),
+            store(ctx, "template-pods", Serdes.String()),
+            store(ctx, "templates-by-digest", Serdes.String()));
+    progress = store(ctx, "progress", Serdes.String());
+    work = new Reevaluations(store, progress, new VigilMetrics(registry, Clock.systemUTC()), SMALL);
+  }
+
+  private static <V> KeyValueStore<String, V> store(
+      MockProcessorContext<String, String> ctx,
+      String name,
+      org.apache.kafka.common.serialization.Serde<V> serde) {
+    KeyValueStore<String, V> s =
+        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), serde)
             .withLoggingDisabled()
             .build();
-    pods.init(ctx.getStateStoreContext(), pods);
-    byDigest =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore("by-digest"), Serdes.String(), Serdes.String())
-            .withLoggingDisabled()
-            .build();
-    byDigest.init(ctx.getStateStoreContext(), byDigest);
-    progress =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore("progress"), Serdes.String(), Serdes.String())
-            .withLoggingDisabled()
-            .build();
-    progress.init(ctx.getStateStoreContext(), progress);
-    work =
-        new Reevaluations(
-            pods, byDigest, progress, new VigilMetrics(registry, Clock.systemUTC()), SMALL);
+    s.init(ctx.getStateStoreContext(), s);
+    return s;
+  }
+
+  /** A judgement under policy {@code version}. */
+  static TemplateState.Judgement under(String version) {
+    return new TemplateState.Judgement(
+        new Evaluation(Decision.ALLOW, List.of(), List.of(version)),
+        List.of(version),
+        "fp",
+        Fixtures.T0);
   }
 
   /** Stores {@code n} running pods p0000..; every third runs image b, the others image a. */
   void running(int n) {
     for (int i = 0; i < n; i++) {
-      String name = String.format("p%04d", i);
-      char img = i % 3 == 0 ? 'b' : 'a';
-      PodEvent e =
-          Fixtures.pod(
-              PodEvent.Type.ADDED,
-              "shop",
-              name,
-              1,
-              Fixtures.deployment("shop", "web"),
-              Fixtures.image("us-docker.pkg.dev/acme/prod/web", img));
+      PodEvent e = event(i);
       PodState s = PodState.fresh(e).evaluated(Decision.ALLOW, List.of("policy@1"), "fp", null);
-      pods.put(e.key(), s);
-      byDigest.put(Fixtures.digest(img) + "|" + e.key(), "");
+      store.put(e.key(), null, s);
+      judge(i, "policy@1");
     }
   }
 
-  /** The judge: marks the pod as judged under policy@2 (as the processor's evaluation would). */
-  void judge(String key, PodState s, Verdict.Trigger trigger, Reevaluations.Scan scan, long ts) {
-    judged.add(key + " " + trigger);
-    timesJudged.merge(key, 1, Integer::sum);
-    pods.put(key, s.evaluated(Decision.DENY, List.of("policy@2"), "fp", null));
+  /** The template of pod {@code i} is judged under {@code version}. */
+  void judge(int i, String version) {
+    String fp = PodTemplate.of(event(i)).fingerprint();
+    store.judged(fp, store.template(fp).judged(under(version)));
   }
 
-  static Verdict.Trigger underPolicy1(PodState s) {
-    return s.policyVersions().equals(List.of("policy@1")) ? Verdict.Trigger.POLICY_CHANGE : null;
+  /** The judge: judges the template under policy@2 (as the processor's would). */
+  int judge(String fp, TemplateState t, Verdict.Trigger trigger, Reevaluations.Scan scan, long ts) {
+    List<String> pods = store.runningPods(fp);
+    if (pods.isEmpty()) {
+      return 0;
+    }
+    judged.add(pods.get(0) + " " + trigger);
+    timesJudged.merge(pods.get(0), 1, Integer::sum);
+    store.judged(fp, t.judged(under("policy@2")));
+    return 0;
+  }
+
+  static Verdict.Trigger underPolicy1(TemplateState t) {
+    return t.judgement().versions().equals(List.of("policy@1"))
+        ? Verdict.Trigger.POLICY_CHANGE
+        : null;
   }
 
   /**
-   * As the processor's: policy scans pick pods under policy 1, sweeps forget pods deleted before T0
-   * + 1 h.
+   * As the processor's: policy scans pick templates under policy 1, the forget sweep forgets pods
+   * deleted before T0 + 1 h.
    */
   static final Reevaluations.Rules RULES =
       new Reevaluations.Rules() {
         @Override
-        public Verdict.Trigger which(Reevaluations.Scan scan, PodState s) {
+        public Verdict.Trigger which(Reevaluations.Scan scan, TemplateState t) {
           return switch (scan.reason()) {
-            case "policy_change" -> underPolicy1(s);
+            case "policy_change" -> underPolicy1(t);
             case "freshness" -> null;
             default -> scan.trigger();
           };
@@ -117,7 +127,7 @@ class ReevaluationsTest {
 
         @Override
         public boolean forget(Reevaluations.Scan scan, PodState s) {
-          return scan.reason().equals("freshness")
+          return scan.reason().equals("forget")
               && s.deletedAt().isBefore(Fixtures.T0.plusSeconds(3600));
         }
       };
@@ -159,9 +169,7 @@ class ReevaluationsTest {
     assertEquals(100, judged.size());
     // Kafka Streams revives the task: the stores keep what was committed, and a new processor
     // (init() again) builds its re-evaluations from them; nothing is kept in memory.
-    work =
-        new Reevaluations(
-            pods, byDigest, progress, new VigilMetrics(registry, Clock.systemUTC()), SMALL);
+    work = new Reevaluations(store, progress, new VigilMetrics(registry, Clock.systemUTC()), SMALL);
     assertTrue(work.pending(), "the scan under way is in the progress store");
     while (work.pending()) {
       run();
@@ -176,11 +184,12 @@ class ReevaluationsTest {
     running(250);
     work.everyPod("policy_change", Verdict.Trigger.POLICY_CHANGE, true, 0);
     run();
-    // A pod event judged p0200 under the new policy; p0201 was deleted.
+    // A pod event judged p0200's template under the new policy; p0201 was deleted.
     String k200 = key(200);
-    pods.put(k200, pods.get(k200).evaluated(Decision.ALLOW, List.of("policy@2"), "fp", null));
+    judge(200, "policy@2");
     String k201 = key(201);
-    pods.put(k201, pods.get(k201).deleted(pods.get(k201).pod(), Fixtures.T0));
+    PodState s201 = store.get(k201);
+    store.put(k201, s201, s201.deleted(s201.pod(), Fixtures.T0));
 
     while (work.pending()) {
       run();
@@ -197,15 +206,14 @@ class ReevaluationsTest {
     run();
     // Policy 3 arrives: every pod is stale again, including the 100 already judged.
     for (int i = 0; i < 250; i++) {
-      PodState s = pods.get(key(i));
-      pods.put(key(i), s.evaluated(s.decision(), List.of("policy@1"), "fp", null));
+      judge(i, "policy@1");
     }
     work.everyPod("policy_change", Verdict.Trigger.POLICY_CHANGE, true, 0);
     while (work.pending()) {
       run();
     }
     assertEquals(350, judged.size(), "100 before the restart, then all 250");
-    assertEquals(key(0) + " POLICY_CHANGE", judged.get(100));
+    assertEquals(judged.get(0), judged.get(100), "from the first template again");
     assertTrue(timesJudged.values().stream().allMatch(n -> n == 1 || n == 2));
   }
 
@@ -251,38 +259,66 @@ class ReevaluationsTest {
   }
 
   @Test
-  void aSweepDropsTheDeletedPodsItIsToldToForgetAndKeepsTheRest() {
+  void aSweepDropsTheDeletedPodsItIsToldToForgetWithTheirTemplatesAndKeepsTheRest() {
     running(250);
     for (int i = 0; i < 250; i += 5) { // 50 deleted: the first 25 long ago, the rest just now
-      PodState s = pods.get(key(i));
-      pods.put(key(i), s.deleted(s.pod(), i < 125 ? Fixtures.T0 : Fixtures.T0.plusSeconds(7200)));
+      PodState s = store.get(key(i));
+      store.put(
+          key(i), s, s.deleted(s.pod(), i < 125 ? Fixtures.T0 : Fixtures.T0.plusSeconds(7200)));
     }
-    work.everyPod("freshness", Verdict.Trigger.IMAGE_METADATA_CHANGE, false, 0);
+    work.everyPod("forget", Verdict.Trigger.IMAGE_METADATA_CHANGE, false, 0);
     while (work.pending()) {
       run();
     }
     assertEquals(0, judged.size());
-    int kept = 0;
-    try (var it = pods.all()) {
+    assertEquals(225, count(store.pods()));
+    assertEquals(225, count(store.templates()), "the template of a forgotten pod goes with it");
+    assertEquals(null, store.get(key(0)));
+    assertEquals(null, store.template(PodTemplate.of(event(0)).fingerprint()));
+    assertTrue(store.get(key(125)).deleted());
+    assertFalse(store.get(key(1)).deleted());
+  }
+
+  private static long count(KeyValueStore<String, ?> s) {
+    long n = 0;
+    try (var it = s.all()) {
       while (it.hasNext()) {
         it.next();
-        kept++;
+        n++;
       }
     }
-    assertEquals(225, kept);
-    assertEquals(null, pods.get(key(0)));
-    assertTrue(pods.get(key(125)).deleted());
-    assertFalse(pods.get(key(1)).deleted());
+    return n;
   }
 
   private String key(int i) {
-    return Fixtures.pod(
+    return event(i).key();
+  }
+
+  /** Pod {@code i}, with a service account (so a template) of its own. */
+  private static PodEvent event(int i) {
+    String name = String.format("p%04d", i);
+    PodEvent e =
+        Fixtures.pod(
             PodEvent.Type.ADDED,
             "shop",
-            String.format("p%04d", i),
+            name,
             1,
             Fixtures.deployment("shop", "web"),
-            Fixtures.image("us-docker.pkg.dev/acme/prod/web", 'a'))
-        .key();
+            Fixtures.image("us-docker.pkg.dev/acme/prod/web", i % 3 == 0 ? 'b' : 'a'));
+    return new PodEvent(
+        e.eventId(),
+        e.clusterId(),
+        e.type(),
+        e.namespace(),
+        e.name(),
+        e.uid(),
+        "sa-" + name,
+        e.phase(),
+        e.owner(),
+        e.images(),
+        e.labels(),
+        e.annotations(),
+        e.resourceVersion(),
+        e.observedAt());
   }
 }

@@ -1,0 +1,184 @@
+package dev.vigil.streams;
+
+import dev.vigil.schemas.PodEvent;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * A validation task's pods and their templates, over four stores (ADR 0150): {@value
+ * StoreNames#PODS} (each pod compactly, {@link PodStateCodec}, with its template's fingerprint),
+ * {@value StoreNames#TEMPLATES} (each template once, with its judgement), {@value
+ * StoreNames#TEMPLATE_PODS} ({@code fingerprint|podKey} → {@code r} running or {@code d} deleted:
+ * the pods of a template) and {@value StoreNames#TEMPLATES_BY_DIGEST} ({@code digest|fingerprint}:
+ * the templates that run an image). A template is kept while a pod of it is (deleted ones too,
+ * until they are forgotten).
+ *
+ * <p>Reads give a pod's {@link PodState} whole again (its pod event with its template's images);
+ * writes keep the four stores in step. Holds nothing itself: every call reads or writes the stores.
+ */
+final class PodStore implements PodLifecycle.Templates {
+
+  static final String RUNNING = "r";
+  static final String DELETED = "d";
+
+  private final KeyValueStore<String, StoredPod> pods;
+  private final KeyValueStore<String, TemplateState> templates;
+  private final KeyValueStore<String, String> templatePods;
+  private final KeyValueStore<String, String> templatesByDigest;
+
+  PodStore(
+      KeyValueStore<String, StoredPod> pods,
+      KeyValueStore<String, TemplateState> templates,
+      KeyValueStore<String, String> templatePods,
+      KeyValueStore<String, String> templatesByDigest) {
+    this.pods = pods;
+    this.templates = templates;
+    this.templatePods = templatePods;
+    this.templatesByDigest = templatesByDigest;
+  }
+
+  /** The pod's state, or null when there is none or it no longer reads. */
+  PodState get(String key) {
+    StoredPod p = pods.get(key);
+    return p == null ? null : whole(p);
+  }
+
+  /**
+   * The pod's state with its template's images, or null when its template is gone (damaged stores):
+   * such a pod cannot be judged, and is treated as one whose state no longer reads.
+   */
+  PodState whole(StoredPod p) {
+    if (p.template() == null) {
+      return p.state(); // written before ADR 0150: the state has its images
+    }
+    TemplateState t = templates.get(p.template());
+    if (t == null) {
+      return null;
+    }
+    return p.state().withPod(withImages(p.state().pod(), t.template()));
+  }
+
+  @Override
+  public TemplateState template(String fingerprint) {
+    return templates.get(fingerprint);
+  }
+
+  KeyValueStore<String, StoredPod> pods() {
+    return pods;
+  }
+
+  KeyValueStore<String, TemplateState> templates() {
+    return templates;
+  }
+
+  /** Writes a template's new judgement (the template is created if it is new). */
+  void judged(String fingerprint, TemplateState t) {
+    if (templates.get(fingerprint) == null) {
+      for (String d : t.template().digests()) {
+        templatesByDigest.put(d + "|" + fingerprint, "");
+      }
+    }
+    templates.put(fingerprint, t);
+  }
+
+  /**
+   * Writes what changed between {@code before} and {@code after} (null: no pod) for pod {@code
+   * key}: the pod, its template (created when new, deleted when its last pod is gone) and the
+   * indexes.
+   */
+  void put(String key, PodState before, PodState after) {
+    String was = before == null ? null : PodTemplate.of(before.pod()).fingerprint();
+    String is = null;
+    if (after == null) {
+      pods.delete(key);
+    } else {
+      PodTemplate t = PodTemplate.of(after.pod());
+      is = t.fingerprint();
+      if (templates.get(is) == null) {
+        judged(is, new TemplateState(t, null));
+      }
+      pods.put(key, new StoredPod(after, is));
+      String mark = after.deleted() ? DELETED : RUNNING;
+      if (!is.equals(was) || before.deleted() != after.deleted()) {
+        templatePods.put(is + "|" + key, mark);
+      }
+    }
+    if (was != null && !was.equals(is)) {
+      templatePods.delete(was + "|" + key);
+      dropIfUnused(was);
+    }
+  }
+
+  /** Forgets a pod ({@code stored} as read, may be null when it no longer reads). */
+  void forget(String key, StoredPod stored) {
+    forget(key, stored == null ? null : stored.template());
+  }
+
+  /** Forgets a pod of template {@code fingerprint} (null: not known). */
+  void forget(String key, String fingerprint) {
+    pods.delete(key);
+    if (fingerprint != null) {
+      templatePods.delete(fingerprint + "|" + key);
+      dropIfUnused(fingerprint);
+    }
+  }
+
+  private void dropIfUnused(String fingerprint) {
+    try (KeyValueIterator<String, String> it =
+        templatePods.prefixScan(fingerprint + "|", new StringSerializer())) {
+      if (it.hasNext()) {
+        return;
+      }
+    }
+    TemplateState t = templates.get(fingerprint);
+    if (t != null) {
+      for (String d : t.template().digests()) {
+        templatesByDigest.delete(d + "|" + fingerprint);
+      }
+    }
+    templates.delete(fingerprint);
+  }
+
+  /** The keys of the running pods of a template, in key order. */
+  List<String> runningPods(String fingerprint) {
+    List<String> out = new ArrayList<>();
+    String prefix = fingerprint + "|";
+    try (KeyValueIterator<String, String> it =
+        templatePods.prefixScan(prefix, new StringSerializer())) {
+      while (it.hasNext()) {
+        var kv = it.next();
+        if (RUNNING.equals(kv.value)) {
+          out.add(kv.key.substring(prefix.length()));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The index of templates by digest ({@code digest|fingerprint}). */
+  KeyValueStore<String, String> templatesByDigest() {
+    return templatesByDigest;
+  }
+
+  private static PodEvent withImages(PodEvent p, PodTemplate t) {
+    return new PodEvent(
+        p.eventId(),
+        p.clusterId(),
+        p.type(),
+        p.namespace(),
+        p.name(),
+        p.uid(),
+        p.serviceAccount(),
+        p.phase(),
+        p.owner(),
+        t.images(),
+        p.imagePullSecrets(),
+        p.labels(),
+        p.annotations(),
+        p.resourceVersion(),
+        p.observedAt());
+  }
+}
