@@ -16,6 +16,12 @@ final class ChangePollPunctuator {
    */
   static final String RECONCILED = "policy/reconciled";
 
+  /**
+   * Progress-store key written when the task has started the {@link Reevaluations#MIGRATE} scan,
+   * which gives the pods stored before ADR 0150 their templates.
+   */
+  static final String TEMPLATES_ADOPTED = "pods/templates";
+
   /** Fact-change entries read per store and partition per poll at most. */
   static final int MAX_FACT_CHANGES_PER_POLL = 10_000;
 
@@ -39,6 +45,12 @@ final class ChangePollPunctuator {
   }
 
   void poll(long ts) {
+    if (progress.get(TEMPLATES_ADOPTED) == null) {
+      // Before any policy scan (scans run in key order): pods stored by a version before ADR 0150
+      // are not in the template indexes the scans read.
+      reevaluations.everyPod(Reevaluations.MIGRATE, Verdict.Trigger.POLICY_CHANGE, false, ts);
+      progress.put(TEMPLATES_ADOPTED, "1");
+    }
     policies.refresh();
     String fingerprint = policies.fingerprint();
     String reconciled = progress.get(RECONCILED);

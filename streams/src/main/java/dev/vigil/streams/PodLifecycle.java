@@ -280,6 +280,7 @@ final class PodLifecycle {
             before.withState((state == null ? PodState.fresh(e) : state).deleted(e, now)));
       }
       String why = e.type() == PodEvent.Type.DELETED ? "pod deleted" : "pod " + e.phase();
+      state = confirmedVersions(state, j);
       if (state.violation() != null) {
         out.add(
             new Transitioned(
@@ -379,6 +380,21 @@ final class PodLifecycle {
       return true;
     }
     return versions.equals(state.policyVersions()) && facts.equals(state.factsFingerprint());
+  }
+
+  /**
+   * The pod's state with the policy versions its outcome was last confirmed under: a template
+   * verdict confirms a pod's outcome without rewriting its state (ADR 0150), so a later transition
+   * names the versions in force, not those of the pod's last verdict.
+   */
+  private static PodState confirmedVersions(PodState state, Judging j) {
+    TemplateState t = j.templates().template(PodTemplate.of(state.pod()).fingerprint());
+    if (t == null
+        || t.judgement() == null
+        || t.judgement().evaluation().decision() != state.decision()) {
+      return state;
+    }
+    return state.withPolicyVersions(t.judgement().evaluation().policyVersions());
   }
 
   /** Why the event is ignored ({@code duplicate}, {@code out_of_order}), or null to take it. */
@@ -609,8 +625,9 @@ final class PodLifecycle {
    * judgement when it had none, or had one under the same policies and facts with the same outcome.
    * A template judged under other policies or facts keeps its judgement: the re-evaluation then due
    * judges it and brings all its pods along (ADR 0150). A verdict is published when the pod is
-   * judged for a pod event, or when a re-evaluation changes its decision or violation (every time
-   * with {@link Settings#verdictsForEveryEvent()}).
+   * judged for a pod event, or when a re-evaluation (which walks a template's pods when its outcome
+   * changed, or when it had no judgement) changes the pod's decision, violation or policy versions;
+   * every time with {@link Settings#verdictsForEveryEvent()}.
    */
   private PodState evaluate(
       String key,
@@ -650,7 +667,8 @@ final class PodLifecycle {
     if (trigger == Verdict.Trigger.POD_EVENT
         || settings.verdictsForEveryEvent()
         || s.decision() != v.decision()
-        || step.transition() != null) {
+        || step.transition() != null
+        || !s.policyVersions().equals(v.policyVersions())) {
       out.add(new Judged(key, v));
     }
     if (step.transition() != null) {

@@ -144,6 +144,24 @@ public record PodState(
         seenAdmissions);
   }
 
+  /**
+   * The same state, its last judgement under {@code versions} (a template verdict confirmed it).
+   */
+  PodState withPolicyVersions(List<String> versions) {
+    return new PodState(
+        pod,
+        deleted,
+        deletedAt,
+        evaluations,
+        decision,
+        versions,
+        factsFingerprint,
+        violation,
+        followUpKinds,
+        signaledDecision,
+        seenAdmissions);
+  }
+
   PodState withFollowUps(List<FollowUp.Kind> kinds, Decision signaled, List<String> seen) {
     return new PodState(
         pod,

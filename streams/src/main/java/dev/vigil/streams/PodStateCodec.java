@@ -59,6 +59,9 @@ final class PodStateCodec implements Serde<StoredPod> {
   }
 
   static byte[] encode(StoredPod stored) {
+    if (stored.template() == null) {
+      return Json.write(stored.state()); // a state without a template keeps its images: as before
+    }
     Out o = new Out();
     o.out.write(V1);
     PodState s = stored.state();

@@ -112,6 +112,20 @@ final class PodStore implements PodLifecycle.Templates {
     }
   }
 
+  /**
+   * Gives a pod stored before ADR 0150 ({@code state} with its images) its template and index
+   * entry; the template has no judgement yet, so the next policy scan judges it and its pods.
+   */
+  void adopt(String key, PodState state) {
+    PodTemplate t = PodTemplate.of(state.pod());
+    String fingerprint = t.fingerprint();
+    if (templates.get(fingerprint) == null) {
+      judged(fingerprint, new TemplateState(t, null));
+    }
+    pods.put(key, new StoredPod(state, fingerprint));
+    templatePods.put(fingerprint + "|" + key, state.deleted() ? DELETED : RUNNING);
+  }
+
   /** Forgets a pod ({@code stored} as read, may be null when it no longer reads). */
   void forget(String key, StoredPod stored) {
     forget(key, stored == null ? null : stored.template());

@@ -94,6 +94,12 @@ final class Reevaluations {
   /** Over the pods: forgets deleted pods after their retention. */
   static final String FORGET = "forget";
 
+  /**
+   * Over the pods: gives each pod stored before ADR 0150 (its state still has its images) its
+   * template and index entries, once.
+   */
+  static final String MIGRATE = "migrate";
+
   /** A task's first poll ever: templates whose policies or facts differ from those now in force. */
   static final String STARTUP = "startup";
 
@@ -186,7 +192,7 @@ final class Reevaluations {
       int room = Math.min(limits.batch(), limits.maxPods() - done);
       Scan[] cursor = {scan};
       boolean finished;
-      if (FORGET.equals(scan.reason())) {
+      if (FORGET.equals(scan.reason()) || MIGRATE.equals(scan.reason())) {
         List<String> unreadable = new ArrayList<>();
         int[] examined = {0};
         finished = forget(cursor, rules, room, unreadable, examined);
@@ -281,6 +287,7 @@ final class Reevaluations {
       Scan[] cursor, Rules rules, int room, List<String> unreadable, int[] examined) {
     String after = cursor[0].after();
     List<Map.Entry<String, StoredPod>> forgotten = new ArrayList<>();
+    List<Map.Entry<String, StoredPod>> adopted = new ArrayList<>();
     boolean finished = true;
     var pods = store.pods();
     try (KeyValueIterator<String, StoredPod> it =
@@ -298,12 +305,17 @@ final class Reevaluations {
         cursor[0] = cursor[0].from(kv.key);
         if (kv.value == null) {
           unreadable.add(kv.key); // a store never holds null: the serde could not read the value
+        } else if (MIGRATE.equals(cursor[0].reason())) {
+          if (kv.value.template() == null) {
+            adopted.add(Map.entry(kv.key, kv.value));
+          }
         } else if (kv.value.state().deleted() && rules.forget(cursor[0], kv.value.state())) {
           forgotten.add(Map.entry(kv.key, kv.value));
         }
       }
     }
     forgotten.forEach(e -> store.forget(e.getKey(), e.getValue()));
+    adopted.forEach(e -> store.adopt(e.getKey(), e.getValue().state()));
     return finished;
   }
 

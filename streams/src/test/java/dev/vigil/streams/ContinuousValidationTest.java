@@ -218,9 +218,14 @@ class ContinuousValidationTest {
     pod(Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-1", 12, OWNER, image(API, 'a')));
     h.advance(Duration.ofHours(1)); // the periodic full re-evaluation runs too
 
-    // The added pod and the periodic re-evaluation are judged; the two modifications change
-    // nothing the outcome depends on and publish nothing (ADR 0131).
-    assertEquals(2, h.newVerdicts().size());
+    // The added pod is judged; the two modifications change nothing the outcome depends on and
+    // publish nothing (ADR 0131); the periodic re-evaluation confirms the pod's template: one
+    // template verdict listing the pod, no verdict (ADR 0150).
+    assertEquals(1, h.newVerdicts().size());
+    List<dev.vigil.schemas.TemplateVerdict> confirmed = h.newTemplateVerdicts();
+    assertEquals(1, confirmed.size(), confirmed.toString());
+    assertEquals(List.of("us-central1-a.prod/payments/api-1"), confirmed.get(0).pods());
+    assertEquals(Decision.DENY, confirmed.get(0).decision());
     assertEquals(2, h.counter("vigil.pod.events.ignored", "reason", "unchanged"));
     List<ViolationTransition> t = h.newViolations();
     assertEquals(1, t.size());
@@ -234,12 +239,16 @@ class ContinuousValidationTest {
     pod(added("payments", "api-1", 10, OWNER, image(API, 'a')));
     h.advance(POLL);
     ViolationTransition opened = h.newViolations().get(0);
+    h.newVerdicts();
     policy(Fixtures.enforced(2, "ALWAYS_DENY", "gcr.io/unrelated/**"));
     h.advance(POLL);
-    List<Verdict> rejudged = h.newVerdicts();
-    assertTrue(
-        rejudged.get(rejudged.size() - 1).policyVersions().get(0).endsWith("@2"),
-        rejudged.toString());
+    assertEquals(List.of(), h.newVerdicts(), "the same outcome: no verdict per pod");
+    List<dev.vigil.schemas.TemplateVerdict> confirmed = h.newTemplateVerdicts();
+    assertEquals(1, confirmed.size(), confirmed.toString());
+    assertTrue(confirmed.get(0).policyVersions().get(0).endsWith("@2"), confirmed.toString());
+    assertEquals(
+        List.of(opened.podName()),
+        confirmed.get(0).pods().stream().map(k -> k.substring(k.lastIndexOf('/') + 1)).toList());
     assertTrue(h.newViolations().isEmpty(), "a version alone changes nothing");
 
     // the version in force still travels with the next transition
@@ -444,10 +453,15 @@ class ContinuousValidationTest {
     ImageMetadata m = Fixtures.metadata(digest('b'), WEB, Fixtures.T0.minus(Duration.ofDays(3)));
     h.send(Topics.IMAGE_METADATA, m.imageDigest(), m);
     h.advance(POLL);
-    List<Verdict> v = h.newVerdicts();
-    assertEquals(1, v.size());
-    assertEquals("web-1", v.get(0).podName());
+    assertEquals(List.of(), h.newVerdicts(), "still allowed: no verdict per pod");
+    List<dev.vigil.schemas.TemplateVerdict> v = h.newTemplateVerdicts();
+    assertEquals(1, v.size(), "only the template running the digest: " + v);
+    assertEquals(List.of(web1Key()), v.get(0).pods());
     assertEquals(Verdict.Trigger.IMAGE_METADATA_CHANGE, v.get(0).trigger());
+  }
+
+  private static String web1Key() {
+    return added("payments", "web-1", 11, OWNER, image(WEB, 'b')).key();
   }
 
   @Test

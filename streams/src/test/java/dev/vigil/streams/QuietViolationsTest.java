@@ -170,9 +170,14 @@ class QuietViolationsTest {
     send(policy(2, "ENFORCED_BLOCK_AND_AUDIT_LOG", false));
     h.advance(POLL).advance(POLL);
 
-    // then every pod is judged again under version 2, and nothing is published about it
-    List<Verdict> rejudged = h.newVerdicts();
-    assertEquals(2, rejudged.size(), rejudged.toString());
+    // then every pod's template is judged again under version 2: template verdicts list both pods,
+    // and nothing is published per pod (ADR 0150)
+    assertEquals(List.of(), h.newVerdicts());
+    List<dev.vigil.schemas.TemplateVerdict> rejudged = h.newTemplateVerdicts();
+    assertEquals(
+        2,
+        rejudged.stream().mapToInt(dev.vigil.schemas.TemplateVerdict::podCount).sum(),
+        rejudged.toString());
     assertTrue(
         rejudged.stream()
             .allMatch(
@@ -289,16 +294,24 @@ class QuietViolationsTest {
     h.driver
         .<String, StoredPod>getKeyValueStore(StoreNames.PODS)
         .put(before.pod().key(), new StoredPod(before, null));
+    // as the previous version left its progress store: without the mark of templates adopted
+    h.driver
+        .<String, String>getKeyValueStore(StoreNames.PROGRESS)
+        .delete(ChangePollPunctuator.TEMPLATES_ADOPTED);
 
     // when the pod is judged again under a new version that concerns another namespace
     send(policy(2, "ENFORCED_BLOCK_AND_AUDIT_LOG", false));
     h.advance(POLL).advance(POLL);
 
-    // then it is judged the same: no transition; the state takes the v2 shape
+    // then it is adopted into a template (ADR 0150) and judged the same: a verdict (its template
+    // had no judgement yet), no transition; the state takes the v2 shape
     assertEquals(1, h.newVerdicts().size());
     assertEquals(List.of(), h.newViolations());
     PodState after =
-        h.driver.<String, PodState>getKeyValueStore(StoreNames.PODS).get(before.pod().key());
+        h.driver
+            .<String, StoredPod>getKeyValueStore(StoreNames.PODS)
+            .get(before.pod().key())
+            .state();
     assertEquals(Severity.HIGH, after.violation().severity());
     assertEquals(before.violation().violationId(), after.violation().violationId());
     assertEquals(digest('a'), after.violation().images().get(0).digest());

@@ -33,6 +33,7 @@ final class TopologyHarness implements AutoCloseable {
   private Instant recordTime = Fixtures.T0;
 
   private final TestOutputTopic<String, Verdict> verdicts;
+  private final TestOutputTopic<String, dev.vigil.schemas.TemplateVerdict> templateVerdicts;
   private final TestOutputTopic<String, ViolationTransition> violations;
   private final TestOutputTopic<String, FollowUp> followUps;
   private final TestOutputTopic<String, DeadLetter> deadLetters;
@@ -57,6 +58,7 @@ final class TopologyHarness implements AutoCloseable {
     props.put(VigilMetrics.CONFIG_KEY, metrics);
     driver = new TopologyTestDriver(topology, props, Fixtures.T0);
     verdicts = output(Topics.VERDICTS);
+    templateVerdicts = output(Topics.TEMPLATE_VERDICTS);
     violations = output(Topics.VIOLATIONS);
     followUps = output(Topics.FOLLOWUPS);
     deadLetters = output(Topics.DEAD_LETTER);
@@ -112,6 +114,11 @@ final class TopologyHarness implements AutoCloseable {
     allFollowUps.addAll(followUps.readValuesToList());
     allDeadLetters.addAll(deadLetters.readValuesToList());
     return this;
+  }
+
+  /** The template verdicts published since the last call. */
+  List<dev.vigil.schemas.TemplateVerdict> newTemplateVerdicts() {
+    return templateVerdicts.readValuesToList();
   }
 
   List<Verdict> newVerdicts() {
