@@ -10,11 +10,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Suspected quota-exhaustion bypasses: correlates denied admissions with later fail-open and
@@ -23,17 +24,23 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * workload when the image is named by tag, so that the denials of generated pod names (another name
  * at every attempt) meet their fail-open admission in one task.
  *
- * <p>Every admission is kept in a window store by its request time (event time), so the outcome
- * does not depend on arrival order: a fail-open admission counts the denials before it, and a
- * denial that arrives after the fail-open admission it preceded (another input partition, a late
- * audit batch) counts it again. Evidence goes out for every fail-open or breakglass admission with
- * at least one denial in the window before it; a later, larger count for the same admission
- * replaces the earlier one in the follow-up.
+ * <p>Every admission is kept by its request time (event time), so the outcome does not depend on
+ * arrival order: a fail-open admission counts the denials before it, and a denial that arrives
+ * after the fail-open admission it preceded (another input partition, a late audit batch) counts it
+ * again. Evidence goes out for every fail-open or breakglass admission with at least one denial in
+ * the window before it; a later, larger count for the same admission replaces the earlier one in
+ * the follow-up.
+ *
+ * <p>The store ({@value StoreNames#BYPASS_ADMISSIONS}) is a key-value store, not a window store
+ * (ADR 0155): {@code key|time(19 digits)|auditId} for each admission, and {@code ~|time|that key}
+ * to forget it after {@link #retention}, on stream time. A time range of one key is then one range
+ * read, where Kafka's in-memory window store visited every timestamp of the window (a third of the
+ * stream thread at a million pods).
  */
 final class BypassCorrelator implements Processor<String, AdmissionEvent, String, BypassEvidence> {
 
   private final StreamsSettings settings;
-  private WindowStore<String, AdmissionEvent> store;
+  private KeyValueStore<String, AdmissionEvent> store;
   private ProcessorContext<String, BypassEvidence> context;
 
   BypassCorrelator(StreamsSettings settings) {
@@ -85,10 +92,55 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
     return s.bypassWindow().plus(s.correlationSkew());
   }
 
+  /** Keys of the expiry index start with this (after every correlation key: none starts so). */
+  static final String EXPIRY = "~|";
+
+  /** How often (stream time) admissions past the retention are forgotten. */
+  static final Duration EXPIRY_INTERVAL = Duration.ofSeconds(10);
+
   @Override
   public void init(ProcessorContext<String, BypassEvidence> context) {
     this.context = context;
     store = context.getStateStore(StoreNames.BYPASS_ADMISSIONS);
+    context.schedule(EXPIRY_INTERVAL, PunctuationType.STREAM_TIME, this::expire);
+  }
+
+  /** Forgets the admissions older than the retention before stream time {@code now}. */
+  void expire(long now) {
+    long before = now - retention(settings).toMillis();
+    if (before <= 0) {
+      return;
+    }
+    List<String> gone = new ArrayList<>();
+    try (KeyValueIterator<String, AdmissionEvent> it = store.range(EXPIRY, EXPIRY + time(before))) {
+      while (it.hasNext()) {
+        gone.add(it.next().key);
+      }
+    }
+    for (String e : gone) {
+      store.delete(e.substring(EXPIRY.length() + 20)); // "~|" + 19 digits + "|"
+      store.delete(e);
+    }
+  }
+
+  /** Milliseconds as 19 digits, so that keys sort by time. */
+  static String time(long ms) {
+    return String.format("%019d", Math.max(0, ms));
+  }
+
+  private static String entry(String key, long t, String auditId) {
+    return key + "|" + time(t) + "|" + auditId;
+  }
+
+  /** The admissions of {@code key} from {@code from} to {@code to} (ms, inclusive). */
+  private List<AdmissionEvent> fetch(String key, long from, long to) {
+    List<AdmissionEvent> out = new ArrayList<>();
+    // '}' follows '|' (after the 19 digits): the range ends after every audit id of time `to`.
+    try (KeyValueIterator<String, AdmissionEvent> it =
+        store.range(key + "|" + time(from), key + "|" + time(to) + "}")) {
+      it.forEachRemaining(kv -> out.add(kv.value));
+    }
+    return out;
   }
 
   @Override
@@ -100,24 +152,20 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
     // many fail-open admissions of one image by one principal (a controller's) do not each re-read
     // all the others in the window.
     String stored = a.blocked() ? key : admittedKey(key);
-    if (seen(stored, a, t)) {
+    String entry = entry(stored, t, a.auditId());
+    if (store.get(entry) != null) {
       return; // the audit webhook may send an event twice
     }
-    store.put(stored, a, t);
+    store.put(entry, a);
+    store.put(EXPIRY + time(t) + "|" + entry, a);
     long window = settings.bypassWindow().toMillis();
     if (a.blocked()) {
       // a denial that came late: the bypasses within the window after it count it now
-      List<AdmissionEvent> later = new ArrayList<>();
-      try (WindowStoreIterator<AdmissionEvent> it =
-          store.fetch(admittedKey(key), t + 1, t + window)) {
-        it.forEachRemaining(
-            kv -> {
-              if (!kv.value.blocked()) {
-                later.add(kv.value);
-              }
-            });
+      for (AdmissionEvent b : fetch(admittedKey(key), t + 1, t + window)) {
+        if (!b.blocked()) {
+          emit(key, b, record);
+        }
       }
-      later.forEach(b -> emit(key, b, record));
     } else {
       emit(key, a, record);
     }
@@ -125,22 +173,10 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
 
   /**
    * Where the fail-open and breakglass admissions of correlation key {@code key} are kept (denials
-   * are kept under {@code key} itself). A window store written before this split holds both under
-   * {@code key}: the denial scan still keeps only denials, so such a store reads correctly.
+   * are kept under {@code key} itself).
    */
   static String admittedKey(String key) {
     return key + "|admitted";
-  }
-
-  private boolean seen(String key, AdmissionEvent a, long t) {
-    try (WindowStoreIterator<AdmissionEvent> it = store.fetch(key, t, t)) {
-      while (it.hasNext()) {
-        if (it.next().value.auditId().equals(a.auditId())) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   /**
@@ -149,14 +185,10 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
   private void emit(String key, AdmissionEvent b, Record<String, AdmissionEvent> cause) {
     long t = b.requestReceivedAt().toEpochMilli();
     Set<String> denials = new LinkedHashSet<>();
-    try (WindowStoreIterator<AdmissionEvent> it =
-        store.fetch(key, t - settings.bypassWindow().toMillis(), t - 1)) {
-      it.forEachRemaining(
-          kv -> {
-            if (kv.value.blocked()) {
-              denials.add(kv.value.auditId());
-            }
-          });
+    for (AdmissionEvent d : fetch(key, t - settings.bypassWindow().toMillis(), t - 1)) {
+      if (d.blocked()) {
+        denials.add(d.auditId());
+      }
     }
     if (denials.isEmpty()) {
       return;

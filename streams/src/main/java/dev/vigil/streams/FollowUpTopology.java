@@ -52,12 +52,8 @@ public final class FollowUpTopology {
     // directory and no checkpoint, so under exactly-once every reassignment found it "corrupted",
     // closed the task dirty and so aborted the transaction that the thread's other tasks shared.
     builder.addStateStore(
-        Stores.windowStoreBuilder(
-            Stores.inMemoryWindowStore(
-                StoreNames.BYPASS_ADMISSIONS,
-                BypassCorrelator.retention(settings),
-                settings.bypassWindow(),
-                true),
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.BYPASS_ADMISSIONS),
             Serdes.String(),
             Topics.ADMISSION_EVENTS.valueSerde()));
     KStream<String, FollowUpAck> acks =

@@ -8,8 +8,8 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * JSON for a state store whose values a processor can do without: a value that no longer reads
  * (written by a version that is gone, or damaged) reads as {@code null}, so the key starts afresh
- * at its next record instead of failing every record of it for good. The hygiene stores and {@code
- * pods-store} ({@link PodStateSerde}) use it.
+ * at its next record instead of failing every record of it for good. The hygiene stores, {@code
+ * templates-store} and the JSON states {@link PodStateCodec} still reads use it.
  */
 class ForgivingJsonSerde<T> implements Serde<T> {
 

@@ -61,10 +61,12 @@ public final class StoreNames {
   public static final String FOLLOWUP_ACK_EXPIRY = "followup-ack-expiry-store";
 
   /**
-   * Per task (window store, by event time): denied, fail-open and breakglass admissions by {@code
-   * cluster|principal|subject}, kept for the bypass window and the correlation skew.
+   * Per task (key-value, ADR 0155): denied, fail-open and breakglass admissions by {@code
+   * cluster|principal|subject|time|auditId} (fail-open and breakglass ones under {@code
+   * ...subject|admitted|...}), and {@code ~|time|key} to forget them after the bypass window and
+   * the correlation skew (stream time).
    */
-  public static final String BYPASS_ADMISSIONS = "bypass-admissions-store";
+  public static final String BYPASS_ADMISSIONS = "bypass-admissions-by-time-store";
 
   /**
    * Internal topic: denied and bypassing admissions, re-keyed by {@code cluster|principal|subject}.

@@ -265,31 +265,30 @@ class BypassTest {
     assertFalse(f.get(0).cause().isEmpty());
   }
 
-  /**
-   * A window store written before admitted ones were kept apart (ADR 0110) holds denials and
-   * fail-open admissions under one key: after an upgrade its denials still count, and its fail-open
-   * admissions are not counted as denials.
-   */
+  /** ADR 0155: admissions are forgotten after the bypass window and the skew, on stream time. */
   @Test
-  void aWindowStoreWrittenBeforeTheSplitStillCountsItsDenials() {
+  void admissionsAreForgottenAfterTheWindowAndTheSkew() {
     WorkloadRef probe = new WorkloadRef(WorkloadRef.Kind.POD, "payments", "probe");
     String digest = image(PROBE, 'e');
-    var store = h.driver.<String, AdmissionEvent>getWindowStore(StoreNames.BYPASS_ADMISSIONS);
-    for (int i = 0; i < 3; i++) {
-      AdmissionEvent d = admission(MALLORY, "probe", probe, digest, i * 0.5, true, false, false);
-      AdmissionEvent old =
-          admission(MALLORY, "probe", probe, digest, i * 0.5 + 0.1, false, true, false);
-      for (AdmissionEvent a : List.of(d, old)) {
-        String key = BypassCorrelator.subjects(a).get(0).key;
-        store.put(key, a, a.requestReceivedAt().toEpochMilli());
-      }
+    denied(MALLORY, "probe", probe, digest, 0);
+    var store = h.driver.<String, AdmissionEvent>getKeyValueStore(StoreNames.BYPASS_ADMISSIONS);
+    assertEquals(2, keys(store).size(), "the admission and its expiry entry: " + keys(store));
+
+    h.later(Duration.ofHours(1));
+    denied(MALLORY, "probe", probe, digest, 60);
+
+    List<String> kept = keys(store);
+    assertEquals(2, kept.size(), kept.toString());
+    assertTrue(kept.stream().allMatch(k -> k.contains("|audit-2")), kept.toString());
+  }
+
+  private static List<String> keys(
+      org.apache.kafka.streams.state.KeyValueStore<String, AdmissionEvent> store) {
+    List<String> out = new java.util.ArrayList<>();
+    try (var it = store.all()) {
+      it.forEachRemaining(kv -> out.add(kv.key));
     }
-
-    failedOpen(MALLORY, "probe", probe, digest, 2.5);
-
-    FollowUp bypass = latest(probe, Kind.FAIL_OPEN);
-    assertEquals(3, bypass.priorDenials(), "the old fail-open admissions are not denials");
-    assertEquals(Boolean.TRUE, bypass.suspectedBypass(), bypass.toString());
+    return out;
   }
 
   @Test

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -318,6 +319,73 @@ class ContinuousValidationTest {
     List<Verdict> v = h.newVerdicts();
     assertEquals(Decision.ALLOW, v.get(0).decision());
     assertEquals(Decision.DENY, v.get(1).decision());
+  }
+
+  /**
+   * ADR 0150: the pods of one template share its judgement. A policy change that confirms a
+   * template's outcome publishes one template verdict listing its pods; one that changes it walks
+   * its pods, each with its own verdict and transition; other templates are not touched.
+   */
+  @Test
+  void aPolicyChangeJudgesEachTemplateOnceAndWalksOnlyThePodsWhoseOutcomeChanged() {
+    policy(Fixtures.enforced(1, "ALWAYS_DENY", API + "@**", WEB + "@**"));
+    for (int i = 0; i < 3; i++) {
+      pod(added("payments", "api-" + i, 10 + i, OWNER, image(API, 'a')));
+      pod(added("payments", "web-" + i, 20 + i, deployment("payments", "web"), image(WEB, 'b')));
+    }
+    h.advance(POLL);
+    assertEquals(6, h.newVerdicts().size(), "each pod's first judgement is published");
+    assertEquals(List.of(), h.newTemplateVerdicts());
+
+    // v2 no longer allowlists web: web's outcome changes, api's is confirmed
+    policy(Fixtures.enforced(2, "ALWAYS_DENY", API + "@**"));
+    h.advance(POLL);
+
+    List<Verdict> verdicts = h.newVerdicts();
+    assertEquals(
+        List.of("web-0", "web-1", "web-2"),
+        verdicts.stream().map(Verdict::podName).sorted().toList(),
+        "a verdict for each pod whose outcome changed");
+    assertTrue(verdicts.stream().allMatch(v -> v.decision() == Decision.DENY));
+    assertEquals(3, h.newViolations().size());
+    List<dev.vigil.schemas.TemplateVerdict> confirmed = h.newTemplateVerdicts();
+    assertEquals(1, confirmed.size(), confirmed.toString());
+    dev.vigil.schemas.TemplateVerdict t = confirmed.get(0);
+    assertEquals(
+        List.of("api-0", "api-1", "api-2"),
+        t.pods().stream().map(k -> k.substring(k.lastIndexOf('/') + 1)).sorted().toList());
+    assertEquals(3, t.podCount());
+    assertEquals(Decision.ALLOW, t.decision());
+    assertEquals(Verdict.Trigger.POLICY_CHANGE, t.trigger());
+    assertTrue(t.policyVersions().stream().anyMatch(v -> v.endsWith("@2")), t.toString());
+    assertEquals(
+        PodTemplate.of(added("payments", "api-0", 10, OWNER, image(API, 'a'))).fingerprint(),
+        t.template());
+
+    // a new pod of the confirmed template takes its judgement; a status-only event changes nothing
+    pod(added("payments", "api-3", 30, OWNER, image(API, 'a')));
+    assertEquals(Decision.ALLOW, h.newVerdicts().get(0).decision());
+    pod(Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-3", 31, OWNER, image(API, 'a')));
+    assertEquals(List.of(), h.newVerdicts());
+  }
+
+  /** With {@code --verdicts all}, a confirming re-evaluation still publishes a verdict per pod. */
+  @Test
+  void withVerdictsAllEveryPodHasAVerdictAtEachReevaluation() {
+    h.close();
+    h = new TopologyHarness(dir, Map.of("streams.verdicts", "all"));
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    for (int i = 0; i < 3; i++) {
+      pod(added("payments", "api-" + i, 10 + i, OWNER, image(API, 'a')));
+    }
+    h.advance(POLL);
+    h.newVerdicts();
+    h.newViolations();
+    policy(Fixtures.enforced(2, "ALWAYS_DENY", "gcr.io/unrelated/**"));
+    h.advance(POLL);
+    assertEquals(3, h.newVerdicts().size());
+    assertEquals(List.of(), h.newTemplateVerdicts());
+    assertEquals(List.of(), h.newViolations());
   }
 
   @Test
