@@ -3,12 +3,14 @@ package dev.vigil.streams;
 import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.ContainerImage;
 import dev.vigil.schemas.FollowUp;
+import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.WorkloadRef;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -32,15 +34,16 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * the follow-up.
  *
  * <p>The store ({@value StoreNames#BYPASS_ADMISSIONS}) is a key-value store, not a window store
- * (ADR 0155): {@code key|time(19 digits)|auditId} for each admission, and {@code ~|time|that key}
- * to forget it after {@link #retention}, on stream time. A time range of one key is then one range
- * read, where Kafka's in-memory window store visited every timestamp of the window (a third of the
- * stream thread at a million pods).
+ * (ADR 0155): {@code key|time(19 digits)|auditId} → the admission's JSON, and {@code ~|time|that
+ * key} → nothing to forget it after {@link #retention}, on stream time. A time range of one key is
+ * then one range read, where Kafka's in-memory window store visited every timestamp of the window
+ * (a third of the stream thread at a million pods).
  */
 final class BypassCorrelator implements Processor<String, AdmissionEvent, String, BypassEvidence> {
 
   private final StreamsSettings settings;
-  private KeyValueStore<String, AdmissionEvent> store;
+  private KeyValueStore<String, byte[]> store;
+  private final Serde<AdmissionEvent> serde = Topics.ADMISSION_EVENTS.valueSerde();
   private ProcessorContext<String, BypassEvidence> context;
 
   BypassCorrelator(StreamsSettings settings) {
@@ -112,7 +115,7 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
       return;
     }
     List<String> gone = new ArrayList<>();
-    try (KeyValueIterator<String, AdmissionEvent> it = store.range(EXPIRY, EXPIRY + time(before))) {
+    try (KeyValueIterator<String, byte[]> it = store.range(EXPIRY, EXPIRY + time(before))) {
       while (it.hasNext()) {
         gone.add(it.next().key);
       }
@@ -136,9 +139,16 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
   private List<AdmissionEvent> fetch(String key, long from, long to) {
     List<AdmissionEvent> out = new ArrayList<>();
     // '}' follows '|' (after the 19 digits): the range ends after every audit id of time `to`.
-    try (KeyValueIterator<String, AdmissionEvent> it =
+    try (KeyValueIterator<String, byte[]> it =
         store.range(key + "|" + time(from), key + "|" + time(to) + "}")) {
-      it.forEachRemaining(kv -> out.add(kv.value));
+      it.forEachRemaining(
+          kv -> {
+            AdmissionEvent a =
+                serde.deserializer().deserialize(StoreNames.BYPASS_ADMISSIONS, kv.value);
+            if (a != null) {
+              out.add(a);
+            }
+          });
     }
     return out;
   }
@@ -156,8 +166,8 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
     if (store.get(entry) != null) {
       return; // the audit webhook may send an event twice
     }
-    store.put(entry, a);
-    store.put(EXPIRY + time(t) + "|" + entry, a);
+    store.put(entry, serde.serializer().serialize(StoreNames.BYPASS_ADMISSIONS, a));
+    store.put(EXPIRY + time(t) + "|" + entry, new byte[0]);
     long window = settings.bypassWindow().toMillis();
     if (a.blocked()) {
       // a denial that came late: the bypasses within the window after it count it now

@@ -251,9 +251,7 @@ final class ContinuousValidationProcessor
             Instant.ofEpochMilli(context.currentSystemTimeMs()));
     metrics.evaluated(trigger, r.after().judgement().evaluation().decision());
     pods.judged(fingerprint, r.after());
-    if (r.confirmed() != null) {
-      emit(r.confirmed(), ts);
-    }
+    r.confirmed().forEach(c -> emit(c, ts));
     return r.walk();
   }
 

@@ -55,7 +55,7 @@ public final class FollowUpTopology {
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StoreNames.BYPASS_ADMISSIONS),
             Serdes.String(),
-            Topics.ADMISSION_EVENTS.valueSerde()));
+            Serdes.ByteArray()));
     KStream<String, FollowUpAck> acks =
         builder.stream(
             Topics.FOLLOWUP_ACKS.name(),

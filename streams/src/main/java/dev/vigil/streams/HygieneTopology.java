@@ -38,7 +38,7 @@ final class HygieneTopology {
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StoreNames.HYGIENE_PODS),
             Serdes.String(),
-            new ForgivingJsonSerde<>(HygienePodState.class)));
+            new HygieneStateCodec()));
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StoreNames.HYGIENE_WORKLOAD_PODS),

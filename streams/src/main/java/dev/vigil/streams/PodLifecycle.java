@@ -657,7 +657,9 @@ final class PodLifecycle {
         out.add(new TemplateJudged(fingerprint, new TemplateState(t, judgement)));
       } else if (was == null
           || was.under(inForce, factsFingerprint)
-              && TemplateState.sameOutcome(was.evaluation(), ev)) {
+              && TemplateState.sameOutcome(was.evaluation(), ev)
+              && was.evaluatedAt().plus(settings.templateReuse()).isBefore(now)) {
+        // (an UNKNOWN judgement is not taken, but rewriting it for each pod would only cost)
         out.add(new TemplateJudged(fingerprint, known.judged(judgement)));
       }
     }
@@ -689,12 +691,23 @@ final class PodLifecycle {
 
   /**
    * What a re-evaluation of template {@code fingerprint} gives: its new judgement (to keep), and
-   * either a template verdict for its running pods {@code pods} (keys) when the outcome is the one
-   * they were judged with, or {@code walk}: the pods are to be judged one by one (a {@link
-   * Reevaluate} each, which takes the new judgement), because the outcome changed, the template had
-   * no judgement, or every pod gets a verdict ({@link Settings#verdictsForEveryEvent()}).
+   * either template verdicts for its running pods {@code pods} (keys; {@link
+   * #PODS_PER_TEMPLATE_VERDICT} a record at most) when the outcome is the one they were judged
+   * with, or {@code walk}: the pods are to be judged one by one (a {@link Reevaluate} each, which
+   * takes the new judgement), because the outcome changed, the template had no judgement, or every
+   * pod gets a verdict ({@link Settings#verdictsForEveryEvent()}).
    */
-  record TemplateResult(TemplateState after, boolean walk, TemplateConfirmed confirmed) {}
+  record TemplateResult(TemplateState after, boolean walk, List<TemplateConfirmed> confirmed) {
+    TemplateResult {
+      confirmed = List.copyOf(confirmed);
+    }
+  }
+
+  /**
+   * Pods listed by one template verdict at most: a DaemonSet's thousands of pods take several
+   * records, each well under Kafka's default 1 MB.
+   */
+  static final int PODS_PER_TEMPLATE_VERDICT = 2_000;
 
   TemplateResult rejudge(
       String fingerprint,
@@ -713,26 +726,32 @@ final class PodLifecycle {
     if (settings.verdictsForEveryEvent()
         || was == null
         || !TemplateState.sameOutcome(was.evaluation(), ev)) {
-      return new TemplateResult(after, true, null);
+      return new TemplateResult(after, true, List.of());
     }
-    if (pods.isEmpty()) {
-      return new TemplateResult(after, false, null);
+    List<TemplateConfirmed> out = new ArrayList<>();
+    for (int from = 0; from < pods.size(); from += PODS_PER_TEMPLATE_VERDICT) {
+      List<String> some =
+          pods.subList(from, Math.min(pods.size(), from + PODS_PER_TEMPLATE_VERDICT));
+      TemplateVerdict v =
+          new TemplateVerdict(
+              fingerprint
+                  + "@"
+                  + now.toEpochMilli()
+                  + (from == 0 ? "" : "/" + from / PODS_PER_TEMPLATE_VERDICT),
+              fingerprint,
+              template.clusterId(),
+              template.namespace(),
+              template.serviceAccount(),
+              ev.decision(),
+              ev.images(),
+              ev.policyVersions(),
+              trigger,
+              some.size(),
+              some,
+              now);
+      out.add(new TemplateConfirmed(fingerprint, v));
     }
-    TemplateVerdict v =
-        new TemplateVerdict(
-            fingerprint + "@" + now.toEpochMilli(),
-            fingerprint,
-            template.clusterId(),
-            template.namespace(),
-            template.serviceAccount(),
-            ev.decision(),
-            ev.images(),
-            ev.policyVersions(),
-            trigger,
-            pods.size(),
-            pods,
-            now);
-    return new TemplateResult(after, false, new TemplateConfirmed(fingerprint, v));
+    return new TemplateResult(after, false, out);
   }
 
   /**

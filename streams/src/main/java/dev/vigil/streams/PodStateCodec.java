@@ -65,21 +65,8 @@ final class PodStateCodec implements Serde<StoredPod> {
     Out o = new Out();
     o.out.write(V1);
     PodState s = stored.state();
-    PodEvent p = s.pod();
     o.string(stored.template());
-    o.string(p.eventId());
-    o.string(p.clusterId());
-    o.out.write(p.type().ordinal());
-    o.string(p.namespace());
-    o.string(p.name());
-    o.string(p.uid());
-    o.string(p.serviceAccount());
-    o.string(p.phase());
-    o.out.write(p.owner().kind().ordinal());
-    o.string(p.owner().namespace().equals(p.namespace()) ? null : p.owner().namespace());
-    o.string(p.owner().name());
-    o.string(p.resourceVersion());
-    o.instant(p.observedAt());
+    writePod(o, s.pod());
     o.out.write(s.deleted() ? 1 : 0);
     o.instant(s.deletedAt());
     o.varlong(s.evaluations());
@@ -106,36 +93,7 @@ final class PodStateCodec implements Serde<StoredPod> {
       throw new IllegalArgumentException("pod state encoding " + version + " is not known");
     }
     String template = in.string();
-    String eventId = in.string();
-    String clusterId = in.string();
-    PodEvent.Type type = PodEvent.Type.values()[in.u8()];
-    String namespace = in.string();
-    String name = in.string();
-    String uid = in.string();
-    String serviceAccount = in.string();
-    String phase = in.string();
-    WorkloadRef.Kind kind = WorkloadRef.Kind.values()[in.u8()];
-    String ownerNamespace = in.string();
-    String ownerName = in.string();
-    String rv = in.string();
-    Instant observedAt = in.instant();
-    PodEvent pod =
-        new PodEvent(
-            eventId,
-            clusterId,
-            type,
-            namespace,
-            name,
-            uid,
-            serviceAccount,
-            phase,
-            new WorkloadRef(kind, ownerNamespace == null ? namespace : ownerNamespace, ownerName),
-            List.of(),
-            List.of(),
-            Map.of(),
-            Map.of(),
-            rv,
-            observedAt);
+    PodEvent pod = readPod(in);
     boolean deleted = in.u8() == 1;
     Instant deletedAt = in.instant();
     long evaluations = in.varlong();
@@ -174,7 +132,61 @@ final class PodStateCodec implements Serde<StoredPod> {
         template);
   }
 
-  private static final class Out {
+  /**
+   * The fields of a pod event that ordering and identity need (not its images, labels, annotations
+   * or pull secrets).
+   */
+  static void writePod(Out o, PodEvent p) {
+    o.string(p.eventId());
+    o.string(p.clusterId());
+    o.out.write(p.type().ordinal());
+    o.string(p.namespace());
+    o.string(p.name());
+    o.string(p.uid());
+    o.string(p.serviceAccount());
+    o.string(p.phase());
+    o.out.write(p.owner().kind().ordinal());
+    o.string(p.owner().namespace().equals(p.namespace()) ? null : p.owner().namespace());
+    o.string(p.owner().name());
+    o.string(p.resourceVersion());
+    o.instant(p.observedAt());
+  }
+
+  /** What {@link #writePod} wrote, without images, labels, annotations or pull secrets. */
+  static PodEvent readPod(In in) {
+    String eventId = in.string();
+    String clusterId = in.string();
+    PodEvent.Type type = PodEvent.Type.values()[in.u8()];
+    String namespace = in.string();
+    String name = in.string();
+    String uid = in.string();
+    String serviceAccount = in.string();
+    String phase = in.string();
+    WorkloadRef.Kind kind = WorkloadRef.Kind.values()[in.u8()];
+    String ownerNamespace = in.string();
+    String ownerName = in.string();
+    String rv = in.string();
+    Instant observedAt = in.instant();
+    return new PodEvent(
+        eventId,
+        clusterId,
+        type,
+        namespace,
+        name,
+        uid,
+        serviceAccount,
+        phase,
+        new WorkloadRef(kind, ownerNamespace == null ? namespace : ownerNamespace, ownerName),
+        List.of(),
+        List.of(),
+        Map.of(),
+        Map.of(),
+        rv,
+        observedAt);
+  }
+
+  /** A small binary writer: varints, length-prefixed UTF-8 strings, instants. */
+  static final class Out {
     final ByteArrayOutputStream out = new ByteArrayOutputStream(192);
 
     void varlong(long v) {
@@ -217,7 +229,8 @@ final class PodStateCodec implements Serde<StoredPod> {
     }
   }
 
-  private static final class In {
+  /** Reads what {@link Out} wrote; throws {@link IllegalArgumentException} on what it did not. */
+  static final class In {
     private final byte[] b;
     private int at;
 

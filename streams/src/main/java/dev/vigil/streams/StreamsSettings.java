@@ -511,6 +511,7 @@ public record StreamsSettings(
         StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         DeadLetterHandlers.Processing.class.getName());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, VigilRocksDbConfig.class.getName());
     // Re-evaluations run in bounded batches (Reevaluations: ~0.5 s each), so transactions stay
     // short; 30 s (Streams' default is 10 s) leaves room on a starved machine, and bounds how long
     // a

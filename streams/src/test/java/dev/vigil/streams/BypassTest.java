@@ -271,7 +271,7 @@ class BypassTest {
     WorkloadRef probe = new WorkloadRef(WorkloadRef.Kind.POD, "payments", "probe");
     String digest = image(PROBE, 'e');
     denied(MALLORY, "probe", probe, digest, 0);
-    var store = h.driver.<String, AdmissionEvent>getKeyValueStore(StoreNames.BYPASS_ADMISSIONS);
+    var store = h.driver.<String, byte[]>getKeyValueStore(StoreNames.BYPASS_ADMISSIONS);
     assertEquals(2, keys(store).size(), "the admission and its expiry entry: " + keys(store));
 
     h.later(Duration.ofHours(1));
@@ -283,7 +283,7 @@ class BypassTest {
   }
 
   private static List<String> keys(
-      org.apache.kafka.streams.state.KeyValueStore<String, AdmissionEvent> store) {
+      org.apache.kafka.streams.state.KeyValueStore<String, byte[]> store) {
     List<String> out = new java.util.ArrayList<>();
     try (var it = store.all()) {
       it.forEachRemaining(kv -> out.add(kv.key));

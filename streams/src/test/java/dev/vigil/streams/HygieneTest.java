@@ -500,7 +500,7 @@ class HygieneTest {
 
   @Test
   void aHygieneStateThatNoLongerReadsStartsAfreshInsteadOfFailingItsPodForGood() {
-    ForgivingJsonSerde<HygienePodState> serde = new ForgivingJsonSerde<>(HygienePodState.class);
+    HygieneStateCodec serde = new HygieneStateCodec();
     HygienePodState state =
         new HygienePodState(
             HygienePodState.trimmed(
@@ -511,16 +511,25 @@ class HygieneTest {
                     API,
                     List.of(),
                     container("api", AR + ":2.0", 'a'))),
-            Map.of(),
-            List.of(),
+            Map.of(BY_TAG, new HygieneFindings.Open("hygiene/x#1", List.of(), Fixtures.T0)),
+            List.of(new HygieneChecks.RunningTag("api", AR + ":2.0", AR + ":2.0", digest('a'))),
             null);
 
+    byte[] encoded = serde.serializer().serialize("s", state);
+    assertEquals(HygieneStateCodec.V1, encoded[0], "the compact encoding (ADR 0150)");
+    assertEquals(state, serde.deserializer().deserialize("s", encoded));
     assertEquals(
-        state, serde.deserializer().deserialize("s", serde.serializer().serialize("s", state)));
+        state,
+        serde.deserializer().deserialize("s", dev.vigil.schemas.Json.write(state)),
+        "the JSON of the versions before still reads");
     assertNull(
         serde
             .deserializer()
             .deserialize("s", "{\"pod\": 42}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertNull(
+        serde
+            .deserializer()
+            .deserialize("s", java.util.Arrays.copyOf(encoded, encoded.length - 2)));
   }
 
   @Test

@@ -5,6 +5,7 @@ import static dev.vigil.streams.Fixtures.added;
 import static dev.vigil.streams.Fixtures.deployment;
 import static dev.vigil.streams.Fixtures.image;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -446,6 +447,60 @@ class PodLifecycleTest {
     assertEquals(Transition.OPENED, t.get(0).transition().transition());
     assertEquals(published, t.get(0).transition().eventTime());
     assertTrue(r.after().state().policyVersions().get(0).endsWith("@2"));
+  }
+
+  /**
+   * ADR 0150: a template without a judgement has its pods walked; one whose outcome a re-evaluation
+   * confirms gets template verdicts listing its pods, several for thousands of pods.
+   */
+  @Test
+  void aConfirmedTemplateOfThousandsOfPodsTakesSeveralTemplateVerdicts() {
+    PodTemplate t = PodTemplate.of(added("payments", "api-1", 10, OWNER, image(API, 'a')));
+    String fp = t.fingerprint();
+    PodLifecycle.Policies v1 = enforced(1, "ALWAYS_DENY");
+    List<String> pods =
+        java.util.stream.IntStream.range(0, 4_500).mapToObj(i -> "c/payments/api-" + i).toList();
+
+    var first =
+        lifecycle.rejudge(
+            fp, new TemplateState(t, null), Verdict.Trigger.POLICY_CHANGE, pods, v1, facts, NOW);
+    assertTrue(first.walk(), "no judgement yet: its pods are judged one by one");
+    assertEquals(List.of(), first.confirmed());
+    assertEquals(Decision.DENY, first.after().judgement().evaluation().decision());
+
+    var again =
+        lifecycle.rejudge(
+            fp,
+            first.after(),
+            Verdict.Trigger.POLICY_CHANGE,
+            pods,
+            enforced(2, "ALWAYS_DENY"),
+            facts,
+            NOW);
+    assertFalse(again.walk(), "the same outcome");
+    assertEquals(
+        List.of(2_000, 2_000, 500),
+        again.confirmed().stream().map(c -> c.verdict().podCount()).toList());
+    assertEquals(
+        pods, again.confirmed().stream().flatMap(c -> c.verdict().pods().stream()).toList());
+    assertEquals(
+        3, again.confirmed().stream().map(c -> c.verdict().templateVerdictId()).distinct().count());
+    assertTrue(again.confirmed().stream().allMatch(c -> c.key().equals(fp)));
+    assertTrue(
+        again.confirmed().get(0).verdict().policyVersions().stream()
+            .anyMatch(v -> v.endsWith("@2")));
+
+    var changed =
+        lifecycle.rejudge(
+            fp,
+            again.after(),
+            Verdict.Trigger.POLICY_CHANGE,
+            pods,
+            enforced(3, "ALWAYS_ALLOW"),
+            facts,
+            NOW);
+    assertTrue(changed.walk(), "the outcome changed: every pod gets its own verdict");
+    assertEquals(List.of(), changed.confirmed());
   }
 
   @Test
