@@ -250,7 +250,7 @@ final class ContinuousValidationProcessor
             facts,
             Instant.ofEpochMilli(context.currentSystemTimeMs()));
     metrics.evaluated(trigger, r.after().judgement().evaluation().decision());
-    pods.judged(fingerprint, r.after());
+    pods.rejudged(fingerprint, r.after());
     r.confirmed().forEach(c -> emit(c, ts));
     return r.walk();
   }

@@ -74,7 +74,7 @@ public final class ContinuousValidationTopology {
         Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(StoreNames.TEMPLATES),
                 Serdes.String(),
-                new ForgivingJsonSerde<>(TemplateState.class))
+                new TemplateStateCodec())
             .withCachingEnabled());
     builder.addStateStore(
         Stores.keyValueStoreBuilder(

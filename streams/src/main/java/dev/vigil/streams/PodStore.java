@@ -96,6 +96,12 @@ final class PodStore implements PodLifecycle.Templates {
     return templates;
   }
 
+  /** Writes the new judgement of a template that exists (a re-evaluation's). */
+  void rejudged(String fingerprint, TemplateState t) {
+    templates.put(fingerprint, t);
+    cache.put(fingerprint, t);
+  }
+
   /** Writes a template's new judgement (the template is created if it is new). */
   void judged(String fingerprint, TemplateState t) {
     if (template(fingerprint) == null) {

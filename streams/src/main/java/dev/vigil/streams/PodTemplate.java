@@ -93,7 +93,18 @@ record PodTemplate(
     sha.update(b);
   }
 
+  private static final MessageDigest SHA256_PROTOTYPE = newSha256();
+
+  /** A fresh SHA-256, cloned (as {@link StoreFacts}: a provider lookup per call costs). */
   private static MessageDigest sha256() {
+    try {
+      return (MessageDigest) SHA256_PROTOTYPE.clone();
+    } catch (CloneNotSupportedException e) {
+      return newSha256();
+    }
+  }
+
+  private static MessageDigest newSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

@@ -36,7 +36,7 @@ class PodStoreTest {
     store =
         new PodStore(
             store(ctx, "pods", new PodStateCodec()),
-            store(ctx, "templates", new ForgivingJsonSerde<>(TemplateState.class)),
+            store(ctx, "templates", new TemplateStateCodec()),
             templatePods,
             byDigest);
   }

@@ -48,7 +48,7 @@ class ReevaluationsTest {
     store =
         new PodStore(
             store(ctx, "pods", new PodStateCodec()),
-            store(ctx, "templates", new ForgivingJsonSerde<>(TemplateState.class)),
+            store(ctx, "templates", new TemplateStateCodec()),
             store(ctx, "template-pods", Serdes.String()),
             store(ctx, "templates-by-digest", Serdes.String()));
     progress = store(ctx, "progress", Serdes.String());

@@ -134,7 +134,7 @@ class ValidationTaskTest {
                 },
                 new PodStateCodec().deserializer()),
             StoreNames.TEMPLATES,
-            new ForgivingJsonSerde<>(TemplateState.class),
+            new TemplateStateCodec(),
             StoreNames.TEMPLATE_PODS,
             Serdes.String(),
             StoreNames.TEMPLATES_BY_DIGEST,
