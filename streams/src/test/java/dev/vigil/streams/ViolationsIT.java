@@ -18,6 +18,7 @@ import dev.vigil.schemas.Json;
 import dev.vigil.schemas.PodEvent;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.Severity;
+import dev.vigil.schemas.TemplateVerdict;
 import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.Verdict;
@@ -79,7 +80,8 @@ class ViolationsIT {
             .withApplicationId("vigil-violations-it")
             .withChangePollInterval(Duration.ofMillis(500));
     try (VigilStreamsApp app = VigilStreamsApp.start(settings, new SimpleMeterRegistry());
-        TestBroker.Outputs out = broker.outputs(List.of(Topics.VERDICTS, Topics.VIOLATIONS))) {
+        TestBroker.Outputs out =
+            broker.outputs(List.of(Topics.VERDICTS, Topics.VIOLATIONS, Topics.TEMPLATE_VERDICTS))) {
       // given the policy is in force (a compliant pod is judged ALLOW) and one pod violates it
       send(new Fixtures.Signer().attestor(1));
       send(QuietViolationsTest.policy(1, "DRYRUN_AUDIT_LOG_ONLY", false));
@@ -98,9 +100,21 @@ class ViolationsIT {
 
       // when a policy edit concerns another namespace
       send(QuietViolationsTest.policy(2, "ENFORCED_BLOCK_AND_AUDIT_LOG", false));
-      // then both pods are judged again under it (in the transaction that would hold any
-      // transition) ...
-      out.await(Topics.VERDICTS, Verdict.class, 2, judgedUnder("policy@2"));
+      // then both pods' templates are judged again under it and confirmed, one template verdict
+      // each (in the transaction that would hold any transition; ADR 0150) ...
+      List<TemplateVerdict> confirmed =
+          out.await(
+              Topics.TEMPLATE_VERDICTS,
+              TemplateVerdict.class,
+              2,
+              t -> t.policyVersions().stream().anyMatch(v -> v.endsWith("policy@2")));
+      assertEquals(
+          List.of("api-1", "web-1"),
+          confirmed.stream()
+              .flatMap(t -> t.pods().stream())
+              .map(k -> k.substring(k.lastIndexOf('/') + 1))
+              .sorted()
+              .toList());
       // ... and the violations topic holds nothing new
       assertEquals(
           1,
@@ -109,7 +123,17 @@ class ViolationsIT {
 
       // when an edit changes the violating pod's failing rule
       send(QuietViolationsTest.policy(3, "ENFORCED_BLOCK_AND_AUDIT_LOG", true));
-      out.await(Topics.VERDICTS, Verdict.class, 2, judgedUnder("policy@3"));
+      // (its outcome changed: a verdict of its own; the compliant pod's is confirmed)
+      out.await(
+          Topics.VERDICTS,
+          Verdict.class,
+          1,
+          v -> v.podName().equals("api-1") && judgedUnder("policy@3").test(v));
+      out.await(
+          Topics.TEMPLATE_VERDICTS,
+          TemplateVerdict.class,
+          1,
+          t -> t.policyVersions().stream().anyMatch(v -> v.endsWith("policy@3")));
       // then exactly one CHANGED
       List<ViolationTransition> all =
           out.await(Topics.VIOLATIONS, ViolationTransition.class, 2, x -> true);
