@@ -5,6 +5,7 @@ import dev.vigil.schemas.ContainerImage;
 import dev.vigil.schemas.FollowUp;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.WorkloadRef;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -35,9 +35,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>The store ({@value StoreNames#BYPASS_ADMISSIONS}) is a key-value store, not a window store
  * (ADR 0155): {@code key|time(19 digits)|auditId} → the admission's JSON, and {@code ~|time|that
- * key} → nothing to forget it after {@link #retention}, on stream time. A time range of one key is
- * then one range read, where Kafka's in-memory window store visited every timestamp of the window
- * (a third of the stream thread at a million pods).
+ * key} → nothing, to forget it {@link #retention} after the newest request time seen (event time,
+ * as a window store did). A time range of one key is then one range read, where Kafka's in-memory
+ * window store visited every timestamp of the window (a third of the stream thread at a million
+ * pods).
  */
 final class BypassCorrelator implements Processor<String, AdmissionEvent, String, BypassEvidence> {
 
@@ -98,19 +99,24 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
   /** Keys of the expiry index start with this (after every correlation key: none starts so). */
   static final String EXPIRY = "~|";
 
-  /** How often (stream time) admissions past the retention are forgotten. */
-  static final Duration EXPIRY_INTERVAL = Duration.ofSeconds(10);
-
   @Override
   public void init(ProcessorContext<String, BypassEvidence> context) {
     this.context = context;
     store = context.getStateStore(StoreNames.BYPASS_ADMISSIONS);
-    context.schedule(EXPIRY_INTERVAL, PunctuationType.STREAM_TIME, this::expire);
   }
 
-  /** Forgets the admissions older than the retention before stream time {@code now}. */
-  void expire(long now) {
-    long before = now - retention(settings).toMillis();
+  /**
+   * Key of the newest request time the store has seen: retention counts back from it (event time),
+   * as a window store's did, not from the records' timestamps (a replay stamps old admissions now).
+   */
+  static final String NEWEST = "~~newest";
+
+  /**
+   * Forgets the admissions older than the retention before {@code newest}, the newest request time
+   * seen (with each admission: a seek when there is nothing to forget).
+   */
+  private void expire(long newest) {
+    long before = newest - retention(settings).toMillis();
     if (before <= 0) {
       return;
     }
@@ -168,6 +174,13 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
     }
     store.put(entry, serde.serializer().serialize(StoreNames.BYPASS_ADMISSIONS, a));
     store.put(EXPIRY + time(t) + "|" + entry, new byte[0]);
+    byte[] seen = store.get(NEWEST);
+    long newest =
+        seen == null ? t : Math.max(t, Long.parseLong(new String(seen, StandardCharsets.US_ASCII)));
+    if (seen == null || newest == t) {
+      store.put(NEWEST, Long.toString(t).getBytes(StandardCharsets.US_ASCII));
+    }
+    expire(newest);
     long window = settings.bypassWindow().toMillis();
     if (a.blocked()) {
       // a denial that came late: the bypasses within the window after it count it now
