@@ -105,7 +105,9 @@ final class ContinuousValidationProcessor
             context::currentSystemTimeMs,
             context::currentStreamTimeMs,
             settings.deletedPodRetention());
-    admissions = new AdmissionExpiryPunctuator(pending, this);
+    admissions =
+        new AdmissionExpiryPunctuator(
+            pending, progress, this, settings.correlationSkew(), settings.followUpMaxOpenAge());
     rejectedFacts = new RejectedFactsPunctuator(progress, attestations, metadata, this, metrics);
     countOpenViolations();
     context.schedule(
@@ -297,6 +299,7 @@ final class ContinuousValidationProcessor
       pods.put(key, before.state(), after.state());
     }
     if (after.waiting() != before.waiting()) {
+      admissions.index(key, before.waiting(), after.waiting());
       if (after.waiting() == null) {
         pending.delete(key);
       } else {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.Attestation;
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.Json;
@@ -155,6 +156,50 @@ class ValidationTaskTest {
     context.addStateStore(attestations);
     context.addStateStore(metadata);
     processor.init(context);
+  }
+
+  /**
+   * Pending admissions are expired from an index of their due times in the progress store: the
+   * punctuation reads only what is due, and the index follows each change (announced, forgotten).
+   */
+  @Test
+  void pendingAdmissionsAreExpiredFromAnIndexOfTheirDueTimes() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    AdmissionEvent a =
+        Fixtures.failedOpen(
+            "audit-1", "payments", "api-9", deployment("payments", "api"), image(API, 'a'));
+    long t0 = Fixtures.T0.toEpochMilli();
+    processor.process(new Record<>(a.key(), PodInput.of(a), t0));
+    List<String> due = dueKeys();
+    assertEquals(1, due.size(), due.toString());
+    assertTrue(
+        due.get(0)
+            .endsWith(
+                String.format("%019d", t0 + settings.correlationSkew().toMillis()) + "|" + a.key()),
+        due.toString());
+
+    // within the skew nothing is announced; past it the follow-up opens without the pod, and the
+    // admission is then due at the maximum open age
+    context.setCurrentStreamTimeMs(t0 + settings.correlationSkew().toMillis() + 1);
+    context.resetForwards();
+    poll();
+    assertTrue(forwarded().stream().anyMatch(o -> o.signal() != null), "announced");
+    assertTrue(
+        dueKeys()
+            .get(0)
+            .contains(String.format("%019d", t0 + settings.followUpMaxOpenAge().toMillis())),
+        dueKeys().toString());
+
+    context.setCurrentStreamTimeMs(t0 + settings.followUpMaxOpenAge().toMillis() + 1);
+    poll();
+    assertEquals(List.of(), dueKeys(), "forgotten, and out of the index");
+    assertNull(task.get(StoreNames.PENDING_ADMISSIONS).get(a.key()));
+  }
+
+  private List<String> dueKeys() {
+    return keys(StoreNames.PROGRESS).stream()
+        .filter(k -> k.startsWith(AdmissionExpiryPunctuator.DUE))
+        .toList();
   }
 
   /** The keys of a task store, in order. */
