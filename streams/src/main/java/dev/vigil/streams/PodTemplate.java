@@ -5,7 +5,6 @@ import dev.vigil.schemas.PodEvent;
 import dev.vigil.validator.PodContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
@@ -37,7 +36,7 @@ record PodTemplate(
 
   /** The template's fingerprint: 128 bits of SHA-256 over its fields, 22 base64url characters. */
   String fingerprint() {
-    MessageDigest sha = sha256();
+    MessageDigest sha = StoreFacts.sha256();
     field(sha, clusterId);
     field(sha, namespace);
     field(sha, serviceAccount);
@@ -91,24 +90,5 @@ record PodTemplate(
           (byte) b.length
         });
     sha.update(b);
-  }
-
-  private static final MessageDigest SHA256_PROTOTYPE = newSha256();
-
-  /** A fresh SHA-256, cloned (as {@link StoreFacts}: a provider lookup per call costs). */
-  private static MessageDigest sha256() {
-    try {
-      return (MessageDigest) SHA256_PROTOTYPE.clone();
-    } catch (CloneNotSupportedException e) {
-      return newSha256();
-    }
-  }
-
-  private static MessageDigest newSha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is always available", e);
-    }
   }
 }

@@ -88,7 +88,7 @@ final class StoreFacts implements PodLifecycle.KnownFacts {
   private static final MessageDigest SHA256_PROTOTYPE = newSha256();
 
   /** A fresh SHA-256 digest, cloned (a provider lookup per evaluation showed in the profile). */
-  private static MessageDigest sha256() {
+  static MessageDigest sha256() {
     try {
       return (MessageDigest) SHA256_PROTOTYPE.clone();
     } catch (CloneNotSupportedException e) {
