@@ -10,7 +10,7 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * The serde of {@value StoreNames#HYGIENE_PODS} (ADR 0150): a versioned binary encoding of {@link
- * HygienePodState} (first byte {@value #V1}; the pod's fields as {@link PodStateCodec#writePod};
+ * HygienePodState} (first byte {@value #V1}; the pod's fields as {@link Compact#writePod};
  * its open findings and running tags, when it has any, as JSON), about a fifth of its JSON. A value
  * starting with {@code '{'} is the JSON of the versions before and still reads; one that reads
  * neither way reads as null (the pod starts afresh at its next event).
@@ -33,25 +33,14 @@ final class HygieneStateCodec implements Serde<HygienePodState> {
   @Override
   public Deserializer<HygienePodState> deserializer() {
     Deserializer<HygienePodState> legacy = LEGACY.deserializer();
-    return (topic, data) -> {
-      if (data == null || data.length == 0) {
-        return null;
-      }
-      if (data[0] == '{') {
-        return legacy.deserialize(topic, data);
-      }
-      try {
-        return decode(data);
-      } catch (RuntimeException e) {
-        return null;
-      }
-    };
+    return (topic, data) ->
+        Compact.read(data, HygieneStateCodec::decode, bytes -> legacy.deserialize(topic, bytes));
   }
 
   static byte[] encode(HygienePodState s) {
-    PodStateCodec.Out o = new PodStateCodec.Out();
+    Compact.Out o = new Compact.Out();
     o.out.write(V1);
-    PodStateCodec.writePod(o, s.pod());
+    Compact.writePod(o, s.pod());
     o.string(
         s.open().isEmpty() && s.tags().isEmpty()
             ? null
@@ -61,12 +50,12 @@ final class HygieneStateCodec implements Serde<HygienePodState> {
   }
 
   static HygienePodState decode(byte[] data) {
-    PodStateCodec.In in = new PodStateCodec.In(data);
+    Compact.In in = new Compact.In(data);
     int version = in.u8();
     if (version != V1) {
       throw new IllegalArgumentException("hygiene state encoding " + version + " is not known");
     }
-    var pod = PodStateCodec.readPod(in);
+    var pod = Compact.readPod(in);
     String findings = in.string();
     var deletedAt = in.instant();
     if (!in.done()) {

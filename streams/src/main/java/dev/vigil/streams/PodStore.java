@@ -130,13 +130,8 @@ final class PodStore implements PodLifecycle.Templates {
         judged(is, new TemplateState(t, null));
       }
       pods.put(key, new StoredPod(after, is));
-      String mark = after.deleted() ? DELETED : RUNNING;
-      String entry = is + "|" + key;
-      // (the read: a pod stored before ADR 0150 has no entry yet, whatever its template)
-      if (!is.equals(was)
-          || before.deleted() != after.deleted()
-          || !mark.equals(templatePods.get(entry))) {
-        templatePods.put(entry, mark);
+      if (!is.equals(was) || before.deleted() != after.deleted()) {
+        templatePods.put(is + "|" + key, after.deleted() ? DELETED : RUNNING);
       }
     }
     if (was != null && !was.equals(is)) {
@@ -146,8 +141,18 @@ final class PodStore implements PodLifecycle.Templates {
   }
 
   /**
-   * Gives a pod stored before ADR 0150 ({@code state} with its images) its template and index
-   * entry; the template has no judgement yet, so the next policy scan judges it and its pods.
+   * For the one-time {@link Reevaluations#MIGRATE} scan: whether pod {@code stored} is not yet in
+   * the template indexes, as a pod stored before ADR 0150 is (also once a pod event rewrote it
+   * before the scan reached it: {@link #put} writes the index only when the template changes).
+   */
+  boolean unindexed(String key, StoredPod stored) {
+    return stored.template() == null || templatePods.get(stored.template() + "|" + key) == null;
+  }
+
+  /**
+   * Gives a pod stored before ADR 0150 its template and index entry ({@code state} with its
+   * images); a template it creates has no judgement yet, so the next policy scan judges it and its
+   * pods.
    */
   void adopt(String key, PodState state) {
     PodTemplate t = PodTemplate.of(state.pod());

@@ -62,7 +62,10 @@ record PodTemplate(
         java.util.Map.of());
   }
 
-  /** The image digests the template runs ({@link StoreFacts#digests}). */
+  /**
+   * The image digests ({@code sha256:<hex>}) the template runs, from image ids or digest references
+   * ({@link StoreFacts#digest}), sorted.
+   */
   List<String> digests() {
     java.util.TreeSet<String> out = new java.util.TreeSet<>();
     for (ContainerImage c : images) {

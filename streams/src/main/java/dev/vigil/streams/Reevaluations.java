@@ -95,8 +95,9 @@ final class Reevaluations {
   static final String FORGET = "forget";
 
   /**
-   * Over the pods: gives each pod stored before ADR 0150 (its state still has its images) its
-   * template and index entries, once.
+   * Over the pods, once: gives each pod not in the template indexes (stored before ADR 0150, its
+   * state still with its images, or rewritten by a pod event before this scan reached it) its
+   * template and index entry.
    */
   static final String MIGRATE = "migrate";
 
@@ -306,7 +307,7 @@ final class Reevaluations {
         if (kv.value == null) {
           unreadable.add(kv.key); // a store never holds null: the serde could not read the value
         } else if (MIGRATE.equals(cursor[0].reason())) {
-          if (kv.value.template() == null) {
+          if (store.unindexed(kv.key, kv.value)) {
             adopted.add(Map.entry(kv.key, kv.value));
           }
         } else if (kv.value.state().deleted() && rules.forget(cursor[0], kv.value.state())) {
@@ -315,7 +316,13 @@ final class Reevaluations {
       }
     }
     forgotten.forEach(e -> store.forget(e.getKey(), e.getValue()));
-    adopted.forEach(e -> store.adopt(e.getKey(), e.getValue().state()));
+    adopted.forEach(
+        e -> {
+          PodState whole = store.whole(e.getValue());
+          if (whole != null) {
+            store.adopt(e.getKey(), whole);
+          }
+        });
     return finished;
   }
 

@@ -116,13 +116,7 @@ final class RescanPunctuator {
           try {
             walk = steps.rejudge(fingerprint, t, trigger, running, ts);
           } catch (RuntimeException e) {
-            deadLetter(
-                fingerprint,
-                StoreNames.TEMPLATES,
-                e.getClass().getSimpleName(),
-                "re-evaluating template " + fingerprint + " failed, the scan goes on: " + e,
-                ts);
-            metrics.deadLetter(StoreNames.TEMPLATES, "processing_failed");
+            failed(StoreNames.TEMPLATES, "template", fingerprint, e, ts);
             return 1;
           }
           if (!walk) {
@@ -144,13 +138,7 @@ final class RescanPunctuator {
                   new PodLifecycle.Reevaluate(trigger, eventTime(s, trigger, scan)),
                   ts);
             } catch (RuntimeException e) {
-              deadLetter(
-                  key,
-                  StoreNames.PODS,
-                  e.getClass().getSimpleName(),
-                  "re-evaluating pod " + key + " failed, the scan goes on: " + e,
-                  ts);
-              metrics.deadLetter(StoreNames.PODS, "processing_failed");
+              failed(StoreNames.PODS, "pod", key, e, ts);
             }
           }
           return running.size();
@@ -162,6 +150,17 @@ final class RescanPunctuator {
           unreadablePod(key, ts);
         }
       };
+
+  /** Dead-letters the {@code what} {@code key} of {@code store} whose re-evaluation threw. */
+  private void failed(String store, String what, String key, RuntimeException e, long ts) {
+    deadLetter(
+        key,
+        store,
+        e.getClass().getSimpleName(),
+        "re-evaluating " + what + " " + key + " failed, the scan goes on: " + e,
+        ts);
+    metrics.deadLetter(store, "processing_failed");
+  }
 
   private void unreadablePod(String key, long ts) {
     deadLetter(

@@ -114,18 +114,6 @@ final class StoreFacts implements PodLifecycle.KnownFacts {
     return false;
   }
 
-  /** The image digests ({@code sha256:<hex>}) a pod runs, from image ids or digest references. */
-  static List<String> digests(dev.vigil.schemas.PodEvent pod) {
-    TreeSet<String> out = new TreeSet<>();
-    for (var c : pod.images()) {
-      String found = digest(c);
-      if (found != null) {
-        out.add(found);
-      }
-    }
-    return List.copyOf(out);
-  }
-
   /** The digest a container runs, from its image id or a digest reference, or null. */
   static String digest(dev.vigil.schemas.ContainerImage c) {
     String found = find(c.imageId());

@@ -31,23 +31,12 @@ final class TemplateStateCodec implements Serde<TemplateState> {
   @Override
   public Deserializer<TemplateState> deserializer() {
     Deserializer<TemplateState> json = JSON.deserializer();
-    return (topic, data) -> {
-      if (data == null || data.length == 0) {
-        return null;
-      }
-      if (data[0] == '{') {
-        return json.deserialize(topic, data);
-      }
-      try {
-        return decode(data);
-      } catch (RuntimeException e) {
-        return null;
-      }
-    };
+    return (topic, data) ->
+        Compact.read(data, TemplateStateCodec::decode, bytes -> json.deserialize(topic, bytes));
   }
 
   static byte[] encode(TemplateState s) {
-    PodStateCodec.Out o = new PodStateCodec.Out();
+    Compact.Out o = new Compact.Out();
     o.out.write(V1);
     PodTemplate t = s.template();
     o.string(t.clusterId());
@@ -91,7 +80,7 @@ final class TemplateStateCodec implements Serde<TemplateState> {
   }
 
   static TemplateState decode(byte[] data) {
-    PodStateCodec.In in = new PodStateCodec.In(data);
+    Compact.In in = new Compact.In(data);
     int version = in.u8();
     if (version != V1) {
       throw new IllegalArgumentException("template encoding " + version + " is not known");
@@ -141,7 +130,7 @@ final class TemplateStateCodec implements Serde<TemplateState> {
     return new TemplateState(template, judgement);
   }
 
-  private static int count(PodStateCodec.In in, byte[] data) {
+  private static int count(Compact.In in, byte[] data) {
     long n = in.varlong();
     if (n > data.length) {
       throw new IllegalArgumentException("template is cut short");

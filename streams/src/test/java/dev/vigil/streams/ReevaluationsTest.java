@@ -279,6 +279,35 @@ class ReevaluationsTest {
     assertFalse(store.get(key(1)).deleted());
   }
 
+  /**
+   * The one-time migrate scan indexes every pod the template indexes lack: one stored before ADR
+   * 0150 (JSON, with its images) and one a pod event rewrote before the scan reached it.
+   */
+  @Test
+  void theMigrateScanIndexesPodsStoredBeforeTemplatesEvenOnceRewritten() {
+    PodEvent old = event(1);
+    PodEvent rewritten = event(2);
+    PodState legacy =
+        PodState.fresh(old).evaluated(Decision.ALLOW, List.of("policy@1"), "fp", null);
+    PodState legacy2 =
+        PodState.fresh(rewritten).evaluated(Decision.ALLOW, List.of("policy@1"), "fp", null);
+    store.pods().put(old.key(), new StoredPod(legacy, null));
+    store.pods().put(rewritten.key(), new StoredPod(legacy2, null));
+    // a status-only event rewrites the second before the scan: same template, so no index write
+    store.put(rewritten.key(), store.get(rewritten.key()), legacy2.withPod(event(2)));
+    assertEquals(List.of(), store.runningPods(PodTemplate.of(rewritten).fingerprint()));
+
+    work.everyPod("migrate", Verdict.Trigger.POLICY_CHANGE, false, 0);
+    while (work.pending()) {
+      run();
+    }
+
+    assertEquals(List.of(old.key()), store.runningPods(PodTemplate.of(old).fingerprint()));
+    assertEquals(
+        List.of(rewritten.key()), store.runningPods(PodTemplate.of(rewritten).fingerprint()));
+    assertEquals(old.images(), store.get(old.key()).pod().images());
+  }
+
   private static long count(KeyValueStore<String, ?> s) {
     long n = 0;
     try (var it = s.all()) {
