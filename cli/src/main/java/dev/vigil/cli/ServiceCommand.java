@@ -158,7 +158,11 @@ abstract class ServiceCommand implements Callable<Integer>, Vigil.HasSettings {
         ingest.set(
             life.add(
                 IngestApp.start(
-                    plan, kafka.settings(), registry, registry::scrape, Clock.systemUTC())));
+                    plan,
+                    kafka.settings(config.require(KafkaSettings.POD_PARTITIONING)),
+                    registry,
+                    registry::scrape,
+                    Clock.systemUTC())));
         out.println(
             "ingest: "
                 + ingest.get().watcherCount()

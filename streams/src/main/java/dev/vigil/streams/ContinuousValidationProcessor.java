@@ -5,6 +5,7 @@ import dev.vigil.schemas.TemplateVerdict;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.Verdict;
 import dev.vigil.schemas.ViolationTransition;
+import dev.vigil.schemas.settings.KafkaSettings;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,6 +20,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Continuous validation for the pods of one partition: keeps the running pods, evaluates each on
@@ -37,6 +40,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class ContinuousValidationProcessor
     implements Processor<String, PodInput, String, ValidationOutput>, PodSteps {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ContinuousValidationProcessor.class);
 
   static final String SOURCE = "urn:vigil:streams";
 
@@ -62,13 +67,21 @@ final class ContinuousValidationProcessor
   private AdmissionExpiryPunctuator admissions;
   private RejectedFactsPunctuator rejectedFacts;
 
+  private final int podPartitions;
+  private long misroutedWarnedAt = Long.MIN_VALUE; // logging only: one line a minute
+
   // The records of the step under way (a record, a punctuation), forwarded after its store writes;
   // empty between steps.
   private final List<Record<String, ValidationOutput>> outbox = new ArrayList<>();
 
   ContinuousValidationProcessor(
-      StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics, FactsCache cache) {
+      StreamsSettings settings,
+      ValidationEngine engine,
+      VigilMetrics metrics,
+      FactsCache cache,
+      int podPartitions) {
     this.settings = settings;
+    this.podPartitions = podPartitions;
     this.engine = engine;
     this.metrics = metrics;
     this.cache = cache;
@@ -187,6 +200,7 @@ final class ContinuousValidationProcessor
   @Override
   public void process(Record<String, PodInput> record) {
     PodInput in = record.value();
+    checkPartition(in);
     punctuate(
         () -> {
           if (in.pod() != null) {
@@ -204,6 +218,33 @@ final class ContinuousValidationProcessor
                 record.timestamp());
           }
         });
+  }
+
+  /** Counts (and logs, at most once a minute) a record on another partition than its pod's. */
+  private void checkPartition(PodInput in) {
+    String key =
+        in.pod() != null ? in.pod().key() : in.admission() != null ? in.admission().key() : null;
+    var meta = context.recordMetadata().orElse(null);
+    if (key == null || meta == null || podPartitions < 1) {
+      return;
+    }
+    int expected = settings.podPartitioning().partition(key, podPartitions);
+    if (expected == meta.partition()) {
+      return;
+    }
+    metrics.misrouted(meta.topic());
+    long now = context.currentSystemTimeMs();
+    if (now - misroutedWarnedAt >= 60_000) {
+      misroutedWarnedAt = now;
+      LOG.warn(
+          "{} partition {} has a record of a pod that {}={} places on partition {}: every producer"
+              + " of pod and admission events must use the same partitioning (ADR 0160)",
+          meta.topic(),
+          meta.partition(),
+          KafkaSettings.POD_PARTITIONING.key(),
+          settings.podPartitioning().wireName(),
+          expected);
+    }
   }
 
   /** Runs one piece of work (a record, a punctuation), then forwards what it queued. */

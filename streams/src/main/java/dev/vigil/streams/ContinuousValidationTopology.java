@@ -31,14 +31,18 @@ public final class ContinuousValidationTopology {
   public record Outputs(
       KStream<String, FollowUpSignal> signals, KStream<String, AdmissionEvent> admissions) {}
 
-  /** Adds continuous validation to {@code builder}. */
+  /**
+   * Adds continuous validation to {@code builder}; a pod record on another partition than {@code
+   * kafka.pod-partitioning} gives it among {@code checkedPartitions} is counted (0: not checked).
+   */
   public static Outputs addTo(
       StreamsBuilder builder,
       StreamsSettings settings,
       ValidationEngine engine,
       VigilMetrics metrics,
       FactsCache cache,
-      int podPartitions) {
+      int podPartitions,
+      int checkedPartitions) {
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(StoreNames.POLICIES),
@@ -109,7 +113,9 @@ public final class ContinuousValidationTopology {
                 admissions.mapValues(PodInput::of, Named.as("admission-event-as-input")),
                 Named.as("pod-inputs"))
             .process(
-                () -> new ContinuousValidationProcessor(settings, engine, metrics, cache),
+                () ->
+                    new ContinuousValidationProcessor(
+                        settings, engine, metrics, cache, checkedPartitions),
                 Named.as("continuous-validation"),
                 StoreNames.PODS,
                 StoreNames.TEMPLATES,

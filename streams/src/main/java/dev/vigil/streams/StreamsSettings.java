@@ -1,5 +1,6 @@
 package dev.vigil.streams;
 
+import dev.vigil.schemas.PodPartitioning;
 import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.WireNames;
 import dev.vigil.schemas.settings.KafkaSettings;
@@ -55,6 +56,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *     host patterns (ADR 0115)
  * @param severity the severity of policy violations ({@code streams.severity.*}, ADR 0100)
  * @param verdicts which pod events publish a verdict ({@code streams.verdicts}, ADR 0131)
+ * @param podPartitioning the partition of a pod's events ({@code kafka.pod-partitioning}, shared
+ *     with ingest; ADR 0160)
  */
 public record StreamsSettings(
     String applicationId,
@@ -74,7 +77,8 @@ public record StreamsSettings(
     Duration heartbeatInterval,
     HygieneSettings hygiene,
     SeverityMapping severity,
-    Verdicts verdicts) {
+    Verdicts verdicts,
+    PodPartitioning podPartitioning) {
 
   public static final Setting<String> APPLICATION_ID =
       new Setting<>(
@@ -327,6 +331,7 @@ public record StreamsSettings(
     }
     Objects.requireNonNull(severity, SEVERITY_DECISIONS.key());
     Objects.requireNonNull(verdicts, VERDICTS.key());
+    Objects.requireNonNull(podPartitioning, KafkaSettings.POD_PARTITIONING.key());
     if (replicationFactor < 1 && replicationFactor != -1) {
       throw invalid(
           REPLICATION_FACTOR,
@@ -367,7 +372,8 @@ public record StreamsSettings(
             values.require(SEVERITY_DECISIONS),
             values.get(SEVERITY_NAMESPACES).orElse(""),
             values.get(SEVERITY_RULES).orElse("")),
-        values.require(VERDICTS));
+        values.require(VERDICTS),
+        values.require(KafkaSettings.POD_PARTITIONING));
   }
 
   /**
@@ -376,7 +382,9 @@ public record StreamsSettings(
    */
   public static StreamsSettings fromMap(
       Map<String, String> textByKey, String bootstrapServers, Path stateDir) {
-    return from(SettingValues.parse(SETTINGS, textByKey), bootstrapServers, stateDir);
+    List<Setting<?>> declared = new ArrayList<>(SETTINGS);
+    declared.add(KafkaSettings.POD_PARTITIONING); // shared with ingest, declared there
+    return from(SettingValues.parse(declared, textByKey), bootstrapServers, stateDir);
   }
 
   /** A copy with another application id (tests run several applications on one broker). */
@@ -399,7 +407,8 @@ public record StreamsSettings(
         heartbeatInterval,
         hygiene,
         severity,
-        verdicts);
+        verdicts,
+        podPartitioning);
   }
 
   /** A copy with another state directory (a second instance in the same JVM needs its own). */
@@ -422,7 +431,8 @@ public record StreamsSettings(
         heartbeatInterval,
         hygiene,
         severity,
-        verdicts);
+        verdicts,
+        podPartitioning);
   }
 
   /** A copy with another change-poll interval. */
@@ -445,7 +455,8 @@ public record StreamsSettings(
         heartbeatInterval,
         hygiene,
         severity,
-        verdicts);
+        verdicts,
+        podPartitioning);
   }
 
   /**

@@ -30,10 +30,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * vigil_followups_open{kind,state}}, {@code vigil_followups_oldest_open_age_seconds}, {@code
  * vigil_reevaluations_total{reason}}, {@code vigil_reevaluation_duration_seconds{reason}}, {@code
  * vigil_dead_letters_total{source,reason}}, {@code vigil_policies_rejected_total}, {@code
- * vigil_pod_events_ignored_total{reason}}, {@code vigil_policy_reloads_total}, {@code
- * vigil_followups_suspected_bypass_total}, {@code vigil_followups_acknowledged_expiring}
- * (follow-ups acknowledged until a time), {@code vigil_followups_acknowledgements_expired_total}.
- * No label ever holds a pod name. Thread-safe: every stream thread of an instance shares one.
+ * vigil_pod_events_ignored_total{reason}}, {@code vigil_pod_events_misrouted_total{topic}}, {@code
+ * vigil_policy_reloads_total}, {@code vigil_followups_suspected_bypass_total}, {@code
+ * vigil_followups_acknowledged_expiring} (follow-ups acknowledged until a time), {@code
+ * vigil_followups_acknowledgements_expired_total}. No label ever holds a pod name. Thread-safe:
+ * every stream thread of an instance shares one.
  */
 public final class VigilMetrics {
 
@@ -212,6 +213,21 @@ public final class VigilMetrics {
                 + " again (unchanged)")
         .tag("reason", reason)
         .register(registry);
+  }
+
+  /**
+   * A pod event or admission came on another partition than {@code kafka.pod-partitioning} gives
+   * its key (a producer with another layout, ADR 0160): it is judged, but an admission and its pod
+   * may then meet in different tasks.
+   */
+  void misrouted(String topic) {
+    Counter.builder("vigil.pod.events.misrouted")
+        .description(
+            "pod and admission events on another partition than kafka.pod-partitioning gives their"
+                + " pod (a producer with another partitioning)")
+        .tag("topic", topic)
+        .register(registry)
+        .increment();
   }
 
   /** Sets the open violation of {@code podKey} ({@code rules} empty or decision null: none). */

@@ -85,8 +85,10 @@ public final class VigilStreamsApp implements AutoCloseable {
     props.putAll(clientProperties);
     props.putAll(settings.streamsProperties());
     Map<String, Object> adminConfig = adminConfig(props);
-    Topology topology =
-        VigilTopology.validation(settings, engine, metrics, podPartitions(adminConfig));
+    int podPartitions = podPartitions(adminConfig);
+    PodLayoutCheck.check(
+        adminConfig, settings.applicationId(), settings.podPartitioning(), Duration.ofSeconds(30));
+    Topology topology = VigilTopology.validation(settings, engine, metrics, podPartitions);
     props.put(VigilMetrics.CONFIG_KEY, metrics);
     Properties gateProps = new Properties();
     gateProps.putAll(props);

@@ -33,7 +33,8 @@ public final class VigilTopology {
   public static Topology build(
       StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics) {
     StreamsBuilder builder = new StreamsBuilder();
-    addValidation(builder, settings, engine, metrics, Topics.POD_PARTITIONS);
+    // TopologyTestDriver puts every record on partition 0: no partition check (ADR 0160).
+    addValidation(builder, settings, engine, metrics, Topics.POD_PARTITIONS, 0);
     ContinuousValidationTopology.addPolicyGate(builder, engine, metrics);
     return builder.build(settings.streamsProperties());
   }
@@ -46,7 +47,7 @@ public final class VigilTopology {
   public static Topology validation(
       StreamsSettings settings, ValidationEngine engine, VigilMetrics metrics, int podPartitions) {
     StreamsBuilder builder = new StreamsBuilder();
-    addValidation(builder, settings, engine, metrics, podPartitions);
+    addValidation(builder, settings, engine, metrics, podPartitions, podPartitions);
     return builder.build(settings.streamsProperties());
   }
 
@@ -63,10 +64,11 @@ public final class VigilTopology {
       StreamsSettings settings,
       ValidationEngine engine,
       VigilMetrics metrics,
-      int podPartitions) {
+      int podPartitions,
+      int checkedPartitions) {
     var validation =
         ContinuousValidationTopology.addTo(
-            builder, settings, engine, metrics, new FactsCache(), podPartitions);
+            builder, settings, engine, metrics, new FactsCache(), podPartitions, checkedPartitions);
     FollowUpTopology.addTo(
         builder, validation.signals(), validation.admissions(), settings, metrics, podPartitions);
   }

@@ -3,6 +3,7 @@ package dev.vigil.streams;
 import dev.vigil.kafka.KafkaCluster;
 import dev.vigil.kafka.KafkaClusters;
 import dev.vigil.schemas.Json;
+import dev.vigil.schemas.PodPartitioning;
 import dev.vigil.schemas.Topic;
 import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
@@ -56,6 +57,7 @@ final class TestBroker implements BeforeAllCallback, AfterAllCallback {
     p.put("bootstrap.servers", kafka.bootstrapServers());
     p.put("acks", "all");
     p.put("enable.idempotence", "true");
+    p.putAll(PodPartitioning.WORKLOAD.producerProperties()); // as ingest places pod records
     producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 

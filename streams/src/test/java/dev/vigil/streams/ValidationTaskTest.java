@@ -98,7 +98,7 @@ class ValidationTaskTest {
     attestations = store(globalContext, StoreNames.ATTESTATIONS, Serdes.ByteArray());
     metadata = store(globalContext, StoreNames.IMAGE_METADATA, Serdes.ByteArray());
     processor =
-        new ContinuousValidationProcessor(settings, ValidationEngine.standard(), metrics, cache);
+        new ContinuousValidationProcessor(settings, ValidationEngine.standard(), metrics, cache, 0);
     init(Map.of());
   }
 
@@ -362,6 +362,46 @@ class ValidationTaskTest {
             .mapToInt(o -> o.templateVerdict().podCount())
             .sum(),
         out.toString());
+  }
+
+  /**
+   * A record on another partition than {@code kafka.pod-partitioning} gives its pod (a producer
+   * with another partitioning) is judged all the same, and counted: its admission may be in another
+   * task (ADR 0160).
+   */
+  @Test
+  void aPodRecordOnAnotherPartitionThanItsWorkloadsIsJudgedAndCounted() {
+    processor =
+        new ContinuousValidationProcessor(settings, ValidationEngine.standard(), metrics, cache, 6);
+    init(Map.of());
+    policy(Fixtures.enforced(1, "ALWAYS_DENY"));
+    PodEvent e =
+        added(
+            "payments", "api-7d9f8c6b5-x2k9p", 10, deployment("payments", "api"), image(API, 'a'));
+    int home = dev.vigil.schemas.PodPartitioning.WORKLOAD.partition(e.key(), 6);
+    context.setRecordMetadata(Topics.POD_EVENTS.name(), home, 1);
+    processor.process(new Record<>(e.key(), PodInput.of(e), Fixtures.T0.toEpochMilli()));
+    assertEquals(0.0, misrouted(), "on its workload's partition");
+
+    PodEvent other =
+        added(
+            "payments", "api-7d9f8c6b5-q4wz8", 11, deployment("payments", "api"), image(API, 'a'));
+    context.setRecordMetadata(Topics.POD_EVENTS.name(), (home + 1) % 6, 2);
+    processor.process(new Record<>(other.key(), PodInput.of(other), Fixtures.T0.toEpochMilli()));
+    assertEquals(1.0, misrouted());
+    assertEquals(
+        List.of(Decision.DENY, Decision.DENY),
+        verdicts().stream().map(Verdict::decision).toList(),
+        "both judged");
+  }
+
+  private double misrouted() {
+    var c =
+        registry
+            .find("vigil.pod.events.misrouted")
+            .tag("topic", Topics.POD_EVENTS.name())
+            .counter();
+    return c == null ? 0 : c.count();
   }
 
   @Test

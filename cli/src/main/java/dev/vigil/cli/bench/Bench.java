@@ -5,6 +5,7 @@ import dev.vigil.schemas.AdmissionEvent;
 import dev.vigil.schemas.Attestation;
 import dev.vigil.schemas.Json;
 import dev.vigil.schemas.PodEvent;
+import dev.vigil.schemas.PodPartitioning;
 import dev.vigil.schemas.PolicyDocument;
 import dev.vigil.schemas.TemplateVerdict;
 import dev.vigil.schemas.Topic;
@@ -61,6 +62,8 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * {@code vigil bench}: on one broker and in one JVM, measures the Kafka Streams passthrough limit,
@@ -85,6 +88,7 @@ public final class Bench {
       boolean keepData) {}
 
   static final String PASSTHROUGH_TOPIC = "vigil-bench.passthrough";
+  static final String PASSTHROUGH_STATEFUL_TOPIC = "vigil-bench.passthrough-stateful";
 
   /** How long nothing under a new policy may come before a revalidation counts as complete. */
   static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -172,6 +176,7 @@ public final class Bench {
       }
     }
     mine.add(new NewTopic(PASSTHROUGH_TOPIC, o.partitions(), rf));
+    mine.add(new NewTopic(PASSTHROUGH_STATEFUL_TOPIC, o.partitions(), rf));
     var created = admin.createTopics(mine);
     for (NewTopic t : mine) {
       try {
@@ -213,6 +218,7 @@ public final class Bench {
     p.put("enable.idempotence", "true");
     p.put("linger.ms", String.valueOf(lingerMs));
     p.put("batch.size", String.valueOf(256 * 1024));
+    p.putAll(PodPartitioning.WORKLOAD.producerProperties()); // as ingest does (ADR 0160)
     return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
@@ -335,25 +341,50 @@ public final class Bench {
   // ---- (1) passthrough -----------------------------------------------------------------------
 
   private void passthrough() throws Exception {
-    String appId = "vigil-bench-passthrough-" + run;
+    passthrough(false);
+    passthrough(true);
+  }
+
+  /**
+   * (1) The limit: a plain Streams app over the same pod events, exactly-once; {@code stateful}
+   * adds what any stateful processor pays per record, one read and one write of a RocksDB store
+   * with its changelog (the floor under Vigil, which keeps state per pod).
+   */
+  private void passthrough(boolean stateful) throws Exception {
+    String name = stateful ? "passthroughStateful" : "passthrough";
+    String topic = stateful ? PASSTHROUGH_STATEFUL_TOPIC : PASSTHROUGH_TOPIC;
+    String appId = "vigil-bench-" + name.toLowerCase(java.util.Locale.ROOT) + "-" + run;
     log(
-        "(1) passthrough: "
+        "(1) "
+            + name
+            + ": "
             + o.instances()
-            + " instance(s) of a plain Streams app, exactly_once_v2");
+            + " instance(s) of a plain Streams app, exactly_once_v2"
+            + (stateful ? ", one store read and write per record" : ""));
     Map<TopicPartition, Long> targets = endOffsets(Topics.POD_EVENTS.name());
     List<KafkaStreams> apps = new ArrayList<>();
     long t0 = System.nanoTime();
     for (int i = 0; i < o.instances(); i++) {
       StreamsBuilder b = new StreamsBuilder();
-      b.stream(
+      var events =
+          b.stream(
               Topics.POD_EVENTS.name(),
-              Consumed.with(Serdes.String(), Topics.POD_EVENTS.valueSerde()))
-          .mapValues(v -> v)
-          .to(PASSTHROUGH_TOPIC, Produced.with(Serdes.String(), Topics.POD_EVENTS.valueSerde()));
+              Consumed.with(Serdes.String(), Topics.POD_EVENTS.valueSerde()));
+      if (stateful) {
+        b.addStateStore(
+            Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore("pods"),
+                Serdes.String(),
+                Topics.POD_EVENTS.valueSerde()));
+        events = events.process(LastEventKeeper::new, "pods");
+      } else {
+        events = events.mapValues(v -> v);
+      }
+      events.to(topic, Produced.with(Serdes.String(), Topics.POD_EVENTS.valueSerde()));
       Properties p = new Properties();
       p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
       p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      p.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("passthrough-state-" + i).toString());
+      p.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve(name + "-state-" + i).toString());
       p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
       p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
       KafkaStreams ks = new KafkaStreams(b.build(), p);
@@ -370,14 +401,43 @@ public final class Bench {
       f.put("recordsPerSecondAfterFirstCommit", pr.steadyRate());
       f.put(
           "what",
-          "Streams app pod-events -> mapValues(identity) -> "
-              + PASSTHROUGH_TOPIC
+          "Streams app pod-events -> "
+              + (stateful
+                  ? "a processor that reads and writes the pod's last event in a RocksDB store"
+                      + " (changelogged, default RocksDB settings)"
+                  : "mapValues(identity)")
+              + " -> "
+              + topic
               + ", PodEvent JSON serde both ways, exactly_once_v2; from start() until the group's committed offsets reach the end");
-      results.add("passthrough", f);
+      results.add(name, f);
     } finally {
       for (KafkaStreams ks : apps) {
         ks.close(Duration.ofSeconds(30));
       }
+    }
+  }
+
+  /** Reads a pod's last event, keeps the new one, forwards it: the least a stateful step does. */
+  private static final class LastEventKeeper
+      implements org.apache.kafka.streams.processor.api.Processor<
+          String, PodEvent, String, PodEvent> {
+    private org.apache.kafka.streams.processor.api.ProcessorContext<String, PodEvent> context;
+    private KeyValueStore<String, PodEvent> store;
+
+    @Override
+    public void init(
+        org.apache.kafka.streams.processor.api.ProcessorContext<String, PodEvent> context) {
+      this.context = context;
+      this.store = context.getStateStore("pods");
+    }
+
+    @Override
+    public void process(org.apache.kafka.streams.processor.api.Record<String, PodEvent> r) {
+      PodEvent before = store.get(r.key());
+      if (before == null || !before.equals(r.value())) {
+        store.put(r.key(), r.value());
+      }
+      context.forward(r);
     }
   }
 
@@ -417,6 +477,9 @@ public final class Bench {
       f.put("podEventsPerSecond", podEvents / pr.seconds());
       f.put("inputRecordsPerSecond", sum(targets) / pr.seconds());
       f.put("ratioToPassthrough", podEvents / pr.seconds() / passthrough);
+      f.put(
+          "ratioToStatefulPassthrough",
+          podEvents / pr.seconds() / passthroughFigure("passthroughStateful", "recordsPerSecond"));
       f.put("podEventsPerSecondAfterFirstCommit", pr.steadyRate() * podEvents / sum(targets));
       f.put(
           "ratioToPassthroughAfterFirstCommit",
@@ -440,8 +503,12 @@ public final class Bench {
   }
 
   private double passthroughFigure(String figure) {
+    return passthroughFigure("passthrough", figure);
+  }
+
+  private double passthroughFigure(String measurement, String figure) {
     return results.measurements().stream()
-        .filter(m -> m.name().equals("passthrough"))
+        .filter(m -> m.name().equals(measurement))
         .map(m -> (Double) m.figures().get(figure))
         .findFirst()
         .orElse(Double.NaN);

@@ -5,6 +5,7 @@ import dev.vigil.cli.config.ConfigException;
 import dev.vigil.cli.config.ProcessSettings;
 import dev.vigil.kafka.EmbeddedKafka;
 import dev.vigil.schemas.BootstrapProbe;
+import dev.vigil.schemas.PodPartitioning;
 import dev.vigil.schemas.TopicAdmin;
 import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.settings.KafkaSettings;
@@ -189,9 +190,16 @@ public final class KafkaAccess implements AutoCloseable {
     return clientProperties;
   }
 
-  /** The cluster, for the modules: bootstrap servers and client settings. */
+  /** The cluster, for the modules: bootstrap servers and client settings; pods by workload. */
   public KafkaSettings settings() {
-    return new KafkaSettings(bootstrapServers, clientProperties);
+    return settings(PodPartitioning.WORKLOAD);
+  }
+
+  /**
+   * The cluster, for the modules, with {@code podPartitioning} ({@code kafka.pod-partitioning}).
+   */
+  public KafkaSettings settings(PodPartitioning podPartitioning) {
+    return new KafkaSettings(bootstrapServers, clientProperties, podPartitioning);
   }
 
   /** True when this process runs the broker itself. */

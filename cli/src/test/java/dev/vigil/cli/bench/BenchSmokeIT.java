@@ -24,7 +24,14 @@ class BenchSmokeIT {
 
   static final List<String> MEASUREMENTS =
       List.of(
-          "produce", "passthrough", "vigil", "latency", "revalidation", "footprint", "validator");
+          "produce",
+          "passthrough",
+          "passthroughStateful",
+          "vigil",
+          "latency",
+          "revalidation",
+          "footprint",
+          "validator");
 
   @Test
   void benchOnTinySizesWritesEveryMeasurement(@TempDir Path dir) throws Exception {
@@ -80,10 +87,12 @@ class BenchSmokeIT {
     assertTrue(produce.get("eventsDeleted").asLong() > 0, produce.toString());
     assertTrue(produce.get("statusOnlyEvents").asLong() > 0, produce.toString());
     assertTrue(byName.get(1).get("recordsPerSecond").asDouble() > 0, "passthrough");
-    assertTrue(byName.get(2).get("podEventsPerSecond").asDouble() > 0, "vigil");
-    assertTrue(byName.get(2).has("ratioToPassthrough"), "ratio");
-    assertEquals(1, byName.get(2).get("instances").asInt());
-    JsonNode latency = byName.get(3);
+    assertTrue(byName.get(2).get("recordsPerSecond").asDouble() > 0, "stateful passthrough");
+    assertTrue(byName.get(3).get("podEventsPerSecond").asDouble() > 0, "vigil");
+    assertTrue(byName.get(3).get("ratioToStatefulPassthrough").asDouble() > 0, "ratio");
+    assertTrue(byName.get(3).has("ratioToPassthrough"), "ratio");
+    assertEquals(1, byName.get(3).get("instances").asInt());
+    JsonNode latency = byName.get(4);
     assertEquals(500, latency.get("podEvents").asLong(), "latency events");
     assertTrue(latency.get("podsCreated").asLong() > 0, latency.toString());
     assertEquals(
@@ -93,7 +102,7 @@ class BenchSmokeIT {
     assertTrue(latency.get("appendToAppendP99Ms").asDouble() >= 0, "latency p99");
     assertTrue(latency.get("achievedRate").asDouble() > 0, "achieved rate");
     // evicted and rolled-out pods were replaced: still 300 running pods, all judged under v2
-    JsonNode revalidation = byName.get(4);
+    JsonNode revalidation = byName.get(5);
     assertEquals(300, revalidation.get("runningPods").asLong());
     assertEquals(300, revalidation.get("podsWithVerdictUnderNewPolicy").asLong());
     assertTrue(
@@ -111,13 +120,13 @@ class BenchSmokeIT {
         revalidation.get("expectedTransitions").asLong(),
         revalidation.get("expectedTransitionsSeen").asLong(),
         revalidation.toString());
-    assertEquals(300, byName.get(5).get("runningPods").asLong());
-    assertTrue(byName.get(5).has("bytesOnDiskPerPod") && byName.get(5).has("vigilHeapMiB"));
-    assertTrue(byName.get(5).get("heapAfterFullGcMiB").asDouble() > 0);
-    assertTrue(byName.get(5).get("stateStoresOnDiskMiB").asDouble() > 0);
+    assertEquals(300, byName.get(6).get("runningPods").asLong());
+    assertTrue(byName.get(6).has("bytesOnDiskPerPod") && byName.get(6).has("vigilHeapMiB"));
+    assertTrue(byName.get(6).get("heapAfterFullGcMiB").asDouble() > 0);
+    assertTrue(byName.get(6).get("stateStoresOnDiskMiB").asDouble() > 0);
     assertTrue(out.toString().contains("revalidation"), out.toString());
     assertTrue(
-        root.get("measurements").get(6).has(Results.QUOTED), "the validator figures are quoted");
+        root.get("measurements").get(7).has(Results.QUOTED), "the validator figures are quoted");
     assertTrue(
         out.toString().contains("validator      QUOTED FROM DOCS, not measured by this run"),
         out.toString());

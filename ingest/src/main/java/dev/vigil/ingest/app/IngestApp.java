@@ -84,6 +84,7 @@ public final class IngestApp implements AutoCloseable {
         new KafkaRecordPublisher(
             kafka.bootstrapServers(),
             kafka.clientProperties(),
+            kafka.podPartitioning(),
             "/vigil/ingest",
             Duration.ofSeconds(10),
             metrics);

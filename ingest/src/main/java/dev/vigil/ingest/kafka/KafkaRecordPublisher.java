@@ -4,6 +4,7 @@ import dev.vigil.ingest.metrics.IngestMetrics;
 import dev.vigil.ingest.metrics.IngestMetrics.PublishFailure;
 import dev.vigil.schemas.CloudEvents;
 import dev.vigil.schemas.DeadLetter;
+import dev.vigil.schemas.PodPartitioning;
 import dev.vigil.schemas.Topic;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,6 +51,26 @@ public final class KafkaRecordPublisher implements RecordPublisher {
       String ceSource,
       Duration ackTimeout,
       IngestMetrics metrics) {
+    this(
+        bootstrapServers,
+        clientProperties,
+        PodPartitioning.WORKLOAD,
+        ceSource,
+        ackTimeout,
+        metrics);
+  }
+
+  /**
+   * As above, with the partition of a pod's events and admissions ({@code kafka.pod-partitioning},
+   * which streams must share; ADR 0160).
+   */
+  public KafkaRecordPublisher(
+      String bootstrapServers,
+      Map<String, ?> clientProperties,
+      PodPartitioning podPartitioning,
+      String ceSource,
+      Duration ackTimeout,
+      IngestMetrics metrics) {
     this.ceSource = Objects.requireNonNull(ceSource, "ceSource");
     this.ackTimeout = Objects.requireNonNull(ackTimeout, "ackTimeout");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -64,6 +85,8 @@ public final class KafkaRecordPublisher implements RecordPublisher {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "vigil-ingest");
+    p.remove(ProducerConfig.PARTITIONER_CLASS_CONFIG); // the layout streams reads is not a choice
+    p.putAll(podPartitioning.producerProperties());
     this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
   }
 

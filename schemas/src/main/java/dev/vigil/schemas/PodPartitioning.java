@@ -1,0 +1,88 @@
+package dev.vigil.schemas;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
+
+/**
+ * Which partition of {@code vigil.pod-events} and {@code vigil.admission-events} a pod's records go
+ * to (ADR 0160). The key stays {@code cluster/namespace/name}; only the partition is chosen.
+ *
+ * <ul>
+ *   <li>{@link #WORKLOAD} (the default): by the pod's workload, read from its name as Kubernetes
+ *       generates it: {@code <replicaset>-<5 characters>} (ReplicaSets, Jobs, DaemonSets) or {@code
+ *       <statefulset>-<ordinal>}. The pods of one ReplicaSet share a template, so one task judges
+ *       it once instead of each of the partitions its pods would otherwise be spread over.
+ *   <li>{@link #POD}: by the whole key, Kafka's default partitioner (Vigil before 0.2).
+ * </ul>
+ *
+ * Every producer of those two topics and Kafka Streams must use the same one: an admission and its
+ * pod meet only on one partition, and a task keeps the pods of its partition.
+ */
+public enum PodPartitioning {
+  WORKLOAD,
+  POD;
+
+  /** The suffix Kubernetes appends to {@code generateName} (no vowels, no 0, 1, 3). */
+  private static final Pattern GENERATED =
+      Pattern.compile("^(.+)-[bcdfghjklmnpqrstvwxz2456789]{5}$");
+
+  private static final Pattern ORDINAL = Pattern.compile("^(.+)-(0|[1-9][0-9]{0,5})$");
+
+  /** {@code workload} or {@code pod}, as written in a config file. */
+  public String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Parses {@code workload} or {@code pod}. */
+  public static PodPartitioning parse(String s) {
+    for (PodPartitioning p : values()) {
+      if (p.wireName().equals(s.trim().toLowerCase(Locale.ROOT))) {
+        return p;
+      }
+    }
+    throw new IllegalArgumentException("expected workload or pod, got '" + s + "'");
+  }
+
+  /**
+   * Whether records of {@code topic} are placed by this rule (the topics keyed by pod it feeds).
+   */
+  public static boolean governs(String topic) {
+    return Topics.POD_EVENTS.name().equals(topic) || Topics.ADMISSION_EVENTS.name().equals(topic);
+  }
+
+  /** The partition of the pod {@code podKey} ({@code cluster/namespace/name}) among {@code n}. */
+  public int partition(String podKey, int n) {
+    String k = this == WORKLOAD ? workloadKey(podKey) : podKey;
+    return BuiltInPartitioner.partitionForKey(k.getBytes(StandardCharsets.UTF_8), n);
+  }
+
+  /**
+   * {@code cluster/namespace/<workload>} for a pod key whose name Kubernetes generated, the key
+   * itself otherwise: {@code c/ns/web-7d9f8c6b5-x2k9p} and {@code c/ns/web-7d9f8c6b5-q4wz8} give
+   * {@code c/ns/web-7d9f8c6b5}, {@code c/ns/db-0} gives {@code c/ns/db}.
+   */
+  public static String workloadKey(String podKey) {
+    int slash = podKey.lastIndexOf('/');
+    String name = podKey.substring(slash + 1);
+    Matcher m = GENERATED.matcher(name);
+    if (!m.matches()) {
+      m = ORDINAL.matcher(name);
+      if (!m.matches()) {
+        return podKey;
+      }
+    }
+    return podKey.substring(0, slash + 1) + m.group(1);
+  }
+
+  /** The producer settings that place records this way (none for {@link #POD}). */
+  public Map<String, Object> producerProperties() {
+    return this == WORKLOAD
+        ? Map.of(ProducerConfig.PARTITIONER_CLASS_CONFIG, PodPartitioner.class.getName())
+        : Map.of();
+  }
+}
