@@ -66,6 +66,14 @@ final class BenchCommand implements Callable<Integer> {
   int instances;
 
   @Option(
+      names = "--stream-threads",
+      defaultValue = "1",
+      description =
+          "Vigil's streams.threads, stream threads per instance (the passthroughs keep one;"
+              + " default ${DEFAULT-VALUE}).")
+  int streamThreads;
+
+  @Option(
       names = "--verdicts",
       defaultValue = "changes",
       description =
@@ -84,10 +92,12 @@ final class BenchCommand implements Callable<Integer> {
         || rate < 1
         || latencySeconds < 1
         || partitions < 1
-        || instances < 1) {
+        || instances < 1
+        || streamThreads < 1) {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
-          "--pods, --events, --rate, --latency-seconds, --partitions and --instances must be at least 1");
+          "--pods, --events, --rate, --latency-seconds, --partitions, --instances and"
+              + " --stream-threads must be at least 1");
     }
     try {
       StreamsSettings.VERDICTS.parser().parse(verdicts);
@@ -102,6 +112,7 @@ final class BenchCommand implements Callable<Integer> {
             latencySeconds,
             partitions,
             instances,
+            streamThreads,
             verdicts,
             where.output,
             where.bootstrapServers,

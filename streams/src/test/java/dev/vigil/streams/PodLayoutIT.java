@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An upgrade that would change where pod events go (ADR 0160): state written while pods were placed
- * by their whole key (Vigil before 0.2, Kafka's default partitioner) refuses to run under {@code
+ * by their whole key (builds before ADR 0160, Kafka's default partitioner) refuses to run under {@code
  * kafka.pod-partitioning=workload}, naming the setting; with {@code pod} it runs on.
  */
 class PodLayoutIT {
@@ -53,7 +53,7 @@ class PodLayoutIT {
             .withChangePollInterval(Duration.ofMillis(500));
     PolicyDocument v1 = Fixtures.enforced(1, "ALWAYS_ALLOW");
     broker.send(Topics.POLICIES, v1.key(), v1);
-    // given pods placed as Vigil placed them before 0.2, and judged
+    // given pods placed as builds before ADR 0160 placed them, and judged
     Properties p = new Properties();
     p.put("bootstrap.servers", broker.bootstrapServers());
     try (KafkaProducer<byte[], byte[]> old =

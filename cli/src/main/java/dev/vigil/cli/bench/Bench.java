@@ -81,6 +81,7 @@ public final class Bench {
       int latencySeconds,
       int partitions,
       int instances,
+      int streamThreads,
       String verdicts,
       Path output,
       String bootstrapServers,
@@ -137,6 +138,7 @@ public final class Bench {
     results.parameter("latencySeconds", o.latencySeconds());
     results.parameter("partitions", o.partitions());
     results.parameter("instances", o.instances());
+    results.parameter("streamThreads", o.streamThreads());
     results.parameter("verdicts", o.verdicts());
     results.parameter("workload", "fleet (ADR 0135): list, then the watch stream of a cluster");
     try (BenchRun env =
@@ -462,7 +464,13 @@ public final class Bench {
         apps.add(
             VigilStreamsApp.start(
                 StreamsSettings.fromMap(
-                        Map.of(StreamsSettings.VERDICTS.key(), o.verdicts()), bootstrap, state)
+                        Map.of(
+                            StreamsSettings.VERDICTS.key(),
+                            o.verdicts(),
+                            StreamsSettings.STREAM_THREADS.key(),
+                            String.valueOf(o.streamThreads())),
+                        bootstrap,
+                        state)
                     .withApplicationId(appId),
                 reg));
       }

@@ -50,7 +50,7 @@ public record KafkaSettings(
           "workload",
           "partition of a pod's events and admissions: workload (pods of one ReplicaSet, Job or"
               + " StatefulSet on one partition, so their template is judged once) or pod (by the"
-              + " whole key, Vigil before 0.2); ingest and streams must agree, streams refuses to"
+              + " whole key, as builds before it did); ingest and streams must agree, streams refuses to"
               + " start on state of the other layout");
 
   /** Every Kafka setting, in the order of the README's table. */
