@@ -17,7 +17,8 @@ import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
  *       generates it: {@code <replicaset>-<5 characters>} (ReplicaSets, Jobs, DaemonSets) or {@code
  *       <statefulset>-<ordinal>}. The pods of one ReplicaSet share a template, so one task judges
  *       it once instead of each of the partitions its pods would otherwise be spread over.
- *   <li>{@link #POD}: by the whole key, Kafka's default partitioner, as builds before ADR 0160 placed them.
+ *   <li>{@link #POD}: by the whole key, Kafka's default partitioner, as builds before ADR 0160
+ *       placed them.
  * </ul>
  *
  * Every producer of those two topics and Kafka Streams must use the same one: an admission and its

@@ -83,7 +83,7 @@ final class HygieneProcessor implements Processor<String, PodEvent, String, Hygi
     }
     String key = e.key();
     HygienePodState state = pods.get(key);
-    if (state != null && PodLifecycle.compareVersions(state.pod(), e) >= 0) {
+    if (state != null && PodVersion.compare(state.version(), PodVersion.of(e)) >= 0) {
       return; // a duplicate, or older than what was taken
     }
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
@@ -144,8 +144,7 @@ final class HygieneProcessor implements Processor<String, PodEvent, String, Hygi
       }
     }
     // Computed: write, then forward.
-    pods.put(
-        key, new HygienePodState(HygienePodState.trimmed(e), open, tags, terminal ? now : null));
+    pods.put(key, new HygienePodState(PodVersion.of(e), open, tags, terminal ? now : null));
     for (HygieneOutput o : out) {
       if (o.violation() != null) {
         ViolationTransition t = o.violation();

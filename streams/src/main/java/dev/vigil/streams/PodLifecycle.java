@@ -415,32 +415,7 @@ final class PodLifecycle {
 
   /** Orders two events of one pod: by resourceVersion when both are numbers, else by time. */
   static int compareVersions(PodEvent a, PodEvent b) {
-    Long ra = number(a.resourceVersion());
-    Long rb = number(b.resourceVersion());
-    if (ra != null && rb != null && !ra.equals(rb)) {
-      return Long.compare(ra, rb);
-    }
-    // Same resourceVersion: a deletion can carry the version of the pod's last state (the fabric8
-    // mock does; informers replay a deleted pod's last known state too). DELETED is the newer one.
-    if (ra != null && ra.equals(rb) && a.type() != b.type()) {
-      return Integer.compare(a.type().ordinal(), b.type().ordinal());
-    }
-    int t = a.observedAt().compareTo(b.observedAt());
-    if (t != 0) {
-      return t;
-    }
-    return a.type() == b.type() ? 0 : Integer.compare(a.type().ordinal(), b.type().ordinal());
-  }
-
-  private static Long number(String s) {
-    if (s == null || s.isEmpty()) {
-      return null;
-    }
-    try {
-      return Long.parseLong(s);
-    } catch (NumberFormatException e) {
-      return null;
-    }
+    return PodVersion.compare(PodVersion.of(a), PodVersion.of(b));
   }
 
   // ---- admission events ------------------------------------------------------------------

@@ -501,26 +501,55 @@ class HygieneTest {
   @Test
   void aHygieneStateThatNoLongerReadsStartsAfreshInsteadOfFailingItsPodForGood() {
     HygieneStateCodec serde = new HygieneStateCodec();
-    HygienePodState state =
-        new HygienePodState(
-            HygienePodState.trimmed(
-                pod(
-                    PodEvent.Type.ADDED,
-                    "api-1",
-                    10,
-                    API,
-                    List.of(),
-                    container("api", AR + ":2.0", 'a'))),
-            Map.of(BY_TAG, new HygieneFindings.Open("hygiene/x#1", List.of(), Fixtures.T0)),
-            List.of(new HygieneChecks.RunningTag("api", AR + ":2.0", AR + ":2.0", digest('a'))),
-            null);
+    PodEvent e =
+        pod(PodEvent.Type.ADDED, "api-1", 10, API, List.of(), container("api", AR + ":2.0", 'a'));
+    var open = Map.of(BY_TAG, new HygieneFindings.Open("hygiene/x#1", List.of(), Fixtures.T0));
+    var tags = List.of(new HygieneChecks.RunningTag("api", AR + ":2.0", AR + ":2.0", digest('a')));
+    HygienePodState state = new HygienePodState(PodVersion.of(e), open, tags, null);
 
     byte[] encoded = serde.serializer().serialize("s", state);
-    assertEquals(HygieneStateCodec.V1, encoded[0], "the compact encoding (ADR 0150)");
+    assertEquals(HygieneStateCodec.V2, encoded[0], "the compact encoding (ADR 0150, 0160)");
     assertEquals(state, serde.deserializer().deserialize("s", encoded));
+    HygienePodState clean = new HygienePodState(PodVersion.of(e), Map.of(), List.of(), null);
+    byte[] small = serde.serializer().serialize("s", clean);
+    assertTrue(small.length < 24, "a pod without findings: its version only, " + small.length);
+    assertEquals(clean, serde.deserializer().deserialize("s", small));
+
+    // what the versions before wrote still reads: the whole trimmed pod (V1), and JSON before that
+    PodEvent trimmed =
+        new PodEvent(
+            e.eventId(),
+            e.clusterId(),
+            e.type(),
+            e.namespace(),
+            e.name(),
+            e.uid(),
+            e.serviceAccount(),
+            e.phase(),
+            e.owner(),
+            List.of(),
+            List.of(),
+            Map.of(),
+            Map.of(),
+            e.resourceVersion(),
+            e.observedAt());
+    Compact.Out v1 = new Compact.Out();
+    v1.out.write(HygieneStateCodec.V1);
+    Compact.writePod(v1, trimmed);
+    v1.string(
+        new String(
+            dev.vigil.schemas.Json.write(new HygieneStateCodec.Findings(open, tags)),
+            java.nio.charset.StandardCharsets.UTF_8));
+    v1.instant(null);
+    assertEquals(state, serde.deserializer().deserialize("s", v1.out.toByteArray()), "V1");
     assertEquals(
         state,
-        serde.deserializer().deserialize("s", dev.vigil.schemas.Json.write(state)),
+        serde
+            .deserializer()
+            .deserialize(
+                "s",
+                dev.vigil.schemas.Json.write(
+                    new HygieneStateCodec.Legacy(trimmed, open, tags, null))),
         "the JSON of the versions before still reads");
     assertNull(
         serde

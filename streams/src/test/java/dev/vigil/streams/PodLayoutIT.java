@@ -31,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An upgrade that would change where pod events go (ADR 0160): state written while pods were placed
- * by their whole key (builds before ADR 0160, Kafka's default partitioner) refuses to run under {@code
- * kafka.pod-partitioning=workload}, naming the setting; with {@code pod} it runs on.
+ * by their whole key (builds before ADR 0160, Kafka's default partitioner) refuses to run under
+ * {@code kafka.pod-partitioning=workload}, naming the setting; with {@code pod} it runs on.
  */
 class PodLayoutIT {
 

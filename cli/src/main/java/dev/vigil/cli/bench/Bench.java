@@ -819,6 +819,7 @@ public final class Bench {
     f.put("vigilHeapMiB", (heap - baselineHeap) / 1048576.0);
     f.put("stateStoresOnDiskMiB", state / 1048576.0);
     f.put("bytesOnDiskPerPod", pods == 0 ? 0 : state / pods);
+    f.put("bytesOnDiskPerPodByStore", perPodByStore(stateDirs, pods));
     f.put("stateStoresOnDiskWhileRunningMiB", running / 1048576.0);
     f.put("bytesOnDiskPerPodWhileRunning", pods == 0 ? 0 : running / pods);
     if (kafka != null) {
@@ -1000,6 +1001,41 @@ public final class Bench {
 
   private static long size(Path p) throws IOException {
     return size(p, "");
+  }
+
+  /**
+   * The bytes per running pod of each store under {@code dirs} (Kafka Streams keeps a store's files
+   * under {@code <task>/rocksdb/<store>}; the rest counts as {@code other}), largest first.
+   */
+  private static Map<String, Long> perPodByStore(List<Path> dirs, long pods) throws IOException {
+    Map<String, Long> bytes = new HashMap<>();
+    for (Path d : dirs) {
+      if (!Files.exists(d)) {
+        continue;
+      }
+      try (Stream<Path> s = Files.walk(d)) {
+        for (Path f : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
+          Path rel = d.relativize(f);
+          String store = "other";
+          for (int i = 0; i + 2 < rel.getNameCount(); i++) {
+            if (rel.getName(i).toString().equals("rocksdb")) {
+              store = rel.getName(i + 1).toString();
+              break;
+            }
+          }
+          try {
+            bytes.merge(store, Files.size(f), Long::sum);
+          } catch (IOException gone) {
+            // removed while walking: not kept
+          }
+        }
+      }
+    }
+    Map<String, Long> out = new LinkedHashMap<>();
+    bytes.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .forEach(e -> out.put(e.getKey(), pods == 0 ? 0 : e.getValue() / pods));
+    return out;
   }
 
   /** Total size of the regular files under {@code p} whose names end with {@code suffix}. */
