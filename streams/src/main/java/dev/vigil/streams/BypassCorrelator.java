@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.KeyValue;
@@ -34,11 +35,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * the follow-up.
  *
  * <p>The store ({@value StoreNames#BYPASS_ADMISSIONS}) is a key-value store, not a window store
- * (ADR 0155): {@code key|time(19 digits)|auditId} → the admission's JSON, and {@code ~|time|that
- * key} → nothing, to forget it {@link #retention} after the newest request time seen (event time,
- * as a window store did). A time range of one key is then one range read, where Kafka's in-memory
- * window store visited every timestamp of the window (a third of the stream thread at a million
- * pods).
+ * (ADR 0155): {@code key|time(19 digits)|auditId} → nothing for a denial (its key is all that is
+ * counted), and under {@code key|admitted|time|auditId} the JSON of a fail-open or breakglass
+ * admission without its images and annotations ({@link #kept}); {@code ~|time|that key} → nothing,
+ * to forget it {@link #retention} after the newest request time seen (event time, as a window store
+ * did). A time range of one key is then one range read, where Kafka's in-memory window store
+ * visited every timestamp of the window (a third of the stream thread at a million pods).
  */
 final class BypassCorrelator implements Processor<String, AdmissionEvent, String, BypassEvidence> {
 
@@ -144,9 +146,7 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
   /** The admissions of {@code key} from {@code from} to {@code to} (ms, inclusive). */
   private List<AdmissionEvent> fetch(String key, long from, long to) {
     List<AdmissionEvent> out = new ArrayList<>();
-    // '}' follows '|' (after the 19 digits): the range ends after every audit id of time `to`.
-    try (KeyValueIterator<String, byte[]> it =
-        store.range(key + "|" + time(from), key + "|" + time(to) + "}")) {
+    try (KeyValueIterator<String, byte[]> it = range(key, from, to)) {
       it.forEachRemaining(
           kv -> {
             AdmissionEvent a =
@@ -157,6 +157,56 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
           });
     }
     return out;
+  }
+
+  /**
+   * The audit ids of the denials under {@code key} from {@code from} to {@code to} (ms, inclusive):
+   * read from the keys ({@code key|time|auditId}), whatever the value.
+   */
+  private Set<String> denials(String key, long from, long to) {
+    Set<String> out = new LinkedHashSet<>();
+    int at = key.length() + 21; // "|" + 19 digits + "|"
+    try (KeyValueIterator<String, byte[]> it = range(key, from, to)) {
+      it.forEachRemaining(kv -> out.add(kv.key.substring(at)));
+    }
+    return out;
+  }
+
+  private KeyValueIterator<String, byte[]> range(String key, long from, long to) {
+    // '}' follows '|' (after the 19 digits): the range ends after every audit id of time `to`.
+    return store.range(key + "|" + time(from), key + "|" + time(to) + "}");
+  }
+
+  /** The value of a denial: its key says all that is counted (the time and audit id). */
+  static final byte[] DENIAL = {'d'};
+
+  /**
+   * What is kept of a fail-open or breakglass admission: what its evidence names (cluster, owner,
+   * principal, audit id, request time, the signals), not its images or annotations.
+   */
+  static AdmissionEvent kept(AdmissionEvent a) {
+    return new AdmissionEvent(
+        a.eventId(),
+        a.clusterId(),
+        a.source(),
+        a.auditId(),
+        a.stage(),
+        a.verb(),
+        a.namespace(),
+        a.name(),
+        a.uid(),
+        a.user(),
+        a.serviceAccount(),
+        a.owner(),
+        List.of(),
+        a.blocked(),
+        a.dryRun(),
+        a.breakglass(),
+        a.failedOpen(),
+        a.responseCode(),
+        null,
+        Map.of(),
+        a.requestReceivedAt());
   }
 
   @Override
@@ -172,7 +222,9 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
     if (store.get(entry) != null) {
       return; // the audit webhook may send an event twice
     }
-    store.put(entry, serde.serializer().serialize(StoreNames.BYPASS_ADMISSIONS, a));
+    store.put(
+        entry,
+        a.blocked() ? DENIAL : serde.serializer().serialize(StoreNames.BYPASS_ADMISSIONS, kept(a)));
     store.put(EXPIRY + time(t) + "|" + entry, new byte[0]);
     byte[] seen = store.get(NEWEST);
     long newest =
@@ -207,12 +259,7 @@ final class BypassCorrelator implements Processor<String, AdmissionEvent, String
    */
   private void emit(String key, AdmissionEvent b, Record<String, AdmissionEvent> cause) {
     long t = b.requestReceivedAt().toEpochMilli();
-    Set<String> denials = new LinkedHashSet<>();
-    for (AdmissionEvent d : fetch(key, t - settings.bypassWindow().toMillis(), t - 1)) {
-      if (d.blocked()) {
-        denials.add(d.auditId());
-      }
-    }
+    Set<String> denials = denials(key, t - settings.bypassWindow().toMillis(), t - 1);
     if (denials.isEmpty()) {
       return;
     }

@@ -42,10 +42,10 @@ final class Compact {
 
   /**
    * The fields of a pod event that ordering and identity need (not its images, labels, annotations
-   * or pull secrets).
+   * or pull secrets, nor its event id: ordering compares versions, ADR 0160).
    */
   static void writePod(Out o, PodEvent p) {
-    o.string(p.eventId());
+    o.string(null); // the event id, kept by the versions before
     o.string(p.clusterId());
     o.out.write(p.type().ordinal());
     o.string(p.namespace());
@@ -62,7 +62,7 @@ final class Compact {
 
   /** What {@link #writePod} wrote, without images, labels, annotations or pull secrets. */
   static PodEvent readPod(In in) {
-    String eventId = in.string();
+    String eventId = java.util.Objects.requireNonNullElse(in.string(), "");
     String clusterId = in.string();
     PodEvent.Type type = PodEvent.Type.values()[in.u8()];
     String namespace = in.string();

@@ -282,6 +282,51 @@ class BypassTest {
     assertTrue(kept.stream().allMatch(k -> k.contains("|audit-2")), kept.toString());
   }
 
+  /**
+   * A denial is kept as its key (time and audit id are all that is counted); a fail-open admission
+   * without its images and annotations: what the evidence names. The suspected bypass is still
+   * found from them, and an admission stored whole (the build before) still counts.
+   */
+  @Test
+  void denialsAreKeptAsTheirKeysAndAdmittedOnesWithoutImages() {
+    WorkloadRef probe = new WorkloadRef(WorkloadRef.Kind.POD, "payments", "probe");
+    String digest = image(PROBE, 'e');
+    var store = h.driver.<String, byte[]>getKeyValueStore(StoreNames.BYPASS_ADMISSIONS);
+    // as the build before kept a denial: its whole JSON
+    AdmissionEvent old = admission(MALLORY, "probe", probe, digest, 0, true, false, false);
+    String oldKey =
+        BypassCorrelator.subjects(old).get(0).key
+            + "|"
+            + BypassCorrelator.time(old.requestReceivedAt().toEpochMilli())
+            + "|"
+            + old.auditId();
+    store.put(oldKey, dev.vigil.schemas.Json.write(old));
+    for (int i = 1; i < 3; i++) {
+      denied(MALLORY, "probe", probe, digest, i * 0.5);
+    }
+    failedOpen(MALLORY, "probe", probe, digest, 2.5);
+
+    try (var it = store.all()) {
+      it.forEachRemaining(
+          kv -> {
+            if (kv.key.startsWith("~") || kv.key.equals(oldKey)) {
+              return;
+            }
+            if (kv.key.contains("|admitted|")) {
+              AdmissionEvent kept = dev.vigil.schemas.Json.read(kv.value, AdmissionEvent.class);
+              assertEquals(List.of(), kept.images(), kv.key);
+              assertEquals(MALLORY, kept.user());
+              assertTrue(kept.failedOpen() != null, kv.key);
+            } else {
+              assertEquals(1, kv.value.length, kv.key);
+            }
+          });
+    }
+    FollowUp bypass = latest(probe, Kind.FAIL_OPEN);
+    assertEquals(3, bypass.priorDenials(), "the old whole one and the two new ones");
+    assertEquals(Boolean.TRUE, bypass.suspectedBypass(), bypass.toString());
+  }
+
   private static List<String> keys(
       org.apache.kafka.streams.state.KeyValueStore<String, byte[]> store) {
     List<String> out = new java.util.ArrayList<>();
