@@ -3,8 +3,6 @@ package dev.vigil.schemas;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 
@@ -28,11 +26,8 @@ public enum PodPartitioning {
   WORKLOAD,
   POD;
 
-  /** The suffix Kubernetes appends to {@code generateName} (no vowels, no 0, 1, 3). */
-  private static final Pattern GENERATED =
-      Pattern.compile("^(.+)-[bcdfghjklmnpqrstvwxz2456789]{5}$");
-
-  private static final Pattern ORDINAL = Pattern.compile("^(.+)-(0|[1-9][0-9]{0,5})$");
+  /** The characters of the suffix Kubernetes appends to {@code generateName}. */
+  private static final String GENERATED_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
   /** {@code workload} or {@code pod}, as written in a config file. */
   public String wireName() {
@@ -69,15 +64,38 @@ public enum PodPartitioning {
    */
   public static String workloadKey(String podKey) {
     int slash = podKey.lastIndexOf('/');
-    String name = podKey.substring(slash + 1);
-    Matcher m = GENERATED.matcher(name);
-    if (!m.matches()) {
-      m = ORDINAL.matcher(name);
-      if (!m.matches()) {
-        return podKey;
+    int dash = podKey.lastIndexOf('-');
+    if (dash <= slash + 1 || dash == podKey.length() - 1) {
+      return podKey; // no suffix, or nothing before it
+    }
+    String suffix = podKey.substring(dash + 1);
+    return generated(suffix) || ordinal(suffix) ? podKey.substring(0, dash) : podKey;
+  }
+
+  /** Five characters of the alphabet Kubernetes generates names from (no vowels, no 0, 1, 3). */
+  private static boolean generated(String s) {
+    if (s.length() != 5) {
+      return false;
+    }
+    for (int i = 0; i < 5; i++) {
+      if (GENERATED_ALPHABET.indexOf(s.charAt(i)) < 0) {
+        return false;
       }
     }
-    return podKey.substring(0, slash + 1) + m.group(1);
+    return true;
+  }
+
+  /** A StatefulSet ordinal: {@code 0}, or up to six digits without a leading zero. */
+  private static boolean ordinal(String s) {
+    if (s.length() > 6 || s.length() > 1 && s.charAt(0) == '0') {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The producer settings that place records this way (none for {@link #POD}). */

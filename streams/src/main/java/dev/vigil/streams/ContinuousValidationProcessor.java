@@ -234,7 +234,7 @@ final class ContinuousValidationProcessor
     }
     metrics.misrouted(meta.topic());
     long now = context.currentSystemTimeMs();
-    if (now - misroutedWarnedAt >= 60_000) {
+    if (misroutedWarnedAt == Long.MIN_VALUE || now - misroutedWarnedAt >= 60_000) {
       misroutedWarnedAt = now;
       LOG.warn(
           "{} partition {} has a record of a pod that {}={} places on partition {}: every producer"

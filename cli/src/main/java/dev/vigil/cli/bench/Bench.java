@@ -402,6 +402,9 @@ public final class Bench {
       f.put("recordsPerSecond", sum(targets) / pr.seconds());
       f.put("recordsPerSecondAfterFirstCommit", pr.steadyRate());
       f.put(
+          "recordsWrittenPerInputRecord",
+          written(appId, List.of(topic)) / (double) Math.max(1, sum(targets)));
+      f.put(
           "what",
           "Streams app pod-events -> "
               + (stateful
@@ -493,6 +496,17 @@ public final class Bench {
           "ratioToPassthroughAfterFirstCommit",
           pr.steadyRate() * podEvents / sum(targets) / passSteady);
       f.put("evaluations", counter(registries, "vigil.evaluations", null));
+      f.put(
+          "recordsWrittenPerInputRecord",
+          written(
+                  appId,
+                  List.of(
+                      Topics.VERDICTS.name(),
+                      Topics.TEMPLATE_VERDICTS.name(),
+                      Topics.VIOLATIONS.name(),
+                      Topics.FOLLOWUPS.name(),
+                      Topics.DEAD_LETTER.name()))
+              / (double) Math.max(1, sum(targets)));
       f.put("target", "ratio >= 0.7");
       f.put(
           "what",
@@ -929,6 +943,21 @@ public final class Bench {
         .get(30, TimeUnit.SECONDS)
         .forEach((tp, r) -> out.put(tp, r.offset()));
     return out;
+  }
+
+  /**
+   * What an application wrote to the broker: the end offsets of its internal topics (changelogs,
+   * repartition topics: {@code <appId>-...}) and of {@code outputs}, transaction markers included
+   * (each is a record the broker appends).
+   */
+  private long written(String appId, List<String> outputs) throws Exception {
+    long n = 0;
+    for (String t : admin.listTopics().names().get(30, TimeUnit.SECONDS)) {
+      if (t.startsWith(appId + "-") || outputs.contains(t)) {
+        n += sum(endOffsets(t));
+      }
+    }
+    return n;
   }
 
   private KafkaConsumer<byte[], byte[]> committedConsumer() {

@@ -88,6 +88,15 @@ class BenchSmokeIT {
     assertTrue(produce.get("statusOnlyEvents").asLong() > 0, produce.toString());
     assertTrue(byName.get(1).get("recordsPerSecond").asDouble() > 0, "passthrough");
     assertTrue(byName.get(2).get("recordsPerSecond").asDouble() > 0, "stateful passthrough");
+    // what each wrote per input: the passthrough its output, the stateful one a changelog record
+    // too, Vigil more (its state, verdicts and transitions); transaction markers on top
+    double pass = byName.get(1).get("recordsWrittenPerInputRecord").asDouble();
+    double stateful = byName.get(2).get("recordsWrittenPerInputRecord").asDouble();
+    assertTrue(pass >= 1 && pass < 2, "passthrough " + pass);
+    assertTrue(stateful >= 2 && stateful < 3, "stateful passthrough " + stateful);
+    assertTrue(
+        byName.get(3).get("recordsWrittenPerInputRecord").asDouble() > stateful,
+        byName.get(3).toString());
     assertTrue(byName.get(3).get("podEventsPerSecond").asDouble() > 0, "vigil");
     assertTrue(byName.get(3).get("ratioToStatefulPassthrough").asDouble() > 0, "ratio");
     assertTrue(byName.get(3).has("ratioToPassthrough"), "ratio");
