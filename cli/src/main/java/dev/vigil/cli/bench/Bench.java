@@ -401,9 +401,9 @@ public final class Bench {
       f.put("secondsFromStart", pr.seconds());
       f.put("recordsPerSecond", sum(targets) / pr.seconds());
       f.put("recordsPerSecondAfterFirstCommit", pr.steadyRate());
-      f.put(
-          "recordsWrittenPerInputRecord",
-          written(appId, List.of(topic)) / (double) Math.max(1, sum(targets)));
+      Map<String, Double> written = written(appId, List.of(topic), sum(targets));
+      f.put("recordsWrittenPerInputRecord", written.get("total"));
+      f.put("recordsWrittenPerInputRecordByTopic", written);
       f.put(
           "what",
           "Streams app pod-events -> "
@@ -496,17 +496,18 @@ public final class Bench {
           "ratioToPassthroughAfterFirstCommit",
           pr.steadyRate() * podEvents / sum(targets) / passSteady);
       f.put("evaluations", counter(registries, "vigil.evaluations", null));
-      f.put(
-          "recordsWrittenPerInputRecord",
+      Map<String, Double> written =
           written(
-                  appId,
-                  List.of(
-                      Topics.VERDICTS.name(),
-                      Topics.TEMPLATE_VERDICTS.name(),
-                      Topics.VIOLATIONS.name(),
-                      Topics.FOLLOWUPS.name(),
-                      Topics.DEAD_LETTER.name()))
-              / (double) Math.max(1, sum(targets)));
+              appId,
+              List.of(
+                  Topics.VERDICTS.name(),
+                  Topics.TEMPLATE_VERDICTS.name(),
+                  Topics.VIOLATIONS.name(),
+                  Topics.FOLLOWUPS.name(),
+                  Topics.DEAD_LETTER.name()),
+              sum(targets));
+      f.put("recordsWrittenPerInputRecord", written.get("total"));
+      f.put("recordsWrittenPerInputRecordByTopic", written);
       f.put("target", "ratio >= 0.7");
       f.put(
           "what",
@@ -946,18 +947,27 @@ public final class Bench {
   }
 
   /**
-   * What an application wrote to the broker: the end offsets of its internal topics (changelogs,
-   * repartition topics: {@code <appId>-...}) and of {@code outputs}, transaction markers included
-   * (each is a record the broker appends).
+   * What an application wrote to the broker, by topic: the end offsets of its internal topics
+   * (changelogs, repartition topics: {@code <appId>-...}, named without that prefix) and of {@code
+   * outputs}, transaction markers included (each is a record the broker appends), over {@code
+   * inputs}; the total under {@code "total"}, then the topics, most first.
    */
-  private long written(String appId, List<String> outputs) throws Exception {
-    long n = 0;
+  private Map<String, Double> written(String appId, List<String> outputs, long inputs)
+      throws Exception {
+    Map<String, Long> by = new HashMap<>();
     for (String t : admin.listTopics().names().get(30, TimeUnit.SECONDS)) {
       if (t.startsWith(appId + "-") || outputs.contains(t)) {
-        n += sum(endOffsets(t));
+        by.put(t.startsWith(appId + "-") ? t.substring(appId.length() + 1) : t, sum(endOffsets(t)));
       }
     }
-    return n;
+    double n = Math.max(1, inputs);
+    Map<String, Double> out = new LinkedHashMap<>();
+    out.put("total", by.values().stream().mapToLong(Long::longValue).sum() / n);
+    by.entrySet().stream()
+        .filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .forEach(e -> out.put(e.getKey(), e.getValue() / n));
+    return out;
   }
 
   private KafkaConsumer<byte[], byte[]> committedConsumer() {
