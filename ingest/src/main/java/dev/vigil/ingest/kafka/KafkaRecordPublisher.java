@@ -41,7 +41,7 @@ public final class KafkaRecordPublisher implements RecordPublisher {
 
   /**
    * @param clientProperties extra Kafka client settings ({@code security.protocol}, {@code ssl.*});
-   *     acks and idempotence cannot be overridden
+   *     acks, idempotence and the partitioner cannot be overridden
    * @param ceSource the CloudEvents {@code source} of every record, e.g. {@code /vigil/ingest/prod}
    * @param ackTimeout how long {@link #publishAll} waits for Kafka before giving up
    */
