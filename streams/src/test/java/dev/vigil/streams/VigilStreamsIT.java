@@ -90,7 +90,14 @@ class VigilStreamsIT {
       send(Topics.POLICIES, v1.key(), v1);
       for (int i = 0; i < PODS; i++) {
         PodEvent e =
-            added("payments", "api-" + i, 100 + i, deployment("payments", "api"), image(API, 'a'));
+            added(
+                "payments",
+                // one pod of each of 12 ReplicaSets: placed by workload (ADR 0160), they spread
+                // over the partitions, so both instances hold some
+                "api" + i + "-7d9f8c6b5-x2k9p",
+                100 + i,
+                deployment("payments", "api" + i),
+                image(API, 'a'));
         send(Topics.POD_EVENTS, e.key(), e);
       }
       out.await(Topics.VERDICTS, Verdict.class, PODS, v -> v.decision() == Decision.ALLOW);
