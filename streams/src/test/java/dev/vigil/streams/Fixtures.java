@@ -77,6 +77,29 @@ final class Fixtures {
     return pod(PodEvent.Type.ADDED, ns, name, rv, owner, images);
   }
 
+  /**
+   * What a pod store keeps of {@code e} (ADR 0150, 0165): identity and ordering fields, without the
+   * event id, images, pull secrets, labels or annotations.
+   */
+  static PodEvent kept(PodEvent e) {
+    return new PodEvent(
+        "",
+        e.clusterId(),
+        e.type(),
+        e.namespace(),
+        e.name(),
+        e.uid(),
+        e.serviceAccount(),
+        e.phase(),
+        e.owner(),
+        List.of(),
+        List.of(),
+        Map.of(),
+        Map.of(),
+        e.resourceVersion(),
+        e.observedAt());
+  }
+
   /** An admission of a pod create; set the flags for the bypass wanted. */
   static AdmissionEvent admission(
       String auditId,

@@ -516,23 +516,7 @@ class HygieneTest {
     assertEquals(clean, serde.deserializer().deserialize("s", small));
 
     // what the versions before wrote still reads: the whole trimmed pod (V1), and JSON before that
-    PodEvent trimmed =
-        new PodEvent(
-            e.eventId(),
-            e.clusterId(),
-            e.type(),
-            e.namespace(),
-            e.name(),
-            e.uid(),
-            e.serviceAccount(),
-            e.phase(),
-            e.owner(),
-            List.of(),
-            List.of(),
-            Map.of(),
-            Map.of(),
-            e.resourceVersion(),
-            e.observedAt());
+    PodEvent trimmed = Fixtures.kept(e);
     Compact.Out v1 = new Compact.Out();
     v1.out.write(HygieneStateCodec.V1);
     Compact.writePod(v1, trimmed);

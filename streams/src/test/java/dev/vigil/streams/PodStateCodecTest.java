@@ -97,22 +97,7 @@ class PodStateCodecTest {
     assertEquals(List.of(), p.images(), "the template has them");
     assertEquals(Map.of(), p.labels());
     assertEquals(
-        new PodEvent(
-            "",
-            e.clusterId(),
-            e.type(),
-            e.namespace(),
-            e.name(),
-            e.uid(),
-            e.serviceAccount(),
-            e.phase(),
-            e.owner(),
-            List.of(),
-            List.of(),
-            Map.of(),
-            Map.of(),
-            e.resourceVersion(),
-            e.observedAt()),
+        Fixtures.kept(e),
         p,
         "identity and ordering fields kept; the event id is not (ordering compares versions)");
     assertEquals(s.withPod(p), b);

@@ -76,6 +76,8 @@ class StreamsKillIT {
       pp.put("linger.ms", "20");
       // A batch that cannot be written fails its send within a minute instead of two.
       pp.put("delivery.timeout.ms", "60000");
+      // Pods placed as ingest places them (ADR 0160): a restart checks the layout of the state.
+      pp.putAll(dev.vigil.schemas.PodPartitioning.WORKLOAD.producerProperties());
       try (KafkaProducer<byte[], byte[]> producer =
               new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
           World.Outputs out =

@@ -50,6 +50,7 @@ class StreamsTakeoverIT {
     pp.put("bootstrap.servers", bootstrap);
     pp.put("acks", "all");
     pp.put("enable.idempotence", "true");
+    pp.putAll(dev.vigil.schemas.PodPartitioning.WORKLOAD.producerProperties()); // as ingest does
     StreamsSettings base =
         StreamsSettings.defaults(bootstrap, dir.resolve("state-a"))
             .withApplicationId("vigil-takeover")
@@ -73,7 +74,7 @@ class StreamsTakeoverIT {
               World.pod(
                   PodEvent.Type.ADDED,
                   "payments",
-                  "api-" + i,
+                  "api" + i, // a bare pod each: spread over both instances (ADR 0160)
                   100 + i,
                   World.API + "@" + World.digest('a'));
           send(producer, Topics.POD_EVENTS.name(), e.key(), Json.write(e));
