@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 
 /**
@@ -42,7 +43,7 @@ final class Compact {
 
   /**
    * The fields of a pod event that ordering and identity need (not its images, labels, annotations
-   * or pull secrets, nor its event id: ordering compares versions, ADR 0160).
+   * or pull secrets, nor its event id: ordering compares versions, ADR 0165).
    */
   static void writePod(Out o, PodEvent p) {
     o.string(null); // the event id, kept by the versions before
@@ -62,7 +63,7 @@ final class Compact {
 
   /** What {@link #writePod} wrote, without images, labels, annotations or pull secrets. */
   static PodEvent readPod(In in) {
-    String eventId = java.util.Objects.requireNonNullElse(in.string(), "");
+    String eventId = Objects.requireNonNullElse(in.string(), "");
     String clusterId = in.string();
     PodEvent.Type type = PodEvent.Type.values()[in.u8()];
     String namespace = in.string();

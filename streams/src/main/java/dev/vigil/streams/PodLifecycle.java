@@ -406,16 +406,11 @@ final class PodLifecycle {
     if (prev.eventId().equals(e.eventId())) {
       return DUPLICATE;
     }
-    int cmp = compareVersions(prev, e);
+    int cmp = PodVersion.compare(PodVersion.of(prev), PodVersion.of(e));
     if (cmp == 0) {
       return DUPLICATE;
     }
     return cmp > 0 ? OUT_OF_ORDER : null;
-  }
-
-  /** Orders two events of one pod: by resourceVersion when both are numbers, else by time. */
-  static int compareVersions(PodEvent a, PodEvent b) {
-    return PodVersion.compare(PodVersion.of(a), PodVersion.of(b));
   }
 
   // ---- admission events ------------------------------------------------------------------
