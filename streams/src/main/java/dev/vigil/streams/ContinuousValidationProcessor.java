@@ -144,9 +144,11 @@ final class ContinuousValidationProcessor
                 () -> {
                   reevaluations.everyPod(
                       Reevaluations.FRESHNESS, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
-                  // and forgets deleted pods after the retention
+                  // forgets deleted pods after the retention, and drops templates no pod is of
                   reevaluations.everyPod(
                       Reevaluations.FORGET, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
+                  reevaluations.everyPod(
+                      Reevaluations.SWEEP, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
                   rescans.continueScans(ts);
                 }));
     context.schedule(

@@ -13,8 +13,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@value StoreNames#TEMPLATES} (each template once, with its judgement), {@value
  * StoreNames#TEMPLATE_PODS} ({@code fingerprint|podKey} → {@code r} running or {@code d} deleted:
  * the pods of a template) and {@value StoreNames#TEMPLATES_BY_DIGEST} ({@code digest|fingerprint}:
- * the templates that run an image). A template is kept while a pod of it is (deleted ones too,
- * until they are forgotten).
+ * the templates that run an image). A template outlives its last pod (deleted ones count until they
+ * are forgotten) until a scan drops it ({@link #dropIfUnused}): the next pod of a ReplicaSet finds
+ * its template, and its judgement, instead of creating and judging it again (ADR 0170).
  *
  * <p>Reads give a pod's {@link PodState} whole again (its pod event with its template's images);
  * writes keep the four stores in step. It keeps nothing the stores do not say: the only field is a
@@ -115,8 +116,8 @@ final class PodStore implements PodLifecycle.Templates {
 
   /**
    * Writes what changed between {@code before} and {@code after} (null: no pod) for pod {@code
-   * key}: the pod, its template (created when new, deleted when its last pod is gone) and the
-   * indexes.
+   * key}: the pod, its template (created when new; kept when its last pod leaves it, for {@link
+   * #dropIfUnused}) and the indexes.
    */
   void put(String key, PodState before, PodState after) {
     String was = before == null ? null : PodTemplate.of(before.pod()).fingerprint();
@@ -136,7 +137,6 @@ final class PodStore implements PodLifecycle.Templates {
     }
     if (was != null && !was.equals(is)) {
       templatePods.delete(was + "|" + key);
-      dropIfUnused(was);
     }
   }
 
@@ -169,21 +169,29 @@ final class PodStore implements PodLifecycle.Templates {
     forget(key, stored == null ? null : stored.template());
   }
 
-  /** Forgets a pod of template {@code fingerprint} (null: not known). */
+  /** Forgets a pod of template {@code fingerprint} (null: not known); the template stays. */
   void forget(String key, String fingerprint) {
     pods.delete(key);
     if (fingerprint != null) {
       templatePods.delete(fingerprint + "|" + key);
-      dropIfUnused(fingerprint);
     }
   }
 
-  private void dropIfUnused(String fingerprint) {
+  /** True when no pod, running or deleted, is of template {@code fingerprint}. */
+  boolean unused(String fingerprint) {
     try (KeyValueIterator<String, String> it =
         templatePods.prefixScan(fingerprint + "|", new StringSerializer())) {
-      if (it.hasNext()) {
-        return;
-      }
+      return !it.hasNext();
+    }
+  }
+
+  /**
+   * Drops template {@code fingerprint} and its digest entries when no pod is of it ({@link
+   * Reevaluations#SWEEP}, and a re-evaluation that reaches it); true when it did.
+   */
+  boolean dropIfUnused(String fingerprint) {
+    if (!unused(fingerprint)) {
+      return false;
     }
     TemplateState t = template(fingerprint);
     if (t != null) {
@@ -193,6 +201,7 @@ final class PodStore implements PodLifecycle.Templates {
     }
     templates.delete(fingerprint);
     cache.remove(fingerprint);
+    return true;
   }
 
   /** The keys of the running pods of a template, in key order. */

@@ -16,7 +16,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * attestation, for freshness, periodically), done a bounded batch at a time. They go over the
  * task's pod templates (ADR 0150): each template the rules pick is judged once, and its pods are
  * walked only when its outcome changed; a {@link #FORGET} scan goes over the pods themselves, to
- * forget deleted ones after their retention.
+ * forget deleted ones after their retention, and a {@link #SWEEP} over the templates drops those no
+ * pod is of (ADR 0170).
  *
  * <p>Each run does at most {@link #MAX_PODS_PER_RUN} pods (a template counts its pods when they are
  * walked, one otherwise) and stops after {@link #TIME_PER_RUN} once it has done {@link
@@ -93,6 +94,12 @@ final class Reevaluations {
 
   /** Over the pods: forgets deleted pods after their retention. */
   static final String FORGET = "forget";
+
+  /**
+   * Over the templates: drops those no pod is of any more (ADR 0170). A template outlives its last
+   * pod until then, so the next pod of its workload takes its judgement.
+   */
+  static final String SWEEP = "sweep";
 
   /**
    * Over the pods, once: gives each pod not in the template indexes (stored before ADR 0150, its
@@ -198,6 +205,10 @@ final class Reevaluations {
         int[] examined = {0};
         finished = forget(cursor, rules, room, unreadable, examined);
         unreadable.forEach(k -> judge.unreadable(k, ts));
+        done += Math.max(1, examined[0] / 10);
+      } else if (SWEEP.equals(scan.reason())) {
+        int[] examined = {0};
+        finished = sweep(cursor, room, examined);
         done += Math.max(1, examined[0] / 10);
       } else {
         List<Pick> batch = new ArrayList<>();
@@ -323,6 +334,34 @@ final class Reevaluations {
             store.adopt(e.getKey(), whole);
           }
         });
+    return finished;
+  }
+
+  /** Drops the templates after the cursor that no pod is of; true when the store is exhausted. */
+  private boolean sweep(Scan[] cursor, int room, int[] examined) {
+    String after = cursor[0].after();
+    List<String> unused = new ArrayList<>();
+    boolean finished = true;
+    var templates = store.templates();
+    try (KeyValueIterator<String, TemplateState> it =
+        after == null ? templates.all() : templates.range(after, null)) {
+      while (it.hasNext()) {
+        if (examined[0] >= room * 10) {
+          finished = false;
+          break;
+        }
+        var kv = it.next();
+        if (kv.key.equals(after)) {
+          continue;
+        }
+        examined[0]++;
+        cursor[0] = cursor[0].from(kv.key);
+        if (store.unused(kv.key)) {
+          unused.add(kv.key);
+        }
+      }
+    }
+    unused.forEach(store::dropIfUnused);
     return finished;
   }
 

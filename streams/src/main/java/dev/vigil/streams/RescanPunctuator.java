@@ -110,7 +110,10 @@ final class RescanPunctuator {
             long ts) {
           List<String> running = pods.runningPods(fingerprint);
           if (running.isEmpty()) {
-            return 0; // only deleted pods: nothing to judge (a new pod of it is judged anyway)
+            // Only deleted pods, or none: nothing to judge. One no pod is of is dropped rather
+            // than left with a judgement the scan did not bring up to date (ADR 0170).
+            pods.dropIfUnused(fingerprint);
+            return 0;
           }
           boolean walk;
           try {

@@ -1,8 +1,10 @@
 package dev.vigil.streams;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.schemas.Decision;
 import dev.vigil.schemas.PodEvent;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The four stores of a task's pods stay in step (ADR 0150): a pod reads back whole, a template
- * lives as long as a pod of it, and the digest index follows the templates.
+ * outlives its pods until it is dropped (ADR 0170), and the digest index follows the templates.
  */
 class PodStoreTest {
 
@@ -78,7 +80,7 @@ class PodStoreTest {
   }
 
   @Test
-  void aTemplateLivesAsLongAsAPodOfIt() {
+  void aTemplateOutlivesItsPodsUntilDroppedWhenNoPodIsOfIt() {
     PodEvent a = pod("api-1", 10, 'a');
     PodEvent b = pod("api-2", 11, 'a');
     String t1 = PodTemplate.of(a).fingerprint();
@@ -87,20 +89,26 @@ class PodStoreTest {
     assertEquals(List.of(Fixtures.digest('a') + "|" + t1 + "="), keys(byDigest));
     assertEquals(List.of(a.key(), b.key()), store.runningPods(t1));
 
-    // api-1 is deleted: kept (and its template) until it is forgotten, but no longer running
+    // api-1 is deleted: kept until it is forgotten, but no longer running
     PodState deleted = judged(a).deleted(a, Fixtures.T0);
     store.put(a.key(), store.get(a.key()), deleted);
     assertEquals(List.of(b.key()), store.runningPods(t1));
     store.forget(a.key(), t1);
-    assertNotNull(store.template(t1), "api-2 still runs it");
+    assertFalse(store.dropIfUnused(t1), "api-2 still runs it");
+    assertNotNull(store.template(t1));
 
-    // api-2 moves to another image: the first template and its digest entry go
+    // api-2 moves to another image: the first template stays, with its digest entry, for the
+    // next pod of the workload, until something drops it
     PodEvent b2 = pod("api-2", 12, 'b');
     String t2 = PodTemplate.of(b2).fingerprint();
     store.put(b.key(), store.get(b.key()), judged(b2));
+    assertNotNull(store.template(t1));
+    assertTrue(store.unused(t1));
+    assertEquals(List.of(t2 + "|" + b.key() + "=" + PodStore.RUNNING), keys(templatePods));
+    assertTrue(store.dropIfUnused(t1));
+    assertFalse(store.dropIfUnused(t2), "api-2 runs it");
     assertNull(store.template(t1));
     assertEquals(List.of(Fixtures.digest('b') + "|" + t2 + "="), keys(byDigest));
-    assertEquals(List.of(t2 + "|" + b.key() + "=" + PodStore.RUNNING), keys(templatePods));
     assertNull(store.get(a.key()));
   }
 }

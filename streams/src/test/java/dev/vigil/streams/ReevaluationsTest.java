@@ -2,6 +2,7 @@ package dev.vigil.streams;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vigil.schemas.Decision;
@@ -259,7 +260,7 @@ class ReevaluationsTest {
   }
 
   @Test
-  void aSweepDropsTheDeletedPodsItIsToldToForgetWithTheirTemplatesAndKeepsTheRest() {
+  void aForgetScanDropsTheDeletedPodsItIsToldToAndASweepThenTheirTemplates() {
     running(250);
     for (int i = 0; i < 250; i += 5) { // 50 deleted: the first 25 long ago, the rest just now
       PodState s = store.get(key(i));
@@ -272,9 +273,18 @@ class ReevaluationsTest {
     }
     assertEquals(0, judged.size());
     assertEquals(225, count(store.pods()));
-    assertEquals(225, count(store.templates()), "the template of a forgotten pod goes with it");
+    assertEquals(250, count(store.templates()), "templates outlive their pods");
     assertEquals(null, store.get(key(0)));
+    assertNotNull(store.template(PodTemplate.of(event(0)).fingerprint()));
+
+    work.everyPod("sweep", Verdict.Trigger.IMAGE_METADATA_CHANGE, false, 0);
+    while (work.pending()) {
+      run();
+    }
+    assertEquals(0, judged.size());
+    assertEquals(225, count(store.templates()), "the templates no pod is of are dropped");
     assertEquals(null, store.template(PodTemplate.of(event(0)).fingerprint()));
+    assertNotNull(store.template(PodTemplate.of(event(125)).fingerprint()), "a deleted pod's");
     assertTrue(store.get(key(125)).deleted());
     assertFalse(store.get(key(1)).deleted());
   }

@@ -395,6 +395,45 @@ class ValidationTaskTest {
         "both judged");
   }
 
+  /**
+   * A template outlives its last pod (ADR 0170): the next pod of the workload takes its judgement
+   * instead of creating and judging it again, and the sweep that runs with the freshness
+   * re-evaluation drops it once no pod is of it.
+   */
+  @Test
+  void theNextPodOfAWorkloadTakesTheJudgementOfATemplateItsLastPodLeft() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    var owner = deployment("payments", "api");
+    String a = PodTemplate.of(added("payments", "x", 1, owner, image(API, 'a'))).fingerprint();
+    String b = PodTemplate.of(added("payments", "x", 1, owner, image(API, 'b'))).fingerprint();
+    process(added("payments", "api-1", 10, owner, image(API, 'a')));
+    process(Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-1", 11, owner, image(API, 'b')));
+    assertEquals(List.of(a, b).stream().sorted().toList(), keys(StoreNames.TEMPLATES));
+
+    context.setCurrentSystemTimeMs(Fixtures.T0.plusSeconds(60).toEpochMilli());
+    process(added("payments", "api-2", 12, owner, image(API, 'a')));
+    List<Verdict> published = verdicts();
+    assertEquals(
+        List.of("api-1", "api-1", "api-2"), published.stream().map(Verdict::podName).toList());
+    assertEquals(Decision.ALLOW, published.get(2).decision());
+    TemplateState kept = (TemplateState) task.get(StoreNames.TEMPLATES).get(a);
+    assertEquals(Fixtures.T0, kept.judgement().evaluatedAt(), "taken, not judged again");
+
+    // api-2 leaves it too; the next sweep drops it, and keeps the one both pods run
+    process(Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-2", 13, owner, image(API, 'b')));
+    assertEquals(2, keys(StoreNames.TEMPLATES).size());
+    context.scheduledPunctuators().stream()
+        .filter(p -> p.getInterval().equals(settings.freshnessInterval()))
+        .forEach(p -> p.getPunctuator().punctuate(Fixtures.T0.toEpochMilli()));
+    assertEquals(List.of(b), keys(StoreNames.TEMPLATES));
+    assertEquals(
+        List.of(digest('b') + "|" + b), keys(StoreNames.TEMPLATES_BY_DIGEST), "and its digests");
+  }
+
+  private void process(PodEvent e) {
+    processor.process(new Record<>(e.key(), PodInput.of(e), Fixtures.T0.toEpochMilli()));
+  }
+
   private double misrouted() {
     var c =
         registry
