@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * Continuous validation for the pods of one partition: keeps the running pods, evaluates each on
  * every pod event and whenever a policy version, an attestation, image metadata or time changes,
  * publishes every verdict and the violation transitions, and correlates admission events with pods
- * to feed the follow-ups.
+ * to feed the follow-ups. It also judges the per-pod hygiene rules for each pod event it takes
+ * ({@link HygieneTask}, ADR 0175), which never change a decision.
  *
  * <p>What happens to a pod is decided by {@link PodLifecycle#step}, a pure function; this processor
  * reads the stores, calls it, and applies the result: metrics, then store writes, then the records
@@ -50,10 +51,14 @@ final class ContinuousValidationProcessor
   private final VigilMetrics metrics;
   private final FactsCache cache;
   private final PodLifecycle lifecycle;
+  private final HygieneLifecycle hygieneRules;
+  private final HygieneMetrics hygieneMetrics;
 
   private ProcessorContext<String, ValidationOutput> context;
   private PodStore pods;
   private KeyValueStore<String, PendingAdmissions> pending;
+  private KeyValueStore<String, String> progress;
+  private HygieneTask hygiene;
 
   // Caches and derived values, all made again by init() (ADR 0130): the parsed policies of the
   // global store, the facts of the global stores, and the pods this task counts in the gauges.
@@ -79,8 +84,11 @@ final class ContinuousValidationProcessor
       ValidationEngine engine,
       VigilMetrics metrics,
       FactsCache cache,
+      HygieneMetrics hygieneMetrics,
       int podPartitions) {
     this.settings = settings;
+    this.hygieneMetrics = hygieneMetrics;
+    this.hygieneRules = new HygieneLifecycle(settings.hygiene());
     this.podPartitions = podPartitions;
     this.engine = engine;
     this.metrics = metrics;
@@ -99,7 +107,13 @@ final class ContinuousValidationProcessor
             context.getStateStore(StoreNames.TEMPLATE_PODS),
             context.getStateStore(StoreNames.TEMPLATES_BY_DIGEST));
     pending = context.getStateStore(StoreNames.PENDING_ADMISSIONS);
-    KeyValueStore<String, String> progress = context.getStateStore(StoreNames.PROGRESS);
+    progress = context.getStateStore(StoreNames.PROGRESS);
+    if (hygiene != null) {
+      hygiene.close(); // a revived task: the gauges count again from the store
+    }
+    hygiene =
+        new HygieneTask(
+            hygieneRules, hygieneMetrics, context.getStateStore(StoreNames.HYGIENE_PODS));
     KeyValueStore<String, byte[]> attestations = context.getStateStore(StoreNames.ATTESTATIONS);
     KeyValueStore<String, byte[]> metadata = context.getStateStore(StoreNames.IMAGE_METADATA);
     facts = new StoreFacts(attestations, metadata, cache);
@@ -135,6 +149,7 @@ final class ContinuousValidationProcessor
                   if (context.taskId().partition() == 0) {
                     rejectedFacts.deadLetter(ts);
                   }
+                  hygiene.purge(progress);
                 }));
     context.schedule(
         settings.freshnessInterval(),
@@ -197,6 +212,9 @@ final class ContinuousValidationProcessor
   @Override
   public void close() {
     metrics.forgetViolations(violatingPods);
+    if (hygiene != null) {
+      hygiene.close();
+    }
   }
 
   @Override
@@ -264,14 +282,13 @@ final class ContinuousValidationProcessor
    */
   @Override
   public void step(PodLifecycle.Pod before, PodLifecycle.Input input, long ts) {
-    PodLifecycle.Result r =
-        lifecycle.step(
-            before,
-            input,
-            policies,
-            facts,
-            pods,
-            Instant.ofEpochMilli(context.currentSystemTimeMs()));
+    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    PodLifecycle.Result r = lifecycle.step(before, input, policies, facts, pods, now);
+    // Hygiene takes the pod events continuous validation takes: one version check (ADR 0175).
+    HygieneTask.Step h =
+        input instanceof PodLifecycle.PodChanged c && taken(r)
+            ? hygiene.step(c.event(), now)
+            : null;
     observe(before, r);
     for (PodLifecycle.Output o : r.outputs()) {
       if (o instanceof PodLifecycle.TemplateJudged t) {
@@ -280,6 +297,14 @@ final class ContinuousValidationProcessor
     }
     write(before, r.after());
     r.outputs().forEach(o -> emit(o, ts));
+    if (h != null) {
+      outbox.addAll(hygiene.apply(h, ts));
+    }
+  }
+
+  /** The pod event was taken: neither a duplicate nor older than the one kept. */
+  private static boolean taken(PodLifecycle.Result r) {
+    return r.ignored() == null || PodLifecycle.UNCHANGED.equals(r.ignored());
   }
 
   @Override

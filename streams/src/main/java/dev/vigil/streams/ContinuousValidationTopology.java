@@ -98,6 +98,12 @@ public final class ContinuousValidationTopology {
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(StoreNames.PROGRESS), Serdes.String(), Serdes.String()));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(StoreNames.HYGIENE_PODS),
+            Serdes.String(),
+            new HygieneStateCodec()));
+    HygieneMetrics hygieneMetrics = new HygieneMetrics(metrics.registry());
 
     KStream<String, PodEvent> podEvents =
         builder.stream(Topics.POD_EVENTS.name(), consumed(Topics.POD_EVENTS, "pod-events-source"));
@@ -115,14 +121,15 @@ public final class ContinuousValidationTopology {
             .process(
                 () ->
                     new ContinuousValidationProcessor(
-                        settings, engine, metrics, cache, checkedPartitions),
+                        settings, engine, metrics, cache, hygieneMetrics, checkedPartitions),
                 Named.as("continuous-validation"),
                 StoreNames.PODS,
                 StoreNames.TEMPLATES,
                 StoreNames.TEMPLATE_PODS,
                 StoreNames.TEMPLATES_BY_DIGEST,
                 StoreNames.PENDING_ADMISSIONS,
-                StoreNames.PROGRESS);
+                StoreNames.PROGRESS,
+                StoreNames.HYGIENE_PODS);
 
     var branches =
         out.split(Named.as("validation-output-"))
@@ -162,6 +169,8 @@ public final class ContinuousValidationTopology {
                                 Topics.DEAD_LETTER.name(),
                                 produced(Topics.DEAD_LETTER, "dead-letters-sink")),
                     "dead-letters"))
+            // (no nodes yet: the hygiene topology, added last, reads it)
+            .branch((k, v) -> v.workloadTags() != null, Branched.withFunction(s -> s, "tags"))
             .defaultBranch(Branched.withFunction(s -> s, "signals"));
     KStream<String, FollowUpSignal> signals =
         branches
@@ -171,9 +180,17 @@ public final class ContinuousValidationTopology {
                 Repartitioned.with(Serdes.String(), new JsonSerde<>(FollowUpSignal.class))
                     .withName(StoreNames.FOLLOWUP_SIGNALS)
                     .withNumberOfPartitions(podPartitions));
-    // Registry hygiene reads the same pod events and never changes the decisions above. Added
-    // after the follow-up signals, so that the follow-up sub-topology keeps its number.
-    HygieneTopology.addTo(builder, podEvents, settings, metrics, podPartitions);
+    // Registry hygiene's per-workload rule, over the tags the pods run (the per-pod rules are
+    // judged
+    // by the processor above, ADR 0175). Added after the follow-up signals, so that the follow-up
+    // sub-topology keeps its number.
+    HygieneTopology.addTo(
+        builder,
+        branches
+            .get("validation-output-tags")
+            .mapValues(ValidationOutput::workloadTags, Named.as("hygiene-tags-value")),
+        hygieneMetrics,
+        podPartitions);
     return new Outputs(signals, admissions);
   }
 

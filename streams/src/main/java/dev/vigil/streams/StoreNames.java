@@ -79,7 +79,10 @@ public final class StoreNames {
   /** Internal topic: follow-up signals, re-keyed from pod to workload. */
   public static final String FOLLOWUP_SIGNALS = "followup-signals";
 
-  /** Per task: each pod's open hygiene findings and the tags it runs ({@link HygieneProcessor}). */
+  /**
+   * Per task: the open hygiene findings and running tags of the pods that have some ({@link
+   * HygieneTask}, ADR 0175).
+   */
   public static final String HYGIENE_PODS = "hygiene-pods-store";
 
   /** Per task: each pod's running tags and open tag-moved finding, by {@code workload|pod}. */

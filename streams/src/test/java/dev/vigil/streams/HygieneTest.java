@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -496,6 +497,67 @@ class HygieneTest {
     assertTrue(
         pattern.getMessage().startsWith("hygiene.google-registries=gcr.io/acme"),
         pattern.getMessage());
+  }
+
+  /**
+   * Hygiene keeps a pod only while it has a finding or runs an image by tag (ADR 0175): a pod
+   * pinned by digest has no entry, one run by tag has one until its finding resolves; an event
+   * older than the one continuous validation took changes nothing; what earlier builds kept for
+   * every pod is purged; findings carry the violations topic's CloudEvents headers.
+   */
+  @Test
+  void onlyPodsWithAFindingOrATagAreKeptAndLateEventsChangeNothing() {
+    start();
+    KeyValueStore<String, HygienePodState> store =
+        h.driver.getKeyValueStore(StoreNames.HYGIENE_PODS);
+    ContainerImage pinned = container("api", AR + "@" + digest('a'), 'a');
+    ContainerImage byTag = container("api", AR + ":2.0", 'a');
+    PodEvent quiet = pod(PodEvent.Type.ADDED, "api-1", 10, API, List.of(), pinned);
+    assertEquals(List.of(), send(quiet));
+    assertNull(store.get(quiet.key()), "nothing kept for a pod without finding or tag");
+
+    PodEvent tagged = pod(PodEvent.Type.ADDED, "api-2", 10, API, List.of(), byTag);
+    var violations =
+        h.driver.createOutputTopic(
+            Topics.VIOLATIONS.name(),
+            new org.apache.kafka.common.serialization.StringDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+    h.send(Topics.POD_EVENTS, tagged.key(), tagged);
+    var opened = violations.readRecordsToList();
+    assertEquals(1, opened.size());
+    assertEquals(
+        Topics.VIOLATIONS.ceType(),
+        dev.vigil.schemas.CloudEvents.get(
+            opened.get(0).headers(), dev.vigil.schemas.CloudEvents.TYPE));
+    assertEquals(BY_TAG + "/us-central1-a.prod/payments/api-2/OPENED/", id(opened.get(0)));
+    assertTrue(store.get(tagged.key()).open().containsKey(BY_TAG));
+
+    List<ViolationTransition> resolved =
+        send(pod(PodEvent.Type.MODIFIED, "api-2", 12, API, List.of(), pinned));
+    assertEquals(List.of(Transition.RESOLVED), resolved.stream().map(v -> v.transition()).toList());
+    assertNull(store.get(tagged.key()), "pinned: nothing left to keep");
+    assertEquals(
+        List.of(),
+        send(pod(PodEvent.Type.MODIFIED, "api-2", 11, API, List.of(), byTag)),
+        "older than the event taken: ignored, as continuous validation ignores it");
+    assertNull(store.get(tagged.key()));
+
+    // What an earlier build kept: a version for every pod, deleted pods. The purge that runs with
+    // the change poll removes them, and keeps the findings.
+    store.put("c/ns/old-1", new HygienePodState(PodVersion.of(quiet), Map.of(), List.of(), null));
+    store.put("c/ns/old-2", new HygienePodState(PodVersion.of(quiet), Map.of(), List.of(), T0));
+    PodEvent still = pod(PodEvent.Type.ADDED, "api-3", 10, API, List.of(), byTag);
+    assertEquals(1, send(still).size());
+    h.advance(java.time.Duration.ofMinutes(1));
+    assertNull(store.get("c/ns/old-1"));
+    assertNull(store.get("c/ns/old-2"));
+    assertTrue(store.get(still.key()).open().containsKey(BY_TAG));
+    assertEquals(1, h.gauge("vigil.hygiene.findings.open", "rule", BY_TAG));
+  }
+
+  private static String id(org.apache.kafka.streams.test.TestRecord<String, byte[]> r) {
+    String id = dev.vigil.schemas.CloudEvents.get(r.headers(), dev.vigil.schemas.CloudEvents.ID);
+    return id.substring(0, id.lastIndexOf('/') + 1);
   }
 
   @Test

@@ -98,7 +98,8 @@ class ValidationTaskTest {
     attestations = store(globalContext, StoreNames.ATTESTATIONS, Serdes.ByteArray());
     metadata = store(globalContext, StoreNames.IMAGE_METADATA, Serdes.ByteArray());
     processor =
-        new ContinuousValidationProcessor(settings, ValidationEngine.standard(), metrics, cache, 0);
+        new ContinuousValidationProcessor(
+            settings, ValidationEngine.standard(), metrics, cache, new HygieneMetrics(registry), 0);
     init(Map.of());
   }
 
@@ -143,7 +144,9 @@ class ValidationTaskTest {
             StoreNames.PENDING_ADMISSIONS,
             new JsonSerde<>(PendingAdmissions.class),
             StoreNames.PROGRESS,
-            Serdes.String());
+            Serdes.String(),
+            StoreNames.HYGIENE_PODS,
+            new HygieneStateCodec());
     task.clear();
     serdes.forEach(
         (name, serde) -> {
@@ -372,7 +375,8 @@ class ValidationTaskTest {
   @Test
   void aPodRecordOnAnotherPartitionThanItsWorkloadsIsJudgedAndCounted() {
     processor =
-        new ContinuousValidationProcessor(settings, ValidationEngine.standard(), metrics, cache, 6);
+        new ContinuousValidationProcessor(
+            settings, ValidationEngine.standard(), metrics, cache, new HygieneMetrics(registry), 6);
     init(Map.of());
     policy(Fixtures.enforced(1, "ALWAYS_DENY"));
     PodEvent e =
