@@ -79,8 +79,16 @@ final class PodLifecycle {
   /** The pod templates the task keeps, by fingerprint (ADR 0150). */
   @FunctionalInterface
   interface Templates {
-    /** The template and its last judgement, or null when no pod of it is kept. */
+    /** The template and its last judgement, or null when the task keeps none. */
     TemplateState template(String fingerprint);
+
+    /**
+     * Whether a running pod is of the template: a scan that finds its judgement out of date judges
+     * it again with its running pods, and skips it when it has none (ADR 0170).
+     */
+    default boolean hasRunningPods(String fingerprint) {
+      return true;
+    }
   }
 
   /** The policies in force, per cluster, as the caller has them. */
@@ -628,8 +636,11 @@ final class PodLifecycle {
       } else if (was == null
           || was.under(inForce, factsFingerprint)
               && TemplateState.sameOutcome(was.evaluation(), ev)
-              && was.evaluatedAt().plus(settings.templateReuse()).isBefore(now)) {
-        // (an UNKNOWN judgement is not taken, but rewriting it for each pod would only cost)
+              && was.evaluatedAt().plus(settings.templateReuse()).isBefore(now)
+          || !was.under(inForce, factsFingerprint) && !j.templates().hasRunningPods(fingerprint)) {
+        // (an UNKNOWN judgement is not taken, but rewriting it for each pod would only cost; a
+        // template judged under other policies or facts takes this judgement when no running pod
+        // of it is left for a scan to bring along: scans skip it, ADR 0170)
         out.add(new TemplateJudged(fingerprint, known.judged(judgement)));
       }
     }

@@ -187,7 +187,7 @@ final class PodStore implements PodLifecycle.Templates {
 
   /**
    * Drops template {@code fingerprint} and its digest entries when no pod is of it ({@link
-   * Reevaluations#SWEEP}, and a re-evaluation that reaches it); true when it did.
+   * Reevaluations#SWEEP}); true when it did.
    */
   boolean dropIfUnused(String fingerprint) {
     if (!unused(fingerprint)) {
@@ -202,6 +202,19 @@ final class PodStore implements PodLifecycle.Templates {
     templates.delete(fingerprint);
     cache.remove(fingerprint);
     return true;
+  }
+
+  @Override
+  public boolean hasRunningPods(String fingerprint) {
+    try (KeyValueIterator<String, String> it =
+        templatePods.prefixScan(fingerprint + "|", new StringSerializer())) {
+      while (it.hasNext()) {
+        if (RUNNING.equals(it.next().value)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The keys of the running pods of a template, in key order. */

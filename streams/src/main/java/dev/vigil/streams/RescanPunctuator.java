@@ -110,9 +110,8 @@ final class RescanPunctuator {
             long ts) {
           List<String> running = pods.runningPods(fingerprint);
           if (running.isEmpty()) {
-            // Only deleted pods, or none: nothing to judge. One no pod is of is dropped rather
-            // than left with a judgement the scan did not bring up to date (ADR 0170).
-            pods.dropIfUnused(fingerprint);
+            // Only deleted pods, or none: nothing to judge. Its next pod is judged, and the
+            // template takes that judgement (ADR 0170); the sweep drops it if none comes.
             return 0;
           }
           boolean walk;

@@ -434,6 +434,35 @@ class ValidationTaskTest {
         List.of(digest('b') + "|" + b), keys(StoreNames.TEMPLATES_BY_DIGEST), "and its digests");
   }
 
+  /**
+   * A policy scan skips a template no running pod is of, and keeps it (ADR 0170): the next pod of
+   * the workload is judged under the policy in force, and the template takes that judgement, so the
+   * pods after it take it in turn.
+   */
+  @Test
+  void anIdleTemplateTakesTheJudgementOfItsNextPodAfterAPolicyChange() {
+    policy(Fixtures.enforced(1, "ALWAYS_ALLOW"));
+    var owner = deployment("payments", "api");
+    String a = PodTemplate.of(added("payments", "x", 1, owner, image(API, 'a'))).fingerprint();
+    process(added("payments", "api-1", 10, owner, image(API, 'a')));
+    process(Fixtures.pod(PodEvent.Type.MODIFIED, "payments", "api-1", 11, owner, image(API, 'b')));
+    verdicts();
+
+    policy(Fixtures.enforced(2, "ALWAYS_DENY"));
+    poll();
+    List<Verdict> rejudged = verdicts();
+    assertEquals(List.of(Decision.DENY), rejudged.stream().map(Verdict::decision).toList());
+    TemplateState idle = (TemplateState) task.get(StoreNames.TEMPLATES).get(a);
+    assertEquals(Decision.ALLOW, idle.judgement().evaluation().decision(), "skipped, and kept");
+
+    process(added("payments", "api-2", 12, owner, image(API, 'a')));
+    Verdict v = verdicts().get(0);
+    assertEquals(Decision.DENY, v.decision());
+    TemplateState taken = (TemplateState) task.get(StoreNames.TEMPLATES).get(a);
+    assertEquals(Decision.DENY, taken.judgement().evaluation().decision());
+    assertEquals(v.policyVersions(), taken.judgement().versions());
+  }
+
   private void process(PodEvent e) {
     processor.process(new Record<>(e.key(), PodInput.of(e), Fixtures.T0.toEpochMilli()));
   }
