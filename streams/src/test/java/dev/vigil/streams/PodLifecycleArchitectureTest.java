@@ -10,7 +10,10 @@ import java.time.Clock;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-/** {@link PodLifecycle} stays a pure function: no Kafka Streams, metrics or clock of its own. */
+/**
+ * {@link PodLifecycle} and {@link HygieneLifecycle} stay pure functions: no Kafka Streams, metrics
+ * or clock of their own.
+ */
 class PodLifecycleArchitectureTest {
 
   static final JavaClasses STREAMS =
@@ -23,13 +26,16 @@ class PodLifecycleArchitectureTest {
     ArchRule rule =
         noClasses()
             .that()
-            .haveNameMatching("dev\\.vigil\\.streams\\.PodLifecycle(\\$.*)?")
+            .haveNameMatching("dev\\.vigil\\.streams\\.(Pod|Hygiene)Lifecycle(\\$.*)?")
             .should()
             .dependOnClassesThat()
             .resideInAnyPackage("org.apache.kafka..", "io.micrometer..")
             .orShould()
             .dependOnClassesThat()
             .haveFullyQualifiedName(VigilMetrics.class.getName())
+            .orShould()
+            .dependOnClassesThat()
+            .haveFullyQualifiedName(HygieneMetrics.class.getName())
             .orShould()
             .dependOnClassesThat()
             .haveFullyQualifiedName(Clock.class.getName())
@@ -40,7 +46,7 @@ class PodLifecycleArchitectureTest {
             .orShould()
             .callMethod(System.class, "nanoTime")
             .because(
-                "PodLifecycle.step decides from its arguments alone (ADR 0130): read stores, the "
+                "PodLifecycle.step and HygieneLifecycle.step decide from their arguments alone (ADR 0130): read stores, the "
                     + "clock and settings in ContinuousValidationProcessor or a punctuator and pass "
                     + "them in; move metrics to the processor's observe step");
     rule.check(STREAMS);
