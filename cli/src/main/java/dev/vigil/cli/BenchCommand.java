@@ -81,6 +81,15 @@ final class BenchCommand implements Callable<Integer> {
               + " (default ${DEFAULT-VALUE}).")
   String verdicts;
 
+  @Option(
+      names = "--streams-property",
+      paramLabel = "KEY=VALUE",
+      description =
+          "A Kafka client property for Vigil's streams app, as a --kafka-config file gives it to"
+              + " `vigil streams` (e.g. producer.linger.ms=5); repeatable. The passthroughs keep"
+              + " Kafka's defaults.")
+  java.util.Map<String, String> streamsProperties = new java.util.LinkedHashMap<>();
+
   @CommandLine.Mixin Where where = new Where();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -114,6 +123,7 @@ final class BenchCommand implements Callable<Integer> {
             instances,
             streamThreads,
             verdicts,
+            streamsProperties,
             where.output,
             where.bootstrapServers,
             where.dataDir,

@@ -14,6 +14,7 @@ import dev.vigil.schemas.Topics;
 import dev.vigil.schemas.ViolationCategory;
 import dev.vigil.schemas.ViolationTransition;
 import dev.vigil.streams.StreamsSettings;
+import dev.vigil.streams.ValidationEngine;
 import dev.vigil.streams.VigilStreamsApp;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
@@ -83,6 +84,7 @@ public final class Bench {
       int instances,
       int streamThreads,
       String verdicts,
+      Map<String, String> streamsProperties,
       Path output,
       String bootstrapServers,
       Path dataDir,
@@ -140,6 +142,9 @@ public final class Bench {
     results.parameter("instances", o.instances());
     results.parameter("streamThreads", o.streamThreads());
     results.parameter("verdicts", o.verdicts());
+    if (!o.streamsProperties().isEmpty()) {
+      results.parameter("streamsProperties", String.valueOf(o.streamsProperties()));
+    }
     results.parameter("workload", "fleet (ADR 0135): list, then the watch stream of a cluster");
     try (BenchRun env =
         BenchRun.open(
@@ -475,7 +480,9 @@ public final class Bench {
                         bootstrap,
                         state)
                     .withApplicationId(appId),
-                reg));
+                ValidationEngine.standard(),
+                reg,
+                o.streamsProperties()));
       }
       Progress pr = awaitGroup(appId, targets, t0);
       double passthrough = passthroughFigure("recordsPerSecond");
@@ -515,7 +522,7 @@ public final class Bench {
               + "committed offsets reach the end of both input topics (exactly_once_v2: outputs committed with them)");
       results.add("vigil", f);
 
-      latency();
+      latency(apps);
       revalidation(registries);
       footprint(baselineHeap, stateDirs, kafka, apps);
     } finally {
@@ -523,6 +530,27 @@ public final class Bench {
         a.close();
       }
     }
+  }
+
+  /**
+   * The largest value of Kafka Streams metric {@code name} of {@code group} over the apps' threads,
+   * NaN when none has one yet.
+   */
+  private static double streamsMax(List<VigilStreamsApp> apps, String group, String name) {
+    double max = Double.NaN;
+    for (VigilStreamsApp a : apps) {
+      for (var e : a.kafkaStreams().metrics().entrySet()) {
+        var m = e.getKey();
+        if (m.group().equals(group)
+            && m.name().equals(name)
+            && e.getValue().metricValue() instanceof Double d
+            && !d.isNaN()
+            && !d.isInfinite()) {
+          max = Double.isNaN(max) ? d : Math.max(max, d);
+        }
+      }
+    }
+    return max;
   }
 
   private double passthroughFigure(String figure) {
@@ -541,7 +569,7 @@ public final class Bench {
    * (3) The watch stream goes on at a fixed rate into the caught-up app; for each pod it creates,
    * the append time of its ADDED to that of its first verdict.
    */
-  private void latency() throws Exception {
+  private void latency(List<VigilStreamsApp> apps) throws Exception {
     long n = (long) o.rate() * o.latencySeconds();
     Fleet.Plan plan = fleet.watch(n);
     log("(3) latency: " + n + " watch events at " + o.rate() + "/s");
@@ -627,12 +655,25 @@ public final class Bench {
       f.put("appendToCommittedVisibleP99Ms", pct(appendToVisible, 99));
       f.put("appendToCommittedVisibleP999Ms", pct(appendToVisible, 99.9));
       f.put("sendToCommittedVisibleP99Ms", pct(sendToVisible, 99));
+      // Where a stall was, from Kafka Streams' own metrics (max over their last 30-60 s).
+      f.put(
+          "streamThreadPunctuateMaxMs",
+          streamsMax(apps, "stream-thread-metrics", "punctuate-latency-max"));
+      f.put(
+          "streamThreadCommitMaxMs",
+          streamsMax(apps, "stream-thread-metrics", "commit-latency-max"));
+      f.put("streamThreadPollMaxMs", streamsMax(apps, "stream-thread-metrics", "poll-latency-max"));
+      f.put(
+          "streamThreadProcessMaxMs",
+          streamsMax(apps, "stream-thread-metrics", "process-latency-max"));
       f.put("target", "p99 < 100 ms at 5,000 events/s");
       f.put(
           "what",
           "the fleet's watch stream (restarts, evictions, rollouts) at a fixed rate into the caught-up app; "
               + "for each pod it creates, its ADDED's log-append time to its first verdict's log-append time; "
-              + "'committed visible' = when a read_committed consumer got the verdict (EOS commit interval 100 ms)");
+              + "'committed visible' = when a read_committed consumer got the verdict (EOS commit interval 100 ms); "
+              + "streamThread*MaxMs are Kafka Streams' own thread metrics, the longest punctuation, commit, poll and "
+              + "process call over their last 30-60 s");
       results.add("latency", f);
     } finally {
       stop.set(true);

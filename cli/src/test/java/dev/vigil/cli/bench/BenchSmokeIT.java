@@ -52,6 +52,8 @@ class BenchSmokeIT {
             "500",
             "--latency-seconds",
             "1",
+            "--streams-property",
+            "producer.linger.ms=5",
             "--data-dir",
             dir.resolve("data").toString(),
             "--output",
@@ -110,6 +112,17 @@ class BenchSmokeIT {
         "every pod created in the latency run got its verdict");
     assertTrue(latency.get("appendToAppendP99Ms").asDouble() >= 0, "latency p99");
     assertTrue(latency.get("achievedRate").asDouble() > 0, "achieved rate");
+    // Kafka Streams' own maxima, to tell a stall of the stream thread from one elsewhere
+    assertTrue(latency.get("streamThreadCommitMaxMs").asDouble() > 0, latency.toString());
+    for (String k :
+        List.of(
+            "streamThreadPunctuateMaxMs", "streamThreadPollMaxMs", "streamThreadProcessMaxMs")) {
+      assertTrue(latency.has(k), k + " in " + latency);
+    }
+    assertEquals(
+        "{producer.linger.ms=5}",
+        root.get("parameters").get("streamsProperties").asText(),
+        "what Vigil's streams app was given");
     // evicted and rolled-out pods were replaced: still 300 running pods, all judged under v2
     JsonNode revalidation = byName.get(5);
     assertEquals(300, revalidation.get("runningPods").asLong());
