@@ -297,35 +297,25 @@ final class Reevaluations {
    */
   private boolean forget(
       Scan[] cursor, Rules rules, int room, List<String> unreadable, int[] examined) {
-    String after = cursor[0].after();
     List<Map.Entry<String, StoredPod>> forgotten = new ArrayList<>();
     List<Map.Entry<String, StoredPod>> adopted = new ArrayList<>();
-    boolean finished = true;
-    var pods = store.pods();
-    try (KeyValueIterator<String, StoredPod> it =
-        after == null ? pods.all() : pods.range(after, null)) {
-      while (it.hasNext()) {
-        if (examined[0] >= room * 10) {
-          finished = false;
-          break;
-        }
-        var kv = it.next();
-        if (kv.key.equals(after)) {
-          continue;
-        }
-        examined[0]++;
-        cursor[0] = cursor[0].from(kv.key);
-        if (kv.value == null) {
-          unreadable.add(kv.key); // a store never holds null: the serde could not read the value
-        } else if (MIGRATE.equals(cursor[0].reason())) {
-          if (store.unindexed(kv.key, kv.value)) {
-            adopted.add(Map.entry(kv.key, kv.value));
-          }
-        } else if (kv.value.state().deleted() && rules.forget(cursor[0], kv.value.state())) {
-          forgotten.add(Map.entry(kv.key, kv.value));
-        }
-      }
-    }
+    boolean finished =
+        walk(
+            cursor,
+            store.pods(),
+            room * 10,
+            examined,
+            (key, value) -> {
+              if (value == null) {
+                unreadable.add(key); // a store never holds null: the serde could not read it
+              } else if (MIGRATE.equals(cursor[0].reason())) {
+                if (store.unindexed(key, value)) {
+                  adopted.add(Map.entry(key, value));
+                }
+              } else if (value.state().deleted() && rules.forget(cursor[0], value.state())) {
+                forgotten.add(Map.entry(key, value));
+              }
+            });
     forgotten.forEach(e -> store.forget(e.getKey(), e.getValue()));
     adopted.forEach(
         e -> {
@@ -339,16 +329,38 @@ final class Reevaluations {
 
   /** Drops the templates after the cursor that no pod is of; true when the store is exhausted. */
   private boolean sweep(Scan[] cursor, int room, int[] examined) {
-    String after = cursor[0].after();
     List<String> unused = new ArrayList<>();
-    boolean finished = true;
-    var templates = store.templates();
-    try (KeyValueIterator<String, TemplateState> it =
-        after == null ? templates.all() : templates.range(after, null)) {
+    boolean finished =
+        walk(
+            cursor,
+            store.templates(),
+            room * 10,
+            examined,
+            (key, value) -> {
+              if (store.unused(key)) {
+                unused.add(key);
+              }
+            });
+    unused.forEach(store::dropIfUnused);
+    return finished;
+  }
+
+  /**
+   * Hands {@code each} the entries of {@code s} after the cursor, moving the cursor, until {@code
+   * limit} are examined (counted in {@code examined}); true when the store is exhausted. Writes
+   * wait until the iterator is closed: {@code each} only collects.
+   */
+  private static <V> boolean walk(
+      Scan[] cursor,
+      KeyValueStore<String, V> s,
+      int limit,
+      int[] examined,
+      java.util.function.BiConsumer<String, V> each) {
+    String after = cursor[0].after();
+    try (KeyValueIterator<String, V> it = after == null ? s.all() : s.range(after, null)) {
       while (it.hasNext()) {
-        if (examined[0] >= room * 10) {
-          finished = false;
-          break;
+        if (examined[0] >= limit) {
+          return false;
         }
         var kv = it.next();
         if (kv.key.equals(after)) {
@@ -356,13 +368,10 @@ final class Reevaluations {
         }
         examined[0]++;
         cursor[0] = cursor[0].from(kv.key);
-        if (store.unused(kv.key)) {
-          unused.add(kv.key);
-        }
+        each.accept(kv.key, kv.value);
       }
     }
-    unused.forEach(store::dropIfUnused);
-    return finished;
+    return true;
   }
 
   static String json(Object value) {
