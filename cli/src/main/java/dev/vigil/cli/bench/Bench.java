@@ -533,7 +533,7 @@ public final class Bench {
   }
 
   /**
-   * The largest value of Kafka Streams metric {@code name} of {@code group} over the apps' threads,
+   * The largest value of metric {@code name} of {@code group} over the apps' threads and clients,
    * NaN when none has one yet.
    */
   private static double streamsMax(List<VigilStreamsApp> apps, String group, String name) {
@@ -666,6 +666,14 @@ public final class Bench {
       f.put(
           "streamThreadProcessMaxMs",
           streamsMax(apps, "stream-thread-metrics", "process-latency-max"));
+      // and Vigil's producer: how long a batch waited to be sent, how long the broker took to
+      // answer
+      f.put(
+          "producerRecordQueueTimeMaxMs",
+          streamsMax(apps, "producer-metrics", "record-queue-time-max"));
+      f.put(
+          "producerRequestLatencyMaxMs",
+          streamsMax(apps, "producer-metrics", "request-latency-max"));
       f.put("target", "p99 < 100 ms at 5,000 events/s");
       f.put(
           "what",
@@ -673,7 +681,8 @@ public final class Bench {
               + "for each pod it creates, its ADDED's log-append time to its first verdict's log-append time; "
               + "'committed visible' = when a read_committed consumer got the verdict (EOS commit interval 100 ms); "
               + "streamThread*MaxMs are Kafka Streams' own thread metrics, the longest punctuation, commit, poll and "
-              + "process call over their last 30-60 s");
+              + "process call over their last 30-60 s; producer*MaxMs the same of Vigil's producer: the longest a "
+              + "batch waited to be sent, and the longest produce request (the broker's answer)");
       results.add("latency", f);
     } finally {
       stop.set(true);

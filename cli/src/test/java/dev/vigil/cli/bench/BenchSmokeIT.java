@@ -116,7 +116,11 @@ class BenchSmokeIT {
     assertTrue(latency.get("streamThreadCommitMaxMs").asDouble() > 0, latency.toString());
     for (String k :
         List.of(
-            "streamThreadPunctuateMaxMs", "streamThreadPollMaxMs", "streamThreadProcessMaxMs")) {
+            "streamThreadPunctuateMaxMs",
+            "streamThreadPollMaxMs",
+            "streamThreadProcessMaxMs",
+            "producerRecordQueueTimeMaxMs",
+            "producerRequestLatencyMaxMs")) {
       assertTrue(latency.has(k), k + " in " + latency);
     }
     assertEquals(
