@@ -19,8 +19,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Hygiene's part of the validation task (ADR 0175): {@link HygieneLifecycle} for each pod event the
  * task takes, over {@code hygiene-pods-store}, with its gauges. The processor makes one in each
- * {@code init()}; its only field besides the store is the gauge's bookkeeping, rebuilt from the
- * store.
+ * {@code init()}; besides the rules, the metrics and the store, its one field is the gauge's
+ * bookkeeping, rebuilt from the store here.
  */
 final class HygieneTask {
 
