@@ -329,19 +329,10 @@ final class Reevaluations {
 
   /** Drops the templates after the cursor that no pod is of; true when the store is exhausted. */
   private boolean sweep(Scan[] cursor, int room, int[] examined) {
-    List<String> unused = new ArrayList<>();
+    List<String> seen = new ArrayList<>();
     boolean finished =
-        walk(
-            cursor,
-            store.templates(),
-            room * 10,
-            examined,
-            (key, value) -> {
-              if (store.unused(key)) {
-                unused.add(key);
-              }
-            });
-    unused.forEach(store::dropIfUnused);
+        walk(cursor, store.templates(), room * 10, examined, (key, value) -> seen.add(key));
+    seen.forEach(store::dropIfUnused); // one look at each template's pods, after the iterator
     return finished;
   }
 

@@ -532,6 +532,21 @@ public final class Bench {
     }
   }
 
+  /** The latency figures read from Kafka's client metrics: figure → (group, metric). */
+  private static final Map<String, List<String>> STALL_METRICS = stallMetrics();
+
+  private static Map<String, List<String>> stallMetrics() {
+    Map<String, List<String>> m = new LinkedHashMap<>();
+    for (String call : List.of("punctuate", "commit", "poll", "process")) {
+      m.put(
+          "streamThread" + Character.toUpperCase(call.charAt(0)) + call.substring(1) + "MaxMs",
+          List.of("stream-thread-metrics", call + "-latency-max"));
+    }
+    m.put("producerRecordQueueTimeMaxMs", List.of("producer-metrics", "record-queue-time-max"));
+    m.put("producerRequestLatencyMaxMs", List.of("producer-metrics", "request-latency-max"));
+    return m;
+  }
+
   /**
    * The largest value of metric {@code name} of {@code group} over the apps' threads and clients,
    * NaN when none has one yet.
@@ -655,25 +670,11 @@ public final class Bench {
       f.put("appendToCommittedVisibleP99Ms", pct(appendToVisible, 99));
       f.put("appendToCommittedVisibleP999Ms", pct(appendToVisible, 99.9));
       f.put("sendToCommittedVisibleP99Ms", pct(sendToVisible, 99));
-      // Where a stall was, from Kafka Streams' own metrics (max over their last 30-60 s).
-      f.put(
-          "streamThreadPunctuateMaxMs",
-          streamsMax(apps, "stream-thread-metrics", "punctuate-latency-max"));
-      f.put(
-          "streamThreadCommitMaxMs",
-          streamsMax(apps, "stream-thread-metrics", "commit-latency-max"));
-      f.put("streamThreadPollMaxMs", streamsMax(apps, "stream-thread-metrics", "poll-latency-max"));
-      f.put(
-          "streamThreadProcessMaxMs",
-          streamsMax(apps, "stream-thread-metrics", "process-latency-max"));
-      // and Vigil's producer: how long a batch waited to be sent, how long the broker took to
-      // answer
-      f.put(
-          "producerRecordQueueTimeMaxMs",
-          streamsMax(apps, "producer-metrics", "record-queue-time-max"));
-      f.put(
-          "producerRequestLatencyMaxMs",
-          streamsMax(apps, "producer-metrics", "request-latency-max"));
+      // Where a stall was, from Kafka Streams' own metrics (max over their last 30-60 s): the
+      // stream thread's calls, and Vigil's producer (how long a batch waited to be sent, how long
+      // the broker took to answer).
+      STALL_METRICS.forEach(
+          (figure, metric) -> f.put(figure, streamsMax(apps, metric.get(0), metric.get(1))));
       f.put("target", "p99 < 100 ms at 5,000 events/s");
       f.put(
           "what",
