@@ -143,13 +143,17 @@ final class ContinuousValidationProcessor
         ts ->
             punctuate(
                 () -> {
-                  changes.poll(ts);
-                  rescans.continueScans(ts);
-                  admissions.expire(Instant.ofEpochMilli(context.currentStreamTimeMs()), ts);
+                  metrics.punctuation("change-poll", () -> changes.poll(ts));
+                  metrics.punctuation("scans", () -> rescans.continueScans(ts));
+                  metrics.punctuation(
+                      "admission-expiry",
+                      () ->
+                          admissions.expire(
+                              Instant.ofEpochMilli(context.currentStreamTimeMs()), ts));
                   if (context.taskId().partition() == 0) {
-                    rejectedFacts.deadLetter(ts);
+                    metrics.punctuation("rejected-facts", () -> rejectedFacts.deadLetter(ts));
                   }
-                  hygiene.purge(progress);
+                  metrics.punctuation("hygiene-purge", () -> hygiene.purge(progress));
                 }));
     context.schedule(
         settings.freshnessInterval(),
@@ -157,14 +161,22 @@ final class ContinuousValidationProcessor
         ts ->
             punctuate(
                 () -> {
-                  reevaluations.everyPod(
-                      Reevaluations.FRESHNESS, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
-                  // forgets deleted pods after the retention, and drops templates no pod is of
-                  reevaluations.everyPod(
-                      Reevaluations.FORGET, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
-                  reevaluations.everyPod(
-                      Reevaluations.SWEEP, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
-                  rescans.continueScans(ts);
+                  metrics.punctuation(
+                      "scans-start",
+                      () -> {
+                        reevaluations.everyPod(
+                            Reevaluations.FRESHNESS,
+                            Verdict.Trigger.IMAGE_METADATA_CHANGE,
+                            false,
+                            ts);
+                        // forgets deleted pods after the retention, and drops templates no pod is
+                        // of
+                        reevaluations.everyPod(
+                            Reevaluations.FORGET, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
+                        reevaluations.everyPod(
+                            Reevaluations.SWEEP, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
+                      });
+                  metrics.punctuation("scans", () -> rescans.continueScans(ts));
                 }));
     context.schedule(
         settings.fullReevaluationInterval(),
@@ -172,14 +184,20 @@ final class ContinuousValidationProcessor
         ts ->
             punctuate(
                 () -> {
-                  reevaluations.everyPod(
-                      Reevaluations.PERIODIC, Verdict.Trigger.IMAGE_METADATA_CHANGE, false, ts);
-                  rescans.continueScans(ts);
+                  metrics.punctuation(
+                      "scans-start",
+                      () ->
+                          reevaluations.everyPod(
+                              Reevaluations.PERIODIC,
+                              Verdict.Trigger.IMAGE_METADATA_CHANGE,
+                              false,
+                              ts));
+                  metrics.punctuation("scans", () -> rescans.continueScans(ts));
                 }));
     context.schedule(
         Reevaluations.CONTINUE_INTERVAL,
         PunctuationType.WALL_CLOCK_TIME,
-        ts -> punctuate(() -> rescans.continueScans(ts)));
+        ts -> punctuate(() -> metrics.punctuation("scans", () -> rescans.continueScans(ts))));
   }
 
   /** The open-violation gauges count what this task holds (again, if the task is revived). */

@@ -44,6 +44,17 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
   /** How often follow-ups are checked against the maximum open age (at most). */
   static final Duration STALE_CHECK = Duration.ofMinutes(1);
 
+  /**
+   * Keys of the index of the follow-ups that may escalate by age (OPEN, not breakglass) in the
+   * acknowledgement-expiry store: {@code open/<opened at, millis, 19 digits>|<follow-up key>}.
+   * Keyed by when it opened, not by when it is due, so that a changed {@code followup-max-open-age}
+   * holds at once. The acknowledgement expiries' keys start with a digit and sort before it.
+   */
+  static final String OPEN = "open/";
+
+  /** Written once the follow-ups of before the index (ADR 0185) are indexed. */
+  static final String OPEN_INDEXED = "open-indexed";
+
   FollowUpProcessor(StreamsSettings settings, VigilMetrics metrics) {
     this.settings = settings;
     this.metrics = metrics;
@@ -71,7 +82,9 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
       }
     }
     context.schedule(
-        settings.followUpFlushInterval(), PunctuationType.WALL_CLOCK_TIME, this::flush);
+        settings.followUpFlushInterval(),
+        PunctuationType.WALL_CLOCK_TIME,
+        ts -> metrics.punctuation("followup-flush", () -> flush(ts)));
     Duration staleCheck =
         settings.followUpMaxOpenAge().compareTo(STALE_CHECK) < 0
             ? settings.followUpMaxOpenAge()
@@ -80,11 +93,13 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
         staleCheck,
         PunctuationType.WALL_CLOCK_TIME,
         ts -> {
-          escalateStale(ts);
-          forgetWaitingEvidence();
+          metrics.punctuation("followup-stale", () -> escalateStale(ts));
+          metrics.punctuation("followup-evidence-expiry", this::forgetWaitingEvidence);
         });
     context.schedule(
-        settings.followUpFlushInterval(), PunctuationType.WALL_CLOCK_TIME, this::expireAcks);
+        settings.followUpFlushInterval(),
+        PunctuationType.WALL_CLOCK_TIME,
+        ts -> metrics.punctuation("followup-ack-expiry", () -> expireAcks(ts)));
   }
 
   @Override
@@ -159,24 +174,67 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     }
   }
 
+  /**
+   * Escalates the follow-ups still OPEN {@code followUpMaxOpenAge} after they opened. Reads only
+   * the index entries of those opened that long ago: one seek when none is due, where it read every
+   * follow-up of the task every minute (ADR 0185).
+   */
   private void escalateStale(long ts) {
     Instant now = Instant.ofEpochMilli(ts);
-    List<String> open = new ArrayList<>();
+    if (expiries.get(OPEN_INDEXED) == null) {
+      indexOpen();
+    }
+    long openedBefore = now.minus(settings.followUpMaxOpenAge()).toEpochMilli();
+    List<String> due = new ArrayList<>();
+    try (KeyValueIterator<String, String> it =
+        expiries.range(OPEN, OPEN + String.format("%019d|\uffff", Math.max(0, openedBefore)))) {
+      it.forEachRemaining(kv -> due.add(kv.key));
+    }
+    for (String entry : due) {
+      String key = entry.substring(entry.indexOf('|') + 1);
+      FollowUpState s = store.get(key);
+      if (!entry.equals(openKey(key, s))) {
+        expiries.delete(entry); // closed, escalated or re-opened since: not this entry's
+        continue;
+      }
+      FollowUpLifecycle.Result r =
+          FollowUpLifecycle.escalateIfStale(s, now, settings.followUpMaxOpenAge());
+      if (!r.emitted().isEmpty()) {
+        apply(key, r, ts); // no longer OPEN: apply removes the entry
+      }
+    }
+  }
+
+  /**
+   * The index key of follow-up {@code key} in state {@code s}, or null when it cannot escalate by
+   * age (not OPEN, or breakglass: those wait for their acknowledgement).
+   */
+  static String openKey(String key, FollowUpState s) {
+    if (s == null
+        || s.current().state() != FollowUp.State.OPEN
+        || s.current().kind() == FollowUp.Kind.BREAKGLASS) {
+      return null;
+    }
+    return OPEN
+        + String.format("%019d", Math.max(0, s.current().firstSeen().toEpochMilli()))
+        + "|"
+        + key;
+  }
+
+  /** Indexes the follow-ups kept before the index existed, once. */
+  private void indexOpen() {
+    List<String> keys = new ArrayList<>();
     try (KeyValueIterator<String, FollowUpState> it = store.all()) {
       while (it.hasNext()) {
         var kv = it.next();
-        if (kv.value != null && kv.value.current().state() == FollowUp.State.OPEN) {
-          open.add(kv.key);
+        String k = openKey(kv.key, kv.value);
+        if (k != null) {
+          keys.add(k);
         }
       }
     }
-    for (String key : open) {
-      FollowUpLifecycle.Result r =
-          FollowUpLifecycle.escalateIfStale(store.get(key), now, settings.followUpMaxOpenAge());
-      if (!r.emitted().isEmpty()) {
-        apply(key, r, ts);
-      }
-    }
+    keys.forEach(k -> expiries.put(k, ""));
+    expiries.put(OPEN_INDEXED, "1");
   }
 
   /** Re-opens the follow-ups whose acknowledgement expired by {@code ts} (wall clock). */
@@ -234,6 +292,14 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     }
     if (is != null && !is.equals(was)) {
       expiries.put(expiryKey(is.toEpochMilli(), key), r.state().current().followUpId());
+    }
+    String wasOpen = openKey(key, before);
+    String isOpen = openKey(key, r.state());
+    if (wasOpen != null && !wasOpen.equals(isOpen)) {
+      expiries.delete(wasOpen);
+    }
+    if (isOpen != null && !isOpen.equals(wasOpen)) {
+      expiries.put(isOpen, "");
     }
     boolean wasSuspected =
         before != null

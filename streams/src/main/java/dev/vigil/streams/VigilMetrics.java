@@ -33,8 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * vigil_pod_events_ignored_total{reason}}, {@code vigil_pod_events_misrouted_total{topic}}, {@code
  * vigil_policy_reloads_total}, {@code vigil_followups_suspected_bypass_total}, {@code
  * vigil_followups_acknowledged_expiring} (follow-ups acknowledged until a time), {@code
- * vigil_followups_acknowledgements_expired_total}. No label ever holds a pod name. Thread-safe:
- * every stream thread of an instance shares one.
+ * vigil_followups_acknowledgements_expired_total}, {@code vigil_punctuation_seconds{punctuator}}
+ * (how long each scheduled task's work held its stream thread: records wait meanwhile). No label
+ * ever holds a pod name. Thread-safe: every stream thread of an instance shares one.
  */
 public final class VigilMetrics {
 
@@ -56,6 +57,7 @@ public final class VigilMetrics {
   private final Map<String, OpenFollowUp> followUpsByKey = new ConcurrentHashMap<>();
   private final Map<FollowUpLabel, AtomicLong> followUpCounts = new ConcurrentHashMap<>();
   private final Set<String> acknowledgedUntil = ConcurrentHashMap.newKeySet();
+  private final Map<String, Timer> punctuations = new ConcurrentHashMap<>();
 
   public VigilMetrics(MeterRegistry registry, Clock clock) {
     this.registry = registry;
@@ -137,6 +139,43 @@ public final class VigilMetrics {
         }
       }
     }
+    PUNCTUATORS.forEach(this::punctuationTimer);
+  }
+
+  /**
+   * The {@code punctuator}s of {@code vigil_punctuation_seconds}: the parts of the scheduled work
+   * of {@code continuous-validation} and {@code followup-lifecycle}.
+   */
+  static final List<String> PUNCTUATORS =
+      List.of(
+          "change-poll",
+          "scans",
+          "admission-expiry",
+          "rejected-facts",
+          "hygiene-purge",
+          "scans-start",
+          "followup-flush",
+          "followup-stale",
+          "followup-evidence-expiry",
+          "followup-ack-expiry");
+
+  /**
+   * Runs {@code work}, one punctuator's part, and records how long it held the stream thread in
+   * {@code vigil_punctuation_seconds{punctuator}}: a pod event that arrives meanwhile waits for it.
+   */
+  void punctuation(String punctuator, Runnable work) {
+    punctuationTimer(punctuator).record(work);
+  }
+
+  private Timer punctuationTimer(String punctuator) {
+    return punctuations.computeIfAbsent(
+        punctuator,
+        p ->
+            Timer.builder("vigil.punctuation")
+                .description(
+                    "scheduled work on a stream thread, by part; pod events wait while it runs")
+                .tag("punctuator", p)
+                .register(registry));
   }
 
   /** The registry the meters live in. */

@@ -25,6 +25,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -444,6 +446,7 @@ class FollowUpTest {
     assertEquals(State.VERIFIED, f.get(f.size() - 1).state(), f.toString());
     assertEquals(Decision.ALLOW, f.get(f.size() - 1).reevaluation());
     assertEquals(1, f.get(f.size() - 1).podCount());
+    assertEquals(List.of(), openIndex(), "a verified follow-up leaves the index");
   }
 
   @Test
@@ -456,6 +459,43 @@ class FollowUpTest {
     assertEquals(List.of(State.ESCALATED), states(f));
     assertTrue(f.get(0).cause().contains("1 of 1 pods never judged"), f.get(0).cause());
     assertEquals("PT24H", h.settings.followUpMaxOpenAge().toString(), "the documented default");
+    assertEquals(List.of(), openIndex(), "an escalated follow-up leaves the index");
+  }
+
+  @Test
+  void theStaleCheckFindsAnOpenFollowUpByItsIndexAndNotBeforeItsTime() {
+    anAdmissionWhosePodHasNotComeTenMinutesLater();
+    assertEquals(1, openIndex().size(), "the open follow-up is indexed by when it opened");
+
+    h.advance(h.settings.followUpMaxOpenAge().minusMinutes(30));
+    assertEquals(List.of(), h.newFollowUps(), "not due yet");
+    h.advance(Duration.ofMinutes(30));
+    assertEquals(List.of(State.ESCALATED), states(h.newFollowUps()));
+  }
+
+  @Test
+  void aFollowUpKeptByAnEarlierVersionWithoutTheIndexStillEscalates() {
+    anAdmissionWhosePodHasNotComeTenMinutesLater();
+    // what a version before the index (ADR 0185) left: the follow-up, and no index entry
+    KeyValueStore<String, String> expiries =
+        h.driver.getKeyValueStore(StoreNames.FOLLOWUP_ACK_EXPIRY);
+    openIndex().forEach(expiries::delete);
+    expiries.delete(FollowUpProcessor.OPEN_INDEXED);
+
+    h.advance(h.settings.followUpMaxOpenAge());
+    assertEquals(List.of(State.ESCALATED), states(h.newFollowUps()));
+    assertEquals(List.of(), openIndex());
+  }
+
+  /** The keys of the open follow-ups' index. */
+  private List<String> openIndex() {
+    KeyValueStore<String, String> expiries =
+        h.driver.getKeyValueStore(StoreNames.FOLLOWUP_ACK_EXPIRY);
+    List<String> keys = new java.util.ArrayList<>();
+    try (var it = expiries.prefixScan(FollowUpProcessor.OPEN, new StringSerializer())) {
+      it.forEachRemaining(kv -> keys.add(kv.key));
+    }
+    return keys;
   }
 
   @Test

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -522,7 +523,7 @@ public final class Bench {
               + "committed offsets reach the end of both input topics (exactly_once_v2: outputs committed with them)");
       results.add("vigil", f);
 
-      latency(apps);
+      latency(apps, registries);
       revalidation(registries);
       footprint(baselineHeap, stateDirs, kafka, apps);
     } finally {
@@ -584,7 +585,8 @@ public final class Bench {
    * (3) The watch stream goes on at a fixed rate into the caught-up app; for each pod it creates,
    * the append time of its ADDED to that of its first verdict.
    */
-  private void latency(List<VigilStreamsApp> apps) throws Exception {
+  private void latency(List<VigilStreamsApp> apps, List<SimpleMeterRegistry> registries)
+      throws Exception {
     long n = (long) o.rate() * o.latencySeconds();
     Fleet.Plan plan = fleet.watch(n);
     log("(3) latency: " + n + " watch events at " + o.rate() + "/s");
@@ -619,6 +621,7 @@ public final class Bench {
     reader.start();
     List<String> created = new ArrayList<>();
     long admissionsBefore = admissions;
+    Map<String, double[]> punctuationBefore = punctuations(registries);
     try (KafkaProducer<byte[], byte[]> p = producer(1)) {
       long start = System.nanoTime();
       int sent = 0;
@@ -640,6 +643,7 @@ public final class Bench {
       }
       p.flush();
       double achieved = n / ((System.nanoTime() - start) / 1e9);
+      Map<String, double[]> punctuationAfter = punctuations(registries);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(60, n / 100));
       while (!verdictSeen.keySet().containsAll(created) && System.nanoTime() < deadline) {
         Thread.sleep(20);
@@ -675,6 +679,8 @@ public final class Bench {
       // the broker took to answer).
       STALL_METRICS.forEach(
           (figure, metric) -> f.put(figure, streamsMax(apps, metric.get(0), metric.get(1))));
+      f.put("punctuation", punctuationFigures(punctuationBefore, punctuationAfter));
+      f.put("slowPodsBySecond", slowBySecond(podAppend, verdictAppend, 100));
       f.put("target", "p99 < 100 ms at 5,000 events/s");
       f.put(
           "what",
@@ -683,11 +689,71 @@ public final class Bench {
               + "'committed visible' = when a read_committed consumer got the verdict (EOS commit interval 100 ms); "
               + "streamThread*MaxMs are Kafka Streams' own thread metrics, the longest punctuation, commit, poll and "
               + "process call over their last 30-60 s; producer*MaxMs the same of Vigil's producer: the longest a "
-              + "batch waited to be sent, and the longest produce request (the broker's answer)");
+              + "batch waited to be sent, and the longest produce request (the broker's answer); "
+              + "punctuation: Vigil's vigil_punctuation_seconds over the window by part (calls, seconds in all, "
+              + "longest in its last 2 min); slowPodsBySecond: for each second of the window (by ADDED's append) "
+              + "with a pod over 100 ms, how many were and the slowest");
       results.add("latency", f);
     } finally {
       stop.set(true);
     }
+  }
+
+  /**
+   * Vigil's {@code vigil.punctuation} timers summed over the apps: part → {count, seconds, max}.
+   */
+  private static Map<String, double[]> punctuations(List<SimpleMeterRegistry> registries) {
+    Map<String, double[]> m = new TreeMap<>();
+    for (SimpleMeterRegistry r : registries) {
+      for (Timer t : r.find("vigil.punctuation").timers()) {
+        double[] v = m.computeIfAbsent(t.getId().getTag("punctuator"), k -> new double[3]);
+        v[0] += t.count();
+        v[1] += t.totalTime(TimeUnit.SECONDS);
+        v[2] = Math.max(v[2], t.max(TimeUnit.MILLISECONDS));
+      }
+    }
+    return m;
+  }
+
+  /** What each punctuator did between two readings: calls, seconds in all, and its longest (ms). */
+  private static Map<String, Object> punctuationFigures(
+      Map<String, double[]> before, Map<String, double[]> after) {
+    Map<String, Object> f = new LinkedHashMap<>();
+    after.forEach(
+        (part, v) -> {
+          double[] b = before.getOrDefault(part, new double[3]);
+          if (v[0] > b[0]) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("calls", (long) (v[0] - b[0]));
+            p.put("seconds", v[1] - b[1]);
+            p.put("maxMs", v[2]);
+            f.put(part, p);
+          }
+        });
+    return f;
+  }
+
+  /**
+   * For each second of the window (from the first pod's append) in which some pod took more than
+   * {@code overMs} from append to append: "second" → {count over, slowest ms}. Shows whether the
+   * tail is a few stalls or spread out.
+   */
+  static Map<String, Object> slowBySecond(
+      Map<String, Long> from, Map<String, Long> to, long overMs) {
+    long first = from.values().stream().mapToLong(Long::longValue).min().orElse(0);
+    Map<Long, long[]> bySecond = new TreeMap<>();
+    from.forEach(
+        (key, t) -> {
+          Long v = to.get(key);
+          if (v != null && v - t > overMs) {
+            long[] c = bySecond.computeIfAbsent((t - first) / 1000, k -> new long[2]);
+            c[0]++;
+            c[1] = Math.max(c[1], v - t);
+          }
+        });
+    Map<String, Object> f = new LinkedHashMap<>();
+    bySecond.forEach((sec, c) -> f.put(String.valueOf(sec), List.of(c[0], c[1])));
+    return f;
   }
 
   /** For each key in both maps, {@code to - from}, sorted. */
