@@ -90,6 +90,15 @@ final class BenchCommand implements Callable<Integer> {
               + " Kafka's defaults.")
   java.util.Map<String, String> streamsProperties = new java.util.LinkedHashMap<>();
 
+  @Option(
+      names = "--streams-setting",
+      paramLabel = "KEY=VALUE",
+      description =
+          "One of Vigil's streams settings, by key, for its streams app (e.g."
+              + " streams.freshness-interval=30s, to have the routine scans run during the latency"
+              + " window); repeatable.")
+  java.util.Map<String, String> streamsSettings = new java.util.LinkedHashMap<>();
+
   @CommandLine.Mixin Where where = new Where();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -113,6 +122,12 @@ final class BenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--verdicts: " + e.getMessage());
     }
+    try {
+      StreamsSettings.fromMap(streamsSettings, "127.0.0.1:9", java.nio.file.Path.of("."));
+    } catch (RuntimeException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--streams-setting: " + e.getMessage());
+    }
     return Bench.run(
         new Bench.Options(
             pods,
@@ -123,6 +138,7 @@ final class BenchCommand implements Callable<Integer> {
             instances,
             streamThreads,
             verdicts,
+            streamsSettings,
             streamsProperties,
             where.output,
             where.bootstrapServers,

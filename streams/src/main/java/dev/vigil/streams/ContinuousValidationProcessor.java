@@ -119,7 +119,9 @@ final class ContinuousValidationProcessor
     facts = new StoreFacts(attestations, metadata, cache);
     policies =
         new PoliciesInForce(context.getStateStore(StoreNames.POLICIES), engine.parser(), metrics);
-    reevaluations = new Reevaluations(pods, progress, metrics, Reevaluations.Limits.DEFAULT);
+    reevaluations =
+        new Reevaluations(
+            pods, progress, metrics, Reevaluations.Limits.DEFAULT, Reevaluations.Limits.BACKGROUND);
     changes = new ChangePollPunctuator(policies, progress, attestations, metadata, reevaluations);
     rescans =
         new RescanPunctuator(

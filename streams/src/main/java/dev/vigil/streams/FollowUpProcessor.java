@@ -112,10 +112,11 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     FollowUpInput in = record.value();
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
     String key;
+    FollowUpState before;
     FollowUpLifecycle.Result r;
     if (in.signal() != null) {
       key = in.signal().followUpKey();
-      FollowUpState before = store.get(key);
+      before = store.get(key);
       List<String> used = new ArrayList<>();
       List<BypassEvidence> evidence = new ArrayList<>();
       if (in.signal().type() == FollowUpSignal.Type.ADMITTED
@@ -143,25 +144,26 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     } else if (in.evidence() != null) {
       BypassEvidence e = in.evidence();
       key = e.followUpKey();
-      FollowUpState s = store.get(key);
-      if (s == null || FollowUpLifecycle.isClosed(s)) {
+      before = store.get(key);
+      if (before == null || FollowUpLifecycle.isClosed(before)) {
         // before its follow-up opened (or for the next cycle): kept until one opens; evidence from
         // before the closed cycle's last change belongs to that cycle and is dropped
-        Instant closedAt = s == null ? null : s.current().eventTime();
+        Instant closedAt = before == null ? null : before.current().eventTime();
         if (closedAt == null || e.admittedAt().isAfter(closedAt)) {
           waiting.put(key + "|" + e.auditId() + "|" + e.subject(), e);
         }
         return;
       }
-      r = FollowUpLifecycle.onEvidence(s, e, now, settings.bypassWindow());
+      r = FollowUpLifecycle.onEvidence(before, e, now, settings.bypassWindow());
     } else if (in.ack() != null) {
       // An id that is not one throws: the record is dead-lettered (DeadLetterHandlers.Processing).
       key = FollowUpId.parse(in.ack().followUpId()).key();
-      r = FollowUpLifecycle.onAck(store.get(key), in.ack(), now);
+      before = store.get(key);
+      r = FollowUpLifecycle.onAck(before, in.ack(), now);
     } else {
       return;
     }
-    apply(key, r, record.timestamp());
+    apply(key, before, r, record.timestamp());
   }
 
   private void flush(long ts) {
@@ -169,8 +171,8 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     List<String> keys = new ArrayList<>(dirty);
     dirty.clear();
     for (String key : keys) {
-      apply(
-          key, FollowUpLifecycle.flush(store.get(key), now, settings.followUpFlushInterval()), ts);
+      FollowUpState s = store.get(key);
+      apply(key, s, FollowUpLifecycle.flush(s, now, settings.followUpFlushInterval()), ts);
     }
   }
 
@@ -200,7 +202,7 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
       FollowUpLifecycle.Result r =
           FollowUpLifecycle.escalateIfStale(s, now, settings.followUpMaxOpenAge());
       if (!r.emitted().isEmpty()) {
-        apply(key, r, ts); // no longer OPEN: apply removes the entry
+        apply(key, s, r, ts); // no longer OPEN: apply removes the entry
       }
     }
   }
@@ -248,10 +250,11 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     for (String entry : due) {
       String key = entry.substring(entry.indexOf('|') + 1);
       expiries.delete(entry);
-      FollowUpLifecycle.Result r = FollowUpLifecycle.expire(store.get(key), now);
+      FollowUpState s = store.get(key);
+      FollowUpLifecycle.Result r = FollowUpLifecycle.expire(s, now);
       if (!r.emitted().isEmpty()) {
         metrics.acknowledgementExpired();
-        apply(key, r, ts);
+        apply(key, s, r, ts);
       }
     }
   }
@@ -279,11 +282,13 @@ final class FollowUpProcessor implements Processor<String, FollowUpInput, String
     return String.format("%019d|%s", epochMillis, followUpKey);
   }
 
-  private void apply(String key, FollowUpLifecycle.Result r, long ts) {
+  /**
+   * Stores {@code r}'s state of follow-up {@code key} (read as {@code before}) and publishes it.
+   */
+  private void apply(String key, FollowUpState before, FollowUpLifecycle.Result r, long ts) {
     if (r.state() == null) {
       return;
     }
-    FollowUpState before = store.get(key);
     Instant was =
         before == null || !before.ackExpires() ? null : before.current().acknowledgedUntil();
     Instant is = r.state().ackExpires() ? r.state().current().acknowledgedUntil() : null;

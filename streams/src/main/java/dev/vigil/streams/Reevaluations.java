@@ -25,6 +25,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * change over a million pods is many short transactions instead of one that outlives {@code
  * transaction.timeout.ms}, and the stream thread keeps polling and committing in between.
  *
+ * <p>Scans that answer a change (policy, facts, the first poll, the migration) run first and take
+ * those runs. The routine ones ({@link #BACKGROUND}: periodic, freshness, forget, sweep) run only
+ * when none of those is under way, in runs of {@link Limits#BACKGROUND}: a pod event that comes
+ * meanwhile waits for a few milliseconds of them, not for half a second per task (ADR 0185).
+ *
  * <p>Every scan and its cursor live in the task's progress store ({@value StoreNames#PROGRESS}),
  * written in the same transaction as the pods and templates they judged: a task that Kafka Streams
  * revives (stores rolled back, {@code init()} called again) or that moves to another instance
@@ -84,6 +89,13 @@ final class Reevaluations {
    */
   record Limits(int minPods, int maxPods, Duration time, int batch) {
     static final Limits DEFAULT = new Limits(MIN_PODS_PER_RUN, MAX_PODS_PER_RUN, TIME_PER_RUN, 500);
+
+    /**
+     * For the routine scans: a run holds the stream thread about 10 ms, so that the tasks of one
+     * thread that all start their hourly or ten-minute scans in one loop keep pod events under 100
+     * ms.
+     */
+    static final Limits BACKGROUND = new Limits(20, MAX_PODS_PER_RUN, Duration.ofMillis(10), 50);
   }
 
   // Why a scan runs (its reason); what each judges is in RescanPunctuator's rules.
@@ -111,6 +123,12 @@ final class Reevaluations {
   /** A task's first poll ever: templates whose policies or facts differ from those now in force. */
   static final String STARTUP = "startup";
 
+  /**
+   * The routine scans: they yield to the others and run in short runs ({@link Limits#BACKGROUND}).
+   */
+  static final java.util.Set<String> BACKGROUND =
+      java.util.Set.of(PERIODIC, FRESHNESS, FORGET, SWEEP);
+
   static final int MIN_PODS_PER_RUN = 1_000;
   static final int MAX_PODS_PER_RUN = 20_000;
   static final Duration TIME_PER_RUN = Duration.ofMillis(500);
@@ -130,13 +148,26 @@ final class Reevaluations {
   private final KeyValueStore<String, String> progress;
   private final VigilMetrics metrics;
   private final Limits limits;
+  private final Limits background;
 
+  /** Every scan in runs of {@code limits}. */
   Reevaluations(
       PodStore store, KeyValueStore<String, String> progress, VigilMetrics metrics, Limits limits) {
+    this(store, progress, metrics, limits, limits);
+  }
+
+  /** The {@link #BACKGROUND} scans in runs of {@code background}, the others of {@code limits}. */
+  Reevaluations(
+      PodStore store,
+      KeyValueStore<String, String> progress,
+      VigilMetrics metrics,
+      Limits limits,
+      Limits background) {
     this.store = store;
     this.progress = progress;
     this.metrics = metrics;
     this.limits = limits;
+    this.background = background;
   }
 
   /**
@@ -190,14 +221,25 @@ final class Reevaluations {
   /** Does the next bounded part of the work. */
   void run(long ts, Rules rules, Judge judge) {
     long start = System.nanoTime();
-    long deadline = start + limits.time().toNanos();
     int done = 0;
-    while (done < limits.maxPods() && (done < limits.minPods() || System.nanoTime() < deadline)) {
-      Scan scan = first();
+    Scan scan = null; // the scan under way in this run, its cursor not yet written when moved
+    boolean moved = false;
+    while (true) {
       if (scan == null) {
+        scan = first();
+        if (scan == null) {
+          return;
+        }
+      }
+      Limits l = BACKGROUND.contains(scan.reason()) ? background : limits;
+      if (done >= l.maxPods()
+          || done >= l.minPods() && System.nanoTime() - start >= l.time().toNanos()) {
+        if (moved) {
+          progress.put(keyOf(scan), json(scan)); // once per run: every write is a changelog record
+        }
         return;
       }
-      int room = Math.min(limits.batch(), limits.maxPods() - done);
+      int room = Math.min(l.batch(), l.maxPods() - done);
       Scan[] cursor = {scan};
       boolean finished;
       if (FORGET.equals(scan.reason()) || MIGRATE.equals(scan.reason())) {
@@ -228,17 +270,35 @@ final class Reevaluations {
         progress.delete(keyOf(scan));
         metrics.reevaluationRun(
             scan.reason(), Duration.ofMillis(Math.max(0, ts - scan.startedAtMs())));
+        scan = null;
+        moved = false;
       } else {
-        progress.put(keyOf(scan), json(cursor[0]));
+        scan = cursor[0];
+        moved = true;
       }
     }
   }
 
+  /**
+   * The scan to run next: the first in key order that is not {@link #BACKGROUND}, else the first.
+   */
   private Scan first() {
+    String routine = null;
     try (KeyValueIterator<String, String> it =
         progress.prefixScan(SCAN_PREFIX, new StringSerializer())) {
-      return it.hasNext() ? fromJson(it.next().value, Scan.class) : null;
+      while (it.hasNext()) {
+        var kv = it.next();
+        String rest = kv.key.substring(SCAN_PREFIX.length());
+        int slash = rest.indexOf('/');
+        if (!BACKGROUND.contains(slash < 0 ? rest : rest.substring(0, slash))) {
+          return fromJson(kv.value, Scan.class);
+        }
+        if (routine == null) {
+          routine = kv.value;
+        }
+      }
     }
+    return routine == null ? null : fromJson(routine, Scan.class);
   }
 
   /** Fills {@code batch} from the templates after the cursor; true when the store is exhausted. */

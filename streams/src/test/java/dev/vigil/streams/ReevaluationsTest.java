@@ -248,6 +248,50 @@ class ReevaluationsTest {
   }
 
   @Test
+  void aPolicyScanRunsBeforeARoutineScanThatStartedEarlier() {
+    running(30);
+    work.everyPod("periodic", Verdict.Trigger.IMAGE_METADATA_CHANGE, false, 0);
+    work.everyPod("policy_change", Verdict.Trigger.POLICY_CHANGE, true, 0);
+    run();
+    assertFalse(work.pending());
+    assertEquals(60, judged.size(), judged.toString());
+    assertTrue(
+        judged.subList(0, 30).stream().allMatch(j -> j.endsWith(" POLICY_CHANGE")),
+        "the policy change first, though \"periodic\" sorts before it: " + judged);
+    assertTrue(judged.subList(30, 60).stream().allMatch(j -> j.endsWith(" IMAGE_METADATA_CHANGE")));
+  }
+
+  @Test
+  void routineScansRunInShortRunsAndGiveWayToAChangeScan() {
+    work =
+        new Reevaluations(
+            store,
+            progress,
+            new VigilMetrics(registry, Clock.systemUTC()),
+            SMALL,
+            new Reevaluations.Limits(5, 5, Duration.ofHours(1), 5));
+    running(30);
+    work.everyPod("periodic", Verdict.Trigger.IMAGE_METADATA_CHANGE, false, 0);
+    run();
+    assertEquals(5, judged.size(), "one short run of the periodic scan: " + judged);
+
+    work.everyPod("policy_change", Verdict.Trigger.POLICY_CHANGE, true, 0);
+    run();
+    assertEquals(30, judged.size(), judged.toString());
+    assertTrue(
+        judged.subList(5, 30).stream().allMatch(j -> j.endsWith(" POLICY_CHANGE")),
+        "the 25 pods the periodic scan had not reached, in one run of the policy scan, which then"
+            + " stops at the routine scan's limit: "
+            + judged);
+
+    while (work.pending()) {
+      run();
+    }
+    assertEquals(55, judged.size(), "the periodic scan goes on from its cursor to the end");
+    assertEquals(2, timesJudged.values().stream().mapToInt(i -> i).max().orElse(0));
+  }
+
+  @Test
   void scansRunInTheOrderTheyWereAskedFor() {
     running(30);
     work.podsOf(Fixtures.digest('b'), "facts_change", Verdict.Trigger.ATTESTATION_CHANGE, 0);

@@ -85,6 +85,7 @@ public final class Bench {
       int instances,
       int streamThreads,
       String verdicts,
+      Map<String, String> streamsSettings,
       Map<String, String> streamsProperties,
       Path output,
       String bootstrapServers,
@@ -143,6 +144,9 @@ public final class Bench {
     results.parameter("instances", o.instances());
     results.parameter("streamThreads", o.streamThreads());
     results.parameter("verdicts", o.verdicts());
+    if (!o.streamsSettings().isEmpty()) {
+      results.parameter("streamsSettings", String.valueOf(o.streamsSettings()));
+    }
     if (!o.streamsProperties().isEmpty()) {
       results.parameter("streamsProperties", String.valueOf(o.streamsProperties()));
     }
@@ -472,15 +476,7 @@ public final class Bench {
         registries.add(reg);
         apps.add(
             VigilStreamsApp.start(
-                StreamsSettings.fromMap(
-                        Map.of(
-                            StreamsSettings.VERDICTS.key(),
-                            o.verdicts(),
-                            StreamsSettings.STREAM_THREADS.key(),
-                            String.valueOf(o.streamThreads())),
-                        bootstrap,
-                        state)
-                    .withApplicationId(appId),
+                StreamsSettings.fromMap(vigilSettings(), bootstrap, state).withApplicationId(appId),
                 ValidationEngine.standard(),
                 reg,
                 o.streamsProperties()));
@@ -531,6 +527,15 @@ public final class Bench {
         a.close();
       }
     }
+  }
+
+  /** Vigil's streams settings: the bench's own, then those given with --streams-setting. */
+  private Map<String, String> vigilSettings() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put(StreamsSettings.VERDICTS.key(), o.verdicts());
+    m.put(StreamsSettings.STREAM_THREADS.key(), String.valueOf(o.streamThreads()));
+    m.putAll(o.streamsSettings());
+    return m;
   }
 
   /** The latency figures read from Kafka's client metrics: figure → (group, metric). */

@@ -54,6 +54,8 @@ class BenchSmokeIT {
             "1",
             "--streams-property",
             "producer.linger.ms=5",
+            "--streams-setting",
+            "streams.freshness-interval=PT0.2S",
             "--data-dir",
             dir.resolve("data").toString(),
             "--output",
@@ -127,6 +129,14 @@ class BenchSmokeIT {
         "{producer.linger.ms=5}",
         root.get("parameters").get("streamsProperties").asText(),
         "what Vigil's streams app was given");
+    assertEquals(
+        "{streams.freshness-interval=PT0.2S}",
+        root.get("parameters").get("streamsSettings").asText());
+    // the routine scans started every 200 ms, during the window too; each part is timed
+    JsonNode punctuation = latency.get("punctuation");
+    assertTrue(punctuation.get("scans-start").get("calls").asLong() > 0, punctuation.toString());
+    assertTrue(punctuation.get("scans").get("maxMs").asDouble() > 0, punctuation.toString());
+    assertTrue(latency.has("slowPodsBySecond"), latency.toString());
     // evicted and rolled-out pods were replaced: still 300 running pods, all judged under v2
     JsonNode revalidation = byName.get(5);
     assertEquals(300, revalidation.get("runningPods").asLong());
