@@ -99,6 +99,15 @@ final class BenchCommand implements Callable<Integer> {
               + " window); repeatable.")
   java.util.Map<String, String> streamsSettings = new java.util.LinkedHashMap<>();
 
+  @Option(
+      names = "--broker-property",
+      paramLabel = "KEY=VALUE",
+      description =
+          "A setting of the embedded broker over its defaults (e.g."
+              + " log.cleaner.dedupe.buffer.size=134217728, Kafka's default, where the embedded"
+              + " broker keeps 4 MiB); repeatable. Not with --bootstrap-servers.")
+  java.util.Map<String, String> brokerProperties = new java.util.LinkedHashMap<>();
+
   @CommandLine.Mixin Where where = new Where();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -122,6 +131,11 @@ final class BenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--verdicts: " + e.getMessage());
     }
+    if (!brokerProperties.isEmpty() && where.bootstrapServers != null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--broker-property is for the embedded broker: not with --bootstrap-servers");
+    }
     try {
       StreamsSettings.fromMap(streamsSettings, "127.0.0.1:9", java.nio.file.Path.of("."));
     } catch (RuntimeException e) {
@@ -140,6 +154,7 @@ final class BenchCommand implements Callable<Integer> {
             verdicts,
             streamsSettings,
             streamsProperties,
+            brokerProperties,
             where.output,
             where.bootstrapServers,
             where.dataDir,

@@ -56,7 +56,9 @@ public final class StoreNames {
   public static final String FOLLOWUP_EVIDENCE_WAITING = "followup-evidence-store";
 
   /**
-   * Per task: {@code expiryMillis(19 digits)|followUpKey} for every acknowledgement with an expiry.
+   * Per task, the follow-ups' time indexes: {@code expiryMillis(19 digits)|followUpKey} for every
+   * acknowledgement with an expiry, and {@code open/openedMillis(19 digits)|followUpKey} for every
+   * OPEN follow-up that may escalate by age (ADR 0185).
    */
   public static final String FOLLOWUP_ACK_EXPIRY = "followup-ack-expiry-store";
 

@@ -87,6 +87,7 @@ public final class Bench {
       String verdicts,
       Map<String, String> streamsSettings,
       Map<String, String> streamsProperties,
+      Map<String, String> brokerProperties,
       Path output,
       String bootstrapServers,
       Path dataDir,
@@ -150,10 +151,19 @@ public final class Bench {
     if (!o.streamsProperties().isEmpty()) {
       results.parameter("streamsProperties", String.valueOf(o.streamsProperties()));
     }
+    if (!o.brokerProperties().isEmpty()) {
+      results.parameter("brokerProperties", String.valueOf(o.brokerProperties()));
+    }
     results.parameter("workload", "fleet (ADR 0135): list, then the watch stream of a cluster");
     try (BenchRun env =
         BenchRun.open(
-            "bench", o.dataDir(), o.keepData(), o.bootstrapServers(), results, this::log)) {
+            "bench",
+            o.dataDir(),
+            o.keepData(),
+            o.bootstrapServers(),
+            o.brokerProperties(),
+            results,
+            this::log)) {
       dir = env.dir();
       results.parameter("dataDir", dir.toString());
       bootstrap = env.bootstrapServers();

@@ -44,6 +44,19 @@ final class BenchRun implements AutoCloseable {
       Results results,
       Consumer<String> log)
       throws Exception {
+    return open(name, dataDir, keepData, bootstrapServers, Map.of(), results, log);
+  }
+
+  /** As above, the embedded broker with {@code brokerProperties} over its defaults. */
+  static BenchRun open(
+      String name,
+      Path dataDir,
+      boolean keepData,
+      String bootstrapServers,
+      Map<String, String> brokerProperties,
+      Results results,
+      Consumer<String> log)
+      throws Exception {
     Path dir =
         dataDir != null
             ? Files.createDirectories(dataDir)
@@ -54,7 +67,7 @@ final class BenchRun implements AutoCloseable {
     if (bootstrapServers == null) {
       try {
         log.accept("starting the embedded broker in " + dir.resolve("kafka"));
-        run.kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0, Map.of());
+        run.kafka = EmbeddedKafka.start(dir.resolve("kafka"), 0, brokerProperties);
       } catch (Exception e) {
         run.close();
         throw e;

@@ -56,6 +56,8 @@ class BenchSmokeIT {
             "producer.linger.ms=5",
             "--streams-setting",
             "streams.freshness-interval=PT0.2S",
+            "--broker-property",
+            "log.cleaner.dedupe.buffer.size=8388608",
             "--data-dir",
             dir.resolve("data").toString(),
             "--output",
@@ -132,6 +134,9 @@ class BenchSmokeIT {
     assertEquals(
         "{streams.freshness-interval=PT0.2S}",
         root.get("parameters").get("streamsSettings").asText());
+    assertEquals(
+        "{log.cleaner.dedupe.buffer.size=8388608}",
+        root.get("parameters").get("brokerProperties").asText());
     // the routine scans started every 200 ms, during the window too; each part is timed
     JsonNode punctuation = latency.get("punctuation");
     assertTrue(punctuation.get("scans-start").get("calls").asLong() > 0, punctuation.toString());
