@@ -149,25 +149,85 @@ final class Reevaluations {
   private final VigilMetrics metrics;
   private final Limits limits;
   private final Limits background;
+  private final java.util.function.Supplier<Pace> pace;
 
-  /** Every scan in runs of {@code limits}. */
-  Reevaluations(
-      PodStore store, KeyValueStore<String, String> progress, VigilMetrics metrics, Limits limits) {
-    this(store, progress, metrics, limits, limits);
+  /**
+   * How much of its stream thread's time the routine scans may take: at most {@code share} of each
+   * {@code window}, over all the tasks the thread runs (they all start their routine scans in the
+   * same loop). It decides when a routine scan runs, never what it judges, so it lives with the
+   * thread and not in a store: a revived or moved task paces on with its thread's (ADR 0185). Not
+   * thread-safe: one per thread.
+   */
+  static final class Pace {
+    private final long windowNanos;
+    private final long shareNanos;
+    private long windowStart;
+    private boolean started;
+    private long used;
+
+    Pace(Duration window, Duration share) {
+      this.windowNanos = window.toNanos();
+      this.shareNanos = share.toNanos();
+    }
+
+    /** The routine work the thread may still do at {@code now} (nanoTime), 0 for none. */
+    long left(long now) {
+      if (!started || now - windowStart >= windowNanos) {
+        started = true;
+        windowStart = now;
+        used = 0;
+      }
+      return Math.max(0, shareNanos - used);
+    }
+
+    /** Routine work done. */
+    void used(long nanos) {
+      used += nanos;
+    }
+
+    /** No limit: every routine scan runs as its {@link Limits} allow. */
+    static Pace unlimited() {
+      return new Pace(Duration.ofDays(1), Duration.ofDays(365));
+    }
   }
 
-  /** The {@link #BACKGROUND} scans in runs of {@code background}, the others of {@code limits}. */
+  /** A fifth of each 100 ms of a stream thread, at most, for routine scans. */
+  private static final ThreadLocal<Pace> THREAD_PACE =
+      ThreadLocal.withInitial(() -> new Pace(Duration.ofMillis(100), Duration.ofMillis(20)));
+
+  /** Every scan in runs of {@code limits}, unpaced. */
+  Reevaluations(
+      PodStore store, KeyValueStore<String, String> progress, VigilMetrics metrics, Limits limits) {
+    this(store, progress, metrics, limits, limits, Pace::unlimited);
+  }
+
+  /**
+   * The {@link #BACKGROUND} scans in runs of {@code background} paced per stream thread, the others
+   * in runs of {@code limits}.
+   */
   Reevaluations(
       PodStore store,
       KeyValueStore<String, String> progress,
       VigilMetrics metrics,
       Limits limits,
       Limits background) {
+    this(store, progress, metrics, limits, background, THREAD_PACE::get);
+  }
+
+  /** As above, the routine scans paced by {@code pace} (read on the thread that runs them). */
+  Reevaluations(
+      PodStore store,
+      KeyValueStore<String, String> progress,
+      VigilMetrics metrics,
+      Limits limits,
+      Limits background,
+      java.util.function.Supplier<Pace> pace) {
     this.store = store;
     this.progress = progress;
     this.metrics = metrics;
     this.limits = limits;
     this.background = background;
+    this.pace = pace;
   }
 
   /**
@@ -218,22 +278,42 @@ final class Reevaluations {
     }
   }
 
-  /** Does the next bounded part of the work. */
+  /**
+   * Does the next bounded part of the work: change scans first, in a run of {@code limits}; else
+   * routine scans, in a run of {@code background} within what the thread's {@link Pace} leaves.
+   */
   void run(long ts, Rules rules, Judge judge) {
+    Scan scan = first();
+    if (scan == null) {
+      return;
+    }
     long start = System.nanoTime();
+    if (!BACKGROUND.contains(scan.reason())) {
+      run(scan, false, limits, start + limits.time().toNanos(), ts, rules, judge);
+      return;
+    }
+    Pace p = pace.get();
+    long left = Math.min(background.time().toNanos(), p.left(start));
+    if (left <= 0) {
+      return;
+    }
+    try {
+      run(scan, true, background, start + left, ts, rules, judge);
+    } finally {
+      p.used(System.nanoTime() - start);
+    }
+  }
+
+  /**
+   * Goes on with {@code scan}, then with the next scans of the same kind (routine or not), until
+   * {@code l} or the deadline (nanoTime) stops it.
+   */
+  private void run(
+      Scan scan, boolean routine, Limits l, long deadline, long ts, Rules rules, Judge judge) {
     int done = 0;
-    Scan scan = null; // the scan under way in this run, its cursor not yet written when moved
-    boolean moved = false;
+    boolean moved = false; // the scan's cursor moved and is not yet written
     while (true) {
-      if (scan == null) {
-        scan = first();
-        if (scan == null) {
-          return;
-        }
-      }
-      Limits l = BACKGROUND.contains(scan.reason()) ? background : limits;
-      if (done >= l.maxPods()
-          || done >= l.minPods() && System.nanoTime() - start >= l.time().toNanos()) {
+      if (done >= l.maxPods() || done >= l.minPods() && System.nanoTime() >= deadline) {
         if (moved) {
           progress.put(keyOf(scan), json(scan)); // once per run: every write is a changelog record
         }
@@ -270,8 +350,11 @@ final class Reevaluations {
         progress.delete(keyOf(scan));
         metrics.reevaluationRun(
             scan.reason(), Duration.ofMillis(Math.max(0, ts - scan.startedAtMs())));
-        scan = null;
+        scan = first();
         moved = false;
+        if (scan == null || BACKGROUND.contains(scan.reason()) != routine) {
+          return; // routine scans run in runs of their own, paced
+        }
       } else {
         scan = cursor[0];
         moved = true;

@@ -253,7 +253,10 @@ class ReevaluationsTest {
     work.everyPod("periodic", Verdict.Trigger.IMAGE_METADATA_CHANGE, false, 0);
     work.everyPod("policy_change", Verdict.Trigger.POLICY_CHANGE, true, 0);
     run();
-    assertFalse(work.pending());
+    assertEquals(30, judged.size(), "a run of the policy scan, and of it only: " + judged);
+    while (work.pending()) {
+      run();
+    }
     assertEquals(60, judged.size(), judged.toString());
     assertTrue(
         judged.subList(0, 30).stream().allMatch(j -> j.endsWith(" POLICY_CHANGE")),
@@ -292,10 +295,45 @@ class ReevaluationsTest {
   }
 
   @Test
+  void aThreadWithNoShareLeftForRoutineWorkStillRunsChangeScans() {
+    work =
+        new Reevaluations(
+            store,
+            progress,
+            new VigilMetrics(registry, Clock.systemUTC()),
+            SMALL,
+            SMALL,
+            () -> new Reevaluations.Pace(Duration.ofHours(1), Duration.ZERO));
+    running(30);
+    work.everyPod("periodic", Verdict.Trigger.IMAGE_METADATA_CHANGE, false, 0);
+    run();
+    assertEquals(List.of(), judged, "no share left: the periodic scan waits");
+
+    work.everyPod("policy_change", Verdict.Trigger.POLICY_CHANGE, true, 0);
+    run();
+    assertEquals(30, judged.size(), judged.toString());
+    assertTrue(work.pending(), "the periodic scan still waits for its share");
+  }
+
+  @Test
+  void aPaceGivesRoutineWorkItsShareOfEachWindowAndNoMore() {
+    Reevaluations.Pace pace = new Reevaluations.Pace(Duration.ofMillis(100), Duration.ofMillis(20));
+    long t = 1_000_000_000L;
+    assertEquals(20_000_000L, pace.left(t));
+    pace.used(15_000_000L);
+    assertEquals(5_000_000L, pace.left(t + 50_000_000L), "5 ms left in this window");
+    pace.used(8_000_000L);
+    assertEquals(0, pace.left(t + 99_000_000L), "spent: nothing until the window ends");
+    assertEquals(20_000_000L, pace.left(t + 100_000_000L), "a new window, a new share");
+  }
+
+  @Test
   void scansRunInTheOrderTheyWereAskedFor() {
     running(30);
     work.podsOf(Fixtures.digest('b'), "facts_change", Verdict.Trigger.ATTESTATION_CHANGE, 0);
     work.everyPod("periodic", Verdict.Trigger.IMAGE_METADATA_CHANGE, false, 0);
+    run();
+    assertEquals(10, judged.size(), "the facts scan's run, then the periodic scan's own");
     run();
     assertFalse(work.pending());
     assertEquals(10 + 30, judged.size());
