@@ -121,7 +121,12 @@ final class ContinuousValidationProcessor
         new PoliciesInForce(context.getStateStore(StoreNames.POLICIES), engine.parser(), metrics);
     reevaluations =
         new Reevaluations(
-            pods, progress, metrics, Reevaluations.Limits.DEFAULT, Reevaluations.Limits.BACKGROUND);
+            pods,
+            progress,
+            metrics,
+            Reevaluations.Limits.DEFAULT,
+            Reevaluations.Limits.BACKGROUND,
+            Reevaluations.Pace::ofThisThread);
     changes = new ChangePollPunctuator(policies, progress, attestations, metadata, reevaluations);
     rescans =
         new RescanPunctuator(

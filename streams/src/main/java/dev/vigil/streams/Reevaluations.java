@@ -185,6 +185,11 @@ final class Reevaluations {
       used += nanos;
     }
 
+    /** The pace of the calling stream thread: a fifth of each 100 ms, over all its tasks. */
+    static Pace ofThisThread() {
+      return THREAD_PACE.get();
+    }
+
     /** No limit: every routine scan runs as its {@link Limits} allow. */
     static Pace unlimited() {
       return new Pace(Duration.ofDays(1), Duration.ofDays(365));
@@ -202,19 +207,10 @@ final class Reevaluations {
   }
 
   /**
-   * The {@link #BACKGROUND} scans in runs of {@code background} paced per stream thread, the others
-   * in runs of {@code limits}.
+   * The {@link #BACKGROUND} scans in runs of {@code background} paced by {@code pace} (read on the
+   * thread that runs them: {@link Pace#ofThisThread} in the processor), the others in runs of
+   * {@code limits}.
    */
-  Reevaluations(
-      PodStore store,
-      KeyValueStore<String, String> progress,
-      VigilMetrics metrics,
-      Limits limits,
-      Limits background) {
-    this(store, progress, metrics, limits, background, THREAD_PACE::get);
-  }
-
-  /** As above, the routine scans paced by {@code pace} (read on the thread that runs them). */
   Reevaluations(
       PodStore store,
       KeyValueStore<String, String> progress,

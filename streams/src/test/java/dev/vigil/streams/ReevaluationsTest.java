@@ -264,15 +264,24 @@ class ReevaluationsTest {
     assertTrue(judged.subList(30, 60).stream().allMatch(j -> j.endsWith(" IMAGE_METADATA_CHANGE")));
   }
 
+  /**
+   * Routine scans in runs of {@code background} paced by {@code pace}, the others in SMALL runs.
+   */
+  private Reevaluations withRoutine(Reevaluations.Limits background, Reevaluations.Pace pace) {
+    return new Reevaluations(
+        store,
+        progress,
+        new VigilMetrics(registry, Clock.systemUTC()),
+        SMALL,
+        background,
+        () -> pace);
+  }
+
   @Test
   void routineScansRunInShortRunsAndGiveWayToAChangeScan() {
     work =
-        new Reevaluations(
-            store,
-            progress,
-            new VigilMetrics(registry, Clock.systemUTC()),
-            SMALL,
-            new Reevaluations.Limits(5, 5, Duration.ofHours(1), 5));
+        withRoutine(
+            new Reevaluations.Limits(5, 5, Duration.ofHours(1), 5), Reevaluations.Pace.unlimited());
     running(30);
     work.everyPod("periodic", Verdict.Trigger.IMAGE_METADATA_CHANGE, false, 0);
     run();
@@ -283,8 +292,8 @@ class ReevaluationsTest {
     assertEquals(30, judged.size(), judged.toString());
     assertTrue(
         judged.subList(5, 30).stream().allMatch(j -> j.endsWith(" POLICY_CHANGE")),
-        "the 25 pods the periodic scan had not reached, in one run of the policy scan, which then"
-            + " stops at the routine scan's limit: "
+        "the 25 pods the periodic scan had not reached, in one run of the policy scan, which"
+            + " leaves the periodic scan to a run of its own: "
             + judged);
 
     while (work.pending()) {
@@ -296,14 +305,7 @@ class ReevaluationsTest {
 
   @Test
   void aThreadWithNoShareLeftForRoutineWorkStillRunsChangeScans() {
-    work =
-        new Reevaluations(
-            store,
-            progress,
-            new VigilMetrics(registry, Clock.systemUTC()),
-            SMALL,
-            SMALL,
-            () -> new Reevaluations.Pace(Duration.ofHours(1), Duration.ZERO));
+    work = withRoutine(SMALL, new Reevaluations.Pace(Duration.ofHours(1), Duration.ZERO));
     running(30);
     work.everyPod("periodic", Verdict.Trigger.IMAGE_METADATA_CHANGE, false, 0);
     run();
